@@ -1,0 +1,135 @@
+"""The `demineurs` command: migrate, serve, seed-demo, create-user, create-token, recompute-scores."""
+
+import argparse
+import sys
+
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.db import check_migrations, make_engine, migrate
+from app.errors import InvalidInput
+from app.models.base import utcnow
+
+
+def _session() -> Session:
+    settings = get_settings()
+    engine = make_engine(settings)
+    try:
+        check_migrations(engine, settings.database_url)
+    except RuntimeError as exc:
+        sys.exit(str(exc))
+    return Session(engine, expire_on_commit=False)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    migrate(settings)
+    print(f"Base de données à jour ({settings.database_url.split('@')[-1]}).")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    try:
+        settings.check_production_safety()
+        check_migrations(make_engine(settings), settings.database_url)
+    except RuntimeError as exc:
+        sys.exit(str(exc))
+    print(f"Les démineurs : http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    from app.demo import DEMO_PASSWORD, seed_demo
+
+    settings = get_settings()
+    with _session() as session:
+        accounts = seed_demo(session, settings, utcnow())
+        session.commit()
+    print("Données de démonstration prêtes. Comptes (mot de passe commun : "
+          f"{DEMO_PASSWORD}) :")
+    for email, name, role, unit in accounts:
+        print(f"  {email:<36} {role:<8} {name} — {unit}")
+
+
+def cmd_create_user(args: argparse.Namespace) -> None:
+    from app.services import users
+
+    with _session() as session:
+        try:
+            user = users.create_user(session, email=args.email, name=args.name, unit=args.unit,
+                                     role=args.role, password=args.password)
+        except InvalidInput as exc:
+            sys.exit("\n".join(f"{field} : {message}" for field, message in exc.errors.items()))
+        session.commit()
+        print(f"Compte créé : {user.email} ({user.role}).")
+
+
+def cmd_create_token(args: argparse.Namespace) -> None:
+    from app.services import users
+
+    with _session() as session:
+        user = users.get_by_email(session, args.email)
+        if user is None:
+            sys.exit(f"Aucun compte pour {args.email}.")
+        _, token = users.create_api_token(session, user, args.name)
+        session.commit()
+    print(f"Jeton créé pour {user.email} (affiché une seule fois) :")
+    print(token)
+
+
+def cmd_recompute(args: argparse.Namespace) -> None:
+    from app.services import scoring
+
+    settings = get_settings()
+    with _session() as session:
+        count = scoring.recompute_all(session, scoring.scoring_params(session, settings), utcnow())
+        session.commit()
+    print(f"{count} idées recalculées.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="demineurs", description="Les démineurs")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="mettre la base à jour").set_defaults(func=cmd_migrate)
+    serve = sub.add_parser("serve", help="servir l'application")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("seed-demo", help="charger les données de démonstration").set_defaults(
+        func=cmd_seed_demo
+    )
+    create_user = sub.add_parser("create-user", help="créer un compte")
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--name", required=True)
+    create_user.add_argument("--unit", required=True)
+    create_user.add_argument("--role", choices=["agent", "manager", "admin"], default="agent")
+    create_user.add_argument("--password")
+    create_user.set_defaults(func=cmd_create_user)
+    token = sub.add_parser("create-token", help="créer un jeton d'API personnel")
+    token.add_argument("--email", required=True)
+    token.add_argument("--name", default="Jeton créé en ligne de commande")
+    token.set_defaults(func=cmd_create_token)
+    sub.add_parser("recompute-scores", help="recalculer tous les scores").set_defaults(
+        func=cmd_recompute
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Settings read from the environment (DEMINEURS_* and DATABASE_URL)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything configurable; safe defaults for a local run."""
+
+    model_config = SettingsConfigDict(env_prefix="DEMINEURS_", extra="ignore", populate_by_name=True)
+
+    env: Literal["development", "production", "test"] = "development"
+    secret_key: str = DEFAULT_SECRET
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'data' / 'demineurs.sqlite3'}",
+        validation_alias=AliasChoices("DATABASE_URL", "DEMINEURS_DATABASE_URL"),
+    )
+    base_url: str = "http://127.0.0.1:8000"
+    # Comma-separated e-mail domains allowed to self-register; empty means invitation only.
+    allowed_email_domains: str = ""
+    session_days: int = 14
+    page_size: int = 20
+    max_body_bytes: int = 1_048_576
+    strict_templates: bool = False
+
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_minutes: int = 15
+
+    ripe_threshold: int = 70
+    min_reviewers: int = 3
+    quiet_period_hours: int = 72
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def allowed_domains(self) -> list[str]:
+        return [d.strip().lower() for d in self.allowed_email_domains.split(",") if d.strip()]
+
+    def check_production_safety(self) -> None:
+        """Refuse to run in production with the development secret."""
+        if self.env == "production" and (
+            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        ):
+            raise RuntimeError(
+                "DEMINEURS_SECRET_KEY doit être défini (32 caractères au moins) "
+                "en production : générez-en un avec "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,81 @@
+"""Database engine, per-request session, and the Alembic migration helpers."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, event
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, create_engine
+
+from app.config import PROJECT_ROOT, Settings
+
+
+def make_engine(settings: Settings) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    if not settings.is_sqlite:
+        return create_engine(settings.database_url, pool_pre_ping=True)
+    path = settings.database_url.removeprefix("sqlite:///")
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        settings.database_url, connect_args={"check_same_thread": False, "timeout": 15}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    return engine
+
+
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit at the end if all went well, roll back otherwise."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def migrate(settings: Settings) -> None:
+    """Bring the database to the latest migration."""
+    if settings.is_sqlite:
+        make_engine(settings).dispose()  # creates the data folder
+    command.upgrade(alembic_config(settings.database_url), "head")
+
+
+def migration_state(engine: Engine, database_url: str) -> tuple[str | None, str | None]:
+    """The database's current revision and the code's head revision."""
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, script.get_current_head()
+
+
+def check_migrations(engine: Engine, database_url: str) -> None:
+    """Refuse to start on a database behind the code, saying what to run."""
+    current, head = migration_state(engine, database_url)
+    if current != head:
+        raise RuntimeError(
+            f"La base de données n'est pas à jour (révision {current or 'aucune'}, "
+            f"attendue {head}). Lancez : demineurs migrate"
+        )

@@ -1,0 +1,101 @@
+"""Annotated dependencies: the session, the clock, the signed-in user, the scoring parameters."""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import session_scope
+from app.errors import DomainError, Forbidden, LoginRequired
+from app.models import User
+from app.services import scoring, users
+from app.services.readiness import ScoringParams
+
+SESSION_COOKIE = "demineurs_session"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    yield from session_scope(request.app.state.engine)
+
+
+# "function" scope: the commit happens before the response leaves, never after.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_now(request: Request) -> datetime:
+    """The app's clock; tests replace app.state.clock to move time."""
+    now: datetime = request.app.state.clock()
+    return now
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def get_params(session: SessionDep, settings: SettingsDep) -> ScoringParams:
+    return scoring.scoring_params(session, settings)
+
+
+ParamsDep = Annotated[ScoringParams, Depends(get_params, scope="function")]
+
+
+def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    """The user behind the session cookie, if any (cached for the request)."""
+    if not hasattr(request.state, "user"):
+        token = request.cookies.get(SESSION_COOKIE)
+        user = users.user_for_session(session, token) if token else None
+        if user is not None:
+            # Detached, so that an error page can still show who is signed in after a rollback.
+            session.expunge(user)
+        request.state.user = user
+    user: User | None = request.state.user
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user, scope="function")]
+
+
+def get_current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user, scope="function")]
+
+
+def get_admin(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise Forbidden("Réservé aux administrateur·rices.")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin, scope="function")]
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+def get_api_user(request: Request, session: SessionDep) -> User:
+    """The account behind `Authorization: Bearer <token>`, or 401."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    user = users.user_for_api_token(session, token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise Unauthorized("Jeton d'API manquant, invalide ou révoqué.")
+    session.expunge(user)
+    request.state.user = user
+    return user
+
+
+ApiUser = Annotated[User, Depends(get_api_user, scope="function")]

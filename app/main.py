@@ -1,0 +1,72 @@
+"""The application factory: create_app(settings) wires settings, database, routers and middleware."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
+
+from app import handlers
+from app.config import Settings, get_settings
+from app.db import check_migrations, make_engine
+from app.middleware import BodySizeLimit, WebSecurity
+from app.models.base import utcnow
+from app.routers import admin, api, auth, ideas, mines, profile
+from app.templating import STATIC_DIR, make_templates, render
+
+
+class CachedStatic(StaticFiles):
+    """Static files; versioned URLs (?v=hash) are cached for a year as immutable."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if b"v=" in scope.get("query_string", b""):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], datetime] = utcnow) -> FastAPI:
+    """Build the app; nothing touches the database until startup."""
+    settings = settings or get_settings()
+    settings.check_production_safety()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_migrations(engine, settings.database_url)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Les démineurs — API",
+        version="1",
+        description=(
+            "API des démineurs : idées, mines et déminages. Authentifiez-vous avec "
+            "`Authorization: Bearer <jeton>` (jeton créé sur votre page de profil)."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.clock = clock
+    app.state.templates = make_templates(settings)
+
+    for router in (auth.router, ideas.router, mines.router, profile.router, admin.router, api.router):
+        app.include_router(router)
+    app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False, name="api_docs")
+    def api_docs(request: Request) -> Response:
+        return render(request, "api_docs.html")
+
+    handlers.install(app)
+    app.add_middleware(WebSecurity, settings=settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

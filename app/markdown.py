@@ -1,0 +1,34 @@
+"""Simple Markdown for long text fields, rendered then sanitised."""
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).disable(
+    ["image", "html_block", "html_inline"]
+)
+
+_ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote",
+    "h3", "h4", "hr",
+}
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown to safe HTML: no raw HTML, no script, no event handler, only http(s)/mailto links."""
+    if not text:
+        return Markup("")
+    html = _md.render(text)
+    # Headings are demoted so that user text never competes with the page's outline.
+    for level in ("1", "2"):
+        html = html.replace(f"<h{level}>", "<h3>").replace(f"</h{level}>", "</h3>")
+    for level in ("5", "6"):
+        html = html.replace(f"<h{level}>", "<h4>").replace(f"</h{level}>", "</h4>")
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)

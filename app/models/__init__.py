@@ -1,0 +1,37 @@
+"""Every table, imported here so that Alembic and the app see the whole metadata."""
+
+from app.models.idea import Idea, IdeaEvent, IdeaRevision, IdeaStatus, IdeaTheme
+from app.models.mine import (
+    Deminage,
+    DeminageHelpful,
+    DeminageKind,
+    Mine,
+    MineCategory,
+    MineStatus,
+    Severity,
+)
+from app.models.setting import AppSetting
+from app.models.user import ApiToken, Invitation, LoginAttempt, Role, Unit, User, UserSession
+
+__all__ = [
+    "ApiToken",
+    "AppSetting",
+    "Deminage",
+    "DeminageHelpful",
+    "DeminageKind",
+    "Idea",
+    "IdeaEvent",
+    "IdeaRevision",
+    "IdeaStatus",
+    "IdeaTheme",
+    "Invitation",
+    "LoginAttempt",
+    "Mine",
+    "MineCategory",
+    "MineStatus",
+    "Role",
+    "Severity",
+    "Unit",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,111 @@
+"""Ideas, their themes, their revisions and their history of events."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, utcnow
+
+
+class IdeaStatus(StrEnum):
+    draft = "draft"
+    open = "open"
+    project = "project"
+    abandoned = "abandoned"
+
+
+STATUS_LABELS = {
+    IdeaStatus.draft: "Brouillon",
+    IdeaStatus.open: "En déminage",
+    IdeaStatus.project: "Projet",
+    IdeaStatus.abandoned: "Abandonnée",
+}
+
+FICHE_FIELDS = ("title", "problem", "solution", "broken_rule", "first_ground", "themes")
+FICHE_LABELS = {
+    "title": "Titre",
+    "problem": "Le problème",
+    "solution": "La solution",
+    "broken_rule": "La règle brisée",
+    "first_ground": "Premier terrain",
+    "themes": "Thèmes",
+}
+
+
+class Idea(SQLModel, table=True):
+    """A proposal by one agent, its author, who stays responsible for it."""
+
+    __table_args__ = (
+        Index("ix_idea_status_score", "status", "score"),
+        Index("ix_idea_status_ripe", "status", "ripe_from"),
+        Index("ix_idea_status_published", "status", "published_at"),
+        Index("ix_idea_status_activity", "status", "last_activity_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key="user.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    title: str = Field(max_length=200)
+    problem: str = Field(default="", sa_type=Text)
+    solution: str = Field(default="", sa_type=Text)
+    broken_rule: str = Field(default="", sa_type=Text)
+    first_ground: str = Field(default="", sa_type=Text)
+    status: str = Field(default=IdeaStatus.draft, sa_type=String(20))
+    score: int = 0
+    # From when the idea is ripe if nothing changes (the quiet period may still run);
+    # None while a gate other than the quiet period fails. Ripe now ⇔ ripe_from <= now.
+    ripe_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revision_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lesson: str = Field(default="", sa_type=Text)
+    sponsor: str = Field(default="", max_length=200)
+    next_step: str = Field(default="", sa_type=Text)
+    target_date: date | None = None
+
+    def is_ripe(self, now: datetime) -> bool:
+        return (
+            self.status == IdeaStatus.open and self.ripe_from is not None and self.ripe_from <= now
+        )
+
+
+class IdeaTheme(SQLModel, table=True):
+    """One theme (tag) of an idea; a table so that the board can filter with an index."""
+
+    __tablename__ = "idea_theme"
+
+    idea_id: int = Field(foreign_key="idea.id", primary_key=True)
+    theme: str = Field(max_length=40, primary_key=True, index=True)
+
+
+class IdeaRevision(SQLModel, table=True):
+    """A snapshot of the fiche after one save: revisions show what changed, when, by whom."""
+
+    __tablename__ = "idea_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    number: int
+    author_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class IdeaEvent(SQLModel, table=True):
+    """One line of an idea's history: who did what, when, and why the status moved."""
+
+    __tablename__ = "idea_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    kind: str = Field(max_length=40)
+    message: str = Field(default="", sa_type=Text)
+    score: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

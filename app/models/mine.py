@@ -1,0 +1,122 @@
+"""Mines laid on ideas, the déminages that answer them, and « ça aide » marks."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import String, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, utcnow
+
+
+class MineCategory(StrEnum):
+    legal = "legal"
+    budget = "budget"
+    technical = "technical"
+    data_privacy = "data_privacy"
+    security = "security"
+    organisation = "organisation"
+    adoption = "adoption"
+    ethics = "ethics"
+    other = "other"
+
+
+CATEGORY_LABELS = {
+    MineCategory.legal: "Juridique",
+    MineCategory.budget: "Budget",
+    MineCategory.technical: "Technique",
+    MineCategory.data_privacy: "Données & RGPD",
+    MineCategory.security: "Sécurité",
+    MineCategory.organisation: "Organisation & RH",
+    MineCategory.adoption: "Usagers & adoption",
+    MineCategory.ethics: "Éthique",
+    MineCategory.other: "Autre",
+}
+
+
+class Severity(StrEnum):
+    minor = "minor"
+    major = "major"
+    blocking = "blocking"
+
+
+SEVERITY_LABELS = {Severity.minor: "Pétard", Severity.major: "Mine", Severity.blocking: "Bombe"}
+
+
+class MineStatus(StrEnum):
+    open = "open"
+    defused = "defused"
+    accepted_risk = "accepted_risk"
+    withdrawn = "withdrawn"
+
+
+MINE_STATUS_LABELS = {
+    MineStatus.open: "Active",
+    MineStatus.defused: "Désamorcée",
+    MineStatus.accepted_risk: "Risque assumé",
+    MineStatus.withdrawn: "Retirée",
+}
+
+
+class DeminageKind(StrEnum):
+    expertise = "expertise"
+    solution = "solution"
+    contact = "contact"
+    precedent = "precedent"
+    resource = "resource"
+
+
+KIND_LABELS = {
+    DeminageKind.expertise: "Expertise",
+    DeminageKind.solution: "Solution",
+    DeminageKind.contact: "Contact",
+    DeminageKind.precedent: "Précédent",
+    DeminageKind.resource: "Ressource",
+}
+
+
+class Mine(SQLModel, table=True):
+    """A risk or objection laid on an idea by a colleague."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    author_id: int = Field(foreign_key="user.id", index=True)
+    category: str = Field(sa_type=String(20), index=True)
+    severity: str = Field(sa_type=String(20))
+    title: str = Field(max_length=120)
+    body: str = Field(sa_type=Text)
+    status: str = Field(default=MineStatus.open, sa_type=String(20))
+    # Revision of the idea when the mine was laid: the page shows what changed since.
+    idea_revision: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the mine was laid or last reopened: the quiet period counts from here.
+    armed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    resolution_reason: str = Field(default="", sa_type=Text)
+    reopen_reason: str = Field(default="", sa_type=Text)
+
+
+class Deminage(SQLModel, table=True):
+    """An answer to one mine: expertise, a fix, a contact, a precedent, a resource."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    mine_id: int = Field(foreign_key="mine.id", index=True)
+    author_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(sa_type=String(20))
+    body: str = Field(sa_type=Text)
+    accepted: bool = False
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    helpful_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DeminageHelpful(SQLModel, table=True):
+    """A colleague's « ça aide » on a déminage, once per person."""
+
+    __tablename__ = "deminage_helpful"
+
+    deminage_id: int = Field(foreign_key="deminage.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,132 @@
+"""Administration: accounts, roles and units, invitations, and the score's parameters."""
+
+import time
+from dataclasses import asdict
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from app.deps import AdminUser, NowDep, SessionDep, SettingsDep
+from app.errors import InvalidInput
+from app.services import scoring, users
+from app.templating import render
+from app.web import FormDep, redirect
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+ACCOUNT_FIELDS = ("email", "name", "unit", "role")
+
+
+def _users_page(request: Request, session: SessionDep, status: int = 200, **extra: object) -> Response:
+    context: dict[str, object] = {
+        "rows": users.list_users(session),
+        "units": users.list_units(session),
+        "create_values": {"role": "agent"},
+        "create_errors": {},
+        "invite_values": {"role": "agent"},
+        "invite_errors": {},
+        "invitation_link": None,
+    }
+    context.update(extra)
+    return render(request, "admin/users.html", context, status=status)
+
+
+@router.get("/users", name="admin_users")
+def list_accounts(request: Request, session: SessionDep, admin: AdminUser) -> Response:
+    return _users_page(request, session)
+
+
+@router.post("/users", name="admin_user_create")
+def create_account(request: Request, session: SessionDep, admin: AdminUser, form: FormDep) -> Response:
+    values = {k: form.get(k, "") for k in ACCOUNT_FIELDS}
+    try:
+        user = users.create_user(session, password=form.get("password", ""), **values)
+    except InvalidInput as exc:
+        return _users_page(request, session, status=422, create_values=values,
+                           create_errors=exc.errors)
+    return redirect(request, request.url_for("admin_users").path,
+                    flash=f"Compte créé pour {user.name}.")
+
+
+@router.post("/invitations", name="admin_invite")
+def invite(
+    request: Request, session: SessionDep, settings: SettingsDep, admin: AdminUser, form: FormDep
+) -> Response:
+    values = {k: form.get(k, "") for k in ACCOUNT_FIELDS}
+    try:
+        _, token = users.invite(session, admin, **values)
+    except InvalidInput as exc:
+        return _users_page(request, session, status=422, invite_values=values,
+                           invite_errors=exc.errors)
+    link = settings.base_url.rstrip("/") + request.url_for("invitation", token=token).path
+    return _users_page(request, session, invitation_link=link, invited_email=values["email"])
+
+
+@router.get("/users/{user_id}", name="admin_user")
+def edit_account_form(request: Request, session: SessionDep, admin: AdminUser, user_id: int) -> Response:
+    person = users.get_user(session, user_id)
+    unit = users.unit_of(session, person)
+    values = {"role": person.role, "unit": unit.name if unit else "", "active": person.is_active}
+    return render(request, "admin/user.html", {"person": person, "values": values, "errors": {},
+                                               "units": users.list_units(session)})
+
+
+@router.post("/users/{user_id}", name="admin_user_update")
+def edit_account(
+    request: Request, session: SessionDep, admin: AdminUser, user_id: int, form: FormDep
+) -> Response:
+    person = users.get_user(session, user_id)
+    values = {"role": form.get("role", ""), "unit": form.get("unit", ""),
+              "active": form.get("active") == "on"}
+    if person.id == admin.id and (values["role"] != "admin" or not values["active"]):
+        errors = {"role": "Vous ne pouvez pas retirer vos propres droits d'administration."}
+        return render(request, "admin/user.html", {"person": person, "values": values,
+                      "errors": errors, "units": users.list_units(session)}, status=422)
+    try:
+        users.update_account(session, person, role=str(values["role"]), unit=str(values["unit"]),
+                             active=bool(values["active"]))
+    except InvalidInput as exc:
+        return render(request, "admin/user.html", {"person": person, "values": values,
+                      "errors": exc.errors, "units": users.list_units(session)}, status=422)
+    return redirect(request, request.url_for("admin_users").path,
+                    flash=f"Compte de {person.name} mis à jour.")
+
+
+@router.get("/scoring", name="admin_scoring")
+def scoring_form(
+    request: Request, session: SessionDep, settings: SettingsDep, admin: AdminUser
+) -> Response:
+    params = scoring.scoring_params(session, settings)
+    return render(request, "admin/scoring.html",
+                  {"values": asdict(params), "errors": {}, "labels": scoring.PARAM_LABELS})
+
+
+@router.post("/scoring", name="admin_scoring_post")
+def save_scoring(
+    request: Request, session: SessionDep, settings: SettingsDep, admin: AdminUser,
+    now: NowDep, form: FormDep,
+) -> Response:
+    raw = {k: form.get(k, "") for k in scoring.PARAM_KEYS}
+    values: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for key, text in raw.items():
+        low, high = scoring.PARAM_BOUNDS[key]
+        try:
+            number = int(text.strip())
+        except ValueError:
+            errors[key] = "Nombre entier attendu."
+            continue
+        if not low <= number <= high:
+            errors[key] = f"Entre {low} et {high}."
+        values[key] = number
+    if errors:
+        return render(request, "admin/scoring.html",
+                      {"values": raw, "errors": errors, "labels": scoring.PARAM_LABELS}, status=422)
+    scoring.save_params(session, admin, values)
+    started = time.perf_counter()
+    count = scoring.recompute_all(session, scoring.scoring_params(session, settings), now)
+    elapsed = time.perf_counter() - started
+    return redirect(
+        request, request.url_for("admin_scoring").path,
+        flash=f"Paramètres enregistrés : {count} idées recalculées en {elapsed:.1f} s.",
+    )

@@ -1,0 +1,178 @@
+"""Idea pages: the list, the form, the idea page with its field of mines, publish and close."""
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from sqlmodel import Session
+from starlette.responses import Response
+
+from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep, SettingsDep
+from app.models import Idea, User
+from app.models.idea import FICHE_FIELDS
+from app.schemas import AbandonInput, IdeaCreate, IdeaUpdate, french_errors
+from app.services import ideas, mines, scoring
+from app.services.permissions import check_abandon, check_edit_idea, raise_if
+from app.services.readiness import ScoringParams
+from app.templating import is_htmx, render
+from app.web import FormDep, page_number, redirect
+
+router = APIRouter(include_in_schema=False)
+
+
+def fiche_values(form: dict[str, str]) -> dict[str, str]:
+    return {f: form.get(f, "") for f in FICHE_FIELDS}
+
+
+def idea_context(
+    session: Session,
+    params: ScoringParams,
+    idea: Idea,
+    viewer: User,
+    now: datetime,
+    form_errors: dict[str, dict[str, str]] | None = None,
+    form_values: dict[str, dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Everything the idea page and its fragments show, loaded in a bounded number of queries."""
+    people = ideas.users_by_id(session, {idea.author_id})
+    mine_views = mines.mines_for_idea(session, idea, viewer)
+    return {
+        "idea": idea,
+        "author": people[idea.author_id][0],
+        "author_unit": people[idea.author_id][1],
+        "themes": ideas.themes_of(session, [idea.id])[idea.id],  # type: ignore[list-item,index]
+        "readiness": scoring.compute_for(session, params, idea, now),
+        "ripe": idea.is_ripe(now),
+        "mine_views": mine_views,
+        "changed_since": {
+            v.mine.id: ideas.changed_since(session, idea, v.mine.idea_revision)
+            for v in mine_views
+            if v.mine.idea_revision < idea.revision_count
+        },
+        "revisions": ideas.revisions(session, idea),
+        "events": ideas.events(session, idea),
+        "form_errors": form_errors or {},
+        "form_values": form_values or {},
+    }
+
+
+def render_idea(
+    request: Request,
+    session: Session,
+    params: ScoringParams,
+    idea: Idea,
+    viewer: User,
+    now: datetime,
+    status: int = 200,
+    **forms: Any,
+) -> Response:
+    """The whole page to a browser; the live fragment and the score panel (out of band) to htmx."""
+    context = idea_context(session, params, idea, viewer, now, **forms)
+    template = "ideas/_live.html" if is_htmx(request) else "ideas/show.html"
+    return render(request, template, {**context, "oob": is_htmx(request)}, status=status)
+
+
+@router.get("/", name="home")
+def home(request: Request) -> Response:
+    return redirect(request, request.url_for("ideas").path)
+
+
+@router.get("/ideas", name="ideas")
+def list_ideas(
+    request: Request, session: SessionDep, user: CurrentUser, settings: SettingsDep, page: str = "1"
+) -> Response:
+    result = ideas.list_published(session, page_number(page), settings.page_size)
+    people = ideas.users_by_id(session, {i.author_id for i in result.items})
+    themes = ideas.themes_of(session, [i.id for i in result.items])  # type: ignore[misc]
+    drafts = ideas.list_drafts(session, user) if result.page == 1 else []
+    return render(request, "ideas/list.html",
+                  {"page": result, "people": people, "themes": themes, "drafts": drafts})
+
+
+@router.get("/ideas/new", name="idea_new")
+def new_idea(request: Request, user: CurrentUser) -> Response:
+    return render(request, "ideas/form.html",
+                  {"idea": None, "values": fiche_values({}), "errors": {}})
+
+
+@router.post("/ideas", name="idea_create")
+def create_idea(
+    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
+    form: FormDep,
+) -> Response:
+    values = fiche_values(form)
+    try:
+        data = IdeaCreate.model_validate(values)
+    except ValidationError as exc:
+        return render(request, "ideas/form.html",
+                      {"idea": None, "values": values, "errors": french_errors(exc)}, status=422)
+    idea = ideas.create_draft(session, params, user, data, now)
+    return redirect(request, request.url_for("idea", idea_id=idea.id).path,
+                    flash="Brouillon enregistré. Il n'est visible que par vous jusqu'à sa publication.")
+
+
+@router.get("/ideas/{idea_id}", name="idea")
+def show_idea(
+    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
+    idea_id: int,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    return render_idea(request, session, params, idea, user, now)
+
+
+@router.get("/ideas/{idea_id}/edit", name="idea_edit")
+def edit_idea_form(request: Request, session: SessionDep, user: CurrentUser, idea_id: int) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    raise_if(check_edit_idea(user, idea))
+    values = {f: getattr(idea, f) for f in FICHE_FIELDS if f != "themes"}
+    values["themes"] = ", ".join(ideas.themes_of(session, [idea_id])[idea_id])
+    return render(request, "ideas/form.html", {"idea": idea, "values": values, "errors": {}})
+
+
+@router.post("/ideas/{idea_id}/edit", name="idea_update")
+def update_idea(
+    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
+    idea_id: int, form: FormDep,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    raise_if(check_edit_idea(user, idea))
+    values = fiche_values(form)
+    try:
+        data = IdeaUpdate.model_validate(values)
+    except ValidationError as exc:
+        return render(request, "ideas/form.html",
+                      {"idea": idea, "values": values, "errors": french_errors(exc)}, status=422)
+    changed = ideas.update_idea(session, params, user, idea, data, now)
+    message = "Fiche mise à jour." if changed else "Aucun changement à enregistrer."
+    return redirect(request, request.url_for("idea", idea_id=idea_id).path, flash=message)
+
+
+@router.post("/ideas/{idea_id}/publish", name="idea_publish")
+def publish_idea(
+    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
+    idea_id: int, form: FormDep,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    ideas.publish(session, params, user, idea, now)
+    return redirect(request, request.url_for("idea", idea_id=idea_id).path,
+                    flash="Idée publiée : vos collègues peuvent maintenant y poser des mines.")
+
+
+@router.post("/ideas/{idea_id}/abandon", name="idea_abandon")
+def abandon_idea(
+    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
+    idea_id: int, form: FormDep,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    raise_if(check_abandon(user, idea))
+    values = {"lesson": form.get("lesson", "")}
+    try:
+        data = AbandonInput.model_validate(values)
+    except ValidationError as exc:
+        return render_idea(request, session, params, idea, user, now, status=422,
+                           form_errors={"abandon": french_errors(exc)},
+                           form_values={"abandon": values})
+    ideas.abandon(session, params, user, idea, data.lesson, now)
+    return redirect(request, request.url_for("idea", idea_id=idea_id).path,
+                    flash="Idée close. Sa leçon reste lisible par tous.")

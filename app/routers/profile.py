@@ -1,0 +1,79 @@
+"""The agent's own profile (password, API tokens) and every agent's « démineur » record."""
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from app.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
+from app.errors import InvalidInput
+from app.security import verify_password
+from app.services import mines, users
+from app.templating import render
+from app.web import FormDep, redirect
+
+router = APIRouter(include_in_schema=False)
+
+
+def _profile(request: Request, session: SessionDep, user: CurrentUser, status: int = 200,
+             **extra: object) -> Response:
+    context = {
+        "person": user,
+        "unit": users.unit_of(session, user),
+        "record": mines.demineur_record(session, user),
+        "tokens": users.list_api_tokens(session, user),
+        "new_token": None,
+        "errors": {},
+    }
+    context.update(extra)
+    return render(request, "profile/me.html", context, status=status)
+
+
+@router.get("/profile", name="profile")
+def profile(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    return _profile(request, session, user)
+
+
+@router.post("/profile/tokens", name="token_create")
+def create_token(request: Request, session: SessionDep, user: CurrentUser, form: FormDep) -> Response:
+    _, token = users.create_api_token(session, user, form.get("name", ""))
+    # Shown once, on this answer only: it is never stored in clear nor sent again.
+    return _profile(request, session, user, new_token=token)
+
+
+@router.post("/profile/tokens/{token_id}/revoke", name="token_revoke")
+def revoke_token(
+    request: Request, session: SessionDep, user: CurrentUser, token_id: int, form: FormDep
+) -> Response:
+    users.revoke_api_token(session, user, token_id)
+    return redirect(request, request.url_for("profile").path + "#jetons", flash="Jeton révoqué.")
+
+
+@router.post("/profile/password", name="password_change")
+def change_password(
+    request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser, form: FormDep
+) -> Response:
+    errors: dict[str, str] = {}
+    if not verify_password(form.get("current_password", ""), user.password_hash):
+        errors["current_password"] = "Mot de passe actuel incorrect."
+    elif form.get("new_password", "") != form.get("new_password_confirm", ""):
+        errors["new_password_confirm"] = "Les deux mots de passe diffèrent."
+    try:
+        if errors:
+            raise InvalidInput(errors)
+        users.set_password(session, user, form.get("new_password", ""))
+    except InvalidInput as exc:
+        renamed = {("new_password" if k == "password" else k): v for k, v in exc.errors.items()}
+        return _profile(request, session, user, status=422, errors=renamed)
+    # Every session ended with the change; this browser gets a fresh one.
+    token = users.start_session(session, settings, user)
+    response = redirect(request, request.url_for("profile").path, flash="Mot de passe changé.")
+    response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_days * 86400,
+                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    return response
+
+
+@router.get("/users/{user_id}", name="user")
+def public_profile(request: Request, session: SessionDep, user: CurrentUser, user_id: int) -> Response:
+    person = users.get_user(session, user_id)
+    unit = users.unit_of(session, person)
+    return render(request, "profile/public.html",
+                  {"person": person, "unit": unit, "record": mines.demineur_record(session, person)})

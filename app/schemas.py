@@ -1,0 +1,261 @@
+"""Input and output shapes shared by the JSON API and the HTML forms."""
+
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+from app.models.mine import DeminageKind, MineCategory, Severity
+
+TITLE_MAX = 200
+TEXT_MAX = 10_000
+THEMES_MAX = 6
+THEME_MAX = 40
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Normalise line ends and Unicode, drop control characters, refuse broken encodings."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("Ce texte contient des caractères invalides.") from exc
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", _CONTROL.sub("", value)).strip()
+
+
+def split_themes(value: Any) -> Any:
+    """Themes come as a list (API) or as one comma-separated string (form)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    return value
+
+
+def normalise_themes(themes: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for theme in themes:
+        cleaned = " ".join(clean_text(theme).lower().split())
+        if len(cleaned) > THEME_MAX:
+            raise ValueError(f"Un thème fait {THEME_MAX} caractères au plus.")
+        if cleaned:
+            seen.setdefault(cleaned, None)
+    if len(seen) > THEMES_MAX:
+        raise ValueError(f"{THEMES_MAX} thèmes au plus.")
+    return list(seen)
+
+
+Text = Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=TEXT_MAX)]
+RequiredText = Annotated[
+    str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=TEXT_MAX)
+]
+Title = Annotated[
+    str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=TITLE_MAX)
+]
+Themes = Annotated[
+    list[Annotated[str, StringConstraints(max_length=1000)]],
+    BeforeValidator(split_themes),
+    AfterValidator(normalise_themes),
+    Field(max_length=50),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=TEXT_MAX + 1000)
+
+
+class IdeaCreate(Strict):
+    """A draft: only the title and the problem are required."""
+
+    title: Title
+    problem: RequiredText
+    solution: Text = ""
+    broken_rule: Text = ""
+    first_ground: Text = ""
+    themes: Themes = []
+
+
+class IdeaUpdate(Strict):
+    """A partial edit: only the fields sent change."""
+
+    title: Title | None = None
+    problem: RequiredText | None = None
+    solution: Text | None = None
+    broken_rule: Text | None = None
+    first_ground: Text | None = None
+    themes: Themes | None = None
+
+
+class AbandonInput(Strict):
+    lesson: RequiredText
+
+
+class MineCreate(Strict):
+    category: MineCategory
+    severity: Severity
+    title: Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=120)] = ""
+    body: RequiredText
+
+
+class DeminageCreate(Strict):
+    kind: DeminageKind
+    body: RequiredText
+
+
+class ReasonInput(Strict):
+    reason: RequiredText
+
+
+class PromoteInput(Strict):
+    sponsor: Annotated[str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=200)]
+    next_step: RequiredText
+    target_date: date
+    reason: Text = ""
+
+
+class SendBackInput(Strict):
+    comment: RequiredText
+
+
+# --- French messages for form errors -------------------------------------------------
+
+def french_errors(exc: ValidationError) -> dict[str, str]:
+    """One French message per field, from pydantic's error types."""
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "__all__"
+        if field in errors:
+            continue
+        ctx = err.get("ctx") or {}
+        kind = err["type"]
+        if kind in ("missing", "string_too_short") or (
+            kind == "too_short" and ctx.get("min_length") == 1
+        ):
+            message = "Ce champ est obligatoire."
+        elif kind == "string_too_long":
+            message = f"{ctx.get('max_length')} caractères au plus."
+        elif kind == "too_long":
+            message = f"{ctx.get('max_length')} éléments au plus."
+        elif kind == "enum":
+            message = "Choisissez une valeur de la liste."
+        elif kind.startswith("date"):
+            message = "Date attendue au format JJ/MM/AAAA."
+        elif kind == "value_error":
+            message = str(ctx.get("error", err["msg"]))
+        elif kind == "extra_forbidden":
+            message = "Champ inconnu."
+        else:
+            message = "Valeur invalide."
+        errors[field] = message
+    return errors
+
+
+# --- JSON output ---------------------------------------------------------------------
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    unit: str | None
+
+
+class DeminageOut(BaseModel):
+    id: int
+    kind: str
+    body: str
+    author: UserOut
+    accepted: bool
+    helpful_count: int
+    created_at: datetime
+
+
+class MineOut(BaseModel):
+    id: int
+    idea_id: int
+    category: str
+    severity: str
+    status: str
+    title: str
+    body: str
+    author: UserOut
+    created_at: datetime
+    resolution_reason: str
+    reopen_reason: str
+    deminages: list[DeminageOut]
+
+
+class GateOut(BaseModel):
+    name: str
+    ok: bool
+    label: str
+
+
+class MissingOut(BaseModel):
+    action: str
+    points: float
+    required: bool
+    label: str
+
+
+class PartsOut(BaseModel):
+    clarity: float
+    crossed_views: float
+    defusal: float
+
+
+class ReadinessOut(BaseModel):
+    score: int
+    ripe: bool
+    parts: PartsOut
+    gates: list[GateOut]
+    missing: list[MissingOut]
+
+
+class IdeaSummaryOut(BaseModel):
+    id: int
+    title: str
+    status: str
+    ripe: bool
+    score: int
+    themes: list[str]
+    author: UserOut
+    published_at: datetime | None
+    last_activity_at: datetime
+
+
+class IdeaOut(IdeaSummaryOut):
+    problem: str
+    solution: str
+    broken_rule: str
+    first_ground: str
+    created_at: datetime
+    updated_at: datetime
+    revision_count: int
+    lesson: str
+    sponsor: str
+    next_step: str
+    target_date: date | None
+    readiness: ReadinessOut
+    mines: list[MineOut]
+
+
+class IdeaPage(BaseModel):
+    items: list[IdeaSummaryOut]
+    page: int
+    pages: int
+    total: int
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    token: str

@@ -1,0 +1,280 @@
+"""Ideas: drafts, edits with revisions, publication, closing, and the lists that show them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from math import ceil
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from app.errors import NotFound
+from app.models import Idea, IdeaEvent, IdeaRevision, IdeaStatus, IdeaTheme, Unit, User
+from app.models.idea import FICHE_FIELDS, FICHE_LABELS
+from app.schemas import IdeaCreate, IdeaUpdate
+from app.services import scoring
+from app.services.permissions import (
+    can_view_idea,
+    check_abandon,
+    check_edit_idea,
+    check_publish,
+    raise_if,
+)
+from app.services.readiness import ScoringParams
+
+TEXT_FIELDS = ("title", "problem", "solution", "broken_rule", "first_ground")
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Idea]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    number: int
+    author: User
+    created_at: datetime
+    changes: list[FieldChange]
+
+
+def get_idea(session: Session, idea_id: int, viewer: User | None) -> Idea:
+    """The idea if it exists and the viewer may see it; a draft is 404 to anyone but its author."""
+    idea = session.get(Idea, idea_id) if 0 < idea_id < 2**63 else None
+    if idea is None or not can_view_idea(viewer, idea):
+        raise NotFound("Cette idée n'existe pas, ou n'est pas visible pour vous.")
+    return idea
+
+
+def themes_of(session: Session, idea_ids: list[int]) -> dict[int, list[str]]:
+    """Themes of several ideas at once."""
+    result: dict[int, list[str]] = {i: [] for i in idea_ids}
+    if idea_ids:
+        rows = session.exec(
+            select(IdeaTheme).where(col(IdeaTheme.idea_id).in_(idea_ids)).order_by(IdeaTheme.theme)
+        )
+        for row in rows:
+            result[row.idea_id].append(row.theme)
+    return result
+
+
+def users_by_id(session: Session, user_ids: set[int]) -> dict[int, tuple[User, Unit | None]]:
+    """Users and their units, loaded once for a whole page."""
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(User, Unit)
+        .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+        .where(col(User.id).in_(user_ids))
+    ).all()
+    return {u.id: (u, unit) for u, unit in rows if u.id is not None}
+
+
+def _snapshot(idea: Idea, themes: list[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {f: getattr(idea, f) for f in TEXT_FIELDS}
+    data["themes"] = themes
+    return data
+
+
+def _set_themes(session: Session, idea: Idea, themes: list[str]) -> None:
+    session.exec(delete(IdeaTheme).where(col(IdeaTheme.idea_id) == idea.id))
+    for theme in themes:
+        session.add(IdeaTheme(idea_id=idea.id, theme=theme))  # type: ignore[arg-type]
+
+
+def _add_revision(session: Session, idea: Idea, author: User, themes: list[str], now: datetime) -> None:
+    idea.revision_count += 1
+    session.add(
+        IdeaRevision(
+            idea_id=idea.id,  # type: ignore[arg-type]
+            number=idea.revision_count,
+            author_id=author.id,  # type: ignore[arg-type]
+            created_at=now,
+            snapshot=_snapshot(idea, themes),
+        )
+    )
+
+
+def add_event(
+    session: Session, idea: Idea, actor: User | None, kind: str, message: str, now: datetime
+) -> None:
+    """One line in the idea's history."""
+    session.add(
+        IdeaEvent(
+            idea_id=idea.id,  # type: ignore[arg-type]
+            actor_id=actor.id if actor else None,
+            kind=kind,
+            message=message,
+            score=idea.score,
+            created_at=now,
+        )
+    )
+
+
+def create_draft(
+    session: Session, params: ScoringParams, author: User, data: IdeaCreate, now: datetime
+) -> Idea:
+    """A new draft, visible to its author only, with its first revision."""
+    idea = Idea(
+        author_id=author.id,  # type: ignore[arg-type]
+        unit_id=author.unit_id,
+        title=data.title,
+        problem=data.problem,
+        solution=data.solution,
+        broken_rule=data.broken_rule,
+        first_ground=data.first_ground,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    session.add(idea)
+    session.flush()
+    _set_themes(session, idea, data.themes)
+    _add_revision(session, idea, author, data.themes, now)
+    scoring.refresh(session, params, idea, now, author)
+    add_event(session, idea, author, "created", "Brouillon créé.", now)
+    return idea
+
+
+def update_idea(
+    session: Session, params: ScoringParams, user: User, idea: Idea, data: IdeaUpdate, now: datetime
+) -> list[str]:
+    """Apply an edit by the author; a revision is kept when anything changed."""
+    raise_if(check_edit_idea(user, idea))
+    current_themes = themes_of(session, [idea.id])[idea.id]  # type: ignore[index]
+    changed: list[str] = []
+    for field in TEXT_FIELDS:
+        value = getattr(data, field)
+        if value is not None and value != getattr(idea, field):
+            setattr(idea, field, value)
+            changed.append(field)
+    themes = current_themes
+    if data.themes is not None and data.themes != current_themes:
+        themes = data.themes
+        _set_themes(session, idea, themes)
+        changed.append("themes")
+    if not changed:
+        return []
+    idea.updated_at = now
+    if idea.status != IdeaStatus.draft:
+        idea.last_activity_at = now
+    _add_revision(session, idea, user, themes, now)
+    scoring.refresh(session, params, idea, now, user, cause="fiche modifiée")
+    labels = ", ".join(FICHE_LABELS[f].lower() for f in changed)
+    add_event(session, idea, user, "edited", f"Fiche modifiée : {labels}.", now)
+    return changed
+
+
+def publish(session: Session, params: ScoringParams, user: User, idea: Idea, now: datetime) -> None:
+    """The draft goes « en déminage »: colleagues can now see it and lay mines."""
+    raise_if(check_publish(user, idea))
+    idea.status = IdeaStatus.open
+    idea.published_at = now
+    idea.last_activity_at = now
+    scoring.refresh(session, params, idea, now, user)
+    add_event(session, idea, user, "published", "Publiée : le déminage commence.", now)
+
+
+def abandon(
+    session: Session, params: ScoringParams, user: User, idea: Idea, lesson: str, now: datetime
+) -> None:
+    """Close the idea with the lesson learned; it stays readable."""
+    raise_if(check_abandon(user, idea))
+    idea.status = IdeaStatus.abandoned
+    idea.lesson = lesson
+    idea.closed_at = now
+    idea.last_activity_at = now
+    scoring.refresh(session, params, idea, now, user)
+    add_event(session, idea, user, "abandoned", f"Abandonnée. Leçon : {lesson}", now)
+
+
+def list_published(session: Session, page: int, page_size: int) -> Page:
+    """Published ideas (every status but draft), newest first."""
+    where = Idea.status != IdeaStatus.draft
+    total = session.exec(select(func.count()).select_from(Idea).where(where)).one()
+    pages = max(1, ceil(total / page_size))
+    page = min(max(page, 1), pages)
+    items = list(
+        session.exec(
+            select(Idea)
+            .where(where)
+            .order_by(col(Idea.published_at).desc(), col(Idea.id).desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+    )
+    return Page(items, page, pages, total)
+
+
+def list_drafts(session: Session, author: User) -> list[Idea]:
+    """The author's own drafts, last edited first."""
+    return list(
+        session.exec(
+            select(Idea)
+            .where(Idea.author_id == author.id, Idea.status == IdeaStatus.draft)
+            .order_by(col(Idea.updated_at).desc())
+        )
+    )
+
+
+def revisions(session: Session, idea: Idea) -> list[RevisionView]:
+    """Every revision, newest first, each with the fields it changed."""
+    rows = list(
+        session.exec(
+            select(IdeaRevision)
+            .where(IdeaRevision.idea_id == idea.id)
+            .order_by(col(IdeaRevision.number))
+        )
+    )
+    authors = users_by_id(session, {r.author_id for r in rows})
+    views: list[RevisionView] = []
+    previous: dict[str, Any] = {}
+    for rev in rows:
+        changes = []
+        for field in FICHE_FIELDS:
+            before, after = previous.get(field), rev.snapshot.get(field)
+            if field == "themes":
+                before = ", ".join(before or [])
+                after = ", ".join(after or [])
+            before, after = before or "", after or ""
+            if before != after:
+                changes.append(FieldChange(field, FICHE_LABELS[field], before, after))
+        views.append(RevisionView(rev.number, authors[rev.author_id][0], rev.created_at, changes))
+        previous = rev.snapshot
+    views.reverse()
+    return views
+
+
+def changed_since(session: Session, idea: Idea, revision: int) -> list[str]:
+    """Labels of the fiche's fields changed after a given revision."""
+    if revision >= idea.revision_count:
+        return []
+    rows = session.exec(
+        select(IdeaRevision)
+        .where(IdeaRevision.idea_id == idea.id, col(IdeaRevision.number).in_([revision, idea.revision_count]))
+    ).all()
+    snaps = {r.number: r.snapshot for r in rows}
+    old, new = snaps.get(revision, {}), snaps.get(idea.revision_count, {})
+    return [FICHE_LABELS[f] for f in FICHE_FIELDS if old.get(f) != new.get(f)]
+
+
+def events(session: Session, idea: Idea) -> list[tuple[IdeaEvent, User | None]]:
+    """The idea's history, newest first, with each actor."""
+    rows = session.exec(
+        select(IdeaEvent, User)
+        .join(User, col(IdeaEvent.actor_id) == User.id, isouter=True)
+        .where(IdeaEvent.idea_id == idea.id)
+        .order_by(col(IdeaEvent.created_at).desc(), col(IdeaEvent.id).desc())
+    ).all()
+    return list(rows)

@@ -1,0 +1,290 @@
+"""Mines and déminages: lay, answer, accept, withdraw, reopen, assume the risk."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from app.errors import NotFound
+from app.models import (
+    Deminage,
+    DeminageHelpful,
+    Idea,
+    Mine,
+    MineStatus,
+    Unit,
+    User,
+)
+from app.models.mine import SEVERITY_LABELS
+from app.schemas import DeminageCreate, MineCreate
+from app.services import scoring
+from app.services.ideas import add_event, get_idea, users_by_id
+from app.services.permissions import (
+    check_accept_deminage,
+    check_accept_risk,
+    check_bring_deminage,
+    check_lay_mine,
+    check_mark_helpful,
+    check_reopen,
+    check_withdraw,
+    raise_if,
+)
+from app.services.readiness import ScoringParams
+
+TITLE_FROM_BODY = 60
+
+
+@dataclass
+class DeminageView:
+    deminage: Deminage
+    author: User
+    unit: Unit | None
+    helped_by_me: bool
+
+
+@dataclass
+class MineView:
+    mine: Mine
+    author: User
+    unit: Unit | None
+    deminages: list[DeminageView]
+
+
+def _title_from(body: str) -> str:
+    first_line = body.strip().splitlines()[0] if body.strip() else ""
+    if len(first_line) <= TITLE_FROM_BODY:
+        return first_line
+    return first_line[:TITLE_FROM_BODY].rsplit(" ", 1)[0] + "…"
+
+
+def get_mine(session: Session, mine_id: int, viewer: User) -> tuple[Mine, Idea]:
+    """The mine and its idea, or 404 when either is unknown or hidden from the viewer."""
+    mine = session.get(Mine, mine_id) if 0 < mine_id < 2**63 else None
+    if mine is None:
+        raise NotFound("Cette mine n'existe pas.")
+    return mine, get_idea(session, mine.idea_id, viewer)
+
+
+def get_deminage(session: Session, deminage_id: int, viewer: User) -> tuple[Deminage, Mine, Idea]:
+    """The déminage with its mine and idea, or 404."""
+    deminage = session.get(Deminage, deminage_id) if 0 < deminage_id < 2**63 else None
+    if deminage is None:
+        raise NotFound("Ce déminage n'existe pas.")
+    mine, idea = get_mine(session, deminage.mine_id, viewer)
+    return deminage, mine, idea
+
+
+def _touch(idea: Idea, now: datetime) -> None:
+    idea.last_activity_at = now
+
+
+def lay_mine(
+    session: Session, params: ScoringParams, user: User, idea: Idea, data: MineCreate, now: datetime
+) -> Mine:
+    """A colleague lays a mine; a ripe idea stops being ripe."""
+    raise_if(check_lay_mine(user, idea))
+    mine = Mine(
+        idea_id=idea.id,  # type: ignore[arg-type]
+        author_id=user.id,  # type: ignore[arg-type]
+        category=data.category,
+        severity=data.severity,
+        title=data.title or _title_from(data.body),
+        body=data.body,
+        idea_revision=idea.revision_count,
+        created_at=now,
+        armed_at=now,
+    )
+    session.add(mine)
+    _touch(idea, now)
+    session.flush()
+    noun = SEVERITY_LABELS[mine.severity].lower()  # type: ignore[index]
+    add_event(session, idea, user, "mine_laid", f"{noun.capitalize()} posée : « {mine.title} ».", now)
+    scoring.refresh(session, params, idea, now, user, cause=f"{noun} « {mine.title} » posée")
+    return mine
+
+
+def bring_deminage(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    mine: Mine,
+    idea: Idea,
+    data: DeminageCreate,
+    now: datetime,
+) -> Deminage:
+    """Anyone but the mine's author answers it."""
+    raise_if(check_bring_deminage(user, mine, idea))
+    deminage = Deminage(
+        mine_id=mine.id,  # type: ignore[arg-type]
+        author_id=user.id,  # type: ignore[arg-type]
+        kind=data.kind,
+        body=data.body,
+        created_at=now,
+    )
+    session.add(deminage)
+    _touch(idea, now)
+    session.flush()
+    add_event(session, idea, user, "deminage", f"Déminage proposé pour « {mine.title} ».", now)
+    scoring.refresh(session, params, idea, now, user)
+    return deminage
+
+
+def accept_deminage(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    deminage: Deminage,
+    mine: Mine,
+    idea: Idea,
+    now: datetime,
+) -> None:
+    """The mine's or the idea's author accepts a déminage: the mine is defused at once."""
+    raise_if(check_accept_deminage(user, deminage, mine, idea))
+    deminage.accepted = True
+    deminage.accepted_at = now
+    deminage.accepted_by_id = user.id
+    mine.status = MineStatus.defused
+    mine.resolved_at = now
+    mine.resolved_by_id = user.id
+    mine.resolution_reason = ""
+    session.add_all([deminage, mine])
+    _touch(idea, now)
+    message = f"Mine « {mine.title} » désamorcée."
+    if user.id != mine.author_id:
+        message += " Son auteur·rice peut la rouvrir en donnant une raison."
+    add_event(session, idea, user, "defused", message, now)
+    scoring.refresh(session, params, idea, now, user)
+
+
+def toggle_helpful(session: Session, user: User, deminage: Deminage) -> bool:
+    """Mark or unmark « ça aide »; returns whether it is now marked."""
+    raise_if(check_mark_helpful(user, deminage))
+    existing = session.get(DeminageHelpful, (deminage.id, user.id))
+    if existing is None:
+        session.add(DeminageHelpful(deminage_id=deminage.id, user_id=user.id))  # type: ignore[arg-type]
+    else:
+        session.delete(existing)
+    session.flush()
+    deminage.helpful_count = session.exec(
+        select(func.count()).select_from(DeminageHelpful).where(
+            DeminageHelpful.deminage_id == deminage.id
+        )
+    ).one()
+    session.add(deminage)
+    return existing is None
+
+
+def withdraw(
+    session: Session, params: ScoringParams, user: User, mine: Mine, idea: Idea, now: datetime
+) -> None:
+    """The mine's author takes it back; it leaves the score."""
+    raise_if(check_withdraw(user, mine))
+    mine.status = MineStatus.withdrawn
+    mine.resolved_at = now
+    mine.resolved_by_id = user.id
+    session.add(mine)
+    _touch(idea, now)
+    add_event(session, idea, user, "withdrawn", f"Mine « {mine.title} » retirée par son auteur·rice.", now)
+    scoring.refresh(session, params, idea, now, user)
+
+
+def reopen(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    mine: Mine,
+    idea: Idea,
+    reason: str,
+    now: datetime,
+) -> None:
+    """The mine's author reopens it with a reason; the quiet period starts again."""
+    raise_if(check_reopen(user, mine, idea))
+    mine.status = MineStatus.open
+    mine.armed_at = now
+    mine.reopen_reason = reason
+    mine.resolved_at = None
+    mine.resolved_by_id = None
+    mine.resolution_reason = ""
+    session.add(mine)
+    _touch(idea, now)
+    add_event(session, idea, user, "reopened", f"Mine « {mine.title} » rouverte : {reason}", now)
+    scoring.refresh(session, params, idea, now, user, cause=f"mine « {mine.title} » rouverte")
+
+
+def accept_risk(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    mine: Mine,
+    idea: Idea,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Keep the risk with a written reason: the author for a pétard or a mine, a manager for a bombe."""
+    raise_if(check_accept_risk(user, mine, idea))
+    mine.status = MineStatus.accepted_risk
+    mine.resolved_at = now
+    mine.resolved_by_id = user.id
+    mine.resolution_reason = reason
+    session.add(mine)
+    _touch(idea, now)
+    add_event(session, idea, user, "risk_accepted", f"Risque assumé pour « {mine.title} » : {reason}", now)
+    scoring.refresh(session, params, idea, now, user)
+
+
+def mines_for_idea(session: Session, idea: Idea, viewer: User | None) -> list[MineView]:
+    """The idea's mines with their déminages and authors, in four queries whatever their number."""
+    mines = list(
+        session.exec(select(Mine).where(Mine.idea_id == idea.id).order_by(col(Mine.created_at), col(Mine.id)))
+    )
+    mine_ids = [m.id for m in mines]
+    deminages = list(
+        session.exec(
+            select(Deminage)
+            .where(col(Deminage.mine_id).in_(mine_ids))
+            .order_by(col(Deminage.created_at), col(Deminage.id))
+        )
+    ) if mine_ids else []
+    helped: set[int] = set()
+    if viewer is not None and deminages:
+        helped = set(
+            session.exec(
+                select(DeminageHelpful.deminage_id).where(
+                    DeminageHelpful.user_id == viewer.id,
+                    col(DeminageHelpful.deminage_id).in_([d.id for d in deminages]),
+                )
+            )
+        )
+    people = users_by_id(session, {m.author_id for m in mines} | {d.author_id for d in deminages})
+    by_mine: dict[int, list[DeminageView]] = {m.id: [] for m in mines}  # type: ignore[misc]
+    for d in deminages:
+        author, unit = people[d.author_id]
+        by_mine[d.mine_id].append(DeminageView(d, author, unit, d.id in helped))
+    return [
+        MineView(m, *people[m.author_id], deminages=by_mine[m.id])  # type: ignore[index]
+        for m in mines
+    ]
+
+
+@dataclass(frozen=True)
+class DemineurRecord:
+    mines_laid: int
+    deminages_brought: int
+    deminages_accepted: int
+    helpful_received: int
+
+
+def demineur_record(session: Session, user: User) -> DemineurRecord:
+    """The agent's playful record: what they laid, brought, got accepted and found helpful."""
+    mines_laid = session.exec(
+        select(func.count()).select_from(Mine).where(Mine.author_id == user.id)
+    ).one()
+    brought, accepted, helpful = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((col(Deminage.accepted), 1), else_=0)), 0),
+            func.coalesce(func.sum(Deminage.helpful_count), 0),
+        ).where(Deminage.author_id == user.id)
+    ).one()
+    return DemineurRecord(mines_laid, brought, int(accepted), int(helpful))

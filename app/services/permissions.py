@@ -1,0 +1,180 @@
+"""Who may do what: each check returns the error to raise, or None; can_* wrap them.
+
+Routers and services raise what a check returns; templates hide a button with the
+matching can_* predicate, so the page never offers what the server would refuse.
+"""
+
+from app.errors import Conflict, DomainError, Forbidden
+from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, Severity, User
+
+LIVE_STATUSES = (IdeaStatus.open, IdeaStatus.project)
+
+
+def can_view_idea(user: User | None, idea: Idea) -> bool:
+    """Drafts are their author's alone; everything else is readable by every agent."""
+    return idea.status != IdeaStatus.draft or (user is not None and user.id == idea.author_id)
+
+
+def check_edit_idea(user: User, idea: Idea) -> DomainError | None:
+    if user.id != idea.author_id:
+        return Forbidden("Seul·e l'auteur·rice de l'idée peut la modifier.")
+    if idea.status not in (IdeaStatus.draft, IdeaStatus.open):
+        return Conflict("Une idée devenue projet ou abandonnée ne se modifie plus.")
+    return None
+
+
+def check_publish(user: User, idea: Idea) -> DomainError | None:
+    if user.id != idea.author_id:
+        return Forbidden("Seul·e l'auteur·rice de l'idée peut la publier.")
+    if idea.status != IdeaStatus.draft:
+        return Conflict("Cette idée est déjà publiée.")
+    return None
+
+
+def check_abandon(user: User, idea: Idea) -> DomainError | None:
+    if user.id != idea.author_id and not user.is_manager:
+        return Forbidden("Seul·e l'auteur·rice ou un·e manager peut clore l'idée.")
+    if idea.status not in (IdeaStatus.draft, IdeaStatus.open):
+        return Conflict("Seule une idée en brouillon ou en déminage peut être abandonnée.")
+    return None
+
+
+def check_lay_mine(user: User, idea: Idea) -> DomainError | None:
+    if user.id == idea.author_id:
+        return Forbidden("On ne mine pas son propre terrain : répondez plutôt aux mines posées.")
+    if idea.status not in LIVE_STATUSES:
+        return Conflict("On ne pose de mine que sur une idée en déminage ou devenue projet.")
+    return None
+
+
+def check_bring_deminage(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    if user.id == mine.author_id:
+        return Forbidden("On ne démine pas sa propre mine : retirez-la si elle n'a plus lieu d'être.")
+    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.withdrawn:
+        return Conflict("Cette mine n'attend plus de déminage.")
+    return None
+
+
+def check_accept_deminage(
+    user: User, deminage: Deminage, mine: Mine, idea: Idea
+) -> DomainError | None:
+    if user.id not in (mine.author_id, idea.author_id):
+        return Forbidden("Seul·e l'auteur·rice de la mine ou de l'idée accepte un déminage.")
+    if idea.status not in LIVE_STATUSES or mine.status not in (
+        MineStatus.open,
+        MineStatus.accepted_risk,
+    ):
+        return Conflict("Cette mine n'est plus active : rouvrez-la d'abord.")
+    return None
+
+
+def check_mark_helpful(user: User, deminage: Deminage) -> DomainError | None:
+    if user.id == deminage.author_id:
+        return Forbidden("On ne marque pas son propre déminage « ça aide ».")
+    return None
+
+
+def check_withdraw(user: User, mine: Mine) -> DomainError | None:
+    if user.id != mine.author_id:
+        return Forbidden("Seul·e l'auteur·rice de la mine peut la retirer.")
+    if mine.status == MineStatus.withdrawn:
+        return Conflict("Cette mine est déjà retirée.")
+    return None
+
+
+def check_reopen(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    if user.id != mine.author_id:
+        return Forbidden("Seul·e l'auteur·rice de la mine peut la rouvrir.")
+    if idea.status not in LIVE_STATUSES or mine.status not in (
+        MineStatus.defused,
+        MineStatus.accepted_risk,
+    ):
+        return Conflict("Seule une mine désamorcée ou assumée peut être rouverte.")
+    return None
+
+
+def check_accept_risk(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    if mine.severity == Severity.blocking:
+        if not user.is_manager:
+            return Forbidden("Le risque d'une bombe ne peut être assumé que par un·e manager.")
+    elif user.id != idea.author_id:
+        return Forbidden("Seul·e l'auteur·rice de l'idée peut assumer ce risque.")
+    if idea.status not in LIVE_STATUSES or mine.status != MineStatus.open:
+        return Conflict("Seule une mine active peut voir son risque assumé.")
+    return None
+
+
+def check_promote(user: User, idea: Idea) -> DomainError | None:
+    if not user.is_manager:
+        return Forbidden("Seul·e un·e manager peut promouvoir une idée en projet.")
+    if idea.status != IdeaStatus.open:
+        return Conflict("Seule une idée en déminage peut devenir un projet.")
+    return None
+
+
+def check_manage_users(user: User) -> DomainError | None:
+    if not user.is_admin:
+        return Forbidden("Réservé aux administrateur·rices.")
+    return None
+
+
+def _allowed(error: DomainError | None) -> bool:
+    return error is None
+
+
+def can_edit_idea(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_edit_idea(user, idea))
+
+
+def can_publish(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_publish(user, idea))
+
+
+def can_abandon(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_abandon(user, idea))
+
+
+def can_lay_mine(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_lay_mine(user, idea))
+
+
+def can_bring_deminage(user: User | None, mine: Mine, idea: Idea) -> bool:
+    return user is not None and _allowed(check_bring_deminage(user, mine, idea))
+
+
+def can_accept_deminage(user: User | None, deminage: Deminage, mine: Mine, idea: Idea) -> bool:
+    return user is not None and _allowed(check_accept_deminage(user, deminage, mine, idea))
+
+
+def can_mark_helpful(user: User | None, deminage: Deminage) -> bool:
+    return user is not None and _allowed(check_mark_helpful(user, deminage))
+
+
+def can_withdraw(user: User | None, mine: Mine) -> bool:
+    return user is not None and _allowed(check_withdraw(user, mine))
+
+
+def can_reopen(user: User | None, mine: Mine, idea: Idea) -> bool:
+    return user is not None and _allowed(check_reopen(user, mine, idea))
+
+
+def can_accept_risk(user: User | None, mine: Mine, idea: Idea) -> bool:
+    return user is not None and _allowed(check_accept_risk(user, mine, idea))
+
+
+def can_promote(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_promote(user, idea))
+
+
+def can_manage_users(user: User | None) -> bool:
+    return user is not None and _allowed(check_manage_users(user))
+
+
+def raise_if(error: DomainError | None) -> None:
+    if error is not None:
+        raise error
+
+
+TEMPLATE_PREDICATES = {
+    name: fn for name, fn in globals().items() if name.startswith("can_") and callable(fn)
+}

@@ -1,0 +1,152 @@
+"""The readiness glue: load an idea's facts, compute, store the score and note ripeness changes."""
+
+from collections.abc import Iterator
+from dataclasses import fields
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.models import AppSetting, Deminage, Idea, IdeaEvent, IdeaStatus, IdeaTheme, Mine, User
+from app.models.base import utcnow
+from app.services import readiness
+from app.services.readiness import Contributor, IdeaFacts, MineFacts, Readiness, ScoringParams
+
+PARAM_KEYS = tuple(f.name for f in fields(ScoringParams))
+PARAM_LABELS = {
+    "ripe_threshold": "Seuil de maturité (0–100)",
+    "min_reviewers": "Nombre minimal de regards croisés",
+    "quiet_period_hours": "Période calme, en heures (0 la désactive)",
+    "weight_minor": "Poids d'un pétard",
+    "weight_major": "Poids d'une mine",
+    "weight_blocking": "Poids d'une bombe",
+}
+PARAM_BOUNDS = {
+    "ripe_threshold": (0, 100),
+    "min_reviewers": (0, 50),
+    "quiet_period_hours": (0, 24 * 90),
+    "weight_minor": (1, 100),
+    "weight_major": (1, 100),
+    "weight_blocking": (1, 100),
+}
+
+
+def scoring_params(session: Session, settings: Settings) -> ScoringParams:
+    """The environment's thresholds, overridden by what an admin set in the app."""
+    values: dict[str, int] = {
+        "ripe_threshold": settings.ripe_threshold,
+        "min_reviewers": settings.min_reviewers,
+        "quiet_period_hours": settings.quiet_period_hours,
+    }
+    for row in session.exec(select(AppSetting).where(col(AppSetting.key).in_(PARAM_KEYS))):
+        try:
+            values[row.key] = int(row.value)
+        except ValueError:
+            continue
+    return ScoringParams(**values)
+
+
+def idea_facts(session: Session, idea: Idea) -> IdeaFacts:
+    """What the score needs, in three queries bounded by this idea's mines and déminages."""
+    mine_rows = session.exec(
+        select(Mine, User.unit_id)
+        .join(User, col(Mine.author_id) == User.id)
+        .where(Mine.idea_id == idea.id)
+    ).all()
+    deminage_rows = session.exec(
+        select(Deminage.author_id, User.unit_id)
+        .join(Mine, col(Deminage.mine_id) == Mine.id)
+        .join(User, col(Deminage.author_id) == User.id)
+        .where(Mine.idea_id == idea.id)
+    ).all()
+    theme_count = session.exec(
+        select(func.count()).select_from(IdeaTheme).where(IdeaTheme.idea_id == idea.id)
+    ).one()
+    return IdeaFacts(
+        author_id=idea.author_id,
+        problem=idea.problem,
+        solution=idea.solution,
+        broken_rule=idea.broken_rule,
+        first_ground=idea.first_ground,
+        theme_count=theme_count,
+        mines=[
+            MineFacts(m.title, m.author_id, unit_id, m.severity, m.status, m.armed_at)
+            for m, unit_id in mine_rows
+        ],
+        deminage_authors=[Contributor(a, u) for a, u in deminage_rows],
+    )
+
+
+def compute_for(
+    session: Session, params: ScoringParams, idea: Idea, now: datetime
+) -> Readiness:
+    """The idea's readiness computed from scratch."""
+    return readiness.compute(idea_facts(session, idea), params, now)
+
+
+def refresh(
+    session: Session,
+    params: ScoringParams,
+    idea: Idea,
+    now: datetime,
+    actor: User | None = None,
+    cause: str = "",
+) -> Readiness:
+    """Recompute and store the score in the caller's transaction; note when ripeness changes."""
+    session.flush()
+    was_ripe = idea.is_ripe(now)
+    result = compute_for(session, params, idea, now)
+    idea.score = result.score
+    idea.ripe_from = result.ripe_from if idea.status == IdeaStatus.open else None
+    session.add(idea)
+    is_ripe = idea.is_ripe(now)
+    if was_ripe and not is_ripe and idea.status == IdeaStatus.open:
+        reasons = "; ".join(g.label.lower() for g in result.unmet_gates)
+        message = f"N'est plus mûre : {cause + ' — ' if cause else ''}{reasons or 'score recalculé'}."
+        session.add(IdeaEvent(idea_id=idea.id, actor_id=actor.id if actor else None,
+                              kind="unripe", message=message, score=result.score, created_at=now))
+    elif is_ripe and not was_ripe:
+        session.add(IdeaEvent(idea_id=idea.id, actor_id=actor.id if actor else None,
+                              kind="ripe", message="Devenue mûre : toutes les conditions sont réunies.",
+                              score=result.score, created_at=now))
+    return result
+
+
+def save_params(session: Session, admin: User, values: dict[str, int]) -> None:
+    """Store an admin's thresholds and weights (validated by the caller)."""
+    for key, value in values.items():
+        row = session.get(AppSetting, key) or AppSetting(key=key, value=str(value))
+        row.value = str(value)
+        row.updated_at = utcnow()
+        row.updated_by_id = admin.id
+        session.add(row)
+    session.flush()
+
+
+def iter_idea_ids(session: Session, batch: int = 500) -> Iterator[list[int]]:
+    """Every idea id, in batches, for a full recomputation."""
+    last = 0
+    while True:
+        ids = list(
+            session.exec(
+                select(Idea.id)
+                .where(col(Idea.id) > last)
+                .order_by(col(Idea.id))
+                .limit(batch)
+            )
+        )
+        if not ids:
+            return
+        yield [i for i in ids if i is not None]
+        last = ids[-1] or 0
+
+
+def recompute_all(session: Session, params: ScoringParams, now: datetime) -> int:
+    """Recompute every idea's score with new parameters; returns how many were done."""
+    done = 0
+    for ids in iter_idea_ids(session):
+        for idea in session.exec(select(Idea).where(col(Idea.id).in_(ids))):
+            refresh(session, params, idea, now, cause="paramètres du score modifiés")
+            done += 1
+    return done

@@ -1,0 +1,357 @@
+"""Accounts, units, sign-in with rate limits, server-side sessions, API tokens, invitations."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.errors import Conflict, InvalidInput, NotFound, RateLimited
+from app.models import ApiToken, Invitation, LoginAttempt, Role, Unit, User, UserSession
+from app.models.base import utcnow
+from app.schemas import clean_text
+from app.security import hash_password, new_token, token_hash, verify_password
+
+PASSWORD_MIN = 10
+ROLES = tuple(r.value for r in Role)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _looks_like_email(email: str) -> bool:
+    local, _, domain = email.partition("@")
+    return bool(local) and "." in domain and " " not in email and len(email) <= 254
+
+
+def get_or_create_unit(session: Session, name: str) -> Unit:
+    """The unit with that name, created when new."""
+    name = " ".join(clean_text(name).split())
+    unit = session.exec(select(Unit).where(Unit.name == name)).first()
+    if unit is None:
+        unit = Unit(name=name)
+        session.add(unit)
+        session.flush()
+    return unit
+
+
+def list_units(session: Session) -> list[Unit]:
+    """Every unit, by name."""
+    return list(session.exec(select(Unit).order_by(Unit.name)))
+
+
+def unit_of(session: Session, user: User) -> Unit | None:
+    """The account's unit, if it has one."""
+    return session.get(Unit, user.unit_id) if user.unit_id else None
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """The user with that id, or NotFound."""
+    user = session.get(User, user_id) if 0 < user_id < 2**63 else None
+    if user is None:
+        raise NotFound("Compte introuvable.")
+    return user
+
+
+def get_by_email(session: Session, email: str) -> User | None:
+    """The account with that e-mail, if any."""
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def validate_account_fields(
+    email: str, name: str, unit: str, role: str, password: str | None
+) -> dict[str, str]:
+    """French errors for an account's fields, keyed by field."""
+    errors: dict[str, str] = {}
+    if not _looks_like_email(normalise_email(email)):
+        errors["email"] = "Adresse e-mail invalide (exemple : prenom.nom@ville.fr)."
+    if not clean_text(name) or len(name) > 120:
+        errors["name"] = "Le nom est obligatoire (120 caractères au plus)."
+    if not clean_text(unit) or len(unit) > 200:
+        errors["unit"] = "Le service est obligatoire (200 caractères au plus)."
+    if role not in ROLES:
+        errors["role"] = "Choisissez un rôle : agent, manager ou admin."
+    if password is not None and not PASSWORD_MIN <= len(password) <= 200:
+        errors["password"] = f"Le mot de passe fait {PASSWORD_MIN} caractères au moins."
+    return errors
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    unit: str,
+    role: str = Role.agent,
+    password: str | None = None,
+) -> User:
+    """A new account; refuses a taken e-mail."""
+    errors = validate_account_fields(email, name, unit, role, password)
+    if not errors and get_by_email(session, email) is not None:
+        errors["email"] = "Un compte existe déjà avec cette adresse."
+    if errors:
+        raise InvalidInput(errors)
+    user = User(
+        email=normalise_email(email),
+        name=" ".join(clean_text(name).split()),
+        unit_id=get_or_create_unit(session, unit).id,
+        role=role,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_account(session: Session, user: User, *, role: str, unit: str, active: bool) -> None:
+    """An admin changes role, unit or activity; sessions end when rights change."""
+    errors = validate_account_fields(user.email, user.name, unit, role, None)
+    if errors:
+        raise InvalidInput(errors)
+    rights_changed = role != user.role or active != user.is_active
+    user.role = role
+    user.unit_id = get_or_create_unit(session, unit).id
+    user.is_active = active
+    session.add(user)
+    if rights_changed:
+        end_all_sessions(session, user)
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Change the password and end every session of that account."""
+    if not PASSWORD_MIN <= len(password) <= 200:
+        raise InvalidInput(
+            {"password": f"Le mot de passe fait {PASSWORD_MIN} caractères au moins."}
+        )
+    user.password_hash = hash_password(password)
+    session.add(user)
+    end_all_sessions(session, user)
+
+
+def list_users(session: Session) -> list[tuple[User, Unit | None]]:
+    """Every account with its unit, by name."""
+    rows = session.exec(
+        select(User, Unit).join(Unit, col(User.unit_id) == Unit.id, isouter=True).order_by(User.name)
+    )
+    return list(rows.all())
+
+
+# --- sign-in and rate limits ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoginLimits:
+    per_account: int
+    per_address: int
+    window: timedelta
+
+
+def _limits(settings: Settings) -> LoginLimits:
+    return LoginLimits(
+        settings.login_max_failures_per_account,
+        settings.login_max_failures_per_address,
+        timedelta(minutes=settings.login_window_minutes),
+    )
+
+
+def _failures_since(session: Session, key: str, since: datetime) -> tuple[int, datetime | None]:
+    count, oldest = session.exec(
+        select(func.count(), func.min(LoginAttempt.created_at)).where(
+            LoginAttempt.key == key, LoginAttempt.created_at >= since
+        )
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:  # aggregates skip the column type
+        oldest = oldest.replace(tzinfo=UTC)
+    return count, oldest
+
+
+def authenticate(
+    session: Session, settings: Settings, email: str, password: str, address: str
+) -> User | None:
+    """The account if e-mail and password match; counts failures and refuses when too many."""
+    limits = _limits(settings)
+    now = utcnow()
+    since = now - limits.window
+    keys = [(f"account:{normalise_email(email)}", limits.per_account),
+            (f"address:{address}", limits.per_address)]
+    for key, limit in keys:
+        count, oldest = _failures_since(session, key, since)
+        if count >= limit:
+            retry = int(((oldest or now) + limits.window - now).total_seconds()) + 1
+            raise RateLimited(
+                "Trop de tentatives de connexion. Réessayez dans quelques minutes.",
+                retry_after=max(retry, 1),
+            )
+    user = get_by_email(session, email)
+    ok = verify_password(password, user.password_hash if user else None)
+    if not ok or user is None or not user.is_active:
+        for key, _ in keys:
+            session.add(LoginAttempt(key=key, created_at=now))
+        session.exec(delete(LoginAttempt).where(col(LoginAttempt.created_at) < since - limits.window))
+        return None
+    session.exec(delete(LoginAttempt).where(LoginAttempt.key == keys[0][0]))
+    user.last_login_at = now
+    session.add(user)
+    return user
+
+
+def start_session(session: Session, settings: Settings, user: User) -> str:
+    """A fresh session (renewed at every sign-in); returns the cookie's token."""
+    token = new_token()
+    session.add(
+        UserSession(
+            token_hash=token_hash(token),
+            user_id=user.id,  # type: ignore[arg-type]
+            expires_at=utcnow() + timedelta(days=settings.session_days),
+        )
+    )
+    return token
+
+
+def user_for_session(session: Session, token: str) -> User | None:
+    """The active account behind a session cookie, if the session is still valid."""
+    row = session.exec(
+        select(UserSession, User)
+        .join(User, col(UserSession.user_id) == User.id)
+        .where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    if user_session.expires_at < utcnow() or not user.is_active:
+        return None
+    return user
+
+
+def end_session(session: Session, token: str) -> None:
+    """Sign out: the session is gone server-side, whatever the browser keeps."""
+    session.exec(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    session.exec(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+# --- API tokens --------------------------------------------------------------------------
+
+def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal token; the clear token is returned once and never stored."""
+    name = clean_text(name)[:80] or "Jeton personnel"
+    token = new_token("dmn_")
+    api_token = ApiToken(
+        user_id=user.id,  # type: ignore[arg-type]
+        name=name,
+        token_hash=token_hash(token),
+        prefix=token[:10],
+    )
+    session.add(api_token)
+    session.flush()
+    return api_token, token
+
+
+def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
+    """The account's tokens, newest first, revoked ones included."""
+    return list(
+        session.exec(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.id).desc())
+        )
+    )
+
+
+def revoke_api_token(session: Session, user: User, token_id: int) -> None:
+    """Revoke one of the account's own tokens."""
+    api_token = session.get(ApiToken, token_id)
+    if api_token is None or api_token.user_id != user.id:
+        raise NotFound("Jeton introuvable.")
+    if api_token.revoked_at is None:
+        api_token.revoked_at = utcnow()
+        session.add(api_token)
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    """The active account behind a bearer token that is not revoked."""
+    row = session.exec(
+        select(ApiToken, User)
+        .join(User, col(ApiToken.user_id) == User.id)
+        .where(ApiToken.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    api_token, user = row
+    if api_token.revoked_at is not None or not user.is_active:
+        return None
+    now = utcnow()
+    # Written at most once a minute, so that reads stay reads.
+    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
+        api_token.last_used_at = now
+        session.add(api_token)
+    return user
+
+
+# --- invitations and self-registration ------------------------------------------------
+
+def invite(
+    session: Session, admin: User, *, email: str, name: str, unit: str, role: str
+) -> tuple[Invitation, str]:
+    """An invitation valid 14 days; returns it with the secret for its link."""
+    errors = validate_account_fields(email, name, unit, role, None)
+    if not errors and get_by_email(session, email) is not None:
+        errors["email"] = "Un compte existe déjà avec cette adresse."
+    if errors:
+        raise InvalidInput(errors)
+    token = new_token()
+    invitation = Invitation(
+        email=normalise_email(email),
+        name=" ".join(clean_text(name).split()),
+        role=role,
+        unit_id=get_or_create_unit(session, unit).id,
+        token_hash=token_hash(token),
+        invited_by_id=admin.id,
+        expires_at=utcnow() + timedelta(days=14),
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation, token
+
+
+def pending_invitation(session: Session, token: str) -> Invitation:
+    """The invitation behind a link, if it is still valid."""
+    invitation = session.exec(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    ).first()
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
+        raise NotFound("Cette invitation n'existe pas, a expiré ou a déjà servi.")
+    return invitation
+
+
+def accept_invitation(session: Session, token: str, password: str) -> User:
+    """Create the invited account with the chosen password."""
+    invitation = pending_invitation(session, token)
+    unit = session.get(Unit, invitation.unit_id) if invitation.unit_id else None
+    if get_by_email(session, invitation.email) is not None:
+        raise Conflict("Un compte existe déjà avec cette adresse.")
+    user = create_user(
+        session,
+        email=invitation.email,
+        name=invitation.name,
+        unit=unit.name if unit else "Sans service",
+        role=invitation.role,
+        password=password,
+    )
+    invitation.accepted_at = utcnow()
+    session.add(invitation)
+    return user
+
+
+def register(
+    session: Session, settings: Settings, *, email: str, name: str, unit: str, password: str
+) -> User:
+    """Self-registration, open only to the allowed e-mail domains."""
+    domain = normalise_email(email).rpartition("@")[2]
+    if domain not in settings.allowed_domains:
+        raise InvalidInput(
+            {"email": "Cette adresse n'est pas d'un domaine autorisé : demandez une invitation."}
+        )
+    return create_user(session, email=email, name=name, unit=unit, role=Role.agent,
+                       password=password)

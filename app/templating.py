@@ -1,0 +1,122 @@
+"""Jinja environment: filters, globals, and the render helper used by every HTML router."""
+
+import hashlib
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import StrictUndefined
+from markupsafe import Markup
+from starlette.responses import HTMLResponse
+
+from app.config import PROJECT_ROOT, Settings
+from app.markdown import render_markdown
+from app.models.idea import FICHE_LABELS, STATUS_LABELS
+from app.models.mine import CATEGORY_LABELS, KIND_LABELS, MINE_STATUS_LABELS, SEVERITY_LABELS
+from app.models.user import ROLE_LABELS
+from app.security import csrf_token_for
+from app.services.permissions import TEMPLATE_PREDICATES
+from app.services.readiness import format_points
+
+PARIS = ZoneInfo("Europe/Paris")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+          "nov.", "déc.")
+
+
+def paris(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(PARIS)
+
+
+def format_datetime(value: datetime | None) -> str:
+    """« 3 nov. 2026 à 14h05 », in Paris time."""
+    local = paris(value)
+    if local is None:
+        return ""
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year} à {local:%Hh%M}"
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = paris(value).date()  # type: ignore[union-attr]
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def iso(value: datetime | None) -> str:
+    local = paris(value)
+    return local.isoformat(timespec="minutes") if local else ""
+
+
+@cache
+def _static_version(path: str) -> str:
+    return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(path: str) -> str:
+    """A cache-busting URL: the content hash lets the file be cached forever."""
+    return f"/static/{path}?v={_static_version(path)}"
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
+    env = templates.env
+    if settings.strict_templates:
+        env.undefined = StrictUndefined
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.filters.update(
+        markdown=render_markdown,
+        datetime=format_datetime,
+        date=format_date,
+        iso=iso,
+        points=format_points,
+    )
+    env.globals.update(
+        TEMPLATE_PREDICATES,
+        static_url=static_url,
+        STATUS_LABELS=STATUS_LABELS,
+        FICHE_LABELS=FICHE_LABELS,
+        CATEGORY_LABELS=CATEGORY_LABELS,
+        SEVERITY_LABELS=SEVERITY_LABELS,
+        MINE_STATUS_LABELS=MINE_STATUS_LABELS,
+        KIND_LABELS=KIND_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+    )
+    return templates
+
+
+def csrf_token(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    return csrf_token_for(settings.secret_key, request.state.csrf_nonce)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """Render a page or fragment with what every template needs."""
+    templates: Jinja2Templates = request.app.state.templates
+    base = {
+        "current_user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token(request),
+        "flash": getattr(request.state, "flash", None),
+        "now": request.app.state.clock(),
+    }
+    response = templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status)
+    response.headers["Vary"] = "HX-Request, Cookie"
+    return response
+
+

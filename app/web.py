@@ -1,0 +1,65 @@
+"""Helpers shared by the HTML routers: checked forms, redirects with a flash message, pages."""
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+from itsdangerous import URLSafeSerializer
+from starlette.datastructures import UploadFile
+from starlette.responses import RedirectResponse, Response
+
+from app.config import Settings
+from app.errors import Forbidden
+from app.middleware import FLASH_COOKIE
+from app.security import csrf_token_valid
+from app.templating import is_htmx
+
+MAX_FIELDS = 50
+
+
+async def checked_form(request: Request) -> dict[str, str]:
+    """The posted form as plain strings, once its CSRF token is checked."""
+    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
+    settings: Settings = request.app.state.settings
+    token = request.headers.get("x-csrf-token") or form.get("csrf_token")
+    if not isinstance(token, str) or not csrf_token_valid(
+        settings.secret_key, request.state.csrf_nonce, token
+    ):
+        raise Forbidden("Jeton de sécurité manquant ou expiré : rechargez la page et recommencez.")
+    return {k: v for k, v in form.items() if not isinstance(v, UploadFile) and k != "csrf_token"}
+
+
+FormDep = Annotated[dict[str, str], Depends(checked_form)]
+
+
+def redirect(request: Request, url: str, flash: str | None = None) -> Response:
+    """303 to a plain browser; htmx gets HX-Redirect so it navigates too."""
+    response: Response
+    if is_htmx(request):
+        response = Response(status_code=204, headers={"HX-Redirect": url})
+    else:
+        response = RedirectResponse(url, status_code=303)
+    if flash:
+        settings: Settings = request.app.state.settings
+        value = URLSafeSerializer(settings.secret_key, salt="flash").dumps(flash)
+        response.set_cookie(FLASH_COOKIE, value, httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https")
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def safe_next(url: str | None, default: str = "/ideas") -> str:
+    """Only local paths: never redirect a user to another site after sign-in."""
+    if not url:
+        return default
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return default
+    return url
+
+
+def page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 10**6))
+    except ValueError:
+        return 1

@@ -1,0 +1,154 @@
+"""Fixtures: a migrated template SQLite file copied per test, the app, and signed-in clients."""
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import make_engine, migrate
+from app.main import create_app
+from app.middleware import CSRF_COOKIE
+from app.models import User
+from app.security import csrf_token_for
+from app.services import users
+from tests.factories import PASSWORD
+
+SECRET = "test-secret-key-that-is-long-enough-for-production"
+
+
+@dataclass
+class Clock:
+    """A clock the tests move by hand."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The schema built once per session by running the Alembic migrations."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate(Settings(database_url=f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture
+def settings(template_db: Path, tmp_path: Path) -> Settings:
+    path = tmp_path / "test.sqlite3"
+    shutil.copy(template_db, path)
+    return Settings(
+        database_url=f"sqlite:///{path}", env="test", secret_key=SECRET, strict_templates=True
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock) -> FastAPI:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+def db(app: FastAPI) -> Iterator[Session]:
+    """A session on the test database; commit what a test prepares before using a client."""
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def engine_session(settings: Settings) -> Iterator[Session]:
+    """A session for service tests, without the web app."""
+    engine = make_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    engine.dispose()
+
+
+class WebClient(TestClient):
+    """A browser-like client: keeps cookies, sends the CSRF token like the forms do."""
+
+    def csrf(self) -> str:
+        if CSRF_COOKIE not in self.cookies:
+            self.get("/login")
+        return csrf_token_for(SECRET, self.cookies[CSRF_COOKIE])
+
+    def post_form(self, url: str, data: dict[str, str] | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
+        return self.post(url, data={"csrf_token": self.csrf(), **(data or {})}, **kwargs)  # type: ignore[arg-type]
+
+    def login(self, user: User, password: str = PASSWORD) -> None:
+        response = self.post_form("/login", {"email": user.email, "password": password})
+        assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def make_client(app: FastAPI) -> Iterator:  # type: ignore[type-arg]
+    clients: list[WebClient] = []
+
+    def factory(user: User | None = None) -> WebClient:
+        client = WebClient(app, follow_redirects=False)
+        client.__enter__()
+        clients.append(client)
+        if user is not None:
+            client.login(user)
+        return client
+
+    yield factory
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api_client(app: FastAPI, db: Session) -> Iterator:  # type: ignore[type-arg]
+    """A factory of API clients authenticated with a real personal token."""
+    clients: list[TestClient] = []
+
+    def factory(user: User) -> TestClient:
+        _, token = users.create_api_token(db, user, "tests")
+        db.commit()
+        client = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def soup(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def field_error(page: BeautifulSoup, field_id: str) -> str | None:
+    """The error message tied to a field by aria-describedby, as a screen reader finds it."""
+    control = page.find(id=field_id)
+    assert control is not None, f"no field #{field_id}"
+    for ref in (control.get("aria-describedby") or "").split():
+        if ref.endswith("-error"):
+            node = page.find(id=ref)
+            return node.get_text(" ", strip=True) if node else None
+    return None
+
+
+def text_of(page: BeautifulSoup, selector: str) -> str:
+    node = page.select_one(selector)
+    assert node is not None, f"nothing matches {selector}"
+    return re.sub(r"\s+", " ", node.get_text(" ", strip=True))

@@ -1,0 +1,72 @@
+"""Typed factory helpers that go through the real services."""
+
+from datetime import datetime
+from itertools import count
+
+from sqlmodel import Session
+
+from app.models import Deminage, Idea, Mine, Role, User
+from app.schemas import DeminageCreate, IdeaCreate, MineCreate
+from app.security import hash_password
+from app.services import ideas, mines, users
+from app.services.readiness import ScoringParams
+
+PASSWORD = "mot-de-passe-de-test"
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
+_seq = count(1)
+
+LONG = (
+    "Un texte assez long pour compter comme substantiel dans le score de clarté, "
+    "avec plus de quatre-vingts caractères."
+)
+
+
+def make_user(
+    session: Session, *, name: str | None = None, unit: str = "Service A", role: str = Role.agent,
+    email: str | None = None, active: bool = True,
+) -> User:
+    n = next(_seq)
+    user = User(
+        email=email or f"agent{n}@exemple.fr",
+        name=name or f"Agent {n}",
+        unit_id=users.get_or_create_unit(session, unit).id,
+        role=role,
+        password_hash=_PASSWORD_HASH,
+        is_active=active,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_idea(
+    session: Session, author: User, now: datetime, *, published: bool = True,
+    params: ScoringParams | None = None, **fields: object,
+) -> Idea:
+    data = {"title": f"Idée {next(_seq)}", "problem": "Un problème réel.", **fields}
+    params = params or ScoringParams()
+    idea = ideas.create_draft(session, params, author, IdeaCreate.model_validate(data), now)
+    if published:
+        ideas.publish(session, params, author, idea, now)
+    return idea
+
+
+def make_mine(
+    session: Session, idea: Idea, author: User, now: datetime, *, severity: str = "major",
+    category: str = "legal", title: str = "", body: str = "Une objection sérieuse.",
+    params: ScoringParams | None = None,
+) -> Mine:
+    data = MineCreate.model_validate(
+        {"category": category, "severity": severity, "title": title, "body": body}
+    )
+    return mines.lay_mine(session, params or ScoringParams(), author, idea, data, now)
+
+
+def make_deminage(
+    session: Session, mine: Mine, author: User, now: datetime, *, kind: str = "solution",
+    body: str = "Voici comment faire.", params: ScoringParams | None = None,
+) -> Deminage:
+    idea = session.get(Idea, mine.idea_id)
+    assert idea is not None
+    data = DeminageCreate.model_validate({"kind": kind, "body": body})
+    return mines.bring_deminage(session, params or ScoringParams(), author, mine, idea, data, now)

@@ -1,0 +1,160 @@
+"""Signing in and out, sessions, rate limits, invitations and CSRF protection."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.models import Role, UserSession
+from app.services import users
+from tests.conftest import field_error, soup
+from tests.factories import make_user
+
+
+def test_pages_need_a_signed_in_agent(make_client) -> None:  # type: ignore[no-untyped-def]
+    response = make_client().get("/ideas")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fideas"
+
+
+def test_sign_in_then_out_ends_the_session_server_side(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db, name="Inès Roux")
+    db.commit()
+    client = make_client(user)
+    page = soup(client.get("/ideas"))
+    assert "Inès Roux" in page.select_one("nav").get_text()
+    stolen_cookie = client.cookies["demineurs_session"]
+    assert client.post_form("/logout").status_code == 303
+    other = make_client()
+    other.cookies.set("demineurs_session", stolen_cookie)
+    assert other.get("/ideas").status_code == 303
+
+
+def test_session_cookie_is_httponly_and_lax(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client()
+    response = client.post_form("/login", {"email": user.email, "password": "mot-de-passe-de-test"})
+    cookie = next(v for v in response.headers.get_list("set-cookie") if v.startswith("demineurs_session"))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_sign_in_renews_the_session(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    first = client.cookies["demineurs_session"]
+    client.login(user)
+    assert client.cookies["demineurs_session"] != first
+    db.expire_all()
+    assert len(db.exec(select(UserSession).where(UserSession.user_id == user.id)).all()) == 1
+
+
+def test_wrong_password_keeps_the_email_and_says_why_in_french(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    response = make_client().post_form("/login", {"email": user.email, "password": "faux"})
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.find(id="field-email")["value"] == user.email
+    assert field_error(page, "field-password") == "⚠ Adresse e-mail ou mot de passe incorrect." or \
+        "incorrect" in field_error(page, "field-password")
+
+
+def test_sign_in_is_rate_limited_per_account(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client()
+    for _ in range(5):
+        assert client.post_form("/login", {"email": user.email, "password": "faux"}).status_code == 422
+    blocked = client.post_form("/login", {"email": user.email, "password": "mot-de-passe-de-test"})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    assert "Trop de tentatives" in blocked.text
+
+
+def test_sign_in_is_rate_limited_per_address(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    db.commit()
+    client = make_client()
+    for n in range(20):
+        client.post_form("/login", {"email": f"inconnu{n}@exemple.fr", "password": "x"})
+    user = make_user(db)
+    db.commit()
+    assert client.post_form("/login", {"email": user.email, "password": "mot-de-passe-de-test"}).status_code == 429
+
+
+def test_next_never_leaves_the_site(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client()
+    for target in ("https://evil.example/", "//evil.example", "/\\evil.example"):
+        response = client.post_form("/login", {"email": user.email, "password": "mot-de-passe-de-test", "next": target})
+        assert response.headers["location"] == "/ideas"
+    response = client.post_form("/login", {"email": user.email, "password": "mot-de-passe-de-test", "next": "/profile"})
+    assert response.headers["location"] == "/profile"
+
+
+def test_cross_site_post_is_refused(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    response = client.post_form("/ideas", {"title": "T", "problem": "P"},
+                                headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    response = client.post_form("/ideas", {"title": "T", "problem": "P"}, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+
+
+def test_post_without_csrf_token_is_refused(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    assert client.post("/ideas", data={"title": "T", "problem": "P"}).status_code == 403
+    assert client.post("/ideas", data={"title": "T", "problem": "P", "csrf_token": "0" * 64}).status_code == 403
+    assert client.post_form("/ideas", {"title": "T", "problem": "P"}).status_code == 303
+
+
+def test_forms_carry_the_csrf_token(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    page = soup(client.get("/ideas/new"))
+    token = page.select_one("form input[name=csrf_token]")["value"]
+    response = client.post("/ideas", data={"csrf_token": token, "title": "Titre", "problem": "Problème"})
+    assert response.status_code == 303
+
+
+def test_invitation_creates_the_account_with_role_and_unit(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user(db, role=Role.admin)
+    db.commit()
+    client = make_client(admin)
+    response = client.post_form("/admin/invitations", {"email": "Nouvelle@Ville.fr", "name": "Nina Nouvelle",
+                                                        "unit": "Urbanisme", "role": "manager"})
+    assert response.status_code == 200
+    link = soup(response).find(id="invitation-link").get_text(strip=True)
+    path = link.split("8000", 1)[1]
+    invited = make_client()
+    assert "Nina Nouvelle" in invited.get(path).text
+    mismatch = invited.post_form(path, {"password": "un-long-mot-de-passe", "password_confirm": "autre"})
+    assert mismatch.status_code == 422
+    assert invited.post_form(path, {"password": "un-long-mot-de-passe",
+                                    "password_confirm": "un-long-mot-de-passe"}).status_code == 303
+    assert invited.get("/ideas").status_code == 200
+    user = users.get_by_email(db, "nouvelle@ville.fr")
+    assert user is not None and user.role == "manager"
+    assert users.unit_of(db, user).name == "Urbanisme"  # type: ignore[union-attr]
+    assert invited.get(path).status_code == 404  # an invitation serves once
+
+
+def test_security_headers_on_every_page(make_client) -> None:  # type: ignore[no-untyped-def]
+    response = make_client().get("/login")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_hsts_only_over_https(app) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="https://demineurs.example") as client:
+        assert "max-age" in client.get("/login").headers["strict-transport-security"]
+    with TestClient(app) as client:
+        assert "strict-transport-security" not in client.get("/login").headers

@@ -1,0 +1,205 @@
+"""The rules of mines and déminages, through the real services on a real database."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from app.errors import Conflict, Forbidden
+from app.models import IdeaEvent, MineStatus, Role
+from app.schemas import IdeaUpdate
+from app.services import ideas, mines, scoring
+from app.services.readiness import ScoringParams
+from tests.conftest import Clock
+from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
+
+P = ScoringParams()
+
+
+@pytest.fixture
+def cast(engine_session: Session):  # type: ignore[no-untyped-def]
+    s = engine_session
+    return {
+        "author": make_user(s, name="Autrice", unit="Accueil"),
+        "a": make_user(s, name="Alice", unit="Finances"),
+        "b": make_user(s, name="Bruno", unit="DSI"),
+        "c": make_user(s, name="Chloé", unit="RH"),
+        "manager": make_user(s, name="Manon", unit="DGS", role=Role.manager),
+    }
+
+
+def test_author_cannot_mine_own_idea(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    idea = make_idea(engine_session, cast["author"], clock.now)
+    with pytest.raises(Forbidden):
+        make_mine(engine_session, idea, cast["author"], clock.now)
+
+
+def test_no_mine_on_a_draft_or_abandoned_idea(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    draft = make_idea(engine_session, cast["author"], clock.now, published=False)
+    with pytest.raises(Conflict):
+        make_mine(engine_session, draft, cast["a"], clock.now)
+    idea = make_idea(engine_session, cast["author"], clock.now)
+    ideas.abandon(engine_session, P, cast["author"], idea, "Leçon", clock.now)
+    with pytest.raises(Conflict):
+        make_mine(engine_session, idea, cast["a"], clock.now)
+
+
+def test_mine_author_cannot_answer_own_mine_but_idea_author_can(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    idea = make_idea(engine_session, cast["author"], clock.now)
+    mine = make_mine(engine_session, idea, cast["a"], clock.now)
+    with pytest.raises(Forbidden):
+        make_deminage(engine_session, mine, cast["a"], clock.now)
+    assert make_deminage(engine_session, mine, cast["author"], clock.now).id
+
+
+def test_accepting_defuses_at_once_and_only_authors_may(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    mine = make_mine(s, idea, cast["a"], clock.now)
+    deminage = make_deminage(s, mine, cast["b"], clock.now)
+    with pytest.raises(Forbidden):
+        mines.accept_deminage(s, P, cast["c"], deminage, mine, idea, clock.now)
+    mines.accept_deminage(s, P, cast["author"], deminage, mine, idea, clock.now)
+    assert mine.status == MineStatus.defused
+    assert deminage.accepted
+    last = s.exec(select(IdeaEvent).where(IdeaEvent.kind == "defused")).one()
+    assert "peut la rouvrir" in last.message
+    with pytest.raises(Conflict):
+        mines.accept_deminage(s, P, cast["a"], deminage, mine, idea, clock.now)
+
+
+def test_mine_author_reopens_with_a_reason_and_others_cannot(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    mine = make_mine(s, idea, cast["a"], clock.now)
+    deminage = make_deminage(s, mine, cast["b"], clock.now)
+    with pytest.raises(Conflict):
+        mines.reopen(s, P, cast["a"], mine, idea, "Pas encore", clock.now)
+    mines.accept_deminage(s, P, cast["author"], deminage, mine, idea, clock.now)
+    with pytest.raises(Forbidden):
+        mines.reopen(s, P, cast["author"], mine, idea, "Non", clock.now)
+    later = clock.advance(hours=5)
+    mines.reopen(s, P, cast["a"], mine, idea, "La solution ne couvre pas les mineurs", later)
+    assert mine.status == MineStatus.open
+    assert mine.armed_at == later
+    assert mine.reopen_reason.startswith("La solution")
+
+
+def test_risk_of_minor_or_major_is_the_authors_and_of_a_bomb_a_managers(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    petard = make_mine(s, idea, cast["a"], clock.now, severity="minor")
+    bomb = make_mine(s, idea, cast["a"], clock.now, severity="blocking")
+    with pytest.raises(Forbidden):
+        mines.accept_risk(s, P, cast["b"], petard, idea, "Pourquoi pas", clock.now)
+    mines.accept_risk(s, P, cast["author"], petard, idea, "Limité au pilote", clock.now)
+    assert petard.status == MineStatus.accepted_risk
+    with pytest.raises(Forbidden):
+        mines.accept_risk(s, P, cast["author"], bomb, idea, "J'assume", clock.now)
+    mines.accept_risk(s, P, cast["manager"], bomb, idea, "Arbitrage de la direction", clock.now)
+    assert bomb.status == MineStatus.accepted_risk
+    assert bomb.resolution_reason == "Arbitrage de la direction"
+
+
+def test_only_the_mine_author_withdraws(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    mine = make_mine(s, idea, cast["a"], clock.now)
+    with pytest.raises(Forbidden):
+        mines.withdraw(s, P, cast["author"], mine, idea, clock.now)
+    mines.withdraw(s, P, cast["a"], mine, idea, clock.now)
+    assert mine.status == MineStatus.withdrawn
+    with pytest.raises(Conflict):
+        mines.withdraw(s, P, cast["a"], mine, idea, clock.now)
+
+
+def test_helpful_is_once_per_person_and_never_on_ones_own(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    mine = make_mine(s, idea, cast["a"], clock.now)
+    deminage = make_deminage(s, mine, cast["b"], clock.now)
+    with pytest.raises(Forbidden):
+        mines.toggle_helpful(s, cast["b"], deminage)
+    assert mines.toggle_helpful(s, cast["a"], deminage) is True
+    assert mines.toggle_helpful(s, cast["c"], deminage) is True
+    assert deminage.helpful_count == 2
+    assert mines.toggle_helpful(s, cast["a"], deminage) is False
+    assert deminage.helpful_count == 1
+
+
+def _ripe_idea(s: Session, cast, clock: Clock):  # type: ignore[no-untyped-def]
+    idea = make_idea(s, cast["author"], clock.now, solution=LONG, problem=LONG, broken_rule=LONG,
+                     first_ground=LONG, themes=["accueil"])
+    for who in ("a", "b", "c"):
+        mine = make_mine(s, idea, cast[who], clock.now, title=f"Mine de {who}")
+        d = make_deminage(s, mine, cast["author"], clock.now)
+        mines.accept_deminage(s, P, cast[who], d, mine, idea, clock.now)
+    clock.advance(hours=73)
+    scoring.refresh(s, P, idea, clock.now)
+    return idea
+
+
+def test_new_mine_on_a_ripe_idea_unripens_it_with_a_history_line(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = _ripe_idea(s, cast, clock)
+    assert idea.is_ripe(clock.now)
+    make_mine(s, idea, cast["manager"], clock.now, severity="minor", title="Formation")
+    assert not idea.is_ripe(clock.now)
+    line = s.exec(select(IdeaEvent).where(IdeaEvent.kind == "unripe")).one()
+    assert "pétard « Formation » posée" in line.message
+    assert "aucune mine posée ou rouverte" in line.message
+
+
+def test_reopening_on_a_ripe_idea_restarts_the_quiet_period(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = _ripe_idea(s, cast, clock)
+    mine = mines.mines_for_idea(s, idea, None)[0].mine
+    mines.reopen(s, P, cast["a"], mine, idea, "Finalement non", clock.now)
+    assert not idea.is_ripe(clock.now)
+    assert idea.ripe_from == clock.now + timedelta(hours=72)
+
+
+def test_edit_keeps_a_revision_and_mines_see_what_changed(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    mine = make_mine(s, idea, cast["a"], clock.now)
+    ideas.update_idea(s, P, cast["author"], idea, IdeaUpdate(solution="Grâce à un guichet unique, tout va mieux."), clock.advance(hours=1))
+    assert ideas.changed_since(s, idea, mine.idea_revision) == ["La solution"]
+    revs = ideas.revisions(s, idea)
+    assert revs[0].number == 2 and [c.field for c in revs[0].changes] == ["solution"]
+
+
+def test_recomputing_one_idea_does_not_depend_on_the_whole_base(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    target = make_idea(s, cast["author"], clock.now)
+    make_mine(s, target, cast["a"], clock.now)
+    s.flush()
+
+    def count_queries() -> int:
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(s.get_bind(), "before_cursor_execute", listener)
+        scoring.compute_for(s, P, target, clock.now)
+        event.remove(s.get_bind(), "before_cursor_execute", listener)
+        return len(statements)
+
+    before = count_queries()
+    for _ in range(30):
+        other = make_idea(s, cast["b"], clock.now)
+        make_mine(s, other, cast["a"], clock.now)
+    s.flush()
+    assert count_queries() == before <= 3
+
+
+def test_stored_score_matches_scratch_after_parameter_change(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = _ripe_idea(s, cast, clock)
+    strict = ScoringParams(ripe_threshold=100, weight_blocking=20)
+    assert scoring.recompute_all(s, strict, clock.now) == 1
+    assert idea.score == scoring.compute_for(s, strict, idea, clock.now).score
+    assert not idea.is_ripe(clock.now)
+    assert "paramètres du score modifiés" in s.exec(
+        select(IdeaEvent).where(IdeaEvent.kind == "unripe")).one().message
+    clock.advance(days=1)
+    assert timedelta(0) < clock.now - idea.last_activity_at
