@@ -316,7 +316,8 @@ def _play(session: Session, settings: Settings, people: list[User], spec: DemoId
 
     reviewers = _others(people, author, rng)
     count = {"progress": 3, "ripe": 4, "project": 4, "abandoned": 2}[spec.stage]
-    picks = rng.sample(range(len(MINES)), count)
+    # Mines 7 and 10 belong to the abandoned ideas' stories; the others fit any idea.
+    picks = rng.sample([i for i in range(len(MINES)) if i not in (7, 10)], count)
     if spec.stage == "abandoned":
         picks = [7 if "biométrique" in spec.title else 10 if "mercredi" in spec.title else 2, 9]
     for n, pick in enumerate(picks):

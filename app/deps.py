@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.config import Settings
@@ -87,10 +88,19 @@ class Unauthorized(DomainError):
     status_code = 401
 
 
-def get_api_user(request: Request, session: SessionDep) -> User:
+bearer = HTTPBearer(
+    auto_error=False,
+    description="Jeton personnel, créé et révoqué sur la page de profil (« Jetons d'API »).",
+)
+
+
+def get_api_user(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
     """The account behind `Authorization: Bearer <token>`, or 401."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    user = users.user_for_api_token(session, token.strip()) if scheme.lower() == "bearer" else None
+    user = users.user_for_api_token(session, credentials.credentials) if credentials else None
     if user is None:
         raise Unauthorized("Jeton d'API manquant, invalide ou révoqué.")
     session.expunge(user)

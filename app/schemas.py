@@ -142,7 +142,7 @@ def french_errors(exc: ValidationError) -> dict[str, str]:
             kind == "too_short" and ctx.get("min_length") == 1
         ):
             message = "Ce champ est obligatoire."
-        elif kind == "string_too_long":
+        elif kind == "string_too_long" or (kind == "too_long" and isinstance(err.get("input"), str)):
             message = f"{ctx.get('max_length')} caractères au plus."
         elif kind == "too_long":
             message = f"{ctx.get('max_length')} éléments au plus."

@@ -134,7 +134,9 @@ def api_client(app: FastAPI, db: Session) -> Iterator:  # type: ignore[type-arg]
 
 
 def soup(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
-    return BeautifulSoup(response.text, "html.parser")
+    """Parse a response (or HTML text) as a browser would see it."""
+    html = response if isinstance(response, str) else response.text
+    return BeautifulSoup(html, "html.parser")
 
 
 def field_error(page: BeautifulSoup, field_id: str) -> str | None:

@@ -1,0 +1,26 @@
+# The two commands of the README, and a few helpers.
+PYTHON ?= python3
+PIP ?= $(PYTHON) -m pip
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test browser-deps lint check
+
+demo:  ## install, migrate, load the demo data and serve on http://127.0.0.1:8000
+	$(PIP) install -e .
+	demineurs migrate
+	demineurs seed-demo
+	demineurs serve
+
+browser-deps:  ## Debian's Chromium for the browser tests (never `playwright install`)
+	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core; }
+
+test: browser-deps  ## install what the tests need and run them all
+	$(PIP) install -q -e '.[test]'
+	$(PYTHON) -m pytest
+
+lint:
+	$(PYTHON) -m ruff check app tests migrations
+
+check: lint test

@@ -1,0 +1,119 @@
+"""Browser harness: the real app served by `demineurs serve` on a free loopback port, driven in
+Debian's Chromium by Playwright. Every test leaves a screenshot in test-artifacts/screenshots/."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+CHROMIUM = os.environ.get("DEMINEURS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DEMO_PASSWORD = "demineurs-demo"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on demo data, as the README's first command serves it (quiet period off)."""
+    folder = tmp_path_factory.mktemp("live")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'live.sqlite3'}",
+           "DEMINEURS_QUIET_PERIOD_HOURS": "0", "DEMINEURS_SECRET_KEY": "browser-tests-secret-" + "x" * 20}
+    for command in (["migrate"], ["seed-demo"]):
+        subprocess.run([sys.executable, "-m", "app.cli", *command], env=env, check=True,
+                       capture_output=True)
+    port = _free_port()
+    log = open(folder / "server.log", "w")  # noqa: SIM115
+    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/login", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            pytest.fail("the app did not start: " + (folder / "server.log").read_text())
+        time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (the test command does)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class Session:
+    """One person in one browser context."""
+
+    def __init__(self, context: BrowserContext, base: str, name: str) -> None:
+        self.context = context
+        self.page: Page = context.new_page()
+        self.base = base
+        self.name = name
+        self.shots = 0
+
+    def goto(self, path: str) -> Page:
+        self.page.goto(self.base + path)
+        return self.page
+
+    def login(self, email: str, password: str = DEMO_PASSWORD) -> "Session":
+        self.goto("/login")
+        self.page.get_by_label("Adresse e-mail").fill(email)
+        self.page.get_by_label("Mot de passe").fill(password)
+        self.page.get_by_role("button", name="Se connecter").click()
+        self.page.wait_for_url("**/ideas")
+        return self
+
+    def shot(self, label: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.shots += 1
+        path = ARTIFACTS / f"{self.name}-{self.shots:02d}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def people(browser: Browser, live_server: str, request: pytest.FixtureRequest) -> Iterator:  # type: ignore[type-arg]
+    """A factory of signed-in people, each in their own context; screenshots at the end."""
+    contexts: list[Session] = []
+
+    def factory(email: str | None = None, *, javascript: bool = True, width: int = 1280) -> Session:
+        context = browser.new_context(locale="fr-FR", java_script_enabled=javascript,
+                                      viewport={"width": width, "height": 900})
+        context.set_default_timeout(10_000)
+        session = Session(context, live_server, f"{request.node.name}-{len(contexts)}")
+        contexts.append(session)
+        if email:
+            session.login(email)
+        return session
+
+    yield factory
+    for session in contexts:
+        session.shot("end")
+        session.context.close()

@@ -1,0 +1,162 @@
+"""Writing, editing, publishing, listing and reading ideas in the HTML interface."""
+
+from sqlmodel import Session
+
+from app.models import Idea
+from tests.conftest import Clock, field_error, soup, text_of
+from tests.factories import LONG, make_idea, make_user
+
+FICHE = {
+    "title": "Prise de rendez-vous en ligne",
+    "problem": "Les usagers font la queue dès 7 h devant la mairie.",
+    "solution": "Grâce à un agenda en ligne, chacun réserve son créneau.",
+    "broken_rule": "Premier arrivé, premier servi.",
+    "first_ground": "La mairie annexe du quartier Nord.",
+    "themes": "Accueil, numérique, accueil",
+}
+
+
+def test_agent_writes_a_draft_edits_and_publishes_it(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db, name="Amina Diallo")
+    colleague = make_user(db)
+    db.commit()
+    client = make_client(author)
+    response = client.post_form("/ideas", FICHE)
+    assert response.status_code == 303
+    url = response.headers["location"]
+    page = soup(client.get(url))
+    assert text_of(page, "h1") == FICHE["title"]
+    assert "Brouillon" in text_of(page, ".badge")
+    assert [t.get_text() for t in page.select("header .tag")] == ["accueil", "numérique"]
+    # A draft is its author's alone.
+    assert make_client(colleague).get(url).status_code == 404
+
+    edit = client.post_form(url + "/edit", {**FICHE, "solution": "Grâce à un agenda partagé avec l'accueil."})
+    assert edit.status_code == 303
+    assert client.post_form(url + "/publish").status_code == 303
+    page = soup(make_client(colleague).get(url))
+    assert "En déminage" in text_of(page, ".badge")
+    revisions = page.select("#revisions-title + ol > li")
+    assert len(revisions) == 2
+    newest = revisions[0].get_text(" ", strip=True)
+    assert "Révision 2" in newest and "Amina Diallo" in newest and "la solution" in newest
+    assert revisions[0].find("del").get_text(strip=True).endswith("chacun réserve son créneau.")
+    assert "agenda partagé" in revisions[0].find("ins").get_text()
+
+
+def test_only_title_and_problem_are_required_and_errors_keep_the_text(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    typed = {**FICHE, "title": "", "problem": "  ", "solution": "Grâce à « des guillemets » & <b>du HTML</b> 🎉"}
+    response = client.post_form("/ideas", typed)
+    assert response.status_code == 422
+    page = soup(response)
+    assert field_error(page, "field-title") == "⚠ Ce champ est obligatoire." or \
+        "obligatoire" in field_error(page, "field-title")
+    assert "obligatoire" in field_error(page, "field-problem")
+    assert page.find(id="field-solution").get_text() == typed["solution"]
+    assert page.find(id="field-themes")["value"] == typed["themes"]
+    assert page.find(id="field-title")["aria-invalid"] == "true"
+
+
+def test_title_over_200_characters_is_refused_beside_the_field(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    response = client.post_form("/ideas", {**FICHE, "title": "T" * 201})
+    assert response.status_code == 422
+    assert "200 caractères au plus" in field_error(soup(response), "field-title")
+
+
+def test_only_the_author_edits(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author, other = make_user(db), make_user(db)
+    idea = make_idea(db, author, clock.now)
+    db.commit()
+    client = make_client(other)
+    assert client.get(f"/ideas/{idea.id}/edit").status_code == 403
+    assert client.post_form(f"/ideas/{idea.id}/edit", FICHE).status_code == 403
+    assert client.post_form(f"/ideas/{idea.id}/publish").status_code == 403
+    page = soup(client.get(f"/ideas/{idea.id}"))
+    assert page.find("a", string="Modifier la fiche") is None
+
+
+def test_list_shows_published_ideas_newest_first_paginated(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    for n in range(25):
+        make_idea(db, author, clock.advance(minutes=1), title=f"Idée numéro {n}")
+    make_idea(db, author, clock.advance(minutes=1), title="Brouillon secret", published=False)
+    db.commit()
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    page = soup(client.get("/ideas"))
+    titles = [a.get_text() for a in page.select("#published-title ~ ul.cards h3 a")]
+    assert titles[0] == "Idée numéro 24" and len(titles) == 20
+    assert "Brouillon secret" not in page.get_text()
+    second = soup(client.get("/ideas?page=2"))
+    assert [a.get_text() for a in second.select("#published-title ~ ul.cards h3 a")][-1] == "Idée numéro 0"
+    assert "Page 2 sur 2" in second.select_one(".pagination").get_text()
+    assert client.get("/ideas?page=abc").status_code == 200
+    assert client.get("/ideas?page=99999999999999999999").status_code == 200
+
+
+def test_author_sees_own_drafts_on_the_list(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    make_idea(db, author, clock.now, title="Mon brouillon", published=False)
+    db.commit()
+    page = soup(make_client(author).get("/ideas"))
+    assert "Mon brouillon" in text_of(page, "#drafts-title + p + ul")
+
+
+def test_markdown_is_rendered_and_sanitised(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    idea = make_idea(db, author, clock.now, problem="**Urgent** <script>alert(1)</script> "
+                     "[lien](javascript:alert(1)) <img src=x onerror=alert(1)>")
+    db.commit()
+    page = soup(make_client(author).get(f"/ideas/{idea.id}"))
+    problem = page.select_one(".fiche dd")
+    assert problem.find("strong").get_text() == "Urgent"
+    assert problem.find("script") is None and problem.find("img") is None
+    assert not any((a.get("href") or "").startswith("javascript") for a in problem.find_all("a"))
+    assert "<script>alert(1)</script>" in problem.get_text()
+
+
+def test_unknown_idea_is_a_french_404(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    for path in ("/ideas/999999", "/ideas/-1", "/ideas/abc", "/ideas/99999999999999999999999"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "introuvable" in text_of(soup(response), "h1").lower()
+
+
+def test_score_panel_shows_parts_and_missing_actions(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    idea = make_idea(db, author, clock.now, problem=LONG)
+    db.commit()
+    page = soup(make_client(author).get(f"/ideas/{idea.id}"))
+    panel = page.find(id=f"idea-{idea.id}-readiness")
+    assert panel.select_one(".score").get_text(strip=True).startswith("5")
+    missing = [li.get_text(" ", strip=True) for li in panel.select(".missing li")]
+    assert "Décrire la règle brisée : +5" in missing
+    assert any(m.startswith("Faire poser au moins une mine") and m.endswith("requis") for m in missing)
+
+
+def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    idea = make_idea(db, author, clock.now)
+    db.commit()
+    client = make_client(author)
+    empty = client.post_form(f"/ideas/{idea.id}/abandon", {"lesson": ""})
+    assert empty.status_code == 422
+    assert "obligatoire" in field_error(soup(empty), "abandon-lesson")
+    assert client.post_form(f"/ideas/{idea.id}/abandon", {"lesson": "Vérifier le cadre CNIL d'abord."}).status_code == 303
+    reader = make_user(db)
+    db.commit()
+    page = soup(make_client(reader).get(f"/ideas/{idea.id}"))
+    assert "Abandonnée" in text_of(page, ".badge")
+    assert "cadre CNIL" in page.get_text()
+    db.expire_all()
+    assert db.get(Idea, idea.id).status == "abandoned"  # type: ignore[union-attr]

@@ -1,0 +1,70 @@
+"""The command line of the contract: migrate, seed-demo, create-user, create-token, serve's checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+
+
+def run(args: list[str], db: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{db}", **env},
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_migrate_seed_create_user_and_token(tmp_path: Path) -> None:
+    db = tmp_path / "cli.sqlite3"
+    assert run(["migrate"], db).returncode == 0
+    seeded = run(["seed-demo"], db)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "claire.martin@ville-exemple.fr" in seeded.stdout and "demineurs-demo" in seeded.stdout
+    again = run(["seed-demo"], db)
+    assert again.returncode == 0
+    settings = Settings(database_url=f"sqlite:///{db}")
+    created = run(["create-user", "--email", "Zoe@Ville.fr", "--name", "Zoé", "--unit", "Urbanisme",
+                   "--role", "manager", "--password", "un-mot-de-passe"], db)
+    assert created.returncode == 0, created.stderr
+    duplicate = run(["create-user", "--email", "zoe@ville.fr", "--name", "Zoé", "--unit", "U"], db)
+    assert duplicate.returncode != 0 and "existe déjà" in duplicate.stderr
+    token = run(["create-token", "--email", "zoe@ville.fr"], db)
+    assert token.returncode == 0
+    secret = token.stdout.strip().splitlines()[-1]
+    with TestClient(create_app(settings)) as client:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+        assert me.json()["name"] == "Zoé" and me.json()["unit"] == "Urbanisme"
+        ideas = client.get("/api/v1/ideas", headers={"Authorization": f"Bearer {secret}"}).json()
+        assert ideas["total"] == 22  # 25 demo ideas, 3 of them drafts, and seeding twice added none
+        statuses = {i["status"] for i in client.get("/api/v1/ideas?page=2", headers={"Authorization": f"Bearer {secret}"}).json()["items"]}
+        assert statuses
+
+
+def test_app_refuses_a_database_behind_the_code(tmp_path: Path) -> None:
+    db = tmp_path / "empty.sqlite3"
+    with pytest.raises(RuntimeError, match="demineurs migrate"):
+        with TestClient(create_app(Settings(database_url=f"sqlite:///{db}"))):
+            pass
+    served = run(["serve", "--port", "1"], db)
+    assert served.returncode != 0 and "demineurs migrate" in served.stderr
+
+
+def test_production_refuses_the_default_secret(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="DEMINEURS_SECRET_KEY"):
+        create_app(Settings(env="production", database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}"))
+    served = run(["serve"], tmp_path / "p.sqlite3", DEMINEURS_ENV="production")
+    assert served.returncode != 0 and "DEMINEURS_SECRET_KEY" in served.stderr
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    db = tmp_path / "wal.sqlite3"
+    run(["migrate"], db)
+    app = create_app(Settings(database_url=f"sqlite:///{db}"))
+    with app.state.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
