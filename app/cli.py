@@ -1,4 +1,4 @@
-"""The `demineurs` command: migrate, serve, seed-demo, create-user, create-token, recompute-scores."""
+"""The `demineurs` command line: migrate, serve, seed-demo, create-user, create-token…"""
 
 import argparse
 import sys
@@ -55,8 +55,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
     with _session() as session:
         accounts = seed_demo(session, settings, utcnow())
         session.commit()
-    print("Données de démonstration prêtes. Comptes (mot de passe commun : "
-          f"{DEMO_PASSWORD}) :")
+    print(f"Données de démonstration prêtes. Comptes (mot de passe commun : {DEMO_PASSWORD}) :")
     for email, name, role, unit in accounts:
         print(f"  {email:<36} {role:<8} {name} — {unit}")
 
@@ -66,8 +65,14 @@ def cmd_create_user(args: argparse.Namespace) -> None:
 
     with _session() as session:
         try:
-            user = users.create_user(session, email=args.email, name=args.name, unit=args.unit,
-                                     role=args.role, password=args.password)
+            user = users.create_user(
+                session,
+                email=args.email,
+                name=args.name,
+                unit=args.unit,
+                role=args.role,
+                password=args.password,
+            )
         except InvalidInput as exc:
             sys.exit("\n".join(f"{field} : {message}" for field, message in exc.errors.items()))
         session.commit()

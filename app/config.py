@@ -14,7 +14,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     """Everything configurable; safe defaults for a local run."""
 
-    model_config = SettingsConfigDict(env_prefix="DEMINEURS_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="DEMINEURS_", extra="ignore", populate_by_name=True
+    )
 
     env: Literal["development", "production", "test"] = "development"
     secret_key: str = DEFAULT_SECRET

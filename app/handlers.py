@@ -31,12 +31,17 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
-def error_page(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
-    response = render(request, "errors/error.html",
-                      {"status": status, "title": TITLES.get(status, "Erreur"), "message": message},
-                      status=status)
+    response = render(
+        request,
+        "errors/error.html",
+        {"status": status, "title": TITLES.get(status, "Erreur"), "message": message},
+        status=status,
+    )
     if headers:
         response.headers.update(headers)
     return response
@@ -88,4 +93,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_page(request, 500, "Une erreur inattendue s'est produite. Rien n'a été enregistré.")
+        return error_page(
+            request, 500, "Une erreur inattendue s'est produite. Rien n'a été enregistré."
+        )

@@ -1,4 +1,4 @@
-"""The application factory: create_app(settings) wires settings, database, routers and middleware."""
+"""The application factory: create_app(settings) wires database, routers and middleware."""
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -58,7 +58,14 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.clock = clock
     app.state.templates = make_templates(settings)
 
-    for router in (auth.router, ideas.router, mines.router, profile.router, admin.router, api.router):
+    for router in (
+        auth.router,
+        ideas.router,
+        mines.router,
+        profile.router,
+        admin.router,
+        api.router,
+    ):
         app.include_router(router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
 

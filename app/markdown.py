@@ -9,13 +9,25 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}
 )
 
 _ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote",
-    "h3", "h4", "hr",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "h3",
+    "h4",
+    "hr",
 }
 
 
 def render_markdown(text: str | None) -> Markup:
-    """Markdown to safe HTML: no raw HTML, no script, no event handler, only http(s)/mailto links."""
+    """Markdown to safe HTML: no raw HTML, no script, no handler; http(s) and mailto links only."""
     if not text:
         return Markup("")
     html = _md.render(text)

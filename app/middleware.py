@@ -40,7 +40,10 @@ async def _send_error(scope: Scope, send: Send, status: int, message: str) -> No
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -151,7 +154,9 @@ class WebSecurity:
                 out.setdefault("Cross-Origin-Opener-Policy", "same-origin")
                 out.setdefault("Content-Security-Policy", CSP)
                 if https:
-                    out.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+                    out.setdefault(
+                        "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
+                    )
                 if not path.startswith("/static/"):
                     out.setdefault("Cache-Control", "no-store")
                 if new_nonce and not path.startswith(("/static/", "/api/")):

@@ -117,7 +117,9 @@ class ReasonInput(Strict):
 
 
 class PromoteInput(Strict):
-    sponsor: Annotated[str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=200)]
+    sponsor: Annotated[
+        str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=200)
+    ]
     next_step: RequiredText
     target_date: date
     reason: Text = ""
@@ -128,6 +130,7 @@ class SendBackInput(Strict):
 
 
 # --- French messages for form errors -------------------------------------------------
+
 
 def french_errors(exc: ValidationError) -> dict[str, str]:
     """One French message per field, from pydantic's error types."""
@@ -142,7 +145,9 @@ def french_errors(exc: ValidationError) -> dict[str, str]:
             kind == "too_short" and ctx.get("min_length") == 1
         ):
             message = "Ce champ est obligatoire."
-        elif kind == "string_too_long" or (kind == "too_long" and isinstance(err.get("input"), str)):
+        elif kind == "string_too_long" or (
+            kind == "too_long" and isinstance(err.get("input"), str)
+        ):
             message = f"{ctx.get('max_length')} caractères au plus."
         elif kind == "too_long":
             message = f"{ctx.get('max_length')} éléments au plus."
@@ -161,6 +166,7 @@ def french_errors(exc: ValidationError) -> dict[str, str]:
 
 
 # --- JSON output ---------------------------------------------------------------------
+
 
 class UserOut(BaseModel):
     id: int

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import StrictUndefined
-from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from app.config import PROJECT_ROOT, Settings
@@ -24,8 +23,20 @@ from app.services.readiness import format_points
 
 PARIS = ZoneInfo("Europe/Paris")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-          "nov.", "déc.")
+MONTHS = (
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+)
 
 
 def paris(value: datetime | None) -> datetime | None:
@@ -115,8 +126,8 @@ def render(
         "flash": getattr(request.state, "flash", None),
         "now": request.app.state.clock(),
     }
-    response = templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status)
+    response = templates.TemplateResponse(
+        request, name, {**base, **(context or {})}, status_code=status
+    )
     response.headers["Vary"] = "HX-Request, Cookie"
     return response
-
-

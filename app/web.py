@@ -42,8 +42,9 @@ def redirect(request: Request, url: str, flash: str | None = None) -> Response:
     if flash:
         settings: Settings = request.app.state.settings
         value = URLSafeSerializer(settings.secret_key, salt="flash").dumps(flash)
-        response.set_cookie(FLASH_COOKIE, value, httponly=True, samesite="lax",
-                            secure=request.url.scheme == "https")
+        response.set_cookie(
+            FLASH_COOKIE, value, httponly=True, samesite="lax", secure=request.url.scheme == "https"
+        )
     response.headers["Vary"] = "HX-Request"
     return response
 
@@ -53,7 +54,13 @@ def safe_next(url: str | None, default: str = "/ideas") -> str:
     if not url:
         return default
     parts = urlsplit(url)
-    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//") or "\\" in url:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not url.startswith("/")
+        or url.startswith("//")
+        or "\\" in url
+    ):
         return default
     return url
 

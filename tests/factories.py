@@ -22,8 +22,13 @@ LONG = (
 
 
 def make_user(
-    session: Session, *, name: str | None = None, unit: str = "Service A", role: str = Role.agent,
-    email: str | None = None, active: bool = True,
+    session: Session,
+    *,
+    name: str | None = None,
+    unit: str = "Service A",
+    role: str = Role.agent,
+    email: str | None = None,
+    active: bool = True,
 ) -> User:
     n = next(_seq)
     user = User(
@@ -40,8 +45,13 @@ def make_user(
 
 
 def make_idea(
-    session: Session, author: User, now: datetime, *, published: bool = True,
-    params: ScoringParams | None = None, **fields: object,
+    session: Session,
+    author: User,
+    now: datetime,
+    *,
+    published: bool = True,
+    params: ScoringParams | None = None,
+    **fields: object,
 ) -> Idea:
     data = {"title": f"Idée {next(_seq)}", "problem": "Un problème réel.", **fields}
     params = params or ScoringParams()
@@ -52,8 +62,15 @@ def make_idea(
 
 
 def make_mine(
-    session: Session, idea: Idea, author: User, now: datetime, *, severity: str = "major",
-    category: str = "legal", title: str = "", body: str = "Une objection sérieuse.",
+    session: Session,
+    idea: Idea,
+    author: User,
+    now: datetime,
+    *,
+    severity: str = "major",
+    category: str = "legal",
+    title: str = "",
+    body: str = "Une objection sérieuse.",
     params: ScoringParams | None = None,
 ) -> Mine:
     data = MineCreate.model_validate(
@@ -63,8 +80,14 @@ def make_mine(
 
 
 def make_deminage(
-    session: Session, mine: Mine, author: User, now: datetime, *, kind: str = "solution",
-    body: str = "Voici comment faire.", params: ScoringParams | None = None,
+    session: Session,
+    mine: Mine,
+    author: User,
+    now: datetime,
+    *,
+    kind: str = "solution",
+    body: str = "Voici comment faire.",
+    params: ScoringParams | None = None,
 ) -> Deminage:
     idea = session.get(Idea, mine.idea_id)
     assert idea is not None

@@ -1,4 +1,4 @@
-"""The command line of the contract: migrate, seed-demo, create-user, create-token, serve's checks."""
+"""The command line of the contract: migrate, seed-demo, create-user, create-token, serve."""
 
 import os
 import subprocess
@@ -16,7 +16,9 @@ def run(args: list[str], db: Path, **env: str) -> subprocess.CompletedProcess[st
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         env={**os.environ, "DATABASE_URL": f"sqlite:///{db}", **env},
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -29,8 +31,22 @@ def test_migrate_seed_create_user_and_token(tmp_path: Path) -> None:
     again = run(["seed-demo"], db)
     assert again.returncode == 0
     settings = Settings(database_url=f"sqlite:///{db}")
-    created = run(["create-user", "--email", "Zoe@Ville.fr", "--name", "Zoé", "--unit", "Urbanisme",
-                   "--role", "manager", "--password", "un-mot-de-passe"], db)
+    created = run(
+        [
+            "create-user",
+            "--email",
+            "Zoe@Ville.fr",
+            "--name",
+            "Zoé",
+            "--unit",
+            "Urbanisme",
+            "--role",
+            "manager",
+            "--password",
+            "un-mot-de-passe",
+        ],
+        db,
+    )
     assert created.returncode == 0, created.stderr
     duplicate = run(["create-user", "--email", "zoe@ville.fr", "--name", "Zoé", "--unit", "U"], db)
     assert duplicate.returncode != 0 and "existe déjà" in duplicate.stderr
@@ -42,15 +58,20 @@ def test_migrate_seed_create_user_and_token(tmp_path: Path) -> None:
         assert me.json()["name"] == "Zoé" and me.json()["unit"] == "Urbanisme"
         ideas = client.get("/api/v1/ideas", headers={"Authorization": f"Bearer {secret}"}).json()
         assert ideas["total"] == 22  # 25 demo ideas, 3 of them drafts, and seeding twice added none
-        statuses = {i["status"] for i in client.get("/api/v1/ideas?page=2", headers={"Authorization": f"Bearer {secret}"}).json()["items"]}
+        statuses = {
+            i["status"]
+            for i in client.get(
+                "/api/v1/ideas?page=2", headers={"Authorization": f"Bearer {secret}"}
+            ).json()["items"]
+        }
         assert statuses
 
 
 def test_app_refuses_a_database_behind_the_code(tmp_path: Path) -> None:
     db = tmp_path / "empty.sqlite3"
-    with pytest.raises(RuntimeError, match="demineurs migrate"):
-        with TestClient(create_app(Settings(database_url=f"sqlite:///{db}"))):
-            pass
+    app = create_app(Settings(database_url=f"sqlite:///{db}"))
+    with pytest.raises(RuntimeError, match="demineurs migrate"), TestClient(app):
+        pass
     served = run(["serve", "--port", "1"], db)
     assert served.returncode != 0 and "demineurs migrate" in served.stderr
 

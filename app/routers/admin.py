@@ -17,7 +17,9 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 ACCOUNT_FIELDS = ("email", "name", "unit", "role")
 
 
-def _users_page(request: Request, session: SessionDep, status: int = 200, **extra: object) -> Response:
+def _users_page(
+    request: Request, session: SessionDep, status: int = 200, **extra: object
+) -> Response:
     context: dict[str, object] = {
         "rows": users.list_users(session),
         "units": users.list_units(session),
@@ -37,15 +39,19 @@ def list_accounts(request: Request, session: SessionDep, admin: AdminUser) -> Re
 
 
 @router.post("/users", name="admin_user_create")
-def create_account(request: Request, session: SessionDep, admin: AdminUser, form: FormDep) -> Response:
+def create_account(
+    request: Request, session: SessionDep, admin: AdminUser, form: FormDep
+) -> Response:
     values = {k: form.get(k, "") for k in ACCOUNT_FIELDS}
     try:
         user = users.create_user(session, password=form.get("password", ""), **values)
     except InvalidInput as exc:
-        return _users_page(request, session, status=422, create_values=values,
-                           create_errors=exc.errors)
-    return redirect(request, request.url_for("admin_users").path,
-                    flash=f"Compte créé pour {user.name}.")
+        return _users_page(
+            request, session, status=422, create_values=values, create_errors=exc.errors
+        )
+    return redirect(
+        request, request.url_for("admin_users").path, flash=f"Compte créé pour {user.name}."
+    )
 
 
 @router.post("/invitations", name="admin_invite")
@@ -56,19 +62,25 @@ def invite(
     try:
         _, token = users.invite(session, admin, **values)
     except InvalidInput as exc:
-        return _users_page(request, session, status=422, invite_values=values,
-                           invite_errors=exc.errors)
+        return _users_page(
+            request, session, status=422, invite_values=values, invite_errors=exc.errors
+        )
     link = settings.base_url.rstrip("/") + request.url_for("invitation", token=token).path
     return _users_page(request, session, invitation_link=link, invited_email=values["email"])
 
 
 @router.get("/users/{user_id}", name="admin_user")
-def edit_account_form(request: Request, session: SessionDep, admin: AdminUser, user_id: int) -> Response:
+def edit_account_form(
+    request: Request, session: SessionDep, admin: AdminUser, user_id: int
+) -> Response:
     person = users.get_user(session, user_id)
     unit = users.unit_of(session, person)
     values = {"role": person.role, "unit": unit.name if unit else "", "active": person.is_active}
-    return render(request, "admin/user.html", {"person": person, "values": values, "errors": {},
-                                               "units": users.list_units(session)})
+    return render(
+        request,
+        "admin/user.html",
+        {"person": person, "values": values, "errors": {}, "units": users.list_units(session)},
+    )
 
 
 @router.post("/users/{user_id}", name="admin_user_update")
@@ -76,20 +88,47 @@ def edit_account(
     request: Request, session: SessionDep, admin: AdminUser, user_id: int, form: FormDep
 ) -> Response:
     person = users.get_user(session, user_id)
-    values = {"role": form.get("role", ""), "unit": form.get("unit", ""),
-              "active": form.get("active") == "on"}
+    values = {
+        "role": form.get("role", ""),
+        "unit": form.get("unit", ""),
+        "active": form.get("active") == "on",
+    }
     if person.id == admin.id and (values["role"] != "admin" or not values["active"]):
         errors = {"role": "Vous ne pouvez pas retirer vos propres droits d'administration."}
-        return render(request, "admin/user.html", {"person": person, "values": values,
-                      "errors": errors, "units": users.list_units(session)}, status=422)
+        return render(
+            request,
+            "admin/user.html",
+            {
+                "person": person,
+                "values": values,
+                "errors": errors,
+                "units": users.list_units(session),
+            },
+            status=422,
+        )
     try:
-        users.update_account(session, person, role=str(values["role"]), unit=str(values["unit"]),
-                             active=bool(values["active"]))
+        users.update_account(
+            session,
+            person,
+            role=str(values["role"]),
+            unit=str(values["unit"]),
+            active=bool(values["active"]),
+        )
     except InvalidInput as exc:
-        return render(request, "admin/user.html", {"person": person, "values": values,
-                      "errors": exc.errors, "units": users.list_units(session)}, status=422)
-    return redirect(request, request.url_for("admin_users").path,
-                    flash=f"Compte de {person.name} mis à jour.")
+        return render(
+            request,
+            "admin/user.html",
+            {
+                "person": person,
+                "values": values,
+                "errors": exc.errors,
+                "units": users.list_units(session),
+            },
+            status=422,
+        )
+    return redirect(
+        request, request.url_for("admin_users").path, flash=f"Compte de {person.name} mis à jour."
+    )
 
 
 @router.get("/scoring", name="admin_scoring")
@@ -97,14 +136,21 @@ def scoring_form(
     request: Request, session: SessionDep, settings: SettingsDep, admin: AdminUser
 ) -> Response:
     params = scoring.scoring_params(session, settings)
-    return render(request, "admin/scoring.html",
-                  {"values": asdict(params), "errors": {}, "labels": scoring.PARAM_LABELS})
+    return render(
+        request,
+        "admin/scoring.html",
+        {"values": asdict(params), "errors": {}, "labels": scoring.PARAM_LABELS},
+    )
 
 
 @router.post("/scoring", name="admin_scoring_post")
 def save_scoring(
-    request: Request, session: SessionDep, settings: SettingsDep, admin: AdminUser,
-    now: NowDep, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    admin: AdminUser,
+    now: NowDep,
+    form: FormDep,
 ) -> Response:
     raw = {k: form.get(k, "") for k in scoring.PARAM_KEYS}
     values: dict[str, int] = {}
@@ -120,13 +166,18 @@ def save_scoring(
             errors[key] = f"Entre {low} et {high}."
         values[key] = number
     if errors:
-        return render(request, "admin/scoring.html",
-                      {"values": raw, "errors": errors, "labels": scoring.PARAM_LABELS}, status=422)
+        return render(
+            request,
+            "admin/scoring.html",
+            {"values": raw, "errors": errors, "labels": scoring.PARAM_LABELS},
+            status=422,
+        )
     scoring.save_params(session, admin, values)
     started = time.perf_counter()
     count = scoring.recompute_all(session, scoring.scoring_params(session, settings), now)
     elapsed = time.perf_counter() - started
     return redirect(
-        request, request.url_for("admin_scoring").path,
+        request,
+        request.url_for("admin_scoring").path,
         flash=f"Paramètres enregistrés : {count} idées recalculées en {elapsed:.1f} s.",
     )

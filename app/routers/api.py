@@ -46,42 +46,72 @@ def _readiness_out(r: Readiness) -> ReadinessOut:
     return ReadinessOut(
         score=r.score,
         ripe=r.ripe,
-        parts=PartsOut(clarity=r.parts.clarity, crossed_views=r.parts.crossed_views,
-                       defusal=r.parts.defusal),
+        parts=PartsOut(
+            clarity=r.parts.clarity, crossed_views=r.parts.crossed_views, defusal=r.parts.defusal
+        ),
         gates=[GateOut(name=g.name, ok=g.ok, label=g.label) for g in r.gates],
-        missing=[MissingOut(action=m.action, points=m.points, required=m.required, label=m.label)
-                 for m in r.missing],
+        missing=[
+            MissingOut(action=m.action, points=m.points, required=m.required, label=m.label)
+            for m in r.missing
+        ],
     )
 
 
 def _deminage_out(d: Deminage, author: User, unit: Unit | None) -> DeminageOut:
-    return DeminageOut(id=d.id, kind=d.kind, body=d.body, author=_user_out(author, unit),  # type: ignore[arg-type]
-                       accepted=d.accepted, helpful_count=d.helpful_count, created_at=d.created_at)
+    return DeminageOut(
+        id=d.id,
+        kind=d.kind,
+        body=d.body,
+        author=_user_out(author, unit),  # type: ignore[arg-type]
+        accepted=d.accepted,
+        helpful_count=d.helpful_count,
+        created_at=d.created_at,
+    )
 
 
 def _mine_out(view: mines.MineView) -> MineOut:
     m = view.mine
     return MineOut(
-        id=m.id, idea_id=m.idea_id, category=m.category, severity=m.severity, status=m.status,  # type: ignore[arg-type]
-        title=m.title, body=m.body, author=_user_out(view.author, view.unit),
-        created_at=m.created_at, resolution_reason=m.resolution_reason,
+        id=m.id,
+        idea_id=m.idea_id,
+        category=m.category,
+        severity=m.severity,
+        status=m.status,  # type: ignore[arg-type]
+        title=m.title,
+        body=m.body,
+        author=_user_out(view.author, view.unit),
+        created_at=m.created_at,
+        resolution_reason=m.resolution_reason,
         reopen_reason=m.reopen_reason,
         deminages=[_deminage_out(d.deminage, d.author, d.unit) for d in view.deminages],
     )
 
 
-def _idea_out(session: Session, params: ScoringParams, idea: Idea, viewer: User,
-              now: datetime) -> IdeaOut:
+def _idea_out(
+    session: Session, params: ScoringParams, idea: Idea, viewer: User, now: datetime
+) -> IdeaOut:
     author, unit = ideas.users_by_id(session, {idea.author_id})[idea.author_id]
     return IdeaOut(
-        id=idea.id, title=idea.title, status=idea.status, ripe=idea.is_ripe(now),  # type: ignore[arg-type]
-        score=idea.score, themes=ideas.themes_of(session, [idea.id])[idea.id],  # type: ignore[list-item,index]
-        author=_user_out(author, unit), published_at=idea.published_at,
-        last_activity_at=idea.last_activity_at, problem=idea.problem, solution=idea.solution,
-        broken_rule=idea.broken_rule, first_ground=idea.first_ground,
-        created_at=idea.created_at, updated_at=idea.updated_at,
-        revision_count=idea.revision_count, lesson=idea.lesson, sponsor=idea.sponsor,
-        next_step=idea.next_step, target_date=idea.target_date,
+        id=idea.id,
+        title=idea.title,
+        status=idea.status,
+        ripe=idea.is_ripe(now),  # type: ignore[arg-type]
+        score=idea.score,
+        themes=ideas.themes_of(session, [idea.id])[idea.id],  # type: ignore[list-item,index]
+        author=_user_out(author, unit),
+        published_at=idea.published_at,
+        last_activity_at=idea.last_activity_at,
+        problem=idea.problem,
+        solution=idea.solution,
+        broken_rule=idea.broken_rule,
+        first_ground=idea.first_ground,
+        created_at=idea.created_at,
+        updated_at=idea.updated_at,
+        revision_count=idea.revision_count,
+        lesson=idea.lesson,
+        sponsor=idea.sponsor,
+        next_step=idea.next_step,
+        target_date=idea.target_date,
         readiness=_readiness_out(scoring.compute_for(session, params, idea, now)),
         mines=[_mine_out(v) for v in mines.mines_for_idea(session, idea, viewer)],
     )
@@ -98,26 +128,39 @@ def me(session: SessionDep, user: ApiUser) -> UserOut:
     return _user_out(user, session.get(Unit, user.unit_id) if user.unit_id else None)
 
 
-@router.post("/ideas", response_model=IdeaOut, status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def create_idea(data: IdeaCreate, session: SessionDep, user: ApiUser, params: ParamsDep,
-                now: NowDep) -> IdeaOut:
+@router.post(
+    "/ideas", response_model=IdeaOut, status_code=status.HTTP_201_CREATED, responses=ERRORS
+)
+def create_idea(
+    data: IdeaCreate, session: SessionDep, user: ApiUser, params: ParamsDep, now: NowDep
+) -> IdeaOut:
     """Create a draft, visible to its author only until published."""
     idea = ideas.create_draft(session, params, user, data, now)
     return _idea_out(session, params, idea, user, now)
 
 
 @router.get("/ideas", response_model=IdeaPage, responses=ERRORS)
-def list_ideas(session: SessionDep, user: ApiUser, settings: SettingsDep, now: NowDep,
-               page: int = Query(1, ge=1, le=1_000_000)) -> IdeaPage:
+def list_ideas(
+    session: SessionDep,
+    user: ApiUser,
+    settings: SettingsDep,
+    now: NowDep,
+    page: int = Query(1, ge=1, le=1_000_000),
+) -> IdeaPage:
     """Published ideas, newest first, paginated."""
     result = ideas.list_published(session, page, settings.page_size)
     people = ideas.users_by_id(session, {i.author_id for i in result.items})
     themes = ideas.themes_of(session, [i.id for i in result.items])  # type: ignore[misc]
     items = [
         IdeaSummaryOut(
-            id=i.id, title=i.title, status=i.status, ripe=i.is_ripe(now),  # type: ignore[arg-type]
-            score=i.score, themes=themes[i.id],  # type: ignore[index]
-            author=_user_out(*people[i.author_id]), published_at=i.published_at,
+            id=i.id,
+            title=i.title,
+            status=i.status,
+            ripe=i.is_ripe(now),  # type: ignore[arg-type]
+            score=i.score,
+            themes=themes[i.id],  # type: ignore[index]
+            author=_user_out(*people[i.author_id]),
+            published_at=i.published_at,
             last_activity_at=i.last_activity_at,
         )
         for i in result.items
@@ -126,16 +169,23 @@ def list_ideas(session: SessionDep, user: ApiUser, settings: SettingsDep, now: N
 
 
 @router.get("/ideas/{idea_id}", response_model=IdeaOut, responses=ERRORS)
-def read_idea(idea_id: int, session: SessionDep, user: ApiUser, params: ParamsDep,
-              now: NowDep) -> IdeaOut:
+def read_idea(
+    idea_id: int, session: SessionDep, user: ApiUser, params: ParamsDep, now: NowDep
+) -> IdeaOut:
     """An idea with its readiness, its mines and their déminages."""
     idea = ideas.get_idea(session, idea_id, user)
     return _idea_out(session, params, idea, user, now)
 
 
 @router.patch("/ideas/{idea_id}", response_model=IdeaOut, responses=ERRORS)
-def edit_idea(idea_id: int, data: IdeaUpdate, session: SessionDep, user: ApiUser,
-              params: ParamsDep, now: NowDep) -> IdeaOut:
+def edit_idea(
+    idea_id: int,
+    data: IdeaUpdate,
+    session: SessionDep,
+    user: ApiUser,
+    params: ParamsDep,
+    now: NowDep,
+) -> IdeaOut:
     """Edit the fiche (author only); a revision is kept."""
     idea = ideas.get_idea(session, idea_id, user)
     ideas.update_idea(session, params, user, idea, data, now)
@@ -143,8 +193,9 @@ def edit_idea(idea_id: int, data: IdeaUpdate, session: SessionDep, user: ApiUser
 
 
 @router.post("/ideas/{idea_id}/publish", response_model=IdeaOut, responses=ERRORS)
-def publish_idea(idea_id: int, session: SessionDep, user: ApiUser, params: ParamsDep,
-                 now: NowDep) -> IdeaOut:
+def publish_idea(
+    idea_id: int, session: SessionDep, user: ApiUser, params: ParamsDep, now: NowDep
+) -> IdeaOut:
     """Publish a draft: it goes « en déminage »."""
     idea = ideas.get_idea(session, idea_id, user)
     ideas.publish(session, params, user, idea, now)
@@ -152,8 +203,14 @@ def publish_idea(idea_id: int, session: SessionDep, user: ApiUser, params: Param
 
 
 @router.post("/ideas/{idea_id}/abandon", response_model=IdeaOut, responses=ERRORS)
-def abandon_idea(idea_id: int, data: AbandonInput, session: SessionDep, user: ApiUser,
-                 params: ParamsDep, now: NowDep) -> IdeaOut:
+def abandon_idea(
+    idea_id: int,
+    data: AbandonInput,
+    session: SessionDep,
+    user: ApiUser,
+    params: ParamsDep,
+    now: NowDep,
+) -> IdeaOut:
     """Close the idea with a lesson learned (author or manager)."""
     idea = ideas.get_idea(session, idea_id, user)
     ideas.abandon(session, params, user, idea, data.lesson, now)
@@ -161,18 +218,31 @@ def abandon_idea(idea_id: int, data: AbandonInput, session: SessionDep, user: Ap
 
 
 @router.post("/ideas/{idea_id}/mines", response_model=MineOut, status_code=201, responses=ERRORS)
-def lay_mine(idea_id: int, data: MineCreate, session: SessionDep, user: ApiUser,
-             params: ParamsDep, now: NowDep) -> MineOut:
+def lay_mine(
+    idea_id: int,
+    data: MineCreate,
+    session: SessionDep,
+    user: ApiUser,
+    params: ParamsDep,
+    now: NowDep,
+) -> MineOut:
     """Lay a mine on a colleague's published idea."""
     idea = ideas.get_idea(session, idea_id, user)
     mine = mines.lay_mine(session, params, user, idea, data, now)
     return _mine_by_id(session, mine, idea, user)
 
 
-@router.post("/mines/{mine_id}/deminages", response_model=DeminageOut, status_code=201,
-             responses=ERRORS)
-def bring_deminage(mine_id: int, data: DeminageCreate, session: SessionDep, user: ApiUser,
-                   params: ParamsDep, now: NowDep) -> DeminageOut:
+@router.post(
+    "/mines/{mine_id}/deminages", response_model=DeminageOut, status_code=201, responses=ERRORS
+)
+def bring_deminage(
+    mine_id: int,
+    data: DeminageCreate,
+    session: SessionDep,
+    user: ApiUser,
+    params: ParamsDep,
+    now: NowDep,
+) -> DeminageOut:
     """Answer a mine with expertise, a fix, a contact, a precedent or a resource."""
     mine, idea = mines.get_mine(session, mine_id, user)
     deminage = mines.bring_deminage(session, params, user, mine, idea, data, now)
@@ -180,8 +250,9 @@ def bring_deminage(mine_id: int, data: DeminageCreate, session: SessionDep, user
 
 
 @router.post("/deminages/{deminage_id}/accept", response_model=MineOut, responses=ERRORS)
-def accept_deminage(deminage_id: int, session: SessionDep, user: ApiUser, params: ParamsDep,
-                    now: NowDep) -> MineOut:
+def accept_deminage(
+    deminage_id: int, session: SessionDep, user: ApiUser, params: ParamsDep, now: NowDep
+) -> MineOut:
     """Accept a déminage: its mine is defused."""
     deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
     mines.accept_deminage(session, params, user, deminage, mine, idea, now)
@@ -198,8 +269,9 @@ def mark_helpful(deminage_id: int, session: SessionDep, user: ApiUser) -> Demina
 
 
 @router.post("/mines/{mine_id}/withdraw", response_model=MineOut, responses=ERRORS)
-def withdraw_mine(mine_id: int, session: SessionDep, user: ApiUser, params: ParamsDep,
-                  now: NowDep) -> MineOut:
+def withdraw_mine(
+    mine_id: int, session: SessionDep, user: ApiUser, params: ParamsDep, now: NowDep
+) -> MineOut:
     """Withdraw one's own mine."""
     mine, idea = mines.get_mine(session, mine_id, user)
     mines.withdraw(session, params, user, mine, idea, now)
@@ -207,8 +279,14 @@ def withdraw_mine(mine_id: int, session: SessionDep, user: ApiUser, params: Para
 
 
 @router.post("/mines/{mine_id}/reopen", response_model=MineOut, responses=ERRORS)
-def reopen_mine(mine_id: int, data: ReasonInput, session: SessionDep, user: ApiUser,
-                params: ParamsDep, now: NowDep) -> MineOut:
+def reopen_mine(
+    mine_id: int,
+    data: ReasonInput,
+    session: SessionDep,
+    user: ApiUser,
+    params: ParamsDep,
+    now: NowDep,
+) -> MineOut:
     """Reopen one's own defused or assumed mine, with a reason."""
     mine, idea = mines.get_mine(session, mine_id, user)
     mines.reopen(session, params, user, mine, idea, data.reason, now)
@@ -216,8 +294,14 @@ def reopen_mine(mine_id: int, data: ReasonInput, session: SessionDep, user: ApiU
 
 
 @router.post("/mines/{mine_id}/accept-risk", response_model=MineOut, responses=ERRORS)
-def accept_risk(mine_id: int, data: ReasonInput, session: SessionDep, user: ApiUser,
-                params: ParamsDep, now: NowDep) -> MineOut:
+def accept_risk(
+    mine_id: int,
+    data: ReasonInput,
+    session: SessionDep,
+    user: ApiUser,
+    params: ParamsDep,
+    now: NowDep,
+) -> MineOut:
     """Assume a mine's risk with a written reason (a manager for a bombe)."""
     mine, idea = mines.get_mine(session, mine_id, user)
     mines.accept_risk(session, params, user, mine, idea, data.reason, now)

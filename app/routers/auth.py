@@ -26,11 +26,20 @@ def _signed_in(request: Request, settings: SettingsDep, token: str, url: str) ->
 
 
 @router.get("/login", name="login")
-def login_form(request: Request, user: OptionalUser, settings: SettingsDep, next: str = "") -> Response:
+def login_form(
+    request: Request, user: OptionalUser, settings: SettingsDep, next: str = ""
+) -> Response:
     if user is not None:
         return redirect(request, safe_next(next))
-    return render(request, "auth/login.html", {"values": {"email": "", "next": next},
-                                                "errors": {}, "can_register": bool(settings.allowed_domains)})
+    return render(
+        request,
+        "auth/login.html",
+        {
+            "values": {"email": "", "next": next},
+            "errors": {},
+            "can_register": bool(settings.allowed_domains),
+        },
+    )
 
 
 @router.post("/login", name="login_post")
@@ -42,9 +51,11 @@ def login(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
         return render(
             request,
             "auth/login.html",
-            {"values": {"email": email, "next": form.get("next", "")},
-             "errors": {"password": "Adresse e-mail ou mot de passe incorrect."},
-             "can_register": bool(settings.allowed_domains)},
+            {
+                "values": {"email": email, "next": form.get("next", "")},
+                "errors": {"password": "Adresse e-mail ou mot de passe incorrect."},
+                "can_register": bool(settings.allowed_domains),
+            },
             status=422,
         )
     old = request.cookies.get(SESSION_COOKIE)
@@ -67,7 +78,9 @@ def logout(request: Request, session: SessionDep, form: FormDep) -> Response:
 @router.get("/invitations/{token}", name="invitation")
 def invitation_form(request: Request, session: SessionDep, token: str) -> Response:
     invitation = users.pending_invitation(session, token)
-    return render(request, "auth/invitation.html", {"invitation": invitation, "token": token, "errors": {}})
+    return render(
+        request, "auth/invitation.html", {"invitation": invitation, "token": token, "errors": {}}
+    )
 
 
 @router.post("/invitations/{token}", name="invitation_post")
@@ -84,28 +97,42 @@ def accept_invitation(
             raise InvalidInput(errors)
         user = users.accept_invitation(session, token, password)
     except InvalidInput as exc:
-        return render(request, "auth/invitation.html",
-                      {"invitation": invitation, "token": token, "errors": exc.errors}, status=422)
+        return render(
+            request,
+            "auth/invitation.html",
+            {"invitation": invitation, "token": token, "errors": exc.errors},
+            status=422,
+        )
     return _signed_in(request, settings, users.start_session(session, settings, user), "/ideas")
 
 
 @router.get("/register", name="register")
 def register_form(request: Request, settings: SettingsDep) -> Response:
     if not settings.allowed_domains:
-        raise NotFound("L'inscription se fait sur invitation : demandez-en une à un·e administrateur·rice.")
-    return render(request, "auth/register.html", {"values": {}, "errors": {},
-                                                   "domains": settings.allowed_domains})
+        raise NotFound(
+            "L'inscription se fait sur invitation : demandez-en une à un·e administrateur·rice."
+        )
+    return render(
+        request,
+        "auth/register.html",
+        {"values": {}, "errors": {}, "domains": settings.allowed_domains},
+    )
 
 
 @router.post("/register", name="register_post")
-def register(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
+def register(
+    request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
     if not settings.allowed_domains:
         raise NotFound("L'inscription se fait sur invitation.")
     values = {k: form.get(k, "") for k in ("email", "name", "unit")}
     try:
         user = users.register(session, settings, password=form.get("password", ""), **values)
     except InvalidInput as exc:
-        return render(request, "auth/register.html",
-                      {"values": values, "errors": exc.errors, "domains": settings.allowed_domains},
-                      status=422)
+        return render(
+            request,
+            "auth/register.html",
+            {"values": values, "errors": exc.errors, "domains": settings.allowed_domains},
+            status=422,
+        )
     return _signed_in(request, settings, users.start_session(session, settings, user), "/ideas")

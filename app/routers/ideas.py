@@ -86,35 +86,54 @@ def list_ideas(
     people = ideas.users_by_id(session, {i.author_id for i in result.items})
     themes = ideas.themes_of(session, [i.id for i in result.items])  # type: ignore[misc]
     drafts = ideas.list_drafts(session, user) if result.page == 1 else []
-    return render(request, "ideas/list.html",
-                  {"page": result, "people": people, "themes": themes, "drafts": drafts})
+    return render(
+        request,
+        "ideas/list.html",
+        {"page": result, "people": people, "themes": themes, "drafts": drafts},
+    )
 
 
 @router.get("/ideas/new", name="idea_new")
 def new_idea(request: Request, user: CurrentUser) -> Response:
-    return render(request, "ideas/form.html",
-                  {"idea": None, "values": fiche_values({}), "errors": {}})
+    return render(
+        request, "ideas/form.html", {"idea": None, "values": fiche_values({}), "errors": {}}
+    )
 
 
 @router.post("/ideas", name="idea_create")
 def create_idea(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
     form: FormDep,
 ) -> Response:
     values = fiche_values(form)
     try:
         data = IdeaCreate.model_validate(values)
     except ValidationError as exc:
-        return render(request, "ideas/form.html",
-                      {"idea": None, "values": values, "errors": french_errors(exc)}, status=422)
+        return render(
+            request,
+            "ideas/form.html",
+            {"idea": None, "values": values, "errors": french_errors(exc)},
+            status=422,
+        )
     idea = ideas.create_draft(session, params, user, data, now)
-    return redirect(request, request.url_for("idea", idea_id=idea.id).path,
-                    flash="Brouillon enregistré. Il n'est visible que par vous jusqu'à sa publication.")
+    return redirect(
+        request,
+        request.url_for("idea", idea_id=idea.id).path,
+        flash="Brouillon enregistré. Il n'est visible que par vous jusqu'à sa publication.",
+    )
 
 
 @router.get("/ideas/{idea_id}", name="idea")
 def show_idea(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
     idea_id: int,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
@@ -122,7 +141,9 @@ def show_idea(
 
 
 @router.get("/ideas/{idea_id}/edit", name="idea_edit")
-def edit_idea_form(request: Request, session: SessionDep, user: CurrentUser, idea_id: int) -> Response:
+def edit_idea_form(
+    request: Request, session: SessionDep, user: CurrentUser, idea_id: int
+) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     raise_if(check_edit_idea(user, idea))
     values = {f: getattr(idea, f) for f in FICHE_FIELDS if f != "themes"}
@@ -132,8 +153,13 @@ def edit_idea_form(request: Request, session: SessionDep, user: CurrentUser, ide
 
 @router.post("/ideas/{idea_id}/edit", name="idea_update")
 def update_idea(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
-    idea_id: int, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: int,
+    form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     raise_if(check_edit_idea(user, idea))
@@ -141,8 +167,12 @@ def update_idea(
     try:
         data = IdeaUpdate.model_validate(values)
     except ValidationError as exc:
-        return render(request, "ideas/form.html",
-                      {"idea": idea, "values": values, "errors": french_errors(exc)}, status=422)
+        return render(
+            request,
+            "ideas/form.html",
+            {"idea": idea, "values": values, "errors": french_errors(exc)},
+            status=422,
+        )
     changed = ideas.update_idea(session, params, user, idea, data, now)
     message = "Fiche mise à jour." if changed else "Aucun changement à enregistrer."
     return redirect(request, request.url_for("idea", idea_id=idea_id).path, flash=message)
@@ -150,19 +180,32 @@ def update_idea(
 
 @router.post("/ideas/{idea_id}/publish", name="idea_publish")
 def publish_idea(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
-    idea_id: int, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: int,
+    form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     ideas.publish(session, params, user, idea, now)
-    return redirect(request, request.url_for("idea", idea_id=idea_id).path,
-                    flash="Idée publiée : vos collègues peuvent maintenant y poser des mines.")
+    return redirect(
+        request,
+        request.url_for("idea", idea_id=idea_id).path,
+        flash="Idée publiée : vos collègues peuvent maintenant y poser des mines.",
+    )
 
 
 @router.post("/ideas/{idea_id}/abandon", name="idea_abandon")
 def abandon_idea(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
-    idea_id: int, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: int,
+    form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     raise_if(check_abandon(user, idea))
@@ -170,9 +213,20 @@ def abandon_idea(
     try:
         data = AbandonInput.model_validate(values)
     except ValidationError as exc:
-        return render_idea(request, session, params, idea, user, now, status=422,
-                           form_errors={"abandon": french_errors(exc)},
-                           form_values={"abandon": values})
+        return render_idea(
+            request,
+            session,
+            params,
+            idea,
+            user,
+            now,
+            status=422,
+            form_errors={"abandon": french_errors(exc)},
+            form_values={"abandon": values},
+        )
     ideas.abandon(session, params, user, idea, data.lesson, now)
-    return redirect(request, request.url_for("idea", idea_id=idea_id).path,
-                    flash="Idée close. Sa leçon reste lisible par tous.")
+    return redirect(
+        request,
+        request.url_for("idea", idea_id=idea_id).path,
+        flash="Idée close. Sa leçon reste lisible par tous.",
+    )

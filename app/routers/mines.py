@@ -8,10 +8,10 @@ from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep
+from app.errors import DomainError
 from app.models import Idea
 from app.routers.ideas import render_idea
 from app.schemas import DeminageCreate, MineCreate, ReasonInput, french_errors
-from app.errors import DomainError
 from app.services import ideas, mines
 from app.services.permissions import (
     check_accept_risk,
@@ -26,8 +26,16 @@ from app.web import FormDep, redirect
 router = APIRouter(include_in_schema=False)
 
 
-def _done(request: Request, session: Any, params: Any, idea: Idea, user: Any, now: Any,
-          anchor: str, flash: str) -> Response:
+def _done(
+    request: Request,
+    session: Any,
+    params: Any,
+    idea: Idea,
+    user: Any,
+    now: Any,
+    anchor: str,
+    flash: str,
+) -> Response:
     if is_htmx(request):
         return render_idea(request, session, params, idea, user, now)
     url = request.url_for("idea", idea_id=idea.id).path + f"#{anchor}"
@@ -45,15 +53,32 @@ def _parse(
 
 @router.post("/ideas/{idea_id}/mines", name="mine_lay")
 def lay_mine(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
-    idea_id: int, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: int,
+    form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     raise_if(check_lay_mine(user, idea))
     values = {k: form.get(k, "") for k in ("category", "severity", "title", "body")}
-    data, error = _parse(MineCreate, values, lambda errors: render_idea(
-        request, session, params, idea, user, now, status=422,
-        form_errors={"lay": errors}, form_values={"lay": values}))
+    data, error = _parse(
+        MineCreate,
+        values,
+        lambda errors: render_idea(
+            request,
+            session,
+            params,
+            idea,
+            user,
+            now,
+            status=422,
+            form_errors={"lay": errors},
+            form_values={"lay": values},
+        ),
+    )
     if error:
         return error
     mine = mines.lay_mine(session, params, user, idea, data, now)  # type: ignore[arg-type]
@@ -62,16 +87,33 @@ def lay_mine(
 
 @router.post("/mines/{mine_id}/deminages", name="deminage_bring")
 def bring_deminage(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
-    mine_id: int, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: int,
+    form: FormDep,
 ) -> Response:
     mine, idea = mines.get_mine(session, mine_id, user)
     raise_if(check_bring_deminage(user, mine, idea))
     values = {k: form.get(k, "") for k in ("kind", "body")}
     key = f"deminage-{mine_id}"
-    data, error = _parse(DeminageCreate, values, lambda errors: render_idea(
-        request, session, params, idea, user, now, status=422,
-        form_errors={key: errors}, form_values={key: values}))
+    data, error = _parse(
+        DeminageCreate,
+        values,
+        lambda errors: render_idea(
+            request,
+            session,
+            params,
+            idea,
+            user,
+            now,
+            status=422,
+            form_errors={key: errors},
+            form_values={key: values},
+        ),
+    )
     if error:
         return error
     mines.bring_deminage(session, params, user, mine, idea, data, now)  # type: ignore[arg-type]
@@ -80,30 +122,61 @@ def bring_deminage(
 
 @router.post("/deminages/{deminage_id}/accept", name="deminage_accept")
 def accept_deminage(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
-    deminage_id: int, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    deminage_id: int,
+    form: FormDep,
 ) -> Response:
     deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
     mines.accept_deminage(session, params, user, deminage, mine, idea, now)
-    return _done(request, session, params, idea, user, now, f"mine-{mine.id}",
-                 "Déminage accepté : la mine est désamorcée.")
+    return _done(
+        request,
+        session,
+        params,
+        idea,
+        user,
+        now,
+        f"mine-{mine.id}",
+        "Déminage accepté : la mine est désamorcée.",
+    )
 
 
 @router.post("/deminages/{deminage_id}/helpful", name="deminage_helpful")
 def helpful(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
-    deminage_id: int, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    deminage_id: int,
+    form: FormDep,
 ) -> Response:
     deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
     marked = mines.toggle_helpful(session, user, deminage)
-    return _done(request, session, params, idea, user, now, f"deminage-{deminage_id}",
-                 "Merci : « ça aide » noté." if marked else "« Ça aide » retiré.")
+    return _done(
+        request,
+        session,
+        params,
+        idea,
+        user,
+        now,
+        f"deminage-{deminage_id}",
+        "Merci : « ça aide » noté." if marked else "« Ça aide » retiré.",
+    )
 
 
 @router.post("/mines/{mine_id}/withdraw", name="mine_withdraw")
 def withdraw(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
-    mine_id: int, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: int,
+    form: FormDep,
 ) -> Response:
     mine, idea = mines.get_mine(session, mine_id, user)
     mines.withdraw(session, params, user, mine, idea, now)
@@ -111,17 +184,37 @@ def withdraw(
 
 
 def _reason_action(
-    request: Request, session: Any, user: Any, params: Any, now: Any, mine_id: int,
-    form: dict[str, str], key: str, action: Callable[..., None], flash: str,
+    request: Request,
+    session: Any,
+    user: Any,
+    params: Any,
+    now: Any,
+    mine_id: int,
+    form: dict[str, str],
+    key: str,
+    action: Callable[..., None],
+    flash: str,
     check: Callable[..., DomainError | None],
 ) -> Response:
     mine, idea = mines.get_mine(session, mine_id, user)
     raise_if(check(user, mine, idea))
     values = {"reason": form.get("reason", "")}
     form_key = f"{key}-{mine_id}"
-    data, error = _parse(ReasonInput, values, lambda errors: render_idea(
-        request, session, params, idea, user, now, status=422,
-        form_errors={form_key: errors}, form_values={form_key: values}))
+    data, error = _parse(
+        ReasonInput,
+        values,
+        lambda errors: render_idea(
+            request,
+            session,
+            params,
+            idea,
+            user,
+            now,
+            status=422,
+            form_errors={form_key: errors},
+            form_values={form_key: values},
+        ),
+    )
     if error:
         return error
     action(session, params, user, mine, idea, data.reason, now)  # type: ignore[union-attr]
@@ -130,17 +223,49 @@ def _reason_action(
 
 @router.post("/mines/{mine_id}/reopen", name="mine_reopen")
 def reopen(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
-    mine_id: int, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: int,
+    form: FormDep,
 ) -> Response:
-    return _reason_action(request, session, user, params, now, mine_id, form, "reopen",
-                          mines.reopen, "Mine rouverte.", check_reopen)
+    return _reason_action(
+        request,
+        session,
+        user,
+        params,
+        now,
+        mine_id,
+        form,
+        "reopen",
+        mines.reopen,
+        "Mine rouverte.",
+        check_reopen,
+    )
 
 
 @router.post("/mines/{mine_id}/accept-risk", name="mine_accept_risk")
 def accept_risk(
-    request: Request, session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep,
-    mine_id: int, form: FormDep,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: int,
+    form: FormDep,
 ) -> Response:
-    return _reason_action(request, session, user, params, now, mine_id, form, "risk",
-                          mines.accept_risk, "Risque assumé, raison notée.", check_accept_risk)
+    return _reason_action(
+        request,
+        session,
+        user,
+        params,
+        now,
+        mine_id,
+        form,
+        "risk",
+        mines.accept_risk,
+        "Risque assumé, raison notée.",
+        check_accept_risk,
+    )

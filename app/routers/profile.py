@@ -13,8 +13,9 @@ from app.web import FormDep, redirect
 router = APIRouter(include_in_schema=False)
 
 
-def _profile(request: Request, session: SessionDep, user: CurrentUser, status: int = 200,
-             **extra: object) -> Response:
+def _profile(
+    request: Request, session: SessionDep, user: CurrentUser, status: int = 200, **extra: object
+) -> Response:
     context = {
         "person": user,
         "unit": users.unit_of(session, user),
@@ -33,7 +34,9 @@ def profile(request: Request, session: SessionDep, user: CurrentUser) -> Respons
 
 
 @router.post("/profile/tokens", name="token_create")
-def create_token(request: Request, session: SessionDep, user: CurrentUser, form: FormDep) -> Response:
+def create_token(
+    request: Request, session: SessionDep, user: CurrentUser, form: FormDep
+) -> Response:
     _, token = users.create_api_token(session, user, form.get("name", ""))
     # Shown once, on this answer only: it is never stored in clear nor sent again.
     return _profile(request, session, user, new_token=token)
@@ -66,14 +69,25 @@ def change_password(
     # Every session ended with the change; this browser gets a fresh one.
     token = users.start_session(session, settings, user)
     response = redirect(request, request.url_for("profile").path, flash="Mot de passe changé.")
-    response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_days * 86400,
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
 @router.get("/users/{user_id}", name="user")
-def public_profile(request: Request, session: SessionDep, user: CurrentUser, user_id: int) -> Response:
+def public_profile(
+    request: Request, session: SessionDep, user: CurrentUser, user_id: int
+) -> Response:
     person = users.get_user(session, user_id)
     unit = users.unit_of(session, person)
-    return render(request, "profile/public.html",
-                  {"person": person, "unit": unit, "record": mines.demineur_record(session, person)})
+    return render(
+        request,
+        "profile/public.html",
+        {"person": person, "unit": unit, "record": mines.demineur_record(session, person)},
+    )

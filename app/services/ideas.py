@@ -93,7 +93,9 @@ def _set_themes(session: Session, idea: Idea, themes: list[str]) -> None:
         session.add(IdeaTheme(idea_id=idea.id, theme=theme))  # type: ignore[arg-type]
 
 
-def _add_revision(session: Session, idea: Idea, author: User, themes: list[str], now: datetime) -> None:
+def _add_revision(
+    session: Session, idea: Idea, author: User, themes: list[str], now: datetime
+) -> None:
     idea.revision_count += 1
     session.add(
         IdeaRevision(
@@ -261,8 +263,10 @@ def changed_since(session: Session, idea: Idea, revision: int) -> list[str]:
     if revision >= idea.revision_count:
         return []
     rows = session.exec(
-        select(IdeaRevision)
-        .where(IdeaRevision.idea_id == idea.id, col(IdeaRevision.number).in_([revision, idea.revision_count]))
+        select(IdeaRevision).where(
+            IdeaRevision.idea_id == idea.id,
+            col(IdeaRevision.number).in_([revision, idea.revision_count]),
+        )
     ).all()
     snaps = {r.number: r.snapshot for r in rows}
     old, new = snaps.get(revision, {}), snaps.get(idea.revision_count, {})

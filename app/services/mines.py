@@ -99,7 +99,9 @@ def lay_mine(
     _touch(idea, now)
     session.flush()
     noun = SEVERITY_LABELS[mine.severity].lower()  # type: ignore[index]
-    add_event(session, idea, user, "mine_laid", f"{noun.capitalize()} posée : « {mine.title} ».", now)
+    add_event(
+        session, idea, user, "mine_laid", f"{noun.capitalize()} posée : « {mine.title} ».", now
+    )
     scoring.refresh(session, params, idea, now, user, cause=f"{noun} « {mine.title} » posée")
     return mine
 
@@ -167,9 +169,9 @@ def toggle_helpful(session: Session, user: User, deminage: Deminage) -> bool:
         session.delete(existing)
     session.flush()
     deminage.helpful_count = session.exec(
-        select(func.count()).select_from(DeminageHelpful).where(
-            DeminageHelpful.deminage_id == deminage.id
-        )
+        select(func.count())
+        .select_from(DeminageHelpful)
+        .where(DeminageHelpful.deminage_id == deminage.id)
     ).one()
     session.add(deminage)
     return existing is None
@@ -185,7 +187,9 @@ def withdraw(
     mine.resolved_by_id = user.id
     session.add(mine)
     _touch(idea, now)
-    add_event(session, idea, user, "withdrawn", f"Mine « {mine.title} » retirée par son auteur·rice.", now)
+    add_event(
+        session, idea, user, "withdrawn", f"Mine « {mine.title} » retirée par son auteur·rice.", now
+    )
     scoring.refresh(session, params, idea, now, user)
 
 
@@ -221,7 +225,7 @@ def accept_risk(
     reason: str,
     now: datetime,
 ) -> None:
-    """Keep the risk with a written reason: the author for a pétard or a mine, a manager for a bombe."""
+    """Keep the risk, with a reason: the author for a pétard or a mine, a manager for a bombe."""
     raise_if(check_accept_risk(user, mine, idea))
     mine.status = MineStatus.accepted_risk
     mine.resolved_at = now
@@ -229,23 +233,31 @@ def accept_risk(
     mine.resolution_reason = reason
     session.add(mine)
     _touch(idea, now)
-    add_event(session, idea, user, "risk_accepted", f"Risque assumé pour « {mine.title} » : {reason}", now)
+    add_event(
+        session, idea, user, "risk_accepted", f"Risque assumé pour « {mine.title} » : {reason}", now
+    )
     scoring.refresh(session, params, idea, now, user)
 
 
 def mines_for_idea(session: Session, idea: Idea, viewer: User | None) -> list[MineView]:
     """The idea's mines with their déminages and authors, in four queries whatever their number."""
     mines = list(
-        session.exec(select(Mine).where(Mine.idea_id == idea.id).order_by(col(Mine.created_at), col(Mine.id)))
+        session.exec(
+            select(Mine).where(Mine.idea_id == idea.id).order_by(col(Mine.created_at), col(Mine.id))
+        )
     )
     mine_ids = [m.id for m in mines]
-    deminages = list(
-        session.exec(
-            select(Deminage)
-            .where(col(Deminage.mine_id).in_(mine_ids))
-            .order_by(col(Deminage.created_at), col(Deminage.id))
+    deminages = (
+        list(
+            session.exec(
+                select(Deminage)
+                .where(col(Deminage.mine_id).in_(mine_ids))
+                .order_by(col(Deminage.created_at), col(Deminage.id))
+            )
         )
-    ) if mine_ids else []
+        if mine_ids
+        else []
+    )
     helped: set[int] = set()
     if viewer is not None and deminages:
         helped = set(

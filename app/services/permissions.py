@@ -49,7 +49,9 @@ def check_lay_mine(user: User, idea: Idea) -> DomainError | None:
 
 def check_bring_deminage(user: User, mine: Mine, idea: Idea) -> DomainError | None:
     if user.id == mine.author_id:
-        return Forbidden("On ne démine pas sa propre mine : retirez-la si elle n'a plus lieu d'être.")
+        return Forbidden(
+            "On ne démine pas sa propre mine : retirez-la si elle n'a plus lieu d'être."
+        )
     if idea.status not in LIVE_STATUSES or mine.status == MineStatus.withdrawn:
         return Conflict("Cette mine n'attend plus de déminage.")
     return None

@@ -147,7 +147,9 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
         if _has_substance(text):
             clarity += 5
         elif text.strip():
-            missing.append(MissingAction(f"Étoffer {noun} ({SUBSTANCE_CHARS} caractères au moins)", 5))
+            missing.append(
+                MissingAction(f"Étoffer {noun} ({SUBSTANCE_CHARS} caractères au moins)", 5)
+            )
         else:
             missing.append(MissingAction(f"Décrire {noun}", 5))
     if facts.theme_count > 0:
@@ -220,7 +222,9 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
 
     open_bombs = [m for m in live_mines if m.status == "open" and m.severity == "blocking"]
     gates = [
-        Gate("score", f"Maturité d'au moins {params.ripe_threshold}", score >= params.ripe_threshold),
+        Gate(
+            "score", f"Maturité d'au moins {params.ripe_threshold}", score >= params.ripe_threshold
+        ),
         Gate("no_open_bomb", "Aucune bombe active", not open_bombs),
         Gate(
             "reviewers",
@@ -239,7 +243,11 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
         quiet = timedelta(hours=params.quiet_period_hours)
         calm = last_armed is None or now - last_armed >= quiet
         gates.append(
-            Gate("quiet_period", f"Aucune mine posée ou rouverte depuis {params.quiet_period_hours} h", calm)
+            Gate(
+                "quiet_period",
+                f"Aucune mine posée ou rouverte depuis {params.quiet_period_hours} h",
+                calm,
+            )
         )
         if not calm and last_armed is not None:
             until = (last_armed + quiet).astimezone(PARIS)

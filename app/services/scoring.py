@@ -78,9 +78,7 @@ def idea_facts(session: Session, idea: Idea) -> IdeaFacts:
     )
 
 
-def compute_for(
-    session: Session, params: ScoringParams, idea: Idea, now: datetime
-) -> Readiness:
+def compute_for(session: Session, params: ScoringParams, idea: Idea, now: datetime) -> Readiness:
     """The idea's readiness computed from scratch."""
     return readiness.compute(idea_facts(session, idea), params, now)
 
@@ -103,13 +101,30 @@ def refresh(
     is_ripe = idea.is_ripe(now)
     if was_ripe and not is_ripe and idea.status == IdeaStatus.open:
         reasons = "; ".join(g.label.lower() for g in result.unmet_gates)
-        message = f"N'est plus mûre : {cause + ' — ' if cause else ''}{reasons or 'score recalculé'}."
-        session.add(IdeaEvent(idea_id=idea.id, actor_id=actor.id if actor else None,
-                              kind="unripe", message=message, score=result.score, created_at=now))
+        message = (
+            f"N'est plus mûre : {cause + ' — ' if cause else ''}{reasons or 'score recalculé'}."
+        )
+        session.add(
+            IdeaEvent(
+                idea_id=idea.id,
+                actor_id=actor.id if actor else None,
+                kind="unripe",
+                message=message,
+                score=result.score,
+                created_at=now,
+            )
+        )
     elif is_ripe and not was_ripe:
-        session.add(IdeaEvent(idea_id=idea.id, actor_id=actor.id if actor else None,
-                              kind="ripe", message="Devenue mûre : toutes les conditions sont réunies.",
-                              score=result.score, created_at=now))
+        session.add(
+            IdeaEvent(
+                idea_id=idea.id,
+                actor_id=actor.id if actor else None,
+                kind="ripe",
+                message="Devenue mûre : toutes les conditions sont réunies.",
+                score=result.score,
+                created_at=now,
+            )
+        )
     return result
 
 
@@ -130,10 +145,7 @@ def iter_idea_ids(session: Session, batch: int = 500) -> Iterator[list[int]]:
     while True:
         ids = list(
             session.exec(
-                select(Idea.id)
-                .where(col(Idea.id) > last)
-                .order_by(col(Idea.id))
-                .limit(batch)
+                select(Idea.id).where(col(Idea.id) > last).order_by(col(Idea.id)).limit(batch)
             )
         )
         if not ids:

@@ -133,12 +133,15 @@ def set_password(session: Session, user: User, password: str) -> None:
 def list_users(session: Session) -> list[tuple[User, Unit | None]]:
     """Every account with its unit, by name."""
     rows = session.exec(
-        select(User, Unit).join(Unit, col(User.unit_id) == Unit.id, isouter=True).order_by(User.name)
+        select(User, Unit)
+        .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+        .order_by(User.name)
     )
     return list(rows.all())
 
 
 # --- sign-in and rate limits ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LoginLimits:
@@ -173,8 +176,10 @@ def authenticate(
     limits = _limits(settings)
     now = utcnow()
     since = now - limits.window
-    keys = [(f"account:{normalise_email(email)}", limits.per_account),
-            (f"address:{address}", limits.per_address)]
+    keys = [
+        (f"account:{normalise_email(email)}", limits.per_account),
+        (f"address:{address}", limits.per_address),
+    ]
     for key, limit in keys:
         count, oldest = _failures_since(session, key, since)
         if count >= limit:
@@ -188,7 +193,9 @@ def authenticate(
     if not ok or user is None or not user.is_active:
         for key, _ in keys:
             session.add(LoginAttempt(key=key, created_at=now))
-        session.exec(delete(LoginAttempt).where(col(LoginAttempt.created_at) < since - limits.window))
+        session.exec(
+            delete(LoginAttempt).where(col(LoginAttempt.created_at) < since - limits.window)
+        )
         return None
     session.exec(delete(LoginAttempt).where(LoginAttempt.key == keys[0][0]))
     user.last_login_at = now
@@ -234,6 +241,7 @@ def end_all_sessions(session: Session, user: User) -> None:
 
 
 # --- API tokens --------------------------------------------------------------------------
+
 
 def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
     """A new personal token; the clear token is returned once and never stored."""
@@ -290,6 +298,7 @@ def user_for_api_token(session: Session, token: str) -> User | None:
 
 
 # --- invitations and self-registration ------------------------------------------------
+
 
 def invite(
     session: Session, admin: User, *, email: str, name: str, unit: str, role: str
@@ -353,5 +362,6 @@ def register(
         raise InvalidInput(
             {"email": "Cette adresse n'est pas d'un domaine autorisé : demandez une invitation."}
         )
-    return create_user(session, email=email, name=name, unit=unit, role=Role.agent,
-                       password=password)
+    return create_user(
+        session, email=email, name=name, unit=unit, role=Role.agent, password=password
+    )

@@ -15,8 +15,15 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = os.environ.get("DEMINEURS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DEMO_PASSWORD = "demineurs-demo"
 
@@ -31,15 +38,24 @@ def _free_port() -> int:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on demo data, as the README's first command serves it (quiet period off)."""
     folder = tmp_path_factory.mktemp("live")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'live.sqlite3'}",
-           "DEMINEURS_QUIET_PERIOD_HOURS": "0", "DEMINEURS_SECRET_KEY": "browser-tests-secret-" + "x" * 20}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder / 'live.sqlite3'}",
+        "DEMINEURS_QUIET_PERIOD_HOURS": "0",
+        "DEMINEURS_SECRET_KEY": "browser-tests-secret-" + "x" * 20,
+    }
     for command in (["migrate"], ["seed-demo"]):
-        subprocess.run([sys.executable, "-m", "app.cli", *command], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", *command], env=env, check=True, capture_output=True
+        )
     port = _free_port()
     log = open(folder / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -61,7 +77,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (the test command does)")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium (the test command does)"
+        )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -104,8 +122,9 @@ def people(browser: Browser, live_server: str, request: pytest.FixtureRequest) -
     contexts: list[Session] = []
 
     def factory(email: str | None = None, *, javascript: bool = True, width: int = 1280) -> Session:
-        context = browser.new_context(locale="fr-FR", java_script_enabled=javascript,
-                                      viewport={"width": width, "height": 900})
+        context = browser.new_context(
+            locale="fr-FR", java_script_enabled=javascript, viewport={"width": width, "height": 900}
+        )
         context.set_default_timeout(10_000)
         session = Session(context, live_server, f"{request.node.name}-{len(contexts)}")
         contexts.append(session)

@@ -23,7 +23,9 @@ def lay_mine(page: Page, severity: str, title: str, category: str) -> None:
     page.get_by_label("Catégorie").select_option(label=category)
     page.get_by_label(severity, exact=True).check()
     page.get_by_label("Résumé de la mine").fill(title)
-    page.get_by_label(re.compile(r"^La mine")).fill(f"{title} : il faut le traiter avant de lancer.")
+    page.get_by_label(re.compile(r"^La mine")).fill(
+        f"{title} : il faut le traiter avant de lancer."
+    )
     page.get_by_role("button", name="Poser la mine").click()
 
 
@@ -41,10 +43,18 @@ def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[n
     page = author.page
     author.goto("/ideas/new")
     page.get_by_label("Titre").fill("Borne d'attestations en libre-service")
-    page.get_by_label("Le problème").fill("Les usagers attendent au guichet pour une simple attestation." + LONG)
-    page.get_by_label("La solution").fill("Grâce à une borne dans le hall, l'usager imprime son attestation seul." + LONG)
-    page.get_by_label("La règle brisée").fill("On abandonne la remise de toute attestation en main propre par un agent." + LONG)
-    page.get_by_label("Premier terrain").fill("Le hall de la mairie annexe du quartier Nord, pendant deux mois, avec un agent référent." )
+    page.get_by_label("Le problème").fill(
+        "Les usagers attendent au guichet pour une simple attestation." + LONG
+    )
+    page.get_by_label("La solution").fill(
+        "Grâce à une borne dans le hall, l'usager imprime son attestation seul." + LONG
+    )
+    page.get_by_label("La règle brisée").fill(
+        "On abandonne la remise de toute attestation en main propre par un agent." + LONG
+    )
+    page.get_by_label("Premier terrain").fill(
+        "Le hall de la mairie annexe du quartier Nord, pendant deux mois, avec un agent référent."
+    )
     page.get_by_label("Thèmes").fill("accueil, numérique")
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     page.get_by_role("button", name="Publier l'idée").click()
@@ -53,8 +63,8 @@ def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[n
     expect(page.locator(".empty")).to_contain_text("Aucune mine")
     author.shot("published")
 
-    julien = people("julien.moreau@ville-exemple.fr")   # Finances
-    thomas = people("thomas.nguyen@ville-exemple.fr")   # DSI
+    julien = people("julien.moreau@ville-exemple.fr")  # Finances
+    thomas = people("thomas.nguyen@ville-exemple.fr")  # DSI
     sophie = people("sophie.lefevre@ville-exemple.fr")  # RH
     for person in (julien, thomas, sophie):
         person.page.goto(idea_url)
@@ -64,7 +74,8 @@ def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[n
     lay_mine(thomas.page, "Bombe", "Hébergement des données", "Données & RGPD")
     expect(thomas.page.locator(".minefield .cell")).to_have_count(2)
     expect(thomas.page.locator("[id$='-readiness'] .missing")).to_contain_text(
-        "Désamorcer la bombe « Hébergement des données » : requis")
+        "Désamorcer la bombe « Hébergement des données » : requis"
+    )
     lay_mine(sophie.page, "Pétard", "Formation des agents", "Organisation & RH")
     expect(sophie.page.locator(".minefield .cell")).to_have_count(3)
     sophie.shot("three-mines")
@@ -75,20 +86,40 @@ def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[n
     assert score(page) == 44
     expect(page.locator("[id$='-readiness']")).to_contain_text("Pas encore mûre")
 
-    bring_deminage(thomas.page, "Coût de la borne", "Solution", "La ligne modernisation de la DGS couvre le pilote.")
-    expect(thomas.page.locator("article.mine", has_text="Coût de la borne").locator(".deminage")).to_have_count(1)
-    bring_deminage(julien.page, "Hébergement des données", "Expertise", "Hébergeur SecNumCloud au contrat type de l'UGAP.")
-    expect(julien.page.locator("article.mine", has_text="Hébergement des données").locator(".deminage")).to_have_count(1)
+    bring_deminage(
+        thomas.page,
+        "Coût de la borne",
+        "Solution",
+        "La ligne modernisation de la DGS couvre le pilote.",
+    )
+    expect(
+        thomas.page.locator("article.mine", has_text="Coût de la borne").locator(".deminage")
+    ).to_have_count(1)
+    bring_deminage(
+        julien.page,
+        "Hébergement des données",
+        "Expertise",
+        "Hébergeur SecNumCloud au contrat type de l'UGAP.",
+    )
+    expect(
+        julien.page.locator("article.mine", has_text="Hébergement des données").locator(".deminage")
+    ).to_have_count(1)
 
     # The mine's own author accepts for the budget; the idea's author accepts for the bomb.
     julien.page.reload()
     julien.page.locator("article.mine", has_text="Coût de la borne").get_by_role(
-        "button", name="Accepter ce déminage").click()
-    expect(julien.page.locator("article.mine", has_text="Coût de la borne").locator(".mine-state")).to_have_text("Désamorcée")
+        "button", name="Accepter ce déminage"
+    ).click()
+    expect(
+        julien.page.locator("article.mine", has_text="Coût de la borne").locator(".mine-state")
+    ).to_have_text("Désamorcée")
     page.reload()
     page.locator("article.mine", has_text="Hébergement des données").get_by_role(
-        "button", name="Accepter ce déminage").click()
-    expect(page.locator("article.mine", has_text="Hébergement des données").locator(".mine-state")).to_have_text("Désamorcée")
+        "button", name="Accepter ce déminage"
+    ).click()
+    expect(
+        page.locator("article.mine", has_text="Hébergement des données").locator(".mine-state")
+    ).to_have_text("Désamorcée")
     assert cells(page)[:2] == ["Mine Désamorcée", "Bombe Désamorcée"]
     # 12 of 13 weight cleared: 25 + 19 + 46.2 = 90.2 → 90, but the pétard is still open
     assert score(page) == 90
@@ -96,9 +127,13 @@ def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[n
 
     pétard = page.locator("article.mine", has_text="Formation des agents")
     pétard.locator("summary", has_text="Assumer le risque").click()
-    pétard.get_by_label("Pourquoi ce risque est acceptable").fill("Une demi-journée de formation suffit au pilote.")
+    pétard.get_by_label("Pourquoi ce risque est acceptable").fill(
+        "Une demi-journée de formation suffit au pilote."
+    )
     pétard.get_by_role("button", name="Assumer le risque").click()
-    expect(page.locator("article.mine", has_text="Formation des agents").locator(".mine-state")).to_have_text("Risque assumé")
+    expect(
+        page.locator("article.mine", has_text="Formation des agents").locator(".mine-state")
+    ).to_have_text("Risque assumé")
     assert cells(page)[2] == "Pétard Risque assumé"
     # 12.5 of 13: 25 + 19 + 48.08 = 92.08 → 92; every gate holds (quiet period off on this server)
     assert score(page) == 92
@@ -112,7 +147,9 @@ def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[n
     expect(sophie.page.locator(".minefield .cell")).to_have_count(4)
     page.reload()
     expect(page.locator("[id$='-readiness']")).to_contain_text("Pas encore mûre")
-    expect(page.locator("#history-title + ol")).to_contain_text("N'est plus mûre : bombe « Accessibilité de la borne » posée")
+    expect(page.locator("#history-title + ol")).to_contain_text(
+        "N'est plus mûre : bombe « Accessibilité de la borne » posée"
+    )
     author.shot("unripe-again")
 
 

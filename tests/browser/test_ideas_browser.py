@@ -8,8 +8,12 @@ from playwright.sync_api import expect
 def _write_idea(page, title: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("link", name="Proposer une idée").first.click()
     page.get_by_label("Titre").fill(title)
-    page.get_by_label("Le problème").fill("Les agents ressaisissent trois fois les mêmes informations.")
-    page.get_by_label("La solution").fill("Grâce à un formulaire unique, la saisie se fait une seule fois.")
+    page.get_by_label("Le problème").fill(
+        "Les agents ressaisissent trois fois les mêmes informations."
+    )
+    page.get_by_label("La solution").fill(
+        "Grâce à un formulaire unique, la saisie se fait une seule fois."
+    )
     page.get_by_label("Thèmes").fill("simplification, numérique")
     page.get_by_role("button", name="Enregistrer le brouillon").click()
 
@@ -18,7 +22,9 @@ def test_agent_writes_publishes_and_finds_an_idea(people) -> None:  # type: igno
     amina = people("amina.diallo@ville-exemple.fr")
     page = amina.page
     _write_idea(page, "Saisie unique des demandes de subvention")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Saisie unique des demandes de subvention")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Saisie unique des demandes de subvention"
+    )
     expect(page.locator(".badge").first).to_have_text("Brouillon")
     amina.shot("draft")
     page.get_by_role("button", name="Publier l'idée").click()
@@ -37,5 +43,9 @@ def test_form_errors_keep_what_was_typed_without_javascript(people) -> None:  # 
     page.get_by_label("La solution").fill("Grâce à une borne, l'usager imprime son attestation.")
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.locator("#field-title-error")).to_contain_text("obligatoire")
-    expect(page.get_by_label("La solution")).to_have_value("Grâce à une borne, l'usager imprime son attestation.")
-    expect(page.get_by_label("Titre")).to_have_attribute("aria-describedby", re.compile("field-title-error"))
+    expect(page.get_by_label("La solution")).to_have_value(
+        "Grâce à une borne, l'usager imprime son attestation."
+    )
+    expect(page.get_by_label("Titre")).to_have_attribute(
+        "aria-describedby", re.compile("field-title-error")
+    )

@@ -13,8 +13,19 @@ def test_only_admins_reach_the_admin_pages(make_client, db: Session) -> None:  #
     db.commit()
     client = make_client(manager)
     assert client.get("/admin/users").status_code == 403
-    assert client.post_form("/admin/users", {"email": "x@y.fr", "name": "X", "unit": "U", "role": "admin",
-                                             "password": "0123456789"}).status_code == 403
+    assert (
+        client.post_form(
+            "/admin/users",
+            {
+                "email": "x@y.fr",
+                "name": "X",
+                "unit": "U",
+                "role": "admin",
+                "password": "0123456789",
+            },
+        ).status_code
+        == 403
+    )
     assert users.get_by_email(db, "x@y.fr") is None
 
 
@@ -22,15 +33,31 @@ def test_admin_creates_an_account_and_errors_keep_the_input(make_client, db: Ses
     admin = make_user(db, role=Role.admin)
     db.commit()
     client = make_client(admin)
-    bad = client.post_form("/admin/users", {"email": "pas-une-adresse", "name": "Jeanne Dupont", "unit": "RH",
-                                            "role": "agent", "password": "court"})
+    bad = client.post_form(
+        "/admin/users",
+        {
+            "email": "pas-une-adresse",
+            "name": "Jeanne Dupont",
+            "unit": "RH",
+            "role": "agent",
+            "password": "court",
+        },
+    )
     assert bad.status_code == 422
     page = soup(bad)
     assert "invalide" in field_error(page, "create-email")
     assert "10 caractères" in field_error(page, "create-password")
     assert page.find(id="create-name")["value"] == "Jeanne Dupont"
-    ok = client.post_form("/admin/users", {"email": "jeanne@ville.fr", "name": "Jeanne Dupont", "unit": "RH",
-                                           "role": "manager", "password": "provisoire-123"})
+    ok = client.post_form(
+        "/admin/users",
+        {
+            "email": "jeanne@ville.fr",
+            "name": "Jeanne Dupont",
+            "unit": "RH",
+            "role": "manager",
+            "password": "provisoire-123",
+        },
+    )
     assert ok.status_code == 303
     created = users.get_by_email(db, "jeanne@ville.fr")
     assert created is not None and created.role == "manager"
@@ -45,7 +72,9 @@ def test_role_change_ends_the_persons_sessions(make_client, db: Session) -> None
     db.commit()
     agent_client = make_client(agent)
     assert agent_client.get("/ideas").status_code == 200
-    response = make_client(admin).post_form(f"/admin/users/{agent.id}", {"role": "manager", "unit": "Nouvelle unité", "active": "on"})
+    response = make_client(admin).post_form(
+        f"/admin/users/{agent.id}", {"role": "manager", "unit": "Nouvelle unité", "active": "on"}
+    )
     assert response.status_code == 303
     assert agent_client.get("/ideas").status_code == 303
     db.expire_all()
@@ -57,26 +86,38 @@ def test_deactivated_account_cannot_sign_in(make_client, db: Session) -> None:  
     agent = make_user(db)
     db.commit()
     make_client(admin).post_form(f"/admin/users/{agent.id}", {"role": "agent", "unit": "Service A"})
-    response = make_client().post_form("/login", {"email": agent.email, "password": "mot-de-passe-de-test"})
+    response = make_client().post_form(
+        "/login", {"email": agent.email, "password": "mot-de-passe-de-test"}
+    )
     assert response.status_code == 422
 
 
 def test_admin_cannot_demote_themself(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
     admin = make_user(db, role=Role.admin)
     db.commit()
-    response = make_client(admin).post_form(f"/admin/users/{admin.id}", {"role": "agent", "unit": "A", "active": "on"})
+    response = make_client(admin).post_form(
+        f"/admin/users/{admin.id}", {"role": "agent", "unit": "A", "active": "on"}
+    )
     assert response.status_code == 422
 
 
-def test_changing_thresholds_recomputes_every_idea_and_says_so(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_changing_thresholds_recomputes_every_idea_and_says_so(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     admin = make_user(db, role=Role.admin)
     author, other = make_user(db), make_user(db, unit="B")
     ideas = [make_idea(db, author, clock.now) for _ in range(3)]
     make_mine(db, ideas[0], other, clock.now, severity="minor")
     db.commit()
     client = make_client(admin)
-    form = {"ripe_threshold": "60", "min_reviewers": "2", "quiet_period_hours": "0",
-            "weight_minor": "1", "weight_major": "3", "weight_blocking": "9"}
+    form = {
+        "ripe_threshold": "60",
+        "min_reviewers": "2",
+        "quiet_period_hours": "0",
+        "weight_minor": "1",
+        "weight_major": "3",
+        "weight_blocking": "9",
+    }
     bad = client.post_form("/admin/scoring", {**form, "ripe_threshold": "cent"})
     assert bad.status_code == 422 and "entier" in field_error(soup(bad), "field-ripe_threshold")
     response = client.post_form("/admin/scoring", form)

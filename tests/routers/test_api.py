@@ -33,14 +33,17 @@ def test_script_creates_edits_publishes_and_reads_an_idea(api_client, db: Sessio
     author = make_user(db)
     db.commit()
     client = api_client(author)
-    created = client.post("/api/v1/ideas", json={"title": "Idée par script", "problem": LONG, "themes": ["Accueil"]})
+    created = client.post(
+        "/api/v1/ideas", json={"title": "Idée par script", "problem": LONG, "themes": ["Accueil"]}
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["status"] == "draft" and body["themes"] == ["accueil"]
     assert body["readiness"]["parts"] == {"clarity": 10.0, "crossed_views": 0.0, "defusal": 0.0}
     assert body["readiness"]["score"] == 10
-    assert {"action": "Décrire la solution", "points": 5.0} .items() <= next(
-        m for m in body["readiness"]["missing"] if m["action"] == "Décrire la solution").items()
+    assert {"action": "Décrire la solution", "points": 5.0}.items() <= next(
+        m for m in body["readiness"]["missing"] if m["action"] == "Décrire la solution"
+    ).items()
     idea_id = body["id"]
     patched = client.patch(f"/api/v1/ideas/{idea_id}", json={"solution": LONG})
     assert patched.json()["readiness"]["score"] == 15 and patched.json()["revision_count"] == 2
@@ -56,18 +59,44 @@ def test_full_core_loop_over_the_api(api_client, db: Session, clock: Clock) -> N
     manager = make_user(db, unit="DGS", role=Role.manager)
     idea = make_idea(db, author, clock.now)
     db.commit()
-    ca, cb, cauthor, cmanager = api_client(a), api_client(b), api_client(author), api_client(manager)
+    ca, cb, cauthor, cmanager = (
+        api_client(a),
+        api_client(b),
+        api_client(author),
+        api_client(manager),
+    )
 
-    assert cauthor.post(f"/api/v1/ideas/{idea.id}/mines", json={"category": "legal", "severity": "minor", "body": "x"}).status_code == 403
-    mine = ca.post(f"/api/v1/ideas/{idea.id}/mines", json={"category": "data_privacy", "severity": "blocking",
-                                                            "title": "Hébergement", "body": "Où ?"})
+    assert (
+        cauthor.post(
+            f"/api/v1/ideas/{idea.id}/mines",
+            json={"category": "legal", "severity": "minor", "body": "x"},
+        ).status_code
+        == 403
+    )
+    mine = ca.post(
+        f"/api/v1/ideas/{idea.id}/mines",
+        json={
+            "category": "data_privacy",
+            "severity": "blocking",
+            "title": "Hébergement",
+            "body": "Où ?",
+        },
+    )
     assert mine.status_code == 201 and mine.json()["status"] == "open"
     mine_id = mine.json()["id"]
     read = cb.get(f"/api/v1/ideas/{idea.id}").json()
-    assert {"name": "no_open_bomb", "ok": False} .items() <= next(
-        g for g in read["readiness"]["gates"] if g["name"] == "no_open_bomb").items()
-    assert ca.post(f"/api/v1/mines/{mine_id}/deminages", json={"kind": "solution", "body": "x"}).status_code == 403
-    dem = cb.post(f"/api/v1/mines/{mine_id}/deminages", json={"kind": "solution", "body": "SecNumCloud"})
+    assert {"name": "no_open_bomb", "ok": False}.items() <= next(
+        g for g in read["readiness"]["gates"] if g["name"] == "no_open_bomb"
+    ).items()
+    assert (
+        ca.post(
+            f"/api/v1/mines/{mine_id}/deminages", json={"kind": "solution", "body": "x"}
+        ).status_code
+        == 403
+    )
+    dem = cb.post(
+        f"/api/v1/mines/{mine_id}/deminages", json={"kind": "solution", "body": "SecNumCloud"}
+    )
     assert dem.status_code == 201
     assert cb.post(f"/api/v1/deminages/{dem.json()['id']}/accept").status_code == 403
     accepted = ca.post(f"/api/v1/deminages/{dem.json()['id']}/accept")
@@ -75,10 +104,16 @@ def test_full_core_loop_over_the_api(api_client, db: Session, clock: Clock) -> N
     assert ca.post(f"/api/v1/mines/{mine_id}/reopen", json={}).status_code == 422
     reopened = ca.post(f"/api/v1/mines/{mine_id}/reopen", json={"reason": "Pas couvert"})
     assert reopened.json()["status"] == "open" and reopened.json()["reopen_reason"] == "Pas couvert"
-    assert cauthor.post(f"/api/v1/mines/{mine_id}/accept-risk", json={"reason": "ok"}).status_code == 403
+    assert (
+        cauthor.post(f"/api/v1/mines/{mine_id}/accept-risk", json={"reason": "ok"}).status_code
+        == 403
+    )
     risk = cmanager.post(f"/api/v1/mines/{mine_id}/accept-risk", json={"reason": "Arbitrage"})
     assert risk.json()["status"] == "accepted_risk"
-    assert cmanager.post(f"/api/v1/mines/{mine_id}/accept-risk", json={"reason": "encore"}).status_code == 409
+    assert (
+        cmanager.post(f"/api/v1/mines/{mine_id}/accept-risk", json={"reason": "encore"}).status_code
+        == 409
+    )
     assert cb.post(f"/api/v1/mines/{mine_id}/withdraw").status_code == 403
     assert ca.post(f"/api/v1/mines/{mine_id}/withdraw").json()["status"] == "withdrawn"
     assert cb.post(f"/api/v1/deminages/{dem.json()['id']}/helpful").status_code == 403
@@ -111,7 +146,11 @@ def test_unknown_or_hidden_objects_are_404_in_json(api_client, db: Session, cloc
     draft = make_idea(db, author, clock.now, published=False)
     db.commit()
     client = api_client(other)
-    for path in (f"/api/v1/ideas/{draft.id}", "/api/v1/ideas/0", "/api/v1/ideas/99999999999999999999"):
+    for path in (
+        f"/api/v1/ideas/{draft.id}",
+        "/api/v1/ideas/0",
+        "/api/v1/ideas/99999999999999999999",
+    ):
         response = client.get(path)
         assert response.status_code == 404 and "detail" in response.json()
     assert client.get("/api/v1/ideas/abc").status_code == 422
@@ -120,8 +159,11 @@ def test_unknown_or_hidden_objects_are_404_in_json(api_client, db: Session, cloc
 
 def test_body_over_one_megabyte_is_refused_with_413(api_client, db: Session) -> None:  # type: ignore[no-untyped-def]
     client = api_client(make_user(db))
-    response = client.post("/api/v1/ideas", content=b"{" + b" " * 1_100_000 + b"}",
-                           headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/ideas",
+        content=b"{" + b" " * 1_100_000 + b"}",
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 413
 
 
@@ -129,15 +171,24 @@ def test_openapi_documents_the_contract_and_docs_are_served_locally(app) -> None
     with TestClient(app) as client:
         spec = client.get("/openapi.json").json()
         paths = set(spec["paths"])
-        for path in ("/api/v1/ideas", "/api/v1/ideas/{idea_id}", "/api/v1/ideas/{idea_id}/publish",
-                     "/api/v1/ideas/{idea_id}/abandon", "/api/v1/ideas/{idea_id}/mines",
-                     "/api/v1/mines/{mine_id}/deminages", "/api/v1/deminages/{deminage_id}/accept",
-                     "/api/v1/mines/{mine_id}/withdraw", "/api/v1/mines/{mine_id}/reopen",
-                     "/api/v1/mines/{mine_id}/accept-risk"):
+        for path in (
+            "/api/v1/ideas",
+            "/api/v1/ideas/{idea_id}",
+            "/api/v1/ideas/{idea_id}/publish",
+            "/api/v1/ideas/{idea_id}/abandon",
+            "/api/v1/ideas/{idea_id}/mines",
+            "/api/v1/mines/{mine_id}/deminages",
+            "/api/v1/deminages/{deminage_id}/accept",
+            "/api/v1/mines/{mine_id}/withdraw",
+            "/api/v1/mines/{mine_id}/reopen",
+            "/api/v1/mines/{mine_id}/accept-risk",
+        ):
             assert path in paths, path
         assert not any(p.startswith("/ideas") for p in paths)
         docs = client.get("/docs")
         assert docs.status_code == 200
         assert "cdn" not in docs.text and "/static/vendor/swagger-ui" in docs.text
-        script = docs.text.split('swagger-ui-bundle.js', 1)[0].rsplit('"', 1)[1] + "swagger-ui-bundle.js"
+        script = (
+            docs.text.split("swagger-ui-bundle.js", 1)[0].rsplit('"', 1)[1] + "swagger-ui-bundle.js"
+        )
         assert client.get(script).status_code == 200

@@ -33,7 +33,9 @@ def test_session_cookie_is_httponly_and_lax(make_client, db: Session) -> None:  
     db.commit()
     client = make_client()
     response = client.post_form("/login", {"email": user.email, "password": "mot-de-passe-de-test"})
-    cookie = next(v for v in response.headers.get_list("set-cookie") if v.startswith("demineurs_session"))
+    cookie = next(
+        v for v in response.headers.get_list("set-cookie") if v.startswith("demineurs_session")
+    )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
 
 
@@ -55,8 +57,11 @@ def test_wrong_password_keeps_the_email_and_says_why_in_french(make_client, db: 
     assert response.status_code == 422
     page = soup(response)
     assert page.find(id="field-email")["value"] == user.email
-    assert field_error(page, "field-password") == "⚠ Adresse e-mail ou mot de passe incorrect." or \
-        "incorrect" in field_error(page, "field-password")
+    assert field_error(
+        page, "field-password"
+    ) == "⚠ Adresse e-mail ou mot de passe incorrect." or "incorrect" in field_error(
+        page, "field-password"
+    )
 
 
 def test_sign_in_is_rate_limited_per_account(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
@@ -64,7 +69,9 @@ def test_sign_in_is_rate_limited_per_account(make_client, db: Session) -> None: 
     db.commit()
     client = make_client()
     for _ in range(5):
-        assert client.post_form("/login", {"email": user.email, "password": "faux"}).status_code == 422
+        assert (
+            client.post_form("/login", {"email": user.email, "password": "faux"}).status_code == 422
+        )
     blocked = client.post_form("/login", {"email": user.email, "password": "mot-de-passe-de-test"})
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
@@ -78,7 +85,12 @@ def test_sign_in_is_rate_limited_per_address(make_client, db: Session) -> None: 
         client.post_form("/login", {"email": f"inconnu{n}@exemple.fr", "password": "x"})
     user = make_user(db)
     db.commit()
-    assert client.post_form("/login", {"email": user.email, "password": "mot-de-passe-de-test"}).status_code == 429
+    assert (
+        client.post_form(
+            "/login", {"email": user.email, "password": "mot-de-passe-de-test"}
+        ).status_code
+        == 429
+    )
 
 
 def test_next_never_leaves_the_site(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
@@ -86,9 +98,13 @@ def test_next_never_leaves_the_site(make_client, db: Session) -> None:  # type: 
     db.commit()
     client = make_client()
     for target in ("https://evil.example/", "//evil.example", "/\\evil.example"):
-        response = client.post_form("/login", {"email": user.email, "password": "mot-de-passe-de-test", "next": target})
+        response = client.post_form(
+            "/login", {"email": user.email, "password": "mot-de-passe-de-test", "next": target}
+        )
         assert response.headers["location"] == "/ideas"
-    response = client.post_form("/login", {"email": user.email, "password": "mot-de-passe-de-test", "next": "/profile"})
+    response = client.post_form(
+        "/login", {"email": user.email, "password": "mot-de-passe-de-test", "next": "/profile"}
+    )
     assert response.headers["location"] == "/profile"
 
 
@@ -96,10 +112,15 @@ def test_cross_site_post_is_refused(make_client, db: Session) -> None:  # type: 
     user = make_user(db)
     db.commit()
     client = make_client(user)
-    response = client.post_form("/ideas", {"title": "T", "problem": "P"},
-                                headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    response = client.post_form(
+        "/ideas",
+        {"title": "T", "problem": "P"},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
     assert response.status_code == 403
-    response = client.post_form("/ideas", {"title": "T", "problem": "P"}, headers={"Origin": "https://evil.example"})
+    response = client.post_form(
+        "/ideas", {"title": "T", "problem": "P"}, headers={"Origin": "https://evil.example"}
+    )
     assert response.status_code == 403
 
 
@@ -108,7 +129,12 @@ def test_post_without_csrf_token_is_refused(make_client, db: Session) -> None:  
     db.commit()
     client = make_client(user)
     assert client.post("/ideas", data={"title": "T", "problem": "P"}).status_code == 403
-    assert client.post("/ideas", data={"title": "T", "problem": "P", "csrf_token": "0" * 64}).status_code == 403
+    assert (
+        client.post(
+            "/ideas", data={"title": "T", "problem": "P", "csrf_token": "0" * 64}
+        ).status_code
+        == 403
+    )
     assert client.post_form("/ideas", {"title": "T", "problem": "P"}).status_code == 303
 
 
@@ -118,7 +144,9 @@ def test_forms_carry_the_csrf_token(make_client, db: Session) -> None:  # type: 
     client = make_client(user)
     page = soup(client.get("/ideas/new"))
     token = page.select_one("form input[name=csrf_token]")["value"]
-    response = client.post("/ideas", data={"csrf_token": token, "title": "Titre", "problem": "Problème"})
+    response = client.post(
+        "/ideas", data={"csrf_token": token, "title": "Titre", "problem": "Problème"}
+    )
     assert response.status_code == 303
 
 
@@ -126,17 +154,30 @@ def test_invitation_creates_the_account_with_role_and_unit(make_client, db: Sess
     admin = make_user(db, role=Role.admin)
     db.commit()
     client = make_client(admin)
-    response = client.post_form("/admin/invitations", {"email": "Nouvelle@Ville.fr", "name": "Nina Nouvelle",
-                                                        "unit": "Urbanisme", "role": "manager"})
+    response = client.post_form(
+        "/admin/invitations",
+        {
+            "email": "Nouvelle@Ville.fr",
+            "name": "Nina Nouvelle",
+            "unit": "Urbanisme",
+            "role": "manager",
+        },
+    )
     assert response.status_code == 200
     link = soup(response).find(id="invitation-link").get_text(strip=True)
     path = link.split("8000", 1)[1]
     invited = make_client()
     assert "Nina Nouvelle" in invited.get(path).text
-    mismatch = invited.post_form(path, {"password": "un-long-mot-de-passe", "password_confirm": "autre"})
+    mismatch = invited.post_form(
+        path, {"password": "un-long-mot-de-passe", "password_confirm": "autre"}
+    )
     assert mismatch.status_code == 422
-    assert invited.post_form(path, {"password": "un-long-mot-de-passe",
-                                    "password_confirm": "un-long-mot-de-passe"}).status_code == 303
+    assert (
+        invited.post_form(
+            path, {"password": "un-long-mot-de-passe", "password_confirm": "un-long-mot-de-passe"}
+        ).status_code
+        == 303
+    )
     assert invited.get("/ideas").status_code == 200
     user = users.get_by_email(db, "nouvelle@ville.fr")
     assert user is not None and user.role == "manager"

@@ -13,10 +13,29 @@ from tests.conftest import Clock, soup
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 HOSTILE = [
-    "", " ", "\x00", "\r\n\t", "a" * 10_001, "é" * 201, "<script>alert('x')</script>",
-    "<img src=x onerror=alert(1)>", "[clic](javascript:alert(1))", "'; DROP TABLE idea; --",
-    "\" OR 1=1 --", "\u202eRTL override", "👩🏽‍🚒" * 50, "ﷺ", "𝕏", "\u0000\u0007\u001b[31m",
-    "Ｆｕｌｌｗｉｄｔｈ", "{{ 7*7 }}", "{% raw %}", "../../etc/passwd", "%00", "-1", "99999999999999999999",
+    "",
+    " ",
+    "\x00",
+    "\r\n\t",
+    "a" * 10_001,
+    "é" * 201,
+    "<script>alert('x')</script>",
+    "<img src=x onerror=alert(1)>",
+    "[clic](javascript:alert(1))",
+    "'; DROP TABLE idea; --",
+    '" OR 1=1 --',
+    "\u202eRTL override",
+    "👩🏽‍🚒" * 50,
+    "ﷺ",
+    "𝕏",
+    "\u0000\u0007\u001b[31m",
+    "Ｆｕｌｌｗｉｄｔｈ",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "../../etc/passwd",
+    "%00",
+    "-1",
+    "99999999999999999999",
 ]
 # A browser cannot send lone surrogates in a form; JSON can (as \ud800 escapes).
 hostile_text = st.one_of(
@@ -24,10 +43,19 @@ hostile_text = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=300),
 )
 json_text = st.one_of(hostile_text, st.just("\ud800"), st.text(max_size=100))
-hostile_json = st.one_of(json_text, st.integers(), st.none(), st.booleans(),
-                         st.lists(json_text, max_size=3), st.floats(allow_nan=True))
-SUPPRESS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+hostile_json = st.one_of(
+    json_text,
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.lists(json_text, max_size=3),
+    st.floats(allow_nan=True),
+)
+SUPPRESS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture
@@ -40,10 +68,15 @@ def world(db: Session, clock: Clock, make_client, api_client):  # type: ignore[n
     deminage = make_deminage(db, mine, author, clock.now)
     db.commit()
     return {
-        "idea": idea, "mine": mine, "deminage": deminage,
-        "author": make_client(author), "colleague": make_client(colleague), "admin": make_client(admin),
+        "idea": idea,
+        "mine": mine,
+        "deminage": deminage,
+        "author": make_client(author),
+        "colleague": make_client(colleague),
+        "admin": make_client(admin),
         "anon": make_client(),
-        "api_author": api_client(author), "api_colleague": api_client(colleague),
+        "api_author": api_client(author),
+        "api_colleague": api_client(colleague),
     }
 
 
@@ -53,14 +86,22 @@ def _no_markup_from_users(html: str) -> None:
         assert not tag.get("onerror") and "alert" not in (tag.string or "")
     for tag in page.find_all(True):
         assert not any(attr.startswith("on") for attr in tag.attrs), tag
-    assert not any((a.get("href") or "").lower().startswith("javascript") for a in page.find_all("a"))
+    assert not any(
+        (a.get("href") or "").lower().startswith("javascript") for a in page.find_all("a")
+    )
 
 
 @SUPPRESS
 @given(title=hostile_text, problem=hostile_text, solution=hostile_text, themes=hostile_text)
 def test_idea_forms(world, title: str, problem: str, solution: str, themes: str) -> None:  # type: ignore[no-untyped-def]
-    data = {"title": title, "problem": problem, "solution": solution, "broken_rule": solution,
-            "first_ground": problem, "themes": themes}
+    data = {
+        "title": title,
+        "problem": problem,
+        "solution": solution,
+        "broken_rule": solution,
+        "first_ground": problem,
+        "themes": themes,
+    }
     created = world["author"].post_form("/ideas", data)
     assert created.status_code in (303, 422), created.status_code
     edited = world["author"].post_form(f"/ideas/{world['idea'].id}/edit", data)
@@ -72,19 +113,31 @@ def test_idea_forms(world, title: str, problem: str, solution: str, themes: str)
 
 
 @SUPPRESS
-@given(category=hostile_text, severity=st.one_of(hostile_text, st.sampled_from(["minor", "major", "blocking"])),
-       body=hostile_text, kind=hostile_text, reason=hostile_text)
+@given(
+    category=hostile_text,
+    severity=st.one_of(hostile_text, st.sampled_from(["minor", "major", "blocking"])),
+    body=hostile_text,
+    kind=hostile_text,
+    reason=hostile_text,
+)
 def test_mine_forms(world, category: str, severity: str, body: str, kind: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     idea, mine, deminage = world["idea"], world["mine"], world["deminage"]
     c, a = world["colleague"], world["author"]
     responses = [
-        c.post_form(f"/ideas/{idea.id}/mines", {"category": category, "severity": severity, "title": body, "body": body}),
-        c.post_form(f"/ideas/{idea.id}/mines", {"category": "legal", "severity": severity, "body": body}),
+        c.post_form(
+            f"/ideas/{idea.id}/mines",
+            {"category": category, "severity": severity, "title": body, "body": body},
+        ),
+        c.post_form(
+            f"/ideas/{idea.id}/mines", {"category": "legal", "severity": severity, "body": body}
+        ),
         c.post_form(f"/mines/{mine.id}/deminages", {"kind": kind, "body": body}),
         a.post_form(f"/mines/{mine.id}/deminages", {"kind": "contact", "body": body}),
         a.post_form(f"/mines/{mine.id}/accept-risk", {"reason": reason}),
         c.post_form(f"/mines/{mine.id}/reopen", {"reason": reason}),
-        a.post_form(f"/ideas/{idea.id}/abandon", {"lesson": reason}) if reason.strip() == "" else None,
+        a.post_form(f"/ideas/{idea.id}/abandon", {"lesson": reason})
+        if reason.strip() == ""
+        else None,
         c.post_form(f"/deminages/{deminage.id}/helpful", {"x": body}),
     ]
     for response in filter(None, responses):
@@ -95,29 +148,73 @@ def test_mine_forms(world, category: str, severity: str, body: str, kind: str, r
 
 
 @SUPPRESS
-@given(email=hostile_text, name=hostile_text, unit=hostile_text, role=hostile_text, password=hostile_text,
-       number=hostile_text)
-def test_account_and_admin_forms(world, email: str, name: str, unit: str, role: str, password: str, number: str) -> None:  # type: ignore[no-untyped-def]
+@given(
+    email=hostile_text,
+    name=hostile_text,
+    unit=hostile_text,
+    role=hostile_text,
+    password=hostile_text,
+    number=hostile_text,
+)
+def test_account_and_admin_forms(
+    world, email: str, name: str, unit: str, role: str, password: str, number: str
+) -> None:  # type: ignore[no-untyped-def]
     admin, anon = world["admin"], world["anon"]
     fields = {"email": email, "name": name, "unit": unit, "role": role, "password": password}
     assert admin.post_form("/admin/users", fields).status_code in (303, 422)
     assert admin.post_form("/admin/invitations", fields).status_code in (200, 422)
-    assert admin.post_form("/admin/scoring", {k: number for k in ("ripe_threshold", "min_reviewers",
-            "quiet_period_hours", "weight_minor", "weight_major", "weight_blocking")}).status_code in (303, 422)
+    assert admin.post_form(
+        "/admin/scoring",
+        {
+            k: number
+            for k in (
+                "ripe_threshold",
+                "min_reviewers",
+                "quiet_period_hours",
+                "weight_minor",
+                "weight_major",
+                "weight_blocking",
+            )
+        },
+    ).status_code in (303, 422)
     assert admin.post_form("/profile/tokens", {"name": name}).status_code == 200
-    assert anon.post_form("/login", {"email": email, "password": password, "next": name}).status_code in (303, 422, 429)
-    assert admin.post_form("/profile/password", {"current_password": password, "new_password": name,
-                                                 "new_password_confirm": name}).status_code in (303, 422)
+    assert anon.post_form(
+        "/login", {"email": email, "password": password, "next": name}
+    ).status_code in (303, 422, 429)
+    assert admin.post_form(
+        "/profile/password",
+        {"current_password": password, "new_password": name, "new_password_confirm": name},
+    ).status_code in (303, 422)
     listing = admin.get("/admin/users")
     assert listing.status_code == 200
     _no_markup_from_users(listing.text)
 
 
 @SUPPRESS
-@given(payload=st.dictionaries(st.sampled_from(["title", "problem", "solution", "broken_rule", "first_ground",
-                                                "themes", "category", "severity", "body", "kind", "reason",
-                                                "lesson", "extra"]), hostile_json, max_size=6),
-       some_id=st.one_of(st.integers(), st.sampled_from(["abc", "-1", "1e3", "0x10"])))
+@given(
+    payload=st.dictionaries(
+        st.sampled_from(
+            [
+                "title",
+                "problem",
+                "solution",
+                "broken_rule",
+                "first_ground",
+                "themes",
+                "category",
+                "severity",
+                "body",
+                "kind",
+                "reason",
+                "lesson",
+                "extra",
+            ]
+        ),
+        hostile_json,
+        max_size=6,
+    ),
+    some_id=st.one_of(st.integers(), st.sampled_from(["abc", "-1", "1e3", "0x10"])),
+)
 def test_api_operations(world, payload: dict, some_id: object) -> None:  # type: ignore[no-untyped-def,type-arg]
     a, c = world["api_author"], world["api_colleague"]
     idea, mine, deminage = world["idea"], world["mine"], world["deminage"]

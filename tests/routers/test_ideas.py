@@ -31,7 +31,9 @@ def test_agent_writes_a_draft_edits_and_publishes_it(make_client, db: Session) -
     # A draft is its author's alone.
     assert make_client(colleague).get(url).status_code == 404
 
-    edit = client.post_form(url + "/edit", {**FICHE, "solution": "Grâce à un agenda partagé avec l'accueil."})
+    edit = client.post_form(
+        url + "/edit", {**FICHE, "solution": "Grâce à un agenda partagé avec l'accueil."}
+    )
     assert edit.status_code == 303
     assert client.post_form(url + "/publish").status_code == 303
     page = soup(make_client(colleague).get(url))
@@ -44,16 +46,24 @@ def test_agent_writes_a_draft_edits_and_publishes_it(make_client, db: Session) -
     assert "agenda partagé" in revisions[0].find("ins").get_text()
 
 
-def test_only_title_and_problem_are_required_and_errors_keep_the_text(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_only_title_and_problem_are_required_and_errors_keep_the_text(
+    make_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
     user = make_user(db)
     db.commit()
     client = make_client(user)
-    typed = {**FICHE, "title": "", "problem": "  ", "solution": "Grâce à « des guillemets » & <b>du HTML</b> 🎉"}
+    typed = {
+        **FICHE,
+        "title": "",
+        "problem": "  ",
+        "solution": "Grâce à « des guillemets » & <b>du HTML</b> 🎉",
+    }
     response = client.post_form("/ideas", typed)
     assert response.status_code == 422
     page = soup(response)
-    assert field_error(page, "field-title") == "⚠ Ce champ est obligatoire." or \
-        "obligatoire" in field_error(page, "field-title")
+    assert field_error(
+        page, "field-title"
+    ) == "⚠ Ce champ est obligatoire." or "obligatoire" in field_error(page, "field-title")
     assert "obligatoire" in field_error(page, "field-problem")
     assert page.find(id="field-solution").get_text() == typed["solution"]
     assert page.find(id="field-themes")["value"] == typed["themes"]
@@ -81,7 +91,9 @@ def test_only_the_author_edits(make_client, db: Session, clock: Clock) -> None: 
     assert page.find("a", string="Modifier la fiche") is None
 
 
-def test_list_shows_published_ideas_newest_first_paginated(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_list_shows_published_ideas_newest_first_paginated(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     author = make_user(db)
     for n in range(25):
         make_idea(db, author, clock.advance(minutes=1), title=f"Idée numéro {n}")
@@ -95,7 +107,9 @@ def test_list_shows_published_ideas_newest_first_paginated(make_client, db: Sess
     assert titles[0] == "Idée numéro 24" and len(titles) == 20
     assert "Brouillon secret" not in page.get_text()
     second = soup(client.get("/ideas?page=2"))
-    assert [a.get_text() for a in second.select("#published-title ~ ul.cards h3 a")][-1] == "Idée numéro 0"
+    assert [a.get_text() for a in second.select("#published-title ~ ul.cards h3 a")][
+        -1
+    ] == "Idée numéro 0"
     assert "Page 2 sur 2" in second.select_one(".pagination").get_text()
     assert client.get("/ideas?page=abc").status_code == 200
     assert client.get("/ideas?page=99999999999999999999").status_code == 200
@@ -111,8 +125,13 @@ def test_author_sees_own_drafts_on_the_list(make_client, db: Session, clock: Clo
 
 def test_markdown_is_rendered_and_sanitised(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     author = make_user(db)
-    idea = make_idea(db, author, clock.now, problem="**Urgent** <script>alert(1)</script> "
-                     "[lien](javascript:alert(1)) <img src=x onerror=alert(1)>")
+    idea = make_idea(
+        db,
+        author,
+        clock.now,
+        problem="**Urgent** <script>alert(1)</script> "
+        "[lien](javascript:alert(1)) <img src=x onerror=alert(1)>",
+    )
     db.commit()
     page = soup(make_client(author).get(f"/ideas/{idea.id}"))
     problem = page.select_one(".fiche dd")
@@ -132,7 +151,9 @@ def test_unknown_idea_is_a_french_404(make_client, db: Session) -> None:  # type
         assert "introuvable" in text_of(soup(response), "h1").lower()
 
 
-def test_score_panel_shows_parts_and_missing_actions(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_score_panel_shows_parts_and_missing_actions(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     author = make_user(db)
     idea = make_idea(db, author, clock.now, problem=LONG)
     db.commit()
@@ -141,10 +162,14 @@ def test_score_panel_shows_parts_and_missing_actions(make_client, db: Session, c
     assert panel.select_one(".score").get_text(strip=True).startswith("5")
     missing = [li.get_text(" ", strip=True) for li in panel.select(".missing li")]
     assert "Décrire la règle brisée : +5" in missing
-    assert any(m.startswith("Faire poser au moins une mine") and m.endswith("requis") for m in missing)
+    assert any(
+        m.startswith("Faire poser au moins une mine") and m.endswith("requis") for m in missing
+    )
 
 
-def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     author = make_user(db)
     idea = make_idea(db, author, clock.now)
     db.commit()
@@ -152,7 +177,12 @@ def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(make_client, db: 
     empty = client.post_form(f"/ideas/{idea.id}/abandon", {"lesson": ""})
     assert empty.status_code == 422
     assert "obligatoire" in field_error(soup(empty), "abandon-lesson")
-    assert client.post_form(f"/ideas/{idea.id}/abandon", {"lesson": "Vérifier le cadre CNIL d'abord."}).status_code == 303
+    assert (
+        client.post_form(
+            f"/ideas/{idea.id}/abandon", {"lesson": "Vérifier le cadre CNIL d'abord."}
+        ).status_code
+        == 303
+    )
     reader = make_user(db)
     db.commit()
     page = soup(make_client(reader).get(f"/ideas/{idea.id}"))

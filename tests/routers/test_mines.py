@@ -20,9 +20,15 @@ def _setup(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
 def test_colleague_lays_a_mine_without_javascript(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     author, colleague, idea = _setup(db, clock)
     client = make_client(colleague)
-    response = client.post_form(f"/ideas/{idea.id}/mines", {
-        "category": "data_privacy", "severity": "blocking", "title": "Hébergement des données",
-        "body": "Où sont hébergées les données ?"})
+    response = client.post_form(
+        f"/ideas/{idea.id}/mines",
+        {
+            "category": "data_privacy",
+            "severity": "blocking",
+            "title": "Hébergement des données",
+            "body": "Où sont hébergées les données ?",
+        },
+    )
     assert response.status_code == 303
     assert response.headers["location"].startswith(f"/ideas/{idea.id}#mine-")
     page = soup(client.get(f"/ideas/{idea.id}"))
@@ -33,19 +39,28 @@ def test_colleague_lays_a_mine_without_javascript(make_client, db: Session, cloc
     assert "Désamorcer la bombe « Hébergement des données » : requis" in missing
 
 
-def test_author_gets_no_mine_form_and_a_403_if_forced(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_author_gets_no_mine_form_and_a_403_if_forced(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     author, _, idea = _setup(db, clock)
     client = make_client(author)
     assert soup(client.get(f"/ideas/{idea.id}")).find(id="lay-title") is None
-    response = client.post_form(f"/ideas/{idea.id}/mines", {"category": "legal", "severity": "minor", "body": "x"})
+    response = client.post_form(
+        f"/ideas/{idea.id}/mines", {"category": "legal", "severity": "minor", "body": "x"}
+    )
     assert response.status_code == 403
     assert "propre terrain" in response.text
 
 
-def test_invalid_mine_rerenders_with_errors_and_typed_text(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_mine_rerenders_with_errors_and_typed_text(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     _, colleague, idea = _setup(db, clock)
     client = make_client(colleague)
-    response = client.post_form(f"/ideas/{idea.id}/mines", {"category": "nope", "severity": "", "title": "Titre gardé", "body": ""})
+    response = client.post_form(
+        f"/ideas/{idea.id}/mines",
+        {"category": "nope", "severity": "", "title": "Titre gardé", "body": ""},
+    )
     assert response.status_code == 422
     page = soup(response)
     assert "liste" in field_error(page, "lay-category")
@@ -54,11 +69,16 @@ def test_invalid_mine_rerenders_with_errors_and_typed_text(make_client, db: Sess
     assert page.select_one("#lay-severity-error") is not None
 
 
-def test_htmx_lay_answers_the_fragment_and_the_score_out_of_band(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_htmx_lay_answers_the_fragment_and_the_score_out_of_band(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     _, colleague, idea = _setup(db, clock)
     client = make_client(colleague)
-    response = client.post_form(f"/ideas/{idea.id}/mines",
-                                {"category": "budget", "severity": "minor", "body": "Qui paie ?"}, headers=HX)
+    response = client.post_form(
+        f"/ideas/{idea.id}/mines",
+        {"category": "budget", "severity": "minor", "body": "Qui paie ?"},
+        headers=HX,
+    )
     assert response.status_code == 200
     assert "HX-Request" in response.headers["vary"]
     page = soup(response)
@@ -66,7 +86,11 @@ def test_htmx_lay_answers_the_fragment_and_the_score_out_of_band(make_client, db
     assert page.find(id=f"idea-{idea.id}-live") is not None
     panel = page.find(id=f"idea-{idea.id}-readiness")
     assert panel["hx-swap-oob"] == "true"
-    htmx_error = client.post_form(f"/ideas/{idea.id}/mines", {"category": "budget", "severity": "minor", "body": ""}, headers=HX)
+    htmx_error = client.post_form(
+        f"/ideas/{idea.id}/mines",
+        {"category": "budget", "severity": "minor", "body": ""},
+        headers=HX,
+    )
     assert htmx_error.status_code == 422
     assert soup(htmx_error).find(id=f"idea-{idea.id}-live") is not None
 
@@ -77,7 +101,12 @@ def test_deminage_accept_reopen_round_trip(make_client, db: Session, clock: Cloc
     mine = make_mine(db, idea, colleague, clock.now, title="Coût")
     db.commit()
     helper_client = make_client(helper)
-    assert helper_client.post_form(f"/mines/{mine.id}/deminages", {"kind": "solution", "body": "Ligne modernisation."}).status_code == 303
+    assert (
+        helper_client.post_form(
+            f"/mines/{mine.id}/deminages", {"kind": "solution", "body": "Ligne modernisation."}
+        ).status_code
+        == 303
+    )
     author_client = make_client(author)
     page = soup(author_client.get(f"/ideas/{idea.id}"))
     accept = page.find("button", string="Accepter ce déminage")
@@ -91,23 +120,40 @@ def test_deminage_accept_reopen_round_trip(make_client, db: Session, clock: Cloc
     empty = mine_client.post_form(f"/mines/{mine.id}/reopen", {"reason": ""})
     assert empty.status_code == 422
     assert "obligatoire" in field_error(soup(empty), f"reopen-{mine.id}-reason")
-    assert mine_client.post_form(f"/mines/{mine.id}/reopen", {"reason": "Le coût de maintenance manque."}).status_code == 303
+    assert (
+        mine_client.post_form(
+            f"/mines/{mine.id}/reopen", {"reason": "Le coût de maintenance manque."}
+        ).status_code
+        == 303
+    )
     page = soup(mine_client.get(f"/ideas/{idea.id}"))
     assert "Active" in text_of(page, f"#mine-{mine.id} .mine-state")
     assert "Le coût de maintenance manque." in text_of(page, f"#mine-{mine.id}")
 
 
-def test_only_a_manager_sees_and_uses_assume_risk_on_a_bomb(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_only_a_manager_sees_and_uses_assume_risk_on_a_bomb(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     author, colleague, idea = _setup(db, clock)
     manager = make_user(db, role=Role.manager, unit="DGS")
     bomb = make_mine(db, idea, colleague, clock.now, severity="blocking")
     db.commit()
     author_client = make_client(author)
     assert soup(author_client.get(f"/ideas/{idea.id}")).find(id=f"risk-{bomb.id}-reason") is None
-    assert author_client.post_form(f"/mines/{bomb.id}/accept-risk", {"reason": "J'assume"}).status_code == 403
+    assert (
+        author_client.post_form(f"/mines/{bomb.id}/accept-risk", {"reason": "J'assume"}).status_code
+        == 403
+    )
     manager_client = make_client(manager)
-    assert soup(manager_client.get(f"/ideas/{idea.id}")).find(id=f"risk-{bomb.id}-reason") is not None
-    assert manager_client.post_form(f"/mines/{bomb.id}/accept-risk", {"reason": "Arbitrage DGS"}).status_code == 303
+    assert (
+        soup(manager_client.get(f"/ideas/{idea.id}")).find(id=f"risk-{bomb.id}-reason") is not None
+    )
+    assert (
+        manager_client.post_form(
+            f"/mines/{bomb.id}/accept-risk", {"reason": "Arbitrage DGS"}
+        ).status_code
+        == 303
+    )
     page = soup(manager_client.get(f"/ideas/{idea.id}"))
     assert "Risque assumé" in text_of(page, f"#mine-{bomb.id} .mine-state")
 
@@ -119,7 +165,9 @@ def test_helpful_and_withdraw(make_client, db: Session, clock: Clock) -> None:  
     db.commit()
     client = make_client(colleague)
     assert client.post_form(f"/deminages/{deminage.id}/helpful").status_code == 303
-    button = soup(client.get(f"/ideas/{idea.id}")).select_one(f"#deminage-{deminage.id} button[aria-pressed]")
+    button = soup(client.get(f"/ideas/{idea.id}")).select_one(
+        f"#deminage-{deminage.id} button[aria-pressed]"
+    )
     assert button["aria-pressed"] == "true" and "(1)" in button.get_text()
     assert make_client(author).post_form(f"/deminages/{deminage.id}/helpful").status_code == 403
     assert make_client(author).post_form(f"/mines/{mine.id}/withdraw").status_code == 403
@@ -137,7 +185,9 @@ def test_profile_shows_the_demineur_record(make_client, db: Session, clock: Cloc
     client.post_form(f"/deminages/{deminage.id}/accept")
     client.post_form(f"/deminages/{deminage.id}/helpful")
     record = text_of(soup(client.get(f"/users/{author.id}")), ".record")
-    assert "1 déminage apporté" in record and "1 accepté" in record and "1 « ça aide » reçu" in record
+    assert (
+        "1 déminage apporté" in record and "1 accepté" in record and "1 « ça aide » reçu" in record
+    )
     assert "1 mine posée" in text_of(soup(client.get("/profile")), ".record")
 
 
@@ -146,5 +196,7 @@ def test_draft_mines_are_404_to_others(make_client, db: Session, clock: Clock) -
     other = make_user(db)
     draft = make_idea(db, author, clock.now, published=False)
     db.commit()
-    response = make_client(other).post_form(f"/ideas/{draft.id}/mines", {"category": "legal", "severity": "minor", "body": "x"})
+    response = make_client(other).post_form(
+        f"/ideas/{draft.id}/mines", {"category": "legal", "severity": "minor", "body": "x"}
+    )
     assert response.status_code == 404

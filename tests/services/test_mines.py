@@ -45,7 +45,9 @@ def test_no_mine_on_a_draft_or_abandoned_idea(engine_session: Session, cast, clo
         make_mine(engine_session, idea, cast["a"], clock.now)
 
 
-def test_mine_author_cannot_answer_own_mine_but_idea_author_can(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_mine_author_cannot_answer_own_mine_but_idea_author_can(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     idea = make_idea(engine_session, cast["author"], clock.now)
     mine = make_mine(engine_session, idea, cast["a"], clock.now)
     with pytest.raises(Forbidden):
@@ -53,7 +55,9 @@ def test_mine_author_cannot_answer_own_mine_but_idea_author_can(engine_session: 
     assert make_deminage(engine_session, mine, cast["author"], clock.now).id
 
 
-def test_accepting_defuses_at_once_and_only_authors_may(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_accepting_defuses_at_once_and_only_authors_may(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now)
@@ -69,7 +73,9 @@ def test_accepting_defuses_at_once_and_only_authors_may(engine_session: Session,
         mines.accept_deminage(s, P, cast["a"], deminage, mine, idea, clock.now)
 
 
-def test_mine_author_reopens_with_a_reason_and_others_cannot(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_mine_author_reopens_with_a_reason_and_others_cannot(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now)
@@ -86,7 +92,9 @@ def test_mine_author_reopens_with_a_reason_and_others_cannot(engine_session: Ses
     assert mine.reopen_reason.startswith("La solution")
 
 
-def test_risk_of_minor_or_major_is_the_authors_and_of_a_bomb_a_managers(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_risk_of_minor_or_major_is_the_authors_and_of_a_bomb_a_managers(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     petard = make_mine(s, idea, cast["a"], clock.now, severity="minor")
@@ -114,7 +122,9 @@ def test_only_the_mine_author_withdraws(engine_session: Session, cast, clock: Cl
         mines.withdraw(s, P, cast["a"], mine, idea, clock.now)
 
 
-def test_helpful_is_once_per_person_and_never_on_ones_own(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_helpful_is_once_per_person_and_never_on_ones_own(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now)
@@ -129,8 +139,16 @@ def test_helpful_is_once_per_person_and_never_on_ones_own(engine_session: Sessio
 
 
 def _ripe_idea(s: Session, cast, clock: Clock):  # type: ignore[no-untyped-def]
-    idea = make_idea(s, cast["author"], clock.now, solution=LONG, problem=LONG, broken_rule=LONG,
-                     first_ground=LONG, themes=["accueil"])
+    idea = make_idea(
+        s,
+        cast["author"],
+        clock.now,
+        solution=LONG,
+        problem=LONG,
+        broken_rule=LONG,
+        first_ground=LONG,
+        themes=["accueil"],
+    )
     for who in ("a", "b", "c"):
         mine = make_mine(s, idea, cast[who], clock.now, title=f"Mine de {who}")
         d = make_deminage(s, mine, cast["author"], clock.now)
@@ -140,7 +158,9 @@ def _ripe_idea(s: Session, cast, clock: Clock):  # type: ignore[no-untyped-def]
     return idea
 
 
-def test_new_mine_on_a_ripe_idea_unripens_it_with_a_history_line(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_new_mine_on_a_ripe_idea_unripens_it_with_a_history_line(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
     assert idea.is_ripe(clock.now)
@@ -151,7 +171,9 @@ def test_new_mine_on_a_ripe_idea_unripens_it_with_a_history_line(engine_session:
     assert "aucune mine posée ou rouverte" in line.message
 
 
-def test_reopening_on_a_ripe_idea_restarts_the_quiet_period(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_reopening_on_a_ripe_idea_restarts_the_quiet_period(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
     mine = mines.mines_for_idea(s, idea, None)[0].mine
@@ -160,17 +182,28 @@ def test_reopening_on_a_ripe_idea_restarts_the_quiet_period(engine_session: Sess
     assert idea.ripe_from == clock.now + timedelta(hours=72)
 
 
-def test_edit_keeps_a_revision_and_mines_see_what_changed(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_edit_keeps_a_revision_and_mines_see_what_changed(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now)
-    ideas.update_idea(s, P, cast["author"], idea, IdeaUpdate(solution="Grâce à un guichet unique, tout va mieux."), clock.advance(hours=1))
+    ideas.update_idea(
+        s,
+        P,
+        cast["author"],
+        idea,
+        IdeaUpdate(solution="Grâce à un guichet unique, tout va mieux."),
+        clock.advance(hours=1),
+    )
     assert ideas.changed_since(s, idea, mine.idea_revision) == ["La solution"]
     revs = ideas.revisions(s, idea)
     assert revs[0].number == 2 and [c.field for c in revs[0].changes] == ["solution"]
 
 
-def test_recomputing_one_idea_does_not_depend_on_the_whole_base(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_recomputing_one_idea_does_not_depend_on_the_whole_base(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     target = make_idea(s, cast["author"], clock.now)
     make_mine(s, target, cast["a"], clock.now)
@@ -192,14 +225,18 @@ def test_recomputing_one_idea_does_not_depend_on_the_whole_base(engine_session: 
     assert count_queries() == before <= 3
 
 
-def test_stored_score_matches_scratch_after_parameter_change(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_stored_score_matches_scratch_after_parameter_change(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
     strict = ScoringParams(ripe_threshold=100, weight_blocking=20)
     assert scoring.recompute_all(s, strict, clock.now) == 1
     assert idea.score == scoring.compute_for(s, strict, idea, clock.now).score
     assert not idea.is_ripe(clock.now)
-    assert "paramètres du score modifiés" in s.exec(
-        select(IdeaEvent).where(IdeaEvent.kind == "unripe")).one().message
+    assert (
+        "paramètres du score modifiés"
+        in s.exec(select(IdeaEvent).where(IdeaEvent.kind == "unripe")).one().message
+    )
     clock.advance(days=1)
     assert timedelta(0) < clock.now - idea.last_activity_at

@@ -21,8 +21,14 @@ PARAMS = ScoringParams()
 OLD = NOW - timedelta(days=10)
 
 
-def mine(author: int = 2, unit: int | None = 20, severity: str = "major", status: str = "open",
-         armed_at: datetime = OLD, title: str = "Risque") -> MineFacts:
+def mine(
+    author: int = 2,
+    unit: int | None = 20,
+    severity: str = "major",
+    status: str = "open",
+    armed_at: datetime = OLD,
+    title: str = "Risque",
+) -> MineFacts:
     return MineFacts(title, author, unit, severity, status, armed_at)
 
 
@@ -31,7 +37,9 @@ def facts(**kw: object) -> IdeaFacts:
 
 
 def full_fiche(**kw: object) -> IdeaFacts:
-    return facts(problem=LONG, solution=LONG, broken_rule=LONG, first_ground=LONG, theme_count=1, **kw)
+    return facts(
+        problem=LONG, solution=LONG, broken_rule=LONG, first_ground=LONG, theme_count=1, **kw
+    )
 
 
 def test_clarity_counts_five_per_substantial_field_and_five_for_themes() -> None:
@@ -70,8 +78,9 @@ def test_reviewer_counted_once_however_many_mines_and_deminages() -> None:
 
 
 def test_author_is_never_a_reviewer() -> None:
-    result = compute(facts(mines=[mine(author=2)], deminage_authors=[Contributor(AUTHOR, 10)]),
-                     PARAMS, NOW)
+    result = compute(
+        facts(mines=[mine(author=2)], deminage_authors=[Contributor(AUTHOR, 10)]), PARAMS, NOW
+    )
     assert result.reviewers == 1
     assert result.reviewer_units == 1
 
@@ -89,7 +98,9 @@ def test_withdrawn_mine_author_is_not_a_reviewer() -> None:
 
 
 def test_no_mine_scores_zero_defusal_and_is_not_ripe() -> None:
-    result = compute(full_fiche(deminage_authors=[Contributor(i, i) for i in range(2, 7)]), PARAMS, NOW)
+    result = compute(
+        full_fiche(deminage_authors=[Contributor(i, i) for i in range(2, 7)]), PARAMS, NOW
+    )
     assert result.parts.defusal == 0
     assert result.score == 50
     assert not result.ripe
@@ -125,8 +136,10 @@ def test_score_is_the_exact_sum_rounded() -> None:
 
 
 def test_exact_half_rounds_up() -> None:
-    ms = [mine(author=2, unit=None, severity="minor", status="accepted_risk"),
-          mine(author=2, unit=None, severity="minor")]
+    ms = [
+        mine(author=2, unit=None, severity="minor", status="accepted_risk"),
+        mine(author=2, unit=None, severity="minor"),
+    ]
     result = compute(facts(mines=ms), ScoringParams(), NOW)
     # 3 (one reviewer) + 0 (no unit) + 12.5 = 15.5 → 16
     assert float(sum(result.exact_parts)) == 15.5
@@ -135,12 +148,16 @@ def test_exact_half_rounds_up() -> None:
 
 def test_open_bomb_blocks_ripeness_even_above_threshold() -> None:
     reviewers = [mine(author=i, unit=i, status="defused") for i in range(2, 8)]
-    bomb = mine(author=2, unit=2, severity="blocking", status="open", title="Hébergement des données")
+    bomb = mine(
+        author=2, unit=2, severity="blocking", status="open", title="Hébergement des données"
+    )
     weights = ScoringParams(weight_blocking=1)
     result = compute(full_fiche(mines=[*reviewers, bomb]), weights, NOW)
     assert result.score >= 70
     assert not result.ripe
-    assert "Désamorcer la bombe « Hébergement des données » : requis" in [a.label for a in result.missing]
+    assert "Désamorcer la bombe « Hébergement des données » : requis" in [
+        a.label for a in result.missing
+    ]
 
 
 def test_ripe_when_every_gate_holds() -> None:
@@ -213,7 +230,10 @@ facts_st = st.builds(
     first_ground=st.text(max_size=120),
     theme_count=st.integers(0, 3),
     mines=st.lists(mine_st, max_size=8),
-    deminage_authors=st.lists(st.builds(Contributor, st.integers(1, 8), st.one_of(st.none(), st.integers(1, 4))), max_size=6),
+    deminage_authors=st.lists(
+        st.builds(Contributor, st.integers(1, 8), st.one_of(st.none(), st.integers(1, 4))),
+        max_size=6,
+    ),
 )
 params_st = st.builds(
     ScoringParams,
@@ -236,7 +256,9 @@ def test_score_stays_between_0_and_100(f: IdeaFacts, p: ScoringParams) -> None:
 
 
 @given(facts_st, params_st, st.data())
-def test_defusing_a_mine_never_lowers_the_score(f: IdeaFacts, p: ScoringParams, data: st.DataObject) -> None:
+def test_defusing_a_mine_never_lowers_the_score(
+    f: IdeaFacts, p: ScoringParams, data: st.DataObject
+) -> None:
     candidates = [i for i, m in enumerate(f.mines) if m.status in ("open", "accepted_risk")]
     if not candidates:
         return
