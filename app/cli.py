@@ -79,6 +79,28 @@ def cmd_create_user(args: argparse.Namespace) -> None:
         print(f"Compte créé : {user.email} ({user.role}).")
 
 
+def cmd_update_user(args: argparse.Namespace) -> None:
+    from app.services import users
+
+    with _session() as session:
+        user = users.get_by_email(session, args.email)
+        if user is None:
+            sys.exit(f"Aucun compte pour {args.email}.")
+        unit = users.unit_of(session, user)
+        try:
+            users.update_account(
+                session,
+                user,
+                role=args.role or user.role,
+                unit=args.unit or (unit.name if unit else "Sans service"),
+                active=user.is_active if args.active is None else args.active == "yes",
+            )
+        except InvalidInput as exc:
+            sys.exit("\n".join(f"{field} : {message}" for field, message in exc.errors.items()))
+        session.commit()
+        print(f"Compte mis à jour : {user.email} ({user.role}).")
+
+
 def cmd_create_token(args: argparse.Namespace) -> None:
     from app.services import users
 
@@ -121,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("--role", choices=["agent", "manager", "admin"], default="agent")
     create_user.add_argument("--password")
     create_user.set_defaults(func=cmd_create_user)
+    update_user = sub.add_parser(
+        "update-user", help="changer le rôle, le service ou l'état d'un compte"
+    )
+    update_user.add_argument("--email", required=True)
+    update_user.add_argument("--role", choices=["agent", "manager", "admin"])
+    update_user.add_argument("--unit")
+    update_user.add_argument("--active", choices=["yes", "no"])
+    update_user.set_defaults(func=cmd_update_user)
     token = sub.add_parser("create-token", help="créer un jeton d'API personnel")
     token.add_argument("--email", required=True)
     token.add_argument("--name", default="Jeton créé en ligne de commande")

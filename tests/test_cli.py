@@ -89,3 +89,18 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     app = create_app(Settings(database_url=f"sqlite:///{db}"))
     with app.state.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_update_user_changes_role_and_unit(tmp_path: Path) -> None:
+    db = tmp_path / "roles.sqlite3"
+    run(["migrate"], db)
+    run(["create-user", "--email", "a@b.fr", "--name", "A", "--unit", "U1"], db)
+    changed = run(["update-user", "--email", "a@b.fr", "--role", "admin", "--unit", "U2"], db)
+    assert changed.returncode == 0, changed.stderr
+    token = run(["create-token", "--email", "a@b.fr"], db).stdout.strip().splitlines()[-1]
+    with TestClient(create_app(Settings(database_url=f"sqlite:///{db}"))) as client:
+        assert (
+            client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["unit"]
+            == "U2"
+        )
+    assert run(["update-user", "--email", "nobody@b.fr", "--role", "admin"], db).returncode != 0

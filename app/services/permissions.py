@@ -87,11 +87,8 @@ def check_withdraw(user: User, mine: Mine) -> DomainError | None:
 def check_reopen(user: User, mine: Mine, idea: Idea) -> DomainError | None:
     if user.id != mine.author_id:
         return Forbidden("Seul·e l'auteur·rice de la mine peut la rouvrir.")
-    if idea.status not in LIVE_STATUSES or mine.status not in (
-        MineStatus.defused,
-        MineStatus.accepted_risk,
-    ):
-        return Conflict("Seule une mine désamorcée ou assumée peut être rouverte.")
+    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.open:
+        return Conflict("Cette mine est déjà active.")
     return None
 
 

@@ -37,6 +37,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on demo data, as the README's first command serves it (quiet period off)."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
     folder = tmp_path_factory.mktemp("live")
     env = {
         **os.environ,

@@ -199,3 +199,23 @@ def test_hsts_only_over_https(app) -> None:  # type: ignore[no-untyped-def]
         assert "max-age" in client.get("/login").headers["strict-transport-security"]
     with TestClient(app) as client:
         assert "strict-transport-security" not in client.get("/login").headers
+
+
+def test_agent_creates_a_token_on_the_profile_page_uses_and_revokes_it(
+    make_client, app, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db, name="Paul Script")
+    db.commit()
+    client = make_client(user)
+    page = soup(client.post_form("/profile/tokens", {"name": "Tableau de bord"}))
+    token = page.find(id="new-token").get_text(strip=True)
+    assert token.startswith("dmn_")
+    # Shown once: the profile page never shows it again.
+    assert token not in client.get("/profile").text
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as script:
+        assert script.get("/api/v1/me").json()["name"] == "Paul Script"
+        revoke = soup(client.get("/profile")).select_one("form[action$='/revoke']")
+        assert "Révoquer" in revoke.get_text()
+        assert client.post_form(revoke["action"]).status_code == 303
+        assert script.get("/api/v1/me").status_code == 401
+    assert "Révoqué le" in client.get("/profile").text

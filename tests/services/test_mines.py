@@ -120,6 +120,9 @@ def test_only_the_mine_author_withdraws(engine_session: Session, cast, clock: Cl
     assert mine.status == MineStatus.withdrawn
     with pytest.raises(Conflict):
         mines.withdraw(s, P, cast["a"], mine, idea, clock.now)
+    # Its author may lay it again at any time, with a reason.
+    mines.reopen(s, P, cast["a"], mine, idea, "Le risque est revenu", clock.now)
+    assert mine.status == MineStatus.open
 
 
 def test_helpful_is_once_per_person_and_never_on_ones_own(
