@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.models import Idea, IdeaStatus, Role, User
-from app.schemas import DeminageCreate, IdeaCreate, MineCreate
+from app.models import Idea, Role, User
+from app.schemas import DeminageCreate, IdeaCreate, MineCreate, PromoteInput
 from app.services import ideas, mines, scoring, users
 
 DEMO_PASSWORD = "demineurs-demo"
@@ -579,21 +579,13 @@ def _play(
         if layer.id != author.id and helper.id != author.id and rng.random() < 0.6:
             mines.toggle_helpful(session, layer, deminage)
     if spec.stage == "project":
-        idea.status = IdeaStatus.project
-        idea.sponsor = "Karim Benali, directeur général des services"
-        idea.next_step = (
-            "Lancer le pilote sur le premier terrain et en faire le bilan à trois mois."
+        decision = PromoteInput(
+            sponsor="Karim Benali, directeur général des services",
+            next_step="Lancer le pilote sur le premier terrain et en faire le bilan à trois mois.",
+            target_date=date(now.year + 1, 3, 31),
+            reason="Arbitrage du comité de direction : le pilote est déjà budgété.",
         )
-        idea.target_date = date(now.year + 1, 3, 31)
-        scoring.refresh(session, params, idea, t + timedelta(days=4), people[1])
-        ideas.add_event(
-            session,
-            idea,
-            people[1],
-            "promoted",
-            f"Promue en projet. Sponsor : {idea.sponsor}.",
-            t + timedelta(days=4),
-        )
+        ideas.promote(session, params, people[1], idea, decision, t + timedelta(days=4))
     if spec.stage == "abandoned":
         ideas.abandon(session, params, author, idea, LESSONS[spec.title], t + timedelta(days=2))
 

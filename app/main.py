@@ -14,7 +14,7 @@ from app.config import Settings, get_settings
 from app.db import check_migrations, make_engine
 from app.middleware import BodySizeLimit, WebSecurity
 from app.models.base import utcnow
-from app.routers import admin, api, auth, ideas, mines, profile
+from app.routers import admin, api, auth, board, exports, ideas, mines, profile
 from app.templating import STATIC_DIR, make_templates, render
 
 
@@ -58,15 +58,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.clock = clock
     app.state.templates = make_templates(settings)
 
-    for router in (
-        auth.router,
-        ideas.router,
-        mines.router,
-        profile.router,
-        admin.router,
-        api.router,
-    ):
-        app.include_router(router)
+    for module in (auth, ideas, mines, board, exports, profile, admin, api):
+        app.include_router(module.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False, name="api_docs")

@@ -41,6 +41,7 @@ class Idea(SQLModel, table=True):
     __table_args__ = (
         Index("ix_idea_status_score", "status", "score"),
         Index("ix_idea_status_ripe", "status", "ripe_from"),
+        Index("ix_idea_status_reviewers", "status", "reviewer_count"),
         Index("ix_idea_status_published", "status", "published_at"),
         Index("ix_idea_status_activity", "status", "last_activity_at"),
     )
@@ -55,6 +56,8 @@ class Idea(SQLModel, table=True):
     first_ground: str = Field(default="", sa_type=Text)
     status: str = Field(default=IdeaStatus.draft, sa_type=String(20))
     score: int = 0
+    # Distinct reviewers, stored with the score so that the board can sort by it.
+    reviewer_count: int = 0
     # From when the idea is ripe if nothing changes (the quiet period may still run);
     # None while a gate other than the quiet period fails. Ripe now ⇔ ripe_from <= now.
     ripe_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -68,6 +71,7 @@ class Idea(SQLModel, table=True):
     sponsor: str = Field(default="", max_length=200)
     next_step: str = Field(default="", sa_type=Text)
     target_date: date | None = None
+    promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     def is_ripe(self, now: datetime) -> bool:
         return (

@@ -1,8 +1,10 @@
 """The JSON API under /api/v1, authenticated by personal bearer tokens."""
 
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Query, status
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.deps import ApiUser, NowDep, ParamsDep, SessionDep, SettingsDep
@@ -21,11 +23,13 @@ from app.schemas import (
     MineOut,
     MissingOut,
     PartsOut,
+    PromoteInput,
     ReadinessOut,
     ReasonInput,
+    SendBackInput,
     UserOut,
 )
-from app.services import ideas, mines, scoring
+from app.services import board, ideas, mines, scoring
 from app.services.readiness import Readiness, ScoringParams
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
@@ -306,3 +310,92 @@ def accept_risk(
     mine, idea = mines.get_mine(session, mine_id, user)
     mines.accept_risk(session, params, user, mine, idea, data.reason, now)
     return _mine_by_id(session, mine, idea, user)
+
+
+class BoardRowOut(IdeaSummaryOut):
+    reviewer_count: int
+    reviewer_units: list[str]
+    open_mines: dict[str, int]
+
+
+class BoardOut(BaseModel):
+    items: list[BoardRowOut]
+    page: int
+    pages: int
+    total: int
+
+
+@router.get("/board", response_model=BoardOut, responses=ERRORS)
+def read_board(
+    session: SessionDep,
+    user: ApiUser,
+    settings: SettingsDep,
+    now: NowDep,
+    ripe: bool = False,
+    theme: str = Query("", max_length=40),
+    unit: int | None = Query(None, ge=1, le=2**62),
+    category: str = Query("", max_length=20),
+    status: Literal["open", "ripe", "project", "abandoned", "all"] = "open",
+    sort: Literal["score", "activity", "reviewers"] = "score",
+    page: int = Query(1, ge=1, le=1_000_000),
+) -> BoardOut:
+    """The board: ripe ideas first, then the closest to ripe; filters combine."""
+    query = board.BoardQuery.parse(
+        {
+            "theme": theme,
+            "unit": str(unit or ""),
+            "category": category,
+            "status": "ripe" if ripe else status,
+            "sort": sort,
+            "page": str(page),
+        }
+    )
+    result = board.board(session, query, now, settings.page_size)
+    items = [
+        BoardRowOut(
+            id=r.idea.id,
+            title=r.idea.title,
+            status=r.idea.status,
+            ripe=r.ripe,  # type: ignore[arg-type]
+            score=r.idea.score,
+            themes=r.themes,
+            author=_user_out(r.author, r.unit),  # type: ignore[arg-type]
+            published_at=r.idea.published_at,
+            last_activity_at=r.idea.last_activity_at,
+            reviewer_count=r.idea.reviewer_count,
+            reviewer_units=r.reviewer_units,
+            open_mines=r.open_mines,
+        )
+        for r in result.rows
+    ]
+    return BoardOut(items=items, page=result.page, pages=result.pages, total=result.total)
+
+
+@router.post("/ideas/{idea_id}/promote", response_model=IdeaOut, responses=ERRORS)
+def promote_idea(
+    idea_id: int,
+    data: PromoteInput,
+    session: SessionDep,
+    user: ApiUser,
+    params: ParamsDep,
+    now: NowDep,
+) -> IdeaOut:
+    """A manager makes the idea a project; `reason` is required when it is not ripe."""
+    idea = ideas.get_idea(session, idea_id, user)
+    ideas.promote(session, params, user, idea, data, now)
+    return _idea_out(session, params, idea, user, now)
+
+
+@router.post("/ideas/{idea_id}/send-back", response_model=IdeaOut, responses=ERRORS)
+def send_back_idea(
+    idea_id: int,
+    data: SendBackInput,
+    session: SessionDep,
+    user: ApiUser,
+    params: ParamsDep,
+    now: NowDep,
+) -> IdeaOut:
+    """A manager sends the idea back to its author with a comment."""
+    idea = ideas.get_idea(session, idea_id, user)
+    ideas.send_back(session, user, idea, data.comment, now)
+    return _idea_out(session, params, idea, user, now)

@@ -9,11 +9,25 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep, SettingsDep
+from app.errors import InvalidInput
 from app.models import Idea, User
 from app.models.idea import FICHE_FIELDS
-from app.schemas import AbandonInput, IdeaCreate, IdeaUpdate, french_errors
+from app.schemas import (
+    AbandonInput,
+    IdeaCreate,
+    IdeaUpdate,
+    PromoteInput,
+    SendBackInput,
+    french_errors,
+)
 from app.services import ideas, mines, scoring
-from app.services.permissions import check_abandon, check_edit_idea, raise_if
+from app.services.permissions import (
+    check_abandon,
+    check_edit_idea,
+    check_promote,
+    check_send_back,
+    raise_if,
+)
 from app.services.readiness import ScoringParams
 from app.templating import is_htmx, render
 from app.web import FormDep, page_number, redirect
@@ -229,4 +243,72 @@ def abandon_idea(
         request,
         request.url_for("idea", idea_id=idea_id).path,
         flash="Idée close. Sa leçon reste lisible par tous.",
+    )
+
+
+@router.post("/ideas/{idea_id}/promote", name="idea_promote")
+def promote_idea(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: int,
+    form: FormDep,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    raise_if(check_promote(user, idea))
+    values = {k: form.get(k, "") for k in ("sponsor", "next_step", "target_date", "reason")}
+    try:
+        ideas.promote(session, params, user, idea, PromoteInput.model_validate(values), now)
+    except (ValidationError, InvalidInput) as exc:
+        errors = french_errors(exc) if isinstance(exc, ValidationError) else exc.errors
+        return render_idea(
+            request,
+            session,
+            params,
+            idea,
+            user,
+            now,
+            status=422,
+            form_errors={"promote": errors},
+            form_values={"promote": values},
+        )
+    return redirect(
+        request, request.url_for("idea", idea_id=idea_id).path, flash="L'idée devient un projet."
+    )
+
+
+@router.post("/ideas/{idea_id}/send-back", name="idea_send_back")
+def send_back_idea(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: int,
+    form: FormDep,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    raise_if(check_send_back(user, idea))
+    values = {"comment": form.get("comment", "")}
+    try:
+        data = SendBackInput.model_validate(values)
+    except ValidationError as exc:
+        return render_idea(
+            request,
+            session,
+            params,
+            idea,
+            user,
+            now,
+            status=422,
+            form_errors={"send_back": french_errors(exc)},
+            form_values={"send_back": values},
+        )
+    ideas.send_back(session, user, idea, data.comment, now)
+    return redirect(
+        request,
+        request.url_for("idea", idea_id=idea_id).path,
+        flash="Idée renvoyée à son auteur·rice avec votre commentaire.",
     )

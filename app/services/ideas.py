@@ -8,16 +8,18 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.models import Idea, IdeaEvent, IdeaRevision, IdeaStatus, IdeaTheme, Unit, User
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS
-from app.schemas import IdeaCreate, IdeaUpdate
+from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
 from app.services import scoring
 from app.services.permissions import (
     can_view_idea,
     check_abandon,
     check_edit_idea,
+    check_promote,
     check_publish,
+    check_send_back,
     raise_if,
 )
 from app.services.readiness import ScoringParams
@@ -199,6 +201,41 @@ def abandon(
     idea.last_activity_at = now
     scoring.refresh(session, params, idea, now, user)
     add_event(session, idea, user, "abandoned", f"Abandonnée. Leçon : {lesson}", now)
+
+
+def promote(
+    session: Session,
+    params: ScoringParams,
+    manager: User,
+    idea: Idea,
+    data: PromoteInput,
+    now: datetime,
+) -> None:
+    """A manager makes the idea a project; an unripe one needs a written reason, kept in history."""
+    raise_if(check_promote(manager, idea))
+    ripe = idea.is_ripe(now)
+    if not ripe and not data.reason:
+        raise InvalidInput(
+            {"reason": "Cette idée n'est pas mûre : écrivez pourquoi la promouvoir quand même."}
+        )
+    idea.status = IdeaStatus.project
+    idea.sponsor = data.sponsor
+    idea.next_step = data.next_step
+    idea.target_date = data.target_date
+    idea.promoted_at = now
+    idea.last_activity_at = now
+    scoring.refresh(session, params, idea, now, manager)
+    message = f"Promue en projet. Sponsor : {data.sponsor}. Prochaine étape : {data.next_step}"
+    if not ripe:
+        message += f" — promue sans être mûre, parce que : {data.reason}"
+    add_event(session, idea, manager, "promoted", message, now)
+
+
+def send_back(session: Session, manager: User, idea: Idea, comment: str, now: datetime) -> None:
+    """A manager sends the idea back to its author with a comment; it stays en déminage."""
+    raise_if(check_send_back(manager, idea))
+    idea.last_activity_at = now
+    add_event(session, idea, manager, "sent_back", f"Renvoyée à l'auteur·rice : {comment}", now)
 
 
 def list_published(session: Session, page: int, page_size: int) -> Page:

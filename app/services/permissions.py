@@ -111,6 +111,14 @@ def check_promote(user: User, idea: Idea) -> DomainError | None:
     return None
 
 
+def check_send_back(user: User, idea: Idea) -> DomainError | None:
+    if not user.is_manager:
+        return Forbidden("Seul·e un·e manager peut renvoyer une idée à son auteur·rice.")
+    if idea.status != IdeaStatus.open:
+        return Conflict("Seule une idée en déminage peut être renvoyée.")
+    return None
+
+
 def check_manage_users(user: User) -> DomainError | None:
     if not user.is_admin:
         return Forbidden("Réservé aux administrateur·rices.")
@@ -163,6 +171,10 @@ def can_accept_risk(user: User | None, mine: Mine, idea: Idea) -> bool:
 
 def can_promote(user: User | None, idea: Idea) -> bool:
     return user is not None and _allowed(check_promote(user, idea))
+
+
+def can_send_back(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_send_back(user, idea))
 
 
 def can_manage_users(user: User | None) -> bool:

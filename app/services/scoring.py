@@ -96,6 +96,7 @@ def refresh(
     was_ripe = idea.is_ripe(now)
     result = compute_for(session, params, idea, now)
     idea.score = result.score
+    idea.reviewer_count = result.reviewers
     idea.ripe_from = result.ripe_from if idea.status == IdeaStatus.open else None
     session.add(idea)
     is_ripe = idea.is_ripe(now)

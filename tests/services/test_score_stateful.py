@@ -149,6 +149,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path) -> None:
             fresh = scoring.compute_for(self.session, PARAMS, self.idea, self.now)
             assert self.idea.score == fresh.score
             assert self.idea.ripe_from == fresh.ripe_from
+            assert self.idea.reviewer_count == fresh.reviewers
             assert self.idea.is_ripe(self.now) == fresh.ripe
 
     run_state_machine_as_test(

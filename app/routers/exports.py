@@ -1,0 +1,70 @@
+"""Downloads: the fiche produit (Markdown, PDF) and the open data (CSV, JSON)."""
+
+import csv
+import io
+import json
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep
+from app.services import exports, ideas
+from app.templating import format_date, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+@router.get("/ideas/{idea_id}/fiche.md", name="sheet_markdown")
+def sheet_markdown(
+    session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep, idea_id: int
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    text = exports.sheet_markdown(exports.product_sheet(session, params, idea, now), format_date)
+    return Response(
+        text,
+        media_type="text/markdown; charset=utf-8",
+        headers=_attachment(f"fiche-produit-{idea_id}.md"),
+    )
+
+
+@router.get("/ideas/{idea_id}/fiche.pdf", name="sheet_pdf")
+def sheet_pdf(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: int,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    sheet = exports.product_sheet(session, params, idea, now)
+    html = render(request, "exports/sheet.html", {"sheet": sheet}).body.decode()
+    return Response(
+        exports.render_pdf(html),
+        media_type="application/pdf",
+        headers=_attachment(f"fiche-produit-{idea_id}.pdf"),
+    )
+
+
+@router.get("/open-data/ideas.json", name="open_data_json")
+def open_data_json(session: SessionDep, now: NowDep) -> Response:
+    rows = exports.open_data(session, now)
+    body = json.dumps({"generated_at": now.isoformat(), "ideas": rows}, ensure_ascii=False)
+    return Response(
+        body, media_type="application/json; charset=utf-8", headers=_attachment("idees.json")
+    )
+
+
+@router.get("/open-data/ideas.csv", name="open_data_csv")
+def open_data_csv(session: SessionDep, now: NowDep) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(exports.CSV_COLUMNS)
+    writer.writerows(exports.open_data_csv_rows(exports.open_data(session, now)))
+    return Response(
+        out.getvalue(), media_type="text/csv; charset=utf-8", headers=_attachment("idees.csv")
+    )

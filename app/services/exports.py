@@ -1,0 +1,253 @@
+"""What leaves the tool: the fiche produit (Markdown, and HTML for the PDF) and the open data."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.models import Idea, IdeaStatus, IdeaTheme, Mine
+from app.models.idea import STATUS_LABELS
+from app.models.mine import CATEGORY_LABELS, KIND_LABELS, SEVERITY_LABELS, MineCategory, MineStatus
+from app.services import ideas, mines, scoring
+from app.services.readiness import Readiness, ScoringParams
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How a mine was answered, in words."""
+
+    state: str
+    text: str
+    by: str
+
+
+@dataclass(frozen=True)
+class SheetMine:
+    title: str
+    category: str
+    severity: str
+    body: str
+    author: str
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class ProductSheet:
+    idea: Idea
+    author: str
+    unit: str
+    themes: list[str]
+    status: str
+    readiness: Readiness
+    mines: list[SheetMine]
+    reviewers: list[tuple[str, str]]
+    score_history: list[tuple[datetime, int, str]]
+
+
+def _person(user: Any, unit: Any) -> str:
+    return f"{user.name} ({unit.name})" if unit else user.name
+
+
+def product_sheet(
+    session: Session, params: ScoringParams, idea: Idea, now: datetime
+) -> ProductSheet:
+    """Everything a sponsor asks for: the fiche, every mine and its answer, reviewers, score."""
+    author, unit = ideas.users_by_id(session, {idea.author_id})[idea.author_id]
+    views = mines.mines_for_idea(session, idea, None)
+    sheet_mines = []
+    reviewers: dict[int, tuple[str, str]] = {}
+    for view in views:
+        m = view.mine
+        if m.author_id != idea.author_id and m.status != MineStatus.withdrawn:
+            reviewers.setdefault(
+                m.author_id, (view.author.name, view.unit.name if view.unit else "")
+            )
+        for d in view.deminages:
+            if d.author.id != idea.author_id:
+                reviewers.setdefault(d.author.id, (d.author.name, d.unit.name if d.unit else ""))  # type: ignore[arg-type]
+        accepted = [d for d in view.deminages if d.deminage.accepted]
+        if m.status == MineStatus.defused and accepted:
+            d = accepted[-1]
+            answer = Answer(
+                "Désamorcée",
+                f"{KIND_LABELS[d.deminage.kind]} : {d.deminage.body}",  # type: ignore[index]
+                _person(d.author, d.unit),
+            )
+        elif m.status == MineStatus.accepted_risk:
+            answer = Answer("Risque assumé", m.resolution_reason, "")
+        elif m.status == MineStatus.withdrawn:
+            answer = Answer("Retirée par son auteur·rice", "", "")
+        else:
+            answer = Answer(
+                "Encore active", f"Rouverte : {m.reopen_reason}" if m.reopen_reason else "", ""
+            )
+        sheet_mines.append(
+            SheetMine(
+                m.title,
+                CATEGORY_LABELS[m.category],
+                SEVERITY_LABELS[m.severity],
+                m.body,  # type: ignore[index]
+                _person(view.author, view.unit),
+                answer,
+            )
+        )
+    history = [
+        (event.created_at, event.score, event.message)
+        for event, _ in reversed(ideas.events(session, idea))
+        if event.score is not None
+    ]
+    ripe = idea.is_ripe(now)
+    return ProductSheet(
+        idea=idea,
+        author=author.name,
+        unit=unit.name if unit else "",
+        themes=ideas.themes_of(session, [idea.id])[idea.id],  # type: ignore[list-item,index]
+        status="Mûre" if ripe else STATUS_LABELS[idea.status],  # type: ignore[index]
+        readiness=scoring.compute_for(session, params, idea, now),
+        mines=sheet_mines,
+        reviewers=sorted(reviewers.values()),
+        score_history=history,
+    )
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines()) or ">"
+
+
+def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
+    """The fiche produit as Markdown: headings a script can parse back."""
+    idea, r = sheet.idea, sheet.readiness
+    out = [
+        f"# {idea.title}",
+        "",
+        f"- Statut : {sheet.status}",
+        f"- Auteur·rice : {sheet.author}" + (f" ({sheet.unit})" if sheet.unit else ""),
+        f"- Publiée le : {format_date(idea.published_at) or 'non publiée'}",
+        f"- Thèmes : {', '.join(sheet.themes) or 'aucun'}",
+        f"- Maturité : {r.score}/100 (clarté {r.parts.clarity}, regards croisés "
+        f"{r.parts.crossed_views}, déminage {r.parts.defusal})",
+    ]
+    if idea.status == IdeaStatus.project:
+        out += [
+            f"- Sponsor : {idea.sponsor}",
+            f"- Prochaine étape : {idea.next_step}",
+            f"- Échéance : {format_date(idea.target_date)}",
+        ]
+    for label, text in (
+        ("Le problème", idea.problem),
+        ("La solution", idea.solution),
+        ("La règle brisée", idea.broken_rule),
+        ("Premier terrain", idea.first_ground),
+    ):
+        out += ["", f"## {label}", "", text or "_Non renseigné._"]
+    out += ["", f"## Mines ({len(sheet.mines)})"]
+    for m in sheet.mines:
+        out += [
+            "",
+            f"### {m.severity} · {m.title}",
+            "",
+            f"- Catégorie : {m.category}",
+            f"- Posée par : {m.author}",
+            f"- État : {m.answer.state}",
+        ]
+        if m.answer.by:
+            out.append(f"- Déminée par : {m.answer.by}")
+        out += ["", _quote(m.body)]
+        if m.answer.text:
+            out += ["", f"Réponse : {m.answer.text}"]
+    out += ["", f"## Regards croisés ({len(sheet.reviewers)})", ""]
+    out += [f"- {name}" + (f" ({unit})" if unit else "") for name, unit in sheet.reviewers] or [
+        "_Aucun._"
+    ]
+    out += ["", "## Conditions", ""]
+    out += [f"- [{'x' if g.ok else ' '}] {g.label}" for g in r.gates]
+    out += ["", "## Historique du score", "", "| date | score | événement |", "|---|---|---|"]
+    for at, score, message in sheet.score_history:
+        out.append(f"| {format_date(at)} | {score} | {message.replace('|', '/')} |")
+    return "\n".join(out) + "\n"
+
+
+def render_pdf(html: str) -> bytes:
+    """HTML to PDF with WeasyPrint; nothing is fetched from anywhere."""
+    from weasyprint import HTML
+
+    def refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise ValueError(f"no external resource in a product sheet: {url}")
+
+    return HTML(string=html, url_fetcher=refuse).write_pdf()  # type: ignore[no-any-return]
+
+
+# --- open data ---------------------------------------------------------------------------
+
+OPEN_STATES = tuple(s.value for s in MineStatus)
+OPEN_CATEGORIES = tuple(c.value for c in MineCategory)
+CSV_COLUMNS = (
+    ["id", "title", "status", "ripe", "themes", "score", "published_on"]
+    + [f"mines_{c}" for c in OPEN_CATEGORIES]
+    + [f"mines_{s}" for s in OPEN_STATES]
+)
+
+
+def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Published ideas with status, themes, score and mine counts: no name, e-mail or unit."""
+    published = list(
+        session.exec(select(Idea).where(Idea.status != IdeaStatus.draft).order_by(col(Idea.id)))
+    )
+    themes: dict[int, list[str]] = defaultdict(list)
+    for theme in session.exec(select(IdeaTheme).order_by(IdeaTheme.theme)):
+        themes[theme.idea_id].append(theme.theme)
+    counts: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for idea_id, category, status, n in session.exec(
+        select(Mine.idea_id, Mine.category, Mine.status, func.count()).group_by(
+            Mine.idea_id, Mine.category, Mine.status
+        )
+    ):
+        counts[idea_id][category][status] = n
+    rows = []
+    for idea in published:
+        by_cat = counts.get(idea.id, {})  # type: ignore[arg-type]
+        rows.append(
+            {
+                "id": idea.id,
+                "title": idea.title,
+                "status": idea.status,
+                "ripe": idea.is_ripe(now),
+                "themes": themes.get(idea.id, []),  # type: ignore[arg-type]
+                "score": idea.score,
+                "published_on": idea.published_at.date().isoformat() if idea.published_at else None,
+                "mines": {
+                    c: {s: by_cat.get(c, {}).get(s, 0) for s in OPEN_STATES}
+                    for c in OPEN_CATEGORIES
+                },
+            }
+        )
+    return rows
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """A cell that a spreadsheet would run as a formula is quoted as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def open_data_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """The same data flattened: one column per category and one per state."""
+    table = []
+    for row in rows:
+        mines_ = row["mines"]
+        table.append(
+            [
+                row["id"],
+                _spreadsheet_safe(row["title"]),
+                row["status"],
+                "oui" if row["ripe"] else "non",
+                "|".join(row["themes"]),
+                row["score"],
+                row["published_on"] or "",
+            ]
+            + [sum(mines_[c].values()) for c in OPEN_CATEGORIES]
+            + [sum(mines_[c][s] for c in OPEN_CATEGORIES) for s in OPEN_STATES]
+        )
+    return table
