@@ -1,0 +1,325 @@
+"""Managers' pages and actions: board, promotion, send-back, exports, dashboard, open data."""
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import Session, select
+
+from app.models import Idea, Role
+from app.services import mines, scoring
+from app.services.readiness import ScoringParams
+from tests.conftest import Clock, field_error, soup, text_of
+from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
+
+P = ScoringParams()
+
+
+@pytest.fixture
+def field(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+    author = make_user(db, name="Amina Diallo", unit="Accueil", email="amina@ville.fr")
+    manager = make_user(db, name="Karim Benali", unit="DGS", role=Role.manager)
+    reviewers = [
+        make_user(db, name=f"Relecteur {u}", unit=u, email=f"{u.lower()}@ville.fr")
+        for u in ("Finances", "DSI", "RH")
+    ]
+    ripe = make_idea(
+        db,
+        author,
+        clock.now,
+        title="Rendez-vous en ligne",
+        problem=LONG,
+        solution=LONG,
+        broken_rule=LONG,
+        first_ground=LONG,
+        themes=["accueil"],
+    )
+    for n, r in enumerate(reviewers):
+        m = make_mine(
+            db, ripe, r, clock.now, title=f"Risque {n}", body=f"Objection {n}", category="budget"
+        )
+        d = make_deminage(db, m, author, clock.now, body=f"Réponse {n}")
+        if n < 2:
+            mines.accept_deminage(db, P, r, d, m, ripe, clock.now)
+        else:
+            mines.accept_risk(db, P, author, m, ripe, "Risque limité au pilote", clock.now)
+    unripe = make_idea(db, author, clock.now, title="Idée jeune", themes=["rh"])
+    make_mine(
+        db,
+        unripe,
+        reviewers[0],
+        clock.now,
+        severity="blocking",
+        category="legal",
+        title="Base légale",
+    )
+    make_idea(
+        db,
+        author,
+        clock.now,
+        title="Brouillon privé",
+        published=False,
+        problem="Secret de brouillon",
+    )
+    clock.advance(hours=73)
+    for idea in (ripe, unripe):
+        scoring.refresh(db, P, idea, clock.now)
+    db.commit()
+    return {
+        "author": author,
+        "manager": manager,
+        "reviewers": reviewers,
+        "ripe": ripe,
+        "unripe": unripe,
+    }
+
+
+def test_every_agent_reads_the_board_ripe_first(make_client, field) -> None:  # type: ignore[no-untyped-def]
+    page = soup(make_client(field["reviewers"][0]).get("/board"))
+    cards = page.select("#board-results .card")
+    assert [c.select_one("h3").get_text(strip=True) for c in cards] == [
+        "Rendez-vous en ligne",
+        "Idée jeune",
+    ]
+    assert "Mûre" in cards[0].select_one(".badge").get_text()
+    assert "1 bombe" in cards[1].get_text() and "Finances" in cards[0].get_text()
+
+
+def test_board_filters_are_links_and_htmx_gets_the_fragment(make_client, field) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(field["manager"])
+    page = soup(client.get("/board?category=legal&sort=activity"))
+    assert [h.get_text(strip=True) for h in page.select("#board-results h3")] == ["Idée jeune"]
+    assert page.find(id="f-category").find("option", selected=True)["value"] == "legal"
+    fragment = client.get("/board?theme=accueil", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert [h.get_text(strip=True) for h in soup(fragment).select("h3")] == ["Rendez-vous en ligne"]
+    restore = client.get(
+        "/board?theme=accueil", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in restore.text
+    assert client.get("/board?unit=abc&page=zz&sort=<b>").status_code == 200
+
+
+def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(make_client, field) -> None:  # type: ignore[no-untyped-def]
+    decision = {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31"}
+    author = make_client(field["author"])
+    assert soup(author.get(f"/ideas/{field['ripe'].id}")).find(id="decision-title") is None
+    assert author.post_form(f"/ideas/{field['ripe'].id}/promote", decision).status_code == 403
+    manager = make_client(field["manager"])
+    unripe = manager.post_form(f"/ideas/{field['unripe'].id}/promote", decision)
+    assert unripe.status_code == 422
+    assert "n'est pas mûre" in field_error(soup(unripe), "promote-reason")
+    assert soup(unripe).find(id="promote-sponsor")["value"] == "DGS"
+    bad_date = manager.post_form(
+        f"/ideas/{field['ripe'].id}/promote", {**decision, "target_date": "demain"}
+    )
+    assert bad_date.status_code == 422 and "Date" in field_error(
+        soup(bad_date), "promote-target-date"
+    )
+    assert manager.post_form(f"/ideas/{field['ripe'].id}/promote", decision).status_code == 303
+    page = soup(manager.get(f"/ideas/{field['ripe'].id}"))
+    assert "Projet" in text_of(page, ".badge")
+    assert "Sponsor : DGS" in text_of(page, "#history-title + ol")
+    forced = manager.post_form(
+        f"/ideas/{field['unripe'].id}/promote", {**decision, "reason": "Urgence politique"}
+    )
+    assert forced.status_code == 303
+    assert (
+        "promue sans être mûre, parce que : Urgence politique"
+        in manager.get(f"/ideas/{field['unripe'].id}").text
+    )
+    # Follow-up mines can still be laid on a project.
+    assert (
+        make_client(field["reviewers"][0])
+        .post_form(
+            f"/ideas/{field['ripe'].id}/mines",
+            {"category": "other", "severity": "minor", "body": "Suivi"},
+        )
+        .status_code
+        == 303
+    )
+
+
+def test_send_back_keeps_the_comment_in_history(make_client, field) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        make_client(field["reviewers"][1])
+        .post_form(f"/ideas/{field['unripe'].id}/send-back", {"comment": "x"})
+        .status_code
+        == 403
+    )
+    manager = make_client(field["manager"])
+    empty = manager.post_form(f"/ideas/{field['unripe'].id}/send-back", {"comment": " "})
+    assert empty.status_code == 422
+    assert (
+        manager.post_form(
+            f"/ideas/{field['unripe'].id}/send-back", {"comment": "Précisez le premier terrain."}
+        ).status_code
+        == 303
+    )
+    history = text_of(
+        soup(make_client(field["author"]).get(f"/ideas/{field['unripe'].id}")),
+        "#history-title + ol",
+    )
+    assert "Karim Benali : Renvoyée à l'auteur·rice : Précisez le premier terrain." in history
+
+
+def test_author_or_manager_closes_with_a_lesson(make_client, field) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        make_client(field["reviewers"][0])
+        .post_form(f"/ideas/{field['unripe'].id}/abandon", {"lesson": "x"})
+        .status_code
+        == 403
+    )
+    assert (
+        make_client(field["manager"])
+        .post_form(f"/ideas/{field['unripe'].id}/abandon", {"lesson": "Le cadre légal manque."})
+        .status_code
+        == 303
+    )
+    page = make_client(field["reviewers"][0]).get(f"/ideas/{field['unripe'].id}")
+    assert "Le cadre légal manque." in page.text
+
+
+def test_markdown_sheet_holds_every_part(make_client, field) -> None:  # type: ignore[no-untyped-def]
+    response = make_client(field["reviewers"][0]).get(f"/ideas/{field['ripe'].id}/fiche.md")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    text = response.text
+    sections = dict(re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S))
+    assert text.startswith("# Rendez-vous en ligne\n")
+    assert sections["Le problème"].strip() == LONG
+    assert "Statut : Mûre" in text and "Auteur·rice : Amina Diallo (Accueil)" in text
+    mines_part = sections["Mines (3)"]
+    assert mines_part.count("### Mine · Risque") == 3
+    assert "État : Désamorcée" in mines_part and "Réponse : Solution : Réponse 0" in mines_part
+    assert (
+        "État : Risque assumé" in mines_part and "Réponse : Risque limité au pilote" in mines_part
+    )
+    assert "Déminée par : Amina Diallo (Accueil)" in mines_part
+    reviewers = re.findall(r"^- (.+)$", sections["Regards croisés (3)"], flags=re.M)
+    assert reviewers == [
+        "Relecteur DSI (DSI)",
+        "Relecteur Finances (Finances)",
+        "Relecteur RH (RH)",
+    ]
+    history = [
+        line
+        for line in sections["Historique du score"].splitlines()
+        if line.startswith("| ") and "---" not in line
+    ]
+    assert len(history) >= 8 and history[-1].split("|")[2].strip().isdigit()
+
+
+def test_pdf_sheet_text_matches_the_idea(make_client, field) -> None:  # type: ignore[no-untyped-def]
+    response = make_client(field["reviewers"][0]).get(f"/ideas/{field['ripe'].id}/fiche.pdf")
+    assert response.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert reader.pages[0].mediabox.width == pytest.approx(595.3, abs=1)  # A4
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    for expected in (
+        "Rendez-vous en ligne",
+        "Le problème",
+        "Risque 0",
+        "Désamorcée",
+        "Risque assumé",
+        "Risque limité au pilote",
+        "Relecteur RH",
+        "Historique du score",
+        "Mûre",
+    ):
+        assert expected in text, expected
+
+
+def test_drafts_cannot_be_exported_by_others(make_client, field, db: Session) -> None:  # type: ignore[no-untyped-def]
+    draft = db.exec(select(Idea).where(Idea.title == "Brouillon privé")).one()
+    assert make_client(field["manager"]).get(f"/ideas/{draft.id}/fiche.md").status_code == 404
+
+
+def test_open_data_has_counts_and_no_personal_data(make_client, field) -> None:  # type: ignore[no-untyped-def]
+    anonymous = make_client()
+    data = json.loads(anonymous.get("/open-data/ideas.json").text)
+    rows = {row["title"]: row for row in data["ideas"]}
+    assert set(rows) == {"Rendez-vous en ligne", "Idée jeune"}
+    ripe = rows["Rendez-vous en ligne"]
+    assert ripe["ripe"] is True and ripe["themes"] == ["accueil"]
+    assert ripe["mines"]["budget"] == {"open": 0, "defused": 2, "accepted_risk": 1, "withdrawn": 0}
+    raw = anonymous.get("/open-data/ideas.json").text + anonymous.get("/open-data/ideas.csv").text
+    for personal in (
+        "Amina",
+        "Diallo",
+        "Relecteur",
+        "@ville.fr",
+        "Karim",
+        'Accueil"',
+        "Objection",
+        "Réponse 0",
+        "Risque limité",
+        "Secret de brouillon",
+        LONG[:30],
+    ):
+        assert personal not in raw, personal
+    table = list(csv.DictReader(io.StringIO(anonymous.get("/open-data/ideas.csv").text)))
+    by_title = {row["title"]: row for row in table}
+    assert (
+        by_title["Idée jeune"]["mines_legal"] == "1" and by_title["Idée jeune"]["mines_open"] == "1"
+    )
+    assert by_title["Rendez-vous en ligne"]["mines_defused"] == "2"
+
+
+def test_open_data_quotes_formulas_for_spreadsheets(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    make_idea(db, make_user(db), clock.now, title='=HYPERLINK("http://evil")')
+    db.commit()
+    rows = list(csv.DictReader(io.StringIO(make_client().get("/open-data/ideas.csv").text)))
+    assert rows[0]["title"].startswith("'=")
+
+
+def test_dashboard_is_for_managers_with_svg_and_text(make_client, field) -> None:  # type: ignore[no-untyped-def]
+    assert make_client(field["author"]).get("/dashboard").status_code == 403
+    page = soup(make_client(field["manager"]).get("/dashboard"))
+    charts = page.select("figure.chart")
+    assert len(charts) == 4
+    for chart in charts:
+        svg = chart.find("svg")
+        if svg is not None:
+            assert svg["role"] == "img"
+            ids = svg["aria-labelledby"].split()
+            assert all(page.find(id=i) for i in ids)
+            assert chart.find("table") is not None
+    categories = page.find(id="chart-categories")
+    first_row = categories.select_one("tbody tr").get_text(" ", strip=True)
+    assert first_row == "Budget 3 0"
+    assert "Juridique 1 1" in categories.select_one("tbody").get_text(" ", strip=True)
+    assert page.find(id="chart-ripe").select_one(".big-number").get_text(strip=True) == "3 jours"
+    assert page.find("script", src=re.compile("chart")) is None
+
+
+def test_api_board_promote_and_send_back(api_client, field) -> None:  # type: ignore[no-untyped-def]
+    agent = api_client(field["reviewers"][0])
+    board = agent.get("/api/v1/board").json()
+    assert [i["title"] for i in board["items"]] == ["Rendez-vous en ligne", "Idée jeune"]
+    assert board["items"][1]["open_mines"] == {"blocking": 1}
+    assert [i["title"] for i in agent.get("/api/v1/board?ripe=true").json()["items"]] == [
+        "Rendez-vous en ligne"
+    ]
+    assert agent.get("/api/v1/board?theme=rh&sort=reviewers").json()["total"] == 1
+    assert agent.get("/api/v1/board?sort=nope").status_code == 422
+    decision = {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31"}
+    assert agent.post(f"/api/v1/ideas/{field['ripe'].id}/promote", json=decision).status_code == 403
+    manager = api_client(field["manager"])
+    refused = manager.post(f"/api/v1/ideas/{field['unripe'].id}/promote", json=decision)
+    assert refused.status_code == 422 and refused.json()["field"] == "reason"
+    assert (
+        manager.post(f"/api/v1/ideas/{field['ripe'].id}/promote", json=decision).json()["status"]
+        == "project"
+    )
+    assert (
+        manager.post(f"/api/v1/ideas/{field['ripe'].id}/promote", json=decision).status_code == 409
+    )
+    assert (
+        manager.post(
+            f"/api/v1/ideas/{field['unripe'].id}/send-back", json={"comment": "Encore"}
+        ).status_code
+        == 200
+    )

@@ -1,0 +1,142 @@
+"""The board against a seeded base: order and content of every filter and sort."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from app.models import Role
+from app.services import board, mines, scoring
+from app.services.readiness import ScoringParams
+from tests.conftest import Clock
+from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
+
+P = ScoringParams()
+
+
+@pytest.fixture
+def base(engine_session: Session, clock: Clock):  # type: ignore[no-untyped-def]
+    s = engine_session
+    accueil = make_user(s, unit="Accueil")
+    rh = make_user(s, unit="RH")
+    reviewers = [make_user(s, unit=u) for u in ("Finances", "DSI", "DGS")]
+    full = {"problem": LONG, "solution": LONG, "broken_rule": LONG, "first_ground": LONG}
+
+    def ripe(title: str, author, themes: list[str]):  # type: ignore[no-untyped-def]
+        idea = make_idea(s, author, clock.now, title=title, themes=themes, **full)
+        for r in reviewers:
+            m = make_mine(s, idea, r, clock.now, category="budget")
+            d = make_deminage(s, m, author, clock.now)
+            mines.accept_deminage(s, P, r, d, m, idea, clock.now)
+        return idea
+
+    ideas = {
+        "ripe_a": ripe("Mûre A", accueil, ["accueil"]),
+        "ripe_b": ripe("Mûre B", rh, ["rh"]),
+        "close": make_idea(s, accueil, clock.now, title="Presque", themes=["accueil"], **full),
+        "far": make_idea(s, rh, clock.now, title="Loin", themes=["rh"]),
+        "project": make_idea(s, rh, clock.now, title="Projet"),
+    }
+    for r in reviewers[:2]:
+        make_mine(s, ideas["close"], r, clock.now, category="legal", severity="minor")
+    make_mine(
+        s, ideas["far"], reviewers[0], clock.now, category="data_privacy", severity="blocking"
+    )
+    ideas["project"].status = "project"
+    make_idea(s, accueil, clock.now, title="Brouillon", published=False)
+    clock.advance(hours=73)
+    for idea in ideas.values():
+        scoring.refresh(s, P, idea, clock.now)
+    s.flush()
+    return ideas, {"accueil": accueil.unit_id, "rh": rh.unit_id}
+
+
+def titles(result: board.BoardPage) -> list[str]:
+    return [r.idea.title for r in result.rows]
+
+
+def test_ripe_first_then_closest_to_ripe(engine_session: Session, base, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    result = board.board(engine_session, board.BoardQuery(), clock.now)
+    assert set(titles(result)[:2]) == {"Mûre A", "Mûre B"}
+    assert all(r.ripe for r in result.rows[:2]) and not any(r.ripe for r in result.rows[2:])
+    assert titles(result)[2:] == ["Presque", "Loin"]
+    assert "Brouillon" not in titles(result) and "Projet" not in titles(result)
+
+
+def test_filters_combine(engine_session: Session, base, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    ideas, units = base
+    q = board.BoardQuery
+    assert titles(board.board(engine_session, q(theme="accueil"), clock.now)) == [
+        "Mûre A",
+        "Presque",
+    ]
+    assert titles(board.board(engine_session, q(unit=units["rh"]), clock.now)) == ["Mûre B", "Loin"]
+    assert titles(board.board(engine_session, q(category="data_privacy"), clock.now)) == ["Loin"]
+    # defused budget mines are not « open mines of category budget »
+    assert titles(board.board(engine_session, q(category="budget"), clock.now)) == []
+    assert titles(board.board(engine_session, q(category="legal", theme="accueil"), clock.now)) == [
+        "Presque"
+    ]
+    assert titles(board.board(engine_session, q(status="project"), clock.now)) == ["Projet"]
+    assert set(titles(board.board(engine_session, q(status="ripe"), clock.now))) == {
+        "Mûre A",
+        "Mûre B",
+    }
+    assert len(board.board(engine_session, q(status="all"), clock.now).rows) == 5
+
+
+def test_sorts_keep_ripe_first(engine_session: Session, base, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    ideas, _ = base
+    clock.advance(hours=1)
+    make_mine(engine_session, ideas["far"], make_user(engine_session, unit="X"), clock.now)
+    engine_session.flush()
+    by_activity = titles(board.board(engine_session, board.BoardQuery(sort="activity"), clock.now))
+    assert by_activity[2] == "Loin"
+    by_reviewers = board.board(engine_session, board.BoardQuery(sort="reviewers"), clock.now)
+    counts = [r.idea.reviewer_count for r in by_reviewers.rows[2:]]
+    assert counts == sorted(counts, reverse=True) == [2, 2]
+
+
+def test_rows_carry_open_mines_reviewers_and_units(
+    engine_session: Session, base, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    rows = {
+        r.idea.title: r for r in board.board(engine_session, board.BoardQuery(), clock.now).rows
+    }
+    assert rows["Loin"].open_mines == {"blocking": 1}
+    assert rows["Presque"].open_mines == {"minor": 2}
+    assert sorted(rows["Mûre A"].reviewer_units) == ["DGS", "DSI", "Finances"]
+    assert rows["Mûre A"].idea.reviewer_count == 3
+
+
+def test_query_parsing_is_lenient(clock: Clock) -> None:
+    parsed = board.BoardQuery.parse(
+        {
+            "unit": "abc",
+            "sort": "<script>",
+            "status": "x",
+            "page": "-3",
+            "category": "nope",
+            "theme": " RH ",
+        }
+    )
+    assert parsed == board.BoardQuery(theme="rh")
+    assert board.BoardQuery(theme="rh", page=2).as_params() == {"theme": "rh", "page": "2"}
+
+
+def test_quiet_period_ripening_shows_without_any_write(
+    engine_session: Session, base, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    ideas, _ = base
+    manager = make_user(engine_session, role=Role.manager, unit="DGS")
+    late = make_mine(engine_session, ideas["ripe_a"], manager, clock.now, severity="minor")
+    d = make_deminage(
+        engine_session, late, ideas["ripe_a"].author_id and make_user(engine_session), clock.now
+    )
+    mines.accept_deminage(engine_session, P, manager, d, late, ideas["ripe_a"], clock.now)
+    assert not ideas["ripe_a"].is_ripe(clock.now)
+    assert ideas["ripe_a"].is_ripe(clock.now + timedelta(hours=72))
+    later = board.board(
+        engine_session, board.BoardQuery(status="ripe"), clock.now + timedelta(hours=72)
+    )
+    assert "Mûre A" in titles(later)
