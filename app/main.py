@@ -1,10 +1,12 @@
 """The application factory: create_app(settings) wires database, routers and middleware."""
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import Scope
@@ -19,11 +21,14 @@ from app.templating import STATIC_DIR, make_templates, render
 
 
 class CachedStatic(StaticFiles):
-    """Static files; versioned URLs (?v=hash) are cached for a year as immutable."""
+    """Static files; under a versioned name (/static/<content hash>/…) they never change,
+    so browsers keep them a year without asking again."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        if b"v=" in scope.get("query_string", b""):
+        version, _, rest = path.partition("/")
+        versioned = bool(rest) and re.fullmatch(r"[0-9a-f]{12}", version) is not None
+        response = await super().get_response(rest if versioned else path, scope)
+        if versioned and response.status_code == 200:
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         else:
             response.headers["Cache-Control"] = "public, max-age=3600"
@@ -67,6 +72,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         return render(request, "api_docs.html")
 
     handlers.install(app)
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(WebSecurity, settings=settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -32,12 +32,27 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _csrf_secret(secret_key: str, nonce: str) -> bytes:
+    return hmac.new(secret_key.encode(), nonce.encode(), hashlib.sha256).digest()
+
+
 def csrf_token_for(secret_key: str, nonce: str) -> str:
-    """The form token that matches a CSRF cookie nonce, bound to the app's secret."""
-    return hmac.new(secret_key.encode(), nonce.encode(), hashlib.sha256).hexdigest()
+    """A form token for a CSRF cookie nonce, bound to the app's secret.
+
+    Masked with fresh random bytes each time, so that compressed pages never repeat it
+    (BREACH); every masked form of the same secret is valid.
+    """
+    mask = secrets.token_bytes(32)
+    masked = bytes(a ^ b for a, b in zip(mask, _csrf_secret(secret_key, nonce), strict=True))
+    return (mask + masked).hex()
 
 
 def csrf_token_valid(secret_key: str, nonce: str | None, token: str | None) -> bool:
-    if not nonce or not token:
+    if not nonce or not token or len(token) != 128:
         return False
-    return hmac.compare_digest(csrf_token_for(secret_key, nonce), token)
+    try:
+        raw = bytes.fromhex(token)
+    except ValueError:
+        return False
+    unmasked = bytes(a ^ b for a, b in zip(raw[:32], raw[32:], strict=True))
+    return hmac.compare_digest(unmasked, _csrf_secret(secret_key, nonce))

@@ -74,8 +74,8 @@ def _static_version(path: str) -> str:
 
 
 def static_url(path: str) -> str:
-    """A cache-busting URL: the content hash lets the file be cached forever."""
-    return f"/static/{path}?v={_static_version(path)}"
+    """A versioned URL: the content hash in the name lets the file be cached forever."""
+    return f"/static/{_static_version(path)}/{path}"
 
 
 def make_templates(settings: Settings) -> Jinja2Templates:

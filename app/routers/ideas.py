@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep, SettingsDep
+from app.deps import CurrentUser, NowDep, OptionalUser, ParamsDep, SessionDep, SettingsDep
 from app.errors import InvalidInput
 from app.models import Idea, User
 from app.models.idea import FICHE_FIELDS
@@ -47,6 +47,7 @@ def idea_context(
     now: datetime,
     form_errors: dict[str, dict[str, str]] | None = None,
     form_values: dict[str, dict[str, str]] | None = None,
+    status_message: str = "",
 ) -> dict[str, Any]:
     """Everything the idea page and its fragments show, loaded in a bounded number of queries."""
     people = ideas.users_by_id(session, {idea.author_id})
@@ -68,6 +69,7 @@ def idea_context(
         "events": ideas.events(session, idea),
         "form_errors": form_errors or {},
         "form_values": form_values or {},
+        "status_message": status_message,
     }
 
 
@@ -85,6 +87,11 @@ def render_idea(
     context = idea_context(session, params, idea, viewer, now, **forms)
     template = "ideas/_live.html" if is_htmx(request) else "ideas/show.html"
     return render(request, template, {**context, "oob": is_htmx(request)}, status=status)
+
+
+@router.get("/aide", name="help")
+def help_page(request: Request, user: OptionalUser, params: ParamsDep) -> Response:
+    return render(request, "help.html", {"params": params})
 
 
 @router.get("/", name="home")

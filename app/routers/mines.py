@@ -37,7 +37,7 @@ def _done(
     flash: str,
 ) -> Response:
     if is_htmx(request):
-        return render_idea(request, session, params, idea, user, now)
+        return render_idea(request, session, params, idea, user, now, status_message=flash)
     url = request.url_for("idea", idea_id=idea.id).path + f"#{anchor}"
     return redirect(request, url, flash=flash)
 

@@ -122,9 +122,18 @@ def people(browser: Browser, live_server: str, request: pytest.FixtureRequest) -
     """A factory of signed-in people, each in their own context; screenshots at the end."""
     contexts: list[Session] = []
 
-    def factory(email: str | None = None, *, javascript: bool = True, width: int = 1280) -> Session:
+    def factory(
+        email: str | None = None,
+        *,
+        javascript: bool = True,
+        width: int = 1280,
+        bypass_csp: bool = False,
+    ) -> Session:
         context = browser.new_context(
-            locale="fr-FR", java_script_enabled=javascript, viewport={"width": width, "height": 900}
+            locale="fr-FR",
+            java_script_enabled=javascript,
+            viewport={"width": width, "height": 900},
+            bypass_csp=bypass_csp,
         )
         context.set_default_timeout(10_000)
         session = Session(context, live_server, f"{request.node.name}-{len(contexts)}")

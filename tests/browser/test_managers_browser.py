@@ -30,7 +30,9 @@ def test_manager_filters_the_board_and_promotes_a_ripe_idea(people) -> None:  # 
     page.get_by_role("button", name="Promouvoir en projet").click()
     expect(page.locator(".alert--success").first).to_contain_text("devient un projet")
     expect(page.locator(".badge").first).to_have_text("Projet")
-    expect(page.locator("#history-title + ol")).to_contain_text("Promue en projet. Sponsor : Karim Benali, DGS")
+    expect(page.locator("#history-title + ol")).to_contain_text(
+        "Promue en projet. Sponsor : Karim Benali, DGS"
+    )
     karim.shot("promoted")
     with page.expect_download() as download:
         page.get_by_role("link", name="PDF").click()
