@@ -1,0 +1,44 @@
+"""Static files under versioned names, cached for a year; pages and assets compressed."""
+
+from sqlmodel import Session
+
+from app.security import csrf_token_for, csrf_token_valid
+from tests.conftest import SECRET, soup
+from tests.factories import make_user
+
+
+def test_assets_have_versioned_names_and_immutable_cache(make_client) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    page = soup(client.get("/login"))
+    css = page.find("link", rel="stylesheet")["href"]
+    script = page.find("script")["src"]
+    assert css.startswith("/static/") and len(css.split("/")[2]) == 12
+    for url in (css, script):
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers["content-encoding"] == "gzip"
+    # The same file under its plain name is only cached briefly; a wrong version is not found.
+    assert "immutable" not in client.get("/static/css/app.css").headers["cache-control"]
+    assert client.get("/static/000000000000/css/nope.css").status_code == 404
+
+
+def test_pages_are_compressed(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    response = make_client(user).get("/ideas", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["vary"]
+
+
+def test_csrf_tokens_change_on_every_page_yet_all_stay_valid() -> None:
+    first, second = (
+        csrf_token_for(SECRET, "nonce-1234567890ab"),
+        csrf_token_for(SECRET, "nonce-1234567890ab"),
+    )
+    assert first != second
+    assert csrf_token_valid(SECRET, "nonce-1234567890ab", first)
+    assert csrf_token_valid(SECRET, "nonce-1234567890ab", second)
+    assert not csrf_token_valid(SECRET, "another-nonce-12345", first)
+    assert not csrf_token_valid(SECRET, "nonce-1234567890ab", first[:-2] + "zz")
+    assert not csrf_token_valid("other-secret", "nonce-1234567890ab", first)
