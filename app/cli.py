@@ -22,9 +22,51 @@ def _session() -> Session:
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
+    from app.services import search
+
     settings = get_settings()
     migrate(settings)
+    with _session() as session:
+        indexed = search.rebuild_if_empty(session)
+        session.commit()
+    if indexed:
+        print(f"Index de recherche construit ({indexed} documents).")
     print(f"Base de données à jour ({settings.database_url.split('@')[-1]}).")
+
+
+def cmd_reindex(args: argparse.Namespace) -> None:
+    from app.services import search
+
+    with _session() as session:
+        count = search.rebuild(session)
+        session.commit()
+    print(f"Index de recherche reconstruit : {count} documents.")
+
+
+def cmd_send_outbox(args: argparse.Namespace) -> None:
+    from app.mail import deliver_pending
+
+    settings = get_settings()
+    sent, failed = deliver_pending(make_engine(settings), settings)
+    print(f"E-mails envoyés : {sent} ; en échec, réessayés au prochain passage : {failed}.")
+    if failed:
+        sys.exit(1)
+
+
+def cmd_send_digest(args: argparse.Namespace) -> None:
+    from app.mail import deliver_pending
+    from app.services import notifications
+
+    settings = get_settings()
+    with _session() as session:
+        count = notifications.build_digests(
+            session, notifications.Mailer.from_settings(settings), utcnow()
+        )
+        session.commit()
+    sent, failed = deliver_pending(make_engine(settings), settings)
+    print(f"Résumés préparés : {count} ; e-mails envoyés : {sent} ; en échec : {failed}.")
+    if failed:
+        sys.exit(1)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -158,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("recompute-scores", help="recalculer tous les scores").set_defaults(
         func=cmd_recompute
     )
+    sub.add_parser("reindex", help="reconstruire l'index de recherche").set_defaults(
+        func=cmd_reindex
+    )
+    sub.add_parser("send-outbox", help="envoyer les e-mails en attente").set_defaults(
+        func=cmd_send_outbox
+    )
+    sub.add_parser(
+        "send-digest", help="envoyer le résumé quotidien (pour cron ; sans doublon)"
+    ).set_defaults(func=cmd_send_digest)
     return parser
 
 

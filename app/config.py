@@ -36,6 +36,19 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = 20
     login_window_minutes: int = 15
 
+    # E-mail: "smtp" in production; "file" (one .eml per message in mail_dir) or "console" in
+    # development.
+    mail_backend: Literal["smtp", "file", "console"] = "file"
+    mail_from: str = "Les démineurs <ne-pas-repondre@demineurs.localhost>"
+    mail_dir: str = str(PROJECT_ROOT / "data" / "mails")
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 10
+    notification_poll_seconds: int = 30
+
     ripe_threshold: int = 70
     min_reviewers: int = 3
     quiet_period_hours: int = 72

@@ -1,6 +1,7 @@
 """Database engine, per-request session, and the Alembic migration helpers."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ def make_engine(settings: Settings) -> Engine:
     return engine
 
 
+@contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit at the end if all went well, roll back otherwise."""
     with Session(engine, expire_on_commit=False) as session:

@@ -4,10 +4,11 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import Idea, Role, User
+from app.models import Idea, Notification, OutboxMessage, Role, User
 from app.schemas import DeminageCreate, IdeaCreate, MineCreate, PromoteInput
 from app.services import ideas, mines, scoring, users
 
@@ -595,9 +596,15 @@ def seed_demo(
 ) -> list[tuple[str, str, str, str]]:
     """Load the demo accounts and ideas; running it again adds nothing."""
     people = _ensure_people(session)
+    first_message = session.exec(select(func.max(OutboxMessage.id))).one() or 0
     existing = {(i.author_id, i.title) for i in session.exec(select(Idea))}
     for index, spec in enumerate(IDEAS):
         if (people[spec.author].id, spec.title) not in existing:
             _play(session, settings, people, spec, index, now)
     session.flush()
+    # The demo's story happened in the past: nobody is mailed about it.
+    session.execute(delete(OutboxMessage).where(col(OutboxMessage.id) > first_message))
+    session.execute(
+        update(Notification).where(col(Notification.mailed_at).is_(None)).values(mailed_at=now)
+    )
     return [(email, name, str(role), unit) for email, name, unit, role in PEOPLE]

@@ -8,18 +8,26 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from app import mail
 from app.config import Settings
 from app.db import session_scope
 from app.errors import DomainError, Forbidden, LoginRequired
 from app.models import User
-from app.services import scoring, users
+from app.services import notifications, scoring, users
 from app.services.readiness import ScoringParams
 
 SESSION_COOKIE = "demineurs_session"
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.engine)
+    """One unit of work per request: commit once at the end, or roll back on any error."""
+    settings: Settings = request.app.state.settings
+    with session_scope(request.app.state.engine) as session:
+        session.info[notifications.MAILER_KEY] = notifications.Mailer.from_settings(settings)
+        yield session
+    # Committed: the e-mails this request queued go out from a thread, after the response.
+    if session.info.get(notifications.OUTBOX_FLAG):
+        mail.deliver_in_background(request.app.state.engine, settings)
 
 
 # "function" scope: the commit happens before the response leaves, never after.
@@ -58,6 +66,7 @@ def get_optional_user(request: Request, session: SessionDep) -> User | None:
         if user is not None:
             # Detached, so that an error page can still show who is signed in after a rollback.
             session.expunge(user)
+            request.state.unread = notifications.unread_count(session, user)
         request.state.user = user
     user: User | None = request.state.user
     return user

@@ -16,7 +16,18 @@ from app.config import Settings, get_settings
 from app.db import check_migrations, make_engine
 from app.middleware import BodySizeLimit, WebSecurity
 from app.models.base import utcnow
-from app.routers import admin, api, auth, board, exports, ideas, mines, profile
+from app.routers import (
+    admin,
+    api,
+    auth,
+    board,
+    exports,
+    ideas,
+    mines,
+    notifications,
+    profile,
+    search,
+)
 from app.templating import STATIC_DIR, make_templates, render
 
 
@@ -63,7 +74,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.clock = clock
     app.state.templates = make_templates(settings)
 
-    for module in (auth, ideas, mines, board, exports, profile, admin, api):
+    # search first: its /ideas/similar must win over /ideas/{idea_id}
+    for module in (auth, search, ideas, mines, board, exports, notifications, profile, admin, api):
         app.include_router(module.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
 

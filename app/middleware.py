@@ -119,7 +119,14 @@ class WebSecurity:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         bearer = headers.get("authorization", "").lower().startswith("bearer ")
-        if scope["method"] in UNSAFE_METHODS and not bearer and self._cross_site(scope, headers):
+        # One-click unsubscribe is posted by mail clients: its signed link is its credential.
+        signed_link = str(scope.get("path", "")).startswith("/unsubscribe/")
+        if (
+            scope["method"] in UNSAFE_METHODS
+            and not bearer
+            and not signed_link
+            and self._cross_site(scope, headers)
+        ):
             await _send_error(scope, send, 403, "Requête refusée : elle ne vient pas de ce site.")
             return
 

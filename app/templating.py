@@ -128,6 +128,8 @@ def render(
         "current_user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
         "flash": getattr(request.state, "flash", None),
+        "unread": getattr(request.state, "unread", 0),
+        "poll_seconds": request.app.state.settings.notification_poll_seconds,
         "now": request.app.state.clock(),
     }
     response = templates.TemplateResponse(

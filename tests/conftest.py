@@ -52,7 +52,11 @@ def settings(template_db: Path, tmp_path: Path) -> Settings:
     path = tmp_path / "test.sqlite3"
     shutil.copy(template_db, path)
     return Settings(
-        database_url=f"sqlite:///{path}", env="test", secret_key=SECRET, strict_templates=True
+        database_url=f"sqlite:///{path}",
+        env="test",
+        secret_key=SECRET,
+        strict_templates=True,
+        mail_dir=str(tmp_path / "mails"),
     )
 
 

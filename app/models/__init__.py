@@ -10,11 +10,27 @@ from app.models.mine import (
     MineStatus,
     Severity,
 )
+from app.models.notification import (
+    Channel,
+    Follow,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxMessage,
+    Support,
+)
 from app.models.setting import AppSetting
 from app.models.user import ApiToken, Invitation, LoginAttempt, Role, Unit, User, UserSession
 
 __all__ = [
     "ApiToken",
+    "Channel",
+    "Follow",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
+    "OutboxMessage",
+    "Support",
     "AppSetting",
     "Deminage",
     "DeminageHelpful",

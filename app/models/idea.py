@@ -72,6 +72,8 @@ class Idea(SQLModel, table=True):
     next_step: str = Field(default="", sa_type=Text)
     target_date: date | None = None
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when an admin merged this idea into another: its page redirects there.
+    merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
 
     def is_ripe(self, now: datetime) -> bool:
         return (

@@ -6,9 +6,9 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.deps import AdminUser, NowDep, SessionDep, SettingsDep
-from app.errors import InvalidInput
-from app.services import scoring, users
+from app.deps import AdminUser, NowDep, ParamsDep, SessionDep, SettingsDep
+from app.errors import DomainError, InvalidInput
+from app.services import ideas, scoring, users
 from app.templating import render
 from app.web import FormDep, redirect
 
@@ -180,4 +180,40 @@ def save_scoring(
         request,
         request.url_for("admin_scoring").path,
         flash=f"Paramètres enregistrés : {count} idées recalculées en {elapsed:.1f} s.",
+    )
+
+
+@router.get("/merge", name="admin_merge")
+def merge_form(request: Request, admin: AdminUser) -> Response:
+    return render(request, "admin/merge.html", {"values": {}, "errors": {}})
+
+
+@router.post("/merge", name="admin_merge_post")
+def merge(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    params: ParamsDep,
+    now: NowDep,
+    form: FormDep,
+) -> Response:
+    values = {k: form.get(k, "").strip() for k in ("keep", "merged")}
+    errors: dict[str, str] = {}
+    found = {}
+    for key in ("keep", "merged"):
+        try:
+            found[key] = ideas.get_idea(session, int(values[key]), admin)
+        except (ValueError, DomainError):
+            errors[key] = "Numéro d'idée publiée attendu (celui de son adresse, /ideas/42)."
+    if not errors:
+        try:
+            ideas.merge(session, params, admin, found["keep"], found["merged"], now)
+        except DomainError as exc:
+            errors["merged"] = exc.message
+    if errors:
+        return render(request, "admin/merge.html", {"values": values, "errors": errors}, status=422)
+    return redirect(
+        request,
+        request.url_for("idea", idea_id=found["keep"].id).path,
+        flash=f"« {found['merged'].title} » est fusionnée dans cette idée.",
     )

@@ -8,7 +8,8 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.deps import ApiUser, NowDep, ParamsDep, SessionDep, SettingsDep
-from app.models import Deminage, Idea, Mine, Unit, User
+from app.errors import Conflict
+from app.models import Deminage, Follow, Idea, Mine, Support, Unit, User
 from app.schemas import (
     AbandonInput,
     DeminageCreate,
@@ -29,7 +30,7 @@ from app.schemas import (
     SendBackInput,
     UserOut,
 )
-from app.services import board, ideas, mines, scoring
+from app.services import board, ideas, mines, notifications, scoring, search
 from app.services.readiness import Readiness, ScoringParams
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
@@ -399,3 +400,84 @@ def send_back_idea(
     idea = ideas.get_idea(session, idea_id, user)
     ideas.send_back(session, user, idea, data.comment, now)
     return _idea_out(session, params, idea, user, now)
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: str
+    message: str
+    url: str
+    created_at: datetime
+    read: bool
+
+
+class SearchResultOut(BaseModel):
+    kind: str
+    idea_id: int
+    idea_title: str
+    url: str
+    snippet: str
+
+
+@router.get(
+    "/notifications", response_model=list[NotificationOut], responses=ERRORS, tags=["notifications"]
+)
+def list_notifications(session: SessionDep, user: ApiUser) -> list[NotificationOut]:
+    """The account's latest notifications, newest first."""
+    return [
+        NotificationOut(
+            id=n.id,
+            kind=n.kind,
+            message=n.message,
+            url=n.url,  # type: ignore[arg-type]
+            created_at=n.created_at,
+            read=n.read_at is not None,
+        )
+        for n in notifications.list_for(session, user)
+    ]
+
+
+@router.get("/search", response_model=list[SearchResultOut], responses=ERRORS, tags=["search"])
+def search_api(
+    session: SessionDep,
+    user: ApiUser,
+    q: str = Query(..., min_length=1, max_length=200),
+    page: int = Query(1, ge=1, le=1000),
+) -> list[SearchResultOut]:
+    """French full-text search over published ideas, mines and déminages, best first."""
+    results, _ = search.search_page(session, q, limit=20, offset=(page - 1) * 20)
+    return [
+        SearchResultOut(
+            kind=r.kind,
+            idea_id=r.idea.id,
+            idea_title=r.idea.title,  # type: ignore[arg-type]
+            url=f"/ideas/{r.idea.id}{r.anchor}",
+            snippet=r.snippet.striptags(),
+        )
+        for r in results
+    ]
+
+
+class ToggleOut(BaseModel):
+    on: bool
+
+
+def _toggle_api(
+    session: Session, user: User, idea_id: int, model: type[Follow] | type[Support]
+) -> ToggleOut:
+    idea = ideas.get_idea(session, idea_id, user)
+    if idea.status == "draft":
+        raise Conflict("Cette idée n'est pas publiée.")
+    return ToggleOut(on=notifications.toggle(session, model, user, idea))
+
+
+@router.post("/ideas/{idea_id}/follow", response_model=ToggleOut, responses=ERRORS)
+def follow_idea(idea_id: int, session: SessionDep, user: ApiUser) -> ToggleOut:
+    """Follow the idea (or stop): its status changes are notified."""
+    return _toggle_api(session, user, idea_id, Follow)
+
+
+@router.post("/ideas/{idea_id}/support", response_model=ToggleOut, responses=ERRORS)
+def support_idea(idea_id: int, session: SessionDep, user: ApiUser) -> ToggleOut:
+    """« Je soutiens » (or take it back)."""
+    return _toggle_api(session, user, idea_id, Support)

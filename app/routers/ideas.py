@@ -9,8 +9,8 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, OptionalUser, ParamsDep, SessionDep, SettingsDep
-from app.errors import InvalidInput
-from app.models import Idea, User
+from app.errors import InvalidInput, NotFound
+from app.models import Follow, Idea, Support, User
 from app.models.idea import FICHE_FIELDS
 from app.schemas import (
     AbandonInput,
@@ -20,7 +20,7 @@ from app.schemas import (
     SendBackInput,
     french_errors,
 )
-from app.services import ideas, mines, scoring
+from app.services import ideas, mines, notifications, scoring
 from app.services.permissions import (
     check_abandon,
     check_edit_idea,
@@ -54,6 +54,8 @@ def idea_context(
     mine_views = mines.mines_for_idea(session, idea, viewer)
     return {
         "idea": idea,
+        "following": notifications.follows(session, viewer, idea),
+        "supporters": notifications.supporters(session, idea),
         "author": people[idea.author_id][0],
         "author_unit": people[idea.author_id][1],
         "themes": ideas.themes_of(session, [idea.id])[idea.id],  # type: ignore[list-item,index]
@@ -318,4 +320,46 @@ def send_back_idea(
         request,
         request.url_for("idea", idea_id=idea_id).path,
         flash="Idée renvoyée à son auteur·rice avec votre commentaire.",
+    )
+
+
+def _toggle(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    idea_id: int,
+    model: type[Follow] | type[Support],
+    on: str,
+    off: str,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    if idea.status == "draft":
+        raise NotFound("Cette idée n'est pas publiée.")
+    now_on = notifications.toggle(session, model, user, idea)
+    return redirect(
+        request, request.url_for("idea", idea_id=idea_id).path, flash=on if now_on else off
+    )
+
+
+@router.post("/ideas/{idea_id}/follow", name="idea_follow")
+def follow(
+    request: Request, session: SessionDep, user: CurrentUser, idea_id: int, form: FormDep
+) -> Response:
+    return _toggle(
+        request,
+        session,
+        user,
+        idea_id,
+        Follow,
+        "Vous suivez cette idée : vous serez prévenu·e de ses changements de statut.",
+        "Vous ne suivez plus cette idée.",
+    )
+
+
+@router.post("/ideas/{idea_id}/support", name="idea_support")
+def support(
+    request: Request, session: SessionDep, user: CurrentUser, idea_id: int, form: FormDep
+) -> Response:
+    return _toggle(
+        request, session, user, idea_id, Support, "Merci pour votre soutien !", "Soutien retiré."
     )

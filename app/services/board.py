@@ -77,7 +77,7 @@ def board(session: Session, query: BoardQuery, now: datetime, page_size: int = 2
     ripe_now = and_(
         Idea.status == IdeaStatus.open, col(Idea.ripe_from).is_not(None), col(Idea.ripe_from) <= now
     )
-    conditions = []
+    conditions = [col(Idea.merged_into_id).is_(None)]
     if query.status == "open":
         conditions.append(Idea.status == IdeaStatus.open)
     elif query.status == "ripe":

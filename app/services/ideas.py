@@ -5,14 +5,25 @@ from datetime import datetime
 from math import ceil
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from app.errors import InvalidInput, NotFound
-from app.models import Idea, IdeaEvent, IdeaRevision, IdeaStatus, IdeaTheme, Unit, User
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.models import (
+    Follow,
+    Idea,
+    IdeaEvent,
+    IdeaRevision,
+    IdeaStatus,
+    IdeaTheme,
+    Mine,
+    Support,
+    Unit,
+    User,
+)
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
-from app.services import scoring
+from app.services import notifications, scoring, search
 from app.services.permissions import (
     can_view_idea,
     check_abandon,
@@ -148,6 +159,8 @@ def create_draft(
     _add_revision(session, idea, author, data.themes, now)
     scoring.refresh(session, params, idea, now, author)
     add_event(session, idea, author, "created", "Brouillon créé.", now)
+    # The author follows their idea: they hear of its promotion, send-back or closing.
+    session.add(Follow(idea_id=idea.id, user_id=author.id))  # type: ignore[arg-type]
     return idea
 
 
@@ -177,6 +190,7 @@ def update_idea(
     scoring.refresh(session, params, idea, now, user, cause="fiche modifiée")
     labels = ", ".join(FICHE_LABELS[f].lower() for f in changed)
     add_event(session, idea, user, "edited", f"Fiche modifiée : {labels}.", now)
+    search.index_idea(session, idea, themes)
     return changed
 
 
@@ -188,6 +202,7 @@ def publish(session: Session, params: ScoringParams, user: User, idea: Idea, now
     idea.last_activity_at = now
     scoring.refresh(session, params, idea, now, user)
     add_event(session, idea, user, "published", "Publiée : le déminage commence.", now)
+    search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
 
 
 def abandon(
@@ -201,6 +216,14 @@ def abandon(
     idea.last_activity_at = now
     scoring.refresh(session, params, idea, now, user)
     add_event(session, idea, user, "abandoned", f"Abandonnée. Leçon : {lesson}", now)
+    notifications.notify_followers(
+        session,
+        notifications.mailer_of(session),
+        idea,
+        user,
+        f"L'idée « {idea.title} » est abandonnée. Leçon : {lesson}",
+        now,
+    )
 
 
 def promote(
@@ -229,6 +252,14 @@ def promote(
     if not ripe:
         message += f" — promue sans être mûre, parce que : {data.reason}"
     add_event(session, idea, manager, "promoted", message, now)
+    notifications.notify_followers(
+        session,
+        notifications.mailer_of(session),
+        idea,
+        manager,
+        f"L'idée « {idea.title} » devient un projet (sponsor : {data.sponsor})",
+        now,
+    )
 
 
 def send_back(session: Session, manager: User, idea: Idea, comment: str, now: datetime) -> None:
@@ -236,11 +267,51 @@ def send_back(session: Session, manager: User, idea: Idea, comment: str, now: da
     raise_if(check_send_back(manager, idea))
     idea.last_activity_at = now
     add_event(session, idea, manager, "sent_back", f"Renvoyée à l'auteur·rice : {comment}", now)
+    notifications.notify_followers(
+        session,
+        notifications.mailer_of(session),
+        idea,
+        manager,
+        f"{manager.name} renvoie l'idée « {idea.title} » à son auteur·rice : {comment}",
+        now,
+    )
+
+
+def merge(
+    session: Session, params: ScoringParams, admin: User, keep: Idea, merged: Idea, now: datetime
+) -> None:
+    """An admin merges a duplicate into the idea kept: mines (with their déminages), supporters
+    and followers move; the duplicate closes and its page redirects to the one kept."""
+    if admin.role != "admin":
+        raise Forbidden("Seul·e un·e administrateur·rice fusionne des idées.")
+    if (
+        keep.id == merged.id
+        or IdeaStatus.draft in (keep.status, merged.status)
+        or (merged.merged_into_id is not None or keep.merged_into_id is not None)
+    ):
+        raise Conflict("Ces deux idées ne peuvent pas être fusionnées.")
+    session.execute(update(Mine).where(col(Mine.idea_id) == merged.id).values(idea_id=keep.id))
+    for model in (Follow, Support):
+        for row in session.exec(select(model).where(model.idea_id == merged.id)):
+            if session.get(model, (keep.id, row.user_id)) is None:
+                session.add(model(idea_id=keep.id, user_id=row.user_id, created_at=row.created_at))
+            session.delete(row)
+    merged.merged_into_id = keep.id
+    merged.status = IdeaStatus.abandoned
+    merged.closed_at = now
+    merged.lesson = f"Fusionnée avec l'idée « {keep.title} »."
+    keep.last_activity_at = now
+    session.flush()
+    search.move_idea_documents(session, merged.id, keep.id)  # type: ignore[arg-type]
+    for idea in (keep, merged):
+        scoring.refresh(session, params, idea, now, admin)
+    add_event(session, keep, admin, "merged", f"L'idée « {merged.title} » y a été fusionnée.", now)
+    add_event(session, merged, admin, "merged", f"Fusionnée avec « {keep.title} ».", now)
 
 
 def list_published(session: Session, page: int, page_size: int) -> Page:
     """Published ideas (every status but draft), newest first."""
-    where = Idea.status != IdeaStatus.draft
+    where = (Idea.status != IdeaStatus.draft) & col(Idea.merged_into_id).is_(None)
     total = session.exec(select(func.count()).select_from(Idea).where(where)).one()
     pages = max(1, ceil(total / page_size))
     page = min(max(page, 1), pages)

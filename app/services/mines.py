@@ -10,15 +10,17 @@ from app.errors import NotFound
 from app.models import (
     Deminage,
     DeminageHelpful,
+    Follow,
     Idea,
     Mine,
     MineStatus,
+    NotificationKind,
     Unit,
     User,
 )
 from app.models.mine import SEVERITY_LABELS
 from app.schemas import DeminageCreate, MineCreate
-from app.services import scoring
+from app.services import notifications, scoring, search
 from app.services.ideas import add_event, get_idea, users_by_id
 from app.services.permissions import (
     check_accept_deminage,
@@ -103,6 +105,25 @@ def lay_mine(
         session, idea, user, "mine_laid", f"{noun.capitalize()} posée : « {mine.title} ».", now
     )
     scoring.refresh(session, params, idea, now, user, cause=f"{noun} « {mine.title} » posée")
+    search.index_mine(session, mine)
+    if session.get(Follow, (idea.id, user.id)) is None:
+        session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
+    mailer = notifications.mailer_of(session)
+    author = session.get(User, idea.author_id)
+    assert author is not None
+    notifications.notify(
+        session,
+        mailer,
+        author,
+        NotificationKind.mine_on_my_idea,
+        user,
+        idea,
+        f"{user.name} a posé {'un' if mine.severity == 'minor' else 'une'} {noun} "
+        f"« {mine.title} » sur votre idée « {idea.title} »",
+        f"#mine-{mine.id}",
+        now,
+    )
+    notifications.notify_mentions(session, mailer, mine.body, user, idea, f"#mine-{mine.id}", now)
     return mine
 
 
@@ -129,6 +150,24 @@ def bring_deminage(
     session.flush()
     add_event(session, idea, user, "deminage", f"Déminage proposé pour « {mine.title} ».", now)
     scoring.refresh(session, params, idea, now, user)
+    search.index_deminage(session, deminage, idea.id)  # type: ignore[arg-type]
+    mailer = notifications.mailer_of(session)
+    mine_author = session.get(User, mine.author_id)
+    assert mine_author is not None
+    notifications.notify(
+        session,
+        mailer,
+        mine_author,
+        NotificationKind.deminage_on_my_mine,
+        user,
+        idea,
+        f"{user.name} propose un déminage pour votre mine « {mine.title} »",
+        f"#deminage-{deminage.id}",
+        now,
+    )
+    notifications.notify_mentions(
+        session, mailer, deminage.body, user, idea, f"#deminage-{deminage.id}", now
+    )
     return deminage
 
 
@@ -157,6 +196,35 @@ def accept_deminage(
         message += " Son auteur·rice peut la rouvrir en donnant une raison."
     add_event(session, idea, user, "defused", message, now)
     scoring.refresh(session, params, idea, now, user)
+    mailer = notifications.mailer_of(session)
+    helper = session.get(User, deminage.author_id)
+    assert helper is not None
+    notifications.notify(
+        session,
+        mailer,
+        helper,
+        NotificationKind.my_deminage_accepted,
+        user,
+        idea,
+        f"Votre déminage de la mine « {mine.title} » est accepté : merci !",
+        f"#deminage-{deminage.id}",
+        now,
+    )
+    if user.id != mine.author_id:
+        mine_author = session.get(User, mine.author_id)
+        assert mine_author is not None
+        notifications.notify(
+            session,
+            mailer,
+            mine_author,
+            NotificationKind.my_mine_defused,
+            user,
+            idea,
+            f"Votre mine « {mine.title} » est désamorcée par l'auteur·rice de l'idée : "
+            "rouvrez-la si la réponse ne vous convainc pas",
+            f"#mine-{mine.id}",
+            now,
+        )
 
 
 def toggle_helpful(session: Session, user: User, deminage: Deminage) -> bool:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.models import AppSetting, Deminage, Idea, IdeaEvent, IdeaStatus, IdeaTheme, Mine, User
 from app.models.base import utcnow
-from app.services import readiness
+from app.services import notifications, readiness
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, Readiness, ScoringParams
 
 PARAM_KEYS = tuple(f.name for f in fields(ScoringParams))
@@ -125,6 +125,14 @@ def refresh(
                 score=result.score,
                 created_at=now,
             )
+        )
+        notifications.notify_followers(
+            session,
+            notifications.mailer_of(session),
+            idea,
+            None,
+            f"L'idée « {idea.title} » est mûre : elle peut devenir un projet",
+            now,
         )
     return result
 

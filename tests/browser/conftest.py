@@ -43,6 +43,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{folder / 'live.sqlite3'}",
         "DEMINEURS_QUIET_PERIOD_HOURS": "0",
+        "DEMINEURS_MAIL_DIR": str(folder / "mails"),
+        "DEMINEURS_NOTIFICATION_POLL_SECONDS": "1",
         "DEMINEURS_SECRET_KEY": "browser-tests-secret-" + "x" * 20,
     }
     for command in (["migrate"], ["seed-demo"]):

@@ -1,0 +1,108 @@
+"""Notifications, per-kind preferences, the e-mail outbox, follows and supports."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, utcnow
+
+
+class NotificationKind(StrEnum):
+    mine_on_my_idea = "mine_on_my_idea"
+    deminage_on_my_mine = "deminage_on_my_mine"
+    my_deminage_accepted = "my_deminage_accepted"
+    my_mine_defused = "my_mine_defused"
+    followed_idea_status = "followed_idea_status"
+    mention = "mention"
+
+
+KIND_LABELS = {
+    NotificationKind.mine_on_my_idea: "Une mine est posée sur mon idée",
+    NotificationKind.deminage_on_my_mine: "Un déminage répond à ma mine",
+    NotificationKind.my_deminage_accepted: "Un de mes déminages est accepté",
+    NotificationKind.my_mine_defused: "Ma mine est désamorcée (je peux la rouvrir)",
+    NotificationKind.followed_idea_status: "Une idée que je suis change de statut",
+    NotificationKind.mention: "On me mentionne avec @",
+}
+
+
+class Channel(StrEnum):
+    app = "app"  # in the app only
+    email = "email"  # in the app and by e-mail at once
+    digest = "digest"  # in the app and in the daily digest
+
+
+CHANNEL_LABELS = {
+    Channel.app: "Dans l'application seulement",
+    Channel.email: "Par e-mail tout de suite",
+    Channel.digest: "Dans le résumé quotidien",
+}
+DEFAULT_CHANNELS = {
+    NotificationKind.mine_on_my_idea: Channel.email,
+    NotificationKind.deminage_on_my_mine: Channel.email,
+    NotificationKind.my_deminage_accepted: Channel.digest,
+    NotificationKind.my_mine_defused: Channel.email,
+    NotificationKind.followed_idea_status: Channel.digest,
+    NotificationKind.mention: Channel.email,
+}
+
+
+class Notification(SQLModel, table=True):
+    """Something that happened that one person should know about."""
+
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(sa_type=String(40))
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    idea_id: int | None = Field(default=None, foreign_key="idea.id", index=True)
+    message: str = Field(sa_type=Text)
+    url: str = Field(max_length=300)
+    channel: str = Field(default=Channel.app, sa_type=String(10))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When it went out by e-mail (at once, or in a digest); None until then.
+    mailed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NotificationPreference(SQLModel, table=True):
+    __tablename__ = "notification_preference"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    kind: str = Field(sa_type=String(40), primary_key=True)
+    channel: str = Field(sa_type=String(10))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail waiting to go out: written in the user's transaction, sent after it, retried."""
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=120, unique=True)
+    to_email: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_type=Text)
+    unsubscribe_url: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=500)
+
+
+class Follow(SQLModel, table=True):
+    idea_id: int = Field(foreign_key="idea.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Support(SQLModel, table=True):
+    """« Je soutiens »: one per person and idea."""
+
+    idea_id: int = Field(foreign_key="idea.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,327 @@
+"""Notifications: who is told what, in the app and by e-mail (at once or in the daily digest)."""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from app.config import Settings, get_settings
+from app.errors import NotFound
+from app.models import (
+    Channel,
+    Follow,
+    Idea,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxMessage,
+    Support,
+    User,
+)
+from app.models.notification import DEFAULT_CHANNELS, KIND_LABELS
+from app.services.permissions import can_view_idea
+
+MENTION = re.compile(r"(?<![\w.])@([a-z0-9][a-z0-9._-]{1,60})", re.IGNORECASE)
+OUTBOX_FLAG = "outbox_queued"
+
+
+@dataclass(frozen=True)
+class Mailer:
+    """What the services need to write an e-mail: the public address and the secret."""
+
+    base_url: str
+    secret_key: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Mailer":
+        return cls(settings.base_url.rstrip("/"), settings.secret_key)
+
+    def unsubscribe_token(self, user_id: int, kind: str | None) -> str:
+        return URLSafeSerializer(self.secret_key, salt="unsubscribe").dumps(
+            {"u": user_id, "k": kind}
+        )
+
+    def unsubscribe_url(self, user_id: int, kind: str | None) -> str:
+        return f"{self.base_url}/unsubscribe/{self.unsubscribe_token(user_id, kind)}"
+
+
+MAILER_KEY = "mailer"
+
+
+def mailer_of(session: Session) -> Mailer:
+    """The mailer the request (or command) put on its session; else one from the settings."""
+    mailer = session.info.get(MAILER_KEY)
+    return mailer if isinstance(mailer, Mailer) else Mailer.from_settings(get_settings())
+
+
+def read_unsubscribe_token(secret_key: str, token: str) -> tuple[int, str | None] | None:
+    try:
+        data = URLSafeSerializer(secret_key, salt="unsubscribe").loads(token)
+        return int(data["u"]), data.get("k")
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def channels_for(session: Session, user_id: int) -> dict[str, str]:
+    """The person's channel for every kind (their choice, or the default)."""
+    chosen = {
+        p.kind: p.channel
+        for p in session.exec(
+            select(NotificationPreference).where(NotificationPreference.user_id == user_id)
+        )
+    }
+    return {kind: chosen.get(kind, default) for kind, default in DEFAULT_CHANNELS.items()}
+
+
+def set_channels(session: Session, user_id: int, channels: dict[str, str]) -> None:
+    """Store the person's choice per kind (unknown kinds or channels are ignored)."""
+    for kind, channel in channels.items():
+        if kind not in set(NotificationKind) or channel not in set(Channel):
+            continue
+        row = session.get(NotificationPreference, (user_id, kind)) or NotificationPreference(
+            user_id=user_id, kind=kind, channel=channel
+        )
+        row.channel = channel
+        session.add(row)
+
+
+def notify(
+    session: Session,
+    mailer: Mailer,
+    recipient: User,
+    kind: NotificationKind,
+    actor: User | None,
+    idea: Idea,
+    message: str,
+    anchor: str,
+    now: datetime,
+) -> Notification | None:
+    """Tell one person; nobody is told of their own action, nor of what they may not see."""
+    if actor is not None and recipient.id == actor.id:
+        return None
+    if not recipient.is_active or not can_view_idea(recipient, idea):
+        return None
+    channel = channels_for(session, recipient.id)[kind]  # type: ignore[arg-type]
+    notification = Notification(
+        user_id=recipient.id,  # type: ignore[arg-type]
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        idea_id=idea.id,
+        message=message,
+        url=f"/ideas/{idea.id}{anchor}",
+        channel=channel,
+        created_at=now,
+    )
+    session.add(notification)
+    if channel == Channel.email:
+        session.flush()
+        notification.mailed_at = now
+        queue_email(
+            session,
+            mailer,
+            recipient,
+            key=f"notification:{notification.id}",
+            subject=f"Les démineurs — {message}",
+            body=(
+                f"Bonjour {recipient.name},\n\n{message}\n\n"
+                f"Idée : {idea.title}\nVoir : {mailer.base_url}{notification.url}\n"
+            ),
+            kind=kind,
+        )
+    return notification
+
+
+def queue_email(
+    session: Session,
+    mailer: Mailer,
+    recipient: User,
+    *,
+    key: str,
+    subject: str,
+    body: str,
+    kind: str | None,
+) -> None:
+    """Put an e-mail in the outbox, in the caller's transaction; sent after the commit."""
+    unsubscribe = mailer.unsubscribe_url(recipient.id, kind)  # type: ignore[arg-type]
+    stop = (
+        f"Ne plus recevoir par e-mail les notifications « {KIND_LABELS[kind].lower()} »"  # type: ignore[index]
+        if kind in KIND_LABELS
+        else "Ne plus recevoir aucun e-mail des démineurs"
+    )
+    footer = (
+        f"\n--\nVous recevez ce message parce que vous utilisez Les démineurs.\n"
+        f"{stop}, en un clic : {unsubscribe}\n"
+        f"Choisir vos notifications : {mailer.base_url}/notifications/preferences\n"
+    )
+    session.add(
+        OutboxMessage(
+            dedupe_key=key,
+            to_email=recipient.email,
+            subject=subject[:300],
+            body=body + footer,
+            unsubscribe_url=unsubscribe,
+        )
+    )
+    session.info[OUTBOX_FLAG] = True
+
+
+def notify_followers(
+    session: Session, mailer: Mailer, idea: Idea, actor: User | None, message: str, now: datetime
+) -> None:
+    """Tell everyone who follows the idea that its status changed."""
+    followers = session.exec(
+        select(User).join(Follow, col(Follow.user_id) == User.id).where(Follow.idea_id == idea.id)
+    ).all()
+    for follower in followers:
+        notify(
+            session,
+            mailer,
+            follower,
+            NotificationKind.followed_idea_status,
+            actor,
+            idea,
+            message,
+            "",
+            now,
+        )
+
+
+def notify_mentions(
+    session: Session,
+    mailer: Mailer,
+    text_: str,
+    actor: User,
+    idea: Idea,
+    anchor: str,
+    now: datetime,
+) -> None:
+    """Tell each colleague mentioned as @prenom.nom (their e-mail's local part)."""
+    handles = {m.lower() for m in MENTION.findall(text_ or "")}
+    if not handles:
+        return
+    candidates = session.exec(
+        select(User).where(or_(*[col(User.email).like(f"{h}@%") for h in handles]))
+    ).all()
+    for person in candidates:
+        if person.email.split("@", 1)[0].lower() not in handles:
+            continue  # LIKE's wildcards matched more than the exact handle
+        notify(
+            session,
+            mailer,
+            person,
+            NotificationKind.mention,
+            actor,
+            idea,
+            f"{actor.name} vous mentionne sur l'idée « {idea.title} »",
+            anchor,
+            now,
+        )
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, col(Notification.read_at).is_(None))
+    ).one()
+
+
+def list_for(session: Session, user: User, limit: int = 50) -> list[Notification]:
+    """The person's notifications, newest first."""
+    return list(
+        session.exec(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(col(Notification.id).desc())
+            .limit(limit)
+        )
+    )
+
+
+def open_notification(session: Session, user: User, notification_id: int, now: datetime) -> str:
+    """Mark one notification read and return where it leads (only one's own)."""
+    notification = (
+        session.get(Notification, notification_id) if 0 < notification_id < 2**63 else None
+    )
+    if notification is None or notification.user_id != user.id:
+        raise NotFound("Cette notification n'existe pas.")
+    if notification.read_at is None:
+        notification.read_at = now
+        session.add(notification)
+    return notification.url
+
+
+def mark_all_read(session: Session, user: User, now: datetime) -> None:
+    session.execute(
+        update(Notification)
+        .where(col(Notification.user_id) == user.id, col(Notification.read_at).is_(None))
+        .values(read_at=now)
+    )
+
+
+def build_digests(session: Session, mailer: Mailer, now: datetime) -> int:
+    """One e-mail per person gathering their digest notifications not mailed yet; idempotent."""
+    pending = session.exec(
+        select(Notification, User)
+        .join(User, col(Notification.user_id) == User.id)
+        .where(Notification.channel == Channel.digest, col(Notification.mailed_at).is_(None))
+        .order_by(col(Notification.id))
+    ).all()
+    by_user: dict[int, list[Notification]] = defaultdict(list)
+    people: dict[int, User] = {}
+    for notification, user in pending:
+        by_user[user.id].append(notification)  # type: ignore[index]
+        people[user.id] = user  # type: ignore[index]
+    for user_id, items in by_user.items():
+        user = people[user_id]
+        for item in items:
+            item.mailed_at = now
+            session.add(item)
+        if not user.is_active:
+            continue
+        lines = "\n".join(f"- {n.message}\n  {mailer.base_url}{n.url}" for n in items)
+        queue_email(
+            session,
+            mailer,
+            user,
+            key=f"digest:{user_id}:{items[-1].id}",
+            subject=f"Les démineurs — votre résumé : {len(items)} nouvelle(s)",
+            body=(
+                f"Bonjour {user.name},\n\n"
+                f"Voici ce qui s'est passé depuis le dernier résumé :\n\n{lines}\n"
+            ),
+            kind=None,
+        )
+    return len(by_user)
+
+
+# --- following and supporting -------------------------------------------------------------
+
+
+def toggle(session: Session, model: type[Follow] | type[Support], user: User, idea: Idea) -> bool:
+    """Follow / support, or stop; returns whether it is now on."""
+    existing = session.get(model, (idea.id, user.id))
+    if existing is None:
+        session.add(model(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
+        return True
+    session.delete(existing)
+    return False
+
+
+def follows(session: Session, user: User, idea: Idea) -> bool:
+    return session.get(Follow, (idea.id, user.id)) is not None
+
+
+def supporters(session: Session, idea: Idea) -> list[User]:
+    return list(
+        session.exec(
+            select(User)
+            .join(Support, col(Support.user_id) == User.id)
+            .where(Support.idea_id == idea.id)
+            .order_by(col(Support.created_at))
+        )
+    )
