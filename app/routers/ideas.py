@@ -160,6 +160,12 @@ def show_idea(
     idea_id: int,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
+    if idea.merged_into_id is not None:
+        return redirect(
+            request,
+            request.url_for("idea", idea_id=idea.merged_into_id).path,
+            flash="Cette idée a été fusionnée avec celle-ci.",
+        )
     return render_idea(request, session, params, idea, user, now)
 
 

@@ -1,0 +1,371 @@
+"""Notifications in the app and by e-mail (a real SMTP server): outbox, digest, unsubscribe."""
+
+import socket
+import time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from app import mail
+from app.config import Settings
+from app.main import create_app
+from app.models import Notification, OutboxMessage, Role
+from app.services import notifications
+from tests.conftest import Clock, soup, text_of
+from tests.factories import make_deminage, make_idea, make_mine, make_user
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.messages
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def inbox(smtp_port: int):  # type: ignore[no-untyped-def]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_settings(settings: Settings, smtp_port: int) -> Settings:
+    return settings.model_copy(
+        update={
+            "mail_backend": "smtp",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "smtp_timeout_seconds": 2,
+            "base_url": "http://demineurs.test",
+        }
+    )
+
+
+@pytest.fixture
+def app(smtp_settings: Settings, clock: Clock) -> FastAPI:  # overrides the default app
+    return create_app(smtp_settings, clock=clock)
+
+
+def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
+    make_client, db: Session, clock: Clock, inbox: Inbox, app: FastAPI
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db, name="Amina Diallo", email="amina@ville.fr")
+    colleague = make_user(db, name="Julien Moreau", unit="Finances")
+    idea = make_idea(db, author, clock.now, title="Rendez-vous en ligne")
+    db.commit()
+    response = make_client(colleague).post_form(
+        f"/ideas/{idea.id}/mines",
+        {"category": "budget", "severity": "major", "title": "Coût", "body": "Qui paie ?"},
+    )
+    assert response.status_code == 303
+    [message] = inbox.wait_for(1)
+    assert message["To"] == "amina@ville.fr"
+    assert (
+        message["Subject"] == "Les démineurs — Julien Moreau a posé une mine « Coût » "
+        "sur votre idée « Rendez-vous en ligne »"
+    )
+    body = message.get_content()
+    assert body.startswith("Bonjour Amina Diallo,")
+    assert f"http://demineurs.test/ideas/{idea.id}#mine-" in body
+    one_click = message["List-Unsubscribe"].strip("<>")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert one_click in body
+    # A mail client posts the one-click link: no session, no CSRF token, from elsewhere.
+    with TestClient(app) as outside:
+        done = outside.post(
+            one_click.replace("http://demineurs.test", ""),
+            data={"List-Unsubscribe": "One-Click"},
+            headers={"Origin": "https://mail.example"},
+        )
+        assert done.status_code == 200 and "C'est fait" in done.text
+        assert outside.post("/unsubscribe/forged-token").status_code == 404
+    db.expire_all()
+    assert notifications.channels_for(db, author.id)["mine_on_my_idea"] == "app"  # type: ignore[arg-type]
+    # Still told in the app, no longer by e-mail.
+    make_client(make_user_committed(db, unit="DSI")).post_form(
+        f"/ideas/{idea.id}/mines", {"category": "legal", "severity": "minor", "body": "Autre"}
+    )
+    time.sleep(0.5)
+    assert len(inbox.messages) == 1
+    assert len(db.exec(select(Notification).where(Notification.user_id == author.id)).all()) == 2
+
+
+def make_user_committed(db: Session, **kwargs):  # type: ignore[no-untyped-def]
+    user = make_user(db, **kwargs)
+    db.commit()
+    return user
+
+
+def test_smtp_down_the_write_succeeds_and_the_outbox_sends_once_later(
+    make_client, db: Session, clock: Clock, smtp_settings: Settings, app: FastAPI
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    colleague = make_user(db, unit="Finances")
+    idea = make_idea(db, author, clock.now)
+    mine = make_mine(db, idea, colleague, clock.now)
+    db.execute(delete(OutboxMessage))  # only the write below matters here
+    db.commit()
+    # No server listens: the write must still succeed.
+    response = make_client(author).post_form(
+        f"/mines/{mine.id}/deminages", {"kind": "solution", "body": "Voici"}
+    )
+    assert response.status_code == 303
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        db.expire_all()
+        pending = db.exec(select(OutboxMessage)).all()
+        if pending and pending[0].attempts:
+            break
+        time.sleep(0.05)
+    assert len(pending) == 1 and pending[0].sent_at is None and pending[0].last_error
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_settings.smtp_port)
+    controller.start()
+    try:
+        assert mail.deliver_pending(app.state.engine, smtp_settings) == (1, 0)
+        assert mail.deliver_pending(app.state.engine, smtp_settings) == (0, 0)
+        handler.wait_for(1)
+        assert len(handler.messages) == 1
+        assert handler.messages[0]["To"] == colleague.email
+    finally:
+        controller.stop()
+
+
+def test_digest_gathers_and_never_sends_twice(
+    db: Session, clock: Clock, smtp_settings: Settings, inbox: Inbox, app: FastAPI
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db, name="Autrice")
+    helper = make_user(db, name="Aide", unit="DSI")
+    layer = make_user(db, name="Poseur", unit="RH")
+    idea = make_idea(db, author, clock.now)
+    mine = make_mine(db, idea, layer, clock.now, title="Coût")
+    for n in range(2):
+        deminage = make_deminage(db, mine, helper, clock.now, body=f"Réponse {n}")
+    from app.services import mines as mines_service
+    from app.services.readiness import ScoringParams
+
+    mines_service.accept_deminage(db, ScoringParams(), layer, deminage, mine, idea, clock.now)
+    db.commit()
+    mailer = notifications.Mailer.from_settings(smtp_settings)
+    for _ in range(2):  # cron may run it twice
+        with Session(app.state.engine) as session:
+            notifications.build_digests(session, mailer, clock.now)
+            session.commit()
+        mail.deliver_pending(app.state.engine, smtp_settings)
+    digests = [m for m in inbox.wait_for(1) if "résumé" in m["Subject"]]
+    assert [m["To"] for m in digests] == [helper.email]
+    assert "Votre déminage de la mine « Coût » est accepté" in digests[0].get_content()
+
+
+def test_counter_list_and_marking_read(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    colleague = make_user(db, unit="Finances")
+    idea = make_idea(db, author, clock.now)
+    db.commit()
+    client = make_client(author)
+    assert soup(client.get("/notifications/count")).get_text(strip=True) == ""
+    make_client(colleague).post_form(
+        f"/ideas/{idea.id}/mines", {"category": "budget", "severity": "blocking", "body": "Stop"}
+    )
+    assert soup(client.get("/notifications/count")).select_one(".counter-badge").get_text() == "1"
+    page = soup(client.get("/ideas"))
+    assert page.select_one("#notification-count .counter-badge").get_text() == "1"
+    assert page.select_one("#notification-count")["aria-live"] == "polite"
+    listing = soup(client.get("/notifications"))
+    form = listing.select_one(".notifications form")
+    assert "a posé une bombe" in form.get_text()
+    opened = client.post_form(form["action"])
+    assert opened.status_code == 303 and opened.headers["location"].startswith(
+        f"/ideas/{idea.id}#mine-"
+    )
+    assert soup(client.get("/notifications/count")).get_text(strip=True) == ""
+    assert make_client(colleague).post_form(form["action"]).status_code == 404  # not theirs
+
+
+def test_preferences_choose_a_channel_per_kind(
+    make_client, db: Session, clock: Clock, inbox: Inbox
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    colleague = make_user(db, unit="Finances")
+    idea = make_idea(db, author, clock.now)
+    db.commit()
+    client = make_client(author)
+    page = soup(client.get("/notifications/preferences"))
+    assert page.select_one("input[name=mine_on_my_idea][value=email]").has_attr("checked")
+    assert (
+        client.post_form(
+            "/notifications/preferences", {"mine_on_my_idea": "digest", "bogus": "x"}
+        ).status_code
+        == 303
+    )
+    make_client(colleague).post_form(
+        f"/ideas/{idea.id}/mines", {"category": "budget", "severity": "minor", "body": "x"}
+    )
+    time.sleep(0.5)
+    assert inbox.messages == []
+    db.expire_all()
+    assert db.exec(select(Notification)).one().channel == "digest"
+
+
+def test_mentions_and_followers_are_told(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    colleague = make_user(db, unit="Finances")
+    expert = make_user(db, email="lea.petit@ville.fr", unit="Juridique")
+    follower = make_user(db, unit="DSI")
+    manager = make_user(db, role=Role.manager, unit="DGS")
+    idea = make_idea(db, author, clock.now, title="Idée suivie")
+    db.commit()
+    make_client(follower).post_form(f"/ideas/{idea.id}/follow")
+    make_client(colleague).post_form(
+        f"/ideas/{idea.id}/mines",
+        {
+            "category": "legal",
+            "severity": "major",
+            "body": "@lea.petit peux-tu regarder ? @inconnu",
+        },
+    )
+    make_client(manager).post_form(
+        f"/ideas/{idea.id}/send-back", {"comment": "Précisez le terrain."}
+    )
+
+    def messages(user):  # type: ignore[no-untyped-def]
+        db.expire_all()
+        return [
+            n.message for n in db.exec(select(Notification).where(Notification.user_id == user.id))
+        ]
+
+    assert any("vous mentionne" in m for m in messages(expert))
+    assert any("renvoie l'idée « Idée suivie »" in m for m in messages(follower))
+    assert any("renvoie l'idée" in m for m in messages(author))  # the author follows their idea
+    assert not any("renvoie" in m for m in messages(manager))  # nobody is told of their own act
+
+
+def test_supporters_are_shown(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    fan = make_user(db, name="Fanny Soutien")
+    idea = make_idea(db, author, clock.now)
+    db.commit()
+    client = make_client(fan)
+    assert client.post_form(f"/ideas/{idea.id}/support").status_code == 303
+    page = soup(client.get(f"/ideas/{idea.id}"))
+    assert "Soutenue par Fanny Soutien" in page.get_text()
+    button = page.select_one("form[action$='/support'] button")
+    assert button["aria-pressed"] == "true" and "(1)" in button.get_text()
+
+
+def test_search_page_highlights_and_filters(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    make_idea(
+        db,
+        author,
+        clock.now,
+        title="Registre RGPD",
+        problem="Les données personnelles des usagers.",
+        themes=["rgpd"],
+    )
+    make_idea(
+        db,
+        author,
+        clock.now,
+        title="Autre",
+        problem="Des données personnelles aussi.",
+        themes=["rh"],
+    )
+    db.commit()
+    client = make_client(author)
+    page = soup(client.get("/search", params={"q": "donnee personnelle"}))
+    assert text_of(page, "#results-title").startswith("2 résultats")
+    assert [m.get_text() for m in page.select("#search-results mark")][:2] == [
+        "données",
+        "personnelles",
+    ]
+    filtered = soup(client.get("/search", params={"q": "donnee personnelle", "theme": "rh"}))
+    assert [h.get_text(strip=True) for h in filtered.select("#search-results h3")] == ["Autre"]
+    assert client.get("/search", params={"q": '"* NEAR( ^'}).status_code == 200
+
+
+def test_similar_ideas_fragment(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    idea = make_idea(
+        db,
+        author,
+        clock.now,
+        title="Paiement de la cantine",
+        problem="Les familles paient en retard.",
+    )
+    db.commit()
+    client = make_client(author)
+    fragment = client.get(
+        "/ideas/similar",
+        params={"title": "cantines", "problem": "paiement"},
+        headers={"HX-Request": "true"},
+    )
+    assert f"/ideas/{idea.id}" in fragment.text and "<html" not in fragment.text
+    assert (
+        client.get(
+            "/ideas/similar", params={"title": "cantine", "exclude": str(idea.id)}
+        ).text.strip()
+        == ""
+    )
+
+
+def test_admin_merges_a_duplicate(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user(db, role=Role.admin)
+    a, b, colleague, fan = make_user(db), make_user(db), make_user(db, unit="X"), make_user(db)
+    keep = make_idea(db, a, clock.now, title="Garder")
+    dup = make_idea(db, b, clock.now, title="Doublon")
+    mine = make_mine(db, dup, colleague, clock.now)
+    db.commit()
+    make_client(fan).post_form(f"/ideas/{dup.id}/support")
+    client = make_client(admin)
+    bad = client.post_form("/admin/merge", {"keep": str(keep.id), "merged": str(keep.id)})
+    assert bad.status_code == 422
+    assert (
+        make_client(a)
+        .post_form("/admin/merge", {"keep": str(keep.id), "merged": str(dup.id)})
+        .status_code
+        == 403
+    )
+    assert (
+        client.post_form("/admin/merge", {"keep": str(keep.id), "merged": str(dup.id)}).status_code
+        == 303
+    )
+    assert client.get(f"/ideas/{dup.id}").headers["location"] == f"/ideas/{keep.id}"
+    page = soup(client.get(f"/ideas/{keep.id}"))
+    assert page.find(id=f"mine-{mine.id}") is not None
+    assert "Soutenue par" in page.get_text()
+    titles = [
+        h.get_text(strip=True)
+        for h in soup(client.get("/board?status=all")).select("#board-results h3")
+    ]
+    assert "Doublon" not in titles

@@ -1,0 +1,146 @@
+"""French search: accents, plurals and stemming do not matter; the expected idea ranks first."""
+
+import pytest
+from sqlmodel import Session
+
+from app.models import Idea, User
+from app.schemas import IdeaUpdate
+from app.services import ideas, search
+from app.services.readiness import ScoringParams
+from tests.conftest import Clock
+from tests.factories import make_deminage, make_idea, make_mine, make_user
+
+CORPUS = {
+    "rgpd": (
+        "Registre des traitements",
+        "Les données personnelles des usagers sont éparpillées "
+        "dans des tableurs sans durée de conservation.",
+    ),
+    "passeport": (
+        "Rendez-vous passeports en ligne",
+        "Les usagers font la queue pour un passeport.",
+    ),
+    "cantine": (
+        "Prélèvement pour la cantine",
+        "Les familles paient la cantine scolaire en retard.",
+    ),
+    "teletravail": (
+        "Télétravail en tiers-lieu",
+        "Les agents habitent loin et perdent du temps dans les transports.",
+    ),
+    "archives": (
+        "Numériser les registres d'état civil",
+        "Les registres papier s'abîment aux archives.",
+    ),
+}
+# query → the idea that must come first
+LABELLED = [
+    ("donnee personnelle", "rgpd"),
+    ("DONNÉES PERSONNELLES", "rgpd"),
+    ("conservation des données", "rgpd"),
+    ("passeport", "passeport"),
+    ("rendez vous", "passeport"),
+    ("cantines scolaires", "cantine"),
+    ("famille", "cantine"),
+    ("teletravail", "teletravail"),
+    ("transport des agents", "teletravail"),
+    ("registre d'état civil", "archives"),
+    ("numérisation", "archives"),
+]
+
+
+@pytest.fixture
+def corpus(engine_session: Session, clock: Clock) -> dict[str, int]:
+    author = make_user(engine_session)
+    ids = {}
+    for key, (title, problem) in CORPUS.items():
+        ids[key] = make_idea(engine_session, author, clock.now, title=title, problem=problem).id
+    make_idea(
+        engine_session,
+        author,
+        clock.now,
+        title="Brouillon sur les données personnelles",
+        problem="Données personnelles",
+        published=False,
+    )
+    engine_session.flush()
+    return ids  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(("query", "expected"), LABELLED)
+def test_expected_idea_ranks_first(
+    engine_session: Session, corpus, query: str, expected: str
+) -> None:  # type: ignore[no-untyped-def]
+    hits = search.find(engine_session, query)
+    assert hits, query
+    assert hits[0].idea_id == corpus[expected]
+
+
+def test_mean_reciprocal_rank_of_the_labelled_set(engine_session: Session, corpus) -> None:  # type: ignore[no-untyped-def]
+    ranks = []
+    for query, expected in LABELLED:
+        ids = [h.idea_id for h in search.find(engine_session, query)]
+        ranks.append(1 / (ids.index(corpus[expected]) + 1) if corpus[expected] in ids else 0)
+    assert sum(ranks) / len(ranks) == 1.0
+
+
+def test_drafts_never_show_and_mines_and_deminages_are_found(
+    engine_session: Session, corpus, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    colleague, helper = make_user(engine_session), make_user(engine_session)
+    idea_id = corpus["cantine"]
+    idea = engine_session.get(Idea, idea_id)
+    mine = make_mine(
+        engine_session, idea, colleague, clock.now, title="Hébergement", body="Où est l'hébergeur ?"
+    )  # type: ignore[arg-type]
+    make_deminage(engine_session, mine, helper, clock.now, body="Un hébergeur souverain certifié.")
+    engine_session.flush()
+    docs = [h.doc for h in search.find(engine_session, "hébergeurs")]
+    assert f"mine:{mine.id}" in docs and any(d.startswith("deminage:") for d in docs)
+    assert all(h.idea_id in corpus.values() for h in search.find(engine_session, "brouillon"))
+
+
+def test_edits_keep_the_index_in_step(engine_session: Session, corpus, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    idea = engine_session.get(Idea, corpus["cantine"])
+    author = engine_session.get(User, idea.author_id)  # type: ignore[union-attr]
+    assert not search.find(engine_session, "quotient familial")
+    ideas.update_idea(
+        engine_session,
+        ScoringParams(),
+        author,
+        idea,
+        IdeaUpdate(solution="Grâce au quotient familial"),
+        clock.now,
+    )  # type: ignore[arg-type]
+    assert search.find(engine_session, "quotients familiaux")[0].idea_id == corpus["cantine"]
+
+
+def test_hostile_queries_are_just_words(engine_session: Session, corpus) -> None:  # type: ignore[no-untyped-def]
+    for query in (
+        '"',
+        "*",
+        "NEAR(",
+        "a OR b",
+        "'; DROP TABLE idea; --",
+        "^",
+        "-",
+        ":",
+        "()",
+        "\x00",
+    ):
+        search.find(engine_session, query)  # no syntax error reaches the user
+
+
+def test_similar_ideas_while_writing(engine_session: Session, corpus) -> None:  # type: ignore[no-untyped-def]
+    similar = search.similar_ideas(
+        engine_session, "Paiement de la cantine", "les familles paient tard"
+    )
+    assert similar[0] == corpus["cantine"]
+    assert corpus["cantine"] not in search.similar_ideas(
+        engine_session, "Paiement de la cantine", "", exclude=corpus["cantine"]
+    )
+
+
+def test_highlight_marks_matching_words_and_escapes_the_rest() -> None:
+    html = str(search.highlight("Les <b>données</b> personnelles", "donnee"))
+    assert html == "Les &lt;b&gt;<mark>données</mark>&lt;/b&gt; personnelles"
