@@ -21,6 +21,7 @@ from app.routers import (
     api,
     auth,
     board,
+    experts,
     exports,
     ideas,
     mines,
@@ -75,7 +76,19 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.templates = make_templates(settings)
 
     # search first: its /ideas/similar must win over /ideas/{idea_id}
-    for module in (auth, search, ideas, mines, board, exports, notifications, profile, admin, api):
+    for module in (
+        auth,
+        search,
+        ideas,
+        mines,
+        experts,
+        board,
+        exports,
+        notifications,
+        profile,
+        admin,
+        api,
+    ):
         app.include_router(module.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
 

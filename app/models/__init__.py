@@ -1,5 +1,6 @@
 """Every table, imported here so that Alembic and the app see the whole metadata."""
 
+from app.models.expertise import Expertise, MineInvitation
 from app.models.idea import Idea, IdeaEvent, IdeaRevision, IdeaStatus, IdeaTheme
 from app.models.mine import (
     Deminage,
@@ -33,6 +34,8 @@ __all__ = [
     "Support",
     "AppSetting",
     "Deminage",
+    "Expertise",
+    "MineInvitation",
     "DeminageHelpful",
     "DeminageKind",
     "Idea",

@@ -16,6 +16,7 @@ class NotificationKind(StrEnum):
     my_mine_defused = "my_mine_defused"
     followed_idea_status = "followed_idea_status"
     mention = "mention"
+    invitation = "invitation"
 
 
 KIND_LABELS = {
@@ -25,6 +26,7 @@ KIND_LABELS = {
     NotificationKind.my_mine_defused: "Ma mine est désamorcée (je peux la rouvrir)",
     NotificationKind.followed_idea_status: "Une idée que je suis change de statut",
     NotificationKind.mention: "On me mentionne avec @",
+    NotificationKind.invitation: "On m'invite à regarder une mine",
 }
 
 
@@ -46,6 +48,7 @@ DEFAULT_CHANNELS = {
     NotificationKind.my_mine_defused: Channel.email,
     NotificationKind.followed_idea_status: Channel.digest,
     NotificationKind.mention: Channel.email,
+    NotificationKind.invitation: Channel.email,
 }
 
 

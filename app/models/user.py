@@ -37,6 +37,9 @@ class User(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # « Qui peut déminer ? »: the categories one is happy to be asked about, or a plain no.
+    ask_subjects: str = Field(default="", max_length=300)
+    ask_opt_out: bool = False
 
     @property
     def is_manager(self) -> bool:

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app.deps import ApiUser, NowDep, ParamsDep, SessionDep, SettingsDep
@@ -29,8 +29,9 @@ from app.schemas import (
     ReasonInput,
     SendBackInput,
     UserOut,
+    clean_text,
 )
-from app.services import board, ideas, mines, notifications, scoring, search
+from app.services import board, ideas, invitations, mines, notifications, scoring, search, users
 from app.services.readiness import Readiness, ScoringParams
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
@@ -481,3 +482,59 @@ def follow_idea(idea_id: int, session: SessionDep, user: ApiUser) -> ToggleOut:
 def support_idea(idea_id: int, session: SessionDep, user: ApiUser) -> ToggleOut:
     """« Je soutiens » (or take it back)."""
     return _toggle_api(session, user, idea_id, Support)
+
+
+class ExpertOut(BaseModel):
+    user: UserOut
+    reasons: list[str]
+
+
+class InvitationIn(BaseModel):
+    invitee_id: int = Field(ge=1, le=2**62)
+    message: str = Field("", max_length=2000)
+
+
+class InvitationOut(BaseModel):
+    id: int
+    mine_id: int
+    invitee_id: int
+    created_at: datetime
+
+
+@router.get(
+    "/mines/{mine_id}/experts", response_model=list[ExpertOut], responses=ERRORS, tags=["experts"]
+)
+def mine_experts(mine_id: int, session: SessionDep, user: ApiUser) -> list[ExpertOut]:
+    """« Qui peut déminer ? »: up to five colleagues for this mine, with the reasons in words."""
+    mine, idea = mines.get_mine(session, mine_id, user)
+    return [
+        ExpertOut(
+            user=UserOut(id=s.user_id, name=s.name, unit=s.unit_name), reasons=list(s.reasons)
+        )
+        for s in invitations.suggestions(session, mine, idea)
+    ]
+
+
+@router.post(
+    "/mines/{mine_id}/invitations",
+    response_model=InvitationOut,
+    status_code=201,
+    responses={**ERRORS, 429: {"description": "Trop d'invitations aujourd'hui"}},
+    tags=["experts"],
+)
+def invite_to_mine(
+    mine_id: int, data: InvitationIn, session: SessionDep, user: ApiUser, now: NowDep
+) -> InvitationOut:
+    """Invite a colleague to look at an open mine (never twice for the same mine)."""
+    mine, idea = mines.get_mine(session, mine_id, user)
+    invitee = users.get_user(session, data.invitee_id)
+    invitation = invitations.invite(
+        session, user, mine, idea, invitee, clean_text(data.message), now
+    )
+    session.flush()
+    return InvitationOut(
+        id=invitation.id,
+        mine_id=mine.id,
+        invitee_id=invitee.id,  # type: ignore[arg-type]
+        created_at=invitation.created_at,
+    )

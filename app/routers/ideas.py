@@ -20,7 +20,7 @@ from app.schemas import (
     SendBackInput,
     french_errors,
 )
-from app.services import ideas, mines, notifications, scoring
+from app.services import ideas, invitations, mines, notifications, scoring
 from app.services.permissions import (
     check_abandon,
     check_edit_idea,
@@ -55,6 +55,8 @@ def idea_context(
     return {
         "idea": idea,
         "following": notifications.follows(session, viewer, idea),
+        "pending_invitations": _pending_invitations(session, viewer, mine_views),
+        "neighbour_mines": mines.neighbour_mines(session, idea),
         "supporters": notifications.supporters(session, idea),
         "author": people[idea.author_id][0],
         "author_unit": people[idea.author_id][1],
@@ -73,6 +75,15 @@ def idea_context(
         "form_values": form_values or {},
         "status_message": status_message,
     }
+
+
+def _pending_invitations(
+    session: Session, viewer: User, mine_views: list[mines.MineView]
+) -> dict[int, tuple[Any, str]]:
+    """The viewer's open invitations on this idea's mines, with who invited them."""
+    pending = invitations.pending_for(session, viewer, [v.mine.id for v in mine_views])  # type: ignore[misc]
+    inviters = ideas.users_by_id(session, {i.inviter_id for i in pending.values()})
+    return {mine_id: (inv, inviters[inv.inviter_id][0].name) for mine_id, inv in pending.items()}
 
 
 def render_idea(

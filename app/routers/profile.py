@@ -5,6 +5,7 @@ from starlette.responses import Response
 
 from app.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
 from app.errors import InvalidInput
+from app.models.mine import CATEGORY_LABELS
 from app.security import verify_password
 from app.services import mines, users
 from app.templating import render
@@ -90,4 +91,18 @@ def public_profile(
         request,
         "profile/public.html",
         {"person": person, "unit": unit, "record": mines.demineur_record(session, person)},
+    )
+
+
+@router.post("/profile/asking", name="profile_asking")
+def save_asking(
+    request: Request, session: SessionDep, user: CurrentUser, form: FormDep
+) -> Response:
+    """The subjects one is happy to be asked about in « Qui peut déminer ? », or a plain no."""
+    subjects = [key for key in CATEGORY_LABELS if form.get(f"subject_{key}") == "on"]
+    users.set_asking(session, user, subjects, opt_out=form.get("opt_out") == "on")
+    return redirect(
+        request,
+        request.url_for("profile").path + "#solliciter",
+        flash="Vos préférences de sollicitation sont enregistrées.",
     )

@@ -20,7 +20,7 @@ from app.models import (
 )
 from app.models.mine import SEVERITY_LABELS
 from app.schemas import DeminageCreate, MineCreate
-from app.services import notifications, scoring, search
+from app.services import invitations, notifications, scoring, search
 from app.services.ideas import add_event, get_idea, users_by_id
 from app.services.permissions import (
     check_accept_deminage,
@@ -196,6 +196,7 @@ def accept_deminage(
         message += " Son auteur·rice peut la rouvrir en donnant une raison."
     add_event(session, idea, user, "defused", message, now)
     scoring.refresh(session, params, idea, now, user)
+    invitations.record_acceptance(session, deminage.author_id, mine.category)
     mailer = notifications.mailer_of(session)
     helper = session.get(User, deminage.author_id)
     assert helper is not None
@@ -368,3 +369,20 @@ def demineur_record(session: Session, user: User) -> DemineurRecord:
         ).where(Deminage.author_id == user.id)
     ).one()
     return DemineurRecord(mines_laid, brought, int(accepted), int(helpful))
+
+
+def neighbour_mines(session: Session, idea: Idea, limit: int = 5) -> list[tuple[Mine, Idea]]:
+    """Mines laid on similar ideas: known objections, with their known answers at hand."""
+    if idea.status not in ("open", "project"):
+        return []
+    similar = search.similar_ideas(session, idea.title, idea.problem, exclude=idea.id, limit=3)
+    if not similar:
+        return []
+    rows = session.exec(
+        select(Mine, Idea)
+        .join(Idea, col(Mine.idea_id) == Idea.id)
+        .where(col(Mine.idea_id).in_(similar), Mine.status != MineStatus.withdrawn)
+        .order_by(col(Mine.id).desc())
+        .limit(limit)
+    ).all()
+    return list(rows)

@@ -278,6 +278,17 @@ def similar_ideas(
     return [h.idea_id for h in hits if h.idea_id != exclude][:limit]
 
 
+def find_similar_mines(
+    session: Session, text_: str, exclude: int | None = None, limit: int = 20
+) -> list[Hit]:
+    """Mines that share words with a mine's title and text, closest first."""
+    words = sorted(set(_safe_stems(text_, limit=40)), key=len, reverse=True)[:12]
+    if not words:
+        return []
+    hits = _match(session, words, any_term=True, docs_like="mine:%", limit=limit + 1, offset=0)
+    return [h for h in hits if h.doc != f"mine:{exclude}"][:limit]
+
+
 def highlight(value: str, query: str, width: int | None = 220) -> Markup:
     """The text (or a window of it around the first match) with matching words in <mark>."""
     stems = set(_safe_stems(query, limit=40))

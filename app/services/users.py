@@ -365,3 +365,12 @@ def register(
     return create_user(
         session, email=email, name=name, unit=unit, role=Role.agent, password=password
     )
+
+
+def set_asking(session: Session, user: User, subjects: list[str], *, opt_out: bool) -> None:
+    """Store the categories one may be asked about (known ones only), or the opt-out."""
+    from app.models.mine import MineCategory
+
+    user.ask_subjects = ",".join(s for s in subjects if s in set(MineCategory))
+    user.ask_opt_out = opt_out
+    session.add(user)

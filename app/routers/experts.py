@@ -1,0 +1,146 @@
+"""« Qui peut déminer ? »: suggestions under each open mine, invitations, the Démineurs page."""
+
+from collections import defaultdict
+
+from fastapi import APIRouter, Request
+from sqlmodel import col, select
+from starlette.responses import Response
+
+from app.deps import CurrentUser, NowDep, SessionDep
+from app.errors import Conflict, InvalidInput
+from app.models import Deminage, Expertise, IdeaTheme, Mine, Unit, User
+from app.models.mine import CATEGORY_LABELS
+from app.services import invitations, mines, users
+from app.templating import is_htmx, render
+from app.web import FormDep, redirect
+
+router = APIRouter(include_in_schema=False)
+
+
+def _experts_response(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    mine_id: int,
+    status: int = 200,
+    **extra: object,
+) -> Response:
+    mine, idea = mines.get_mine(session, mine_id, user)
+    context = {
+        "mine": mine,
+        "idea": idea,
+        "suggestions": invitations.suggestions(session, mine, idea),
+        "errors": {},
+        "values": {},
+        "status_message": "",
+    }
+    context.update(extra)
+    template = "experts/_suggestions.html" if is_htmx(request) else "experts/mine_experts.html"
+    return render(request, template, context, status=status)
+
+
+@router.get("/mines/{mine_id}/experts", name="mine_experts")
+def mine_experts(
+    request: Request, session: SessionDep, user: CurrentUser, mine_id: int
+) -> Response:
+    return _experts_response(request, session, user, mine_id)
+
+
+@router.post("/mines/{mine_id}/invitations", name="mine_invite")
+def invite(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    mine_id: int,
+    form: FormDep,
+) -> Response:
+    mine, idea = mines.get_mine(session, mine_id, user)
+    values = {
+        "invitee_id": form.get("invitee_id", ""),
+        "email": form.get("email", ""),
+        "message": form.get("message", "")[:2000],
+    }
+    try:
+        if values["invitee_id"].isdigit():
+            invitee = users.get_user(session, int(values["invitee_id"]))
+        elif values["email"].strip():
+            invitee = invitations.find_colleague(session, values["email"])
+        else:
+            raise InvalidInput({"invitee": "Choisissez un·e collègue, ou donnez son adresse."})
+        invitations.invite(session, user, mine, idea, invitee, values["message"].strip(), now)
+    except (InvalidInput, Conflict) as exc:
+        # What the person can fix, shown beside the form (422, which htmx swaps in place).
+        errors = exc.errors if isinstance(exc, InvalidInput) else {"invitee": exc.message}
+        return _experts_response(
+            request, session, user, mine_id, status=422, errors=errors, values=values
+        )
+    message = f"{invitee.name} est invité·e à regarder cette mine."
+    if is_htmx(request):
+        return _experts_response(request, session, user, mine_id, status_message=message)
+    return redirect(
+        request, request.url_for("idea", idea_id=idea.id).path + f"#mine-{mine.id}", flash=message
+    )
+
+
+@router.post("/invitations/{invitation_id}/decline", name="invitation_decline")
+def decline(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    invitation_id: int,
+    form: FormDep,
+) -> Response:
+    invitation = invitations.decline(session, user, invitation_id, now)
+    mine = session.get(Mine, invitation.mine_id)
+    return redirect(
+        request,
+        request.url_for("idea", idea_id=mine.idea_id).path,  # type: ignore[union-attr]
+        flash="Invitation déclinée : on ne vous sollicitera plus pour cette mine.",
+    )
+
+
+@router.get("/demineurs", name="demineurs")
+def demineurs_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """The expertise the organisation has, by category and theme: never a ranking of people."""
+    people: dict[int, tuple[User, Unit | None]] = {
+        u.id: (u, unit)
+        for u, unit in session.exec(  # type: ignore[misc]
+            select(User, Unit)
+            .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+            .where(User.is_active)
+        )
+    }
+    by_category: dict[str, set[int]] = defaultdict(set)
+    for row in session.exec(select(Expertise).where(Expertise.accepted > 0)):
+        by_category[row.category].add(row.user_id)
+    declared: dict[str, set[int]] = defaultdict(set)
+    for person, _ in people.values():
+        for subject in filter(None, person.ask_subjects.split(",")):
+            if not person.ask_opt_out:
+                declared[subject].add(person.id)  # type: ignore[arg-type]
+    by_theme: dict[str, set[int]] = defaultdict(set)
+    for author_id, theme in session.exec(
+        select(Deminage.author_id, IdeaTheme.theme)
+        .join(Mine, col(Deminage.mine_id) == Mine.id)
+        .join(IdeaTheme, col(IdeaTheme.idea_id) == Mine.idea_id)
+        .where(col(Deminage.accepted))
+        .distinct()
+    ):
+        by_theme[theme].add(author_id)
+
+    def names(ids: set[int]) -> list[tuple[User, Unit | None]]:
+        return sorted((people[i] for i in ids if i in people), key=lambda p: p[0].name)
+
+    categories = [
+        (
+            key,
+            label,
+            names(by_category.get(key, set())),
+            names(declared.get(key, set()) - by_category.get(key, set())),
+        )
+        for key, label in CATEGORY_LABELS.items()
+    ]
+    themes = sorted((theme, names(ids)) for theme, ids in by_theme.items())
+    return render(request, "experts/demineurs.html", {"categories": categories, "themes": themes})

@@ -1,0 +1,191 @@
+"""Gather the candidates who could defuse a mine, and invite them to look at it."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from app.models import (
+    Deminage,
+    Expertise,
+    Idea,
+    Mine,
+    MineInvitation,
+    MineStatus,
+    NotificationKind,
+    Unit,
+    User,
+)
+from app.services import experts, notifications, search
+from app.services.experts import Candidate, MineToDefuse, Precedent, Suggestion
+
+INVITATIONS_PER_DAY = 20
+CANDIDATES_PER_SOURCE = 50
+
+
+def record_acceptance(session: Session, deminage_author_id: int, category: str) -> None:
+    """Keep the per-category aggregate in step with each accepted déminage."""
+    row = session.get(Expertise, (deminage_author_id, category))
+    if row is None:
+        row = Expertise(user_id=deminage_author_id, category=category, accepted=0)
+    row.accepted += 1
+    session.add(row)
+
+
+def suggestions(session: Session, mine: Mine, idea: Idea) -> tuple[Suggestion, ...]:
+    """Up to five colleagues for this mine, each with the reason in words.
+
+    The candidates come from three bounded sources — the category's aggregate, the declared
+    subjects, and the authors of accepted déminages on similar mines found by the search
+    index — so the cost depends on them, never on the whole base.
+    """
+    accepted = dict(
+        session.exec(
+            select(Expertise.user_id, Expertise.accepted)
+            .where(Expertise.category == mine.category, Expertise.accepted > 0)
+            .order_by(col(Expertise.accepted).desc())
+            .limit(CANDIDATES_PER_SOURCE)
+        ).all()
+    )
+    declared = set(
+        session.exec(
+            select(User.id)
+            .where(col(User.ask_subjects).contains(mine.category), User.is_active)
+            .limit(CANDIDATES_PER_SOURCE)
+        ).all()
+    )
+    precedents: dict[int, list[Precedent]] = {}
+    similar_mine_ids = [
+        int(h.doc.split(":")[1])
+        for h in search.find_similar_mines(session, f"{mine.title} {mine.body}", exclude=mine.id)
+    ]
+    if similar_mine_ids:
+        for author_id, mine_title, idea_title in session.exec(
+            select(Deminage.author_id, Mine.title, Idea.title)
+            .join(Mine, col(Deminage.mine_id) == Mine.id)
+            .join(Idea, col(Mine.idea_id) == Idea.id)
+            .where(col(Deminage.mine_id).in_(similar_mine_ids), col(Deminage.accepted))
+        ):
+            precedents.setdefault(author_id, []).append(Precedent(mine_title, idea_title))
+    people_ids = set(accepted) | declared | set(precedents)
+    if not people_ids:
+        return ()
+    idea_author = session.get(User, idea.author_id)
+    rows = session.exec(
+        select(User, Unit)
+        .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+        .where(col(User.id).in_(people_ids), User.is_active)
+    ).all()
+    candidates = [
+        Candidate(
+            user_id=user.id,  # type: ignore[arg-type]
+            name=user.name,
+            unit_id=user.unit_id,
+            unit_name=unit.name if unit else None,
+            accepted_in_category=accepted.get(user.id, 0),  # type: ignore[arg-type]
+            precedents=tuple(precedents.get(user.id, ())),  # type: ignore[arg-type]
+            declared_subject=user.id in declared,
+            opted_out=user.ask_opt_out,
+        )
+        for user, unit in rows
+    ]
+    target = MineToDefuse(
+        mine.category, mine.author_id, idea.author_id, idea_author.unit_id if idea_author else None
+    )
+    return experts.rank(target, candidates)
+
+
+def invite(
+    session: Session,
+    inviter: User,
+    mine: Mine,
+    idea: Idea,
+    invitee: User,
+    message: str,
+    now: datetime,
+) -> MineInvitation:
+    """Ask a colleague to look at a mine; never twice, never someone who said no, 20 a day."""
+    if mine.status != MineStatus.open:
+        raise Conflict("Seule une mine active appelle des renforts.")
+    if invitee.id in (inviter.id, mine.author_id) or not invitee.is_active:
+        raise InvalidInput(
+            {"invitee": "Invitez un·e autre collègue que vous-même ou l'auteur·rice de la mine."}
+        )
+    if invitee.ask_opt_out:
+        raise InvalidInput({"invitee": f"{invitee.name} ne souhaite pas être sollicité·e."})
+    existing = session.exec(
+        select(MineInvitation).where(
+            MineInvitation.mine_id == mine.id, MineInvitation.invitee_id == invitee.id
+        )
+    ).first()
+    if existing is not None:
+        raise Conflict(f"{invitee.name} a déjà été invité·e à regarder cette mine.")
+    sent_today = session.exec(
+        select(func.count())
+        .select_from(MineInvitation)
+        .where(
+            MineInvitation.inviter_id == inviter.id,
+            col(MineInvitation.created_at) >= now - timedelta(days=1),
+        )
+    ).one()
+    if sent_today >= INVITATIONS_PER_DAY:
+        raise RateLimited(
+            f"{INVITATIONS_PER_DAY} invitations par jour au plus : réessayez demain.",
+            retry_after=3600,
+        )
+    invitation = MineInvitation(
+        mine_id=mine.id,
+        invitee_id=invitee.id,
+        inviter_id=inviter.id,  # type: ignore[arg-type]
+        message=message[:2000],
+        created_at=now,
+    )
+    session.add(invitation)
+    note = f" : « {message[:200]} »" if message else ""
+    notifications.notify(
+        session,
+        notifications.mailer_of(session),
+        invitee,
+        NotificationKind.invitation,
+        inviter,
+        idea,
+        f"{inviter.name} vous invite à regarder la mine « {mine.title} »{note}",
+        f"#mine-{mine.id}",
+        now,
+    )
+    return invitation
+
+
+def pending_for(session: Session, user: User, mine_ids: list[int]) -> dict[int, MineInvitation]:
+    """The viewer's open invitations on these mines, by mine."""
+    if not mine_ids:
+        return {}
+    rows = session.exec(
+        select(MineInvitation).where(
+            MineInvitation.invitee_id == user.id,
+            col(MineInvitation.mine_id).in_(mine_ids),
+            col(MineInvitation.declined_at).is_(None),
+        )
+    )
+    return {r.mine_id: r for r in rows}
+
+
+def decline(session: Session, user: User, invitation_id: int, now: datetime) -> MineInvitation:
+    """The invitee says no; the same mine will not ask them again."""
+    invitation = session.get(MineInvitation, invitation_id) if 0 < invitation_id < 2**63 else None
+    if invitation is None:
+        raise NotFound("Cette invitation n'existe pas.")
+    if invitation.invitee_id != user.id:
+        raise Forbidden("Seule la personne invitée peut décliner.")
+    invitation.declined_at = invitation.declined_at or now
+    session.add(invitation)
+    return invitation
+
+
+def find_colleague(session: Session, email: str) -> User:
+    """A colleague by e-mail, for inviting someone the suggestions did not name."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise InvalidInput({"invitee": "Aucun·e collègue avec cette adresse."})
+    return user

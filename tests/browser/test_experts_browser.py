@@ -1,0 +1,48 @@
+"""In a real browser: an author sees « Qui peut déminer ? » under a mine, invites a colleague, and
+the colleague, signed in, follows the notification and brings a déminage."""
+
+import re
+
+from playwright.sync_api import expect
+
+
+def test_author_invites_a_suggested_colleague_who_answers(people) -> None:  # type: ignore[no-untyped-def]
+    # « Traduction instantanée au guichet d'accueil » (idea 5) is Léa Petit's, with open mines.
+    lea = people("lea.petit@ville-exemple.fr")
+    page = lea.goto("/ideas/5")
+    mine = page.locator("article.mine", has=page.locator(".mine-state", has_text="Active")).first
+    mine.locator("summary", has_text="Qui peut déminer ?").click()
+    suggestions = mine.locator(".suggestions li")
+    expect(suggestions.first).to_be_visible()
+    expect(suggestions.first).to_contain_text("service")
+    invited = suggestions.first.locator("strong").inner_text()
+    lea.shot("suggestions")
+    suggestions.first.get_by_role("button", name=re.compile("Inviter")).click()
+    expect(mine.locator("[role=status]")).to_contain_text(f"{invited} est invité·e")
+
+    emails = {
+        "Thomas Nguyen": "thomas.nguyen",
+        "Fatou Sow": "fatou.sow",
+        "Julien Moreau": "julien.moreau",
+        "Karim Benali": "karim.benali",
+        "Claire Martin": "claire.martin",
+        "Sophie Lefèvre": "sophie.lefevre",
+        "Nicolas Garnier": "nicolas.garnier",
+        "Pierre Lambert": "pierre.lambert",
+        "Amina Diallo": "amina.diallo",
+    }
+    colleague = people(f"{emails[invited]}@ville-exemple.fr")
+    inbox = colleague.goto("/notifications")
+    note = inbox.locator(".notifications li", has_text="Léa Petit vous invite").first
+    note.get_by_role("button").click()
+    expect(inbox).to_have_url(re.compile(r"/ideas/5#mine-\d+"))
+    target = inbox.locator("#" + inbox.url.split("#")[1])
+    expect(target).to_contain_text("Léa Petit vous invite à regarder cette mine")
+    target.locator("summary", has_text="Proposer un déminage").click()
+    target.get_by_label("Type de déminage").select_option("contact")
+    target.get_by_label("Votre déminage").fill(
+        "La préfecture a un marché d'interprétariat : je vous mets en contact."
+    )
+    target.get_by_role("button", name="Proposer ce déminage").click()
+    expect(inbox.locator("[role=status][autofocus]")).to_have_text("Déminage proposé.")
+    colleague.shot("answered")

@@ -1,0 +1,199 @@
+"""« Qui peut déminer ? » on a real database: suggestions, invitations, declines, limits, API."""
+
+import pytest
+from sqlmodel import Session, select
+
+from app.models import MineInvitation, Notification
+from app.services import invitations, mines
+from app.services.readiness import ScoringParams
+from tests.conftest import Clock, soup, text_of
+from tests.factories import make_deminage, make_idea, make_mine, make_user
+
+P = ScoringParams()
+
+
+@pytest.fixture
+def field(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+    author = make_user(db, name="Autrice", unit="Accueil")
+    layer = make_user(db, name="Poseur", unit="Finances")
+    expert = make_user(db, name="Lina Experte", unit="Juridique")
+    volunteer = make_user(db, name="Victor Volontaire", unit="DSI")
+    refuser = make_user(db, name="Rita Refus", unit="RH")
+    stranger = make_user(db, name="Sans Rapport", unit="Voirie")
+    volunteer.ask_subjects = "data_privacy,legal"
+    refuser.ask_subjects = "data_privacy"
+    refuser.ask_opt_out = True
+    # Lina defused a similar mine before, on another idea.
+    earlier = make_idea(db, make_user(db, unit="Culture"), clock.now, title="Coffre-fort numérique")
+    old_mine = make_mine(
+        db,
+        earlier,
+        layer,
+        clock.now,
+        category="data_privacy",
+        title="Hébergement des pièces",
+        body="Où sont hébergées les pièces justificatives ?",
+    )
+    answer = make_deminage(db, old_mine, expert, clock.now, body="Hébergeur certifié en France.")
+    mines.accept_deminage(db, P, layer, answer, old_mine, earlier, clock.now)
+    other = make_mine(db, earlier, layer, clock.now, category="budget", title="Budget")
+    also = make_deminage(db, other, refuser, clock.now)
+    mines.accept_deminage(db, P, layer, also, other, earlier, clock.now)
+    idea = make_idea(db, author, clock.now, title="Rendez-vous en ligne")
+    mine = make_mine(
+        db,
+        idea,
+        layer,
+        clock.now,
+        category="data_privacy",
+        title="Hébergement des données",
+        body="Où seront hébergées les données des usagers ?",
+    )
+    db.commit()
+    return {
+        "author": author,
+        "layer": layer,
+        "expert": expert,
+        "volunteer": volunteer,
+        "refuser": refuser,
+        "stranger": stranger,
+        "idea": idea,
+        "mine": mine,
+    }
+
+
+def test_suggestions_come_with_their_reasons(db: Session, field) -> None:  # type: ignore[no-untyped-def]
+    result = invitations.suggestions(db, field["mine"], field["idea"])
+    assert [s.name for s in result] == ["Lina Experte", "Victor Volontaire"]
+    assert result[0].reasons[:2] == (
+        "1 déminage accepté en données & rgpd",
+        "a déminé « Hébergement des pièces » sur l'idée voisine « Coffre-fort numérique »",
+    )
+    names = {s.name for s in result}
+    assert "Poseur" not in names and "Rita Refus" not in names and "Sans Rapport" not in names
+
+
+def test_author_sees_suggestions_and_invites_a_colleague_who_is_told(
+    make_client, db: Session, field
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_client(field["author"])
+    page = soup(author.get(f"/mines/{field['mine'].id}/experts"))
+    assert "Lina Experte" in text_of(page, ".suggestions")
+    form = page.select_one(".suggestions form")
+    response = author.post_form(
+        form["action"],
+        {
+            "invitee_id": form.select_one("input[name=invitee_id]")["value"],
+            "message": "Tu connais bien ce sujet",
+        },
+    )
+    assert response.status_code == 303 and response.headers["location"].endswith(
+        f"#mine-{field['mine'].id}"
+    )
+    db.expire_all()
+    note = db.exec(select(Notification).where(Notification.user_id == field["expert"].id)).all()[-1]
+    assert (
+        note.message == "Autrice vous invite à regarder la mine « Hébergement des données » : "
+        "« Tu connais bien ce sujet »"
+    )
+    assert note.url == f"/ideas/{field['idea'].id}#mine-{field['mine'].id}"
+    # Never twice for the same mine.
+    again = author.post_form(form["action"], {"invitee_id": str(field["expert"].id)})
+    assert again.status_code == 422 and "déjà été invité·e" in again.text
+
+
+def test_the_invitee_can_decline_and_is_not_asked_again(
+    make_client, db: Session, field, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    invitations.invite(
+        db, field["author"], field["mine"], field["idea"], field["volunteer"], "", clock.now
+    )
+    db.commit()
+    volunteer = make_client(field["volunteer"])
+    page = soup(volunteer.get(f"/ideas/{field['idea'].id}"))
+    decline = page.select_one(f"#mine-{field['mine'].id} form[action*='/decline']")
+    assert "Autrice vous invite" in decline.find_parent("div").get_text()
+    assert make_client(field["expert"]).post_form(decline["action"]).status_code == 403
+    assert volunteer.post_form(decline["action"]).status_code == 303
+    assert (
+        soup(volunteer.get(f"/ideas/{field['idea'].id}")).select_one("form[action*='/decline']")
+        is None
+    )
+    refused = make_client(field["layer"]).post_form(
+        f"/mines/{field['mine'].id}/invitations", {"invitee_id": str(field["volunteer"].id)}
+    )
+    assert refused.status_code == 422
+
+
+def test_opted_out_colleagues_cannot_be_invited_and_invitations_are_limited(
+    make_client, db: Session, field, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(field["author"])
+    opted = client.post_form(
+        f"/mines/{field['mine'].id}/invitations",
+        {"email": "", "invitee_id": str(field["refuser"].id)},
+    )
+    assert opted.status_code == 422 and "ne souhaite pas être sollicité·e" in opted.text
+    unknown = client.post_form(
+        f"/mines/{field['mine'].id}/invitations", {"email": "personne@nulle.part"}
+    )
+    assert unknown.status_code == 422 and "Aucun·e collègue" in unknown.text
+    colleagues = [make_user(db, unit=f"U{n}") for n in range(21)]
+    db.commit()
+    for colleague in colleagues[:20]:
+        assert (
+            client.post_form(
+                f"/mines/{field['mine'].id}/invitations", {"email": colleague.email}
+            ).status_code
+            == 303
+        )
+    limited = client.post_form(
+        f"/mines/{field['mine'].id}/invitations", {"email": colleagues[20].email}
+    )
+    assert limited.status_code == 429 and limited.headers["retry-after"]
+    assert len(db.exec(select(MineInvitation)).all()) == 20
+
+
+def test_profile_declares_subjects_or_opts_out(make_client, db: Session, field) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(field["stranger"])
+    assert (
+        client.post_form(
+            "/profile/asking", {"subject_data_privacy": "on", "subject_bogus": "on"}
+        ).status_code
+        == 303
+    )
+    names = [s.name for s in invitations.suggestions(db, field["mine"], field["idea"])]
+    assert "Sans Rapport" in names
+    client.post_form("/profile/asking", {"subject_data_privacy": "on", "opt_out": "on"})
+    db.expire_all()
+    assert "Sans Rapport" not in [
+        s.name for s in invitations.suggestions(db, field["mine"], field["idea"])
+    ]
+
+
+def test_demineurs_page_lists_expertise_alphabetically(make_client, field) -> None:  # type: ignore[no-untyped-def]
+    page = soup(make_client(field["author"]).get("/demineurs"))
+    privacy = text_of(page, "#cat-data_privacy + ul")
+    assert "Lina Experte (Juridique) — déminages acceptés" in privacy
+    assert "Victor Volontaire (DSI) — prêt·e à aider" in privacy
+    assert "Rita Refus" not in privacy  # opted out: not proposed, not listed as volunteer
+
+
+def test_api_experts_and_invitations(api_client, field) -> None:  # type: ignore[no-untyped-def]
+    client = api_client(field["author"])
+    experts = client.get(f"/api/v1/mines/{field['mine'].id}/experts").json()
+    assert experts[0]["user"]["name"] == "Lina Experte" and experts[0]["reasons"]
+    created = client.post(
+        f"/api/v1/mines/{field['mine'].id}/invitations", json={"invitee_id": field["expert"].id}
+    )
+    assert created.status_code == 201
+    again = client.post(
+        f"/api/v1/mines/{field['mine'].id}/invitations", json={"invitee_id": field["expert"].id}
+    )
+    assert again.status_code == 409
+    assert (
+        client.post(
+            f"/api/v1/mines/{field['mine'].id}/invitations", json={"invitee_id": 0}
+        ).status_code
+        == 422
+    )
