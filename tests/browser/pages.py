@@ -29,4 +29,10 @@ PAGE_TYPES = [
     PageType("public-profile", "/users/3", JULIEN),
     PageType("admin-users", "/admin/users", CLAIRE),
     PageType("admin-scoring", "/admin/scoring", CLAIRE),
+    PageType("admin-merge", "/admin/merge", CLAIRE),
+    PageType("search-results", "/search?q=donn%C3%A9es+personnelles", JULIEN),
+    PageType("notifications", "/notifications", AMINA),
+    PageType("notification-preferences", "/notifications/preferences", AMINA),
+    PageType("demineurs", "/demineurs", JULIEN),
+    PageType("mine-experts", "/mines/20/experts", AMINA),
 ]
