@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+import time
 
 from sqlmodel import Session
 
@@ -157,13 +158,25 @@ def cmd_create_token(args: argparse.Namespace) -> None:
 
 
 def cmd_recompute(args: argparse.Namespace) -> None:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from app.models import Idea
     from app.services import scoring
 
     settings = get_settings()
     with _session() as session:
-        count = scoring.recompute_all(session, scoring.scoring_params(session, settings), utcnow())
+        total = session.exec(select(func.count()).select_from(Idea)).one()
+        started = time.perf_counter()
+
+        def progress(done: int) -> None:
+            print(f"\r{done}/{total} idées recalculées", end="", flush=True)
+
+        count = scoring.recompute_all(
+            session, scoring.scoring_params(session, settings), utcnow(), progress=progress
+        )
         session.commit()
-    print(f"{count} idées recalculées.")
+    print(f"\r{count} idées recalculées en {time.perf_counter() - started:.1f} s.")
 
 
 def build_parser() -> argparse.ArgumentParser:

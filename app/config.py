@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_timeout_seconds: float = 10
     notification_poll_seconds: int = 30
+    # Requests handled at once per process (the others queue): a few keep latency low.
+    threads_per_worker: int = 4
+    # Only for bench/: a template rendered from memory, the baseline of the benchmark.
+    bench_endpoints: bool = False
 
     ripe_threshold: int = 70
     min_reviewers: int = 3

@@ -9,11 +9,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from app.config import PROJECT_ROOT, Settings
+
+WRITE_TRANSACTION = "demineurs_write_transaction"
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -29,20 +31,35 @@ def make_engine(settings: Settings) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        # We emit BEGIN ourselves (below), so that writers can take the lock up front.
+        dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA cache_size=-8000")  # 8 MB per connection, bounded
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # A request that will write takes SQLite's write lock at BEGIN: two writers then queue
+        # on the busy timeout instead of failing with « database is locked » at their first write.
+        immediate = conn.get_execution_options().get(WRITE_TRANSACTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit at the end if all went well, roll back otherwise."""
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One unit of work: commit at the end if all went well, roll back otherwise.
+
+    `write=True` starts the transaction with the write lock (SQLite's BEGIN IMMEDIATE).
+    """
     with Session(engine, expire_on_commit=False) as session:
+        if write and engine.dialect.name == "sqlite":
+            session.connection(execution_options={WRITE_TRANSACTION: True})
         try:
             yield session
             session.commit()

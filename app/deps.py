@@ -22,7 +22,8 @@ SESSION_COOKIE = "demineurs_session"
 def get_session(request: Request) -> Iterator[Session]:
     """One unit of work per request: commit once at the end, or roll back on any error."""
     settings: Settings = request.app.state.settings
-    with session_scope(request.app.state.engine) as session:
+    writes = request.method in ("POST", "PUT", "PATCH", "DELETE")
+    with session_scope(request.app.state.engine, write=writes) as session:
         session.info[notifications.MAILER_KEY] = notifications.Mailer.from_settings(settings)
         yield session
     # Committed: the e-mails this request queued go out from a thread, after the response.

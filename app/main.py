@@ -8,13 +8,13 @@ from datetime import datetime
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
 from app import handlers
 from app.config import Settings, get_settings
-from app.db import check_migrations, make_engine
-from app.middleware import BodySizeLimit, WebSecurity
+from app.db import check_migrations, make_engine, migration_state
+from app.middleware import BodySizeLimit, ConcurrencyLimit, WebSecurity
 from app.models.base import utcnow
 from app.routers import (
     admin,
@@ -29,7 +29,7 @@ from app.routers import (
     profile,
     search,
 )
-from app.templating import STATIC_DIR, make_templates, render
+from app.templating import STATIC_DIR, install_fast_url_for, make_templates, render
 
 
 class CachedStatic(StaticFiles):
@@ -92,11 +92,38 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         app.include_router(module.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
 
+    @app.get("/healthz", include_in_schema=False, name="healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is alive (no database involved)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False, name="readyz")
+    def readyz() -> Response:
+        """The database answers and its schema is at the migrations' head."""
+        try:
+            current, head = migration_state(engine, settings.database_url)
+        except Exception as exc:  # noqa: BLE001  (any failure means: not ready)
+            return JSONResponse(
+                {"status": "unavailable", "detail": str(exc)[:200]}, status_code=503
+            )
+        if current != head:
+            return JSONResponse(
+                {"status": "behind", "current": current, "head": head}, status_code=503
+            )
+        return JSONResponse({"status": "ready", "revision": current})
+
+    if settings.bench_endpoints:
+        from app.benchmarks import install_bench_endpoints
+
+        install_bench_endpoints(app)
+
     @app.get("/docs", include_in_schema=False, name="api_docs")
     def api_docs(request: Request) -> Response:
         return render(request, "api_docs.html")
 
+    install_fast_url_for(app.state.templates, app.routes)
     handlers.install(app)
+    app.add_middleware(ConcurrencyLimit, limit=settings.threads_per_worker)
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(WebSecurity, settings=settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

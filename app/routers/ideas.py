@@ -64,16 +64,24 @@ def idea_context(
         "readiness": scoring.compute_for(session, params, idea, now),
         "ripe": idea.is_ripe(now),
         "mine_views": mine_views,
-        "changed_since": {
-            v.mine.id: ideas.changed_since(session, idea, v.mine.idea_revision)
-            for v in mine_views
-            if v.mine.idea_revision < idea.revision_count
-        },
+        "changed_since": _changed_since(session, idea, mine_views),
         "revisions": ideas.revisions(session, idea),
         "events": ideas.events(session, idea),
         "form_errors": form_errors or {},
         "form_values": form_values or {},
         "status_message": status_message,
+    }
+
+
+def _changed_since(
+    session: Session, idea: Idea, mine_views: list[mines.MineView]
+) -> dict[int, list[str]]:
+    """Per mine, what changed in the fiche since it was laid."""
+    changes = ideas.changed_since_many(session, idea, {v.mine.idea_revision for v in mine_views})
+    return {
+        v.mine.id: changes[v.mine.idea_revision]
+        for v in mine_views  # type: ignore[misc]
+        if changes.get(v.mine.idea_revision)
     }
 
 

@@ -366,6 +366,25 @@ def revisions(session: Session, idea: Idea) -> list[RevisionView]:
     return views
 
 
+def changed_since_many(session: Session, idea: Idea, revisions: set[int]) -> dict[int, list[str]]:
+    """For each earlier revision, the labels of the fiche's fields changed since: one query."""
+    wanted = {r for r in revisions if r < idea.revision_count}
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(IdeaRevision).where(
+            IdeaRevision.idea_id == idea.id,
+            col(IdeaRevision.number).in_(wanted | {idea.revision_count}),
+        )
+    ).all()
+    snaps = {r.number: r.snapshot for r in rows}
+    new = snaps.get(idea.revision_count, {})
+    return {
+        r: [FICHE_LABELS[f] for f in FICHE_FIELDS if snaps.get(r, {}).get(f) != new.get(f)]
+        for r in wanted
+    }
+
+
 def changed_since(session: Session, idea: Idea, revision: int) -> list[str]:
     """Labels of the fiche's fields changed after a given revision."""
     if revision >= idea.revision_count:

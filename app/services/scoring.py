@@ -1,6 +1,6 @@
 """The readiness glue: load an idea's facts, compute, store the score and note ripeness changes."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from datetime import datetime
 
@@ -47,35 +47,58 @@ def scoring_params(session: Session, settings: Settings) -> ScoringParams:
     return ScoringParams(**values)
 
 
-def idea_facts(session: Session, idea: Idea) -> IdeaFacts:
-    """What the score needs, in three queries bounded by this idea's mines and déminages."""
-    mine_rows = session.exec(
-        select(Mine, User.unit_id)
+def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
+    """What the score needs for several ideas, in three queries over their mines and déminages
+    only (plain columns, no ORM objects): the cost follows these ideas, never the base."""
+    ids = [i.id for i in ideas]
+    mines: dict[int, list[MineFacts]] = {i: [] for i in ids}  # type: ignore[misc]
+    for idea_id, title, author_id, unit_id, severity, status, armed_at in session.exec(
+        select(
+            Mine.idea_id,
+            Mine.title,
+            Mine.author_id,
+            User.unit_id,
+            Mine.severity,
+            Mine.status,
+            Mine.armed_at,
+        )
         .join(User, col(Mine.author_id) == User.id)
-        .where(Mine.idea_id == idea.id)
-    ).all()
-    deminage_rows = session.exec(
-        select(Deminage.author_id, User.unit_id)
+        .where(col(Mine.idea_id).in_(ids))
+    ):
+        mines[idea_id].append(MineFacts(title, author_id, unit_id, severity, status, armed_at))
+    helpers: dict[int, list[Contributor]] = {i: [] for i in ids}  # type: ignore[misc]
+    for idea_id, author_id, unit_id in session.exec(
+        select(Mine.idea_id, Deminage.author_id, User.unit_id)
         .join(Mine, col(Deminage.mine_id) == Mine.id)
         .join(User, col(Deminage.author_id) == User.id)
-        .where(Mine.idea_id == idea.id)
-    ).all()
-    theme_count = session.exec(
-        select(func.count()).select_from(IdeaTheme).where(IdeaTheme.idea_id == idea.id)
-    ).one()
-    return IdeaFacts(
-        author_id=idea.author_id,
-        problem=idea.problem,
-        solution=idea.solution,
-        broken_rule=idea.broken_rule,
-        first_ground=idea.first_ground,
-        theme_count=theme_count,
-        mines=[
-            MineFacts(m.title, m.author_id, unit_id, m.severity, m.status, m.armed_at)
-            for m, unit_id in mine_rows
-        ],
-        deminage_authors=[Contributor(a, u) for a, u in deminage_rows],
+        .where(col(Mine.idea_id).in_(ids))
+    ):
+        helpers[idea_id].append(Contributor(author_id, unit_id))
+    themes = dict(
+        session.exec(
+            select(IdeaTheme.idea_id, func.count())
+            .where(col(IdeaTheme.idea_id).in_(ids))
+            .group_by(IdeaTheme.idea_id)
+        ).all()
     )
+    return {
+        idea.id: IdeaFacts(  # type: ignore[misc]
+            author_id=idea.author_id,
+            problem=idea.problem,
+            solution=idea.solution,
+            broken_rule=idea.broken_rule,
+            first_ground=idea.first_ground,
+            theme_count=themes.get(idea.id, 0),
+            mines=mines[idea.id],  # type: ignore[index]
+            deminage_authors=helpers[idea.id],  # type: ignore[index]
+        )
+        for idea in ideas
+    }
+
+
+def idea_facts(session: Session, idea: Idea) -> IdeaFacts:
+    """What the score needs for one idea."""
+    return facts_for(session, [idea])[idea.id]  # type: ignore[index]
 
 
 def compute_for(session: Session, params: ScoringParams, idea: Idea, now: datetime) -> Readiness:
@@ -90,11 +113,14 @@ def refresh(
     now: datetime,
     actor: User | None = None,
     cause: str = "",
+    facts: IdeaFacts | None = None,
 ) -> Readiness:
     """Recompute and store the score in the caller's transaction; note when ripeness changes."""
-    session.flush()
+    if facts is None:
+        session.flush()
+        facts = idea_facts(session, idea)
     was_ripe = idea.is_ripe(now)
-    result = compute_for(session, params, idea, now)
+    result = readiness.compute(facts, params, now)
     idea.score = result.score
     idea.reviewer_count = result.reviewers
     idea.ripe_from = result.ripe_from if idea.status == IdeaStatus.open else None
@@ -163,11 +189,29 @@ def iter_idea_ids(session: Session, batch: int = 500) -> Iterator[list[int]]:
         last = ids[-1] or 0
 
 
-def recompute_all(session: Session, params: ScoringParams, now: datetime) -> int:
-    """Recompute every idea's score with new parameters; returns how many were done."""
+def recompute_all(
+    session: Session,
+    params: ScoringParams,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Recompute every idea's score with new parameters, a batch at a time (four queries per
+    batch of 500); returns how many were done, reporting progress after each batch."""
     done = 0
     for ids in iter_idea_ids(session):
-        for idea in session.exec(select(Idea).where(col(Idea.id).in_(ids))):
-            refresh(session, params, idea, now, cause="paramètres du score modifiés")
-            done += 1
+        batch = list(session.exec(select(Idea).where(col(Idea.id).in_(ids))))
+        facts = facts_for(session, batch)
+        for idea in batch:
+            refresh(
+                session,
+                params,
+                idea,
+                now,
+                cause="paramètres du score modifiés",
+                facts=facts[idea.id],
+            )  # type: ignore[index]
+        session.flush()
+        done += len(batch)
+        if progress is not None:
+            progress(done)
     return done

@@ -1,0 +1,425 @@
+"""One command: build a base, serve the real app on it, load it from this process, print a table.
+
+    python -m bench.run --ideas 100000            # the figures of docs/performance.md
+    python -m bench.run --ideas 100000 --growth   # plus the board and idea page at 1k, 10k
+    python -m bench.run --ideas 300 --duration 1  # the smoke run the test suite does
+
+Every figure is also given as a ratio to two baselines measured in the same run: a bare JSON
+endpoint of the same app (/healthz) and the board's template rendered from memory.
+"""
+
+import argparse
+import asyncio
+import itertools
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.build import Base, build
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Result:
+    name: str
+    connections: int
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+    peak_rss_mb: float
+    rss_start_mb: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        exact = getattr(self, "exact", None)
+        if exact:
+            return float(exact[0] if q <= 0.5 else exact[1])
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server and its children (the workers), in MB."""
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class Server:
+    """`demineurs serve` on the base, with the settings a deployment would use."""
+
+    def __init__(self, base: Base, workers: int = 1) -> None:
+        self.port = free_port()
+        self.reader_cookie = base.reader_cookie
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{base.path}",
+            "DEMINEURS_ENV": "production",
+            "DEMINEURS_SECRET_KEY": "bench-secret-" + "x" * 40,
+            "DEMINEURS_BENCH_ENDPOINTS": "1",
+            "DEMINEURS_MAIL_BACKEND": "file",
+            "DEMINEURS_MAIL_DIR": str(base.path.parent / "mails"),
+        }
+        self.log = open(base.path.parent / "server.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise RuntimeError(
+            "the server did not start: " + (base.path.parent / "server.log").read_text()
+        )
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+        self.log.close()
+
+
+async def load(
+    server: Server, name: str, make_request, connections: int, duration: float
+) -> Result:  # type: ignore[no-untyped-def]
+    """Keep `connections` requests in flight for `duration` seconds; latency of each."""
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.perf_counter() + duration
+    peak = start_rss = rss_mb(server.process.pid)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < stop_at:
+            method, path, kwargs = make_request()
+            began = time.perf_counter()
+            try:
+                response = await client.request(method, path, **kwargs)
+                ok = response.status_code < 400
+            except httpx.HTTPError:
+                ok = False
+            latencies.append(time.perf_counter() - began)
+            if not ok:
+                errors += 1
+
+    async def watch_memory() -> None:
+        nonlocal peak
+        while time.perf_counter() < stop_at:
+            peak = max(peak, rss_mb(server.process.pid))
+            await asyncio.sleep(0.25)
+
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(
+        base_url=server.url,
+        limits=limits,
+        timeout=30,
+        cookies={"demineurs_session": server.reader_cookie},
+    ) as client:
+        began = time.perf_counter()
+        await asyncio.gather(watch_memory(), *(worker(client) for _ in range(connections)))
+        seconds = time.perf_counter() - began
+    return Result(name, connections, len(latencies), errors, seconds, latencies, peak, start_rss)
+
+
+def _lua_list(values: list[int]) -> str:
+    return "{" + ",".join(str(v) for v in values) + "}"
+
+
+def wrk_script(base: Base, name: str) -> str:
+    """The Lua that makes wrk send this operation's requests (writes rotate their targets)."""
+    cookie = f'wrk.headers["Cookie"] = "demineurs_session={base.reader_cookie}"\n'
+    tokens = "{" + ",".join(f'"{t}"' for t in base.writer_tokens) + "}"
+    if name.startswith("lay a mine"):
+        return (
+            f"local targets = {_lua_list(base.lay_targets or [base.big_idea])}\n"
+            f"local tokens = {tokens}\nlocal i = 0\n"
+            'local body = \'{"category": "budget", "severity": "minor", "body": "Qui paie la maintenance ?"}\'\n'
+            "request = function()\n  i = i + 1\n"
+            "  local headers = {}\n"
+            '  headers["Authorization"] = "Bearer " .. tokens[(i % #tokens) + 1]\n'
+            '  headers["Content-Type"] = "application/json"\n'
+            '  return wrk.format("POST", "/api/v1/ideas/" .. targets[(i % #targets) + 1] .. "/mines", headers, body)\n'
+            "end\n"
+        )
+    if name.startswith("accept"):
+        lists = "{" + ",".join(_lua_list(t) for t in base.accept_targets) + "}"
+        return (
+            f"local lists = {lists}\nlocal tokens = {tokens}\nlocal i = 0\nlocal next_of = {{}}\n"
+            "request = function()\n  i = i + 1\n  local w = (i % #lists) + 1\n"
+            "  next_of[w] = (next_of[w] or 0) + 1\n"
+            "  local target = lists[w][next_of[w]] or 0\n"
+            "  local headers = {}\n"
+            '  headers["Authorization"] = "Bearer " .. tokens[w]\n'
+            '  return wrk.format("POST", "/api/v1/deminages/" .. target .. "/accept", headers, "")\n'
+            "end\n"
+        )
+    return cookie
+
+
+def load_with_wrk(
+    server: Server, base: Base, name: str, path: str, connections: int, duration: float
+) -> Result:
+    """Drive the operation with wrk (a C load generator): the Python client would be the limit."""
+    script = base.path.parent / "op.lua"
+    script.write_text(wrk_script(base, name))
+    peak = start_rss = rss_mb(server.process.pid)
+    process = subprocess.Popen(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(duration))}s",
+            "--latency",
+            "--timeout",
+            "20s",
+            "-s",
+            str(script),
+            server.url + path,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    while process.poll() is None:
+        peak = max(peak, rss_mb(server.process.pid))
+        time.sleep(0.25)
+    out = process.stdout.read() if process.stdout else ""
+
+    def ms(label: str) -> float:
+        for line in out.splitlines():
+            parts = line.split()
+            if parts and parts[0] == label:
+                value = parts[1]
+                factor = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+                for unit in ("us", "ms", "s"):
+                    if value.endswith(unit):
+                        return float(value[: -len(unit)]) * factor[unit] / 1000
+        return 0.0
+
+    requests = int(next((l.split()[0] for l in out.splitlines() if "requests in" in l), "0"))
+    seconds = float(
+        next(
+            (
+                l.split("requests in ")[1].split("s,")[0]
+                for l in out.splitlines()
+                if "requests in" in l
+            ),
+            "1",
+        )
+    )
+    errors = sum(int(l.split(":")[1]) for l in out.splitlines() if "Non-2xx" in l)
+    errors += sum(
+        int(n)
+        for l in out.splitlines()
+        if "Socket errors" in l
+        for n in [p.split()[-1] for p in l.split(":", 1)[1].split(",")]
+    )
+    p50, p99 = ms("50%"), ms("99%")
+    # A latency list with the right percentiles, so that both drivers share one Result.
+    latencies = [p50] * 98 + [p99] * 2
+    result = Result(name, connections, requests, errors, seconds, latencies, peak, start_rss)
+    result.exact = (p50 * 1000, p99 * 1000)  # type: ignore[attr-defined]
+    return result
+
+
+def operations(base: Base) -> list[tuple[str, int, object]]:
+    """(name, connections, request maker) for every operation measured."""
+    cookie: dict[str, object] = {}  # the reader's session cookie is set on the client
+    lay = itertools.cycle(base.lay_targets or [base.big_idea])
+    tokens = itertools.cycle(range(len(base.writer_tokens)))
+    pending = [iter(targets) for targets in base.accept_targets]
+
+    def get(path: str):  # type: ignore[no-untyped-def]
+        return lambda: ("GET", path, cookie)
+
+    def lay_mine():  # type: ignore[no-untyped-def]
+        token = base.writer_tokens[next(tokens)]
+        return (
+            "POST",
+            f"/api/v1/ideas/{next(lay)}/mines",
+            {
+                "headers": {"Authorization": f"Bearer {token}"},
+                "json": {
+                    "category": "budget",
+                    "severity": "minor",
+                    "body": "Qui paie la maintenance ?",
+                },
+            },
+        )
+
+    def accept():  # type: ignore[no-untyped-def]
+        i = next(tokens)
+        target = next(pending[i], None) if pending else None
+        return (
+            "POST",
+            f"/api/v1/deminages/{target or 0}/accept",
+            {"headers": {"Authorization": f"Bearer {base.writer_tokens[i]}"}},
+        )
+
+    return [
+        ("baseline: bare JSON (/healthz)", 50, lambda: ("GET", "/healthz", {})),
+        (
+            "baseline: board template, 50 rows, no DB",
+            50,
+            lambda: ("GET", "/_bench/board-template", {}),
+        ),
+        ("board, first page by score", 50, get("/board")),
+        (
+            "board, theme + category filters",
+            50,
+            get(f"/board?theme={base.filter_theme}&category=legal"),
+        ),
+        ("idea page, 20 mines and 40 déminages", 50, get(f"/ideas/{base.big_idea}")),
+        ("published ideas list", 50, get("/ideas")),
+        ("search", 50, get("/search?q=donn%C3%A9es+personnelles")),
+        ("lay a mine (write)", 10, lay_mine),
+        ("accept a déminage (write)", 10, accept),
+    ]
+
+
+def table(results: list[Result]) -> str:
+    ping = results[0].rps or 1
+    template = results[1].rps or 1
+    lines = [
+        "| operation | conns | req/s | p50 ms | p99 ms | p99/p50 | errors | × bare JSON | × template | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        p50, p99 = r.pct(0.5), r.pct(0.99)
+        lines.append(
+            f"| {r.name} | {r.connections} | {r.rps:.0f} | {p50:.1f} | {p99:.1f} | "
+            f"{(p99 / p50 if p50 else 0):.1f} | {r.errors} | {r.rps / ping:.2f} | {r.rps / template:.2f} | "
+            f"{r.peak_rss_mb:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def measure(base: Base, duration: float, only: set[str] | None = None) -> list[Result]:
+    server = Server(base)
+    try:
+        results = []
+        for name, connections, maker in operations(base):
+            if only and name not in only and not name.startswith("baseline"):
+                continue
+            if shutil.which("wrk"):
+                path = maker()[1]  # type: ignore[operator,index]
+                load_with_wrk(server, base, name, path, connections, 1)  # warm-up
+                results.append(load_with_wrk(server, base, name, path, connections, duration))
+                continue
+            # A short warm-up, then the measured run.
+            asyncio.run(load(server, name, maker, connections, min(1.0, duration / 4)))
+            results.append(asyncio.run(load(server, name, maker, connections, duration)))
+        return results
+    finally:
+        server.stop()
+
+
+def recompute_time(base: Base) -> float:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{base.path}"}
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "recompute-scores"],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    return time.perf_counter() - began
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument("--ideas", type=int, default=100_000)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per operation")
+    parser.add_argument(
+        "--growth", action="store_true", help="also measure at 1,000 and 10,000 ideas"
+    )
+    parser.add_argument("--dir", type=Path, default=None, help="where to build the base")
+    args = parser.parse_args(argv)
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="demineurs-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    driver = (
+        "wrk" if shutil.which("wrk") else "the bundled async client (install wrk for true figures)"
+    )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"load from {driver}"
+    )
+    base = build(folder / f"bench-{args.ideas}.sqlite3", args.ideas)
+    results = measure(base, args.duration)
+    print()
+    print(f"## {args.ideas} ideas, 1 worker, SQLite WAL, {args.duration:.0f} s per operation")
+    print(table(results))
+    for r in results:
+        print(f"memory, {r.name}: {r.rss_start_mb:.0f} MB at start, {r.peak_rss_mb:.0f} MB at peak")
+    print(f"\nrecompute every score: {recompute_time(base):.1f} s for {args.ideas} ideas")
+    if args.growth:
+        reads = {"board, first page by score", "idea page, 20 mines and 40 déminages"}
+        print("\n## growth (req/s)")
+        print("| ideas | board | idea page |\n|---|---|---|")
+        for size in (1_000, 10_000, args.ideas):
+            sized = base if size == args.ideas else build(folder / f"bench-{size}.sqlite3", size)
+            got = {
+                r.name: r.rps
+                for r in (results if size == args.ideas else measure(sized, args.duration, reads))
+            }
+            print(
+                f"| {size} | {got['board, first page by score']:.0f} | "
+                f"{got['idea page, 20 mines and 40 déminages']:.0f} |"
+            )
+    if any(r.errors for r in results):
+        sys.exit("errors during the run: see the table")
+
+
+if __name__ == "__main__":
+    main()
