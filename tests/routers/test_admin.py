@@ -77,7 +77,8 @@ def test_role_change_ends_the_persons_sessions(make_client, db: Session) -> None
     )
     assert response.status_code == 303
     assert agent_client.get("/ideas").status_code == 303
-    db.rollback()  # see the app's latest writes
+    db.rollback()  # see the app's latest writes: end the read snapshot…
+    db.expire_all()  # …and forget what was loaded
     assert users.get_user(db, agent.id).role == "manager"  # type: ignore[arg-type]
 
 

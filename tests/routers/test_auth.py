@@ -46,7 +46,8 @@ def test_sign_in_renews_the_session(make_client, db: Session) -> None:  # type: 
     first = client.cookies["demineurs_session"]
     client.login(user)
     assert client.cookies["demineurs_session"] != first
-    db.rollback()  # see the app's latest writes
+    db.rollback()  # see the app's latest writes: end the read snapshot…
+    db.expire_all()  # …and forget what was loaded
     assert len(db.exec(select(UserSession).where(UserSession.user_id == user.id)).all()) == 1
 
 

@@ -188,5 +188,6 @@ def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(
     page = soup(make_client(reader).get(f"/ideas/{idea.id}"))
     assert "Abandonnée" in text_of(page, ".badge")
     assert "cadre CNIL" in page.get_text()
-    db.rollback()  # see the app's latest writes
+    db.rollback()  # see the app's latest writes: end the read snapshot…
+    db.expire_all()  # …and forget what was loaded
     assert db.get(Idea, idea.id).status == "abandoned"  # type: ignore[union-attr]

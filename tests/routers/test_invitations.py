@@ -90,7 +90,8 @@ def test_author_sees_suggestions_and_invites_a_colleague_who_is_told(
     assert response.status_code == 303 and response.headers["location"].endswith(
         f"#mine-{field['mine'].id}"
     )
-    db.rollback()  # see the app's latest writes
+    db.rollback()  # see the app's latest writes: end the read snapshot…
+    db.expire_all()  # …and forget what was loaded
     note = db.exec(select(Notification).where(Notification.user_id == field["expert"].id)).all()[-1]
     assert (
         note.message == "Autrice vous invite à regarder la mine « Hébergement des données » : "
@@ -166,7 +167,8 @@ def test_profile_declares_subjects_or_opts_out(make_client, db: Session, field) 
     assert "Sans Rapport" in names
     opted = client.post_form("/profile/asking", {"subject_data_privacy": "on", "opt_out": "on"})
     assert opted.status_code == 303
-    db.rollback()  # end this test's read snapshot and forget what it loaded: see the app's writes
+    db.rollback()  # see the app's latest writes: end the read snapshot…
+    db.expire_all()  # …and forget what was loaded
     assert "Sans Rapport" not in [
         s.name for s in invitations.suggestions(db, field["mine"], field["idea"])
     ]

@@ -109,7 +109,8 @@ def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
         )
         assert done.status_code == 200 and "C'est fait" in done.text
         assert outside.post("/unsubscribe/forged-token").status_code == 404
-    db.rollback()  # see the app's latest writes
+    db.rollback()  # see the app's latest writes: end the read snapshot…
+    db.expire_all()  # …and forget what was loaded
     assert notifications.channels_for(db, author.id)["mine_on_my_idea"] == "app"  # type: ignore[arg-type]
     # Still told in the app, no longer by e-mail.
     make_client(make_user_committed(db, unit="DSI")).post_form(
@@ -117,6 +118,7 @@ def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
     )
     time.sleep(0.5)
     assert len(inbox.messages) == 1
+    db.rollback()  # see the app's latest writes
     assert len(db.exec(select(Notification).where(Notification.user_id == author.id)).all()) == 2
 
 
@@ -142,7 +144,8 @@ def test_smtp_down_the_write_succeeds_and_the_outbox_sends_once_later(
     assert response.status_code == 303
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        db.rollback()  # see the app's latest writes
+        db.rollback()  # see the app's latest writes: end the read snapshot…
+        db.expire_all()  # …and forget what was loaded
         pending = db.exec(select(OutboxMessage)).all()
         if pending and pending[0].attempts:
             break
@@ -233,7 +236,8 @@ def test_preferences_choose_a_channel_per_kind(
     )
     time.sleep(0.5)
     assert inbox.messages == []
-    db.rollback()  # see the app's latest writes
+    db.rollback()  # see the app's latest writes: end the read snapshot…
+    db.expire_all()  # …and forget what was loaded
     assert db.exec(select(Notification)).one().channel == "digest"
 
 
@@ -259,7 +263,8 @@ def test_mentions_and_followers_are_told(make_client, db: Session, clock: Clock)
     )
 
     def messages(user):  # type: ignore[no-untyped-def]
-        db.rollback()  # see the app's latest writes
+        db.rollback()  # see the app's latest writes: end the read snapshot…
+        db.expire_all()  # …and forget what was loaded
         return [
             n.message for n in db.exec(select(Notification).where(Notification.user_id == user.id))
         ]
