@@ -20,6 +20,7 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
+from app.db import WRITE_TRANSACTION
 from app.models import OutboxMessage
 from app.models.base import utcnow
 
@@ -86,7 +87,10 @@ def _claim(session: Session, message_id: int, now: datetime) -> bool:
 def deliver_pending(engine: Engine, settings: Settings, limit: int = 500) -> tuple[int, int]:
     """Send what waits in the outbox; returns (sent, failed). Safe to run from several places."""
     sent = failed = 0
-    with Session(engine, expire_on_commit=False) as session:
+    # Every transaction here writes: take SQLite's write lock at BEGIN, so that a busy app
+    # makes this wait its turn rather than fail with « database is locked ».
+    writer = engine.execution_options(**{WRITE_TRANSACTION: True})
+    with Session(writer, expire_on_commit=False) as session:
         pending = list(
             session.exec(
                 select(OutboxMessage.id)

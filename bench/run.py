@@ -54,6 +54,11 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+def use_wrk() -> bool:
+    """wrk when installed (a C client: the figures are the server's), unless told otherwise."""
+    return shutil.which("wrk") is not None and os.environ.get("DEMINEURS_BENCH_CLIENT") != "python"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -126,7 +131,11 @@ class Server:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=20)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         self.log.close()
 
 
@@ -351,7 +360,7 @@ def measure(base: Base, duration: float, only: set[str] | None = None) -> list[R
         for name, connections, maker in operations(base):
             if only and name not in only and not name.startswith("baseline"):
                 continue
-            if shutil.which("wrk"):
+            if use_wrk():
                 path = maker()[1]  # type: ignore[operator,index]
                 load_with_wrk(server, base, name, path, connections, 1)  # warm-up
                 results.append(load_with_wrk(server, base, name, path, connections, duration))

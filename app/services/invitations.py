@@ -183,9 +183,23 @@ def decline(session: Session, user: User, invitation_id: int, now: datetime) -> 
     return invitation
 
 
-def find_colleague(session: Session, email: str) -> User:
-    """A colleague by e-mail, for inviting someone the suggestions did not name."""
-    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
-    if user is None:
-        raise InvalidInput({"invitee": "Aucun·e collègue avec cette adresse."})
-    return user
+def find_colleague(session: Session, who: str) -> User:
+    """A colleague by e-mail or by full name, for inviting someone the suggestions did not name."""
+    who = " ".join(who.split())
+    if "@" in who:
+        user = session.exec(select(User).where(User.email == who.lower())).first()
+        if user is None:
+            raise InvalidInput({"invitee": "Aucun·e collègue avec cette adresse."})
+        return user
+    matches = session.exec(
+        select(User).where(func.lower(User.name) == who.lower(), User.is_active).limit(2)
+    ).all()
+    if not matches:
+        raise InvalidInput(
+            {"invitee": "Aucun·e collègue à ce nom : vérifiez-le, ou donnez son adresse."}
+        )
+    if len(matches) > 1:
+        raise InvalidInput(
+            {"invitee": "Plusieurs collègues portent ce nom : donnez son adresse e-mail."}
+        )
+    return matches[0]

@@ -164,3 +164,21 @@ def test_core_loop_without_javascript(people) -> None:  # type: ignore[no-untype
     expect(page.locator(".minefield .cell")).to_have_count(before + 1)
     assert "#mine-" in page.url
     fatou.shot("no-js-mine")
+    mine_anchor = "#" + page.url.split("#")[1]
+
+    # The author answers and accepts, JavaScript still off: plain forms and redirects.
+    pierre = people(javascript=False)
+    pierre.login("pierre.lambert@ville-exemple.fr")
+    own = pierre.goto("/ideas/16")
+    mine = own.locator(mine_anchor)
+    mine.locator("summary", has_text="Proposer un déminage").click()
+    mine.get_by_label("Type de déminage").select_option("solution")
+    mine.get_by_label("Votre déminage").fill(
+        "Le tableau se met à jour tout seul depuis le logiciel métier."
+    )
+    mine.get_by_role("button", name="Proposer ce déminage").click()
+    expect(own.locator(".alert--success")).to_contain_text("Déminage proposé")
+    own.locator(mine_anchor).get_by_role("button", name="Accepter ce déminage").click()
+    expect(own.locator(".alert--success")).to_contain_text("la mine est désamorcée")
+    expect(own.locator(mine_anchor).locator(".mine-state")).to_have_text("Désamorcée")
+    pierre.shot("no-js-defused")

@@ -139,6 +139,10 @@ def test_opted_out_colleagues_cannot_be_invited_and_invitations_are_limited(
         f"/mines/{field['mine'].id}/invitations", {"email": "personne@nulle.part"}
     )
     assert unknown.status_code == 422 and "Aucun·e collègue" in unknown.text
+    by_name = client.post_form(
+        f"/mines/{field['mine'].id}/invitations", {"email": "  lina   EXPERTE "}
+    )
+    assert by_name.status_code == 303
     colleagues = [make_user(db, unit=f"U{n}") for n in range(21)]
     db.commit()
     for colleague in colleagues[:20]:
