@@ -21,7 +21,17 @@ OPERATIONS = [
 
 def test_bench_smoke_run_prints_every_operation_without_errors(tmp_path: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--ideas", "300", "--duration", "2", "--dir", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--ideas",
+            "300",
+            "--duration",
+            "2",
+            "--dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
