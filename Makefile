@@ -12,7 +12,7 @@ demo:  ## install, migrate, load the demo data and serve on http://127.0.0.1:800
 	demineurs seed-demo
 	demineurs serve
 
-browser-deps:  ## Debian's Chromium for the browser tests (never `playwright install`)
+browser-deps:  ## Debian's Chromium for the browser tests (Playwright's own browser download is not used)
 	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core; }
 
