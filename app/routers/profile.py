@@ -1,9 +1,11 @@
 """The agent's own profile (password, API tokens) and every agent's « démineur » record."""
 
+import json
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
+from app.deps import SESSION_COOKIE, CurrentUser, NowDep, SessionDep, SettingsDep
 from app.errors import InvalidInput
 from app.models.mine import CATEGORY_LABELS
 from app.security import verify_password
@@ -106,3 +108,37 @@ def save_asking(
         request.url_for("profile").path + "#solliciter",
         flash="Vos préférences de sollicitation sont enregistrées.",
     )
+
+
+@router.get("/profile/export.json", name="profile_export")
+def export_my_data(session: SessionDep, user: CurrentUser) -> Response:
+    """Download everything the tool holds about me (JSON)."""
+    body = json.dumps(users.personal_data(session, user), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="mes-donnees.json"'},
+    )
+
+
+@router.post("/profile/close", name="profile_close")
+def close_my_account(
+    request: Request, session: SessionDep, user: CurrentUser, now: NowDep, form: FormDep
+) -> Response:
+    """Close my account: personal data erased, published contributions kept and unsigned."""
+    if form.get("confirm") != "FERMER":
+        return _profile(
+            request,
+            session,
+            user,
+            status=422,
+            errors={"confirm": "Tapez FERMER en capitales pour confirmer."},
+        )
+    users.close_account(session, user, now)
+    response = redirect(
+        request,
+        request.url_for("login").path,
+        flash="Votre compte est fermé. Vos contributions publiées restent, sans votre nom.",
+    )
+    response.delete_cookie(SESSION_COOKIE)
+    return response

@@ -374,3 +374,86 @@ def set_asking(session: Session, user: User, subjects: list[str], *, opt_out: bo
     user.ask_subjects = ",".join(s for s in subjects if s in set(MineCategory))
     user.ask_opt_out = opt_out
     session.add(user)
+
+
+FORMER_AGENT = "Ancien·ne agent·e"
+
+
+def personal_data(session: Session, user: User) -> dict[str, object]:
+    """Everything the tool holds about one person, for them to download (RGPD, art. 15)."""
+    from app.models import Deminage, Idea, Mine, Notification, Support
+
+    def rows(model: type, where: object) -> list[dict[str, object]]:  # type: ignore[type-arg]
+        return [
+            {
+                k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                for k, v in row.model_dump().items()
+            }
+            for row in session.exec(select(model).where(where))  # type: ignore[arg-type]
+        ]
+
+    unit = unit_of(session, user)
+    return {
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "unit": unit.name if unit else None,
+            "role": user.role,
+            "created_at": user.created_at.isoformat(),
+            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+            "ask_subjects": user.ask_subjects,
+            "ask_opt_out": user.ask_opt_out,
+        },
+        "ideas": rows(Idea, Idea.author_id == user.id),
+        "mines": rows(Mine, Mine.author_id == user.id),
+        "deminages": rows(Deminage, Deminage.author_id == user.id),
+        "supports": rows(Support, Support.user_id == user.id),
+        "notifications": rows(Notification, Notification.user_id == user.id),
+        "api_tokens": [
+            {
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "revoked": t.revoked_at is not None,
+            }
+            for t in list_api_tokens(session, user)
+        ],
+    }
+
+
+def close_account(session: Session, user: User, now: datetime) -> None:
+    """Erase the person's personal data; their published contributions stay, signed
+    « Ancien·ne agent·e ». Their drafts, sessions, tokens and notifications go."""
+    from app.models import (
+        Follow,
+        Idea,
+        IdeaEvent,
+        IdeaRevision,
+        IdeaStatus,
+        IdeaTheme,
+        Notification,
+        NotificationPreference,
+        Support,
+    )
+
+    drafts = list(
+        session.exec(
+            select(Idea.id).where(Idea.author_id == user.id, Idea.status == IdeaStatus.draft)
+        )
+    )
+    if drafts:
+        # Nobody else ever saw a draft: it goes entirely, with its revisions and history.
+        for model in (IdeaTheme, IdeaRevision, IdeaEvent, Follow, Support, Notification):
+            session.exec(delete(model).where(col(model.idea_id).in_(drafts)))  # type: ignore[attr-defined]
+        session.exec(delete(Idea).where(col(Idea.id).in_(drafts)))
+    for model in (Notification, NotificationPreference, Follow, Support, ApiToken):
+        session.exec(delete(model).where(model.user_id == user.id))  # type: ignore[attr-defined]
+    end_all_sessions(session, user)
+    user.name = FORMER_AGENT
+    user.email = f"compte-ferme-{user.id}@invalid"
+    user.password_hash = None
+    user.ask_subjects = ""
+    user.ask_opt_out = True
+    user.is_active = False
+    session.add(user)

@@ -3,10 +3,11 @@
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.models import Role, UserSession
+from app.models import Idea, Role, UserSession
 from app.services import users
-from tests.conftest import field_error, soup
-from tests.factories import make_user
+from app.services.readiness import ScoringParams
+from tests.conftest import Clock, field_error, soup
+from tests.factories import make_idea, make_mine, make_user
 
 
 def test_pages_need_a_signed_in_agent(make_client) -> None:  # type: ignore[no-untyped-def]
@@ -220,3 +221,39 @@ def test_agent_creates_a_token_on_the_profile_page_uses_and_revokes_it(
         assert client.post_form(revoke["action"]).status_code == 303
         assert script.get("/api/v1/me").status_code == 401
     assert "Révoqué le" in client.get("/profile").text
+
+
+def test_agent_downloads_their_data_and_closes_their_account(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    me = make_user(db, name="Camille Départ", email="camille@ville.fr")
+    other = make_user(db, name="Autre Personne", unit="B")
+    published = make_idea(db, me, clock.now, title="Idée publiée de Camille")
+    draft = make_idea(db, me, clock.now, title="Brouillon secret", published=False)
+    draft_id = draft.id
+    theirs = make_idea(db, other, clock.now, title="Idée d'une autre")
+    make_mine(db, theirs, me, clock.now, title="Ma mine", params=ScoringParams())
+    db.commit()
+    client = make_client(me)
+    data = client.get("/profile/export.json").json()
+    assert data["account"]["email"] == "camille@ville.fr"
+    assert sorted(i["title"] for i in data["ideas"]) == [
+        "Brouillon secret",
+        "Idée publiée de Camille",
+    ]
+    assert [m["title"] for m in data["mines"]] == ["Ma mine"]
+    assert "Autre Personne" not in client.get("/profile/export.json").text
+    refused = client.post_form("/profile/close", {"confirm": "oui"})
+    assert refused.status_code == 422
+    assert client.post_form("/profile/close", {"confirm": "FERMER"}).status_code == 303
+    assert client.get("/ideas").status_code == 303  # signed out
+    again = make_client().post_form(
+        "/login", {"email": "camille@ville.fr", "password": "mot-de-passe-de-test"}
+    )
+    assert again.status_code == 422
+    reader = make_client(other)
+    page = soup(reader.get(f"/ideas/{published.id}"))
+    assert "Ancien·ne agent·e" in page.select_one(".meta").get_text()
+    assert "Camille" not in reader.get(f"/ideas/{theirs.id}").text
+    db.rollback()
+    db.expire_all()
+    assert db.get(Idea, draft_id) is None  # the draft is gone, not just hidden
