@@ -110,6 +110,32 @@ def render_idea(
     return render(request, template, {**context, "oob": is_htmx(request)}, status=status)
 
 
+def form_rejected(
+    request: Request,
+    session: Session,
+    params: ScoringParams,
+    idea: Idea,
+    viewer: User,
+    now: datetime,
+    key: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+) -> Response:
+    """The idea page (or its live fragment) again, with one form's errors beside its fields
+    and every character typed kept (422, which htmx swaps in place)."""
+    return render_idea(
+        request,
+        session,
+        params,
+        idea,
+        viewer,
+        now,
+        status=422,
+        form_errors={key: errors},
+        form_values={key: values},
+    )
+
+
 @router.get("/aide", name="help")
 def help_page(request: Request, user: OptionalUser, params: ParamsDep) -> Response:
     return render(request, "help.html", {"params": params})
@@ -261,16 +287,8 @@ def abandon_idea(
     try:
         data = AbandonInput.model_validate(values)
     except ValidationError as exc:
-        return render_idea(
-            request,
-            session,
-            params,
-            idea,
-            user,
-            now,
-            status=422,
-            form_errors={"abandon": french_errors(exc)},
-            form_values={"abandon": values},
+        return form_rejected(
+            request, session, params, idea, user, now, "abandon", values, french_errors(exc)
         )
     ideas.abandon(session, params, user, idea, data.lesson, now)
     return redirect(
@@ -297,17 +315,7 @@ def promote_idea(
         ideas.promote(session, params, user, idea, PromoteInput.model_validate(values), now)
     except (ValidationError, InvalidInput) as exc:
         errors = french_errors(exc) if isinstance(exc, ValidationError) else exc.errors
-        return render_idea(
-            request,
-            session,
-            params,
-            idea,
-            user,
-            now,
-            status=422,
-            form_errors={"promote": errors},
-            form_values={"promote": values},
-        )
+        return form_rejected(request, session, params, idea, user, now, "promote", values, errors)
     return redirect(
         request, request.url_for("idea", idea_id=idea_id).path, flash="L'idée devient un projet."
     )
@@ -329,16 +337,8 @@ def send_back_idea(
     try:
         data = SendBackInput.model_validate(values)
     except ValidationError as exc:
-        return render_idea(
-            request,
-            session,
-            params,
-            idea,
-            user,
-            now,
-            status=422,
-            form_errors={"send_back": french_errors(exc)},
-            form_values={"send_back": values},
+        return form_rejected(
+            request, session, params, idea, user, now, "send_back", values, french_errors(exc)
         )
     ideas.send_back(session, user, idea, data.comment, now)
     return redirect(

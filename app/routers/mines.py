@@ -10,7 +10,7 @@ from starlette.responses import Response
 from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep
 from app.errors import DomainError
 from app.models import Idea
-from app.routers.ideas import render_idea
+from app.routers.ideas import form_rejected, render_idea
 from app.schemas import DeminageCreate, MineCreate, ReasonInput, french_errors
 from app.services import ideas, mines
 from app.services.permissions import (
@@ -67,16 +67,8 @@ def lay_mine(
     data, error = _parse(
         MineCreate,
         values,
-        lambda errors: render_idea(
-            request,
-            session,
-            params,
-            idea,
-            user,
-            now,
-            status=422,
-            form_errors={"lay": errors},
-            form_values={"lay": values},
+        lambda errors: form_rejected(
+            request, session, params, idea, user, now, "lay", values, errors
         ),
     )
     if error:
@@ -102,16 +94,8 @@ def bring_deminage(
     data, error = _parse(
         DeminageCreate,
         values,
-        lambda errors: render_idea(
-            request,
-            session,
-            params,
-            idea,
-            user,
-            now,
-            status=422,
-            form_errors={key: errors},
-            form_values={key: values},
+        lambda errors: form_rejected(
+            request, session, params, idea, user, now, key, values, errors
         ),
     )
     if error:
@@ -203,16 +187,8 @@ def _reason_action(
     data, error = _parse(
         ReasonInput,
         values,
-        lambda errors: render_idea(
-            request,
-            session,
-            params,
-            idea,
-            user,
-            now,
-            status=422,
-            form_errors={form_key: errors},
-            form_values={form_key: values},
+        lambda errors: form_rejected(
+            request, session, params, idea, user, now, form_key, values, errors
         ),
     )
     if error:
