@@ -5,15 +5,15 @@ from datetime import UTC, datetime
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from app.models import Idea, Unit, User
-from app.services.board import BoardPage, BoardQuery, BoardRow
+from app.models import Idea
+from app.models.mine import CATEGORY_LABELS
+from app.services import board
+from app.services.board import BoardPage, BoardQuery, BoardRow, Person
 from app.templating import render
 
 
 def _rows() -> list[BoardRow]:
     now = datetime(2026, 11, 1, tzinfo=UTC)
-    unit = Unit(id=1, name="Direction des finances")
-    author = User(id=1, email="a@b.fr", name="Agente Exemple", unit_id=1)
     return [
         BoardRow(
             idea=Idea(
@@ -31,8 +31,8 @@ def _rows() -> list[BoardRow]:
             themes=["accueil", "numérique"],
             open_mines={"major": 1, "minor": 2},
             reviewer_units=["DSI", "RH", "Accueil"],
-            author=author,
-            unit=unit,
+            author=Person(1, "Agente Exemple"),
+            unit=Person(1, "Direction des finances"),
         )
         for n in range(50)
     ]
@@ -40,9 +40,19 @@ def _rows() -> list[BoardRow]:
 
 def install_bench_endpoints(app: FastAPI) -> None:
     rows = _rows()
+    themes = [f"thème {n}" for n in range(20)]
+    units = [Person(n, f"Direction numéro {n}") for n in range(1, 41)]
 
     @app.get("/_bench/board-template", include_in_schema=False)
     def board_template(request: Request) -> Response:
-        """The board's results rendered with 50 rows held in memory: no database at all."""
-        page = BoardPage(rows=rows, page=1, pages=1, total=50)
-        return render(request, "board/_results.html", {"query": BoardQuery(), "result": page})
+        """The whole board page rendered with 50 rows held in memory: no database at all."""
+        context = {
+            "query": BoardQuery(),
+            "result": BoardPage(rows=rows, page=1, pages=3, total=150),
+            "themes": themes,
+            "units": units,
+            "categories": CATEGORY_LABELS,
+            "sorts": board.SORTS,
+            "statuses": board.STATUSES,
+        }
+        return render(request, "board/board.html", context)

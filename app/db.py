@@ -16,6 +16,24 @@ from sqlmodel import Session, create_engine
 from app.config import PROJECT_ROOT, Settings
 
 WRITE_TRANSACTION = "demineurs_write_transaction"
+READ_AUTOCOMMIT = "demineurs_read_autocommit"
+
+
+def observer_session(engine: Engine) -> Session:
+    """A long-lived session that never holds a stale snapshot (for tests and tools that watch
+    the app's database while the app writes): on SQLite its reads run outside any transaction,
+    and its first write of each unit of work takes the write lock then."""
+    if engine.dialect.name != "sqlite":
+        return Session(engine, expire_on_commit=False)
+    session = Session(engine.execution_options(**{READ_AUTOCOMMIT: True}), expire_on_commit=False)
+
+    @event.listens_for(session, "before_flush")
+    def _begin_write(session: Session, *_: Any) -> None:
+        dbapi = session.connection().connection.dbapi_connection
+        if dbapi is not None and not dbapi.in_transaction:
+            dbapi.execute("BEGIN IMMEDIATE")
+
+    return session
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -45,8 +63,10 @@ def make_engine(settings: Settings) -> Engine:
     def _begin(conn: Connection) -> None:
         # A request that will write takes SQLite's write lock at BEGIN: two writers then queue
         # on the busy timeout instead of failing with « database is locked » at their first write.
-        immediate = conn.get_execution_options().get(WRITE_TRANSACTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(READ_AUTOCOMMIT):
+            return  # each read sees the latest commit; the first write begins (see below)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_TRANSACTION) else "BEGIN")
 
     return engine
 
@@ -66,6 +86,15 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def holds_write_lock(session: Session) -> bool:
+    """Whether the session's transaction may write without upgrading a read (always true but
+    on SQLite, where only a transaction begun with the write lock may)."""
+    connection = session.connection()
+    return connection.dialect.name != "sqlite" or bool(
+        connection.get_execution_options().get(WRITE_TRANSACTION)
+    )
 
 
 def alembic_config(database_url: str) -> Config:

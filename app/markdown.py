@@ -1,5 +1,7 @@
 """Simple Markdown for long text fields, rendered then sanitised."""
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -30,6 +32,11 @@ def render_markdown(text: str | None) -> Markup:
     """Markdown to safe HTML: no raw HTML, no script, no handler; http(s) and mailto links only."""
     if not text:
         return Markup("")
+    return _render(text)
+
+
+@lru_cache(maxsize=4096)  # pure: a page shows the same texts again and again
+def _render(text: str) -> Markup:
     html = _md.render(text)
     # Headings are demoted so that user text never competes with the page's outline.
     for level in ("1", "2"):

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import StrictUndefined, pass_context
 from starlette.datastructures import URL
 from starlette.responses import HTMLResponse
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 
 from app.config import PROJECT_ROOT, Settings
 from app.markdown import render_markdown
@@ -83,15 +83,29 @@ def static_url(path: str) -> str:
 def install_fast_url_for(templates: Jinja2Templates, routes: list[BaseRoute]) -> None:
     """`url_for` in templates without Starlette's scan of every route on each call: pages with
     long lists call it once per row, and the scan cost more than the database."""
-    by_name = {getattr(r, "name", None): r for r in routes if getattr(r, "name", None)}
+    by_name: dict[str, tuple[str, BaseRoute]] = {}
+
+    def collect(routes: list[BaseRoute], prefix: str) -> None:
+        for route in routes:
+            included = getattr(route, "original_router", None)  # FastAPI's included router
+            if included is not None:
+                collect(included.routes, prefix + route.include_context.prefix)  # type: ignore[attr-defined]
+            elif (name := getattr(route, "name", None)) and name not in by_name:
+                by_name[name] = (prefix, route)
+
+    collect(routes, "")
 
     @pass_context
     def url_for(context: dict[str, Any], name: str, /, **params: Any) -> URL:
         request: Request = context["request"]
-        route = by_name.get(name)
-        if route is None:
+        found = by_name.get(name)
+        if found is None or isinstance(found[1], Mount):
             return request.url_for(name, **params)
-        return route.url_path_for(name, **params).make_absolute_url(base_url=request.base_url)
+        prefix, route = found
+        base = request.scope.get("_base_url")
+        if base is None:  # once per request: str(request.base_url) parses the scope
+            base = request.scope["_base_url"] = str(request.base_url).rstrip("/")
+        return URL(base + prefix + route.url_path_for(name, **params))
 
     templates.env.globals["url_for"] = url_for
 

@@ -163,6 +163,8 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
     params = readiness.ScoringParams()
     writers = list(range(1, 11))
     big_idea = 0
+    same_title: dict[str, list[int]] = {}
+    neighbours: list[tuple[int, int, int]] = []
     # Ideas whose open mines the writers (their authors) will accept during the load.
     accept_ideas = min(4000, n_ideas // 4)
     for idea_id in range(1, n_ideas + 1):
@@ -324,6 +326,13 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
                 base.lay_targets.append(idea_id)
         if special:
             big_idea = idea_id
+        if status != "draft":  # its neighbours: the last three published with the same title
+            same = same_title.setdefault(title, [])
+            neighbours += [(idea_id, other, rank) for rank, other in enumerate(same[-3:])]
+            same.append(idea_id)
+    db.executemany(
+        "INSERT INTO idea_neighbour (idea_id, neighbour_id, rank) VALUES (?, ?, ?)", neighbours
+    )
     db.executemany(
         "INSERT INTO idea (id, author_id, unit_id, title, problem, solution, broken_rule, first_ground, "
         "status, score, reviewer_count, ripe_from, revision_count, created_at, updated_at, published_at, "

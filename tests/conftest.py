@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import make_engine, migrate
+from app.db import make_engine, migrate, observer_session
 from app.main import create_app
 from app.middleware import CSRF_COOKIE
 from app.models import User
@@ -73,7 +73,7 @@ def app(settings: Settings, clock: Clock) -> FastAPI:
 @pytest.fixture
 def db(app: FastAPI) -> Iterator[Session]:
     """A session on the test database; commit what a test prepares before using a client."""
-    with Session(app.state.engine, expire_on_commit=False) as session:
+    with observer_session(app.state.engine) as session:
         yield session
 
 

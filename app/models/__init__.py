@@ -1,7 +1,7 @@
 """Every table, imported here so that Alembic and the app see the whole metadata."""
 
 from app.models.expertise import Expertise, MineInvitation
-from app.models.idea import Idea, IdeaEvent, IdeaRevision, IdeaStatus, IdeaTheme
+from app.models.idea import Idea, IdeaEvent, IdeaNeighbour, IdeaRevision, IdeaStatus, IdeaTheme
 from app.models.mine import (
     Deminage,
     DeminageHelpful,
@@ -42,6 +42,7 @@ __all__ = [
     "IdeaEvent",
     "IdeaRevision",
     "IdeaStatus",
+    "IdeaNeighbour",
     "IdeaTheme",
     "Invitation",
     "LoginAttempt",

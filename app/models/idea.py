@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text
+from sqlalchemy import JSON, Column, Computed, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, utcnow
@@ -35,15 +35,26 @@ FICHE_LABELS = {
 }
 
 
+# 0: open and ripe or only waiting for its quiet period (ripe_from set); 1: other open ideas;
+# 2: projects; 3: abandoned; 9: drafts and merged ideas (never on the board).
+BOARD_GROUP_SQL = (
+    "CASE WHEN merged_into_id IS NOT NULL THEN 9"
+    " WHEN status = 'open' AND ripe_from IS NOT NULL THEN 0"
+    " WHEN status = 'open' THEN 1 WHEN status = 'project' THEN 2"
+    " WHEN status = 'abandoned' THEN 3 ELSE 9 END"
+)
+
+
 class Idea(SQLModel, table=True):
     """A proposal by one agent, its author, who stays responsible for it."""
 
     __table_args__ = (
-        Index("ix_idea_status_score", "status", "score"),
         Index("ix_idea_status_ripe", "status", "ripe_from"),
-        Index("ix_idea_status_reviewers", "status", "reviewer_count"),
         Index("ix_idea_status_published", "status", "published_at"),
-        Index("ix_idea_status_activity", "status", "last_activity_at"),
+        # One index per sort of the board, each walked in order within a group (see below).
+        Index("ix_idea_board_score", "board_group", "score", "id"),
+        Index("ix_idea_board_activity", "board_group", "last_activity_at", "score", "id"),
+        Index("ix_idea_board_reviewers", "board_group", "reviewer_count", "score", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -74,11 +85,26 @@ class Idea(SQLModel, table=True):
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when an admin merged this idea into another: its page redirects there.
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
+    # Computed by the database: the board's groups, so that each is one index walk.
+    board_group: int | None = Field(
+        default=None, sa_column=Column(Integer, Computed(BOARD_GROUP_SQL), nullable=True)
+    )
 
     def is_ripe(self, now: datetime) -> bool:
         return (
             self.status == IdeaStatus.open and self.ripe_from is not None and self.ripe_from <= now
         )
+
+
+class IdeaNeighbour(SQLModel, table=True):
+    """A published idea close to this one, found by the search index when its title or problem
+    was last written: the idea page reads this instead of ranking the whole index."""
+
+    __tablename__ = "idea_neighbour"
+
+    idea_id: int = Field(foreign_key="idea.id", primary_key=True)
+    neighbour_id: int = Field(foreign_key="idea.id", primary_key=True, index=True)
+    rank: int = 0
 
 
 class IdeaTheme(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, utcnow
@@ -77,6 +77,9 @@ KIND_LABELS = {
 
 class Mine(SQLModel, table=True):
     """A risk or objection laid on an idea by a colleague."""
+
+    # The board's « category of open mines » filter probes this index alone.
+    __table_args__ = (Index("ix_mine_idea_status_category", "idea_id", "status", "category"),)
 
     id: int | None = Field(default=None, primary_key=True)
     idea_id: int = Field(foreign_key="idea.id", index=True)

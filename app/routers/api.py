@@ -324,7 +324,8 @@ class BoardOut(BaseModel):
     items: list[BoardRowOut]
     page: int
     pages: int
-    total: int
+    total: int = Field(description="Ideas matching, counted up to 1,000")
+    total_exact: bool = Field(description="False when more ideas match than `total`")
 
 
 @router.get("/board", response_model=BoardOut, responses=ERRORS)
@@ -370,7 +371,13 @@ def read_board(
         )
         for r in result.rows
     ]
-    return BoardOut(items=items, page=result.page, pages=result.pages, total=result.total)
+    return BoardOut(
+        items=items,
+        page=result.page,
+        pages=result.pages,
+        total=result.total,
+        total_exact=result.total_exact,
+    )
 
 
 @router.post("/ideas/{idea_id}/promote", response_model=IdeaOut, responses=ERRORS)

@@ -1,10 +1,12 @@
 """The managers' board: ripe ideas first, then the closest to ripe, with filters and sorts."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from math import ceil
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, exists, func
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, text
 from sqlmodel import Session, col, select
 
 from app.models import Deminage, Idea, IdeaStatus, IdeaTheme, Mine, MineStatus, Unit, User
@@ -53,92 +55,163 @@ class BoardQuery:
         return {k: str(v) for k, v in values.items() if v not in (None, "") and v != defaults[k]}
 
 
+class Person(NamedTuple):
+    """An author or a unit as the board shows it: an id and a name."""
+
+    id: int
+    name: str
+
+
+# What a row of the board shows of an idea.
+ROW_COLUMNS = (
+    Idea.id,
+    Idea.title,
+    Idea.status,
+    Idea.score,
+    Idea.reviewer_count,
+    Idea.author_id,
+    Idea.published_at,
+    Idea.last_activity_at,
+)
+
+
 @dataclass
 class BoardRow:
-    idea: Idea
+    idea: Any  # the ROW_COLUMNS of an idea (a row, or an Idea)
     ripe: bool
     themes: list[str] = field(default_factory=list)
     open_mines: dict[str, int] = field(default_factory=dict)
     reviewer_units: list[str] = field(default_factory=list)
-    author: User | None = None
-    unit: Unit | None = None
+    author: Person | None = None
+    unit: Person | None = None
 
 
 @dataclass(frozen=True)
 class BoardPage:
     rows: list[BoardRow]
     page: int
-    pages: int
+    pages: int  # pages known to exist: more may follow when the total is not exact
     total: int
+    total_exact: bool = True
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
 
 
-def board(session: Session, query: BoardQuery, now: datetime, page_size: int = 20) -> BoardPage:
-    """One page of the board, ripe first, each row with what a manager needs to decide."""
-    ripe_now = and_(
-        Idea.status == IdeaStatus.open, col(Idea.ripe_from).is_not(None), col(Idea.ripe_from) <= now
-    )
-    conditions = [col(Idea.merged_into_id).is_(None)]
-    if query.status == "open":
-        conditions.append(Idea.status == IdeaStatus.open)
-    elif query.status == "ripe":
-        conditions.append(ripe_now)
-    elif query.status in ("project", "abandoned"):
-        conditions.append(Idea.status == query.status)
-    else:
-        conditions.append(Idea.status != IdeaStatus.draft)
-    if query.theme:
-        conditions.append(
-            exists().where(IdeaTheme.idea_id == Idea.id, IdeaTheme.theme == query.theme)
+# The board's order is: ripe ideas, ideas only waiting for their quiet period (the closest to
+# ripe), other open ideas, projects, abandoned ideas; within each, the chosen sort. Each of
+# these groups is one walk down an index in sort order (`Idea.board_group`), so a page costs
+# the same with a thousand ideas or a hundred thousand. Counting stops at COUNT_CAP.
+COUNT_CAP = 1000
+GROUPS = {
+    "open": ("ripe", "waiting", "open"),
+    "ripe": ("ripe",),
+    "project": ("project",),
+    "abandoned": ("abandoned",),
+    "all": ("ripe", "waiting", "open", "project", "abandoned"),
+}
+
+
+def _group_condition(group: str) -> ColumnElement[bool]:
+    board_group = col(Idea.board_group)
+    now = bindparam("now")
+    if group == "ripe":
+        return and_(board_group == 0, col(Idea.ripe_from) <= now)
+    if group == "waiting":
+        return and_(
+            Idea.status == IdeaStatus.open,
+            col(Idea.ripe_from) > now,
+            col(Idea.merged_into_id).is_(None),
         )
-    if query.unit is not None:
-        conditions.append(Idea.unit_id == query.unit)
-    if query.category:
-        conditions.append(
+    return board_group == {"open": 1, "project": 2, "abandoned": 3}[group]
+
+
+@lru_cache(maxsize=256)
+def _statements(
+    status: str, sort: str, theme: bool, unit: bool, category: bool
+) -> tuple[tuple[str, Select[Any], Select[Any]], ...]:
+    """Per group of the view: (group, capped count, page of rows), built once per kind of
+    view; the values (now, filters, cap, offset, limit) are bound at each request."""
+    filters: list[ColumnElement[bool]] = []
+    if theme:
+        # IN rather than EXISTS: the planner may then start from the theme's few ideas.
+        filters.append(
+            col(Idea.id).in_(select(IdeaTheme.idea_id).where(IdeaTheme.theme == bindparam("theme")))
+        )
+    if unit:
+        filters.append(Idea.unit_id == bindparam("unit"))
+    if category:
+        filters.append(
             exists().where(
                 Mine.idea_id == Idea.id,
-                Mine.category == query.category,
+                Mine.category == bindparam("category"),
                 Mine.status == MineStatus.open,
             )
         )
     sort_key = {
-        "score": col(Idea.score).desc(),
-        "activity": col(Idea.last_activity_at).desc(),
-        "reviewers": col(Idea.reviewer_count).desc(),
-    }[query.sort]
-    total = session.exec(select(func.count()).select_from(Idea).where(*conditions)).one()
-    pages = max(1, ceil(total / page_size))
-    page = min(query.page, pages)
-    ideas = list(
-        session.exec(
-            select(Idea)
-            .where(*conditions)
-            .order_by(
-                case((ripe_now, 0), else_=1), sort_key, col(Idea.score).desc(), col(Idea.id).desc()
+        "score": col(Idea.score),
+        "activity": col(Idea.last_activity_at),
+        "reviewers": col(Idea.reviewer_count),
+    }[sort]
+    order = [sort_key.desc(), col(Idea.score).desc(), col(Idea.id).desc()]
+    if sort == "score":
+        order = order[1:]
+    statements = []
+    for group in GROUPS[status]:
+        where = [_group_condition(group), *filters]
+        capped = select(Idea.id).where(*where).limit(bindparam("cap")).subquery()
+        statements.append(
+            (
+                group,
+                select(func.count()).select_from(capped),
+                select(*ROW_COLUMNS)
+                .where(*where)
+                .order_by(*order)
+                .offset(bindparam("skip"))
+                .limit(bindparam("wanted")),
             )
-            .offset((page - 1) * page_size)
-            .limit(page_size)
         )
+    return tuple(statements)
+
+
+def board(
+    session: Session,
+    query: BoardQuery,
+    now: datetime,
+    page_size: int = 20,
+    count_cap: int = COUNT_CAP,
+) -> BoardPage:
+    """One page of the board, ripe first, each row with what a manager needs to decide."""
+    statements = _statements(
+        query.status, query.sort, bool(query.theme), query.unit is not None, bool(query.category)
     )
-    return BoardPage(_rows(session, ideas, now), page, pages, total)
+    values: dict[str, Any] = {"now": now, "theme": query.theme, "unit": query.unit}
+    values["category"] = query.category
+    skip, wanted = (query.page - 1) * page_size, page_size
+    ideas: list[tuple[Row[Any], bool]] = []  # (idea's columns, ripe)
+    counted = 0  # ideas in the groups, counted up to count_cap
+    for group, count, page in statements:
+        cap = max(count_cap - counted, skip + wanted + 1)
+        in_group = session.execute(count, {**values, "cap": cap}).scalar_one()
+        counted += in_group
+        if wanted and skip < in_group:
+            found = session.execute(page, {**values, "skip": skip, "wanted": wanted}).all()
+            ideas += [(row, group == "ripe") for row in found]
+            wanted = page_size - len(ideas)
+        skip = max(0, skip - in_group)
+    exact = counted < count_cap
+    total = counted if exact else count_cap
+    pages = max(1, ceil(counted / page_size))
+    if not ideas and query.page > pages:  # past the end (counts are then exact): the last page
+        return board(session, replace(query, page=pages), now, page_size, count_cap)
+    return BoardPage(_rows(session, ideas), query.page, max(pages, query.page), total, exact)
 
 
-def _rows(session: Session, ideas: list[Idea], now: datetime) -> list[BoardRow]:
-    """Themes, open mines, reviewers' units and authors for one page, in four queries."""
-    ids = [i.id for i in ideas]
-    rows = {i.id: BoardRow(i, i.is_ripe(now)) for i in ideas}
-    if not ids:
-        return []
-    for theme in session.exec(
-        select(IdeaTheme).where(col(IdeaTheme.idea_id).in_(ids)).order_by(IdeaTheme.theme)
-    ):
-        rows[theme.idea_id].themes.append(theme.theme)
-    for idea_id, severity, count in session.exec(
-        select(Mine.idea_id, Mine.severity, func.count())
-        .where(col(Mine.idea_id).in_(ids), Mine.status == MineStatus.open)
-        .group_by(Mine.idea_id, Mine.severity)
-    ):
-        rows[idea_id].open_mines[severity] = count
-    authors = {i.id: i.author_id for i in ideas}
+def _row_statements() -> tuple[Select[Any], ...]:
+    """The four queries that complete a page's rows, built once (ids bound per request)."""
+    ids = bindparam("ids", expanding=True)
+    people = bindparam("people", expanding=True)
     reviewers = (
         select(Mine.idea_id.label("idea_id"), Mine.author_id.label("person"))  # type: ignore[attr-defined]
         .where(col(Mine.idea_id).in_(ids), Mine.status != MineStatus.withdrawn)
@@ -149,36 +222,68 @@ def _rows(session: Session, ideas: list[Idea], now: datetime) -> list[BoardRow]:
         )
         .subquery()
     )
-    for idea_id, person, unit_name in session.exec(
+    return (
+        select(IdeaTheme.idea_id, IdeaTheme.theme)
+        .where(col(IdeaTheme.idea_id).in_(ids))
+        .order_by(IdeaTheme.theme),
+        select(Mine.idea_id, Mine.severity, func.count())
+        .where(col(Mine.idea_id).in_(ids), Mine.status == MineStatus.open)
+        .group_by(Mine.idea_id, Mine.severity),
         select(reviewers.c.idea_id, reviewers.c.person, Unit.name)
         .join(User, User.id == reviewers.c.person)
+        .join(Unit, col(User.unit_id) == Unit.id, isouter=True),
+        select(User.id, User.name, Unit.name.label("unit_name"))  # type: ignore[attr-defined]
         .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
-    ):
-        if (
-            person != authors[idea_id]
-            and unit_name
-            and unit_name not in rows[idea_id].reviewer_units
-        ):
-            rows[idea_id].reviewer_units.append(unit_name)
-    people = session.exec(
-        select(User, Unit)
-        .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
-        .where(col(User.id).in_(set(authors.values())))
-    ).all()
-    by_id = {u.id: (u, unit) for u, unit in people}
+        .where(col(User.id).in_(people)),
+    )
+
+
+THEMES, OPEN_MINES, REVIEWERS, AUTHORS = _row_statements()
+
+
+def _rows(session: Session, ideas: list[tuple[Row[Any], bool]]) -> list[BoardRow]:
+    """Themes, open mines, reviewers' units and authors for one page, in four queries of
+    plain rows (no ORM objects: a page of the board is read far more often than written)."""
+    if not ideas:
+        return []
+    ids = [idea.id for idea, _ in ideas]
+    rows = {idea.id: BoardRow(idea, ripe) for idea, ripe in ideas}
+    for idea_id, theme in session.execute(THEMES, {"ids": ids}):
+        rows[idea_id].themes.append(theme)
+    for idea_id, severity, count in session.execute(OPEN_MINES, {"ids": ids}):
+        rows[idea_id].open_mines[severity] = count
+    for idea_id, person, unit_name in session.execute(REVIEWERS, {"ids": ids}):
+        row = rows[idea_id]
+        if person != row.idea.author_id and unit_name and unit_name not in row.reviewer_units:
+            row.reviewer_units.append(unit_name)
+    authors = {idea.author_id for idea, _ in ideas}
+    people = {p.id: p for p in session.execute(AUTHORS, {"people": list(authors)})}
     for row in rows.values():
-        row.author, row.unit = by_id.get(row.idea.author_id, (None, None))
+        person = people.get(row.idea.author_id)
+        if person is not None:
+            row.author = Person(person.id, person.name)
+            row.unit = Person(0, person.unit_name) if person.unit_name else None
     return [rows[i] for i in ids]
 
 
-def themes_in_use(session: Session) -> list[str]:
-    """Every theme of a published idea, for the board's filter."""
-    return list(
-        session.exec(
-            select(IdeaTheme.theme)
-            .join(Idea, col(IdeaTheme.idea_id) == Idea.id)
-            .where(Idea.status != IdeaStatus.draft)
-            .distinct()
-            .order_by(IdeaTheme.theme)
-        )
+# A skip scan down the theme index: one short probe per distinct theme, instead of a DISTINCT
+# over every (idea, theme) pair. The seed is '' so that every probe is the same indexed search.
+THEMES_IN_USE = text(
+    """
+    WITH RECURSIVE t(theme) AS (
+        SELECT ''
+        UNION ALL
+        SELECT (
+            SELECT it.theme FROM idea_theme AS it JOIN idea ON idea.id = it.idea_id
+            WHERE it.theme > t.theme AND idea.status != 'draft'
+            ORDER BY it.theme LIMIT 1
+        ) FROM t WHERE t.theme IS NOT NULL
     )
+    SELECT theme FROM t WHERE theme != ''
+    """
+)
+
+
+def themes_in_use(session: Session) -> list[str]:
+    """Every theme of a published idea, for the board's filter, in alphabetical order."""
+    return list(session.exec(THEMES_IN_USE).scalars())  # type: ignore[call-overload]

@@ -191,6 +191,8 @@ def update_idea(
     labels = ", ".join(FICHE_LABELS[f].lower() for f in changed)
     add_event(session, idea, user, "edited", f"Fiche modifiée : {labels}.", now)
     search.index_idea(session, idea, themes)
+    if idea.status != IdeaStatus.draft and {"title", "problem"} & set(changed):
+        search.remember_neighbours(session, idea)
     return changed
 
 
@@ -203,6 +205,7 @@ def publish(session: Session, params: ScoringParams, user: User, idea: Idea, now
     scoring.refresh(session, params, idea, now, user)
     add_event(session, idea, user, "published", "Publiée : le déminage commence.", now)
     search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
+    search.remember_neighbours(session, idea)
 
 
 def abandon(

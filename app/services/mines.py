@@ -375,7 +375,7 @@ def neighbour_mines(session: Session, idea: Idea, limit: int = 5) -> list[tuple[
     """Mines laid on similar ideas: known objections, with their known answers at hand."""
     if idea.status not in ("open", "project"):
         return []
-    similar = search.similar_ideas(session, idea.title, idea.problem, exclude=idea.id, limit=3)
+    similar = search.neighbours(session, idea)
     if not similar:
         return []
     rows = session.exec(

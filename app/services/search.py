@@ -11,10 +11,10 @@ from functools import lru_cache
 
 import snowballstemmer
 from markupsafe import Markup, escape
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
 
-from app.models import Deminage, Idea, IdeaStatus, IdeaTheme, Mine
+from app.models import Deminage, Idea, IdeaNeighbour, IdeaStatus, IdeaTheme, Mine
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _stemmer = snowballstemmer.stemmer("french")
@@ -276,6 +276,39 @@ def similar_ideas(
         return []
     hits = _match(session, words, any_term=True, docs_like="idea:%", limit=limit + 1, offset=0)
     return [h.idea_id for h in hits if h.idea_id != exclude][:limit]
+
+
+def remember_neighbours(session: Session, idea: Idea, limit: int = 3) -> None:
+    """Store the ideas closest to this one (ranking the index once, at write time)."""
+    session.execute(delete(IdeaNeighbour).where(col(IdeaNeighbour.idea_id) == idea.id))
+    for rank, neighbour in enumerate(
+        similar_ideas(session, idea.title, idea.problem, exclude=idea.id, limit=limit)
+    ):
+        session.add(IdeaNeighbour(idea_id=idea.id, neighbour_id=neighbour, rank=rank))  # type: ignore[arg-type]
+
+
+def neighbours(session: Session, idea: Idea, limit: int = 3) -> list[int]:
+    """Published ideas close to this one: those it found, then those that found it."""
+    found = session.exec(
+        select(IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank)
+        .where(col(IdeaNeighbour.idea_id) == idea.id)
+        .union_all(
+            select(IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank + 100)
+            .where(col(IdeaNeighbour.neighbour_id) == idea.id)
+        )
+    ).all()
+    ordered = sorted(found, key=lambda row: row[2])
+    ids = [n if i == idea.id else i for i, n, _ in ordered]
+    visible = set(
+        session.exec(
+            select(Idea.id).where(
+                col(Idea.id).in_(ids),
+                Idea.status != IdeaStatus.draft,
+                col(Idea.merged_into_id).is_(None),
+            )
+        )
+    )
+    return list(dict.fromkeys(i for i in ids if i in visible))[:limit]
 
 
 def find_similar_mines(

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
+from app.db import holds_write_lock, session_scope
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
 from app.models import ApiToken, Invitation, LoginAttempt, Role, Unit, User, UserSession
 from app.models.base import utcnow
@@ -290,10 +291,16 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     if api_token.revoked_at is not None or not user.is_active:
         return None
     now = utcnow()
-    # Written at most once a minute, so that reads stay reads.
+    # Written at most once a minute, in its own short write transaction: the request's own
+    # transaction stays a read when the request only reads (a read that turns into a write
+    # fails on SQLite if another writer committed since it began).
     if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
-        api_token.last_used_at = now
-        session.add(api_token)
+        touch = update(ApiToken).where(col(ApiToken.id) == api_token.id).values(last_used_at=now)
+        if holds_write_lock(session):
+            session.exec(touch)
+        else:
+            with session_scope(session.get_bind().engine, write=True) as writer:  # type: ignore[union-attr]
+                writer.exec(touch)
     return user
 
 

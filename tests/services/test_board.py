@@ -140,3 +140,28 @@ def test_quiet_period_ripening_shows_without_any_write(
         engine_session, board.BoardQuery(status="ripe"), clock.now + timedelta(hours=72)
     )
     assert "Mûre A" in titles(later)
+
+
+def test_waiting_ideas_follow_ripe_ones_and_pages_run_across_groups(
+    engine_session: Session, base, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    ideas, _ = base
+    s = engine_session
+    manager = make_user(s, role=Role.manager, unit="DGS")
+    late = make_mine(s, ideas["ripe_a"], manager, clock.now, severity="minor")
+    mines.accept_deminage(
+        s, P, manager, make_deminage(s, late, make_user(s), clock.now), late, ideas["ripe_a"], clock.now
+    )
+    s.flush()
+    # Mûre A only waits for its quiet period: the closest to ripe, right after the ripe ones.
+    one_by_one = [
+        board.board(s, board.BoardQuery(page=n), clock.now, page_size=1) for n in range(1, 5)
+    ]
+    assert [titles(p) for p in one_by_one] == [["Mûre B"], ["Mûre A"], ["Presque"], ["Loin"]]
+    assert [p.has_next for p in one_by_one] == [True, True, True, False]
+    assert titles(board.board(s, board.BoardQuery(page=99), clock.now, page_size=1)) == ["Loin"]
+    # Counting stops at the cap: the total says « more than », the next page stays reachable.
+    capped = board.board(s, board.BoardQuery(), clock.now, page_size=1, count_cap=2)
+    assert (capped.total, capped.total_exact, capped.has_next) == (2, False, True)
+    last = board.board(s, board.BoardQuery(page=4), clock.now, page_size=1, count_cap=2)
+    assert titles(last) == ["Loin"] and not last.has_next

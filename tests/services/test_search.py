@@ -144,3 +144,29 @@ def test_similar_ideas_while_writing(engine_session: Session, corpus) -> None:  
 def test_highlight_marks_matching_words_and_escapes_the_rest() -> None:
     html = str(search.highlight("Les <b>données</b> personnelles", "donnee"))
     assert html == "Les &lt;b&gt;<mark>données</mark>&lt;/b&gt; personnelles"
+
+
+def test_neighbouring_ideas_are_stored_at_publication_and_seen_both_ways(
+    engine_session: Session, corpus, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    author = make_user(s)
+    later = make_idea(
+        s, author, clock.now, title="Cantine : payer en ligne", problem="La cantine scolaire."
+    )
+    # The new idea found the older one; the older one now shows the new one too.
+    assert search.neighbours(s, later)[0] == corpus["cantine"]
+    assert later.id in search.neighbours(s, s.get(Idea, corpus["cantine"]))
+    # A draft never shows as a neighbour, and rewriting the problem looks again.
+    draft = make_idea(s, author, clock.now, title="Cantine brouillon", published=False)
+    assert draft.id not in search.neighbours(s, s.get(Idea, corpus["cantine"]))
+    ideas.update_idea(
+        s,
+        ScoringParams(),
+        author,
+        later,
+        IdeaUpdate(title="Passeport en ligne", problem="Les passeports, la file d'attente."),
+        clock.now,
+    )
+    assert search.neighbours(s, later)[0] == corpus["passeport"]
+    assert later.id not in search.neighbours(s, s.get(Idea, corpus["cantine"]))

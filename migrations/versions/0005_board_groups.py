@@ -1,0 +1,62 @@
+"""board groups (a computed column, one index per sort) and stored neighbouring ideas
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-24 00:20:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from app.models.idea import BOARD_GROUP_SQL
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SORTS = {
+    "ix_idea_status_score": ["status", "score"],
+    "ix_idea_status_reviewers": ["status", "reviewer_count"],
+    "ix_idea_status_activity": ["status", "last_activity_at"],
+}
+BOARD = {
+    "ix_idea_board_score": ["board_group", "score", "id"],
+    "ix_idea_board_activity": ["board_group", "last_activity_at", "score", "id"],
+    "ix_idea_board_reviewers": ["board_group", "reviewer_count", "score", "id"],
+}
+
+
+def upgrade() -> None:
+    # Added outside a batch: SQLite adds a (virtual) generated column in place.
+    op.add_column(
+        "idea", sa.Column("board_group", sa.Integer(), sa.Computed(BOARD_GROUP_SQL), nullable=True)
+    )
+    for name in SORTS:
+        op.drop_index(name, table_name="idea")
+    for name, columns in BOARD.items():
+        op.create_index(name, "idea", columns, unique=False)
+    op.create_index("ix_mine_idea_status_category", "mine", ["idea_id", "status", "category"])
+    op.create_table(
+        "idea_neighbour",
+        sa.Column("idea_id", sa.Integer(), nullable=False),
+        sa.Column("neighbour_id", sa.Integer(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["idea_id"], ["idea.id"]),
+        sa.ForeignKeyConstraint(["neighbour_id"], ["idea.id"]),
+        sa.PrimaryKeyConstraint("idea_id", "neighbour_id"),
+    )
+    op.create_index("ix_idea_neighbour_neighbour_id", "idea_neighbour", ["neighbour_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_idea_neighbour_neighbour_id", table_name="idea_neighbour")
+    op.drop_table("idea_neighbour")
+    op.drop_index("ix_mine_idea_status_category", table_name="mine")
+    for name in BOARD:
+        op.drop_index(name, table_name="idea")
+    for name, columns in SORTS.items():
+        op.create_index(name, "idea", columns, unique=False)
+    op.drop_column("idea", "board_group")
