@@ -293,8 +293,9 @@ def neighbours(session: Session, idea: Idea, limit: int = 3) -> list[int]:
         select(IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank)
         .where(col(IdeaNeighbour.idea_id) == idea.id)
         .union_all(
-            select(IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank + 100)
-            .where(col(IdeaNeighbour.neighbour_id) == idea.id)
+            select(
+                IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank + 100
+            ).where(col(IdeaNeighbour.neighbour_id) == idea.id)
         )
     ).all()
     ordered = sorted(found, key=lambda row: row[2])

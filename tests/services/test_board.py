@@ -150,7 +150,13 @@ def test_waiting_ideas_follow_ripe_ones_and_pages_run_across_groups(
     manager = make_user(s, role=Role.manager, unit="DGS")
     late = make_mine(s, ideas["ripe_a"], manager, clock.now, severity="minor")
     mines.accept_deminage(
-        s, P, manager, make_deminage(s, late, make_user(s), clock.now), late, ideas["ripe_a"], clock.now
+        s,
+        P,
+        manager,
+        make_deminage(s, late, make_user(s), clock.now),
+        late,
+        ideas["ripe_a"],
+        clock.now,
     )
     s.flush()
     # Mûre A only waits for its quiet period: the closest to ripe, right after the ripe ones.
