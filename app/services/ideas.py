@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -82,16 +82,40 @@ def themes_of(session: Session, idea_ids: list[int]) -> dict[int, list[str]]:
     return result
 
 
-def users_by_id(session: Session, user_ids: set[int]) -> dict[int, tuple[User, Unit | None]]:
-    """Users and their units, loaded once for a whole page."""
+class Person(NamedTuple):
+    """A user as pages show them: who, not an account to change."""
+
+    id: int
+    name: str
+    unit_id: int | None
+    is_active: bool
+
+
+class UnitName(NamedTuple):
+    id: int
+    name: str
+
+
+_PEOPLE = (
+    select(User.id, User.name, User.unit_id, User.is_active, Unit.id, Unit.name)
+    .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+    .where(col(User.id).in_(bindparam("ids", expanding=True)))
+)
+
+
+def users_by_id(session: Session, user_ids: set[int]) -> dict[int, tuple[Person, UnitName | None]]:
+    """Users and their units, read once for a whole page (plain rows, no ORM objects)."""
     if not user_ids:
         return {}
-    rows = session.exec(
-        select(User, Unit)
-        .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
-        .where(col(User.id).in_(user_ids))
-    ).all()
-    return {u.id: (u, unit) for u, unit in rows if u.id is not None}
+    return {
+        user_id: (
+            Person(user_id, name, unit_id, is_active),
+            UnitName(unit_key, unit_name) if unit_key is not None else None,
+        )
+        for user_id, name, unit_id, is_active, unit_key, unit_name in session.execute(
+            _PEOPLE, {"ids": list(user_ids)}
+        )
+    }
 
 
 def _snapshot(idea: Idea, themes: list[str]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func
+from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
@@ -308,25 +308,24 @@ def accept_risk(
     scoring.refresh(session, params, idea, now, user)
 
 
+_IDEA_MINES = (
+    select(*Mine.__table__.columns)  # type: ignore[attr-defined]
+    .where(Mine.idea_id == bindparam("idea"))
+    .order_by(col(Mine.created_at), col(Mine.id))
+)
+_MINES_DEMINAGES = (
+    select(*Deminage.__table__.columns)  # type: ignore[attr-defined]
+    .where(col(Deminage.mine_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(Deminage.created_at), col(Deminage.id))
+)
+
+
 def mines_for_idea(session: Session, idea: Idea, viewer: User | None) -> list[MineView]:
     """The idea's mines with their déminages and authors, in four queries whatever their number."""
-    mines = list(
-        session.exec(
-            select(Mine).where(Mine.idea_id == idea.id).order_by(col(Mine.created_at), col(Mine.id))
-        )
-    )
+    # Plain rows (same attributes as the models): a page reads them, nothing writes them.
+    mines = session.execute(_IDEA_MINES, {"idea": idea.id}).all()
     mine_ids = [m.id for m in mines]
-    deminages = (
-        list(
-            session.exec(
-                select(Deminage)
-                .where(col(Deminage.mine_id).in_(mine_ids))
-                .order_by(col(Deminage.created_at), col(Deminage.id))
-            )
-        )
-        if mine_ids
-        else []
-    )
+    deminages = session.execute(_MINES_DEMINAGES, {"ids": mine_ids}).all() if mine_ids else []
     helped: set[int] = set()
     if viewer is not None and deminages:
         helped = set(

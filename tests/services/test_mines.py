@@ -7,7 +7,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden
-from app.models import IdeaEvent, MineStatus, Role
+from app.models import IdeaEvent, Mine, MineStatus, Role
 from app.schemas import IdeaUpdate
 from app.services import ideas, mines, scoring
 from app.services.readiness import ScoringParams
@@ -179,7 +179,7 @@ def test_reopening_on_a_ripe_idea_restarts_the_quiet_period(
 ) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
-    mine = mines.mines_for_idea(s, idea, None)[0].mine
+    mine = s.get(Mine, mines.mines_for_idea(s, idea, None)[0].mine.id)
     mines.reopen(s, P, cast["a"], mine, idea, "Finalement non", clock.now)
     assert not idea.is_ripe(clock.now)
     assert idea.ripe_from == clock.now + timedelta(hours=72)
