@@ -20,7 +20,8 @@ test: browser-deps  ## install what the tests need and run them all
 	$(PIP) install -q -e '.[test]'
 	$(PYTHON) -m pytest
 
-lint:
-	$(PYTHON) -m ruff check app tests migrations
+lint:  ## style, and the security rules (ruff's S, bandit: nothing of medium severity or more)
+	$(PYTHON) -m ruff check app tests migrations bench
+	$(PYTHON) -m bandit -q -r app -ll
 
 check: lint test

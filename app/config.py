@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "dev-only-secret-change-me"
+# Development only: Settings refuses it in production.
+DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105  # nosec B105
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -12,7 +12,7 @@ from app.models import Idea, Notification, OutboxMessage, Role, User
 from app.schemas import DeminageCreate, IdeaCreate, MineCreate, PromoteInput
 from app.services import ideas, mines, scoring, users
 
-DEMO_PASSWORD = "demineurs-demo"
+DEMO_PASSWORD = "demineurs-demo"  # noqa: S105  # nosec B105
 
 PEOPLE = [
     (
@@ -511,7 +511,7 @@ def _play(
     now: datetime,
 ) -> None:
     params = scoring.scoring_params(session, settings)
-    rng = random.Random(index)
+    rng = random.Random(index)  # noqa: S311  # nosec B311
     author = people[spec.author]
     start = now - timedelta(days=40 - index)
     data = IdeaCreate(

@@ -103,8 +103,7 @@ def deliver_pending(engine: Engine, settings: Settings, limit: int = 500) -> tup
             now = utcnow()
             if not _claim(session, message_id, now):  # type: ignore[arg-type]
                 continue
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
+            message = session.get_one(OutboxMessage, message_id)
             try:
                 transmit(settings, build(settings, message))
             except Exception as exc:  # noqa: BLE001  (any failure: keep it for the next run)

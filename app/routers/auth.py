@@ -91,7 +91,7 @@ def accept_invitation(
     password = form.get("password", "")
     errors = {}
     if password != form.get("password_confirm", ""):
-        errors["password_confirm"] = "Les deux mots de passe diffèrent."
+        errors["password_confirm"] = "Les deux mots de passe diffèrent."  # noqa: S105
     try:
         if errors:
             raise InvalidInput(errors)

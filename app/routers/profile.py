@@ -59,9 +59,9 @@ def change_password(
 ) -> Response:
     errors: dict[str, str] = {}
     if not verify_password(form.get("current_password", ""), user.password_hash):
-        errors["current_password"] = "Mot de passe actuel incorrect."
+        errors["current_password"] = "Mot de passe actuel incorrect."  # noqa: S105
     elif form.get("new_password", "") != form.get("new_password_confirm", ""):
-        errors["new_password_confirm"] = "Les deux mots de passe diffèrent."
+        errors["new_password_confirm"] = "Les deux mots de passe diffèrent."  # noqa: S105
     try:
         if errors:
             raise InvalidInput(errors)

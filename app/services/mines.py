@@ -109,8 +109,7 @@ def lay_mine(
     if session.get(Follow, (idea.id, user.id)) is None:
         session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
     mailer = notifications.mailer_of(session)
-    author = session.get(User, idea.author_id)
-    assert author is not None
+    author = session.get_one(User, idea.author_id)
     notifications.notify(
         session,
         mailer,
@@ -152,8 +151,7 @@ def bring_deminage(
     scoring.refresh(session, params, idea, now, user)
     search.index_deminage(session, deminage, idea.id)  # type: ignore[arg-type]
     mailer = notifications.mailer_of(session)
-    mine_author = session.get(User, mine.author_id)
-    assert mine_author is not None
+    mine_author = session.get_one(User, mine.author_id)
     notifications.notify(
         session,
         mailer,
@@ -198,8 +196,7 @@ def accept_deminage(
     scoring.refresh(session, params, idea, now, user)
     invitations.record_acceptance(session, deminage.author_id, mine.category)
     mailer = notifications.mailer_of(session)
-    helper = session.get(User, deminage.author_id)
-    assert helper is not None
+    helper = session.get_one(User, deminage.author_id)
     notifications.notify(
         session,
         mailer,
@@ -212,8 +209,7 @@ def accept_deminage(
         now,
     )
     if user.id != mine.author_id:
-        mine_author = session.get(User, mine.author_id)
-        assert mine_author is not None
+        mine_author = session.get_one(User, mine.author_id)
         notifications.notify(
             session,
             mailer,
