@@ -182,6 +182,8 @@ class DeminageOut(BaseModel):
     accepted: bool
     helpful_count: int
     created_at: datetime
+    hidden: bool = False
+    hidden_reason: str = ""
 
 
 class MineOut(BaseModel):
@@ -197,6 +199,8 @@ class MineOut(BaseModel):
     resolution_reason: str
     reopen_reason: str
     deminages: list[DeminageOut]
+    hidden: bool = False
+    hidden_reason: str = ""
 
 
 class GateOut(BaseModel):

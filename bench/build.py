@@ -365,7 +365,10 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
         "COUNT(*) FROM deminage JOIN mine ON mine.id = deminage.mine_id WHERE deminage.accepted "
         "GROUP BY deminage.author_id, mine.category"
     )
-    db.executemany("INSERT INTO search_index (doc, idea_id, title, body) VALUES (?,?,?,?)", index)
+    db.executemany(
+        "INSERT INTO search_index (rowid, doc, idea_id, title, body) VALUES (?,?,?,?,?)",
+        [(search.doc_rowid(row[0]), *row) for row in index],
+    )
     # Credentials for the load: one reader session, ten writers with API tokens.
     base.reader_cookie = "bench-reader-session-token-0123456789"
     db.execute(

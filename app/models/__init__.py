@@ -1,5 +1,6 @@
 """Every table, imported here so that Alembic and the app see the whole metadata."""
 
+from app.models.audit import AuditEntry
 from app.models.expertise import Expertise, MineInvitation
 from app.models.idea import Idea, IdeaEvent, IdeaNeighbour, IdeaRevision, IdeaStatus, IdeaTheme
 from app.models.mine import (
@@ -24,6 +25,7 @@ from app.models.setting import AppSetting
 from app.models.user import ApiToken, Invitation, LoginAttempt, Role, Unit, User, UserSession
 
 __all__ = [
+    "AuditEntry",
     "ApiToken",
     "Channel",
     "Follow",

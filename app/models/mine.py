@@ -98,6 +98,9 @@ class Mine(SQLModel, table=True):
     resolved_by_id: int | None = Field(default=None, foreign_key="user.id")
     resolution_reason: str = Field(default="", sa_type=Text)
     reopen_reason: str = Field(default="", sa_type=Text)
+    # Hidden by an admin (moderation): only admins read it; its author sees why.
+    hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hidden_reason: str = Field(default="", sa_type=Text)
 
 
 class Deminage(SQLModel, table=True):
@@ -113,6 +116,8 @@ class Deminage(SQLModel, table=True):
     accepted_by_id: int | None = Field(default=None, foreign_key="user.id")
     helpful_count: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hidden_reason: str = Field(default="", sa_type=Text)
 
 
 class DeminageHelpful(SQLModel, table=True):

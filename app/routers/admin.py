@@ -8,7 +8,8 @@ from starlette.responses import Response
 
 from app.deps import AdminUser, NowDep, ParamsDep, SessionDep, SettingsDep
 from app.errors import DomainError, InvalidInput
-from app.services import ideas, scoring, users
+from app.models.audit import AUDIT_LABELS
+from app.services import audit, ideas, scoring, users
 from app.templating import render
 from app.web import FormDep, redirect
 
@@ -113,6 +114,7 @@ def edit_account(
             role=str(values["role"]),
             unit=str(values["unit"]),
             active=bool(values["active"]),
+            actor=admin,
         )
     except InvalidInput as exc:
         return render(
@@ -172,7 +174,8 @@ def save_scoring(
             {"values": raw, "errors": errors, "labels": scoring.PARAM_LABELS},
             status=422,
         )
-    scoring.save_params(session, admin, values)
+    before = scoring.scoring_params(session, settings)
+    scoring.save_params(session, admin, values, before, now)
     started = time.perf_counter()
     count = scoring.recompute_all(session, scoring.scoring_params(session, settings), now)
     elapsed = time.perf_counter() - started
@@ -216,4 +219,16 @@ def merge(
         request,
         request.url_for("idea", idea_id=found["keep"].id).path,
         flash=f"« {found['merged'].title} » est fusionnée dans cette idée.",
+    )
+
+
+@router.get("/audit", name="admin_audit")
+def audit_log(request: Request, session: SessionDep, admin: AdminUser, page: int = 1) -> Response:
+    """The audit log, newest first: read-only, no route of the app changes it."""
+    page = max(1, min(page, 10**6))
+    rows, pages = audit.entries(session, page)
+    return render(
+        request,
+        "admin/audit.html",
+        {"rows": rows, "page": page, "pages": pages, "labels": AUDIT_LABELS},
     )

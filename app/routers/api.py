@@ -32,6 +32,7 @@ from app.schemas import (
     clean_text,
 )
 from app.services import board, ideas, invitations, mines, notifications, scoring, search, users
+from app.services.permissions import can_read_hidden
 from app.services.readiness import Readiness, ScoringParams
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
@@ -63,8 +64,10 @@ def _readiness_out(r: Readiness) -> ReadinessOut:
     )
 
 
-def _deminage_out(d: Deminage, author: User, unit: Unit | None) -> DeminageOut:
-    return DeminageOut(
+def _deminage_out(
+    d: Deminage, author: User, unit: Unit | None, viewer: User | None = None
+) -> DeminageOut:
+    out = DeminageOut(
         id=d.id,
         kind=d.kind,
         body=d.body,
@@ -72,12 +75,17 @@ def _deminage_out(d: Deminage, author: User, unit: Unit | None) -> DeminageOut:
         accepted=d.accepted,
         helpful_count=d.helpful_count,
         created_at=d.created_at,
+        hidden=d.hidden_at is not None,
+        hidden_reason=d.hidden_reason,
     )
+    if out.hidden and viewer is not None and not can_read_hidden(viewer, d.author_id):
+        out.body = out.hidden_reason = ""
+    return out
 
 
-def _mine_out(view: mines.MineView) -> MineOut:
+def _mine_out(view: mines.MineView, viewer: User) -> MineOut:
     m = view.mine
-    return MineOut(
+    out = MineOut(
         id=m.id,
         idea_id=m.idea_id,
         category=m.category,
@@ -89,8 +97,13 @@ def _mine_out(view: mines.MineView) -> MineOut:
         created_at=m.created_at,
         resolution_reason=m.resolution_reason,
         reopen_reason=m.reopen_reason,
-        deminages=[_deminage_out(d.deminage, d.author, d.unit) for d in view.deminages],
+        deminages=[_deminage_out(d.deminage, d.author, d.unit, viewer) for d in view.deminages],
+        hidden=m.hidden_at is not None,
+        hidden_reason=m.hidden_reason,
     )
+    if out.hidden and not can_read_hidden(viewer, m.author_id):  # only its author and admins
+        out.title, out.body, out.hidden_reason, out.deminages = "Mine masquée", "", "", []
+    return out
 
 
 def _idea_out(
@@ -119,13 +132,13 @@ def _idea_out(
         next_step=idea.next_step,
         target_date=idea.target_date,
         readiness=_readiness_out(scoring.compute_for(session, params, idea, now)),
-        mines=[_mine_out(v) for v in mines.mines_for_idea(session, idea, viewer)],
+        mines=[_mine_out(v, viewer) for v in mines.mines_for_idea(session, idea, viewer)],
     )
 
 
 def _mine_by_id(session: Session, mine: Mine, idea: Idea, viewer: User) -> MineOut:
     view = next(v for v in mines.mines_for_idea(session, idea, viewer) if v.mine.id == mine.id)
-    return _mine_out(view)
+    return _mine_out(view, viewer)
 
 
 @router.get("/me", response_model=UserOut, responses=ERRORS)

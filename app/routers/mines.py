@@ -26,7 +26,7 @@ from app.web import FormDep, redirect
 router = APIRouter(include_in_schema=False)
 
 
-def _done(
+def action_done(
     request: Request,
     session: Any,
     params: Any,
@@ -74,7 +74,7 @@ def lay_mine(
     if error:
         return error
     mine = mines.lay_mine(session, params, user, idea, data, now)  # type: ignore[arg-type]
-    return _done(request, session, params, idea, user, now, f"mine-{mine.id}", "Mine posée.")
+    return action_done(request, session, params, idea, user, now, f"mine-{mine.id}", "Mine posée.")
 
 
 @router.post("/mines/{mine_id}/deminages", name="deminage_bring")
@@ -101,7 +101,9 @@ def bring_deminage(
     if error:
         return error
     mines.bring_deminage(session, params, user, mine, idea, data, now)  # type: ignore[arg-type]
-    return _done(request, session, params, idea, user, now, f"mine-{mine_id}", "Déminage proposé.")
+    return action_done(
+        request, session, params, idea, user, now, f"mine-{mine_id}", "Déminage proposé."
+    )
 
 
 @router.post("/deminages/{deminage_id}/accept", name="deminage_accept")
@@ -116,7 +118,7 @@ def accept_deminage(
 ) -> Response:
     deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
     mines.accept_deminage(session, params, user, deminage, mine, idea, now)
-    return _done(
+    return action_done(
         request,
         session,
         params,
@@ -140,7 +142,7 @@ def helpful(
 ) -> Response:
     deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
     marked = mines.toggle_helpful(session, user, deminage)
-    return _done(
+    return action_done(
         request,
         session,
         params,
@@ -164,7 +166,9 @@ def withdraw(
 ) -> Response:
     mine, idea = mines.get_mine(session, mine_id, user)
     mines.withdraw(session, params, user, mine, idea, now)
-    return _done(request, session, params, idea, user, now, f"mine-{mine_id}", "Mine retirée.")
+    return action_done(
+        request, session, params, idea, user, now, f"mine-{mine_id}", "Mine retirée."
+    )
 
 
 def _reason_action(
@@ -194,7 +198,7 @@ def _reason_action(
     if error:
         return error
     action(session, params, user, mine, idea, data.reason, now)  # type: ignore[union-attr]
-    return _done(request, session, params, idea, user, now, f"mine-{mine_id}", flash)
+    return action_done(request, session, params, idea, user, now, f"mine-{mine_id}", flash)
 
 
 @router.post("/mines/{mine_id}/reopen", name="mine_reopen")

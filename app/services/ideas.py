@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
-from app.services import notifications, scoring, search
+from app.services import audit, notifications, scoring, search
 from app.services.permissions import (
     can_view_idea,
     check_abandon,
@@ -268,6 +268,15 @@ def promote(
         raise InvalidInput(
             {"reason": "Cette idée n'est pas mûre : écrivez pourquoi la promouvoir quand même."}
         )
+    audit.record(
+        session,
+        manager,
+        "idea_promoted",
+        f"idea:{idea.id}",
+        {"status": str(idea.status), "ripe": ripe, "score": idea.score},
+        {"status": "project", "sponsor": data.sponsor, "reason": data.reason or ""},
+        now,
+    )
     idea.status = IdeaStatus.project
     idea.sponsor = data.sponsor
     idea.next_step = data.next_step

@@ -20,7 +20,7 @@ from app.models import (
 )
 from app.models.mine import SEVERITY_LABELS
 from app.schemas import DeminageCreate, MineCreate
-from app.services import invitations, notifications, scoring, search
+from app.services import audit, invitations, notifications, scoring, search
 from app.services.ideas import add_event, get_idea, users_by_id
 from app.services.permissions import (
     check_accept_deminage,
@@ -180,6 +180,15 @@ def accept_deminage(
 ) -> None:
     """The mine's or the idea's author accepts a déminage: the mine is defused at once."""
     raise_if(check_accept_deminage(user, deminage, mine, idea))
+    audit.record(
+        session,
+        user,
+        "deminage_accepted",
+        f"deminage:{deminage.id}",
+        {"accepted": False, "mine": mine.id, "mine_status": str(mine.status)},
+        {"accepted": True, "mine": mine.id, "mine_status": "defused"},
+        now,
+    )
     deminage.accepted = True
     deminage.accepted_at = now
     deminage.accepted_by_id = user.id

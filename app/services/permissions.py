@@ -181,6 +181,21 @@ def can_manage_users(user: User | None) -> bool:
     return user is not None and _allowed(check_manage_users(user))
 
 
+def check_moderate(user: User) -> DomainError | None:
+    if not user.is_admin:
+        return Forbidden("Seul·es les administrateur·rices modèrent.")
+    return None
+
+
+def can_moderate(user: User | None) -> bool:
+    return user is not None and _allowed(check_moderate(user))
+
+
+def can_read_hidden(user: User | None, author_id: int) -> bool:
+    """Hidden content: its author and the admins read it, nobody else."""
+    return user is not None and (user.is_admin or user.id == author_id)
+
+
 def raise_if(error: DomainError | None) -> None:
     if error is not None:
         raise error

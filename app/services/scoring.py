@@ -1,16 +1,26 @@
 """The readiness glue: load an idea's facts, compute, store the score and note ripeness changes."""
 
 from collections.abc import Callable, Iterator
-from dataclasses import fields
+from dataclasses import asdict, fields
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import AppSetting, Deminage, Idea, IdeaEvent, IdeaStatus, IdeaTheme, Mine, User
+from app.models import (
+    AppSetting,
+    Deminage,
+    Idea,
+    IdeaEvent,
+    IdeaStatus,
+    IdeaTheme,
+    Mine,
+    MineStatus,
+    User,
+)
 from app.models.base import utcnow
-from app.services import notifications, readiness
+from app.services import audit, notifications, readiness
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, Readiness, ScoringParams
 
 PARAM_KEYS = tuple(f.name for f in fields(ScoringParams))
@@ -59,7 +69,8 @@ def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
             Mine.author_id,
             User.unit_id,
             Mine.severity,
-            Mine.status,
+            # A mine hidden by moderation counts as withdrawn.
+            case((col(Mine.hidden_at).is_not(None), MineStatus.withdrawn.value), else_=Mine.status),
             Mine.armed_at,
         )
         .join(User, col(Mine.author_id) == User.id)
@@ -71,7 +82,7 @@ def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
         select(Mine.idea_id, Deminage.author_id, User.unit_id)
         .join(Mine, col(Deminage.mine_id) == Mine.id)
         .join(User, col(Deminage.author_id) == User.id)
-        .where(col(Mine.idea_id).in_(ids))
+        .where(col(Mine.idea_id).in_(ids), col(Deminage.hidden_at).is_(None))
     ):
         helpers[idea_id].append(Contributor(author_id, unit_id))
     themes = dict(
@@ -163,14 +174,22 @@ def refresh(
     return result
 
 
-def save_params(session: Session, admin: User, values: dict[str, int]) -> None:
-    """Store an admin's thresholds and weights (validated by the caller)."""
+def save_params(
+    session: Session, admin: User, values: dict[str, int], before: ScoringParams, now: datetime
+) -> None:
+    """Store an admin's thresholds and weights (validated by the caller); the audit log keeps
+    what changed, from the values in force `before`."""
+    previous = asdict(before)
     for key, value in values.items():
         row = session.get(AppSetting, key) or AppSetting(key=key, value=str(value))
         row.value = str(value)
         row.updated_at = utcnow()
         row.updated_by_id = admin.id
         session.add(row)
+    changed = {k: v for k, v in values.items() if previous.get(k) != v}
+    if changed:
+        old = {k: previous.get(k) for k in changed}
+        audit.record(session, admin, "scoring_changed", "settings", old, changed, now)
     session.flush()
 
 

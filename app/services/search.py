@@ -134,20 +134,41 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+DOC_KINDS = {"idea": 1, "mine": 2, "deminage": 3}
+
+
+def doc_rowid(doc: str) -> int:
+    """The FTS5 row of a document, derived from its name ("mine:12" → 12 × 4 + 2): SQLite finds
+    it by rowid at once, where a lookup on the unindexed `doc` column scans the whole index."""
+    kind, _, number = doc.partition(":")
+    return int(number) * 4 + DOC_KINDS[kind]
+
+
+def remove(session: Session, doc: str) -> None:
+    """Take one document out of the index."""
+    if _is_sqlite(session):
+        session.execute(text("DELETE FROM search_index WHERE rowid = :r"), {"r": doc_rowid(doc)})
+    else:
+        session.execute(text("DELETE FROM search_index WHERE doc = :doc"), {"doc": doc})
+
+
 def _put(session: Session, doc: str, idea_id: int, title: str, body: str) -> None:
-    session.execute(text("DELETE FROM search_index WHERE doc = :doc"), {"doc": doc})
+    remove(session, doc)
     session.execute(
-        text("INSERT INTO search_index (doc, idea_id, title, body) VALUES (:doc, :idea, :t, :b)"),
-        {"doc": doc, "idea": idea_id, "t": title, "b": body},
+        text(
+            "INSERT INTO search_index (rowid, doc, idea_id, title, body) "
+            "VALUES (:rowid, :doc, :idea, :t, :b)"
+            if _is_sqlite(session)
+            else "INSERT INTO search_index (doc, idea_id, title, body) VALUES (:doc, :idea, :t, :b)"
+        ),
+        {"rowid": doc_rowid(doc), "doc": doc, "idea": idea_id, "t": title, "b": body},
     )
 
 
 def index_idea(session: Session, idea: Idea, themes: list[str]) -> None:
     """Index (again) a published idea's fiche; drafts stay out of the index."""
     if idea.status == IdeaStatus.draft or idea.merged_into_id is not None:
-        session.execute(
-            text("DELETE FROM search_index WHERE doc = :doc"), {"doc": f"idea:{idea.id}"}
-        )
+        remove(session, f"idea:{idea.id}")
         return
     body = _doc_text(
         idea.problem, idea.solution, idea.broken_rule, idea.first_ground, " ".join(themes)
@@ -171,7 +192,7 @@ def move_idea_documents(session: Session, from_idea: int, to_idea: int) -> None:
         ),
         {"to": to_idea, "src": from_idea},
     )
-    session.execute(text("DELETE FROM search_index WHERE doc = :doc"), {"doc": f"idea:{from_idea}"})
+    remove(session, f"idea:{from_idea}")
 
 
 def rebuild(session: Session) -> int:

@@ -13,6 +13,7 @@ from app.models import ApiToken, Invitation, LoginAttempt, Role, Unit, User, Use
 from app.models.base import utcnow
 from app.schemas import clean_text
 from app.security import hash_password, new_token, token_hash, verify_password
+from app.services import audit
 
 PASSWORD_MIN = 10
 ROLES = tuple(r.value for r in Role)
@@ -106,12 +107,31 @@ def create_user(
     return user
 
 
-def update_account(session: Session, user: User, *, role: str, unit: str, active: bool) -> None:
-    """An admin changes role, unit or activity; sessions end when rights change."""
+def update_account(
+    session: Session,
+    user: User,
+    *,
+    role: str,
+    unit: str,
+    active: bool,
+    actor: User | None = None,
+) -> None:
+    """An admin (or the command line: no actor) changes role, unit or activity; sessions end
+    and the audit log records it when rights change."""
     errors = validate_account_fields(user.email, user.name, unit, role, None)
     if errors:
         raise InvalidInput(errors)
     rights_changed = role != user.role or active != user.is_active
+    if rights_changed:
+        audit.record(
+            session,
+            actor,
+            "role_changed",
+            f"user:{user.id}",
+            {"role": str(user.role), "active": user.is_active},
+            {"role": role, "active": active},
+            utcnow(),
+        )
     user.role = role
     user.unit_id = get_or_create_unit(session, unit).id
     user.is_active = active

@@ -1,0 +1,107 @@
+"""Moderation from the idea page: an admin hides a mine or a déminage with a reason."""
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep
+from app.models import Deminage, Idea, Mine, User
+from app.routers.ideas import form_rejected
+from app.routers.mines import action_done
+from app.schemas import ReasonInput, french_errors
+from app.services import mines, moderation
+from app.services.permissions import check_moderate, raise_if
+from app.services.readiness import ScoringParams
+from app.web import FormDep
+
+router = APIRouter(include_in_schema=False)
+
+
+def _hide(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    params: ScoringParams,
+    now: NowDep,
+    item: Mine | Deminage,
+    idea: Idea,
+    form: dict[str, str],
+    key: str,
+) -> Response:
+    raise_if(check_moderate(user))
+    values = {"reason": form.get("reason", "")}
+    try:
+        reason = ReasonInput.model_validate(values).reason
+    except ValidationError as exc:
+        return form_rejected(
+            request, session, params, idea, user, now, key, values, french_errors(exc)
+        )
+    moderation.hide(session, params, user, item, idea, reason, now)
+    return action_done(
+        request, session, params, idea, user, now, key.removeprefix("hide-"), "Masqué."
+    )
+
+
+@router.post("/mines/{mine_id}/hide", name="mine_hide")
+def hide_mine(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: int,
+    form: FormDep,
+) -> Response:
+    raise_if(check_moderate(user))
+    mine, idea = mines.get_mine(session, mine_id, user)
+    return _hide(request, session, user, params, now, mine, idea, form, f"hide-mine-{mine_id}")
+
+
+@router.post("/deminages/{deminage_id}/hide", name="deminage_hide")
+def hide_deminage(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    deminage_id: int,
+    form: FormDep,
+) -> Response:
+    raise_if(check_moderate(user))
+    deminage, _, idea = mines.get_deminage(session, deminage_id, user)
+    key = f"hide-deminage-{deminage_id}"
+    return _hide(request, session, user, params, now, deminage, idea, form, key)
+
+
+@router.post("/mines/{mine_id}/restore", name="mine_restore")
+def restore_mine(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: int,
+    form: FormDep,
+) -> Response:
+    raise_if(check_moderate(user))
+    mine, idea = mines.get_mine(session, mine_id, user)
+    moderation.restore(session, params, user, mine, idea, now)
+    return action_done(request, session, params, idea, user, now, f"mine-{mine_id}", "Rétabli.")
+
+
+@router.post("/deminages/{deminage_id}/restore", name="deminage_restore")
+def restore_deminage(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    deminage_id: int,
+    form: FormDep,
+) -> Response:
+    raise_if(check_moderate(user))
+    deminage, _, idea = mines.get_deminage(session, deminage_id, user)
+    moderation.restore(session, params, user, deminage, idea, now)
+    return action_done(
+        request, session, params, idea, user, now, f"deminage-{deminage_id}", "Rétabli."
+    )

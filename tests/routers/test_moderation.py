@@ -1,0 +1,181 @@
+"""Moderation and the audit log: an admin hides abusive content with a reason, its author sees
+why, nobody else reads it, the score forgets it, and every sensitive change is on record."""
+
+import pytest
+from sqlmodel import Session
+
+from app.models import Role
+from tests.conftest import Clock, field_error, soup, text_of
+from tests.factories import make_deminage, make_idea, make_mine, make_user
+
+INSULT = "Texte injurieux envers un collègue"
+
+
+@pytest.fixture
+def scene(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+    author = make_user(db, name="Amina Diallo", unit="Accueil")
+    rude = make_user(db, name="Rémi Rude", unit="DSI")
+    other = make_user(db, name="Olga Autre", unit="RH")
+    admin = make_user(db, name="Ada Admin", unit="DGS", role=Role.admin)
+    idea = make_idea(db, author, clock.now, title="Guichet unique")
+    mine = make_mine(db, idea, rude, clock.now, severity="blocking", title="Bombe", body=INSULT)
+    deminage = make_deminage(db, mine, other, clock.now, body="Un contournement cordial.")
+    db.commit()
+    return {
+        "author": author,
+        "rude": rude,
+        "other": other,
+        "admin": admin,
+        "idea": idea,
+        "mine": mine,
+        "deminage": deminage,
+    }
+
+
+def test_admin_hides_a_mine_its_author_sees_why_others_see_nothing(
+    make_client, api_client, scene, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    idea, mine = scene["idea"], scene["mine"]
+    admin = make_client(scene["admin"])
+    page = f"/ideas/{idea.id}"
+
+    # A reason is required: the form comes back with the message beside the field.
+    refused = admin.post_form(f"/mines/{mine.id}/hide", {"reason": "  "})
+    assert refused.status_code == 422
+    assert field_error(soup(refused), f"hide-mine-{mine.id}-reason")
+    assert INSULT in make_client(scene["other"]).get(page).text
+
+    # Agents cannot moderate.
+    assert (
+        make_client(scene["other"]).post_form(f"/mines/{mine.id}/hide", {"reason": "x"}).status_code
+        == 403
+    )
+
+    searcher = make_client(scene["other"])
+    assert f"#mine-{mine.id}" in searcher.get("/search", params={"q": "injurieux"}).text
+    before = api_client(scene["author"]).get(f"/api/v1/ideas/{idea.id}").json()["readiness"]
+    assert not next(g for g in before["gates"] if g["name"] == "no_open_bomb")["ok"]
+    assert (
+        admin.post_form(f"/mines/{mine.id}/hide", {"reason": "Propos injurieux"}).status_code == 303
+    )
+
+    seen_by_other = make_client(scene["other"]).get(page)
+    assert INSULT not in seen_by_other.text and "Mine masquée" in seen_by_other.text
+    seen_by_rude = soup(make_client(scene["rude"]).get(page))
+    assert INSULT in seen_by_rude.text
+    assert "Votre mine a été masquée par la modération" in text_of(seen_by_rude, f"#mine-{mine.id}")
+    assert "Propos injurieux" in text_of(seen_by_rude, f"#mine-{mine.id}")
+    assert INSULT in admin.get(page).text and "Rétablir cette mine" in admin.get(page).text
+
+    # Out of the API for others, out of the search, out of the score.
+    as_other = api_client(scene["other"]).get(f"/api/v1/ideas/{idea.id}").json()
+    hidden = next(m for m in as_other["mines"] if m["id"] == mine.id)
+    assert hidden["hidden"] and hidden["body"] == "" and hidden["title"] == "Mine masquée"
+    assert INSULT not in str(as_other)
+    assert f"#mine-{mine.id}" not in searcher.get("/search", params={"q": "injurieux"}).text
+    after = api_client(scene["author"]).get(f"/api/v1/ideas/{idea.id}").json()["readiness"]
+    assert next(g for g in after["gates"] if g["name"] == "no_open_bomb")["ok"]
+
+    # Restored: everyone reads it again, and it counts again.
+    assert admin.post_form(f"/mines/{mine.id}/restore").status_code == 303
+    assert INSULT in make_client(scene["other"]).get(page).text
+    again = api_client(scene["author"]).get(f"/api/v1/ideas/{idea.id}").json()["readiness"]
+    assert not next(g for g in again["gates"] if g["name"] == "no_open_bomb")["ok"]
+
+
+def test_a_hidden_deminage_is_read_by_its_author_and_admins_only(make_client, scene) -> None:  # type: ignore[no-untyped-def]
+    d = scene["deminage"]
+    admin = make_client(scene["admin"])
+    assert admin.post_form(f"/deminages/{d.id}/hide", {"reason": "Hors sujet"}).status_code == 303
+    page = f"/ideas/{scene['idea'].id}"
+    assert "Un contournement cordial." not in make_client(scene["author"]).get(page).text
+    own = soup(make_client(scene["other"]).get(page))
+    assert "Votre déminage a été masqué par la modération" in text_of(own, f"#deminage-{d.id}")
+    assert "Hors sujet" in text_of(own, f"#deminage-{d.id}")
+
+
+def test_the_audit_log_records_sensitive_changes_and_only_admins_read_it(
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    admin = make_client(scene["admin"])
+    other = scene["other"]
+    assert (
+        admin.post_form(
+            f"/mines/{scene['mine'].id}/hide", {"reason": "Propos injurieux"}
+        ).status_code
+        == 303
+    )
+    changed = admin.post_form(
+        f"/admin/users/{other.id}", {"role": "manager", "unit": "RH", "active": "on"}
+    )
+    assert changed.status_code == 303
+    # The author accepts the déminage on the (restored) mine.
+    assert admin.post_form(f"/mines/{scene['mine'].id}/restore").status_code == 303
+    accept = api_client(scene["author"]).post(f"/api/v1/deminages/{scene['deminage'].id}/accept")
+    assert accept.status_code == 200, accept.text
+
+    log = soup(admin.get("/admin/audit"))
+    rows = [
+        " | ".join(td.get_text(" ", strip=True) for td in tr.find_all("td"))
+        for tr in log.select("tbody tr")
+    ]
+    assert len(rows) == 4
+    assert rows[0].split(" | ")[2:4] == ["Déminage accepté", f"deminage:{scene['deminage'].id}"]
+    assert "Contenu rétabli par la modération" in rows[1]
+    role = rows[2].split(" | ")
+    assert role[1:4] == ["Ada Admin", "Droits d'un compte modifiés", f"user:{other.id}"]
+    assert "role : agent" in role[4] and "role : manager" in role[5]
+    assert "Propos injurieux" in rows[3] and "Contenu masqué" in rows[3]
+
+    # Agents and managers do not read it; nothing in the app writes to it.
+    assert make_client(scene["other"]).get("/admin/audit").status_code == 403
+    app_routes = make_client().app.routes
+    audit_methods = {
+        m
+        for r in _flat(app_routes)
+        if getattr(r, "path", "").startswith("/admin/audit")
+        for m in getattr(r, "methods", set())
+    }
+    assert audit_methods <= {"GET", "HEAD"}
+
+
+def _flat(routes):  # type: ignore[no-untyped-def]
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _flat(included.routes)
+        else:
+            yield route
+
+
+def test_promotions_and_score_settings_are_on_record(make_client, scene, db: Session) -> None:  # type: ignore[no-untyped-def]
+    manager = make_user(db, name="Marc Manager", role=Role.manager)
+    db.commit()
+    decision = {
+        "sponsor": "DGS",
+        "next_step": "Pilote",
+        "target_date": "2027-03-31",
+        "reason": "Urgence sanitaire",
+    }
+    promoted = make_client(manager).post_form(f"/ideas/{scene['idea'].id}/promote", decision)
+    assert promoted.status_code == 303
+    admin = make_client(scene["admin"])
+    form = {
+        "ripe_threshold": "60",
+        "min_reviewers": "3",
+        "quiet_period_hours": "72",
+        "weight_minor": "1",
+        "weight_major": "3",
+        "weight_blocking": "8",
+    }
+    assert admin.post_form("/admin/scoring", form).status_code == 303
+    rows = [
+        tr.get_text(" | ", strip=True) for tr in soup(admin.get("/admin/audit")).select("tbody tr")
+    ]
+    assert len(rows) == 2
+    # Only what changed, from the values in force to the new ones.
+    assert "Paramètres du score modifiés" in rows[0]
+    assert "ripe_threshold : 70" in rows[0] and "ripe_threshold : 60" in rows[0]
+    assert "min_reviewers" not in rows[0]
+    assert "Marc Manager" in rows[1] and "Idée promue en projet" in rows[1]
+    assert "Urgence sanitaire" in rows[1]
