@@ -51,6 +51,7 @@ class Idea(SQLModel, table=True):
     __table_args__ = (
         Index("ix_idea_status_ripe", "status", "ripe_from"),
         Index("ix_idea_status_published", "status", "published_at"),
+        Index("ix_idea_published", "published_at", "id"),
         # One index per sort of the board, each walked in order within a group (see below).
         Index("ix_idea_board_score", "board_group", "score", "id"),
         Index("ix_idea_board_activity", "board_group", "last_activity_at", "score", "id"),

@@ -248,7 +248,10 @@ def lay_mine(
     """Lay a mine on a colleague's published idea."""
     idea = ideas.get_idea(session, idea_id, user)
     mine = mines.lay_mine(session, params, user, idea, data, now)
-    return _mine_by_id(session, mine, idea, user)
+    unit = session.get(Unit, user.unit_id) if user.unit_id else None
+    return _mine_out(
+        mines.MineView(mine, user, unit, deminages=[]), user
+    )  # a new mine: no déminage yet
 
 
 @router.post(

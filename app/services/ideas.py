@@ -42,8 +42,14 @@ TEXT_FIELDS = ("title", "problem", "solution", "broken_rule", "first_ground")
 class Page:
     items: list[Idea]
     page: int
-    pages: int
+    pages: int  # pages known to exist: more may follow when the total is not exact
     total: int
+    total_exact: bool = True
+
+
+# Lists count their items up to this: beyond, « plus de 1 000 » says enough, and a page costs
+# the same whatever the size of the base.
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -347,12 +353,17 @@ def merge(
 
 def list_published(session: Session, page: int, page_size: int) -> Page:
     """Published ideas (every status but draft), newest first."""
-    where = (Idea.status != IdeaStatus.draft) & col(Idea.merged_into_id).is_(None)
-    total = session.exec(select(func.count()).select_from(Idea).where(where)).one()
-    pages = max(1, ceil(total / page_size))
-    page = min(max(page, 1), pages)
+    where = col(Idea.board_group) < 9  # published and not merged (see Idea.board_group)
+    page = max(page, 1)
+    cap = max(COUNT_CAP, page * page_size + 1)
+    counted = session.exec(
+        select(func.count()).select_from(select(Idea.id).where(where).limit(cap).subquery())
+    ).one()
+    pages = max(1, ceil(counted / page_size))
+    page = min(page, pages)
     items = list(
         session.exec(
+            # Walks ix_idea_published from the newest: the page costs the same at any size.
             select(Idea)
             .where(where)
             .order_by(col(Idea.published_at).desc(), col(Idea.id).desc())
@@ -360,7 +371,8 @@ def list_published(session: Session, page: int, page_size: int) -> Page:
             .limit(page_size)
         )
     )
-    return Page(items, page, pages, total)
+    exact = counted < COUNT_CAP
+    return Page(items, page, pages, counted if exact else COUNT_CAP, exact)
 
 
 def list_drafts(session: Session, author: User) -> list[Idea]:

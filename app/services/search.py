@@ -242,17 +242,20 @@ def _match(
     if _is_sqlite(session):
         joiner = " OR " if any_term else " AND "
         expression = joiner.join(f'"{s}"*' for s in stems)
+        # The index alone ranks (no join, no filter per match): the ideas of the few hits
+        # kept are checked afterwards (drafts are never indexed; merged ideas' rows move).
         rows = session.execute(
             text(
-                "SELECT s.doc, s.idea_id, bm25(search_index, 0, 0, 4.0, 1.0) AS rank "
-                "FROM search_index AS s JOIN idea ON idea.id = s.idea_id "
-                "WHERE search_index MATCH :q AND s.doc LIKE :docs "
-                "AND idea.status != 'draft' AND idea.merged_into_id IS NULL "
-                "ORDER BY rank LIMIT :limit OFFSET :offset"
+                "SELECT doc, idea_id, bm25(search_index, 0, 0, 4.0, 1.0) AS rank "
+                "FROM search_index WHERE search_index MATCH :q"
+                + ("" if docs_like == "%" else " AND doc LIKE :docs")
+                + " ORDER BY rank LIMIT :limit OFFSET :offset"
             ),
             {"q": expression, "docs": docs_like, "limit": limit, "offset": offset},
         ).all()
-        return [Hit(doc, int(idea_id), float(rank)) for doc, idea_id, rank in rows]
+        return _visible(
+            session, [Hit(doc, int(idea_id), float(rank)) for doc, idea_id, rank in rows]
+        )
     joiner = " | " if any_term else " & "
     expression = joiner.join(f"{s}:*" for s in stems)
     rows = session.execute(
@@ -266,6 +269,20 @@ def _match(
         {"q": expression, "docs": docs_like, "limit": limit, "offset": offset},
     ).all()
     return [Hit(doc, int(idea_id), float(rank)) for doc, idea_id, rank in rows]
+
+
+def _visible(session: Session, hits: list[Hit]) -> list[Hit]:
+    """Only hits on published ideas that were not merged away."""
+    if not hits:
+        return hits
+    shown = set(
+        session.exec(
+            select(Idea.id).where(
+                col(Idea.id).in_({h.idea_id for h in hits}), col(Idea.board_group) < 9
+            )
+        )
+    )
+    return [h for h in hits if h.idea_id in shown]
 
 
 def _safe_stems(query: str, limit: int = 12) -> list[str]:

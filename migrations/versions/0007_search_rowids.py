@@ -1,4 +1,5 @@
-"""search index rows numbered from their document (SQLite): find one by rowid, not by a scan
+"""search rows numbered from their document (SQLite: found by rowid, not by a scan); the
+published list walks an index on published_at
 
 Revision ID: 0007
 Revises: 0006
@@ -23,6 +24,7 @@ ROWID = (
 
 
 def upgrade() -> None:
+    op.create_index("ix_idea_published", "idea", ["published_at", "id"])
     if op.get_bind().dialect.name != "sqlite":
         return  # PostgreSQL's search_index is keyed on doc already
     op.execute(
@@ -38,4 +40,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    pass  # the numbered rows are still valid rows for the previous code
+    # The numbered search rows stay: they are valid rows for the previous code.
+    op.drop_index("ix_idea_published", table_name="idea")
