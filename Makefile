@@ -3,8 +3,11 @@ PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# What runs again on PostgreSQL: every test that touches the database through the app.
+# (The browser and command-line tests drive a served demo on SQLite, the embedded default.)
+POSTGRES_TESTS ?= tests/services tests/routers tests/test_migrations.py tests/test_postgres.py
 
-.PHONY: demo test browser-deps lint check
+.PHONY: demo test browser-deps postgres-deps lint check
 
 demo:  ## install, migrate, load the demo data and serve on http://127.0.0.1:8000
 	$(PIP) install -e .
@@ -16,9 +19,14 @@ browser-deps:  ## Debian's Chromium for the browser tests (Playwright's own brow
 	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core; }
 
-test: browser-deps  ## install what the tests need and run them all
+postgres-deps:  ## Debian's PostgreSQL server, started by the tests themselves on loopback
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
+
+test: browser-deps postgres-deps  ## install what the tests need, run them all on SQLite, then on PostgreSQL
 	$(PIP) install -q -e '.[test]'
 	$(PYTHON) -m pytest
+	DEMINEURS_TEST_DATABASE=postgresql $(PYTHON) -m pytest -p no:cacheprovider $(POSTGRES_TESTS)
 
 lint:  ## style, and the security rules (ruff's S, bandit: nothing of medium severity or more)
 	$(PYTHON) -m ruff check app tests migrations bench

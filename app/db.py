@@ -78,6 +78,7 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     `write=True` starts the transaction with the write lock (SQLite's BEGIN IMMEDIATE).
     """
     with Session(engine, expire_on_commit=False) as session:
+        session.info[WRITE_TRANSACTION] = write
         if write and engine.dialect.name == "sqlite":
             session.connection(execution_options={WRITE_TRANSACTION: True})
         try:
@@ -95,6 +96,12 @@ def holds_write_lock(session: Session) -> bool:
     return connection.dialect.name != "sqlite" or bool(
         connection.get_execution_options().get(WRITE_TRANSACTION)
     )
+
+
+def locks_rows(session: Session) -> bool:
+    """Whether a write should lock the rows it reads first: on PostgreSQL, where writers run
+    side by side (SQLite's write lock already serialises them)."""
+    return bool(session.info.get(WRITE_TRANSACTION)) and session.get_bind().dialect.name != "sqlite"
 
 
 def alembic_config(database_url: str) -> Config:

@@ -4,6 +4,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -89,6 +90,14 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
         return error_page(request, exc.status_code, message, dict(exc.headers or {}) or None)
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        """A value the database cannot hold (PostgreSQL: an id beyond its integers, a NUL
+        character): nothing that exists can have it, so the request is refused, not failed."""
+        if "out of range" in str(exc.orig):
+            return error_page(request, 404, HTTP_MESSAGES[404])
+        return error_page(request, 422, "Une valeur envoyée contient un caractère interdit.")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -26,7 +26,12 @@ async def checked_form(request: Request) -> dict[str, str]:
         settings.secret_key, request.state.csrf_nonce, token
     ):
         raise Forbidden("Jeton de sécurité manquant ou expiré : rechargez la page et recommencez.")
-    return {k: v for k, v in form.items() if not isinstance(v, UploadFile) and k != "csrf_token"}
+    # No NUL character reaches the database (PostgreSQL refuses it in text): dropped here.
+    return {
+        k: v.replace("\x00", "")
+        for k, v in form.items()
+        if not isinstance(v, UploadFile) and k != "csrf_token"
+    }
 
 
 FormDep = Annotated[dict[str, str], Depends(checked_form)]

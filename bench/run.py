@@ -185,8 +185,10 @@ def _lua_list(values: list[int]) -> str:
     return "{" + ",".join(str(v) for v in values) + "}"
 
 
-def wrk_script(base: Base, name: str) -> str:
-    """The Lua that makes wrk send this operation's requests (writes rotate their targets)."""
+def wrk_script(base: Base, name: str, warm_up: bool = False) -> str:
+    """The Lua that makes wrk send this operation's requests (writes rotate their targets; the
+    warm-up accepts from the second half of each list, so the measured run never meets a
+    déminage already accepted)."""
     cookie = f'wrk.headers["Cookie"] = "demineurs_session={base.reader_cookie}"\n'
     tokens = "{" + ",".join(f'"{t}"' for t in base.writer_tokens) + "}"
     if name.startswith("lay a mine"):
@@ -202,7 +204,8 @@ def wrk_script(base: Base, name: str) -> str:
             "end\n"
         )
     if name.startswith("accept"):
-        lists = "{" + ",".join(_lua_list(t) for t in base.accept_targets) + "}"
+        halves = [t[len(t) // 2 :] if warm_up else t[: len(t) // 2] for t in base.accept_targets]
+        lists = "{" + ",".join(_lua_list(t) for t in halves) + "}"
         return (
             f"local lists = {lists}\nlocal tokens = {tokens}\nlocal i = 0\nlocal next_of = {{}}\n"
             "request = function()\n  i = i + 1\n  local w = (i % #lists) + 1\n"
@@ -217,11 +220,17 @@ def wrk_script(base: Base, name: str) -> str:
 
 
 def load_with_wrk(
-    server: Server, base: Base, name: str, path: str, connections: int, duration: float
+    server: Server,
+    base: Base,
+    name: str,
+    path: str,
+    connections: int,
+    duration: float,
+    warm_up: bool = False,
 ) -> Result:
     """Drive the operation with wrk (a C load generator): the Python client would be the limit."""
     script = base.path.parent / "op.lua"
-    script.write_text(wrk_script(base, name))
+    script.write_text(wrk_script(base, name, warm_up))
     peak = start_rss = rss_mb(server.process.pid)
     process = subprocess.Popen(
         [
@@ -362,7 +371,7 @@ def measure(base: Base, duration: float, only: set[str] | None = None) -> list[R
                 continue
             if use_wrk():
                 path = maker()[1]  # type: ignore[operator,index]
-                load_with_wrk(server, base, name, path, connections, 1)  # warm-up
+                load_with_wrk(server, base, name, path, connections, 1, warm_up=True)
                 results.append(load_with_wrk(server, base, name, path, connections, duration))
                 continue
             # A short warm-up, then the measured run.

@@ -1,5 +1,7 @@
 """Fixtures: a migrated template SQLite file copied per test, the app, and signed-in clients."""
 
+import itertools
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from app.models import User
 from app.security import csrf_token_for
 from app.services import users
 from tests.factories import PASSWORD
+from tests.postgres import PostgresServer
 
 SECRET = "test-secret-key-that-is-long-enough-for-production"
 
@@ -39,20 +42,51 @@ class Clock:
         return self.now
 
 
+# DEMINEURS_TEST_DATABASE=postgresql runs the whole suite on a real PostgreSQL server started
+# on loopback for the session (tests/postgres.py); SQLite files otherwise.
+ON_POSTGRES = os.environ.get("DEMINEURS_TEST_DATABASE", "sqlite") == "postgresql"
+
+
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def postgres() -> Iterator[PostgresServer | None]:
+    if not ON_POSTGRES:
+        yield None
+        return
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer | None) -> Path:
     """The schema built once per session by running the Alembic migrations."""
+    if postgres is not None:
+        postgres.execute("CREATE DATABASE template_tests")
+        migrate(Settings(database_url=postgres.url("template_tests")))
+        return Path("template_tests")
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     migrate(Settings(database_url=f"sqlite:///{path}"))
     return path
 
 
-@pytest.fixture
-def settings(template_db: Path, tmp_path: Path) -> Settings:
+_databases = itertools.count(1)
+
+
+def database_url(template_db: Path, tmp_path: Path, postgres: PostgresServer | None) -> str:
+    """A fresh database for one test, copied from the migrated template."""
+    if postgres is not None:
+        name = f"test_{next(_databases)}"
+        postgres.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
+        return postgres.url(name)
     path = tmp_path / "test.sqlite3"
     shutil.copy(template_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(template_db: Path, tmp_path: Path, postgres: PostgresServer | None) -> Settings:
     return Settings(
-        database_url=f"sqlite:///{path}",
+        database_url=database_url(template_db, tmp_path, postgres),
         env="test",
         secret_key=SECRET,
         strict_templates=True,
@@ -66,8 +100,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: Clock) -> FastAPI:
-    return create_app(settings, clock=clock)
+def app(settings: Settings, clock: Clock) -> Iterator[FastAPI]:
+    application = create_app(settings, clock=clock)
+    yield application
+    application.state.engine.dispose()
 
 
 @pytest.fixture

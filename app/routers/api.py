@@ -352,7 +352,7 @@ def read_board(
     now: NowDep,
     ripe: bool = False,
     theme: str = Query("", max_length=40),
-    unit: int | None = Query(None, ge=1, le=2**62),
+    unit: int | None = Query(None, ge=1, le=2**31 - 1),
     category: str = Query("", max_length=20),
     status: Literal["open", "ripe", "project", "abandoned", "all"] = "open",
     sort: Literal["score", "activity", "reviewers"] = "score",
@@ -513,7 +513,7 @@ class ExpertOut(BaseModel):
 
 
 class InvitationIn(BaseModel):
-    invitee_id: int = Field(ge=1, le=2**62)
+    invitee_id: int = Field(ge=1, le=2**31 - 1)
     message: str = Field("", max_length=2000)
 
 

@@ -39,7 +39,9 @@ class BoardQuery:
         page = params.get("page", "1")
         return cls(
             theme=params.get("theme", "").strip().lower()[:40],
-            unit=int(unit) if unit.isdigit() and len(unit) < 12 else None,
+            unit=int(unit)
+            if unit.isdigit() and len(unit) <= 10 and 0 < int(unit) < 2**31
+            else None,
             category=params.get("category", "")
             if params.get("category") in set(MineCategory)
             else "",
@@ -271,7 +273,7 @@ def _rows(session: Session, ideas: list[tuple[Row[Any], bool]]) -> list[BoardRow
 THEMES_IN_USE = text(
     """
     WITH RECURSIVE t(theme) AS (
-        SELECT ''
+        SELECT CAST('' AS VARCHAR(40))
         UNION ALL
         SELECT (
             SELECT it.theme FROM idea_theme AS it JOIN idea ON idea.id = it.idea_id

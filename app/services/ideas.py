@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
+from app.db import locks_rows
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import (
     Follow,
@@ -70,7 +71,20 @@ class RevisionView:
 
 def get_idea(session: Session, idea_id: int, viewer: User | None) -> Idea:
     """The idea if it exists and the viewer may see it; a draft is 404 to anyone but its author."""
-    idea = session.get(Idea, idea_id) if 0 < idea_id < 2**63 else None
+    idea = None
+    if 0 < idea_id < 2**31:
+        if locks_rows(session):
+            # Every write on an idea takes its row first: two instances writing on the same
+            # idea then run one after the other, and each recomputes the score from all that
+            # was committed before it (READ COMMITTED reads afresh after the lock).
+            idea = session.exec(
+                select(Idea)
+                .where(Idea.id == idea_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).first()
+        else:
+            idea = session.get(Idea, idea_id)
     if idea is None or not can_view_idea(viewer, idea):
         raise NotFound("Cette idée n'existe pas, ou n'est pas visible pour vous.")
     return idea

@@ -173,7 +173,7 @@ def pending_for(session: Session, user: User, mine_ids: list[int]) -> dict[int, 
 
 def decline(session: Session, user: User, invitation_id: int, now: datetime) -> MineInvitation:
     """The invitee says no; the same mine will not ask them again."""
-    invitation = session.get(MineInvitation, invitation_id) if 0 < invitation_id < 2**63 else None
+    invitation = session.get(MineInvitation, invitation_id) if 0 < invitation_id < 2**31 else None
     if invitation is None:
         raise NotFound("Cette invitation n'existe pas.")
     if invitation.invitee_id != user.id:

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
 
+from app.db import locks_rows
 from app.errors import NotFound
 from app.models import (
     Deminage,
@@ -62,18 +63,23 @@ def _title_from(body: str) -> str:
 
 def get_mine(session: Session, mine_id: int, viewer: User) -> tuple[Mine, Idea]:
     """The mine and its idea, or 404 when either is unknown or hidden from the viewer."""
-    mine = session.get(Mine, mine_id) if 0 < mine_id < 2**63 else None
+    mine = session.get(Mine, mine_id) if 0 < mine_id < 2**31 else None
     if mine is None:
         raise NotFound("Cette mine n'existe pas.")
-    return mine, get_idea(session, mine.idea_id, viewer)
+    idea = get_idea(session, mine.idea_id, viewer)
+    if locks_rows(session):
+        session.refresh(mine)  # as committed before the idea's lock was granted
+    return mine, idea
 
 
 def get_deminage(session: Session, deminage_id: int, viewer: User) -> tuple[Deminage, Mine, Idea]:
     """The déminage with its mine and idea, or 404."""
-    deminage = session.get(Deminage, deminage_id) if 0 < deminage_id < 2**63 else None
+    deminage = session.get(Deminage, deminage_id) if 0 < deminage_id < 2**31 else None
     if deminage is None:
         raise NotFound("Ce déminage n'existe pas.")
     mine, idea = get_mine(session, deminage.mine_id, viewer)
+    if locks_rows(session):
+        session.refresh(deminage)
     return deminage, mine, idea
 
 

@@ -245,7 +245,7 @@ def list_for(session: Session, user: User, limit: int = 50) -> list[Notification
 def open_notification(session: Session, user: User, notification_id: int, now: datetime) -> str:
     """Mark one notification read and return where it leads (only one's own)."""
     notification = (
-        session.get(Notification, notification_id) if 0 < notification_id < 2**63 else None
+        session.get(Notification, notification_id) if 0 < notification_id < 2**31 else None
     )
     if notification is None or notification.user_id != user.id:
         raise NotFound("Cette notification n'existe pas.")

@@ -51,7 +51,7 @@ def unit_of(session: Session, user: User) -> Unit | None:
 
 def get_user(session: Session, user_id: int) -> User:
     """The user with that id, or NotFound."""
-    user = session.get(User, user_id) if 0 < user_id < 2**63 else None
+    user = session.get(User, user_id) if 0 < user_id < 2**31 else None
     if user is None:
         raise NotFound("Compte introuvable.")
     return user

@@ -31,9 +31,11 @@ BOARD = {
 
 def upgrade() -> None:
     # Added outside a batch: SQLite adds a (virtual) generated column in place.
-    op.add_column(
-        "idea", sa.Column("board_group", sa.Integer(), sa.Computed(BOARD_GROUP_SQL), nullable=True)
-    )
+    # Stored on PostgreSQL (its only kind before 18), virtual on SQLite (the only kind that
+    # ALTER TABLE can add).
+    stored = True if op.get_bind().dialect.name == "postgresql" else None
+    computed = sa.Computed(BOARD_GROUP_SQL, persisted=stored)
+    op.add_column("idea", sa.Column("board_group", sa.Integer(), computed, nullable=True))
     for name in SORTS:
         op.drop_index(name, table_name="idea")
     for name, columns in BOARD.items():

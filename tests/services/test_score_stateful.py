@@ -18,19 +18,19 @@ from app.models import Role
 from app.schemas import DeminageCreate, IdeaUpdate, MineCreate
 from app.services import ideas, mines, scoring
 from app.services.readiness import ScoringParams
+from tests.conftest import database_url
 from tests.factories import LONG, make_idea, make_user
 
 PARAMS = ScoringParams(quiet_period_hours=24)
 
 
-def test_stored_score_always_equals_recomputed(template_db: Path) -> None:
+def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> None:  # type: ignore[no-untyped-def]
     class ScoreMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
             self.dir = tempfile.mkdtemp()
-            path = Path(self.dir) / "db.sqlite3"
-            shutil.copy(template_db, path)
-            self.engine = make_engine(Settings(database_url=f"sqlite:///{path}"))
+            url = database_url(template_db, Path(self.dir), postgres)
+            self.engine = make_engine(Settings(database_url=url))
             self.session = Session(self.engine, expire_on_commit=False)
             self.now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
             s = self.session
