@@ -1,5 +1,6 @@
 """Baseline endpoints for bench/ only (DEMINEURS_BENCH_ENDPOINTS=1): never in a deployment."""
 
+import time
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
@@ -40,6 +41,13 @@ def _rows() -> list[BoardRow]:
 
 def install_bench_endpoints(app: FastAPI) -> None:
     rows = _rows()
+
+    @app.get("/_bench/slow", include_in_schema=False)
+    def slow() -> dict[str, str]:
+        """A request that takes a second: the graceful shutdown test stops the server during it."""
+        time.sleep(1)
+        return {"status": "done"}
+
     themes = [f"thème {n}" for n in range(20)]
     units = [Person(n, f"Direction numéro {n}") for n in range(1, 41)]
 

@@ -87,8 +87,26 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
-        log_level="info",
+        log_config=None,  # app.main configures logging (JSON lines with the request id)
+        # On SIGTERM: stop accepting, finish the requests in flight (up to this many seconds).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from app.db import backup_sqlite
+
+    settings = get_settings()
+    if not settings.is_sqlite:
+        sys.exit(
+            "Sur PostgreSQL, sauvegardez avec pg_dump (voir docs/deploy.md) : "
+            'pg_dump --format=custom --file=demineurs.dump "$DATABASE_URL"'
+        )
+    destination = Path(args.destination)
+    pages = backup_sqlite(settings.database_url, destination)
+    print(f"Sauvegarde cohérente écrite dans {destination} ({pages} pages, intégrité vérifiée).")
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> None:
@@ -188,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
+    backup = sub.add_parser("backup", help="sauvegarder la base SQLite à chaud")
+    backup.add_argument("destination", help="fichier de la copie")
+    backup.set_defaults(func=cmd_backup)
     sub.add_parser("seed-demo", help="charger les données de démonstration").set_defaults(
         func=cmd_seed_demo
     )

@@ -51,8 +51,14 @@ class Settings(BaseSettings):
     notification_poll_seconds: int = 30
     # Requests handled at once per process (the others queue): a few keep latency low.
     threads_per_worker: int = 4
-    # Only for bench/: a template rendered from memory, the baseline of the benchmark.
+    # Only for bench/ and the tests: a template rendered from memory (the benchmark's
+    # baseline) and a deliberately slow page (graceful shutdown). Never in a deployment.
     bench_endpoints: bool = False
+    # JSON lines (one per event, with the request id) or plain text for a terminal.
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
+    # On SIGTERM, seconds given to the requests in flight before the process stops.
+    shutdown_grace_seconds: int = 20
 
     ripe_threshold: int = 70
     min_reviewers: int = 3

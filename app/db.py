@@ -104,6 +104,31 @@ def locks_rows(session: Session) -> bool:
     return bool(session.info.get(WRITE_TRANSACTION)) and session.get_bind().dialect.name != "sqlite"
 
 
+def backup_sqlite(database_url: str, destination: Path) -> int:
+    """Copy a live SQLite database with SQLite's online backup API: a consistent snapshot even
+    while the app writes (the copy restarts on its own if a write lands mid-way). Returns its
+    size in pages."""
+    import sqlite3
+
+    source_path = database_url.removeprefix("sqlite:///")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if destination.exists():
+        destination.unlink()
+    source = sqlite3.connect(source_path, timeout=30)
+    target = sqlite3.connect(destination)
+    try:
+        with target:
+            source.backup(target, pages=1024, sleep=0.005)
+        pages = int(target.execute("PRAGMA page_count").fetchone()[0])
+        check = target.execute("PRAGMA integrity_check").fetchone()[0]
+        if check != "ok":
+            raise RuntimeError(f"La copie est corrompue : {check}")
+        return pages
+    finally:
+        target.close()
+        source.close()
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))

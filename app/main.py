@@ -11,9 +11,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
-from app import handlers
+from app import handlers, logs
 from app.config import Settings, get_settings
 from app.db import check_migrations, make_engine, migration_state
+from app.logs import RequestId
 from app.middleware import BodySizeLimit, ConcurrencyLimit, WebSecurity
 from app.models.base import utcnow
 from app.routers import (
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.env != "test":  # the test runner keeps its own log capture
+            logs.configure(settings.log_format, settings.log_level)
         check_migrations(engine, settings.database_url)
         yield
         engine.dispose()
@@ -129,4 +132,5 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(WebSecurity, settings=settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
     return app

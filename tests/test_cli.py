@@ -104,3 +104,57 @@ def test_update_user_changes_role_and_unit(tmp_path: Path) -> None:
             == "U2"
         )
     assert run(["update-user", "--email", "nobody@b.fr", "--role", "admin"], db).returncode != 0
+
+
+def test_serve_logs_json_lines_with_request_ids_and_stops_gracefully(tmp_path: Path) -> None:
+    import json
+    import signal
+    import socket
+    import threading
+    import time
+
+    import httpx
+
+    db = tmp_path / "logs.sqlite3"
+    assert run(["migrate"], db).returncode == 0
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DEMINEURS_BENCH_ENDPOINTS": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            ping = httpx.get(f"{url}/healthz", headers={"X-Request-ID": "rapport-42"}, timeout=1)
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+    assert ping.headers["x-request-id"] == "rapport-42"
+    made_up = httpx.get(f"{url}/nulle-part", headers={"X-Request-ID": "<script>"}).headers
+    assert made_up["x-request-id"] != "<script>" and len(made_up["x-request-id"]) == 32
+
+    # SIGTERM while a request is in flight: it still gets its answer, then the process ends.
+    answers: list[httpx.Response] = []
+    slow = threading.Thread(
+        target=lambda: answers.append(httpx.get(f"{url}/_bench/slow", timeout=10))
+    )
+    slow.start()
+    time.sleep(0.3)
+    server.send_signal(signal.SIGTERM)
+    slow.join()
+    assert server.wait(timeout=15) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal
+    assert answers and answers[0].json() == {"status": "done"}
+
+    lines = [line for line in (server.stdout.read() if server.stdout else "").splitlines() if line]
+    records = [json.loads(line) for line in lines[1:]]  # after the banner, JSON only
+    ours = [r for r in records if r.get("path") == "/healthz"]
+    assert ours and ours[0]["request_id"] == "rapport-42" and ours[0]["status"] == 200
+    assert any(r.get("path") == "/_bench/slow" and r["status"] == 200 for r in records)
+    assert all({"time", "level", "message", "request_id"} <= r.keys() for r in records)
