@@ -54,6 +54,17 @@ class Settings(BaseSettings):
     # Only for bench/ and the tests: a template rendered from memory (the benchmark's
     # baseline) and a deliberately slow page (graceful shutdown). Never in a deployment.
     bench_endpoints: bool = False
+    # ProConnect (OpenID Connect, the State's federation for agents): on when these are set.
+    # The issuer is the one of the discovery document, e.g.
+    # https://fca.integ01.dev-agentconnect.fr/api/v2 (integration) or
+    # https://auth.agentconnect.gouv.fr/api/v2 (production).
+    proconnect_issuer: str = ""
+    proconnect_client_id: str = ""
+    proconnect_client_secret: str = ""
+    proconnect_scopes: str = (
+        "openid given_name usual_name email uid siret idp_id organization_label"
+    )
+    proconnect_acr: str = "eidas1"
     # JSON lines (one per event, with the request id) or plain text for a terminal.
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
@@ -63,6 +74,10 @@ class Settings(BaseSettings):
     ripe_threshold: int = 70
     min_reviewers: int = 3
     quiet_period_hours: int = 72
+
+    @property
+    def proconnect_enabled(self) -> bool:
+        return bool(self.proconnect_issuer and self.proconnect_client_id)
 
     @property
     def is_sqlite(self) -> bool:

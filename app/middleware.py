@@ -4,6 +4,7 @@ import json
 import secrets
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -102,6 +103,13 @@ class WebSecurity:
         self.app = app
         self.settings = settings
         self.flash_signer = URLSafeSerializer(settings.secret_key, salt="flash")
+        self.csp = CSP
+        if settings.proconnect_enabled:
+            # Signing out posts a form here, answered by a redirect to ProConnect's end-session
+            # page: form-action must allow that one origin.
+            issuer = urlsplit(settings.proconnect_issuer)
+            origin = f"{issuer.scheme}://{issuer.netloc}"
+            self.csp = CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
 
     def _cross_site(self, scope: Scope, headers: dict[str, str]) -> bool:
         site = headers.get("sec-fetch-site")
@@ -160,7 +168,7 @@ class WebSecurity:
                 out.setdefault("X-Frame-Options", "DENY")
                 out.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
                 out.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                out.setdefault("Content-Security-Policy", CSP)
+                out.setdefault("Content-Security-Policy", self.csp)
                 if https:
                     out.setdefault(
                         "Strict-Transport-Security", "max-age=63072000; includeSubDomains"

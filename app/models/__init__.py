@@ -22,7 +22,17 @@ from app.models.notification import (
     Support,
 )
 from app.models.setting import AppSetting
-from app.models.user import ApiToken, Invitation, LoginAttempt, Role, Unit, User, UserSession
+from app.models.user import (
+    ApiToken,
+    ExternalIdentity,
+    Invitation,
+    LoginAttempt,
+    OidcLogin,
+    Role,
+    Unit,
+    User,
+    UserSession,
+)
 
 __all__ = [
     "AuditEntry",
@@ -37,6 +47,8 @@ __all__ = [
     "AppSetting",
     "Deminage",
     "Expertise",
+    "ExternalIdentity",
+    "OidcLogin",
     "MineInvitation",
     "DeminageHelpful",
     "DeminageKind",

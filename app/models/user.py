@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, utcnow
@@ -60,6 +60,33 @@ class UserSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+    # Sessions opened through ProConnect keep its ID token: signing out goes through the
+    # provider's end-session endpoint, which asks for it.
+    oidc_id_token: str = Field(default="", sa_type=Text)
+
+
+class ExternalIdentity(SQLModel, table=True):
+    """An account's identity at ProConnect: the pair (idp_id, sub), never the e-mail alone."""
+
+    __tablename__ = "external_identity"
+    __table_args__ = (UniqueConstraint("idp_id", "sub", name="uq_identity_idp_sub"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    idp_id: str = Field(max_length=200)
+    sub: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OidcLogin(SQLModel, table=True):
+    """A sign-in under way at ProConnect: its state and nonce, kept here and used once."""
+
+    __tablename__ = "oidc_login"
+
+    state: str = Field(max_length=128, primary_key=True)
+    nonce: str = Field(max_length=128)
+    next_url: str = Field(default="/", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ApiToken(SQLModel, table=True):

@@ -1,11 +1,12 @@
 """Sign-in, sign-out, invitations and self-registration (local accounts)."""
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from app.deps import SESSION_COOKIE, OptionalUser, SessionDep, SettingsDep
+from app.db import session_scope
+from app.deps import SESSION_COOKIE, NowDep, OptionalUser, SessionDep, SettingsDep
 from app.errors import InvalidInput, NotFound
-from app.services import users
+from app.services import proconnect, users
 from app.templating import render
 from app.web import FormDep, redirect, safe_next
 
@@ -25,21 +26,35 @@ def _signed_in(request: Request, settings: SettingsDep, token: str, url: str) ->
     return response
 
 
+def _login_page(
+    request: Request,
+    settings: SettingsDep,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    refusal: str = "",
+) -> Response:
+    return render(
+        request,
+        "auth/login.html",
+        {
+            "values": values,
+            "errors": errors,
+            "can_register": bool(settings.allowed_domains),
+            "proconnect": settings.proconnect_enabled,
+            "refusal": refusal,
+        },
+        status=status,
+    )
+
+
 @router.get("/login", name="login")
 def login_form(
     request: Request, user: OptionalUser, settings: SettingsDep, next: str = ""
 ) -> Response:
     if user is not None:
         return redirect(request, safe_next(next))
-    return render(
-        request,
-        "auth/login.html",
-        {
-            "values": {"email": "", "next": next},
-            "errors": {},
-            "can_register": bool(settings.allowed_domains),
-        },
-    )
+    return _login_page(request, settings, {"email": "", "next": next}, {})
 
 
 @router.post("/login", name="login_post")
@@ -48,14 +63,11 @@ def login(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
     address = request.client.host if request.client else "unknown"
     user = users.authenticate(session, settings, email, password, address)
     if user is None:
-        return render(
+        return _login_page(
             request,
-            "auth/login.html",
-            {
-                "values": {"email": email, "next": form.get("next", "")},
-                "errors": {"password": "Adresse e-mail ou mot de passe incorrect."},
-                "can_register": bool(settings.allowed_domains),
-            },
+            settings,
+            {"email": email, "next": form.get("next", "")},
+            {"password": "Adresse e-mail ou mot de passe incorrect."},
             status=422,
         )
     old = request.cookies.get(SESSION_COOKIE)
@@ -66,13 +78,66 @@ def login(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
 
 
 @router.post("/logout", name="logout")
-def logout(request: Request, session: SessionDep, form: FormDep) -> Response:
+def logout(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        users.end_session(session, token)
+    id_token = users.end_session(session, token) if token else ""
     response = redirect(request, request.url_for("login").path, flash="Vous êtes déconnecté·e.")
+    if id_token and settings.proconnect_enabled:
+        # Signed in through ProConnect: sign out there too; it sends the browser back here.
+        back = settings.base_url.rstrip("/") + request.url_for("login").path
+        response.headers["location"] = proconnect.logout_url(settings, id_token, back)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+def _refused(request: Request, settings: SettingsDep, message: str) -> Response:
+    values = {"email": "", "next": ""}
+    return _login_page(request, settings, values, {}, status=400, refusal=message)
+
+
+@router.get("/auth/proconnect/login", name="proconnect_login")
+def proconnect_login(
+    request: Request, settings: SettingsDep, now: NowDep, next: str = ""
+) -> Response:
+    if not settings.proconnect_enabled:
+        raise NotFound("La connexion avec ProConnect n'est pas configurée ici.")
+    try:
+        with session_scope(request.app.state.engine, write=True) as session:
+            url = proconnect.start(session, settings, safe_next(next), now)
+    except proconnect.SignInRefused as exc:
+        return _refused(request, settings, exc.message)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/auth/proconnect/callback", name="proconnect_callback")
+def proconnect_callback(
+    request: Request,
+    settings: SettingsDep,
+    now: NowDep,
+    code: str = "",
+    state: str = "",
+    error: str = "",
+) -> Response:
+    if not settings.proconnect_enabled:
+        raise NotFound("La connexion avec ProConnect n'est pas configurée ici.")
+    engine = request.app.state.engine
+    try:
+        # The state is spent first, in its own transaction: it never serves twice.
+        with session_scope(engine, write=True) as session:
+            login = proconnect.consume(session, state, now)
+        if error:
+            return _refused(
+                request, settings, "ProConnect n'a pas pu vous identifier : recommencez."
+            )
+        with session_scope(engine, write=True) as session:
+            user, id_token = proconnect.finish(session, settings, code[:2000], login)
+            old = request.cookies.get(SESSION_COOKIE)
+            if old:
+                users.end_session(session, old)
+            token = users.start_session(session, settings, user, oidc_id_token=id_token)
+    except proconnect.SignInRefused as exc:
+        return _refused(request, settings, exc.message)
+    return _signed_in(request, settings, token, safe_next(login.next_url))
 
 
 @router.get("/invitations/{token}", name="invitation")

@@ -236,6 +236,17 @@ class Hit:
     rank: float
 
 
+_FTS_ANY_DOC = text(
+    "SELECT doc, idea_id, bm25(search_index, 0, 0, 4.0, 1.0) AS rank "
+    "FROM search_index WHERE search_index MATCH :q ORDER BY rank LIMIT :limit OFFSET :offset"
+)
+_FTS_SOME_DOCS = text(
+    "SELECT doc, idea_id, bm25(search_index, 0, 0, 4.0, 1.0) AS rank "
+    "FROM search_index WHERE search_index MATCH :q AND doc LIKE :docs "
+    "ORDER BY rank LIMIT :limit OFFSET :offset"
+)
+
+
 def _match(
     session: Session, stems: list[str], any_term: bool, docs_like: str, limit: int, offset: int
 ) -> list[Hit]:
@@ -245,12 +256,7 @@ def _match(
         # The index alone ranks (no join, no filter per match): the ideas of the few hits
         # kept are checked afterwards (drafts are never indexed; merged ideas' rows move).
         rows = session.execute(
-            text(
-                "SELECT doc, idea_id, bm25(search_index, 0, 0, 4.0, 1.0) AS rank "
-                "FROM search_index WHERE search_index MATCH :q"
-                + ("" if docs_like == "%" else " AND doc LIKE :docs")
-                + " ORDER BY rank LIMIT :limit OFFSET :offset"
-            ),
+            _FTS_ANY_DOC if docs_like == "%" else _FTS_SOME_DOCS,
             {"q": expression, "docs": docs_like, "limit": limit, "offset": offset},
         ).all()
         return _visible(
@@ -386,7 +392,7 @@ def highlight(value: str, query: str, width: int | None = 220) -> Markup:
     out.append(str(escape(value[cursor:end])))
     out.append("…" if end < len(value or "") else "")
     # Safe: every piece was escaped on the way in.
-    return Markup("".join(out))  # noqa: S704  # nosec B704
+    return Markup("".join(out))  # noqa: S704
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,7 @@ def authenticate(
     return user
 
 
-def start_session(session: Session, settings: Settings, user: User) -> str:
+def start_session(session: Session, settings: Settings, user: User, oidc_id_token: str = "") -> str:
     """A fresh session (renewed at every sign-in); returns the cookie's token."""
     token = new_token()
     session.add(
@@ -232,6 +232,7 @@ def start_session(session: Session, settings: Settings, user: User) -> str:
             token_hash=token_hash(token),
             user_id=user.id,  # type: ignore[arg-type]
             expires_at=utcnow() + timedelta(days=settings.session_days),
+            oidc_id_token=oidc_id_token,
         )
     )
     return token
@@ -252,9 +253,16 @@ def user_for_session(session: Session, token: str) -> User | None:
     return user
 
 
-def end_session(session: Session, token: str) -> None:
-    """Sign out: the session is gone server-side, whatever the browser keeps."""
-    session.exec(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
+def end_session(session: Session, token: str) -> str:
+    """Sign out: the session is gone server-side, whatever the browser keeps. Returns the
+    ProConnect ID token it was opened with ("" for a local sign-in)."""
+    ended = session.exec(
+        select(UserSession).where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if ended is None:
+        return ""
+    session.delete(ended)
+    return ended.oidc_id_token
 
 
 def end_all_sessions(session: Session, user: User) -> None:

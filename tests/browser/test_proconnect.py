@@ -1,0 +1,108 @@
+"""ProConnect in the browser: an agent signs in for the first time (the account is created with
+their organisation as unit), signs out through the provider, and signs in again."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from app.config import Settings
+from app.db import make_engine
+from app.models import ExternalIdentity, Unit, User
+from tests.browser.conftest import Session
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
+from tests.postgres import _free_port
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[Provider]:
+    server = Provider().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, provider: Provider) -> Iterator[tuple[str, str]]:
+    """The app served with ProConnect configured (no demo data: agents come from ProConnect)."""
+    folder = tmp_path_factory.mktemp("proconnect")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    database = f"sqlite:///{folder / 'pc.sqlite3'}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "DEMINEURS_SECRET_KEY": "proconnect-tests-secret-" + "x" * 20,
+        "DEMINEURS_BASE_URL": url,
+        "DEMINEURS_MAIL_DIR": str(folder / "mails"),
+        "DEMINEURS_PROCONNECT_ISSUER": provider.issuer,
+        "DEMINEURS_PROCONNECT_CLIENT_ID": CLIENT_ID,
+        "DEMINEURS_PROCONNECT_CLIENT_SECRET": CLIENT_SECRET,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "migrate"], env=env, check=True, capture_output=True
+    )
+    log = open(folder / "server.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            pytest.fail("the app did not start: " + (folder / "server.log").read_text())
+        time.sleep(0.2)
+    yield url, database
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+def test_sign_in_sign_out_and_again_with_proconnect(
+    browser: Browser, site: tuple[str, str], provider: Provider
+) -> None:
+    url, database = site
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    agent = Session(context, url, "proconnect")
+    page = agent.goto("/login")
+    page.get_by_role("link", name="S'identifier avec ProConnect").click()
+    page.wait_for_url("**/ideas")
+    assert page.get_by_role("link", name="Nadia Haddad").is_visible()
+    agent.shot("signed-in")
+
+    engine = make_engine(Settings(database_url=database))
+    with DbSession(engine) as db:
+        user = db.exec(select(User)).one()
+        assert db.get(Unit, user.unit_id).name == "Ministère de l'Intérieur"
+        assert (db.exec(select(ExternalIdentity)).one().idp_id, user.email) == (
+            "fia1v2",
+            "nadia.haddad@interieur.gouv.fr",
+        )
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/login")
+    assert provider.logouts and provider.logouts[-1]["id_token_hint"].count(".") == 2
+    assert page.get_by_role("link", name="S'identifier avec ProConnect").is_visible()
+
+    page.get_by_role("link", name="S'identifier avec ProConnect").click()
+    page.wait_for_url("**/ideas")
+    assert page.get_by_role("link", name="Nadia Haddad").is_visible()
+    with DbSession(engine) as db:
+        assert len(db.exec(select(User)).all()) == 1
+    engine.dispose()
+    context.close()

@@ -1,0 +1,150 @@
+"""Sign-in with ProConnect against a real OpenID Connect provider running on loopback: first
+sign-in, second sign-in, sign-out through the provider, and every forgery refused in French."""
+
+import json
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.main import create_app
+from app.models import ExternalIdentity, Unit, User
+from tests.conftest import Clock, WebClient, soup
+from tests.factories import make_user
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[Provider]:
+    server = Provider().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock, provider: Provider) -> Iterator[FastAPI]:
+    provider.mode = "ok"
+    provider.use()
+    configured = settings.model_copy(
+        update={
+            "proconnect_issuer": provider.issuer,
+            "proconnect_client_id": CLIENT_ID,
+            "proconnect_client_secret": CLIENT_SECRET,
+            "base_url": "http://testserver",
+        }
+    )
+    application = create_app(configured, clock=clock)
+    yield application
+    application.state.engine.dispose()
+
+
+def go_to_provider(client: WebClient) -> str:
+    """From the login page's button to the provider: its answer, the callback URL."""
+    page = soup(client.get("/login"))
+    start = page.find("a", string="S'identifier avec ProConnect")
+    assert start is not None
+    leaving = client.get(start["href"])
+    assert leaving.status_code == 303
+    answer = httpx.get(leaving.headers["location"], follow_redirects=False)
+    assert answer.status_code == 302
+    back = urlsplit(answer.headers["location"])
+    return f"{back.path}?{back.query}"
+
+
+def sign_in(client: WebClient) -> httpx.Response:
+    return client.get(go_to_provider(client))
+
+
+def test_first_sign_in_creates_the_account_then_finds_it_by_idp_and_sub(
+    make_client, provider: Provider, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    signed = sign_in(client)
+    assert signed.status_code == 303, signed.text
+    home = client.get(signed.headers["location"])
+    assert home.status_code == 200 and "Nadia Haddad" in home.text
+
+    asked = provider.authorize_requests[-1]
+    assert len(asked["state"]) >= 32 and len(asked["nonce"]) >= 32
+    assert (
+        asked["scope"] == "openid given_name usual_name email uid siret idp_id organization_label"
+    )
+    assert json.loads(asked["claims"])["id_token"]["acr"]["essential"] is True
+
+    db.rollback()
+    db.expire_all()
+    user = db.exec(select(User).where(User.email == "nadia.haddad@interieur.gouv.fr")).one()
+    assert db.get(Unit, user.unit_id).name == "Ministère de l'Intérieur"
+    assert db.exec(select(ExternalIdentity)).one().sub == "agent-1"
+
+    # Second sign-in, e-mail changed at the provider: the same account, found by (idp_id, sub).
+    provider.use(email="n.haddad@interieur.gouv.fr")
+    again = make_client()
+    assert sign_in(again).status_code == 303
+    assert "Nadia Haddad" in again.get("/profile").text
+    db.expire_all()
+    assert len(db.exec(select(User)).all()) == 1
+
+    # Sign-out ends the session here, then at ProConnect, which sends the browser back.
+    out = again.post_form("/logout")
+    end = urlsplit(out.headers["location"])
+    assert end.path == "/api/v2/session/end"
+    params = parse_qs(end.query)
+    assert params["post_logout_redirect_uri"] == ["http://testserver/login"]
+    assert params["id_token_hint"][0].count(".") == 2
+    assert again.get("/profile").status_code == 303  # signed out here
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("tampered", "La signature de la réponse de ProConnect est invalide."),
+        ("wrong_nonce", "ne correspond pas à cette connexion"),
+        ("wrong_audience", "destinée à un autre service"),
+        ("expired", "a expiré"),
+    ],
+)
+def test_forged_or_stale_answers_are_refused(
+    make_client, provider: Provider, db: Session, mode: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    callback = go_to_provider(client)
+    provider.mode = mode
+    refused = client.get(callback)
+    assert refused.status_code == 400
+    assert message in soup(refused).select_one('[role="alert"]').get_text()
+    assert client.get("/profile").status_code == 303  # not signed in
+    db.expire_all()
+    assert db.exec(select(User)).all() == []
+
+
+def test_a_replayed_state_is_refused(make_client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    callback = go_to_provider(client)
+    assert client.get(callback).status_code == 303
+    replay = make_client().get(callback)
+    assert replay.status_code == 400
+    assert "déjà servi" in soup(replay).select_one('[role="alert"]').get_text()
+
+
+def test_userinfo_as_plain_json_is_accepted(make_client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
+    provider.mode = "userinfo_json"
+    client = make_client()
+    assert sign_in(client).status_code == 303
+    assert "Nadia Haddad" in client.get("/profile").text
+
+
+def test_an_account_is_never_matched_on_its_email_alone(
+    make_client, provider: Provider, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    make_user(db, name="Nadia Locale", email="nadia.haddad@interieur.gouv.fr")
+    db.commit()
+    refused = sign_in(make_client())
+    assert refused.status_code == 400
+    assert "Un compte local existe déjà" in refused.text
+    db.expire_all()
+    assert db.exec(select(ExternalIdentity)).all() == []

@@ -1,0 +1,67 @@
+"""No Docker engine runs here: the compose file's structure is checked instead — services,
+health checks, the migration step, required secrets — and its commands against the real CLI."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from app.cli import build_parser
+from app.config import PROJECT_ROOT, Settings
+
+COMPOSE = PROJECT_ROOT / "docker-compose.yml"
+
+
+def compose() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_services_health_checks_and_the_migration_step() -> None:
+    services = compose()["services"]
+    assert set(services) == {"db", "migrate", "app", "proxy", "mail"}
+    db, migrate, app = services["db"], services["migrate"], services["app"]
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in db["volumes"])
+    # The migrations run once, after PostgreSQL is healthy, before any instance starts.
+    assert migrate["command"] == ["demineurs", "migrate"]
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    # Several instances, each healthy only when its database is reachable and migrated.
+    assert app["deploy"]["replicas"] >= 2
+    assert "/readyz" in " ".join(app["healthcheck"]["test"])
+    assert services["proxy"]["depends_on"]["app"]["condition"] == "service_healthy"
+    assert app["environment"]["DEMINEURS_SMTP_HOST"] == "mail"
+
+
+def test_the_proxy_spreads_requests_over_the_instances() -> None:
+    mount = compose()["services"]["proxy"]["volumes"][0].split(":")
+    config = (PROJECT_ROOT / mount[0]).read_text()
+    assert "server app:8000" in config and "proxy_pass http://demineurs" in config
+    assert "X-Request-ID" in config and "X-Forwarded-Proto" in config
+
+
+def test_secrets_are_required_never_defaulted() -> None:
+    text = COMPOSE.read_text()
+    for secret in ("POSTGRES_PASSWORD", "DEMINEURS_SECRET_KEY"):
+        assert re.search(rf"\$\{{{secret}:\?[^}}]+\}}", text), f"{secret} must be required"
+        assert not re.search(rf"\$\{{{secret}:-", text), f"{secret} must have no default"
+    environment = compose()["services"]["app"]["environment"]
+    assert environment["DEMINEURS_ENV"] == "production"  # refuses the development secret
+    assert environment["DATABASE_URL"].startswith("postgresql+psycopg://")
+
+
+def test_commands_match_the_real_command_line() -> None:
+    parser = build_parser()
+    services = compose()["services"]
+    for name in ("migrate", "app"):
+        command = services[name]["command"]
+        assert command[0] == "demineurs"
+        parser.parse_args(command[1:])  # exits (fails the test) on an unknown command or option
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    cmd = re.search(r"^CMD \[(.+)\]$", dockerfile, re.M)
+    assert cmd is not None
+    parser.parse_args([part.strip(' "') for part in cmd.group(1).split(",")][1:])
+    # Every variable the app reads from the compose file is a real setting.
+    fields = {f"DEMINEURS_{name.upper()}" for name in Settings.model_fields} | {"DATABASE_URL"}
+    assert set(services["app"]["environment"]) <= fields
+    assert Path(PROJECT_ROOT / "Dockerfile").exists()
