@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     login_window_minutes: int = 15
+    # Writes (every POST, PUT, PATCH, DELETE) per account and per minute, and accounts created
+    # per address and per hour: beyond, 429 with Retry-After and a French message.
+    writes_per_minute: int = 60
+    accounts_per_hour: int = 5
 
     # E-mail: "smtp" in production; "file" (one .eml per message in mail_dir) or "console" in
     # development.

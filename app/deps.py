@@ -13,16 +13,18 @@ from app.config import Settings
 from app.db import session_scope
 from app.errors import DomainError, Forbidden, LoginRequired
 from app.models import User
+from app.models.base import utcnow
 from app.services import notifications, scoring, users
 from app.services.readiness import ScoringParams
 
 SESSION_COOKIE = "demineurs_session"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One unit of work per request: commit once at the end, or roll back on any error."""
     settings: Settings = request.app.state.settings
-    writes = request.method in ("POST", "PUT", "PATCH", "DELETE")
+    writes = request.method in WRITE_METHODS
     with session_scope(request.app.state.engine, write=writes) as session:
         session.info[notifications.MAILER_KEY] = notifications.Mailer.from_settings(settings)
         yield session
@@ -65,6 +67,8 @@ def get_optional_user(request: Request, session: SessionDep) -> User | None:
         token = request.cookies.get(SESSION_COOKIE)
         user = users.user_for_session(session, token) if token else None
         if user is not None:
+            if request.method in WRITE_METHODS and request.url.path != "/logout":
+                users.throttle_writes(session, request.app.state.settings, user, utcnow())
             # Detached, so that an error page can still show who is signed in after a rollback.
             session.expunge(user)
             request.state.unread = notifications.unread_count(session, user)
@@ -113,6 +117,8 @@ def get_api_user(
     user = users.user_for_api_token(session, credentials.credentials) if credentials else None
     if user is None:
         raise Unauthorized("Jeton d'API manquant, invalide ou révoqué.")
+    if request.method in WRITE_METHODS:
+        users.throttle_writes(session, request.app.state.settings, user, utcnow())
     session.expunge(user)
     request.state.user = user
     return user

@@ -90,6 +90,7 @@ def settings(template_db: Path, tmp_path: Path, postgres: PostgresServer | None)
         env="test",
         secret_key=SECRET,
         strict_templates=True,
+        writes_per_minute=100_000,  # tests write fast; the write limit has its own test
         mail_dir=str(tmp_path / "mails"),
     )
 

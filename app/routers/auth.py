@@ -1,5 +1,7 @@
 """Sign-in, sign-out, invitations and self-registration (local accounts)."""
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -45,6 +47,18 @@ def _login_page(
             "refusal": refusal,
         },
         status=status,
+    )
+
+
+def _throttle_accounts(request: Request, session: SessionDep, settings: SettingsDep, now) -> None:  # type: ignore[no-untyped-def]
+    address = request.client.host if request.client else "unknown"
+    users.throttle(
+        session,
+        f"account-creation:{address}",
+        settings.accounts_per_hour,
+        timedelta(hours=1),
+        "Trop de comptes créés depuis cette adresse : réessayez plus tard.",
+        now,
     )
 
 
@@ -186,10 +200,11 @@ def register_form(request: Request, settings: SettingsDep) -> Response:
 
 @router.post("/register", name="register_post")
 def register(
-    request: Request, session: SessionDep, settings: SettingsDep, form: FormDep
+    request: Request, session: SessionDep, settings: SettingsDep, now: NowDep, form: FormDep
 ) -> Response:
     if not settings.allowed_domains:
         raise NotFound("L'inscription se fait sur invitation.")
+    _throttle_accounts(request, session, settings, now)
     values = {k: form.get(k, "") for k in ("email", "name", "unit")}
     try:
         user = users.register(session, settings, password=form.get("password", ""), **values)

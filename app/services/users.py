@@ -190,6 +190,37 @@ def _failures_since(session: Session, key: str, since: datetime) -> tuple[int, d
     return count, oldest
 
 
+def throttle(
+    session: Session, key: str, limit: int, window: timedelta, message: str, now: datetime
+) -> None:
+    """Count one more event under `key`; refuse (429, Retry-After) past `limit` per `window`.
+
+    The events are rows in the same table as failed sign-ins, so every instance sees them."""
+    since = now - window
+    count, oldest = _failures_since(session, key, since)
+    if count >= limit:
+        retry = int(((oldest or now) + window - now).total_seconds()) + 1
+        raise RateLimited(message, retry_after=max(retry, 1))
+    session.add(LoginAttempt(key=key, created_at=now))
+    if count == 0:  # now and then, forget this key's old events
+        session.exec(
+            delete(LoginAttempt).where(
+                LoginAttempt.key == key, col(LoginAttempt.created_at) < since
+            )
+        )
+
+
+def throttle_writes(session: Session, settings: Settings, user: User, now: datetime) -> None:
+    throttle(
+        session,
+        f"write:{user.id}",
+        settings.writes_per_minute,
+        timedelta(minutes=1),
+        "Vous êtes allé·e très vite : attendez un instant avant de recommencer.",
+        now,
+    )
+
+
 def authenticate(
     session: Session, settings: Settings, email: str, password: str, address: str
 ) -> User | None:

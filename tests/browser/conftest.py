@@ -14,6 +14,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from tests.postgres import PostgresServer
+
 CHROMIUM = os.environ.get("DEMINEURS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -35,16 +37,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on demo data, as the README's first command serves it (quiet period off)."""
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer | None
+) -> Iterator[str]:
+    """The app on demo data, as the README's first command serves it (quiet period off), on
+    SQLite or on the suite's PostgreSQL server."""
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     folder = tmp_path_factory.mktemp("live")
+    database = f"sqlite:///{folder / 'live.sqlite3'}"
+    if postgres is not None:
+        postgres.execute("CREATE DATABASE live")
+        database = postgres.url("live")
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'live.sqlite3'}",
+        "DATABASE_URL": database,
         "DEMINEURS_QUIET_PERIOD_HOURS": "0",
         "DEMINEURS_MAIL_DIR": str(folder / "mails"),
         "DEMINEURS_NOTIFICATION_POLL_SECONDS": "1",
+        "DEMINEURS_WRITES_PER_MINUTE": "100000",  # the demo accounts serve every browser test
         "DEMINEURS_SECRET_KEY": "browser-tests-secret-" + "x" * 20,
     }
     for command in (["migrate"], ["seed-demo"]):

@@ -18,7 +18,7 @@ from app.db import make_engine
 from app.models import ExternalIdentity, Unit, User
 from tests.browser.conftest import Session
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
-from tests.postgres import _free_port
+from tests.postgres import PostgresServer, _free_port
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +29,17 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, provider: Provider) -> Iterator[tuple[str, str]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, provider: Provider, postgres: PostgresServer | None
+) -> Iterator[tuple[str, str]]:
     """The app served with ProConnect configured (no demo data: agents come from ProConnect)."""
     folder = tmp_path_factory.mktemp("proconnect")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     database = f"sqlite:///{folder / 'pc.sqlite3'}"
+    if postgres is not None:
+        postgres.execute("CREATE DATABASE proconnect")
+        database = postgres.url("proconnect")
     env = {
         **os.environ,
         "DATABASE_URL": database,

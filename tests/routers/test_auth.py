@@ -257,3 +257,54 @@ def test_agent_downloads_their_data_and_closes_their_account(make_client, db: Se
     db.rollback()
     db.expire_all()
     assert db.get(Idea, draft_id) is None  # the draft is gone, not just hidden
+
+
+def test_writes_per_account_are_rate_limited_with_a_french_message(
+    settings, clock, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import WebClient
+
+    limited = create_app(settings.model_copy(update={"writes_per_minute": 3}), clock=clock)
+    agent = make_user(db)
+    db.commit()
+    with WebClient(limited, follow_redirects=False) as client:
+        client.login(agent)
+        answers = [client.post_form("/profile/asking", {}).status_code for _ in range(4)]
+        assert answers[:3] != [429] * 3 and answers[3] == 429
+        blocked = client.post_form("/profile/asking", {})
+        assert int(blocked.headers["retry-after"]) > 0
+        assert "attendez un instant" in blocked.text
+        # Reading is never limited.
+        assert client.get("/ideas").status_code == 200
+    _, token = users.create_api_token(db, agent, "limite")
+    db.commit()
+    with TestClient(limited, headers={"Authorization": f"Bearer {token}"}) as api:
+        refused = api.post("/api/v1/ideas", json={"title": "Encore une", "problem": "Vite."})
+        assert refused.status_code == 429 and "attendez" in refused.json()["detail"]
+    limited.state.engine.dispose()
+
+
+def test_account_creation_is_rate_limited_per_address(settings, clock) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+    from tests.conftest import WebClient
+
+    open_app = create_app(
+        settings.model_copy(update={"allowed_email_domains": "ville.fr", "accounts_per_hour": 2}),
+        clock=clock,
+    )
+    with WebClient(open_app, follow_redirects=False) as client:
+        statuses = []
+        for n in range(3):
+            client.cookies.clear()
+            form = {
+                "email": f"agent{n}@ville.fr",
+                "name": f"Agent {n}",
+                "unit": "Accueil",
+                "password": "un-mot-de-passe-solide",
+            }
+            statuses.append(client.post_form("/register", form).status_code)
+        assert statuses[:2] == [303, 303] and statuses[2] == 429
+    open_app.state.engine.dispose()
