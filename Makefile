@@ -4,8 +4,8 @@ PIP ?= $(PYTHON) -m pip
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What runs again on PostgreSQL: every test that touches the database through the app.
-# (The browser and command-line tests drive a served demo on SQLite, the embedded default.)
-POSTGRES_TESTS ?= tests/services tests/routers tests/test_migrations.py tests/test_postgres.py
+# (Not the command-line tests: they are about the embedded SQLite file, its backup and WAL.)
+POSTGRES_TESTS ?= tests/services tests/routers tests/browser tests/test_migrations.py tests/test_postgres.py
 
 .PHONY: demo test browser-deps postgres-deps lint check
 

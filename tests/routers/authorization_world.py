@@ -1,0 +1,277 @@
+"""The world the authorization matrix is walked in, and how each route is called in it.
+
+Roles: anonymous, an unrelated agent, the author of the object the route names (the idea's
+author; the invitee of an invitation; the owner of a notification or a token), the mine's author,
+a manager, an admin, and a deactivated account (signed in before it was deactivated).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.models import Notification, Role, User
+from app.services import invitations, mines, moderation, notifications, users
+from app.services.readiness import ScoringParams
+from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
+
+ROLES = ("anonymous", "agent", "author", "mine_author", "manager", "admin", "deactivated")
+ROLE_TITLES = {
+    "anonymous": "anonyme",
+    "agent": "agent·e",
+    "author": "auteur·rice de l'objet",
+    "mine_author": "auteur·rice de la mine",
+    "manager": "manager",
+    "admin": "admin",
+    "deactivated": "compte désactivé",
+}
+
+
+@dataclass
+class World:
+    people: dict[str, User]
+    ids: dict[str, Any]
+
+
+def build_world(db: Session, settings: Settings, now: datetime) -> World:
+    people = {
+        "agent": make_user(db, name="Agnès Agent", unit="Finances"),
+        "author": make_user(db, name="Aurélie Autrice", unit="Accueil"),
+        "mine_author": make_user(db, name="Mina Mineuse", unit="DSI"),
+        "manager": make_user(db, name="Marc Manager", unit="DGS", role=Role.manager),
+        "admin": make_user(db, name="Ada Admin", unit="DGS", role=Role.admin),
+        "deactivated": make_user(db, name="Denis Désactivé", unit="RH"),
+    }
+    helper = make_user(db, name="Hélène Aide", unit="RH")
+    author, mine_author = people["author"], people["mine_author"]
+    full = {"problem": LONG, "solution": LONG, "broken_rule": LONG, "first_ground": LONG}
+    idea = make_idea(db, author, now, title="Guichet unique", **full)
+    mine = make_mine(db, idea, mine_author, now, severity="major", title="Budget")
+    deminage = make_deminage(db, mine, helper, now, body="Un fonds existe.")
+    defused = make_mine(db, idea, mine_author, now, severity="minor", title="RGPD")
+    answer = make_deminage(db, defused, helper, now, body="Le DPO est d'accord.")
+    mines.accept_deminage(db, ScoringParams(), author, answer, defused, idea, now)
+    hidden_mine = make_mine(db, idea, mine_author, now, severity="minor", title="Masquée")
+    hidden_answer = make_deminage(db, mine, helper, now, body="Hors sujet.")
+    for item in (hidden_mine, hidden_answer):
+        moderation.hide(db, ScoringParams(), people["admin"], item, idea, "Modération.", now)
+    draft = make_idea(db, author, now, title="Brouillon", published=False)
+    other = make_idea(db, people["agent"], now, title="Autre idée", **full)
+    invitation = invitations.invite(db, people["manager"], mine, idea, author, "Un avis ?", now)
+    api_token, _ = users.create_api_token(db, author, "matrice")
+    notification = db.exec(select(Notification).where(Notification.user_id == author.id)).first()
+    mailer = notifications.Mailer.from_settings(settings)
+    ids = {
+        "idea": idea.id,
+        "draft": draft.id,
+        "other": other.id,
+        "mine": mine.id,
+        "defused": defused.id,
+        "deminage": deminage.id,
+        "invitation": invitation.id,
+        "notification": notification.id if notification else 0,
+        "token_id": api_token.id,
+        "author_id": author.id,
+        "admin_id": people["admin"].id,
+        "helper_id": helper.id,
+        "agent_email": people["agent"].email,
+        "hidden_mine": hidden_mine.id,
+        "hidden_deminage": hidden_answer.id,
+        "unsubscribe": mailer.unsubscribe_token(author.id, None),
+        "user_invitation": users.invite(
+            db, people["admin"], email="nouvelle@ville.fr", name="Nouvelle", unit="RH", role="agent"
+        )[1],
+    }
+    return World(people, ids)
+
+
+MINE = {"category": "legal", "severity": "minor", "title": "Une objection", "body": "Et le droit ?"}
+IDEA = {"title": "Une idée", "problem": "Un problème réel pour les usagers."}
+PROMOTE = {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31", "reason": "Urgent"}
+
+# "METHOD path-template" → (path with {ids}, form or JSON body). The body is valid for an
+# allowed caller, so that « allowed » always means a success, never a validation error.
+CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
+    "GET /openapi.json": ("/openapi.json", None),
+    "GET /login": ("/login", None),
+    "POST /login": ("/login", {"email": "{agent_email}", "password": "mot-de-passe-de-test"}),
+    "POST /logout": ("/logout", {}),
+    "GET /auth/proconnect/login": ("/auth/proconnect/login", None),
+    "GET /auth/proconnect/callback": ("/auth/proconnect/callback?state=x&code=y", None),
+    "GET /invitations/{token}": ("/invitations/{user_invitation}", None),
+    "POST /invitations/{token}": (
+        "/invitations/{user_invitation}",
+        {"password": "un-mot-de-passe-solide", "password_confirm": "un-mot-de-passe-solide"},
+    ),
+    "GET /register": ("/register", None),
+    "POST /register": (
+        "/register",
+        {
+            "email": "inscrite@ville.fr",
+            "name": "Inscrite",
+            "unit": "RH",
+            "password": "un-mot-de-passe-solide",
+        },
+    ),
+    "GET /search": ("/search?q=guichet", None),
+    "GET /ideas/similar": ("/ideas/similar?title=guichet", None),
+    "GET /aide": ("/aide", None),
+    "GET /": ("/", None),
+    "GET /ideas": ("/ideas", None),
+    "GET /ideas/new": ("/ideas/new", None),
+    "POST /ideas": ("/ideas", IDEA),
+    "GET /ideas/{idea_id}": ("/ideas/{idea}", None),
+    "GET /ideas/{idea_id} (brouillon)": ("/ideas/{draft}", None),
+    "GET /api/v1/ideas/{idea_id} (brouillon)": ("/api/v1/ideas/{draft}", None),
+    "GET /ideas/{idea_id}/edit": ("/ideas/{idea}/edit", None),
+    "POST /ideas/{idea_id}/edit": (
+        "/ideas/{idea}/edit",
+        {**IDEA, "solution": "Grâce à un guichet."},
+    ),
+    "POST /ideas/{idea_id}/publish": ("/ideas/{draft}/publish", {}),
+    "POST /ideas/{idea_id}/abandon": ("/ideas/{idea}/abandon", {"lesson": "Trop tôt."}),
+    "POST /ideas/{idea_id}/promote": ("/ideas/{idea}/promote", PROMOTE),
+    "POST /ideas/{idea_id}/send-back": (
+        "/ideas/{idea}/send-back",
+        {"comment": "Précisez le budget."},
+    ),
+    "POST /ideas/{idea_id}/follow": ("/ideas/{other}/follow", {}),
+    "POST /ideas/{idea_id}/support": ("/ideas/{idea}/support", {}),
+    "POST /ideas/{idea_id}/mines": ("/ideas/{idea}/mines", MINE),
+    "POST /mines/{mine_id}/deminages": (
+        "/mines/{mine}/deminages",
+        {"kind": "contact", "body": "Voyez le service juridique."},
+    ),
+    "POST /deminages/{deminage_id}/accept": ("/deminages/{deminage}/accept", {}),
+    "POST /deminages/{deminage_id}/helpful": ("/deminages/{deminage}/helpful", {}),
+    "POST /mines/{mine_id}/withdraw": ("/mines/{mine}/withdraw", {}),
+    "POST /mines/{mine_id}/reopen": (
+        "/mines/{defused}/reopen",
+        {"reason": "La réponse ne suffit pas."},
+    ),
+    "POST /mines/{mine_id}/accept-risk": ("/mines/{mine}/accept-risk", {"reason": "Assumé."}),
+    "POST /mines/{mine_id}/hide": ("/mines/{mine}/hide", {"reason": "Propos injurieux."}),
+    "POST /deminages/{deminage_id}/hide": ("/deminages/{deminage}/hide", {"reason": "Hors sujet."}),
+    "POST /mines/{mine_id}/restore": ("/mines/{hidden_mine}/restore", {}),
+    "POST /deminages/{deminage_id}/restore": ("/deminages/{hidden_deminage}/restore", {}),
+    "GET /mines/{mine_id}/experts": ("/mines/{mine}/experts", None),
+    "POST /mines/{mine_id}/invitations": (
+        "/mines/{mine}/invitations",
+        {"invitee_id": "{helper_id}", "message": "Un avis ?"},
+    ),
+    "POST /invitations/{invitation_id}/decline": ("/invitations/{invitation}/decline", {}),
+    "GET /demineurs": ("/demineurs", None),
+    "GET /board": ("/board", None),
+    "GET /dashboard": ("/dashboard", None),
+    "GET /ideas/{idea_id}/fiche.md": ("/ideas/{idea}/fiche.md", None),
+    "GET /ideas/{idea_id}/fiche.pdf": ("/ideas/{idea}/fiche.pdf", None),
+    "GET /open-data/ideas.json": ("/open-data/ideas.json", None),
+    "GET /open-data/ideas.csv": ("/open-data/ideas.csv", None),
+    "GET /notifications": ("/notifications", None),
+    "GET /notifications/count": ("/notifications/count", None),
+    "POST /notifications/{notification_id}/open": ("/notifications/{notification}/open", {}),
+    "POST /notifications/read": ("/notifications/read", {}),
+    "GET /notifications/preferences": ("/notifications/preferences", None),
+    "POST /notifications/preferences": ("/notifications/preferences", {}),
+    "GET /unsubscribe/{token}": ("/unsubscribe/{unsubscribe}", None),
+    "POST /unsubscribe/{token}": ("/unsubscribe/{unsubscribe}", {}),
+    "GET /profile": ("/profile", None),
+    "POST /profile/tokens": ("/profile/tokens", {"name": "script"}),
+    "POST /profile/tokens/{token_id}/revoke": ("/profile/tokens/{token_id}/revoke", {}),
+    "POST /profile/password": (
+        "/profile/password",
+        {
+            "current_password": "mot-de-passe-de-test",
+            "new_password": "un-nouveau-mot-de-passe",
+            "new_password_confirm": "un-nouveau-mot-de-passe",
+        },
+    ),
+    "GET /users/{user_id}": ("/users/{author_id}", None),
+    "POST /profile/asking": ("/profile/asking", {}),
+    "GET /profile/export.json": ("/profile/export.json", None),
+    "POST /profile/close": ("/profile/close", {"confirm": "FERMER"}),
+    "GET /admin/users": ("/admin/users", None),
+    "POST /admin/users": (
+        "/admin/users",
+        {
+            "email": "cree@ville.fr",
+            "name": "Créée",
+            "unit": "RH",
+            "role": "agent",
+            "password": "un-mot-de-passe-solide",
+        },
+    ),
+    "POST /admin/invitations": (
+        "/admin/invitations",
+        {"email": "invitee@ville.fr", "name": "Invitée", "unit": "RH", "role": "agent"},
+    ),
+    "GET /admin/users/{user_id}": ("/admin/users/{author_id}", None),
+    "POST /admin/users/{user_id}": (
+        "/admin/users/{author_id}",
+        {"role": "manager", "unit": "Accueil", "active": "on"},
+    ),
+    "GET /admin/scoring": ("/admin/scoring", None),
+    "POST /admin/scoring": (
+        "/admin/scoring",
+        {
+            "ripe_threshold": "60",
+            "min_reviewers": "3",
+            "quiet_period_hours": "72",
+            "weight_minor": "1",
+            "weight_major": "3",
+            "weight_blocking": "9",
+        },
+    ),
+    "GET /admin/merge": ("/admin/merge", None),
+    "POST /admin/merge": ("/admin/merge", {"keep": "{idea}", "merged": "{other}"}),
+    "GET /admin/audit": ("/admin/audit", None),
+    "GET /api/v1/me": ("/api/v1/me", None),
+    "POST /api/v1/ideas": ("/api/v1/ideas", IDEA),
+    "GET /api/v1/ideas": ("/api/v1/ideas", None),
+    "GET /api/v1/ideas/{idea_id}": ("/api/v1/ideas/{idea}", None),
+    "PATCH /api/v1/ideas/{idea_id}": ("/api/v1/ideas/{idea}", {"solution": "Grâce à un guichet."}),
+    "POST /api/v1/ideas/{idea_id}/publish": ("/api/v1/ideas/{draft}/publish", None),
+    "POST /api/v1/ideas/{idea_id}/abandon": (
+        "/api/v1/ideas/{idea}/abandon",
+        {"lesson": "Trop tôt."},
+    ),
+    "POST /api/v1/ideas/{idea_id}/mines": ("/api/v1/ideas/{idea}/mines", MINE),
+    "POST /api/v1/mines/{mine_id}/deminages": (
+        "/api/v1/mines/{mine}/deminages",
+        {"kind": "contact", "body": "Voyez le juridique."},
+    ),
+    "POST /api/v1/deminages/{deminage_id}/accept": ("/api/v1/deminages/{deminage}/accept", None),
+    "POST /api/v1/deminages/{deminage_id}/helpful": ("/api/v1/deminages/{deminage}/helpful", None),
+    "POST /api/v1/mines/{mine_id}/withdraw": ("/api/v1/mines/{mine}/withdraw", None),
+    "POST /api/v1/mines/{mine_id}/reopen": (
+        "/api/v1/mines/{defused}/reopen",
+        {"reason": "Pas convaincu."},
+    ),
+    "POST /api/v1/mines/{mine_id}/accept-risk": (
+        "/api/v1/mines/{mine}/accept-risk",
+        {"reason": "Assumé."},
+    ),
+    "GET /api/v1/board": ("/api/v1/board", None),
+    "POST /api/v1/ideas/{idea_id}/promote": (
+        "/api/v1/ideas/{idea}/promote",
+        {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31", "reason": "Urgent"},
+    ),
+    "POST /api/v1/ideas/{idea_id}/send-back": (
+        "/api/v1/ideas/{idea}/send-back",
+        {"comment": "Précisez."},
+    ),
+    "GET /api/v1/notifications": ("/api/v1/notifications", None),
+    "GET /api/v1/search": ("/api/v1/search?q=guichet", None),
+    "POST /api/v1/ideas/{idea_id}/follow": ("/api/v1/ideas/{other}/follow", None),
+    "POST /api/v1/ideas/{idea_id}/support": ("/api/v1/ideas/{idea}/support", None),
+    "GET /api/v1/mines/{mine_id}/experts": ("/api/v1/mines/{mine}/experts", None),
+    "POST /api/v1/mines/{mine_id}/invitations": (
+        "/api/v1/mines/{mine}/invitations",
+        {"invitee_id": "{helper_id}", "message": "Un avis ?"},
+    ),
+    "GET /healthz": ("/healthz", None),
+    "GET /readyz": ("/readyz", None),
+    "GET /docs": ("/docs", None),
+}

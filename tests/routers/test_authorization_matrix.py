@@ -1,0 +1,160 @@
+"""The authorization matrix of docs/authorization.md, walked cell by cell against the app.
+
+Every route of the app must be in the table, and every row of the table must be a route. For
+each cell the route is called, in a fresh world, as that role: ✓ means it succeeds (no 401, 403
+or 404, no bounce to the sign-in page, and for a write a 2xx or 3xx), ✗ means it is refused
+(401, 403, 404 — a draft or hidden content does not exist for others — or the sign-in page).
+"""
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.config import PROJECT_ROOT, Settings
+from app.db import make_engine
+from app.deps import SESSION_COOKIE
+from app.main import create_app
+from app.services import users
+from tests.conftest import ON_POSTGRES, SECRET, Clock, WebClient
+from tests.routers.authorization_world import CALLS, ROLE_TITLES, ROLES, build_world
+
+MATRIX = PROJECT_ROOT / "docs" / "authorization.md"
+
+
+def app_routes(app: FastAPI) -> set[str]:
+    found = set()
+
+    def walk(routes, prefix=""):  # type: ignore[no-untyped-def]
+        for route in routes:
+            included = getattr(route, "original_router", None)
+            if included is not None:
+                walk(included.routes, prefix + route.include_context.prefix)
+            elif hasattr(route, "methods"):
+                for method in route.methods - {"HEAD"}:
+                    found.add(f"{method} {route.path}")
+
+    walk(app.routes)
+    return found
+
+
+def read_matrix(path: Path = MATRIX) -> dict[str, dict[str, str]]:
+    """{"METHOD /path": {role: "✓" | "✗"}} from the Markdown table."""
+    rows: dict[str, dict[str, str]] = {}
+    for line in path.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        pattern = r"`(GET|POST|PATCH|PUT|DELETE) (\S+)`(?: \(([^)]+)\))?"
+        match = re.fullmatch(pattern, cells[0]) if cells else None
+        if match and len(cells) >= 1 + len(ROLES):
+            key = f"{match[1]} {match[2]}" + (f" ({match[3]})" if match[3] else "")
+            rows[key] = dict(zip(ROLES, cells[1 : 1 + len(ROLES)], strict=True))
+    return rows
+
+
+MATRIX_ROWS = read_matrix()
+CELLS = [(route, role) for route in MATRIX_ROWS for role in ROLES]
+
+
+def test_every_route_is_in_the_matrix_and_every_row_is_a_route(app: FastAPI) -> None:
+    routes = app_routes(app)
+    listed = {key.split(" (")[0] for key in MATRIX_ROWS}
+    assert routes - listed == set(), "routes missing from docs/authorization.md"
+    assert listed - routes == set(), "rows of docs/authorization.md that are no route"
+    assert set(CALLS) == set(MATRIX_ROWS), "every row needs a call in authorization_world.CALLS"
+    assert all(set(cells.values()) <= {"✓", "✗"} for cells in MATRIX_ROWS.values())
+
+
+@dataclass
+class Prepared:
+    """The world, built once: a database file to copy per cell, its ids, each role's keys."""
+
+    path: Path
+    settings: Settings
+    ids: dict[str, Any]
+    cookies: dict[str, str]
+    tokens: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def prepared(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Prepared:
+    if ON_POSTGRES:
+        pytest.skip("authorization is the same on both engines: the matrix runs on SQLite")
+    folder = tmp_path_factory.mktemp("matrix")
+    path = folder / "world.sqlite3"
+    shutil.copy(template_db, path)
+    settings = Settings(
+        database_url=f"sqlite:///{path}",
+        env="test",
+        secret_key=SECRET,
+        strict_templates=True,
+        mail_dir=str(folder / "mails"),
+        writes_per_minute=100_000,
+        allowed_email_domains="ville.fr",
+        quiet_period_hours=0,
+    )
+    engine = make_engine(settings)
+    cookies, tokens = {}, {}
+    with Session(engine, expire_on_commit=False) as db:
+        world = build_world(db, settings, Clock().now)
+        for role, person in world.people.items():
+            cookies[role] = users.start_session(db, settings, person)
+            tokens[role] = users.create_api_token(db, person, "matrice")[1]
+        world.people["deactivated"].is_active = False  # signed in before it was deactivated
+        db.commit()
+    engine.dispose()
+    return Prepared(path, settings, world.ids, cookies, tokens)
+
+
+def call(prepared: Prepared, route: str, role: str, folder: Path) -> tuple[int, str]:
+    """Call the route as `role` in a fresh copy of the world; (status, redirect target)."""
+    path_db = folder / "cell.sqlite3"
+    shutil.copy(prepared.path, path_db)
+    settings = prepared.settings.model_copy(update={"database_url": f"sqlite:///{path_db}"})
+    app = create_app(settings, clock=Clock())
+    method, template = route.split(" ", 1)
+    path, body = CALLS[route]
+    path = path.format(**prepared.ids)
+    if body is not None:
+        body = {k: v.format(**prepared.ids) if isinstance(v, str) else v for k, v in body.items()}
+    try:
+        if template.startswith("/api/"):
+            token = prepared.tokens.get(role)
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            client = TestClient(app, headers=headers, follow_redirects=False)
+            response = client.request(method, path, json=body)
+        else:
+            web = WebClient(app, follow_redirects=False)
+            if role in prepared.cookies:
+                web.cookies.set(SESSION_COOKIE, prepared.cookies[role])
+            if method == "GET":
+                response = web.get(path)
+            else:
+                response = web.post_form(path, {k: str(v) for k, v in (body or {}).items()})
+    finally:
+        app.state.engine.dispose()
+    return response.status_code, response.headers.get("location", "")
+
+
+def outcome(status: int, location: str) -> str:
+    # The sign-in page with ?next= is « sign in first »; plain /login is where signing out
+    # (or closing one's account) ends, a success.
+    if status in (401, 403, 404) or location.startswith("/login?next="):
+        return "✗"
+    if status < 400:
+        return "✓"
+    return f"{status}"
+
+
+@pytest.mark.parametrize(("route", "role"), CELLS, ids=[f"{r} as {who}" for r, who in CELLS])
+def test_cell(prepared: Prepared, tmp_path: Path, route: str, role: str) -> None:
+    status, location = call(prepared, route, role, tmp_path)
+    expected = MATRIX_ROWS[route][role]
+    assert outcome(status, location) == expected, (
+        f"{route} as {ROLE_TITLES[role]}: {status} {location}"
+    )
