@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import StrictUndefined, pass_context
+from jinja2 import BytecodeCache, StrictUndefined, pass_context
+from jinja2.bccache import Bucket
 from starlette.datastructures import URL
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount
@@ -110,9 +111,28 @@ def install_fast_url_for(templates: Jinja2Templates, routes: list[BaseRoute]) ->
     templates.env.globals["url_for"] = url_for
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per process, whatever the number of apps built (the tests build
+    one per test): Jinja then skips parsing and compiling on every new environment."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if (code := self._store.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
     env = templates.env
+    env.bytecode_cache = _COMPILED
     if settings.strict_templates:
         env.undefined = StrictUndefined
     env.trim_blocks = True

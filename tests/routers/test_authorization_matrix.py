@@ -8,6 +8,7 @@ or 404, no bounce to the sign-in page, and for a write a 2xx or 3xx), ✗ means 
 
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app import mail
 from app.config import PROJECT_ROOT, Settings
 from app.db import make_engine
 from app.deps import SESSION_COOKIE
@@ -111,33 +113,52 @@ def prepared(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pre
     return Prepared(path, settings, world.ids, cookies, tokens)
 
 
-def call(prepared: Prepared, route: str, role: str, folder: Path) -> tuple[int, str]:
-    """Call the route as `role` in a fresh copy of the world; (status, redirect target)."""
-    path_db = folder / "cell.sqlite3"
-    shutil.copy(prepared.path, path_db)
-    settings = prepared.settings.model_copy(update={"database_url": f"sqlite:///{path_db}"})
+@pytest.fixture(scope="module")
+def matrix_app(prepared: Prepared) -> Iterator[tuple[FastAPI, WebClient, TestClient, Path]]:
+    """One app and one client for every cell (a test client costs a thread and an event
+    loop); each cell gets its fresh copy of the world through `reset`."""
+    live = prepared.path.with_name("live.sqlite3")
+    shutil.copy(prepared.path, live)
+    settings = prepared.settings.model_copy(update={"database_url": f"sqlite:///{live}"})
     app = create_app(settings, clock=Clock())
+    with (
+        WebClient(app, follow_redirects=False) as web,
+        TestClient(app, follow_redirects=False) as api,
+    ):
+        yield app, web, api, live
+    app.state.engine.dispose()
+
+
+def reset(app: FastAPI, prepared: Prepared, live: Path) -> None:
+    """Put a fresh copy of the world under the app (no connection open, no e-mail being sent)."""
+    with mail._sending:
+        app.state.engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{live}{suffix}").unlink(missing_ok=True)
+        shutil.copy(prepared.path, live)
+
+
+def call(prepared: Prepared, matrix_app, route: str, role: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """Call the route as `role` in a fresh copy of the world; (status, redirect target)."""
+    app, web, api, live = matrix_app
+    reset(app, prepared, live)
     method, template = route.split(" ", 1)
     path, body = CALLS[route]
     path = path.format(**prepared.ids)
     if body is not None:
         body = {k: v.format(**prepared.ids) if isinstance(v, str) else v for k, v in body.items()}
-    try:
-        if template.startswith("/api/"):
-            token = prepared.tokens.get(role)
-            headers = {"Authorization": f"Bearer {token}"} if token else {}
-            client = TestClient(app, headers=headers, follow_redirects=False)
-            response = client.request(method, path, json=body)
+    if template.startswith("/api/"):
+        token = prepared.tokens.get(role)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = api.request(method, path, json=body, headers=headers)
+    else:
+        web.cookies.clear()
+        if role in prepared.cookies:
+            web.cookies.set(SESSION_COOKIE, prepared.cookies[role])
+        if method == "GET":
+            response = web.get(path)
         else:
-            web = WebClient(app, follow_redirects=False)
-            if role in prepared.cookies:
-                web.cookies.set(SESSION_COOKIE, prepared.cookies[role])
-            if method == "GET":
-                response = web.get(path)
-            else:
-                response = web.post_form(path, {k: str(v) for k, v in (body or {}).items()})
-    finally:
-        app.state.engine.dispose()
+            response = web.post_form(path, {k: str(v) for k, v in (body or {}).items()})
     return response.status_code, response.headers.get("location", "")
 
 
@@ -152,8 +173,8 @@ def outcome(status: int, location: str) -> str:
 
 
 @pytest.mark.parametrize(("route", "role"), CELLS, ids=[f"{r} as {who}" for r, who in CELLS])
-def test_cell(prepared: Prepared, tmp_path: Path, route: str, role: str) -> None:
-    status, location = call(prepared, route, role, tmp_path)
+def test_cell(prepared: Prepared, matrix_app, route: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    status, location = call(prepared, matrix_app, route, role)
     expected = MATRIX_ROWS[route][role]
     assert outcome(status, location) == expected, (
         f"{route} as {ROLE_TITLES[role]}: {status} {location}"
