@@ -5,7 +5,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What runs again on PostgreSQL: every test that touches the database through the app.
 # (Not the command-line tests: they are about the embedded SQLite file, its backup and WAL.)
-POSTGRES_TESTS ?= tests/services tests/routers tests/browser tests/test_migrations.py tests/test_postgres.py
+POSTGRES_TESTS ?= tests/services tests/routers tests/browser tests/test_migrations.py tests/test_postgres.py tests/test_crash.py
 
 .PHONY: demo test browser-deps postgres-deps lint check
 
