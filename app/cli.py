@@ -93,6 +93,20 @@ def cmd_serve(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_purge_drafts(args: argparse.Namespace) -> None:
+    from app.mail import deliver_pending
+    from app.services import notifications, users
+
+    settings = get_settings()
+    with _session() as session:
+        told, deleted = users.purge_stale_drafts(
+            session, settings, notifications.Mailer.from_settings(settings), utcnow()
+        )
+        session.commit()
+    deliver_pending(make_engine(settings), settings)
+    print(f"Brouillons signalés à leur auteur·rice : {told} ; supprimés : {deleted}.")
+
+
 def cmd_backup(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -206,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
+    sub.add_parser(
+        "purge-drafts", help="supprimer les brouillons abandonnés (après un avertissement)"
+    ).set_defaults(func=cmd_purge_drafts)
     backup = sub.add_parser("backup", help="sauvegarder la base SQLite à chaud")
     backup.add_argument("destination", help="fichier de la copie")
     backup.set_defaults(func=cmd_backup)

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     login_window_minutes: int = 15
+    # Drafts untouched for this many days are deleted (0: never), their author told this many
+    # days before.
+    draft_retention_days: int = 365
+    draft_notice_days: int = 30
     # Writes (every POST, PUT, PATCH, DELETE) per account and per minute, and accounts created
     # per address and per hour: beyond, 429 with Retry-After and a French message.
     writes_per_minute: int = 60

@@ -86,6 +86,8 @@ class Idea(SQLModel, table=True):
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when an admin merged this idea into another: its page redirects there.
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
+    # A draft untouched for long: when its author was told it would be deleted (retention).
+    purge_notice_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Computed by the database: the board's groups, so that each is one index walk.
     board_group: int | None = Field(
         default=None, sa_column=Column(Integer, Computed(BOARD_GROUP_SQL), nullable=True)

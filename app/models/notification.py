@@ -17,6 +17,7 @@ class NotificationKind(StrEnum):
     followed_idea_status = "followed_idea_status"
     mention = "mention"
     invitation = "invitation"
+    draft_expiring = "draft_expiring"
 
 
 KIND_LABELS = {
@@ -27,6 +28,7 @@ KIND_LABELS = {
     NotificationKind.followed_idea_status: "Une idée que je suis change de statut",
     NotificationKind.mention: "On me mentionne avec @",
     NotificationKind.invitation: "On m'invite à regarder une mine",
+    NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
 }
 
 
@@ -48,6 +50,7 @@ DEFAULT_CHANNELS = {
     NotificationKind.my_mine_defused: Channel.email,
     NotificationKind.followed_idea_status: Channel.digest,
     NotificationKind.mention: Channel.email,
+    NotificationKind.draft_expiring: Channel.email,
     NotificationKind.invitation: Channel.email,
 }
 

@@ -228,6 +228,7 @@ def update_idea(
     if not changed:
         return []
     idea.updated_at = now
+    idea.purge_notice_at = None  # touched: the retention clock starts again
     if idea.status != IdeaStatus.draft:
         idea.last_activity_at = now
     _add_revision(session, idea, user, themes, now)

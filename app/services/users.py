@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
@@ -9,7 +10,17 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.db import holds_write_lock, session_scope
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
-from app.models import ApiToken, Invitation, LoginAttempt, Role, Unit, User, UserSession
+from app.models import (
+    ApiToken,
+    Idea,
+    IdeaStatus,
+    Invitation,
+    LoginAttempt,
+    Role,
+    Unit,
+    User,
+    UserSession,
+)
 from app.models.base import utcnow
 from app.schemas import clean_text
 from app.security import hash_password, new_token, token_hash, verify_password
@@ -445,6 +456,61 @@ def set_asking(session: Session, user: User, subjects: list[str], *, opt_out: bo
 FORMER_AGENT = "Ancien·ne agent·e"
 
 
+def delete_drafts(session: Session, ids: list[int]) -> None:
+    """Delete drafts entirely, with their revisions and history: nobody else ever saw them."""
+    from app.models import Follow, IdeaEvent, IdeaRevision, IdeaTheme, Notification, Support
+
+    if ids:
+        for model in (IdeaTheme, IdeaRevision, IdeaEvent, Follow, Support, Notification):
+            session.exec(delete(model).where(col(model.idea_id).in_(ids)))  # type: ignore[attr-defined]
+        session.exec(delete(Idea).where(col(Idea.id).in_(ids), Idea.status == IdeaStatus.draft))
+
+
+def purge_stale_drafts(
+    session: Session, settings: Settings, mailer: Any, now: datetime
+) -> tuple[int, int]:
+    """Retention: tell authors of drafts untouched for long that they will go, then delete
+    those still untouched once the notice period is over. Returns (told, deleted)."""
+    from app.models import NotificationKind
+    from app.services import notifications
+
+    if settings.draft_retention_days <= 0:
+        return 0, 0
+    keep = timedelta(days=settings.draft_retention_days)
+    notice = timedelta(days=min(settings.draft_notice_days, settings.draft_retention_days))
+    stale = select(Idea).where(
+        Idea.status == IdeaStatus.draft, col(Idea.updated_at) < now - keep + notice
+    )
+    told = 0
+    for idea in session.exec(stale.where(col(Idea.purge_notice_at).is_(None))).all():
+        author = session.get_one(User, idea.author_id)
+        when = (max(idea.updated_at + keep, now + notice)).date().strftime("%d/%m/%Y")
+        notifications.notify(
+            session,
+            mailer,
+            author,
+            NotificationKind.draft_expiring,
+            None,
+            idea,
+            f"Votre brouillon « {idea.title} » n'a pas bougé depuis longtemps : il sera supprimé "
+            f"le {when} si vous ne le modifiez ou ne le publiez pas d'ici là.",
+            "",
+            now,
+        )
+        idea.purge_notice_at = now
+        session.add(idea)
+        told += 1
+    due = session.exec(
+        select(Idea.id).where(
+            Idea.status == IdeaStatus.draft,
+            col(Idea.updated_at) < now - keep,
+            col(Idea.purge_notice_at) <= now - notice,
+        )
+    ).all()
+    delete_drafts(session, list(due))  # type: ignore[arg-type]
+    return told, len(due)
+
+
 def personal_data(session: Session, user: User) -> dict[str, object]:
     """Everything the tool holds about one person, for them to download (RGPD, art. 15)."""
     from app.models import Deminage, Idea, Mine, Notification, Support
@@ -494,10 +560,7 @@ def close_account(session: Session, user: User, now: datetime) -> None:
     from app.models import (
         Follow,
         Idea,
-        IdeaEvent,
-        IdeaRevision,
         IdeaStatus,
-        IdeaTheme,
         Notification,
         NotificationPreference,
         Support,
@@ -508,11 +571,7 @@ def close_account(session: Session, user: User, now: datetime) -> None:
             select(Idea.id).where(Idea.author_id == user.id, Idea.status == IdeaStatus.draft)
         )
     )
-    if drafts:
-        # Nobody else ever saw a draft: it goes entirely, with its revisions and history.
-        for model in (IdeaTheme, IdeaRevision, IdeaEvent, Follow, Support, Notification):
-            session.exec(delete(model).where(col(model.idea_id).in_(drafts)))  # type: ignore[attr-defined]
-        session.exec(delete(Idea).where(col(Idea.id).in_(drafts)))
+    delete_drafts(session, drafts)  # type: ignore[arg-type]
     for model in (Notification, NotificationPreference, Follow, Support, ApiToken):
         session.exec(delete(model).where(model.user_id == user.id))  # type: ignore[attr-defined]
     end_all_sessions(session, user)

@@ -1,0 +1,58 @@
+"""Retention: a draft untouched for a year goes, its author told a month before; touching it
+or publishing it keeps it."""
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.models import Idea, Notification, NotificationKind
+from app.schemas import IdeaUpdate
+from app.services import ideas, notifications, users
+from app.services.readiness import ScoringParams
+from tests.conftest import Clock
+from tests.factories import make_idea, make_user
+
+
+def test_stale_drafts_are_announced_then_deleted(
+    engine_session: Session, settings: Settings, clock: Clock
+) -> None:
+    s = engine_session
+    mailer = notifications.Mailer.from_settings(settings)
+    author = make_user(s)
+    forgotten = make_idea(s, author, clock.now, title="Oubliée", published=False)
+    revived = make_idea(s, author, clock.now, title="Reprise", published=False)
+    published = make_idea(s, author, clock.now, title="Publiée")
+    s.flush()
+
+    # Eleven months later: too early for anything.
+    assert users.purge_stale_drafts(s, settings, mailer, clock.advance(days=320)) == (0, 0)
+    # A month before the year is up, both drafts' author is told, once.
+    assert users.purge_stale_drafts(s, settings, mailer, clock.advance(days=16)) == (2, 0)
+    assert users.purge_stale_drafts(s, settings, mailer, clock.advance(days=1)) == (0, 0)
+    told = s.exec(
+        select(Notification).where(Notification.kind == NotificationKind.draft_expiring)
+    ).all()
+    assert {n.idea_id for n in told} == {forgotten.id, revived.id}
+    assert "sera supprimé le" in told[0].message
+
+    # The author touches one draft: its clock starts again.
+    ideas.update_idea(
+        s, ScoringParams(), author, revived, IdeaUpdate(title="Reprise, enfin"), clock.now
+    )
+    # The year is up for the other one, and its notice is a month old: it goes.
+    assert users.purge_stale_drafts(s, settings, mailer, clock.advance(days=31)) == (0, 1)
+    s.expire_all()
+    assert s.get(Idea, forgotten.id) is None
+    assert s.get(Idea, revived.id) is not None and s.get(Idea, published.id) is not None
+    assert s.exec(select(Notification).where(Notification.idea_id == forgotten.id)).all() == []
+
+
+def test_retention_can_be_switched_off(
+    engine_session: Session, settings: Settings, clock: Clock
+) -> None:
+    s = engine_session
+    make_idea(s, make_user(s), clock.now, published=False)
+    off = settings.model_copy(update={"draft_retention_days": 0})
+    mailer = notifications.Mailer.from_settings(off)
+    assert users.purge_stale_drafts(s, off, mailer, clock.now + timedelta(days=5000)) == (0, 0)
