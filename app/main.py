@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
-from app import handlers, logs
+from app import handlers, logs, openapi_links
 from app.config import Settings, get_settings
 from app.db import check_migrations, make_engine, migration_state
 from app.logs import RequestId
@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     def api_docs(request: Request) -> Response:
         return render(request, "api_docs.html")
 
+    openapi_links.install(app)
     install_fast_url_for(app.state.templates, app.routes)
     handlers.install(app)
     app.add_middleware(ConcurrencyLimit, limit=settings.threads_per_worker)

@@ -269,3 +269,16 @@ class TokenOut(BaseModel):
     id: int
     name: str
     token: str
+
+
+class FieldErrorOut(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every API error: a French message, the field at fault when there is one."""
+
+    detail: str
+    field: str | None = None
+    errors: list[FieldErrorOut] | None = None

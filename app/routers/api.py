@@ -1,7 +1,7 @@
 """The JSON API under /api/v1, authenticated by personal bearer tokens."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
@@ -14,6 +14,7 @@ from app.schemas import (
     AbandonInput,
     DeminageCreate,
     DeminageOut,
+    ErrorOut,
     GateOut,
     IdeaCreate,
     IdeaOut,
@@ -37,11 +38,18 @@ from app.services.readiness import Readiness, ScoringParams
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
 
-ERRORS = {
-    401: {"description": "Jeton manquant, invalide ou révoqué"},
-    403: {"description": "Les règles l'interdisent"},
-    404: {"description": "Objet inconnu"},
-    409: {"description": "Le cycle de vie l'interdit"},
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in {
+        400: "Requête refusée",
+        401: "Jeton manquant, invalide ou révoqué",
+        403: "Les règles l'interdisent",
+        404: "Objet inconnu",
+        409: "Le cycle de vie l'interdit",
+        413: "Corps de requête trop volumineux",
+        422: "Données invalides : `field` nomme le champ, `errors` les liste tous",
+        429: "Trop de requêtes : réessayez après `Retry-After` secondes",
+    }.items()
 }
 
 

@@ -1,0 +1,72 @@
+"""Schemathesis against the app's own OpenAPI document: every API operation, with data drawn
+from the schema and beyond it, finds no server error and no answer that breaks the schema; and
+a stateful run follows the document's links (create an idea → read it, edit it, lay a mine on
+it → bring a déminage…)."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from sqlmodel import Session
+
+from app.services import users
+from tests.factories import make_idea, make_mine, make_user
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture
+def api_schema(app, db: Session, clock):  # type: ignore[no-untyped-def]
+    author, colleague = make_user(db), make_user(db, unit="DSI")
+    idea = make_idea(db, author, clock.now)
+    make_mine(db, idea, colleague, clock.now)
+    _, token = users.create_api_token(db, colleague, "schemathesis")
+    db.commit()
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema.config.headers = {"Authorization": f"Bearer {token}"}  # type: ignore[attr-defined]
+    return schema
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_api_operations_keep_their_contract(case) -> None:  # type: ignore[no-untyped-def]
+    case.call_and_validate(checks=CHECKS)
+
+
+def test_stateful_sequences_follow_the_links(api_schema) -> None:  # type: ignore[no-untyped-def]
+    """Sequences of calls chained by the document's links: each answer validated the same way."""
+    machine = api_schema.as_state_machine()
+
+    class Workflow(machine):  # type: ignore[misc,valid-type]
+        def validate_response(self, response, case, **kwargs):  # type: ignore[no-untyped-def]
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
