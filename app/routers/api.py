@@ -86,8 +86,10 @@ def _deminage_out(
         hidden=d.hidden_at is not None,
         hidden_reason=d.hidden_reason,
     )
-    if out.hidden and viewer is not None and not can_read_hidden(viewer, d.author_id):
-        out.body = out.hidden_reason = ""
+    if out.hidden and viewer is not None and not can_read_hidden(viewer):
+        out.body = ""  # admins only; its author still learns why
+        if viewer.id != d.author_id:
+            out.hidden_reason = ""
     return out
 
 
@@ -109,8 +111,10 @@ def _mine_out(view: mines.MineView, viewer: User) -> MineOut:
         hidden=m.hidden_at is not None,
         hidden_reason=m.hidden_reason,
     )
-    if out.hidden and not can_read_hidden(viewer, m.author_id):  # only its author and admins
-        out.title, out.body, out.hidden_reason, out.deminages = "Mine masquée", "", "", []
+    if out.hidden and not can_read_hidden(viewer):  # admins only; its author still learns why
+        out.title, out.body, out.deminages = "Mine masquée", "", []
+        if viewer.id != m.author_id:
+            out.hidden_reason = ""
     return out
 
 

@@ -191,9 +191,9 @@ def can_moderate(user: User | None) -> bool:
     return user is not None and _allowed(check_moderate(user))
 
 
-def can_read_hidden(user: User | None, author_id: int) -> bool:
-    """Hidden content: its author and the admins read it, nobody else."""
-    return user is not None and (user.is_admin or user.id == author_id)
+def can_read_hidden(user: User | None) -> bool:
+    """Content hidden by moderation: admins read it; its author is told that and why."""
+    return user is not None and user.is_admin
 
 
 def raise_if(error: DomainError | None) -> None:

@@ -62,7 +62,7 @@ def test_admin_hides_a_mine_its_author_sees_why_others_see_nothing(
     seen_by_other = make_client(scene["other"]).get(page)
     assert INSULT not in seen_by_other.text and "Mine masquée" in seen_by_other.text
     seen_by_rude = soup(make_client(scene["rude"]).get(page))
-    assert INSULT in seen_by_rude.text
+    assert INSULT not in seen_by_rude.text  # hidden content: admins only
     assert "Votre mine a été masquée par la modération" in text_of(seen_by_rude, f"#mine-{mine.id}")
     assert "Propos injurieux" in text_of(seen_by_rude, f"#mine-{mine.id}")
     assert INSULT in admin.get(page).text and "Rétablir cette mine" in admin.get(page).text
@@ -83,13 +83,16 @@ def test_admin_hides_a_mine_its_author_sees_why_others_see_nothing(
     assert not next(g for g in again["gates"] if g["name"] == "no_open_bomb")["ok"]
 
 
-def test_a_hidden_deminage_is_read_by_its_author_and_admins_only(make_client, scene) -> None:  # type: ignore[no-untyped-def]
+def test_a_hidden_deminage_is_read_by_admins_only_and_its_author_learns_why(
+    make_client, scene
+) -> None:  # type: ignore[no-untyped-def]
     d = scene["deminage"]
     admin = make_client(scene["admin"])
     assert admin.post_form(f"/deminages/{d.id}/hide", {"reason": "Hors sujet"}).status_code == 303
     page = f"/ideas/{scene['idea'].id}"
     assert "Un contournement cordial." not in make_client(scene["author"]).get(page).text
     own = soup(make_client(scene["other"]).get(page))
+    assert "Un contournement cordial." not in own.text
     assert "Votre déminage a été masqué par la modération" in text_of(own, f"#deminage-{d.id}")
     assert "Hors sujet" in text_of(own, f"#deminage-{d.id}")
 
