@@ -4,8 +4,6 @@ score equals the score recomputed from the mines), and the server answers again 
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -22,7 +20,7 @@ from app.services import scoring, users
 from app.services.readiness import ScoringParams
 from tests.conftest import SECRET
 from tests.factories import make_idea, make_user
-from tests.postgres import _free_port
+from tests.live import served
 
 WRITERS = 10
 SECONDS = 4.0
@@ -61,27 +59,17 @@ def test_a_killed_worker_loses_no_acknowledged_write(settings: Settings, tmp_pat
         ideas = [make_idea(db, author, utcnow(), title=f"Idée {n}") for n in range(3)]
         tokens = [users.create_api_token(db, w, "crash")[1] for w in writers]
         db.commit()
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ,
         "DATABASE_URL": settings.database_url,
         "DEMINEURS_ENV": "production",
         "DEMINEURS_SECRET_KEY": SECRET,
         "DEMINEURS_MAIL_DIR": str(tmp_path / "mails"),
         "DEMINEURS_WRITES_PER_MINUTE": "100000",
     }
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with served(env, tmp_path, "--workers", "2", ready="/healthz") as (url, server):
         deadline = time.monotonic() + 30
         while len(_workers(server.pid)) < 2 or not _answers(url):
-            assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+            assert time.monotonic() < deadline, "the two workers did not start"
             time.sleep(0.2)
 
         acknowledged: list[int] = []
@@ -126,10 +114,6 @@ def test_a_killed_worker_loses_no_acknowledged_write(settings: Settings, tmp_pat
         while victim in _workers(server.pid) or len(_workers(server.pid)) < 2:
             assert time.monotonic() - killed_at < 15, "the killed worker was not replaced"
             time.sleep(0.1)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
     assert acknowledged, "no write went through"
     assert recovered < 5

@@ -6,14 +6,9 @@ UPDATE), so they queue per idea and each recomputes the score from everything co
 it. On SQLite the write lock taken at BEGIN does the same. The suite runs this on both.
 """
 
-import os
 import random
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -28,55 +23,28 @@ from app.services import scoring, users
 from app.services.readiness import ScoringParams
 from tests.conftest import SECRET
 from tests.factories import LONG, make_idea, make_user
-from tests.postgres import _free_port
+from tests.live import served
 
 WRITERS = 8
 ROUNDS = 4
 
 
-@contextmanager
-def serve(settings: Settings, folder: Path) -> Iterator[str]:
+def serve(settings: Settings, folder: Path):  # type: ignore[no-untyped-def]
     """`demineurs serve` on the test's database, as a deployment runs it."""
-    port = _free_port()
     env = {
-        **os.environ,
         "DATABASE_URL": settings.database_url,
         "DEMINEURS_ENV": "production",
         "DEMINEURS_SECRET_KEY": SECRET,
-        "DEMINEURS_MAIL_DIR": str(folder / f"mails-{port}"),
+        "DEMINEURS_MAIL_DIR": str(folder / "mails"),
         "DEMINEURS_QUIET_PERIOD_HOURS": "0",
         "DEMINEURS_WRITES_PER_MINUTE": "100000",  # one author accepts a burst from 4 sessions
     }
-    log = open(folder / f"server-{port}.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            pytest.fail("an instance did not start: " + (folder / f"server-{port}.log").read_text())
-        time.sleep(0.2)
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
+    return served(env, folder)
 
 
 @pytest.fixture
 def instances(settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
-    with serve(settings, tmp_path) as first, serve(settings, tmp_path) as second:
+    with serve(settings, tmp_path) as (first, _), serve(settings, tmp_path) as (second, _):
         yield [first, second]
 
 

@@ -3,17 +3,15 @@ Debian's Chromium by Playwright. Every test leaves a screenshot in test-artifact
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from tests.live import served
 from tests.postgres import PostgresServer
 
 CHROMIUM = os.environ.get("DEMINEURS_CHROMIUM", "/usr/bin/chromium")
@@ -28,12 +26,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DEMO_PASSWORD = "demineurs-demo"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -61,30 +53,8 @@ def live_server(
         subprocess.run(
             [sys.executable, "-m", "app.cli", *command], env=env, check=True, capture_output=True
         )
-    port = _free_port()
-    log = open(folder / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/login", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            pytest.fail("the app did not start: " + (folder / "server.log").read_text())
-        time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    with served(env, folder, ready="/login") as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

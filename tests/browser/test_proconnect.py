@@ -4,10 +4,8 @@ their organisation as unit), signs out through the provider, and signs in again.
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Browser
 from sqlmodel import Session as DbSession
@@ -17,8 +15,9 @@ from app.config import Settings
 from app.db import make_engine
 from app.models import ExternalIdentity, Unit, User
 from tests.browser.conftest import Session
+from tests.live import free_port, served
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
-from tests.postgres import PostgresServer, _free_port
+from tests.postgres import PostgresServer
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def site(
 ) -> Iterator[tuple[str, str]]:
     """The app served with ProConnect configured (no demo data: agents come from ProConnect)."""
     folder = tmp_path_factory.mktemp("proconnect")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     database = f"sqlite:///{folder / 'pc.sqlite3'}"
     if postgres is not None:
@@ -53,28 +52,8 @@ def site(
     subprocess.run(
         [sys.executable, "-m", "app.cli", "migrate"], env=env, check=True, capture_output=True
     )
-    log = open(folder / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            pytest.fail("the app did not start: " + (folder / "server.log").read_text())
-        time.sleep(0.2)
-    yield url, database
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    with served(env, folder, port=port):
+        yield url, database
 
 
 def test_sign_in_sign_out_and_again_with_proconnect(
