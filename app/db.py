@@ -1,5 +1,9 @@
 """Database engine, per-request session, and the Alembic migration helpers."""
 
+import logging
+import threading
+import weakref
+from _thread import LockType
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,12 +13,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, Executable, event
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from app.config import PROJECT_ROOT, Settings
 
+log = logging.getLogger("demineurs.db")
+SQLITE_BUSY_SECONDS = 15
 WRITE_TRANSACTION = "demineurs_write_transaction"
 READ_AUTOCOMMIT = "demineurs_read_autocommit"
 
@@ -36,15 +42,20 @@ def observer_session(engine: Engine) -> Session:
     return session
 
 
-def make_engine(settings: Settings) -> Engine:
-    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(settings: Settings, *, background_checkpoints: bool = False) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout.
+
+    With `background_checkpoints` (the served app, see `Checkpointer`), its connections leave
+    checkpoints to a thread instead of running one inside the request that crosses the WAL's
+    threshold."""
     if not settings.is_sqlite:
         return create_engine(settings.database_url, pool_pre_ping=True)
     path = settings.database_url.removeprefix("sqlite:///")
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        settings.database_url, connect_args={"check_same_thread": False, "timeout": 15}
+        settings.database_url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
     )
 
     @event.listens_for(engine, "connect")
@@ -55,8 +66,10 @@ def make_engine(settings: Settings) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA cache_size=-8000")  # 8 MB per connection, bounded
+        if background_checkpoints:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -71,22 +84,107 @@ def make_engine(settings: Settings) -> Engine:
     return engine
 
 
+_CHECKPOINTS: "weakref.WeakKeyDictionary[Engine, LockType]" = weakref.WeakKeyDictionary()
+
+
+def checkpoint_lock(engine: Engine) -> LockType:
+    """Held by every checkpointer of this engine during a pass (a tool that swaps the file
+    under a running app takes it)."""
+    return _CHECKPOINTS.setdefault(engine, threading.Lock())
+
+
+class Checkpointer:
+    """Copies SQLite's write-ahead log into the database file from a thread, every second.
+
+    By default the write that crosses the log's threshold runs the checkpoint, and its fsync,
+    before answering: with many writers that one is slow, often 10 to 100 times the others.
+    Here writers only append to the log; a passive checkpoint never blocks them, and the log
+    stays small as long as the thread runs (each worker process runs its own: they do not
+    disturb each other)."""
+
+    def __init__(self, engine: Engine, interval: float = 1.0) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.lock = checkpoint_lock(engine)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.checkpoint()  # what the last requests wrote
+
+    def checkpoint(self) -> None:
+        with self.lock:
+            connection = self.engine.raw_connection()
+            try:
+                connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+            finally:
+                connection.close()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.checkpoint()
+            except Exception:  # noqa: BLE001  (a failed pass is retried by the next)
+                log.exception("WAL checkpoint failed")
+
+
 @contextmanager
 def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """One unit of work: commit at the end if all went well, roll back otherwise.
 
     `write=True` starts the transaction with the write lock (SQLite's BEGIN IMMEDIATE).
     """
-    with Session(engine, expire_on_commit=False) as session:
-        session.info[WRITE_TRANSACTION] = write
-        if write and engine.dialect.name == "sqlite":
-            session.connection(execution_options={WRITE_TRANSACTION: True})
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    queue = _writers_queue(engine) if write else None
+    # Past the wait, SQLite's own busy timeout applies.
+    queued = queue is not None and queue.acquire(timeout=SQLITE_BUSY_SECONDS)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            session.info[WRITE_TRANSACTION] = write
+            if write and engine.dialect.name == "sqlite":
+                session.connection(execution_options={WRITE_TRANSACTION: True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        if queued:
+            queue.release()  # type: ignore[union-attr]
+
+
+# A plain lock, not an RLock: FastAPI may end a dependency in another thread than it began.
+_WRITERS: "weakref.WeakKeyDictionary[Engine, LockType]" = weakref.WeakKeyDictionary()
+
+
+def _writers_queue(engine: Engine) -> LockType | None:
+    """On SQLite, the writers of one process wait for the write lock in turn, here.
+
+    SQLite's busy handler makes a waiting writer sleep and retry (up to 100 ms a nap): under
+    load, a writer may lose the lock again and again while others take it, and wait seconds.
+    A process-wide mutex around write transactions serves them in order instead; SQLite's
+    busy timeout still arbitrates between processes (several workers, the CLI)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    queue = _WRITERS.get(engine)
+    if queue is None:
+        queue = _WRITERS.setdefault(engine, threading.Lock())
+    return queue
+
+
+def read_rows(session: Session, statement: Executable, params: dict[str, Any] | None = None) -> Any:
+    """Plain rows for a page: the statement (built once, with bound parameters) runs on the
+    session's connection, past the ORM's execution layer — no identity map, no objects.
+    Pending changes are flushed first, so the rows include them."""
+    session.flush()
+    return session.connection().execute(statement, params or {}).all()
 
 
 def holds_write_lock(session: Session) -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.db import WRITE_TRANSACTION
+from app.db import session_scope
 from app.models import OutboxMessage
 from app.models.base import utcnow
 
@@ -67,58 +67,70 @@ def transmit(settings: Settings, email: EmailMessage) -> None:
         smtp.send_message(email)
 
 
-def _claim(session: Session, message_id: int, now: datetime) -> bool:
-    result = session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == message_id,
-            col(OutboxMessage.sent_at).is_(None),
-            or_(
-                col(OutboxMessage.claimed_at).is_(None),
-                col(OutboxMessage.claimed_at) < now - CLAIM_TIMEOUT,
-            ),
-        )
-        .values(claimed_at=now)
+def _claim(session: Session, limit: int, now: datetime, tried: set[int]) -> list[int]:
+    """Take up to `limit` waiting messages in one short write transaction: unsent, not tried
+    yet by this run, and not taken by another sender (or taken so long ago that it must have
+    died)."""
+    claimable = (
+        col(OutboxMessage.sent_at).is_(None),
+        or_(
+            col(OutboxMessage.claimed_at).is_(None),
+            col(OutboxMessage.claimed_at) < now - CLAIM_TIMEOUT,
+        ),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    waiting = (
+        select(OutboxMessage.id)
+        .where(*claimable, col(OutboxMessage.id).not_in(tried))
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    claimed = session.execute(
+        update(OutboxMessage)
+        # Checked again on the row itself: PostgreSQL re-reads a row another sender just
+        # claimed, which then no longer matches.
+        .where(col(OutboxMessage.id).in_(waiting.scalar_subquery()), *claimable)
+        .values(claimed_at=now)
+        .returning(OutboxMessage.id),
+        execution_options={"synchronize_session": False},
+    ).scalars()
+    return sorted(claimed)
 
 
-def deliver_pending(engine: Engine, settings: Settings, limit: int = 500) -> tuple[int, int]:
-    """Send what waits in the outbox; returns (sent, failed). Safe to run from several places."""
+def deliver_pending(engine: Engine, settings: Settings, batch: int = 50) -> tuple[int, int]:
+    """Send what waits in the outbox; returns (sent, failed). Safe to run from several places.
+
+    Messages are claimed by batches, sent outside any transaction (the mail server may be
+    slow: the database's write lock is never held meanwhile), then marked sent — or released
+    with the error — by batches: two short write transactions per batch. A crash between
+    sending and marking sends those again later (at least once, never lost)."""
     sent = failed = 0
-    # Every transaction here writes: take SQLite's write lock at BEGIN, so that a busy app
-    # makes this wait its turn rather than fail with « database is locked ».
-    writer = engine.execution_options(**{WRITE_TRANSACTION: True})
-    with Session(writer, expire_on_commit=False) as session:
-        pending = list(
-            session.exec(
-                select(OutboxMessage.id)
-                .where(col(OutboxMessage.sent_at).is_(None))
-                .order_by(col(OutboxMessage.id))
-                .limit(limit)
+    tried: set[int] = set()
+    while True:
+        with session_scope(engine, write=True) as session:
+            ids = _claim(session, batch, utcnow(), tried)
+            messages = (
+                session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))).all()
+                if ids
+                else []
             )
-        )
-        for message_id in pending:
-            now = utcnow()
-            if not _claim(session, message_id, now):  # type: ignore[arg-type]
-                continue
-            message = session.get_one(OutboxMessage, message_id)
+        if not messages:
+            return sent, failed
+        tried.update(ids)
+        for message in messages:
+            message.attempts += 1
             try:
                 transmit(settings, build(settings, message))
             except Exception as exc:  # noqa: BLE001  (any failure: keep it for the next run)
                 message.claimed_at = None
-                message.attempts += 1
                 message.last_error = str(exc)[:500]
                 failed += 1
                 log.warning("mail to %s not sent yet: %s", message.to_email, exc)
             else:
                 message.sent_at = utcnow()
-                message.attempts += 1
                 sent += 1
-            session.add(message)
-            session.commit()
-    return sent, failed
+        with session_scope(engine, write=True) as session:
+            for message in messages:
+                session.add(message)
 
 
 def deliver_in_background(engine: Engine, settings: Settings) -> None:

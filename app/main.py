@@ -13,7 +13,7 @@ from starlette.types import Scope
 
 from app import handlers, logs, openapi_links
 from app.config import Settings, get_settings
-from app.db import check_migrations, make_engine, migration_state
+from app.db import Checkpointer, check_migrations, make_engine, migration_state
 from app.logs import RequestId
 from app.middleware import BodySizeLimit, ConcurrencyLimit, WebSecurity
 from app.models.base import utcnow
@@ -53,14 +53,19 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     """Build the app; nothing touches the database until startup."""
     settings = settings or get_settings()
     settings.check_production_safety()
-    engine = make_engine(settings)
+    engine = make_engine(settings, background_checkpoints=settings.is_sqlite)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.env != "test":  # the test runner keeps its own log capture
             logs.configure(settings.log_format, settings.log_level)
         check_migrations(engine, settings.database_url)
+        checkpointer = Checkpointer(engine) if settings.is_sqlite else None
+        if checkpointer is not None:
+            checkpointer.start()
         yield
+        if checkpointer is not None:
+            checkpointer.stop()
         engine.dispose()
 
     app = FastAPI(

@@ -1,9 +1,12 @@
 """Jinja environment: filters, globals, and the render helper used by every HTML router."""
 
 import hashlib
+from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from threading import Lock
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +14,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import BytecodeCache, StrictUndefined, pass_context
 from jinja2.bccache import Bucket
+from markupsafe import Markup
 from starlette.datastructures import URL
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount
@@ -81,6 +85,15 @@ def static_url(path: str) -> str:
     return f"/static/{_static_version(path)}/{path}"
 
 
+def base_url(request: Request) -> str:
+    """The request's base URL without its final slash, worked out once per request
+    (`str(request.base_url)` parses the scope each time)."""
+    base = request.scope.get("_base_url")
+    if base is None:
+        base = request.scope["_base_url"] = str(request.base_url).rstrip("/")
+    return str(base)
+
+
 def install_fast_url_for(templates: Jinja2Templates, routes: list[BaseRoute]) -> None:
     """`url_for` in templates without Starlette's scan of every route on each call: pages with
     long lists call it once per row, and the scan cost more than the database."""
@@ -96,19 +109,76 @@ def install_fast_url_for(templates: Jinja2Templates, routes: list[BaseRoute]) ->
 
     collect(routes, "")
 
+    @lru_cache(maxsize=8192)
+    def path_for(name: str, params: tuple[tuple[str, Any], ...]) -> str:
+        prefix, route = by_name[name]
+        return prefix + str(route.url_path_for(name, **dict(params)))
+
     @pass_context
     def url_for(context: dict[str, Any], name: str, /, **params: Any) -> URL:
         request: Request = context["request"]
         found = by_name.get(name)
         if found is None or isinstance(found[1], Mount):
             return request.url_for(name, **params)
-        prefix, route = found
-        base = request.scope.get("_base_url")
-        if base is None:  # once per request: str(request.base_url) parses the scope
-            base = request.scope["_base_url"] = str(request.base_url).rstrip("/")
-        return URL(base + prefix + route.url_path_for(name, **params))
+        return URL(base_url(request) + path_for(name, tuple(params.items())))
 
     templates.env.globals["url_for"] = url_for
+
+
+CSRF_PLACEHOLDER = "csrf-token-of-the-viewer"  # escapes to itself; never a real token
+
+
+class FragmentCache:
+    """Rendered fragments kept in memory, keyed by everything they show: a key is made of the
+    rows the fragment displays and of the answers to the permission questions it asks about
+    its viewer, so an entry can never be stale — a change makes a new key, the old one ages
+    out. Every viewer with the same rights shares an entry; the CSRF token (per session) is
+    put in after the lookup."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        with self._lock:
+            html = self._entries.get(key)
+            if html is not None:
+                self._entries.move_to_end(key)
+            return html
+
+    def put(self, key: Hashable, html: str) -> None:
+        with self._lock:
+            self._entries[key] = html
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def install_fragment_cache(templates: Jinja2Templates, cache: FragmentCache) -> None:
+    """`cached_include(name, key, **variables)`: the template `name` rendered with the page's
+    context plus `variables`, from the cache when `key` was seen (a `None` key renders anew,
+    e.g. when the fragment shows a form's errors)."""
+
+    @pass_context
+    def cached_include(
+        context: Any, name: str, key: Hashable | None, /, **variables: Any
+    ) -> Markup:
+        template = context.environment.get_template(name)
+        if key is None:
+            # An autoescaped template's output: already HTML.
+            return Markup(template.render({**context.get_all(), **variables}))  # noqa: S704  # nosec B704
+        request: Request = context["request"]
+        full_key = (name, base_url(request), key)
+        html = cache.get(full_key)
+        if html is None:
+            html = template.render(
+                {**context.get_all(), **variables, "csrf_token": CSRF_PLACEHOLDER}
+            )
+            cache.put(full_key, html)
+        # The same, with the session's token (hexadecimal) put back.
+        return Markup(html.replace(CSRF_PLACEHOLDER, context["csrf_token"]))  # noqa: S704  # nosec B704
+
+    templates.env.globals["cached_include"] = cached_include
 
 
 class _CompiledTemplates(BytecodeCache):
@@ -133,6 +203,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
     env = templates.env
     env.bytecode_cache = _COMPILED
+    env.auto_reload = settings.env == "development"  # elsewhere, no stat() per template use
     if settings.strict_templates:
         env.undefined = StrictUndefined
     env.trim_blocks = True
@@ -155,6 +226,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         KIND_LABELS=KIND_LABELS,
         ROLE_LABELS=ROLE_LABELS,
     )
+    install_fragment_cache(templates, FragmentCache())
     return templates
 
 

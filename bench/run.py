@@ -131,6 +131,19 @@ class Server:
             "the server did not start: " + (base.path.parent / "server.log").read_text()
         )
 
+    def settle(self, timeout: float = 120) -> None:
+        """Wait until the requests of the last operation are all served: the load generator
+        stops sending at its deadline, but the server still owes the answers queued before
+        (up to 50 of a slow operation), which would weigh on the next operation's figures.
+        /healthz queues behind them (the concurrency limit serves in order)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            began = time.perf_counter()
+            httpx.get(self.url + "/healthz", timeout=timeout)
+            if time.perf_counter() - began < 0.05:
+                return
+        raise RuntimeError("the server is still busy with the previous operation")
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -374,11 +387,14 @@ def measure(base: Base, duration: float, only: set[str] | None = None) -> list[R
             if use_wrk():
                 path = maker()[1]  # type: ignore[operator,index]
                 load_with_wrk(server, base, name, path, connections, 1, warm_up=True)
+                server.settle()
                 results.append(load_with_wrk(server, base, name, path, connections, duration))
-                continue
-            # A short warm-up, then the measured run.
-            asyncio.run(load(server, name, maker, connections, min(1.0, duration / 4)))
-            results.append(asyncio.run(load(server, name, maker, connections, duration)))
+            else:
+                # A short warm-up, then the measured run.
+                asyncio.run(load(server, name, maker, connections, min(1.0, duration / 4)))
+                server.settle()
+                results.append(asyncio.run(load(server, name, maker, connections, duration)))
+            server.settle()
         return results
     finally:
         server.stop()

@@ -1,5 +1,6 @@
 """Idea pages: the list, the form, the idea page with its field of mines, publish and close."""
 
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +21,9 @@ from app.schemas import (
     SendBackInput,
     french_errors,
 )
-from app.services import ideas, invitations, mines, notifications, scoring
+from app.services import ideas, invitations, mines, notifications, readiness, scoring
 from app.services.permissions import (
+    can_read_hidden,
     check_abandon,
     check_edit_idea,
     check_promote,
@@ -52,25 +54,85 @@ def idea_context(
     """Everything the idea page and its fragments show, loaded in a bounded number of queries."""
     people = ideas.users_by_id(session, {idea.author_id})
     mine_views = mines.mines_for_idea(session, idea, viewer)
+    themes = ideas.themes_of(session, [idea.id])[idea.id]  # type: ignore[index]
+    facts = scoring.facts_of_page(idea, mine_views, len(themes))
+    pending = _pending_invitations(session, viewer, mine_views)
+    changed_since = _changed_since(session, idea, mine_views)
     return {
         "idea": idea,
         "following": notifications.follows(session, viewer, idea),
-        "pending_invitations": _pending_invitations(session, viewer, mine_views),
+        "pending_invitations": pending,
         "neighbour_mines": mines.neighbour_mines(session, idea),
         "supporters": notifications.supporters(session, idea),
         "author": people[idea.author_id][0],
         "author_unit": people[idea.author_id][1],
-        "themes": ideas.themes_of(session, [idea.id])[idea.id],  # type: ignore[list-item,index]
-        "readiness": scoring.compute_for(session, params, idea, now),
+        "themes": themes,
+        "readiness": readiness.compute(facts, params, now),
         "ripe": idea.is_ripe(now),
         "mine_views": mine_views,
-        "changed_since": _changed_since(session, idea, mine_views),
+        "changed_since": changed_since,
+        # A form shown with its errors is rendered anew, around what was typed.
+        "minefield_key": None
+        if form_errors or form_values
+        else minefield_key(mine_views, viewer, idea, changed_since, pending),
         "revisions": ideas.revisions(session, idea),
-        "events": ideas.events(session, idea),
+        "events": _events_for(session, idea, viewer, mine_views),
         "form_errors": form_errors or {},
         "form_values": form_values or {},
         "status_message": status_message,
     }
+
+
+def minefield_key(
+    mine_views: list[mines.MineView],
+    viewer: User,
+    idea: Idea,
+    changed_since: dict[int, list[str]],
+    pending: dict[int, tuple[Any, str]],
+) -> Hashable:
+    """Everything the field of mines shows (templates/mines/_field.html): its rows, and who
+    looks. The permission checks it asks (app/services/permissions.py) depend on the viewer
+    only through their role and whether they wrote the idea or one of its mines or
+    déminages: any other viewer of the same role sees the same field, so they share one
+    rendering. Any change to what is shown makes a new key."""
+    authors = {idea.author_id}
+    deminages = []
+    for view in mine_views:
+        authors.add(view.mine.author_id)
+        for dv in view.deminages:
+            authors.add(dv.deminage.author_id)
+            deminages.append((dv.deminage, dv.helped_by_me))
+    who = (viewer.role, viewer.id if viewer.id in authors else None)
+    return (
+        idea.id,
+        idea.status,
+        idea.author_id,
+        who,
+        tuple(view.mine for view in mine_views),
+        tuple(deminages),
+        tuple((mine_id, tuple(changes)) for mine_id, changes in changed_since.items()),
+        tuple((mine_id, inv.id, inv.message, name) for mine_id, (inv, name) in pending.items()),
+    )
+
+
+def _events_for(
+    session: Session, idea: Idea, viewer: User, mine_views: list[mines.MineView]
+) -> list[tuple[Any, Any]]:
+    """The history, where the title of a mine hidden by moderation reads « mine masquée »
+    but for admins."""
+    events = ideas.events(session, idea)
+    if can_read_hidden(viewer):
+        return events
+    quoted = [f"« {v.mine.title} »" for v in mine_views if v.mine.hidden_at and v.mine.title]
+    if not quoted:
+        return events
+    redacted = []
+    for event, actor in events:
+        message = event.message
+        for title in quoted:
+            message = message.replace(title, "« mine masquée »")
+        redacted.append((event._replace(message=message), actor))
+    return redacted
 
 
 def _changed_since(

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, text
 from sqlmodel import Session, col, select
 
+from app.db import read_rows
 from app.models import Deminage, Idea, IdeaStatus, IdeaTheme, Mine, MineStatus, Unit, User
 from app.models.mine import MineCategory
 
@@ -195,10 +196,10 @@ def board(
     counted = 0  # ideas in the groups, counted up to count_cap
     for group, count, page in statements:
         cap = max(count_cap - counted, skip + wanted + 1)
-        in_group = session.execute(count, {**values, "cap": cap}).scalar_one()
+        in_group = read_rows(session, count, {**values, "cap": cap})[0][0]
         counted += in_group
         if wanted and skip < in_group:
-            found = session.execute(page, {**values, "skip": skip, "wanted": wanted}).all()
+            found = read_rows(session, page, {**values, "skip": skip, "wanted": wanted})
             ideas += [(row, group == "ripe") for row in found]
             wanted = page_size - len(ideas)
         skip = max(0, skip - in_group)
@@ -250,16 +251,16 @@ def _rows(session: Session, ideas: list[tuple[Row[Any], bool]]) -> list[BoardRow
         return []
     ids = [idea.id for idea, _ in ideas]
     rows = {idea.id: BoardRow(idea, ripe) for idea, ripe in ideas}
-    for idea_id, theme in session.execute(THEMES, {"ids": ids}):
+    for idea_id, theme in read_rows(session, THEMES, {"ids": ids}):
         rows[idea_id].themes.append(theme)
-    for idea_id, severity, count in session.execute(OPEN_MINES, {"ids": ids}):
+    for idea_id, severity, count in read_rows(session, OPEN_MINES, {"ids": ids}):
         rows[idea_id].open_mines[severity] = count
-    for idea_id, person, unit_name in session.execute(REVIEWERS, {"ids": ids}):
+    for idea_id, person, unit_name in read_rows(session, REVIEWERS, {"ids": ids}):
         row = rows[idea_id]
         if person != row.idea.author_id and unit_name and unit_name not in row.reviewer_units:
             row.reviewer_units.append(unit_name)
     authors = {idea.author_id for idea, _ in ideas}
-    people = {p.id: p for p in session.execute(AUTHORS, {"people": list(authors)})}
+    people = {p.id: p for p in read_rows(session, AUTHORS, {"people": list(authors)})}
     for row in rows.values():
         person = people.get(row.idea.author_id)
         if person is not None:
@@ -288,4 +289,4 @@ THEMES_IN_USE = text(
 
 def themes_in_use(session: Session) -> list[str]:
     """Every theme of a published idea, for the board's filter, in alphabetical order."""
-    return list(session.exec(THEMES_IN_USE).scalars())  # type: ignore[call-overload]
+    return [row[0] for row in read_rows(session, THEMES_IN_USE)]

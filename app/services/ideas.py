@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
-from app.db import locks_rows
+from app.db import locks_rows, read_rows
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import (
     Follow,
@@ -94,12 +94,16 @@ def themes_of(session: Session, idea_ids: list[int]) -> dict[int, list[str]]:
     """Themes of several ideas at once."""
     result: dict[int, list[str]] = {i: [] for i in idea_ids}
     if idea_ids:
-        rows = session.exec(
-            select(IdeaTheme).where(col(IdeaTheme.idea_id).in_(idea_ids)).order_by(IdeaTheme.theme)
-        )
-        for row in rows:
-            result[row.idea_id].append(row.theme)
+        for idea_id, theme in read_rows(session, _THEMES, {"ids": idea_ids}):
+            result[idea_id].append(theme)
     return result
+
+
+_THEMES = (
+    select(IdeaTheme.idea_id, IdeaTheme.theme)
+    .where(col(IdeaTheme.idea_id).in_(bindparam("ids", expanding=True)))
+    .order_by(IdeaTheme.theme)
+)
 
 
 class Person(NamedTuple):
@@ -132,8 +136,8 @@ def users_by_id(session: Session, user_ids: set[int]) -> dict[int, tuple[Person,
             Person(user_id, name, unit_id, is_active),
             UnitName(unit_key, unit_name) if unit_key is not None else None,
         )
-        for user_id, name, unit_id, is_active, unit_key, unit_name in session.execute(
-            _PEOPLE, {"ids": list(user_ids)}
+        for user_id, name, unit_id, is_active, unit_key, unit_name in read_rows(
+            session, _PEOPLE, {"ids": list(user_ids)}
         )
     }
 
@@ -401,15 +405,18 @@ def list_drafts(session: Session, author: User) -> list[Idea]:
     )
 
 
+_REVISIONS = (
+    select(
+        IdeaRevision.number, IdeaRevision.author_id, IdeaRevision.created_at, IdeaRevision.snapshot
+    )
+    .where(IdeaRevision.idea_id == bindparam("idea"))
+    .order_by(col(IdeaRevision.number))
+)
+
+
 def revisions(session: Session, idea: Idea) -> list[RevisionView]:
     """Every revision, newest first, each with the fields it changed."""
-    rows = list(
-        session.exec(
-            select(IdeaRevision)
-            .where(IdeaRevision.idea_id == idea.id)
-            .order_by(col(IdeaRevision.number))
-        )
-    )
+    rows = read_rows(session, _REVISIONS, {"idea": idea.id})
     authors = users_by_id(session, {r.author_id for r in rows})
     views: list[RevisionView] = []
     previous: dict[str, Any] = {}
@@ -463,12 +470,38 @@ def changed_since(session: Session, idea: Idea, revision: int) -> list[str]:
     return [FICHE_LABELS[f] for f in FICHE_FIELDS if old.get(f) != new.get(f)]
 
 
-def events(session: Session, idea: Idea) -> list[tuple[IdeaEvent, User | None]]:
+class EventLine(NamedTuple):
+    created_at: datetime
+    kind: str
+    message: str
+    score: int | None
+
+
+_EVENTS = (
+    select(
+        IdeaEvent.created_at,
+        IdeaEvent.kind,
+        IdeaEvent.message,
+        IdeaEvent.score,
+        User.id,
+        User.name,
+        User.unit_id,
+        User.is_active,
+    )
+    .join(User, col(IdeaEvent.actor_id) == User.id, isouter=True)
+    .where(IdeaEvent.idea_id == bindparam("idea"))
+    .order_by(col(IdeaEvent.created_at).desc(), col(IdeaEvent.id).desc())
+)
+
+
+def events(session: Session, idea: Idea) -> list[tuple[EventLine, Person | None]]:
     """The idea's history, newest first, with each actor."""
-    rows = session.exec(
-        select(IdeaEvent, User)
-        .join(User, col(IdeaEvent.actor_id) == User.id, isouter=True)
-        .where(IdeaEvent.idea_id == idea.id)
-        .order_by(col(IdeaEvent.created_at).desc(), col(IdeaEvent.id).desc())
-    ).all()
-    return list(rows)
+    return [
+        (
+            EventLine(created_at, kind, message, score),
+            Person(actor_id, name, unit_id, is_active) if actor_id is not None else None,
+        )
+        for created_at, kind, message, score, actor_id, name, unit_id, is_active in read_rows(
+            session, _EVENTS, {"idea": idea.id}
+        )
+    ]

@@ -1,10 +1,12 @@
 """Gather the candidates who could defuse a mine, and invite them to look at it."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
+from app.db import read_rows
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from app.models import (
     Deminage,
@@ -157,17 +159,18 @@ def invite(
     return invitation
 
 
-def pending_for(session: Session, user: User, mine_ids: list[int]) -> dict[int, MineInvitation]:
-    """The viewer's open invitations on these mines, by mine."""
+_PENDING = select(*MineInvitation.__table__.columns).where(  # type: ignore[attr-defined]
+    MineInvitation.invitee_id == bindparam("user"),
+    col(MineInvitation.mine_id).in_(bindparam("mines", expanding=True)),
+    col(MineInvitation.declined_at).is_(None),
+)
+
+
+def pending_for(session: Session, user: User, mine_ids: list[int]) -> dict[int, Any]:
+    """The viewer's open invitations on these mines, by mine (rows, for a page)."""
     if not mine_ids:
         return {}
-    rows = session.exec(
-        select(MineInvitation).where(
-            MineInvitation.invitee_id == user.id,
-            col(MineInvitation.mine_id).in_(mine_ids),
-            col(MineInvitation.declined_at).is_(None),
-        )
-    )
+    rows = read_rows(session, _PENDING, {"user": user.id, "mines": mine_ids})
     return {r.mine_id: r for r in rows}
 
 

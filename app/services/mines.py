@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
 
-from app.db import locks_rows
+from app.db import locks_rows, read_rows
 from app.errors import NotFound
 from app.models import (
     Deminage,
@@ -22,7 +23,7 @@ from app.models import (
 from app.models.mine import SEVERITY_LABELS
 from app.schemas import DeminageCreate, MineCreate
 from app.services import audit, invitations, notifications, scoring, search
-from app.services.ideas import add_event, get_idea, users_by_id
+from app.services.ideas import Person, UnitName, add_event, get_idea
 from app.services.permissions import (
     check_accept_deminage,
     check_accept_risk,
@@ -319,43 +320,64 @@ def accept_risk(
     scoring.refresh(session, params, idea, now, user)
 
 
+def _with_author(columns: list[Any], author_id: Any) -> Any:
+    """The columns, then who wrote the row and their unit (as `_person` reads them back)."""
+    return (
+        select(
+            *columns,
+            User.name.label("author_name"),  # type: ignore[attr-defined]
+            col(User.unit_id).label("author_unit_id"),
+            col(User.is_active).label("author_active"),
+            col(Unit.name).label("author_unit_name"),
+        )
+        .join(User, author_id == User.id)
+        .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+    )
+
+
+def _person(row: Any) -> tuple[Person, UnitName | None]:
+    unit = row.author_unit_id
+    return (
+        Person(row.author_id, row.author_name, unit, row.author_active),
+        UnitName(unit, row.author_unit_name) if unit is not None else None,
+    )
+
+
 _IDEA_MINES = (
-    select(*Mine.__table__.columns)  # type: ignore[attr-defined]
+    _with_author(list(Mine.__table__.columns), col(Mine.author_id))  # type: ignore[attr-defined]
     .where(Mine.idea_id == bindparam("idea"))
     .order_by(col(Mine.created_at), col(Mine.id))
 )
-_MINES_DEMINAGES = (
-    select(*Deminage.__table__.columns)  # type: ignore[attr-defined]
-    .where(col(Deminage.mine_id).in_(bindparam("ids", expanding=True)))
+_IDEA_DEMINAGES = (
+    _with_author(list(Deminage.__table__.columns), col(Deminage.author_id))  # type: ignore[attr-defined]
+    .join(Mine, col(Deminage.mine_id) == Mine.id)
+    .where(Mine.idea_id == bindparam("idea"))
     .order_by(col(Deminage.created_at), col(Deminage.id))
+)
+_HELPED_BY = (
+    select(DeminageHelpful.deminage_id)
+    .join(Deminage, col(DeminageHelpful.deminage_id) == Deminage.id)
+    .join(Mine, col(Deminage.mine_id) == Mine.id)
+    .where(Mine.idea_id == bindparam("idea"), DeminageHelpful.user_id == bindparam("user"))
 )
 
 
 def mines_for_idea(session: Session, idea: Idea, viewer: User | None) -> list[MineView]:
-    """The idea's mines with their déminages and authors, in four queries whatever their number."""
-    # Plain rows (same attributes as the models): a page reads them, nothing writes them.
-    mines = session.execute(_IDEA_MINES, {"idea": idea.id}).all()
-    mine_ids = [m.id for m in mines]
-    deminages = session.execute(_MINES_DEMINAGES, {"ids": mine_ids}).all() if mine_ids else []
+    """The idea's mines with their déminages and authors, in three queries whatever their
+    number: plain rows (the models' attributes, and their authors'), nothing a page writes."""
+    mines = read_rows(session, _IDEA_MINES, {"idea": idea.id})
+    if not mines:
+        return []
+    deminages = read_rows(session, _IDEA_DEMINAGES, {"idea": idea.id})
     helped: set[int] = set()
     if viewer is not None and deminages:
-        helped = set(
-            session.exec(
-                select(DeminageHelpful.deminage_id).where(
-                    DeminageHelpful.user_id == viewer.id,
-                    col(DeminageHelpful.deminage_id).in_([d.id for d in deminages]),
-                )
-            )
-        )
-    people = users_by_id(session, {m.author_id for m in mines} | {d.author_id for d in deminages})
-    by_mine: dict[int, list[DeminageView]] = {m.id: [] for m in mines}  # type: ignore[misc]
+        helped = {
+            row[0] for row in read_rows(session, _HELPED_BY, {"idea": idea.id, "user": viewer.id})
+        }
+    by_mine: dict[int, list[DeminageView]] = {m.id: [] for m in mines}
     for d in deminages:
-        author, unit = people[d.author_id]
-        by_mine[d.mine_id].append(DeminageView(d, author, unit, d.id in helped))
-    return [
-        MineView(m, *people[m.author_id], deminages=by_mine[m.id])  # type: ignore[index]
-        for m in mines
-    ]
+        by_mine[d.mine_id].append(DeminageView(d, *_person(d), d.id in helped))
+    return [MineView(m, *_person(m), deminages=by_mine[m.id]) for m in mines]
 
 
 @dataclass(frozen=True)
@@ -381,18 +403,43 @@ def demineur_record(session: Session, user: User) -> DemineurRecord:
     return DemineurRecord(mines_laid, brought, int(accepted), int(helpful))
 
 
-def neighbour_mines(session: Session, idea: Idea, limit: int = 5) -> list[tuple[Mine, Idea]]:
+def neighbour_mines(
+    session: Session, idea: Idea, limit: int = 5
+) -> list[tuple["NeighbourMine", "NeighbourIdea"]]:
     """Mines laid on similar ideas: known objections, with their known answers at hand."""
     if idea.status not in ("open", "project"):
         return []
     similar = search.neighbours(session, idea)
     if not similar:
         return []
-    rows = session.exec(
-        select(Mine, Idea)
-        .join(Idea, col(Mine.idea_id) == Idea.id)
-        .where(col(Mine.idea_id).in_(similar), Mine.status != MineStatus.withdrawn)
-        .order_by(col(Mine.id).desc())
-        .limit(limit)
-    ).all()
-    return list(rows)
+    return [
+        (NeighbourMine(mine_id, severity, title, status), NeighbourIdea(idea_id, idea_title))
+        for mine_id, severity, title, status, idea_id, idea_title in read_rows(
+            session, _NEIGHBOUR_MINES, {"ideas": similar, "limit": limit}
+        )
+    ]
+
+
+class NeighbourMine(NamedTuple):
+    id: int
+    severity: str
+    title: str
+    status: str
+
+
+class NeighbourIdea(NamedTuple):
+    id: int
+    title: str
+
+
+_NEIGHBOUR_MINES = (
+    select(Mine.id, Mine.severity, Mine.title, Mine.status, Idea.id, Idea.title)
+    .join(Idea, col(Mine.idea_id) == Idea.id)
+    .where(
+        col(Mine.idea_id).in_(bindparam("ideas", expanding=True)),
+        Mine.status != MineStatus.withdrawn,
+        col(Mine.hidden_at).is_(None),
+    )
+    .order_by(col(Mine.id).desc())
+    .limit(bindparam("limit"))
+)

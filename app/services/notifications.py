@@ -4,12 +4,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings, get_settings
+from app.db import read_rows
 from app.errors import NotFound
 from app.models import (
     Channel,
@@ -312,16 +314,21 @@ def toggle(session: Session, model: type[Follow] | type[Support], user: User, id
     return False
 
 
+_FOLLOWS = select(Follow.user_id).where(
+    Follow.idea_id == bindparam("idea"), Follow.user_id == bindparam("user")
+)
+_SUPPORTERS = (
+    select(User.id, User.name)
+    .join(Support, col(Support.user_id) == User.id)
+    .where(Support.idea_id == bindparam("idea"))
+    .order_by(col(Support.created_at))
+)
+
+
 def follows(session: Session, user: User, idea: Idea) -> bool:
-    return session.get(Follow, (idea.id, user.id)) is not None
+    return bool(read_rows(session, _FOLLOWS, {"idea": idea.id, "user": user.id}))
 
 
-def supporters(session: Session, idea: Idea) -> list[User]:
-    return list(
-        session.exec(
-            select(User)
-            .join(Support, col(Support.user_id) == User.id)
-            .where(Support.idea_id == idea.id)
-            .order_by(col(Support.created_at))
-        )
-    )
+def supporters(session: Session, idea: Idea) -> list[Any]:
+    """Who supports the idea, first supporters first (rows with their id and name)."""
+    return list(read_rows(session, _SUPPORTERS, {"idea": idea.id}))

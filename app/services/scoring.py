@@ -1,13 +1,15 @@
 """The readiness glue: load an idea's facts, compute, store the score and note ripeness changes."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
 
 from app.config import Settings
+from app.db import read_rows
 from app.models import (
     AppSetting,
     Deminage,
@@ -57,41 +59,45 @@ def scoring_params(session: Session, settings: Settings) -> ScoringParams:
     return ScoringParams(**values)
 
 
+_IDEAS = bindparam("ids", expanding=True)
+_MINE_FACTS = (
+    select(
+        Mine.idea_id,
+        Mine.title,
+        Mine.author_id,
+        User.unit_id,
+        Mine.severity,
+        # A mine hidden by moderation counts as withdrawn.
+        case((col(Mine.hidden_at).is_not(None), MineStatus.withdrawn.value), else_=Mine.status),
+        Mine.armed_at,
+    )
+    .join(User, col(Mine.author_id) == User.id)
+    .where(col(Mine.idea_id).in_(_IDEAS))
+)
+_HELPERS = (
+    select(Mine.idea_id, Deminage.author_id, User.unit_id)
+    .join(Mine, col(Deminage.mine_id) == Mine.id)
+    .join(User, col(Deminage.author_id) == User.id)
+    .where(col(Mine.idea_id).in_(_IDEAS), col(Deminage.hidden_at).is_(None))
+)
+_THEME_COUNTS = (
+    select(IdeaTheme.idea_id, func.count())
+    .where(col(IdeaTheme.idea_id).in_(_IDEAS))
+    .group_by(IdeaTheme.idea_id)
+)
+
+
 def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
     """What the score needs for several ideas, in three queries over their mines and déminages
     only (plain columns, no ORM objects): the cost follows these ideas, never the base."""
     ids = [i.id for i in ideas]
     mines: dict[int, list[MineFacts]] = {i: [] for i in ids}  # type: ignore[misc]
-    for idea_id, title, author_id, unit_id, severity, status, armed_at in session.exec(
-        select(
-            Mine.idea_id,
-            Mine.title,
-            Mine.author_id,
-            User.unit_id,
-            Mine.severity,
-            # A mine hidden by moderation counts as withdrawn.
-            case((col(Mine.hidden_at).is_not(None), MineStatus.withdrawn.value), else_=Mine.status),
-            Mine.armed_at,
-        )
-        .join(User, col(Mine.author_id) == User.id)
-        .where(col(Mine.idea_id).in_(ids))
-    ):
-        mines[idea_id].append(MineFacts(title, author_id, unit_id, severity, status, armed_at))
+    for idea_id, *facts in read_rows(session, _MINE_FACTS, {"ids": ids}):
+        mines[idea_id].append(MineFacts(*facts))
     helpers: dict[int, list[Contributor]] = {i: [] for i in ids}  # type: ignore[misc]
-    for idea_id, author_id, unit_id in session.exec(
-        select(Mine.idea_id, Deminage.author_id, User.unit_id)
-        .join(Mine, col(Deminage.mine_id) == Mine.id)
-        .join(User, col(Deminage.author_id) == User.id)
-        .where(col(Mine.idea_id).in_(ids), col(Deminage.hidden_at).is_(None))
-    ):
+    for idea_id, author_id, unit_id in read_rows(session, _HELPERS, {"ids": ids}):
         helpers[idea_id].append(Contributor(author_id, unit_id))
-    themes = dict(
-        session.exec(
-            select(IdeaTheme.idea_id, func.count())
-            .where(col(IdeaTheme.idea_id).in_(ids))
-            .group_by(IdeaTheme.idea_id)
-        ).all()
-    )
+    themes = dict(read_rows(session, _THEME_COUNTS, {"ids": ids}))  # type: ignore[arg-type]
     return {
         idea.id: IdeaFacts(  # type: ignore[misc]
             author_id=idea.author_id,
@@ -105,6 +111,34 @@ def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
         )
         for idea in ideas
     }
+
+
+def facts_of_page(idea: Idea, mine_views: Sequence[Any], theme_count: int) -> IdeaFacts:
+    """The facts `facts_for` reads, taken from the mines and déminages an idea page has already
+    read (`mines.mines_for_idea`): the page's score costs no query."""
+    mines = []
+    helpers = []
+    for view in mine_views:
+        m = view.mine
+        status = MineStatus.withdrawn.value if m.hidden_at is not None else m.status
+        mines.append(
+            MineFacts(m.title, m.author_id, view.author.unit_id, m.severity, status, m.armed_at)
+        )
+        helpers.extend(
+            Contributor(dv.deminage.author_id, dv.author.unit_id)
+            for dv in view.deminages
+            if dv.deminage.hidden_at is None
+        )
+    return IdeaFacts(
+        author_id=idea.author_id,  # type: ignore[arg-type]
+        problem=idea.problem,
+        solution=idea.solution,
+        broken_rule=idea.broken_rule,
+        first_ground=idea.first_ground,
+        theme_count=theme_count,
+        mines=mines,
+        deminage_authors=helpers,
+    )
 
 
 def idea_facts(session: Session, idea: Idea) -> IdeaFacts:

@@ -11,9 +11,10 @@ from functools import lru_cache
 
 import snowballstemmer
 from markupsafe import Markup, escape
-from sqlalchemy import delete, text
+from sqlalchemy import bindparam, delete, text
 from sqlmodel import Session, col, select
 
+from app.db import read_rows
 from app.models import Deminage, Idea, IdeaNeighbour, IdeaStatus, IdeaTheme, Mine
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -331,28 +332,30 @@ def remember_neighbours(session: Session, idea: Idea, limit: int = 3) -> None:
         session.add(IdeaNeighbour(idea_id=idea.id, neighbour_id=neighbour, rank=rank))  # type: ignore[arg-type]
 
 
-def neighbours(session: Session, idea: Idea, limit: int = 3) -> list[int]:
-    """Published ideas close to this one: those it found, then those that found it."""
-    found = session.exec(
-        select(IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank)
-        .where(col(IdeaNeighbour.idea_id) == idea.id)
-        .union_all(
-            select(
-                IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank + 100
-            ).where(col(IdeaNeighbour.neighbour_id) == idea.id)
-        )
-    ).all()
-    ordered = sorted(found, key=lambda row: row[2])
-    ids = [n if i == idea.id else i for i, n, _ in ordered]
-    visible = set(
-        session.exec(
-            select(Idea.id).where(
-                col(Idea.id).in_(ids),
-                Idea.status != IdeaStatus.draft,
-                col(Idea.merged_into_id).is_(None),
-            )
+_NEIGHBOURS = (
+    select(IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank)
+    .where(col(IdeaNeighbour.idea_id) == bindparam("idea"))
+    .union_all(
+        select(IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank + 100).where(
+            col(IdeaNeighbour.neighbour_id) == bindparam("idea")
         )
     )
+)
+_VISIBLE_IDEAS = select(Idea.id).where(
+    col(Idea.id).in_(bindparam("ids", expanding=True)),
+    Idea.status != IdeaStatus.draft,
+    col(Idea.merged_into_id).is_(None),
+)
+
+
+def neighbours(session: Session, idea: Idea, limit: int = 3) -> list[int]:
+    """Published ideas close to this one: those it found, then those that found it."""
+    found = read_rows(session, _NEIGHBOURS, {"idea": idea.id})
+    ordered = sorted(found, key=lambda row: row[2])
+    ids = [n if i == idea.id else i for i, n, _ in ordered]
+    if not ids:
+        return []
+    visible = {row[0] for row in read_rows(session, _VISIBLE_IDEAS, {"ids": ids})}
     return list(dict.fromkeys(i for i in ids if i in visible))[:limit]
 
 

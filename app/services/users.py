@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.db import holds_write_lock, session_scope
+from app.db import holds_write_lock, read_rows, session_scope
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
 from app.models import (
     ApiToken,
@@ -50,9 +50,12 @@ def get_or_create_unit(session: Session, name: str) -> Unit:
     return unit
 
 
-def list_units(session: Session) -> list[Unit]:
-    """Every unit, by name."""
-    return list(session.exec(select(Unit).order_by(Unit.name)))
+_UNITS = select(Unit.id, Unit.name).order_by(Unit.name)
+
+
+def list_units(session: Session) -> list[Any]:
+    """Every unit, by name (rows with its id and name, for a page's filters)."""
+    return list(read_rows(session, _UNITS))
 
 
 def unit_of(session: Session, user: User) -> Unit | None:

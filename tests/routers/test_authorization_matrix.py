@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from app import mail
 from app.config import PROJECT_ROOT, Settings
-from app.db import make_engine
+from app.db import checkpoint_lock, make_engine
 from app.deps import SESSION_COOKIE
 from app.main import create_app
 from app.services import users
@@ -130,8 +130,9 @@ def matrix_app(prepared: Prepared) -> Iterator[tuple[FastAPI, WebClient, TestCli
 
 
 def reset(app: FastAPI, prepared: Prepared, live: Path) -> None:
-    """Put a fresh copy of the world under the app (no connection open, no e-mail being sent)."""
-    with mail._sending:
+    """Put a fresh copy of the world under the app (no connection open, no e-mail being sent,
+    no checkpoint running)."""
+    with mail._sending, checkpoint_lock(app.state.engine):
         app.state.engine.dispose()
         for suffix in ("-wal", "-shm"):
             Path(f"{live}{suffix}").unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """Notifications in the app and by e-mail (a real SMTP server): outbox, digest, unsubscribe."""
 
 import socket
+import threading
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -162,6 +163,35 @@ def test_smtp_down_the_write_succeeds_and_the_outbox_sends_once_later(
         assert handler.messages[0]["To"] == colleague.email
     finally:
         controller.stop()
+
+
+def test_two_senders_at_once_send_each_message_exactly_once(
+    db: Session, smtp_settings: Settings, inbox: Inbox, app: FastAPI
+) -> None:  # type: ignore[no-untyped-def]
+    """Two instances drain the outbox together (claimed by batches): nothing twice, nothing lost."""
+    recipient = make_user(db)
+    mailer = notifications.Mailer.from_settings(smtp_settings)
+    for n in range(130):
+        notifications.queue_email(
+            db, mailer, recipient, key=f"test:{n}", subject=f"Message {n}", body="…", kind=None
+        )
+    db.commit()
+    results: list[tuple[int, int]] = []
+    senders = [
+        threading.Thread(
+            target=lambda: results.append(mail.deliver_pending(app.state.engine, smtp_settings))
+        )
+        for _ in range(2)
+    ]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(timeout=60)
+    assert sum(sent for sent, _ in results) == 130 and all(failed == 0 for _, failed in results)
+    subjects = sorted(m["Subject"] for m in inbox.wait_for(130))
+    assert subjects == sorted(f"Message {n}" for n in range(130))
+    db.rollback()
+    assert not db.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None)).all()  # noqa: E711
 
 
 def test_digest_gathers_and_never_sends_twice(
