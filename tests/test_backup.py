@@ -77,3 +77,33 @@ def test_backup_during_writes_restores_a_consistent_copy(tmp_path: Path) -> None
     with TestClient(create_app(restored_settings)) as client:
         assert client.get("/readyz").json()["status"] == "ready"
     engine.dispose()
+
+
+def test_the_served_app_moves_its_log_into_the_database_file_by_itself(tmp_path: Path) -> None:
+    """Requests never run a checkpoint (app.db.Checkpointer does, from a thread): what the app
+    wrote reaches the database file within seconds."""
+    live = tmp_path / "live.sqlite3"
+    settings = Settings(database_url=f"sqlite:///{live}")
+    migrate(settings)
+    with Session(make_engine(settings), expire_on_commit=False) as db:
+        author = make_user(db)
+        db.commit()
+    with TestClient(create_app(settings)) as client:
+        with Session(client.app.state.engine, expire_on_commit=False) as db:
+            for n in range(200):
+                data = IdeaCreate(title=f"Idée {n}", problem="Un problème.", themes=["a"])
+                ideas.create_draft(db, ScoringParams(), author, data, utcnow())
+                db.commit()
+            assert db.exec(select(func.count()).select_from(Idea)).one() == 200
+        # The database file alone (no log beside it) holds every idea after a few seconds.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            copy = tmp_path / "file-only.sqlite3"
+            copy.write_bytes(live.read_bytes())
+            with Session(make_engine(Settings(database_url=f"sqlite:///{copy}"))) as db:
+                if db.exec(select(func.count()).select_from(Idea)).one() == 200:
+                    break
+            copy.unlink()
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the log was not copied into the database file")
