@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     notification_poll_seconds: int = 30
     # Requests handled at once per process (the others queue): a few keep latency low.
     threads_per_worker: int = 4
+    # Per worker: the rendered parts of pages shared by viewers with the same rights (the
+    # field of mines, the score panel), in millions of characters.
+    fragment_cache_mb: int = Field(default=16, ge=0)
     # Only for bench/ and the tests: a template rendered from memory (the benchmark's
     # baseline) and a deliberately slow page (graceful shutdown). Never in a deployment.
     bench_endpoints: bool = False

@@ -135,8 +135,9 @@ class FragmentCache:
     out. Every viewer with the same rights shares an entry; the CSRF token (per session) is
     put in after the lookup."""
 
-    def __init__(self, size: int = 2048) -> None:
-        self.size = size
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars  # the budget: the least recently read entries go first
+        self.chars = 0
         self._entries: OrderedDict[Hashable, str] = OrderedDict()
         self._lock = Lock()
 
@@ -148,10 +149,14 @@ class FragmentCache:
             return html
 
     def put(self, key: Hashable, html: str) -> None:
+        if len(html) > self.max_chars:
+            return
         with self._lock:
+            old = self._entries.pop(key, None)
+            self.chars += len(html) - (len(old) if old is not None else 0)
             self._entries[key] = html
-            if len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            while self.chars > self.max_chars:
+                self.chars -= len(self._entries.popitem(last=False)[1])
 
 
 def install_fragment_cache(templates: Jinja2Templates, cache: FragmentCache) -> None:
@@ -226,7 +231,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         KIND_LABELS=KIND_LABELS,
         ROLE_LABELS=ROLE_LABELS,
     )
-    install_fragment_cache(templates, FragmentCache())
+    install_fragment_cache(templates, FragmentCache(settings.fragment_cache_mb * 1024 * 1024))
     return templates
 
 

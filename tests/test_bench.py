@@ -29,6 +29,8 @@ def test_bench_smoke_run_prints_every_operation_without_errors(tmp_path: Path) -
             "300",
             "--duration",
             "2",
+            "--rounds",
+            "1",
             "--dir",
             str(tmp_path),
         ],

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from app.models import Role
 from app.services import moderation
 from app.services.readiness import ScoringParams
+from app.templating import FragmentCache
 from tests.conftest import Clock, soup
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
@@ -84,3 +85,15 @@ def test_hidden_mine_leaves_the_shared_field_for_all_but_admins(
     db.commit()
     assert "Propos blessant" not in reader.get(f"/ideas/{idea.id}").text
     assert "Propos blessant" in make_client(admin).get(f"/ideas/{idea.id}").text
+
+
+def test_the_shared_renderings_stay_within_their_memory_budget() -> None:
+    cache = FragmentCache(max_chars=1_000)
+    for n in range(50):
+        cache.put(n, "x" * 100)
+        cache.get(0)  # read often: kept
+    assert cache.chars <= 1_000
+    assert cache.get(0) is not None and cache.get(49) is not None
+    assert cache.get(1) is None  # the least recently read went first
+    cache.put("huge", "x" * 2_000)  # larger than the whole budget: not kept
+    assert cache.get("huge") is None and cache.chars <= 1_000
