@@ -169,12 +169,16 @@ def install_fragment_cache(templates: Jinja2Templates, cache: FragmentCache) -> 
         context: Any, name: str, key: Hashable | None, /, **variables: Any
     ) -> Markup:
         template = context.environment.get_template(name)
-        if key is None:
+        html = full_key = None
+        if key is not None:
+            full_key = (name, base_url(context["request"]), key)
+            try:
+                html = cache.get(full_key)
+            except TypeError:  # a value that cannot be a key (a dict in a row): render anew
+                full_key = None
+        if full_key is None:
             # An autoescaped template's output: already HTML.
             return Markup(template.render({**context.get_all(), **variables}))  # noqa: S704  # nosec B704
-        request: Request = context["request"]
-        full_key = (name, base_url(request), key)
-        html = cache.get(full_key)
         if html is None:
             html = template.render(
                 {**context.get_all(), **variables, "csrf_token": CSRF_PLACEHOLDER}
