@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.db import make_engine
+from app.deps import SESSION_COOKIE
 from app.models import Deminage, Idea, Mine, Role
 from app.models.base import utcnow
 from app.services import scoring, users
@@ -63,7 +64,18 @@ def test_two_instances_lose_no_write_and_keep_every_score_exact(
             u.id: users.create_api_token(db, u, "concurrence")[1]
             for u in [author, *writers, manager]
         }
+        cookie = users.start_session(db, settings, make_user(db, name="Lectrice"))
         db.commit()
+
+    def idea_pages() -> list[str]:
+        """The idea page as an agent reads it on each instance."""
+        pages = []
+        for url in instances:
+            with httpx.Client(base_url=url, cookies={SESSION_COOKIE: cookie}) as http:
+                page = http.get(f"/ideas/{idea.id}")
+                assert page.status_code == 200
+                pages.append(page.text)
+        return pages
 
     def client(user_id: int, n: int) -> httpx.Client:
         return httpx.Client(
@@ -121,6 +133,7 @@ def test_two_instances_lose_no_write_and_keep_every_score_exact(
             acknowledged += [
                 item for f in [pool.submit(phase, n) for n in range(count)] for item in f.result()
             ]
+            idea_pages()  # each instance renders (and keeps) the field as it stands
 
     with Session(engine) as db:
         mines = {m.id: m for m in db.exec(select(Mine).where(Mine.idea_id == idea.id))}
@@ -139,4 +152,11 @@ def test_two_instances_lose_no_write_and_keep_every_score_exact(
         assert stored is not None
         fresh = scoring.compute_for(db, ScoringParams(quiet_period_hours=0), stored, utcnow())
         assert (stored.score, stored.reviewer_count) == (fresh.score, fresh.reviewers)
+
+    # Each instance renders the field of mines once and shares it (keyed by what it shows):
+    # after each phase's writes, through either instance, both show the field as it stands.
+    for text in idea_pages():
+        assert text.count('class="cell ') == len(mines)
+        assert all(f'id="deminage-{d}"' in text for d in brought)
+        assert text.count("✓ Déminage accepté") == len(accepted)
     engine.dispose()
