@@ -1,6 +1,7 @@
 """Jinja environment: filters, globals, and the render helper used by every HTML router."""
 
 import hashlib
+import secrets
 from collections import OrderedDict
 from collections.abc import Hashable
 from datetime import UTC, date, datetime
@@ -125,7 +126,9 @@ def install_fast_url_for(templates: Jinja2Templates, routes: list[BaseRoute]) ->
     templates.env.globals["url_for"] = url_for
 
 
-CSRF_PLACEHOLDER = "csrf-token-of-the-viewer"  # escapes to itself; never a real token
+# Stands for the viewer's CSRF token in a shared fragment: unguessable, so that no text a user
+# writes can be taken for it, and hexadecimal, so that it escapes to itself.
+CSRF_PLACEHOLDER = secrets.token_hex(16)
 
 
 class FragmentCache:
