@@ -52,10 +52,15 @@ class Idea(SQLModel, table=True):
         Index("ix_idea_status_ripe", "status", "ripe_from"),
         Index("ix_idea_status_published", "status", "published_at"),
         Index("ix_idea_published", "published_at", "id"),
-        # One index per sort of the board, each walked in order within a group (see below).
-        Index("ix_idea_board_score", "board_group", "score", "id"),
-        Index("ix_idea_board_activity", "board_group", "last_activity_at", "score", "id"),
-        Index("ix_idea_board_reviewers", "board_group", "reviewer_count", "score", "id"),
+        # One index per sort of the board, each walked in order within a group (see below);
+        # `ripe_from` last, so that counting the ripe ideas never reads a row.
+        Index("ix_idea_board_score", "board_group", "score", "id", "ripe_from"),
+        Index(
+            "ix_idea_board_activity", "board_group", "last_activity_at", "score", "id", "ripe_from"
+        ),
+        Index(
+            "ix_idea_board_reviewers", "board_group", "reviewer_count", "score", "id", "ripe_from"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
