@@ -99,18 +99,24 @@ def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
         helpers[idea_id].append(Contributor(author_id, unit_id))
     themes = dict(read_rows(session, _THEME_COUNTS, {"ids": ids}))  # type: ignore[arg-type]
     return {
-        idea.id: IdeaFacts(  # type: ignore[misc]
-            author_id=idea.author_id,
-            problem=idea.problem,
-            solution=idea.solution,
-            broken_rule=idea.broken_rule,
-            first_ground=idea.first_ground,
-            theme_count=themes.get(idea.id, 0),
-            mines=mines[idea.id],  # type: ignore[index]
-            deminage_authors=helpers[idea.id],  # type: ignore[index]
-        )
+        idea.id: _facts(idea, themes.get(idea.id, 0), mines[idea.id], helpers[idea.id])  # type: ignore[index,misc]
         for idea in ideas
     }
+
+
+def _facts(
+    idea: Idea, theme_count: int, mines: list[MineFacts], helpers: list[Contributor]
+) -> IdeaFacts:
+    return IdeaFacts(
+        author_id=idea.author_id,  # type: ignore[arg-type]
+        problem=idea.problem,
+        solution=idea.solution,
+        broken_rule=idea.broken_rule,
+        first_ground=idea.first_ground,
+        theme_count=theme_count,
+        mines=mines,
+        deminage_authors=helpers,
+    )
 
 
 def facts_of_page(idea: Idea, mine_views: Sequence[Any], theme_count: int) -> IdeaFacts:
@@ -129,16 +135,7 @@ def facts_of_page(idea: Idea, mine_views: Sequence[Any], theme_count: int) -> Id
             for dv in view.deminages
             if dv.deminage.hidden_at is None
         )
-    return IdeaFacts(
-        author_id=idea.author_id,  # type: ignore[arg-type]
-        problem=idea.problem,
-        solution=idea.solution,
-        broken_rule=idea.broken_rule,
-        first_ground=idea.first_ground,
-        theme_count=theme_count,
-        mines=mines,
-        deminage_authors=helpers,
-    )
+    return _facts(idea, theme_count, mines, helpers)
 
 
 def idea_facts(session: Session, idea: Idea) -> IdeaFacts:
