@@ -31,7 +31,9 @@ class Traffic:
 def measure(page: Page, path: str, base: str) -> Traffic:
     traffic = Traffic()
     page.on("requestfinished", traffic.record)
-    page.goto(base + path, wait_until="load")
+    # Events reach Python asynchronously: wait for the document's own « finished » as well.
+    with page.expect_event("requestfinished", lambda r: r.resource_type == "document"):
+        page.goto(base + path, wait_until="load")
     page.wait_for_load_state("networkidle")
     page.remove_listener("requestfinished", traffic.record)
     return traffic
