@@ -30,14 +30,15 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
     # Committed: the e-mails this request queued go out from a thread, after the response.
     if session.info.get(notifications.OUTBOX_FLAG):
-        mail.deliver_in_background(request.app.state.engine, settings)
+        outbox: mail.OutboxSender = request.app.state.outbox
+        outbox.wake()
 
 
 # "function" scope: the commit happens before the response leaves, never after.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -45,7 +46,7 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The app's clock; tests replace app.state.clock to move time."""
     now: datetime = request.app.state.clock()
     return now
@@ -80,7 +81,7 @@ def get_optional_user(request: Request, session: SessionDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(get_optional_user, scope="function")]
 
 
-def get_current_user(user: OptionalUser) -> User:
+async def get_current_user(user: OptionalUser) -> User:
     if user is None:
         raise LoginRequired()
     return user
@@ -89,7 +90,7 @@ def get_current_user(user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user, scope="function")]
 
 
-def get_admin(user: CurrentUser) -> User:
+async def get_admin(user: CurrentUser) -> User:
     if not user.is_admin:
         raise Forbidden("Réservé aux administrateur·rices.")
     return user

@@ -11,9 +11,12 @@ import smtplib
 import ssl
 import threading
 from datetime import datetime, timedelta
-from email import policy
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 
 from sqlalchemy import Engine, or_, update
@@ -26,45 +29,102 @@ from app.models.base import utcnow
 
 log = logging.getLogger("demineurs.mail")
 CLAIM_TIMEOUT = timedelta(minutes=10)
-_sending = threading.Lock()
 
 
-def build(settings: Settings, message: OutboxMessage) -> EmailMessage:
-    # Long header lines are kept whole: a folded List-Unsubscribe URL would break one-click.
-    email = EmailMessage(policy=policy.default.clone(max_line_length=998))
-    email["From"] = settings.mail_from
-    email["To"] = message.to_email
-    email["Subject"] = message.subject
+# The body in quoted-printable UTF-8: readable in any client, safe for any relay.
+_UTF8 = Charset("utf-8")
+_UTF8.body_encoding = QP
+# Long header lines are kept whole: a folded List-Unsubscribe URL would break one-click.
+_UNFOLDED = compat32.clone(max_line_length=998)
+
+
+def _address(value: str) -> str:
+    """An address header, its display name encoded when it is not ASCII (RFC 2047)."""
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if address else value
+
+
+def build(settings: Settings, message: OutboxMessage) -> Message:
+    """The MIME message of an outbox row.
+
+    Built with the classic `email.mime` classes: the `EmailMessage` API parses every header
+    it is given, which cost 1.5 ms a message, five times this."""
+    email = MIMEText(message.body, "plain", _UTF8)
+    email.policy = _UNFOLDED
+    email["From"] = _address(settings.mail_from)
+    email["To"] = _address(message.to_email)
+    # Folded into encoded words of at most 75 characters, as RFC 2047 asks.
+    email["Subject"] = Header(message.subject, "utf-8").encode()
     email["Message-ID"] = make_msgid(domain="demineurs.localhost")
     if message.unsubscribe_url:
         email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(message.body)
     return email
 
 
-def transmit(settings: Settings, email: EmailMessage) -> None:
-    """Hand one message to the configured backend; raises when it cannot."""
-    if settings.mail_backend == "console":
-        print(email.as_string(), flush=True)
-        return
-    if settings.mail_backend == "file":
-        folder = Path(settings.mail_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f"{utcnow():%Y%m%d-%H%M%S-%f}.eml"
-        (folder / name).write_bytes(bytes(email))
-        return
-    context = ssl.create_default_context()
-    smtp_class = smtplib.SMTP_SSL if settings.smtp_security == "ssl" else smtplib.SMTP
-    kwargs = {"context": context} if settings.smtp_security == "ssl" else {}
-    with smtp_class(
-        settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds, **kwargs
-    ) as smtp:
-        if settings.smtp_security == "starttls":
-            smtp.starttls(context=context)
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
-        smtp.send_message(email)
+class Postman:
+    """Hands messages to the configured backend: over SMTP, one connection for a whole batch
+    (a TLS handshake per message would cost more than the message). Use it as a context."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "Postman":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._hang_up()
+
+    def send(self, email: Message) -> None:
+        """Hand one message over; raises when it cannot (the next one starts afresh)."""
+        settings = self.settings
+        if settings.mail_backend == "console":
+            print(email.as_string(), flush=True)
+        elif settings.mail_backend == "file":
+            folder = Path(settings.mail_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{utcnow():%Y%m%d-%H%M%S-%f}.eml").write_bytes(bytes(email))
+        else:
+            try:
+                self._connection().send_message(email)
+            except Exception:
+                self._hang_up()
+                raise
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            settings = self.settings
+            context = ssl.create_default_context()
+            if settings.smtp_security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    settings.smtp_host,
+                    settings.smtp_port,
+                    timeout=settings.smtp_timeout_seconds,
+                    context=context,
+                )
+            else:
+                smtp = smtplib.SMTP(
+                    settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
+                )
+            try:
+                if settings.smtp_security == "starttls":
+                    smtp.starttls(context=context)
+                if settings.smtp_user:
+                    smtp.login(settings.smtp_user, settings.smtp_password)
+            except Exception:
+                smtp.close()
+                raise
+            self._smtp = smtp
+        return self._smtp
+
+    def _hang_up(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
 
 def _claim(session: Session, limit: int, now: datetime, tried: set[int]) -> list[int]:
@@ -116,36 +176,63 @@ def deliver_pending(engine: Engine, settings: Settings, batch: int = 50) -> tupl
         if not messages:
             return sent, failed
         tried.update(ids)
-        for message in messages:
-            message.attempts += 1
-            try:
-                transmit(settings, build(settings, message))
-            except Exception as exc:  # noqa: BLE001  (any failure: keep it for the next run)
-                message.claimed_at = None
-                message.last_error = str(exc)[:500]
-                failed += 1
-                log.warning("mail to %s not sent yet: %s", message.to_email, exc)
-            else:
-                message.sent_at = utcnow()
-                sent += 1
+        with Postman(settings) as postman:
+            for message in messages:
+                message.attempts += 1
+                try:
+                    postman.send(build(settings, message))
+                except Exception as exc:  # noqa: BLE001  (any failure: keep it for the next run)
+                    message.claimed_at = None
+                    message.last_error = str(exc)[:500]
+                    failed += 1
+                    log.warning("mail to %s not sent yet: %s", message.to_email, exc)
+                else:
+                    message.sent_at = utcnow()
+                    sent += 1
         with session_scope(engine, write=True) as session:
             for message in messages:
                 session.add(message)
 
 
-def deliver_in_background(engine: Engine, settings: Settings) -> None:
-    """Send the outbox from a thread, after the response: never in the user's way."""
+class OutboxSender:
+    """The worker's own sender: one thread, woken after each commit that queued e-mail, sends
+    what waits and sleeps again — never in a request's way, and no thread started per write.
+    Started at the first wake; `stop` lets it finish the batch in hand."""
 
-    def run() -> None:
-        if not _sending.acquire(blocking=False):
-            return  # another thread of this process is already sending
-        try:
-            # Again while something went out: messages queued meanwhile are sent too.
-            while deliver_pending(engine, settings)[0]:
-                pass
-        except Exception:  # noqa: BLE001
-            log.exception("outbox delivery failed")
-        finally:
-            _sending.release()
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.sending = threading.Lock()  # held while a batch goes out
 
-    threading.Thread(target=run, name="outbox", daemon=True).start()
+    def wake(self) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None and not self._stopping:
+                    self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+                    self._thread.start()
+        self._wake.set()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            try:
+                # Again while something went out: messages queued meanwhile are sent too.
+                while not self._stopping:
+                    with self.sending:
+                        if not deliver_pending(self.engine, self.settings)[0]:
+                            break
+            except Exception:  # noqa: BLE001  (the next wake, or `send-outbox`, tries again)
+                log.exception("outbox delivery failed")

@@ -15,6 +15,7 @@ from app import handlers, logs, openapi_links
 from app.config import Settings, get_settings
 from app.db import Checkpointer, check_migrations, make_engine, migration_state
 from app.logs import RequestId
+from app.mail import OutboxSender
 from app.middleware import BodySizeLimit, ConcurrencyLimit, WebSecurity
 from app.models.base import utcnow
 from app.routers import (
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         if checkpointer is not None:
             checkpointer.start()
         yield
+        app.state.outbox.stop()
         if checkpointer is not None:
             checkpointer.stop()
         engine.dispose()
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.outbox = OutboxSender(engine, settings)
     app.state.clock = clock
     app.state.templates = make_templates(settings)
 

@@ -18,7 +18,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app import mail
 from app.config import PROJECT_ROOT, Settings
 from app.db import checkpoint_lock, make_engine
 from app.deps import SESSION_COOKIE
@@ -132,7 +131,7 @@ def matrix_app(prepared: Prepared) -> Iterator[tuple[FastAPI, WebClient, TestCli
 def reset(app: FastAPI, prepared: Prepared, live: Path) -> None:
     """Put a fresh copy of the world under the app (no connection open, no e-mail being sent,
     no checkpoint running)."""
-    with mail._sending, checkpoint_lock(app.state.engine):
+    with app.state.outbox.sending, checkpoint_lock(app.state.engine):
         app.state.engine.dispose()
         for suffix in ("-wal", "-shm"):
             Path(f"{live}{suffix}").unlink(missing_ok=True)

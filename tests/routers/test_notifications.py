@@ -28,7 +28,17 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
+        self.connections: set[tuple[str, int]] = set()
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
+        if address in self.refused:
+            return "550 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.connections.add(session.peer)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 OK"
 
@@ -192,6 +202,28 @@ def test_two_senders_at_once_send_each_message_exactly_once(
     assert subjects == sorted(f"Message {n}" for n in range(130))
     db.rollback()
     assert not db.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None)).all()  # noqa: E711
+
+
+def test_a_batch_goes_over_one_connection_and_a_refusal_loses_nothing_else(
+    db: Session, smtp_settings: Settings, inbox: Inbox, app: FastAPI
+) -> None:  # type: ignore[no-untyped-def]
+    """Twenty messages take one SMTP connection, not twenty; the one the server refuses is kept
+    for later with its error, and the messages after it still go out."""
+    mailer = notifications.Mailer.from_settings(smtp_settings)
+    recipients = [make_user(db) for _ in range(20)]
+    inbox.refused.add(recipients[10].email)
+    for n, recipient in enumerate(recipients):
+        notifications.queue_email(
+            db, mailer, recipient, key=f"batch:{n}", subject=f"Lot {n}", body="…", kind=None
+        )
+    db.commit()
+    assert mail.deliver_pending(app.state.engine, smtp_settings) == (19, 1)
+    assert len(inbox.wait_for(19)) == 19
+    assert len(inbox.connections) == 2  # one before the refusal, one after it
+    db.rollback()
+    waiting = db.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None)).all()  # noqa: E711
+    assert [m.to_email for m in waiting] == [recipients[10].email]
+    assert "No such mailbox" in (waiting[0].last_error or "")
 
 
 def test_digest_gathers_and_never_sends_twice(
