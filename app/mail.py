@@ -192,6 +192,8 @@ def deliver_pending(engine: Engine, settings: Settings, batch: int = 50) -> tupl
         with session_scope(engine, write=True) as session:
             for message in messages:
                 session.add(message)
+        if len(ids) < batch:
+            return sent, failed  # nothing else was waiting when this batch was claimed
 
 
 class OutboxSender:
@@ -229,10 +231,8 @@ class OutboxSender:
             if self._stopping:
                 return
             try:
-                # Again while something went out: messages queued meanwhile are sent too.
-                while not self._stopping:
-                    with self.sending:
-                        if not deliver_pending(self.engine, self.settings)[0]:
-                            break
+                # A message queued meanwhile has set the event again: the next turn sends it.
+                with self.sending:
+                    deliver_pending(self.engine, self.settings)
             except Exception:  # noqa: BLE001  (the next wake, or `send-outbox`, tries again)
                 log.exception("outbox delivery failed")

@@ -105,8 +105,8 @@ def lay_mine(
         armed_at=now,
     )
     session.add(mine)
-    _touch(idea, now)
     session.flush()
+    _touch(idea, now)  # after the flush: one UPDATE of the idea, with its new score
     noun = SEVERITY_LABELS[mine.severity].lower()  # type: ignore[index]
     add_event(
         session, idea, user, "mine_laid", f"{noun.capitalize()} posée : « {mine.title} ».", now

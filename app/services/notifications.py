@@ -117,11 +117,11 @@ def notify(
         url=f"/ideas/{idea.id}{anchor}",
         channel=channel,
         created_at=now,
+        mailed_at=now if channel == Channel.email else None,
     )
     session.add(notification)
     if channel == Channel.email:
-        session.flush()
-        notification.mailed_at = now
+        session.flush()  # its id names the e-mail
         queue_email(
             session,
             mailer,
