@@ -21,12 +21,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bench.build import Base, build
 
 ROOT = Path(__file__).resolve().parent.parent
+Operation = tuple[str, int, object]  # name, connections, request maker
 
 
 @dataclass
@@ -308,7 +310,7 @@ def load_with_wrk(
     return result
 
 
-def operations(base: Base) -> list[tuple[str, int, object]]:
+def operations(base: Base) -> list[Operation]:
     """(name, connections, request maker) for every operation measured."""
     cookie: dict[str, object] = {}  # the reader's session cookie is set on the client
     lay = itertools.cycle(base.lay_targets or [base.big_idea])
@@ -380,6 +382,37 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def _run_once(
+    server: Server, base: Base, operation: Operation, duration: float, round_: int, rounds: int
+) -> Result:
+    """One measured run of an operation (after a short warm-up), the server settled after."""
+    name, connections, maker = operation
+    if use_wrk():
+        path = maker()[1]  # type: ignore[operator,index]
+        parts = 2 * rounds  # each run of a write has its own targets
+        load_with_wrk(server, base, name, path, connections, 1, 2 * round_ + 1, parts)
+        server.settle()
+        result = load_with_wrk(server, base, name, path, connections, duration, 2 * round_, parts)
+    else:
+        asyncio.run(load(server, name, maker, connections, min(1.0, duration / 4)))
+        server.settle()
+        result = asyncio.run(load(server, name, maker, connections, duration))
+    server.settle()
+    return result
+
+
+def _keep_best(best: dict[Any, Result], key: Any, result: Result) -> None:
+    """The faster run is kept; memory spans from the first run to the highest peak."""
+    kept = best.get(key)
+    if kept is None or result.rps > kept.rps:
+        if kept is not None:
+            result.rss_start_mb = kept.rss_start_mb
+            result.peak_rss_mb = max(result.peak_rss_mb, kept.peak_rss_mb)
+        best[key] = result
+    else:
+        kept.peak_rss_mb = max(kept.peak_rss_mb, result.peak_rss_mb)
+
+
 def measure(
     base: Base, duration: float, only: set[str] | None = None, rounds: int = 2
 ) -> list[Result]:
@@ -390,39 +423,46 @@ def measure(
     and the best of each is the least disturbed."""
     server = Server(base)
     try:
-        best: dict[str, Result] = {}
+        best: dict[Any, Result] = {}
         chosen = [
             op
             for op in operations(base)
             if not only or op[0] in only or op[0].startswith("baseline")
         ]
         for round_ in range(rounds):
-            for name, connections, maker in chosen:
-                if use_wrk():
-                    path = maker()[1]  # type: ignore[operator,index]
-                    parts = 2 * rounds  # each run of a write has its own targets
-                    load_with_wrk(server, base, name, path, connections, 1, 2 * round_ + 1, parts)
-                    server.settle()
-                    result = load_with_wrk(
-                        server, base, name, path, connections, duration, 2 * round_, parts
-                    )
-                else:
-                    # A short warm-up, then the measured run.
-                    asyncio.run(load(server, name, maker, connections, min(1.0, duration / 4)))
-                    server.settle()
-                    result = asyncio.run(load(server, name, maker, connections, duration))
-                server.settle()
-                kept = best.get(name)
-                if kept is None or result.rps > kept.rps:
-                    if kept is not None:  # memory: from the first round to the highest peak
-                        result.rss_start_mb = kept.rss_start_mb
-                        result.peak_rss_mb = max(result.peak_rss_mb, kept.peak_rss_mb)
-                    best[name] = result
-                else:
-                    kept.peak_rss_mb = max(kept.peak_rss_mb, result.peak_rss_mb)
+            for operation in chosen:
+                _keep_best(
+                    best, operation[0], _run_once(server, base, operation, duration, round_, rounds)
+                )
         return [best[name] for name, _, _ in chosen]
     finally:
         server.stop()
+
+
+GROWTH = ("board, first page by score", "idea page, 20 mines and 40 déminages")
+
+
+def measure_growth(
+    bases: list[Base], duration: float, rounds: int
+) -> dict[tuple[int, str], Result]:
+    """The board and the idea page on bases of several sizes, each served by its own worker,
+    the sizes taking turns within each round: a drift of the machine's speed then touches
+    every size alike instead of the one measured last."""
+    servers: list[Server] = []
+    try:
+        for base in bases:
+            servers.append(Server(base))
+        best: dict[Any, Result] = {}
+        for round_ in range(rounds):
+            for base, server in zip(bases, servers, strict=True):
+                for operation in operations(base):
+                    if operation[0] in GROWTH:
+                        result = _run_once(server, base, operation, duration, round_, rounds)
+                        _keep_best(best, (base.ideas, operation[0]), result)
+        return best
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def recompute_time(base: Base) -> float:
@@ -475,23 +515,21 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"\nrecompute every score: {recompute_time(base):.1f} s for {args.ideas} ideas")
     if args.growth:
-        reads = {"board, first page by score", "idea page, 20 mines and 40 déminages"}
-        print("\n## growth (req/s)")
+        sizes = sorted({1_000, 10_000, args.ideas})
+        bases = [
+            base if size == args.ideas else build(folder / f"bench-{size}.sqlite3", size)
+            for size in sizes
+        ]
+        grown = measure_growth(bases, args.duration, args.rounds)
+        print(f"\n## growth (req/s; the sizes take turns, best of {args.rounds} round(s))")
         print("| ideas | board | idea page |\n|---|---|---|")
-        for size in (1_000, 10_000, args.ideas):
-            sized = base if size == args.ideas else build(folder / f"bench-{size}.sqlite3", size)
-            got = {
-                r.name: r.rps
-                for r in (
-                    results
-                    if size == args.ideas
-                    else measure(sized, args.duration, reads, rounds=args.rounds)
-                )
-            }
-            print(
-                f"| {size} | {got['board, first page by score']:.0f} | "
-                f"{got['idea page, 20 mines and 40 déminages']:.0f} |"
-            )
+        for size in sizes:
+            board, page = (grown[(size, name)].rps for name in GROWTH)
+            print(f"| {size} | {board:.0f} | {page:.0f} |")
+        smallest, largest = sizes[0], sizes[-1]
+        for name in GROWTH:
+            change = grown[(largest, name)].rps / grown[(smallest, name)].rps - 1
+            print(f"{name}, {smallest} → {largest} ideas: {change:+.0%}")
     if any(r.errors for r in results):
         sys.exit("errors during the run: see the table")
 
