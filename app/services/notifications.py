@@ -224,12 +224,16 @@ def notify_mentions(
         )
 
 
+_UNREAD = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user"), col(Notification.read_at).is_(None))
+)
+
+
 def unread_count(session: Session, user: User) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, col(Notification.read_at).is_(None))
-    ).one()
+    """The counter every page shows in its header."""
+    return int(read_rows(session, _UNREAD, {"user": user.id})[0][0])
 
 
 def list_for(session: Session, user: User, limit: int = 50) -> list[Notification]:

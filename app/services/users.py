@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
@@ -283,19 +283,28 @@ def start_session(session: Session, settings: Settings, user: User, oidc_id_toke
     return token
 
 
+# The sign-in lookups every request makes: built once, one row, the user as a model.
+_SESSION_USER = (
+    select(User, UserSession.expires_at)
+    .join(User, col(UserSession.user_id) == User.id)
+    .where(UserSession.token_hash == bindparam("hash"))
+)
+_TOKEN_USER = (
+    select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at)
+    .join(User, col(ApiToken.user_id) == User.id)
+    .where(ApiToken.token_hash == bindparam("hash"))
+)
+
+
 def user_for_session(session: Session, token: str) -> User | None:
     """The active account behind a session cookie, if the session is still valid."""
-    row = session.exec(
-        select(UserSession, User)
-        .join(User, col(UserSession.user_id) == User.id)
-        .where(UserSession.token_hash == token_hash(token))
-    ).first()
+    row = session.exec(_SESSION_USER, params={"hash": token_hash(token)}).first()  # type: ignore[call-overload]
     if row is None:
         return None
-    user_session, user = row
-    if user_session.expires_at < utcnow() or not user.is_active:
+    user, expires_at = row
+    if expires_at < utcnow() or not user.is_active:
         return None
-    return user
+    return user  # type: ignore[no-any-return]
 
 
 def end_session(session: Session, token: str) -> str:
@@ -353,22 +362,18 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> None:
 
 def user_for_api_token(session: Session, token: str) -> User | None:
     """The active account behind a bearer token that is not revoked."""
-    row = session.exec(
-        select(ApiToken, User)
-        .join(User, col(ApiToken.user_id) == User.id)
-        .where(ApiToken.token_hash == token_hash(token))
-    ).first()
+    row = session.exec(_TOKEN_USER, params={"hash": token_hash(token)}).first()  # type: ignore[call-overload]
     if row is None:
         return None
-    api_token, user = row
-    if api_token.revoked_at is not None or not user.is_active:
+    user, token_id, revoked_at, last_used_at = row
+    if revoked_at is not None or not user.is_active:
         return None
     now = utcnow()
     # Written at most once a minute, in its own short write transaction: the request's own
     # transaction stays a read when the request only reads (a read that turns into a write
     # fails on SQLite if another writer committed since it began).
-    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=1):
-        touch = update(ApiToken).where(col(ApiToken.id) == api_token.id).values(last_used_at=now)
+    if last_used_at is None or now - last_used_at > timedelta(minutes=1):
+        touch = update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now)
         if holds_write_lock(session):
             session.exec(touch)
         else:
