@@ -5,9 +5,8 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from app.deps import ApiUser, NowDep, ParamsDep, SessionDep, SettingsDep
+from app.deps import ApiCallDep, ApiContext
 from app.errors import Conflict
 from app.models import Deminage, Follow, Idea, Mine, Support, Unit, User
 from app.schemas import (
@@ -34,7 +33,7 @@ from app.schemas import (
 )
 from app.services import board, ideas, invitations, mines, notifications, scoring, search, users
 from app.services.permissions import can_read_hidden
-from app.services.readiness import Readiness, ScoringParams
+from app.services.readiness import Readiness
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
 
@@ -118,9 +117,8 @@ def _mine_out(view: mines.MineView, viewer: User) -> MineOut:
     return out
 
 
-def _idea_out(
-    session: Session, params: ScoringParams, idea: Idea, viewer: User, now: datetime
-) -> IdeaOut:
+def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
+    session, viewer, now = c.session, c.user, c.now
     author, unit = ideas.users_by_id(session, {idea.author_id})[idea.author_id]
     return IdeaOut(
         id=idea.id,
@@ -143,203 +141,198 @@ def _idea_out(
         sponsor=idea.sponsor,
         next_step=idea.next_step,
         target_date=idea.target_date,
-        readiness=_readiness_out(scoring.compute_for(session, params, idea, now)),
+        readiness=_readiness_out(scoring.compute_for(session, c.params, idea, now)),
         mines=[_mine_out(v, viewer) for v in mines.mines_for_idea(session, idea, viewer)],
     )
 
 
-def _mine_by_id(session: Session, mine: Mine, idea: Idea, viewer: User) -> MineOut:
-    view = next(v for v in mines.mines_for_idea(session, idea, viewer) if v.mine.id == mine.id)
-    return _mine_out(view, viewer)
+def _mine_by_id(c: ApiContext, mine: Mine, idea: Idea) -> MineOut:
+    view = next(v for v in mines.mines_for_idea(c.session, idea, c.user) if v.mine.id == mine.id)
+    return _mine_out(view, c.user)
+
+
+def _unit_of(c: ApiContext) -> Unit | None:
+    return c.session.get(Unit, c.user.unit_id) if c.user.unit_id else None
 
 
 @router.get("/me", response_model=UserOut, responses=ERRORS)
-def me(session: SessionDep, user: ApiUser) -> UserOut:
+async def me(call: ApiCallDep) -> UserOut:
     """The account that owns the token."""
-    return _user_out(user, session.get(Unit, user.unit_id) if user.unit_id else None)
+
+    def work(c: ApiContext) -> UserOut:
+        return _user_out(c.user, _unit_of(c))
+
+    return await call(work)
 
 
 @router.post(
     "/ideas", response_model=IdeaOut, status_code=status.HTTP_201_CREATED, responses=ERRORS
 )
-def create_idea(
-    data: IdeaCreate, session: SessionDep, user: ApiUser, params: ParamsDep, now: NowDep
-) -> IdeaOut:
+async def create_idea(data: IdeaCreate, call: ApiCallDep) -> IdeaOut:
     """Create a draft, visible to its author only until published."""
-    idea = ideas.create_draft(session, params, user, data, now)
-    return _idea_out(session, params, idea, user, now)
+
+    def work(c: ApiContext) -> IdeaOut:
+        idea = ideas.create_draft(c.session, c.params, c.user, data, c.now)
+        return _idea_out(c, idea)
+
+    return await call(work)
 
 
 @router.get("/ideas", response_model=IdeaPage, responses=ERRORS)
-def list_ideas(
-    session: SessionDep,
-    user: ApiUser,
-    settings: SettingsDep,
-    now: NowDep,
-    page: int = Query(1, ge=1, le=1_000_000),
-) -> IdeaPage:
+async def list_ideas(call: ApiCallDep, page: int = Query(1, ge=1, le=1_000_000)) -> IdeaPage:
     """Published ideas, newest first, paginated."""
-    result = ideas.list_published(session, page, settings.page_size)
-    people = ideas.users_by_id(session, {i.author_id for i in result.items})
-    themes = ideas.themes_of(session, [i.id for i in result.items])  # type: ignore[misc]
-    items = [
-        IdeaSummaryOut(
-            id=i.id,
-            title=i.title,
-            status=i.status,
-            ripe=i.is_ripe(now),  # type: ignore[arg-type]
-            score=i.score,
-            themes=themes[i.id],  # type: ignore[index]
-            author=_user_out(*people[i.author_id]),
-            published_at=i.published_at,
-            last_activity_at=i.last_activity_at,
-        )
-        for i in result.items
-    ]
-    return IdeaPage(items=items, page=result.page, pages=result.pages, total=result.total)
+
+    def work(c: ApiContext) -> IdeaPage:
+        result = ideas.list_published(c.session, page, c.settings.page_size)
+        people = ideas.users_by_id(c.session, {i.author_id for i in result.items})
+        themes = ideas.themes_of(c.session, [i.id for i in result.items])  # type: ignore[misc]
+        items = [
+            IdeaSummaryOut(
+                id=i.id,
+                title=i.title,
+                status=i.status,
+                ripe=i.is_ripe(c.now),  # type: ignore[arg-type]
+                score=i.score,
+                themes=themes[i.id],  # type: ignore[index]
+                author=_user_out(*people[i.author_id]),
+                published_at=i.published_at,
+                last_activity_at=i.last_activity_at,
+            )
+            for i in result.items
+        ]
+        return IdeaPage(items=items, page=result.page, pages=result.pages, total=result.total)
+
+    return await call(work)
 
 
 @router.get("/ideas/{idea_id}", response_model=IdeaOut, responses=ERRORS)
-def read_idea(
-    idea_id: int, session: SessionDep, user: ApiUser, params: ParamsDep, now: NowDep
-) -> IdeaOut:
+async def read_idea(idea_id: int, call: ApiCallDep) -> IdeaOut:
     """An idea with its readiness, its mines and their déminages."""
-    idea = ideas.get_idea(session, idea_id, user)
-    return _idea_out(session, params, idea, user, now)
+    return await call(lambda c: _idea_out(c, ideas.get_idea(c.session, idea_id, c.user)))
 
 
 @router.patch("/ideas/{idea_id}", response_model=IdeaOut, responses=ERRORS)
-def edit_idea(
-    idea_id: int,
-    data: IdeaUpdate,
-    session: SessionDep,
-    user: ApiUser,
-    params: ParamsDep,
-    now: NowDep,
-) -> IdeaOut:
+async def edit_idea(idea_id: int, data: IdeaUpdate, call: ApiCallDep) -> IdeaOut:
     """Edit the fiche (author only); a revision is kept."""
-    idea = ideas.get_idea(session, idea_id, user)
-    ideas.update_idea(session, params, user, idea, data, now)
-    return _idea_out(session, params, idea, user, now)
+
+    def work(c: ApiContext) -> IdeaOut:
+        idea = ideas.get_idea(c.session, idea_id, c.user)
+        ideas.update_idea(c.session, c.params, c.user, idea, data, c.now)
+        return _idea_out(c, idea)
+
+    return await call(work)
 
 
 @router.post("/ideas/{idea_id}/publish", response_model=IdeaOut, responses=ERRORS)
-def publish_idea(
-    idea_id: int, session: SessionDep, user: ApiUser, params: ParamsDep, now: NowDep
-) -> IdeaOut:
+async def publish_idea(idea_id: int, call: ApiCallDep) -> IdeaOut:
     """Publish a draft: it goes « en déminage »."""
-    idea = ideas.get_idea(session, idea_id, user)
-    ideas.publish(session, params, user, idea, now)
-    return _idea_out(session, params, idea, user, now)
+
+    def work(c: ApiContext) -> IdeaOut:
+        idea = ideas.get_idea(c.session, idea_id, c.user)
+        ideas.publish(c.session, c.params, c.user, idea, c.now)
+        return _idea_out(c, idea)
+
+    return await call(work)
 
 
 @router.post("/ideas/{idea_id}/abandon", response_model=IdeaOut, responses=ERRORS)
-def abandon_idea(
-    idea_id: int,
-    data: AbandonInput,
-    session: SessionDep,
-    user: ApiUser,
-    params: ParamsDep,
-    now: NowDep,
-) -> IdeaOut:
+async def abandon_idea(idea_id: int, data: AbandonInput, call: ApiCallDep) -> IdeaOut:
     """Close the idea with a lesson learned (author or manager)."""
-    idea = ideas.get_idea(session, idea_id, user)
-    ideas.abandon(session, params, user, idea, data.lesson, now)
-    return _idea_out(session, params, idea, user, now)
+
+    def work(c: ApiContext) -> IdeaOut:
+        idea = ideas.get_idea(c.session, idea_id, c.user)
+        ideas.abandon(c.session, c.params, c.user, idea, data.lesson, c.now)
+        return _idea_out(c, idea)
+
+    return await call(work)
 
 
 @router.post("/ideas/{idea_id}/mines", response_model=MineOut, status_code=201, responses=ERRORS)
-def lay_mine(
-    idea_id: int,
-    data: MineCreate,
-    session: SessionDep,
-    user: ApiUser,
-    params: ParamsDep,
-    now: NowDep,
-) -> MineOut:
+async def lay_mine(idea_id: int, data: MineCreate, call: ApiCallDep) -> MineOut:
     """Lay a mine on a colleague's published idea."""
-    idea = ideas.get_idea(session, idea_id, user)
-    mine = mines.lay_mine(session, params, user, idea, data, now)
-    unit = session.get(Unit, user.unit_id) if user.unit_id else None
-    return _mine_out(
-        mines.MineView(mine, user, unit, deminages=[]), user
-    )  # a new mine: no déminage yet
+
+    def work(c: ApiContext) -> MineOut:
+        idea = ideas.get_idea(c.session, idea_id, c.user)
+        mine = mines.lay_mine(c.session, c.params, c.user, idea, data, c.now)
+        # A new mine: no déminage yet.
+        return _mine_out(mines.MineView(mine, c.user, _unit_of(c), deminages=[]), c.user)
+
+    return await call(work)
 
 
 @router.post(
     "/mines/{mine_id}/deminages", response_model=DeminageOut, status_code=201, responses=ERRORS
 )
-def bring_deminage(
-    mine_id: int,
-    data: DeminageCreate,
-    session: SessionDep,
-    user: ApiUser,
-    params: ParamsDep,
-    now: NowDep,
-) -> DeminageOut:
+async def bring_deminage(mine_id: int, data: DeminageCreate, call: ApiCallDep) -> DeminageOut:
     """Answer a mine with expertise, a fix, a contact, a precedent or a resource."""
-    mine, idea = mines.get_mine(session, mine_id, user)
-    deminage = mines.bring_deminage(session, params, user, mine, idea, data, now)
-    return _deminage_out(deminage, user, session.get(Unit, user.unit_id) if user.unit_id else None)
+
+    def work(c: ApiContext) -> DeminageOut:
+        mine, idea = mines.get_mine(c.session, mine_id, c.user)
+        deminage = mines.bring_deminage(c.session, c.params, c.user, mine, idea, data, c.now)
+        return _deminage_out(deminage, c.user, _unit_of(c))
+
+    return await call(work)
 
 
 @router.post("/deminages/{deminage_id}/accept", response_model=MineOut, responses=ERRORS)
-def accept_deminage(
-    deminage_id: int, session: SessionDep, user: ApiUser, params: ParamsDep, now: NowDep
-) -> MineOut:
+async def accept_deminage(deminage_id: int, call: ApiCallDep) -> MineOut:
     """Accept a déminage: its mine is defused."""
-    deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
-    mines.accept_deminage(session, params, user, deminage, mine, idea, now)
-    return _mine_by_id(session, mine, idea, user)
+
+    def work(c: ApiContext) -> MineOut:
+        deminage, mine, idea = mines.get_deminage(c.session, deminage_id, c.user)
+        mines.accept_deminage(c.session, c.params, c.user, deminage, mine, idea, c.now)
+        return _mine_by_id(c, mine, idea)
+
+    return await call(work)
 
 
 @router.post("/deminages/{deminage_id}/helpful", response_model=DeminageOut, responses=ERRORS)
-def mark_helpful(deminage_id: int, session: SessionDep, user: ApiUser) -> DeminageOut:
+async def mark_helpful(deminage_id: int, call: ApiCallDep) -> DeminageOut:
     """Mark (or unmark) a déminage « ça aide »."""
-    deminage, _, _ = mines.get_deminage(session, deminage_id, user)
-    mines.toggle_helpful(session, user, deminage)
-    author, unit = ideas.users_by_id(session, {deminage.author_id})[deminage.author_id]
-    return _deminage_out(deminage, author, unit)
+
+    def work(c: ApiContext) -> DeminageOut:
+        deminage, _, _ = mines.get_deminage(c.session, deminage_id, c.user)
+        mines.toggle_helpful(c.session, c.user, deminage)
+        author, unit = ideas.users_by_id(c.session, {deminage.author_id})[deminage.author_id]
+        return _deminage_out(deminage, author, unit)
+
+    return await call(work)
 
 
 @router.post("/mines/{mine_id}/withdraw", response_model=MineOut, responses=ERRORS)
-def withdraw_mine(
-    mine_id: int, session: SessionDep, user: ApiUser, params: ParamsDep, now: NowDep
-) -> MineOut:
+async def withdraw_mine(mine_id: int, call: ApiCallDep) -> MineOut:
     """Withdraw one's own mine."""
-    mine, idea = mines.get_mine(session, mine_id, user)
-    mines.withdraw(session, params, user, mine, idea, now)
-    return _mine_by_id(session, mine, idea, user)
+
+    def work(c: ApiContext) -> MineOut:
+        mine, idea = mines.get_mine(c.session, mine_id, c.user)
+        mines.withdraw(c.session, c.params, c.user, mine, idea, c.now)
+        return _mine_by_id(c, mine, idea)
+
+    return await call(work)
 
 
 @router.post("/mines/{mine_id}/reopen", response_model=MineOut, responses=ERRORS)
-def reopen_mine(
-    mine_id: int,
-    data: ReasonInput,
-    session: SessionDep,
-    user: ApiUser,
-    params: ParamsDep,
-    now: NowDep,
-) -> MineOut:
+async def reopen_mine(mine_id: int, data: ReasonInput, call: ApiCallDep) -> MineOut:
     """Reopen one's own defused or assumed mine, with a reason."""
-    mine, idea = mines.get_mine(session, mine_id, user)
-    mines.reopen(session, params, user, mine, idea, data.reason, now)
-    return _mine_by_id(session, mine, idea, user)
+
+    def work(c: ApiContext) -> MineOut:
+        mine, idea = mines.get_mine(c.session, mine_id, c.user)
+        mines.reopen(c.session, c.params, c.user, mine, idea, data.reason, c.now)
+        return _mine_by_id(c, mine, idea)
+
+    return await call(work)
 
 
 @router.post("/mines/{mine_id}/accept-risk", response_model=MineOut, responses=ERRORS)
-def accept_risk(
-    mine_id: int,
-    data: ReasonInput,
-    session: SessionDep,
-    user: ApiUser,
-    params: ParamsDep,
-    now: NowDep,
-) -> MineOut:
+async def accept_risk(mine_id: int, data: ReasonInput, call: ApiCallDep) -> MineOut:
     """Assume a mine's risk with a written reason (a manager for a bombe)."""
-    mine, idea = mines.get_mine(session, mine_id, user)
-    mines.accept_risk(session, params, user, mine, idea, data.reason, now)
-    return _mine_by_id(session, mine, idea, user)
+
+    def work(c: ApiContext) -> MineOut:
+        mine, idea = mines.get_mine(c.session, mine_id, c.user)
+        mines.accept_risk(c.session, c.params, c.user, mine, idea, data.reason, c.now)
+        return _mine_by_id(c, mine, idea)
+
+    return await call(work)
 
 
 class BoardRowOut(IdeaSummaryOut):
@@ -357,11 +350,8 @@ class BoardOut(BaseModel):
 
 
 @router.get("/board", response_model=BoardOut, responses=ERRORS)
-def read_board(
-    session: SessionDep,
-    user: ApiUser,
-    settings: SettingsDep,
-    now: NowDep,
+async def read_board(
+    call: ApiCallDep,
     ripe: bool = False,
     theme: str = Query("", max_length=40),
     unit: int | None = Query(None, ge=1, le=2**31 - 1),
@@ -381,61 +371,59 @@ def read_board(
             "page": str(page),
         }
     )
-    result = board.board(session, query, now, settings.page_size)
-    items = [
-        BoardRowOut(
-            id=r.idea.id,
-            title=r.idea.title,
-            status=r.idea.status,
-            ripe=r.ripe,  # type: ignore[arg-type]
-            score=r.idea.score,
-            themes=r.themes,
-            author=_user_out(r.author, r.unit),  # type: ignore[arg-type]
-            published_at=r.idea.published_at,
-            last_activity_at=r.idea.last_activity_at,
-            reviewer_count=r.idea.reviewer_count,
-            reviewer_units=r.reviewer_units,
-            open_mines=r.open_mines,
+
+    def work(c: ApiContext) -> BoardOut:
+        result = board.board(c.session, query, c.now, c.settings.page_size)
+        items = [
+            BoardRowOut(
+                id=r.idea.id,
+                title=r.idea.title,
+                status=r.idea.status,
+                ripe=r.ripe,  # type: ignore[arg-type]
+                score=r.idea.score,
+                themes=r.themes,
+                author=_user_out(r.author, r.unit),  # type: ignore[arg-type]
+                published_at=r.idea.published_at,
+                last_activity_at=r.idea.last_activity_at,
+                reviewer_count=r.idea.reviewer_count,
+                reviewer_units=r.reviewer_units,
+                open_mines=r.open_mines,
+            )
+            for r in result.rows
+        ]
+        return BoardOut(
+            items=items,
+            page=result.page,
+            pages=result.pages,
+            total=result.total,
+            total_exact=result.total_exact,
         )
-        for r in result.rows
-    ]
-    return BoardOut(
-        items=items,
-        page=result.page,
-        pages=result.pages,
-        total=result.total,
-        total_exact=result.total_exact,
-    )
+
+    return await call(work)
 
 
 @router.post("/ideas/{idea_id}/promote", response_model=IdeaOut, responses=ERRORS)
-def promote_idea(
-    idea_id: int,
-    data: PromoteInput,
-    session: SessionDep,
-    user: ApiUser,
-    params: ParamsDep,
-    now: NowDep,
-) -> IdeaOut:
+async def promote_idea(idea_id: int, data: PromoteInput, call: ApiCallDep) -> IdeaOut:
     """A manager makes the idea a project; `reason` is required when it is not ripe."""
-    idea = ideas.get_idea(session, idea_id, user)
-    ideas.promote(session, params, user, idea, data, now)
-    return _idea_out(session, params, idea, user, now)
+
+    def work(c: ApiContext) -> IdeaOut:
+        idea = ideas.get_idea(c.session, idea_id, c.user)
+        ideas.promote(c.session, c.params, c.user, idea, data, c.now)
+        return _idea_out(c, idea)
+
+    return await call(work)
 
 
 @router.post("/ideas/{idea_id}/send-back", response_model=IdeaOut, responses=ERRORS)
-def send_back_idea(
-    idea_id: int,
-    data: SendBackInput,
-    session: SessionDep,
-    user: ApiUser,
-    params: ParamsDep,
-    now: NowDep,
-) -> IdeaOut:
+async def send_back_idea(idea_id: int, data: SendBackInput, call: ApiCallDep) -> IdeaOut:
     """A manager sends the idea back to its author with a comment."""
-    idea = ideas.get_idea(session, idea_id, user)
-    ideas.send_back(session, user, idea, data.comment, now)
-    return _idea_out(session, params, idea, user, now)
+
+    def work(c: ApiContext) -> IdeaOut:
+        idea = ideas.get_idea(c.session, idea_id, c.user)
+        ideas.send_back(c.session, c.user, idea, data.comment, c.now)
+        return _idea_out(c, idea)
+
+    return await call(work)
 
 
 class NotificationOut(BaseModel):
@@ -458,65 +446,70 @@ class SearchResultOut(BaseModel):
 @router.get(
     "/notifications", response_model=list[NotificationOut], responses=ERRORS, tags=["notifications"]
 )
-def list_notifications(session: SessionDep, user: ApiUser) -> list[NotificationOut]:
+async def list_notifications(call: ApiCallDep) -> list[NotificationOut]:
     """The account's latest notifications, newest first."""
-    return [
-        NotificationOut(
-            id=n.id,
-            kind=n.kind,
-            message=n.message,
-            url=n.url,  # type: ignore[arg-type]
-            created_at=n.created_at,
-            read=n.read_at is not None,
-        )
-        for n in notifications.list_for(session, user)
-    ]
+
+    def work(c: ApiContext) -> list[NotificationOut]:
+        return [
+            NotificationOut(
+                id=n.id,
+                kind=n.kind,
+                message=n.message,
+                url=n.url,  # type: ignore[arg-type]
+                created_at=n.created_at,
+                read=n.read_at is not None,
+            )
+            for n in notifications.list_for(c.session, c.user)
+        ]
+
+    return await call(work)
 
 
 @router.get("/search", response_model=list[SearchResultOut], responses=ERRORS, tags=["search"])
-def search_api(
-    session: SessionDep,
-    user: ApiUser,
+async def search_api(
+    call: ApiCallDep,
     q: str = Query(..., min_length=1, max_length=200),
     page: int = Query(1, ge=1, le=1000),
 ) -> list[SearchResultOut]:
     """French full-text search over published ideas, mines and déminages, best first."""
-    results, _ = search.search_page(session, q, limit=20, offset=(page - 1) * 20)
-    return [
-        SearchResultOut(
-            kind=r.kind,
-            idea_id=r.idea.id,
-            idea_title=r.idea.title,  # type: ignore[arg-type]
-            url=f"/ideas/{r.idea.id}{r.anchor}",
-            snippet=r.snippet.striptags(),
-        )
-        for r in results
-    ]
+
+    def work(c: ApiContext) -> list[SearchResultOut]:
+        results, _ = search.search_page(c.session, q, limit=20, offset=(page - 1) * 20)
+        return [
+            SearchResultOut(
+                kind=r.kind,
+                idea_id=r.idea.id,
+                idea_title=r.idea.title,  # type: ignore[arg-type]
+                url=f"/ideas/{r.idea.id}{r.anchor}",
+                snippet=r.snippet.striptags(),
+            )
+            for r in results
+        ]
+
+    return await call(work)
 
 
 class ToggleOut(BaseModel):
     on: bool
 
 
-def _toggle_api(
-    session: Session, user: User, idea_id: int, model: type[Follow] | type[Support]
-) -> ToggleOut:
-    idea = ideas.get_idea(session, idea_id, user)
+def _toggle_api(c: ApiContext, idea_id: int, model: type[Follow] | type[Support]) -> ToggleOut:
+    idea = ideas.get_idea(c.session, idea_id, c.user)
     if idea.status == "draft":
         raise Conflict("Cette idée n'est pas publiée.")
-    return ToggleOut(on=notifications.toggle(session, model, user, idea))
+    return ToggleOut(on=notifications.toggle(c.session, model, c.user, idea))
 
 
 @router.post("/ideas/{idea_id}/follow", response_model=ToggleOut, responses=ERRORS)
-def follow_idea(idea_id: int, session: SessionDep, user: ApiUser) -> ToggleOut:
+async def follow_idea(idea_id: int, call: ApiCallDep) -> ToggleOut:
     """Follow the idea (or stop): its status changes are notified."""
-    return _toggle_api(session, user, idea_id, Follow)
+    return await call(lambda c: _toggle_api(c, idea_id, Follow))
 
 
 @router.post("/ideas/{idea_id}/support", response_model=ToggleOut, responses=ERRORS)
-def support_idea(idea_id: int, session: SessionDep, user: ApiUser) -> ToggleOut:
+async def support_idea(idea_id: int, call: ApiCallDep) -> ToggleOut:
     """« Je soutiens » (or take it back)."""
-    return _toggle_api(session, user, idea_id, Support)
+    return await call(lambda c: _toggle_api(c, idea_id, Support))
 
 
 class ExpertOut(BaseModel):
@@ -539,15 +532,20 @@ class InvitationOut(BaseModel):
 @router.get(
     "/mines/{mine_id}/experts", response_model=list[ExpertOut], responses=ERRORS, tags=["experts"]
 )
-def mine_experts(mine_id: int, session: SessionDep, user: ApiUser) -> list[ExpertOut]:
+async def mine_experts(mine_id: int, call: ApiCallDep) -> list[ExpertOut]:
     """« Qui peut déminer ? »: up to five colleagues for this mine, with the reasons in words."""
-    mine, idea = mines.get_mine(session, mine_id, user)
-    return [
-        ExpertOut(
-            user=UserOut(id=s.user_id, name=s.name, unit=s.unit_name), reasons=list(s.reasons)
-        )
-        for s in invitations.suggestions(session, mine, idea)
-    ]
+
+    def work(c: ApiContext) -> list[ExpertOut]:
+        mine, idea = mines.get_mine(c.session, mine_id, c.user)
+        return [
+            ExpertOut(
+                user=UserOut(id=s.user_id, name=s.name, unit=s.unit_name),
+                reasons=list(s.reasons),
+            )
+            for s in invitations.suggestions(c.session, mine, idea)
+        ]
+
+    return await call(work)
 
 
 @router.post(
@@ -557,19 +555,21 @@ def mine_experts(mine_id: int, session: SessionDep, user: ApiUser) -> list[Exper
     responses={**ERRORS, 429: {"description": "Trop d'invitations aujourd'hui"}},
     tags=["experts"],
 )
-def invite_to_mine(
-    mine_id: int, data: InvitationIn, session: SessionDep, user: ApiUser, now: NowDep
-) -> InvitationOut:
+async def invite_to_mine(mine_id: int, data: InvitationIn, call: ApiCallDep) -> InvitationOut:
     """Invite a colleague to look at an open mine (never twice for the same mine)."""
-    mine, idea = mines.get_mine(session, mine_id, user)
-    invitee = users.get_user(session, data.invitee_id)
-    invitation = invitations.invite(
-        session, user, mine, idea, invitee, clean_text(data.message), now
-    )
-    session.flush()
-    return InvitationOut(
-        id=invitation.id,
-        mine_id=mine.id,
-        invitee_id=invitee.id,  # type: ignore[arg-type]
-        created_at=invitation.created_at,
-    )
+
+    def work(c: ApiContext) -> InvitationOut:
+        mine, idea = mines.get_mine(c.session, mine_id, c.user)
+        invitee = users.get_user(c.session, data.invitee_id)
+        invitation = invitations.invite(
+            c.session, c.user, mine, idea, invitee, clean_text(data.message), c.now
+        )
+        c.session.flush()
+        return InvitationOut(
+            id=invitation.id,
+            mine_id=mine.id,
+            invitee_id=invitee.id,  # type: ignore[arg-type]
+            created_at=invitation.created_at,
+        )
+
+    return await call(work)
