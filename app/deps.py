@@ -1,11 +1,12 @@
 """Annotated dependencies: the session, the clock, the signed-in user, the scoring parameters."""
 
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -40,8 +41,47 @@ def unit_of_work(request: Request) -> Iterator[Session]:
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work, and who signs it (in the same trip to the thread pool:
+    each trip costs the worker more than the lookup itself)."""
     with unit_of_work(request) as session:
+        _sign_in(request, session)
+        if _asks_for_params(request.scope.get("route")):
+            request.state.params = scoring.scoring_params(session, request.app.state.settings)
         yield session
+
+
+_ASKS_FOR_PARAMS: "weakref.WeakKeyDictionary[Any, bool]" = weakref.WeakKeyDictionary()
+
+
+def _asks_for_params(route: Any) -> bool:
+    """Whether the route's dependencies include the scoring parameters (worked out once per
+    endpoint)."""
+    endpoint = getattr(route, "endpoint", None)
+    if endpoint is None or not hasattr(route, "dependant"):
+        return False
+    asks = _ASKS_FOR_PARAMS.get(endpoint)
+    if asks is None:
+        pending, asks = [route.dependant], False
+        while pending and not asks:
+            dependant = pending.pop()
+            asks = dependant.call is get_params
+            pending.extend(dependant.dependencies)
+        _ASKS_FOR_PARAMS[endpoint] = asks
+    return asks
+
+
+def _sign_in(request: Request, session: Session) -> None:
+    """The account behind the session cookie, if any, in `request.state.user`; a write
+    counts towards its rate limit."""
+    token = request.cookies.get(SESSION_COOKIE)
+    user = users.user_for_session(session, token) if token else None
+    if user is not None:
+        if request.method in WRITE_METHODS and request.url.path != "/logout":
+            users.throttle_writes(session, request.app.state.settings, user, utcnow())
+        # Detached, so that an error page can still show who is signed in after a rollback.
+        session.expunge(user)
+        request.state.unread = notifications.unread_count(session, user)
+    request.state.user = user
 
 
 # "function" scope: the commit happens before the response leaves, never after.
@@ -65,25 +105,19 @@ async def get_now(request: Request) -> datetime:
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def get_params(session: SessionDep, settings: SettingsDep) -> ScoringParams:
-    return scoring.scoring_params(session, settings)
+async def get_params(request: Request, session: SessionDep, settings: SettingsDep) -> ScoringParams:
+    """The scoring parameters, read when the session was opened (see `get_session`)."""
+    params: ScoringParams | None = getattr(request.state, "params", None)
+    if params is None:
+        params = await run_in_threadpool(scoring.scoring_params, session, settings)
+    return params
 
 
 ParamsDep = Annotated[ScoringParams, Depends(get_params, scope="function")]
 
 
-def get_optional_user(request: Request, session: SessionDep) -> User | None:
-    """The user behind the session cookie, if any (cached for the request)."""
-    if not hasattr(request.state, "user"):
-        token = request.cookies.get(SESSION_COOKIE)
-        user = users.user_for_session(session, token) if token else None
-        if user is not None:
-            if request.method in WRITE_METHODS and request.url.path != "/logout":
-                users.throttle_writes(session, request.app.state.settings, user, utcnow())
-            # Detached, so that an error page can still show who is signed in after a rollback.
-            session.expunge(user)
-            request.state.unread = notifications.unread_count(session, user)
-        request.state.user = user
+async def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    """The user behind the session cookie, if any (found when the session was opened)."""
     user: User | None = request.state.user
     return user
 
