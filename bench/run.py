@@ -41,6 +41,9 @@ class Result:
     latencies: list[float]
     peak_rss_mb: float
     rss_start_mb: float
+    # CPU time the server spent per request served during the run (all its threads): the
+    # cost of an operation, which the machine's load disturbs less than the throughput.
+    cpu_ms: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -78,6 +81,18 @@ def rss_mb(pid: int) -> float:
         except OSError:
             pass
     return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) used so far by the server and its children (the workers)."""
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -369,15 +384,16 @@ def table(results: list[Result]) -> str:
     ping = results[0].rps or 1
     template = results[1].rps or 1
     lines = [
-        "| operation | conns | req/s | p50 ms | p99 ms | p99/p50 | errors | × bare JSON | × template | peak MB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| operation | conns | req/s | p50 ms | p99 ms | p99/p50 | errors | × bare JSON | × template "
+        "| CPU ms/req | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         p50, p99 = r.pct(0.5), r.pct(0.99)
         lines.append(
             f"| {r.name} | {r.connections} | {r.rps:.0f} | {p50:.1f} | {p99:.1f} | "
             f"{(p99 / p50 if p50 else 0):.1f} | {r.errors} | {r.rps / ping:.2f} | {r.rps / template:.2f} | "
-            f"{r.peak_rss_mb:.0f} |"
+            f"{r.cpu_ms:.2f} | {r.peak_rss_mb:.0f} |"
         )
     return "\n".join(lines)
 
@@ -392,11 +408,15 @@ def _run_once(
         parts = 2 * rounds  # each run of a write has its own targets
         load_with_wrk(server, base, name, path, connections, 1, 2 * round_ + 1, parts)
         server.settle()
+        began = cpu_seconds(server.process.pid)
         result = load_with_wrk(server, base, name, path, connections, duration, 2 * round_, parts)
     else:
         asyncio.run(load(server, name, maker, connections, min(1.0, duration / 4)))
         server.settle()
+        began = cpu_seconds(server.process.pid)
         result = asyncio.run(load(server, name, maker, connections, duration))
+    used = cpu_seconds(server.process.pid) - began
+    result.cpu_ms = used * 1000 / result.requests if result.requests else 0.0
     server.settle()
     return result
 
@@ -408,9 +428,11 @@ def _keep_best(best: dict[Any, Result], key: Any, result: Result) -> None:
         if kept is not None:
             result.rss_start_mb = kept.rss_start_mb
             result.peak_rss_mb = max(result.peak_rss_mb, kept.peak_rss_mb)
+            result.cpu_ms = min(result.cpu_ms, kept.cpu_ms)
         best[key] = result
     else:
         kept.peak_rss_mb = max(kept.peak_rss_mb, result.peak_rss_mb)
+        kept.cpu_ms = min(kept.cpu_ms, result.cpu_ms)
 
 
 def measure(
@@ -521,15 +543,22 @@ def main(argv: list[str] | None = None) -> None:
             for size in sizes
         ]
         grown = measure_growth(bases, args.duration, args.rounds)
-        print(f"\n## growth (req/s; the sizes take turns, best of {args.rounds} round(s))")
-        print("| ideas | board | idea page |\n|---|---|---|")
+        print(f"\n## growth (the sizes take turns, best of {args.rounds} round(s))")
+        print("| ideas | board req/s | board CPU ms/req | idea page req/s | idea page CPU ms/req |")
+        print("|---|---|---|---|---|")
         for size in sizes:
-            board, page = (grown[(size, name)].rps for name in GROWTH)
-            print(f"| {size} | {board:.0f} | {page:.0f} |")
+            board, page = (grown[(size, name)] for name in GROWTH)
+            print(
+                f"| {size} | {board.rps:.0f} | {board.cpu_ms:.2f} | {page.rps:.0f} | "
+                f"{page.cpu_ms:.2f} |"
+            )
         smallest, largest = sizes[0], sizes[-1]
         for name in GROWTH:
-            change = grown[(largest, name)].rps / grown[(smallest, name)].rps - 1
-            print(f"{name}, {smallest} → {largest} ideas: {change:+.0%}")
+            small, large = grown[(smallest, name)], grown[(largest, name)]
+            print(
+                f"{name}, {smallest} → {largest} ideas: throughput {large.rps / small.rps - 1:+.0%}, "
+                f"CPU per request {large.cpu_ms / small.cpu_ms - 1:+.0%}"
+            )
     if any(r.errors for r in results):
         sys.exit("errors during the run: see the table")
 

@@ -48,4 +48,5 @@ def test_bench_smoke_run_prints_every_operation_without_errors(tmp_path: Path) -
         cells = [c.strip() for c in row.split("|")[1:-1]]
         assert float(cells[2]) > 0, row  # some requests went through
         assert cells[6] == "0", row  # and none failed
+        assert float(cells[9]) > 0, row  # and the server's CPU per request is reported
     assert "recompute every score" in run.stdout
