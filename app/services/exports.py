@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
-from weasyprint import HTML  # imported with the app: a late import depends on the cwd
 
 from app.models import Idea, IdeaStatus, IdeaTheme, Mine
 from app.models.idea import STATUS_LABELS
@@ -173,6 +172,7 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
 
 def render_pdf(html: str) -> bytes:
     """HTML to PDF with WeasyPrint; nothing is fetched from anywhere."""
+    from weasyprint import HTML  # noqa: PLC0415  (27 MB: only in a worker that makes a PDF)
 
     def refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         raise ValueError(f"no external resource in a product sheet: {url}")
