@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
@@ -27,12 +29,16 @@ CANDIDATES_PER_SOURCE = 50
 
 
 def record_acceptance(session: Session, deminage_author_id: int, category: str) -> None:
-    """Keep the per-category aggregate in step with each accepted déminage."""
-    row = session.get(Expertise, (deminage_author_id, category))
-    if row is None:
-        row = Expertise(user_id=deminage_author_id, category=category, accepted=0)
-    row.accepted += 1
-    session.add(row)
+    """Keep the per-category aggregate in step with each accepted déminage: one upsert, so two
+    instances accepting answers of the same person at once both count."""
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = insert(Expertise).values(user_id=deminage_author_id, category=category, accepted=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Expertise.user_id, Expertise.category],
+            set_={"accepted": Expertise.accepted + 1},
+        )
+    )
 
 
 def suggestions(session: Session, mine: Mine, idea: Idea) -> tuple[Suggestion, ...]:

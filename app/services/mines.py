@@ -187,6 +187,9 @@ def accept_deminage(
 ) -> None:
     """The mine's or the idea's author accepts a déminage: the mine is defused at once."""
     raise_if(check_accept_deminage(user, deminage, mine, idea))
+    # Both people told below, read now in one query, before any change is pending (a later
+    # lookup would flush the unit of work first).
+    session.exec(select(User).where(col(User.id).in_({deminage.author_id, mine.author_id}))).all()
     audit.record(
         session,
         user,

@@ -62,6 +62,18 @@ def field(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
     }
 
 
+def test_each_accepted_deminage_counts_in_the_reason(db: Session, clock: Clock, field) -> None:  # type: ignore[no-untyped-def]
+    """A second accepted answer in the category adds to the first (an upsert, not a new row)."""
+    idea = make_idea(db, field["author"], clock.now, title="Archives partagées")
+    again = make_mine(db, idea, field["layer"], clock.now, category="data_privacy", title="Accès")
+    answer = make_deminage(db, again, field["expert"], clock.now, body="Droits par service.")
+    mines.accept_deminage(db, P, field["layer"], answer, again, idea, clock.now)
+    db.commit()
+    result = invitations.suggestions(db, field["mine"], field["idea"])
+    assert result[0].name == "Lina Experte"
+    assert result[0].reasons[0] == "2 déminages acceptés en données & rgpd"
+
+
 def test_suggestions_come_with_their_reasons(db: Session, field) -> None:  # type: ignore[no-untyped-def]
     result = invitations.suggestions(db, field["mine"], field["idea"])
     assert [s.name for s in result] == ["Lina Experte", "Victor Volontaire"]
