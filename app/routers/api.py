@@ -1,12 +1,13 @@
 """The JSON API under /api/v1, authenticated by personal bearer tokens."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from app.deps import ApiCallDep, ApiContext
+from app.deps import ApiCall, ApiCallDep, ApiContext
 from app.errors import Conflict
 from app.models import Deminage, Follow, Idea, Mine, Support, Unit, User
 from app.schemas import (
@@ -155,6 +156,32 @@ def _unit_of(c: ApiContext) -> Unit | None:
     return c.session.get(Unit, c.user.unit_id) if c.user.unit_id else None
 
 
+async def _on_idea(
+    call: ApiCall, idea_id: int, act: Callable[[ApiContext, Idea], object]
+) -> IdeaOut:
+    """Find the idea (404 unless the caller may see it), act on it, answer with it."""
+
+    def work(c: ApiContext) -> IdeaOut:
+        idea = ideas.get_idea(c.session, idea_id, c.user)
+        act(c, idea)
+        return _idea_out(c, idea)
+
+    return await call(work)
+
+
+async def _on_mine(
+    call: ApiCall, mine_id: int, act: Callable[[ApiContext, Mine, Idea], object]
+) -> MineOut:
+    """Find the mine and its idea (404 unless the caller may see them), act, answer with it."""
+
+    def work(c: ApiContext) -> MineOut:
+        mine, idea = mines.get_mine(c.session, mine_id, c.user)
+        act(c, mine, idea)
+        return _mine_by_id(c, mine, idea)
+
+    return await call(work)
+
+
 @router.get("/me", response_model=UserOut, responses=ERRORS)
 async def me(call: ApiCallDep) -> UserOut:
     """The account that owns the token."""
@@ -214,37 +241,29 @@ async def read_idea(idea_id: int, call: ApiCallDep) -> IdeaOut:
 @router.patch("/ideas/{idea_id}", response_model=IdeaOut, responses=ERRORS)
 async def edit_idea(idea_id: int, data: IdeaUpdate, call: ApiCallDep) -> IdeaOut:
     """Edit the fiche (author only); a revision is kept."""
-
-    def work(c: ApiContext) -> IdeaOut:
-        idea = ideas.get_idea(c.session, idea_id, c.user)
-        ideas.update_idea(c.session, c.params, c.user, idea, data, c.now)
-        return _idea_out(c, idea)
-
-    return await call(work)
+    return await _on_idea(
+        call,
+        idea_id,
+        lambda c, idea: ideas.update_idea(c.session, c.params, c.user, idea, data, c.now),
+    )
 
 
 @router.post("/ideas/{idea_id}/publish", response_model=IdeaOut, responses=ERRORS)
 async def publish_idea(idea_id: int, call: ApiCallDep) -> IdeaOut:
     """Publish a draft: it goes « en déminage »."""
-
-    def work(c: ApiContext) -> IdeaOut:
-        idea = ideas.get_idea(c.session, idea_id, c.user)
-        ideas.publish(c.session, c.params, c.user, idea, c.now)
-        return _idea_out(c, idea)
-
-    return await call(work)
+    return await _on_idea(
+        call, idea_id, lambda c, idea: ideas.publish(c.session, c.params, c.user, idea, c.now)
+    )
 
 
 @router.post("/ideas/{idea_id}/abandon", response_model=IdeaOut, responses=ERRORS)
 async def abandon_idea(idea_id: int, data: AbandonInput, call: ApiCallDep) -> IdeaOut:
     """Close the idea with a lesson learned (author or manager)."""
-
-    def work(c: ApiContext) -> IdeaOut:
-        idea = ideas.get_idea(c.session, idea_id, c.user)
-        ideas.abandon(c.session, c.params, c.user, idea, data.lesson, c.now)
-        return _idea_out(c, idea)
-
-    return await call(work)
+    return await _on_idea(
+        call,
+        idea_id,
+        lambda c, idea: ideas.abandon(c.session, c.params, c.user, idea, data.lesson, c.now),
+    )
 
 
 @router.post("/ideas/{idea_id}/mines", response_model=MineOut, status_code=201, responses=ERRORS)
@@ -302,37 +321,35 @@ async def mark_helpful(deminage_id: int, call: ApiCallDep) -> DeminageOut:
 @router.post("/mines/{mine_id}/withdraw", response_model=MineOut, responses=ERRORS)
 async def withdraw_mine(mine_id: int, call: ApiCallDep) -> MineOut:
     """Withdraw one's own mine."""
-
-    def work(c: ApiContext) -> MineOut:
-        mine, idea = mines.get_mine(c.session, mine_id, c.user)
-        mines.withdraw(c.session, c.params, c.user, mine, idea, c.now)
-        return _mine_by_id(c, mine, idea)
-
-    return await call(work)
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.withdraw(c.session, c.params, c.user, mine, idea, c.now),
+    )
 
 
 @router.post("/mines/{mine_id}/reopen", response_model=MineOut, responses=ERRORS)
 async def reopen_mine(mine_id: int, data: ReasonInput, call: ApiCallDep) -> MineOut:
     """Reopen one's own defused or assumed mine, with a reason."""
-
-    def work(c: ApiContext) -> MineOut:
-        mine, idea = mines.get_mine(c.session, mine_id, c.user)
-        mines.reopen(c.session, c.params, c.user, mine, idea, data.reason, c.now)
-        return _mine_by_id(c, mine, idea)
-
-    return await call(work)
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.reopen(
+            c.session, c.params, c.user, mine, idea, data.reason, c.now
+        ),
+    )
 
 
 @router.post("/mines/{mine_id}/accept-risk", response_model=MineOut, responses=ERRORS)
 async def accept_risk(mine_id: int, data: ReasonInput, call: ApiCallDep) -> MineOut:
     """Assume a mine's risk with a written reason (a manager for a bombe)."""
-
-    def work(c: ApiContext) -> MineOut:
-        mine, idea = mines.get_mine(c.session, mine_id, c.user)
-        mines.accept_risk(c.session, c.params, c.user, mine, idea, data.reason, c.now)
-        return _mine_by_id(c, mine, idea)
-
-    return await call(work)
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.accept_risk(
+            c.session, c.params, c.user, mine, idea, data.reason, c.now
+        ),
+    )
 
 
 class BoardRowOut(IdeaSummaryOut):
@@ -405,25 +422,17 @@ async def read_board(
 @router.post("/ideas/{idea_id}/promote", response_model=IdeaOut, responses=ERRORS)
 async def promote_idea(idea_id: int, data: PromoteInput, call: ApiCallDep) -> IdeaOut:
     """A manager makes the idea a project; `reason` is required when it is not ripe."""
-
-    def work(c: ApiContext) -> IdeaOut:
-        idea = ideas.get_idea(c.session, idea_id, c.user)
-        ideas.promote(c.session, c.params, c.user, idea, data, c.now)
-        return _idea_out(c, idea)
-
-    return await call(work)
+    return await _on_idea(
+        call, idea_id, lambda c, idea: ideas.promote(c.session, c.params, c.user, idea, data, c.now)
+    )
 
 
 @router.post("/ideas/{idea_id}/send-back", response_model=IdeaOut, responses=ERRORS)
 async def send_back_idea(idea_id: int, data: SendBackInput, call: ApiCallDep) -> IdeaOut:
     """A manager sends the idea back to its author with a comment."""
-
-    def work(c: ApiContext) -> IdeaOut:
-        idea = ideas.get_idea(c.session, idea_id, c.user)
-        ideas.send_back(c.session, c.user, idea, data.comment, c.now)
-        return _idea_out(c, idea)
-
-    return await call(work)
+    return await _on_idea(
+        call, idea_id, lambda c, idea: ideas.send_back(c.session, c.user, idea, data.comment, c.now)
+    )
 
 
 class NotificationOut(BaseModel):
