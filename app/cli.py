@@ -87,6 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_config=None,  # app.main configures logging (JSON lines with the request id)
         # On SIGTERM: stop accepting, finish the requests in flight (up to this many seconds).
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,

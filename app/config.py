@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # JSON lines (one per event, with the request id) or plain text for a terminal.
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
+    # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses
+    # or networks, comma-separated): the client address that rate limits count comes from them.
+    # Nobody else's forwarded headers are read.
+    forwarded_allow_ips: str = "127.0.0.1"
     # On SIGTERM, seconds given to the requests in flight before the process stops.
     shutdown_grace_seconds: int = 20
 

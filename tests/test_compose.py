@@ -65,3 +65,52 @@ def test_commands_match_the_real_command_line() -> None:
     fields = {f"DEMINEURS_{name.upper()}" for name in Settings.model_fields} | {"DATABASE_URL"}
     assert set(services["app"]["environment"]) <= fields
     assert Path(PROJECT_ROOT / "Dockerfile").exists()
+
+
+def test_the_instances_believe_the_proxy_and_no_one_else() -> None:
+    """Rate limits count the real client: the app reads X-Forwarded-For from the proxy's fixed
+    address only, and the proxy passes the client's own address and the port it was reached on."""
+    spec = compose()
+    proxy_address = spec["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    subnet = spec["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert proxy_address.rsplit(".", 1)[0] == subnet.rsplit(".", 1)[0]
+    assert spec["services"]["app"]["environment"]["DEMINEURS_FORWARDED_ALLOW_IPS"] == proxy_address
+    config = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
+    assert "proxy_set_header Host $http_host;" in config
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in config
+
+
+def test_the_image_installs_the_locked_versions_and_runs_unprivileged() -> None:
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    assert re.search(r"^COPY .*\bconstraints\.txt\b", dockerfile, re.M)
+    assert re.search(r"pip install .*-c constraints\.txt", dockerfile)
+    users = re.findall(r"^USER (\S+)$", dockerfile, re.M)
+    assert users and users[-1] not in {"root", "0"}
+
+
+def compose_command() -> list[str]:
+    """`docker compose` when the plugin is there, else Debian's docker-compose (the test command
+    installs it); both validate a file without a Docker engine."""
+    import shutil
+    import subprocess
+
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    found = shutil.which("docker-compose")
+    assert found, "docker-compose not found: install Debian's docker-compose (the test command does)"
+    return [found]
+
+
+def test_compose_validates_with_its_secrets_and_refuses_without() -> None:
+    import os
+    import subprocess
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "DEMINEURS_"))}
+    secrets = {"POSTGRES_PASSWORD": "a-password", "DEMINEURS_SECRET_KEY": "k" * 40}
+    command = [*compose_command(), "-f", str(COMPOSE), "config", "-q"]
+    ok = subprocess.run(command, env={**base, **secrets}, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    refused = subprocess.run(command, env=base, capture_output=True, text=True)
+    assert refused.returncode != 0 and "POSTGRES_PASSWORD" in refused.stderr
