@@ -153,18 +153,22 @@ def lock() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="installer, migrer, charger la démo et servir").add_argument(
-        "serve_args", nargs=argparse.REMAINDER, help="passés à `demineurs serve` (--port 8001…)"
+    commands.add_parser(
+        "demo",
+        help="installer, migrer, charger la démo et servir "
+        "(la suite va à `demineurs serve` : --port 8001…)",
     )
-    commands.add_parser("test", help="toute la suite, sur SQLite puis PostgreSQL").add_argument(
-        "pytest_args", nargs=argparse.REMAINDER, help="passés à pytest"
+    commands.add_parser(
+        "test", help="toute la suite, sur SQLite puis PostgreSQL (la suite va à pytest)"
     )
     commands.add_parser("lock", help="réécrire constraints.txt")
-    args = parser.parse_args()
+    args, rest = parser.parse_known_args()
     if args.command == "demo":
-        demo(args.serve_args)
+        demo(rest)
     elif args.command == "test":
-        test(args.pytest_args)
+        test(rest)
+    elif rest:
+        parser.error(f"arguments inconnus : {' '.join(rest)}")
     else:
         lock()
 
