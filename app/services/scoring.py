@@ -158,12 +158,17 @@ def refresh(
     facts: IdeaFacts | None = None,
 ) -> Readiness:
     """Recompute and store the score in the caller's transaction; note when ripeness changes."""
+    events = [e for e in session.new if isinstance(e, IdeaEvent) and e.idea_id == idea.id]
     if facts is None:
         session.flush()
         facts = idea_facts(session, idea)
     was_ripe = idea.is_ripe(now)
     result = readiness.compute(facts, params, now)
     idea.score = result.score
+    # The history shows the score each event led to: lines written earlier in this transaction
+    # (« Bombe posée ») were stamped with the score from before it.
+    for event in events:
+        event.score = result.score
     idea.reviewer_count = result.reviewers
     idea.ripe_from = result.ripe_from if idea.status == IdeaStatus.open else None
     session.add(idea)

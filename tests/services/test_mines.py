@@ -243,3 +243,25 @@ def test_stored_score_matches_scratch_after_parameter_change(
     )
     clock.advance(days=1)
     assert timedelta(0) < clock.now - idea.last_activity_at
+
+
+def test_each_history_line_shows_the_score_its_event_led_to(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """« Bombe posée » carries the score once the bombe is there, not the score before it."""
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    scores = []
+    for who, severity in (("a", "blocking"), ("b", "minor"), ("c", "major")):
+        clock.advance(minutes=1)
+        make_mine(s, idea, cast[who], clock.now, severity=severity)
+        s.flush()
+        s.refresh(idea)
+        scores.append(idea.score)
+    assert len(set(scores)) > 1  # each mine moved the score
+    events = s.exec(
+        select(IdeaEvent)
+        .where(IdeaEvent.idea_id == idea.id, IdeaEvent.kind == "mine_laid")
+        .order_by(IdeaEvent.id)
+    ).all()
+    assert [e.score for e in events] == scores
