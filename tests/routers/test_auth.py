@@ -308,3 +308,16 @@ def test_account_creation_is_rate_limited_per_address(settings, clock) -> None: 
             statuses.append(client.post_form("/register", form).status_code)
         assert statuses[:2] == [303, 303] and statuses[2] == 429
     open_app.state.engine.dispose()
+
+
+def test_profile_title_is_plain_and_its_data_section_is_on_the_page(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """The tab reads « Mon profil », no markup or token in it; « Mes données » (download, close
+    the account) is in the page itself."""
+    user = make_user(db, name="Agathe")
+    db.commit()
+    page = soup(make_client(user).get("/profile"))
+    title = page.title.string or ""
+    assert title.startswith("Mon profil") and "<" not in title and "csrf" not in title
+    section = page.find("h2", id="mes-donnees")
+    assert section is not None and section.find_parent("main") is not None
+    assert page.select_one("main form[action$='/profile/close']") is not None
