@@ -126,3 +126,11 @@ def test_changing_thresholds_recomputes_every_idea_and_says_so(
     page = soup(client.get(response.headers["location"]))
     assert "3 idées recalculées" in page.select_one(".alert--success").get_text()
     assert page.find(id="field-ripe_threshold")["value"] == "60"
+    # A quiet period of 0 (the gate off) reads 0, and the form saves again as it stands.
+    assert page.find(id="field-quiet_period_hours")["value"] == "0"
+    shown = {
+        field["name"]: field["value"]
+        for field in page.select("form[action$='/admin/scoring'] input[type=number]")
+    }
+    assert shown == form
+    assert client.post_form("/admin/scoring", shown).status_code == 303
