@@ -99,7 +99,9 @@ def compose_command() -> list[str]:
         if probe.returncode == 0:
             return ["docker", "compose"]
     found = shutil.which("docker-compose")
-    assert found, "docker-compose not found: install Debian's docker-compose (the test command does)"
+    assert found, (
+        "docker-compose not found: install Debian's docker-compose (the test command does)"
+    )
     return [found]
 
 

@@ -310,7 +310,9 @@ def test_account_creation_is_rate_limited_per_address(settings, clock) -> None: 
     open_app.state.engine.dispose()
 
 
-def test_profile_title_is_plain_and_its_data_section_is_on_the_page(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_profile_title_is_plain_and_its_data_section_is_on_the_page(
+    make_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
     """The tab reads « Mon profil », no markup or token in it; « Mes données » (download, close
     the account) is in the page itself."""
     user = make_user(db, name="Agathe")
