@@ -178,13 +178,17 @@ def cmd_update_user(args: argparse.Namespace) -> None:
 
 
 def cmd_create_token(args: argparse.Namespace) -> None:
+    from app.errors import InvalidInput
     from app.services import users
 
     with _session() as session:
         user = users.get_by_email(session, args.email)
         if user is None:
             sys.exit(f"Aucun compte pour {args.email}.")
-        _, token = users.create_api_token(session, user, args.name)
+        try:
+            _, token = users.create_api_token(session, user, args.name)
+        except InvalidInput as exc:
+            sys.exit(f"--name : {exc.message}")
         session.commit()
     print(f"Jeton créé pour {user.email} (affiché une seule fois) :")
     print(token)

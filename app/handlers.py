@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.errors import DomainError, InvalidInput, LoginRequired, RateLimited
+from app.schemas import french_message
 from app.templating import render
 
 log = logging.getLogger("demineurs")
@@ -77,7 +78,7 @@ def install(app: FastAPI) -> None:
         errors = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-            errors.append({"field": ".".join(loc) or "body", "message": err.get("msg", "")})
+            errors.append({"field": ".".join(loc) or "body", "message": french_message(err)})
         if not wants_json(request):
             # Only path parameters reach here for pages: /ideas/abc is simply not a page.
             return error_page(request, 404, HTTP_MESSAGES[404])

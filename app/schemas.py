@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -132,36 +133,56 @@ class SendBackInput(Strict):
 # --- French messages for form errors -------------------------------------------------
 
 
+def french_message(err: Mapping[str, Any]) -> str:
+    """pydantic's error, said in French: the one wording of forms and of the API."""
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    given = err.get("input")
+    if (
+        kind in ("missing", "string_too_short")
+        or (kind == "too_short" and ctx.get("min_length") == 1)
+        or (given in ("", None) and kind.startswith(("date", "int", "float", "decimal")))
+    ):
+        return "Ce champ est obligatoire."
+    if kind == "string_too_long" or (kind == "too_long" and isinstance(given, str)):
+        return f"{ctx.get('max_length')} caractères au plus."
+    if kind == "too_long":
+        return f"{ctx.get('max_length')} éléments au plus."
+    if kind == "too_short":
+        return f"{ctx.get('min_length')} éléments au moins."
+    if kind == "enum":
+        return "Choisissez une valeur de la liste."
+    if kind.startswith("date"):
+        return "Date attendue au format JJ/MM/AAAA."
+    if kind.startswith("int"):
+        return "Nombre entier attendu."
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"Au moins {ctx.get('ge', ctx.get('gt'))}."
+    if kind in ("less_than_equal", "less_than"):
+        return f"Au plus {ctx.get('le', ctx.get('lt'))}."
+    if kind.startswith("string") or kind == "str_type":
+        return "Texte attendu."
+    if kind.startswith("bool"):
+        return "Vrai ou faux attendu."
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return "Liste attendue."
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return "Objet JSON attendu."
+    if kind == "json_invalid":
+        return "JSON invalide."
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind == "extra_forbidden":
+        return "Champ inconnu."
+    return "Valeur invalide."
+
+
 def french_errors(exc: ValidationError) -> dict[str, str]:
     """One French message per field, from pydantic's error types."""
     errors: dict[str, str] = {}
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else "__all__"
-        if field in errors:
-            continue
-        ctx = err.get("ctx") or {}
-        kind = err["type"]
-        if kind in ("missing", "string_too_short") or (
-            kind == "too_short" and ctx.get("min_length") == 1
-        ):
-            message = "Ce champ est obligatoire."
-        elif kind == "string_too_long" or (
-            kind == "too_long" and isinstance(err.get("input"), str)
-        ):
-            message = f"{ctx.get('max_length')} caractères au plus."
-        elif kind == "too_long":
-            message = f"{ctx.get('max_length')} éléments au plus."
-        elif kind == "enum":
-            message = "Choisissez une valeur de la liste."
-        elif kind.startswith("date"):
-            message = "Date attendue au format JJ/MM/AAAA."
-        elif kind == "value_error":
-            message = str(ctx.get("error", err["msg"]))
-        elif kind == "extra_forbidden":
-            message = "Champ inconnu."
-        else:
-            message = "Valeur invalide."
-        errors[field] = message
+        errors.setdefault(field, french_message(err))
     return errors
 
 

@@ -25,6 +25,7 @@ def _profile(
         "record": mines.demineur_record(session, user),
         "tokens": users.list_api_tokens(session, user),
         "new_token": None,
+        "token_name": "",
         "errors": {},
     }
     context.update(extra)
@@ -40,7 +41,11 @@ def profile(request: Request, session: SessionDep, user: CurrentUser) -> Respons
 def create_token(
     request: Request, session: SessionDep, user: CurrentUser, form: FormDep
 ) -> Response:
-    _, token = users.create_api_token(session, user, form.get("name", ""))
+    name = form.get("name", "")
+    try:
+        _, token = users.create_api_token(session, user, name)
+    except InvalidInput as exc:
+        return _profile(request, session, user, status=422, errors=exc.errors, token_name=name)
     # Shown once, on this answer only: it is never stored in clear nor sent again.
     return _profile(request, session, user, new_token=token)
 

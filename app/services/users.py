@@ -326,9 +326,15 @@ def end_all_sessions(session: Session, user: User) -> None:
 # --- API tokens --------------------------------------------------------------------------
 
 
+TOKEN_NAME_MAX = 80
+
+
 def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
     """A new personal token; the clear token is returned once and never stored."""
-    name = clean_text(name)[:80] or "Jeton personnel"
+    name = clean_text(name)
+    if len(name) > TOKEN_NAME_MAX:
+        raise InvalidInput({"name": f"{TOKEN_NAME_MAX} caractères au plus."})
+    name = name or "Jeton personnel"
     token = new_token("dmn_")
     api_token = ApiToken(
         user_id=user.id,  # type: ignore[arg-type]

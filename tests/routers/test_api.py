@@ -1,5 +1,7 @@
 """The JSON API under /api/v1: the contract of PRODUCT.md, with its error codes."""
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -139,6 +141,25 @@ def test_validation_errors_name_the_field(api_client, db: Session) -> None:  # t
             continue
         assert response.status_code == 422, payload
         assert response.json()["field"] == field
+
+
+def test_validation_messages_are_french(api_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """The API says what is wrong as the pages do, in French, never pydantic's English."""
+    client = api_client(make_user(db))
+    expected = {
+        "title": "Ce champ est obligatoire.",
+        "problem": "10000 caractères au plus.",
+        "themes": "Liste attendue.",
+    }
+    response = client.post(
+        "/api/v1/ideas", json={"problem": "p" * 10_001, "themes": 12, "unknown": 1}
+    )
+    assert response.status_code == 422
+    messages = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert {f: messages.get(f) for f in expected} == expected
+    assert messages["unknown"] == "Champ inconnu."
+    for message in messages.values():
+        assert not re.search(r"\b(should|field|required|valid)\b", message, re.I), message
 
 
 def test_unknown_or_hidden_objects_are_404_in_json(api_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]

@@ -209,6 +209,13 @@ def test_agent_creates_a_token_on_the_profile_page_uses_and_revokes_it(
     user = make_user(db, name="Paul Script")
     db.commit()
     client = make_client(user)
+    # A name too long is refused with its reason next to the field, as typed, and no token made.
+    long_name = "Script du tableau de bord de la direction " * 3
+    refused = client.post_form("/profile/tokens", {"name": long_name})
+    assert refused.status_code == 422
+    assert field_error(soup(refused), "field-name") == "80 caractères au plus."
+    assert soup(refused).find(id="field-name")["value"] == long_name
+    assert soup(refused).find(id="new-token") is None
     page = soup(client.post_form("/profile/tokens", {"name": "Tableau de bord"}))
     token = page.find(id="new-token").get_text(strip=True)
     assert token.startswith("dmn_")

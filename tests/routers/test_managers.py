@@ -119,6 +119,10 @@ def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(make_client, fi
     assert bad_date.status_code == 422 and "Date" in field_error(
         soup(bad_date), "promote-target-date"
     )
+    no_date = manager.post_form(
+        f"/ideas/{field['ripe'].id}/promote", {**decision, "target_date": ""}
+    )
+    assert field_error(soup(no_date), "promote-target-date") == "Ce champ est obligatoire."
     assert manager.post_form(f"/ideas/{field['ripe'].id}/promote", decision).status_code == 303
     page = soup(manager.get(f"/ideas/{field['ripe'].id}"))
     assert "Projet" in text_of(page, ".badge")
