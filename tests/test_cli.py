@@ -158,3 +158,43 @@ def test_serve_logs_json_lines_with_request_ids_and_stops_gracefully(tmp_path: P
     assert ours and ours[0]["request_id"] == "rapport-42" and ours[0]["status"] == 200
     assert any(r.get("path") == "/_bench/slow" and r["status"] == 200 for r in records)
     assert all({"time", "level", "message", "request_id"} <= r.keys() for r in records)
+
+
+def test_links_point_where_the_server_answers_unless_told_otherwise(tmp_path: Path) -> None:
+    """Served on another port without DEMINEURS_BASE_URL, an invitation link names that port;
+    with it, the address it gives."""
+    import re
+
+    import httpx
+    from bs4 import BeautifulSoup
+
+    from tests.live import served
+
+    db = tmp_path / "links.sqlite3"
+    assert run(["migrate"], db).returncode == 0
+    admin = ["--email", "admin@ville.fr", "--name", "Admin", "--unit", "DSI", "--role", "admin"]
+    assert run(["create-user", *admin, "--password", "mot-de-passe-long"], db).returncode == 0
+    env = {k: v for k, v in os.environ.items() if k != "DEMINEURS_BASE_URL"}
+    os.environ.pop("DEMINEURS_BASE_URL", None)
+
+    def invitation_link(url: str, email: str) -> str:
+        with httpx.Client(base_url=url) as client:
+            page = BeautifulSoup(client.get("/login").text, "html.parser")
+            token = page.find("input", attrs={"name": "csrf_token"})["value"]
+            credentials = {"email": "admin@ville.fr", "password": "mot-de-passe-long"}
+            client.post("/login", data={**credentials, "csrf_token": token})
+            page = BeautifulSoup(client.get("/admin/users").text, "html.parser")
+            token = page.find("input", attrs={"name": "csrf_token"})["value"]
+            form = {"email": email, "name": "Invitée", "unit": "DSI", "role": "agent"}
+            answer = client.post("/admin/invitations", data={**form, "csrf_token": token})
+            found = re.search(r"https?://[^\s\"<]+/invitations/[^\s\"<]+", answer.text)
+            assert found, answer.text
+            return found.group()
+
+    database = {"DATABASE_URL": f"sqlite:///{db}"}
+    with served({**env, **database}, tmp_path) as (url, _):
+        assert invitation_link(url, "une@ville.fr").startswith(url + "/invitations/")
+    told = {**env, **database, "DEMINEURS_BASE_URL": "https://demineurs.ville.fr"}
+    with served(told, tmp_path) as (url, _):
+        link = invitation_link(url, "deux@ville.fr")
+        assert link.startswith("https://demineurs.ville.fr/invitations/")
