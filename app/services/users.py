@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Column, Table, bindparam, delete, func, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.config import Settings
 from app.db import holds_write_lock, read_rows, session_scope
@@ -525,21 +526,29 @@ def purge_stale_drafts(
     return told, len(due)
 
 
-def personal_data(session: Session, user: User) -> dict[str, object]:
-    """Everything the tool holds about one person, for them to download (RGPD, art. 15)."""
-    from app.models import Deminage, Idea, Mine, Notification, Support
+# Columns never handed out, even to their owner: secrets kept only as hashes, or that sign in.
+SECRET_COLUMNS = {"password_hash", "token_hash", "oidc_id_token"}
 
-    def rows(model: type, where: object) -> list[dict[str, object]]:  # type: ignore[type-arg]
-        return [
-            {
-                k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                for k, v in row.model_dump().items()
-            }
-            for row in session.exec(select(model).where(where))  # type: ignore[arg-type]
-        ]
+
+def person_columns() -> list[tuple[Table, Column]]:  # type: ignore[type-arg]
+    """Every (table, column) that holds a person's id: the map of what the tool knows of them."""
+    return [
+        (table, column)
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if any(fk.column.table.name == "user" for fk in column.foreign_keys)
+    ]
+
+
+def personal_data(session: Session, user: User) -> dict[str, object]:
+    """Everything the tool holds about one person, for them to download (RGPD, art. 15): their
+    account, then every row of every table that names them, found from the schema itself."""
+
+    def plain(value: object) -> object:
+        return value.isoformat() if hasattr(value, "isoformat") else value
 
     unit = unit_of(session, user)
-    return {
+    data: dict[str, object] = {
         "account": {
             "id": user.id,
             "email": user.email,
@@ -550,22 +559,20 @@ def personal_data(session: Session, user: User) -> dict[str, object]:
             "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
             "ask_subjects": user.ask_subjects,
             "ask_opt_out": user.ask_opt_out,
-        },
-        "ideas": rows(Idea, Idea.author_id == user.id),
-        "mines": rows(Mine, Mine.author_id == user.id),
-        "deminages": rows(Deminage, Deminage.author_id == user.id),
-        "supports": rows(Support, Support.user_id == user.id),
-        "notifications": rows(Notification, Notification.user_id == user.id),
-        "api_tokens": [
-            {
-                "name": t.name,
-                "prefix": t.prefix,
-                "created_at": t.created_at.isoformat(),
-                "revoked": t.revoked_at is not None,
-            }
-            for t in list_api_tokens(session, user)
-        ],
+        }
     }
+    for table, column in person_columns():
+        shown = [c for c in table.columns if c.name not in SECRET_COLUMNS]
+        rows = session.connection().execute(
+            sa_select(*shown).where(column == user.id).order_by(*table.primary_key.columns)
+        )
+        key = (
+            table.name if column.name in ("author_id", "user_id") else f"{table.name}.{column.name}"
+        )
+        if key in data:
+            key = f"{table.name}.{column.name}"
+        data[key] = [{k: plain(v) for k, v in row._mapping.items()} for row in rows]
+    return data
 
 
 def close_account(session: Session, user: User, now: datetime) -> None:

@@ -7,7 +7,7 @@ from app.models import Idea, Role, UserSession
 from app.services import users
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock, field_error, soup
-from tests.factories import make_idea, make_mine, make_user
+from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 
 def test_pages_need_a_signed_in_agent(make_client) -> None:  # type: ignore[no-untyped-def]
@@ -243,11 +243,11 @@ def test_agent_downloads_their_data_and_closes_their_account(make_client, db: Se
     client = make_client(me)
     data = client.get("/profile/export.json").json()
     assert data["account"]["email"] == "camille@ville.fr"
-    assert sorted(i["title"] for i in data["ideas"]) == [
+    assert sorted(i["title"] for i in data["idea"]) == [
         "Brouillon secret",
         "Idée publiée de Camille",
     ]
-    assert [m["title"] for m in data["mines"]] == ["Ma mine"]
+    assert [m["title"] for m in data["mine"]] == ["Ma mine"]
     assert "Autre Personne" not in client.get("/profile/export.json").text
     refused = client.post_form("/profile/close", {"confirm": "oui"})
     assert refused.status_code == 422
@@ -330,3 +330,55 @@ def test_profile_title_is_plain_and_its_data_section_is_on_the_page(
     section = page.find("h2", id="mes-donnees")
     assert section is not None and section.find_parent("main") is not None
     assert page.select_one("main form[action$='/profile/close']") is not None
+
+
+def test_my_data_holds_every_row_of_every_table_that_names_me(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """« Tout ce que l'outil sait de moi »: each table the database links to a person (read from
+    the database's own foreign keys) gives its rows for me, no more, no fewer; no secret."""
+    from sqlalchemy import inspect, text
+
+    from app.services import invitations, mines
+
+    clock = Clock()
+    me = make_user(db, name="Camille Exhaustive", email="camille.x@ville.fr")
+    a, b = make_user(db, unit="B"), make_user(db, unit="C")
+    theirs = make_idea(db, a, clock.now)
+    mine = make_mine(db, theirs, b, clock.now, params=ScoringParams())
+    answer = make_deminage(db, mine, a, clock.now)
+    make_idea(db, me, clock.now, title="La mienne")
+    make_mine(db, theirs, me, clock.now, params=ScoringParams(), title="Mon objection")
+    mines.toggle_helpful(db, me, answer)
+    invitations.invite(db, me, mine, theirs, a, "Tu connais ce sujet ?", clock.now)
+    users.create_api_token(db, me, "script")
+    db.commit()
+    client = make_client(me)  # a session, and the pages' own writes
+    client.post_form(f"/ideas/{theirs.id}/follow")
+    client.post_form(f"/ideas/{theirs.id}/support")
+    data = client.get("/profile/export.json").json()
+
+    inspector = inspect(db.get_bind())
+    held: dict[str, int] = {}
+    for table in inspector.get_table_names():
+        for fk in inspector.get_foreign_keys(table):
+            if fk["referred_table"] != "user":
+                continue
+            (column,) = fk["constrained_columns"]
+            count = db.execute(
+                text(f'SELECT count(*) FROM "{table}" WHERE "{column}" = :me'), {"me": me.id}
+            ).scalar_one()
+            held[f"{table}.{column}"] = count
+    exported = {
+        f"{key}.{column}" if "." not in key else key: len(rows)
+        for key, rows in data.items()
+        if key != "account"
+        for column in (
+            [key.split(".")[1]]
+            if "." in key
+            else [c for c in ("author_id", "user_id") if f"{key}.{c}" in held]
+        )
+    }
+    assert exported == held
+    for kind in ("idea", "mine", "deminage_helpful", "follow", "support", "user_session"):
+        assert any(k.startswith(kind + ".") and n for k, n in held.items()), kind
+    body = client.get("/profile/export.json").text
+    assert "token_hash" not in body and "password_hash" not in body
