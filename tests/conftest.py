@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 from sqlmodel import Session
 
 from app.config import Settings
@@ -26,6 +27,16 @@ from tests.factories import PASSWORD
 from tests.postgres import PostgresServer
 
 SECRET = "test-secret-key-that-is-long-enough-for-production"
+CHROMIUM = os.environ.get("DEMINEURS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @dataclass
@@ -195,3 +206,17 @@ def text_of(page: BeautifulSoup, selector: str) -> str:
     node = page.select_one(selector)
     assert node is not None, f"nothing matches {selector}"
     return re.sub(r"\s+", " ", node.get_text(" ", strip=True))
+
+
+# One Playwright for the whole session (a second one inside the first one's event loop fails):
+# the browser tests and the production-proxy test share it.
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium (the test command does)"
+        )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from playwright.sync_api import ConsoleMessage, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, expect
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD
+from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD
 from tests.conftest import SECRET
 from tests.live import free_port, served
 from tests.postgres import PostgresServer
@@ -120,15 +120,14 @@ def absolute_urls(html: str) -> list[str]:
     return [u for u in found if isinstance(u, str) and u.startswith("http://127.0.0.1")]
 
 
-def test_a_browser_signs_in_lays_a_mine_and_signs_out_through_nginx(topology: Topology) -> None:
+def test_a_browser_signs_in_lays_a_mine_and_signs_out_through_nginx(
+    topology: Topology, browser: Browser
+) -> None:
     problems: list[str] = []
     pages_html: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    try:
         page = context.new_page()
 
         def console(message: ConsoleMessage) -> None:
@@ -167,7 +166,8 @@ def test_a_browser_signs_in_lays_a_mine_and_signs_out_through_nginx(topology: To
         pages_html.append(page.content())
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "proxy-signed-out.png"), full_page=True)
-        browser.close()
+    finally:
+        context.close()
 
     assert problems == []  # no CSP violation, no refused form, no script error
     wrong = [
