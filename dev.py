@@ -115,14 +115,30 @@ def system_packages() -> None:
 
 
 def test(pytest_args: list[str]) -> None:
-    """Install what the tests need, run them all on SQLite, then again on PostgreSQL."""
+    """Install what the tests need, then run the whole suite on SQLite and, beside it (two
+    cores do twice the work), the tests that touch the database again on PostgreSQL."""
     system_packages()
     python = ensure_venv(venv_folder())
     install(python, "test")
     os.chdir(ROOT)
-    run(python, "-m", "pytest", *pytest_args)
+    log_path = ROOT / "test-artifacts" / "postgresql.log"
+    log_path.parent.mkdir(exist_ok=True)
     env = {**os.environ, "DEMINEURS_TEST_DATABASE": "postgresql"}
-    run(python, "-m", "pytest", "-p", "no:cacheprovider", *POSTGRES_TESTS, *pytest_args, env=env)
+    with log_path.open("w") as log:
+        say(f"PostgreSQL : {' '.join(POSTGRES_TESTS)} (sortie dans {log_path.relative_to(ROOT)})")
+        postgres = subprocess.Popen(
+            [python, "-m", "pytest", "-p", "no:cacheprovider", *POSTGRES_TESTS, *pytest_args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        say("SQLite : toute la suite")
+        sqlite = subprocess.run([python, "-m", "pytest", *pytest_args])
+        postgres.wait()
+    say("PostgreSQL :")
+    print(log_path.read_text(), flush=True)
+    if sqlite.returncode or postgres.returncode:
+        sys.exit(f"Échec : SQLite {sqlite.returncode}, PostgreSQL {postgres.returncode}.")
 
 
 def lock() -> None:

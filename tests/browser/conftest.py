@@ -15,7 +15,16 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 — the browser
 from tests.live import served
 from tests.postgres import PostgresServer
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# The PostgreSQL run, which runs beside the SQLite one, keeps its screenshots apart.
+ARTIFACTS = (
+    Path(__file__).resolve().parents[2]
+    / "test-artifacts"
+    / (
+        "screenshots-postgresql"
+        if os.environ.get("DEMINEURS_TEST_DATABASE") == "postgresql"
+        else "screenshots"
+    )
+)
 DEMO_PASSWORD = "demineurs-demo"
 
 
