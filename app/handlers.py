@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Match
 
 from app.errors import DomainError, InvalidInput, LoginRequired, RateLimited
 from app.schemas import french_message
@@ -49,6 +50,19 @@ def error_page(
     return response
 
 
+def page_above(request: Request) -> str | None:
+    """The nearest page above a form's address (/ideas/13/mines → /ideas/13): where a browser
+    that opens or reloads an address made for POST is sent instead of a 405."""
+    segments = request.url.path.rstrip("/").split("/")
+    while len(segments) > 1:
+        segments.pop()
+        path = "/".join(segments) or "/"
+        scope = {**request.scope, "path": path, "method": "GET"}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            return path
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
@@ -89,6 +103,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405 and request.method == "GET" and not wants_json(request):
+            target = page_above(request)
+            if target is not None:
+                return RedirectResponse(target, status_code=303)
         message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
         return error_page(request, exc.status_code, message, dict(exc.headers or {}) or None)
 

@@ -200,3 +200,17 @@ def test_draft_mines_are_404_to_others(make_client, db: Session, clock: Clock) -
         f"/ideas/{draft.id}/mines", {"category": "legal", "severity": "minor", "body": "x"}
     )
     assert response.status_code == 404
+
+
+def test_opening_a_form_address_leads_to_its_page_not_a_405(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """After a form came back with errors, the address bar holds /ideas/13/mines: opening or
+    reloading it shows the idea, never « méthode non autorisée »."""
+    author, colleague, idea = _setup(db, clock)
+    client = make_client(colleague)
+    opened = client.get(f"/ideas/{idea.id}/mines")
+    assert opened.status_code == 303 and opened.headers["location"] == f"/ideas/{idea.id}"
+    assert client.get(f"/ideas/{idea.id}/publish").headers["location"] == f"/ideas/{idea.id}"
+    # The API keeps its plain 405: a program wants the truth, not a page.
+    assert client.get(f"/api/v1/ideas/{idea.id}/publish").status_code == 405
