@@ -41,6 +41,13 @@ class Severity(StrEnum):
 
 
 SEVERITY_LABELS = {Severity.minor: "Pétard", Severity.major: "Mine", Severity.blocking: "Bombe"}
+# « un pétard posé », « une mine posée », « une bombe posée »: what agrees with the noun.
+SEVERITY_MASCULINE = {Severity.minor}
+
+
+def agreed(severity: str, masculine: str, feminine: str) -> str:
+    """The word that agrees with the noun: pétard is masculine, mine and bombe feminine."""
+    return masculine if severity in SEVERITY_MASCULINE else feminine
 
 
 class MineStatus(StrEnum):

@@ -20,7 +20,7 @@ from app.models import (
     Unit,
     User,
 )
-from app.models.mine import SEVERITY_LABELS
+from app.models.mine import SEVERITY_LABELS, agreed
 from app.schemas import DeminageCreate, MineCreate
 from app.services import audit, invitations, notifications, scoring, search
 from app.services.ideas import Person, UnitName, add_event, get_idea
@@ -108,10 +108,11 @@ def lay_mine(
     session.flush()
     _touch(idea, now)  # after the flush: one UPDATE of the idea, with its new score
     noun = SEVERITY_LABELS[mine.severity].lower()  # type: ignore[index]
+    laid = agreed(mine.severity, "posé", "posée")
     add_event(
-        session, idea, user, "mine_laid", f"{noun.capitalize()} posée : « {mine.title} ».", now
+        session, idea, user, "mine_laid", f"{noun.capitalize()} {laid} : « {mine.title} ».", now
     )
-    scoring.refresh(session, params, idea, now, user, cause=f"{noun} « {mine.title} » posée")
+    scoring.refresh(session, params, idea, now, user, cause=f"{noun} « {mine.title} » {laid}")
     search.index_mine(session, mine)
     if session.get(Follow, (idea.id, user.id)) is None:
         session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
@@ -124,7 +125,7 @@ def lay_mine(
         NotificationKind.mine_on_my_idea,
         user,
         idea,
-        f"{user.name} a posé {'un' if mine.severity == 'minor' else 'une'} {noun} "
+        f"{user.name} a posé {agreed(mine.severity, 'un', 'une')} {noun} "
         f"« {mine.title} » sur votre idée « {idea.title} »",
         f"#mine-{mine.id}",
         now,

@@ -170,7 +170,7 @@ def test_new_mine_on_a_ripe_idea_unripens_it_with_a_history_line(
     make_mine(s, idea, cast["manager"], clock.now, severity="minor", title="Formation")
     assert not idea.is_ripe(clock.now)
     line = s.exec(select(IdeaEvent).where(IdeaEvent.kind == "unripe")).one()
-    assert "pétard « Formation » posée" in line.message
+    assert "pétard « Formation » posé" in line.message
     assert "aucune mine posée ou rouverte" in line.message
 
 
@@ -265,3 +265,9 @@ def test_each_history_line_shows_the_score_its_event_led_to(
         .order_by(IdeaEvent.id)
     ).all()
     assert [e.score for e in events] == scores
+    # And each line agrees with its noun: a pétard is « posé », a bombe « posée ».
+    assert [e.message.split(" :")[0] for e in events] == [
+        "Bombe posée",
+        "Pétard posé",
+        "Mine posée",
+    ]
