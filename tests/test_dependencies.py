@@ -153,3 +153,11 @@ def test_what_is_installed_is_what_the_lock_says() -> None:
         ):
             problems.append(f"{name}: locked {pins.get(name)} outside pyproject's {declared[name]}")
     assert problems == []
+
+
+def test_the_suite_runs_in_a_virtualenv_that_sees_nothing_of_the_machines() -> None:
+    """dev.py and CI run the tests in a virtualenv without the system's site packages: what was
+    installed by hand on a machine cannot make them pass."""
+    assert sys.prefix != sys.base_prefix, "run the tests with `python3 dev.py test`"
+    config = (Path(sys.prefix) / "pyvenv.cfg").read_text()
+    assert re.search(r"^include-system-site-packages\s*=\s*false", config, re.M)
