@@ -1,6 +1,7 @@
 """The `demineurs` command line: migrate, serve, seed-demo, create-user, create-token…"""
 
 import argparse
+import os
 import sys
 import time
 
@@ -79,6 +80,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
         check_migrations(make_engine(settings), settings.database_url)
     except RuntimeError as exc:
         sys.exit(str(exc))
+    if "base_url" not in settings.model_fields_set:
+        # Links in e-mails and invitations point where this server answers, unless
+        # DEMINEURS_BASE_URL says otherwise (as it must behind a proxy).
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+        os.environ["DEMINEURS_BASE_URL"] = f"http://{host}:{args.port}"
+        get_settings.cache_clear()
     print(f"Les démineurs : http://{args.host}:{args.port}", flush=True)
     uvicorn.run(
         "app.main:create_app",
@@ -178,7 +185,6 @@ def cmd_update_user(args: argparse.Namespace) -> None:
 
 
 def cmd_create_token(args: argparse.Namespace) -> None:
-    from app.errors import InvalidInput
     from app.services import users
 
     with _session() as session:
