@@ -46,8 +46,11 @@ def suggestions(session: Session, mine: Mine, idea: Idea) -> tuple[Suggestion, .
 
     The candidates come from three bounded sources — the category's aggregate, the declared
     subjects, and the authors of accepted déminages on similar mines found by the search
-    index — so the cost depends on them, never on the whole base.
+    index — so the cost depends on them, never on the whole base. Nobody is suggested for a
+    mine hidden by moderation.
     """
+    if mine.hidden_at is not None:
+        return ()
     accepted = dict(
         session.exec(
             select(Expertise.user_id, Expertise.accepted)

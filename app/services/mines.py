@@ -160,7 +160,7 @@ def bring_deminage(
     session.flush()
     add_event(session, idea, user, "deminage", f"Déminage proposé pour « {mine.title} ».", now)
     scoring.refresh(session, params, idea, now, user)
-    search.index_deminage(session, deminage, idea.id)  # type: ignore[arg-type]
+    search.index_deminage(session, deminage, mine)
     mailer = notifications.mailer_of(session)
     mine_author = session.get_one(User, mine.author_id)
     notifications.notify(

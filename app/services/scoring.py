@@ -66,7 +66,7 @@ _MINE_FACTS = (
         Mine.author_id,
         User.unit_id,
         Mine.severity,
-        visibility.COUNTED_STATUS,  # a mine hidden by moderation counts as withdrawn
+        visibility.counted_status_sql,  # a mine hidden by moderation counts as withdrawn
         Mine.armed_at,
     )
     .join(User, col(Mine.author_id) == User.id)
@@ -76,7 +76,7 @@ _HELPERS = (
     select(Mine.idea_id, Deminage.author_id, User.unit_id)
     .join(Mine, col(Deminage.mine_id) == Mine.id)
     .join(User, col(Deminage.author_id) == User.id)
-    .where(col(Mine.idea_id).in_(_IDEAS), visibility.DEMINAGE_COUNTS)
+    .where(col(Mine.idea_id).in_(_IDEAS), visibility.deminage_counts_sql)
 )
 _THEME_COUNTS = (
     select(IdeaTheme.idea_id, func.count())

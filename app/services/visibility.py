@@ -5,8 +5,8 @@ was hidden and why, never again its text; anyone else sees only that something w
 Every output (idea page, API, fiche produit, experts page, notifications, search, counts) takes
 its views from here, already redacted: templates and serialisers render what they are given.
 A hidden mine counts as withdrawn, and a hidden déminage not at all, wherever something is
-counted (`counted_status` and `counts`, and their SQL twins `COUNTED_STATUS` and
-`DEMINAGE_COUNTS`, which tests/services/test_score_stateful.py holds equal).
+counted (`counted_status` and `counts`, and their SQL twins `counted_status_sql` and
+`deminage_counts_sql`, which tests/services/test_score_stateful.py holds equal).
 """
 
 from collections import namedtuple
@@ -27,23 +27,29 @@ HIDDEN_AUTHOR = "Auteur·rice masqué·e"
 MASKED_EVENT_TITLE = "« mine masquée »"
 
 # The one rule for counts and the score, in SQL and in Python: a hidden mine counts as withdrawn.
-COUNTED_STATUS = case(
+counted_status_sql = case(
     (col(Mine.hidden_at).is_not(None), MineStatus.withdrawn.value), else_=Mine.status
 )
 
 
 def counted_status(mine: Any) -> str:
-    """The status the score and the counts use (`COUNTED_STATUS` in Python)."""
+    """The status the score and the counts use (`counted_status_sql` in Python)."""
     return MineStatus.withdrawn.value if mine.hidden_at is not None else str(mine.status)
 
 
 def counts(deminage: Any, mine: Any) -> bool:
     """Whether a déminage counts (regards croisés): not when it or its mine is hidden
-    (`DEMINAGE_COUNTS` in SQL)."""
+    (`deminage_counts_sql` in SQL)."""
     return deminage.hidden_at is None and mine.hidden_at is None
 
 
-DEMINAGE_COUNTS = and_(col(Deminage.hidden_at).is_(None), col(Mine.hidden_at).is_(None))
+deminage_counts_sql = and_(col(Deminage.hidden_at).is_(None), col(Mine.hidden_at).is_(None))
+
+
+def public(item: Any, mine: Any = None) -> bool:
+    """Whether content may be shown to anyone (search index, counts): neither it nor, for a
+    déminage, its mine is hidden."""
+    return item.hidden_at is None and (mine is None or mine.hidden_at is None)
 
 
 def reads_hidden(viewer: User | None) -> bool:
