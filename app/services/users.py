@@ -521,7 +521,7 @@ def purge_stale_drafts(
 
 def personal_data(session: Session, user: User) -> dict[str, object]:
     """Everything the tool holds about one person, for them to download (RGPD, art. 15)."""
-    from app.models import Deminage, Idea, Mine, Notification, Support
+    from app.models import Deminage, Idea, Mine, Support
 
     def rows(model: type, where: object) -> list[dict[str, object]]:  # type: ignore[type-arg]
         return [
@@ -549,7 +549,7 @@ def personal_data(session: Session, user: User) -> dict[str, object]:
         "mines": rows(Mine, Mine.author_id == user.id),
         "deminages": rows(Deminage, Deminage.author_id == user.id),
         "supports": rows(Support, Support.user_id == user.id),
-        "notifications": rows(Notification, Notification.user_id == user.id),
+        "notifications": _notifications_as_read(session, user, rows),
         "api_tokens": [
             {
                 "name": t.name,
@@ -562,6 +562,18 @@ def personal_data(session: Session, user: User) -> dict[str, object]:
     }
 
 
+def _notifications_as_read(session: Session, user: User, rows: Any) -> list[dict[str, Any]]:
+    """The person's notifications as the app shows them now (hidden content masked)."""
+    from app.models import Notification
+    from app.services import visibility
+
+    items = rows(Notification, Notification.user_id == user.id)
+    messages = visibility.redact_messages(
+        session, user, [(n["idea_id"], n["message"]) for n in items]
+    )
+    return [{**n, "message": m} for n, m in zip(items, messages, strict=True)]
+
+
 def close_account(session: Session, user: User, now: datetime) -> None:
     """Erase the person's personal data; their published contributions stay, signed
     « Ancien·ne agent·e ». Their drafts, sessions, tokens and notifications go."""
@@ -571,6 +583,7 @@ def close_account(session: Session, user: User, now: datetime) -> None:
         IdeaStatus,
         Notification,
         NotificationPreference,
+        OutboxMessage,
         Support,
     )
 
@@ -583,6 +596,23 @@ def close_account(session: Session, user: User, now: datetime) -> None:
     for model in (Notification, NotificationPreference, Follow, Support, ApiToken):
         session.exec(delete(model).where(model.user_id == user.id))  # type: ignore[attr-defined]
     end_all_sessions(session, user)
+    # What others were told about them names them no more; mail not yet sent to them is dropped.
+    for notification in session.exec(select(Notification).where(Notification.actor_id == user.id)):
+        notification.message = notification.message.replace(user.name, FORMER_AGENT)
+        session.add(notification)
+    session.exec(
+        delete(OutboxMessage).where(
+            OutboxMessage.to_email == user.email, col(OutboxMessage.sent_at).is_(None)
+        )  # type: ignore[call-overload]
+    )
+    for message in session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.body).contains(user.name)
+        )
+    ):
+        message.subject = message.subject.replace(user.name, FORMER_AGENT)
+        message.body = message.body.replace(user.name, FORMER_AGENT)
+        session.add(message)
     user.name = FORMER_AGENT
     user.email = f"compte-ferme-{user.id}@invalid"
     user.password_hash = None

@@ -141,6 +141,27 @@ def hidden_titles(session: Session, idea_id: int, viewer: User | None) -> list[s
     return [f"« {title} »" for (title,) in rows if title]
 
 
+_HIDDEN_TITLES_OF = select(Mine.idea_id, Mine.title).where(
+    col(Mine.idea_id).in_(bindparam("ideas", expanding=True)), col(Mine.hidden_at).is_not(None)
+)
+
+
+def redact_messages(
+    session: Session, viewer: User | None, messages: Sequence[tuple[int | None, str]]
+) -> list[str]:
+    """Messages about ideas (notifications, digests), each with the titles of its idea's
+    hidden mines masked, unless the viewer reads hidden content: a notification written
+    before the hiding no longer quotes it once read or mailed after."""
+    ideas = {idea_id for idea_id, _ in messages if idea_id is not None}
+    if reads_hidden(viewer) or not ideas:
+        return [message for _, message in messages]
+    titles: dict[int, list[str]] = {}
+    for idea_id, title in read_rows(session, _HIDDEN_TITLES_OF, {"ideas": sorted(ideas)}):
+        if title:
+            titles.setdefault(idea_id, []).append(f"« {title} »")
+    return [redact_text(message, titles.get(idea_id or 0, [])) for idea_id, message in messages]
+
+
 def redact_text(text: str, titles: Sequence[str]) -> str:
     """A message (history, notification) with each hidden mine's quoted title masked."""
     for title in titles:
