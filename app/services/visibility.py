@@ -4,7 +4,8 @@ Content hidden by moderation is read by admins (with the reason); its own author
 was hidden and why, never again its text; anyone else sees only that something was hidden.
 Every output (idea page, API, fiche produit, experts page, notifications, search, counts) takes
 its views from here, already redacted: templates and serialisers render what they are given.
-A hidden mine counts as withdrawn, and a hidden déminage not at all, wherever something is
+Nobody acts on hidden content: `permissions.check_not_hidden` refuses it. A hidden mine counts
+as withdrawn, and a hidden déminage (or one under a hidden mine) not at all, wherever something is
 counted (`counted_status` and `counts`, and their SQL twins `counted_status_sql` and
 `deminage_counts_sql`, which tests/services/test_score_stateful.py holds equal).
 """
@@ -18,7 +19,6 @@ from sqlalchemy import and_, bindparam, case
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
-from app.errors import Conflict
 from app.models import Deminage, Idea, Mine, MineStatus, User
 from app.services.permissions import can_read_hidden
 
@@ -40,7 +40,7 @@ def counted_status(mine: Any) -> str:
 def counts(deminage: Any, mine: Any) -> bool:
     """Whether a déminage counts (regards croisés): not when it or its mine is hidden
     (`deminage_counts_sql` in SQL)."""
-    return deminage.hidden_at is None and mine.hidden_at is None
+    return public(deminage, mine)
 
 
 deminage_counts_sql = and_(col(Deminage.hidden_at).is_(None), col(Mine.hidden_at).is_(None))
@@ -60,15 +60,6 @@ def reads_hidden(viewer: User | None) -> bool:
 def masked_for(viewer: User | None, item: Any) -> bool:
     """Whether the viewer gets only « masqué » instead of the item's content."""
     return item.hidden_at is not None and not reads_hidden(viewer)
-
-
-def refuse_if_hidden(*items: Mine | Deminage) -> None:
-    """Nobody acts on hidden content; the refusal names no title nor text."""
-    for item in items:
-        if item.hidden_at is not None:
-            what = "Cette mine" if isinstance(item, Mine) else "Ce déminage"
-            verb = "masquée" if isinstance(item, Mine) else "masqué"
-            raise Conflict(f"{what} a été {verb} par la modération : on ne peut plus agir dessus.")
 
 
 @cache
