@@ -83,7 +83,7 @@ def idea_context(
         if form_errors or form_values
         else minefield_key(mine_views, viewer, idea, changed_since, pending),
         "revisions": ideas.revisions(session, idea),
-        "events": visibility.history(session, idea, viewer),
+        "events": visibility.history(session, idea, viewer, mine_views),
         "form_errors": form_errors or {},
         "form_values": form_values or {},
         "status_message": status_message,

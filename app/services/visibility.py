@@ -160,12 +160,17 @@ def redact_text(text: str, titles: Sequence[str]) -> str:
     return text
 
 
-def history(session: Session, idea: Idea, viewer: User | None) -> list[tuple[Any, Any]]:
+def history(
+    session: Session, idea: Idea, viewer: User | None, views: Sequence[Any] | None = None
+) -> list[tuple[Any, Any]]:
     """The idea's history (`ideas.events`), where the title of a hidden mine reads « mine
-    masquée » but for admins."""
+    masquée » but for admins. Given the page's mine views, a page without hidden mine costs
+    no query more."""
     from app.services.ideas import events  # noqa: PLC0415  (ideas → scoring → visibility)
 
     lines = events(session, idea)
+    if views is not None and not any(v.hidden for v in views):
+        return lines
     titles = hidden_titles(session, idea.id, viewer)  # type: ignore[arg-type]
     if not titles:
         return lines
