@@ -71,7 +71,7 @@ def product_sheet(
                 reviewers.setdefault(d.author.id, (d.author.name, d.unit.name if d.unit else ""))  # type: ignore[arg-type]
         accepted = [d for d in view.deminages if d.deminage.accepted and not d.masked]
         if view.hidden:
-            reason = f" : {m.hidden_reason}" if m.hidden_reason else ""
+            reason = f"\u00a0: {m.hidden_reason}" if m.hidden_reason else ""  # non-breaking space
             answer = Answer(f"Masquée par la modération{reason}", "", "")
         elif m.status == MineStatus.defused and accepted:
             d = accepted[-1]

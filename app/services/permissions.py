@@ -16,10 +16,10 @@ def check_not_hidden(*items: Mine | Deminage | None) -> DomainError | None:
         if item is not None and item.hidden_at is not None:
             if isinstance(item, Deminage):
                 return Conflict(
-                    "Ce déminage a été masqué par la modération : on ne peut plus y toucher."
+                    "Ce déminage a été masqué par la modération : on ne peut plus y toucher."
                 )
             return Conflict(
-                "Cette mine a été masquée par la modération : on ne peut plus y toucher."
+                "Cette mine a été masquée par la modération : on ne peut plus y toucher."
             )
     return None
 
