@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.deps import ApiCall, ApiCallDep, ApiContext
 from app.errors import Conflict
-from app.models import Deminage, Follow, Idea, Mine, Support, Unit, User
+from app.models import Follow, Idea, Mine, Support, Unit, User
 from app.schemas import (
     AbandonInput,
     DeminageCreate,
@@ -33,7 +33,6 @@ from app.schemas import (
     clean_text,
 )
 from app.services import board, ideas, invitations, mines, notifications, scoring, search, users
-from app.services.permissions import can_read_hidden
 from app.services.readiness import Readiness
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
@@ -72,30 +71,26 @@ def _readiness_out(r: Readiness) -> ReadinessOut:
     )
 
 
-def _deminage_out(
-    d: Deminage, author: User, unit: Unit | None, viewer: User | None = None
-) -> DeminageOut:
-    out = DeminageOut(
+def _deminage_out(view: mines.DeminageView) -> DeminageOut:
+    """A déminage as the viewer may see it (the view comes redacted from `visibility`)."""
+    d = view.deminage
+    return DeminageOut(
         id=d.id,
         kind=d.kind,
         body=d.body,
-        author=_user_out(author, unit),  # type: ignore[arg-type]
+        author=_user_out(view.author, view.unit),  # type: ignore[arg-type]
         accepted=d.accepted,
         helpful_count=d.helpful_count,
         created_at=d.created_at,
-        hidden=d.hidden_at is not None,
+        hidden=view.hidden,
         hidden_reason=d.hidden_reason,
     )
-    if out.hidden and viewer is not None and not can_read_hidden(viewer):
-        out.body = ""  # admins only; its author still learns why
-        if viewer.id != d.author_id:
-            out.hidden_reason = ""
-    return out
 
 
-def _mine_out(view: mines.MineView, viewer: User) -> MineOut:
+def _mine_out(view: mines.MineView) -> MineOut:
+    """A mine as the viewer may see it (the view comes redacted from `visibility`)."""
     m = view.mine
-    out = MineOut(
+    return MineOut(
         id=m.id,
         idea_id=m.idea_id,
         category=m.category,
@@ -103,19 +98,14 @@ def _mine_out(view: mines.MineView, viewer: User) -> MineOut:
         status=m.status,  # type: ignore[arg-type]
         title=m.title,
         body=m.body,
-        author=_user_out(view.author, view.unit),
+        author=_user_out(view.author, view.unit),  # type: ignore[arg-type]
         created_at=m.created_at,
         resolution_reason=m.resolution_reason,
         reopen_reason=m.reopen_reason,
-        deminages=[_deminage_out(d.deminage, d.author, d.unit, viewer) for d in view.deminages],
-        hidden=m.hidden_at is not None,
+        deminages=[_deminage_out(d) for d in view.deminages],
+        hidden=view.hidden,
         hidden_reason=m.hidden_reason,
     )
-    if out.hidden and not can_read_hidden(viewer):  # admins only; its author still learns why
-        out.title, out.body, out.deminages = "Mine masquée", "", []
-        if viewer.id != m.author_id:
-            out.hidden_reason = ""
-    return out
 
 
 def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
@@ -143,13 +133,16 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         next_step=idea.next_step,
         target_date=idea.target_date,
         readiness=_readiness_out(scoring.compute_for(session, c.params, idea, now)),
-        mines=[_mine_out(v, viewer) for v in mines.mines_for_idea(session, idea, viewer)],
+        mines=[_mine_out(v) for v in mines.mines_for_idea(session, idea, viewer)],
     )
 
 
+def _mine_view(c: ApiContext, mine: Mine, idea: Idea) -> mines.MineView:
+    return next(v for v in mines.mines_for_idea(c.session, idea, c.user) if v.mine.id == mine.id)
+
+
 def _mine_by_id(c: ApiContext, mine: Mine, idea: Idea) -> MineOut:
-    view = next(v for v in mines.mines_for_idea(c.session, idea, c.user) if v.mine.id == mine.id)
-    return _mine_out(view, c.user)
+    return _mine_out(_mine_view(c, mine, idea))
 
 
 def _unit_of(c: ApiContext) -> Unit | None:
@@ -274,7 +267,7 @@ async def lay_mine(idea_id: int, data: MineCreate, call: ApiCallDep) -> MineOut:
         idea = ideas.get_idea(c.session, idea_id, c.user)
         mine = mines.lay_mine(c.session, c.params, c.user, idea, data, c.now)
         # A new mine: no déminage yet.
-        return _mine_out(mines.MineView(mine, c.user, _unit_of(c), deminages=[]), c.user)
+        return _mine_out(mines.MineView(mine, c.user, _unit_of(c), deminages=[]))
 
     return await call(work)
 
@@ -288,7 +281,7 @@ async def bring_deminage(mine_id: int, data: DeminageCreate, call: ApiCallDep) -
     def work(c: ApiContext) -> DeminageOut:
         mine, idea = mines.get_mine(c.session, mine_id, c.user)
         deminage = mines.bring_deminage(c.session, c.params, c.user, mine, idea, data, c.now)
-        return _deminage_out(deminage, c.user, _unit_of(c))
+        return _deminage_out(mines.DeminageView(deminage, c.user, _unit_of(c), False))
 
     return await call(work)
 
@@ -310,10 +303,10 @@ async def mark_helpful(deminage_id: int, call: ApiCallDep) -> DeminageOut:
     """Mark (or unmark) a déminage « ça aide »."""
 
     def work(c: ApiContext) -> DeminageOut:
-        deminage, _, _ = mines.get_deminage(c.session, deminage_id, c.user)
-        mines.toggle_helpful(c.session, c.user, deminage)
-        author, unit = ideas.users_by_id(c.session, {deminage.author_id})[deminage.author_id]
-        return _deminage_out(deminage, author, unit)
+        deminage, mine, idea = mines.get_deminage(c.session, deminage_id, c.user)
+        mines.toggle_helpful(c.session, c.user, deminage, mine)
+        view = _mine_view(c, mine, idea)
+        return _deminage_out(next(d for d in view.deminages if d.deminage.id == deminage.id))
 
     return await call(work)
 

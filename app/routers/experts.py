@@ -10,7 +10,7 @@ from app.deps import CurrentUser, NowDep, SessionDep
 from app.errors import Conflict, InvalidInput
 from app.models import Deminage, Expertise, IdeaTheme, Mine, Unit, User
 from app.models.mine import CATEGORY_LABELS
-from app.services import invitations, mines, users
+from app.services import invitations, mines, users, visibility
 from app.templating import is_htmx, render
 from app.web import FormDep, redirect
 
@@ -26,8 +26,11 @@ def _experts_response(
     **extra: object,
 ) -> Response:
     mine, idea = mines.get_mine(session, mine_id, user)
+    hidden = mine.hidden_at is not None  # nobody is invited to hidden content
     context = {
         "mine": mine,
+        "mine_title": visibility.mine_title_for(user, mine),
+        "hidden": hidden,
         "idea": idea,
         "suggestions": invitations.suggestions(session, mine, idea),
         "errors": {},

@@ -23,7 +23,9 @@ def sheet_markdown(
     session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep, idea_id: int
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
-    text = exports.sheet_markdown(exports.product_sheet(session, params, idea, now), format_date)
+    text = exports.sheet_markdown(
+        exports.product_sheet(session, params, idea, user, now), format_date
+    )
     return Response(
         text,
         media_type="text/markdown; charset=utf-8",
@@ -41,7 +43,7 @@ def sheet_pdf(
     idea_id: int,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
-    sheet = exports.product_sheet(session, params, idea, now)
+    sheet = exports.product_sheet(session, params, idea, user, now)
     html = render(request, "exports/sheet.html", {"sheet": sheet}).body.decode()
     return Response(
         exports.render_pdf(html),

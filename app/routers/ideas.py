@@ -21,9 +21,16 @@ from app.schemas import (
     SendBackInput,
     french_errors,
 )
-from app.services import ideas, invitations, mines, notifications, readiness, scoring
+from app.services import (
+    ideas,
+    invitations,
+    mines,
+    notifications,
+    readiness,
+    scoring,
+    visibility,
+)
 from app.services.permissions import (
-    can_read_hidden,
     check_abandon,
     check_edit_idea,
     check_promote,
@@ -76,7 +83,7 @@ def idea_context(
         if form_errors or form_values
         else minefield_key(mine_views, viewer, idea, changed_since, pending),
         "revisions": ideas.revisions(session, idea),
-        "events": _events_for(session, idea, viewer, mine_views),
+        "events": visibility.history(session, idea, viewer, mine_views),
         "form_errors": form_errors or {},
         "form_values": form_values or {},
         "status_message": status_message,
@@ -113,26 +120,6 @@ def minefield_key(
         tuple((mine_id, tuple(changes)) for mine_id, changes in changed_since.items()),
         tuple((mine_id, inv.id, inv.message, name) for mine_id, (inv, name) in pending.items()),
     )
-
-
-def _events_for(
-    session: Session, idea: Idea, viewer: User, mine_views: list[mines.MineView]
-) -> list[tuple[Any, Any]]:
-    """The history, where the title of a mine hidden by moderation reads « mine masquée »
-    but for admins."""
-    events = ideas.events(session, idea)
-    if can_read_hidden(viewer):
-        return events
-    quoted = [f"« {v.mine.title} »" for v in mine_views if v.mine.hidden_at and v.mine.title]
-    if not quoted:
-        return events
-    redacted = []
-    for event, actor in events:
-        message = event.message
-        for title in quoted:
-            message = message.replace(title, "« mine masquée »")
-        redacted.append((event._replace(message=message), actor))
-    return redacted
 
 
 def _changed_since(

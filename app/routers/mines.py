@@ -141,7 +141,7 @@ def helpful(
     form: FormDep,
 ) -> Response:
     deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
-    marked = mines.toggle_helpful(session, user, deminage)
+    marked = mines.toggle_helpful(session, user, deminage, mine)
     return action_done(
         request,
         session,

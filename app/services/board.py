@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.db import read_rows
 from app.models import Deminage, Idea, IdeaStatus, IdeaTheme, Mine, MineStatus, Unit, User
 from app.models.mine import MineCategory
+from app.services import visibility
 
 SORTS = {"score": "Maturité", "activity": "Activité récente", "reviewers": "Nombre de regards"}
 STATUSES = {
@@ -149,7 +150,7 @@ def _statements(
             exists().where(
                 Mine.idea_id == Idea.id,
                 Mine.category == bindparam("category"),
-                Mine.status == MineStatus.open,
+                visibility.counted_status_sql == MineStatus.open,
             )
         )
     sort_key = {
@@ -217,11 +218,11 @@ def _row_statements() -> tuple[Select[Any], ...]:
     people = bindparam("people", expanding=True)
     reviewers = (
         select(Mine.idea_id.label("idea_id"), Mine.author_id.label("person"))  # type: ignore[attr-defined]
-        .where(col(Mine.idea_id).in_(ids), Mine.status != MineStatus.withdrawn)
+        .where(col(Mine.idea_id).in_(ids), visibility.counted_status_sql != MineStatus.withdrawn)
         .union(
             select(Mine.idea_id, Deminage.author_id)
             .join(Mine, col(Deminage.mine_id) == Mine.id)
-            .where(col(Mine.idea_id).in_(ids))
+            .where(col(Mine.idea_id).in_(ids), visibility.deminage_counts_sql)
         )
         .subquery()
     )
@@ -230,7 +231,8 @@ def _row_statements() -> tuple[Select[Any], ...]:
         .where(col(IdeaTheme.idea_id).in_(ids))
         .order_by(IdeaTheme.theme),
         select(Mine.idea_id, Mine.severity, func.count())
-        .where(col(Mine.idea_id).in_(ids), Mine.status == MineStatus.open)
+        # A mine hidden by moderation counts as withdrawn (the score's rule): not open.
+        .where(col(Mine.idea_id).in_(ids), visibility.counted_status_sql == MineStatus.open)
         .group_by(Mine.idea_id, Mine.severity),
         select(reviewers.c.idea_id, reviewers.c.person, Unit.name)
         .join(User, User.id == reviewers.c.person)

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.models import Idea, IdeaStatus, IdeaTheme, Mine
+from app.models import Idea, IdeaStatus, IdeaTheme, Mine, User
 from app.models.idea import STATUS_LABELS
 from app.models.mine import CATEGORY_LABELS, KIND_LABELS, SEVERITY_LABELS, MineCategory, MineStatus
-from app.services import ideas, mines, scoring
+from app.services import ideas, mines, scoring, visibility
 from app.services.readiness import Readiness, ScoringParams
 
 
@@ -52,24 +52,28 @@ def _person(user: Any, unit: Any) -> str:
 
 
 def product_sheet(
-    session: Session, params: ScoringParams, idea: Idea, now: datetime
+    session: Session, params: ScoringParams, idea: Idea, viewer: User, now: datetime
 ) -> ProductSheet:
-    """Everything a sponsor asks for: the fiche, every mine and its answer, reviewers, score."""
+    """Everything a sponsor asks for: the fiche, every mine and its answer, reviewers, score;
+    hidden content as the viewer may see it (`visibility`)."""
     author, unit = ideas.users_by_id(session, {idea.author_id})[idea.author_id]
-    views = mines.mines_for_idea(session, idea, None)
+    views = mines.mines_for_idea(session, idea, viewer)
     sheet_mines = []
     reviewers: dict[int, tuple[str, str]] = {}
     for view in views:
         m = view.mine
-        if m.author_id != idea.author_id and m.status != MineStatus.withdrawn:
+        if m.author_id != idea.author_id and visibility.counted_status(m) != MineStatus.withdrawn:
             reviewers.setdefault(
                 m.author_id, (view.author.name, view.unit.name if view.unit else "")
             )
         for d in view.deminages:
-            if d.author.id != idea.author_id:
+            if d.author.id != idea.author_id and visibility.counts(d.deminage, m):
                 reviewers.setdefault(d.author.id, (d.author.name, d.unit.name if d.unit else ""))  # type: ignore[arg-type]
-        accepted = [d for d in view.deminages if d.deminage.accepted]
-        if m.status == MineStatus.defused and accepted:
+        accepted = [d for d in view.deminages if d.deminage.accepted and not d.masked]
+        if view.hidden:
+            reason = f"\u00a0: {m.hidden_reason}" if m.hidden_reason else ""  # non-breaking space
+            answer = Answer(f"Masquée par la modération{reason}", "", "")
+        elif m.status == MineStatus.defused and accepted:
             d = accepted[-1]
             answer = Answer(
                 "Désamorcée",
@@ -96,7 +100,7 @@ def product_sheet(
         )
     history = [
         (event.created_at, event.score, event.message)
-        for event, _ in reversed(ideas.events(session, idea))
+        for event, _ in reversed(visibility.history(session, idea, viewer))
         if event.score is not None
     ]
     ripe = idea.is_ripe(now)
@@ -200,12 +204,13 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
     for theme in session.exec(select(IdeaTheme).order_by(IdeaTheme.theme)):
         themes[theme.idea_id].append(theme.theme)
     counts: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for idea_id, category, status, n in session.exec(
-        select(Mine.idea_id, Mine.category, Mine.status, func.count()).group_by(
-            Mine.idea_id, Mine.category, Mine.status
+    status = visibility.counted_status_sql.label("counted")  # a hidden mine counts as withdrawn
+    for idea_id, category, counted, n in session.exec(
+        select(Mine.idea_id, Mine.category, status, func.count()).group_by(
+            Mine.idea_id, Mine.category, status
         )
     ):
-        counts[idea_id][category][status] = n
+        counts[idea_id][category][counted] = n
     rows = []
     for idea in published:
         by_cat = counts.get(idea.id, {})  # type: ignore[arg-type]

@@ -16,13 +16,13 @@ from app.models import (
     Idea,
     Mine,
     MineInvitation,
-    MineStatus,
     NotificationKind,
     Unit,
     User,
 )
 from app.services import experts, notifications, search
 from app.services.experts import Candidate, MineToDefuse, Precedent, Suggestion
+from app.services.permissions import check_invite, raise_if
 
 INVITATIONS_PER_DAY = 20
 CANDIDATES_PER_SOURCE = 50
@@ -46,8 +46,11 @@ def suggestions(session: Session, mine: Mine, idea: Idea) -> tuple[Suggestion, .
 
     The candidates come from three bounded sources — the category's aggregate, the declared
     subjects, and the authors of accepted déminages on similar mines found by the search
-    index — so the cost depends on them, never on the whole base.
+    index — so the cost depends on them, never on the whole base. Nobody is suggested for a
+    mine hidden by moderation.
     """
+    if mine.hidden_at is not None:
+        return ()
     accepted = dict(
         session.exec(
             select(Expertise.user_id, Expertise.accepted)
@@ -73,7 +76,12 @@ def suggestions(session: Session, mine: Mine, idea: Idea) -> tuple[Suggestion, .
             select(Deminage.author_id, Mine.title, Idea.title)
             .join(Mine, col(Deminage.mine_id) == Mine.id)
             .join(Idea, col(Mine.idea_id) == Idea.id)
-            .where(col(Deminage.mine_id).in_(similar_mine_ids), col(Deminage.accepted))
+            .where(
+                col(Deminage.mine_id).in_(similar_mine_ids),
+                col(Deminage.accepted),
+                col(Deminage.hidden_at).is_(None),
+                col(Mine.hidden_at).is_(None),
+            )
         ):
             precedents.setdefault(author_id, []).append(Precedent(mine_title, idea_title))
     people_ids = set(accepted) | declared | set(precedents)
@@ -114,8 +122,7 @@ def invite(
     now: datetime,
 ) -> MineInvitation:
     """Ask a colleague to look at a mine; never twice, never someone who said no, 20 a day."""
-    if mine.status != MineStatus.open:
-        raise Conflict("Seule une mine active appelle des renforts.")
+    raise_if(check_invite(mine))
     if invitee.id in (inviter.id, mine.author_id) or not invitee.is_active:
         raise InvalidInput(
             {"invitee": "Invitez un·e autre collègue que vous-même ou l'auteur·rice de la mine."}

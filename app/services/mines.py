@@ -22,7 +22,7 @@ from app.models import (
 )
 from app.models.mine import SEVERITY_LABELS, agreed
 from app.schemas import DeminageCreate, MineCreate
-from app.services import audit, invitations, notifications, scoring, search
+from app.services import audit, invitations, notifications, scoring, search, visibility
 from app.services.ideas import Person, UnitName, add_event, get_idea
 from app.services.permissions import (
     check_accept_deminage,
@@ -45,6 +45,8 @@ class DeminageView:
     author: User
     unit: Unit | None
     helped_by_me: bool
+    hidden: bool = False  # hidden by moderation
+    masked: bool = False  # hidden, and this viewer gets only « masqué » (see visibility.py)
 
 
 @dataclass
@@ -53,6 +55,8 @@ class MineView:
     author: User
     unit: Unit | None
     deminages: list[DeminageView]
+    hidden: bool = False  # hidden by moderation
+    masked: bool = False  # hidden, and this viewer gets only « masqué » (see visibility.py)
 
 
 def _title_from(body: str) -> str:
@@ -157,7 +161,7 @@ def bring_deminage(
     session.flush()
     add_event(session, idea, user, "deminage", f"Déminage proposé pour « {mine.title} ».", now)
     scoring.refresh(session, params, idea, now, user)
-    search.index_deminage(session, deminage, idea.id)  # type: ignore[arg-type]
+    search.index_deminage(session, deminage, mine)
     mailer = notifications.mailer_of(session)
     mine_author = session.get_one(User, mine.author_id)
     notifications.notify(
@@ -244,9 +248,11 @@ def accept_deminage(
         )
 
 
-def toggle_helpful(session: Session, user: User, deminage: Deminage) -> bool:
+def toggle_helpful(
+    session: Session, user: User, deminage: Deminage, mine: Mine | None = None
+) -> bool:
     """Mark or unmark « ça aide »; returns whether it is now marked."""
-    raise_if(check_mark_helpful(user, deminage))
+    raise_if(check_mark_helpful(user, deminage, mine))
     existing = session.get(DeminageHelpful, (deminage.id, user.id))
     if existing is None:
         session.add(DeminageHelpful(deminage_id=deminage.id, user_id=user.id))  # type: ignore[arg-type]
@@ -367,8 +373,9 @@ _HELPED_BY = (
 
 
 def mines_for_idea(session: Session, idea: Idea, viewer: User | None) -> list[MineView]:
-    """The idea's mines with their déminages and authors, in three queries whatever their
-    number: plain rows (the models' attributes, and their authors'), nothing a page writes."""
+    """The idea's mines with their déminages and authors as the viewer may see them (hidden
+    content redacted by `visibility`), in three queries whatever their number: plain rows
+    (the models' attributes, and their authors'), nothing a page writes."""
     mines = read_rows(session, _IDEA_MINES, {"idea": idea.id})
     if not mines:
         return []
@@ -381,7 +388,8 @@ def mines_for_idea(session: Session, idea: Idea, viewer: User | None) -> list[Mi
     by_mine: dict[int, list[DeminageView]] = {m.id: [] for m in mines}
     for d in deminages:
         by_mine[d.mine_id].append(DeminageView(d, *_person(d), d.id in helped))
-    return [MineView(m, *_person(m), deminages=by_mine[m.id]) for m in mines]
+    views = [MineView(m, *_person(m), deminages=by_mine[m.id]) for m in mines]
+    return visibility.redact_mine_views(views, viewer)
 
 
 @dataclass(frozen=True)

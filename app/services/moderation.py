@@ -38,7 +38,7 @@ def hide(
     audit.record(
         session, admin, "content_hidden", _target(item), {"hidden": False}, _after(reason), now
     )
-    search.remove(session, _target(item))
+    _reindex(session, item)
     add_event(session, idea, admin, "moderated", "Un contenu a été masqué par la modération.", now)
     scoring.refresh(session, params, idea, now, admin, cause="contenu masqué par la modération")
 
@@ -58,12 +58,17 @@ def restore(
     item.hidden_at, item.hidden_reason = None, ""
     session.add(item)
     audit.record(session, admin, "content_restored", _target(item), before, {"hidden": False}, now)
-    if isinstance(item, Mine):
-        search.index_mine(session, item)
-    else:
-        search.index_deminage(session, item, idea.id)  # type: ignore[arg-type]
+    _reindex(session, item)
     add_event(session, idea, admin, "moderated", "Un contenu masqué a été rétabli.", now)
     scoring.refresh(session, params, idea, now, admin, cause="contenu rétabli")
+
+
+def _reindex(session: Session, item: Mine | Deminage) -> None:
+    """The search index follows: a hidden mine takes its déminages out with it, and back."""
+    if isinstance(item, Mine):
+        search.index_mine_with_deminages(session, item)
+    else:
+        search.index_deminage(session, item, session.get_one(Mine, item.mine_id))
 
 
 def _after(reason: str) -> dict[str, Any]:

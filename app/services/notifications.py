@@ -4,7 +4,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam, func, or_, update
@@ -25,6 +25,7 @@ from app.models import (
     User,
 )
 from app.models.notification import DEFAULT_CHANNELS, KIND_LABELS
+from app.services import visibility
 from app.services.permissions import can_view_idea
 
 MENTION = re.compile(r"(?<![\w.])@([a-z0-9][a-z0-9._-]{1,60})", re.IGNORECASE)
@@ -236,9 +237,20 @@ def unread_count(session: Session, user: User) -> int:
     return int(read_rows(session, _UNREAD, {"user": user.id})[0][0])
 
 
-def list_for(session: Session, user: User, limit: int = 50) -> list[Notification]:
-    """The person's notifications, newest first."""
-    return list(
+class NotificationLine(NamedTuple):
+    """A notification as its reader sees it (hidden content masked: `visibility`)."""
+
+    id: int
+    kind: str
+    message: str
+    url: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+def list_for(session: Session, user: User, limit: int = 50) -> list[NotificationLine]:
+    """The person's notifications, newest first, as they may read them now."""
+    items = list(
         session.exec(
             select(Notification)
             .where(Notification.user_id == user.id)
@@ -246,6 +258,11 @@ def list_for(session: Session, user: User, limit: int = 50) -> list[Notification
             .limit(limit)
         )
     )
+    messages = visibility.redact_messages(session, user, [(n.idea_id, n.message) for n in items])
+    return [
+        NotificationLine(n.id, n.kind, message, n.url, n.created_at, n.read_at)  # type: ignore[arg-type]
+        for n, message in zip(items, messages, strict=True)
+    ]
 
 
 def open_notification(session: Session, user: User, notification_id: int, now: datetime) -> str:
@@ -289,7 +306,13 @@ def build_digests(session: Session, mailer: Mailer, now: datetime) -> int:
             session.add(item)
         if not user.is_active:
             continue
-        lines = "\n".join(f"- {n.message}\n  {mailer.base_url}{n.url}" for n in items)
+        messages = visibility.redact_messages(
+            session, user, [(n.idea_id, n.message) for n in items]
+        )
+        lines = "\n".join(
+            f"- {message}\n  {mailer.base_url}{n.url}"
+            for n, message in zip(items, messages, strict=True)
+        )
         queue_email(
             session,
             mailer,

@@ -10,6 +10,20 @@ from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, Severity, U
 LIVE_STATUSES = (IdeaStatus.open, IdeaStatus.project)
 
 
+def check_not_hidden(*items: Mine | Deminage | None) -> DomainError | None:
+    """Nobody acts on content hidden by moderation (the refusal names no title nor text)."""
+    for item in items:
+        if item is not None and item.hidden_at is not None:
+            if isinstance(item, Deminage):
+                return Conflict(
+                    "Ce déminage a été masqué par la modération : on ne peut plus y toucher."
+                )
+            return Conflict(
+                "Cette mine a été masquée par la modération : on ne peut plus y toucher."
+            )
+    return None
+
+
 def can_view_idea(user: User | None, idea: Idea) -> bool:
     """Drafts are their author's alone; everything else is readable by every agent."""
     return idea.status != IdeaStatus.draft or (user is not None and user.id == idea.author_id)
@@ -48,6 +62,8 @@ def check_lay_mine(user: User, idea: Idea) -> DomainError | None:
 
 
 def check_bring_deminage(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    if hidden := check_not_hidden(mine):
+        return hidden
     if user.id == mine.author_id:
         return Forbidden(
             "On ne démine pas sa propre mine : retirez-la si elle n'a plus lieu d'être."
@@ -60,6 +76,8 @@ def check_bring_deminage(user: User, mine: Mine, idea: Idea) -> DomainError | No
 def check_accept_deminage(
     user: User, deminage: Deminage, mine: Mine, idea: Idea
 ) -> DomainError | None:
+    if hidden := check_not_hidden(mine, deminage):
+        return hidden
     if user.id not in (mine.author_id, idea.author_id):
         return Forbidden("Seul·e l'auteur·rice de la mine ou de l'idée accepte un déminage.")
     if idea.status not in LIVE_STATUSES or mine.status not in (
@@ -70,13 +88,19 @@ def check_accept_deminage(
     return None
 
 
-def check_mark_helpful(user: User, deminage: Deminage) -> DomainError | None:
+def check_mark_helpful(
+    user: User, deminage: Deminage, mine: Mine | None = None
+) -> DomainError | None:
+    if hidden := check_not_hidden(mine, deminage):
+        return hidden
     if user.id == deminage.author_id:
         return Forbidden("On ne marque pas son propre déminage « ça aide ».")
     return None
 
 
 def check_withdraw(user: User, mine: Mine) -> DomainError | None:
+    if hidden := check_not_hidden(mine):
+        return hidden
     if user.id != mine.author_id:
         return Forbidden("Seul·e l'auteur·rice de la mine peut la retirer.")
     if mine.status == MineStatus.withdrawn:
@@ -85,6 +109,8 @@ def check_withdraw(user: User, mine: Mine) -> DomainError | None:
 
 
 def check_reopen(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    if hidden := check_not_hidden(mine):
+        return hidden
     if user.id != mine.author_id:
         return Forbidden("Seul·e l'auteur·rice de la mine peut la rouvrir.")
     if idea.status not in LIVE_STATUSES or mine.status == MineStatus.open:
@@ -93,6 +119,8 @@ def check_reopen(user: User, mine: Mine, idea: Idea) -> DomainError | None:
 
 
 def check_accept_risk(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    if hidden := check_not_hidden(mine):
+        return hidden
     if mine.severity == Severity.blocking:
         if not user.is_manager:
             return Forbidden("Le risque d'une bombe ne peut être assumé que par un·e manager.")
@@ -116,6 +144,14 @@ def check_send_back(user: User, idea: Idea) -> DomainError | None:
         return Forbidden("Seul·e un·e manager peut renvoyer une idée à son auteur·rice.")
     if idea.status != IdeaStatus.open:
         return Conflict("Seule une idée en déminage peut être renvoyée.")
+    return None
+
+
+def check_invite(mine: Mine) -> DomainError | None:
+    if hidden := check_not_hidden(mine):
+        return hidden
+    if mine.status != MineStatus.open:
+        return Conflict("Seule une mine active appelle des renforts.")
     return None
 
 
@@ -153,8 +189,8 @@ def can_accept_deminage(user: User | None, deminage: Deminage, mine: Mine, idea:
     return user is not None and _allowed(check_accept_deminage(user, deminage, mine, idea))
 
 
-def can_mark_helpful(user: User | None, deminage: Deminage) -> bool:
-    return user is not None and _allowed(check_mark_helpful(user, deminage))
+def can_mark_helpful(user: User | None, deminage: Deminage, mine: Mine | None = None) -> bool:
+    return user is not None and _allowed(check_mark_helpful(user, deminage, mine))
 
 
 def can_withdraw(user: User | None, mine: Mine) -> bool:

@@ -5,7 +5,7 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from app.config import Settings
@@ -18,11 +18,10 @@ from app.models import (
     IdeaStatus,
     IdeaTheme,
     Mine,
-    MineStatus,
     User,
 )
 from app.models.base import utcnow
-from app.services import audit, notifications, readiness
+from app.services import audit, notifications, readiness, visibility
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, Readiness, ScoringParams
 
 PARAM_KEYS = tuple(f.name for f in fields(ScoringParams))
@@ -67,8 +66,7 @@ _MINE_FACTS = (
         Mine.author_id,
         User.unit_id,
         Mine.severity,
-        # A mine hidden by moderation counts as withdrawn.
-        case((col(Mine.hidden_at).is_not(None), MineStatus.withdrawn.value), else_=Mine.status),
+        visibility.counted_status_sql,  # a mine hidden by moderation counts as withdrawn
         Mine.armed_at,
     )
     .join(User, col(Mine.author_id) == User.id)
@@ -78,7 +76,7 @@ _HELPERS = (
     select(Mine.idea_id, Deminage.author_id, User.unit_id)
     .join(Mine, col(Deminage.mine_id) == Mine.id)
     .join(User, col(Deminage.author_id) == User.id)
-    .where(col(Mine.idea_id).in_(_IDEAS), col(Deminage.hidden_at).is_(None))
+    .where(col(Mine.idea_id).in_(_IDEAS), visibility.deminage_counts_sql)
 )
 _THEME_COUNTS = (
     select(IdeaTheme.idea_id, func.count())
@@ -126,14 +124,14 @@ def facts_of_page(idea: Idea, mine_views: Sequence[Any], theme_count: int) -> Id
     helpers = []
     for view in mine_views:
         m = view.mine
-        status = MineStatus.withdrawn.value if m.hidden_at is not None else m.status
+        status = visibility.counted_status(m)
         mines.append(
             MineFacts(m.title, m.author_id, view.author.unit_id, m.severity, status, m.armed_at)
         )
         helpers.extend(
             Contributor(dv.deminage.author_id, dv.author.unit_id)
             for dv in view.deminages
-            if dv.deminage.hidden_at is None
+            if visibility.counts(dv.deminage, m)
         )
     return _facts(idea, theme_count, mines, helpers)
 

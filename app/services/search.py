@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.db import read_rows
 from app.models import Deminage, Idea, IdeaNeighbour, IdeaStatus, IdeaTheme, Mine
+from app.services import visibility
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _stemmer = snowballstemmer.stemmer("french")
@@ -178,11 +179,26 @@ def index_idea(session: Session, idea: Idea, themes: list[str]) -> None:
 
 
 def index_mine(session: Session, mine: Mine) -> None:
+    """Index (again) a mine; hidden by moderation, it leaves the index."""
+    if not visibility.public(mine):
+        remove(session, f"mine:{mine.id}")
+        return
     _put(session, f"mine:{mine.id}", mine.idea_id, _doc_text(mine.title), _doc_text(mine.body))
 
 
-def index_deminage(session: Session, deminage: Deminage, idea_id: int) -> None:
-    _put(session, f"deminage:{deminage.id}", idea_id, "", _doc_text(deminage.body))
+def index_deminage(session: Session, deminage: Deminage, mine: Mine) -> None:
+    """Index (again) a déminage; hidden, or under a hidden mine, it leaves the index."""
+    if not visibility.public(deminage, mine):
+        remove(session, f"deminage:{deminage.id}")
+        return
+    _put(session, f"deminage:{deminage.id}", mine.idea_id, "", _doc_text(deminage.body))
+
+
+def index_mine_with_deminages(session: Session, mine: Mine) -> None:
+    """A mine and its déminages, after moderation hid or restored the mine."""
+    index_mine(session, mine)
+    for deminage in session.exec(select(Deminage).where(Deminage.mine_id == mine.id)):
+        index_deminage(session, deminage, mine)
 
 
 def move_idea_documents(session: Session, from_idea: int, to_idea: int) -> None:
@@ -207,13 +223,16 @@ def rebuild(session: Session) -> int:
     for idea in ideas:
         index_idea(session, idea, themes.get(idea.id, []))  # type: ignore[arg-type]
         count += 1
-    for mine in session.exec(select(Mine)):
+    # Content hidden by moderation stays out (visibility.public).
+    for mine in session.exec(select(Mine).where(col(Mine.hidden_at).is_(None))):
         index_mine(session, mine)
         count += 1
-    for deminage, idea_id in session.exec(
-        select(Deminage, Mine.idea_id).join(Mine, col(Deminage.mine_id) == Mine.id)
+    for deminage, mine in session.exec(
+        select(Deminage, Mine)
+        .join(Mine, col(Deminage.mine_id) == Mine.id)
+        .where(col(Deminage.hidden_at).is_(None), col(Mine.hidden_at).is_(None))
     ):
-        index_deminage(session, deminage, idea_id)
+        index_deminage(session, deminage, mine)
         count += 1
     return count
 
@@ -442,9 +461,20 @@ def search_page(
     page = kept[offset : offset + limit]
     mine_ids = [int(h.doc.split(":")[1]) for h in page if h.doc.startswith("mine:")]
     deminage_ids = [int(h.doc.split(":")[1]) for h in page if h.doc.startswith("deminage:")]
-    mines = {m.id: m for m in session.exec(select(Mine).where(col(Mine.id).in_(mine_ids)))}
+    # Whatever the index holds, hidden content is never a result (visibility.public).
+    mines = {
+        m.id: m
+        for m in session.exec(select(Mine).where(col(Mine.id).in_(mine_ids)))
+        if visibility.public(m)
+    }
     deminages = {
-        d.id: d for d in session.exec(select(Deminage).where(col(Deminage.id).in_(deminage_ids)))
+        d.id: d
+        for d, m in session.exec(
+            select(Deminage, Mine)
+            .join(Mine, col(Deminage.mine_id) == Mine.id)
+            .where(col(Deminage.id).in_(deminage_ids))
+        )
+        if visibility.public(d, m)
     }
     results = []
     for hit in page:

@@ -572,7 +572,20 @@ def personal_data(session: Session, user: User) -> dict[str, object]:
         if key in data:
             key = f"{table.name}.{column.name}"
         data[key] = [{k: plain(v) for k, v in row._mapping.items()} for row in rows]
+    data["notification"] = _notifications_as_read(session, user, data["notification"])  # type: ignore[arg-type]
     return data
+
+
+def _notifications_as_read(
+    session: Session, user: User, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The person's notifications as the app shows them now (hidden content masked)."""
+    from app.services import visibility
+
+    messages = visibility.redact_messages(
+        session, user, [(n["idea_id"], n["message"]) for n in items]
+    )
+    return [{**n, "message": m} for n, m in zip(items, messages, strict=True)]
 
 
 def close_account(session: Session, user: User, now: datetime) -> None:
@@ -584,6 +597,7 @@ def close_account(session: Session, user: User, now: datetime) -> None:
         IdeaStatus,
         Notification,
         NotificationPreference,
+        OutboxMessage,
         Support,
     )
 
@@ -596,6 +610,23 @@ def close_account(session: Session, user: User, now: datetime) -> None:
     for model in (Notification, NotificationPreference, Follow, Support, ApiToken):
         session.exec(delete(model).where(model.user_id == user.id))  # type: ignore[attr-defined]
     end_all_sessions(session, user)
+    # What others were told about them names them no more; mail not yet sent to them is dropped.
+    for notification in session.exec(select(Notification).where(Notification.actor_id == user.id)):
+        notification.message = notification.message.replace(user.name, FORMER_AGENT)
+        session.add(notification)
+    session.exec(
+        delete(OutboxMessage).where(
+            OutboxMessage.to_email == user.email, col(OutboxMessage.sent_at).is_(None)
+        )  # type: ignore[call-overload]
+    )
+    for message in session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.body).contains(user.name)
+        )
+    ):
+        message.subject = message.subject.replace(user.name, FORMER_AGENT)
+        message.body = message.body.replace(user.name, FORMER_AGENT)
+        session.add(message)
     user.name = FORMER_AGENT
     user.email = f"compte-ferme-{user.id}@invalid"
     user.password_hash = None

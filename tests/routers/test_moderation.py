@@ -182,3 +182,90 @@ def test_promotions_and_score_settings_are_on_record(make_client, scene, db: Ses
     assert "min_reviewers" not in rows[0]
     assert "Marc Manager" in rows[1] and "Idée promue en projet" in rows[1]
     assert "Urgence sanitaire" in rows[1]
+
+
+def test_nobody_acts_on_hidden_content_and_restoring_brings_everything_back(
+    make_client, api_client, scene, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    idea, mine, d = scene["idea"], scene["mine"], scene["deminage"]
+    admin = make_client(scene["admin"])
+    author, other = make_client(scene["author"]), make_client(scene["other"])
+    author_api, other_api = api_client(scene["author"]), api_client(scene["other"])
+    newcomer = make_user(db, name="Nina Neuve", unit="Voirie")
+    db.commit()
+    score = author_api.get(f"/api/v1/ideas/{idea.id}").json()["score"]
+    assert (
+        admin.post_form(f"/mines/{mine.id}/hide", {"reason": "Propos injurieux"}).status_code == 303
+    )
+    hidden_score = author_api.get(f"/api/v1/ideas/{idea.id}").json()["score"]
+
+    def refused_html(response) -> None:  # type: ignore[no-untyped-def]
+        assert response.status_code in (409, 422), response.text
+        assert "masquée par la modération" in response.text
+        assert INSULT not in response.text and "Bombe" not in soup(response).title.text
+
+    def refused_api(response) -> None:  # type: ignore[no-untyped-def]
+        assert response.status_code == 409, response.text
+        assert "masquée par la modération" in response.json()["detail"]
+        assert INSULT not in response.text and "Propos injurieux" not in response.text
+
+    # A déminage to a hidden mine, an invitation to it, accepting or « ça aide » under it.
+    form = {"kind": "solution", "body": "Encore une idée."}
+    refused_html(author.post_form(f"/mines/{mine.id}/deminages", form))
+    refused_api(author_api.post(f"/api/v1/mines/{mine.id}/deminages", json=form))
+    refused_html(
+        author.post_form(f"/mines/{mine.id}/invitations", {"invitee_id": str(newcomer.id)})
+    )
+    refused_api(
+        author_api.post(f"/api/v1/mines/{mine.id}/invitations", json={"invitee_id": newcomer.id})
+    )
+    refused_html(author.post_form(f"/deminages/{d.id}/accept"))
+    refused_api(author_api.post(f"/api/v1/deminages/{d.id}/accept"))
+    refused_api(author_api.post(f"/api/v1/deminages/{d.id}/helpful"))
+    assert author_api.get(f"/api/v1/ideas/{idea.id}").json()["score"] == hidden_score
+    assert api_client(newcomer).get("/api/v1/notifications").json() == []  # never invited
+
+    # Restored: every action works again, and the score is what it was.
+    assert admin.post_form(f"/mines/{mine.id}/restore").status_code == 303
+    assert author_api.get(f"/api/v1/ideas/{idea.id}").json()["score"] == score
+    invited = author_api.post(
+        f"/api/v1/mines/{mine.id}/invitations", json={"invitee_id": newcomer.id}
+    )
+    assert invited.status_code == 201, invited.text
+
+    # A hidden déminage under a visible mine: neither « ça aide » nor accepted, nothing leaks.
+    assert admin.post_form(f"/deminages/{d.id}/hide", {"reason": "Hors sujet"}).status_code == 303
+    helpful = author_api.post(f"/api/v1/deminages/{d.id}/helpful")
+    assert helpful.status_code == 409 and "masqué par la modération" in helpful.json()["detail"]
+    assert "cordial" not in helpful.text and "Hors sujet" not in helpful.text
+    accepted = author.post_form(f"/deminages/{d.id}/accept")
+    assert accepted.status_code == 409 and "cordial" not in accepted.text
+    assert author_api.get(f"/api/v1/ideas/{idea.id}").json()["mines"][0]["status"] == "open"
+    assert other.get(f"/ideas/{idea.id}").status_code == 200
+    assert (
+        other_api.get(f"/api/v1/ideas/{idea.id}").json()["mines"][0]["deminages"][0]["body"] == ""
+    )
+
+
+def test_a_hidden_mine_counts_as_withdrawn_on_the_board_and_in_open_data(
+    make_client, api_client, scene
+) -> None:  # type: ignore[no-untyped-def]
+    idea, mine = scene["idea"], scene["mine"]
+    other = api_client(scene["other"])
+
+    def open_mines() -> tuple[dict[str, int], int, int]:
+        row = next(
+            r for r in other.get("/api/v1/board?status=all").json()["items"] if r["id"] == idea.id
+        )
+        data = make_client().get("/open-data/ideas.json").json()["ideas"]
+        counts = next(i for i in data if i["id"] == idea.id)["mines"]["legal"]
+        return row["open_mines"], counts["open"], counts["withdrawn"]
+
+    assert open_mines() == ({"blocking": 1}, 1, 0)
+    admin = make_client(scene["admin"])
+    assert (
+        admin.post_form(f"/mines/{mine.id}/hide", {"reason": "Propos injurieux"}).status_code == 303
+    )
+    assert open_mines() == ({}, 0, 1)
+    assert admin.post_form(f"/mines/{mine.id}/restore").status_code == 303
+    assert open_mines() == ({"blocking": 1}, 1, 0)

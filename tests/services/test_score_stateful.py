@@ -1,4 +1,6 @@
-"""Random sequences of the real operations keep the stored score equal to a fresh computation."""
+"""Random sequences of the real operations, moderation's hiding and restoring among them, keep
+the stored score equal to a fresh computation, to what the idea page computes for any viewer,
+and to what the board and the open data count."""
 
 import contextlib
 import shutil
@@ -12,16 +14,27 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import make_engine
+from app.db import make_engine, read_rows
 from app.errors import DomainError
 from app.models import Role
 from app.schemas import DeminageCreate, IdeaUpdate, MineCreate
-from app.services import ideas, mines, scoring
-from app.services.readiness import ScoringParams
+from app.services import board, exports, ideas, mines, moderation, readiness, scoring
+from app.services.readiness import IdeaFacts, ScoringParams
 from tests.conftest import database_url
 from tests.factories import LONG, make_idea, make_user
 
 PARAMS = ScoringParams(quiet_period_hours=24)
+
+
+def _comparable(facts: IdeaFacts) -> tuple[object, ...]:
+    """The facts in a fixed order; a withdrawn mine's title never counts (a hidden one's is
+    masked on the page)."""
+    mines_ = sorted(
+        (m.author_id, m.severity, m.status, m.armed_at, "" if m.status == "withdrawn" else m.title)
+        for m in facts.mines
+    )
+    helpers = sorted((c.user_id, c.unit_id) for c in facts.deminage_authors)
+    return (facts.theme_count, facts.problem, facts.solution, tuple(mines_), tuple(helpers))
 
 
 def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> None:  # type: ignore[no-untyped-def]
@@ -39,6 +52,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
                 make_user(s, unit=u) for u in ("Finances", "DSI", "RH", "DSI", "Accueil")
             ]
             self.manager = make_user(s, unit="DGS", role=Role.manager)
+            self.admin = make_user(s, unit="DGS", role=Role.admin)
             self.idea = make_idea(s, self.author, self.now, params=PARAMS)
             self.mines: list = []
             self.deminages: list = []
@@ -140,6 +154,18 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
                 )
             )
 
+        @rule(d=st.integers(0, 20), on_mine=st.booleans(), hide=st.booleans())
+        def moderate(self, d: int, on_mine: bool, hide: bool) -> None:
+            items = self.mines if on_mine else self.deminages
+            if not items:
+                return
+            item = items[d % len(items)]
+            act = moderation.hide if hide else moderation.restore
+            args = ("Abus",) if hide else ()
+            self._try(
+                lambda: act(self.session, PARAMS, self.admin, item, self.idea, *args, self.now)  # type: ignore[operator]
+            )
+
         @rule(hours=st.integers(1, 60))
         def wait(self, hours: int) -> None:
             self.now += timedelta(hours=hours)
@@ -151,6 +177,34 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             assert self.idea.ripe_from == fresh.ripe_from
             assert self.idea.reviewer_count == fresh.reviewers
             assert self.idea.is_ripe(self.now) == fresh.ripe
+
+        @invariant()
+        def page_facts_equal_stored_facts(self) -> None:
+            stored = scoring.idea_facts(self.session, self.idea)
+            themes = stored.theme_count
+            for viewer in (self.admin, self.people[0], self.author):  # redacted differently
+                views = mines.mines_for_idea(self.session, self.idea, viewer)
+                page = scoring.facts_of_page(self.idea, views, themes)
+                assert _comparable(page) == _comparable(stored)
+                assert readiness.compute(page, PARAMS, self.now) == readiness.compute(
+                    stored, PARAMS, self.now
+                )
+
+        @invariant()
+        def counts_follow_the_score(self) -> None:
+            statuses = [m.status for m in scoring.idea_facts(self.session, self.idea).mines]
+            open_by_severity: dict[str, int] = {}
+            for m in scoring.idea_facts(self.session, self.idea).mines:
+                if m.status == "open":
+                    open_by_severity[m.severity] = open_by_severity.get(m.severity, 0) + 1
+            rows = read_rows(self.session, board.OPEN_MINES, {"ids": [self.idea.id]})
+            assert {severity: n for _, severity, n in rows} == open_by_severity
+            (row,) = [
+                r for r in exports.open_data(self.session, self.now) if r["id"] == self.idea.id
+            ]
+            for state in exports.OPEN_STATES:
+                counted = sum(row["mines"][c][state] for c in exports.OPEN_CATEGORIES)
+                assert counted == statuses.count(state), state
 
     run_state_machine_as_test(
         ScoreMachine,

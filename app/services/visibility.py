@@ -1,0 +1,182 @@
+"""What a viewer sees of an idea's mines, déminages and history: moderation's one home.
+
+Content hidden by moderation is read by admins (with the reason); its own author sees that it
+was hidden and why, never again its text; anyone else sees only that something was hidden.
+Every output (idea page, API, fiche produit, experts page, notifications, search, counts) takes
+its views from here, already redacted: templates and serialisers render what they are given.
+Nobody acts on hidden content: `permissions.check_not_hidden` refuses it. A hidden mine counts
+as withdrawn, and a hidden déminage (or one under a hidden mine) not at all, wherever something is
+counted (`counted_status` and `counts`, and their SQL twins `counted_status_sql` and
+`deminage_counts_sql`, which tests/services/test_score_stateful.py holds equal).
+"""
+
+from collections import namedtuple
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case
+from sqlmodel import Session, col, select
+
+from app.db import read_rows
+from app.models import Deminage, Idea, Mine, MineStatus, User
+from app.services.permissions import can_read_hidden
+
+HIDDEN_MINE_TITLE = "Mine masquée"
+HIDDEN_AUTHOR = "Auteur·rice masqué·e"
+MASKED_EVENT_TITLE = "« mine masquée »"
+
+# The one rule for counts and the score, in SQL and in Python: a hidden mine counts as withdrawn.
+counted_status_sql = case(
+    (col(Mine.hidden_at).is_not(None), MineStatus.withdrawn.value), else_=Mine.status
+)
+
+
+def counted_status(mine: Any) -> str:
+    """The status the score and the counts use (`counted_status_sql` in Python)."""
+    return MineStatus.withdrawn.value if mine.hidden_at is not None else str(mine.status)
+
+
+def counts(deminage: Any, mine: Any) -> bool:
+    """Whether a déminage counts (regards croisés): not when it or its mine is hidden
+    (`deminage_counts_sql` in SQL)."""
+    return public(deminage, mine)
+
+
+deminage_counts_sql = and_(col(Deminage.hidden_at).is_(None), col(Mine.hidden_at).is_(None))
+
+
+def public(item: Any, mine: Any = None) -> bool:
+    """Whether content may be shown to anyone (search index, counts): neither it nor, for a
+    déminage, its mine is hidden."""
+    return item.hidden_at is None and (mine is None or mine.hidden_at is None)
+
+
+def reads_hidden(viewer: User | None) -> bool:
+    """Admins read hidden content, with its reason."""
+    return can_read_hidden(viewer)
+
+
+def masked_for(viewer: User | None, item: Any) -> bool:
+    """Whether the viewer gets only « masqué » instead of the item's content."""
+    return item.hidden_at is not None and not reads_hidden(viewer)
+
+
+@cache
+def _row_type(fields: tuple[str, ...]) -> Any:
+    return namedtuple("RedactedRow", fields)  # type: ignore[misc]  # noqa: PYI024
+
+
+def _redact(row: Any, **changes: Any) -> Any:
+    """A copy of a plain row with some columns blanked (hashable, like the row)."""
+    fields = tuple(row._fields)
+    return _row_type(fields)(*row)._replace(**changes)
+
+
+def _masked_person(person: Any) -> Any:
+    """Who wrote hidden content is hidden with it (`ideas.Person`, a named tuple)."""
+    return person._replace(name=HIDDEN_AUTHOR, unit_id=None, is_active=True)
+
+
+def _reason_for(viewer: User | None, item: Any) -> str:
+    """Its author still learns why; anyone else does not."""
+    return item.hidden_reason if viewer is not None and viewer.id == item.author_id else ""
+
+
+def redact_mine_views(views: Sequence[Any], viewer: User | None) -> list[Any]:
+    """The idea's mine views as this viewer may see them (`mines.MineView`)."""
+    from app.services.mines import DeminageView, MineView  # noqa: PLC0415  (mines imports us)
+
+    out = []
+    for view in views:
+        m = view.mine
+        if masked_for(viewer, m):
+            mine = _redact(
+                m,
+                title=HIDDEN_MINE_TITLE,
+                body="",
+                resolution_reason="",
+                reopen_reason="",
+                hidden_reason=_reason_for(viewer, m),
+            )
+            out.append(
+                MineView(mine, _masked_person(view.author), None, [], hidden=True, masked=True)
+            )
+            continue
+        deminages = []
+        for dv in view.deminages:
+            d = dv.deminage
+            if masked_for(viewer, d):
+                d = _redact(d, body="", hidden_reason=_reason_for(viewer, d))
+                deminages.append(
+                    DeminageView(d, _masked_person(dv.author), None, dv.helped_by_me, True, True)
+                )
+            else:
+                deminages.append(
+                    DeminageView(d, dv.author, dv.unit, dv.helped_by_me, d.hidden_at is not None)
+                )
+        out.append(MineView(m, view.author, view.unit, deminages, hidden=m.hidden_at is not None))
+    return out
+
+
+_HIDDEN_TITLES = select(Mine.title).where(
+    Mine.idea_id == bindparam("idea"), col(Mine.hidden_at).is_not(None)
+)
+
+
+def hidden_titles(session: Session, idea_id: int, viewer: User | None) -> list[str]:
+    """The quoted titles of the idea's hidden mines that the viewer may not read."""
+    if reads_hidden(viewer):
+        return []
+    rows = read_rows(session, _HIDDEN_TITLES, {"idea": idea_id})
+    return [f"« {title} »" for (title,) in rows if title]
+
+
+_HIDDEN_TITLES_OF = select(Mine.idea_id, Mine.title).where(
+    col(Mine.idea_id).in_(bindparam("ideas", expanding=True)), col(Mine.hidden_at).is_not(None)
+)
+
+
+def redact_messages(
+    session: Session, viewer: User | None, messages: Sequence[tuple[int | None, str]]
+) -> list[str]:
+    """Messages about ideas (notifications, digests), each with the titles of its idea's
+    hidden mines masked, unless the viewer reads hidden content: a notification written
+    before the hiding no longer quotes it once read or mailed after."""
+    ideas = {idea_id for idea_id, _ in messages if idea_id is not None}
+    if reads_hidden(viewer) or not ideas:
+        return [message for _, message in messages]
+    titles: dict[int, list[str]] = {}
+    for idea_id, title in read_rows(session, _HIDDEN_TITLES_OF, {"ideas": sorted(ideas)}):
+        if title:
+            titles.setdefault(idea_id, []).append(f"« {title} »")
+    return [redact_text(message, titles.get(idea_id or 0, [])) for idea_id, message in messages]
+
+
+def redact_text(text: str, titles: Sequence[str]) -> str:
+    """A message (history, notification) with each hidden mine's quoted title masked."""
+    for title in titles:
+        text = text.replace(title, MASKED_EVENT_TITLE)
+    return text
+
+
+def history(
+    session: Session, idea: Idea, viewer: User | None, views: Sequence[Any] | None = None
+) -> list[tuple[Any, Any]]:
+    """The idea's history (`ideas.events`), where the title of a hidden mine reads « mine
+    masquée » but for admins. Given the page's mine views, a page without hidden mine costs
+    no query more."""
+    from app.services.ideas import events  # noqa: PLC0415  (ideas → scoring → visibility)
+
+    lines = events(session, idea)
+    if views is not None and not any(v.hidden for v in views):
+        return lines
+    titles = hidden_titles(session, idea.id, viewer)  # type: ignore[arg-type]
+    if not titles:
+        return lines
+    return [(e._replace(message=redact_text(e.message, titles)), actor) for e, actor in lines]
+
+
+def mine_title_for(viewer: User | None, mine: Any) -> str:
+    """A single mine's title as the viewer may read it (experts page, notifications)."""
+    return HIDDEN_MINE_TITLE if masked_for(viewer, mine) else mine.title

@@ -1,0 +1,315 @@
+"""Hidden means hidden, everywhere; closed means gone, everywhere.
+
+Canary words are laid in a mine and in déminages, which an admin then hides through the
+moderation form; a colleague then closes their account. Every output an agent can reach (each
+GET route of the app, both fiche formats with the PDF's text extracted, search before and after
+`demineurs reindex`, notifications and the e-mails written after the hiding) is read as
+ordinary agents: no canary, no moderation reason, no closed person's name or e-mail. The
+admin still reads the hidden content with its reason. The test fails on a GET route it does not
+cover, unless the route is excluded below with the reason it cannot show an idea's content.
+"""
+
+import io
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.main import create_app
+from app.models import OutboxMessage, Role
+from app.services import invitations, mines, notifications, search, users
+from app.services.readiness import ScoringParams
+from tests.conftest import ON_POSTGRES, SECRET, Clock, WebClient
+from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.routers.test_authorization_matrix import app_routes
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="one world per module, on SQLite")
+
+MINE_TITLE = "zorglubtitre"
+MINE_BODY = "zorglubtexte"
+ANSWER_UNDER_HIDDEN = "zorglubreponse"  # an accepted déminage under the hidden mine
+HIDDEN_ANSWER = "zorglubcache"  # a déminage hidden itself, under a visible mine
+REASON = "quokkamotif"
+HIDDEN_CANARIES = (MINE_TITLE, MINE_BODY, ANSWER_UNDER_HIDDEN, HIDDEN_ANSWER, REASON)
+CLOSED_NAME = "Zébulon Fermé"
+CLOSED_EMAIL = "zebulon.ferme@exemple.fr"
+CLOSED_CANARIES = (CLOSED_NAME, CLOSED_EMAIL, "zebulon.ferme")
+
+
+@dataclass
+class World:
+    app: FastAPI
+    ids: dict[str, int]
+    clients: dict[str, Any]
+    outbox_after_hiding: list[str]
+
+
+def _client(app: FastAPI, user: Any | None) -> WebClient:
+    client = WebClient(app, follow_redirects=False)
+    client.__enter__()
+    if user is not None:
+        client.login(user)
+    return client
+
+
+@pytest.fixture(scope="module")
+def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    path = tmp_path_factory.mktemp("canaries") / "test.sqlite3"
+    shutil.copy(template_db, path)
+    clock = Clock()
+    settings = Settings(
+        database_url=f"sqlite:///{path}",
+        env="test",
+        secret_key=SECRET,
+        strict_templates=True,
+        writes_per_minute=100_000,
+        mail_dir=str(path.parent / "mails"),
+    )
+    app = create_app(settings, clock=clock)
+    params = ScoringParams()
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        author = make_user(db, name="Amina Diallo", unit="Accueil")
+        layer = make_user(db, name="Rémi Poseur", unit="DSI")
+        helper = make_user(db, name="Hélène Aide", unit="Juridique")
+        bystander = make_user(db, name="Bruno Passant", unit="RH")
+        admin = make_user(db, name="Ada Admin", unit="DGS", role=Role.admin)
+        closing = make_user(db, name=CLOSED_NAME, unit="Finances", email=CLOSED_EMAIL)
+        for person in (author, bystander):  # what they learn waits for the daily digest
+            notifications.set_channels(
+                db, person.id, {k: "digest" for k in notifications.KIND_LABELS}
+            )  # type: ignore[arg-type]
+        idea = make_idea(db, author, clock.now, title="Guichet unique", themes="accueil")
+        hidden_mine = make_mine(
+            db, idea, layer, clock.now, title=MINE_TITLE, body=f"{MINE_BODY} vraiment."
+        )
+        under = make_deminage(db, hidden_mine, helper, clock.now, body=f"{ANSWER_UNDER_HIDDEN} !")
+        invitations.invite(db, author, hidden_mine, idea, bystander, "", clock.now)
+        mines.accept_deminage(db, params, author, under, hidden_mine, idea, clock.now)
+        visible_mine = make_mine(db, idea, closing, clock.now, title="Budget", body="Coût ?")
+        hidden_answer = make_deminage(db, visible_mine, helper, clock.now, body=HIDDEN_ANSWER)
+        make_deminage(db, visible_mine, bystander, clock.now, body="Une réponse visible.")
+        make_deminage(db, hidden_mine, closing, clock.now, body="Un avis de Zébulon.")
+        invitations.invite(db, closing, visible_mine, idea, bystander, "", clock.now)
+        notifications.toggle(db, notifications.Follow, bystander, idea)
+        db.commit()
+        ids = {
+            "idea": idea.id,
+            "hidden_mine": hidden_mine.id,
+            "visible_mine": visible_mine.id,
+            "hidden_answer": hidden_answer.id,
+            "under": under.id,
+            "author": author.id,
+            "bystander": bystander.id,
+            "closing": closing.id,
+            "layer": layer.id,
+            "helper": helper.id,
+        }
+        people = {"author": author, "bystander": bystander, "admin": admin, "closing": closing}
+
+    clients = {name: _client(app, person) for name, person in people.items()}
+    clients["anonymous"] = _client(app, None)
+    api: dict[str, TestClient] = {}
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        for name in ("author", "bystander", "admin"):
+            _, token = users.create_api_token(
+                db, db.get_one(type(people[name]), people[name].id), "t"
+            )
+            api[name] = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+            api[name].__enter__()
+        db.commit()
+        before = db.exec(select(OutboxMessage.id)).all()
+    # Searchable before the hiding, by the prefixes the test searches for afterwards.
+    for word, anchor in ((MINE_BODY, "hidden_mine"), (HIDDEN_ANSWER, "hidden_answer")):
+        found = clients["bystander"].get("/search", params={"q": word[:-2]}).text
+        assert f"-{ids[anchor]}" in found
+
+    # The admin hides through the moderation form.
+    admin_client = clients["admin"]
+    for url in (f"/mines/{ids['hidden_mine']}/hide", f"/deminages/{ids['hidden_answer']}/hide"):
+        assert admin_client.post_form(url, {"reason": f"{REASON} injurieux"}).status_code == 303
+    # The account closes through its own form.
+    closed = clients.pop("closing")
+    response = closed.post_form("/profile/close", {"confirm": "FERMER"})
+    assert response.status_code in (200, 303), response.text
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        notifications.build_digests(db, notifications.mailer_of(db), clock.now)
+        db.commit()
+        mails = db.exec(
+            select(OutboxMessage).where(col(OutboxMessage.id).not_in(before or [0]))
+        ).all()
+        outbox = [f"{m.to_email}\n{m.subject}\n{m.body}" for m in mails]
+    assert outbox, "the digests were written after the hiding"
+    clients.update({f"api:{k}": v for k, v in api.items()})
+    yield World(app, ids, clients, outbox)
+    for client in clients.values():
+        client.__exit__(None, None, None)
+    closed.__exit__(None, None, None)
+    app.state.engine.dispose()
+
+
+def _reindex(world: World) -> None:
+    """What `demineurs reindex` does (app/cli.py)."""
+    with Session(world.app.state.engine) as db:
+        search.rebuild(db)
+        db.commit()
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def _body(response: Any) -> str:
+    if response.headers.get("content-type", "").startswith("application/pdf"):
+        return _pdf_text(response.content)
+    return response.text
+
+
+Read = Callable[[World, str], list[str]]
+
+
+def _get(*urls: str, api: bool = False) -> Read:
+    """Read each URL (ids filled from the world) as the given viewer."""
+
+    def read(world: World, viewer: str) -> list[str]:
+        client = world.clients[f"api:{viewer}" if api else viewer]
+        return [_body(client.get(url.format(**world.ids))) for url in urls]
+
+    return read
+
+
+def _searches(path: str) -> list[str]:
+    """Prefixes of the canaries (the page echoes the query; the index matches prefixes)."""
+    return [f"{path}?q={word[:-2]}" for word in (*HIDDEN_CANARIES, "zebulon", "Budget")]
+
+
+def _search_after_reindex(world: World, viewer: str) -> list[str]:
+    _reindex(world)
+    found = world.clients[viewer].get("/search", params={"q": "Budg"}).text
+    assert f"#mine-{world.ids['visible_mine']}" in found  # the index was rebuilt
+    return _get(*_searches("/search"))(world, viewer) + _get(
+        *_searches("/api/v1/search"), api=True
+    )(world, viewer)
+
+
+def _outbox(world: World, viewer: str) -> list[str]:
+    return world.outbox_after_hiding
+
+
+# Each GET route an agent can reach, and how the test reads it.
+OUTPUTS: dict[str, Read] = {
+    "GET /ideas/{idea_id}": _get("/ideas/{idea}", "/ideas/{idea}?page=2"),
+    "GET /ideas": _get("/ideas"),
+    "GET /ideas/{idea_id}/edit": _get("/ideas/{idea}/edit"),
+    "GET /ideas/{idea_id}/fiche.md": _get("/ideas/{idea}/fiche.md"),
+    "GET /ideas/{idea_id}/fiche.pdf": _get("/ideas/{idea}/fiche.pdf"),
+    "GET /ideas/similar": _get(
+        f"/ideas/similar?title={MINE_TITLE}&problem={MINE_BODY}", "/ideas/similar?title=Guichet"
+    ),
+    "GET /mines/{mine_id}/experts": _get(
+        "/mines/{hidden_mine}/experts", "/mines/{visible_mine}/experts"
+    ),
+    "GET /demineurs": _get("/demineurs"),
+    "GET /search": _get(*_searches("/search")),
+    "GET /board": _get("/board", "/board?status=all"),
+    "GET /dashboard": _get("/dashboard"),
+    "GET /notifications": _get("/notifications"),
+    "GET /notifications/count": _get("/notifications/count"),
+    "GET /profile": _get("/profile"),
+    "GET /profile/export.json": _get("/profile/export.json"),
+    "GET /users/{user_id}": _get(
+        "/users/{author}", "/users/{closing}", "/users/{layer}", "/users/{helper}"
+    ),
+    "GET /open-data/ideas.json": _get("/open-data/ideas.json"),
+    "GET /open-data/ideas.csv": _get("/open-data/ideas.csv"),
+    "GET /admin/audit": _get("/admin/audit"),
+    "GET /admin/users": _get("/admin/users"),
+    "GET /admin/users/{user_id}": _get("/admin/users/{closing}", "/admin/users/{layer}"),
+    "GET /admin/merge": _get("/admin/merge"),
+    "GET /api/v1/ideas": _get("/api/v1/ideas", api=True),
+    "GET /api/v1/ideas/{idea_id}": _get("/api/v1/ideas/{idea}", api=True),
+    "GET /api/v1/board": _get("/api/v1/board", "/api/v1/board?status=all", api=True),
+    "GET /api/v1/mines/{mine_id}/experts": _get(
+        "/api/v1/mines/{hidden_mine}/experts", "/api/v1/mines/{visible_mine}/experts", api=True
+    ),
+    "GET /api/v1/notifications": _get("/api/v1/notifications", api=True),
+    "GET /api/v1/search": _get(*_searches("/api/v1/search"), api=True),
+    "GET /api/v1/me": _get("/api/v1/me", api=True),
+    "search after reindex": _search_after_reindex,
+    "e-mails written after the hiding": _outbox,
+}
+
+# GET routes that cannot show an idea's content nor a person's name, and why.
+EXCLUDED = {
+    "GET /": "a redirect to /ideas",
+    "GET /aide": "static help text",
+    "GET /healthz": "liveness, no data",
+    "GET /readyz": "readiness, no data",
+    "GET /docs": "the API documentation page",
+    "GET /openapi.json": "the API schema",
+    "GET /login": "the sign-in form",
+    "GET /register": "the sign-up form",
+    "GET /ideas/new": "an empty form",
+    "GET /admin/scoring": "the scoring thresholds",
+    "GET /notifications/preferences": "the reader's own channels per kind",
+    "GET /unsubscribe/{token}": "a signed token's confirmation form, no content",
+    "GET /invitations/{token}": "an account invitation's sign-up form, no idea content",
+    "GET /auth/proconnect/login": "a redirect to the identity provider",
+    "GET /auth/proconnect/callback": "the identity provider's answer, no idea content",
+}
+
+AGENTS = ("bystander", "author")
+
+
+def test_every_get_route_is_read_or_excluded_with_a_reason(world: World) -> None:
+    routes = {r for r in app_routes(world.app) if r.startswith("GET ")}
+    covered = {k for k in OUTPUTS if k.startswith("GET ")}
+    assert routes - covered - set(EXCLUDED) == set(), "a GET route the canary test does not read"
+    assert (covered | set(EXCLUDED)) - routes == set(), "a route that no longer exists"
+
+
+@pytest.mark.parametrize("output", list(OUTPUTS))
+def test_no_hidden_canary_nor_closed_account_for_an_ordinary_agent(
+    world: World, output: str
+) -> None:
+    for viewer in AGENTS:
+        for text in OUTPUTS[output](world, viewer):
+            found = [c for c in (*HIDDEN_CANARIES, *CLOSED_CANARIES) if c.lower() in text.lower()]
+            assert not found, f"{output} shows {found} to the {viewer}"
+
+
+@pytest.mark.parametrize("output", list(OUTPUTS))
+def test_no_closed_account_even_for_an_admin(world: World, output: str) -> None:
+    if output == "e-mails written after the hiding":
+        return  # read above; admins get no mail of their own here
+    for text in OUTPUTS[output](world, "admin"):
+        found = [c for c in CLOSED_CANARIES if c.lower() in text.lower()]
+        assert not found, f"{output} shows {found} to an admin"
+
+
+ALL_HIDDEN = (MINE_TITLE, MINE_BODY, ANSWER_UNDER_HIDDEN, HIDDEN_ANSWER, REASON)
+
+
+@pytest.mark.parametrize(
+    ("output", "canaries"),
+    [
+        ("GET /ideas/{idea_id}", ALL_HIDDEN),
+        ("GET /api/v1/ideas/{idea_id}", ALL_HIDDEN),
+        # The fiche gives each mine's accepted answer only: the hidden mine's reads « masquée ».
+        ("GET /ideas/{idea_id}/fiche.md", (MINE_TITLE, MINE_BODY, REASON)),
+        ("GET /ideas/{idea_id}/fiche.pdf", (MINE_TITLE, MINE_BODY, REASON)),
+    ],
+)
+def test_the_admin_still_reads_hidden_content_with_its_reason(
+    world: World, output: str, canaries: tuple[str, ...]
+) -> None:
+    (text, *_) = OUTPUTS[output](world, "admin")
+    for canary in canaries:
+        assert canary in text, f"{output}: the admin misses {canary}"
