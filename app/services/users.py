@@ -562,13 +562,20 @@ def personal_data(session: Session, user: User) -> dict[str, object]:
         }
     }
     for table, column in person_columns():
-        shown = [c for c in table.columns if c.name not in SECRET_COLUMNS]
+        owner = column.name in ("author_id", "user_id")
+        # What the person wrote or owns comes whole; a row that only names them (a mine they
+        # defused, an entry they are the actor of) comes as references and dates: its text is
+        # someone else's, and may be hidden from them.
+        shown = [
+            c
+            for c in table.columns
+            if c.name not in SECRET_COLUMNS
+            and (owner or c.primary_key or c.foreign_keys or c.name.endswith("_at"))
+        ]
         rows = session.connection().execute(
             sa_select(*shown).where(column == user.id).order_by(*table.primary_key.columns)
         )
-        key = (
-            table.name if column.name in ("author_id", "user_id") else f"{table.name}.{column.name}"
-        )
+        key = table.name if owner else f"{table.name}.{column.name}"
         if key in data:
             key = f"{table.name}.{column.name}"
         data[key] = [{k: plain(v) for k, v in row._mapping.items()} for row in rows]
