@@ -14,6 +14,11 @@ from app.web import FormDep, redirect, safe_next
 
 router = APIRouter(include_in_schema=False)
 
+# The ProConnect state is bound to the browser that asked for it: kept in this cookie too, and
+# the callback refuses a state that this browser did not start (login CSRF).
+OIDC_STATE_COOKIE = "demineurs_oidc_state"
+OIDC_COOKIE_PATH = "/auth/proconnect"
+
 
 def _signed_in(request: Request, settings: SettingsDep, token: str, url: str) -> Response:
     response = redirect(request, url)
@@ -115,12 +120,23 @@ def proconnect_login(
 ) -> Response:
     if not settings.proconnect_enabled:
         raise NotFound("La connexion avec ProConnect n'est pas configurée ici.")
+    address = request.client.host if request.client else "unknown"
     try:
         with session_scope(request.app.state.engine, write=True) as session:
-            url = proconnect.start(session, settings, safe_next(next), now)
+            url, state = proconnect.start(session, settings, safe_next(next), now, address)
     except proconnect.SignInRefused as exc:
         return _refused(request, settings, exc.message)
-    return RedirectResponse(url, status_code=303)
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        OIDC_STATE_COOKIE,
+        state,
+        max_age=int(proconnect.LOGIN_TTL.total_seconds()),
+        path=OIDC_COOKIE_PATH,
+        httponly=True,
+        samesite="lax",  # sent on the provider's top-level redirect back, never on a sub-request
+        secure=request.url.scheme == "https",
+    )
+    return response
 
 
 @router.get("/auth/proconnect/callback", name="proconnect_callback")
@@ -136,6 +152,7 @@ def proconnect_callback(
         raise NotFound("La connexion avec ProConnect n'est pas configurée ici.")
     engine = request.app.state.engine
     try:
+        proconnect.check_browser(state, request.cookies.get(OIDC_STATE_COOKIE, ""))
         # The state is spent first, in its own transaction: it never serves twice.
         with session_scope(engine, write=True) as session:
             login = proconnect.consume(session, state, now)
@@ -150,8 +167,12 @@ def proconnect_callback(
                 users.end_session(session, old)
             token = users.start_session(session, settings, user, oidc_id_token=id_token)
     except proconnect.SignInRefused as exc:
-        return _refused(request, settings, exc.message)
-    return _signed_in(request, settings, token, safe_next(login.next_url))
+        refused = _refused(request, settings, exc.message)
+        refused.delete_cookie(OIDC_STATE_COOKIE, path=OIDC_COOKIE_PATH)
+        return refused
+    signed = _signed_in(request, settings, token, safe_next(login.next_url))
+    signed.delete_cookie(OIDC_STATE_COOKIE, path=OIDC_COOKIE_PATH)
+    return signed
 
 
 @router.get("/invitations/{token}", name="invitation")
