@@ -24,6 +24,7 @@ from app.models.notification import (
 from app.models.setting import AppSetting
 from app.models.user import (
     ApiToken,
+    EmailConfirmation,
     ExternalIdentity,
     Invitation,
     LoginAttempt,
@@ -46,6 +47,7 @@ __all__ = [
     "Support",
     "AppSetting",
     "Deminage",
+    "EmailConfirmation",
     "Expertise",
     "ExternalIdentity",
     "OidcLogin",

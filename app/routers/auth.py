@@ -228,7 +228,9 @@ def register(
     _throttle_accounts(request, session, settings, now)
     values = {k: form.get(k, "") for k in ("email", "name", "unit")}
     try:
-        user = users.register(session, settings, password=form.get("password", ""), **values)
+        user, _ = users.register(
+            session, settings, password=form.get("password", ""), now=now, **values
+        )
     except InvalidInput as exc:
         return render(
             request,
@@ -236,4 +238,33 @@ def register(
             {"values": values, "errors": exc.errors, "domains": settings.allowed_domains},
             status=422,
         )
+    # Nobody is signed in yet: the address must first be shown to be theirs.
+    return redirect(
+        request,
+        request.url_for("login").path,
+        flash=f"Presque fini\u00a0! Un lien d’activation a été envoyé à {user.email}\u00a0: "
+        "suivez-le dans les 48\u00a0heures pour activer votre compte.",
+    )
+
+
+@router.get("/register/confirm/{token}", name="register_confirm")
+def confirm_form(request: Request, session: SessionDep, now: NowDep, token: str) -> Response:
+    # A GET changes nothing (mail scanners open links): the page asks for one click.
+    _, user = users.pending_confirmation(session, token[:200], now)
+    return render(request, "auth/confirm.html", {"email": user.email, "token": token})
+
+
+@router.post("/register/confirm/{token}", name="register_confirm_post")
+def confirm(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    token: str,
+    form: FormDep,
+) -> Response:
+    user = users.confirm_registration(session, token[:200], now)
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        users.end_session(session, old)
     return _signed_in(request, settings, users.start_session(session, settings, user), "/ideas")

@@ -111,7 +111,8 @@ def start(
         f"oidc-start:{address}",
         STARTS_PER_ADDRESS,
         LOGIN_TTL,
-        "Trop de connexions commencées depuis cette adresse\u00a0: réessayez dans quelques minutes.",
+        "Trop de connexions commencées depuis cette adresse\u00a0: "
+        "réessayez dans quelques minutes.",
         now,
     )
     session.exec(delete(OidcLogin).where(col(OidcLogin.created_at) < now - LOGIN_TTL))
@@ -258,6 +259,7 @@ def _account(session: Session, profile: dict[str, Any]) -> User:
             raise SignInRefused("Ce compte est désactivé. Contactez l'administrateur·rice.")
         return user
     email = str(profile.get("email", "")).strip().lower()
+    users.drop_pending_registration(session, email)  # someone registered it, never proved it
     if session.exec(select(User).where(User.email == email)).first() is not None:
         raise SignInRefused(
             "Un compte local existe déjà avec cette adresse : connectez-vous avec votre mot de "

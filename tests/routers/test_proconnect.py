@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.main import create_app
-from app.models import ExternalIdentity, OidcLogin, Unit, User
+from app.models import EmailConfirmation, ExternalIdentity, OidcLogin, Unit, User
 from app.routers.auth import OIDC_STATE_COOKIE
-from app.services import proconnect
+from app.services import proconnect, users
 from app.services.proconnect import STARTS_PER_ADDRESS
 from tests.conftest import Clock, WebClient, soup
 from tests.factories import make_user
@@ -224,3 +224,26 @@ def test_an_account_is_never_matched_on_its_email_alone(
     assert "Un compte local existe déjà" in refused.text
     db.expire_all()
     assert db.exec(select(ExternalIdentity)).all() == []
+
+
+def test_an_unconfirmed_registration_does_not_block_the_agents_proconnect_sign_in(
+    make_client, provider: Provider, db: Session, clock: Clock, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    open_settings = settings.model_copy(update={"allowed_email_domains": "interieur.gouv.fr"})
+    squatter, _ = users.register(
+        db,
+        open_settings,
+        email="nadia.haddad@interieur.gouv.fr",
+        name="Mallory",
+        unit="Ailleurs",
+        password="un-mot-de-passe-solide",
+        now=clock(),
+    )
+    db.commit()
+    client = make_client()
+    assert sign_in(client).status_code == 303
+    assert "Nadia Haddad" in client.get("/profile").text
+    db.expire_all()
+    account = db.exec(select(User).where(User.email == "nadia.haddad@interieur.gouv.fr")).one()
+    assert account.name == "Nadia Haddad" and account.is_active
+    assert db.exec(select(EmailConfirmation)).all() == []
