@@ -48,6 +48,15 @@ def error_page(
     return response
 
 
+def _id_out_of_range(exc: RequestValidationError) -> bool:
+    errors = exc.errors()
+    return bool(errors) and all(
+        err.get("loc", ("",))[0] == "path"
+        and err.get("type") in ("greater_than_equal", "less_than_equal")
+        for err in errors
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
@@ -81,6 +90,9 @@ def install(app: FastAPI) -> None:
         if not wants_json(request):
             # Only path parameters reach here for pages: /ideas/abc is simply not a page.
             return error_page(request, 404, HTTP_MESSAGES[404])
+        if _id_out_of_range(exc):
+            # An integer id no object can have (app.deps.ObjectId): not found, as ever.
+            return JSONResponse({"detail": "Objet introuvable."}, status_code=404)
         first = errors[0]["field"] if errors else "body"
         return JSONResponse(
             {"detail": "Données invalides.", "field": first, "errors": errors}, status_code=422

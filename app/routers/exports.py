@@ -7,7 +7,7 @@ import json
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep
+from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.services import exports, ideas
 from app.templating import format_date, render
 
@@ -20,7 +20,7 @@ def _attachment(filename: str) -> dict[str, str]:
 
 @router.get("/ideas/{idea_id}/fiche.md", name="sheet_markdown")
 def sheet_markdown(
-    session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep, idea_id: int
+    session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep, idea_id: ObjectId
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     text = exports.sheet_markdown(exports.product_sheet(session, params, idea, now), format_date)
@@ -38,7 +38,7 @@ def sheet_pdf(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    idea_id: int,
+    idea_id: ObjectId,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     sheet = exports.product_sheet(session, params, idea, now)
