@@ -137,6 +137,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     openapi_links.install(app)
     install_fast_url_for(app.state.templates, app.routes)
     handlers.install(app)
+    app.add_middleware(handlers.CatchUnexpected)
     app.add_middleware(ConcurrencyLimit, limit=settings.threads_per_worker)
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(WebSecurity, settings=settings)
