@@ -13,10 +13,11 @@ from starlette.types import Scope
 
 from app import handlers, logs, openapi_links
 from app.config import Settings, get_settings
-from app.db import Checkpointer, check_migrations, make_engine, migration_state
+from app.db import Checkpointer, check_migrations, make_engine, migration_state, session_scope
 from app.logs import RequestId
 from app.mail import OutboxSender
 from app.middleware import BodySizeLimit, ConcurrencyLimit, WebSecurity
+from app.models import Heartbeat
 from app.models.base import utcnow
 from app.routers import (
     admin,
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
 
     @app.get("/readyz", include_in_schema=False, name="readyz")
     def readyz() -> Response:
-        """The database answers and its schema is at the migrations' head."""
+        """The database answers, its schema is at the migrations' head, and it takes a write."""
         try:
             current, head = migration_state(engine, settings.database_url)
         except Exception as exc:  # noqa: BLE001  (any failure means: not ready)
@@ -123,6 +124,13 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
             return JSONResponse(
                 {"status": "behind", "current": current, "head": head}, status_code=503
             )
+        try:
+            # Reading is not enough: a read-only file or a full disk lets every page load and
+            # every write fail. One row rewritten and committed shows that writes go through.
+            with session_scope(engine, write=True) as session:
+                session.merge(Heartbeat(id=1, beat_at=utcnow()))
+        except Exception as exc:  # noqa: BLE001  (any failure means: not ready)
+            return JSONResponse({"status": "read-only", "detail": str(exc)[:200]}, status_code=503)
         return JSONResponse({"status": "ready", "revision": current})
 
     if settings.bench_endpoints:

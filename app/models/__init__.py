@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEntry
 from app.models.expertise import Expertise, MineInvitation
+from app.models.health import Heartbeat
 from app.models.idea import Idea, IdeaEvent, IdeaNeighbour, IdeaRevision, IdeaStatus, IdeaTheme
 from app.models.mine import (
     Deminage,
@@ -49,6 +50,7 @@ __all__ = [
     "Deminage",
     "EmailConfirmation",
     "Expertise",
+    "Heartbeat",
     "ExternalIdentity",
     "OidcLogin",
     "MineInvitation",
