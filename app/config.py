@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     # Per worker: the rendered parts of pages shared by viewers with the same rights (the
     # field of mines, the score panel), in millions of characters.
     fragment_cache_mb: int = Field(default=16, ge=0)
+    # Fiches in PDF: made once per content shown and kept here (up to this many MB); at most
+    # this many made at once per process (the others answer 503 at once), and this many made
+    # per person and per hour (429 beyond). The cache is per deployment: put it on the volume.
+    pdf_cache_dir: str = str(PROJECT_ROOT / "data" / "pdf-cache")
+    pdf_cache_mb: int = Field(default=200, ge=0)
+    pdf_concurrency: int = Field(default=1, ge=1)
+    pdfs_per_hour: int = Field(default=30, ge=1)
     # Only for bench/ and the tests: a template rendered from memory (the benchmark's
     # baseline) and a deliberately slow page (graceful shutdown). Never in a deployment.
     bench_endpoints: bool = False

@@ -33,6 +33,7 @@ from app.routers import (
     profile,
     search,
 )
+from app.services import pdfs
 from app.templating import STATIC_DIR, install_fast_url_for, make_templates, render
 
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.settings = settings
     app.state.engine = engine
     app.state.outbox = OutboxSender(engine, settings)
+    app.state.pdf_makers = pdfs.makers(settings)
     app.state.clock = clock
     app.state.templates = make_templates(settings)
 

@@ -7,8 +7,10 @@ import json
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from app.config import Settings
+from app.db import session_scope
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
-from app.services import exports, ideas
+from app.services import exports, ideas, pdfs
 from app.templating import format_date, render
 
 router = APIRouter(include_in_schema=False)
@@ -43,8 +45,15 @@ def sheet_pdf(
     idea = ideas.get_idea(session, idea_id, user)
     sheet = exports.product_sheet(session, params, idea, now)
     html = render(request, "exports/sheet.html", {"sheet": sheet}).body.decode()
+    settings: Settings = request.app.state.settings
+    key = pdfs.key_of(html)  # what this viewer is shown, exactly
+    pdf = pdfs.cached(settings, key)
+    if pdf is None:
+        with session_scope(request.app.state.engine, write=True) as writer:
+            pdfs.throttle(writer, settings, user, now)
+        pdf = pdfs.make(settings, request.app.state.pdf_makers, key, html)
     return Response(
-        exports.render_pdf(html),
+        pdf,
         media_type="application/pdf",
         headers=_attachment(f"fiche-produit-{idea_id}.pdf"),
     )
