@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     # JSON lines (one per event, with the request id) or plain text for a terminal.
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
+    # `demineurs serve` (uvicorn): a request's head (line and headers) must arrive within this
+    # many seconds of the connection opening or of the previous answer; an idle keep-alive
+    # connection is closed after this many; at most this many connections and requests at
+    # once per worker (beyond, 503); a request head is at most this many bytes (beyond, 400).
+    http_header_timeout_seconds: float = Field(default=10, gt=0)
+    http_keep_alive_seconds: int = Field(default=5, ge=1)
+    http_max_connections: int = Field(default=500, ge=1)
+    http_max_head_bytes: int = Field(default=16 * 1024, ge=1024)
     # On SIGTERM, seconds given to the requests in flight before the process stops.
     shutdown_grace_seconds: int = 20
 

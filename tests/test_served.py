@@ -68,3 +68,55 @@ def test_an_unexpected_error_under_the_api_answers_json_with_the_request_id(app)
         "detail": "Une erreur inattendue s’est produite. Rien n’a été enregistré.",
         "request_id": "rapport-500",
     }
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> bool:
+    """Whether the server closes this connection within `seconds`."""
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(1024) == b""
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_slow_or_silent_clients_are_cut_off_and_idle_connections_closed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "DEMINEURS_SECRET_KEY": SECRET,
+        "DEMINEURS_MAIL_DIR": str(tmp_path / "mails"),
+        "DEMINEURS_HTTP_HEADER_TIMEOUT_SECONDS": "1",
+        "DEMINEURS_HTTP_KEEP_ALIVE_SECONDS": "1",
+    }
+    with served(env, tmp_path) as (url, _):
+        port = int(url.rsplit(":", 1)[1])
+        # Opens and says nothing.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as silent:
+            assert _closed_within(silent, 4)
+        # Sends its headers a little at a time, never finishing.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            assert _closed_within(slow, 0.5) is False  # still in time
+            slow.sendall(b"X-Slow: 1\r\n")
+            assert _closed_within(slow, 4)
+        # A request answered, then a second head that never ends: cut off too.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            assert _exchange(sock, "/healthz")[0] == 200
+            sock.sendall(b"GET /healthz HTTP/1.1\r\n")
+            assert _closed_within(sock, 4)
+        # Quick clients are served as before, several requests on one connection.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            for _ in range(3):
+                assert _exchange(sock, "/healthz")[0] == 200
+        # A head over the limit is refused.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n"
+            try:
+                sock.sendall(big)
+                answer = sock.recv(1024)
+            except ConnectionResetError:
+                answer = b""
+            assert answer == b"" or answer.startswith(b"HTTP/1.1 400")
