@@ -1,7 +1,5 @@
 """Downloads: the fiche produit (Markdown, PDF) and the open data (CSV, JSON)."""
 
-import csv
-import io
 import json
 
 from fastapi import APIRouter, Request
@@ -70,10 +68,15 @@ def open_data_json(session: SessionDep, now: NowDep) -> Response:
 
 @router.get("/open-data/ideas.csv", name="open_data_csv")
 def open_data_csv(session: SessionDep, now: NowDep) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(exports.CSV_COLUMNS)
-    writer.writerows(exports.open_data_csv_rows(exports.open_data(session, now)))
+    """For programs: UTF-8, commas."""
+    text = exports.open_data_csv(exports.open_data(session, now))
+    return Response(text, media_type="text/csv; charset=utf-8", headers=_attachment("idees.csv"))
+
+
+@router.get("/open-data/ideas-tableur.csv", name="open_data_csv_fr")
+def open_data_csv_spreadsheet(session: SessionDep, now: NowDep) -> Response:
+    """For a French spreadsheet (Excel, LibreOffice): UTF-8 with its mark, semicolons."""
+    text = exports.open_data_csv(exports.open_data(session, now), spreadsheet_fr=True)
     return Response(
-        out.getvalue(), media_type="text/csv; charset=utf-8", headers=_attachment("idees.csv")
+        text, media_type="text/csv; charset=utf-8", headers=_attachment("idees-tableur.csv")
     )

@@ -180,6 +180,7 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /ideas/{idea_id}/fiche.pdf": ("/ideas/{idea}/fiche.pdf", None),
     "GET /open-data/ideas.json": ("/open-data/ideas.json", None),
     "GET /open-data/ideas.csv": ("/open-data/ideas.csv", None),
+    "GET /open-data/ideas-tableur.csv": ("/open-data/ideas-tableur.csv", None),
     "GET /notifications": ("/notifications", None),
     "GET /notifications/count": ("/notifications/count", None),
     "POST /notifications/{notification_id}/open": ("/notifications/{notification}/open", {}),
