@@ -22,11 +22,15 @@ TEXT_MAX = 10_000
 THEMES_MAX = 6
 THEME_MAX = 40
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+# U+2066–U+2069): stored, one reverses the text shown after it (« Trojan source »).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def clean_text(value: str) -> str:
-    """Normalise line ends and Unicode, drop control characters, refuse broken encodings."""
+    """Normalise line ends and Unicode, drop control and bidi-override characters, refuse
+    broken encodings."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
