@@ -11,8 +11,8 @@ from starlette.responses import RedirectResponse, Response
 
 from app.config import Settings
 from app.errors import Forbidden
-from app.schemas import BIDI_CONTROLS
 from app.middleware import FLASH_COOKIE
+from app.schemas import BIDI_CONTROLS
 from app.security import csrf_token_valid
 from app.templating import is_htmx
 
