@@ -2,12 +2,14 @@
 
 import logging
 from html import escape
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import DomainError, InvalidInput, LoginRequired, RateLimited
@@ -49,6 +51,18 @@ def error_page(
     if headers:
         response.headers.update(headers)
     return response
+
+
+def allowed_methods(routes: list[Any], scope: Scope) -> set[str]:
+    """Every method some route answers at this request's path (included routers walked)."""
+    methods: set[str] = set()
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            methods |= allowed_methods(included.routes, scope)
+        elif getattr(route, "methods", None) and route.matches(scope)[0] != Match.NONE:
+            methods |= set(route.methods)
+    return methods
 
 
 def _id_out_of_range(exc: RequestValidationError) -> bool:
@@ -104,7 +118,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
-        return error_page(request, exc.status_code, message, dict(exc.headers or {}) or None)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on that path only (GET and POST
+            # /api/v1/ideas are two routes: OPTIONS answered « Allow: POST »): all of them.
+            headers["Allow"] = ", ".join(sorted(allowed_methods(request.app.routes, request.scope)))
+        return error_page(request, exc.status_code, message, headers or None)
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> Response:
