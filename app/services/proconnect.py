@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.errors import DomainError, RateLimited
-from app.models import ExternalIdentity, OidcLogin, User
+from app.models import ExternalIdentity, LoginAttempt, OidcLogin, User
 from app.security import hash_password
 from app.services import users
 
@@ -116,6 +116,12 @@ def start(
         now,
     )
     session.exec(delete(OidcLogin).where(col(OidcLogin.created_at) < now - LOGIN_TTL))
+    session.exec(  # the other addresses' counts, once past their window
+        delete(LoginAttempt).where(
+            col(LoginAttempt.key).startswith("oidc-start:"),
+            col(LoginAttempt.created_at) < now - LOGIN_TTL,
+        )
+    )
     if session.exec(select(func.count()).select_from(OidcLogin)).one() >= PENDING_MAX:
         raise RateLimited(
             "Trop de connexions sont en cours\u00a0: réessayez dans quelques minutes.",

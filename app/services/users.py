@@ -483,6 +483,25 @@ def drop_pending_registration(session: Session, email: str) -> None:
         session.flush()
 
 
+def _purge_expired_registrations(session: Session, now: datetime, batch: int = 50) -> None:
+    """Registrations never confirmed in time go, a few at each new one: they hold an address
+    and a name that nobody proved theirs."""
+    expired = session.exec(
+        select(EmailConfirmation.id, EmailConfirmation.user_id)
+        .where(col(EmailConfirmation.expires_at) < now)
+        .limit(batch)
+    ).all()
+    if expired:
+        session.exec(
+            delete(EmailConfirmation).where(col(EmailConfirmation.id).in_([e[0] for e in expired]))
+        )
+        session.exec(
+            delete(User).where(
+                col(User.id).in_([e[1] for e in expired]), col(User.is_active).is_(False)
+            )
+        )
+
+
 def register(
     session: Session,
     settings: Settings,
@@ -515,6 +534,7 @@ def register(
             }
         )
     drop_pending_registration(session, address)
+    _purge_expired_registrations(session, now)
     user = create_user(
         session, email=address, name=name, unit=unit, role=Role.agent, password=password
     )

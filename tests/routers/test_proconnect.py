@@ -8,11 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.main import create_app
-from app.models import EmailConfirmation, ExternalIdentity, OidcLogin, Unit, User
+from app.models import EmailConfirmation, ExternalIdentity, LoginAttempt, OidcLogin, Unit, User
 from app.routers.auth import OIDC_STATE_COOKIE
 from app.services import proconnect, users
 from app.services.proconnect import STARTS_PER_ADDRESS
@@ -188,11 +188,16 @@ def test_anonymous_starts_are_bounded_per_address_and_expired_ones_purged(
     assert refused.status_code == 429 and "Retry-After" in refused.headers
     db.expire_all()
     assert len(db.exec(select(OidcLogin)).all()) == STARTS_PER_ADDRESS
-    # Ten minutes later, the old ones are gone when the next one starts.
+    db.add(LoginAttempt(key="oidc-start:203.0.113.9", created_at=clock.now))  # elsewhere
+    db.commit()
+    # Ten minutes later, the old ones are gone when the next one starts, and so are the
+    # counts of every address.
     clock.advance(minutes=11)
     assert client.get("/auth/proconnect/login").status_code == 303
     db.expire_all()
     assert len(db.exec(select(OidcLogin)).all()) == 1
+    counts = db.exec(select(LoginAttempt).where(col(LoginAttempt.key).startswith("oidc-"))).all()
+    assert [c.key for c in counts] == ["oidc-start:testclient"]
 
 
 def test_sign_ins_under_way_are_capped(

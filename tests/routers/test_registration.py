@@ -124,6 +124,11 @@ def test_a_confirmation_link_expires(make_client, db: Session, clock: Clock) -> 
     clock.advance(hours=49)
     assert client.post_form(link).status_code == 404
     assert client.get("/profile").status_code == 303
+    # The next registration clears the expired one: nobody proved that address theirs.
+    assert register(make_client(), f"autre@{DOMAIN}").status_code == 303
+    db.expire_all()
+    assert db.exec(select(User).where(User.email == f"lent@{DOMAIN}")).first() is None
+    assert len(db.exec(select(EmailConfirmation)).all()) == 1
 
 
 def test_an_unconfirmed_registration_does_not_block_the_owner_of_the_address(
