@@ -152,7 +152,10 @@ class ReasonInput(Strict):
 
 class PromoteInput(Strict):
     sponsor: Annotated[
-        str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=200)
+        str,
+        AfterValidator(clean_text),
+        StringConstraints(min_length=1, max_length=200),
+        Documented(pattern=VISIBLE),
     ]
     next_step: RequiredText
     target_date: date

@@ -62,3 +62,18 @@ def test_options_and_wrong_methods_name_every_method_of_the_path(
         assert allowed == {m.upper() for m in operations}, (path, allowed)
     assert client.options("/api/v1/ideas").headers["allow"] == "GET, POST"
     assert client.delete("/api/v1/ideas/1").headers["allow"] == "GET, PATCH"
+
+
+def test_a_valid_invitation_the_rules_refuse_is_a_conflict_not_invalid_data(
+    app: FastAPI, api_client, db: Session, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Schemathesis (positive data) found it: inviting oneself answered 422, as if the
+    document's valid request were malformed."""
+    from tests.factories import make_idea, make_mine
+
+    author, colleague = make_user(db), make_user(db)
+    mine = make_mine(db, make_idea(db, author, clock.now), colleague, clock.now)
+    db.commit()
+    client = api_client(colleague)
+    refused = client.post(f"/api/v1/mines/{mine.id}/invitations", json={"invitee_id": colleague.id})
+    assert refused.status_code == 409 and refused.json()["field"] == "invitee"
