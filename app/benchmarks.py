@@ -48,6 +48,11 @@ def install_bench_endpoints(app: FastAPI) -> None:
         time.sleep(1)
         return {"status": "done"}
 
+    @app.get("/_bench/boom", include_in_schema=False)
+    def boom() -> dict[str, str]:
+        """An unexpected error: the keep-alive test checks the connection survives it."""
+        raise RuntimeError("boom (test)")
+
     themes = [f"thème {n}" for n in range(20)]
     units = [Person(n, f"Direction numéro {n}") for n in range(1, 41)]
 

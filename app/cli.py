@@ -74,6 +74,8 @@ def cmd_send_digest(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.server import TimedHTTPProtocol
+
     settings = get_settings()
     try:
         settings.check_production_safety()
@@ -98,6 +100,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_config=None,  # app.main configures logging (JSON lines with the request id)
         # On SIGTERM: stop accepting, finish the requests in flight (up to this many seconds).
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        # Served directly, with no proxy in front to bound them (see docs/deployment.md):
+        http=TimedHTTPProtocol,  # a deadline for every request's head (slow or silent clients)
+        timeout_keep_alive=settings.http_keep_alive_seconds,
+        limit_concurrency=settings.http_max_connections,
+        h11_max_incomplete_event_size=settings.http_max_head_bytes,
+        backlog=256,
     )
 
 

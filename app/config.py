@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     # Per worker: the rendered parts of pages shared by viewers with the same rights (the
     # field of mines, the score panel), in millions of characters.
     fragment_cache_mb: int = Field(default=16, ge=0)
+    # Fiches in PDF: made once per content shown and kept here (up to this many MB); at most
+    # this many made at once per process (the others answer 503 at once), and this many made
+    # per person and per hour (429 beyond). The cache is per deployment: put it on the volume.
+    pdf_cache_dir: str = str(PROJECT_ROOT / "data" / "pdf-cache")
+    pdf_cache_mb: int = Field(default=200, ge=0)
+    pdf_concurrency: int = Field(default=1, ge=1)
+    pdfs_per_hour: int = Field(default=30, ge=1)
     # Only for bench/ and the tests: a template rendered from memory (the benchmark's
     # baseline) and a deliberately slow page (graceful shutdown). Never in a deployment.
     bench_endpoints: bool = False
@@ -83,6 +90,14 @@ class Settings(BaseSettings):
     # or networks, comma-separated): the client address that rate limits count comes from them.
     # Nobody else's forwarded headers are read.
     forwarded_allow_ips: str = "127.0.0.1"
+    # `demineurs serve` (uvicorn): a request's head (line and headers) must arrive within this
+    # many seconds of the connection opening or of the previous answer; an idle keep-alive
+    # connection is closed after this many; at most this many connections and requests at
+    # once per worker (beyond, 503); a request head is at most this many bytes (beyond, 400).
+    http_header_timeout_seconds: float = Field(default=10, gt=0)
+    http_keep_alive_seconds: int = Field(default=5, ge=1)
+    http_max_connections: int = Field(default=500, ge=1)
+    http_max_head_bytes: int = Field(default=16 * 1024, ge=1024)
     # On SIGTERM, seconds given to the requests in flight before the process stops.
     shutdown_grace_seconds: int = 20
 

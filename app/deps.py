@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
@@ -24,6 +24,12 @@ from app.services.readiness import ScoringParams
 
 SESSION_COOKIE = "demineurs_session"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# Every {…_id} of every route, HTML and API: ids are the database's positive 32-bit integers
+# (SQLite and PostgreSQL alike), so anything else is refused before a query is tried (an id
+# beyond 64 bits used to reach SQLite and fail with a 500). Pages answer 404, the API 422.
+ID_MAX = 2**31 - 1
+ObjectId = Annotated[int, Path(ge=1, le=ID_MAX, description="Identifiant (entier positif).")]
 
 
 @contextmanager

@@ -1,15 +1,19 @@
 """One place that turns errors into French pages (HTML) or JSON bodies naming the field (API)."""
 
 import logging
+from html import escape
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import DomainError, InvalidInput, LoginRequired, RateLimited
+from app.logs import request_id
 from app.schemas import french_message
 from app.templating import render
 
@@ -63,6 +67,27 @@ def page_above(request: Request) -> str | None:
     return None
 
 
+def allowed_methods(routes: list[Any], scope: Scope) -> set[str]:
+    """Every method some route answers at this request's path (included routers walked)."""
+    methods: set[str] = set()
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            methods |= allowed_methods(included.routes, scope)
+        elif getattr(route, "methods", None) and route.matches(scope)[0] != Match.NONE:
+            methods |= set(route.methods)
+    return methods
+
+
+def _id_out_of_range(exc: RequestValidationError) -> bool:
+    errors = exc.errors()
+    return bool(errors) and all(
+        err.get("loc", ("",))[0] == "path"
+        and err.get("type") in ("greater_than_equal", "less_than_equal")
+        for err in errors
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
@@ -96,6 +121,9 @@ def install(app: FastAPI) -> None:
         if not wants_json(request):
             # Only path parameters reach here for pages: /ideas/abc is simply not a page.
             return error_page(request, 404, HTTP_MESSAGES[404])
+        if _id_out_of_range(exc):
+            # An integer id no object can have (app.deps.ObjectId): not found, as ever.
+            return JSONResponse({"detail": "Objet introuvable."}, status_code=404)
         first = errors[0]["field"] if errors else "body"
         return JSONResponse(
             {"detail": "Données invalides.", "field": first, "errors": errors}, status_code=422
@@ -108,7 +136,12 @@ def install(app: FastAPI) -> None:
             if target is not None:
                 return RedirectResponse(target, status_code=303)
         message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
-        return error_page(request, exc.status_code, message, dict(exc.headers or {}) or None)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on that path only (GET and POST
+            # /api/v1/ideas are two routes: OPTIONS answered « Allow: POST »): all of them.
+            headers["Allow"] = ", ".join(sorted(allowed_methods(request.app.routes, request.scope)))
+        return error_page(request, exc.status_code, message, headers or None)
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> Response:
@@ -118,9 +151,56 @@ def install(app: FastAPI) -> None:
             return error_page(request, 404, HTTP_MESSAGES[404])
         return error_page(request, 422, "Une valeur envoyée contient un caractère interdit.")
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_page(
-            request, 500, "Une erreur inattendue s'est produite. Rien n'a été enregistré."
+
+UNEXPECTED = "Une erreur inattendue s’est produite. Rien n’a été enregistré."
+
+
+def unexpected_page(request: Request) -> Response:
+    """The answer to an error nobody foresaw: a French page (JSON under /api) that gives the
+    request's id, so that a report can be matched to the log lines."""
+    rid = request_id.get()
+    if wants_json(request):
+        return JSONResponse({"detail": UNEXPECTED, "request_id": rid}, status_code=500)
+    message = f"{UNEXPECTED} Si cela se reproduit, donnez cette référence\u00a0: {rid}."
+    try:
+        return error_page(request, 500, message)
+    except Exception:  # noqa: BLE001  (the page itself failed: a bare one, still in French)
+        log.exception("the error page failed")
+        return HTMLResponse(
+            '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur</title>'
+            f"</head><body><main><h1>Erreur inattendue</h1><p>{escape(message)}</p></main>"
+            "</body></html>",
+            status_code=500,
         )
+
+
+class CatchUnexpected:
+    """Turns an unexpected exception into a proper 500 answer, and stops it there.
+
+    Starlette's last-resort handler answers and then re-raises, and uvicorn closes the
+    connection of a request that raised: the client's next request on that keep-alive
+    connection failed. Here the exception ends with its answer; the connection stays usable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            request = Request(scope, receive)
+            log.exception("unexpected error on %s %s", request.method, request.url.path)
+            if started:  # half an answer is out: only closing the connection can tell
+                raise
+            await unexpected_page(request)(scope, receive, send)

@@ -13,10 +13,11 @@ from starlette.types import Scope
 
 from app import handlers, logs, openapi_links
 from app.config import Settings, get_settings
-from app.db import Checkpointer, check_migrations, make_engine, migration_state
+from app.db import Checkpointer, check_migrations, make_engine, migration_state, session_scope
 from app.logs import RequestId
 from app.mail import OutboxSender
 from app.middleware import BodySizeLimit, ConcurrencyLimit, WebSecurity
+from app.models import Heartbeat
 from app.models.base import utcnow
 from app.routers import (
     admin,
@@ -32,6 +33,7 @@ from app.routers import (
     profile,
     search,
 )
+from app.services import pdfs
 from app.templating import STATIC_DIR, install_fast_url_for, make_templates, render
 
 
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.settings = settings
     app.state.engine = engine
     app.state.outbox = OutboxSender(engine, settings)
+    app.state.pdf_makers = pdfs.makers(settings)
     app.state.clock = clock
     app.state.templates = make_templates(settings)
 
@@ -112,7 +115,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
 
     @app.get("/readyz", include_in_schema=False, name="readyz")
     def readyz() -> Response:
-        """The database answers and its schema is at the migrations' head."""
+        """The database answers, its schema is at the migrations' head, and it takes a write."""
         try:
             current, head = migration_state(engine, settings.database_url)
         except Exception as exc:  # noqa: BLE001  (any failure means: not ready)
@@ -123,6 +126,13 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
             return JSONResponse(
                 {"status": "behind", "current": current, "head": head}, status_code=503
             )
+        try:
+            # Reading is not enough: a read-only file or a full disk lets every page load and
+            # every write fail. One row rewritten and committed shows that writes go through.
+            with session_scope(engine, write=True) as session:
+                session.merge(Heartbeat(id=1, beat_at=utcnow()))
+        except Exception as exc:  # noqa: BLE001  (any failure means: not ready)
+            return JSONResponse({"status": "read-only", "detail": str(exc)[:200]}, status_code=503)
         return JSONResponse({"status": "ready", "revision": current})
 
     if settings.bench_endpoints:
@@ -137,6 +147,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     openapi_links.install(app)
     install_fast_url_for(app.state.templates, app.routes)
     handlers.install(app)
+    app.add_middleware(handlers.CatchUnexpected)
     app.add_middleware(ConcurrencyLimit, limit=settings.threads_per_worker)
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(WebSecurity, settings=settings)

@@ -190,6 +190,9 @@ class WebSecurity:
         await self.app(scope, receive, send_with_headers)
 
 
+UNQUEUED = frozenset({"/healthz", "/readyz"})
+
+
 class ConcurrencyLimit:
     """At most `limit` requests inside the app at once; the others wait their turn here.
 
@@ -203,7 +206,10 @@ class ConcurrencyLimit:
         self._semaphore: anyio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope.get("path", "")).startswith("/static/"):
+        path = str(scope.get("path", ""))
+        # Static files, and the probes: an orchestrator must learn that the process lives
+        # (and whether its database is ready) even while every slot serves a slow page.
+        if scope["type"] != "http" or path.startswith("/static/") or path in UNQUEUED:
             await self.app(scope, receive, send)
             return
         if self._semaphore is None:

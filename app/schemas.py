@@ -23,11 +23,15 @@ TEXT_MAX = 10_000
 THEMES_MAX = 6
 THEME_MAX = 40
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+# U+2066–U+2069): stored, one reverses the text shown after it (« Trojan source »).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def clean_text(value: str) -> str:
-    """Normalise line ends and Unicode, drop control characters, refuse broken encodings."""
+    """Normalise line ends and Unicode, drop control and bidi-override characters, refuse
+    broken encodings."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -48,7 +52,11 @@ def normalise_themes(themes: list[str]) -> list[str]:
     for theme in themes:
         cleaned = " ".join(clean_text(theme).lower().split())
         if len(cleaned) > THEME_MAX:
-            raise ValueError(f"Un thème fait {THEME_MAX} caractères au plus.")
+            if len(theme) > THEME_MAX:
+                raise ValueError(f"Un thème fait {THEME_MAX} caractères au plus.")
+            # Within the documented 40 as sent, longer only once lowercased (« İ » gives two
+            # characters): accepted, as the document promises.
+            cleaned = cleaned[:THEME_MAX].strip()
         if cleaned:
             seen.setdefault(cleaned, None)
     if len(seen) > THEMES_MAX:
@@ -56,18 +64,44 @@ def normalise_themes(themes: list[str]) -> list[str]:
     return list(seen)
 
 
+class Documented:
+    """Says in the OpenAPI document what the validators do beyond the types' own constraints
+    (the document must never call valid what the server refuses)."""
+
+    def __init__(self, **schema: Any) -> None:
+        self.schema = schema
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
+        json_schema = handler(core_schema)
+        json_schema.update(self.schema)
+        return json_schema
+
+
+# A required text must keep one character once cleaned: not only spaces, control or bidi
+# characters (ECMA-262, as JSON Schema's `pattern`; \x85 is a space to Python, not to \s).
+VISIBLE = r"[^\s\x00-\x1f\x7f\x85\u202a-\u202e\u2066-\u2069]"
+
 Text = Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=TEXT_MAX)]
 RequiredText = Annotated[
-    str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=TEXT_MAX)
+    str,
+    AfterValidator(clean_text),
+    StringConstraints(min_length=1, max_length=TEXT_MAX),
+    Documented(pattern=VISIBLE),
 ]
 Title = Annotated[
-    str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=TITLE_MAX)
+    str,
+    AfterValidator(clean_text),
+    StringConstraints(min_length=1, max_length=TITLE_MAX),
+    Documented(pattern=VISIBLE),
 ]
+# The raw list may be longer (duplicates and empty themes are dropped before counting), but
+# what the document promises is what is always accepted: 6 themes of 40 characters.
 Themes = Annotated[
-    list[Annotated[str, StringConstraints(max_length=1000)]],
+    list[Annotated[str, StringConstraints(max_length=1000), Documented(maxLength=THEME_MAX)]],
     BeforeValidator(split_themes),
     AfterValidator(normalise_themes),
     Field(max_length=50),
+    Documented(maxItems=THEMES_MAX),
 ]
 
 
@@ -119,7 +153,10 @@ class ReasonInput(Strict):
 
 class PromoteInput(Strict):
     sponsor: Annotated[
-        str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=200)
+        str,
+        AfterValidator(clean_text),
+        StringConstraints(min_length=1, max_length=200),
+        Documented(pattern=VISIBLE),
     ]
     next_step: RequiredText
     target_date: date

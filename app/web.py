@@ -1,5 +1,6 @@
 """Helpers shared by the HTML routers: checked forms, redirects with a flash message, pages."""
 
+import re
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -11,10 +12,12 @@ from starlette.responses import RedirectResponse, Response
 from app.config import Settings
 from app.errors import Forbidden
 from app.middleware import FLASH_COOKIE
+from app.schemas import BIDI_CONTROLS
 from app.security import csrf_token_valid
 from app.templating import is_htmx
 
 MAX_FIELDS = 50
+_INVISIBLE = re.compile(f"[\x00{BIDI_CONTROLS}]")
 
 
 async def checked_form(request: Request) -> dict[str, str]:
@@ -26,9 +29,10 @@ async def checked_form(request: Request) -> dict[str, str]:
         settings.secret_key, request.state.csrf_nonce, token
     ):
         raise Forbidden("Jeton de sécurité manquant ou expiré : rechargez la page et recommencez.")
-    # No NUL character reaches the database (PostgreSQL refuses it in text): dropped here.
+    # No NUL character reaches the database (PostgreSQL refuses it in text), nor a bidi
+    # override (it would reverse the text shown after it): dropped here, for every field.
     return {
-        k: v.replace("\x00", "")
+        k: _INVISIBLE.sub("", v)
         for k, v in form.items()
         if not isinstance(v, UploadFile) and k != "csrf_token"
     }

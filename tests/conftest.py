@@ -103,6 +103,7 @@ def settings(template_db: Path, tmp_path: Path, postgres: PostgresServer | None)
         strict_templates=True,
         writes_per_minute=100_000,  # tests write fast; the write limit has its own test
         mail_dir=str(tmp_path / "mails"),
+        pdf_cache_dir=str(tmp_path / "pdf-cache"),
     )
 
 

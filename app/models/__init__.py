@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEntry
 from app.models.expertise import Expertise, MineInvitation
+from app.models.health import Heartbeat
 from app.models.idea import Idea, IdeaEvent, IdeaNeighbour, IdeaRevision, IdeaStatus, IdeaTheme
 from app.models.mine import (
     Deminage,
@@ -24,6 +25,7 @@ from app.models.notification import (
 from app.models.setting import AppSetting
 from app.models.user import (
     ApiToken,
+    EmailConfirmation,
     ExternalIdentity,
     Invitation,
     LoginAttempt,
@@ -46,7 +48,9 @@ __all__ = [
     "Support",
     "AppSetting",
     "Deminage",
+    "EmailConfirmation",
     "Expertise",
+    "Heartbeat",
     "ExternalIdentity",
     "OidcLogin",
     "MineInvitation",

@@ -119,6 +119,20 @@ class Invitation(SQLModel, table=True):
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class EmailConfirmation(SQLModel, table=True):
+    """A self-registered account waiting for its owner to follow the link sent to its address:
+    until then the account is inactive, and it never stands in the way of that address's owner
+    (a new registration or a ProConnect sign-in replaces it)."""
+
+    __tablename__ = "email_confirmation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", unique=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class LoginAttempt(SQLModel, table=True):
     """A failed sign-in, kept briefly to rate-limit by account and by address."""
 

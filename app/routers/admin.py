@@ -6,7 +6,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.deps import AdminUser, NowDep, ParamsDep, SessionDep, SettingsDep
+from app.deps import AdminUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.errors import DomainError, InvalidInput
 from app.models.audit import AUDIT_LABELS
 from app.services import audit, ideas, scoring, users
@@ -72,7 +72,7 @@ def invite(
 
 @router.get("/users/{user_id}", name="admin_user")
 def edit_account_form(
-    request: Request, session: SessionDep, admin: AdminUser, user_id: int
+    request: Request, session: SessionDep, admin: AdminUser, user_id: ObjectId
 ) -> Response:
     person = users.get_user(session, user_id)
     unit = users.unit_of(session, person)
@@ -86,7 +86,7 @@ def edit_account_form(
 
 @router.post("/users/{user_id}", name="admin_user_update")
 def edit_account(
-    request: Request, session: SessionDep, admin: AdminUser, user_id: int, form: FormDep
+    request: Request, session: SessionDep, admin: AdminUser, user_id: ObjectId, form: FormDep
 ) -> Response:
     person = users.get_user(session, user_id)
     values = {

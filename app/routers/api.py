@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from app.deps import ApiCall, ApiCallDep, ApiContext
+from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
 from app.errors import Conflict
 from app.models import Follow, Idea, Mine, Support, Unit, User
 from app.schemas import (
@@ -226,13 +226,13 @@ async def list_ideas(call: ApiCallDep, page: int = Query(1, ge=1, le=1_000_000))
 
 
 @router.get("/ideas/{idea_id}", response_model=IdeaOut, responses=ERRORS)
-async def read_idea(idea_id: int, call: ApiCallDep) -> IdeaOut:
+async def read_idea(idea_id: ObjectId, call: ApiCallDep) -> IdeaOut:
     """An idea with its readiness, its mines and their déminages."""
     return await call(lambda c: _idea_out(c, ideas.get_idea(c.session, idea_id, c.user)))
 
 
 @router.patch("/ideas/{idea_id}", response_model=IdeaOut, responses=ERRORS)
-async def edit_idea(idea_id: int, data: IdeaUpdate, call: ApiCallDep) -> IdeaOut:
+async def edit_idea(idea_id: ObjectId, data: IdeaUpdate, call: ApiCallDep) -> IdeaOut:
     """Edit the fiche (author only); a revision is kept."""
     return await _on_idea(
         call,
@@ -242,7 +242,7 @@ async def edit_idea(idea_id: int, data: IdeaUpdate, call: ApiCallDep) -> IdeaOut
 
 
 @router.post("/ideas/{idea_id}/publish", response_model=IdeaOut, responses=ERRORS)
-async def publish_idea(idea_id: int, call: ApiCallDep) -> IdeaOut:
+async def publish_idea(idea_id: ObjectId, call: ApiCallDep) -> IdeaOut:
     """Publish a draft: it goes « en déminage »."""
     return await _on_idea(
         call, idea_id, lambda c, idea: ideas.publish(c.session, c.params, c.user, idea, c.now)
@@ -250,7 +250,7 @@ async def publish_idea(idea_id: int, call: ApiCallDep) -> IdeaOut:
 
 
 @router.post("/ideas/{idea_id}/abandon", response_model=IdeaOut, responses=ERRORS)
-async def abandon_idea(idea_id: int, data: AbandonInput, call: ApiCallDep) -> IdeaOut:
+async def abandon_idea(idea_id: ObjectId, data: AbandonInput, call: ApiCallDep) -> IdeaOut:
     """Close the idea with a lesson learned (author or manager)."""
     return await _on_idea(
         call,
@@ -260,7 +260,7 @@ async def abandon_idea(idea_id: int, data: AbandonInput, call: ApiCallDep) -> Id
 
 
 @router.post("/ideas/{idea_id}/mines", response_model=MineOut, status_code=201, responses=ERRORS)
-async def lay_mine(idea_id: int, data: MineCreate, call: ApiCallDep) -> MineOut:
+async def lay_mine(idea_id: ObjectId, data: MineCreate, call: ApiCallDep) -> MineOut:
     """Lay a mine on a colleague's published idea."""
 
     def work(c: ApiContext) -> MineOut:
@@ -275,7 +275,7 @@ async def lay_mine(idea_id: int, data: MineCreate, call: ApiCallDep) -> MineOut:
 @router.post(
     "/mines/{mine_id}/deminages", response_model=DeminageOut, status_code=201, responses=ERRORS
 )
-async def bring_deminage(mine_id: int, data: DeminageCreate, call: ApiCallDep) -> DeminageOut:
+async def bring_deminage(mine_id: ObjectId, data: DeminageCreate, call: ApiCallDep) -> DeminageOut:
     """Answer a mine with expertise, a fix, a contact, a precedent or a resource."""
 
     def work(c: ApiContext) -> DeminageOut:
@@ -287,7 +287,7 @@ async def bring_deminage(mine_id: int, data: DeminageCreate, call: ApiCallDep) -
 
 
 @router.post("/deminages/{deminage_id}/accept", response_model=MineOut, responses=ERRORS)
-async def accept_deminage(deminage_id: int, call: ApiCallDep) -> MineOut:
+async def accept_deminage(deminage_id: ObjectId, call: ApiCallDep) -> MineOut:
     """Accept a déminage: its mine is defused."""
 
     def work(c: ApiContext) -> MineOut:
@@ -299,7 +299,7 @@ async def accept_deminage(deminage_id: int, call: ApiCallDep) -> MineOut:
 
 
 @router.post("/deminages/{deminage_id}/helpful", response_model=DeminageOut, responses=ERRORS)
-async def mark_helpful(deminage_id: int, call: ApiCallDep) -> DeminageOut:
+async def mark_helpful(deminage_id: ObjectId, call: ApiCallDep) -> DeminageOut:
     """Mark (or unmark) a déminage « ça aide »."""
 
     def work(c: ApiContext) -> DeminageOut:
@@ -312,7 +312,7 @@ async def mark_helpful(deminage_id: int, call: ApiCallDep) -> DeminageOut:
 
 
 @router.post("/mines/{mine_id}/withdraw", response_model=MineOut, responses=ERRORS)
-async def withdraw_mine(mine_id: int, call: ApiCallDep) -> MineOut:
+async def withdraw_mine(mine_id: ObjectId, call: ApiCallDep) -> MineOut:
     """Withdraw one's own mine."""
     return await _on_mine(
         call,
@@ -322,7 +322,7 @@ async def withdraw_mine(mine_id: int, call: ApiCallDep) -> MineOut:
 
 
 @router.post("/mines/{mine_id}/reopen", response_model=MineOut, responses=ERRORS)
-async def reopen_mine(mine_id: int, data: ReasonInput, call: ApiCallDep) -> MineOut:
+async def reopen_mine(mine_id: ObjectId, data: ReasonInput, call: ApiCallDep) -> MineOut:
     """Reopen one's own defused or assumed mine, with a reason."""
     return await _on_mine(
         call,
@@ -334,7 +334,7 @@ async def reopen_mine(mine_id: int, data: ReasonInput, call: ApiCallDep) -> Mine
 
 
 @router.post("/mines/{mine_id}/accept-risk", response_model=MineOut, responses=ERRORS)
-async def accept_risk(mine_id: int, data: ReasonInput, call: ApiCallDep) -> MineOut:
+async def accept_risk(mine_id: ObjectId, data: ReasonInput, call: ApiCallDep) -> MineOut:
     """Assume a mine's risk with a written reason (a manager for a bombe)."""
     return await _on_mine(
         call,
@@ -413,7 +413,7 @@ async def read_board(
 
 
 @router.post("/ideas/{idea_id}/promote", response_model=IdeaOut, responses=ERRORS)
-async def promote_idea(idea_id: int, data: PromoteInput, call: ApiCallDep) -> IdeaOut:
+async def promote_idea(idea_id: ObjectId, data: PromoteInput, call: ApiCallDep) -> IdeaOut:
     """A manager makes the idea a project; `reason` is required when it is not ripe."""
     return await _on_idea(
         call, idea_id, lambda c, idea: ideas.promote(c.session, c.params, c.user, idea, data, c.now)
@@ -421,7 +421,7 @@ async def promote_idea(idea_id: int, data: PromoteInput, call: ApiCallDep) -> Id
 
 
 @router.post("/ideas/{idea_id}/send-back", response_model=IdeaOut, responses=ERRORS)
-async def send_back_idea(idea_id: int, data: SendBackInput, call: ApiCallDep) -> IdeaOut:
+async def send_back_idea(idea_id: ObjectId, data: SendBackInput, call: ApiCallDep) -> IdeaOut:
     """A manager sends the idea back to its author with a comment."""
     return await _on_idea(
         call, idea_id, lambda c, idea: ideas.send_back(c.session, c.user, idea, data.comment, c.now)
@@ -503,13 +503,13 @@ def _toggle_api(c: ApiContext, idea_id: int, model: type[Follow] | type[Support]
 
 
 @router.post("/ideas/{idea_id}/follow", response_model=ToggleOut, responses=ERRORS)
-async def follow_idea(idea_id: int, call: ApiCallDep) -> ToggleOut:
+async def follow_idea(idea_id: ObjectId, call: ApiCallDep) -> ToggleOut:
     """Follow the idea (or stop): its status changes are notified."""
     return await call(lambda c: _toggle_api(c, idea_id, Follow))
 
 
 @router.post("/ideas/{idea_id}/support", response_model=ToggleOut, responses=ERRORS)
-async def support_idea(idea_id: int, call: ApiCallDep) -> ToggleOut:
+async def support_idea(idea_id: ObjectId, call: ApiCallDep) -> ToggleOut:
     """« Je soutiens » (or take it back)."""
     return await call(lambda c: _toggle_api(c, idea_id, Support))
 
@@ -534,7 +534,7 @@ class InvitationOut(BaseModel):
 @router.get(
     "/mines/{mine_id}/experts", response_model=list[ExpertOut], responses=ERRORS, tags=["experts"]
 )
-async def mine_experts(mine_id: int, call: ApiCallDep) -> list[ExpertOut]:
+async def mine_experts(mine_id: ObjectId, call: ApiCallDep) -> list[ExpertOut]:
     """« Qui peut déminer ? »: up to five colleagues for this mine, with the reasons in words."""
 
     def work(c: ApiContext) -> list[ExpertOut]:
@@ -557,7 +557,7 @@ async def mine_experts(mine_id: int, call: ApiCallDep) -> list[ExpertOut]:
     responses={**ERRORS, 429: {"description": "Trop d'invitations aujourd'hui"}},
     tags=["experts"],
 )
-async def invite_to_mine(mine_id: int, data: InvitationIn, call: ApiCallDep) -> InvitationOut:
+async def invite_to_mine(mine_id: ObjectId, data: InvitationIn, call: ApiCallDep) -> InvitationOut:
     """Invite a colleague to look at an open mine (never twice for the same mine)."""
 
     def work(c: ApiContext) -> InvitationOut:

@@ -14,6 +14,11 @@ from app.web import FormDep, redirect, safe_next
 
 router = APIRouter(include_in_schema=False)
 
+# The ProConnect state is bound to the browser that asked for it: kept in this cookie too, and
+# the callback refuses a state that this browser did not start (login CSRF).
+OIDC_STATE_COOKIE = "demineurs_oidc_state"
+OIDC_COOKIE_PATH = "/auth/proconnect"
+
 
 def _signed_in(request: Request, settings: SettingsDep, token: str, url: str) -> Response:
     response = redirect(request, url)
@@ -115,12 +120,23 @@ def proconnect_login(
 ) -> Response:
     if not settings.proconnect_enabled:
         raise NotFound("La connexion avec ProConnect n'est pas configurée ici.")
+    address = request.client.host if request.client else "unknown"
     try:
         with session_scope(request.app.state.engine, write=True) as session:
-            url = proconnect.start(session, settings, safe_next(next), now)
+            url, state = proconnect.start(session, settings, safe_next(next), now, address)
     except proconnect.SignInRefused as exc:
         return _refused(request, settings, exc.message)
-    return RedirectResponse(url, status_code=303)
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        OIDC_STATE_COOKIE,
+        state,
+        max_age=int(proconnect.LOGIN_TTL.total_seconds()),
+        path=OIDC_COOKIE_PATH,
+        httponly=True,
+        samesite="lax",  # sent on the provider's top-level redirect back, never on a sub-request
+        secure=request.url.scheme == "https",
+    )
+    return response
 
 
 @router.get("/auth/proconnect/callback", name="proconnect_callback")
@@ -136,6 +152,7 @@ def proconnect_callback(
         raise NotFound("La connexion avec ProConnect n'est pas configurée ici.")
     engine = request.app.state.engine
     try:
+        proconnect.check_browser(state, request.cookies.get(OIDC_STATE_COOKIE, ""))
         # The state is spent first, in its own transaction: it never serves twice.
         with session_scope(engine, write=True) as session:
             login = proconnect.consume(session, state, now)
@@ -150,8 +167,12 @@ def proconnect_callback(
                 users.end_session(session, old)
             token = users.start_session(session, settings, user, oidc_id_token=id_token)
     except proconnect.SignInRefused as exc:
-        return _refused(request, settings, exc.message)
-    return _signed_in(request, settings, token, safe_next(login.next_url))
+        refused = _refused(request, settings, exc.message)
+        refused.delete_cookie(OIDC_STATE_COOKIE, path=OIDC_COOKIE_PATH)
+        return refused
+    signed = _signed_in(request, settings, token, safe_next(login.next_url))
+    signed.delete_cookie(OIDC_STATE_COOKIE, path=OIDC_COOKIE_PATH)
+    return signed
 
 
 @router.get("/invitations/{token}", name="invitation")
@@ -207,7 +228,9 @@ def register(
     _throttle_accounts(request, session, settings, now)
     values = {k: form.get(k, "") for k in ("email", "name", "unit")}
     try:
-        user = users.register(session, settings, password=form.get("password", ""), **values)
+        user, _ = users.register(
+            session, settings, password=form.get("password", ""), now=now, **values
+        )
     except InvalidInput as exc:
         return render(
             request,
@@ -215,4 +238,33 @@ def register(
             {"values": values, "errors": exc.errors, "domains": settings.allowed_domains},
             status=422,
         )
+    # Nobody is signed in yet: the address must first be shown to be theirs.
+    return redirect(
+        request,
+        request.url_for("login").path,
+        flash=f"Presque fini\u00a0! Un lien d’activation a été envoyé à {user.email}\u00a0: "
+        "suivez-le dans les 48\u00a0heures pour activer votre compte.",
+    )
+
+
+@router.get("/register/confirm/{token}", name="register_confirm")
+def confirm_form(request: Request, session: SessionDep, now: NowDep, token: str) -> Response:
+    # A GET changes nothing (mail scanners open links): the page asks for one click.
+    _, user = users.pending_confirmation(session, token[:200], now)
+    return render(request, "auth/confirm.html", {"email": user.email, "token": token})
+
+
+@router.post("/register/confirm/{token}", name="register_confirm_post")
+def confirm(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    token: str,
+    form: FormDep,
+) -> Response:
+    user = users.confirm_registration(session, token[:200], now)
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        users.end_session(session, old)
     return _signed_in(request, settings, users.start_session(session, settings, user), "/ideas")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from sqlmodel import col, select
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, SessionDep
+from app.deps import CurrentUser, NowDep, ObjectId, SessionDep
 from app.errors import Conflict, InvalidInput
 from app.models import Deminage, Expertise, IdeaTheme, Mine, Unit, User
 from app.models.mine import CATEGORY_LABELS
@@ -21,7 +21,7 @@ def _experts_response(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    mine_id: int,
+    mine_id: ObjectId,
     status: int = 200,
     **extra: object,
 ) -> Response:
@@ -44,7 +44,7 @@ def _experts_response(
 
 @router.get("/mines/{mine_id}/experts", name="mine_experts")
 def mine_experts(
-    request: Request, session: SessionDep, user: CurrentUser, mine_id: int
+    request: Request, session: SessionDep, user: CurrentUser, mine_id: ObjectId
 ) -> Response:
     return _experts_response(request, session, user, mine_id)
 
@@ -55,7 +55,7 @@ def invite(
     session: SessionDep,
     user: CurrentUser,
     now: NowDep,
-    mine_id: int,
+    mine_id: ObjectId,
     form: FormDep,
 ) -> Response:
     mine, idea = mines.get_mine(session, mine_id, user)
@@ -92,7 +92,7 @@ def decline(
     session: SessionDep,
     user: CurrentUser,
     now: NowDep,
-    invitation_id: int,
+    invitation_id: ObjectId,
     form: FormDep,
 ) -> Response:
     invitation = invitations.decline(session, user, invitation_id, now)

@@ -1,14 +1,14 @@
 """Downloads: the fiche produit (Markdown, PDF) and the open data (CSV, JSON)."""
 
-import csv
-import io
 import json
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep
-from app.services import exports, ideas
+from app.config import Settings
+from app.db import session_scope
+from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
+from app.services import exports, ideas, pdfs
 from app.templating import format_date, render
 
 router = APIRouter(include_in_schema=False)
@@ -20,7 +20,7 @@ def _attachment(filename: str) -> dict[str, str]:
 
 @router.get("/ideas/{idea_id}/fiche.md", name="sheet_markdown")
 def sheet_markdown(
-    session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep, idea_id: int
+    session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep, idea_id: ObjectId
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     text = exports.sheet_markdown(
@@ -40,13 +40,20 @@ def sheet_pdf(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    idea_id: int,
+    idea_id: ObjectId,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     sheet = exports.product_sheet(session, params, idea, user, now)
     html = render(request, "exports/sheet.html", {"sheet": sheet}).body.decode()
+    settings: Settings = request.app.state.settings
+    key = pdfs.key_of(html)  # what this viewer is shown, exactly
+    pdf = pdfs.cached(settings, key)
+    if pdf is None:
+        with session_scope(request.app.state.engine, write=True) as writer:
+            pdfs.throttle(writer, settings, user, now)
+        pdf = pdfs.make(settings, request.app.state.pdf_makers, key, html)
     return Response(
-        exports.render_pdf(html),
+        pdf,
         media_type="application/pdf",
         headers=_attachment(f"fiche-produit-{idea_id}.pdf"),
     )
@@ -63,10 +70,15 @@ def open_data_json(session: SessionDep, now: NowDep) -> Response:
 
 @router.get("/open-data/ideas.csv", name="open_data_csv")
 def open_data_csv(session: SessionDep, now: NowDep) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(exports.CSV_COLUMNS)
-    writer.writerows(exports.open_data_csv_rows(exports.open_data(session, now)))
+    """For programs: UTF-8, commas."""
+    text = exports.open_data_csv(exports.open_data(session, now))
+    return Response(text, media_type="text/csv; charset=utf-8", headers=_attachment("idees.csv"))
+
+
+@router.get("/open-data/ideas-tableur.csv", name="open_data_csv_fr")
+def open_data_csv_spreadsheet(session: SessionDep, now: NowDep) -> Response:
+    """For a French spreadsheet (Excel, LibreOffice): UTF-8 with its mark, semicolons."""
+    text = exports.open_data_csv(exports.open_data(session, now), spreadsheet_fr=True)
     return Response(
-        out.getvalue(), media_type="text/csv; charset=utf-8", headers=_attachment("idees.csv")
+        text, media_type="text/csv; charset=utf-8", headers=_attachment("idees-tableur.csv")
     )

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, OptionalUser, ParamsDep, SessionDep, SettingsDep
+from app.deps import CurrentUser, NowDep, ObjectId, OptionalUser, ParamsDep, SessionDep, SettingsDep
 from app.errors import InvalidInput, NotFound
 from app.models import Follow, Idea, Support, User
 from app.models.idea import FICHE_FIELDS
@@ -251,7 +251,7 @@ def show_idea(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    idea_id: int,
+    idea_id: ObjectId,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     if idea.merged_into_id is not None:
@@ -265,7 +265,7 @@ def show_idea(
 
 @router.get("/ideas/{idea_id}/edit", name="idea_edit")
 def edit_idea_form(
-    request: Request, session: SessionDep, user: CurrentUser, idea_id: int
+    request: Request, session: SessionDep, user: CurrentUser, idea_id: ObjectId
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     raise_if(check_edit_idea(user, idea))
@@ -281,7 +281,7 @@ def update_idea(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    idea_id: int,
+    idea_id: ObjectId,
     form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
@@ -308,7 +308,7 @@ def publish_idea(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    idea_id: int,
+    idea_id: ObjectId,
     form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
@@ -327,7 +327,7 @@ def abandon_idea(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    idea_id: int,
+    idea_id: ObjectId,
     form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
@@ -354,7 +354,7 @@ def promote_idea(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    idea_id: int,
+    idea_id: ObjectId,
     form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
@@ -377,7 +377,7 @@ def send_back_idea(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    idea_id: int,
+    idea_id: ObjectId,
     form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
@@ -401,7 +401,7 @@ def _toggle(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    idea_id: int,
+    idea_id: ObjectId,
     model: type[Follow] | type[Support],
     on: str,
     off: str,
@@ -417,7 +417,7 @@ def _toggle(
 
 @router.post("/ideas/{idea_id}/follow", name="idea_follow")
 def follow(
-    request: Request, session: SessionDep, user: CurrentUser, idea_id: int, form: FormDep
+    request: Request, session: SessionDep, user: CurrentUser, idea_id: ObjectId, form: FormDep
 ) -> Response:
     return _toggle(
         request,
@@ -432,7 +432,7 @@ def follow(
 
 @router.post("/ideas/{idea_id}/support", name="idea_support")
 def support(
-    request: Request, session: SessionDep, user: CurrentUser, idea_id: int, form: FormDep
+    request: Request, session: SessionDep, user: CurrentUser, idea_id: ObjectId, form: FormDep
 ) -> Response:
     return _toggle(
         request, session, user, idea_id, Support, "Merci pour votre soutien !", "Soutien retiré."

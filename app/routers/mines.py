@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep
+from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.errors import DomainError
 from app.models import Idea
 from app.routers.ideas import form_rejected, render_idea
@@ -58,7 +58,7 @@ def lay_mine(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    idea_id: int,
+    idea_id: ObjectId,
     form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
@@ -84,7 +84,7 @@ def bring_deminage(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    mine_id: int,
+    mine_id: ObjectId,
     form: FormDep,
 ) -> Response:
     mine, idea = mines.get_mine(session, mine_id, user)
@@ -113,7 +113,7 @@ def accept_deminage(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    deminage_id: int,
+    deminage_id: ObjectId,
     form: FormDep,
 ) -> Response:
     deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
@@ -137,7 +137,7 @@ def helpful(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    deminage_id: int,
+    deminage_id: ObjectId,
     form: FormDep,
 ) -> Response:
     deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
@@ -161,7 +161,7 @@ def withdraw(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    mine_id: int,
+    mine_id: ObjectId,
     form: FormDep,
 ) -> Response:
     mine, idea = mines.get_mine(session, mine_id, user)
@@ -177,7 +177,7 @@ def _reason_action(
     user: Any,
     params: Any,
     now: Any,
-    mine_id: int,
+    mine_id: ObjectId,
     form: dict[str, str],
     key: str,
     action: Callable[..., None],
@@ -208,7 +208,7 @@ def reopen(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    mine_id: int,
+    mine_id: ObjectId,
     form: FormDep,
 ) -> Response:
     return _reason_action(
@@ -233,7 +233,7 @@ def accept_risk(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    mine_id: int,
+    mine_id: ObjectId,
     form: FormDep,
 ) -> Response:
     return _reason_action(

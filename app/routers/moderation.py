@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, ParamsDep, SessionDep
+from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.models import Deminage, Idea, Mine, User
 from app.routers.ideas import form_rejected
 from app.routers.mines import action_done
@@ -49,7 +49,7 @@ def hide_mine(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    mine_id: int,
+    mine_id: ObjectId,
     form: FormDep,
 ) -> Response:
     raise_if(check_moderate(user))
@@ -64,7 +64,7 @@ def hide_deminage(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    deminage_id: int,
+    deminage_id: ObjectId,
     form: FormDep,
 ) -> Response:
     raise_if(check_moderate(user))
@@ -80,7 +80,7 @@ def restore_mine(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    mine_id: int,
+    mine_id: ObjectId,
     form: FormDep,
 ) -> Response:
     raise_if(check_moderate(user))
@@ -96,7 +96,7 @@ def restore_deminage(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
-    deminage_id: int,
+    deminage_id: ObjectId,
     form: FormDep,
 ) -> Response:
     raise_if(check_moderate(user))

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, SessionDep, SettingsDep
+from app.deps import CurrentUser, NowDep, ObjectId, SessionDep, SettingsDep
 from app.errors import NotFound
 from app.models.notification import CHANNEL_LABELS, KIND_LABELS, Channel
 from app.services import notifications
@@ -32,7 +32,7 @@ def open_one(
     session: SessionDep,
     user: CurrentUser,
     now: NowDep,
-    notification_id: int,
+    notification_id: ObjectId,
     form: FormDep,
 ) -> Response:
     url = notifications.open_notification(session, user, notification_id, now)

@@ -5,7 +5,7 @@ import json
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.deps import SESSION_COOKIE, CurrentUser, NowDep, SessionDep, SettingsDep
+from app.deps import SESSION_COOKIE, CurrentUser, NowDep, ObjectId, SessionDep, SettingsDep
 from app.errors import InvalidInput
 from app.models.mine import CATEGORY_LABELS
 from app.security import verify_password
@@ -52,7 +52,7 @@ def create_token(
 
 @router.post("/profile/tokens/{token_id}/revoke", name="token_revoke")
 def revoke_token(
-    request: Request, session: SessionDep, user: CurrentUser, token_id: int, form: FormDep
+    request: Request, session: SessionDep, user: CurrentUser, token_id: ObjectId, form: FormDep
 ) -> Response:
     users.revoke_api_token(session, user, token_id)
     return redirect(request, request.url_for("profile").path + "#jetons", flash="Jeton révoqué.")
@@ -90,7 +90,7 @@ def change_password(
 
 @router.get("/users/{user_id}", name="user")
 def public_profile(
-    request: Request, session: SessionDep, user: CurrentUser, user_id: int
+    request: Request, session: SessionDep, user: CurrentUser, user_id: ObjectId
 ) -> Response:
     person = users.get_user(session, user_id)
     unit = users.unit_of(session, person)

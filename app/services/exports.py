@@ -1,5 +1,7 @@
 """What leaves the tool: the fiche produit (Markdown, and HTML for the PDF) and the open data."""
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -232,20 +234,27 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def _spreadsheet_safe(text: str) -> str:
-    """A cell that a spreadsheet would run as a formula is quoted as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def _spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula (even after its leading spaces,
+    which some trim) is quoted as text; numbers are left as they are."""
+    if isinstance(value, str) and value.lstrip(" ")[:1] in _FORMULA_STARTS:
+        return "'" + value
+    return value
 
 
 def open_data_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    """The same data flattened: one column per category and one per state."""
+    """The same data flattened: one column per category and one per state; every text cell
+    protected against formula injection (titles, themes: anything a person typed)."""
     table = []
     for row in rows:
         mines_ = row["mines"]
-        table.append(
+        cells = (
             [
                 row["id"],
-                _spreadsheet_safe(row["title"]),
+                row["title"],
                 row["status"],
                 "oui" if row["ripe"] else "non",
                 "|".join(row["themes"]),
@@ -255,4 +264,17 @@ def open_data_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
             + [sum(mines_[c].values()) for c in OPEN_CATEGORIES]
             + [sum(mines_[c][s] for c in OPEN_CATEGORIES) for s in OPEN_STATES]
         )
+        table.append([_spreadsheet_safe(cell) for cell in cells])
     return table
+
+
+def open_data_csv(rows: list[dict[str, Any]], *, spreadsheet_fr: bool = False) -> str:
+    """The open data as CSV: plain UTF-8 with commas for programs, or the form a French
+    spreadsheet opens as is (a byte-order mark, so that it reads UTF-8, and semicolons)."""
+    out = io.StringIO()
+    if spreadsheet_fr:
+        out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";" if spreadsheet_fr else ",")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(open_data_csv_rows(rows))
+    return out.getvalue()

@@ -123,12 +123,15 @@ def invite(
 ) -> MineInvitation:
     """Ask a colleague to look at a mine; never twice, never someone who said no, 20 a day."""
     raise_if(check_invite(mine))
+    # Rules about who, not malformed data: a conflict (409 in the API, where 422 would say
+    # the document's valid request was not; the page shows it beside the field all the same).
     if invitee.id in (inviter.id, mine.author_id) or not invitee.is_active:
-        raise InvalidInput(
-            {"invitee": "Invitez un·e autre collègue que vous-même ou l'auteur·rice de la mine."}
+        raise Conflict(
+            "Invitez un·e autre collègue que vous-même ou l'auteur·rice de la mine.",
+            field="invitee",
         )
     if invitee.ask_opt_out:
-        raise InvalidInput({"invitee": f"{invitee.name} ne souhaite pas être sollicité·e."})
+        raise Conflict(f"{invitee.name} ne souhaite pas être sollicité·e.", field="invitee")
     existing = session.exec(
         select(MineInvitation).where(
             MineInvitation.mine_id == mine.id, MineInvitation.invitee_id == invitee.id

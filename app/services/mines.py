@@ -204,6 +204,9 @@ def accept_deminage(
         {"accepted": True, "mine": mine.id, "mine_status": "defused"},
         now,
     )
+    # A déminage counts once on its author's record, whatever its history: accepted, the
+    # mine reopened, the same déminage accepted again adds nothing.
+    first_acceptance = not deminage.accepted
     deminage.accepted = True
     deminage.accepted_at = now
     deminage.accepted_by_id = user.id
@@ -218,7 +221,8 @@ def accept_deminage(
         message += " Son auteur·rice peut la rouvrir en donnant une raison."
     add_event(session, idea, user, "defused", message, now)
     scoring.refresh(session, params, idea, now, user)
-    invitations.record_acceptance(session, deminage.author_id, mine.category)
+    if first_acceptance:
+        invitations.record_acceptance(session, deminage.author_id, mine.category)
     mailer = notifications.mailer_of(session)
     helper = session.get_one(User, deminage.author_id)
     notifications.notify(

@@ -1,6 +1,9 @@
 """Sign-in with ProConnect (OpenID Connect, authorization code flow), written to the letter:
 
 - the state and the nonce are 43 random characters (256 bits), kept server-side and used once;
+- the state is bound to the browser that started the sign-in (a short-lived HttpOnly cookie
+  holds it too): a callback URL opened in another browser is refused (login CSRF);
+- starting a sign-in is limited per address, and the sign-ins under way are capped;
 - `acr` is asked through the `claims` parameter;
 - the ID token's signature (JWKS), issuer, audience, expiry and nonce are all checked, with no
   leeway beyond a few seconds of clock skew (ProConnect's tokens live 60 s);
@@ -10,6 +13,7 @@
 - signing out goes through the provider's end-session endpoint with the ID token as hint.
 """
 
+import hmac
 import json
 import secrets
 import time
@@ -23,16 +27,20 @@ import httpx
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.errors import DomainError
-from app.models import ExternalIdentity, OidcLogin, User
+from app.errors import DomainError, RateLimited
+from app.models import ExternalIdentity, LoginAttempt, OidcLogin, User
 from app.security import hash_password
 from app.services import users
 
 LOGIN_TTL = timedelta(minutes=10)
+# Anonymous: each start writes a row. Per address, this many per LOGIN_TTL; and at most
+# PENDING_MAX sign-ins under way in all (expired ones are purged at every start).
+STARTS_PER_ADDRESS = 20
+PENDING_MAX = 5000
 CLOCK_SKEW_SECONDS = 5
 TIMEOUT = 10.0
 
@@ -92,16 +100,39 @@ def redirect_uri(settings: Settings) -> str:
     return settings.base_url.rstrip("/") + "/auth/proconnect/callback"
 
 
-def start(session: Session, settings: Settings, next_url: str, now: datetime) -> str:
-    """Remember a new state and nonce; the URL of ProConnect's authorization page."""
+def start(
+    session: Session, settings: Settings, next_url: str, now: datetime, address: str
+) -> tuple[str, str]:
+    """Remember a new state and nonce; the URL of ProConnect's authorization page and the
+    state, which the caller also gives the browser (see `check_browser`)."""
     found = provider(settings)
+    users.throttle(
+        session,
+        f"oidc-start:{address}",
+        STARTS_PER_ADDRESS,
+        LOGIN_TTL,
+        "Trop de connexions commencées depuis cette adresse\u00a0: "
+        "réessayez dans quelques minutes.",
+        now,
+    )
+    session.exec(delete(OidcLogin).where(col(OidcLogin.created_at) < now - LOGIN_TTL))
+    session.exec(  # the other addresses' counts, once past their window
+        delete(LoginAttempt).where(
+            col(LoginAttempt.key).startswith("oidc-start:"),
+            col(LoginAttempt.created_at) < now - LOGIN_TTL,
+        )
+    )
+    if session.exec(select(func.count()).select_from(OidcLogin)).one() >= PENDING_MAX:
+        raise RateLimited(
+            "Trop de connexions sont en cours\u00a0: réessayez dans quelques minutes.",
+            retry_after=60,
+        )
     login = OidcLogin(
         state=secrets.token_urlsafe(32),
         nonce=secrets.token_urlsafe(32),
-        next_url=next_url,
+        next_url=next_url[:500],
         created_at=now,
     )
-    session.exec(delete(OidcLogin).where(col(OidcLogin.created_at) < now - LOGIN_TTL))
     session.add(login)
     claims = {"id_token": {"acr": {"essential": True, "value": settings.proconnect_acr}}}
     query = urlencode(
@@ -115,7 +146,17 @@ def start(session: Session, settings: Settings, next_url: str, now: datetime) ->
             "claims": json.dumps(claims, separators=(",", ":")),
         }
     )
-    return f"{found.authorization_endpoint}?{query}"
+    return f"{found.authorization_endpoint}?{query}", login.state
+
+
+def check_browser(state: str, cookie_state: str) -> None:
+    """Refuse a callback whose state this browser did not ask for: someone else started that
+    sign-in and wants this browser signed in as them."""
+    if not state or not hmac.compare_digest(state.encode(), cookie_state.encode()):
+        raise SignInRefused(
+            "Cette connexion n’a pas été commencée depuis ce navigateur\u00a0: recommencez depuis "
+            "la page de connexion."
+        )
 
 
 def _verified(token: str, found: Provider, settings: Settings, **expected: Any) -> dict[str, Any]:
@@ -224,6 +265,7 @@ def _account(session: Session, profile: dict[str, Any]) -> User:
             raise SignInRefused("Ce compte est désactivé. Contactez l'administrateur·rice.")
         return user
     email = str(profile.get("email", "")).strip().lower()
+    users.drop_pending_registration(session, email)  # someone registered it, never proved it
     if session.exec(select(User).where(User.email == email)).first() is not None:
         raise SignInRefused(
             "Un compte local existe déjà avec cette adresse : connectez-vous avec votre mot de "

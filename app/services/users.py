@@ -1,5 +1,6 @@
 """Accounts, units, sign-in with rate limits, server-side sessions, API tokens, invitations."""
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,10 +14,12 @@ from app.db import holds_write_lock, read_rows, session_scope
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
 from app.models import (
     ApiToken,
+    EmailConfirmation,
     Idea,
     IdeaStatus,
     Invitation,
     LoginAttempt,
+    OutboxMessage,
     Role,
     Unit,
     User,
@@ -35,9 +38,27 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# One plain mailbox, nothing else: no list (`a@x.fr,b@y.fr`), no second `@`, no display name,
+# quotes, comment or route; ASCII (RFC 5321 dot-atom) so that the domain compared is the
+# domain the mail goes to.
+_MAILBOX = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})",
+    re.ASCII,
+)
+
+
+def parse_email(email: str) -> tuple[str, str] | None:
+    """The normalised address and its domain, when `email` is exactly one plain mailbox."""
+    address = normalise_email(email)
+    found = _MAILBOX.fullmatch(address)
+    if found is None or len(address) > 254 or len(address.partition("@")[0]) > 64:
+        return None
+    return address, found.group(1)
+
+
 def _looks_like_email(email: str) -> bool:
-    local, _, domain = email.partition("@")
-    return bool(local) and "." in domain and " " not in email and len(email) <= 254
+    return parse_email(email) is not None
 
 
 def get_or_create_unit(session: Session, name: str) -> Unit:
@@ -445,18 +466,138 @@ def accept_invitation(session: Session, token: str, password: str) -> User:
     return user
 
 
+CONFIRMATION_TTL = timedelta(hours=48)
+
+
+def _pending_registration(session: Session, user: User) -> EmailConfirmation | None:
+    if user.is_active:
+        return None
+    return session.exec(
+        select(EmailConfirmation).where(EmailConfirmation.user_id == user.id)
+    ).first()
+
+
+def drop_pending_registration(session: Session, email: str) -> None:
+    """An account registered with this address but never confirmed goes: it proved nothing,
+    and must not stand in the way of the address's owner."""
+    user = get_by_email(session, email)
+    pending = _pending_registration(session, user) if user is not None else None
+    if user is not None and pending is not None:
+        session.delete(pending)
+        session.exec(delete(LoginAttempt).where(LoginAttempt.key == f"account:{user.email}"))
+        session.flush()
+        session.delete(user)
+        session.flush()
+
+
+def _purge_expired_registrations(session: Session, now: datetime, batch: int = 50) -> None:
+    """Registrations never confirmed in time go, a few at each new one: they hold an address
+    and a name that nobody proved theirs."""
+    expired = session.exec(
+        select(EmailConfirmation.id, EmailConfirmation.user_id)
+        .where(col(EmailConfirmation.expires_at) < now)
+        .limit(batch)
+    ).all()
+    if expired:
+        session.exec(
+            delete(EmailConfirmation).where(col(EmailConfirmation.id).in_([e[0] for e in expired]))
+        )
+        session.exec(
+            delete(User).where(
+                col(User.id).in_([e[1] for e in expired]), col(User.is_active).is_(False)
+            )
+        )
+
+
 def register(
-    session: Session, settings: Settings, *, email: str, name: str, unit: str, password: str
-) -> User:
-    """Self-registration, open only to the allowed e-mail domains."""
-    domain = normalise_email(email).rpartition("@")[2]
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    name: str,
+    unit: str,
+    password: str,
+    now: datetime,
+) -> tuple[User, str]:
+    """Self-registration, open only to the allowed e-mail domains: the account stays inactive
+    until its owner follows the single-use link sent to the address. Returns the account and
+    the link's secret."""
+    from app.services import notifications
+
+    parsed = parse_email(email)
+    if parsed is None:
+        raise InvalidInput(
+            {
+                "email": "Adresse e-mail invalide (une seule adresse, "
+                "exemple\u00a0: prenom.nom@ville.fr)."
+            }
+        )
+    address, domain = parsed
     if domain not in settings.allowed_domains:
         raise InvalidInput(
-            {"email": "Cette adresse n'est pas d'un domaine autorisé : demandez une invitation."}
+            {
+                "email": "Cette adresse n’est pas d’un domaine autorisé\u00a0: "
+                "demandez une invitation."
+            }
         )
-    return create_user(
-        session, email=email, name=name, unit=unit, role=Role.agent, password=password
+    drop_pending_registration(session, address)
+    _purge_expired_registrations(session, now)
+    user = create_user(
+        session, email=address, name=name, unit=unit, role=Role.agent, password=password
     )
+    user.is_active = False
+    session.add(user)
+    token = new_token()
+    session.add(
+        EmailConfirmation(
+            user_id=user.id,  # type: ignore[arg-type]
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + CONFIRMATION_TTL,
+        )
+    )
+    mailer = notifications.mailer_of(session)
+    session.add(
+        OutboxMessage(
+            dedupe_key=f"confirm:{token_hash(token)[:40]}",
+            to_email=address,
+            subject="Les démineurs — confirmez votre adresse e-mail",
+            body=(
+                f"Bonjour {user.name},\n\n"
+                "Un compte a été demandé sur Les démineurs avec cette adresse. Pour l’activer, "
+                f"ouvrez ce lien dans les 48\u00a0heures\u00a0:\n{mailer.base_url}"
+                f"/register/confirm/{token}\n\n"
+                "Si vous n’avez rien demandé, ignorez ce message\u00a0: le compte ne sera pas "
+                "activé.\n"
+            ),
+        )
+    )
+    session.info[notifications.OUTBOX_FLAG] = True
+    return user, token
+
+
+def pending_confirmation(
+    session: Session, token: str, now: datetime
+) -> tuple[EmailConfirmation, User]:
+    """The registration a confirmation link belongs to, while it is valid."""
+    confirmation = session.exec(
+        select(EmailConfirmation).where(EmailConfirmation.token_hash == token_hash(token))
+    ).first()
+    if confirmation is None or confirmation.expires_at < now:
+        raise NotFound(
+            "Ce lien de confirmation n’existe pas, a expiré ou a déjà servi\u00a0: "
+            "inscrivez-vous de nouveau."
+        )
+    return confirmation, session.get_one(User, confirmation.user_id)
+
+
+def confirm_registration(session: Session, token: str, now: datetime) -> User:
+    """The owner of the address followed the link: the account is active; the link is spent."""
+    confirmation, user = pending_confirmation(session, token, now)
+    session.delete(confirmation)
+    user.is_active = True
+    session.add(user)
+    return user
 
 
 def set_asking(session: Session, user: User, subjects: list[str], *, opt_out: bool) -> None:

@@ -80,6 +80,15 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "hidden_mine": hidden_mine.id,
         "hidden_deminage": hidden_answer.id,
         "unsubscribe": mailer.unsubscribe_token(author.id, None),
+        "registration": users.register(
+            db,
+            settings.model_copy(update={"allowed_email_domains": "ville.fr"}),
+            email="en.attente@ville.fr",
+            name="En attente",
+            unit="RH",
+            password="un-mot-de-passe-solide",
+            now=now,
+        )[1],
         "user_invitation": users.invite(
             db, people["admin"], email="nouvelle@ville.fr", name="Nouvelle", unit="RH", role="agent"
         )[1],
@@ -115,6 +124,8 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
             "password": "un-mot-de-passe-solide",
         },
     ),
+    "GET /register/confirm/{token}": ("/register/confirm/{registration}", None),
+    "POST /register/confirm/{token}": ("/register/confirm/{registration}", {}),
     "GET /search": ("/search?q=guichet", None),
     "GET /ideas/similar": ("/ideas/similar?title=guichet", None),
     "GET /aide": ("/aide", None),
@@ -169,6 +180,7 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /ideas/{idea_id}/fiche.pdf": ("/ideas/{idea}/fiche.pdf", None),
     "GET /open-data/ideas.json": ("/open-data/ideas.json", None),
     "GET /open-data/ideas.csv": ("/open-data/ideas.csv", None),
+    "GET /open-data/ideas-tableur.csv": ("/open-data/ideas-tableur.csv", None),
     "GET /notifications": ("/notifications", None),
     "GET /notifications/count": ("/notifications/count", None),
     "POST /notifications/{notification_id}/open": ("/notifications/{notification}/open", {}),

@@ -238,3 +238,51 @@ def test_api_operations(world, payload: dict, some_id: object) -> None:  # type:
         assert response.status_code < 500, (response.request.url, response.text[:300])
         assert response.headers["content-type"].startswith("application/json")
     assert c.post(f"/api/v1/deminages/{deminage.id}/helpful").status_code < 500
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_bidi_overrides_are_dropped_like_nul_from_forms_and_the_api(
+    make_client, api_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """U+202E and its kin reverse the text shown after them: none is stored."""
+    from sqlmodel import select
+
+    from app.models import Idea, Mine, Unit, User
+
+    author, colleague = make_user(db), make_user(db)
+    idea = make_idea(db, author, clock.now)
+    db.commit()
+    sneaky = "Budget \u202egnp.exe\u202c et \u2066isolé\u2069 " + BIDI
+    page = make_client(author).post_form(
+        "/ideas", {"title": sneaky, "problem": sneaky, "themes": f"{sneaky}, ok"}
+    )
+    assert page.status_code == 303
+    created = api_client(colleague).post(
+        f"/api/v1/ideas/{idea.id}/mines",
+        json={"category": "budget", "severity": "minor", "title": sneaky, "body": sneaky},
+    )
+    assert created.status_code == 201, created.text
+    api_idea = api_client(colleague).post(
+        "/api/v1/ideas", json={"title": sneaky, "problem": sneaky, "themes": [sneaky]}
+    )
+    assert api_idea.status_code == 201
+    admin = make_user(db, role=Role.admin)
+    db.commit()
+    make_client(admin).post_form(
+        "/admin/users",
+        {"email": "bidi@ville.fr", "name": sneaky, "unit": sneaky, "role": "agent"},
+    )
+    db.expire_all()
+    stored = [
+        *(v for i in db.exec(select(Idea)) for v in (i.title, i.problem)),
+        *(v for m in db.exec(select(Mine)) for v in (m.title, m.body)),
+        *(u.name for u in db.exec(select(User))),
+        *(u.name for u in db.exec(select(Unit))),
+    ]
+    assert any("gnp.exe" in v for v in stored)
+    for value in stored:
+        assert not set(value) & set(BIDI), repr(value)
+    themes = api_client(colleague).get(f"/api/v1/ideas/{api_idea.json()['id']}").json()["themes"]
+    assert themes and not set("".join(themes)) & set(BIDI)

@@ -274,9 +274,44 @@ def test_open_data_has_counts_and_no_personal_data(make_client, field) -> None: 
 
 def test_open_data_quotes_formulas_for_spreadsheets(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     make_idea(db, make_user(db), clock.now, title='=HYPERLINK("http://evil")')
+    make_idea(
+        db,
+        make_user(db),
+        clock.now,
+        title="Sans formule",
+        themes=["=cmd|' /C calc'!A0", "accueil"],
+    )
+    make_idea(db, make_user(db), clock.now, title="  @SUM(1+1)", themes=["+1", " -2"])
     db.commit()
-    rows = list(csv.DictReader(io.StringIO(make_client().get("/open-data/ideas.csv").text)))
+    client = make_client()
+    rows = list(csv.DictReader(io.StringIO(client.get("/open-data/ideas.csv").text)))
     assert rows[0]["title"].startswith("'=")
+    assert rows[1]["themes"].startswith("'") and "calc" in rows[1]["themes"]
+    assert rows[2]["title"].startswith("'") and rows[2]["themes"].startswith("'")
+    dangerous = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+    for row in rows:
+        for name, cell in row.items():
+            assert not cell.lstrip(" ").startswith(dangerous), (name, cell)
+
+
+def test_open_data_has_a_french_spreadsheet_form_and_a_plain_one(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    make_idea(db, make_user(db), clock.now, title="Accueil, guichet ; été", themes=["été"])
+    db.commit()
+    client = make_client()
+    plain = client.get("/open-data/ideas.csv")
+    assert not plain.content.startswith(b"\xef\xbb\xbf")
+    assert plain.text.splitlines()[0].startswith("id,title,status")
+    french = client.get("/open-data/ideas-tableur.csv")
+    assert french.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "idees-tableur.csv" in french.headers["content-disposition"]
+    assert french.content.startswith(b"\xef\xbb\xbf")  # UTF-8 for Excel
+    text = french.content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("id;title;status")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert rows[0]["title"] == "Accueil, guichet ; été" and rows[0]["themes"] == "été"
+    assert rows == list(csv.DictReader(io.StringIO(plain.text)))  # the same data
 
 
 def test_dashboard_is_for_managers_with_svg_and_text(make_client, field) -> None:  # type: ignore[no-untyped-def]

@@ -8,11 +8,14 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.main import create_app
-from app.models import ExternalIdentity, Unit, User
+from app.models import EmailConfirmation, ExternalIdentity, LoginAttempt, OidcLogin, Unit, User
+from app.routers.auth import OIDC_STATE_COOKIE
+from app.services import proconnect, users
+from app.services.proconnect import STARTS_PER_ADDRESS
 from tests.conftest import Clock, WebClient, soup
 from tests.factories import make_user
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
@@ -125,10 +128,88 @@ def test_forged_or_stale_answers_are_refused(
 def test_a_replayed_state_is_refused(make_client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
     client = make_client()
     callback = go_to_provider(client)
+    state = parse_qs(urlsplit(callback).query)["state"][0]
     assert client.get(callback).status_code == 303
-    replay = make_client().get(callback)
+    assert OIDC_STATE_COOKIE not in client.cookies  # spent: the browser forgets it too
+    # Even the browser that started it, its cookie put back, cannot use the state twice.
+    client.cookies.set(OIDC_STATE_COOKIE, state, path="/auth/proconnect")
+    replay = client.get(callback)
     assert replay.status_code == 400
     assert "déjà servi" in soup(replay).select_one('[role="alert"]').get_text()
+
+
+def test_a_callback_started_by_someone_else_does_not_sign_the_victim_in(
+    make_client, provider: Provider, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    """Login CSRF: the attacker starts a sign-in as themself, keeps the callback URL and makes
+    a signed-in victim open it. The victim's browser never asked for that state: refused."""
+    victim_user = make_user(db, name="Victime Signée")
+    db.commit()
+    victim = make_client(victim_user)
+    provider.use(sub="mallory", email="mallory@interieur.gouv.fr", given_name="Mallory")
+    attacker = make_client()
+    callback = go_to_provider(attacker)  # the attacker stops here and keeps the URL
+
+    opened = victim.get(callback)
+    assert opened.status_code == 400
+    alert = soup(opened).select_one('[role="alert"]').get_text()
+    assert "pas été commencée depuis ce navigateur" in alert
+    assert "Victime Signée" in victim.get("/profile").text  # still themself
+    db.expire_all()
+    assert db.exec(select(ExternalIdentity)).all() == []  # no account opened for Mallory
+
+    # A browser with no state cookie at all is refused the same way.
+    assert make_client().get(callback).status_code == 400
+    # The attacker's own browser, which did start it, signs in.
+    assert attacker.get(callback).status_code == 303
+
+
+def test_state_cookie_is_httponly_lax_and_short_lived(make_client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    leaving = client.get("/auth/proconnect/login")
+    assert leaving.status_code == 303
+    cookie = next(
+        c for c in leaving.headers.get_list("set-cookie") if c.startswith(OIDC_STATE_COOKIE)
+    )
+    state = parse_qs(urlsplit(leaving.headers["location"]).query)["state"][0]
+    assert f"{OIDC_STATE_COOKIE}={state};" in cookie
+    lowered = cookie.lower()
+    assert "httponly" in lowered and "samesite=lax" in lowered and "max-age=600" in lowered
+    assert "path=/auth/proconnect" in lowered
+
+
+def test_anonymous_starts_are_bounded_per_address_and_expired_ones_purged(
+    make_client, provider: Provider, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    for _ in range(STARTS_PER_ADDRESS):
+        assert client.get("/auth/proconnect/login").status_code == 303
+    refused = client.get("/auth/proconnect/login")
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    db.expire_all()
+    assert len(db.exec(select(OidcLogin)).all()) == STARTS_PER_ADDRESS
+    db.add(LoginAttempt(key="oidc-start:203.0.113.9", created_at=clock.now))  # elsewhere
+    db.commit()
+    # Ten minutes later, the old ones are gone when the next one starts, and so are the
+    # counts of every address.
+    clock.advance(minutes=11)
+    assert client.get("/auth/proconnect/login").status_code == 303
+    db.expire_all()
+    assert len(db.exec(select(OidcLogin)).all()) == 1
+    counts = db.exec(select(LoginAttempt).where(col(LoginAttempt.key).startswith("oidc-"))).all()
+    assert [c.key for c in counts] == ["oidc-start:testclient"]
+
+
+def test_sign_ins_under_way_are_capped(
+    make_client, provider: Provider, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(proconnect, "PENDING_MAX", 3)
+    for i in range(3):  # from three addresses, say: the per-address limit is not reached
+        monkeypatch.setattr(proconnect, "STARTS_PER_ADDRESS", 100 + i)
+        assert make_client().get("/auth/proconnect/login").status_code == 303
+    assert make_client().get("/auth/proconnect/login").status_code == 429
+    db.expire_all()
+    assert len(db.exec(select(OidcLogin)).all()) == 3
 
 
 def test_userinfo_as_plain_json_is_accepted(make_client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
@@ -148,3 +229,26 @@ def test_an_account_is_never_matched_on_its_email_alone(
     assert "Un compte local existe déjà" in refused.text
     db.expire_all()
     assert db.exec(select(ExternalIdentity)).all() == []
+
+
+def test_an_unconfirmed_registration_does_not_block_the_agents_proconnect_sign_in(
+    make_client, provider: Provider, db: Session, clock: Clock, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    open_settings = settings.model_copy(update={"allowed_email_domains": "interieur.gouv.fr"})
+    squatter, _ = users.register(
+        db,
+        open_settings,
+        email="nadia.haddad@interieur.gouv.fr",
+        name="Mallory",
+        unit="Ailleurs",
+        password="un-mot-de-passe-solide",
+        now=clock(),
+    )
+    db.commit()
+    client = make_client()
+    assert sign_in(client).status_code == 303
+    assert "Nadia Haddad" in client.get("/profile").text
+    db.expire_all()
+    account = db.exec(select(User).where(User.email == "nadia.haddad@interieur.gouv.fr")).one()
+    assert account.name == "Nadia Haddad" and account.is_active
+    assert db.exec(select(EmailConfirmation)).all() == []

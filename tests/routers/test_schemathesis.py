@@ -9,12 +9,16 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlmodel import Session
 
+from app.config import Settings
+from app.db import observer_session
+from app.main import create_app
 from app.services import users
+from tests.conftest import Clock
 from tests.factories import make_idea, make_mine, make_user
 
 CHECKS = [
@@ -22,19 +26,44 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    # What the document calls valid is accepted (a 400 or 422 to it means they disagree).
+    positive_data_acceptance,
 ]
 
 
-@pytest.fixture
-def api_schema(app, db: Session, clock):  # type: ignore[no-untyped-def]
-    author, colleague = make_user(db), make_user(db, unit="DSI")
-    idea = make_idea(db, author, clock.now)
-    make_mine(db, idea, colleague, clock.now)
-    _, token = users.create_api_token(db, colleague, "schemathesis")
-    db.commit()
+# The write limit is on, as in production, but low: each operation's run (a fresh app) makes
+# more writes than it allows, so that the answers past it (429, Retry-After) are checked
+# against the document too. The stateful run gets room for its sequences.
+WRITES_PER_MINUTE = 8
+EXAMPLES = 14
+STATEFUL_WRITES_PER_MINUTE = 400
+
+
+def _schema(settings: Settings, clock: Clock, writes_per_minute: int):  # type: ignore[no-untyped-def]
+    app = create_app(settings.model_copy(update={"writes_per_minute": writes_per_minute}), clock)
+    with observer_session(app.state.engine) as db:
+        author, colleague = make_user(db), make_user(db, unit="DSI")
+        idea = make_idea(db, author, clock.now)
+        make_mine(db, idea, colleague, clock.now)
+        _, token = users.create_api_token(db, colleague, "schemathesis")
+        db.commit()
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     schema.config.headers = {"Authorization": f"Bearer {token}"}  # type: ignore[attr-defined]
-    return schema
+    return app, schema
+
+
+@pytest.fixture
+def api_schema(settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
+    app, schema = _schema(settings, clock, WRITES_PER_MINUTE)
+    yield schema
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def stateful_schema(settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
+    app, schema = _schema(settings, clock, STATEFUL_WRITES_PER_MINUTE)
+    yield schema
+    app.state.engine.dispose()
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -42,7 +71,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
@@ -54,9 +83,9 @@ def test_api_operations_keep_their_contract(case) -> None:  # type: ignore[no-un
     case.call_and_validate(checks=CHECKS)
 
 
-def test_stateful_sequences_follow_the_links(api_schema) -> None:  # type: ignore[no-untyped-def]
+def test_stateful_sequences_follow_the_links(stateful_schema) -> None:  # type: ignore[no-untyped-def]
     """Sequences of calls chained by the document's links: each answer validated the same way."""
-    machine = api_schema.as_state_machine()
+    machine = stateful_schema.as_state_machine()
 
     class Workflow(machine):  # type: ignore[misc,valid-type]
         def validate_response(self, response, case, **kwargs):  # type: ignore[no-untyped-def]

@@ -271,3 +271,32 @@ def test_each_history_line_shows_the_score_its_event_led_to(
         "Pétard posé",
         "Mine posée",
     ]
+
+
+def test_a_deminage_counts_once_whatever_its_history(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Accept, reopen, accept the same déminage five times: one accepted déminage."""
+    from app.models import Expertise
+
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    mine = make_mine(s, idea, cast["a"], clock.now, category="budget")
+    helper = cast["b"]
+    answer = make_deminage(s, mine, helper, clock.now)
+    for _ in range(5):
+        mines.accept_deminage(s, P, cast["author"], answer, mine, idea, clock.now)
+        clock.advance(minutes=1)
+        mines.reopen(s, P, cast["a"], mine, idea, "Pas convaincue.", clock.now)
+    mines.accept_deminage(s, P, cast["a"], answer, mine, idea, clock.now)
+    s.flush()
+    assert s.get(Expertise, (helper.id, "budget")).accepted == 1
+    assert mines.demineur_record(s, helper).deminages_accepted == 1
+    # Another déminage accepted on the same mine later is a second one.
+    mines.reopen(s, P, cast["a"], mine, idea, "Encore.", clock.now)
+    other = make_deminage(s, mine, helper, clock.now, body="Une autre réponse.")
+    mines.accept_deminage(s, P, cast["a"], other, mine, idea, clock.now)
+    s.flush()
+    s.expire_all()
+    assert s.get(Expertise, (helper.id, "budget")).accepted == 2
+    assert mines.demineur_record(s, helper).deminages_accepted == 2

@@ -1,0 +1,152 @@
+"""Self-registration proves the address: one plain mailbox of an allowed domain, an inactive
+account until its owner follows the single-use link sent there, and an unconfirmed registration
+never stands in anyone's way."""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from sqlmodel import Session, select
+
+from app.config import Settings
+from app.main import create_app
+from app.models import EmailConfirmation, OutboxMessage, User
+from app.services import users
+from tests.conftest import Clock, WebClient, field_error, soup
+
+DOMAIN = "ville-exemple.fr"
+PASSWORD = "un-mot-de-passe-solide"
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock) -> Iterator[FastAPI]:
+    application = create_app(
+        settings.model_copy(update={"allowed_email_domains": DOMAIN, "accounts_per_hour": 50}),
+        clock=clock,
+    )
+    yield application
+    application.state.engine.dispose()
+
+
+def register(client: WebClient, email: str, name: str = "Dominique Directeur"):  # type: ignore[no-untyped-def]
+    form = {"email": email, "name": name, "unit": "Direction générale", "password": PASSWORD}
+    return client.post_form("/register", form)
+
+
+def confirmation_link(db: Session, email: str) -> str:
+    db.expire_all()
+    message = db.exec(select(OutboxMessage).where(OutboxMessage.to_email == email)).all()[-1]
+    found = re.search(r"http://\S+(/register/confirm/\S+)", message.body)
+    assert found is not None, message.body
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        f"mallory@evil.com,x@{DOMAIN}",
+        f"a@evil.com@{DOMAIN}",
+        f"Mallory <m@{DOMAIN}>",
+        f"m@{DOMAIN}>,<mallory@evil.com",
+        f'"m@evil.com"@{DOMAIN}',
+        f"m@{DOMAIN}.evil.com",
+        f"m@sous.{DOMAIN}",
+        f"m@evil{DOMAIN}",
+        f"m@{DOMAIN} mallory@evil.com",
+        f"m@{DOMAIN}\nBcc: mallory@evil.com",
+        f"m@{DOMAIN};mallory@evil.com",
+    ],
+)
+def test_only_one_plain_mailbox_of_an_allowed_domain_registers(
+    make_client, db: Session, email: str
+) -> None:  # type: ignore[no-untyped-def]
+    refused = register(make_client(), email)
+    assert refused.status_code == 422
+    assert field_error(soup(refused), "field-email")
+    db.expire_all()
+    assert db.exec(select(User)).all() == []
+    assert db.exec(select(OutboxMessage)).all() == []
+
+
+def test_address_is_normalised_and_its_domain_compared_exactly() -> None:
+    assert users.parse_email("  Prenom.Nom@Ville-Exemple.FR ") == (
+        f"prenom.nom@{DOMAIN}",
+        DOMAIN,
+    )
+    assert users.parse_email(f"a@evil.com@{DOMAIN}") is None
+    assert users.parse_email(f"a@{DOMAIN}.") is None
+    assert users.parse_email("a" * 65 + f"@{DOMAIN}") is None
+
+
+def test_a_registered_account_stays_inactive_until_the_link_sent_to_the_address_is_followed(
+    make_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    address = f"directeur.general@{DOMAIN}"
+    client = make_client()
+    answered = register(client, "Directeur.General@" + DOMAIN.upper())
+    assert answered.status_code == 303 and answered.headers["location"] == "/login"
+    assert client.get("/profile").status_code == 303  # not signed in
+    db.expire_all()
+    user = db.exec(select(User).where(User.email == address)).one()
+    assert not user.is_active
+    # Signing in with the password chosen does not work either, yet.
+    refused = client.post_form("/login", {"email": address, "password": PASSWORD})
+    assert refused.status_code == 422
+
+    message = db.exec(select(OutboxMessage)).one()
+    assert message.to_email == address
+    assert "confirmez votre adresse" in message.subject
+    assert "Pour l’activer" in message.body and "48\u00a0heures" in message.body
+
+    link = confirmation_link(db, address)
+    page = client.get(link)  # a GET changes nothing (mail scanners open links)
+    assert page.status_code == 200
+    db.expire_all()
+    assert not db.get(User, user.id).is_active
+    form = soup(page).select_one("form[method=post]")
+    assert form is not None and form["action"].endswith(link)
+    confirmed = client.post_form(link)
+    assert confirmed.status_code == 303
+    assert "Dominique Directeur" in client.get("/profile").text
+    db.expire_all()
+    assert db.get(User, user.id).is_active
+    assert db.exec(select(EmailConfirmation)).all() == []
+    # Single use.
+    assert make_client().post_form(link).status_code == 404
+    assert make_client().get(link).status_code == 404
+
+
+def test_a_confirmation_link_expires(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    register(client, f"lent@{DOMAIN}")
+    link = confirmation_link(db, f"lent@{DOMAIN}")
+    clock.advance(hours=49)
+    assert client.post_form(link).status_code == 404
+    assert client.get("/profile").status_code == 303
+    # The next registration clears the expired one: nobody proved that address theirs.
+    assert register(make_client(), f"autre@{DOMAIN}").status_code == 303
+    db.expire_all()
+    assert db.exec(select(User).where(User.email == f"lent@{DOMAIN}")).first() is None
+    assert len(db.exec(select(EmailConfirmation)).all()) == 1
+
+
+def test_an_unconfirmed_registration_does_not_block_the_owner_of_the_address(
+    make_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    address = f"directeur.general@{DOMAIN}"
+    assert register(make_client(), address, name="Mallory").status_code == 303
+    squatted = confirmation_link(db, address)
+    # The real owner registers in turn: it works, and Mallory's link is dead.
+    owner = make_client()
+    assert register(owner, address).status_code == 303
+    own_link = confirmation_link(db, address)
+    assert own_link != squatted
+    assert make_client().post_form(squatted).status_code == 404
+    assert owner.post_form(own_link).status_code == 303
+    assert "Dominique Directeur" in owner.get("/profile").text
+    db.expire_all()
+    assert len(db.exec(select(User).where(User.email == address)).all()) == 1
+    # Once confirmed, the address is taken for good.
+    again = register(make_client(), address, name="Mallory")
+    assert again.status_code == 422 and "existe déjà" in field_error(soup(again), "field-email")
