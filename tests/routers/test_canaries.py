@@ -229,6 +229,7 @@ OUTPUTS: dict[str, Read] = {
     ),
     "GET /open-data/ideas.json": _get("/open-data/ideas.json"),
     "GET /open-data/ideas.csv": _get("/open-data/ideas.csv"),
+    "GET /open-data/ideas-tableur.csv": _get("/open-data/ideas-tableur.csv"),
     "GET /admin/audit": _get("/admin/audit"),
     "GET /admin/users": _get("/admin/users"),
     "GET /admin/users/{user_id}": _get("/admin/users/{closing}", "/admin/users/{layer}"),
@@ -261,6 +262,7 @@ EXCLUDED = {
     "GET /notifications/preferences": "the reader's own channels per kind",
     "GET /unsubscribe/{token}": "a signed token's confirmation form, no content",
     "GET /invitations/{token}": "an account invitation's sign-up form, no idea content",
+    "GET /register/confirm/{token}": "a registration's confirmation button, no content",
     "GET /auth/proconnect/login": "a redirect to the identity provider",
     "GET /auth/proconnect/callback": "the identity provider's answer, no idea content",
 }
