@@ -24,7 +24,6 @@ from app.services.permissions import can_read_hidden
 
 HIDDEN_MINE_TITLE = "Mine masquée"
 HIDDEN_AUTHOR = "Auteur·rice masqué·e"
-MASKED_EVENT_TITLE = "« mine masquée »"
 
 # The one rule for counts and the score, in SQL and in Python: a hidden mine counts as withdrawn.
 counted_status_sql = case(
@@ -119,62 +118,76 @@ def redact_mine_views(views: Sequence[Any], viewer: User | None) -> list[Any]:
     return out
 
 
-_HIDDEN_TITLES = select(Mine.title).where(
-    Mine.idea_id == bindparam("idea"), col(Mine.hidden_at).is_not(None)
+MASKED_EVENT = "Une action sur une mine masquée par la modération."
+
+# The hidden mines an idea's messages may quote: its own, and, once an admin merged it into
+# another idea, those that moved there with the merge (its history and notifications stay).
+_HIDDEN_TITLES_OF = select(Mine.idea_id, Mine.title).where(
+    col(Mine.hidden_at).is_not(None),
+    col(Mine.idea_id).in_(bindparam("ideas", expanding=True)),
 )
+_MERGED_INTO = select(Idea.id, Idea.merged_into_id).where(
+    col(Idea.id).in_(bindparam("ideas", expanding=True)), col(Idea.merged_into_id).is_not(None)
+)
+
+
+def _hidden_titles_by_idea(session: Session, ideas: set[int]) -> dict[int, list[str]]:
+    moved = dict(read_rows(session, _MERGED_INTO, {"ideas": sorted(ideas)}))
+    wanted = sorted(ideas | set(moved.values()))
+    found: dict[int, list[str]] = {}
+    for idea_id, title in read_rows(session, _HIDDEN_TITLES_OF, {"ideas": wanted}):
+        if title:
+            found.setdefault(idea_id, []).append(f"« {title} »")
+    return {i: found.get(i, []) + found.get(moved.get(i, -1), []) for i in ideas}
 
 
 def hidden_titles(session: Session, idea_id: int, viewer: User | None) -> list[str]:
-    """The quoted titles of the idea's hidden mines that the viewer may not read."""
+    """The quoted titles of the hidden mines the idea's messages may quote, that the viewer
+    may not read."""
     if reads_hidden(viewer):
         return []
-    rows = read_rows(session, _HIDDEN_TITLES, {"idea": idea_id})
-    return [f"« {title} »" for (title,) in rows if title]
-
-
-_HIDDEN_TITLES_OF = select(Mine.idea_id, Mine.title).where(
-    col(Mine.idea_id).in_(bindparam("ideas", expanding=True)), col(Mine.hidden_at).is_not(None)
-)
+    return _hidden_titles_by_idea(session, {idea_id})[idea_id]
 
 
 def redact_messages(
     session: Session, viewer: User | None, messages: Sequence[tuple[int | None, str]]
 ) -> list[str]:
-    """Messages about ideas (notifications, digests), each with the titles of its idea's
-    hidden mines masked, unless the viewer reads hidden content: a notification written
+    """Messages about ideas (notifications, digests), each masked whole when it speaks of one
+    of its idea's hidden mines, unless the viewer reads hidden content: a notification written
     before the hiding no longer quotes it once read or mailed after."""
     ideas = {idea_id for idea_id, _ in messages if idea_id is not None}
     if reads_hidden(viewer) or not ideas:
         return [message for _, message in messages]
-    titles: dict[int, list[str]] = {}
-    for idea_id, title in read_rows(session, _HIDDEN_TITLES_OF, {"ideas": sorted(ideas)}):
-        if title:
-            titles.setdefault(idea_id, []).append(f"« {title} »")
+    titles = _hidden_titles_by_idea(session, ideas)
     return [redact_text(message, titles.get(idea_id or 0, [])) for idea_id, message in messages]
 
 
 def redact_text(text: str, titles: Sequence[str]) -> str:
-    """A message (history, notification) with each hidden mine's quoted title masked."""
-    for title in titles:
-        text = text.replace(title, MASKED_EVENT_TITLE)
-    return text
+    """A message (history, notification) that speaks of a hidden mine, masked whole: beside
+    the title it may carry a reason, a cause or a name, all part of what was hidden."""
+    return MASKED_EVENT if any(title in text for title in titles) else text
 
 
 def history(
     session: Session, idea: Idea, viewer: User | None, views: Sequence[Any] | None = None
 ) -> list[tuple[Any, Any]]:
-    """The idea's history (`ideas.events`), where the title of a hidden mine reads « mine
-    masquée » but for admins. Given the page's mine views, a page without hidden mine costs
-    no query more."""
+    """The idea's history (`ideas.events`); a line about a hidden mine reads « une action sur
+    une mine masquée », without who, but for admins. Given the page's mine views, a page
+    without hidden mine costs no query more."""
     from app.services.ideas import events  # noqa: PLC0415  (ideas → scoring → visibility)
 
     lines = events(session, idea)
-    if views is not None and not any(v.hidden for v in views):
+    if views is not None and idea.merged_into_id is None and not any(v.hidden for v in views):
         return lines
     titles = hidden_titles(session, idea.id, viewer)  # type: ignore[arg-type]
     if not titles:
         return lines
-    return [(e._replace(message=redact_text(e.message, titles)), actor) for e, actor in lines]
+    redacted = []
+    for event, actor in lines:
+        message = redact_text(event.message, titles)
+        masked = message == MASKED_EVENT and event.message != MASKED_EVENT
+        redacted.append((event._replace(message=message), None if masked else actor))
+    return redacted
 
 
 def mine_title_for(viewer: User | None, mine: Any) -> str:

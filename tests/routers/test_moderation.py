@@ -269,3 +269,38 @@ def test_a_hidden_mine_counts_as_withdrawn_on_the_board_and_in_open_data(
     assert open_mines() == ({}, 0, 1)
     assert admin.post_form(f"/mines/{mine.id}/restore").status_code == 303
     assert open_mines() == ({"blocking": 1}, 1, 0)
+
+
+def test_history_lines_about_a_hidden_mine_hide_their_reasons_and_people_even_after_a_merge(
+    make_client, scene, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """A reopen reason, a risk's reason and who laid the mine are part of what was hidden: the
+    history masks such lines whole, on the page and in the fiche, and still after an admin
+    merges the idea into another (its mines move, its history stays)."""
+    from app.services import mines
+    from app.services.readiness import ScoringParams
+
+    idea, rude, author = scene["idea"], scene["rude"], scene["author"]
+    minor = make_mine(db, idea, rude, clock.now, severity="minor", title="Pétard discret")
+    mines.accept_risk(db, ScoringParams(), author, minor, idea, "Risquecache assume", clock.now)
+    mines.reopen(db, ScoringParams(), rude, minor, idea, "Raisoncachee de rouvrir", clock.now)
+    other_idea = make_idea(db, scene["other"], clock.now, title="Idée gardée")
+    db.commit()
+    admin = make_client(scene["admin"])
+    assert admin.post_form(f"/mines/{minor.id}/hide", {"reason": "Propos"}).status_code == 303
+    reader = make_client(scene["other"])
+    secrets = ("Raisoncachee", "Risquecache", "Pétard discret")
+
+    def shown() -> str:
+        page = soup(reader.get(f"/ideas/{idea.id}"))
+        history = text_of(page, "#history-title + ol") if page.find(id="history-title") else ""
+        return history + reader.get(f"/ideas/{idea.id}/fiche.md").text
+
+    before = shown()
+    assert "mine masquée" in before
+    assert not [s for s in secrets if s in before]
+    assert "Raisoncachee" in admin.get(f"/ideas/{idea.id}/fiche.md").text  # admins read it all
+    merged = admin.post_form("/admin/merge", {"keep": other_idea.id, "merged": idea.id})
+    assert merged.status_code == 303
+    after = reader.get(f"/ideas/{idea.id}/fiche.md").text
+    assert not [s for s in secrets if s in after]
