@@ -228,9 +228,7 @@ def register(
     _throttle_accounts(request, session, settings, now)
     values = {k: form.get(k, "") for k in ("email", "name", "unit")}
     try:
-        user, _ = users.register(
-            session, settings, password=form.get("password", ""), now=now, **values
-        )
+        user, _ = users.register(session, settings, now=now, **values)
     except InvalidInput as exc:
         return render(
             request,
@@ -251,7 +249,7 @@ def register(
 def confirm_form(request: Request, session: SessionDep, now: NowDep, token: str) -> Response:
     # A GET changes nothing (mail scanners open links): the page asks for one click.
     _, user = users.pending_confirmation(session, token[:200], now)
-    return render(request, "auth/confirm.html", {"email": user.email, "token": token})
+    return render(request, "auth/confirm.html", {"email": user.email, "token": token, "errors": {}})
 
 
 @router.post("/register/confirm/{token}", name="register_confirm_post")
@@ -263,7 +261,14 @@ def confirm(
     token: str,
     form: FormDep,
 ) -> Response:
-    user = users.confirm_registration(session, token[:200], now)
+    try:
+        user = users.confirm_registration(
+            session, token[:200], form.get("password", ""), form.get("password_confirm", ""), now
+        )
+    except InvalidInput as exc:
+        _, pending = users.pending_confirmation(session, token[:200], now)
+        context = {"email": pending.email, "token": token, "errors": exc.errors}
+        return render(request, "auth/confirm.html", context, status=422)
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         users.end_session(session, old)

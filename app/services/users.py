@@ -516,12 +516,12 @@ def register(
     email: str,
     name: str,
     unit: str,
-    password: str,
     now: datetime,
 ) -> tuple[User, str]:
-    """Self-registration, open only to the allowed e-mail domains: the account stays inactive
-    until its owner follows the single-use link sent to the address. Returns the account and
-    the link's secret."""
+    """Self-registration, open only to the allowed e-mail domains: the account stays inactive,
+    without a password, until the owner of the address follows the single-use link sent there
+    and chooses one (whoever asked for the account never holds its password). Returns the
+    account and the link's secret."""
     from app.services import notifications
 
     parsed = parse_email(email)
@@ -542,9 +542,7 @@ def register(
         )
     drop_pending_registration(session, address)
     _purge_expired_registrations(session, now)
-    user = create_user(
-        session, email=address, name=name, unit=unit, role=Role.agent, password=password
-    )
+    user = create_user(session, email=address, name=name, unit=unit, role=Role.agent)
     user.is_active = False
     session.add(user)
     token = new_token()
@@ -591,9 +589,15 @@ def pending_confirmation(
     return confirmation, session.get_one(User, confirmation.user_id)
 
 
-def confirm_registration(session: Session, token: str, now: datetime) -> User:
-    """The owner of the address followed the link: the account is active; the link is spent."""
+def confirm_registration(
+    session: Session, token: str, password: str, password_confirm: str, now: datetime
+) -> User:
+    """The owner of the address followed the link and chose the password: the account is
+    active; the link is spent."""
     confirmation, user = pending_confirmation(session, token, now)
+    if password != password_confirm:
+        raise InvalidInput({"password_confirm": "Les deux mots de passe diffèrent."})
+    set_password(session, user, password)
     session.delete(confirmation)
     user.is_active = True
     session.add(user)

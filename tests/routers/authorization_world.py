@@ -86,7 +86,6 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
             email="en.attente@ville.fr",
             name="En attente",
             unit="RH",
-            password="un-mot-de-passe-solide",
             now=now,
         )[1],
         "user_invitation": users.invite(
@@ -125,7 +124,10 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         },
     ),
     "GET /register/confirm/{token}": ("/register/confirm/{registration}", None),
-    "POST /register/confirm/{token}": ("/register/confirm/{registration}", {}),
+    "POST /register/confirm/{token}": (
+        "/register/confirm/{registration}",
+        {"password": "un-mot-de-passe-solide", "password_confirm": "un-mot-de-passe-solide"},
+    ),
     "GET /search": ("/search?q=guichet", None),
     "GET /ideas/similar": ("/ideas/similar?title=guichet", None),
     "GET /aide": ("/aide", None),

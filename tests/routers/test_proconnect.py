@@ -241,7 +241,6 @@ def test_an_unconfirmed_registration_does_not_block_the_agents_proconnect_sign_i
         email="nadia.haddad@interieur.gouv.fr",
         name="Mallory",
         unit="Ailleurs",
-        password="un-mot-de-passe-solide",
         now=clock(),
     )
     db.commit()

@@ -30,8 +30,11 @@ def app(settings: Settings, clock: Clock) -> Iterator[FastAPI]:
 
 
 def register(client: WebClient, email: str, name: str = "Dominique Directeur"):  # type: ignore[no-untyped-def]
-    form = {"email": email, "name": name, "unit": "Direction générale", "password": PASSWORD}
+    form = {"email": email, "name": name, "unit": "Direction générale"}
     return client.post_form("/register", form)
+
+
+CHOSEN = {"password": PASSWORD, "password_confirm": PASSWORD}
 
 
 def confirmation_link(db: Session, email: str) -> str:
@@ -90,9 +93,8 @@ def test_a_registered_account_stays_inactive_until_the_link_sent_to_the_address_
     db.expire_all()
     user = db.exec(select(User).where(User.email == address)).one()
     assert not user.is_active
-    # Signing in with the password chosen does not work either, yet.
-    refused = client.post_form("/login", {"email": address, "password": PASSWORD})
-    assert refused.status_code == 422
+    # Nobody can sign in to it yet: it has no password until its owner chooses one.
+    assert user.password_hash is None
 
     message = db.exec(select(OutboxMessage)).one()
     assert message.to_email == address
@@ -106,14 +108,20 @@ def test_a_registered_account_stays_inactive_until_the_link_sent_to_the_address_
     assert not db.get(User, user.id).is_active
     form = soup(page).select_one("form[method=post]")
     assert form is not None and form["action"].endswith(link)
-    confirmed = client.post_form(link)
+    # The owner chooses the password there; a mistake comes back beside the field.
+    mismatch = client.post_form(link, {**CHOSEN, "password_confirm": "autre-chose-longue"})
+    assert mismatch.status_code == 422
+    assert "diffèrent" in field_error(soup(mismatch), "field-password_confirm")
+    confirmed = client.post_form(link, CHOSEN)
     assert confirmed.status_code == 303
     assert "Dominique Directeur" in client.get("/profile").text
+    signed_in = make_client().post_form("/login", {"email": address, "password": PASSWORD})
+    assert signed_in.status_code == 303
     db.expire_all()
     assert db.get(User, user.id).is_active
     assert db.exec(select(EmailConfirmation)).all() == []
     # Single use.
-    assert make_client().post_form(link).status_code == 404
+    assert make_client().post_form(link, CHOSEN).status_code == 404
     assert make_client().get(link).status_code == 404
 
 
@@ -122,7 +130,7 @@ def test_a_confirmation_link_expires(make_client, db: Session, clock: Clock) -> 
     register(client, f"lent@{DOMAIN}")
     link = confirmation_link(db, f"lent@{DOMAIN}")
     clock.advance(hours=49)
-    assert client.post_form(link).status_code == 404
+    assert client.post_form(link, CHOSEN).status_code == 404
     assert client.get("/profile").status_code == 303
     # The next registration clears the expired one: nobody proved that address theirs.
     assert register(make_client(), f"autre@{DOMAIN}").status_code == 303
@@ -142,11 +150,27 @@ def test_an_unconfirmed_registration_does_not_block_the_owner_of_the_address(
     assert register(owner, address).status_code == 303
     own_link = confirmation_link(db, address)
     assert own_link != squatted
-    assert make_client().post_form(squatted).status_code == 404
-    assert owner.post_form(own_link).status_code == 303
+    assert make_client().post_form(squatted, CHOSEN).status_code == 404
+    assert owner.post_form(own_link, CHOSEN).status_code == 303
     assert "Dominique Directeur" in owner.get("/profile").text
     db.expire_all()
     assert len(db.exec(select(User).where(User.email == address)).all()) == 1
     # Once confirmed, the address is taken for good.
     again = register(make_client(), address, name="Mallory")
     assert again.status_code == 422 and "existe déjà" in field_error(soup(again), "field-email")
+
+
+def test_whoever_registers_an_address_never_holds_its_password(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    """Mallory registers the director's address; the director follows the link and chooses a
+    password: Mallory, who never chose one, cannot sign in to that account."""
+    address = f"directeur.general@{DOMAIN}"
+    mallory = make_client()
+    answered = mallory.post_form(
+        "/register",
+        {"email": address, "name": "Mallory", "unit": "DSI", "password": "mallory-password-1"},
+    )
+    assert answered.status_code == 303
+    assert make_client().post_form(confirmation_link(db, address), CHOSEN).status_code == 303
+    for guess in ("mallory-password-1", ""):
+        refused = make_client().post_form("/login", {"email": address, "password": guess})
+        assert refused.status_code == 422
