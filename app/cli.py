@@ -85,7 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if "base_url" not in settings.model_fields_set:
         # Links in e-mails and invitations point where this server answers, unless
         # DEMINEURS_BASE_URL says otherwise (as it must behind a proxy).
-        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104  # nosec B104
         os.environ["DEMINEURS_BASE_URL"] = f"http://{host}:{args.port}"
         get_settings.cache_clear()
     print(f"Les démineurs : http://{args.host}:{args.port}", flush=True)

@@ -2,6 +2,7 @@
 allowance; the health probes never wait behind pages."""
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import pytest
@@ -99,12 +100,12 @@ def test_when_the_slots_are_taken_a_pdf_answers_503_at_once(
 
 def test_health_probes_never_queue_behind_pages() -> None:
     """Every slot of the worker held by a slow page: /healthz and /readyz still answer."""
-    release = anyio.Event()
     answered: list[str] = []
+    events: list[anyio.Event] = []
 
     async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
         if scope["path"] == "/slow":
-            await release.wait()
+            await events[0].wait()
         answered.append(scope["path"])
 
     limited = ConcurrencyLimit(app, limit=1)
@@ -113,6 +114,8 @@ def test_health_probes_never_queue_behind_pages() -> None:
         await limited({"type": "http", "path": path}, None, None)  # type: ignore[arg-type]
 
     async def main() -> None:
+        events.append(anyio.Event())
+        release = events[0]
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(call, "/slow")
             await anyio.sleep(0.01)
@@ -124,4 +127,6 @@ def test_health_probes_never_queue_behind_pages() -> None:
             release.set()
         assert sorted(answered) == ["/healthz", "/ideas", "/readyz", "/slow"]
 
-    anyio.run(main)
+    # Its own thread: a browser test's Playwright may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, main).result()
