@@ -298,6 +298,12 @@ def test_history_lines_about_a_hidden_mine_hide_their_reasons_and_people_even_af
 
     before = shown()
     assert "mine masquée" in before
+    # Its cell in the field says what the score counts: hidden, out of play.
+    cells = [
+        c.get_text(" ", strip=True)
+        for c in soup(reader.get(f"/ideas/{idea.id}")).select(".minefield .cell")
+    ]
+    assert any("Masquée" in c for c in cells) and not any("Pétard discret" in c for c in cells)
     assert not [s for s in secrets if s in before]
     assert "Raisoncachee" in admin.get(f"/ideas/{idea.id}/fiche.md").text  # admins read it all
     merged = admin.post_form("/admin/merge", {"keep": other_idea.id, "merged": idea.id})
