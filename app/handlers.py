@@ -117,6 +117,8 @@ def install(app: FastAPI) -> None:
         errors = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            if err.get("type") == "json_invalid":
+                loc = []  # its location is a character position, not a field: the body
             errors.append({"field": ".".join(loc) or "body", "message": french_message(err)})
         if not wants_json(request):
             # Only path parameters reach here for pages: /ideas/abc is simply not a page.

@@ -158,6 +158,13 @@ def test_validation_messages_are_french(api_client, db: Session) -> None:  # typ
     messages = {e["field"]: e["message"] for e in response.json()["errors"]}
     assert {f: messages.get(f) for f in expected} == expected
     assert messages["unknown"] == "Champ inconnu."
+    broken = client.post(
+        "/api/v1/ideas", content=b'{"title":', headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 422
+    assert broken.json()["field"] == "body" and broken.json()["errors"][0]["message"] == (
+        "JSON invalide."
+    )
     for message in messages.values():
         assert not re.search(r"\b(should|field|required|valid)\b", message, re.I), message
 
