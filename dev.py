@@ -16,13 +16,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 CONSTRAINTS = ROOT / "constraints.txt"
-# Everything that touches the database through the app runs again on PostgreSQL. The
-# command-line tests are about the embedded SQLite file; the fresh-install and proxy tests
-# choose their engines themselves.
+# Everything that touches the database through the app runs again on PostgreSQL; of the browser
+# tests, the core loop (the others check pages whose engine does not matter: accessibility,
+# weight). The command-line tests are about the embedded SQLite file; the fresh-install and
+# proxy tests choose their engines themselves (the proxy test runs on PostgreSQL).
 POSTGRES_TESTS = [
     "tests/services",
     "tests/routers",
-    "tests/browser",
+    "tests/browser/test_core_loop_browser.py",
     "tests/test_migrations.py",
     "tests/test_postgres.py",
     "tests/test_crash.py",
