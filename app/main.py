@@ -27,13 +27,17 @@ from app.routers import (
     experts,
     exports,
     ideas,
+    legal,
     mines,
     moderation,
     notifications,
     profile,
     search,
+    stats,
 )
+from app.services import legal as legal_facts
 from app.services import pdfs
+from app.services.stats import StatsCache
 from app.templating import STATIC_DIR, install_fast_url_for, make_templates, render
 
 
@@ -89,6 +93,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.pdf_makers = pdfs.makers(settings)
     app.state.clock = clock
     app.state.templates = make_templates(settings)
+    # Who publishes this deployment: the footer of every page and the legal pages say it.
+    app.state.site = app.state.templates.env.globals["site"] = legal_facts.site(settings)
+    app.state.stats_cache = StatsCache(settings.stats_cache_seconds)
 
     # search first: its /ideas/similar must win over /ideas/{idea_id}
     for module in (
@@ -103,6 +110,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         notifications,
         profile,
         admin,
+        legal,
+        stats,
         api,
     ):
         app.include_router(module.router)
