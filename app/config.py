@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # E-mail: "smtp" in production; "file" (one .eml per message in mail_dir) or "console" in
     # development.
     mail_backend: Literal["smtp", "file", "console"] = "file"
-    mail_from: str = "Les démineurs <ne-pas-repondre@demineurs.localhost>"
+    mail_from: str = "Les démineurs <demineurs@demineurs.localhost>"
     mail_dir: str = str(PROJECT_ROOT / "data" / "mails")
     smtp_host: str = "localhost"
     smtp_port: int = 25

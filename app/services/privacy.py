@@ -73,7 +73,7 @@ def phrases_fr(settings: Settings) -> dict[str, str]:
     return {
         "controller": site.publisher.text,
         "dpo": site.dpo.text,
-        "subprocessors": "\u00a0; ".join(f"{s.role}\u00a0: {s.name}" for s in site.subprocessors),
+        "subprocessors": "\u202f; ".join(f"{s.role}\u00a0: {s.name}" for s in site.subprocessors),
         "session_days": _days_fr(settings.session_days),
         "draft_kept": (
             f"supprimés après {_days_fr(retention)} sans modification"

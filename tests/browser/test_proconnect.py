@@ -64,7 +64,7 @@ def test_sign_in_sign_out_and_again_with_proconnect(
     context.set_default_timeout(10_000)
     agent = Session(context, url, "proconnect")
     page = agent.goto("/login")
-    page.get_by_role("link", name="S'identifier avec ProConnect").click()
+    page.get_by_role("link", name="S’identifier avec ProConnect").click()
     page.wait_for_url("**/ideas")
     assert page.get_by_role("link", name="Nadia Haddad").is_visible()
     agent.shot("signed-in")
@@ -81,9 +81,9 @@ def test_sign_in_sign_out_and_again_with_proconnect(
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url("**/login")
     assert provider.logouts and provider.logouts[-1]["id_token_hint"].count(".") == 2
-    assert page.get_by_role("link", name="S'identifier avec ProConnect").is_visible()
+    assert page.get_by_role("link", name="S’identifier avec ProConnect").is_visible()
 
-    page.get_by_role("link", name="S'identifier avec ProConnect").click()
+    page.get_by_role("link", name="S’identifier avec ProConnect").click()
     page.wait_for_url("**/ideas")
     assert page.get_by_role("link", name="Nadia Haddad").is_visible()
     with DbSession(engine) as db:
