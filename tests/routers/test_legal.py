@@ -167,11 +167,10 @@ def test_the_page_and_the_document_list_the_same_data_cookies_and_rights(
 ) -> None:
     html = page(client_with(), "/donnees-personnelles")
     document = privacy.DOCUMENT.read_text(encoding="utf-8")
-    tables = html.select("main table")
-    stored, cookies = (len(table.select("tbody tr")) for table in tables)
+    stored, cookies = (len(html.select(f"#{part} > .record")) for part in ("stored", "cookies"))
     assert stored == _markdown_table_rows(document, "What is stored, why, and for how long")
     assert cookies == _markdown_table_rows(document, "Cookies")
-    page_cookies = [code.get_text() for code in tables[1].select("tbody th code")]
+    page_cookies = [code.get_text() for code in html.select("#cookies h3 code")]
     assert page_cookies == re.findall(r"^\| `([a-z_]+)` \|", document, flags=re.MULTILINE)
     rights = html.select("main h2 + ul > li")
     assert len(rights) == document.split("## The agents' rights\n", 1)[1].count("\n- ")
@@ -187,15 +186,15 @@ def test_every_cookie_the_app_sets_is_on_the_personal_data_page(
         defined |= set(re.findall(r'_COOKIE = "([a-z_]+)"', source.read_text()))
     assert len(defined) >= 4
     html = page(client_with(), "/donnees-personnelles")
-    listed = {code.get_text() for code in html.select("main table code")}
+    listed = {code.get_text() for code in html.select("#cookies h3 code")}
     assert listed == defined
 
 
 def _retention_texts(html: BeautifulSoup) -> tuple[str, str]:
-    row = next(
-        tr for tr in html.select("main table tbody tr") if tr.th.get_text().startswith("Idées")
+    record = next(
+        r for r in html.select("#stored > .record") if r.h3.get_text().startswith("Idées")
     )
-    return row.find_all("td")[-1].get_text(), text_of(html, "#brouillons")
+    return record.find_all("dd")[-1].get_text(), text_of(html, "#brouillons")
 
 
 def test_the_personal_data_page_states_the_draft_retention_setting_s_real_value(
