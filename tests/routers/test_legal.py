@@ -409,3 +409,30 @@ def test_the_personal_data_record_has_both_languages_for_every_fact() -> None:
     for section in ("summary", "data", "cookies", "rights"):
         for entry in facts[section]:
             assert set(entry["en"]) == set(entry["fr"]), entry
+
+
+def _configured_names(readme: str) -> set[str]:
+    """The variables the README's configuration table names (`DEMINEURS_HOST_NAME`, `_PHONE`
+    stands for DEMINEURS_HOST_PHONE)."""
+    names: set[str] = set()
+    for line in readme.split("## Configuration", 1)[1].split("\n## ", 1)[0].splitlines():
+        if not line.startswith("| `"):
+            continue
+        prefix = ""
+        for token in re.findall(r"`([A-Z_]+)`", line.split(" | ", 1)[0]):
+            if token.startswith("DEMINEURS_"):
+                prefix = "_".join(token.split("_")[:2])
+                names.add(token)
+            elif token.startswith("_") and prefix:
+                names.add(prefix + token)
+    return names
+
+
+def test_every_setting_of_the_legal_pages_has_its_row_in_the_readme() -> None:
+    names = _configured_names((PROJECT_ROOT / "README.md").read_text(encoding="utf-8"))
+    for field in (*FILLED, "open_data_licence", "accessibility_status", "accessibility_audit"):
+        assert f"DEMINEURS_{field.upper()}" in names, field
+    for field in ("accessibility_declared_on", "accessibility_contact", "security_contact"):
+        assert f"DEMINEURS_{field.upper()}" in names, field
+    for field in ("robots_index_ideas", "stats_cache_seconds", "contact_email"):
+        assert f"DEMINEURS_{field.upper()}" in names, field
