@@ -66,8 +66,9 @@ def build(settings: Settings, message: OutboxMessage) -> Message:
     email = MIMEText(f"{message.body}\n{where_to_write(settings)}", "plain", _UTF8)
     email.policy = _UNFOLDED
     email["From"] = _address(settings.mail_from)
-    if settings.contact_email.strip():
-        email["Reply-To"] = _address(settings.contact_email.strip())
+    contact = settings.contact_email.strip()
+    if "@" in contact and not contact.startswith(("http://", "https://")):
+        email["Reply-To"] = _address(contact.removeprefix("mailto:"))
     email["To"] = _address(message.to_email)
     # Folded into encoded words of at most 75 characters, as RFC 2047 asks.
     email["Subject"] = Header(message.subject, "utf-8").encode()

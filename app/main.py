@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         if settings.env != "test":  # the test runner keeps its own log capture
             logs.configure(settings.log_format, settings.log_level)
         check_migrations(engine, settings.database_url)
+        legal_facts.warn_if_incomplete(app.state.site, settings.env)
         checkpointer = Checkpointer(engine) if settings.is_sqlite else None
         if checkpointer is not None:
             checkpointer.start()

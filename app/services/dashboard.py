@@ -127,7 +127,7 @@ def ripening_days(session: Session, now: datetime) -> dict[int, float]:
             )
             if m is not None
         ]
-        if moments:
+        if moments and idea_id is not None:
             start = min(moments)
             if start.tzinfo is None:
                 start = start.replace(tzinfo=published.tzinfo)

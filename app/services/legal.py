@@ -1,12 +1,15 @@
 """What the legal pages, the footer and the well-known files say: the deploying administration's
 settings, and, for each one still empty, what is left to fill."""
 
+import logging
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from importlib.metadata import version
 
 from app.config import Settings
+
+log = logging.getLogger("demineurs")
 
 # This version's release: its automated accessibility checks (the browser suite) last ran that
 # day. publiccode.yml's releaseDate says the same (tests/test_publiccode.py holds them equal).
@@ -172,6 +175,15 @@ def site(settings: Settings) -> Site:
         base_url=settings.base_url.rstrip("/"),
         software_version=software_version(),
     )
+
+
+def warn_if_incomplete(site: Site, env: str) -> None:
+    """In production, one log line at start-up naming the legal settings still empty."""
+    if env == "production" and site.missing_settings:
+        log.warning(
+            "legal pages incomplete: set %s (they read « à compléter » until then)",
+            ", ".join(site.missing_settings),
+        )
 
 
 def security_txt(site: Site, now: datetime) -> str | None:

@@ -436,3 +436,15 @@ def test_every_setting_of_the_legal_pages_has_its_row_in_the_readme() -> None:
         assert f"DEMINEURS_{field.upper()}" in names, field
     for field in ("robots_index_ideas", "stats_cache_seconds", "contact_email"):
         assert f"DEMINEURS_{field.upper()}" in names, field
+
+
+def test_in_production_the_log_names_the_legal_settings_left_to_fill(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="demineurs"):
+        legal.warn_if_incomplete(legal.site(Settings()), "production")
+        legal.warn_if_incomplete(legal.site(Settings(**FILLED)), "production")
+        legal.warn_if_incomplete(legal.site(Settings()), "development")
+    [record] = caplog.records
+    assert "DEMINEURS_PUBLISHER_NAME" in record.getMessage()
+    assert "DEMINEURS_DPO_CONTACT" in record.getMessage()
