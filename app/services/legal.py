@@ -23,6 +23,28 @@ AXE_VERSION = "4.14.1"
 SECURITY_TXT_DAYS = 90
 
 
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def long_date(day: date) -> str:
+    """« 1er mars 2027 », « 2 décembre 2026 »: a legal text spells the month out."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number}\u00a0{MONTHS[day.month - 1]} {day.year}"
+
+
 @dataclass(frozen=True)
 class Filled:
     """A setting's value, or, when it is empty, the words that say what to fill."""
@@ -90,6 +112,14 @@ class Site:
     licence_url: str = LICENCE_URL
     proconnect_url: str = PROCONNECT_URL
     axe_version: str = AXE_VERSION
+
+    @property
+    def declared_on_text(self) -> str:
+        return long_date(self.accessibility_declared_on)
+
+    @property
+    def checks_ran_on_text(self) -> str:
+        return long_date(self.checks_ran_on)
 
     @property
     def missing_settings(self) -> list[str]:

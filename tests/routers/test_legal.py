@@ -264,7 +264,7 @@ def test_the_declaration_is_honest_without_an_audit(
     assert f"axe-core {legal.AXE_VERSION}" in text
     assert "1280 et à 360\u00a0pixels" in text
     assert "clavier seul" in text
-    assert "établie le 2 déc. 2026" in text  # legal.RELEASE_DATE, by default
+    assert "établie le 2\u00a0décembre 2026" in text  # legal.RELEASE_DATE, by default
     assert "Défenseur des droits, Libre réponse 71120, 75342\u00a0Paris CEDEX\u00a007" in text
     links = {a["href"] for a in html.select("main a")}
     assert "https://formulaire.defenseurdesdroits.fr/" in links
@@ -279,14 +279,14 @@ def test_the_declaration_with_an_audit_a_date_and_a_plan(
         **FILLED,
         accessibility_status="partiellement conforme",
         accessibility_audit=audit,
-        accessibility_declared_on=date(2027, 3, 10),
+        accessibility_declared_on=date(2027, 3, 1),
         accessibility_contact="accessibilite@rivebelle.fr",
     )
     html = page(client, "/accessibilite")
     assert text_of(html, "#etat strong") == "partiellement conforme"
     text = text_of(html, "main")
     assert audit in text and "faute d’un audit" not in text
-    assert "établie le 10 mars 2027" in text
+    assert "établie le 1er\u00a0mars 2027" in text
     hrefs = {a["href"] for a in html.select("main a")}
     assert {FILLED["accessibility_plan_url"], "mailto:accessibilite@rivebelle.fr"} <= hrefs
     footer = html.select_one("footer a[href$='/accessibilite']")
