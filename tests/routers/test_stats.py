@@ -79,7 +79,7 @@ def seeded(db: Session, clock: Clock) -> dict[str, Any]:
 def figure(html: BeautifulSoup, key: str) -> str:
     node = html.select_one(f"#stat-{key} dd")
     assert node is not None, key
-    return node.get_text(strip=True)
+    return node.get_text().strip()  # its no-break space kept
 
 
 def table(html: BeautifulSoup, chart: str) -> dict[str, list[int]]:
