@@ -222,7 +222,7 @@ def security_txt(site: Site, now: datetime) -> str | None:
     nobody is named to receive a report."""
     if site.security_contact is None:
         return None
-    expires = datetime.combine(now.date() + timedelta(days=SECURITY_TXT_DAYS), time(), UTC)
+    expires = datetime.combine(now.date() + timedelta(days=SECURITY_TXT_DAYS), time.min, UTC)
     who = site.base_url if site.publisher.missing else site.publisher.text
     return (
         f"# Les démineurs — {who}\n"
