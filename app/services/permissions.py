@@ -49,6 +49,7 @@ def can_view_idea(user: User | None, idea: Idea) -> bool:
 
 
 def check_edit_idea(user: User, idea: Idea) -> DomainError | None:
+    """Only the idea's author edits it, while it is a draft or open."""
     if user.id != idea.author_id:
         return Forbidden("Seule la personne qui a écrit l’idée peut la modifier.")
     if idea.status not in (IdeaStatus.draft, IdeaStatus.open):
@@ -57,6 +58,7 @@ def check_edit_idea(user: User, idea: Idea) -> DomainError | None:
 
 
 def check_publish(user: User, idea: Idea) -> DomainError | None:
+    """Only the idea's author publishes it, once."""
     if user.id != idea.author_id:
         return Forbidden("Seule la personne qui a écrit l’idée peut la publier.")
     if idea.status != IdeaStatus.draft:
@@ -65,6 +67,7 @@ def check_publish(user: User, idea: Idea) -> DomainError | None:
 
 
 def check_abandon(user: User, idea: Idea) -> DomainError | None:
+    """The author, or a manager, closes a draft or an open idea."""
     if user.id != idea.author_id and not user.is_manager:
         return Forbidden("Clore l’idée revient à la personne qui l’a écrite, ou aux managers.")
     if idea.status not in (IdeaStatus.draft, IdeaStatus.open):
@@ -88,6 +91,7 @@ def check_support(user: User, idea: Idea) -> DomainError | None:
 
 
 def check_lay_mine(user: User, idea: Idea) -> DomainError | None:
+    """Anyone but the idea's author lays a mine on an open idea or a project."""
     if user.id == idea.author_id:
         return Forbidden(
             "On ne mine pas son propre terrain\u00a0: répondez plutôt aux mines posées."
@@ -105,6 +109,7 @@ def check_decide_on_ideas(user: User) -> DomainError | None:
 
 
 def check_promote(user: User, idea: Idea) -> DomainError | None:
+    """A manager promotes an open idea to a project."""
     if check_decide_on_ideas(user):
         return Forbidden("Seuls les managers peuvent promouvoir une idée en projet.")
     if idea.status != IdeaStatus.open:
@@ -113,6 +118,7 @@ def check_promote(user: User, idea: Idea) -> DomainError | None:
 
 
 def check_send_back(user: User, idea: Idea) -> DomainError | None:
+    """A manager sends an open idea back to its author."""
     if check_decide_on_ideas(user):
         return Forbidden(
             "Seuls les managers peuvent renvoyer une idée à la personne qui l’a écrite."
@@ -140,6 +146,7 @@ def check_merge(user: User, keep: Idea, merged: Idea) -> DomainError | None:
 
 
 def check_bring_deminage(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    """Anyone but the mine's author answers a mine still in play on a live idea."""
     if hidden := _hidden(mine):
         return hidden
     if user.id == mine.author_id:
@@ -154,6 +161,7 @@ def check_bring_deminage(user: User, mine: Mine, idea: Idea) -> DomainError | No
 def check_accept_deminage(
     user: User, deminage: Deminage, mine: Mine, idea: Idea
 ) -> DomainError | None:
+    """The mine's author or the idea's author accepts an answer to an active mine."""
     if hidden := _hidden(mine, deminage):
         return hidden
     if user.id not in (mine.author_id, idea.author_id):
@@ -172,6 +180,7 @@ def check_accept_deminage(
 def check_mark_helpful(
     user: User, deminage: Deminage, mine: Mine | None = None
 ) -> DomainError | None:
+    """Anyone but its author marks a déminage « ça aide »."""
     if hidden := _hidden(mine, deminage):
         return hidden
     if user.id == deminage.author_id:
@@ -180,6 +189,7 @@ def check_mark_helpful(
 
 
 def check_withdraw(user: User, mine: Mine) -> DomainError | None:
+    """Only the mine's author withdraws it, once."""
     if hidden := _hidden(mine):
         return hidden
     if user.id != mine.author_id:
@@ -190,6 +200,7 @@ def check_withdraw(user: User, mine: Mine) -> DomainError | None:
 
 
 def check_reopen(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    """Only the mine's author reopens it (or lays it again), on a live idea."""
     if hidden := _hidden(mine):
         return hidden
     if user.id != mine.author_id:
@@ -200,6 +211,7 @@ def check_reopen(user: User, mine: Mine, idea: Idea) -> DomainError | None:
 
 
 def check_accept_risk(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    """The idea's author assumes a pétard's or a mine's risk; a bombe's needs a manager."""
     if hidden := _hidden(mine):
         return hidden
     if mine.severity == Severity.blocking:
@@ -240,6 +252,7 @@ def check_invite_colleague(user: User, mine: Mine, invitee: User) -> DomainError
 
 
 def check_decline_invitation(user: User, invitation: MineInvitation) -> DomainError | None:
+    """Only the invitee declines an invitation."""
     if user.id != invitation.invitee_id:
         return Forbidden("Seule la personne invitée peut décliner.")
     return None
@@ -249,6 +262,7 @@ def check_decline_invitation(user: User, invitation: MineInvitation) -> DomainEr
 
 
 def check_moderate(user: User) -> DomainError | None:
+    """Admins hide and restore content."""
     if not user.is_admin:
         return Forbidden("La modération est réservée aux comptes d’administration.")
     return None
@@ -279,6 +293,7 @@ def check_change_rights(user: User, person: User, role: str, active: bool) -> Do
 
 
 def check_view_dashboard(user: User) -> DomainError | None:
+    """Managers see the dashboard."""
     if not user.is_manager:
         return Forbidden("Le tableau de bord est réservé aux managers.")
     return None

@@ -15,6 +15,8 @@ from app.services import rate_limits, users
 
 @dataclass(frozen=True)
 class LoginLimits:
+    """Failures allowed per account and per network address within the window."""
+
     per_account: int
     per_address: int
     window: timedelta
