@@ -1,4 +1,4 @@
-"""Database engine, per-request session, and the Alembic migration helpers."""
+"""Database engine, the unit of work (and the one write beside it), and Alembic's helpers."""
 
 import logging
 import threading
@@ -204,15 +204,6 @@ def read_rows(session: Session, statement: Executable, params: dict[str, Any] | 
     Pending changes are flushed first, so the rows include them."""
     session.flush()
     return session.connection().execute(statement, params or {}).all()
-
-
-def holds_write_lock(session: Session) -> bool:
-    """Whether the session's transaction may write without upgrading a read (always true but
-    on SQLite, where only a transaction begun with the write lock may)."""
-    connection = session.connection()
-    return connection.dialect.name != "sqlite" or bool(
-        connection.get_execution_options().get(WRITE_TRANSACTION)
-    )
 
 
 def locks_rows(session: Session) -> bool:
