@@ -4,23 +4,33 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.db import check_migrations, make_engine, migrate
+from app.db import check_migrations, make_engine, migrate, session_scope
 from app.errors import InvalidInput
 from app.models.base import utcnow
 
 
-def _session() -> Session:
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """The command's one unit of work, like a request's: it commits once, at the end, or
+    rolls back on any error or exit (a command does all it was asked, or nothing)."""
     settings = get_settings()
     engine = make_engine(settings)
     try:
-        check_migrations(engine, settings.database_url)
-    except RuntimeError as exc:
-        sys.exit(str(exc))
-    return Session(engine, expire_on_commit=False)
+        try:
+            check_migrations(engine, settings.database_url)
+        except RuntimeError as exc:
+            sys.exit(str(exc))
+        with session_scope(engine, write=True) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -28,9 +38,8 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
     settings = get_settings()
     migrate(settings)
-    with _session() as session:
+    with unit_of_work() as session:
         indexed = search.rebuild_if_empty(session)
-        session.commit()
     if indexed:
         print(f"Index de recherche construit ({indexed} documents).")
     print(f"Base de données à jour ({settings.database_url.split('@')[-1]}).")
@@ -39,9 +48,8 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 def cmd_reindex(args: argparse.Namespace) -> None:
     from app.services import search
 
-    with _session() as session:
+    with unit_of_work() as session:
         count = search.rebuild(session)
-        session.commit()
     print(f"Index de recherche reconstruit : {count} documents.")
 
 
@@ -60,11 +68,10 @@ def cmd_send_digest(args: argparse.Namespace) -> None:
     from app.services import notifications
 
     settings = get_settings()
-    with _session() as session:
+    with unit_of_work() as session:
         count = notifications.build_digests(
-            session, notifications.Mailer.from_settings(settings), utcnow()
+            session, notifications.Mailer.from_settings(settings), args.now
         )
-        session.commit()
     sent, failed = deliver_pending(make_engine(settings), settings)
     print(f"Résumés préparés : {count} ; e-mails envoyés : {sent} ; en échec : {failed}.")
     if failed:
@@ -111,14 +118,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_purge_drafts(args: argparse.Namespace) -> None:
     from app.mail import deliver_pending
-    from app.services import notifications, users
+    from app.services import notifications, retention
 
     settings = get_settings()
-    with _session() as session:
-        told, deleted = users.purge_stale_drafts(
-            session, settings, notifications.Mailer.from_settings(settings), utcnow()
+    with unit_of_work() as session:
+        told, deleted = retention.purge_stale_drafts(
+            session, settings, notifications.Mailer.from_settings(settings), args.now
         )
-        session.commit()
     deliver_pending(make_engine(settings), settings)
     print(f"Brouillons signalés à leur auteur·rice : {told} ; supprimés : {deleted}.")
 
@@ -143,9 +149,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
     from app.demo import DEMO_PASSWORD, seed_demo
 
     settings = get_settings()
-    with _session() as session:
-        accounts = seed_demo(session, settings, utcnow())
-        session.commit()
+    with unit_of_work() as session:
+        accounts = seed_demo(session, settings, args.now)
     print(f"Données de démonstration prêtes. Comptes (mot de passe commun : {DEMO_PASSWORD}) :")
     for email, name, role, unit in accounts:
         print(f"  {email:<36} {role:<8} {name} — {unit}")
@@ -154,7 +159,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
 def cmd_create_user(args: argparse.Namespace) -> None:
     from app.services import users
 
-    with _session() as session:
+    with unit_of_work() as session:
         try:
             user = users.create_user(
                 session,
@@ -166,14 +171,13 @@ def cmd_create_user(args: argparse.Namespace) -> None:
             )
         except InvalidInput as exc:
             sys.exit("\n".join(f"{field} : {message}" for field, message in exc.errors.items()))
-        session.commit()
-        print(f"Compte créé : {user.email} ({user.role}).")
+    print(f"Compte créé : {user.email} ({user.role}).")
 
 
 def cmd_update_user(args: argparse.Namespace) -> None:
     from app.services import users
 
-    with _session() as session:
+    with unit_of_work() as session:
         user = users.get_by_email(session, args.email)
         if user is None:
             sys.exit(f"Aucun compte pour {args.email}.")
@@ -185,25 +189,24 @@ def cmd_update_user(args: argparse.Namespace) -> None:
                 role=args.role or user.role,
                 unit=args.unit or (unit.name if unit else "Sans service"),
                 active=user.is_active if args.active is None else args.active == "yes",
+                now=args.now,
             )
         except InvalidInput as exc:
             sys.exit("\n".join(f"{field} : {message}" for field, message in exc.errors.items()))
-        session.commit()
-        print(f"Compte mis à jour : {user.email} ({user.role}).")
+    print(f"Compte mis à jour : {user.email} ({user.role}).")
 
 
 def cmd_create_token(args: argparse.Namespace) -> None:
-    from app.services import users
+    from app.services import api_tokens, users
 
-    with _session() as session:
+    with unit_of_work() as session:
         user = users.get_by_email(session, args.email)
         if user is None:
             sys.exit(f"Aucun compte pour {args.email}.")
         try:
-            _, token = users.create_api_token(session, user, args.name)
+            _, token = api_tokens.create_api_token(session, user, args.name)
         except InvalidInput as exc:
             sys.exit(f"--name : {exc.message}")
-        session.commit()
     print(f"Jeton créé pour {user.email} (affiché une seule fois) :")
     print(token)
 
@@ -216,7 +219,7 @@ def cmd_recompute(args: argparse.Namespace) -> None:
     from app.services import scoring
 
     settings = get_settings()
-    with _session() as session:
+    with unit_of_work() as session:
         total = session.exec(select(func.count()).select_from(Idea)).one()
         started = time.perf_counter()
 
@@ -224,9 +227,8 @@ def cmd_recompute(args: argparse.Namespace) -> None:
             print(f"\r{done}/{total} idées recalculées", end="", flush=True)
 
         count = scoring.recompute_all(
-            session, scoring.scoring_params(session, settings), utcnow(), progress=progress
+            session, scoring.scoring_params(session, settings), args.now, progress=progress
         )
-        session.commit()
     print(f"\r{count} idées recalculées en {time.perf_counter() - started:.1f} s.")
 
 
@@ -282,8 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, clock: Callable[[], datetime] = utcnow) -> None:
+    """Run one command; `clock` gives its time (read once: the command's `now`, as a request
+    has its own)."""
     args = build_parser().parse_args(argv)
+    args.now = clock()
     args.func(args)
 
 

@@ -1,4 +1,4 @@
-"""Database engine, per-request session, and the Alembic migration helpers."""
+"""Database engine, the unit of work (and the one write beside it), and Alembic's helpers."""
 
 import logging
 import threading
@@ -163,6 +163,22 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
             queue.release()  # type: ignore[union-attr]
 
 
+@contextmanager
+def write_beside(session: Session) -> Iterator[Session]:
+    """The one second transaction a request may open: a short write beside a request that
+    only reads, committed at once and whatever becomes of the request (an API token's last use,
+    a PDF's rate limit; see docs/decisions.md). In a request that writes, the write goes in its
+    own unit of work instead.
+
+    A read request keeps its read transaction: on SQLite a read that turns into a write fails
+    when another writer committed since it began."""
+    if session.info.get(WRITE_TRANSACTION):
+        yield session
+        return
+    with session_scope(session.get_bind().engine, write=True) as writer:  # type: ignore[union-attr]
+        yield writer
+
+
 # A plain lock, not an RLock: FastAPI may end a dependency in another thread than it began.
 _WRITERS: "weakref.WeakKeyDictionary[Engine, LockType]" = weakref.WeakKeyDictionary()
 
@@ -188,15 +204,6 @@ def read_rows(session: Session, statement: Executable, params: dict[str, Any] | 
     Pending changes are flushed first, so the rows include them."""
     session.flush()
     return session.connection().execute(statement, params or {}).all()
-
-
-def holds_write_lock(session: Session) -> bool:
-    """Whether the session's transaction may write without upgrading a read (always true but
-    on SQLite, where only a transaction begun with the write lock may)."""
-    connection = session.connection()
-    return connection.dialect.name != "sqlite" or bool(
-        connection.get_execution_options().get(WRITE_TRANSACTION)
-    )
 
 
 def locks_rows(session: Session) -> bool:

@@ -15,11 +15,11 @@ from sqlmodel import Session
 
 from app import mail
 from app.config import Settings
-from app.db import session_scope
-from app.errors import DomainError, Forbidden, LoginRequired
+from app.db import session_scope, write_beside
+from app.errors import DomainError, LoginRequired
 from app.models import User
-from app.models.base import utcnow
-from app.services import notifications, scoring, users
+from app.services import api_tokens, notifications, rate_limits, scoring, sessions
+from app.services.permissions import check_administer, check_moderate, raise_if
 from app.services.readiness import ScoringParams
 
 SESSION_COOKIE = "demineurs_session"
@@ -33,10 +33,12 @@ ObjectId = Annotated[int, Path(ge=1, le=ID_MAX, description="Identifiant (entier
 
 
 @contextmanager
-def unit_of_work(request: Request) -> Iterator[Session]:
-    """One unit of work per request: commit once at the end, or roll back on any error."""
+def unit_of_work(request: Request, *, write: bool | None = None) -> Iterator[Session]:
+    """One unit of work per request: commit once at the end, or roll back on any error.
+
+    A write method (POST…) takes the write lock up front; `write=True` takes it for a GET too."""
     settings: Settings = request.app.state.settings
-    writes = request.method in WRITE_METHODS
+    writes = request.method in WRITE_METHODS if write is None else write
     with session_scope(request.app.state.engine, write=writes) as session:
         session.info[notifications.MAILER_KEY] = notifications.Mailer.from_settings(settings)
         yield session
@@ -46,14 +48,25 @@ def unit_of_work(request: Request) -> Iterator[Session]:
         outbox.wake()
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def _request_session(request: Request, *, write: bool | None = None) -> Iterator[Session]:
     """The request's unit of work, and who signs it (in the same trip to the thread pool:
     each trip costs the worker more than the lookup itself)."""
-    with unit_of_work(request) as session:
+    with unit_of_work(request, write=write) as session:
         _sign_in(request, session)
         if _asks_for_params(request.scope.get("route")):
             request.state.params = scoring.scoring_params(session, request.app.state.settings)
         yield session
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work (a write for a write method)."""
+    yield from _request_session(request)
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work, a write even for a GET: for the few GETs that write, the
+    ProConnect sign-in's two legs (the provider's redirects can only be GETs)."""
+    yield from _request_session(request, write=True)
 
 
 _ASKS_FOR_PARAMS: "weakref.WeakKeyDictionary[Any, bool]" = weakref.WeakKeyDictionary()
@@ -79,11 +92,12 @@ def _asks_for_params(route: Any) -> bool:
 def _sign_in(request: Request, session: Session) -> None:
     """The account behind the session cookie, if any, in `request.state.user`; a write
     counts towards its rate limit."""
+    now = request.app.state.clock()
     token = request.cookies.get(SESSION_COOKIE)
-    user = users.user_for_session(session, token) if token else None
+    user = sessions.user_for_session(session, token, now) if token else None
     if user is not None:
         if request.method in WRITE_METHODS and request.url.path != "/logout":
-            users.throttle_writes(session, request.app.state.settings, user, utcnow())
+            rate_limits.throttle_writes(session, request.app.state.settings, user, now)
         # Detached, so that an error page can still show who is signed in after a rollback.
         session.expunge(user)
         request.state.unread = notifications.unread_count(session, user)
@@ -92,6 +106,7 @@ def _sign_in(request: Request, session: Session) -> None:
 
 # "function" scope: the commit happens before the response leaves, never after.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -141,12 +156,21 @@ CurrentUser = Annotated[User, Depends(get_current_user, scope="function")]
 
 
 async def get_admin(user: CurrentUser) -> User:
-    if not user.is_admin:
-        raise Forbidden("Réservé aux administrateur·rices.")
+    """The signed-in user, if the administration is theirs (403 otherwise)."""
+    raise_if(check_administer(user))
     return user
 
 
 AdminUser = Annotated[User, Depends(get_admin, scope="function")]
+
+
+async def get_moderator(user: CurrentUser) -> User:
+    """The signed-in user, if they moderate (403 otherwise, before the form is even read)."""
+    raise_if(check_moderate(user))
+    return user
+
+
+ModeratorUser = Annotated[User, Depends(get_moderator, scope="function")]
 
 
 class Unauthorized(DomainError):
@@ -191,17 +215,26 @@ class ApiCall:
     def _run(self, work: Callable[[ApiContext], T]) -> T:
         app = self.request.app
         settings: Settings = app.state.settings
+        now = app.state.clock()
         with unit_of_work(self.request) as session:
-            user = self._authenticate(session, settings)
-            return work(ApiContext(session, user, settings, app.state.clock()))
+            user = self._authenticate(session, settings, now)
+            return work(ApiContext(session, user, settings, now))
 
-    def _authenticate(self, session: Session, settings: Settings) -> User:
+    def _authenticate(self, session: Session, settings: Settings, now: datetime) -> User:
         credentials = self.credentials
-        user = users.user_for_api_token(session, credentials.credentials) if credentials else None
-        if user is None:
+        found = (
+            api_tokens.user_for_api_token(session, credentials.credentials, now)
+            if credentials
+            else None
+        )
+        if found is None:
             raise Unauthorized("Jeton d'API manquant, invalide ou révoqué.")
+        user, last_use_due = found
+        if last_use_due is not None:
+            with write_beside(session) as writer:
+                api_tokens.record_use(writer, last_use_due, now)
         if self.request.method in WRITE_METHODS:
-            users.throttle_writes(session, settings, user, utcnow())
+            rate_limits.throttle_writes(session, settings, user, now)
         # Detached, like the signed-in user of a page: a rollback leaves it readable.
         session.expunge(user)
         self.request.state.user = user

@@ -138,9 +138,10 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
             )
         try:
             # Reading is not enough: a read-only file or a full disk lets every page load and
-            # every write fail. One row rewritten and committed shows that writes go through.
+            # every write fail. One row rewritten and committed shows that writes go through
+            # (the probe is its own unit of work: it has no request session).
             with session_scope(engine, write=True) as session:
-                session.merge(Heartbeat(id=1, beat_at=utcnow()))
+                session.merge(Heartbeat(id=1, beat_at=clock()))
         except Exception as exc:  # noqa: BLE001  (any failure means: not ready)
             return JSONResponse({"status": "read-only", "detail": str(exc)[:200]}, status_code=503)
         return JSONResponse({"status": "ready", "revision": current})

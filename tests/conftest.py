@@ -22,7 +22,7 @@ from app.main import create_app
 from app.middleware import CSRF_COOKIE
 from app.models import User
 from app.security import csrf_token_for
-from app.services import users
+from app.services import api_tokens
 from tests.factories import PASSWORD
 from tests.postgres import PostgresServer
 
@@ -174,7 +174,7 @@ def api_client(app: FastAPI, db: Session) -> Iterator:  # type: ignore[type-arg]
     clients: list[TestClient] = []
 
     def factory(user: User) -> TestClient:
-        _, token = users.create_api_token(db, user, "tests")
+        _, token = api_tokens.create_api_token(db, user, "tests")
         db.commit()
         client = TestClient(app, headers={"Authorization": f"Bearer {token}"})
         client.__enter__()

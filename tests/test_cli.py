@@ -186,15 +186,15 @@ def test_links_point_where_the_server_answers_unless_told_otherwise(tmp_path: Pa
             page = BeautifulSoup(client.get("/admin/users").text, "html.parser")
             token = page.find("input", attrs={"name": "csrf_token"})["value"]
             form = {"email": email, "name": "Invitée", "unit": "DSI", "role": "agent"}
-            answer = client.post("/admin/invitations", data={**form, "csrf_token": token})
-            found = re.search(r"https?://[^\s\"<]+/invitations/[^\s\"<]+", answer.text)
+            answer = client.post("/admin/account-invitations", data={**form, "csrf_token": token})
+            found = re.search(r"https?://[^\s\"<]+/join/[^\s\"<]+", answer.text)
             assert found, answer.text
             return found.group()
 
     database = {"DATABASE_URL": f"sqlite:///{db}"}
     with served({**env, **database}, tmp_path) as (url, _):
-        assert invitation_link(url, "une@ville.fr").startswith(url + "/invitations/")
+        assert invitation_link(url, "une@ville.fr").startswith(url + "/join/")
     told = {**env, **database, "DEMINEURS_BASE_URL": "https://demineurs.ville.fr"}
     with served(told, tmp_path) as (url, _):
         link = invitation_link(url, "deux@ville.fr")
-        assert link.startswith("https://demineurs.ville.fr/invitations/")
+        assert link.startswith("https://demineurs.ville.fr/join/")

@@ -16,7 +16,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.models import Idea, Mine
 from app.models.base import utcnow
-from app.services import scoring, users
+from app.services import api_tokens, scoring
 from app.services.readiness import ScoringParams
 from tests.conftest import SECRET
 from tests.factories import make_idea, make_user
@@ -57,7 +57,7 @@ def test_a_killed_worker_loses_no_acknowledged_write(settings: Settings, tmp_pat
         author = make_user(db, unit="Accueil")
         writers = [make_user(db, unit=f"Service {n % 5}") for n in range(WRITERS)]
         ideas = [make_idea(db, author, utcnow(), title=f"Idée {n}") for n in range(3)]
-        tokens = [users.create_api_token(db, w, "crash")[1] for w in writers]
+        tokens = [api_tokens.create_api_token(db, w, "crash")[1] for w in writers]
         db.commit()
     env = {
         "DATABASE_URL": settings.database_url,

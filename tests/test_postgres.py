@@ -20,7 +20,7 @@ from app.db import make_engine
 from app.deps import SESSION_COOKIE
 from app.models import Deminage, Idea, Mine, Role
 from app.models.base import utcnow
-from app.services import scoring, users
+from app.services import api_tokens, scoring, sessions
 from app.services.readiness import ScoringParams
 from tests.conftest import SECRET
 from tests.factories import LONG, make_idea, make_user
@@ -61,10 +61,10 @@ def test_two_instances_lose_no_write_and_keep_every_score_exact(
             db, author, utcnow(), problem=LONG, solution=LONG, broken_rule=LONG, first_ground=LONG
         )
         tokens = {
-            u.id: users.create_api_token(db, u, "concurrence")[1]
+            u.id: api_tokens.create_api_token(db, u, "concurrence")[1]
             for u in [author, *writers, manager]
         }
-        cookie = users.start_session(db, settings, make_user(db, name="Lectrice"))
+        cookie = sessions.start_session(db, settings, make_user(db, name="Lectrice"), utcnow())
         db.commit()
 
     def idea_pages() -> list[str]:

@@ -24,10 +24,10 @@ from app.models.notification import (
 )
 from app.models.setting import AppSetting
 from app.models.user import (
+    AccountInvitation,
     ApiToken,
     EmailConfirmation,
     ExternalIdentity,
-    Invitation,
     LoginAttempt,
     OidcLogin,
     Role,
@@ -62,7 +62,7 @@ __all__ = [
     "IdeaStatus",
     "IdeaNeighbour",
     "IdeaTheme",
-    "Invitation",
+    "AccountInvitation",
     "LoginAttempt",
     "Mine",
     "MineCategory",

@@ -8,6 +8,10 @@ from sqlalchemy.engine import Dialect
 
 
 def utcnow() -> datetime:
+    """The real time: the app's default clock, and the default of a row's timestamp columns.
+
+    Services never call it: they take the `now` of their request or command, so that tests can
+    move time (docs/architecture.md, « Transactions and the clock »)."""
     return datetime.now(UTC)
 
 

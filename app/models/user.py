@@ -1,4 +1,4 @@
-"""Accounts, units, sign-in sessions, API tokens, invitations and sign-in attempts."""
+"""Accounts, units, sign-in sessions, API tokens, account invitations and sign-in attempts."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -104,8 +104,12 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Invitation(SQLModel, table=True):
-    """An admin's invitation to create an account with a given role and unit."""
+class AccountInvitation(SQLModel, table=True):
+    """An admin's invitation to create an account with a given role and unit (an invitation to
+    look at a mine is a `MineInvitation`)."""
+
+    # The table kept its first name: the personal-data download names tables.
+    __tablename__ = "invitation"
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, index=True)

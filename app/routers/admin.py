@@ -1,4 +1,4 @@
-"""Administration: accounts, roles and units, invitations, and the score's parameters."""
+"""Administration: accounts, roles and units, account invitations, and the score's parameters."""
 
 import time
 from dataclasses import asdict
@@ -9,7 +9,7 @@ from starlette.responses import Response
 from app.deps import AdminUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.errors import DomainError, InvalidInput
 from app.models.audit import AUDIT_LABELS
-from app.services import audit, ideas, scoring, users
+from app.services import account_invitations, audit, ideas, scoring, users
 from app.templating import render
 from app.web import FormDep, redirect
 
@@ -55,18 +55,23 @@ def create_account(
     )
 
 
-@router.post("/invitations", name="admin_invite")
+@router.post("/account-invitations", name="admin_invite")
 def invite(
-    request: Request, session: SessionDep, settings: SettingsDep, admin: AdminUser, form: FormDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    admin: AdminUser,
+    now: NowDep,
+    form: FormDep,
 ) -> Response:
     values = {k: form.get(k, "") for k in ACCOUNT_FIELDS}
     try:
-        _, token = users.invite(session, admin, **values)
+        _, token = account_invitations.invite(session, admin, now=now, **values)
     except InvalidInput as exc:
         return _users_page(
             request, session, status=422, invite_values=values, invite_errors=exc.errors
         )
-    link = settings.base_url.rstrip("/") + request.url_for("invitation", token=token).path
+    link = settings.base_url.rstrip("/") + request.url_for("join", token=token).path
     return _users_page(request, session, invitation_link=link, invited_email=values["email"])
 
 
@@ -86,7 +91,12 @@ def edit_account_form(
 
 @router.post("/users/{user_id}", name="admin_user_update")
 def edit_account(
-    request: Request, session: SessionDep, admin: AdminUser, user_id: ObjectId, form: FormDep
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    now: NowDep,
+    user_id: ObjectId,
+    form: FormDep,
 ) -> Response:
     person = users.get_user(session, user_id)
     values = {
@@ -94,19 +104,6 @@ def edit_account(
         "unit": form.get("unit", ""),
         "active": form.get("active") == "on",
     }
-    if person.id == admin.id and (values["role"] != "admin" or not values["active"]):
-        errors = {"role": "Vous ne pouvez pas retirer vos propres droits d'administration."}
-        return render(
-            request,
-            "admin/user.html",
-            {
-                "person": person,
-                "values": values,
-                "errors": errors,
-                "units": users.list_units(session),
-            },
-            status=422,
-        )
     try:
         users.update_account(
             session,
@@ -114,6 +111,7 @@ def edit_account(
             role=str(values["role"]),
             unit=str(values["unit"]),
             active=bool(values["active"]),
+            now=now,
             actor=admin,
         )
     except InvalidInput as exc:

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
-from app.errors import Conflict
 from app.models import Follow, Idea, Mine, Support, Unit, User
 from app.schemas import (
     AbandonInput,
@@ -497,8 +496,6 @@ class ToggleOut(BaseModel):
 
 def _toggle_api(c: ApiContext, idea_id: int, model: type[Follow] | type[Support]) -> ToggleOut:
     idea = ideas.get_idea(c.session, idea_id, c.user)
-    if idea.status == "draft":
-        raise Conflict("Cette idée n'est pas publiée.")
     return ToggleOut(on=notifications.toggle(c.session, model, c.user, idea))
 
 

@@ -1,14 +1,30 @@
-"""Sign-in, sign-out, invitations and self-registration (local accounts)."""
+"""Sign-in, sign-out, account invitations and self-registration (local accounts)."""
 
-from datetime import timedelta
+from datetime import datetime
 
 from fastapi import APIRouter, Request
+from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
-from app.db import session_scope
-from app.deps import SESSION_COOKIE, NowDep, OptionalUser, SessionDep, SettingsDep
+from app.config import Settings
+from app.deps import (
+    SESSION_COOKIE,
+    NowDep,
+    OptionalUser,
+    SessionDep,
+    SettingsDep,
+    WriteSessionDep,
+)
 from app.errors import InvalidInput, NotFound
-from app.services import proconnect, users
+from app.models import User
+from app.services import (
+    account_invitations,
+    proconnect,
+    rate_limits,
+    registration,
+    sessions,
+    sign_in,
+)
 from app.templating import render
 from app.web import FormDep, redirect, safe_next
 
@@ -55,16 +71,23 @@ def _login_page(
     )
 
 
-def _throttle_accounts(request: Request, session: SessionDep, settings: SettingsDep, now) -> None:  # type: ignore[no-untyped-def]
-    address = request.client.host if request.client else "unknown"
-    users.throttle(
-        session,
-        f"account-creation:{address}",
-        settings.accounts_per_hour,
-        timedelta(hours=1),
-        "Trop de comptes créés depuis cette adresse : réessayez plus tard.",
-        now,
-    )
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _renew_session(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    user: User,
+    now: datetime,
+    oidc_id_token: str = "",
+) -> str:
+    """Sign-in always starts a new session: the one this browser had, if any, ends."""
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        sessions.end_session(session, old)
+    return sessions.start_session(session, settings, user, now, oidc_id_token)
 
 
 @router.get("/login", name="login")
@@ -77,10 +100,11 @@ def login_form(
 
 
 @router.post("/login", name="login_post")
-def login(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
+def login(
+    request: Request, session: SessionDep, settings: SettingsDep, now: NowDep, form: FormDep
+) -> Response:
     email, password = form.get("email", ""), form.get("password", "")
-    address = request.client.host if request.client else "unknown"
-    user = users.authenticate(session, settings, email, password, address)
+    user = sign_in.authenticate(session, settings, email, password, _address(request), now)
     if user is None:
         return _login_page(
             request,
@@ -89,17 +113,14 @@ def login(request: Request, session: SessionDep, settings: SettingsDep, form: Fo
             {"password": "Adresse e-mail ou mot de passe incorrect."},
             status=422,
         )
-    old = request.cookies.get(SESSION_COOKIE)
-    if old:
-        users.end_session(session, old)
-    token = users.start_session(session, settings, user)
+    token = _renew_session(request, session, settings, user, now)
     return _signed_in(request, settings, token, safe_next(form.get("next")))
 
 
 @router.post("/logout", name="logout")
 def logout(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
-    id_token = users.end_session(session, token) if token else ""
+    id_token = sessions.end_session(session, token) if token else ""
     response = redirect(request, request.url_for("login").path, flash="Vous êtes déconnecté·e.")
     if id_token and settings.proconnect_enabled:
         # Signed in through ProConnect: sign out there too; it sends the browser back here.
@@ -116,14 +137,16 @@ def _refused(request: Request, settings: SettingsDep, message: str) -> Response:
 
 @router.get("/auth/proconnect/login", name="proconnect_login")
 def proconnect_login(
-    request: Request, settings: SettingsDep, now: NowDep, next: str = ""
+    request: Request,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    next: str = "",
 ) -> Response:
     if not settings.proconnect_enabled:
         raise NotFound("La connexion avec ProConnect n'est pas configurée ici.")
-    address = request.client.host if request.client else "unknown"
     try:
-        with session_scope(request.app.state.engine, write=True) as session:
-            url, state = proconnect.start(session, settings, safe_next(next), now, address)
+        url, state = proconnect.start(session, settings, safe_next(next), now, _address(request))
     except proconnect.SignInRefused as exc:
         return _refused(request, settings, exc.message)
     response = RedirectResponse(url, status_code=303)
@@ -142,6 +165,7 @@ def proconnect_login(
 @router.get("/auth/proconnect/callback", name="proconnect_callback")
 def proconnect_callback(
     request: Request,
+    session: WriteSessionDep,
     settings: SettingsDep,
     now: NowDep,
     code: str = "",
@@ -150,22 +174,18 @@ def proconnect_callback(
 ) -> Response:
     if not settings.proconnect_enabled:
         raise NotFound("La connexion avec ProConnect n'est pas configurée ici.")
-    engine = request.app.state.engine
+    # A refusal is an answer, not an error: the request's unit of work commits it, the spent
+    # state with it, so that a state never serves twice (nothing else is written before a
+    # refusal: see proconnect.finish).
     try:
         proconnect.check_browser(state, request.cookies.get(OIDC_STATE_COOKIE, ""))
-        # The state is spent first, in its own transaction: it never serves twice.
-        with session_scope(engine, write=True) as session:
-            login = proconnect.consume(session, state, now)
+        login = proconnect.consume(session, state, now)
         if error:
             return _refused(
                 request, settings, "ProConnect n'a pas pu vous identifier : recommencez."
             )
-        with session_scope(engine, write=True) as session:
-            user, id_token = proconnect.finish(session, settings, code[:2000], login)
-            old = request.cookies.get(SESSION_COOKIE)
-            if old:
-                users.end_session(session, old)
-            token = users.start_session(session, settings, user, oidc_id_token=id_token)
+        user, id_token = proconnect.finish(session, settings, code[:2000], login)
+        token = _renew_session(request, session, settings, user, now, id_token)
     except proconnect.SignInRefused as exc:
         refused = _refused(request, settings, exc.message)
         refused.delete_cookie(OIDC_STATE_COOKIE, path=OIDC_COOKIE_PATH)
@@ -175,19 +195,31 @@ def proconnect_callback(
     return signed
 
 
-@router.get("/invitations/{token}", name="invitation")
-def invitation_form(request: Request, session: SessionDep, token: str) -> Response:
-    invitation = users.pending_invitation(session, token)
+@router.get("/invitations/{token}", name="invitation_old_link")
+def old_invitation_link(request: Request, token: str) -> Response:
+    """The address account invitations had before they moved to /join: the links already
+    handed out keep working."""
+    return RedirectResponse(request.url_for("join", token=token).path, status_code=308)
+
+
+@router.get("/join/{token}", name="join")
+def invitation_form(request: Request, session: SessionDep, now: NowDep, token: str) -> Response:
+    invitation = account_invitations.pending_invitation(session, token, now)
     return render(
-        request, "auth/invitation.html", {"invitation": invitation, "token": token, "errors": {}}
+        request, "auth/join.html", {"invitation": invitation, "token": token, "errors": {}}
     )
 
 
-@router.post("/invitations/{token}", name="invitation_post")
+@router.post("/join/{token}", name="join_post")
 def accept_invitation(
-    request: Request, session: SessionDep, settings: SettingsDep, token: str, form: FormDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    token: str,
+    form: FormDep,
 ) -> Response:
-    invitation = users.pending_invitation(session, token)
+    invitation = account_invitations.pending_invitation(session, token, now)
     password = form.get("password", "")
     errors = {}
     if password != form.get("password_confirm", ""):
@@ -195,15 +227,16 @@ def accept_invitation(
     try:
         if errors:
             raise InvalidInput(errors)
-        user = users.accept_invitation(session, token, password)
+        user = account_invitations.accept_invitation(session, token, password, now)
     except InvalidInput as exc:
         return render(
             request,
-            "auth/invitation.html",
+            "auth/join.html",
             {"invitation": invitation, "token": token, "errors": exc.errors},
             status=422,
         )
-    return _signed_in(request, settings, users.start_session(session, settings, user), "/ideas")
+    cookie = sessions.start_session(session, settings, user, now)
+    return _signed_in(request, settings, cookie, "/ideas")
 
 
 @router.get("/register", name="register")
@@ -225,10 +258,10 @@ def register(
 ) -> Response:
     if not settings.allowed_domains:
         raise NotFound("L'inscription se fait sur invitation.")
-    _throttle_accounts(request, session, settings, now)
+    rate_limits.throttle_account_creation(session, settings, _address(request), now)
     values = {k: form.get(k, "") for k in ("email", "name", "unit")}
     try:
-        user, _ = users.register(session, settings, now=now, **values)
+        user, _ = registration.register(session, settings, now=now, **values)
     except InvalidInput as exc:
         return render(
             request,
@@ -248,7 +281,7 @@ def register(
 @router.get("/register/confirm/{token}", name="register_confirm")
 def confirm_form(request: Request, session: SessionDep, now: NowDep, token: str) -> Response:
     # A GET changes nothing (mail scanners open links): the page asks for one click.
-    _, user = users.pending_confirmation(session, token[:200], now)
+    _, user = registration.pending_confirmation(session, token[:200], now)
     return render(request, "auth/confirm.html", {"email": user.email, "token": token, "errors": {}})
 
 
@@ -262,14 +295,12 @@ def confirm(
     form: FormDep,
 ) -> Response:
     try:
-        user = users.confirm_registration(
+        user = registration.confirm_registration(
             session, token[:200], form.get("password", ""), form.get("password_confirm", ""), now
         )
     except InvalidInput as exc:
-        _, pending = users.pending_confirmation(session, token[:200], now)
+        _, pending = registration.pending_confirmation(session, token[:200], now)
         context = {"email": pending.email, "token": token, "errors": exc.errors}
         return render(request, "auth/confirm.html", context, status=422)
-    old = request.cookies.get(SESSION_COOKIE)
-    if old:
-        users.end_session(session, old)
-    return _signed_in(request, settings, users.start_session(session, settings, user), "/ideas")
+    cookie = _renew_session(request, session, settings, user, now)
+    return _signed_in(request, settings, cookie, "/ideas")

@@ -4,9 +4,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, SessionDep, SettingsDep
-from app.errors import Forbidden
 from app.models.mine import CATEGORY_LABELS
 from app.services import board, dashboard, users
+from app.services.permissions import check_view_dashboard, raise_if
 from app.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -35,6 +35,5 @@ def show_board(
 def show_dashboard(
     request: Request, session: SessionDep, user: CurrentUser, now: NowDep
 ) -> Response:
-    if not user.is_manager:
-        raise Forbidden("Le tableau de bord est réservé aux managers.")
+    raise_if(check_view_dashboard(user))
     return render(request, "board/dashboard.html", {"data": dashboard.build(session, now)})

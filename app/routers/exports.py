@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.config import Settings
-from app.db import session_scope
+from app.db import write_beside
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.services import exports, ideas, pdfs
 from app.templating import format_date, render
@@ -49,7 +49,7 @@ def sheet_pdf(
     key = pdfs.key_of(html)  # what this viewer is shown, exactly
     pdf = pdfs.cached(settings, key)
     if pdf is None:
-        with session_scope(request.app.state.engine, write=True) as writer:
+        with write_beside(session) as writer:  # counted even if the PDF fails
             pdfs.throttle(writer, settings, user, now)
         pdf = pdfs.make(settings, request.app.state.pdf_makers, key, html)
     return Response(

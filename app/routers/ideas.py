@@ -10,7 +10,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ObjectId, OptionalUser, ParamsDep, SessionDep, SettingsDep
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput
 from app.models import Follow, Idea, Support, User
 from app.models.idea import FICHE_FIELDS
 from app.schemas import (
@@ -407,8 +407,6 @@ def _toggle(
     off: str,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
-    if idea.status == "draft":
-        raise NotFound("Cette idée n'est pas publiée.")
     now_on = notifications.toggle(session, model, user, idea)
     return redirect(
         request, request.url_for("idea", idea_id=idea_id).path, flash=on if now_on else off

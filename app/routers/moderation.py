@@ -4,13 +4,12 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
+from app.deps import ModeratorUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.models import Deminage, Idea, Mine, User
 from app.routers.ideas import form_rejected
 from app.routers.mines import action_done
 from app.schemas import ReasonInput, french_errors
 from app.services import mines, moderation
-from app.services.permissions import check_moderate, raise_if
 from app.services.readiness import ScoringParams
 from app.web import FormDep
 
@@ -28,7 +27,6 @@ def _hide(
     form: dict[str, str],
     key: str,
 ) -> Response:
-    raise_if(check_moderate(user))
     values = {"reason": form.get("reason", "")}
     try:
         reason = ReasonInput.model_validate(values).reason
@@ -46,13 +44,12 @@ def _hide(
 def hide_mine(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    user: ModeratorUser,
     params: ParamsDep,
     now: NowDep,
     mine_id: ObjectId,
     form: FormDep,
 ) -> Response:
-    raise_if(check_moderate(user))
     mine, idea = mines.get_mine(session, mine_id, user)
     return _hide(request, session, user, params, now, mine, idea, form, f"hide-mine-{mine_id}")
 
@@ -61,13 +58,12 @@ def hide_mine(
 def hide_deminage(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    user: ModeratorUser,
     params: ParamsDep,
     now: NowDep,
     deminage_id: ObjectId,
     form: FormDep,
 ) -> Response:
-    raise_if(check_moderate(user))
     deminage, _, idea = mines.get_deminage(session, deminage_id, user)
     key = f"hide-deminage-{deminage_id}"
     return _hide(request, session, user, params, now, deminage, idea, form, key)
@@ -77,13 +73,12 @@ def hide_deminage(
 def restore_mine(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    user: ModeratorUser,
     params: ParamsDep,
     now: NowDep,
     mine_id: ObjectId,
     form: FormDep,
 ) -> Response:
-    raise_if(check_moderate(user))
     mine, idea = mines.get_mine(session, mine_id, user)
     moderation.restore(session, params, user, mine, idea, now)
     return action_done(request, session, params, idea, user, now, f"mine-{mine_id}", "Rétabli.")
@@ -93,13 +88,12 @@ def restore_mine(
 def restore_deminage(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    user: ModeratorUser,
     params: ParamsDep,
     now: NowDep,
     deminage_id: ObjectId,
     form: FormDep,
 ) -> Response:
-    raise_if(check_moderate(user))
     deminage, _, idea = mines.get_deminage(session, deminage_id, user)
     moderation.restore(session, params, user, deminage, idea, now)
     return action_done(

@@ -9,7 +9,7 @@ from app.deps import SESSION_COOKIE, CurrentUser, NowDep, ObjectId, SessionDep, 
 from app.errors import InvalidInput
 from app.models.mine import CATEGORY_LABELS
 from app.security import verify_password
-from app.services import mines, users
+from app.services import api_tokens, mines, personal_data, sessions, users
 from app.templating import render
 from app.web import FormDep, redirect
 
@@ -23,7 +23,7 @@ def _profile(
         "person": user,
         "unit": users.unit_of(session, user),
         "record": mines.demineur_record(session, user),
-        "tokens": users.list_api_tokens(session, user),
+        "tokens": api_tokens.list_api_tokens(session, user),
         "new_token": None,
         "token_name": "",
         "errors": {},
@@ -43,7 +43,7 @@ def create_token(
 ) -> Response:
     name = form.get("name", "")
     try:
-        _, token = users.create_api_token(session, user, name)
+        _, token = api_tokens.create_api_token(session, user, name)
     except InvalidInput as exc:
         return _profile(request, session, user, status=422, errors=exc.errors, token_name=name)
     # Shown once, on this answer only: it is never stored in clear nor sent again.
@@ -52,15 +52,25 @@ def create_token(
 
 @router.post("/profile/tokens/{token_id}/revoke", name="token_revoke")
 def revoke_token(
-    request: Request, session: SessionDep, user: CurrentUser, token_id: ObjectId, form: FormDep
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    token_id: ObjectId,
+    form: FormDep,
 ) -> Response:
-    users.revoke_api_token(session, user, token_id)
+    api_tokens.revoke_api_token(session, user, token_id, now)
     return redirect(request, request.url_for("profile").path + "#jetons", flash="Jeton révoqué.")
 
 
 @router.post("/profile/password", name="password_change")
 def change_password(
-    request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser, form: FormDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    now: NowDep,
+    form: FormDep,
 ) -> Response:
     errors: dict[str, str] = {}
     if not verify_password(form.get("current_password", ""), user.password_hash):
@@ -75,7 +85,7 @@ def change_password(
         renamed = {("new_password" if k == "password" else k): v for k, v in exc.errors.items()}
         return _profile(request, session, user, status=422, errors=renamed)
     # Every session ended with the change; this browser gets a fresh one.
-    token = users.start_session(session, settings, user)
+    token = sessions.start_session(session, settings, user, now)
     response = redirect(request, request.url_for("profile").path, flash="Mot de passe changé.")
     response.set_cookie(
         SESSION_COOKIE,
@@ -118,7 +128,7 @@ def save_asking(
 @router.get("/profile/export.json", name="profile_export")
 def export_my_data(session: SessionDep, user: CurrentUser) -> Response:
     """Download everything the tool holds about me (JSON)."""
-    body = json.dumps(users.personal_data(session, user), ensure_ascii=False, indent=2)
+    body = json.dumps(personal_data.personal_data(session, user), ensure_ascii=False, indent=2)
     return Response(
         body,
         media_type="application/json; charset=utf-8",
@@ -139,7 +149,7 @@ def close_my_account(
             status=422,
             errors={"confirm": "Tapez FERMER en capitales pour confirmer."},
         )
-    users.close_account(session, user, now)
+    personal_data.close_account(session, user, now)
     response = redirect(
         request,
         request.url_for("login").path,

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
 from app.db import locks_rows, read_rows
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound
 from app.models import (
     Follow,
     Idea,
@@ -29,6 +29,7 @@ from app.services.permissions import (
     can_view_idea,
     check_abandon,
     check_edit_idea,
+    check_merge,
     check_promote,
     check_publish,
     check_send_back,
@@ -343,14 +344,7 @@ def merge(
 ) -> None:
     """An admin merges a duplicate into the idea kept: mines (with their déminages), supporters
     and followers move; the duplicate closes and its page redirects to the one kept."""
-    if admin.role != "admin":
-        raise Forbidden("Seul·e un·e administrateur·rice fusionne des idées.")
-    if (
-        keep.id == merged.id
-        or IdeaStatus.draft in (keep.status, merged.status)
-        or (merged.merged_into_id is not None or keep.merged_into_id is not None)
-    ):
-        raise Conflict("Ces deux idées ne peuvent pas être fusionnées.")
+    raise_if(check_merge(admin, keep, merged))
     session.execute(update(Mine).where(col(Mine.idea_id) == merged.id).values(idea_id=keep.id))
     for model in (Follow, Support):
         for row in session.exec(select(model).where(model.idea_id == merged.id)):

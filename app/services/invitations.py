@@ -1,4 +1,4 @@
-"""Gather the candidates who could defuse a mine, and invite them to look at it."""
+"""Mine invitations: the colleagues who could defuse a mine, and the invitations to look at it."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,7 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from app.errors import Conflict, InvalidInput, NotFound, RateLimited
 from app.models import (
     Deminage,
     Expertise,
@@ -22,7 +22,12 @@ from app.models import (
 )
 from app.services import experts, notifications, search
 from app.services.experts import Candidate, MineToDefuse, Precedent, Suggestion
-from app.services.permissions import check_invite, raise_if
+from app.services.permissions import (
+    check_decline_invitation,
+    check_invite,
+    check_invite_colleague,
+    raise_if,
+)
 
 INVITATIONS_PER_DAY = 20
 CANDIDATES_PER_SOURCE = 50
@@ -122,23 +127,15 @@ def invite(
     now: datetime,
 ) -> MineInvitation:
     """Ask a colleague to look at a mine; never twice, never someone who said no, 20 a day."""
-    raise_if(check_invite(mine))
-    # Rules about who, not malformed data: a conflict (409 in the API, where 422 would say
-    # the document's valid request was not; the page shows it beside the field all the same).
-    if invitee.id in (inviter.id, mine.author_id) or not invitee.is_active:
-        raise Conflict(
-            "Invitez un·e autre collègue que vous-même ou l'auteur·rice de la mine.",
-            field="invitee",
-        )
-    if invitee.ask_opt_out:
-        raise Conflict(f"{invitee.name} ne souhaite pas être sollicité·e.", field="invitee")
+    raise_if(check_invite(inviter, mine))
+    raise_if(check_invite_colleague(inviter, mine, invitee))
     existing = session.exec(
         select(MineInvitation).where(
             MineInvitation.mine_id == mine.id, MineInvitation.invitee_id == invitee.id
         )
     ).first()
     if existing is not None:
-        raise Conflict(f"{invitee.name} a déjà été invité·e à regarder cette mine.")
+        raise Conflict(f"{invitee.name} a déjà reçu une invitation pour cette mine.")
     sent_today = session.exec(
         select(func.count())
         .select_from(MineInvitation)
@@ -195,8 +192,7 @@ def decline(session: Session, user: User, invitation_id: int, now: datetime) -> 
     invitation = session.get(MineInvitation, invitation_id) if 0 < invitation_id < 2**31 else None
     if invitation is None:
         raise NotFound("Cette invitation n'existe pas.")
-    if invitation.invitee_id != user.id:
-        raise Forbidden("Seule la personne invitée peut décliner.")
+    raise_if(check_decline_invitation(user, invitation))
     invitation.declined_at = invitation.declined_at or now
     session.add(invitation)
     return invitation

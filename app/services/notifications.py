@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.models.notification import DEFAULT_CHANNELS, KIND_LABELS
 from app.services import visibility
-from app.services.permissions import can_view_idea
+from app.services.permissions import can_view_idea, check_follow, check_support, raise_if
 
 MENTION = re.compile(r"(?<![\w.])@([a-z0-9][a-z0-9._-]{1,60})", re.IGNORECASE)
 OUTBOX_FLAG = "outbox_queued"
@@ -333,6 +333,7 @@ def build_digests(session: Session, mailer: Mailer, now: datetime) -> int:
 
 def toggle(session: Session, model: type[Follow] | type[Support], user: User, idea: Idea) -> bool:
     """Follow / support, or stop; returns whether it is now on."""
+    raise_if(check_follow(user, idea) if model is Follow else check_support(user, idea))
     existing = session.get(model, (idea.id, user.id))
     if existing is None:
         session.add(model(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]

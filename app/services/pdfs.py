@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.errors import RateLimited
 from app.models import User
-from app.services import exports, users
+from app.services import exports, rate_limits
 
 
 class PdfBusy(RateLimited):
@@ -49,7 +49,7 @@ def cached(settings: Settings, key: str) -> bytes | None:
 
 def throttle(session: Session, settings: Settings, user: User, now: datetime) -> None:
     """Count one PDF made for this person; refuse (429) past their hourly allowance."""
-    users.throttle(
+    rate_limits.throttle(
         session,
         f"pdf:{user.id}",
         settings.pdfs_per_hour,

@@ -1,27 +1,46 @@
-"""Who may do what: each check returns the error to raise, or None; can_* wrap them.
+"""Who may do what: every rule is a check_* returning the error to raise (or None), and a can_*.
 
-Routers and services raise what a check returns; templates hide a button with the
-matching can_* predicate, so the page never offers what the server would refuse.
+Services raise what a check returns before they act; routers raise it before they read a form
+(so that a refusal comes before a validation error); templates show a button with the matching
+can_* predicate, so a page never offers what the server would refuse. Pages and the API load
+objects the same way and raise the same checks, hence give the same answer to the same refusal:
+404 for what the asker may not know exists (someone else's draft: `can_view_idea`, asked by every
+load of an idea before any check), 403 for what their role or their tie to the object forbids,
+409 for what the object's state forbids now. tests/services/test_permissions_table.py holds the
+expected answer of every predicate for every role, tie and state.
 """
 
-from app.errors import Conflict, DomainError, Forbidden
-from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, Severity, User
+from app.errors import Conflict, DomainError, Forbidden, InvalidInput
+from app.models import (
+    Deminage,
+    Idea,
+    IdeaStatus,
+    Mine,
+    MineInvitation,
+    MineStatus,
+    Role,
+    Severity,
+    User,
+)
 
 LIVE_STATUSES = (IdeaStatus.open, IdeaStatus.project)
 
 
-def check_not_hidden(*items: Mine | Deminage | None) -> DomainError | None:
+def _hidden(*items: Mine | Deminage | None) -> DomainError | None:
     """Nobody acts on content hidden by moderation (the refusal names no title nor text)."""
     for item in items:
         if item is not None and item.hidden_at is not None:
             if isinstance(item, Deminage):
                 return Conflict(
-                    "Ce déminage a été masqué par la modération : on ne peut plus y toucher."
+                    "Ce déminage a été masqué par la modération\u00a0: on ne peut plus y toucher."
                 )
             return Conflict(
-                "Cette mine a été masquée par la modération : on ne peut plus y toucher."
+                "Cette mine a été masquée par la modération\u00a0: on ne peut plus y toucher."
             )
     return None
+
+
+# --- ideas ---------------------------------------------------------------------------------
 
 
 def can_view_idea(user: User | None, idea: Idea) -> bool:
@@ -30,135 +49,257 @@ def can_view_idea(user: User | None, idea: Idea) -> bool:
 
 
 def check_edit_idea(user: User, idea: Idea) -> DomainError | None:
+    """Only the idea's author edits it, while it is a draft or open."""
     if user.id != idea.author_id:
-        return Forbidden("Seul·e l'auteur·rice de l'idée peut la modifier.")
+        return Forbidden("Seule la personne qui a écrit l’idée peut la modifier.")
     if idea.status not in (IdeaStatus.draft, IdeaStatus.open):
         return Conflict("Une idée devenue projet ou abandonnée ne se modifie plus.")
     return None
 
 
 def check_publish(user: User, idea: Idea) -> DomainError | None:
+    """Only the idea's author publishes it, once."""
     if user.id != idea.author_id:
-        return Forbidden("Seul·e l'auteur·rice de l'idée peut la publier.")
+        return Forbidden("Seule la personne qui a écrit l’idée peut la publier.")
     if idea.status != IdeaStatus.draft:
         return Conflict("Cette idée est déjà publiée.")
     return None
 
 
 def check_abandon(user: User, idea: Idea) -> DomainError | None:
+    """The author, or a manager, closes a draft or an open idea."""
     if user.id != idea.author_id and not user.is_manager:
-        return Forbidden("Seul·e l'auteur·rice ou un·e manager peut clore l'idée.")
+        return Forbidden("Clore l’idée revient à la personne qui l’a écrite, ou aux managers.")
     if idea.status not in (IdeaStatus.draft, IdeaStatus.open):
         return Conflict("Seule une idée en brouillon ou en déminage peut être abandonnée.")
     return None
 
 
+def check_follow(user: User, idea: Idea) -> DomainError | None:
+    """Anyone follows a published idea (its author included); a draft, by nobody: its author
+    is told so (409), anyone else never finds it (404, `can_view_idea`)."""
+    if idea.status == IdeaStatus.draft:
+        return Conflict("Un brouillon ne se suit pas\u00a0: publiez d’abord l’idée.")
+    return None
+
+
+def check_support(user: User, idea: Idea) -> DomainError | None:
+    """« Je soutiens » a published idea (its author may too); a draft has no supporters."""
+    if idea.status == IdeaStatus.draft:
+        return Conflict("Un brouillon ne se soutient pas\u00a0: publiez d’abord l’idée.")
+    return None
+
+
 def check_lay_mine(user: User, idea: Idea) -> DomainError | None:
+    """Anyone but the idea's author lays a mine on an open idea or a project."""
     if user.id == idea.author_id:
-        return Forbidden("On ne mine pas son propre terrain : répondez plutôt aux mines posées.")
+        return Forbidden(
+            "On ne mine pas son propre terrain\u00a0: répondez plutôt aux mines posées."
+        )
     if idea.status not in LIVE_STATUSES:
         return Conflict("On ne pose de mine que sur une idée en déminage ou devenue projet.")
     return None
 
 
-def check_bring_deminage(user: User, mine: Mine, idea: Idea) -> DomainError | None:
-    if hidden := check_not_hidden(mine):
-        return hidden
-    if user.id == mine.author_id:
-        return Forbidden(
-            "On ne démine pas sa propre mine : retirez-la si elle n'a plus lieu d'être."
-        )
-    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.withdrawn:
-        return Conflict("Cette mine n'attend plus de déminage.")
-    return None
-
-
-def check_accept_deminage(
-    user: User, deminage: Deminage, mine: Mine, idea: Idea
-) -> DomainError | None:
-    if hidden := check_not_hidden(mine, deminage):
-        return hidden
-    if user.id not in (mine.author_id, idea.author_id):
-        return Forbidden("Seul·e l'auteur·rice de la mine ou de l'idée accepte un déminage.")
-    if idea.status not in LIVE_STATUSES or mine.status not in (
-        MineStatus.open,
-        MineStatus.accepted_risk,
-    ):
-        return Conflict("Cette mine n'est plus active : rouvrez-la d'abord.")
-    return None
-
-
-def check_mark_helpful(
-    user: User, deminage: Deminage, mine: Mine | None = None
-) -> DomainError | None:
-    if hidden := check_not_hidden(mine, deminage):
-        return hidden
-    if user.id == deminage.author_id:
-        return Forbidden("On ne marque pas son propre déminage « ça aide ».")
-    return None
-
-
-def check_withdraw(user: User, mine: Mine) -> DomainError | None:
-    if hidden := check_not_hidden(mine):
-        return hidden
-    if user.id != mine.author_id:
-        return Forbidden("Seul·e l'auteur·rice de la mine peut la retirer.")
-    if mine.status == MineStatus.withdrawn:
-        return Conflict("Cette mine est déjà retirée.")
-    return None
-
-
-def check_reopen(user: User, mine: Mine, idea: Idea) -> DomainError | None:
-    if hidden := check_not_hidden(mine):
-        return hidden
-    if user.id != mine.author_id:
-        return Forbidden("Seul·e l'auteur·rice de la mine peut la rouvrir.")
-    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.open:
-        return Conflict("Cette mine est déjà active.")
-    return None
-
-
-def check_accept_risk(user: User, mine: Mine, idea: Idea) -> DomainError | None:
-    if hidden := check_not_hidden(mine):
-        return hidden
-    if mine.severity == Severity.blocking:
-        if not user.is_manager:
-            return Forbidden("Le risque d'une bombe ne peut être assumé que par un·e manager.")
-    elif user.id != idea.author_id:
-        return Forbidden("Seul·e l'auteur·rice de l'idée peut assumer ce risque.")
-    if idea.status not in LIVE_STATUSES or mine.status != MineStatus.open:
-        return Conflict("Seule une mine active peut voir son risque assumé.")
+def check_decide_on_ideas(user: User) -> DomainError | None:
+    """Managers decide what becomes of published ideas: promote them, or send them back."""
+    if not user.is_manager:
+        return Forbidden("Réservé aux managers.")
     return None
 
 
 def check_promote(user: User, idea: Idea) -> DomainError | None:
-    if not user.is_manager:
-        return Forbidden("Seul·e un·e manager peut promouvoir une idée en projet.")
+    """A manager promotes an open idea to a project."""
+    if check_decide_on_ideas(user):
+        return Forbidden("Seuls les managers peuvent promouvoir une idée en projet.")
     if idea.status != IdeaStatus.open:
         return Conflict("Seule une idée en déminage peut devenir un projet.")
     return None
 
 
 def check_send_back(user: User, idea: Idea) -> DomainError | None:
-    if not user.is_manager:
-        return Forbidden("Seul·e un·e manager peut renvoyer une idée à son auteur·rice.")
+    """A manager sends an open idea back to its author."""
+    if check_decide_on_ideas(user):
+        return Forbidden(
+            "Seuls les managers peuvent renvoyer une idée à la personne qui l’a écrite."
+        )
     if idea.status != IdeaStatus.open:
         return Conflict("Seule une idée en déminage peut être renvoyée.")
     return None
 
 
-def check_invite(mine: Mine) -> DomainError | None:
-    if hidden := check_not_hidden(mine):
+def check_merge(user: User, keep: Idea, merged: Idea) -> DomainError | None:
+    """An admin merges a published duplicate into another published idea, once."""
+    if check_administer(user):
+        return Forbidden("La fusion d’idées est réservée aux comptes d’administration.")
+    if (
+        keep.id == merged.id
+        or IdeaStatus.draft in (keep.status, merged.status)
+        or merged.merged_into_id is not None
+        or keep.merged_into_id is not None
+    ):
+        return Conflict("Ces deux idées ne peuvent pas être fusionnées.")
+    return None
+
+
+# --- mines and déminages -------------------------------------------------------------------
+
+
+def check_bring_deminage(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    """Anyone but the mine's author answers a mine still in play on a live idea."""
+    if hidden := _hidden(mine):
+        return hidden
+    if user.id == mine.author_id:
+        return Forbidden(
+            "On ne démine pas sa propre mine\u00a0: retirez-la si elle n’a plus lieu d’être."
+        )
+    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.withdrawn:
+        return Conflict("Cette mine n’attend plus de déminage.")
+    return None
+
+
+def check_accept_deminage(
+    user: User, deminage: Deminage, mine: Mine, idea: Idea
+) -> DomainError | None:
+    """The mine's author or the idea's author accepts an answer to an active mine."""
+    if hidden := _hidden(mine, deminage):
+        return hidden
+    if user.id not in (mine.author_id, idea.author_id):
+        return Forbidden(
+            "Accepter un déminage revient à la personne qui a posé la mine, "
+            "ou à celle qui a écrit l’idée."
+        )
+    if idea.status not in LIVE_STATUSES or mine.status not in (
+        MineStatus.open,
+        MineStatus.accepted_risk,
+    ):
+        return Conflict("Cette mine n’est plus active\u00a0: rouvrez-la d’abord.")
+    return None
+
+
+def check_mark_helpful(
+    user: User, deminage: Deminage, mine: Mine | None = None
+) -> DomainError | None:
+    """Anyone but its author marks a déminage « ça aide »."""
+    if hidden := _hidden(mine, deminage):
+        return hidden
+    if user.id == deminage.author_id:
+        return Forbidden("On ne marque pas son propre déminage «\u00a0ça aide\u00a0».")
+    return None
+
+
+def check_withdraw(user: User, mine: Mine) -> DomainError | None:
+    """Only the mine's author withdraws it, once."""
+    if hidden := _hidden(mine):
+        return hidden
+    if user.id != mine.author_id:
+        return Forbidden("Seule la personne qui a posé la mine peut la retirer.")
+    if mine.status == MineStatus.withdrawn:
+        return Conflict("Cette mine est déjà retirée.")
+    return None
+
+
+def check_reopen(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    """Only the mine's author reopens it (or lays it again), on a live idea."""
+    if hidden := _hidden(mine):
+        return hidden
+    if user.id != mine.author_id:
+        return Forbidden("Seule la personne qui a posé la mine peut la rouvrir.")
+    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.open:
+        return Conflict("Cette mine est déjà active.")
+    return None
+
+
+def check_accept_risk(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    """The idea's author assumes a pétard's or a mine's risk; a bombe's needs a manager."""
+    if hidden := _hidden(mine):
+        return hidden
+    if mine.severity == Severity.blocking:
+        if not user.is_manager:
+            return Forbidden("Seuls les managers peuvent assumer le risque d’une bombe.")
+    elif user.id != idea.author_id:
+        return Forbidden("Seule la personne qui a écrit l’idée peut assumer ce risque.")
+    if idea.status not in LIVE_STATUSES or mine.status != MineStatus.open:
+        return Conflict("Seule une mine active peut voir son risque assumé.")
+    return None
+
+
+# --- « Qui peut déminer ? » ----------------------------------------------------------------
+
+
+def check_invite(user: User, mine: Mine) -> DomainError | None:
+    """Any agent may call a colleague to an active mine."""
+    if hidden := _hidden(mine):
         return hidden
     if mine.status != MineStatus.open:
         return Conflict("Seule une mine active appelle des renforts.")
     return None
 
 
-def check_manage_users(user: User) -> DomainError | None:
-    if not user.is_admin:
-        return Forbidden("Réservé aux administrateur·rices.")
+def check_invite_colleague(user: User, mine: Mine, invitee: User) -> DomainError | None:
+    """Who may be called to a mine: someone else than oneself and the mine's author, with an
+    active account, who did not opt out (refusals about who: a conflict named on the field)."""
+    if invitee.id in (user.id, mine.author_id) or not invitee.is_active:
+        return Conflict(
+            "Invitez une autre personne que vous-même ou que celle qui a posé la mine.",
+            field="invitee",
+        )
+    if invitee.ask_opt_out:
+        return Conflict(
+            f"{invitee.name} ne souhaite pas recevoir de sollicitations.", field="invitee"
+        )
     return None
+
+
+def check_decline_invitation(user: User, invitation: MineInvitation) -> DomainError | None:
+    """Only the invitee declines an invitation."""
+    if user.id != invitation.invitee_id:
+        return Forbidden("Seule la personne invitée peut décliner.")
+    return None
+
+
+# --- roles: moderation, administration, dashboard -----------------------------------------
+
+
+def check_moderate(user: User) -> DomainError | None:
+    """Admins hide and restore content."""
+    if not user.is_admin:
+        return Forbidden("La modération est réservée aux comptes d’administration.")
+    return None
+
+
+def can_read_hidden(user: User | None) -> bool:
+    """Content hidden by moderation: admins read it; its author is told that and why."""
+    return user is not None and user.is_admin
+
+
+def check_administer(user: User) -> DomainError | None:
+    """Accounts, roles, units, the score's parameters, merges, the audit log: admins only."""
+    if not user.is_admin:
+        return Forbidden("Réservé aux comptes d’administration.")
+    return None
+
+
+def check_change_rights(user: User, person: User, role: str, active: bool) -> DomainError | None:
+    """An admin changes anyone's role and activity, but never takes away their own
+    administration: someone must stay able to give it back."""
+    if denied := check_administer(user):
+        return denied
+    if person.id == user.id and (role != Role.admin or not active):
+        return InvalidInput(
+            {"role": "Vous ne pouvez pas retirer vos propres droits d’administration."}
+        )
+    return None
+
+
+def check_view_dashboard(user: User) -> DomainError | None:
+    """Managers see the dashboard."""
+    if not user.is_manager:
+        return Forbidden("Le tableau de bord est réservé aux managers.")
+    return None
+
+
+# --- the can_* predicates, for templates and for whoever only needs a yes or a no ---------
 
 
 def _allowed(error: DomainError | None) -> bool:
@@ -177,8 +318,32 @@ def can_abandon(user: User | None, idea: Idea) -> bool:
     return user is not None and _allowed(check_abandon(user, idea))
 
 
+def can_follow(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_follow(user, idea))
+
+
+def can_support(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_support(user, idea))
+
+
 def can_lay_mine(user: User | None, idea: Idea) -> bool:
     return user is not None and _allowed(check_lay_mine(user, idea))
+
+
+def can_decide_on_ideas(user: User | None) -> bool:
+    return user is not None and _allowed(check_decide_on_ideas(user))
+
+
+def can_promote(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_promote(user, idea))
+
+
+def can_send_back(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_send_back(user, idea))
+
+
+def can_merge(user: User | None, keep: Idea, merged: Idea) -> bool:
+    return user is not None and _allowed(check_merge(user, keep, merged))
 
 
 def can_bring_deminage(user: User | None, mine: Mine, idea: Idea) -> bool:
@@ -205,34 +370,36 @@ def can_accept_risk(user: User | None, mine: Mine, idea: Idea) -> bool:
     return user is not None and _allowed(check_accept_risk(user, mine, idea))
 
 
-def can_promote(user: User | None, idea: Idea) -> bool:
-    return user is not None and _allowed(check_promote(user, idea))
+def can_invite(user: User | None, mine: Mine) -> bool:
+    return user is not None and _allowed(check_invite(user, mine))
 
 
-def can_send_back(user: User | None, idea: Idea) -> bool:
-    return user is not None and _allowed(check_send_back(user, idea))
+def can_invite_colleague(user: User | None, mine: Mine, invitee: User) -> bool:
+    return user is not None and _allowed(check_invite_colleague(user, mine, invitee))
 
 
-def can_manage_users(user: User | None) -> bool:
-    return user is not None and _allowed(check_manage_users(user))
-
-
-def check_moderate(user: User) -> DomainError | None:
-    if not user.is_admin:
-        return Forbidden("Seul·es les administrateur·rices modèrent.")
-    return None
+def can_decline_invitation(user: User | None, invitation: MineInvitation) -> bool:
+    return user is not None and _allowed(check_decline_invitation(user, invitation))
 
 
 def can_moderate(user: User | None) -> bool:
     return user is not None and _allowed(check_moderate(user))
 
 
-def can_read_hidden(user: User | None) -> bool:
-    """Content hidden by moderation: admins read it; its author is told that and why."""
-    return user is not None and user.is_admin
+def can_administer(user: User | None) -> bool:
+    return user is not None and _allowed(check_administer(user))
+
+
+def can_change_rights(user: User | None, person: User, role: str, active: bool) -> bool:
+    return user is not None and _allowed(check_change_rights(user, person, role, active))
+
+
+def can_view_dashboard(user: User | None) -> bool:
+    return user is not None and _allowed(check_view_dashboard(user))
 
 
 def raise_if(error: DomainError | None) -> None:
+    """Raise the refusal a check returned, if any."""
     if error is not None:
         raise error
 

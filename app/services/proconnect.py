@@ -34,7 +34,7 @@ from app.config import Settings
 from app.errors import DomainError, RateLimited
 from app.models import ExternalIdentity, LoginAttempt, OidcLogin, User
 from app.security import hash_password
-from app.services import users
+from app.services import rate_limits, registration, users
 
 LOGIN_TTL = timedelta(minutes=10)
 # Anonymous: each start writes a row. Per address, this many per LOGIN_TTL; and at most
@@ -106,7 +106,7 @@ def start(
     """Remember a new state and nonce; the URL of ProConnect's authorization page and the
     state, which the caller also gives the browser (see `check_browser`)."""
     found = provider(settings)
-    users.throttle(
+    rate_limits.throttle(
         session,
         f"oidc-start:{address}",
         STARTS_PER_ADDRESS,
@@ -194,8 +194,9 @@ def _verified(token: str, found: Provider, settings: Settings, **expected: Any) 
 
 
 def consume(session: Session, state: str, now: datetime) -> OidcLogin:
-    """The sign-in this state belongs to, deleted at once: the caller commits before going
-    on, so that a state never serves twice, even when what follows fails."""
+    """The sign-in this state belongs to, deleted at once: the request commits its deletion
+    with the sign-in or with the refusal, so that a state never serves twice (a crash rolls it
+    back, but the provider's code it came with is single-use)."""
     login = session.get(OidcLogin, state) if 0 < len(state) <= 128 else None
     if login is None or login.created_at < now - LOGIN_TTL:
         raise SignInRefused(
@@ -265,7 +266,7 @@ def _account(session: Session, profile: dict[str, Any]) -> User:
             raise SignInRefused("Ce compte est désactivé. Contactez l'administrateur·rice.")
         return user
     email = str(profile.get("email", "")).strip().lower()
-    users.drop_pending_registration(session, email)  # someone registered it, never proved it
+    registration.drop_pending_registration(session, email)  # someone registered it, never proved it
     if session.exec(select(User).where(User.email == email)).first() is not None:
         raise SignInRefused(
             "Un compte local existe déjà avec cette adresse : connectez-vous avec votre mot de "

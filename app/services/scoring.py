@@ -20,7 +20,6 @@ from app.models import (
     Mine,
     User,
 )
-from app.models.base import utcnow
 from app.services import audit, notifications, readiness, visibility
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, Readiness, ScoringParams
 
@@ -217,7 +216,7 @@ def save_params(
     for key, value in values.items():
         row = session.get(AppSetting, key) or AppSetting(key=key, value=str(value))
         row.value = str(value)
-        row.updated_at = utcnow()
+        row.updated_at = now
         row.updated_by_id = admin.id
         session.add(row)
     changed = {k: v for k, v in values.items() if previous.get(k) != v}

@@ -13,7 +13,15 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models import Notification, Role, User
-from app.services import invitations, mines, moderation, notifications, users
+from app.services import (
+    account_invitations,
+    api_tokens,
+    invitations,
+    mines,
+    moderation,
+    notifications,
+    registration,
+)
 from app.services.readiness import ScoringParams
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
 
@@ -60,7 +68,7 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
     draft = make_idea(db, author, now, title="Brouillon", published=False)
     other = make_idea(db, people["agent"], now, title="Autre idée", **full)
     invitation = invitations.invite(db, people["manager"], mine, idea, author, "Un avis ?", now)
-    api_token, _ = users.create_api_token(db, author, "matrice")
+    api_token, _ = api_tokens.create_api_token(db, author, "matrice")
     notification = db.exec(select(Notification).where(Notification.user_id == author.id)).first()
     mailer = notifications.Mailer.from_settings(settings)
     ids = {
@@ -80,7 +88,7 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "hidden_mine": hidden_mine.id,
         "hidden_deminage": hidden_answer.id,
         "unsubscribe": mailer.unsubscribe_token(author.id, None),
-        "registration": users.register(
+        "registration": registration.register(
             db,
             settings.model_copy(update={"allowed_email_domains": "ville.fr"}),
             email="en.attente@ville.fr",
@@ -88,8 +96,14 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
             unit="RH",
             now=now,
         )[1],
-        "user_invitation": users.invite(
-            db, people["admin"], email="nouvelle@ville.fr", name="Nouvelle", unit="RH", role="agent"
+        "user_invitation": account_invitations.invite(
+            db,
+            people["admin"],
+            email="nouvelle@ville.fr",
+            name="Nouvelle",
+            unit="RH",
+            role="agent",
+            now=now,
         )[1],
     }
     return World(people, ids)
@@ -109,8 +123,9 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /auth/proconnect/login": ("/auth/proconnect/login", None),
     "GET /auth/proconnect/callback": ("/auth/proconnect/callback?state=x&code=y", None),
     "GET /invitations/{token}": ("/invitations/{user_invitation}", None),
-    "POST /invitations/{token}": (
-        "/invitations/{user_invitation}",
+    "GET /join/{token}": ("/join/{user_invitation}", None),
+    "POST /join/{token}": (
+        "/join/{user_invitation}",
         {"password": "un-mot-de-passe-solide", "password_confirm": "un-mot-de-passe-solide"},
     ),
     "GET /register": ("/register", None),
@@ -217,8 +232,8 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
             "password": "un-mot-de-passe-solide",
         },
     ),
-    "POST /admin/invitations": (
-        "/admin/invitations",
+    "POST /admin/account-invitations": (
+        "/admin/account-invitations",
         {"email": "invitee@ville.fr", "name": "Invitée", "unit": "RH", "role": "agent"},
     ),
     "GET /admin/users/{user_id}": ("/admin/users/{author_id}", None),

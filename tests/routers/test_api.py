@@ -6,7 +6,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.models import Role
-from app.services import users
+from app.models.base import utcnow
+from app.services import api_tokens
 from tests.conftest import Clock
 from tests.factories import LONG, make_idea, make_user
 
@@ -22,11 +23,11 @@ def test_without_a_valid_token_the_api_answers_401_in_json(app, db: Session) -> 
 
 def test_revoked_token_is_refused(app, db: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user(db)
-    api_token, token = users.create_api_token(db, user, "script")
+    api_token, token = api_tokens.create_api_token(db, user, "script")
     db.commit()
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
         assert client.get("/api/v1/me").status_code == 200
-        users.revoke_api_token(db, user, api_token.id)  # type: ignore[arg-type]
+        api_tokens.revoke_api_token(db, user, api_token.id, utcnow())  # type: ignore[arg-type]
         db.commit()
         assert client.get("/api/v1/me").status_code == 401
 

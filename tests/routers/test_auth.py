@@ -1,10 +1,10 @@
-"""Signing in and out, sessions, rate limits, invitations and CSRF protection."""
+"""Signing in and out, sessions, rate limits, account invitations and CSRF protection."""
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.models import Idea, Role, UserSession
-from app.services import users
+from app.services import api_tokens, users
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock, field_error, soup
 from tests.factories import make_deminage, make_idea, make_mine, make_user
@@ -50,6 +50,33 @@ def test_sign_in_renews_the_session(make_client, db: Session) -> None:  # type: 
     db.rollback()  # see the app's latest writes: end the read snapshot…
     db.expire_all()  # …and forget what was loaded
     assert len(db.exec(select(UserSession).where(UserSession.user_id == user.id)).all()) == 1
+
+
+def test_a_sign_in_session_expires_after_its_days(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    clock.advance(days=14, minutes=-1)  # DEMINEURS_SESSION_DAYS, the default
+    assert client.get("/ideas").status_code == 200
+    clock.advance(minutes=2)
+    expired = client.get("/ideas")
+    assert expired.status_code == 303
+    assert expired.headers["location"] == "/login?next=%2Fideas"
+
+
+def test_a_failed_sign_in_is_forgotten_once_out_of_the_window(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client()
+    for _ in range(5):
+        client.post_form("/login", {"email": user.email, "password": "faux"})
+    right = {"email": user.email, "password": "mot-de-passe-de-test"}
+    clock.advance(minutes=14)
+    assert client.post_form("/login", right).status_code == 429
+    clock.advance(minutes=2)  # DEMINEURS_LOGIN_WINDOW_MINUTES (15) after the failures
+    assert client.post_form("/login", right).status_code == 303
 
 
 def test_wrong_password_keeps_the_email_and_says_why_in_french(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
@@ -157,7 +184,7 @@ def test_invitation_creates_the_account_with_role_and_unit(make_client, db: Sess
     db.commit()
     client = make_client(admin)
     response = client.post_form(
-        "/admin/invitations",
+        "/admin/account-invitations",
         {
             "email": "Nouvelle@Ville.fr",
             "name": "Nina Nouvelle",
@@ -168,6 +195,7 @@ def test_invitation_creates_the_account_with_role_and_unit(make_client, db: Sess
     assert response.status_code == 200
     link = soup(response).find(id="invitation-link").get_text(strip=True)
     path = link.split("8000", 1)[1]
+    assert path.startswith("/join/")
     invited = make_client()
     assert "Nina Nouvelle" in invited.get(path).text
     mismatch = invited.post_form(
@@ -185,6 +213,39 @@ def test_invitation_creates_the_account_with_role_and_unit(make_client, db: Sess
     assert user is not None and user.role == "manager"
     assert users.unit_of(db, user).name == "Urbanisme"  # type: ignore[union-attr]
     assert invited.get(path).status_code == 404  # an invitation serves once
+
+
+def _invite(make_client, db: Session) -> str:  # type: ignore[no-untyped-def]
+    """An admin invites someone; the path of the link they are given."""
+    admin = make_user(db, role=Role.admin)
+    db.commit()
+    form = {"email": "invitee@ville.fr", "name": "Ivan Invité", "unit": "RH", "role": "agent"}
+    response = make_client(admin).post_form("/admin/account-invitations", form)
+    link = soup(response).find(id="invitation-link").get_text(strip=True)
+    return str(link.split("8000", 1)[1])
+
+
+def test_an_account_invitation_expires_after_fourteen_days(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    path = _invite(make_client, db)
+    invited = make_client()
+    clock.advance(days=14, minutes=-1)
+    assert invited.get(path).status_code == 200
+    clock.advance(minutes=2)
+    assert invited.get(path).status_code == 404
+    strong = {"password": "un-long-mot-de-passe", "password_confirm": "un-long-mot-de-passe"}
+    assert invited.post_form(path, strong).status_code == 404
+    assert users.get_by_email(db, "invitee@ville.fr") is None
+
+
+def test_an_invitation_link_handed_out_before_join_still_opens(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    path = _invite(make_client, db)
+    token = path.removeprefix("/join/")
+    invited = make_client()
+    old = invited.get(f"/invitations/{token}")
+    assert old.status_code == 308 and old.headers["location"] == path
+    assert "Ivan Invité" in soup(invited.get(old.headers["location"])).h1.get_text()
 
 
 def test_security_headers_on_every_page(make_client) -> None:  # type: ignore[no-untyped-def]
@@ -286,7 +347,7 @@ def test_writes_per_account_are_rate_limited_with_a_french_message(
         assert "attendez un instant" in blocked.text
         # Reading is never limited.
         assert client.get("/ideas").status_code == 200
-    _, token = users.create_api_token(db, agent, "limite")
+    _, token = api_tokens.create_api_token(db, agent, "limite")
     db.commit()
     with TestClient(limited, headers={"Authorization": f"Bearer {token}"}) as api:
         refused = api.post("/api/v1/ideas", json={"title": "Encore une", "problem": "Vite."})
@@ -349,7 +410,7 @@ def test_my_data_holds_every_row_of_every_table_that_names_me(make_client, db: S
     make_mine(db, theirs, me, clock.now, params=ScoringParams(), title="Mon objection")
     mines.toggle_helpful(db, me, answer)
     invitations.invite(db, me, mine, theirs, a, "Tu connais ce sujet ?", clock.now)
-    users.create_api_token(db, me, "script")
+    api_tokens.create_api_token(db, me, "script")
     db.commit()
     client = make_client(me)  # a session, and the pages' own writes
     client.post_form(f"/ideas/{theirs.id}/follow")

@@ -22,7 +22,7 @@ from app.config import PROJECT_ROOT, Settings
 from app.db import checkpoint_lock, make_engine
 from app.deps import SESSION_COOKIE
 from app.main import create_app
-from app.services import users
+from app.services import api_tokens, sessions
 from tests.conftest import ON_POSTGRES, SECRET, Clock, WebClient
 from tests.routers.authorization_world import CALLS, ROLE_TITLES, ROLES, build_world
 
@@ -103,10 +103,11 @@ def prepared(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pre
     engine = make_engine(settings)
     cookies, tokens = {}, {}
     with Session(engine, expire_on_commit=False) as db:
-        world = build_world(db, settings, Clock().now)
+        now = Clock().now  # the matrix app's clock stays there
+        world = build_world(db, settings, now)
         for role, person in world.people.items():
-            cookies[role] = users.start_session(db, settings, person)
-            tokens[role] = users.create_api_token(db, person, "matrice")[1]
+            cookies[role] = sessions.start_session(db, settings, person, now)
+            tokens[role] = api_tokens.create_api_token(db, person, "matrice")[1]
         world.people["deactivated"].is_active = False  # signed in before it was deactivated
         db.commit()
     engine.dispose()

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.main import create_app
 from app.models import OutboxMessage, Role
-from app.services import invitations, mines, notifications, search, users
+from app.services import api_tokens, invitations, mines, notifications, search
 from app.services.readiness import ScoringParams
 from tests.conftest import ON_POSTGRES, SECRET, Clock, WebClient
 from tests.factories import make_deminage, make_idea, make_mine, make_user
@@ -119,7 +119,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     api: dict[str, TestClient] = {}
     with Session(app.state.engine, expire_on_commit=False) as db:
         for name in ("author", "bystander", "admin"):
-            _, token = users.create_api_token(
+            _, token = api_tokens.create_api_token(
                 db, db.get_one(type(people[name]), people[name].id), "t"
             )
             api[name] = TestClient(app, headers={"Authorization": f"Bearer {token}"})
@@ -263,7 +263,8 @@ EXCLUDED = {
     "GET /admin/scoring": "the scoring thresholds",
     "GET /notifications/preferences": "the reader's own channels per kind",
     "GET /unsubscribe/{token}": "a signed token's confirmation form, no content",
-    "GET /invitations/{token}": "an account invitation's sign-up form, no idea content",
+    "GET /invitations/{token}": "the old address of an account invitation: a redirect",
+    "GET /join/{token}": "an account invitation's sign-up form, no idea content",
     "GET /register/confirm/{token}": "a registration's confirmation button, no content",
     "GET /auth/proconnect/login": "a redirect to the identity provider",
     "GET /auth/proconnect/callback": "the identity provider's answer, no idea content",

@@ -112,7 +112,7 @@ def test_author_sees_suggestions_and_invites_a_colleague_who_is_told(
     assert note.url == f"/ideas/{field['idea'].id}#mine-{field['mine'].id}"
     # Never twice for the same mine.
     again = author.post_form(form["action"], {"invitee_id": str(field["expert"].id)})
-    assert again.status_code == 422 and "déjà été invité·e" in again.text
+    assert again.status_code == 422 and "déjà reçu une invitation pour cette mine" in again.text
 
 
 def test_the_invitee_can_decline_and_is_not_asked_again(
@@ -150,7 +150,7 @@ def test_opted_out_colleagues_cannot_be_invited_and_invitations_are_limited(
         f"/mines/{field['mine'].id}/invitations",
         {"email": "", "invitee_id": str(field["refuser"].id)},
     )
-    assert opted.status_code == 422 and "ne souhaite pas être sollicité·e" in opted.text
+    assert opted.status_code == 422 and "ne souhaite pas recevoir de sollicitations" in opted.text
     unknown = client.post_form(
         f"/mines/{field['mine'].id}/invitations", {"email": "personne@nulle.part"}
     )

@@ -1,152 +1,129 @@
-"""Who may do each action of the core loop, and the 403 the others get (over the API)."""
+"""How a refusal reaches the asker: the same status and a French reason, in a page and in the
+API alike. The rules themselves (who may do what, in which state) are the table of
+tests/services/test_permissions_table.py; which role reaches each route, the matrix of
+tests/routers/test_authorization_matrix.py."""
 
 import pytest
 from sqlmodel import Session
 
-from app.models import Role
 from app.services import mines
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock
-from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.conftest import Clock, soup
+from tests.factories import make_idea, make_mine, make_user
 
 REASON = {"reason": "Une raison écrite."}
 
-# action, method, path template, body, {actor: expected status}
-CASES = [
+# what, who asks, (page method, page path), (API method, API path, API body), expected status
+REFUSALS = [
     (
-        "edit idea",
-        "patch",
-        "/api/v1/ideas/{idea}",
-        {"solution": "Grâce à…"},
-        {"author": 200, "mine_author": 403, "manager": 403, "admin": 403},
+        "someone else edits the idea",
+        "stranger",
+        ("post", "/ideas/{idea}/edit"),
+        ("patch", "/api/v1/ideas/{idea}", {"solution": "Grâce à…"}),
+        403,
     ),
     (
-        "abandon idea",
-        "post",
-        "/api/v1/ideas/{idea}/abandon",
-        {"lesson": "Leçon"},
-        {"author": 200, "manager": 200, "mine_author": 403, "helper": 403},
+        "the author mines their own idea",
+        "author",
+        ("post", "/ideas/{idea}/mines"),
+        (
+            "post",
+            "/api/v1/ideas/{idea}/mines",
+            {"category": "legal", "severity": "minor", "body": "x"},
+        ),
+        403,
     ),
     (
-        "lay a mine",
-        "post",
-        "/api/v1/ideas/{idea}/mines",
-        {"category": "legal", "severity": "minor", "body": "x"},
-        {"author": 403, "helper": 201, "manager": 201},
+        "an agent assumes a bombe's risk",
+        "author",
+        ("post", "/mines/{bomb}/accept-risk"),
+        ("post", "/api/v1/mines/{bomb}/accept-risk", REASON),
+        403,
     ),
     (
-        "bring a déminage",
-        "post",
-        "/api/v1/mines/{mine}/deminages",
-        {"kind": "contact", "body": "x"},
-        {"mine_author": 403, "author": 201, "helper": 201},
+        "the mine's author withdraws it twice",
+        "mine_author",
+        ("post", "/mines/{withdrawn}/withdraw"),
+        ("post", "/api/v1/mines/{withdrawn}/withdraw", None),
+        409,
     ),
     (
-        "accept a déminage",
-        "post",
-        "/api/v1/deminages/{deminage}/accept",
-        None,
-        {"helper": 403, "manager": 403, "mine_author": 200, "author": 200},
+        "someone else reads a draft",
+        "stranger",
+        ("get", "/ideas/{draft}"),
+        ("get", "/api/v1/ideas/{draft}", None),
+        404,
     ),
     (
-        "mark ça aide",
-        "post",
-        "/api/v1/deminages/{deminage}/helpful",
-        None,
-        {"helper": 403, "mine_author": 200, "author": 200},
+        "someone else publishes a draft",
+        "stranger",
+        ("post", "/ideas/{draft}/publish"),
+        ("post", "/api/v1/ideas/{draft}/publish", None),
+        404,
     ),
     (
-        "withdraw a mine",
-        "post",
-        "/api/v1/mines/{mine}/withdraw",
-        None,
-        {"author": 403, "helper": 403, "manager": 403, "mine_author": 200},
+        "someone else follows a draft",
+        "stranger",
+        ("post", "/ideas/{draft}/follow"),
+        ("post", "/api/v1/ideas/{draft}/follow", None),
+        404,
     ),
     (
-        "reopen a defused mine",
-        "post",
-        "/api/v1/mines/{defused}/reopen",
-        REASON,
-        {"author": 403, "helper": 403, "manager": 403, "mine_author": 200},
+        "the author follows their own draft",
+        "author",
+        ("post", "/ideas/{draft}/follow"),
+        ("post", "/api/v1/ideas/{draft}/follow", None),
+        409,
     ),
     (
-        "assume a mine's risk",
-        "post",
-        "/api/v1/mines/{mine}/accept-risk",
-        REASON,
-        {"mine_author": 403, "helper": 403, "manager": 403, "author": 200},
-    ),
-    (
-        "assume a bombe's risk",
-        "post",
-        "/api/v1/mines/{bomb}/accept-risk",
-        REASON,
-        {"author": 403, "mine_author": 403, "helper": 403, "manager": 200},
-    ),
-    (
-        "read a draft",
-        "get",
-        "/api/v1/ideas/{draft}",
-        None,
-        {"author": 200, "helper": 404, "manager": 404, "admin": 404},
-    ),
-    (
-        "publish a draft",
-        "post",
-        "/api/v1/ideas/{draft}/publish",
-        None,
-        {"author": 200, "helper": 404, "admin": 404},
+        "the author supports their own draft",
+        "author",
+        ("post", "/ideas/{draft}/support"),
+        ("post", "/api/v1/ideas/{draft}/support", None),
+        409,
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("path", "method", "body", "actor", "expected"),
-    [
-        pytest.param(path, method, body, actor, expected, id=f"{action}-{actor}")
-        for action, method, path, body, table in CASES
-        for actor, expected in table.items()
-    ],
+    ("who", "page", "api", "expected"),
+    [pytest.param(*case[1:], id=case[0]) for case in REFUSALS],
 )
-def test_permission(
+def test_a_refusal_is_the_same_in_a_page_and_in_the_api(
+    make_client,
     api_client,
     db: Session,
     clock: Clock,
-    path: str,
-    method: str,
-    body: dict | None,  # type: ignore[no-untyped-def,type-arg]
-    actor: str,
+    who: str,
+    page: tuple[str, str],
+    api: tuple[str, str, dict[str, str] | None],
     expected: int,
-) -> None:
+) -> None:  # type: ignore[no-untyped-def]
     people = {
         "author": make_user(db, unit="Accueil"),
         "mine_author": make_user(db, unit="Finances"),
-        "helper": make_user(db, unit="DSI"),
-        "manager": make_user(db, unit="DGS", role=Role.manager),
-        "admin": make_user(db, unit="DSI", role=Role.admin),
+        "stranger": make_user(db, unit="DSI"),
     }
     idea = make_idea(db, people["author"], clock.now)
-    draft = make_idea(db, people["author"], clock.now, published=False)
-    mine = make_mine(db, idea, people["mine_author"], clock.now)
     bomb = make_mine(db, idea, people["mine_author"], clock.now, severity="blocking")
-    defused = make_mine(db, idea, people["mine_author"], clock.now, severity="minor")
-    deminage = make_deminage(db, mine, people["helper"], clock.now)
-    answer = make_deminage(db, defused, people["helper"], clock.now)
-    mines.accept_deminage(db, ScoringParams(), people["author"], answer, defused, idea, clock.now)
+    withdrawn = make_mine(db, idea, people["mine_author"], clock.now)
+    mines.withdraw(db, ScoringParams(), people["mine_author"], withdrawn, idea, clock.now)
+    draft = make_idea(db, people["author"], clock.now, published=False)
     db.commit()
-    url = path.format(
-        idea=idea.id,
-        draft=draft.id,
-        mine=mine.id,
-        bomb=bomb.id,
-        defused=defused.id,
-        deminage=deminage.id,
-    )
-    client = api_client(people[actor])
-    response = getattr(client, method)(url, **({"json": body} if body is not None else {}))
-    assert response.status_code == expected, response.text
-    if expected == 403:
-        assert response.json()["detail"]
+    ids = {"idea": idea.id, "bomb": bomb.id, "withdrawn": withdrawn.id, "draft": draft.id}
+
+    method, path = page
+    browser = make_client(people[who])
+    url = path.format(**ids)
+    answer = browser.get(url) if method == "get" else browser.post_form(url, {})
+    assert answer.status_code == expected
+    assert soup(answer).select_one("main").get_text(strip=True)  # the reason, in words
+
+    method, path, body = api
+    script = api_client(people[who])
+    answer = getattr(script, method)(path.format(**ids), **({"json": body} if body else {}))
+    assert answer.status_code == expected, answer.text
+    assert answer.json()["detail"]
 
 
 def test_deactivated_account_tokens_stop_working(api_client, db: Session) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models import EmailConfirmation, ExternalIdentity, LoginAttempt, OidcLogin, Unit, User
 from app.routers.auth import OIDC_STATE_COOKIE
-from app.services import proconnect, users
+from app.services import proconnect, registration
 from app.services.proconnect import STARTS_PER_ADDRESS
 from tests.conftest import Clock, WebClient, soup
 from tests.factories import make_user
@@ -235,7 +235,7 @@ def test_an_unconfirmed_registration_does_not_block_the_agents_proconnect_sign_i
     make_client, provider: Provider, db: Session, clock: Clock, settings: Settings
 ) -> None:  # type: ignore[no-untyped-def]
     open_settings = settings.model_copy(update={"allowed_email_domains": "interieur.gouv.fr"})
-    squatter, _ = users.register(
+    squatter, _ = registration.register(
         db,
         open_settings,
         email="nadia.haddad@interieur.gouv.fr",

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 from app.config import Settings
 from app.db import observer_session
 from app.main import create_app
-from app.services import users
+from app.services import api_tokens
 from tests.conftest import Clock
 from tests.factories import make_idea, make_mine, make_user
 
@@ -45,7 +45,7 @@ def _schema(settings: Settings, clock: Clock, writes_per_minute: int):  # type: 
         author, colleague = make_user(db), make_user(db, unit="DSI")
         idea = make_idea(db, author, clock.now)
         make_mine(db, idea, colleague, clock.now)
-        _, token = users.create_api_token(db, colleague, "schemathesis")
+        _, token = api_tokens.create_api_token(db, colleague, "schemathesis")
         db.commit()
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     schema.config.headers = {"Authorization": f"Bearer {token}"}  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.models import Idea, Notification, NotificationKind
 from app.schemas import IdeaUpdate
-from app.services import ideas, notifications, users
+from app.services import ideas, notifications, retention
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock
 from tests.factories import make_idea, make_user
@@ -26,10 +26,10 @@ def test_stale_drafts_are_announced_then_deleted(
     s.flush()
 
     # Eleven months later: too early for anything.
-    assert users.purge_stale_drafts(s, settings, mailer, clock.advance(days=320)) == (0, 0)
+    assert retention.purge_stale_drafts(s, settings, mailer, clock.advance(days=320)) == (0, 0)
     # A month before the year is up, both drafts' author is told, once.
-    assert users.purge_stale_drafts(s, settings, mailer, clock.advance(days=16)) == (2, 0)
-    assert users.purge_stale_drafts(s, settings, mailer, clock.advance(days=1)) == (0, 0)
+    assert retention.purge_stale_drafts(s, settings, mailer, clock.advance(days=16)) == (2, 0)
+    assert retention.purge_stale_drafts(s, settings, mailer, clock.advance(days=1)) == (0, 0)
     told = s.exec(
         select(Notification).where(Notification.kind == NotificationKind.draft_expiring)
     ).all()
@@ -41,7 +41,7 @@ def test_stale_drafts_are_announced_then_deleted(
         s, ScoringParams(), author, revived, IdeaUpdate(title="Reprise, enfin"), clock.now
     )
     # The year is up for the other one, and its notice is a month old: it goes.
-    assert users.purge_stale_drafts(s, settings, mailer, clock.advance(days=31)) == (0, 1)
+    assert retention.purge_stale_drafts(s, settings, mailer, clock.advance(days=31)) == (0, 1)
     s.expire_all()
     assert s.get(Idea, forgotten.id) is None
     assert s.get(Idea, revived.id) is not None and s.get(Idea, published.id) is not None
@@ -55,4 +55,4 @@ def test_retention_can_be_switched_off(
     make_idea(s, make_user(s), clock.now, published=False)
     off = settings.model_copy(update={"draft_retention_days": 0})
     mailer = notifications.Mailer.from_settings(off)
-    assert users.purge_stale_drafts(s, off, mailer, clock.now + timedelta(days=5000)) == (0, 0)
+    assert retention.purge_stale_drafts(s, off, mailer, clock.now + timedelta(days=5000)) == (0, 0)

@@ -1,0 +1,127 @@
+"""Personal data: what the tool holds about a person, for them to download; closing an account."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Table, delete
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
+
+from app.models import (
+    ApiToken,
+    Follow,
+    Idea,
+    IdeaStatus,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    Support,
+    User,
+)
+from app.services import retention, sessions, users, visibility
+
+FORMER_AGENT = "Ancien·ne agent·e"
+
+# Columns never handed out, even to their owner: secrets kept only as hashes, or that sign in.
+SECRET_COLUMNS = {"password_hash", "token_hash", "oidc_id_token"}
+
+
+def person_columns() -> list[tuple[Table, Column]]:  # type: ignore[type-arg]
+    """Every (table, column) that holds a person's id: the map of what the tool knows of them."""
+    return [
+        (table, column)
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if any(fk.column.table.name == "user" for fk in column.foreign_keys)
+    ]
+
+
+def personal_data(session: Session, user: User) -> dict[str, object]:
+    """Everything the tool holds about one person, for them to download (RGPD, art. 15): their
+    account, then every row of every table that names them, found from the schema itself."""
+
+    def plain(value: object) -> object:
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    unit = users.unit_of(session, user)
+    data: dict[str, object] = {
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "unit": unit.name if unit else None,
+            "role": user.role,
+            "created_at": user.created_at.isoformat(),
+            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+            "ask_subjects": user.ask_subjects,
+            "ask_opt_out": user.ask_opt_out,
+        }
+    }
+    for table, column in person_columns():
+        owner = column.name in ("author_id", "user_id")
+        # What the person wrote or owns comes whole; a row that only names them (a mine they
+        # defused, an entry they are the actor of) comes as references and dates: its text is
+        # someone else's, and may be hidden from them.
+        shown = [
+            c
+            for c in table.columns
+            if c.name not in SECRET_COLUMNS
+            and (owner or c.primary_key or c.foreign_keys or c.name.endswith("_at"))
+        ]
+        rows = session.connection().execute(
+            sa_select(*shown).where(column == user.id).order_by(*table.primary_key.columns)
+        )
+        key = table.name if owner else f"{table.name}.{column.name}"
+        if key in data:
+            key = f"{table.name}.{column.name}"
+        data[key] = [{k: plain(v) for k, v in row._mapping.items()} for row in rows]
+    data["notification"] = _notifications_as_read(session, user, data["notification"])  # type: ignore[arg-type]
+    return data
+
+
+def _notifications_as_read(
+    session: Session, user: User, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The person's notifications as the app shows them now (hidden content masked)."""
+    messages = visibility.redact_messages(
+        session, user, [(n["idea_id"], n["message"]) for n in items]
+    )
+    return [{**n, "message": m} for n, m in zip(items, messages, strict=True)]
+
+
+def close_account(session: Session, user: User, now: datetime) -> None:
+    """Erase the person's personal data; their published contributions stay, signed
+    « Ancien·ne agent·e ». Their drafts, sessions, tokens and notifications go."""
+    drafts = list(
+        session.exec(
+            select(Idea.id).where(Idea.author_id == user.id, Idea.status == IdeaStatus.draft)
+        )
+    )
+    retention.delete_drafts(session, drafts)  # type: ignore[arg-type]
+    for model in (Notification, NotificationPreference, Follow, Support, ApiToken):
+        session.exec(delete(model).where(model.user_id == user.id))  # type: ignore[attr-defined]
+    sessions.end_all_sessions(session, user)
+    # What others were told about them names them no more; mail not yet sent to them is dropped.
+    for notification in session.exec(select(Notification).where(Notification.actor_id == user.id)):
+        notification.message = notification.message.replace(user.name, FORMER_AGENT)
+        session.add(notification)
+    session.exec(
+        delete(OutboxMessage).where(
+            OutboxMessage.to_email == user.email, col(OutboxMessage.sent_at).is_(None)
+        )  # type: ignore[call-overload]
+    )
+    for message in session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.body).contains(user.name)
+        )
+    ):
+        message.subject = message.subject.replace(user.name, FORMER_AGENT)
+        message.body = message.body.replace(user.name, FORMER_AGENT)
+        session.add(message)
+    user.name = FORMER_AGENT
+    user.email = f"compte-ferme-{user.id}@invalid"
+    user.password_hash = None
+    user.ask_subjects = ""
+    user.ask_opt_out = True
+    user.is_active = False
+    session.add(user)

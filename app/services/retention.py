@@ -1,0 +1,72 @@
+"""Drafts' retention: drafts left untouched for long are announced to their author, then deleted."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.models import (
+    Follow,
+    Idea,
+    IdeaEvent,
+    IdeaRevision,
+    IdeaStatus,
+    IdeaTheme,
+    Notification,
+    NotificationKind,
+    Support,
+    User,
+)
+from app.services import notifications
+
+
+def delete_drafts(session: Session, ids: list[int]) -> None:
+    """Delete drafts entirely, with their revisions and history: nobody else ever saw them."""
+    if ids:
+        for model in (IdeaTheme, IdeaRevision, IdeaEvent, Follow, Support, Notification):
+            session.exec(delete(model).where(col(model.idea_id).in_(ids)))  # type: ignore[attr-defined]
+        session.exec(delete(Idea).where(col(Idea.id).in_(ids), Idea.status == IdeaStatus.draft))
+
+
+def purge_stale_drafts(
+    session: Session, settings: Settings, mailer: Any, now: datetime
+) -> tuple[int, int]:
+    """Retention: tell authors of drafts untouched for long that they will go, then delete
+    those still untouched once the notice period is over. Returns (told, deleted)."""
+    if settings.draft_retention_days <= 0:
+        return 0, 0
+    keep = timedelta(days=settings.draft_retention_days)
+    notice = timedelta(days=min(settings.draft_notice_days, settings.draft_retention_days))
+    stale = select(Idea).where(
+        Idea.status == IdeaStatus.draft, col(Idea.updated_at) < now - keep + notice
+    )
+    told = 0
+    for idea in session.exec(stale.where(col(Idea.purge_notice_at).is_(None))).all():
+        author = session.get_one(User, idea.author_id)
+        when = (max(idea.updated_at + keep, now + notice)).date().strftime("%d/%m/%Y")
+        notifications.notify(
+            session,
+            mailer,
+            author,
+            NotificationKind.draft_expiring,
+            None,
+            idea,
+            f"Votre brouillon « {idea.title} » n'a pas bougé depuis longtemps : il sera supprimé "
+            f"le {when} si vous ne le modifiez ou ne le publiez pas d'ici là.",
+            "",
+            now,
+        )
+        idea.purge_notice_at = now
+        session.add(idea)
+        told += 1
+    due = session.exec(
+        select(Idea.id).where(
+            Idea.status == IdeaStatus.draft,
+            col(Idea.updated_at) < now - keep,
+            col(Idea.purge_notice_at) <= now - notice,
+        )
+    ).all()
+    delete_drafts(session, list(due))  # type: ignore[arg-type]
+    return told, len(due)
