@@ -1,10 +1,11 @@
 """Settings read from the environment (DEMINEURS_* and DATABASE_URL)."""
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development only: Settings refuses it in production.
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
     # E-mail: "smtp" in production; "file" (one .eml per message in mail_dir) or "console" in
     # development.
     mail_backend: Literal["smtp", "file", "console"] = "file"
-    mail_from: str = "Les démineurs <ne-pas-repondre@demineurs.localhost>"
+    mail_from: str = "Les démineurs <demineurs@demineurs.localhost>"
     mail_dir: str = str(PROJECT_ROOT / "data" / "mails")
     smtp_host: str = "localhost"
     smtp_port: int = 25
@@ -104,6 +105,56 @@ class Settings(BaseSettings):
     ripe_threshold: int = 70
     min_reviewers: int = 3
     quiet_period_hours: int = 72
+
+    # The legal pages and the footer: texts the deploying administration completes. Left
+    # empty, a value reads « [… à compléter : DEMINEURS_…] » on the pages (app/services/legal.py).
+    publisher_name: str = ""
+    publisher_address: str = ""
+    publisher_phone: str = ""
+    publication_director: str = ""
+    host_name: str = ""
+    host_address: str = ""
+    host_phone: str = ""
+    dpo_contact: str = ""
+    # Where agents write (questions, a problem, an appeal against moderation): every page's
+    # footer, every e-mail (Reply-To) and the legal pages give it.
+    contact_email: str = ""
+    # A feedback form; empty, the footer's feedback link writes to contact_email.
+    feedback_url: str = ""
+    # Who relays the e-mails (a subprocessor, or the administration's own server), and any
+    # further subprocessors, « Name: role; Name: role ».
+    mail_relay: str = ""
+    subprocessors: str = ""
+    open_data_licence: str = "Licence Ouverte 2.0 (Etalab)"
+    # Accessibility (RGAA): without an audit in force, the law's word is « non conforme »;
+    # another level needs the audit that measured it (who, when, RGAA version, rate).
+    accessibility_status: Literal[
+        "non conforme", "partiellement conforme", "totalement conforme"
+    ] = "non conforme"
+    accessibility_audit: str = ""
+    # The date of the declaration; empty, the date this version's checks last ran.
+    accessibility_declared_on: date | None = None
+    accessibility_plan_url: str = ""
+    # Where to report an accessibility problem; empty, contact_email.
+    accessibility_contact: str = ""
+    # security.txt's Contact (an address or an https URL); empty, contact_email; neither set,
+    # /.well-known/security.txt answers 404 rather than name nobody.
+    security_contact: str = ""
+    # robots.txt keeps ideas (their open data included) away from search engines unless true.
+    robots_index_ideas: bool = False
+    # Per worker, the public statistics are computed at most once per this many seconds.
+    stats_cache_seconds: int = Field(default=300, ge=0)
+
+    @model_validator(mode="after")
+    def _accessibility_needs_an_audit(self) -> "Settings":
+        if self.accessibility_status != "non conforme" and not self.accessibility_audit.strip():
+            raise ValueError(
+                f"DEMINEURS_ACCESSIBILITY_STATUS «\u00a0{self.accessibility_status}\u00a0» "
+                "demande l’audit qui l’a établi (DEMINEURS_ACCESSIBILITY_AUDIT\u00a0: qui, "
+                "quand, version du RGAA, taux)\u00a0: sans audit en cours de validité, le site "
+                "est «\u00a0non conforme\u00a0»."
+            )
+        return self
 
     @property
     def proconnect_enabled(self) -> bool:

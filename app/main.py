@@ -27,13 +27,17 @@ from app.routers import (
     experts,
     exports,
     ideas,
+    legal,
     mines,
     moderation,
     notifications,
     profile,
     search,
+    stats,
 )
+from app.services import legal as legal_facts
 from app.services import pdfs
+from app.services.stats import StatsCache
 from app.templating import STATIC_DIR, install_fast_url_for, make_templates, render
 
 
@@ -63,6 +67,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         if settings.env != "test":  # the test runner keeps its own log capture
             logs.configure(settings.log_format, settings.log_level)
         check_migrations(engine, settings.database_url)
+        legal_facts.warn_if_incomplete(app.state.site, settings.env)
         checkpointer = Checkpointer(engine) if settings.is_sqlite else None
         if checkpointer is not None:
             checkpointer.start()
@@ -89,6 +94,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.pdf_makers = pdfs.makers(settings)
     app.state.clock = clock
     app.state.templates = make_templates(settings)
+    # Who publishes this deployment: the footer of every page and the legal pages say it.
+    app.state.site = app.state.templates.env.globals["site"] = legal_facts.site(settings)
+    app.state.stats_cache = StatsCache(settings.stats_cache_seconds)
 
     # search first: its /ideas/similar must win over /ideas/{idea_id}
     for module in (
@@ -103,6 +111,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         notifications,
         profile,
         admin,
+        legal,
+        stats,
         api,
     ):
         app.include_router(module.router)

@@ -71,6 +71,11 @@ def format_date(value: date | datetime | None) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def format_month(value: date) -> str:
+    """« janv. 2026 »."""
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
 def iso(value: datetime | None) -> str:
     local = paris(value)
     return local.isoformat(timespec="minutes") if local else ""
@@ -224,6 +229,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         markdown=render_markdown,
         datetime=format_datetime,
         date=format_date,
+        month=format_month,
         iso=iso,
         points=format_points,
     )

@@ -69,32 +69,7 @@ def build(session: Session, now: datetime) -> Dashboard:
         key=lambda row: (-row[1], row[0]),
     )
 
-    first_ripe: dict[int, datetime] = {}
-    for idea_id, at in session.exec(
-        select(IdeaEvent.idea_id, func.min(IdeaEvent.created_at))
-        .where(IdeaEvent.kind == "ripe")
-        .group_by(IdeaEvent.idea_id)
-    ):
-        first_ripe[idea_id] = at
-    durations = []
-    for idea_id, published, ripe_from, status in session.exec(
-        select(Idea.id, Idea.published_at, Idea.ripe_from, Idea.status).where(
-            col(Idea.published_at).is_not(None)
-        )
-    ):
-        moments = [
-            m
-            for m in (
-                first_ripe.get(idea_id),  # type: ignore[arg-type]
-                ripe_from if status == IdeaStatus.open and ripe_from and ripe_from <= now else None,
-            )
-            if m is not None
-        ]
-        if moments:
-            start = min(moments)
-            if start.tzinfo is None:
-                start = start.replace(tzinfo=published.tzinfo)
-            durations.append(max((start - published).total_seconds(), 0) / 86400)
+    durations = list(ripening_days(session, now).values())
 
     contributions: dict[str, Counter[str]] = defaultdict(Counter)
     for name, n in session.exec(
@@ -126,3 +101,35 @@ def build(session: Session, now: datetime) -> Dashboard:
         ripened=len(durations),
         units=units,
     )
+
+
+def ripening_days(session: Session, now: datetime) -> dict[int, float]:
+    """Days from publication to the first moment ripe, for each idea that became ripe: its
+    first « ripe » event, or its ripe_from when the quiet period ran out with nothing written."""
+    first_ripe: dict[int, datetime] = {}
+    for idea_id, at in session.exec(
+        select(IdeaEvent.idea_id, func.min(IdeaEvent.created_at))
+        .where(IdeaEvent.kind == "ripe")
+        .group_by(IdeaEvent.idea_id)
+    ):
+        first_ripe[idea_id] = at
+    days: dict[int, float] = {}
+    for idea_id, published, ripe_from, status in session.exec(
+        select(Idea.id, Idea.published_at, Idea.ripe_from, Idea.status).where(
+            col(Idea.published_at).is_not(None)
+        )
+    ):
+        moments = [
+            m
+            for m in (
+                first_ripe.get(idea_id),  # type: ignore[arg-type]
+                ripe_from if status == IdeaStatus.open and ripe_from and ripe_from <= now else None,
+            )
+            if m is not None
+        ]
+        if moments and idea_id is not None:
+            start = min(moments)
+            if start.tzinfo is None:
+                start = start.replace(tzinfo=published.tzinfo)
+            days[idea_id] = max((start - published).total_seconds(), 0) / 86400
+    return days

@@ -37,4 +37,11 @@ PAGE_TYPES = [
     PageType("notification-preferences", "/notifications/preferences", AMINA),
     PageType("demineurs", "/demineurs", JULIEN),
     PageType("mine-experts", "/mines/20/experts", AMINA),
+    # Public pages: the legal ones, the statistics (also as an agent, with the header's menu).
+    PageType("legal-notice", "/mentions-legales", None),
+    PageType("terms-of-use", "/conditions-utilisation", None),
+    PageType("personal-data", "/donnees-personnelles", None),
+    PageType("accessibility-declaration", "/accessibilite", None),
+    PageType("public-stats", "/stats", None),
+    PageType("public-stats-signed-in", "/stats", JULIEN),
 ]

@@ -15,6 +15,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.models import ExternalIdentity, Unit, User
 from tests.browser.conftest import Session
+from tests.browser.test_accessibility import axe_violations
 from tests.live import free_port, served
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.postgres import PostgresServer
@@ -64,7 +65,7 @@ def test_sign_in_sign_out_and_again_with_proconnect(
     context.set_default_timeout(10_000)
     agent = Session(context, url, "proconnect")
     page = agent.goto("/login")
-    page.get_by_role("link", name="S'identifier avec ProConnect").click()
+    page.get_by_role("link", name="S’identifier avec ProConnect").click()
     page.wait_for_url("**/ideas")
     assert page.get_by_role("link", name="Nadia Haddad").is_visible()
     agent.shot("signed-in")
@@ -81,12 +82,38 @@ def test_sign_in_sign_out_and_again_with_proconnect(
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url("**/login")
     assert provider.logouts and provider.logouts[-1]["id_token_hint"].count(".") == 2
-    assert page.get_by_role("link", name="S'identifier avec ProConnect").is_visible()
+    assert page.get_by_role("link", name="S’identifier avec ProConnect").is_visible()
 
-    page.get_by_role("link", name="S'identifier avec ProConnect").click()
+    page.get_by_role("link", name="S’identifier avec ProConnect").click()
     page.wait_for_url("**/ideas")
     assert page.get_by_role("link", name="Nadia Haddad").is_visible()
     with DbSession(engine) as db:
         assert len(db.exec(select(User)).all()) == 1
     engine.dispose()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_proconnect_button_has_its_look_and_passes_axe(
+    browser: Browser, site: tuple[str, str], width: int
+) -> None:
+    url, _ = site
+    # axe is injected as a script: only this audit context bypasses the page's CSP.
+    context = browser.new_context(
+        locale="fr-FR", viewport={"width": width, "height": 900}, bypass_csp=True
+    )
+    visitor = Session(context, url, f"proconnect-button-{width}")
+    page = visitor.goto("/login")
+    button = page.get_by_role("link", name="S’identifier avec ProConnect")
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(0, 0, 145)"
+    assert button.bounding_box()["height"] >= 56  # type: ignore[index]
+    about = page.get_by_role("link", name="Qu’est-ce que ProConnect ?")
+    assert about.get_attribute("href") == "https://www.proconnect.gouv.fr/"
+    assert about.get_attribute("target") == "_blank"
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.reload()
+    assert all(r.startswith(url) for r in requests), requests  # nothing from elsewhere
+    assert axe_violations(page) == []
+    visitor.shot("login-with-proconnect")
     context.close()

@@ -303,4 +303,11 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /healthz": ("/healthz", None),
     "GET /readyz": ("/readyz", None),
     "GET /docs": ("/docs", None),
+    "GET /mentions-legales": ("/mentions-legales", None),
+    "GET /conditions-utilisation": ("/conditions-utilisation", None),
+    "GET /donnees-personnelles": ("/donnees-personnelles", None),
+    "GET /accessibilite": ("/accessibilite", None),
+    "GET /stats": ("/stats", None),
+    "GET /.well-known/security.txt": ("/.well-known/security.txt", None),
+    "GET /robots.txt": ("/robots.txt", None),
 }

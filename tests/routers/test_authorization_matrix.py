@@ -98,6 +98,7 @@ def prepared(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pre
         writes_per_minute=100_000,
         allowed_email_domains="ville.fr",
         quiet_period_hours=0,
+        security_contact="securite@ville.fr",
     )
     engine = make_engine(settings)
     cookies, tokens = {}, {}

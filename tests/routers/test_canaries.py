@@ -243,6 +243,8 @@ OUTPUTS: dict[str, Read] = {
     "GET /api/v1/notifications": _get("/api/v1/notifications", api=True),
     "GET /api/v1/search": _get(*_searches("/api/v1/search"), api=True),
     "GET /api/v1/me": _get("/api/v1/me", api=True),
+    # Counts only, but computed from everything: the place a hidden mine could leak a number.
+    "GET /stats": _get("/stats"),
     "search after reindex": _search_after_reindex,
     "e-mails written after the hiding": _outbox,
 }
@@ -266,6 +268,12 @@ EXCLUDED = {
     "GET /register/confirm/{token}": "a registration's confirmation button, no content",
     "GET /auth/proconnect/login": "a redirect to the identity provider",
     "GET /auth/proconnect/callback": "the identity provider's answer, no idea content",
+    "GET /mentions-legales": "the legal notice, from the settings",
+    "GET /conditions-utilisation": "the terms of use, from the settings",
+    "GET /donnees-personnelles": "the record of processing, from app/personal_data.toml",
+    "GET /accessibilite": "the accessibility declaration, from the settings",
+    "GET /.well-known/security.txt": "a contact and dates",
+    "GET /robots.txt": "a list of paths",
 }
 
 AGENTS = ("bystander", "author")

@@ -48,8 +48,8 @@ def app(settings: Settings, clock: Clock, provider: Provider) -> Iterator[FastAP
 def go_to_provider(client: WebClient) -> str:
     """From the login page's button to the provider: its answer, the callback URL."""
     page = soup(client.get("/login"))
-    start = page.find("a", string="S'identifier avec ProConnect")
-    assert start is not None
+    start = page.select_one("a.proconnect-button")
+    assert start is not None and start.get_text(" ", strip=True) == "S’identifier avec ProConnect"
     leaving = client.get(start["href"])
     assert leaving.status_code == 303
     answer = httpx.get(leaving.headers["location"], follow_redirects=False)

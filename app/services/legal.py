@@ -1,0 +1,252 @@
+"""What the legal pages, the footer and the well-known files say: the deploying administration's
+settings, and, for each one still empty, what is left to fill."""
+
+import logging
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from importlib.metadata import version
+
+from app.config import Settings
+
+log = logging.getLogger("demineurs")
+
+# This version's release: its automated accessibility checks (the browser suite) last ran that
+# day. publiccode.yml's releaseDate says the same (tests/test_publiccode.py holds them equal).
+RELEASE_DATE = date(2026, 12, 2)
+LICENCE = "EUPL-1.2"
+LICENCE_URL = "https://interoperable-europe.ec.europa.eu/collection/eupl/eupl-text-eupl-12"
+PROCONNECT_URL = "https://www.proconnect.gouv.fr/"
+# The axe-core the browser suite runs (tests/browser/vendor/axe-core-<version>/).
+AXE_VERSION = "4.14.1"
+# security.txt: valid for this long after it is served (RFC 9116 asks for less than a year).
+SECURITY_TXT_DAYS = 90
+
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def long_date(day: date) -> str:
+    """« 1er mars 2027 », « 2 décembre 2026 »: a legal text spells the month out."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number}\u00a0{MONTHS[day.month - 1]} {day.year}"
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A setting's value, or, when it is empty, the words that say what to fill."""
+
+    text: str
+    missing: bool
+    setting: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def filled(value: str, what: str, setting: str) -> Filled:
+    """`value`, or « [what à compléter : DEMINEURS_SETTING] »."""
+    value = value.strip()
+    if value:
+        return Filled(value, False)
+    name = f"DEMINEURS_{setting.upper()}"
+    return Filled(f"[{what} à compléter\u00a0: {name}]", True, name)
+
+
+def mailto(address: str) -> str:
+    """An address as a link: already a URL (https:, mailto:) as it is."""
+    if address.startswith(("https://", "http://", "mailto:")):
+        return address
+    return f"mailto:{address}"
+
+
+@dataclass(frozen=True)
+class Subprocessor:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """The deployment's identity, as every page's footer and the legal pages give it."""
+
+    publisher: Filled
+    publisher_address: Filled
+    publisher_phone: Filled
+    director: Filled
+    host: Filled
+    host_address: Filled
+    host_phone: Filled
+    dpo: Filled
+    contact: Filled
+    # The footer's feedback link: a form, or a mailto: link; None when neither is set (the
+    # footer then leads to the legal notice, which says what to fill).
+    feedback_href: str | None
+    mail_relay: Filled
+    subprocessors: tuple[Subprocessor, ...]
+    open_data_licence: str
+    accessibility_status: str
+    accessibility_audit: str
+    accessibility_declared_on: date
+    checks_ran_on: date
+    accessibility_plan_url: str
+    accessibility_contact: Filled
+    security_contact: str | None
+    proconnect: bool
+    base_url: str
+    software_version: str
+    licence: str = LICENCE
+    licence_url: str = LICENCE_URL
+    proconnect_url: str = PROCONNECT_URL
+    axe_version: str = AXE_VERSION
+
+    @property
+    def declared_on_text(self) -> str:
+        return long_date(self.accessibility_declared_on)
+
+    @property
+    def checks_ran_on_text(self) -> str:
+        return long_date(self.checks_ran_on)
+
+    @property
+    def missing_settings(self) -> list[str]:
+        """The settings still to fill, each once."""
+        names = (getattr(self, f.name) for f in fields(self))
+        return sorted({f.setting for f in names if isinstance(f, Filled) and f.missing})
+
+    @property
+    def contact_href(self) -> str | None:
+        return None if self.contact.missing else mailto(self.contact.text)
+
+    @property
+    def accessibility_contact_href(self) -> str | None:
+        contact = self.accessibility_contact
+        return None if contact.missing else mailto(contact.text)
+
+
+@cache
+def software_version() -> str:
+    return version("demineurs")
+
+
+def _subprocessors(settings: Settings) -> tuple[Subprocessor, ...]:
+    """The host, the e-mail relay, then the further ones the settings list (« Name: role »)."""
+    found = [
+        Subprocessor(str(filled(settings.host_name, "Hébergeur", "host_name")), "hébergement"),
+        Subprocessor(
+            str(filled(settings.mail_relay, "Service d’envoi des e-mails", "mail_relay")),
+            "envoi des e-mails",
+        ),
+    ]
+    for entry in settings.subprocessors.split(";"):
+        name, _, role = entry.partition(":")
+        if name.strip():
+            found.append(Subprocessor(name.strip(), role.strip() or "sous-traitance"))
+    return tuple(found)
+
+
+def site(settings: Settings) -> Site:
+    """The deployment's legal identity from its settings."""
+    contact = filled(settings.contact_email, "Adresse de contact", "contact_email")
+    if settings.feedback_url.strip():
+        feedback: str | None = settings.feedback_url.strip()
+    else:
+        feedback = None if contact.missing else mailto(contact.text)
+    security = settings.security_contact.strip() or settings.contact_email.strip()
+    return Site(
+        publisher=filled(settings.publisher_name, "Nom de l’administration", "publisher_name"),
+        publisher_address=filled(
+            settings.publisher_address, "Adresse de l’administration", "publisher_address"
+        ),
+        publisher_phone=filled(
+            settings.publisher_phone, "Téléphone de l’administration", "publisher_phone"
+        ),
+        director=filled(
+            settings.publication_director,
+            "Nom et fonction du directeur de la publication",
+            "publication_director",
+        ),
+        host=filled(settings.host_name, "Nom de l’hébergeur", "host_name"),
+        host_address=filled(settings.host_address, "Adresse de l’hébergeur", "host_address"),
+        host_phone=filled(settings.host_phone, "Téléphone de l’hébergeur", "host_phone"),
+        dpo=filled(
+            settings.dpo_contact, "Contact du délégué à la protection des données", "dpo_contact"
+        ),
+        contact=contact,
+        feedback_href=feedback,
+        mail_relay=filled(settings.mail_relay, "Service d’envoi des e-mails", "mail_relay"),
+        subprocessors=_subprocessors(settings),
+        open_data_licence=settings.open_data_licence.strip(),
+        accessibility_status=settings.accessibility_status,
+        accessibility_audit=settings.accessibility_audit.strip(),
+        accessibility_declared_on=settings.accessibility_declared_on or RELEASE_DATE,
+        checks_ran_on=RELEASE_DATE,
+        accessibility_plan_url=settings.accessibility_plan_url.strip(),
+        accessibility_contact=filled(
+            settings.accessibility_contact or settings.contact_email,
+            "Adresse de contact",
+            "contact_email",
+        ),
+        security_contact=mailto(security) if security else None,
+        proconnect=settings.proconnect_enabled,
+        base_url=settings.base_url.rstrip("/"),
+        software_version=software_version(),
+    )
+
+
+def warn_if_incomplete(site: Site, env: str) -> None:
+    """In production, one log line at start-up naming the legal settings still empty."""
+    if env == "production" and site.missing_settings:
+        log.warning(
+            "legal pages incomplete: set %s (they read « à compléter » until then)",
+            ", ".join(site.missing_settings),
+        )
+
+
+def security_txt(site: Site, now: datetime) -> str | None:
+    """/.well-known/security.txt (RFC 9116), valid for SECURITY_TXT_DAYS from today; None when
+    nobody is named to receive a report."""
+    if site.security_contact is None:
+        return None
+    day = now.date() + timedelta(days=SECURITY_TXT_DAYS)
+    expires = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    who = site.base_url if site.publisher.missing else site.publisher.text
+    return (
+        f"# Les démineurs — {who}\n"
+        f"Contact: {site.security_contact}\n"
+        f"Expires: {expires:%Y-%m-%dT%H:%M:%SZ}\n"
+        "Preferred-Languages: fr, en\n"
+        f"Canonical: {site.base_url}/.well-known/security.txt\n"
+        f"Policy: {site.base_url}/mentions-legales#securite\n"
+    )
+
+
+# Pages that show ideas or what agents wrote (most need a sign-in; the open data does not).
+_IDEA_PATHS = ("/ideas", "/open-data/", "/board", "/search", "/mines/", "/users/", "/demineurs")
+
+
+def robots_txt(settings: Settings) -> str:
+    """robots.txt: ideas stay out of search engines unless the administration lets them in."""
+    lines = ["User-agent: *"]
+    if not settings.robots_index_ideas:
+        lines = [
+            "# Les idées, leurs mines et leurs déminages ne sont pas indexés",
+            "# (DEMINEURS_ROBOTS_INDEX_IDEAS=true les ouvre aux moteurs de recherche).",
+            *lines,
+            *(f"Disallow: {path}" for path in _IDEA_PATHS),
+        ]
+    lines += ["Disallow: /api/", "Disallow: /admin/", "Disallow: /profile", "Allow: /"]
+    return "\n".join(lines) + "\n"

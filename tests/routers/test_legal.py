@@ -1,0 +1,450 @@
+"""The legal pages, robots.txt and security.txt: the defaults say what is left to fill, the
+settings fill it; the personal-data page and docs/personal-data.md come from one record."""
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+from urllib.robotparser import RobotFileParser
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from app.config import PROJECT_ROOT, Settings
+from app.main import create_app
+from app.services import legal, privacy
+from tests.conftest import Clock, soup
+
+LEGAL_PAGES = {
+    "/mentions-legales": "Mentions légales",
+    "/conditions-utilisation": "Conditions d’utilisation",
+    "/donnees-personnelles": "Données personnelles",
+    "/accessibilite": "Déclaration d’accessibilité",
+}
+
+FILLED = {
+    "publisher_name": "Ville de Rivebelle",
+    "publisher_address": "1 place de la Mairie, 99000 Rivebelle",
+    "publisher_phone": "01 23 45 67 89",
+    "publication_director": "Camille Durand, directrice générale des services",
+    "host_name": "Hébergeur Public SAS",
+    "host_address": "2 rue des Serveurs, 69000 Lyon",
+    "host_phone": "04 00 00 00 00",
+    "dpo_contact": "dpd@rivebelle.fr",
+    "contact_email": "demineurs@rivebelle.fr",
+    "feedback_url": "https://formulaires.rivebelle.fr/avis-demineurs",
+    "mail_relay": "Relais Mail Public",
+    "subprocessors": "Sauvegardes Sûres: sauvegardes chiffrées",
+    "accessibility_plan_url": "https://rivebelle.fr/schema-accessibilite",
+}
+
+
+@pytest.fixture
+def client_with(settings: Settings, clock: Clock) -> Iterator[Callable[..., TestClient]]:
+    """A client of an app built with some settings changed."""
+    opened: list[tuple[Any, TestClient]] = []
+
+    def factory(**changes: Any) -> TestClient:
+        application = create_app(settings.model_copy(update=changes), clock=clock)
+        client = TestClient(application)
+        client.__enter__()
+        opened.append((application, client))
+        return client
+
+    yield factory
+    for application, client in opened:
+        client.__exit__(None, None, None)
+        application.state.engine.dispose()
+
+
+def text_of(html: BeautifulSoup, selector: str) -> str:
+    """The text under `selector`, its no-break spaces kept (the typography is under test)."""
+    node = html.select_one(selector)
+    assert node is not None, f"nothing matches {selector}"
+    return re.sub(r"[ \t\r\n]+", " ", node.get_text(" ", strip=True))
+
+
+def page(client: TestClient, path: str) -> BeautifulSoup:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    return soup(response)
+
+
+@pytest.mark.parametrize(("path", "title"), LEGAL_PAGES.items())
+def test_a_legal_page_with_the_defaults_says_what_is_left_to_fill(
+    client_with: Callable[..., TestClient], path: str, title: str
+) -> None:
+    html = page(client_with(), path)
+    assert text_of(html, "main h1") == title
+    assert "pas encore complète" in text_of(html, "main .alert--warning")
+    assert "[Nom de l’administration à compléter\u00a0: DEMINEURS_PUBLISHER_NAME]" in text_of(
+        html, "main"
+    )
+
+
+def test_the_legal_notice_with_the_defaults_names_every_setting_to_fill(
+    client_with: Callable[..., TestClient],
+) -> None:
+    text = text_of(page(client_with(), "/mentions-legales"), "main")
+    for setting in ("PUBLISHER_NAME", "PUBLISHER_ADDRESS", "PUBLISHER_PHONE"):
+        assert f"DEMINEURS_{setting}]" in text
+    for setting in ("PUBLICATION_DIRECTOR", "HOST_NAME", "HOST_ADDRESS", "HOST_PHONE"):
+        assert f"DEMINEURS_{setting}]" in text
+    assert "DEMINEURS_CONTACT_EMAIL]" in text
+
+
+@pytest.mark.parametrize("path", LEGAL_PAGES)
+def test_a_legal_page_with_the_settings_shows_them_and_nothing_left_to_fill(
+    client_with: Callable[..., TestClient], path: str
+) -> None:
+    html = page(client_with(**FILLED), path)
+    assert html.select("main .to-fill") == []
+    assert "à compléter" not in text_of(html, "main")
+    assert html.select("main .alert--warning") == []
+    assert "Ville de Rivebelle" in text_of(html, "main")
+
+
+def test_the_legal_notice_gives_publisher_director_host_and_where_to_write(
+    client_with: Callable[..., TestClient],
+) -> None:
+    html = page(client_with(**FILLED), "/mentions-legales")
+    text = text_of(html, "main")
+    for key in (
+        "publisher_name",
+        "publisher_address",
+        "publisher_phone",
+        "publication_director",
+        "host_name",
+        "host_address",
+        "host_phone",
+    ):
+        assert FILLED[key] in text, key
+    contact = html.select_one("#contact ~ p")
+    assert contact is not None
+    hrefs = [a["href"] for a in contact.find_all("a")]
+    assert hrefs == ["mailto:demineurs@rivebelle.fr", FILLED["feedback_url"]]
+    security = html.select_one("#securite ~ p")
+    assert security is not None and security.a["href"] == "mailto:demineurs@rivebelle.fr"
+
+
+def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
+    client_with: Callable[..., TestClient],
+) -> None:
+    html = page(client_with(**FILLED), "/conditions-utilisation")
+    headings = [h.get_text(strip=True) for h in html.select("main h2")]
+    for heading in (
+        "Tout est signé",
+        "Ce à quoi vous vous engagez",
+        "Modération",
+        "Contester une décision de modération",
+    ):
+        assert heading in headings
+    appeal = html.select_one("#recours ~ p")
+    assert appeal is not None and appeal.a["href"] == "mailto:demineurs@rivebelle.fr"
+    assert "une mine masquée compte comme une mine retirée" in text_of(html, "main")
+
+
+# --- the personal data page and docs/personal-data.md ------------------------------------
+
+
+def test_the_personal_data_document_is_the_one_generated_from_the_record() -> None:
+    document = privacy.DOCUMENT.read_text(encoding="utf-8")
+    assert document == privacy.markdown(), (
+        "docs/personal-data.md differs from app/personal_data.toml: "
+        "run `python -m app.services.privacy`"
+    )
+
+
+def _markdown_table_rows(markdown: str, heading: str) -> int:
+    section = markdown.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return sum(1 for line in section.splitlines() if line.startswith("| ")) - 1  # the header
+
+
+def test_the_page_and_the_document_list_the_same_data_cookies_and_rights(
+    client_with: Callable[..., TestClient],
+) -> None:
+    html = page(client_with(), "/donnees-personnelles")
+    document = privacy.DOCUMENT.read_text(encoding="utf-8")
+    stored, cookies = (len(html.select(f"#{part} > .record")) for part in ("stored", "cookies"))
+    assert stored == _markdown_table_rows(document, "What is stored, why, and for how long")
+    assert cookies == _markdown_table_rows(document, "Cookies")
+    page_cookies = [code.get_text() for code in html.select("#cookies h3 code")]
+    assert page_cookies == re.findall(r"^\| `([a-z_]+)` \|", document, flags=re.MULTILINE)
+    rights = html.select("main h2 + ul > li")
+    assert len(rights) == document.split("## The agents' rights\n", 1)[1].count("\n- ")
+    assert len(html.select("main dl.facts > div")) == len(privacy.facts()["summary"])
+
+
+def test_every_cookie_the_app_sets_is_on_the_personal_data_page(
+    client_with: Callable[..., TestClient],
+) -> None:
+    """The cookie names the code defines (`…_COOKIE = "name"`) against the page's list."""
+    defined = set()
+    for source in (PROJECT_ROOT / "app").rglob("*.py"):
+        defined |= set(re.findall(r'_COOKIE = "([a-z_]+)"', source.read_text()))
+    assert len(defined) >= 4
+    html = page(client_with(), "/donnees-personnelles")
+    listed = {code.get_text() for code in html.select("#cookies h3 code")}
+    assert listed == defined
+
+
+def _retention_texts(html: BeautifulSoup) -> tuple[str, str]:
+    record = next(
+        r for r in html.select("#stored > .record") if r.h3.get_text().startswith("Idées")
+    )
+    return record.find_all("dd")[-1].get_text(), text_of(html, "#brouillons")
+
+
+def test_the_personal_data_page_states_the_draft_retention_setting_s_real_value(
+    client_with: Callable[..., TestClient],
+) -> None:
+    kept, drafts = _retention_texts(page(client_with(), "/donnees-personnelles"))
+    assert "après 365\u00a0jours sans modification" in kept
+    assert "depuis 365\u00a0jours est supprimé" in drafts
+    assert "prévenu 30\u00a0jours avant" in drafts
+
+    kept, drafts = _retention_texts(
+        page(client_with(draft_retention_days=90), "/donnees-personnelles")
+    )
+    assert "après 90\u00a0jours sans modification" in kept
+    assert "depuis 90\u00a0jours est supprimé" in drafts
+    assert "365" not in kept + drafts
+
+
+def test_a_notice_longer_than_the_retention_is_stated_as_the_purge_applies_it(
+    client_with: Callable[..., TestClient],
+) -> None:
+    _, drafts = _retention_texts(
+        page(client_with(draft_retention_days=20, draft_notice_days=30), "/donnees-personnelles")
+    )
+    assert "depuis 20\u00a0jours est supprimé" in drafts
+    assert "prévenu 20\u00a0jours avant" in drafts
+
+
+def test_with_no_retention_the_page_says_drafts_are_kept(
+    client_with: Callable[..., TestClient],
+) -> None:
+    kept, drafts = _retention_texts(
+        page(client_with(draft_retention_days=0), "/donnees-personnelles")
+    )
+    assert "conservés tant que leur auteur les garde" in kept
+    assert "a désactivé la suppression automatique des brouillons" in drafts
+    assert "0\u00a0jours" not in kept + drafts
+
+
+def test_the_personal_data_page_names_controller_dpo_and_subprocessors(
+    client_with: Callable[..., TestClient],
+) -> None:
+    html = page(client_with(**FILLED), "/donnees-personnelles")
+    facts = {
+        div.dt.get_text(strip=True): div.dd.get_text(strip=True)
+        for div in html.select("main dl.facts > div")
+    }
+    assert facts["Responsable du traitement"].startswith("Ville de Rivebelle")
+    assert "dpd@rivebelle.fr" in facts["Responsable du traitement"]
+    subprocessors = facts["Sous-traitants"]
+    for name in ("Hébergeur Public SAS", "Relais Mail Public", "Sauvegardes Sûres"):
+        assert name in subprocessors
+    assert facts["Traceurs"].startswith("Aucun.")
+    assert "Réclamation" in text_of(html, "main")
+
+
+# --- the accessibility declaration -------------------------------------------------------
+
+
+def test_the_declaration_is_honest_without_an_audit(
+    client_with: Callable[..., TestClient],
+) -> None:
+    html = page(client_with(), "/accessibilite")
+    assert text_of(html, "#etat strong") == "non conforme"
+    text = text_of(html, "main")
+    assert "Aucun audit complet de conformité au RGAA n’a encore été réalisé" in text
+    assert f"axe-core {legal.AXE_VERSION}" in text
+    assert "1280 et à 360\u00a0pixels" in text
+    assert "clavier seul" in text
+    assert "établie le 2\u00a0décembre 2026" in text  # legal.RELEASE_DATE, by default
+    assert "Défenseur des droits, Libre réponse 71120, 75342\u00a0Paris CEDEX\u00a007" in text
+    links = {a["href"] for a in html.select("main a")}
+    assert "https://formulaire.defenseurdesdroits.fr/" in links
+    assert "DEMINEURS_ACCESSIBILITY_PLAN_URL" in text
+
+
+def test_the_declaration_with_an_audit_a_date_and_a_plan(
+    client_with: Callable[..., TestClient],
+) -> None:
+    audit = "Audit du 3 mars 2027 par la mission accessibilité (RGAA 4.1.2) : 78 % des critères."
+    client = client_with(
+        **FILLED,
+        accessibility_status="partiellement conforme",
+        accessibility_audit=audit,
+        accessibility_declared_on=date(2027, 3, 1),
+        accessibility_contact="accessibilite@rivebelle.fr",
+    )
+    html = page(client, "/accessibilite")
+    assert text_of(html, "#etat strong") == "partiellement conforme"
+    text = text_of(html, "main")
+    assert audit in text and "faute d’un audit" not in text
+    assert "établie le 1er\u00a0mars 2027" in text
+    hrefs = {a["href"] for a in html.select("main a")}
+    assert {FILLED["accessibility_plan_url"], "mailto:accessibilite@rivebelle.fr"} <= hrefs
+    footer = html.select_one("footer a[href$='/accessibilite']")
+    assert footer is not None
+    assert footer.get_text() == "Accessibilité\u00a0: partiellement conforme"
+
+
+def test_a_conformity_level_cannot_be_declared_without_the_audit_that_measured_it() -> None:
+    with pytest.raises(ValidationError, match="DEMINEURS_ACCESSIBILITY_AUDIT"):
+        Settings(accessibility_status="partiellement conforme")
+    Settings(accessibility_status="totalement conforme", accessibility_audit="Audit complet.")
+
+
+def test_the_declared_tools_are_those_the_browser_suite_runs() -> None:
+    vendor = PROJECT_ROOT / "tests" / "browser" / "vendor"
+    assert (vendor / f"axe-core-{legal.AXE_VERSION}" / "axe.min.js").is_file()
+    suite = (PROJECT_ROOT / "tests" / "browser" / "test_accessibility.py").read_text()
+    assert "[1280, 360]" in suite
+
+
+# --- security.txt and robots.txt ---------------------------------------------------------
+
+
+def _fields(text: str) -> dict[str, str]:
+    return dict(
+        line.split(": ", 1) for line in text.splitlines() if line and not line.startswith("#")
+    )
+
+
+def test_security_txt_follows_rfc_9116_with_an_expiry_from_the_clock(
+    client_with: Callable[..., TestClient], clock: Clock
+) -> None:
+    client = client_with(security_contact="securite@rivebelle.fr", base_url="https://idees.fr")
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    fields = _fields(response.text)
+    assert fields["Contact"] == "mailto:securite@rivebelle.fr"
+    expires = clock.now.date() + timedelta(days=legal.SECURITY_TXT_DAYS)
+    assert fields["Expires"] == f"{expires.isoformat()}T00:00:00Z"
+    assert fields["Preferred-Languages"] == "fr, en"
+    assert fields["Canonical"] == "https://idees.fr/.well-known/security.txt"
+    assert fields["Policy"] == "https://idees.fr/mentions-legales#securite"
+
+    clock.advance(days=40)
+    later = _fields(client.get("/.well-known/security.txt").text)
+    assert later["Expires"] == f"{(expires + timedelta(days=40)).isoformat()}T00:00:00Z"
+
+
+def test_security_txt_falls_back_on_the_contact_address_and_keeps_an_https_contact(
+    client_with: Callable[..., TestClient],
+) -> None:
+    fallback = client_with(contact_email="demineurs@rivebelle.fr").get("/.well-known/security.txt")
+    assert _fields(fallback.text)["Contact"] == "mailto:demineurs@rivebelle.fr"
+    form = "https://rivebelle.fr/signaler-une-faille"
+    web = client_with(security_contact=form).get("/.well-known/security.txt")
+    assert _fields(web.text)["Contact"] == form
+
+
+def test_without_any_contact_security_txt_names_nobody(
+    client_with: Callable[..., TestClient],
+) -> None:
+    assert client_with().get("/.well-known/security.txt").status_code == 404
+
+
+def _robots(client: TestClient) -> RobotFileParser:
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    parser = RobotFileParser()
+    parser.parse(response.text.splitlines())
+    return parser
+
+
+def test_robots_txt_keeps_ideas_out_of_search_engines_by_default(
+    client_with: Callable[..., TestClient],
+) -> None:
+    robots = _robots(client_with())
+    for path in ("/ideas", "/ideas/12", "/open-data/ideas.json", "/board", "/search?q=x"):
+        assert not robots.can_fetch("Googlebot", f"http://testserver{path}"), path
+    for path in ("/mentions-legales", "/accessibilite", "/stats", "/aide", "/login"):
+        assert robots.can_fetch("Googlebot", f"http://testserver{path}"), path
+
+
+def test_robots_txt_lets_ideas_in_when_the_administration_chooses_it(
+    client_with: Callable[..., TestClient],
+) -> None:
+    robots = _robots(client_with(robots_index_ideas=True))
+    for path in ("/ideas/12", "/open-data/ideas.json", "/stats"):
+        assert robots.can_fetch("Googlebot", f"http://testserver{path}"), path
+    assert not robots.can_fetch("Googlebot", "http://testserver/api/v1/ideas")
+
+
+# --- French written carefully ------------------------------------------------------------
+
+CARELESS = {
+    "a straight apostrophe": re.compile(r"\w'\w"),
+    "a middle-dot inclusive form": re.compile(r"\w·\w"),
+    "an ordinary space before « : »": re.compile(r"[^\s\u00a0] :"),
+    "an ordinary space before « ; ! ? »": re.compile(r" [;!?]"),
+    "a wide no-break space before « ; ! ? »": re.compile("\u00a0[;!?]"),
+    "an ordinary space inside « »": re.compile(r"« | »"),
+}
+
+
+@pytest.mark.parametrize("path", [*LEGAL_PAGES, "/stats"])
+def test_the_new_pages_are_written_in_careful_french(
+    client_with: Callable[..., TestClient], path: str
+) -> None:
+    for changes in ({}, FILLED):
+        html = page(client_with(**changes), path)
+        for block in html.select("main, footer"):
+            text = block.get_text(" ")
+            for fault, pattern in CARELESS.items():
+                assert not pattern.search(text), f"{path}: {fault}: {pattern.search(text)}"
+
+
+def test_the_personal_data_record_has_both_languages_for_every_fact() -> None:
+    facts = privacy.facts()
+    for section in ("summary", "data", "cookies", "rights"):
+        for entry in facts[section]:
+            assert set(entry["en"]) == set(entry["fr"]), entry
+
+
+def _configured_names(readme: str) -> set[str]:
+    """The variables the README's configuration table names (`DEMINEURS_HOST_NAME`, `_PHONE`
+    stands for DEMINEURS_HOST_PHONE)."""
+    names: set[str] = set()
+    for line in readme.split("## Configuration", 1)[1].split("\n## ", 1)[0].splitlines():
+        if not line.startswith("| `"):
+            continue
+        prefix = ""
+        for token in re.findall(r"`([A-Z_]+)`", line.split(" | ", 1)[0]):
+            if token.startswith("DEMINEURS_"):
+                prefix = "_".join(token.split("_")[:2])
+                names.add(token)
+            elif token.startswith("_") and prefix:
+                names.add(prefix + token)
+    return names
+
+
+def test_every_setting_of_the_legal_pages_has_its_row_in_the_readme() -> None:
+    names = _configured_names((PROJECT_ROOT / "README.md").read_text(encoding="utf-8"))
+    for field in (*FILLED, "open_data_licence", "accessibility_status", "accessibility_audit"):
+        assert f"DEMINEURS_{field.upper()}" in names, field
+    for field in ("accessibility_declared_on", "accessibility_contact", "security_contact"):
+        assert f"DEMINEURS_{field.upper()}" in names, field
+    for field in ("robots_index_ideas", "stats_cache_seconds", "contact_email"):
+        assert f"DEMINEURS_{field.upper()}" in names, field
+
+
+def test_in_production_the_log_names_the_legal_settings_left_to_fill(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="demineurs"):
+        legal.warn_if_incomplete(legal.site(Settings()), "production")
+        legal.warn_if_incomplete(legal.site(Settings(**FILLED)), "production")
+        legal.warn_if_incomplete(legal.site(Settings()), "development")
+    [record] = caplog.records
+    assert "DEMINEURS_PUBLISHER_NAME" in record.getMessage()
+    assert "DEMINEURS_DPO_CONTACT" in record.getMessage()

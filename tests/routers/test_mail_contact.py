@@ -1,0 +1,92 @@
+"""No « ne pas répondre » dead end: every e-mail (received by a real SMTP server) says where to
+write, and a reply reaches the administration's contact address."""
+
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import Clock, WebClient
+from tests.factories import make_idea, make_user
+from tests.routers.test_notifications import Inbox, free_port
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+def mailing_app(settings: Settings, clock: Clock, port: int, **changes: object) -> FastAPI:
+    return create_app(
+        settings.model_copy(
+            update={
+                "mail_backend": "smtp",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "smtp_timeout_seconds": 2,
+                "base_url": "http://demineurs.test",
+                "allowed_email_domains": "ville.fr",
+                **changes,
+            }
+        ),
+        clock=clock,
+    )
+
+
+def send_two_kinds(app: FastAPI, clock: Clock, handler: Inbox) -> list[EmailMessage]:
+    """A notification (a mine on someone's idea) and a registration's confirmation link."""
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        author = make_user(db, name="Amina Diallo", email="amina@ville.fr")
+        colleague = make_user(db, name="Julien Moreau", unit="Finances")
+        idea = make_idea(db, author, clock.now, title="Rendez-vous en ligne")
+        db.commit()
+    # One client: the app's e-mail sender stops when its last client leaves.
+    with WebClient(app, follow_redirects=False) as client:
+        registration = {"email": "nouvelle@ville.fr", "name": "Nouvelle Venue", "unit": "RH"}
+        answer = client.post_form("/register", registration)
+        assert answer.status_code in (200, 303), answer.text
+        client.login(colleague)
+        mine = {"category": "budget", "severity": "major", "title": "Coût", "body": "Qui paie ?"}
+        assert client.post_form(f"/ideas/{idea.id}/mines", mine).status_code == 303
+        return handler.wait_for(2)
+
+
+def test_every_e_mail_tells_where_to_write_and_a_reply_reaches_the_contact(
+    settings: Settings, clock: Clock, inbox: tuple[Inbox, int]
+) -> None:
+    handler, port = inbox
+    app = mailing_app(settings, clock, port, contact_email="demineurs@ville.fr")
+    messages = send_two_kinds(app, clock, handler)
+    app.state.engine.dispose()
+    assert sorted(m["To"] for m in messages) == ["amina@ville.fr", "nouvelle@ville.fr"]
+    for message in messages:
+        assert message["Reply-To"] == "demineurs@ville.fr"
+        assert "ne-pas-repondre" not in message["From"]
+        last = message.get_content().rstrip().splitlines()[-1]
+        assert last == (
+            "Une question, un problème\u202f? Écrivez à demineurs@ville.fr\u00a0: "
+            "répondre à ce message suffit."
+        )
+
+
+def test_without_a_contact_address_e_mails_lead_to_the_legal_notice(
+    settings: Settings, clock: Clock, inbox: tuple[Inbox, int]
+) -> None:
+    handler, port = inbox
+    app = mailing_app(settings, clock, port)
+    messages = send_two_kinds(app, clock, handler)
+    app.state.engine.dispose()
+    assert len(messages) == 2
+    for message in messages:
+        assert message["Reply-To"] is None
+        last = message.get_content().rstrip().splitlines()[-1]
+        assert last.endswith("sont sur http://demineurs.test/mentions-legales#contact")
