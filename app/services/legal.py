@@ -3,7 +3,7 @@ settings, and, for each one still empty, what is left to fill."""
 
 import logging
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.metadata import version
 
@@ -222,7 +222,8 @@ def security_txt(site: Site, now: datetime) -> str | None:
     nobody is named to receive a report."""
     if site.security_contact is None:
         return None
-    expires = datetime.combine(now.date() + timedelta(days=SECURITY_TXT_DAYS), time.min, UTC)
+    day = now.date() + timedelta(days=SECURITY_TXT_DAYS)
+    expires = datetime(day.year, day.month, day.day, tzinfo=UTC)
     who = site.base_url if site.publisher.missing else site.publisher.text
     return (
         f"# Les démineurs — {who}\n"
