@@ -162,8 +162,8 @@ def _subprocessors(settings: Settings) -> tuple[Subprocessor, ...]:
 def site(settings: Settings) -> Site:
     """The deployment's legal identity from its settings."""
     contact = filled(settings.contact_email, "Adresse de contact", "contact_email")
-    if settings.feedback_url.strip():
-        feedback: str | None = settings.feedback_url.strip()
+    if settings.feedback_url.strip():  # a form's URL, or an address to write to
+        feedback: str | None = mailto(settings.feedback_url.strip())
     else:
         feedback = None if contact.missing else mailto(contact.text)
     security = settings.security_contact.strip() or settings.contact_email.strip()
