@@ -119,7 +119,8 @@ class Settings(BaseSettings):
     # Where agents write (questions, a problem, an appeal against moderation): every page's
     # footer, every e-mail (Reply-To) and the legal pages give it.
     contact_email: str = ""
-    # A feedback form; empty, the footer's feedback link writes to contact_email.
+    # A feedback form's URL, or an address; empty, the footer's feedback link writes to
+    # contact_email.
     feedback_url: str = ""
     # Who relays the e-mails (a subprocessor, or the administration's own server), and any
     # further subprocessors, « Name: role; Name: role ».

@@ -77,3 +77,10 @@ def test_contributing_says_how_to_run_the_tests_and_where_to_report_a_flaw() -> 
     assert "python3 dev.py test" in text
     assert "EUPL-1.2" in text
     assert "security.txt" in text
+
+
+def test_the_licence_the_footer_names_is_the_text_beside_the_code() -> None:
+    text = (PROJECT_ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "EUROPEAN UNION PUBLIC LICENCE v. 1.2"
+    assert legal.LICENCE == PUBLICCODE["legal"]["license"] == "EUPL-1.2"
+    assert "Appendix" in text and "Compatible Licences" in text  # the whole text, to its end

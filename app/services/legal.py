@@ -16,7 +16,8 @@ log = logging.getLogger("demineurs")
 RELEASE_DATE = date(2026, 12, 2)
 LICENCE = "EUPL-1.2"
 LICENCE_URL = "https://interoperable-europe.ec.europa.eu/collection/eupl/eupl-text-eupl-12"
-PROCONNECT_URL = "https://www.proconnect.gouv.fr/"
+# The address and rel that ProConnect's button documentation gives its « Qu’est-ce que » link.
+PROCONNECT_URL = "https://proconnect.gouv.fr/"
 # The axe-core the browser suite runs (tests/browser/vendor/axe-core-<version>/).
 AXE_VERSION = "4.14.1"
 # security.txt: valid for this long after it is served (RFC 9116 asks for less than a year).
@@ -161,8 +162,8 @@ def _subprocessors(settings: Settings) -> tuple[Subprocessor, ...]:
 def site(settings: Settings) -> Site:
     """The deployment's legal identity from its settings."""
     contact = filled(settings.contact_email, "Adresse de contact", "contact_email")
-    if settings.feedback_url.strip():
-        feedback: str | None = settings.feedback_url.strip()
+    if settings.feedback_url.strip():  # a form's URL, or an address to write to
+        feedback: str | None = mailto(settings.feedback_url.strip())
     else:
         feedback = None if contact.missing else mailto(contact.text)
     security = settings.security_contact.strip() or settings.contact_email.strip()

@@ -68,7 +68,7 @@ def phrases_fr(settings: Settings) -> dict[str, str]:
     """The page's words for the deployment's settings (a retention of 0 keeps drafts)."""
     site = legal.site(settings)
     retention = settings.draft_retention_days
-    # As the purge does (services/users.py): never told earlier than the retention itself.
+    # As the purge does (services/retention.py): never told earlier than the retention itself.
     notice = min(settings.draft_notice_days, retention)
     return {
         "controller": site.publisher.text,

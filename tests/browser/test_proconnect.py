@@ -108,7 +108,8 @@ def test_the_proconnect_button_has_its_look_and_passes_axe(
     assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(0, 0, 145)"
     assert button.bounding_box()["height"] >= 56  # type: ignore[index]
     about = page.get_by_role("link", name="Qu’est-ce que ProConnect ?")
-    assert about.get_attribute("href") == "https://www.proconnect.gouv.fr/"
+    assert about.get_attribute("href") == "https://proconnect.gouv.fr/"
+    assert about.get_attribute("rel") == "noopener noreferrer"
     assert about.get_attribute("target") == "_blank"
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))

@@ -139,7 +139,7 @@ def test_every_page_type_has_the_whole_footer_signed_out_and_signed_in(
     assert {"signed out", "agent"} <= set(pages.values())
 
 
-def test_without_a_form_the_feedback_link_writes_to_the_contact_address(
+def test_without_a_form_the_feedback_link_writes_to_an_address(
     make_client,  # type: ignore[no-untyped-def]
     settings: Settings,
     clock: Clock,
@@ -147,9 +147,34 @@ def test_without_a_form_the_feedback_link_writes_to_the_contact_address(
     for changes, feedback in (
         ({}, "http://testserver/mentions-legales#contact"),
         ({"contact_email": "demineurs@ville.fr"}, "mailto:demineurs@ville.fr"),
+        # The setting takes an address as well as a form's URL.
+        (
+            {"contact_email": "demineurs@ville.fr", "feedback_url": "avis@ville.fr"},
+            "mailto:avis@ville.fr",
+        ),
     ):
         application = create_app(settings.model_copy(update=changes), clock=clock)
         with WebClient(application) as client:
             html = soup(client.get("/login"))
         application.state.engine.dispose()
         assert footer_faults(html, "non conforme", feedback) == []
+
+
+def test_a_feedback_address_is_given_as_one_in_the_legal_notice(
+    make_client,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    changes = {"contact_email": "demineurs@ville.fr", "feedback_url": "avis@ville.fr"}
+    application = create_app(settings.model_copy(update=changes), clock=clock)
+    with WebClient(application) as client:
+        html = soup(client.get("/mentions-legales"))
+    application.state.engine.dispose()
+    contact = html.select_one("#contact ~ p")
+    assert contact is not None
+    links = [(a["href"], a.get_text()) for a in contact.find_all("a")]
+    assert links == [
+        ("mailto:demineurs@ville.fr", "demineurs@ville.fr"),
+        ("mailto:avis@ville.fr", "avis@ville.fr"),
+    ]
+    assert "formulaire" not in contact.get_text()
