@@ -123,6 +123,8 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         problem=idea.problem,
         solution=idea.solution,
         broken_rule=idea.broken_rule,
+        rule_kind=idea.rule_kind,
+        rule_reference=idea.rule_reference,
         first_ground=idea.first_ground,
         created_at=idea.created_at,
         updated_at=idea.updated_at,
