@@ -607,8 +607,8 @@ IDEAS = [
                 "peuvent être interceptés.",
                 0,
                 "solution",
-                "Les ordinateurs portables passent tous par le VPN de la collectivité, quel que soit le réseau, "
-                "comme c'est déjà le cas à domicile.",
+                "Les ordinateurs portables passent tous par le VPN de la collectivité, quel que soit le réseau, wifi "
+                "public compris, comme c'est déjà le cas à domicile.",
                 "accepted_by_layer",
                 after=4,
             ),
@@ -749,7 +749,7 @@ IDEAS = [
                 "Des images de registres en haute définition pèsent lourd : nos serveurs ont-ils la place ?",
                 0,
                 "solution",
-                "Il faut environ 2 To pour l'ensemble ; la baie de stockage en a 6 de libres, et une copie part "
+                "Les images de l'ensemble pèsent environ 2 To ; la baie de stockage en a 6 de libres, et une copie part "
                 "chaque nuit au service d'archivage du département.",
                 after=4,
             ),
@@ -888,8 +888,8 @@ IDEAS = [
                 "nulle part.",
                 3,
                 "solution",
-                "Le logiciel libre retenu tourne sur une machine virtuelle existante : quatre jours "
-                "d'installation, puis une demi-journée de suivi par mois.",
+                "Pas de nouveau serveur à acheter : le logiciel libre retenu tourne sur une machine virtuelle "
+                "existante, avec quatre jours d'installation puis une demi-journée de suivi par mois.",
                 "accepted",
                 after=3,
             ),
@@ -998,7 +998,7 @@ IDEAS = [
                 "Quand la réglementation change, qui remet à jour les versions faciles à lire ?",
                 6,
                 "solution",
-                "Chaque document a une personne référente à l'état civil, nommée en bas de page, et la "
+                "Chaque version facile à lire a une personne référente à l'état civil, nommée en bas de page, et la "
                 "relecture entre dans le plan annuel du service.",
                 "risk",
                 after=8,
