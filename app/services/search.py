@@ -349,6 +349,8 @@ def find(session: Session, query: str, limit: int = 50, offset: int = 0) -> list
 SIMILAR_SHOWN = 3
 SIMILAR_MIN_EVIDENCE = 3.2
 SIMILAR_MARGIN = 1.8
+SIMILAR_ALL_WORDS = 0.9  # share of the words typed (by weight) that makes a short title enough
+SIMILAR_SHORT_EVIDENCE = 2.0  # the least evidence even then: one rare word in both titles
 _ROOT = 6  # letters of a stem compared
 _QUERY_WORDS = 24  # the title's words, then the problem's longest ones
 _CANDIDATE_WORDS = 12  # the weightiest words look for candidates in the index
@@ -409,18 +411,19 @@ def _rarity(session: Session, roots: list[str]) -> dict[str, float]:
 
 def _scored_ideas(
     session: Session, title: str, problem: str, exclude: int | None
-) -> list[tuple[float, int]]:
+) -> tuple[list[tuple[float, int]], float]:
     """Published ideas sharing words with the text typed, by the evidence they share, best
-    first."""
+    first; and the evidence of an idea that would have every word typed in its title."""
     weights = _query_words(title, problem)
     if not weights:
-        return []
+        return [], 0.0
     rarity = _rarity(session, list(weights))
+    ceiling = sum(w * rarity[r] * _TITLE_DOC_BOOST for r, w in weights.items())
     seekers = sorted(weights, key=lambda r: -weights[r] * rarity[r])[:_CANDIDATE_WORDS]
     hits = _match(session, seekers, any_term=True, docs_like="idea:%", limit=_CANDIDATES, offset=0)
     idea_ids = [h.idea_id for h in hits if h.idea_id != exclude]
     if not idea_ids:
-        return []
+        return [], ceiling
     rows = (
         session.execute(_TEXTS_SQLITE, {"rows": [i * 4 + DOC_KINDS["idea"] for i in idea_ids]})
         if _is_sqlite(session)
@@ -438,7 +441,7 @@ def _scored_ideas(
         if evidence > 0:
             scored.append((evidence, int(idea_id)))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
-    return scored
+    return scored, ceiling
 
 
 def similar_ideas(
@@ -450,12 +453,15 @@ def similar_ideas(
 ) -> list[int]:
     """Published ideas that look like the same need as the one being written, closest first:
     at most `limit`, often none."""
-    scored = _scored_ideas(session, title, problem, exclude)
+    scored, ceiling = _scored_ideas(session, title, problem, exclude)
     crowd = scored[SIMILAR_SHOWN][0] if len(scored) > SIMILAR_SHOWN else 0.0
+    # A short title (« Covoiturage ») cannot reach the bar: an idea that has all its words in
+    # its own title is enough evidence then, if the words are rare enough.
+    enough = min(SIMILAR_MIN_EVIDENCE, max(SIMILAR_SHORT_EVIDENCE, SIMILAR_ALL_WORDS * ceiling))
     return [
         idea_id
         for evidence, idea_id in scored[:limit]
-        if evidence >= SIMILAR_MIN_EVIDENCE and evidence >= SIMILAR_MARGIN * crowd
+        if evidence >= enough and evidence >= SIMILAR_MARGIN * crowd
     ]
 
 
@@ -463,7 +469,7 @@ def remember_neighbours(session: Session, idea: Idea, limit: int = 3) -> None:
     """Store the ideas closest to this one (ranking the index once, at write time)."""
     session.execute(delete(IdeaNeighbour).where(col(IdeaNeighbour.idea_id) == idea.id))
     # Neighbours are looser than the form's hints: the closest three, however close.
-    scored = _scored_ideas(session, idea.title, idea.problem, exclude=idea.id)
+    scored, _ = _scored_ideas(session, idea.title, idea.problem, exclude=idea.id)
     for rank, (_, neighbour) in enumerate(scored[:limit]):
         session.add(IdeaNeighbour(idea_id=idea.id, neighbour_id=neighbour, rank=rank))  # type: ignore[arg-type]
 

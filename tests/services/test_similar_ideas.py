@@ -101,3 +101,17 @@ def test_similar_ideas_find_the_twin_and_little_else(
             print(f"  {kind}: {title}")
     assert found >= FOUND_AT_LEAST[with_problem]
     assert alarms <= FALSE_ALARMS_AT_MOST
+
+
+def test_one_rare_word_is_enough_a_common_one_is_not(
+    engine_session: Session, typed: list[Typed]
+) -> None:
+    by_title = {t.title: t.idea_id for t in typed}
+    assert search.similar_ideas(engine_session, "Covoiturage", "") == [
+        by_title["Covoiturage entre agents pour venir au travail"]
+    ]
+    assert search.similar_ideas(engine_session, "Cimetière", "") == [
+        by_title["Cartographier les concessions du cimetière"]
+    ]
+    # Words that half the ideas share suggest nothing on their own.
+    assert search.similar_ideas(engine_session, "Les agents et les usagers", "") == []
