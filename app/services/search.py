@@ -342,9 +342,10 @@ def find(session: Session, query: str, limit: int = 50, offset: int = 0) -> list
 # - Each word weighs its rarity among the published ideas (inverse document frequency, from the
 #   index, scaled to 0–1), twice as much when it is in the title being typed, and half as much
 #   again when the candidate has it in its own title.
-# - An idea is suggested when this evidence reaches SIMILAR_MIN_EVIDENCE and stands out of the
-#   crowd: SIMILAR_MARGIN times the score of the fourth candidate, so that words shared with
-#   half the ideas (« agents », « usagers », « délais ») suggest nothing on their own.
+# - An idea is suggested when this evidence reaches SIMILAR_MIN_EVIDENCE (or, for a short title,
+#   when the idea has nearly all its words in its own title) and stands out of the crowd:
+#   SIMILAR_MARGIN times the score of the fourth candidate, so that words shared with half the
+#   ideas (« agents », « usagers ») suggest nothing on their own.
 
 SIMILAR_SHOWN = 3
 SIMILAR_MIN_EVIDENCE = 3.2
@@ -393,7 +394,8 @@ def _query_words(title: str, problem: str) -> dict[str, float]:
 
 
 def _rarity(session: Session, roots: list[str]) -> dict[str, float]:
-    """Each root's inverse document frequency among the published ideas, scaled to 0–1."""
+    """Each root's inverse document frequency among the published ideas, scaled to about 0–1
+    (a word no idea has is a little above 1)."""
     ideas = max(session.exec(_PUBLISHED_IDEAS).one(), _MIN_CORPUS)
     sqlite = _is_sqlite(session)
     out = {}
