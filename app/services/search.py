@@ -348,7 +348,7 @@ def find(session: Session, query: str, limit: int = 50, offset: int = 0) -> list
 #   ideas (« agents », « usagers ») suggest nothing on their own.
 
 SIMILAR_SHOWN = 3
-SIMILAR_MIN_EVIDENCE = 3.2
+SIMILAR_MIN_EVIDENCE = 4.0
 SIMILAR_MARGIN = 1.8
 SIMILAR_ALL_WORDS = 0.9  # share of the words typed (by weight) that makes a short title enough
 SIMILAR_SHORT_EVIDENCE = 2.0  # the least evidence even then: one rare word in both titles

@@ -11,11 +11,12 @@ Each unrelated idea is typed the same way; any suggestion for it is a false alar
 are printed with the test's output and recorded in docs/decisions.md.
 
 Issue 20 asked for the twin in 90 % of cases with at most 10 % of false alarms. Matching words
-cannot get there on these pairs: a third of them share no rare word at all (« courriers » and
-« lettres », « suivre son dossier » and « état de sa demande »); the best word-based scores
-tried stayed under 80 %. The floors below are what the search reaches on both engines, a little
-under the measured rates, so that a change that loses ground fails; the false alarms are held
-at 10 %.
+cannot get there: many pairs share no rare word at all (« courriers » and « lettres », « suivre
+son dossier » and « l'état de sa demande »). The first 32 pairs served to tune the scores; the
+last 20 were written afterwards, and showed the first tuning overfitted (50 % found, 26 % of
+false alarms on them): the bar was raised until both halves stayed under 10 % of false alarms.
+The floors below are what the search reaches on both engines, a little under the measured
+rates, so that a change that loses ground fails.
 """
 
 import tomllib
@@ -30,8 +31,8 @@ from tests.conftest import Clock
 from tests.factories import make_idea, make_user
 
 DATA = tomllib.loads((Path(__file__).parent / "similar_ideas.toml").read_text(encoding="utf-8"))
-# measured on SQLite and PostgreSQL alike: 42 % (title), 70 % (title + problem)
-FOUND_AT_LEAST = {False: 0.40, True: 0.65}
+# measured on SQLite and PostgreSQL alike: 20 % (title), 55 % (title + problem)
+FOUND_AT_LEAST = {False: 0.18, True: 0.50}
 FALSE_ALARMS_AT_MOST = 0.10
 
 
