@@ -5,6 +5,7 @@ ideas being defused, a few ripe ones, one promoted to a project, one abandoned w
 Each mine is an objection to its own idea, and each déminage answers that mine."""
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -1189,12 +1190,14 @@ IDEAS = [
 
 def _typeset(value: str) -> str:
     """French typography for the demo's texts, written plainly above: typographic apostrophes,
-    a no-break space before « : » and inside « », a narrow one before ; ! ?"""
+    a no-break space before « : » and « % », inside « » and after a number before its unit
+    (« 7 h »), a narrow one before ; ! ? and between thousands (« 2 400 »)."""
     value = value.replace("'", "\u2019").replace("« ", "«\u00a0").replace(" »", "\u00a0»")
-    value = value.replace(" :", "\u00a0:")
+    value = value.replace(" :", "\u00a0:").replace(" %", "\u00a0%")
     for mark in ";!?":
         value = value.replace(f" {mark}", f"\u202f{mark}")
-    return value
+    value = re.sub(r"(\d) (?=\d{3}\b)", "\\1\u202f", value)
+    return re.sub(r"(\d) (?=(h|To|euros?|ans|jours|mois|minutes|agents)\b)", "\\1\u00a0", value)
 
 
 def _ensure_people(session: Session) -> list[User]:
