@@ -217,6 +217,7 @@ OUTPUTS: dict[str, Read] = {
         "/mines/{hidden_mine}/experts", "/mines/{visible_mine}/experts"
     ),
     "GET /demineurs": _get("/demineurs"),
+    "GET /ce-qui-bloque": _get("/ce-qui-bloque"),
     "GET /search": _get(*_searches("/search")),
     "GET /board": _get("/board", "/board?status=all"),
     "GET /dashboard": _get("/dashboard"),
