@@ -216,6 +216,7 @@ def defused_elsewhere(
 
 @dataclass(frozen=True)
 class Row:
+    key: str
     label: str
     counts: dict[str, int]  # by severity
 
@@ -231,13 +232,23 @@ class Recurring:
     answers: list[Answer]
 
 
+class RuleCount(NamedTuple):
+    kind: str
+    label: str
+    ideas: int
+
+
 @dataclass(frozen=True)
 class BlockerMap:
     by_category: list[Row]
     by_unit: list[Row]
-    by_rule_kind: list[tuple[str, int]]
+    by_rule_kind: list[RuleCount]
     open_mines: int
     recurring: list[Recurring]
+
+    @property
+    def rule_chart(self) -> list[tuple[str, int]]:
+        return [(r.label, r.ideas) for r in self.by_rule_kind]
 
 
 _TOP_ECHOED = (
@@ -272,7 +283,7 @@ def _rows(tallies: dict[TallyKey, int], dimension: str, labels: dict[str, str]) 
     for (d, key, severity), n in tallies.items():
         if d == dimension and n > 0:
             counts.setdefault(key, dict.fromkeys(SEVERITIES, 0))[severity] = n
-    rows = [Row(labels.get(key, key), c) for key, c in counts.items()]
+    rows = [Row(key, labels.get(key, key), c) for key, c in counts.items()]
     return sorted(rows, key=lambda r: (-r.total, r.label))
 
 
@@ -288,10 +299,14 @@ def blocker_map(session: Session, recurring: int = 8) -> BlockerMap:
     by_category = _rows(tallies, "category", {str(k): v for k, v in CATEGORY_LABELS.items()})
     kinds = {str(k): v for k, v in RULE_KIND_LABELS.items()} | {"": "Nature non précisée"}
     by_rule_kind = sorted(
-        ((kinds.get(k, k), n) for (d, k, _), n in tallies.items() if d == "rule_kind" and n > 0),
-        key=lambda pair: (-pair[1], pair[0]),
+        (
+            RuleCount(k, kinds.get(k, k), n)
+            for (d, k, _), n in tallies.items()
+            if d == "rule_kind" and n > 0
+        ),
+        key=lambda r: (-r.ideas, r.label),
     )
-    top = read_rows(session, _TOP_ECHOED, {"limit": recurring * 2})
+    top = read_rows(session, _TOP_ECHOED, {"limit": recurring * 2}) if recurring else []
     shown: list[Recurring] = []
     if top:
         echoes: dict[int, list[Any]] = {}
@@ -315,6 +330,17 @@ def blocker_map(session: Session, recurring: int = 8) -> BlockerMap:
         open_mines=open_mines,
         recurring=shown,
     )
+
+
+def open_counts(session: Session) -> dict[str, Any]:
+    """The map's counts for the open data: categories, units and kinds of rules, no text."""
+    found = blocker_map(session, recurring=0)
+    return {
+        "open_mines": found.open_mines,
+        "by_category": [{"category": r.key, "counts": r.counts} for r in found.by_category],
+        "by_unit": [{"unit": r.label, "counts": r.counts} for r in found.by_unit],
+        "by_rule_kind": [{"rule_kind": r.kind, "ideas": r.ideas} for r in found.by_rule_kind],
+    }
 
 
 SEVERITY_COLUMNS = [(s, SEVERITY_LABELS[s]) for s in SEVERITIES]
