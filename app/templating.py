@@ -233,6 +233,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         month=format_month,
         iso=iso,
         points=format_points,
+        blocker_row=blocker_row,
     )
     env.globals.update(
         TEMPLATE_PREDICATES,
@@ -249,6 +250,12 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     )
     install_fragment_cache(templates, FragmentCache(settings.fragment_cache_mb * 1024 * 1024))
     return templates
+
+
+def blocker_row(row: Any, severities: list[tuple[str, str]]) -> tuple[Any, ...]:
+    """A row of the map of what blocks as the bar chart takes it: its label, then one count per
+    severity."""
+    return (row.label, *(row.counts.get(key, 0) for key, _ in severities))
 
 
 def csrf_token(request: Request) -> str:

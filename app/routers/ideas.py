@@ -22,6 +22,7 @@ from app.schemas import (
     french_errors,
 )
 from app.services import (
+    blockers,
     ideas,
     invitations,
     mines,
@@ -70,6 +71,10 @@ def idea_context(
         "following": notifications.follows(session, viewer, idea),
         "pending_invitations": pending,
         "neighbour_mines": mines.neighbour_mines(session, idea),
+        "defused_elsewhere": blockers.defused_elsewhere(
+            session,
+            [v.mine.id for v in mine_views if v.mine.status == "open" and not v.mine.hidden_at],
+        ),
         "supporters": notifications.supporters(session, idea),
         "author": people[idea.author_id][0],
         "author_unit": people[idea.author_id][1],
