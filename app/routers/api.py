@@ -145,7 +145,7 @@ def _mine_by_id(c: ApiContext, mine: Mine, idea: Idea) -> MineOut:
 
 
 def _unit_of(c: ApiContext) -> Unit | None:
-    return c.session.get(Unit, c.user.unit_id) if c.user.unit_id else None
+    return users.unit_of(c.session, c.user)
 
 
 async def _on_idea(
@@ -563,7 +563,6 @@ async def invite_to_mine(mine_id: ObjectId, data: InvitationIn, call: ApiCallDep
         invitation = invitations.invite(
             c.session, c.user, mine, idea, invitee, clean_text(data.message), c.now
         )
-        c.session.flush()
         return InvitationOut(
             id=invitation.id,
             mine_id=mine.id,

@@ -342,6 +342,15 @@ def similar_ideas(
     return [h.idea_id for h in hits if h.idea_id != exclude][:limit]
 
 
+def ideas_similar_to(
+    session: Session, title: str, problem: str, exclude: int | None = None
+) -> list[Idea]:
+    """The published ideas `similar_ideas` finds, loaded, closest first (the idea form's hints)."""
+    ids = similar_ideas(session, title, problem, exclude=exclude)
+    found = {i.id: i for i in session.exec(select(Idea).where(col(Idea.id).in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
 def remember_neighbours(session: Session, idea: Idea, limit: int = 3) -> None:
     """Store the ideas closest to this one (ranking the index once, at write time)."""
     session.execute(delete(IdeaNeighbour).where(col(IdeaNeighbour.idea_id) == idea.id))
