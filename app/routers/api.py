@@ -398,7 +398,7 @@ async def read_board(
                 reviewer_units=r.reviewer_units,
                 open_mines=r.open_mines,
             )
-            for r in result.rows
+            for r in result.items
         ]
         return BoardOut(
             items=items,

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, text
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
-from app.models import Deminage, Idea, IdeaNeighbour, IdeaStatus, IdeaTheme, Mine
+from app.models import BoardGroup, Deminage, Idea, IdeaNeighbour, IdeaStatus, IdeaTheme, Mine
 from app.services import visibility
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -304,7 +304,8 @@ def _visible(session: Session, hits: list[Hit]) -> list[Hit]:
     shown = set(
         session.exec(
             select(Idea.id).where(
-                col(Idea.id).in_({h.idea_id for h in hits}), col(Idea.board_group) < 9
+                col(Idea.id).in_({h.idea_id for h in hits}),
+                col(Idea.board_group) < BoardGroup.off_board,
             )
         )
     )
