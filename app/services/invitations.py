@@ -270,7 +270,7 @@ def demineurs(session: Session) -> Demineurs:
     def names(ids: set[int]) -> list[Named]:
         return sorted((people[i] for i in ids if i in people), key=lambda p: p[0].name)
 
-    categories = [
+    categories: list[tuple[str, str, list[Named], list[Named]]] = [
         (
             key,
             label,
