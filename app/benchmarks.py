@@ -9,7 +9,8 @@ from starlette.responses import Response
 from app.models import Idea
 from app.models.mine import CATEGORY_LABELS
 from app.services import board
-from app.services.board import BoardPage, BoardQuery, BoardRow, Person
+from app.services.board import BoardQuery, BoardRow
+from app.services.pages import Page, Person, UnitName
 from app.templating import render
 
 
@@ -32,8 +33,8 @@ def _rows() -> list[BoardRow]:
             themes=["accueil", "numérique"],
             open_mines={"major": 1, "minor": 2},
             reviewer_units=["DSI", "RH", "Accueil"],
-            author=Person(1, "Agente Exemple"),
-            unit=Person(1, "Direction des finances"),
+            author=Person(1, "Agente Exemple", 1, True),
+            unit=UnitName(1, "Direction des finances"),
         )
         for n in range(50)
     ]
@@ -54,14 +55,14 @@ def install_bench_endpoints(app: FastAPI) -> None:
         raise RuntimeError("boom (test)")
 
     themes = [f"thème {n}" for n in range(20)]
-    units = [Person(n, f"Direction numéro {n}") for n in range(1, 41)]
+    units = [UnitName(n, f"Direction numéro {n}") for n in range(1, 41)]
 
     @app.get("/_bench/board-template", include_in_schema=False)
     def board_template(request: Request) -> Response:
         """The whole board page rendered with 50 rows held in memory: no database at all."""
         context = {
             "query": BoardQuery(),
-            "result": BoardPage(rows=rows, page=1, pages=3, total=150),
+            "result": Page(items=rows, page=1, pages=3, total=150),
             "themes": themes,
             "units": units,
             "categories": CATEGORY_LABELS,

@@ -344,12 +344,6 @@ class IdeaPage(BaseModel):
     total: int
 
 
-class TokenOut(BaseModel):
-    id: int
-    name: str
-    token: str
-
-
 class FieldErrorOut(BaseModel):
     field: str
     message: str

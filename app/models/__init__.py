@@ -4,7 +4,15 @@ from app.models.audit import AuditEntry
 from app.models.blocker import BlockerTally, IdeaBlocker, MineEcho
 from app.models.expertise import Expertise, MineInvitation
 from app.models.health import Heartbeat
-from app.models.idea import Idea, IdeaEvent, IdeaNeighbour, IdeaRevision, IdeaStatus, IdeaTheme
+from app.models.idea import (
+    BoardGroup,
+    Idea,
+    IdeaEvent,
+    IdeaNeighbour,
+    IdeaRevision,
+    IdeaStatus,
+    IdeaTheme,
+)
 from app.models.mine import (
     Deminage,
     DeminageHelpful,
@@ -60,6 +68,7 @@ __all__ = [
     "MineInvitation",
     "DeminageHelpful",
     "DeminageKind",
+    "BoardGroup",
     "Idea",
     "IdeaEvent",
     "IdeaRevision",

@@ -1,7 +1,7 @@
 """Ideas, their themes, their revisions and their history of events."""
 
 from datetime import date, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Computed, Index, Integer, String, Text
@@ -68,13 +68,22 @@ FICHE_LABELS = {
 }
 
 
-# 0: open and ripe or only waiting for its quiet period (ripe_from set); 1: other open ideas;
-# 2: projects; 3: abandoned; 9: drafts and merged ideas (never on the board).
+class BoardGroup(IntEnum):
+    """The board's groups, in the board's order (`Idea.board_group`, computed by the database)."""
+
+    ripening = 0  # open, and ripe or only waiting for its quiet period (ripe_from set)
+    open = 1  # other open ideas
+    project = 2
+    abandoned = 3
+    off_board = 9  # drafts and merged ideas: never on the board, nor in the lists
+
+
 BOARD_GROUP_SQL = (
-    "CASE WHEN merged_into_id IS NOT NULL THEN 9"
-    " WHEN status = 'open' AND ripe_from IS NOT NULL THEN 0"
-    " WHEN status = 'open' THEN 1 WHEN status = 'project' THEN 2"
-    " WHEN status = 'abandoned' THEN 3 ELSE 9 END"
+    f"CASE WHEN merged_into_id IS NOT NULL THEN {BoardGroup.off_board:d}"
+    f" WHEN status = 'open' AND ripe_from IS NOT NULL THEN {BoardGroup.ripening:d}"
+    f" WHEN status = 'open' THEN {BoardGroup.open:d}"
+    f" WHEN status = 'project' THEN {BoardGroup.project:d}"
+    f" WHEN status = 'abandoned' THEN {BoardGroup.abandoned:d} ELSE {BoardGroup.off_board:d} END"
 )
 
 

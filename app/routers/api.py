@@ -157,7 +157,7 @@ def _mine_by_id(c: ApiContext, mine: Mine, idea: Idea) -> MineOut:
 
 
 def _unit_of(c: ApiContext) -> Unit | None:
-    return c.session.get(Unit, c.user.unit_id) if c.user.unit_id else None
+    return users.unit_of(c.session, c.user)
 
 
 async def _on_idea(
@@ -410,7 +410,7 @@ async def read_board(
                 reviewer_units=r.reviewer_units,
                 open_mines=r.open_mines,
             )
-            for r in result.rows
+            for r in result.items
         ]
         return BoardOut(
             items=items,
@@ -668,7 +668,6 @@ async def invite_to_mine(mine_id: ObjectId, data: InvitationIn, call: ApiCallDep
         invitation = invitations.invite(
             c.session, c.user, mine, idea, invitee, clean_text(data.message), c.now
         )
-        c.session.flush()
         return InvitationOut(
             id=invitation.id,
             mine_id=mine.id,

@@ -219,16 +219,12 @@ def accept_invitation(
     token: str,
     form: FormDep,
 ) -> Response:
-    invitation = account_invitations.pending_invitation(session, token, now)
-    password = form.get("password", "")
-    errors = {}
-    if password != form.get("password_confirm", ""):
-        errors["password_confirm"] = "Les deux mots de passe diffèrent."  # noqa: S105
     try:
-        if errors:
-            raise InvalidInput(errors)
-        user = account_invitations.accept_invitation(session, token, password, now)
+        user = account_invitations.accept_invitation(
+            session, token, form.get("password", ""), form.get("password_confirm", ""), now
+        )
     except InvalidInput as exc:
+        invitation = account_invitations.pending_invitation(session, token, now)
         return render(
             request,
             "auth/join.html",

@@ -1,15 +1,10 @@
 """« Qui peut déminer ? »: suggestions under each open mine, invitations, the Démineurs page."""
 
-from collections import defaultdict
-
 from fastapi import APIRouter, Request
-from sqlmodel import col, select
 from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ObjectId, SessionDep
 from app.errors import Conflict, InvalidInput
-from app.models import Deminage, Expertise, IdeaTheme, Mine, Unit, User
-from app.models.mine import CATEGORY_LABELS
 from app.services import invitations, mines, users, visibility
 from app.templating import is_htmx, render
 from app.web import FormDep, redirect
@@ -95,11 +90,10 @@ def decline(
     invitation_id: ObjectId,
     form: FormDep,
 ) -> Response:
-    invitation = invitations.decline(session, user, invitation_id, now)
-    mine = session.get(Mine, invitation.mine_id)
+    mine = invitations.decline(session, user, invitation_id, now)
     return redirect(
         request,
-        request.url_for("idea", idea_id=mine.idea_id).path,  # type: ignore[union-attr]
+        request.url_for("idea", idea_id=mine.idea_id).path,
         flash="Invitation déclinée : on ne vous sollicitera plus pour cette mine.",
     )
 
@@ -107,43 +101,7 @@ def decline(
 @router.get("/demineurs", name="demineurs")
 def demineurs_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """The expertise the organisation has, by category and theme: never a ranking of people."""
-    people: dict[int, tuple[User, Unit | None]] = {
-        u.id: (u, unit)
-        for u, unit in session.exec(  # type: ignore[misc]
-            select(User, Unit)
-            .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
-            .where(User.is_active)
-        )
-    }
-    by_category: dict[str, set[int]] = defaultdict(set)
-    for row in session.exec(select(Expertise).where(Expertise.accepted > 0)):
-        by_category[row.category].add(row.user_id)
-    declared: dict[str, set[int]] = defaultdict(set)
-    for person, _ in people.values():
-        for subject in filter(None, person.ask_subjects.split(",")):
-            if not person.ask_opt_out:
-                declared[subject].add(person.id)  # type: ignore[arg-type]
-    by_theme: dict[str, set[int]] = defaultdict(set)
-    for author_id, theme in session.exec(
-        select(Deminage.author_id, IdeaTheme.theme)
-        .join(Mine, col(Deminage.mine_id) == Mine.id)
-        .join(IdeaTheme, col(IdeaTheme.idea_id) == Mine.idea_id)
-        .where(col(Deminage.accepted))
-        .distinct()
-    ):
-        by_theme[theme].add(author_id)
-
-    def names(ids: set[int]) -> list[tuple[User, Unit | None]]:
-        return sorted((people[i] for i in ids if i in people), key=lambda p: p[0].name)
-
-    categories = [
-        (
-            key,
-            label,
-            names(by_category.get(key, set())),
-            names(declared.get(key, set()) - by_category.get(key, set())),
-        )
-        for key, label in CATEGORY_LABELS.items()
-    ]
-    themes = sorted((theme, names(ids)) for theme, ids in by_theme.items())
-    return render(request, "experts/demineurs.html", {"categories": categories, "themes": themes})
+    found = invitations.demineurs(session)
+    return render(
+        request, "experts/demineurs.html", {"categories": found.categories, "themes": found.themes}
+    )

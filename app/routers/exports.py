@@ -5,9 +5,8 @@ import json
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.config import Settings
 from app.db import write_beside
-from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
+from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.services import blockers, exports, ideas, pdfs
 from app.templating import format_date, render
 
@@ -40,12 +39,12 @@ def sheet_pdf(
     user: CurrentUser,
     params: ParamsDep,
     now: NowDep,
+    settings: SettingsDep,
     idea_id: ObjectId,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     sheet = exports.product_sheet(session, params, idea, user, now)
     html = render(request, "exports/sheet.html", {"sheet": sheet}).body.decode()
-    settings: Settings = request.app.state.settings
     key = pdfs.key_of(html)  # what this viewer is shown, exactly
     pdf = pdfs.cached(settings, key)
     if pdf is None:

@@ -3,11 +3,9 @@
 from math import ceil
 
 from fastapi import APIRouter, Request
-from sqlmodel import col, select
 from starlette.responses import Response
 
 from app.deps import CurrentUser, SessionDep
-from app.models import Idea
 from app.services import board, search, users
 from app.templating import render
 
@@ -57,13 +55,10 @@ def similar(
     exclude: str = "",
 ) -> Response:
     """Published ideas close to the one being written (htmx, debounced, on the form)."""
-    ids = search.similar_ideas(
+    similar_ideas = search.ideas_similar_to(
         session,
         title[:300],
         problem[:2000],
         exclude=int(exclude) if exclude.isdigit() and len(exclude) < 12 else None,
     )
-    ideas = {i.id: i for i in session.exec(select(Idea).where(col(Idea.id).in_(ids)))}
-    return render(
-        request, "search/_similar.html", {"similar": [ideas[i] for i in ids if i in ideas]}
-    )
+    return render(request, "search/_similar.html", {"similar": similar_ideas})

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import AccountInvitation, Unit, User
 from app.security import new_token, token_hash
 from app.services import users
@@ -43,9 +43,13 @@ def pending_invitation(session: Session, token: str, now: datetime) -> AccountIn
     return invitation
 
 
-def accept_invitation(session: Session, token: str, password: str, now: datetime) -> User:
-    """Create the invited account with the chosen password."""
+def accept_invitation(
+    session: Session, token: str, password: str, password_confirm: str, now: datetime
+) -> User:
+    """Create the invited account with the chosen password, typed twice alike."""
     invitation = pending_invitation(session, token, now)
+    if password != password_confirm:
+        raise InvalidInput({"password_confirm": "Les deux mots de passe diffèrent."})
     unit = session.get(Unit, invitation.unit_id) if invitation.unit_id else None
     if users.get_by_email(session, invitation.email) is not None:
         raise Conflict("Un compte existe déjà avec cette adresse.")

@@ -4,15 +4,26 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from math import ceil
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, text
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
-from app.models import Deminage, Idea, IdeaStatus, IdeaTheme, Mine, MineStatus, Unit, User
+from app.models import (
+    BoardGroup,
+    Deminage,
+    Idea,
+    IdeaStatus,
+    IdeaTheme,
+    Mine,
+    MineStatus,
+    Unit,
+    User,
+)
 from app.models.mine import MineCategory
 from app.services import visibility
+from app.services.pages import COUNT_CAP, Page, Person, UnitName
 
 SORTS = {"score": "Maturité", "activity": "Activité récente", "reviewers": "Nombre de regards"}
 STATUSES = {
@@ -59,13 +70,6 @@ class BoardQuery:
         return {k: str(v) for k, v in values.items() if v not in (None, "") and v != defaults[k]}
 
 
-class Person(NamedTuple):
-    """An author or a unit as the board shows it: an id and a name."""
-
-    id: int
-    name: str
-
-
 # What a row of the board shows of an idea.
 ROW_COLUMNS = (
     Idea.id,
@@ -87,27 +91,13 @@ class BoardRow:
     open_mines: dict[str, int] = field(default_factory=dict)
     reviewer_units: list[str] = field(default_factory=list)
     author: Person | None = None
-    unit: Person | None = None
-
-
-@dataclass(frozen=True)
-class BoardPage:
-    rows: list[BoardRow]
-    page: int
-    pages: int  # pages known to exist: more may follow when the total is not exact
-    total: int
-    total_exact: bool = True
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    unit: UnitName | None = None
 
 
 # The board's order is: ripe ideas, ideas only waiting for their quiet period (the closest to
 # ripe), other open ideas, projects, abandoned ideas; within each, the chosen sort. Each of
 # these groups is one walk down an index in sort order (`Idea.board_group`), so a page costs
 # the same with a thousand ideas or a hundred thousand. Counting stops at COUNT_CAP.
-COUNT_CAP = 1000
 GROUPS = {
     "open": ("ripe", "waiting", "open"),
     "ripe": ("ripe",),
@@ -121,14 +111,14 @@ def _group_condition(group: str) -> ColumnElement[bool]:
     board_group = col(Idea.board_group)
     now = bindparam("now")
     if group == "ripe":
-        return and_(board_group == 0, col(Idea.ripe_from) <= now)
+        return and_(board_group == BoardGroup.ripening, col(Idea.ripe_from) <= now)
     if group == "waiting":
         return and_(
             Idea.status == IdeaStatus.open,
             col(Idea.ripe_from) > now,
             col(Idea.merged_into_id).is_(None),
         )
-    return board_group == {"open": 1, "project": 2, "abandoned": 3}[group]
+    return board_group == BoardGroup[group]  # open, project, abandoned
 
 
 @lru_cache(maxsize=256)
@@ -185,7 +175,7 @@ def board(
     now: datetime,
     page_size: int = 20,
     count_cap: int = COUNT_CAP,
-) -> BoardPage:
+) -> Page[BoardRow]:
     """One page of the board, ripe first, each row with what a manager needs to decide."""
     statements = _statements(
         query.status, query.sort, bool(query.theme), query.unit is not None, bool(query.category)
@@ -204,12 +194,11 @@ def board(
             ideas += [(row, group == "ripe") for row in found]
             wanted = page_size - len(ideas)
         skip = max(0, skip - in_group)
-    exact = counted < count_cap
-    total = counted if exact else count_cap
     pages = max(1, ceil(counted / page_size))
     if not ideas and query.page > pages:  # past the end (counts are then exact): the last page
         return board(session, replace(query, page=pages), now, page_size, count_cap)
-    return BoardPage(_rows(session, ideas), query.page, max(pages, query.page), total, exact)
+    rows = _rows(session, ideas)
+    return Page.counted(rows, query.page, max(pages, query.page), counted, count_cap)
 
 
 def _row_statements() -> tuple[Select[Any], ...]:
@@ -237,7 +226,7 @@ def _row_statements() -> tuple[Select[Any], ...]:
         select(reviewers.c.idea_id, reviewers.c.person, Unit.name)
         .join(User, User.id == reviewers.c.person)
         .join(Unit, col(User.unit_id) == Unit.id, isouter=True),
-        select(User.id, User.name, Unit.name.label("unit_name"))  # type: ignore[attr-defined]
+        select(User.id, User.name, User.unit_id, User.is_active, Unit.name.label("unit_name"))  # type: ignore[attr-defined]
         .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
         .where(col(User.id).in_(people)),
     )
@@ -266,8 +255,9 @@ def _rows(session: Session, ideas: list[tuple[Row[Any], bool]]) -> list[BoardRow
     for row in rows.values():
         person = people.get(row.idea.author_id)
         if person is not None:
-            row.author = Person(person.id, person.name)
-            row.unit = Person(0, person.unit_name) if person.unit_name else None
+            row.author = Person(person.id, person.name, person.unit_id, person.is_active)
+            if person.unit_id is not None:
+                row.unit = UnitName(person.unit_id, person.unit_name)
     return [rows[i] for i in ids]
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.db import locks_rows, read_rows
 from app.errors import InvalidInput, NotFound
 from app.models import (
+    BoardGroup,
     Follow,
     Idea,
     IdeaEvent,
@@ -25,6 +26,7 @@ from app.models import (
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
 from app.services import audit, notifications, scoring, search
+from app.services.pages import COUNT_CAP, Page, Person, UnitName
 from app.services.permissions import (
     can_view_idea,
     check_abandon,
@@ -46,20 +48,6 @@ TEXT_FIELDS = (
     "rule_reference",
     "first_ground",
 )
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Idea]
-    page: int
-    pages: int  # pages known to exist: more may follow when the total is not exact
-    total: int
-    total_exact: bool = True
-
-
-# Lists count their items up to this: beyond, « plus de 1 000 » says enough, and a page costs
-# the same whatever the size of the base.
-COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -113,20 +101,6 @@ _THEMES = (
     .where(col(IdeaTheme.idea_id).in_(bindparam("ids", expanding=True)))
     .order_by(IdeaTheme.theme)
 )
-
-
-class Person(NamedTuple):
-    """A user as pages show them: who, not an account to change."""
-
-    id: int
-    name: str
-    unit_id: int | None
-    is_active: bool
-
-
-class UnitName(NamedTuple):
-    id: int
-    name: str
 
 
 _PEOPLE = (
@@ -374,9 +348,9 @@ def merge(
     add_event(session, merged, admin, "merged", f"Fusionnée avec « {keep.title} ».", now)
 
 
-def list_published(session: Session, page: int, page_size: int) -> Page:
+def list_published(session: Session, page: int, page_size: int) -> Page[Idea]:
     """Published ideas (every status but draft), newest first."""
-    where = col(Idea.board_group) < 9  # published and not merged (see Idea.board_group)
+    where = col(Idea.board_group) < BoardGroup.off_board  # published and not merged
     page = max(page, 1)
     cap = max(COUNT_CAP, page * page_size + 1)
     counted = session.exec(
@@ -394,8 +368,7 @@ def list_published(session: Session, page: int, page_size: int) -> Page:
             .limit(page_size)
         )
     )
-    exact = counted < COUNT_CAP
-    return Page(items, page, pages, counted if exact else COUNT_CAP, exact)
+    return Page.counted(items, page, pages, counted)
 
 
 def list_drafts(session: Session, author: User) -> list[Idea]:
@@ -460,21 +433,6 @@ def changed_since_many(session: Session, idea: Idea, revisions: set[int]) -> dic
         r: [FICHE_LABELS[f] for f in FICHE_FIELDS if _differ(snaps.get(r, {}), new, f)]
         for r in wanted
     }
-
-
-def changed_since(session: Session, idea: Idea, revision: int) -> list[str]:
-    """Labels of the fiche's fields changed after a given revision."""
-    if revision >= idea.revision_count:
-        return []
-    rows = session.exec(
-        select(IdeaRevision).where(
-            IdeaRevision.idea_id == idea.id,
-            col(IdeaRevision.number).in_([revision, idea.revision_count]),
-        )
-    ).all()
-    snaps = {r.number: r.snapshot for r in rows}
-    old, new = snaps.get(revision, {}), snaps.get(idea.revision_count, {})
-    return [FICHE_LABELS[f] for f in FICHE_FIELDS if _differ(old, new, f)]
 
 
 def _differ(old: dict[str, Any], new: dict[str, Any], field: str) -> bool:

@@ -1,5 +1,7 @@
 """Mine invitations: the colleagues who could defuse a mine, and the invitations to look at it."""
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,12 +16,14 @@ from app.models import (
     Deminage,
     Expertise,
     Idea,
+    IdeaTheme,
     Mine,
     MineInvitation,
     NotificationKind,
     Unit,
     User,
 )
+from app.models.mine import CATEGORY_LABELS
 from app.services import experts, notifications, search
 from app.services.experts import Candidate, MineToDefuse, Precedent, Suggestion
 from app.services.permissions import (
@@ -157,6 +161,7 @@ def invite(
         created_at=now,
     )
     session.add(invitation)
+    session.flush()  # the invitation's id, for the caller's answer
     note = f" : « {message[:200]} »" if message else ""
     notifications.notify(
         session,
@@ -187,15 +192,16 @@ def pending_for(session: Session, user: User, mine_ids: list[int]) -> dict[int, 
     return {r.mine_id: r for r in rows}
 
 
-def decline(session: Session, user: User, invitation_id: int, now: datetime) -> MineInvitation:
-    """The invitee says no; the same mine will not ask them again."""
+def decline(session: Session, user: User, invitation_id: int, now: datetime) -> Mine:
+    """The invitee says no; the same mine will not ask them again. Returns the mine, whose
+    idea the invitee goes back to."""
     invitation = session.get(MineInvitation, invitation_id) if 0 < invitation_id < 2**31 else None
     if invitation is None:
         raise NotFound("Cette invitation n'existe pas.")
     raise_if(check_decline_invitation(user, invitation))
     invitation.declined_at = invitation.declined_at or now
     session.add(invitation)
-    return invitation
+    return session.get_one(Mine, invitation.mine_id)
 
 
 def find_colleague(session: Session, who: str) -> User:
@@ -218,3 +224,60 @@ def find_colleague(session: Session, who: str) -> User:
             {"invitee": "Plusieurs collègues portent ce nom : donnez son adresse e-mail."}
         )
     return matches[0]
+
+
+Named = tuple[User, Unit | None]  # a person and their unit, as the Démineurs page names them
+
+
+@dataclass(frozen=True)
+class Demineurs:
+    """The expertise the organisation has: never a ranking of people, names in alphabetical
+    order. Per category (key, label, proven by accepted déminages, volunteers who declared the
+    subject), and per theme of the ideas whose mines they defused."""
+
+    categories: list[tuple[str, str, list[Named], list[Named]]]
+    themes: list[tuple[str, list[Named]]]
+
+
+def demineurs(session: Session) -> Demineurs:
+    """The Démineurs page: who defused what, by category and theme, and who offers to help."""
+    people: dict[int, Named] = {
+        u.id: (u, unit)  # type: ignore[misc]
+        for u, unit in session.exec(
+            select(User, Unit)
+            .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+            .where(User.is_active)
+        )
+    }
+    by_category: dict[str, set[int]] = defaultdict(set)
+    for row in session.exec(select(Expertise).where(Expertise.accepted > 0)):
+        by_category[row.category].add(row.user_id)
+    declared: dict[str, set[int]] = defaultdict(set)
+    for person, _ in people.values():
+        for subject in filter(None, person.ask_subjects.split(",")):
+            if not person.ask_opt_out:
+                declared[subject].add(person.id)  # type: ignore[arg-type]
+    by_theme: dict[str, set[int]] = defaultdict(set)
+    for author_id, theme in session.exec(
+        select(Deminage.author_id, IdeaTheme.theme)
+        .join(Mine, col(Deminage.mine_id) == Mine.id)
+        .join(IdeaTheme, col(IdeaTheme.idea_id) == Mine.idea_id)
+        .where(col(Deminage.accepted))
+        .distinct()
+    ):
+        by_theme[theme].add(author_id)
+
+    def names(ids: set[int]) -> list[Named]:
+        return sorted((people[i] for i in ids if i in people), key=lambda p: p[0].name)
+
+    categories: list[tuple[str, str, list[Named], list[Named]]] = [
+        (
+            key,
+            label,
+            names(by_category.get(key, set())),
+            names(declared.get(key, set()) - by_category.get(key, set())),
+        )
+        for key, label in CATEGORY_LABELS.items()
+    ]
+    themes = sorted((theme, names(ids)) for theme, ids in by_theme.items())
+    return Demineurs(categories, themes)

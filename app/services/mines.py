@@ -23,7 +23,8 @@ from app.models import (
 from app.models.mine import SEVERITY_LABELS, agreed
 from app.schemas import DeminageCreate, MineCreate
 from app.services import audit, blockers, invitations, notifications, scoring, search, visibility
-from app.services.ideas import Person, UnitName, add_event, get_idea
+from app.services.ideas import add_event, get_idea
+from app.services.pages import Person, UnitName
 from app.services.permissions import (
     check_accept_deminage,
     check_accept_risk,

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, func, text
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
-from app.models import Deminage, Idea, IdeaNeighbour, IdeaStatus, IdeaTheme, Mine
+from app.models import BoardGroup, Deminage, Idea, IdeaNeighbour, IdeaStatus, IdeaTheme, Mine
 from app.services import visibility
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -305,7 +305,8 @@ def _visible(session: Session, hits: list[Hit]) -> list[Hit]:
     shown = set(
         session.exec(
             select(Idea.id).where(
-                col(Idea.id).in_({h.idea_id for h in hits}), col(Idea.board_group) < 9
+                col(Idea.id).in_({h.idea_id for h in hits}),
+                col(Idea.board_group) < BoardGroup.off_board,
             )
         )
     )
@@ -465,6 +466,15 @@ def similar_ideas(
         for evidence, idea_id in scored[:limit]
         if evidence >= enough and evidence >= SIMILAR_MARGIN * crowd
     ]
+
+
+def ideas_similar_to(
+    session: Session, title: str, problem: str, exclude: int | None = None
+) -> list[Idea]:
+    """The published ideas `similar_ideas` finds, loaded, closest first (the idea form's hints)."""
+    ids = similar_ideas(session, title, problem, exclude=exclude)
+    found = {i.id: i for i in session.exec(select(Idea).where(col(Idea.id).in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 def remember_neighbours(session: Session, idea: Idea, limit: int = 3) -> None:

@@ -73,7 +73,7 @@ def _redact(row: Any, **changes: Any) -> Any:
 
 
 def _masked_person(person: Any) -> Any:
-    """Who wrote hidden content is hidden with it (`ideas.Person`, a named tuple)."""
+    """Who wrote hidden content is hidden with it (`pages.Person`, a named tuple)."""
     return person._replace(name=HIDDEN_AUTHOR, unit_id=None, is_active=True)
 
 

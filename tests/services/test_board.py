@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from app.models import Role
 from app.services import board, mines, scoring
+from app.services.pages import Page
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
@@ -51,14 +52,14 @@ def base(engine_session: Session, clock: Clock):  # type: ignore[no-untyped-def]
     return ideas, {"accueil": accueil.unit_id, "rh": rh.unit_id}
 
 
-def titles(result: board.BoardPage) -> list[str]:
-    return [r.idea.title for r in result.rows]
+def titles(result: Page[board.BoardRow]) -> list[str]:
+    return [r.idea.title for r in result.items]
 
 
 def test_ripe_first_then_closest_to_ripe(engine_session: Session, base, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     result = board.board(engine_session, board.BoardQuery(), clock.now)
     assert set(titles(result)[:2]) == {"Mûre A", "Mûre B"}
-    assert all(r.ripe for r in result.rows[:2]) and not any(r.ripe for r in result.rows[2:])
+    assert all(r.ripe for r in result.items[:2]) and not any(r.ripe for r in result.items[2:])
     assert titles(result)[2:] == ["Presque", "Loin"]
     assert "Brouillon" not in titles(result) and "Projet" not in titles(result)
 
@@ -82,7 +83,7 @@ def test_filters_combine(engine_session: Session, base, clock: Clock) -> None:  
         "Mûre A",
         "Mûre B",
     }
-    assert len(board.board(engine_session, q(status="all"), clock.now).rows) == 5
+    assert len(board.board(engine_session, q(status="all"), clock.now).items) == 5
 
 
 def test_sorts_keep_ripe_first(engine_session: Session, base, clock: Clock) -> None:  # type: ignore[no-untyped-def]
@@ -93,7 +94,7 @@ def test_sorts_keep_ripe_first(engine_session: Session, base, clock: Clock) -> N
     by_activity = titles(board.board(engine_session, board.BoardQuery(sort="activity"), clock.now))
     assert by_activity[2] == "Loin"
     by_reviewers = board.board(engine_session, board.BoardQuery(sort="reviewers"), clock.now)
-    counts = [r.idea.reviewer_count for r in by_reviewers.rows[2:]]
+    counts = [r.idea.reviewer_count for r in by_reviewers.items[2:]]
     assert counts == sorted(counts, reverse=True) == [2, 2]
 
 
@@ -101,7 +102,7 @@ def test_rows_carry_open_mines_reviewers_and_units(
     engine_session: Session, base, clock: Clock
 ) -> None:  # type: ignore[no-untyped-def]
     rows = {
-        r.idea.title: r for r in board.board(engine_session, board.BoardQuery(), clock.now).rows
+        r.idea.title: r for r in board.board(engine_session, board.BoardQuery(), clock.now).items
     }
     assert rows["Loin"].open_mines == {"blocking": 1}
     assert rows["Presque"].open_mines == {"minor": 2}

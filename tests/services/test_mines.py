@@ -199,7 +199,9 @@ def test_edit_keeps_a_revision_and_mines_see_what_changed(
         IdeaUpdate(solution="Grâce à un guichet unique, tout va mieux."),
         clock.advance(hours=1),
     )
-    assert ideas.changed_since(s, idea, mine.idea_revision) == ["La solution"]
+    assert ideas.changed_since_many(s, idea, {mine.idea_revision}) == {
+        mine.idea_revision: ["La solution"]
+    }
     revs = ideas.revisions(s, idea)
     assert revs[0].number == 2 and [c.field for c in revs[0].changes] == ["solution"]
 
