@@ -106,3 +106,31 @@ def test_the_checks_see_each_way_of_breaking_the_rules() -> None:
         "time.time",
     ]
     assert not reads_wall_clock("services/proconnect.py", "time.time")
+
+
+def imported(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """Every module a module imports (`from app.routers import ideas` imports
+    `app.routers.ideas`)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.lineno, node.module
+            yield from ((node.lineno, f"{node.module}.{alias.name}") for alias in node.names)
+
+
+def test_no_router_imports_another() -> None:
+    """What several pages share lives in a service or beside the routers (app/idea_page.py)."""
+    found = [
+        f"app/{name}:{line} {module}"
+        for name, tree in modules("routers")
+        for line, module in imported(tree)
+        if module.startswith("app.routers.") and name != "routers/__init__.py"
+    ]
+    assert found == [], "a router imports no other router: " + ", ".join(found)
+    sample = ast.parse("from app.routers.ideas import x\nfrom app.routers import mines\n")
+    assert {m for _, m in imported(sample) if m.startswith("app.routers.")} == {
+        "app.routers.ideas",
+        "app.routers.ideas.x",
+        "app.routers.mines",
+    }
