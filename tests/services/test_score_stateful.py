@@ -287,7 +287,13 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
 
         @invariant()
         def counts_follow_the_score(self) -> None:
-            counted_mines = scoring.idea_facts(self.session, self.idea).mines
+            facts = scoring.idea_facts(self.session, self.idea)
+            counted_mines = facts.mines
+            # The board's reviewers (`visibility`'s SQL twins) are those the score counts.
+            looked = {m.author_id for m in counted_mines if m.status != "withdrawn"}
+            looked |= {c.user_id for c in facts.deminage_authors}
+            rows = read_rows(self.session, board.REVIEWERS, {"ids": [self.idea.id]})
+            assert {person for _, person, _ in rows} == looked
             statuses = [m.status for m in counted_mines]
             open_by_severity: dict[str, int] = {}
             for m in counted_mines:
