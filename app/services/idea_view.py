@@ -61,7 +61,7 @@ def idea_view(
     """Everything `output` shows of the idea to the viewer, in a bounded number of queries
     whatever the number of mines, déminages and events."""
     author, unit = ideas.users_by_id(session, {idea.author_id})[idea.author_id]
-    themes = tuple(ideas.themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
+    themes = tuple(ideas.themes_of(session, [idea.id])[idea.id])  # type: ignore[index,list-item]
     rows = mines.idea_rows(session, idea, viewer)
     mine_views = tuple(mines.views_of(rows, viewer))
     facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages)
@@ -98,8 +98,8 @@ def _changed_since(
     """Per mine, what changed in the fiche since it was laid."""
     changes = ideas.changed_since_many(session, idea, {v.mine.idea_revision for v in mine_views})
     return {
-        v.mine.id: changes[v.mine.idea_revision]
-        for v in mine_views  # type: ignore[misc]
+        v.mine.id: changes[v.mine.idea_revision]  # type: ignore[misc]
+        for v in mine_views
         if changes.get(v.mine.idea_revision)
     }
 
