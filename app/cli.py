@@ -46,11 +46,12 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_reindex(args: argparse.Namespace) -> None:
-    from app.services import search
+    from app.services import blockers, search
 
     with unit_of_work() as session:
         count = search.rebuild(session)
-    print(f"Index de recherche reconstruit : {count} documents.")
+        blockers.rebuild(session)
+    print(f"Index de recherche reconstruit : {count} documents ; « Ce qui bloque » recompté.")
 
 
 def cmd_send_outbox(args: argparse.Namespace) -> None:

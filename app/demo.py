@@ -1,8 +1,13 @@
-"""Demo data in plausible French: agents in several units, ideas across the lifecycle, mines."""
+"""Demo data in plausible French: a year of a town hall's ideas, each with its own mines and answers.
+
+Ten agents in five units; ideas written over eleven months, at every stage: drafts, fresh ones,
+ideas being defused, a few ripe ones, one promoted to a project, one abandoned with its lesson.
+Each mine is an objection to its own idea, and each déminage answers that mine."""
 
 import random
+import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
@@ -59,6 +64,22 @@ PEOPLE = [
 
 
 @dataclass(frozen=True)
+class DemoMine:
+    """A colleague's objection, its answer (if any) and what became of it."""
+
+    layer: int  # index in PEOPLE: who lays the mine
+    category: str
+    severity: str  # minor | major | blocking
+    title: str
+    body: str
+    helper: int | None = None  # who brings the déminage; None: nobody yet
+    kind: str = ""
+    answer: str = ""
+    outcome: str = "open"  # open | accepted (by the idea's author) | accepted_by_layer | risk
+    after: int = 5  # days after the previous step of the idea's story
+
+
+@dataclass(frozen=True)
 class DemoIdea:
     author: int  # index in PEOPLE
     stage: str  # draft | fresh | progress | ripe | project | abandoned
@@ -68,8 +89,13 @@ class DemoIdea:
     broken_rule: str = ""
     first_ground: str = ""
     themes: str = ""
+    days_ago: int = 30  # when it was written
+    mines: tuple[DemoMine, ...] = ()
+    lesson: str = ""  # abandoned: what was learned
+    risk_reason: str = ""  # ripe: why the author assumes the risk of a mine marked « risk »
 
 
+# The order matters: ideas get their ids from it (tests/browser opens /ideas/1, 5, 11, 16).
 IDEAS = [
     DemoIdea(
         4,
@@ -82,6 +108,65 @@ IDEAS = [
         "On abandonne la règle du « premier arrivé, premier servi » au guichet, qui favorise ceux qui peuvent attendre.",
         "Le guichet passeports de la mairie annexe du quartier Nord, pendant trois mois, avec deux agents volontaires.",
         "accueil, numérique, usagers",
+        days_ago=300,
+        mines=(
+            DemoMine(
+                3,
+                "data_privacy",
+                "major",
+                "Données personnelles des demandeurs",
+                "L'agenda collecte le nom, le téléphone et le motif du rendez-vous : où ces données sont-elles "
+                "hébergées, et combien de temps les garde-t-on ?",
+                0,
+                "solution",
+                "Le module de l'ANTS que nous utiliserions est hébergé en France ; les rendez-vous passés sont "
+                "effacés au bout de trois mois, le réglage est dans la console d'administration.",
+                "accepted",
+                after=6,
+            ),
+            DemoMine(
+                5,
+                "budget",
+                "minor",
+                "Abonnement au module de rendez-vous",
+                "L'éditeur facture le module 2 400 euros par an ; la somme n'est pas prévue au budget de l'état civil.",
+                1,
+                "solution",
+                "La ligne « modernisation de l'accueil » de la DGS couvre la première année ; la suite ira au "
+                "budget primitif si le pilote tient ses promesses.",
+                "accepted",
+                after=4,
+            ),
+            DemoMine(
+                7,
+                "adoption",
+                "major",
+                "Demandeurs sans ordinateur ni smartphone",
+                "Une partie des demandeurs, souvent âgés, n'a ni ordinateur ni smartphone : un agenda seulement "
+                "en ligne les écarterait du guichet.",
+                6,
+                "precedent",
+                "À Saint-Herblain, 30 % des créneaux restent donnés par téléphone et au guichet ; aucune plainte "
+                "en un an. Nous pouvons faire de même.",
+                "accepted_by_layer",
+                after=9,
+            ),
+            DemoMine(
+                9,
+                "organisation",
+                "minor",
+                "Rendez-vous non honorés",
+                "Sur les agendas en ligne, un rendez-vous sur cinq n'est pas honoré : les créneaux perdus "
+                "rallongent l'attente des autres.",
+                8,
+                "precedent",
+                "La commune voisine envoie un SMS la veille avec un lien d'annulation : les rendez-vous perdus "
+                "sont passés de 20 % à 6 %.",
+                "risk",
+                after=12,
+            ),
+        ),
+        risk_reason="On mesure les absences pendant le pilote ; au-delà de 10 %, on ajoute le rappel par SMS.",
     ),
     DemoIdea(
         2,
@@ -94,6 +179,65 @@ IDEAS = [
         "On abandonne l'idée que l'accueil d'un agent relève seulement de son chef de service et des RH.",
         "Les quinze prochains recrutements de la direction des finances et de l'état civil.",
         "rh, accueil, collectif",
+        days_ago=270,
+        mines=(
+            DemoMine(
+                5,
+                "organisation",
+                "major",
+                "Le temps des tuteurs",
+                "Un tuteur passera deux ou trois heures par mois avec son binôme : qui compense ce temps dans "
+                "son propre service ?",
+                7,
+                "solution",
+                "La charte prévoit une heure par semaine au plus pendant trois mois, inscrite dans la fiche de "
+                "poste du tuteur avec l'accord écrit de son chef de service.",
+                "accepted",
+                after=3,
+            ),
+            DemoMine(
+                4,
+                "adoption",
+                "minor",
+                "Pas de volontaires dans les services en tension",
+                "À l'état civil, personne n'a le temps : on ne trouvera pas de tuteurs là où les arrivées sont "
+                "les plus nombreuses.",
+                1,
+                "precedent",
+                "Au CCAS, l'appel à volontaires a réuni douze tuteurs en deux semaines, dès qu'il a été dit que "
+                "l'engagement serait reconnu à l'entretien annuel.",
+                "accepted_by_layer",
+                after=8,
+            ),
+            DemoMine(
+                3,
+                "other",
+                "minor",
+                "Un guide qui vieillira vite",
+                "Le guide partagé des tuteurs sera obsolète en un an si personne n'en a la charge.",
+                2,
+                "solution",
+                "Le guide vit sur l'intranet ; chaque tuteur relit une rubrique par trimestre et la DRH relance "
+                "en janvier et en juin.",
+                "risk",
+                after=5,
+            ),
+            DemoMine(
+                8,
+                "legal",
+                "major",
+                "Tuteur ou évaluateur ?",
+                "Si le tuteur donne son avis sur le nouvel arrivant, il devient évaluateur : on mélange "
+                "accompagnement et jugement pendant la période d'essai.",
+                7,
+                "expertise",
+                "Les deux rôles restent séparés : la charte précise que le tuteur ne transmet aucun avis au chef "
+                "de service, seul évaluateur, comme le recommande le CNFPT.",
+                "accepted",
+                after=10,
+            ),
+        ),
+        risk_reason="Le guide sera imparfait au début ; on en fait le point au bilan du premier semestre.",
     ),
     DemoIdea(
         5,
@@ -106,6 +250,65 @@ IDEAS = [
         "On abandonne la signature manuscrite obligatoire pour les commandes de moins de 1 000 euros.",
         "Les commandes de fournitures de bureau de la direction des finances et de la DSI pendant un trimestre.",
         "finances, simplification",
+        days_ago=240,
+        mines=(
+            DemoMine(
+                9,
+                "legal",
+                "major",
+                "Qui a le droit de signer en ligne ?",
+                "Seuls les agents qui ont une délégation de signature peuvent engager une dépense : le circuit "
+                "en ligne doit le respecter.",
+                8,
+                "expertise",
+                "Le logiciel financier lit les délégations de l'arrêté en vigueur : le bouton « valider » "
+                "n'apparaît qu'aux délégataires, dans la limite de leur plafond.",
+                "accepted",
+                after=4,
+            ),
+            DemoMine(
+                3,
+                "technical",
+                "major",
+                "Module de circuit de validation absent",
+                "Le module de circuit de validation n'est pas installé chez nous, et notre version du logiciel "
+                "financier date de 2019.",
+                0,
+                "contact",
+                "Le module est compris dans la montée de version prévue en mai. Marc Durand, chef de projet chez "
+                "l'éditeur, l'a déployé à Angers : je vous mets en relation.",
+                "accepted_by_layer",
+                after=6,
+            ),
+            DemoMine(
+                6,
+                "adoption",
+                "minor",
+                "Des chefs de service qui n'ouvrent pas le logiciel",
+                "Certains chefs de service ne consultent jamais le logiciel financier ; les bons resteront en "
+                "attente de leur signature.",
+                8,
+                "solution",
+                "Un courriel part chaque matin avec la liste des bons en attente et le lien direct ; sans "
+                "signature sous trois jours, l'adjoint est relancé.",
+                "risk",
+                after=7,
+            ),
+            DemoMine(
+                2,
+                "organisation",
+                "minor",
+                "Devis reçus sur papier",
+                "Beaucoup de devis arrivent encore sur papier : il faudra les numériser pour les joindre au bon.",
+                5,
+                "solution",
+                "Les fournisseurs de l'accord-cadre envoient déjà leurs devis en PDF ; pour les autres, le "
+                "copieur du service numérise directement vers le logiciel.",
+                "accepted",
+                after=5,
+            ),
+        ),
+        risk_reason="Quelques retards au début sont acceptables : les relances par courriel les rattrapent.",
     ),
     DemoIdea(
         3,
@@ -118,6 +321,65 @@ IDEAS = [
         "On abandonne la gestion des comptes logiciel par logiciel, chacun avec son propre administrateur.",
         "Trois logiciels (messagerie, finances, RH) pour les agents de la DSI et des finances.",
         "numérique, sécurité",
+        days_ago=210,
+        mines=(
+            DemoMine(
+                5,
+                "security",
+                "blocking",
+                "Un mot de passe volé ouvrirait tout",
+                "Avec un identifiant unique, un mot de passe volé donne accès d'un coup à tous les logiciels, "
+                "la paie et l'état civil compris.",
+                0,
+                "resource",
+                "Le guide de l'ANSSI sur l'authentification multifacteur s'applique : un second facteur est exigé "
+                "pour la paie, les finances et l'état civil ; la DSI a déjà soixante clés en stock.",
+                "accepted_by_layer",
+                after=2,
+            ),
+            DemoMine(
+                6,
+                "technical",
+                "major",
+                "Le logiciel d'état civil reste à part",
+                "Notre logiciel d'état civil ne sait pas déléguer son authentification : les agents de l'état "
+                "civil garderont un second mot de passe.",
+                0,
+                "contact",
+                "La version 2024 du logiciel accepte le protocole SAML et nous sera livrée en mars. Élodie Roux, "
+                "à la DSI du département, a fait la bascule l'an dernier et veut bien en parler.",
+                "accepted",
+                after=7,
+            ),
+            DemoMine(
+                8,
+                "budget",
+                "major",
+                "Licences par utilisateur",
+                "Les solutions du marché se paient par utilisateur et par an : pour 900 agents, la facture "
+                "serait lourde.",
+                0,
+                "solution",
+                "Une solution libre, Keycloak, installée sur nos serveurs : aucune licence, et la DSI compte "
+                "vingt jours de mise en place.",
+                "accepted_by_layer",
+                after=5,
+            ),
+            DemoMine(
+                2,
+                "organisation",
+                "minor",
+                "Des départs que la DSI apprend trop tard",
+                "Fermer tous les accès d'un coup suppose que la DSI connaisse les départs ; aujourd'hui, elle "
+                "les découvre des semaines après.",
+                7,
+                "solution",
+                "Le logiciel RH enverra chaque soir à l'annuaire la liste des fins de contrat : le compte se "
+                "fermera le dernier jour travaillé.",
+                "accepted",
+                after=9,
+            ),
+        ),
     ),
     DemoIdea(
         6,
@@ -130,6 +392,45 @@ IDEAS = [
         "On abandonne le principe qu'une démarche ne peut se faire qu'en français au guichet.",
         "Le guichet unique de l'hôtel de ville, deux demi-journées par semaine.",
         "accueil, usagers, inclusion",
+        days_ago=120,
+        mines=(
+            DemoMine(
+                2,
+                "legal",
+                "major",
+                "Une traduction n'a pas de valeur juridique",
+                "La traduction automatique d'une décision ou d'un acte n'engage pas la commune : l'usager "
+                "pourrait s'y fier à tort.",
+                7,
+                "expertise",
+                "On sépare les deux usages : la tablette sert à l'échange oral ; les documents de référence "
+                "restent en français, et leurs versions traduites portent la mention « traduction indicative ».",
+                "accepted",
+                after=3,
+            ),
+            DemoMine(
+                3,
+                "data_privacy",
+                "major",
+                "Conversations envoyées sur des serveurs étrangers",
+                "Les applications de traduction vocale envoient la voix des usagers sur des serveurs hors de "
+                "l'Union européenne : leurs démarches y partent avec.",
+                0,
+                "solution",
+                "Des modèles de traduction fonctionnent sur la tablette, sans connexion ; la DSI en teste un "
+                "depuis septembre et pourra dire s'il suffit au guichet.",
+                after=6,
+            ),
+            DemoMine(
+                8,
+                "budget",
+                "minor",
+                "Interprétariat par téléphone facturé à la minute",
+                "Pour les langues rares, l'interprétariat par téléphone coûte environ 1,50 euro la minute : à "
+                "quarante appels par mois, le budget de l'accueil n'y suffit pas.",
+                after=11,
+            ),
+        ),
     ),
     DemoIdea(
         7,
@@ -142,6 +443,45 @@ IDEAS = [
         "On abandonne l'idée qu'un agent ne travaille que pour son service d'affectation.",
         "Un appel à volontaires dans deux directions pour une première liste de trente compétences.",
         "rh, collectif",
+        days_ago=150,
+        mines=(
+            DemoMine(
+                5,
+                "legal",
+                "major",
+                "Travailler pour une autre direction",
+                "Un agent qui passe quelques heures dans une autre direction sort de sa fiche de poste : qui "
+                "est responsable s'il a un accident ?",
+                2,
+                "expertise",
+                "C'est une mission ponctuelle au sein de la même collectivité : l'agent reste couvert, il suffit "
+                "d'un ordre de mission signé des deux chefs de service.",
+                "accepted",
+                after=5,
+            ),
+            DemoMine(
+                4,
+                "organisation",
+                "major",
+                "Les plus compétents sollicités de toutes parts",
+                "Ceux qui déclarent une compétence rare, l'anglais ou le graphisme, seront demandés partout, au "
+                "détriment de leur propre service.",
+                9,
+                "solution",
+                "Un plafond de deux demi-journées par mois, affiché dans l'annuaire, et l'accord du chef de "
+                "service à chaque demande.",
+                after=4,
+            ),
+            DemoMine(
+                3,
+                "data_privacy",
+                "major",
+                "Qui consulte l'annuaire ?",
+                "Un annuaire qui dit qui parle arabe ou qui est secouriste contient des données personnelles : "
+                "il faut dire qui le voit et pour quoi faire.",
+                after=8,
+            ),
+        ),
     ),
     DemoIdea(
         8,
@@ -154,6 +494,49 @@ IDEAS = [
         "On abandonne la facture papier mensuelle envoyée par défaut à toutes les familles.",
         "Les familles de deux écoles élémentaires volontaires à la rentrée prochaine.",
         "finances, usagers",
+        days_ago=100,
+        mines=(
+            DemoMine(
+                4,
+                "legal",
+                "major",
+                "Mandats de prélèvement à recueillir",
+                "Le prélèvement suppose un mandat signé par chaque famille et la gestion des rejets : la régie "
+                "de la restauration scolaire ne sait pas faire.",
+                5,
+                "expertise",
+                "La trésorerie gère déjà les prélèvements de l'eau et des loyers ; le mandat se signe en ligne "
+                "sur le portail famille et la régie n'a rien à encaisser.",
+                "accepted",
+                after=2,
+            ),
+            DemoMine(
+                2,
+                "adoption",
+                "minor",
+                "Familles sans compte bancaire",
+                "Quelques familles n'ont pas de compte ou craignent les découverts en fin de mois : le "
+                "prélèvement ne doit pas devenir obligatoire.",
+                8,
+                "solution",
+                "Le prélèvement reste un choix : la facture, le paiement en ligne et les espèces chez le "
+                "buraliste agréé demeurent.",
+                after=6,
+            ),
+            DemoMine(
+                3,
+                "technical",
+                "major",
+                "Pas d'export SEPA dans le logiciel de facturation",
+                "Le logiciel de facturation de la restauration scolaire ne produit pas de fichier de "
+                "prélèvement au format SEPA.",
+                0,
+                "contact",
+                "Le module SEPA existe chez l'éditeur, en option à 900 euros ; Rezé l'utilise, et leur "
+                "régisseur, Paul Lemaire, veut bien nous le montrer.",
+                after=9,
+            ),
+        ),
     ),
     DemoIdea(
         9,
@@ -166,6 +549,42 @@ IDEAS = [
         "On abandonne la réunion d'information descendante où le chef lit les notes de service.",
         "La réunion hebdomadaire de la direction générale des services pendant deux mois.",
         "management, organisation",
+        days_ago=200,
+        mines=(
+            DemoMine(
+                2,
+                "organisation",
+                "minor",
+                "Des sujets qui ne tiennent pas en trente minutes",
+                "Le budget ou une réorganisation demandent un vrai débat : trente minutes n'y suffiront pas.",
+                1,
+                "solution",
+                "La réunion courte traite l'ordinaire ; un sujet lourd a son atelier à part, annoncé et préparé "
+                "une semaine avant.",
+                "accepted_by_layer",
+                after=1,
+            ),
+            DemoMine(
+                6,
+                "adoption",
+                "minor",
+                "Le retour des vieilles habitudes",
+                "Au bout de trois semaines, les réunions s'allongeront de nouveau si personne ne tient le temps.",
+                5,
+                "precedent",
+                "Aux finances, un « gardien du temps » qui change chaque semaine et un minuteur bien visible "
+                "tiennent le format depuis un an.",
+                after=5,
+            ),
+            DemoMine(
+                3,
+                "other",
+                "minor",
+                "Un relevé de décisions noyé dans les courriels",
+                "Envoyé par courriel, le relevé de décisions se perdra parmi cent autres messages.",
+                after=13,
+            ),
+        ),
     ),
     DemoIdea(
         2,
@@ -178,6 +597,45 @@ IDEAS = [
         "On abandonne l'obligation de télétravailler uniquement à son domicile déclaré.",
         "Quatre postes à la médiathèque de l'Ouest pour une dizaine d'agents volontaires.",
         "rh, télétravail",
+        days_ago=170,
+        mines=(
+            DemoMine(
+                3,
+                "security",
+                "major",
+                "Connexion depuis le wifi d'une médiathèque",
+                "Dans une médiathèque, l'agent se connecte au wifi public : ses échanges avec nos serveurs "
+                "peuvent être interceptés.",
+                0,
+                "solution",
+                "Les ordinateurs portables passent tous par le VPN de la collectivité, quel que soit le réseau, wifi "
+                "public compris, comme c'est déjà le cas à domicile.",
+                "accepted_by_layer",
+                after=4,
+            ),
+            DemoMine(
+                7,
+                "legal",
+                "major",
+                "La délibération ne prévoit que le domicile",
+                "Notre délibération sur le télétravail ne mentionne que le domicile : un autre lieu doit y "
+                "être prévu avant tout essai.",
+                2,
+                "expertise",
+                "Le décret de 2016 permet un local professionnel autre que le domicile ; il suffit de compléter "
+                "la délibération au prochain conseil, j'ai préparé un projet de texte.",
+                after=7,
+            ),
+            DemoMine(
+                5,
+                "budget",
+                "minor",
+                "Les tiers-lieux associatifs sont payants",
+                "Les médiathèques municipales ne coûtent rien, mais les tiers-lieux associatifs facturent la "
+                "journée de poste, entre 10 et 20 euros.",
+                after=10,
+            ),
+        ),
     ),
     DemoIdea(
         3,
@@ -190,6 +648,18 @@ IDEAS = [
         "On abandonne le passage obligatoire par le standard pour tout signalement.",
         "Un quartier pilote et une équipe de voirie pendant l'été.",
         "usagers, numérique, voirie",
+        days_ago=9,
+        mines=(
+            DemoMine(
+                9,
+                "organisation",
+                "major",
+                "Qui répond le week-end ?",
+                "Les signalements arriveront aussi le samedi et le dimanche ; sans astreinte, l'habitant "
+                "attendra le lundi sans nouvelles.",
+                after=5,
+            ),
+        ),
     ),
     DemoIdea(
         4,
@@ -202,6 +672,7 @@ IDEAS = [
         "On abandonne des horaires d'ouverture calés uniquement sur ceux des bureaux.",
         "La mairie centrale, un samedi sur deux pendant quatre mois.",
         "accueil, usagers",
+        days_ago=6,
     ),
     DemoIdea(
         5,
@@ -214,6 +685,22 @@ IDEAS = [
         "",
         "",
         "finances, collectif",
+        days_ago=24,
+        mines=(
+            DemoMine(
+                7,
+                "legal",
+                "major",
+                "Un vote des agents n'engage pas la dépense",
+                "L'enveloppe doit quand même passer par le budget voté en conseil municipal : qui engage la "
+                "dépense une fois le vote des agents fait ?",
+                8,
+                "expertise",
+                "On crée une ligne « projets des agents » au budget primitif ; le vote classe les projets, puis "
+                "l'ordonnateur engage la dépense comme pour toute autre.",
+                after=8,
+            ),
+        ),
     ),
     DemoIdea(
         6,
@@ -226,6 +713,48 @@ IDEAS = [
         "On abandonne la consultation systématique des registres originaux pour chaque copie.",
         "Les registres de naissance de 1900 à 1950 pendant six mois.",
         "état civil, archives, numérique",
+        days_ago=140,
+        mines=(
+            DemoMine(
+                9,
+                "legal",
+                "major",
+                "Une copie tirée d'un scan a-t-elle la même valeur ?",
+                "Une copie intégrale établie à partir d'une image numérisée vaut-elle celle faite sur le "
+                "registre original ? Sans certitude, on ne peut pas la délivrer.",
+                4,
+                "expertise",
+                "Oui, si la numérisation suit l'instruction générale relative à l'état civil : l'image sert à "
+                "établir la copie, le registre original reste la référence et n'est plus manipulé.",
+                "accepted",
+                after=3,
+            ),
+            DemoMine(
+                5,
+                "budget",
+                "major",
+                "Des dizaines de milliers de pages à numériser",
+                "Cinquante ans de registres, ce sont des dizaines de milliers de pages : un prestataire "
+                "spécialisé coûtera cher.",
+                1,
+                "resource",
+                "Le département subventionne à 50 % la numérisation des archives communales ; le dossier est à "
+                "déposer avant le 31 mars.",
+                after=6,
+            ),
+            DemoMine(
+                3,
+                "technical",
+                "minor",
+                "Où stocker les images ?",
+                "Des images de registres en haute définition pèsent lourd : nos serveurs ont-ils la place ?",
+                0,
+                "solution",
+                "Les images de l'ensemble pèsent environ 2 To ; la baie de stockage en a 6 de libres, et une copie part "
+                "chaque nuit au service d'archivage du département.",
+                after=4,
+            ),
+        ),
     ),
     DemoIdea(
         7,
@@ -237,6 +766,43 @@ IDEAS = [
         "On abandonne la réservation individuelle du véhicule de service par chaque agent.",
         "Les déplacements vers la préfecture et le centre de gestion pendant un trimestre.",
         "mobilité, organisation",
+        days_ago=190,
+        mines=(
+            DemoMine(
+                8,
+                "legal",
+                "major",
+                "Un passager d'un autre service est-il assuré ?",
+                "Si un agent monte dans le véhicule de service d'un collègue d'une autre direction, est-il "
+                "couvert en cas d'accident ?",
+                5,
+                "expertise",
+                "Le contrat de la flotte couvre tous les occupants d'un véhicule de service en mission, quel que "
+                "soit leur service : l'ordre de mission suffit.",
+                "accepted_by_layer",
+                after=6,
+            ),
+            DemoMine(
+                4,
+                "organisation",
+                "major",
+                "Des horaires qui ne coïncident pas",
+                "Deux agents qui vont à la préfecture n'y vont ni à la même heure ni pour la même durée.",
+                9,
+                "solution",
+                "Le tableau montre les déplacements de la semaine ; on ne regroupe que ceux dont les horaires "
+                "se recoupent, les autres partent seuls comme avant.",
+                after=5,
+            ),
+            DemoMine(
+                3,
+                "technical",
+                "major",
+                "Un tableau de plus, à côté de l'outil de réservation",
+                "Un tableau partagé tenu à part du logiciel de réservation des véhicules sera vite oublié.",
+                after=12,
+            ),
+        ),
     ),
     DemoIdea(
         8,
@@ -249,6 +815,7 @@ IDEAS = [
         "On abandonne la grille remplie par le seul supérieur hiérarchique.",
         "",
         "rh, management",
+        days_ago=4,
     ),
     DemoIdea(
         9,
@@ -261,6 +828,44 @@ IDEAS = [
         "On abandonne la culture du délai non communiqué.",
         "Les démarches d'urbanisme et d'état civil, mises à jour chaque semaine.",
         "transparence, usagers",
+        days_ago=160,
+        mines=(
+            DemoMine(
+                4,
+                "adoption",
+                "major",
+                "Un délai moyen qui trompe",
+                "Une moyenne cache les dossiers qui traînent : l'usager dont le dossier la dépasse se croira "
+                "oublié et appellera quand même.",
+                5,
+                "solution",
+                "On affiche le délai dans lequel neuf dossiers sur dix sont traités, plutôt que la moyenne, avec "
+                "la date de la dernière mise à jour.",
+                "accepted",
+                after=3,
+            ),
+            DemoMine(
+                6,
+                "organisation",
+                "major",
+                "Des chiffres à compter à la main",
+                "Nos logiciels d'urbanisme et d'état civil ne calculent pas ces délais : quelqu'un devra les "
+                "compter chaque semaine.",
+                3,
+                "solution",
+                "Les deux logiciels exportent les dates de dépôt et de décision ; un petit script en tire les "
+                "délais chaque lundi matin.",
+                after=8,
+            ),
+            DemoMine(
+                2,
+                "legal",
+                "minor",
+                "Un délai publié engage la commune",
+                "Publier un délai, c'est s'engager : un usager pourra-t-il nous reprocher de l'avoir dépassé ?",
+                after=6,
+            ),
+        ),
     ),
     DemoIdea(
         0,
@@ -273,10 +878,68 @@ IDEAS = [
         "On abandonne la tolérance envers les messageries personnelles pour le travail.",
         "Les équipes de la DSI et de l'état civil, soit quarante agents, pendant trois mois.",
         "numérique, sécurité",
+        days_ago=330,
+        mines=(
+            DemoMine(
+                5,
+                "budget",
+                "major",
+                "Héberger soi-même a un coût",
+                "Héberger la messagerie nous-mêmes demande un serveur et du temps d'administration, budgétés "
+                "nulle part.",
+                3,
+                "solution",
+                "Pas de nouveau serveur à acheter : le logiciel libre retenu tourne sur une machine virtuelle "
+                "existante, avec quatre jours d'installation puis une demi-journée de suivi par mois.",
+                "accepted",
+                after=3,
+            ),
+            DemoMine(
+                7,
+                "legal",
+                "major",
+                "Les messages sont des archives publiques",
+                "Des échanges professionnels sont des archives publiques : il faut pouvoir les conserver et "
+                "les verser au service des archives.",
+                4,
+                "resource",
+                "Le service des archives a une fiche sur les messageries instantanées : un an de conservation, "
+                "export des salons de projet, rien à garder des échanges informels.",
+                "accepted_by_layer",
+                after=5,
+            ),
+            DemoMine(
+                4,
+                "adoption",
+                "major",
+                "Les agents resteront sur leur messagerie habituelle",
+                "Si l'outil est moins pratique que l'application du téléphone personnel, personne ne changera "
+                "d'habitude.",
+                2,
+                "precedent",
+                "Dans les ministères, Tchap a remplacé les messageries grand public en quelques mois, parce "
+                "qu'elle était sur le téléphone professionnel avec l'annuaire déjà rempli.",
+                "accepted",
+                after=6,
+            ),
+            DemoMine(
+                8,
+                "security",
+                "major",
+                "Un téléphone perdu, toutes les conversations exposées",
+                "Un téléphone professionnel perdu ou volé donnerait accès à toutes les conversations de l'équipe.",
+                3,
+                "solution",
+                "Le code de verrouillage est imposé, les messages sont chiffrés sur le téléphone et la DSI "
+                "efface l'application à distance.",
+                "accepted_by_layer",
+                after=4,
+            ),
+        ),
     ),
     DemoIdea(
         4,
-        "project",
+        "ripe",
         "Livret d'accueil des usagers en facile à lire",
         "Les courriers et formulaires de la mairie sont incompréhensibles pour une partie des usagers ; "
         "les erreurs de dossier obligent à des allers-retours.",
@@ -285,10 +948,68 @@ IDEAS = [
         "On abandonne la rédaction des courriers par les seuls juristes.",
         "Les cinq formulaires d'état civil les plus demandés.",
         "usagers, inclusion",
+        days_ago=230,
+        mines=(
+            DemoMine(
+                7,
+                "legal",
+                "major",
+                "Les mentions obligatoires",
+                "Certains courriers doivent citer les textes et les voies de recours : les simplifier risque de "
+                "les rendre irréguliers.",
+                2,
+                "expertise",
+                "Les mentions obligatoires restent, dans un encadré en fin de courrier ; seul le corps du texte "
+                "est réécrit, comme le montre le guide de la DITP.",
+                "accepted",
+                after=4,
+            ),
+            DemoMine(
+                5,
+                "budget",
+                "minor",
+                "Tester avec des usagers prend du temps",
+                "Réunir des usagers pour relire chaque document demande du temps, et parfois un dédommagement.",
+                9,
+                "solution",
+                "Le centre social réunit six habitants par séance, gratuitement, en échange d'une présentation "
+                "des démarches de la mairie.",
+                "accepted_by_layer",
+                after=6,
+            ),
+            DemoMine(
+                3,
+                "technical",
+                "minor",
+                "Des formulaires figés dans le logiciel",
+                "Les formulaires d'état civil sortent du logiciel métier avec leur mise en page : on ne peut pas "
+                "les modifier nous-mêmes.",
+                0,
+                "contact",
+                "Les modèles du logiciel sont modifiables par l'administratrice fonctionnelle : Karine, à l'état "
+                "civil, a les droits et peut le faire en une journée.",
+                "accepted",
+                after=5,
+            ),
+            DemoMine(
+                1,
+                "organisation",
+                "minor",
+                "Qui tiendra les versions à jour ?",
+                "Quand la réglementation change, qui remet à jour les versions faciles à lire ?",
+                6,
+                "solution",
+                "Chaque version facile à lire a une personne référente à l'état civil, nommée en bas de page, et la "
+                "relecture entre dans le plan annuel du service.",
+                "risk",
+                after=8,
+            ),
+        ),
+        risk_reason="Le risque est faible sur cinq formulaires ; la relecture annuelle suffit au début.",
     ),
     DemoIdea(
         2,
-        "project",
+        "progress",
         "Mentorat inversé sur les outils numériques",
         "Des cadres expérimentés maîtrisent mal les outils collaboratifs, tandis que de jeunes agents ne connaissent pas "
         "les rouages de l'administration ; chacun reste dans son coin.",
@@ -297,6 +1018,44 @@ IDEAS = [
         "On abandonne l'idée que la formation descend toujours de l'ancien vers le nouveau.",
         "Dix binômes volontaires sur six mois.",
         "rh, numérique, collectif",
+        days_ago=180,
+        mines=(
+            DemoMine(
+                9,
+                "adoption",
+                "major",
+                "Des cadres qui craignent de perdre la face",
+                "Des cadres refuseront d'être formés par un agent plus jeune, de peur de montrer ce qu'ils ne "
+                "savent pas.",
+                7,
+                "precedent",
+                "À la métropole, les binômes se forment sur volontariat et sans témoin : huit cadres sur dix ont "
+                "demandé à continuer après trois mois.",
+                "accepted",
+                after=2,
+            ),
+            DemoMine(
+                8,
+                "organisation",
+                "major",
+                "Une heure tous les quinze jours, pour deux agents",
+                "Une heure toutes les deux semaines pendant six mois, c'est du temps pris sur le service de deux "
+                "personnes.",
+                1,
+                "solution",
+                "Ce temps compte comme de la formation : il est inscrit au plan de formation et validé en amont "
+                "par les chefs de service.",
+                after=7,
+            ),
+            DemoMine(
+                3,
+                "other",
+                "minor",
+                "Des outils qui changent chaque année",
+                "Nos outils collaboratifs changent presque chaque année : ce qu'on apprend sera vite dépassé.",
+                after=9,
+            ),
+        ),
     ),
     DemoIdea(
         6,
@@ -307,32 +1066,104 @@ IDEAS = [
         "On abandonne la feuille d'émargement papier.",
         "Le centre technique municipal.",
         "rh, organisation",
+        days_ago=315,
+        mines=(
+            DemoMine(
+                0,
+                "ethics",
+                "blocking",
+                "Les empreintes digitales des agents",
+                "Relever l'empreinte des agents pour contrôler leurs horaires est disproportionné : la CNIL ne "
+                "l'admet que pour des accès très sensibles.",
+                7,
+                "expertise",
+                "Confirmé : le règlement type de la CNIL sur la biométrie au travail exclut le contrôle des "
+                "horaires. Un badge sans contact ferait la même chose.",
+                after=1,
+            ),
+            DemoMine(
+                2,
+                "organisation",
+                "major",
+                "Passage obligé devant le comité social territorial",
+                "Tout nouveau moyen de contrôle des horaires doit être présenté au comité social territorial, et "
+                "celui-ci y sera opposé.",
+                9,
+                "expertise",
+                "La consultation est obligatoire ; sans biométrie, un badge a de bonnes chances d'être accepté "
+                "par le comité.",
+                after=3,
+            ),
+        ),
+        lesson="La biométrie au travail est quasi interdite : vérifier le cadre de la CNIL avant de chiffrer "
+        "une solution. Un badge sans contact est à l'étude avec le comité social territorial.",
     ),
     DemoIdea(
         9,
-        "abandoned",
+        "progress",
         "Fermer l'accueil physique le mercredi",
         "L'accueil est peu fréquenté le mercredi et les agents pourraient avancer sur le traitement des dossiers.",
         "Grâce à une journée sans accueil, les dossiers en retard sont traités et les délais baissent.",
         "On abandonne l'ouverture de l'accueil tous les jours ouvrés.",
         "La mairie annexe du quartier Nord.",
         "accueil, organisation",
+        days_ago=60,
+        mines=(
+            DemoMine(
+                4,
+                "legal",
+                "blocking",
+                "Continuité du service public",
+                "Fermer l'accueil un jour par semaine rompt l'égalité d'accès pour ceux qui ne peuvent venir que "
+                "ce jour-là.",
+                7,
+                "expertise",
+                "Une fermeture reste possible si l'accueil est assuré autrement le même jour : rendez-vous "
+                "téléphonique, ou accueil à la mairie centrale restée ouverte.",
+                after=1,
+            ),
+            DemoMine(
+                6,
+                "adoption",
+                "major",
+                "Le mercredi, jour des familles",
+                "Le mercredi, les parents viennent avec leurs enfants pour les inscriptions scolaires et les "
+                "cartes d'identité : c'est moins calme qu'il n'y paraît.",
+                after=2,
+            ),
+        ),
     ),
     DemoIdea(
         7,
-        "abandoned",
+        "fresh",
         "Imprimer moins grâce à des quotas par agent",
         "Le budget d'impression ne cesse de croître et beaucoup de pages partent à la poubelle sans être lues.",
         "Grâce à un quota de pages par agent, chacun réfléchit avant d'imprimer.",
         "On abandonne l'impression illimitée.",
         "Tous les services de l'hôtel de ville.",
         "environnement, finances",
+        days_ago=35,
+        mines=(
+            DemoMine(
+                2,
+                "adoption",
+                "major",
+                "Des quotas vécus comme de la défiance",
+                "Compter les pages de chacun donne le sentiment d'être surveillé ; certains imprimeront chez eux.",
+                0,
+                "precedent",
+                "À la DSI, l'impression recto verso par défaut a fait baisser les pages de 30 % sans aucun "
+                "quota : on pourrait commencer par là.",
+                after=3,
+            ),
+        ),
     ),
     DemoIdea(
         3,
         "draft",
         "Chatbot pour les questions RH fréquentes",
         "Les RH répondent chaque jour aux mêmes questions sur les congés, la mutuelle et les fiches de paie.",
+        days_ago=40,
     ),
     DemoIdea(
         5,
@@ -344,6 +1175,7 @@ IDEAS = [
         "",
         "",
         "finances",
+        days_ago=18,
     ),
     DemoIdea(
         8,
@@ -351,130 +1183,21 @@ IDEAS = [
         "Salle de repos partagée entre services",
         "Les agents déjeunent à leur bureau faute de lieu pour se poser ; on ne croise jamais les collègues des "
         "autres directions.",
+        days_ago=3,
     ),
 ]
 
-# (category, severity, title, body, déminage kind, déminage body)
-MINES = [
-    (
-        "data_privacy",
-        "blocking",
-        "Hébergement des données",
-        "Où sont hébergées les données personnelles ? Si c'est hors de l'Union européenne, c'est bloquant au regard du RGPD.",
-        "solution",
-        "Le prestataire propose un hébergement certifié SecNumCloud en France ; la clause est au contrat type de la centrale d'achat.",
-    ),
-    (
-        "legal",
-        "major",
-        "Base juridique du traitement",
-        "Il faut une base légale claire et une mention d'information pour les usagers, sinon la CNIL peut nous reprendre.",
-        "expertise",
-        "J'ai rédigé ce type de mention pour l'état civil : mission de service public, article 6-1-e du RGPD. Je peux relire la vôtre.",
-    ),
-    (
-        "budget",
-        "major",
-        "Coût de l'abonnement",
-        "L'abonnement annuel n'est prévu dans aucune ligne budgétaire de cette année.",
-        "solution",
-        "La ligne « modernisation » de la DGS a un reliquat qui couvre la phase pilote ; la suite irait au budget supplémentaire.",
-    ),
-    (
-        "adoption",
-        "major",
-        "Usagers sans accès à internet",
-        "Une partie des usagers âgés n'a ni ordinateur ni smartphone : ils risquent d'être exclus.",
-        "precedent",
-        "La commune voisine garde 30 % des créneaux au guichet et au téléphone : aucun usager n'a été perdu en un an.",
-    ),
-    (
-        "organisation",
-        "minor",
-        "Charge de travail pendant la transition",
-        "Les agents vont devoir gérer l'ancien et le nouveau système en parallèle pendant quelques semaines.",
-        "solution",
-        "Prévoir un renfort de deux vacataires pendant un mois : la DRH a un budget pour ces pics.",
-    ),
-    (
-        "technical",
-        "major",
-        "Compatibilité avec le logiciel métier",
-        "Le logiciel métier actuel n'a pas d'interface ouverte : l'intégration risque d'être manuelle.",
-        "contact",
-        "L'éditeur a une API depuis la version 8 ; contactez Marc Durand, chef de projet chez eux, il l'a déployée à Rennes.",
-    ),
-    (
-        "security",
-        "major",
-        "Authentification des agents",
-        "Sans double authentification, un mot de passe volé donne accès à tout.",
-        "resource",
-        "Le guide de l'ANSSI sur l'authentification multifacteur donne une démarche pas à pas ; la DSI a déjà les jetons.",
-    ),
-    (
-        "ethics",
-        "blocking",
-        "Données biométriques des agents",
-        "Une empreinte digitale pour pointer est disproportionnée : la CNIL l'interdit sauf exception.",
-        "expertise",
-        "Confirmé : la CNIL n'autorise la biométrie au travail que pour des accès très sensibles.",
-    ),
-    (
-        "organisation",
-        "major",
-        "Accord des chefs de service",
-        "Les chefs de service risquent de refuser que leurs agents passent du temps ailleurs.",
-        "solution",
-        "Une charte signée par le comité de direction fixe un plafond de deux jours par mois, avec accord préalable.",
-    ),
-    (
-        "adoption",
-        "minor",
-        "Habitudes des agents",
-        "Les agents sont attachés à l'organisation actuelle : un changement imposé sera mal vécu.",
-        "precedent",
-        "À la DSI, nous avons commencé avec des volontaires : après deux mois, les autres ont demandé à rejoindre.",
-    ),
-    (
-        "legal",
-        "blocking",
-        "Continuité du service public",
-        "Fermer l'accueil un jour par semaine rompt l'égalité d'accès au service public pour ceux qui ne peuvent venir que ce jour-là.",
-        "expertise",
-        "Une permanence téléphonique ne suffit pas : le principe de continuité impose une solution d'accueil.",
-    ),
-    (
-        "budget",
-        "minor",
-        "Matériel à acheter",
-        "Il faudra des tablettes et des supports : qui paie ?",
-        "resource",
-        "L'UGAP propose un lot de tablettes durcies à prix négocié ; le catalogue est sur l'intranet des achats.",
-    ),
-    (
-        "technical",
-        "minor",
-        "Connexion réseau des sites",
-        "La mairie annexe a un débit très faible : la solution en ligne risque d'être lente.",
-        "solution",
-        "La fibre arrive à l'annexe en mars ; d'ici là, un routeur 4G de secours suffit pour deux postes.",
-    ),
-    (
-        "data_privacy",
-        "major",
-        "Durée de conservation",
-        "Combien de temps garde-t-on les données ? Sans durée définie, on conserve tout indéfiniment.",
-        "expertise",
-        "Le référentiel des archives territoriales donne les durées : deux ans pour ce type de données, puis destruction.",
-    ),
-]
 
-LESSONS = {
-    "Pointeuse biométrique pour les horaires variables": "La biométrie au travail est quasi interdite : vérifier le cadre CNIL avant de chiffrer une solution.",
-    "Fermer l'accueil physique le mercredi": "Le service public doit rester accessible : chercher à mieux répartir l'accueil plutôt qu'à le fermer.",
-    "Imprimer moins grâce à des quotas par agent": "Les quotas ont été vécus comme de la défiance ; l'impression recto verso par défaut a mieux marché.",
-}
+def _typeset(value: str) -> str:
+    """French typography for the demo's texts, written plainly above: typographic apostrophes,
+    a no-break space before « : » and « % », inside « » and after a number before its unit
+    (« 7 h »), a narrow one before ; ! ? and between thousands (« 2 400 »)."""
+    value = value.replace("'", "\u2019").replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+    value = value.replace(" :", "\u00a0:").replace(" %", "\u00a0%")
+    for mark in ";!?":
+        value = value.replace(f" {mark}", f"\u202f{mark}")
+    value = re.sub(r"(\d) (?=\d{3}\b)", "\\1\u202f", value)
+    return re.sub(r"(\d) (?=(h|To|euros?|ans|jours|mois|minutes|agents)\b)", "\\1\u00a0", value)
 
 
 def _ensure_people(session: Session) -> list[User]:
@@ -510,90 +1233,82 @@ def _play(
     index: int,
     now: datetime,
 ) -> None:
+    """Write, publish and live through one idea's story, on the dates it would have happened."""
     params = scoring.scoring_params(session, settings)
     rng = random.Random(index)  # noqa: S311  # nosec B311
     author = people[spec.author]
-    start = now - timedelta(days=40 - index)
+    t = now - timedelta(days=spec.days_ago, hours=rng.randint(0, 6))
     data = IdeaCreate(
-        title=spec.title,
-        problem=spec.problem,
-        solution=spec.solution,
-        broken_rule=spec.broken_rule,
-        first_ground=spec.first_ground,
+        title=_typeset(spec.title),
+        problem=_typeset(spec.problem),
+        solution=_typeset(spec.solution),
+        broken_rule=_typeset(spec.broken_rule),
+        first_ground=_typeset(spec.first_ground),
         themes=spec.themes,
     )  # type: ignore[arg-type]
-    idea = ideas.create_draft(session, params, author, data, start)
+    idea = ideas.create_draft(session, params, author, data, t)
     if spec.stage == "draft":
         return
-    t = start + timedelta(hours=2)
+    t += timedelta(hours=rng.randint(2, 30))
     ideas.publish(session, params, author, idea, t)
-    if spec.stage == "fresh":
-        if index % 2:
-            reviewer = _others(people, author, rng)[0]
-            cat, sev, title, body, _, _ = MINES[index % len(MINES)]
-            mines.lay_mine(
-                session,
-                params,
-                reviewer,
-                idea,
-                MineCreate(category=cat, severity=sev, title=title, body=body),
-                now - timedelta(hours=5),
-            )  # type: ignore[arg-type]
-        return
-
-    reviewers = _others(people, author, rng)
-    count = {"progress": 3, "ripe": 4, "project": 4, "abandoned": 2}[spec.stage]
-    # Mines 7 and 10 belong to the abandoned ideas' stories; the others fit any idea.
-    picks = rng.sample([i for i in range(len(MINES)) if i not in (7, 10)], count)
-    if spec.stage == "abandoned":
-        picks = [7 if "biométrique" in spec.title else 10 if "mercredi" in spec.title else 2, 9]
-    for n, pick in enumerate(picks):
-        cat, sev, title, body, kind, answer = MINES[pick]
-        if spec.stage in ("ripe", "project") and sev == "blocking" and n == count - 1:
-            sev = "major"
-        layer = reviewers[n % len(reviewers)]
-        t += timedelta(days=1)
+    for m in spec.mines:
+        t += timedelta(days=m.after, hours=rng.randint(1, 8))
+        layer = people[m.layer]
         mine = mines.lay_mine(
             session,
             params,
             layer,
             idea,
-            MineCreate(category=cat, severity=sev, title=title, body=body),
+            MineCreate(
+                category=m.category,
+                severity=m.severity,
+                title=_typeset(m.title),
+                body=_typeset(m.body),
+            ),  # type: ignore[arg-type]
             t,
-        )  # type: ignore[arg-type]
-        helper = reviewers[(n + 1) % len(reviewers)]
-        if helper.id == layer.id:
-            helper = author
-        t += timedelta(hours=6)
+        )
+        if m.helper is None:
+            continue
+        helper = people[m.helper]
+        t += timedelta(hours=rng.randint(3, 40))
         deminage = mines.bring_deminage(
-            session, params, helper, mine, idea, DeminageCreate(kind=kind, body=answer), t
-        )  # type: ignore[arg-type]
-        if spec.stage in ("ripe", "project") or (spec.stage == "progress" and n == 0):
-            if n == 2 and sev != "blocking" and spec.stage == "ripe":
-                mines.accept_risk(
-                    session,
-                    params,
-                    author,
-                    mine,
-                    idea,
-                    "Risque limité sur le périmètre du pilote ; on le réévalue au bilan.",
-                    t,
-                )
-            else:
-                accepter = layer if n % 2 else author
-                mines.accept_deminage(session, params, accepter, deminage, mine, idea, t)
-        if layer.id != author.id and helper.id != author.id and rng.random() < 0.6:
+            session,
+            params,
+            helper,
+            mine,
+            idea,
+            DeminageCreate(kind=m.kind, body=_typeset(m.answer)),  # type: ignore[arg-type]
+            t,
+        )
+        t += timedelta(hours=rng.randint(2, 48))
+        if m.outcome in ("accepted", "accepted_by_layer"):
+            accepter = layer if m.outcome == "accepted_by_layer" else author
+            mines.accept_deminage(session, params, accepter, deminage, mine, idea, t)
+        elif m.outcome == "risk":
+            mines.accept_risk(session, params, author, mine, idea, _typeset(spec.risk_reason), t)
+        if helper.id != author.id and rng.random() < 0.6:
             mines.toggle_helpful(session, layer, deminage)
     if spec.stage == "project":
+        t += timedelta(days=6)
         decision = PromoteInput(
             sponsor="Karim Benali, directeur général des services",
-            next_step="Lancer le pilote sur le premier terrain et en faire le bilan à trois mois.",
-            target_date=date(now.year + 1, 3, 31),
-            reason="Arbitrage du comité de direction : le pilote est déjà budgété.",
+            next_step=_typeset(
+                "Ouvrir la messagerie aux quarante agents du premier terrain, puis en faire le bilan "
+                "avec eux à trois mois."
+            ),
+            target_date=(t + timedelta(days=180)).date(),
+            reason=_typeset(
+                "Arbitrage du comité de direction : le pilote tient dans le budget de la DSI."
+            ),
         )
-        ideas.promote(session, params, people[1], idea, decision, t + timedelta(days=4))
+        ideas.promote(session, params, people[1], idea, decision, t)
     if spec.stage == "abandoned":
-        ideas.abandon(session, params, author, idea, LESSONS[spec.title], t + timedelta(days=2))
+        t += timedelta(days=5)
+        ideas.abandon(session, params, author, idea, _typeset(spec.lesson), t)
+    if t >= now:
+        raise RuntimeError(
+            f"demo idea {spec.title!r}: its story ends after now"
+        )  # pragma: no cover
 
 
 def seed_demo(
@@ -604,7 +1319,7 @@ def seed_demo(
     first_message = session.exec(select(func.max(OutboxMessage.id))).one() or 0
     existing = {(i.author_id, i.title) for i in session.exec(select(Idea))}
     for index, spec in enumerate(IDEAS):
-        if (people[spec.author].id, spec.title) not in existing:
+        if (people[spec.author].id, _typeset(spec.title)) not in existing:
             _play(session, settings, people, spec, index, now)
     session.flush()
     # The demo's story happened in the past: nobody is mailed about it.

@@ -4,7 +4,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -16,6 +16,7 @@ from pydantic import (
     ValidationError,
 )
 
+from app.models.idea import RULE_REFERENCE_MAX, RuleKind
 from app.models.mine import DeminageKind, MineCategory, Severity
 
 TITLE_MAX = 200
@@ -94,6 +95,20 @@ Title = Annotated[
     StringConstraints(min_length=1, max_length=TITLE_MAX),
     Documented(pattern=VISIBLE),
 ]
+# What kind of rule the idea breaks; "" while its author has not said.
+RuleKindValue = RuleKind | Literal[""]
+
+
+def one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+RuleReference = Annotated[
+    str,
+    AfterValidator(clean_text),
+    AfterValidator(one_line),
+    StringConstraints(max_length=RULE_REFERENCE_MAX),
+]
 # The raw list may be longer (duplicates and empty themes are dropped before counting), but
 # what the document promises is what is always accepted: 6 themes of 40 characters.
 Themes = Annotated[
@@ -116,6 +131,8 @@ class IdeaCreate(Strict):
     problem: RequiredText
     solution: Text = ""
     broken_rule: Text = ""
+    rule_kind: RuleKindValue = ""
+    rule_reference: RuleReference = ""
     first_ground: Text = ""
     themes: Themes = []
 
@@ -127,6 +144,8 @@ class IdeaUpdate(Strict):
     problem: RequiredText | None = None
     solution: Text | None = None
     broken_rule: Text | None = None
+    rule_kind: RuleKindValue | None = None
+    rule_reference: RuleReference | None = None
     first_ground: Text | None = None
     themes: Themes | None = None
 
@@ -187,7 +206,7 @@ def french_message(err: Mapping[str, Any]) -> str:
         return f"{ctx.get('max_length')} éléments au plus."
     if kind == "too_short":
         return f"{ctx.get('min_length')} éléments au moins."
-    if kind == "enum":
+    if kind in ("enum", "literal_error"):
         return "Choisissez une valeur de la liste."
     if kind.startswith("date"):
         return "Date attendue au format JJ/MM/AAAA."
@@ -304,6 +323,8 @@ class IdeaOut(IdeaSummaryOut):
     problem: str
     solution: str
     broken_rule: str
+    rule_kind: str = Field(description="One of RuleKind's values, or empty while unsaid.")
+    rule_reference: str
     first_ground: str
     created_at: datetime
     updated_at: datetime

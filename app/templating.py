@@ -22,10 +22,11 @@ from starlette.routing import BaseRoute, Mount
 
 from app.config import PROJECT_ROOT, Settings
 from app.markdown import render_markdown
-from app.models.idea import FICHE_LABELS, STATUS_LABELS
+from app.models.idea import FICHE_LABELS, RULE_KIND_LABELS, STATUS_LABELS
 from app.models.mine import CATEGORY_LABELS, KIND_LABELS, MINE_STATUS_LABELS, SEVERITY_LABELS
 from app.models.user import ROLE_LABELS
 from app.security import csrf_token_for
+from app.services import rule_paths
 from app.services.permissions import TEMPLATE_PREDICATES
 from app.services.readiness import format_points
 
@@ -232,6 +233,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         month=format_month,
         iso=iso,
         points=format_points,
+        blocker_row=blocker_row,
     )
     env.globals.update(
         TEMPLATE_PREDICATES,
@@ -243,9 +245,17 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         MINE_STATUS_LABELS=MINE_STATUS_LABELS,
         KIND_LABELS=KIND_LABELS,
         ROLE_LABELS=ROLE_LABELS,
+        RULE_KIND_LABELS={kind.value: label for kind, label in RULE_KIND_LABELS.items()},
+        rule_paths=rule_paths.paths_for,
     )
     install_fragment_cache(templates, FragmentCache(settings.fragment_cache_mb * 1024 * 1024))
     return templates
+
+
+def blocker_row(row: Any, severities: list[tuple[str, str]]) -> tuple[Any, ...]:
+    """A row of the map of what blocks as the bar chart takes it: its label, then one count per
+    severity."""
+    return (row.label, *(row.counts.get(key, 0) for key, _ in severities))
 
 
 def csrf_token(request: Request) -> str:

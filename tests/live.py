@@ -35,7 +35,7 @@ def served(
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while True:
         try:
             if httpx.get(url + ready, timeout=1).status_code == 200:

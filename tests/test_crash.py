@@ -67,7 +67,7 @@ def test_a_killed_worker_loses_no_acknowledged_write(settings: Settings, tmp_pat
         "DEMINEURS_WRITES_PER_MINUTE": "100000",
     }
     with served(env, tmp_path, "--workers", "2", ready="/healthz") as (url, server):
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while len(_workers(server.pid)) < 2 or not _answers(url):
             assert time.monotonic() < deadline, "the two workers did not start"
             time.sleep(0.2)

@@ -1,6 +1,7 @@
 """Every table, imported here so that Alembic and the app see the whole metadata."""
 
 from app.models.audit import AuditEntry
+from app.models.blocker import BlockerTally, IdeaBlocker, MineEcho
 from app.models.expertise import Expertise, MineInvitation
 from app.models.health import Heartbeat
 from app.models.idea import Idea, IdeaEvent, IdeaNeighbour, IdeaRevision, IdeaStatus, IdeaTheme
@@ -38,6 +39,9 @@ from app.models.user import (
 
 __all__ = [
     "AuditEntry",
+    "BlockerTally",
+    "IdeaBlocker",
+    "MineEcho",
     "ApiToken",
     "Channel",
     "Follow",

@@ -24,12 +24,45 @@ STATUS_LABELS = {
     IdeaStatus.abandoned: "Abandonnée",
 }
 
-FICHE_FIELDS = ("title", "problem", "solution", "broken_rule", "first_ground", "themes")
+
+class RuleKind(StrEnum):
+    """What kind of rule the idea breaks: it decides whose leave the author needs, if anyone's."""
+
+    habit = "habit"
+    internal_procedure = "internal_procedure"
+    circular = "circular"
+    decree = "decree"
+    law = "law"
+    european_law = "european_law"
+
+
+RULE_KIND_LABELS = {
+    RuleKind.habit: "Une habitude",
+    RuleKind.internal_procedure: "Une procédure interne",
+    RuleKind.circular: "Une note de service ou une circulaire",
+    RuleKind.decree: "Un décret ou un arrêté",
+    RuleKind.law: "Une loi",
+    RuleKind.european_law: "Le droit européen",
+}
+RULE_REFERENCE_MAX = 300
+
+FICHE_FIELDS = (
+    "title",
+    "problem",
+    "solution",
+    "broken_rule",
+    "rule_kind",
+    "rule_reference",
+    "first_ground",
+    "themes",
+)
 FICHE_LABELS = {
     "title": "Titre",
     "problem": "Le problème",
     "solution": "La solution",
     "broken_rule": "La règle brisée",
+    "rule_kind": "Nature de la règle",
+    "rule_reference": "Référence de la règle",
     "first_ground": "Premier terrain",
     "themes": "Thèmes",
 }
@@ -70,6 +103,9 @@ class Idea(SQLModel, table=True):
     problem: str = Field(default="", sa_type=Text)
     solution: str = Field(default="", sa_type=Text)
     broken_rule: str = Field(default="", sa_type=Text)
+    # A RuleKind, or "" while the author has not said.
+    rule_kind: str = Field(default="", sa_type=String(30))
+    rule_reference: str = Field(default="", max_length=RULE_REFERENCE_MAX)
     first_ground: str = Field(default="", sa_type=Text)
     status: str = Field(default=IdeaStatus.draft, sa_type=String(20))
     score: int = 0

@@ -86,7 +86,10 @@ class Mine(SQLModel, table=True):
     """A risk or objection laid on an idea by a colleague."""
 
     # The board's « category of open mines » filter probes this index alone.
-    __table_args__ = (Index("ix_mine_idea_status_category", "idea_id", "status", "category"),)
+    __table_args__ = (
+        Index("ix_mine_idea_status_category", "idea_id", "status", "category"),
+        Index("ix_mine_echo_count", "echo_count"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     idea_id: int = Field(foreign_key="idea.id", index=True)
@@ -108,6 +111,8 @@ class Mine(SQLModel, table=True):
     # Hidden by an admin (moderation): only admins read it; its author sees why.
     hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hidden_reason: str = Field(default="", sa_type=Text)
+    # Mines on other ideas that say the same (MineEcho rows): the map's recurring objections.
+    echo_count: int = 0
 
 
 class Deminage(SQLModel, table=True):

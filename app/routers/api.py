@@ -31,7 +31,16 @@ from app.schemas import (
     UserOut,
     clean_text,
 )
-from app.services import board, ideas, invitations, mines, notifications, search, users
+from app.services import (
+    blockers,
+    board,
+    ideas,
+    invitations,
+    mines,
+    notifications,
+    search,
+    users,
+)
 from app.services.idea_view import idea_view
 from app.services.readiness import Readiness
 
@@ -123,6 +132,8 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         problem=idea.problem,
         solution=idea.solution,
         broken_rule=idea.broken_rule,
+        rule_kind=idea.rule_kind,
+        rule_reference=idea.rule_reference,
         first_ground=idea.first_ground,
         created_at=idea.created_at,
         updated_at=idea.updated_at,
@@ -425,6 +436,99 @@ async def send_back_idea(idea_id: ObjectId, data: SendBackInput, call: ApiCallDe
     return await _on_idea(
         call, idea_id, lambda c, idea: ideas.send_back(c.session, c.user, idea, data.comment, c.now)
     )
+
+
+class BlockerRowOut(BaseModel):
+    key: str = Field(description="A mine category, or a unit's id (empty: no unit).")
+    label: str
+    counts: dict[str, int] = Field(description="Open mines by severity: minor, major, blocking.")
+
+
+class RuleKindCountOut(BaseModel):
+    kind: str = Field(description="A kind of broken rule, empty while unsaid.")
+    label: str
+    ideas: int
+
+
+class EchoOut(BaseModel):
+    mine_id: int
+    title: str
+    status: str
+    idea_id: int
+    idea_title: str
+
+
+class AnswerElsewhereOut(BaseModel):
+    mine_id: int
+    idea_id: int
+    idea_title: str
+    kind: str
+    body: str
+
+
+class RecurringOut(BaseModel):
+    mine_id: int
+    title: str
+    category: str
+    idea_id: int
+    idea_title: str
+    echoes: list[EchoOut]
+    answers: list[AnswerElsewhereOut]
+
+
+class BlockerMapOut(BaseModel):
+    open_mines: int
+    by_category: list[BlockerRowOut]
+    by_unit: list[BlockerRowOut]
+    by_rule_kind: list[RuleKindCountOut]
+    recurring: list[RecurringOut]
+
+
+@router.get("/blockers", response_model=BlockerMapOut, responses=ERRORS, tags=["blockers"])
+async def read_blockers(call: ApiCallDep) -> BlockerMapOut:
+    """« Ce qui bloque »: open mines by category, unit and severity, broken rules by kind, and
+    the objections that come back across ideas with the answers that defused them elsewhere."""
+
+    def work(c: ApiContext) -> BlockerMapOut:
+        found = blockers.blocker_map(c.session)
+
+        def rows(items: list[blockers.Row]) -> list[BlockerRowOut]:
+            return [BlockerRowOut(key=r.key, label=r.label, counts=r.counts) for r in items]
+
+        return BlockerMapOut(
+            open_mines=found.open_mines,
+            by_category=rows(found.by_category),
+            by_unit=rows(found.by_unit),
+            by_rule_kind=[RuleKindCountOut(**r._asdict()) for r in found.by_rule_kind],
+            recurring=[
+                RecurringOut(
+                    mine_id=r.mine[0],
+                    title=r.mine[1],
+                    category=r.mine[2],
+                    idea_id=r.mine[3],
+                    idea_title=r.mine[4],
+                    echoes=[
+                        EchoOut(
+                            mine_id=e[0], title=e[1], status=e[2], idea_id=e[3], idea_title=e[4]
+                        )
+                        for e in r.echoes
+                    ],
+                    answers=[
+                        AnswerElsewhereOut(
+                            mine_id=a.mine_id,
+                            idea_id=a.idea_id,
+                            idea_title=a.idea_title,
+                            kind=a.kind,
+                            body=a.body,
+                        )
+                        for a in r.answers
+                    ],
+                )
+                for r in found.recurring
+            ],
+        )
+
+    return await call(work)
 
 
 class NotificationOut(BaseModel):

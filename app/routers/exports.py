@@ -8,7 +8,7 @@ from starlette.responses import Response
 from app.config import Settings
 from app.db import write_beside
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
-from app.services import exports, ideas, pdfs
+from app.services import blockers, exports, ideas, pdfs
 from app.templating import format_date, render
 
 router = APIRouter(include_in_schema=False)
@@ -65,6 +65,19 @@ def open_data_json(session: SessionDep, now: NowDep) -> Response:
     body = json.dumps({"generated_at": now.isoformat(), "ideas": rows}, ensure_ascii=False)
     return Response(
         body, media_type="application/json; charset=utf-8", headers=_attachment("idees.json")
+    )
+
+
+@router.get("/open-data/blockers.json", name="open_data_blockers")
+def open_data_blockers(session: SessionDep, now: NowDep) -> Response:
+    """« Ce qui bloque » without a word anyone wrote: the counts only."""
+    body = json.dumps(
+        {"generated_at": now.isoformat(), **blockers.open_counts(session)}, ensure_ascii=False
+    )
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers=_attachment("ce-qui-bloque.json"),
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import Idea, IdeaStatus, IdeaTheme, Mine, User
-from app.models.idea import STATUS_LABELS
+from app.models.idea import RULE_KIND_LABELS, STATUS_LABELS, RuleKind
 from app.models.mine import CATEGORY_LABELS, KIND_LABELS, SEVERITY_LABELS, MineCategory, MineStatus
 from app.services import visibility
 from app.services.idea_view import idea_view
@@ -118,6 +118,11 @@ def product_sheet(
     )
 
 
+def rule_kind_label(kind: str) -> str:
+    """The kind of rule in words; the fiche, the open data and the map say it the same way."""
+    return RULE_KIND_LABELS.get(RuleKind(kind), "") if kind else "non précisée"
+
+
 def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines()) or ">"
 
@@ -148,6 +153,10 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
         ("Premier terrain", idea.first_ground),
     ):
         out += ["", f"## {label}", "", text or "_Non renseigné._"]
+        if label == "La règle brisée" and (idea.rule_kind or idea.rule_reference):
+            out += ["", f"- Nature : {rule_kind_label(idea.rule_kind)}"]
+            if idea.rule_reference:
+                out.append(f"- Référence : {idea.rule_reference}")
     out += ["", f"## Mines ({len(sheet.mines)})"]
     for m in sheet.mines:
         out += [
@@ -190,7 +199,8 @@ def render_pdf(html: str) -> bytes:
 OPEN_STATES = tuple(s.value for s in MineStatus)
 OPEN_CATEGORIES = tuple(c.value for c in MineCategory)
 CSV_COLUMNS = (
-    ["id", "title", "status", "ripe", "themes", "score", "published_on"]
+    ["id", "title", "status", "ripe", "themes", "score", "published_on", "rule_kind"]
+    + ["rule_reference"]
     + [f"mines_{c}" for c in OPEN_CATEGORIES]
     + [f"mines_{s}" for s in OPEN_STATES]
 )
@@ -224,6 +234,8 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
                 "themes": themes.get(idea.id, []),  # type: ignore[arg-type]
                 "score": idea.score,
                 "published_on": idea.published_at.date().isoformat() if idea.published_at else None,
+                "rule_kind": idea.rule_kind or None,
+                "rule_reference": idea.rule_reference,
                 "mines": {
                     c: {s: by_cat.get(c, {}).get(s, 0) for s in OPEN_STATES}
                     for c in OPEN_CATEGORIES
@@ -259,6 +271,8 @@ def open_data_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
                 "|".join(row["themes"]),
                 row["score"],
                 row["published_on"] or "",
+                row["rule_kind"] or "",
+                row["rule_reference"],
             ]
             + [sum(mines_[c].values()) for c in OPEN_CATEGORIES]
             + [sum(mines_[c][s] for c in OPEN_CATEGORIES) for s in OPEN_STATES]

@@ -15,7 +15,17 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from app.models import Idea, User
-from app.services import ideas, invitations, mines, notifications, readiness, scoring, visibility
+from app.services import (
+    blockers,
+    ideas,
+    invitations,
+    mines,
+    notifications,
+    readiness,
+    scoring,
+    visibility,
+)
+from app.services.blockers import Answer
 from app.services.ideas import Person, RevisionView, UnitName
 from app.services.mines import MineView, NeighbourIdea, NeighbourMine
 from app.services.readiness import Readiness, ScoringParams
@@ -45,6 +55,8 @@ class IdeaView:
     # The viewer's open invitations on these mines, with who invited them, by mine.
     pending_invitations: Mapping[int, tuple[Any, str]] = field(default_factory=dict)
     neighbour_mines: tuple[tuple[NeighbourMine, NeighbourIdea], ...] = ()
+    # Per open mine, the answers that defused the same objection on other ideas.
+    defused_elsewhere: Mapping[int, list[Answer]] = field(default_factory=dict)
     # Per mine, the fiche's fields changed since it was laid.
     changed_since: Mapping[int, list[str]] = field(default_factory=dict)
     revisions: tuple[RevisionView, ...] = ()
@@ -87,6 +99,10 @@ def idea_view(
         supporters=tuple(notifications.supporters(session, idea)),
         pending_invitations=_pending_invitations(session, viewer, mine_views),
         neighbour_mines=tuple(mines.neighbour_mines(session, idea)),
+        defused_elsewhere=blockers.defused_elsewhere(
+            session,
+            [v.mine.id for v in mine_views if v.mine.status == "open" and not v.mine.hidden_at],
+        ),
         changed_since=_changed_since(session, idea, mine_views),
         revisions=tuple(ideas.revisions(session, idea)),
     )

@@ -22,7 +22,7 @@ from app.models import (
     Unit,
     User,
 )
-from app.models.idea import FICHE_FIELDS, FICHE_LABELS
+from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
 from app.services import audit, notifications, scoring, search
 from app.services.permissions import (
@@ -37,7 +37,15 @@ from app.services.permissions import (
 )
 from app.services.readiness import ScoringParams
 
-TEXT_FIELDS = ("title", "problem", "solution", "broken_rule", "first_ground")
+TEXT_FIELDS = (
+    "title",
+    "problem",
+    "solution",
+    "broken_rule",
+    "rule_kind",
+    "rule_reference",
+    "first_ground",
+)
 
 
 @dataclass(frozen=True)
@@ -197,6 +205,8 @@ def create_draft(
         problem=data.problem,
         solution=data.solution,
         broken_rule=data.broken_rule,
+        rule_kind=data.rule_kind,
+        rule_reference=data.rule_reference,
         first_ground=data.first_ground,
         created_at=now,
         updated_at=now,
@@ -421,6 +431,9 @@ def revisions(session: Session, idea: Idea) -> list[RevisionView]:
             if field == "themes":
                 before = ", ".join(before or [])
                 after = ", ".join(after or [])
+            elif field == "rule_kind":
+                before = RULE_KIND_LABELS.get(before or "", "")
+                after = RULE_KIND_LABELS.get(after or "", "")
             before, after = before or "", after or ""
             if before != after:
                 changes.append(FieldChange(field, FICHE_LABELS[field], before, after))
@@ -444,7 +457,7 @@ def changed_since_many(session: Session, idea: Idea, revisions: set[int]) -> dic
     snaps = {r.number: r.snapshot for r in rows}
     new = snaps.get(idea.revision_count, {})
     return {
-        r: [FICHE_LABELS[f] for f in FICHE_FIELDS if snaps.get(r, {}).get(f) != new.get(f)]
+        r: [FICHE_LABELS[f] for f in FICHE_FIELDS if _differ(snaps.get(r, {}), new, f)]
         for r in wanted
     }
 
@@ -461,7 +474,12 @@ def changed_since(session: Session, idea: Idea, revision: int) -> list[str]:
     ).all()
     snaps = {r.number: r.snapshot for r in rows}
     old, new = snaps.get(revision, {}), snaps.get(idea.revision_count, {})
-    return [FICHE_LABELS[f] for f in FICHE_FIELDS if old.get(f) != new.get(f)]
+    return [FICHE_LABELS[f] for f in FICHE_FIELDS if _differ(old, new, f)]
+
+
+def _differ(old: dict[str, Any], new: dict[str, Any], field: str) -> bool:
+    # Revisions written before a field existed do not hold it: absent is the same as empty.
+    return (old.get(field) or "") != (new.get(field) or "")
 
 
 class EventLine(NamedTuple):

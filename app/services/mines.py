@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.models.mine import SEVERITY_LABELS, agreed
 from app.schemas import DeminageCreate, MineCreate
-from app.services import audit, invitations, notifications, scoring, search, visibility
+from app.services import audit, blockers, invitations, notifications, scoring, search, visibility
 from app.services.ideas import Person, UnitName, add_event, get_idea
 from app.services.permissions import (
     check_accept_deminage,
@@ -119,6 +119,7 @@ def lay_mine(
     )
     scoring.refresh(session, params, idea, now, user, cause=f"{noun} « {mine.title} » {laid}")
     search.index_mine(session, mine)
+    blockers.remember_echoes(session, mine)
     if session.get(Follow, (idea.id, user.id)) is None:
         session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
     mailer = notifications.mailer_of(session)

@@ -20,7 +20,7 @@ from app.models import (
     Mine,
     User,
 )
-from app.services import audit, notifications, readiness, visibility
+from app.services import audit, blockers, notifications, readiness, visibility
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, Readiness, ScoringParams
 
 PARAM_KEYS = tuple(f.name for f in fields(ScoringParams))
@@ -168,8 +168,11 @@ def refresh(
     actor: User | None = None,
     cause: str = "",
     facts: IdeaFacts | None = None,
+    *,
+    map_unchanged: bool = False,
 ) -> Readiness:
-    """Recompute and store the score in the caller's transaction; note when ripeness changes."""
+    """Recompute and store the score in the caller's transaction; note when ripeness changes;
+    keep the map of what blocks up to date (unless only the scoring parameters changed)."""
     events = [e for e in session.new if isinstance(e, IdeaEvent) and e.idea_id == idea.id]
     if facts is None:
         session.flush()
@@ -219,6 +222,8 @@ def refresh(
             f"L'idée « {idea.title} » est mûre : elle peut devenir un projet",
             now,
         )
+    if not map_unchanged:
+        blockers.refresh(session, idea)
     return result
 
 
@@ -276,6 +281,7 @@ def recompute_all(
                 now,
                 cause="paramètres du score modifiés",
                 facts=facts[idea.id],
+                map_unchanged=True,
             )  # type: ignore[index]
         session.flush()
         done += len(batch)

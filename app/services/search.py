@@ -4,6 +4,7 @@ Texts are indexed stemmed and without accents (snowball's French stemmer), so th
 « données personnelles » finds « donnee personnelle » on SQLite (FTS5) and PostgreSQL alike.
 """
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from functools import lru_cache
 
 import snowballstemmer
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import bindparam, delete, func, text
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
@@ -331,23 +332,147 @@ def find(session: Session, query: str, limit: int = 50, offset: int = 0) -> list
     return hits
 
 
+# --- similar ideas -------------------------------------------------------------------------
+# While an agent writes an idea, the form shows the published ideas that look like the same need
+# (tests/services/test_similar_ideas.py measures it; docs/decisions.md has the figures). Both
+# engines only bring candidates; the score is computed here, the same on SQLite and PostgreSQL.
+#
+# - Words are compared by the first six letters of their stem, so that « télétravailler » meets
+#   « télétravail » and « demandeur » meets « demande ».
+# - Each word weighs its rarity among the published ideas (inverse document frequency, from the
+#   index, scaled to 0–1), twice as much when it is in the title being typed, and half as much
+#   again when the candidate has it in its own title.
+# - An idea is suggested when this evidence reaches SIMILAR_MIN_EVIDENCE (or, for a short title,
+#   when the idea has nearly all its words in its own title) and stands out of the crowd:
+#   SIMILAR_MARGIN times the score of the fourth candidate, so that words shared with half the
+#   ideas (« agents », « usagers ») suggest nothing on their own.
+
+SIMILAR_SHOWN = 3
+SIMILAR_MIN_EVIDENCE = 4.0
+SIMILAR_MARGIN = 1.8
+SIMILAR_ALL_WORDS = 0.9  # share of the words typed (by weight) that makes a short title enough
+SIMILAR_SHORT_EVIDENCE = 2.0  # the least evidence even then: one rare word in both titles
+_ROOT = 6  # letters of a stem compared
+_QUERY_WORDS = 24  # the title's words, then the problem's longest ones
+_CANDIDATE_WORDS = 12  # the weightiest words look for candidates in the index
+_CANDIDATES = 40
+_TITLE_QUERY_WEIGHT = 2.0
+_TITLE_DOC_BOOST = 1.5
+_MIN_CORPUS = 50  # a young base counts as this many ideas: one word in two ideas is still rare
+_DF_CAP = 1000  # counting stops there: past it, a word is common anyway
+
+_PUBLISHED_IDEAS = select(func.count(col(Idea.id))).where(
+    Idea.status != IdeaStatus.draft, col(Idea.merged_into_id).is_(None)
+)
+_DF_SQLITE = text(
+    "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH :q "
+    "AND rowid % 4 = 1 LIMIT :cap)"
+)
+_DF_POSTGRES = text(
+    "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE tsv @@ to_tsquery('simple', :q) "
+    "AND doc LIKE 'idea:%' LIMIT :cap) AS matches"
+)
+_TEXTS_SQLITE = text(
+    "SELECT idea_id, title, body FROM search_index WHERE rowid IN :rows"
+).bindparams(bindparam("rows", expanding=True))
+_TEXTS_POSTGRES = text(
+    "SELECT idea_id, title, body FROM search_index WHERE doc IN :docs"
+).bindparams(bindparam("docs", expanding=True))
+
+
+def _root(stem_: str) -> str:
+    return stem_[:_ROOT]
+
+
+def _query_words(title: str, problem: str) -> dict[str, float]:
+    """The roots of the words typed, with their weight: the title's first."""
+    weights = {_root(s): _TITLE_QUERY_WEIGHT for s in _safe_stems(title, limit=_QUERY_WORDS)}
+    rest = {_root(s) for s in _safe_stems(problem, limit=400)} - weights.keys()
+    for root in sorted(rest, key=lambda r: (-len(r), r))[: max(0, _QUERY_WORDS - len(weights))]:
+        weights[root] = 1.0
+    return weights
+
+
+def _rarity(session: Session, roots: list[str]) -> dict[str, float]:
+    """Each root's inverse document frequency among the published ideas, scaled to about 0–1
+    (a word no idea has is a little above 1)."""
+    ideas = max(session.exec(_PUBLISHED_IDEAS).one(), _MIN_CORPUS)
+    sqlite = _is_sqlite(session)
+    out = {}
+    for root in roots:
+        whole = len(root) < _ROOT  # a short stem is a whole word; a root, any word it starts
+        if sqlite:
+            q = f'"{root}"' if whole else f'"{root}"*'
+            found = session.execute(_DF_SQLITE, {"q": q, "cap": _DF_CAP}).scalar_one()
+        else:
+            q = root if whole else f"{root}:*"
+            found = session.execute(_DF_POSTGRES, {"q": q, "cap": _DF_CAP}).scalar_one()
+        out[root] = max(0.0, math.log((ideas + 1) / (found + 0.5)) / math.log(ideas + 1))
+    return out
+
+
+def _scored_ideas(
+    session: Session, title: str, problem: str, exclude: int | None
+) -> tuple[list[tuple[float, int]], float]:
+    """Published ideas sharing words with the text typed, by the evidence they share, best
+    first; and the evidence of an idea that would have every word typed in its title."""
+    weights = _query_words(title, problem)
+    if not weights:
+        return [], 0.0
+    rarity = _rarity(session, list(weights))
+    ceiling = sum(w * rarity[r] * _TITLE_DOC_BOOST for r, w in weights.items())
+    seekers = sorted(weights, key=lambda r: -weights[r] * rarity[r])[:_CANDIDATE_WORDS]
+    hits = _match(session, seekers, any_term=True, docs_like="idea:%", limit=_CANDIDATES, offset=0)
+    idea_ids = [h.idea_id for h in hits if h.idea_id != exclude]
+    if not idea_ids:
+        return [], ceiling
+    rows = (
+        session.execute(_TEXTS_SQLITE, {"rows": [i * 4 + DOC_KINDS["idea"] for i in idea_ids]})
+        if _is_sqlite(session)
+        else session.execute(_TEXTS_POSTGRES, {"docs": [f"idea:{i}" for i in idea_ids]})
+    )
+    scored = []
+    for idea_id, doc_title, doc_body in rows:
+        in_title = {_root(w) for w in doc_title.split()}
+        anywhere = in_title | {_root(w) for w in doc_body.split()}
+        evidence = sum(
+            weight * rarity[root] * (_TITLE_DOC_BOOST if root in in_title else 1.0)
+            for root, weight in weights.items()
+            if root in anywhere
+        )
+        if evidence > 0:
+            scored.append((evidence, int(idea_id)))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    return scored, ceiling
+
+
 def similar_ideas(
-    session: Session, title: str, problem: str, exclude: int | None = None, limit: int = 5
+    session: Session,
+    title: str,
+    problem: str,
+    exclude: int | None = None,
+    limit: int = SIMILAR_SHOWN,
 ) -> list[int]:
-    """Published ideas that share words with a new idea's title and problem, closest first."""
-    words = sorted(set(_safe_stems(f"{title} {problem}", limit=40)), key=len, reverse=True)[:12]
-    if not words:
-        return []
-    hits = _match(session, words, any_term=True, docs_like="idea:%", limit=limit + 1, offset=0)
-    return [h.idea_id for h in hits if h.idea_id != exclude][:limit]
+    """Published ideas that look like the same need as the one being written, closest first:
+    at most `limit`, often none."""
+    scored, ceiling = _scored_ideas(session, title, problem, exclude)
+    crowd = scored[SIMILAR_SHOWN][0] if len(scored) > SIMILAR_SHOWN else 0.0
+    # A short title (« Covoiturage ») cannot reach the bar: an idea that has all its words in
+    # its own title is enough evidence then, if the words are rare enough.
+    enough = min(SIMILAR_MIN_EVIDENCE, max(SIMILAR_SHORT_EVIDENCE, SIMILAR_ALL_WORDS * ceiling))
+    return [
+        idea_id
+        for evidence, idea_id in scored[:limit]
+        if evidence >= enough and evidence >= SIMILAR_MARGIN * crowd
+    ]
 
 
 def remember_neighbours(session: Session, idea: Idea, limit: int = 3) -> None:
     """Store the ideas closest to this one (ranking the index once, at write time)."""
     session.execute(delete(IdeaNeighbour).where(col(IdeaNeighbour.idea_id) == idea.id))
-    for rank, neighbour in enumerate(
-        similar_ideas(session, idea.title, idea.problem, exclude=idea.id, limit=limit)
-    ):
+    # Neighbours are looser than the form's hints: the closest three, however close.
+    scored, _ = _scored_ideas(session, idea.title, idea.problem, exclude=idea.id)
+    for rank, (_, neighbour) in enumerate(scored[:limit]):
         session.add(IdeaNeighbour(idea_id=idea.id, neighbour_id=neighbour, rank=rank))  # type: ignore[arg-type]
 
 

@@ -217,6 +217,7 @@ OUTPUTS: dict[str, Read] = {
         "/mines/{hidden_mine}/experts", "/mines/{visible_mine}/experts"
     ),
     "GET /demineurs": _get("/demineurs"),
+    "GET /ce-qui-bloque": _get("/ce-qui-bloque"),
     "GET /search": _get(*_searches("/search")),
     "GET /board": _get("/board", "/board?status=all"),
     "GET /dashboard": _get("/dashboard"),
@@ -228,6 +229,7 @@ OUTPUTS: dict[str, Read] = {
         "/users/{author}", "/users/{closing}", "/users/{layer}", "/users/{helper}"
     ),
     "GET /open-data/ideas.json": _get("/open-data/ideas.json"),
+    "GET /open-data/blockers.json": _get("/open-data/blockers.json"),
     "GET /open-data/ideas.csv": _get("/open-data/ideas.csv"),
     "GET /open-data/ideas-tableur.csv": _get("/open-data/ideas-tableur.csv"),
     "GET /admin/audit": _get("/admin/audit"),
@@ -237,6 +239,7 @@ OUTPUTS: dict[str, Read] = {
     "GET /api/v1/ideas": _get("/api/v1/ideas", api=True),
     "GET /api/v1/ideas/{idea_id}": _get("/api/v1/ideas/{idea}", api=True),
     "GET /api/v1/board": _get("/api/v1/board", "/api/v1/board?status=all", api=True),
+    "GET /api/v1/blockers": _get("/api/v1/blockers", api=True),
     "GET /api/v1/mines/{mine_id}/experts": _get(
         "/api/v1/mines/{hidden_mine}/experts", "/api/v1/mines/{visible_mine}/experts", api=True
     ),

@@ -1,0 +1,90 @@
+"""The paths that exist to change each kind of rule an idea breaks, written for an agent."""
+
+from dataclasses import dataclass
+
+from app.models.idea import RULE_KIND_LABELS, RuleKind
+
+
+@dataclass(frozen=True)
+class LegalPath:
+    title: str
+    text: str
+    reference: str  # the official text it rests on, "" when none is needed
+
+
+NO_LEAVE = LegalPath(
+    "Personne à qui demander",
+    "Une habitude n’est écrite nulle part : l’équipe peut essayer autrement dès le premier "
+    "terrain. Prévenez votre hiérarchie et les personnes concernées, et gardez trace de ce que "
+    "l’essai montre.",
+    "",
+)
+ITS_AUTHOR = LegalPath(
+    "Demander à qui l’a écrite",
+    "Une procédure, une note ou une circulaire a un auteur : le service ou la direction qui l’a "
+    "signée peut l’adapter, ou accepter un essai limité au premier terrain. Venez avec le "
+    "problème, le périmètre de l’essai et la date de son bilan.",
+    "",
+)
+CONSTANT_LAW = LegalPath(
+    "À droit constant",
+    "Avant de demander un changement de texte, vérifiez ce que le texte impose vraiment : "
+    "beaucoup d’habitudes passent pour des obligations. Une note ou une circulaire interprète le "
+    "droit sans pouvoir y ajouter ; celles qui ne sont pas publiées ne peuvent pas être opposées. "
+    "Le service juridique de votre administration peut le dire par écrit.",
+    "Code des relations entre le public et l’administration, articles L. 312-2 et suivants",
+)
+PREFECT_DEROGATION = LegalPath(
+    "La dérogation du préfet",
+    "Le préfet peut déroger à une règle fixée par décret ou par arrêté pour prendre une décision "
+    "individuelle, dans certaines matières (aides publiques, aménagement du territoire, "
+    "environnement, agriculture, construction et urbanisme, emploi, patrimoine, activités "
+    "sportives et associatives) : pour un motif d’intérêt général et des circonstances locales, "
+    "si cela allège une démarche, raccourcit un délai ou facilite l’accès à une aide, sans "
+    "atteinte à la sécurité des personnes et des biens. La demande passe par la préfecture.",
+    "Décret n° 2020-412 du 8 avril 2020 relatif au droit de dérogation reconnu au préfet",
+)
+EXPERIMENTATION = LegalPath(
+    "L’expérimentation",
+    "La loi et le règlement peuvent comporter, pour un objet et une durée limités, des "
+    "dispositions à caractère expérimental : un texte peut ainsi autoriser l’essai de votre "
+    "idée sur un premier terrain, avec son évaluation. C’est la voie des changements qui "
+    "touchent un décret ou une loi ; elle se prépare avec la direction qui porte le texte.",
+    "Constitution du 4 octobre 1958, article 37-1",
+)
+FRANCE_EXPERIMENTATION = LegalPath(
+    "France Expérimentation",
+    "Le guichet de l’État pour les projets innovants bloqués par une disposition législative ou "
+    "réglementaire : il étudie la demande avec les ministères concernés, qui peuvent accorder "
+    "une dérogation à titre expérimental ou changer le texte.",
+    "France Expérimentation, ministère de l’Économie et direction interministérielle de la "
+    "transformation publique",
+)
+EUROPEAN_LAW = LegalPath(
+    "Ce que le texte européen impose",
+    "Une règle européenne ne se change pas depuis un service, mais la règle française qui la "
+    "transpose va souvent plus loin qu’elle : comparez les deux textes. La position de la France "
+    "sur un texte européen se prépare avec le Secrétariat général des affaires européennes, "
+    "par votre ministère.",
+    "Traité sur le fonctionnement de l’Union européenne, article 288",
+)
+
+PATHS_BY_KIND: dict[RuleKind, tuple[LegalPath, ...]] = {
+    RuleKind.habit: (NO_LEAVE,),
+    RuleKind.internal_procedure: (ITS_AUTHOR, CONSTANT_LAW),
+    RuleKind.circular: (ITS_AUTHOR, CONSTANT_LAW),
+    RuleKind.decree: (CONSTANT_LAW, PREFECT_DEROGATION, EXPERIMENTATION, FRANCE_EXPERIMENTATION),
+    RuleKind.law: (CONSTANT_LAW, EXPERIMENTATION, FRANCE_EXPERIMENTATION),
+    RuleKind.european_law: (EUROPEAN_LAW, CONSTANT_LAW),
+}
+
+
+def paths_for(kind: str) -> tuple[LegalPath, ...]:
+    """The paths for a kind of rule; none while the author has not said which kind."""
+    known = {k.value: k for k in RuleKind}
+    return PATHS_BY_KIND[known[kind]] if kind in known else ()
+
+
+def kinds() -> list[tuple[str, str]]:
+    """Every kind of rule with its label, in the order the form offers them."""
+    return [(kind.value, RULE_KIND_LABELS[kind]) for kind in RuleKind]

@@ -1,0 +1,133 @@
+"""The broken rule, typed: its kind and reference on the idea, in the fiche, the API and the
+open data, and the paths that exist for that kind."""
+
+import csv
+import io
+
+from sqlmodel import Session
+
+from tests.conftest import Clock, field_error, soup, text_of
+from tests.factories import make_idea, make_mine, make_user
+from tests.routers.test_ideas import FICHE
+
+LEGIFRANCE = "https://www.legifrance.gouv.fr/loda/id/JORFTEXT000041789315"
+
+
+def test_the_author_says_what_kind_of_rule_and_the_idea_shows_the_paths(
+    make_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    db.commit()
+    client = make_client(author)
+    response = client.post_form(
+        "/ideas", {**FICHE, "rule_kind": "decree", "rule_reference": LEGIFRANCE}
+    )
+    assert response.status_code == 303
+    page = soup(client.get(response.headers["location"]))
+    rule = page.select_one(".fiche .rule-kind")
+    assert rule is not None and "Un décret ou un arrêté" in rule.get_text()
+    link = rule.find("a")
+    assert link["href"] == LEGIFRANCE and "noopener" in link["rel"]
+    paths = text_of(page, ".rule-paths")
+    assert "La dérogation du préfet" in paths and "Décret n° 2020-412" in paths
+    assert "article 37-1" in paths
+    # A habit needs no one's leave: the paths follow the kind.
+    edit = client.post_form(response.headers["location"] + "/edit", {**FICHE, "rule_kind": "habit"})
+    assert edit.status_code == 303
+    page = soup(client.get(response.headers["location"]))
+    paths = text_of(page, ".rule-paths")
+    assert "Personne à qui demander" in paths and "préfet" not in paths
+    newest = page.select("#revisions-title + ol > li")[0].get_text(" ", strip=True)
+    assert "nature de la règle" in newest and "référence de la règle" in newest
+
+
+def test_a_wrong_kind_or_a_long_reference_is_refused_beside_its_field(
+    make_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    response = client.post_form(
+        "/ideas", {**FICHE, "rule_kind": "ukase", "rule_reference": "x" * 301}
+    )
+    assert response.status_code == 422
+    page = soup(response)
+    assert field_error(page, "field-rule_kind") == "Choisissez une valeur de la liste."
+    assert field_error(page, "field-rule_reference") == "300 caractères au plus."
+    assert page.select_one("#field-problem").get_text() == FICHE["problem"]
+
+
+def test_an_unsaid_kind_shows_nothing_and_a_reference_that_is_no_link_stays_text(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    plain = make_idea(db, author, clock.now)
+    noted = make_idea(db, author, clock.now, rule_reference="javascript:alert(1)")
+    viewer = make_user(db)
+    db.commit()
+    client = make_client(viewer)
+    page = soup(client.get(f"/ideas/{plain.id}"))
+    assert page.select(".rule-kind, .rule-paths") == []
+    assert page.select_one("#regle-brisee a")["href"].endswith("/aide#regle")
+    reference = soup(client.get(f"/ideas/{noted.id}")).select_one(".rule-kind")
+    assert reference is not None and reference.find("a") is None
+    assert "javascript:alert(1)" in reference.get_text()
+
+
+def test_the_kind_reaches_the_fiche_the_api_and_the_open_data(
+    make_client, api_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    db.commit()
+    api = api_client(author)
+    created = api.post(
+        "/api/v1/ideas",
+        json={"title": "Un guichet unique", "problem": FICHE["problem"], "rule_kind": "law"},
+    )
+    assert created.status_code == 201, created.text
+    idea = created.json()
+    assert idea["rule_kind"] == "law" and idea["rule_reference"] == ""
+    refused = api.patch(f"/api/v1/ideas/{idea['id']}", json={"rule_kind": "ukase"})
+    assert refused.status_code == 422
+    assert "rule_kind" in refused.text and "Choisissez une valeur de la liste." in refused.text
+    changed = api.patch(
+        f"/api/v1/ideas/{idea['id']}",
+        json={"rule_kind": "circular", "rule_reference": "Note DGFiP n° 2024-12"},
+    )
+    assert changed.status_code == 200, changed.text
+    assert api.post(f"/api/v1/ideas/{idea['id']}/publish").status_code == 200
+
+    client = make_client(author)
+    sheet = client.get(f"/ideas/{idea['id']}/fiche.md").text
+    assert "- Nature : Une note de service ou une circulaire" in sheet
+    assert "- Référence : Note DGFiP n° 2024-12" in sheet
+
+    rows = client.get("/open-data/ideas.json").json()["ideas"]
+    [row] = [r for r in rows if r["id"] == idea["id"]]
+    assert row["rule_kind"] == "circular" and row["rule_reference"] == "Note DGFiP n° 2024-12"
+    table = list(csv.DictReader(io.StringIO(client.get("/open-data/ideas.csv").text)))
+    [line] = [r for r in table if r["id"] == str(idea["id"])]
+    assert line["rule_kind"] == "circular"
+
+
+def test_the_help_page_gives_the_paths_for_every_kind(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    page = soup(make_client(user).get("/aide"))
+    for kind in ("habit", "internal_procedure", "circular", "decree", "law", "european_law"):
+        heading = page.select_one(f"#regle-{kind}")
+        assert heading is not None
+        assert heading.find_next_sibling("ul").select("li"), kind
+    assert "Constitution du 4 octobre 1958, article 37-1" in text_of(page, "main")
+
+
+def test_a_legal_mine_points_to_the_paths(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author, colleague = make_user(db), make_user(db)
+    idea = make_idea(db, author, clock.now, rule_kind="law")
+    legal = make_mine(db, idea, colleague, clock.now, category="legal")
+    budget = make_mine(db, idea, colleague, clock.now, category="budget")
+    db.commit()
+    page = soup(make_client(colleague).get(f"/ideas/{idea.id}"))
+    assert page.select_one(f"#mine-{legal.id} a[href='#regle-brisee']") is not None
+    assert page.select_one(f"#mine-{budget.id} a[href='#regle-brisee']") is None
+    assert "Une loi" in text_of(page, "#regle-brisee")
