@@ -38,10 +38,10 @@ from app.services import (
     invitations,
     mines,
     notifications,
-    scoring,
     search,
     users,
 )
+from app.services.idea_view import idea_view
 from app.services.readiness import Readiness
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
@@ -118,16 +118,15 @@ def _mine_out(view: mines.MineView) -> MineOut:
 
 
 def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
-    session, viewer, now = c.session, c.user, c.now
-    author, unit = ideas.users_by_id(session, {idea.author_id})[idea.author_id]
+    view = idea_view(c.session, c.params, idea, c.user, c.now, "api")
     return IdeaOut(
         id=idea.id,
         title=idea.title,
         status=idea.status,
-        ripe=idea.is_ripe(now),  # type: ignore[arg-type]
+        ripe=view.ripe,  # type: ignore[arg-type]
         score=idea.score,
-        themes=ideas.themes_of(session, [idea.id])[idea.id],  # type: ignore[list-item,index]
-        author=_user_out(author, unit),
+        themes=list(view.themes),
+        author=_user_out(view.author, view.author_unit),
         published_at=idea.published_at,
         last_activity_at=idea.last_activity_at,
         problem=idea.problem,
@@ -143,8 +142,8 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         sponsor=idea.sponsor,
         next_step=idea.next_step,
         target_date=idea.target_date,
-        readiness=_readiness_out(scoring.compute_for(session, c.params, idea, now)),
-        mines=[_mine_out(v) for v in mines.mines_for_idea(session, idea, viewer)],
+        readiness=_readiness_out(view.readiness),
+        mines=[_mine_out(v) for v in view.mine_views],
     )
 
 

@@ -1,17 +1,13 @@
 """Idea pages: the list, the form, the idea page with its field of mines, publish and close."""
 
-from collections.abc import Hashable
-from datetime import datetime
-from typing import Any
-
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from sqlmodel import Session
 from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ObjectId, OptionalUser, ParamsDep, SessionDep, SettingsDep
 from app.errors import InvalidInput
-from app.models import Follow, Idea, Support, User
+from app.idea_page import form_rejected, render_idea
+from app.models import Follow, Support
 from app.models.idea import FICHE_FIELDS
 from app.schemas import (
     AbandonInput,
@@ -21,16 +17,7 @@ from app.schemas import (
     SendBackInput,
     french_errors,
 )
-from app.services import (
-    blockers,
-    ideas,
-    invitations,
-    mines,
-    notifications,
-    readiness,
-    scoring,
-    visibility,
-)
+from app.services import ideas, notifications
 from app.services.permissions import (
     check_abandon,
     check_edit_idea,
@@ -38,8 +25,7 @@ from app.services.permissions import (
     check_send_back,
     raise_if,
 )
-from app.services.readiness import ScoringParams
-from app.templating import is_htmx, render
+from app.templating import render
 from app.web import FormDep, page_number, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -47,147 +33,6 @@ router = APIRouter(include_in_schema=False)
 
 def fiche_values(form: dict[str, str]) -> dict[str, str]:
     return {f: form.get(f, "") for f in FICHE_FIELDS}
-
-
-def idea_context(
-    session: Session,
-    params: ScoringParams,
-    idea: Idea,
-    viewer: User,
-    now: datetime,
-    form_errors: dict[str, dict[str, str]] | None = None,
-    form_values: dict[str, dict[str, str]] | None = None,
-    status_message: str = "",
-) -> dict[str, Any]:
-    """Everything the idea page and its fragments show, loaded in a bounded number of queries."""
-    people = ideas.users_by_id(session, {idea.author_id})
-    mine_views = mines.mines_for_idea(session, idea, viewer)
-    themes = ideas.themes_of(session, [idea.id])[idea.id]  # type: ignore[index]
-    facts = scoring.facts_of_page(idea, mine_views, len(themes))
-    pending = _pending_invitations(session, viewer, mine_views)
-    changed_since = _changed_since(session, idea, mine_views)
-    return {
-        "idea": idea,
-        "following": notifications.follows(session, viewer, idea),
-        "pending_invitations": pending,
-        "neighbour_mines": mines.neighbour_mines(session, idea),
-        "defused_elsewhere": blockers.defused_elsewhere(
-            session,
-            [v.mine.id for v in mine_views if v.mine.status == "open" and not v.mine.hidden_at],
-        ),
-        "supporters": notifications.supporters(session, idea),
-        "author": people[idea.author_id][0],
-        "author_unit": people[idea.author_id][1],
-        "themes": themes,
-        "readiness": readiness.compute(facts, params, now),
-        "ripe": idea.is_ripe(now),
-        "mine_views": mine_views,
-        "changed_since": changed_since,
-        # A form shown with its errors is rendered anew, around what was typed.
-        "minefield_key": None
-        if form_errors or form_values
-        else minefield_key(mine_views, viewer, idea, changed_since, pending),
-        "revisions": ideas.revisions(session, idea),
-        "events": visibility.history(session, idea, viewer, mine_views),
-        "form_errors": form_errors or {},
-        "form_values": form_values or {},
-        "status_message": status_message,
-    }
-
-
-def minefield_key(
-    mine_views: list[mines.MineView],
-    viewer: User,
-    idea: Idea,
-    changed_since: dict[int, list[str]],
-    pending: dict[int, tuple[Any, str]],
-) -> Hashable:
-    """Everything the field of mines shows (templates/mines/_field.html): its rows, and who
-    looks. The permission checks it asks (app/services/permissions.py) depend on the viewer
-    only through their role and whether they wrote the idea or one of its mines or
-    déminages: any other viewer of the same role sees the same field, so they share one
-    rendering. Any change to what is shown makes a new key."""
-    authors = {idea.author_id}
-    deminages = []
-    for view in mine_views:
-        authors.add(view.mine.author_id)
-        for dv in view.deminages:
-            authors.add(dv.deminage.author_id)
-            deminages.append((dv.deminage, dv.helped_by_me))
-    who = (viewer.role, viewer.id if viewer.id in authors else None)
-    return (
-        idea.id,
-        idea.status,
-        idea.author_id,
-        who,
-        tuple(view.mine for view in mine_views),
-        tuple(deminages),
-        tuple((mine_id, tuple(changes)) for mine_id, changes in changed_since.items()),
-        tuple((mine_id, inv.id, inv.message, name) for mine_id, (inv, name) in pending.items()),
-    )
-
-
-def _changed_since(
-    session: Session, idea: Idea, mine_views: list[mines.MineView]
-) -> dict[int, list[str]]:
-    """Per mine, what changed in the fiche since it was laid."""
-    changes = ideas.changed_since_many(session, idea, {v.mine.idea_revision for v in mine_views})
-    return {
-        v.mine.id: changes[v.mine.idea_revision]
-        for v in mine_views  # type: ignore[misc]
-        if changes.get(v.mine.idea_revision)
-    }
-
-
-def _pending_invitations(
-    session: Session, viewer: User, mine_views: list[mines.MineView]
-) -> dict[int, tuple[Any, str]]:
-    """The viewer's open invitations on this idea's mines, with who invited them."""
-    pending = invitations.pending_for(session, viewer, [v.mine.id for v in mine_views])  # type: ignore[misc]
-    inviters = ideas.users_by_id(session, {i.inviter_id for i in pending.values()})
-    return {mine_id: (inv, inviters[inv.inviter_id][0].name) for mine_id, inv in pending.items()}
-
-
-def render_idea(
-    request: Request,
-    session: Session,
-    params: ScoringParams,
-    idea: Idea,
-    viewer: User,
-    now: datetime,
-    status: int = 200,
-    **forms: Any,
-) -> Response:
-    """The whole page to a browser; the live fragment and the score panel (out of band) to htmx."""
-    context = idea_context(session, params, idea, viewer, now, **forms)
-    template = "ideas/_live.html" if is_htmx(request) else "ideas/show.html"
-    return render(request, template, {**context, "oob": is_htmx(request)}, status=status)
-
-
-def form_rejected(
-    request: Request,
-    session: Session,
-    params: ScoringParams,
-    idea: Idea,
-    viewer: User,
-    now: datetime,
-    key: str,
-    values: dict[str, str],
-    errors: dict[str, str],
-) -> Response:
-    """The idea page (or its live fragment) again, with one form's errors beside its fields
-    and every character typed kept (422, which htmx swaps in place)."""
-    return render_idea(
-        request,
-        session,
-        params,
-        idea,
-        viewer,
-        now,
-        status=422,
-        form_errors={key: errors},
-        form_values={key: values},
-    )
 
 
 @router.get("/aide", name="help")

@@ -9,8 +9,7 @@ from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.errors import DomainError
-from app.models import Idea
-from app.routers.ideas import form_rejected, render_idea
+from app.idea_page import action_done, form_rejected
 from app.schemas import DeminageCreate, MineCreate, ReasonInput, french_errors
 from app.services import ideas, mines
 from app.services.permissions import (
@@ -20,26 +19,9 @@ from app.services.permissions import (
     check_reopen,
     raise_if,
 )
-from app.templating import is_htmx
-from app.web import FormDep, redirect
+from app.web import FormDep
 
 router = APIRouter(include_in_schema=False)
-
-
-def action_done(
-    request: Request,
-    session: Any,
-    params: Any,
-    idea: Idea,
-    user: Any,
-    now: Any,
-    anchor: str,
-    flash: str,
-) -> Response:
-    if is_htmx(request):
-        return render_idea(request, session, params, idea, user, now, status_message=flash)
-    url = request.url_for("idea", idea_id=idea.id).path + f"#{anchor}"
-    return redirect(request, url, flash=flash)
 
 
 def _parse(

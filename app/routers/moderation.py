@@ -5,9 +5,8 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from app.deps import ModeratorUser, NowDep, ObjectId, ParamsDep, SessionDep
+from app.idea_page import action_done, form_rejected
 from app.models import Deminage, Idea, Mine, User
-from app.routers.ideas import form_rejected
-from app.routers.mines import action_done
 from app.schemas import ReasonInput, french_errors
 from app.services import mines, moderation
 from app.services.readiness import ScoringParams

@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 from app.models import Idea, IdeaStatus, IdeaTheme, Mine, User
 from app.models.idea import RULE_KIND_LABELS, STATUS_LABELS, RuleKind
 from app.models.mine import CATEGORY_LABELS, KIND_LABELS, SEVERITY_LABELS, MineCategory, MineStatus
-from app.services import ideas, mines, scoring, visibility
+from app.services import visibility
+from app.services.idea_view import idea_view
 from app.services.readiness import Readiness, ScoringParams
 
 
@@ -58,11 +59,10 @@ def product_sheet(
 ) -> ProductSheet:
     """Everything a sponsor asks for: the fiche, every mine and its answer, reviewers, score;
     hidden content as the viewer may see it (`visibility`)."""
-    author, unit = ideas.users_by_id(session, {idea.author_id})[idea.author_id]
-    views = mines.mines_for_idea(session, idea, viewer)
+    sheet = idea_view(session, params, idea, viewer, now, "sheet")
     sheet_mines = []
     reviewers: dict[int, tuple[str, str]] = {}
-    for view in views:
+    for view in sheet.mine_views:
         m = view.mine
         if m.author_id != idea.author_id and visibility.counted_status(m) != MineStatus.withdrawn:
             reviewers.setdefault(
@@ -102,17 +102,16 @@ def product_sheet(
         )
     history = [
         (event.created_at, event.score, event.message)
-        for event, _ in reversed(visibility.history(session, idea, viewer))
+        for event, _ in reversed(sheet.events)
         if event.score is not None
     ]
-    ripe = idea.is_ripe(now)
     return ProductSheet(
         idea=idea,
-        author=author.name,
-        unit=unit.name if unit else "",
-        themes=ideas.themes_of(session, [idea.id])[idea.id],  # type: ignore[list-item,index]
-        status="Mûre" if ripe else STATUS_LABELS[idea.status],  # type: ignore[index]
-        readiness=scoring.compute_for(session, params, idea, now),
+        author=sheet.author.name,
+        unit=sheet.author_unit.name if sheet.author_unit else "",
+        themes=list(sheet.themes),
+        status="Mûre" if sheet.ripe else STATUS_LABELS[idea.status],  # type: ignore[index]
+        readiness=sheet.readiness,
         mines=sheet_mines,
         reviewers=sorted(reviewers.values()),
         score_history=history,

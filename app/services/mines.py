@@ -1,5 +1,6 @@
 """Mines and déminages: lay, answer, accept, withdraw, reopen, assume the risk."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -378,24 +379,44 @@ _HELPED_BY = (
 )
 
 
-def mines_for_idea(session: Session, idea: Idea, viewer: User | None) -> list[MineView]:
-    """The idea's mines with their déminages and authors as the viewer may see them (hidden
-    content redacted by `visibility`), in three queries whatever their number: plain rows
-    (the models' attributes, and their authors'), nothing a page writes."""
+@dataclass(frozen=True)
+class IdeaRows:
+    """An idea's mines and déminages as read, with their authors, before any redaction: what
+    the score counts (`scoring.facts_from_rows`) and what the views are made of (`views_of`)."""
+
+    mines: Sequence[Any]
+    deminages: Sequence[Any]
+    helped: frozenset[int]  # the déminages the viewer found helpful
+
+
+def idea_rows(session: Session, idea: Idea, viewer: User | None) -> IdeaRows:
+    """In three queries whatever their number: plain rows (the models' attributes, and their
+    authors'), nothing a page writes."""
     mines = read_rows(session, _IDEA_MINES, {"idea": idea.id})
     if not mines:
-        return []
+        return IdeaRows((), (), frozenset())
     deminages = read_rows(session, _IDEA_DEMINAGES, {"idea": idea.id})
-    helped: set[int] = set()
+    helped: frozenset[int] = frozenset()
     if viewer is not None and deminages:
-        helped = {
+        helped = frozenset(
             row[0] for row in read_rows(session, _HELPED_BY, {"idea": idea.id, "user": viewer.id})
-        }
-    by_mine: dict[int, list[DeminageView]] = {m.id: [] for m in mines}
-    for d in deminages:
-        by_mine[d.mine_id].append(DeminageView(d, *_person(d), d.id in helped))
-    views = [MineView(m, *_person(m), deminages=by_mine[m.id]) for m in mines]
+        )
+    return IdeaRows(mines, deminages, helped)
+
+
+def views_of(rows: IdeaRows, viewer: User | None) -> list[MineView]:
+    """The mines with their déminages and authors as the viewer may see them (hidden content
+    redacted by `visibility`)."""
+    by_mine: dict[int, list[DeminageView]] = {m.id: [] for m in rows.mines}
+    for d in rows.deminages:
+        by_mine[d.mine_id].append(DeminageView(d, *_person(d), d.id in rows.helped))
+    views = [MineView(m, *_person(m), deminages=by_mine[m.id]) for m in rows.mines]
     return visibility.redact_mine_views(views, viewer)
+
+
+def mines_for_idea(session: Session, idea: Idea, viewer: User | None) -> list[MineView]:
+    """The idea's mines with their déminages and authors as the viewer may see them."""
+    return views_of(idea_rows(session, idea, viewer), viewer)
 
 
 @dataclass(frozen=True)

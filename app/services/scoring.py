@@ -58,24 +58,36 @@ def scoring_params(session: Session, settings: Settings) -> ScoringParams:
 
 
 _IDEAS = bindparam("ids", expanding=True)
-_MINE_FACTS = (
+# The columns `facts_from_rows` reads, named as the idea page's rows name them
+# (`mines.idea_rows`): several ideas' mines and déminages, no text but the mines' titles.
+_MINE_ROWS = (
     select(
         Mine.idea_id,
+        Mine.id,
         Mine.title,
         Mine.author_id,
-        User.unit_id,
+        col(User.unit_id).label("author_unit_id"),
         Mine.severity,
-        visibility.counted_status_sql,  # a mine hidden by moderation counts as withdrawn
+        Mine.status,
+        Mine.hidden_at,
         Mine.armed_at,
     )
     .join(User, col(Mine.author_id) == User.id)
     .where(col(Mine.idea_id).in_(_IDEAS))
+    .order_by(col(Mine.created_at), col(Mine.id))
 )
-_HELPERS = (
-    select(Mine.idea_id, Deminage.author_id, User.unit_id)
+_DEMINAGE_ROWS = (
+    select(
+        Mine.idea_id,
+        Deminage.mine_id,
+        Deminage.author_id,
+        col(User.unit_id).label("author_unit_id"),
+        Deminage.hidden_at,
+    )
     .join(Mine, col(Deminage.mine_id) == Mine.id)
     .join(User, col(Deminage.author_id) == User.id)
-    .where(col(Mine.idea_id).in_(_IDEAS), visibility.deminage_counts_sql)
+    .where(col(Mine.idea_id).in_(_IDEAS))
+    .order_by(col(Deminage.created_at), col(Deminage.id))
 )
 _THEME_COUNTS = (
     select(IdeaTheme.idea_id, func.count())
@@ -84,26 +96,31 @@ _THEME_COUNTS = (
 )
 
 
-def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
-    """What the score needs for several ideas, in three queries over their mines and déminages
-    only (plain columns, no ORM objects): the cost follows these ideas, never the base."""
-    ids = [i.id for i in ideas]
-    mines: dict[int, list[MineFacts]] = {i: [] for i in ids}  # type: ignore[misc]
-    for idea_id, *facts in read_rows(session, _MINE_FACTS, {"ids": ids}):
-        mines[idea_id].append(MineFacts(*facts))
-    helpers: dict[int, list[Contributor]] = {i: [] for i in ids}  # type: ignore[misc]
-    for idea_id, author_id, unit_id in read_rows(session, _HELPERS, {"ids": ids}):
-        helpers[idea_id].append(Contributor(author_id, unit_id))
-    themes = dict(read_rows(session, _THEME_COUNTS, {"ids": ids}))  # type: ignore[arg-type]
-    return {
-        idea.id: _facts(idea, themes.get(idea.id, 0), mines[idea.id], helpers[idea.id])  # type: ignore[index,misc]
-        for idea in ideas
-    }
-
-
-def _facts(
-    idea: Idea, theme_count: int, mines: list[MineFacts], helpers: list[Contributor]
+def facts_from_rows(
+    idea: Idea, theme_count: int, mine_rows: Sequence[Any], deminage_rows: Sequence[Any]
 ) -> IdeaFacts:
+    """The one place where the database's rows become the score's facts, whoever reads them
+    (the stored score, the idea page, the API, the fiche): the idea's mines (`id`, `title`,
+    `author_id`, `author_unit_id`, `severity`, `status`, `hidden_at`, `armed_at`) and their
+    déminages (`mine_id`, `author_id`, `author_unit_id`, `hidden_at`), as read, before any
+    redaction. What moderation hid counts as `visibility` says."""
+    by_id = {m.id: m for m in mine_rows}
+    mines = [
+        MineFacts(
+            m.title,
+            m.author_id,
+            m.author_unit_id,
+            m.severity,
+            visibility.counted_status(m),
+            m.armed_at,
+        )
+        for m in mine_rows
+    ]
+    helpers = [
+        Contributor(d.author_id, d.author_unit_id)
+        for d in deminage_rows
+        if visibility.counts(d, by_id[d.mine_id])
+    ]
     return IdeaFacts(
         author_id=idea.author_id,  # type: ignore[arg-type]
         problem=idea.problem,
@@ -116,23 +133,21 @@ def _facts(
     )
 
 
-def facts_of_page(idea: Idea, mine_views: Sequence[Any], theme_count: int) -> IdeaFacts:
-    """The facts `facts_for` reads, taken from the mines and déminages an idea page has already
-    read (`mines.mines_for_idea`): the page's score costs no query."""
-    mines = []
-    helpers = []
-    for view in mine_views:
-        m = view.mine
-        status = visibility.counted_status(m)
-        mines.append(
-            MineFacts(m.title, m.author_id, view.author.unit_id, m.severity, status, m.armed_at)
-        )
-        helpers.extend(
-            Contributor(dv.deminage.author_id, dv.author.unit_id)
-            for dv in view.deminages
-            if visibility.counts(dv.deminage, m)
-        )
-    return _facts(idea, theme_count, mines, helpers)
+def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
+    """What the score needs for several ideas, in three queries over their mines and déminages
+    only (plain columns, no ORM objects): the cost follows these ideas, never the base."""
+    ids = [i.id for i in ideas]
+    mines: dict[int, list[Any]] = {i: [] for i in ids}  # type: ignore[misc]
+    for row in read_rows(session, _MINE_ROWS, {"ids": ids}):
+        mines[row.idea_id].append(row)
+    deminages: dict[int, list[Any]] = {i: [] for i in ids}  # type: ignore[misc]
+    for row in read_rows(session, _DEMINAGE_ROWS, {"ids": ids}):
+        deminages[row.idea_id].append(row)
+    themes = dict(read_rows(session, _THEME_COUNTS, {"ids": ids}))  # type: ignore[arg-type]
+    return {
+        idea.id: facts_from_rows(idea, themes.get(idea.id, 0), mines[idea.id], deminages[idea.id])  # type: ignore[index]
+        for idea in ideas
+    }
 
 
 def idea_facts(session: Session, idea: Idea) -> IdeaFacts:

@@ -1,6 +1,7 @@
 """Random sequences of the real operations, moderation's hiding and restoring among them, keep
-the stored score equal to a fresh computation, to what the idea page computes for any viewer,
-and to what the board and the open data count."""
+the stored score equal to one recomputed from scratch by an independent path (the ORM's objects
+and the rules restated here), to what the idea page, the API and the fiche compute for any
+viewer, and to what the board and the open data count."""
 
 import contextlib
 import shutil
@@ -10,20 +11,29 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from sqlmodel import Session
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.db import make_engine, read_rows
 from app.errors import DomainError
-from app.models import Role
+from app.models import Deminage, Idea, IdeaTheme, Mine, Role, User
 from app.schemas import DeminageCreate, IdeaUpdate, MineCreate
 from app.services import board, exports, ideas, mines, moderation, readiness, scoring
-from app.services.readiness import IdeaFacts, ScoringParams
+from app.services.idea_view import idea_view
+from app.services.readiness import Contributor, IdeaFacts, MineFacts, ScoringParams
 from tests.conftest import database_url
 from tests.factories import LONG, make_idea, make_user
 
 PARAMS = ScoringParams(quiet_period_hours=24)
+OUTPUTS = [(who, out) for out in ("page", "api", "sheet") for who in ("reader", "admin", "author")]
 
 
 def _comparable(facts: IdeaFacts) -> tuple[object, ...]:
@@ -35,6 +45,56 @@ def _comparable(facts: IdeaFacts) -> tuple[object, ...]:
     )
     helpers = sorted((c.user_id, c.unit_id) for c in facts.deminage_authors)
     return (facts.theme_count, facts.problem, facts.solution, tuple(mines_), tuple(helpers))
+
+
+def _scratch_facts(session: Session, idea: Idea) -> IdeaFacts:
+    """The score's facts read again from the database through the ORM, with the rules written
+    out here rather than taken from `scoring` or `visibility`: a mine hidden by moderation
+    counts as withdrawn; a déminage counts unless it or its mine is hidden."""
+    session.flush()
+    fresh = {"populate_existing": True}  # what the database holds, not what memory remembers
+    laid = session.exec(
+        select(Mine)
+        .where(Mine.idea_id == idea.id)
+        .order_by(col(Mine.created_at), col(Mine.id))
+        .execution_options(**fresh)
+    ).all()
+    answers = session.exec(
+        select(Deminage)
+        .where(col(Deminage.mine_id).in_([m.id for m in laid]))
+        .order_by(col(Deminage.created_at), col(Deminage.id))
+        .execution_options(**fresh)
+    ).all()
+    hidden = {m.id for m in laid if m.hidden_at is not None}
+
+    def unit(user_id: int) -> int | None:
+        return session.get_one(User, user_id).unit_id
+
+    themes = session.exec(select(IdeaTheme).where(IdeaTheme.idea_id == idea.id)).all()
+    return IdeaFacts(
+        author_id=idea.author_id,
+        problem=idea.problem,
+        solution=idea.solution,
+        broken_rule=idea.broken_rule,
+        first_ground=idea.first_ground,
+        theme_count=len(themes),
+        mines=[
+            MineFacts(
+                m.title,
+                m.author_id,
+                unit(m.author_id),
+                m.severity,
+                "withdrawn" if m.id in hidden else m.status,
+                m.armed_at,
+            )
+            for m in laid
+        ],
+        deminage_authors=[
+            Contributor(d.author_id, unit(d.author_id))
+            for d in answers
+            if d.hidden_at is None and d.mine_id not in hidden
+        ],
+    )
 
 
 def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> None:  # type: ignore[no-untyped-def]
@@ -56,6 +116,14 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             self.idea = make_idea(s, self.author, self.now, params=PARAMS)
             self.mines: list = []
             self.deminages: list = []
+            self.turn = 0
+            self.done: list[str] = done  # the moderation actions that went through, in every run
+
+        @initialize()
+        def answered_mine(self) -> None:
+            # Every run starts with a mine and its déminage, for moderation to act on at once.
+            self.lay(0, "major")
+            self.answer(0, 1)
 
         def teardown(self) -> None:
             self.session.close()
@@ -80,6 +148,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
 
             self._try(act)
 
+        @precondition(lambda self: bool(self.mines))
         @rule(m=st.integers(0, 20), who=st.integers(0, 5))
         def answer(self, m: int, who: int) -> None:
             if not self.mines:
@@ -97,6 +166,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
 
             self._try(act)
 
+        @precondition(lambda self: bool(self.deminages))
         @rule(d=st.integers(0, 20), by_author=st.booleans())
         def accept(self, d: int, by_author: bool) -> None:
             if not self.deminages:
@@ -154,17 +224,32 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
                 )
             )
 
-        @rule(d=st.integers(0, 20), on_mine=st.booleans(), hide=st.booleans())
-        def moderate(self, d: int, on_mine: bool, hide: bool) -> None:
-            items = self.mines if on_mine else self.deminages
-            if not items:
-                return
-            item = items[d % len(items)]
-            act = moderation.hide if hide else moderation.restore
-            args = ("Abus",) if hide else ()
-            self._try(
-                lambda: act(self.session, PARAMS, self.admin, item, self.idea, *args, self.now)  # type: ignore[operator]
+        def _moderate(self, d: int, on_mine: bool, hidden: bool, act, *reason: str) -> None:  # type: ignore[no-untyped-def]
+            def pool(items: list) -> list:  # type: ignore[type-arg]
+                return [i for i in items if (i.hidden_at is not None) == hidden]
+
+            # The kind asked for, or the other one when it has nothing to act on.
+            wanted, other = (
+                (self.mines, self.deminages) if on_mine else (self.deminages, self.mines)
             )
+            items = pool(wanted) or pool(other)
+            item = items[d % len(items)]
+
+            def moderate() -> None:
+                act(self.session, PARAMS, self.admin, item, self.idea, *reason, self.now)
+                self.done.append(f"{act.__name__} {type(item).__name__.lower()}")
+
+            self._try(moderate)
+
+        @precondition(lambda self: any(i.hidden_at is None for i in self.mines + self.deminages))
+        @rule(d=st.integers(0, 20), on_mine=st.booleans())
+        def hide(self, d: int, on_mine: bool) -> None:
+            self._moderate(d, on_mine, False, moderation.hide, "Abus")
+
+        @precondition(lambda self: any(i.hidden_at for i in self.mines + self.deminages))
+        @rule(d=st.integers(0, 20), on_mine=st.booleans())
+        def restore(self, d: int, on_mine: bool) -> None:
+            self._moderate(d, on_mine, True, moderation.restore)
 
         @rule(hours=st.integers(1, 60))
         def wait(self, hours: int) -> None:
@@ -172,29 +257,46 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
 
         @invariant()
         def stored_equals_scratch(self) -> None:
-            fresh = scoring.compute_for(self.session, PARAMS, self.idea, self.now)
-            assert self.idea.score == fresh.score
-            assert self.idea.ripe_from == fresh.ripe_from
-            assert self.idea.reviewer_count == fresh.reviewers
-            assert self.idea.is_ripe(self.now) == fresh.ripe
+            scratch = _scratch_facts(self.session, self.idea)
+            stored = scoring.idea_facts(self.session, self.idea)  # as scoring.compute_for reads
+            assert _comparable(stored) == _comparable(scratch)
+            independent = readiness.compute(scratch, PARAMS, self.now)
+            fresh = readiness.compute(stored, PARAMS, self.now)
+            assert fresh == independent
+            for recomputed in (fresh, independent):
+                assert self.idea.score == recomputed.score
+                assert self.idea.ripe_from == recomputed.ripe_from
+                assert self.idea.reviewer_count == recomputed.reviewers
+                assert self.idea.is_ripe(self.now) == recomputed.ripe
+            self.page_facts_equal_stored_facts(stored, fresh)
 
-        @invariant()
-        def page_facts_equal_stored_facts(self) -> None:
-            stored = scoring.idea_facts(self.session, self.idea)
-            themes = stored.theme_count
-            for viewer in (self.admin, self.people[0], self.author):  # redacted differently
-                views = mines.mines_for_idea(self.session, self.idea, viewer)
-                page = scoring.facts_of_page(self.idea, views, themes)
-                assert _comparable(page) == _comparable(stored)
-                assert readiness.compute(page, PARAMS, self.now) == readiness.compute(
-                    stored, PARAMS, self.now
-                )
+        def page_facts_equal_stored_facts(self, stored: IdeaFacts, expected: object) -> None:
+            rows = mines.idea_rows(self.session, self.idea, None)  # what every output reads
+            page = scoring.facts_from_rows(
+                self.idea, stored.theme_count, rows.mines, rows.deminages
+            )
+            assert _comparable(page) == _comparable(stored)
+            assert readiness.compute(page, PARAMS, self.now) == expected
+            # One output for one viewer at each step, in turn: every output for every viewer
+            # (redacted differently), the score following neither.
+            who, output = OUTPUTS[self.turn % len(OUTPUTS)]
+            self.turn += 1
+            viewer = {"admin": self.admin, "reader": self.people[0], "author": self.author}[who]
+            view = idea_view(self.session, PARAMS, self.idea, viewer, self.now, output)
+            assert view.readiness == expected, (who, output)
 
         @invariant()
         def counts_follow_the_score(self) -> None:
-            statuses = [m.status for m in scoring.idea_facts(self.session, self.idea).mines]
+            facts = scoring.idea_facts(self.session, self.idea)
+            counted_mines = facts.mines
+            # The board's reviewers (`visibility`'s SQL twins) are those the score counts.
+            looked = {m.author_id for m in counted_mines if m.status != "withdrawn"}
+            looked |= {c.user_id for c in facts.deminage_authors}
+            rows = read_rows(self.session, board.REVIEWERS, {"ids": [self.idea.id]})
+            assert {person for _, person, _ in rows} == looked
+            statuses = [m.status for m in counted_mines]
             open_by_severity: dict[str, int] = {}
-            for m in scoring.idea_facts(self.session, self.idea).mines:
+            for m in counted_mines:
                 if m.status == "open":
                     open_by_severity[m.severity] = open_by_severity.get(m.severity, 0) + 1
             rows = read_rows(self.session, board.OPEN_MINES, {"ids": [self.idea.id]})
@@ -206,6 +308,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
                 counted = sum(row["mines"][c][state] for c in exports.OPEN_CATEGORIES)
                 assert counted == statuses.count(state), state
 
+    done: list[str] = []
     run_state_machine_as_test(
         ScoreMachine,
         settings=settings(
@@ -215,3 +318,31 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
+    # The random runs hid and restored (on mines and déminages alike: see the run below).
+    assert {"hide", "restore"} <= {action.split()[0] for action in done}
+
+    # One run written out, so that hiding and restoring each kind is always checked: a mine
+    # defused by the déminage it was answered with, hidden then restored, then its déminage.
+    scripted = ScoreMachine()
+    invariants = (scripted.stored_equals_scratch, scripted.counts_follow_the_score)
+    try:
+        scripted.answered_mine()
+        scripted.accept(0, by_author=True)
+        reviewers = []
+        for step in (
+            lambda: scripted.hide(0, on_mine=True),
+            lambda: scripted.restore(0, on_mine=True),
+            lambda: scripted.hide(0, on_mine=False),
+            lambda: scripted.restore(0, on_mine=False),
+        ):
+            step()
+            for _ in OUTPUTS:
+                for check in invariants:
+                    check()
+            reviewers.append(scripted.idea.reviewer_count)
+    finally:
+        scripted.teardown()
+    assert done[-4:] == ["hide mine", "restore mine", "hide deminage", "restore deminage"]
+    # Two colleagues looked (a mine, a déminage): hiding the mine takes both views out of the
+    # score, hiding the déminage its own.
+    assert reviewers == [0, 2, 1, 2]

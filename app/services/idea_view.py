@@ -1,0 +1,129 @@
+"""The idea as one viewer sees it: what the idea page, the API's idea and the fiche produit show,
+read by one function into one frozen view.
+
+The view is made of plain rows (no ORM object but the idea itself), hidden content already
+redacted for the viewer (`visibility`), and the score computed from the same rows the page
+shows (`scoring.facts_from_rows`, the one path from rows to the score's facts): what the page
+says and what the stored score says are counted the same way.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlmodel import Session
+
+from app.models import Idea, User
+from app.services import (
+    blockers,
+    ideas,
+    invitations,
+    mines,
+    notifications,
+    readiness,
+    scoring,
+    visibility,
+)
+from app.services.blockers import Answer
+from app.services.ideas import Person, RevisionView, UnitName
+from app.services.mines import MineView, NeighbourIdea, NeighbourMine
+from app.services.readiness import Readiness, ScoringParams
+
+Output = Literal["page", "api", "sheet"]
+
+
+@dataclass(frozen=True)
+class IdeaView:
+    """One idea for one viewer. Every output gets the idea, its author, themes, score and mines;
+    the history is read for the page and the fiche, the rest for the page only (empty
+    otherwise)."""
+
+    idea: Idea
+    viewer: User
+    author: Person
+    author_unit: UnitName | None
+    themes: tuple[str, ...]
+    readiness: Readiness
+    ripe: bool
+    mine_views: tuple[MineView, ...]
+    # The history, newest first, as the viewer may read it (page and fiche).
+    events: tuple[tuple[Any, Person | None], ...] = ()
+    # The page only.
+    following: bool = False
+    supporters: tuple[Any, ...] = ()
+    # The viewer's open invitations on these mines, with who invited them, by mine.
+    pending_invitations: Mapping[int, tuple[Any, str]] = field(default_factory=dict)
+    neighbour_mines: tuple[tuple[NeighbourMine, NeighbourIdea], ...] = ()
+    # Per open mine, the answers that defused the same objection on other ideas.
+    defused_elsewhere: Mapping[int, list[Answer]] = field(default_factory=dict)
+    # Per mine, the fiche's fields changed since it was laid.
+    changed_since: Mapping[int, list[str]] = field(default_factory=dict)
+    revisions: tuple[RevisionView, ...] = ()
+
+
+def idea_view(
+    session: Session,
+    params: ScoringParams,
+    idea: Idea,
+    viewer: User,
+    now: datetime,
+    output: Output = "page",
+) -> IdeaView:
+    """Everything `output` shows of the idea to the viewer, in a bounded number of queries
+    whatever the number of mines, déminages and events."""
+    author, unit = ideas.users_by_id(session, {idea.author_id})[idea.author_id]
+    themes = tuple(ideas.themes_of(session, [idea.id])[idea.id])  # type: ignore[index,list-item]
+    rows = mines.idea_rows(session, idea, viewer)
+    mine_views = tuple(mines.views_of(rows, viewer))
+    facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages)
+    common: dict[str, Any] = {
+        "idea": idea,
+        "viewer": viewer,
+        "author": author,
+        "author_unit": unit,
+        "themes": themes,
+        "readiness": readiness.compute(facts, params, now),
+        "ripe": idea.is_ripe(now),
+        "mine_views": mine_views,
+    }
+    if output == "api":
+        return IdeaView(**common)
+    events = tuple(visibility.history(session, idea, viewer, mine_views))
+    if output == "sheet":
+        return IdeaView(**common, events=events)
+    return IdeaView(
+        **common,
+        events=events,
+        following=notifications.follows(session, viewer, idea),
+        supporters=tuple(notifications.supporters(session, idea)),
+        pending_invitations=_pending_invitations(session, viewer, mine_views),
+        neighbour_mines=tuple(mines.neighbour_mines(session, idea)),
+        defused_elsewhere=blockers.defused_elsewhere(
+            session,
+            [v.mine.id for v in mine_views if v.mine.status == "open" and not v.mine.hidden_at],
+        ),
+        changed_since=_changed_since(session, idea, mine_views),
+        revisions=tuple(ideas.revisions(session, idea)),
+    )
+
+
+def _changed_since(
+    session: Session, idea: Idea, mine_views: tuple[MineView, ...]
+) -> dict[int, list[str]]:
+    """Per mine, what changed in the fiche since it was laid."""
+    changes = ideas.changed_since_many(session, idea, {v.mine.idea_revision for v in mine_views})
+    return {
+        v.mine.id: changes[v.mine.idea_revision]  # type: ignore[misc]
+        for v in mine_views
+        if changes.get(v.mine.idea_revision)
+    }
+
+
+def _pending_invitations(
+    session: Session, viewer: User, mine_views: tuple[MineView, ...]
+) -> dict[int, tuple[Any, str]]:
+    """The viewer's open invitations on this idea's mines, with who invited them."""
+    pending = invitations.pending_for(session, viewer, [v.mine.id for v in mine_views])  # type: ignore[misc]
+    inviters = ideas.users_by_id(session, {i.inviter_id for i in pending.values()})
+    return {mine_id: (inv, inviters[inv.inviter_id][0].name) for mine_id, inv in pending.items()}
