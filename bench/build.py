@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlmodel import Session, create_engine
+
 from app.config import Settings
 from app.db import migrate
 from app.security import hash_password, token_hash
-from app.services import readiness, search
+from app.services import blockers, readiness, search
 
 UNITS = [
     "Direction des finances",
@@ -164,6 +166,10 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
     writers = list(range(1, 11))
     big_idea = 0
     same_title: dict[str, list[int]] = {}
+    # Mines that say the same as an earlier one on another idea (« Ce qui bloque »): about one
+    # in ten, as the app links them when they are laid (app/services/blockers.py).
+    recent_by_category: dict[str, list[tuple[int, int]]] = {}
+    echoes: list[tuple[int, int]] = []
     neighbours: list[tuple[int, int, int]] = []
     # Ideas whose open mines the writers (their authors) will accept during the load.
     accept_ideas = min(4000, n_ideas // 4)
@@ -214,6 +220,13 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
             while layer == author:
                 layer = rng.randint(11, n_users)
             armed = published + timedelta(days=1 + k)
+            recent = recent_by_category.setdefault(category, [])
+            if recent and rng.random() < 0.1:
+                for other, other_idea in rng.sample(recent, min(2, len(recent))):
+                    if other_idea != idea_id:
+                        echoes += [(mine_id, other), (other, mine_id)]
+            recent.append((mine_id, idea_id))
+            del recent[:-50]
             mines.append(
                 (
                     mine_id,
@@ -360,6 +373,16 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
         "VALUES (?,?,?,?,?,?,?,?)",
         deminages,
     )
+    db.executemany("INSERT OR IGNORE INTO mine_echo (mine_id, echo_id) VALUES (?, ?)", echoes)
+    db.execute(
+        "UPDATE mine SET echo_count = (SELECT COUNT(*) FROM mine_echo WHERE mine_id = mine.id) "
+        "WHERE id IN (SELECT mine_id FROM mine_echo)"
+    )
+    # The kinds of rules broken, spread as an administration's would be.
+    kinds = ["", "habit", "internal_procedure", "circular", "decree", "law", "european_law"]
+    db.executemany(
+        "UPDATE idea SET rule_kind = ? WHERE id % 7 = ?", [(k, i) for i, k in enumerate(kinds)]
+    )
     db.execute(
         "INSERT INTO expertise (user_id, category, accepted) SELECT deminage.author_id, mine.category, "
         "COUNT(*) FROM deminage JOIN mine ON mine.id = deminage.mine_id WHERE deminage.accepted "
@@ -383,6 +406,14 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
             (writer, "bench", token_hash(token), token[:10], _iso(now)),
         )
     db.commit()
+    db.close()
+    # The map's tallies, counted as the app counts them.
+    engine = create_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        blockers.rebuild(session)
+        session.commit()
+    engine.dispose()
+    db = sqlite3.connect(path)
     db.execute("ANALYZE")
     db.close()
     base.big_idea = big_idea

@@ -374,6 +374,7 @@ def operations(base: Base) -> list[Operation]:
         ),
         ("idea page, 20 mines and 40 déminages", 50, get(f"/ideas/{base.big_idea}")),
         ("published ideas list", 50, get("/ideas")),
+        ("Ce qui bloque", 50, get("/ce-qui-bloque")),
         ("search", 50, get("/search?q=donn%C3%A9es+personnelles")),
         ("lay a mine (write)", 10, lay_mine),
         ("accept a déminage (write)", 10, accept),
@@ -461,7 +462,7 @@ def measure(
         server.stop()
 
 
-GROWTH = ("board, first page by score", "idea page, 20 mines and 40 déminages")
+GROWTH = ("board, first page by score", "idea page, 20 mines and 40 déminages", "Ce qui bloque")
 
 
 def measure_growth(

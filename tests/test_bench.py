@@ -13,6 +13,7 @@ OPERATIONS = [
     "board, theme + category filters",
     "idea page, 20 mines and 40 déminages",
     "published ideas list",
+    "Ce qui bloque",
     "search",
     "lay a mine (write)",
     "accept a déminage (write)",

@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -109,11 +109,42 @@ def stored(session: Session) -> Counter[TallyKey]:
 
 
 def rebuild(session: Session) -> None:
-    """Count everything again (to repair): the tallies and every idea's share."""
+    """Count everything again, in a few set-wise statements (`demineurs reindex`, a bulk-built
+    base): the tallies and every idea's share, as `contribution` counts them."""
     session.execute(delete(BlockerTally))
     session.execute(delete(IdeaBlocker))
-    for idea in session.exec(select(Idea).where(col(Idea.status).in_(ON_THE_MAP))):
-        refresh(session, idea)
+    on_map = and_(
+        col(Idea.status).in_([s.value for s in ON_THE_MAP]), col(Idea.merged_into_id).is_(None)
+    )
+    counted = and_(on_map, visibility.counted_status_sql == MineStatus.open)
+    columns = ["idea_id", "dimension", "key", "severity", "n"]
+    by_category = (
+        select(Mine.idea_id, literal("category"), Mine.category, Mine.severity, func.count())
+        .join(Idea, col(Idea.id) == Mine.idea_id)
+        .where(counted)
+        .group_by(col(Mine.idea_id), col(Mine.category), col(Mine.severity))
+    )
+    unit = func.coalesce(cast(Idea.unit_id, String(40)), "")
+    by_unit = (
+        select(Mine.idea_id, literal("unit"), unit, Mine.severity, func.count())
+        .join(Idea, col(Idea.id) == Mine.idea_id)
+        .where(counted)
+        .group_by(col(Mine.idea_id), col(Idea.unit_id), col(Mine.severity))
+    )
+    by_kind = select(Idea.id, literal("rule_kind"), Idea.rule_kind, literal(""), literal(1)).where(
+        on_map
+    )
+    for query in (by_category, by_unit, by_kind):
+        session.execute(insert(IdeaBlocker).from_select(columns, query))
+    share = IdeaBlocker.__table__.c  # type: ignore[attr-defined]  # SQLModel tables are Table underneath
+    session.execute(
+        insert(BlockerTally).from_select(
+            ["dimension", "key", "severity", "n"],
+            select(share.dimension, share.key, share.severity, func.sum(share.n)).group_by(
+                share.dimension, share.key, share.severity
+            ),
+        )
+    )
 
 
 # --- Objections that come back ---------------------------------------------------------
