@@ -57,9 +57,7 @@ def test_the_author_invites_a_colleague_who_is_told_and_accepts(
     assert told.kind == NotificationKind.co_carrier
     assert "Aurélie Autrice vous invite à co-porter l’idée" in told.message
     assert "Tu connais le terrain." in told.message
-    mail = db.exec(
-        select(OutboxMessage).where(OutboxMessage.to_email == "corinne@ville.fr")
-    ).one()
+    mail = db.exec(select(OutboxMessage).where(OutboxMessage.to_email == "corinne@ville.fr")).one()
     assert "co-porter" in mail.subject
 
     # Until they accept, the invitee carries nothing: no edit, and not named on the idea.
@@ -201,9 +199,12 @@ def test_declined_removed_or_gone_a_colleague_carries_nothing(
     assert _row(db, idea.id, f["colleague"].id) is None
     assert colleague.get(edit).status_code == 403
     assert colleague.post_form(f"/co-carriers/{row_id}/accept").status_code == 404
-    assert "décline votre invitation" in db.exec(
-        select(Notification.message).where(Notification.user_id == f["author"].id)
-    ).all()[-1]
+    assert (
+        "décline votre invitation"
+        in db.exec(
+            select(Notification.message).where(Notification.user_id == f["author"].id)
+        ).all()[-1]
+    )
 
     # Invited again, then the invitation withdrawn before any answer.
     row_id = invited()
@@ -261,7 +262,8 @@ def test_the_api_carries_the_whole_lifecycle(api_client, db: Session, clock: Clo
     idea = f["idea"]
     author, colleague = api_client(f["author"]), api_client(f["colleague"])
     url = f"/api/v1/ideas/{idea.id}/co-carriers"
-    assert api_client(f["layer"]).post(url, json={"invitee_id": f["colleague"].id}).status_code == 403
+    refused = api_client(f["layer"]).post(url, json={"invitee_id": f["colleague"].id})
+    assert refused.status_code == 403
     bad = author.post(url, json={"invitee_id": f["colleague"].id, "message": "x" * 2001})
     assert bad.status_code == 422 and bad.json()["field"] == "message"
     itself = author.post(url, json={"invitee_id": f["author"].id})
