@@ -33,6 +33,9 @@ from app.services.readiness import ScoringParams
 MAX_PER_IDEA = 10
 MESSAGE_MAX = 2000
 ANCHOR = "#co-porteurs"
+# Why the score moved, in the history: a co-porteur is no reviewer (no name: see `accept`).
+JOINED = "une personne de plus co-porte l’idée"
+LEFT = "une personne ne co-porte plus l’idée"
 
 
 def _quoted(title: str) -> str:
@@ -153,8 +156,9 @@ def accept(
     _sync(session, idea)
     if session.get(Follow, (idea.id, user.id)) is None:
         session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
-    add_event(session, idea, user, "co_carrier_joined", f"{user.name} co-porte l’idée.", now)
-    scoring.refresh(session, params, idea, now, user, cause=f"{user.name} co-porte l’idée")
+    # The history names people through its actor only (closing an account anonymises that).
+    add_event(session, idea, user, "co_carrier_joined", "Co-porte désormais l’idée.", now)
+    scoring.refresh(session, params, idea, now, user, cause=JOINED)
     _tell(
         session,
         idea.author_id,
@@ -205,9 +209,9 @@ def remove(
         return person.name
     _sync(session, idea)
     add_event(
-        session, idea, author, "co_carrier_removed", f"{person.name} ne co-porte plus l’idée.", now
+        session, idea, author, "co_carrier_removed", "Retire une personne des co-porteurs.", now
     )
-    scoring.refresh(session, params, idea, now, author, cause=f"{person.name} ne co-porte plus")
+    scoring.refresh(session, params, idea, now, author, cause=LEFT)
     _tell(
         session,
         person.id,  # type: ignore[arg-type]
@@ -231,8 +235,8 @@ def leave(
     raise_if(check_leave_carrying(user, row))
     session.delete(row)
     _sync(session, idea)
-    add_event(session, idea, user, "co_carrier_left", f"{user.name} ne co-porte plus l’idée.", now)
-    scoring.refresh(session, params, idea, now, user, cause=f"{user.name} ne co-porte plus")
+    add_event(session, idea, user, "co_carrier_left", "Ne co-porte plus l’idée.", now)
+    scoring.refresh(session, params, idea, now, user, cause=LEFT)
     _tell(
         session,
         idea.author_id,

@@ -75,7 +75,7 @@ def test_the_author_invites_a_colleague_who_is_told_and_accepts(
     page = soup(make_client(f["helper"]).get(f"/ideas/{idea.id}"))
     assert "co-portée par Corinne Collègue (DSI)" in text_of(page, "header .meta")
     assert "Corinne Collègue" in text_of(page, "#co-porteurs")
-    assert "Corinne Collègue co-porte l’idée." in page.get_text()  # the history says so
+    assert "Corinne Collègue : Co-porte désormais l’idée." in text_of(page, ".history")
     # The author hears of it.
     assert db.exec(
         select(Notification).where(
@@ -231,7 +231,7 @@ def test_declined_removed_or_gone_a_colleague_carries_nothing(
     assert colleague.get(edit).status_code == 403
     page = soup(make_client(f["helper"]).get(f"/ideas/{idea.id}"))
     assert "co-portée" not in text_of(page, "header .meta")
-    assert "Corinne Collègue ne co-porte plus l’idée." in page.get_text()
+    assert "Corinne Collègue : Ne co-porte plus l’idée." in text_of(page, ".history")
 
 
 def test_a_co_porteur_is_no_reviewer_of_the_idea(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
