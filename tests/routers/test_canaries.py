@@ -1,9 +1,10 @@
 """Hidden means hidden, everywhere; closed means gone, everywhere.
 
 Canary words are laid in a mine and in déminages, which an admin then hides through the
-moderation form; a colleague, who co-carries the idea, then closes their account. Every output an agent can reach (each
-GET route of the app, both fiche formats with the PDF's text extracted, search before and after
-`demineurs reindex`, notifications and the e-mails written after the hiding) is read as
+moderation form; a colleague, who co-carries the idea, then closes their account. Every output
+an agent can reach (each GET route of the app, both fiche formats with the PDF's text extracted,
+search before and after `demineurs reindex`, notifications and the e-mails written after the
+hiding) is read as
 ordinary agents: no canary, no moderation reason, no closed person's name or e-mail. The
 admin still reads the hidden content with its reason. The test fails on a GET route it does not
 cover, unless the route is excluded below with the reason it cannot show an idea's content.
