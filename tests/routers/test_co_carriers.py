@@ -150,6 +150,12 @@ def test_a_co_porteur_answers_mines_as_the_author_does_but_cannot_mine_the_idea(
     _invite(make_client(f["author"]), idea.id, "corinne@ville.fr")
     colleague = make_client(f["colleague"])
     colleague.post_form(f"/co-carriers/{_row(db, idea.id, f['colleague'].id).id}/accept")
+    # An agent of the same role looks first: the field of mines rendered for them (and cached)
+    # is not the one a co-porteur gets (`minefield_key` knows who carries the idea).
+    stranger = make_user(db, name="Sans Rapport", unit="Voirie")
+    db.commit()
+    plain = soup(make_client(stranger).get(f"/ideas/{idea.id}"))
+    assert plain.select_one(f"form[action$='/deminages/{f['answer'].id}/accept']") is None
     page = soup(colleague.get(f"/ideas/{idea.id}"))
     assert page.select_one(f"form[action$='/deminages/{f['answer'].id}/accept']") is not None
     assert page.find(id="lay-title") is None  # no form to mine one's own field
