@@ -341,6 +341,17 @@ class IdeaSummaryOut(BaseModel):
     last_activity_at: datetime
 
 
+class CoCarrierOut(BaseModel):
+    """An invitation to co-carry an idea (`accepted_at` empty), or a co-porteur."""
+
+    id: int
+    idea_id: int
+    user: UserOut
+    invited_by_id: int
+    created_at: datetime
+    accepted_at: datetime | None
+
+
 class IdeaOut(IdeaSummaryOut):
     problem: str
     solution: str
@@ -361,17 +372,13 @@ class IdeaOut(IdeaSummaryOut):
         default_factory=list,
         description="The co-porteurs who accepted to carry the idea with its author.",
     )
-
-
-class CoCarrierOut(BaseModel):
-    """An invitation to co-carry an idea (`accepted_at` empty), or a co-porteur."""
-
-    id: int
-    idea_id: int
-    user: UserOut
-    invited_by_id: int
-    created_at: datetime
-    accepted_at: datetime | None
+    carrier_invitations: list[CoCarrierOut] = Field(
+        default_factory=list,
+        description=(
+            "Invitations to co-carry the idea not answered yet: all of them for its author, "
+            "their own for an invitee (accept or decline it by its id), none for anyone else."
+        ),
+    )
 
 
 class IdeaPage(BaseModel):

@@ -148,6 +148,19 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         readiness=_readiness_out(view.readiness),
         mines=[_mine_out(v) for v in view.mine_views],
         co_carriers=[_user_out(c.person, c.unit) for c in view.co_carriers],  # type: ignore[arg-type]
+        carrier_invitations=[_co_carrier_out(c) for c in view.carrier_invitations],
+    )
+
+
+def _co_carrier_out(line: co_carriers.CarrierLine) -> CoCarrierOut:
+    row = line.row
+    return CoCarrierOut(
+        id=row.id,
+        idea_id=row.idea_id,
+        user=_user_out(line.person, line.unit),  # type: ignore[arg-type]
+        invited_by_id=row.invited_by_id,
+        created_at=row.created_at,
+        accepted_at=row.accepted_at,
     )
 
 

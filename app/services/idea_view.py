@@ -56,7 +56,7 @@ class IdeaView:
     # The page only.
     following: bool = False
     supporters: tuple[Any, ...] = ()
-    # Invitations to co-carry the idea not answered yet, as the viewer may see them.
+    # Invitations to co-carry the idea not answered yet, as the viewer may see them (page, API).
     carrier_invitations: tuple[CarrierLine, ...] = ()
     # The viewer's open invitations on these mines, with who invited them, by mine.
     pending_invitations: Mapping[int, tuple[Any, str]] = field(default_factory=dict)
@@ -83,9 +83,11 @@ def idea_view(
     rows = mines.idea_rows(session, idea, viewer)
     mine_views = tuple(mines.views_of(rows, viewer))
     facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages)
-    # The page also shows invitations; the API and the fiche only who accepted.
-    wanted = idea.co_carrier_ids or output == "page"
+    # The page and the API also show the invitations (to whom may see them); the fiche only
+    # who accepted.
+    wanted = idea.co_carrier_ids or output != "sheet"
     carriers = co_carriers.lines_of(session, idea) if wanted else []
+    invitations_seen = tuple(visibility.carrier_invitations_for(viewer, idea, carriers))
     common: dict[str, Any] = {
         "idea": idea,
         "viewer": viewer,
@@ -98,7 +100,7 @@ def idea_view(
         "mine_views": mine_views,
     }
     if output == "api":
-        return IdeaView(**common)
+        return IdeaView(**common, carrier_invitations=invitations_seen)
     events = tuple(visibility.history(session, idea, viewer, mine_views))
     if output == "sheet":
         return IdeaView(**common, events=events)
@@ -107,7 +109,7 @@ def idea_view(
         events=events,
         following=notifications.follows(session, viewer, idea),
         supporters=tuple(notifications.supporters(session, idea)),
-        carrier_invitations=tuple(visibility.carrier_invitations_for(viewer, idea, carriers)),
+        carrier_invitations=invitations_seen,
         pending_invitations=_pending_invitations(session, viewer, mine_views),
         neighbour_mines=tuple(mines.neighbour_mines(session, idea)),
         defused_elsewhere=blockers.defused_elsewhere(

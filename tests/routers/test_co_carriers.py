@@ -279,6 +279,15 @@ def test_the_api_carries_the_whole_lifecycle(api_client, db: Session, clock: Clo
     invitation = created.json()
     assert invitation["user"]["name"] == "Corinne Collègue" and invitation["accepted_at"] is None
     assert author.get(f"/api/v1/ideas/{idea.id}").json()["co_carriers"] == []
+    # The invitee finds their invitation on the idea (the author too; nobody else).
+    seen = colleague.get(f"/api/v1/ideas/{idea.id}").json()["carrier_invitations"]
+    assert [i["id"] for i in seen] == [invitation["id"]]
+    assert [
+        i["id"] for i in author.get(f"/api/v1/ideas/{idea.id}").json()["carrier_invitations"]
+    ] == [invitation["id"]]
+    assert (
+        api_client(f["helper"]).get(f"/api/v1/ideas/{idea.id}").json()["carrier_invitations"] == []
+    )
 
     accepted = colleague.post(f"/api/v1/co-carriers/{invitation['id']}/accept")
     assert accepted.status_code == 200
