@@ -18,6 +18,7 @@ class NotificationKind(StrEnum):
     mention = "mention"
     invitation = "invitation"
     draft_expiring = "draft_expiring"
+    co_carrier = "co_carrier"
 
 
 KIND_LABELS = {
@@ -29,6 +30,9 @@ KIND_LABELS = {
     NotificationKind.mention: "On me mentionne avec @",
     NotificationKind.invitation: "On m'invite à regarder une mine",
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
+    NotificationKind.co_carrier: (
+        "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
+    ),
 }
 
 
@@ -52,6 +56,7 @@ DEFAULT_CHANNELS = {
     NotificationKind.mention: Channel.email,
     NotificationKind.draft_expiring: Channel.email,
     NotificationKind.invitation: Channel.email,
+    NotificationKind.co_carrier: Channel.email,
 }
 
 
