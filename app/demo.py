@@ -1300,6 +1300,12 @@ def _play(
             reason=_typeset(
                 "Arbitrage du comité de direction : le pilote tient dans le budget de la DSI."
             ),
+            outcome=_typeset(
+                "Retenue par le comité de direction : un pilote de six mois avec les quarante "
+                "agents du premier terrain. Merci à toutes celles et ceux qui ont posé des mines "
+                "et apporté des déminages : les mines de généralisation deviennent la liste de "
+                "contrôle du projet."
+            ),
         )
         ideas.promote(session, params, people[1], idea, decision, t)
     if spec.stage == "abandoned":

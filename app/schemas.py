@@ -180,10 +180,19 @@ class PromoteInput(Strict):
     next_step: RequiredText
     target_date: date
     reason: Text = ""
+    # The written outcome, told to everyone who took part.
+    outcome: RequiredText
 
 
 class SendBackInput(Strict):
+    # The written outcome of the send-back, told to everyone who took part.
     comment: RequiredText
+
+
+class OutcomeInput(Strict):
+    """The written outcome of a decision that has no other text (a merge)."""
+
+    outcome: RequiredText
 
 
 # --- French messages for form errors -------------------------------------------------

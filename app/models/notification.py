@@ -18,6 +18,8 @@ class NotificationKind(StrEnum):
     mention = "mention"
     invitation = "invitation"
     draft_expiring = "draft_expiring"
+    decision_outcome = "decision_outcome"
+    project_milestone = "project_milestone"
 
 
 KIND_LABELS = {
@@ -29,6 +31,8 @@ KIND_LABELS = {
     NotificationKind.mention: "On me mentionne avec @",
     NotificationKind.invitation: "On m'invite à regarder une mine",
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
+    NotificationKind.decision_outcome: "Une idée à laquelle j’ai pris part reçoit une décision",
+    NotificationKind.project_milestone: "Un projet auquel j’ai pris part franchit une étape",
 }
 
 
@@ -52,6 +56,8 @@ DEFAULT_CHANNELS = {
     NotificationKind.mention: Channel.email,
     NotificationKind.draft_expiring: Channel.email,
     NotificationKind.invitation: Channel.email,
+    NotificationKind.decision_outcome: Channel.email,
+    NotificationKind.project_milestone: Channel.digest,
 }
 
 

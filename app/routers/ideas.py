@@ -209,7 +209,9 @@ def promote_idea(
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     raise_if(check_promote(user, idea))
-    values = {k: form.get(k, "") for k in ("sponsor", "next_step", "target_date", "reason")}
+    values = {
+        k: form.get(k, "") for k in ("sponsor", "next_step", "target_date", "reason", "outcome")
+    }
     try:
         ideas.promote(session, params, user, idea, PromoteInput.model_validate(values), now)
     except (ValidationError, InvalidInput) as exc:

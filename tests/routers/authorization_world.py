@@ -111,7 +111,13 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
 
 MINE = {"category": "legal", "severity": "minor", "title": "Une objection", "body": "Et le droit ?"}
 IDEA = {"title": "Une idée", "problem": "Un problème réel pour les usagers."}
-PROMOTE = {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31", "reason": "Urgent"}
+PROMOTE = {
+    "sponsor": "DGS",
+    "next_step": "Pilote",
+    "target_date": "2027-03-31",
+    "reason": "Urgent",
+    "outcome": "Un pilote.",
+}
 
 # "METHOD path-template" → (path with {ids}, form or JSON body). The body is valid for an
 # allowed caller, so that « allowed » always means a success, never a validation error.
@@ -256,7 +262,10 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         },
     ),
     "GET /admin/merge": ("/admin/merge", None),
-    "POST /admin/merge": ("/admin/merge", {"keep": "{idea}", "merged": "{other}"}),
+    "POST /admin/merge": (
+        "/admin/merge",
+        {"keep": "{idea}", "merged": "{other}", "outcome": "Doublon."},
+    ),
     "GET /admin/audit": ("/admin/audit", None),
     "GET /api/v1/me": ("/api/v1/me", None),
     "POST /api/v1/ideas": ("/api/v1/ideas", IDEA),
@@ -288,7 +297,7 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /api/v1/blockers": ("/api/v1/blockers", None),
     "POST /api/v1/ideas/{idea_id}/promote": (
         "/api/v1/ideas/{idea}/promote",
-        {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31", "reason": "Urgent"},
+        PROMOTE,
     ),
     "POST /api/v1/ideas/{idea_id}/send-back": (
         "/api/v1/ideas/{idea}/send-back",
