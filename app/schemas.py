@@ -18,6 +18,7 @@ from pydantic import (
 
 from app.models.idea import RULE_REFERENCE_MAX, RuleKind
 from app.models.mine import DeminageKind, MineCategory, Severity
+from app.models.outcome import MilestoneKind
 
 TITLE_MAX = 200
 TEXT_MAX = 10_000
@@ -187,6 +188,20 @@ class PromoteInput(Strict):
 class SendBackInput(Strict):
     # The written outcome of the send-back, told to everyone who took part.
     comment: RequiredText
+
+
+class MilestoneInput(Strict):
+    """A step of a project's follow-up; « arrêté » (stopped) needs its lesson."""
+
+    kind: MilestoneKind
+    text: RequiredText
+    lesson: Text = ""
+
+
+class SponsorInput(Strict):
+    sponsor_email: Annotated[
+        str, AfterValidator(clean_text), StringConstraints(min_length=3, max_length=254)
+    ]
 
 
 class OutcomeInput(Strict):

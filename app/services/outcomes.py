@@ -9,20 +9,29 @@ from sqlalchemy import bindparam, union
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
+from app.errors import InvalidInput
 from app.models import (
     Deminage,
     Follow,
     Idea,
+    IdeaEvent,
+    IdeaStatus,
+    Milestone,
+    MilestoneKind,
     Mine,
     MineInvitation,
     NotificationKind,
     Outcome,
     Support,
+    Unit,
     User,
 )
-from app.models.outcome import DECISION_LABELS, Decision
-from app.services import notifications, visibility
-from app.services.pages import Person
+from app.models.outcome import DECISION_LABELS, MILESTONE_LABELS, Decision
+from app.schemas import MilestoneInput
+from app.services import notifications, scoring, visibility
+from app.services.pages import Person, UnitName
+from app.services.permissions import check_post_milestone, check_set_sponsor, raise_if
+from app.services.readiness import ScoringParams
 
 # Everyone who took part in an idea: its author, the authors of its mines and déminages that
 # moderation did not hide, its supporters and followers, and the colleagues invited to look at
@@ -129,40 +138,182 @@ class OutcomeLine(NamedTuple):
     label: str
     text: str
     author: Person | None
+    unit: UnitName | None
     created_at: datetime
 
 
-_OUTCOMES = (
-    select(
-        Outcome.id,
-        Outcome.decision,
-        Outcome.text,
-        Outcome.created_at,
-        User.id,
-        User.name,
-        User.unit_id,
-        User.is_active,
+class MilestoneLine(NamedTuple):
+    """A project's milestone as a viewer reads it (masked as an outcome is)."""
+
+    id: int
+    kind: str
+    label: str
+    text: str
+    lesson: str
+    author: Person | None
+    unit: UnitName | None
+    created_at: datetime
+
+
+def _lines_query(model: type[Outcome] | type[Milestone]):  # type: ignore[no-untyped-def]
+    kind = model.decision if model is Outcome else model.kind  # type: ignore[union-attr]
+    lesson = model.lesson if model is Milestone else Outcome.text  # type: ignore[union-attr]
+    return (
+        select(
+            model.id,
+            kind,
+            model.text,
+            lesson,
+            model.created_at,
+            User.id,
+            User.name,
+            User.unit_id,
+            User.is_active,
+            Unit.id,
+            Unit.name,
+        )
+        .join(User, col(model.author_id) == User.id, isouter=True)
+        .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+        .where(model.idea_id == bindparam("idea"))
+        .order_by(col(model.created_at).desc(), col(model.id).desc())
     )
-    .join(User, col(Outcome.author_id) == User.id, isouter=True)
-    .where(Outcome.idea_id == bindparam("idea"))
-    .order_by(col(Outcome.created_at).desc(), col(Outcome.id).desc())
-)
+
+
+_OUTCOMES = _lines_query(Outcome)
+_MILESTONES = _lines_query(Milestone)
+
+
+def _read_lines(
+    session: Session, query: object, idea: Idea, viewer: User | None
+) -> list[tuple[object, ...]]:
+    """Plain rows, newest first, with texts quoting one of the idea's hidden mines masked whole
+    for a viewer who may not read it (`visibility.redact_text`, as the history does)."""
+    rows = read_rows(session, query, {"idea": idea.id})  # type: ignore[arg-type]
+    if not rows:
+        return []
+    titles = visibility.hidden_titles(session, idea.id, viewer)  # type: ignore[arg-type]
+    lines = []
+    for row_id, kind, text, lesson, created_at, uid, name, unit_id, active, ukey, uname in rows:
+        author = Person(uid, name, unit_id, active) if uid is not None else None
+        unit = UnitName(ukey, uname) if ukey is not None else None
+        lines.append(
+            (
+                row_id,
+                kind,
+                visibility.redact_text(text, titles),
+                visibility.redact_text(lesson, titles),
+                author,
+                unit,
+                created_at,
+            )
+        )
+    return lines
 
 
 def outcomes_of(session: Session, idea: Idea, viewer: User | None) -> list[OutcomeLine]:
     """The idea's outcomes, newest first, as the viewer may read them."""
-    rows = read_rows(session, _OUTCOMES, {"idea": idea.id})
-    if not rows:
-        return []
-    titles = visibility.hidden_titles(session, idea.id, viewer)  # type: ignore[arg-type]
     return [
-        OutcomeLine(
-            outcome_id,
-            decision,
-            DECISION_LABELS[Decision(decision)],
-            visibility.redact_text(text, titles),
-            Person(author_id, name, unit_id, is_active) if author_id is not None else None,
-            created_at,
-        )
-        for outcome_id, decision, text, created_at, author_id, name, unit_id, is_active in rows
+        OutcomeLine(i, kind, DECISION_LABELS[Decision(kind)], text, author, unit, at)
+        for i, kind, text, _, author, unit, at in _read_lines(session, _OUTCOMES, idea, viewer)
     ]
+
+
+def milestones_of(session: Session, idea: Idea, viewer: User | None) -> list[MilestoneLine]:
+    """The project's milestones, newest first, as the viewer may read them."""
+    return [
+        MilestoneLine(
+            i, kind, MILESTONE_LABELS[MilestoneKind(kind)], text, lesson, author, unit, at
+        )
+        for i, kind, text, lesson, author, unit, at in _read_lines(
+            session, _MILESTONES, idea, viewer
+        )
+    ]
+
+
+# --- a project's follow-up ----------------------------------------------------------------
+
+
+def post_milestone(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    idea: Idea,
+    data: MilestoneInput,
+    now: datetime,
+) -> Milestone:
+    """The porteur or the sponsor posts a step of the project, told to everyone who took part;
+    « arrêté » needs its lesson, and closes the project: it goes to « Idées en sommeil »."""
+    raise_if(check_post_milestone(user, idea))
+    kind = MilestoneKind(data.kind)
+    if kind == MilestoneKind.stopped and not data.lesson:
+        raise InvalidInput(
+            {"lesson": "Un projet arrêté laisse sa leçon : écrivez ce qu’il apprend aux suivants."}
+        )
+    lesson = data.lesson if kind == MilestoneKind.stopped else ""
+    milestone = Milestone(
+        idea_id=idea.id,  # type: ignore[arg-type]
+        kind=kind,
+        text=data.text,
+        lesson=lesson,
+        author_id=user.id,
+        created_at=now,
+    )
+    session.add(milestone)
+    label = MILESTONE_LABELS[kind]
+    idea.last_activity_at = now
+    line = f"Étape du projet : {label.lower()}. {data.text}"
+    if kind == MilestoneKind.stopped:
+        idea.status = IdeaStatus.abandoned
+        idea.lesson = lesson
+        idea.closed_at = now
+        line += f" Leçon : {lesson}"
+        scoring.refresh(session, params, idea, now, user)
+    session.add(
+        IdeaEvent(
+            idea_id=idea.id,  # type: ignore[arg-type]
+            actor_id=user.id,
+            kind="milestone",
+            message=line,
+            score=idea.score,
+            created_at=now,
+        )
+    )
+    message = f"Le projet « {idea.title} »\u00a0: {label.lower()}. {data.text}"
+    if lesson:
+        message += f" Leçon\u00a0: {lesson}"
+    tell_participants(
+        session,
+        idea,
+        user,
+        NotificationKind.project_milestone,
+        message,
+        f"Le projet « {idea.title} »\u00a0: {label.lower()}",
+        now,
+        "#suivi",
+    )
+    return milestone
+
+
+def set_sponsor(session: Session, manager: User, idea: Idea, email: str, now: datetime) -> User:
+    """A manager names the project's sponsor by their e-mail: they post its milestones with its
+    porteur, and are named as its sponsor."""
+    raise_if(check_set_sponsor(manager, idea))
+    sponsor = session.exec(
+        select(User).where(User.email == email.strip().lower(), User.is_active)
+    ).first()
+    if sponsor is None:
+        raise InvalidInput({"sponsor_email": "Aucun compte actif avec cette adresse."})
+    idea.sponsor_id = sponsor.id
+    idea.sponsor = sponsor.name
+    idea.last_activity_at = now
+    session.add(
+        IdeaEvent(
+            idea_id=idea.id,  # type: ignore[arg-type]
+            actor_id=manager.id,
+            kind="sponsor",
+            message=f"Sponsor du projet : {sponsor.name}.",
+            score=idea.score,
+            created_at=now,
+        )
+    )
+    return sponsor
