@@ -256,6 +256,7 @@ def abandon(
     add_event(session, idea, user, "abandoned", f"Abandonnée. Leçon : {lesson}", now)
     # Its lesson is the closing's written outcome: told to everyone who took part.
     outcomes.record(session, idea, Decision.closed, lesson, user, now)
+    search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
 
 
 def promote(

@@ -16,6 +16,7 @@ from app.models import (
     Idea,
     IdeaEvent,
     IdeaStatus,
+    IdeaTheme,
     Milestone,
     MilestoneKind,
     Mine,
@@ -28,10 +29,14 @@ from app.models import (
 )
 from app.models.outcome import DECISION_LABELS, MILESTONE_LABELS, Decision
 from app.schemas import MilestoneInput
-from app.services import notifications, scoring, visibility
+from app.services import notifications, scoring, search, visibility
 from app.services.pages import Person, UnitName
 from app.services.permissions import check_post_milestone, check_set_sponsor, raise_if
 from app.services.readiness import ScoringParams
+
+STOPPED_NEEDS_LESSON = (
+    "Un projet arrêté laisse sa leçon\u00a0: écrivez ce qu’il apprend aux suivants."
+)
 
 # Everyone who took part in an idea: its author, the authors of its mines and déminages that
 # moderation did not hide, its supporters and followers, and the colleagues invited to look at
@@ -56,6 +61,10 @@ _PARTICIPANTS = union(
         col(MineInvitation.declined_at).is_(None),
     ),
 )
+
+
+def _themes(session: Session, idea: Idea) -> list[str]:
+    return list(session.exec(select(IdeaTheme.theme).where(IdeaTheme.idea_id == idea.id)))
 
 
 def participants(session: Session, idea: Idea) -> list[User]:
@@ -246,9 +255,7 @@ def post_milestone(
     raise_if(check_post_milestone(user, idea))
     kind = MilestoneKind(data.kind)
     if kind == MilestoneKind.stopped and not data.lesson:
-        raise InvalidInput(
-            {"lesson": "Un projet arrêté laisse sa leçon : écrivez ce qu’il apprend aux suivants."}
-        )
+        raise InvalidInput({"lesson": STOPPED_NEEDS_LESSON})
     lesson = data.lesson if kind == MilestoneKind.stopped else ""
     milestone = Milestone(
         idea_id=idea.id,  # type: ignore[arg-type]
@@ -261,13 +268,14 @@ def post_milestone(
     session.add(milestone)
     label = MILESTONE_LABELS[kind]
     idea.last_activity_at = now
-    line = f"Étape du projet : {label.lower()}. {data.text}"
+    line = f"Étape du projet\u00a0: {label.lower()}. {data.text}"
     if kind == MilestoneKind.stopped:
         idea.status = IdeaStatus.abandoned
         idea.lesson = lesson
         idea.closed_at = now
-        line += f" Leçon : {lesson}"
+        line += f" Leçon\u00a0: {lesson}"
         scoring.refresh(session, params, idea, now, user)
+        search.index_idea(session, idea, _themes(session, idea))
     session.add(
         IdeaEvent(
             idea_id=idea.id,  # type: ignore[arg-type]
@@ -311,7 +319,7 @@ def set_sponsor(session: Session, manager: User, idea: Idea, email: str, now: da
             idea_id=idea.id,  # type: ignore[arg-type]
             actor_id=manager.id,
             kind="sponsor",
-            message=f"Sponsor du projet : {sponsor.name}.",
+            message=f"Sponsor du projet\u00a0: {sponsor.name}.",
             score=idea.score,
             created_at=now,
         )
