@@ -34,6 +34,7 @@ from app.routers import (
     notifications,
     profile,
     search,
+    sleeping,
     stats,
 )
 from app.services import legal as legal_facts
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         moderation,
         experts,
         blockers,
+        sleeping,
         board,
         exports,
         notifications,

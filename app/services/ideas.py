@@ -296,7 +296,7 @@ def promote(
     message = f"Promue en projet. Sponsor : {data.sponsor}. Prochaine étape : {data.next_step}"
     if not ripe:
         message += f" — promue sans être mûre, parce que : {data.reason}"
-    add_event(session, idea, manager, "promoted", message, now)
+    add_event(session, idea, manager, "promoted", f"{message} Issue\u00a0: {data.outcome}", now)
     outcomes.record(session, idea, Decision.promoted, data.outcome, manager, now)
 
 
@@ -343,13 +343,21 @@ def merge(
     for idea in (keep, merged):
         scoring.refresh(session, params, idea, now, admin)
     add_event(session, keep, admin, "merged", f"L'idée « {merged.title} » y a été fusionnée.", now)
-    add_event(session, merged, admin, "merged", f"Fusionnée avec « {keep.title} ».", now)
+    add_event(
+        session,
+        merged,
+        admin,
+        "merged",
+        f"Fusionnée avec « {keep.title} ». Issue\u00a0: {outcome}",
+        now,
+    )
     outcomes.record(session, merged, Decision.merged, outcome, admin, now, people)
 
 
 def list_published(session: Session, page: int, page_size: int) -> Page[Idea]:
-    """Published ideas (every status but draft), newest first."""
-    where = col(Idea.board_group) < BoardGroup.off_board  # published and not merged
+    """Published ideas still alive (open or projects), newest first: closed ones are listed
+    apart, in « Idées en sommeil »."""
+    where = col(Idea.board_group) < BoardGroup.abandoned  # published, not closed, not merged
     page = max(page, 1)
     cap = max(COUNT_CAP, page * page_size + 1)
     counted = session.exec(

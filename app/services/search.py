@@ -596,6 +596,9 @@ def search_page(
             continue
         if status in ("open", "project", "abandoned") and idea.status != status:
             continue
+        # Closed ideas are found apart (« Idées en sommeil »), unless asked for.
+        if status != "abandoned" and idea.status == IdeaStatus.abandoned:
+            continue
         if theme and idea.id not in themed:
             continue
         kept.append(hit)
