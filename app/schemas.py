@@ -343,6 +343,44 @@ class IdeaSummaryOut(BaseModel):
     last_activity_at: datetime
 
 
+class OutcomeOut(BaseModel):
+    """The written outcome of a decision on the idea (a text quoting a hidden mine is masked)."""
+
+    id: int
+    decision: str = Field(description="promoted, sent_back, closed or merged")
+    label: str
+    text: str
+    author: UserOut | None
+    created_at: datetime
+
+
+class MilestoneOut(BaseModel):
+    """A step of a project's follow-up; `lesson` is set for « arrêté » (stopped)."""
+
+    id: int
+    kind: str = Field(description="first_ground, first_results, generalised or stopped")
+    label: str
+    text: str
+    lesson: str
+    author: UserOut | None
+    created_at: datetime
+
+
+class SleepingIdeaOut(IdeaSummaryOut):
+    """A closed idea of « Idées en sommeil », with its lesson."""
+
+    lesson: str
+    closed_at: datetime | None
+
+
+class SleepingPage(BaseModel):
+    items: list[SleepingIdeaOut]
+    page: int
+    pages: int
+    total: int = Field(description="Ideas matching, counted up to 1,000")
+    total_exact: bool = Field(description="False when more ideas match than `total`")
+
+
 class IdeaOut(IdeaSummaryOut):
     problem: str
     solution: str
@@ -359,6 +397,12 @@ class IdeaOut(IdeaSummaryOut):
     target_date: date | None
     readiness: ReadinessOut
     mines: list[MineOut]
+    outcomes: list[OutcomeOut] = Field(description="Decisions' written outcomes, newest first")
+    milestones: list[MilestoneOut] = Field(description="The project's steps, newest first")
+    sponsor_account: UserOut | None = Field(
+        description="Who posts the project's milestones with its author"
+    )
+    relaunched_from_id: int | None = Field(description="The closed idea this one relaunches")
 
 
 class IdeaPage(BaseModel):
