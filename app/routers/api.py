@@ -156,7 +156,7 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         created_at=idea.created_at,
         updated_at=idea.updated_at,
         revision_count=idea.revision_count,
-        lesson=idea.lesson,
+        lesson=view.lesson,
         sponsor=idea.sponsor,
         next_step=idea.next_step,
         target_date=idea.target_date,
@@ -524,7 +524,7 @@ async def list_sleeping(
     search finds for `q`."""
 
     def work(c: ApiContext) -> SleepingPage:
-        result = sleeping.list_sleeping(c.session, q, page, c.settings.page_size)
+        result = sleeping.list_sleeping(c.session, c.user, q, page, c.settings.page_size)
         items = [
             SleepingIdeaOut(
                 id=r.idea.id,
@@ -536,7 +536,7 @@ async def list_sleeping(
                 author=_user_out(r.author, r.unit),  # type: ignore[arg-type]
                 published_at=r.idea.published_at,
                 last_activity_at=r.idea.last_activity_at,
-                lesson=r.idea.lesson,
+                lesson=r.lesson,
                 closed_at=r.idea.closed_at,
             )
             for r in result.items

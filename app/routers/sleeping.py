@@ -21,5 +21,5 @@ def sleeping_ideas(
     page: str = "1",
 ) -> Response:
     q = q[:200]
-    result = sleeping.list_sleeping(session, q, page_number(page), settings.page_size)
+    result = sleeping.list_sleeping(session, user, q, page_number(page), settings.page_size)
     return render(request, "sleeping/list.html", {"page": result, "q": q})

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.models import BoardGroup, Idea, User
 from app.schemas import IdeaCreate, clean_text
-from app.services import ideas, mines, search
+from app.services import ideas, mines, search, visibility
 from app.services.mines import MineView
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
 from app.services.permissions import can_view_idea, check_relaunch, raise_if
@@ -28,6 +28,8 @@ class SleepingIdea:
     author: Person
     unit: UnitName | None
     themes: tuple[str, ...]
+    # Its lesson as the viewer may read it (masked whole if it quotes a hidden mine).
+    lesson: str
 
 
 def _asleep() -> tuple[object, ...]:
@@ -35,7 +37,9 @@ def _asleep() -> tuple[object, ...]:
     return (col(Idea.board_group) == BoardGroup.abandoned,)
 
 
-def list_sleeping(session: Session, query: str, page: int, page_size: int) -> Page[SleepingIdea]:
+def list_sleeping(
+    session: Session, viewer: User | None, query: str, page: int, page_size: int
+) -> Page[SleepingIdea]:
     """Closed ideas, last closed first; with a query, those the French search finds (in their
     fiche, lesson, mines or déminages), best first."""
     page = max(page, 1)
@@ -73,9 +77,10 @@ def list_sleeping(session: Session, query: str, page: int, page_size: int) -> Pa
         )
     people = ideas.users_by_id(session, {i.author_id for i in items})
     themes = ideas.themes_of(session, [i.id for i in items])  # type: ignore[misc]
+    lessons = visibility.redact_messages(session, viewer, [(i.id, i.lesson) for i in items])
     rows = [
-        SleepingIdea(i, *people[i.author_id], tuple(themes[i.id]))  # type: ignore[index]
-        for i in items
+        SleepingIdea(i, *people[i.author_id], tuple(themes[i.id]), lesson)  # type: ignore[index]
+        for i, lesson in zip(items, lessons, strict=True)
     ]
     return Page.counted(rows, page, pages, counted)
 
