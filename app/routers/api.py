@@ -253,7 +253,8 @@ async def create_idea(data: IdeaCreate, call: ApiCallDep) -> IdeaOut:
 
 @router.get("/ideas", response_model=IdeaPage, responses=ERRORS)
 async def list_ideas(call: ApiCallDep, page: int = Query(1, ge=1, le=1_000_000)) -> IdeaPage:
-    """Published ideas, newest first, paginated."""
+    """Published ideas still alive (open ones and projects), newest first, paginated; closed
+    ideas are listed apart, by `/api/v1/sleeping`."""
 
     def work(c: ApiContext) -> IdeaPage:
         result = ideas.list_published(c.session, page, c.settings.page_size)
