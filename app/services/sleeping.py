@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import BoardGroup, Idea, User
-from app.schemas import IdeaCreate, clean_text
+from app.schemas import IdeaCreate
 from app.services import ideas, mines, search, visibility
 from app.services.mines import MineView
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
@@ -43,7 +43,7 @@ def list_sleeping(
     """Closed ideas, last closed first; with a query, those the French search finds (in their
     fiche, lesson, mines or déminages), best first."""
     page = max(page, 1)
-    query = clean_text(query)[:200] if query else ""
+    query = " ".join(query.split())[:200]
     if query:
         found: dict[int, None] = {}
         for hit in search.find(session, query, limit=SEARCH_HITS):

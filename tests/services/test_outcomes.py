@@ -145,3 +145,15 @@ def test_an_outcome_quoting_a_hidden_mine_is_masked_for_who_may_not_read_it(
     assert "Secretcanari" not in line.text
     (line,) = outcomes.outcomes_of(s, scene["idea"], scene["admin"])
     assert "Secretcanari" in line.text
+
+
+@pytest.mark.parametrize(
+    "quote", ["« Secretcanari »", "«\u00a0Secretcanari\u00a0»", "«Secretcanari»"]
+)
+def test_an_outcome_is_masked_however_the_quote_is_spaced(
+    engine_session: Session, scene, clock: Clock, quote: str
+) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    ideas.send_back(s, scene["manager"], scene["idea"], f"Répondez à {quote}.", clock.now)
+    (line,) = outcomes.outcomes_of(s, scene["idea"], scene["poseuse"])
+    assert "Secretcanari" not in line.text
