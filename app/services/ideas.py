@@ -348,7 +348,7 @@ def merge(
         merged,
         admin,
         "merged",
-        f"Fusionnée avec « {keep.title} ». Issue\u00a0: {outcome}",
+        f"Fusionnée avec «\u00a0{keep.title}\u00a0». Issue\u00a0: {outcome}",
         now,
     )
     outcomes.record(session, merged, Decision.merged, outcome, admin, now, people)

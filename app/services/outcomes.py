@@ -130,8 +130,8 @@ def record(
         idea,
         author,
         NotificationKind.decision_outcome,
-        f"Décision sur l’idée « {idea.title} »\u00a0: {label}. {text}",
-        f"Décision sur l’idée « {idea.title} »\u00a0: {label}",
+        f"Décision sur l’idée «\u00a0{idea.title}\u00a0»\u00a0: {label}. {text}",
+        f"Décision sur l’idée «\u00a0{idea.title}\u00a0»\u00a0: {label}",
         now,
         "#issue",
         people,
@@ -286,7 +286,7 @@ def post_milestone(
             created_at=now,
         )
     )
-    message = f"Le projet « {idea.title} »\u00a0: {label.lower()}. {data.text}"
+    message = f"Le projet «\u00a0{idea.title}\u00a0»\u00a0: {label.lower()}. {data.text}"
     if lesson:
         message += f" Leçon\u00a0: {lesson}"
     tell_participants(
@@ -295,7 +295,7 @@ def post_milestone(
         user,
         NotificationKind.project_milestone,
         message,
-        f"Le projet « {idea.title} »\u00a0: {label.lower()}",
+        f"Le projet «\u00a0{idea.title}\u00a0»\u00a0: {label.lower()}",
         now,
         "#suivi",
     )

@@ -107,7 +107,7 @@ def relaunch(session: Session, params: ScoringParams, user: User, old: Idea, now
         draft,
         user,
         "relaunched",
-        f"Relance de l’idée en sommeil « {old.title} » (n°\u00a0{old.id}).",
+        f"Relance de l’idée en sommeil «\u00a0{old.title}\u00a0» (n°\u00a0{old.id}).",
         now,
     )
     return draft

@@ -334,7 +334,7 @@ def test_mentions_and_followers_are_told(make_client, db: Session, clock: Clock)
     assert any("vous mentionne" in m for m in messages(expert))
     # A follower is told of the decision with its written outcome.
     assert any(
-        "Décision sur l’idée « Idée suivie »" in m and "Précisez le terrain." in m
+        "Décision sur l’idée «\u00a0Idée suivie\u00a0»" in m and "Précisez le terrain." in m
         for m in messages(follower)
     )
     assert any("Précisez le terrain." in m for m in messages(author))  # the author took part
