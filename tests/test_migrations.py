@@ -96,7 +96,7 @@ def test_decisions_taken_before_outcomes_existed_keep_what_was_written_then(
         people = (manager.id, admin.id, author.id)
         db.commit()
     engine.dispose()
-    command.downgrade(alembic_config(url), "0014")
+    command.downgrade(alembic_config(url), "0015-1")  # the revision before 0015
     command.upgrade(alembic_config(url), "0015")
     engine = create_engine(url)
     with engine.connect() as conn:

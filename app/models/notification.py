@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
     draft_expiring = "draft_expiring"
     decision_outcome = "decision_outcome"
     project_milestone = "project_milestone"
+    co_carrier = "co_carrier"
 
 
 KIND_LABELS = {
@@ -33,6 +34,9 @@ KIND_LABELS = {
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
     NotificationKind.decision_outcome: "Une idée à laquelle j’ai pris part reçoit une décision",
     NotificationKind.project_milestone: "Un projet auquel j’ai pris part franchit une étape",
+    NotificationKind.co_carrier: (
+        "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
+    ),
 }
 
 
@@ -58,6 +62,7 @@ DEFAULT_CHANNELS = {
     NotificationKind.invitation: Channel.email,
     NotificationKind.decision_outcome: Channel.email,
     NotificationKind.project_milestone: Channel.digest,
+    NotificationKind.co_carrier: Channel.email,
 }
 
 

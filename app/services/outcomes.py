@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.db import read_rows
 from app.errors import InvalidInput
 from app.models import (
+    CoCarrier,
     Deminage,
     Follow,
     Idea,
@@ -38,9 +39,10 @@ STOPPED_NEEDS_LESSON = (
     "Un projet arrêté laisse sa leçon\u00a0: écrivez ce qu’il apprend aux suivants."
 )
 
-# Everyone who took part in an idea: its author, the authors of its mines and déminages that
-# moderation did not hide, its supporters and followers, and the colleagues invited to look at
-# one of its mines (unless they declined). Co-signers of its mines join here once they exist.
+# Everyone who took part in an idea: its author and co-porteurs, the authors of its mines and
+# déminages that moderation did not hide, its supporters and followers, and the colleagues
+# invited to look at one of its mines (unless they declined). Co-signers of its mines join here
+# once they exist.
 _PARTICIPANTS = union(
     select(Idea.author_id.label("user_id")).where(Idea.id == bindparam("idea")),  # type: ignore[attr-defined]
     select(Mine.author_id).where(Mine.idea_id == bindparam("idea"), col(Mine.hidden_at).is_(None)),
@@ -52,6 +54,9 @@ _PARTICIPANTS = union(
         col(Deminage.hidden_at).is_(None),
     ),
     select(Support.user_id).where(Support.idea_id == bindparam("idea")),
+    select(CoCarrier.user_id).where(
+        CoCarrier.idea_id == bindparam("idea"), col(CoCarrier.accepted_at).is_not(None)
+    ),
     select(Follow.user_id).where(Follow.idea_id == bindparam("idea")),
     select(MineInvitation.invitee_id)
     .join(Mine, col(MineInvitation.mine_id) == Mine.id)

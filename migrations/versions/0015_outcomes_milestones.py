@@ -1,7 +1,7 @@
 """ideas: written outcomes of decisions, projects' milestones, sponsors as accounts, relaunches
 
 Revision ID: 0015
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-10 08:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0014"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
