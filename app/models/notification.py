@@ -18,6 +18,8 @@ class NotificationKind(StrEnum):
     mention = "mention"
     invitation = "invitation"
     draft_expiring = "draft_expiring"
+    decision_outcome = "decision_outcome"
+    project_milestone = "project_milestone"
     co_carrier = "co_carrier"
 
 
@@ -30,6 +32,8 @@ KIND_LABELS = {
     NotificationKind.mention: "On me mentionne avec @",
     NotificationKind.invitation: "On m'invite à regarder une mine",
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
+    NotificationKind.decision_outcome: "Une idée à laquelle j’ai pris part reçoit une décision",
+    NotificationKind.project_milestone: "Un projet auquel j’ai pris part franchit une étape",
     NotificationKind.co_carrier: (
         "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
     ),
@@ -56,6 +60,8 @@ DEFAULT_CHANNELS = {
     NotificationKind.mention: Channel.email,
     NotificationKind.draft_expiring: Channel.email,
     NotificationKind.invitation: Channel.email,
+    NotificationKind.decision_outcome: Channel.email,
+    NotificationKind.project_milestone: Channel.digest,
     NotificationKind.co_carrier: Channel.email,
 }
 
