@@ -76,7 +76,7 @@ def idea_view(
     themes = tuple(ideas.themes_of(session, [idea.id])[idea.id])  # type: ignore[index,list-item]
     rows = mines.idea_rows(session, idea, viewer)
     mine_views = tuple(mines.views_of(rows, viewer))
-    facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages)
+    facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages, rows.signatures)
     common: dict[str, Any] = {
         "idea": idea,
         "viewer": viewer,
