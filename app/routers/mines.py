@@ -3,13 +3,14 @@
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.errors import DomainError
 from app.idea_page import action_done, form_rejected
+from app.models import MineCategory
 from app.schemas import (
     BasisInput,
     CosignInput,
@@ -33,6 +34,7 @@ from app.services.permissions import (
     check_state_basis,
     raise_if,
 )
+from app.templating import render
 from app.web import FormDep
 
 router = APIRouter(include_in_schema=False)
@@ -74,6 +76,30 @@ def lay_mine(
         return error
     mine = mines.lay_mine(session, params, user, idea, data, now)  # type: ignore[arg-type]
     return action_done(request, session, params, idea, user, now, f"mine-{mine.id}", "Mine posée.")
+
+
+@router.get("/ideas/{idea_id}/mines/siblings", name="mine_siblings")
+def siblings(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    idea_id: ObjectId,
+    category: str = Query("", max_length=40),
+) -> Response:
+    """The idea's open mines of one category (all of them for an unknown one), to co-sign
+    one instead of laying a duplicate: the lay form's list, narrowed by htmx."""
+    idea = ideas.get_idea(session, idea_id, user)
+    views = mines.mines_for_idea(session, idea, user)
+    chosen = category if category in set(MineCategory) else ""
+    context = {
+        "idea": idea,
+        "mine_views": views,
+        "category": chosen,
+        "hx": f'hx-target="#idea-{idea.id}-live" hx-swap="outerHTML"',
+        "form_errors": {},
+        "form_values": {},
+    }
+    return render(request, "mines/_siblings.html", context)
 
 
 @router.post("/mines/{mine_id}/deminages", name="deminage_bring")
