@@ -283,3 +283,14 @@ def test_the_fiche_lists_generalisation_mines_apart_and_open_data_counts_them(
     assert "mines_generalisation" in header and values["mines_generalisation"] == "1"
     blockers = client.get("/open-data/blockers.json").json()
     assert [r["scope"] for r in blockers["by_scope"]] == ["first_ground", "generalisation"]
+
+
+def test_the_help_says_how_portee_and_cosigning_weigh_in_the_score(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    reader = make_user(db)
+    db.commit()
+    page = soup(make_client(reader).get("/aide"))
+    assert "Seules les mines du premier terrain comptent" in text_of(page, "#portee")
+    assert "la médiane des estimations" in text_of(page, "#cosignature")
+    assert "sur quoi vous appuyez-vous" in text_of(page, "#appui")
