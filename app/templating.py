@@ -35,7 +35,7 @@ from app.models.mine import (
 from app.models.user import ROLE_LABELS
 from app.security import csrf_token_for
 from app.services import rule_paths
-from app.services.permissions import TEMPLATE_PREDICATES
+from app.services.permissions import TEMPLATE_PREDICATES, is_carrier
 from app.services.readiness import format_points
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -245,6 +245,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     )
     env.globals.update(
         TEMPLATE_PREDICATES,
+        is_carrier=is_carrier,
         static_url=static_url,
         STATUS_LABELS=STATUS_LABELS,
         FICHE_LABELS=FICHE_LABELS,

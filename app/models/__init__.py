@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEntry
 from app.models.blocker import BlockerTally, IdeaBlocker, MineEcho
+from app.models.co_carrier import CoCarrier
 from app.models.expertise import Expertise, MineInvitation
 from app.models.health import Heartbeat
 from app.models.idea import (
@@ -55,6 +56,7 @@ __all__ = [
     "BlockerTally",
     "IdeaBlocker",
     "MineEcho",
+    "CoCarrier",
     "ApiToken",
     "Channel",
     "Follow",

@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
     draft_expiring = "draft_expiring"
     question_on_my_mine = "question_on_my_mine"
     mine_scope_settled = "mine_scope_settled"
+    co_carrier = "co_carrier"
 
 
 KIND_LABELS = {
@@ -36,6 +37,9 @@ KIND_LABELS = {
     ),
     NotificationKind.mine_scope_settled: (
         "La portée d’une mine de mon idée, ou d’une des miennes, est tranchée"
+    ),
+    NotificationKind.co_carrier: (
+        "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
     ),
 }
 
@@ -62,6 +66,7 @@ DEFAULT_CHANNELS = {
     NotificationKind.invitation: Channel.email,
     NotificationKind.question_on_my_mine: Channel.email,
     NotificationKind.mine_scope_settled: Channel.digest,
+    NotificationKind.co_carrier: Channel.email,
 }
 
 

@@ -123,8 +123,9 @@ def facts_from_rows(
     `author_id`, `author_unit_id`, `severity`, `status`, `hidden_at`, `armed_at`, `scope`),
     their déminages (`mine_id`, `author_id`, `author_unit_id`, `hidden_at`) and their
     signatures (`mine_id`, `author_id`, `author_unit_id`), as read, before any redaction.
-    What moderation hid counts as `visibility` says. A mine's `severity` is already its
-    signers' median (kept so by `mines`)."""
+    What moderation hid counts as `visibility` says; the idea's co-porteurs
+    (`Idea.co_carrier_ids`) count as its author does: as no reviewer. A mine's `severity` is
+    already its signers' median (kept so by `mines`)."""
     by_id = {m.id: m for m in mine_rows}
     cosigners: dict[int, list[Contributor]] = {m.id: [] for m in mine_rows}
     for sig in signature_rows:
@@ -157,6 +158,7 @@ def facts_from_rows(
         theme_count=theme_count,
         mines=mines,
         deminage_authors=helpers,
+        co_carrier_ids=frozenset(idea.co_carrier_ids),
     )
 
 
