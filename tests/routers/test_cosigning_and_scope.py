@@ -1,6 +1,9 @@
 """Portée, basis and co-signing in the HTML interface (plain forms, htmx as an enhancement), in
 the API and in what leaves the tool (fiche produit, open data, the map of what blocks)."""
 
+import io
+
+from pypdf import PdfReader
 from sqlmodel import Session
 
 from app.models import Role
@@ -271,6 +274,11 @@ def test_the_fiche_lists_generalisation_mines_apart_and_open_data_counts_them(
     assert "Tous les sites" in later_part.split("## Regards croisés")[0]
     assert "Tous les sites" not in mines_part
     assert "- S’appuie sur\u00a0: Intuition" in fiche
+    pdf = PdfReader(io.BytesIO(client.get(f"/ideas/{idea.id}/fiche.pdf").content))
+    text = " ".join((page.extract_text() or "") for page in pdf.pages)
+    pdf_mines, pdf_later = " ".join(text.split()).split("À déminer avant de généraliser (1)")
+    assert "Pilote" in pdf_mines and "Tous les sites" not in pdf_mines
+    assert "Tous les sites" in pdf_later
     (row,) = [r for r in client.get("/open-data/ideas.json").json()["ideas"] if r["id"] == idea.id]
     assert row["mines_by_scope"] == {"first_ground": 1, "generalisation": 1}
     assert row["mines_by_basis"]["intuition"] == 2
