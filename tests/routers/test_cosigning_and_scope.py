@@ -291,6 +291,9 @@ def test_the_fiche_lists_generalisation_mines_apart_and_open_data_counts_them(
     assert "mines_generalisation" in header and values["mines_generalisation"] == "1"
     blockers = client.get("/open-data/blockers.json").json()
     assert [r["scope"] for r in blockers["by_scope"]] == ["first_ground", "generalisation"]
+    board = soup(client.get("/ce-qui-bloque"))
+    chart = text_of(board, "#chart-blocker-scopes")
+    assert "Dès le premier terrain" in chart and "Pour la généralisation" in chart
 
 
 def test_the_help_says_how_portee_and_cosigning_weigh_in_the_score(
