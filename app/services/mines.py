@@ -596,13 +596,13 @@ def answer_scope_move(
         _move_to_generalisation(mine)
         session.add(mine)
         message = (
-            f"Mine « {mine.title} » passée à la généralisation, avec l’accord de son "
-            f"auteur·rice{why}"
+            f"Mine « {mine.title} » passée à la généralisation, avec l’accord de la personne "
+            f"qui l’a posée{why}"
         )
         told = f"{user.name} accepte que sa mine « {mine.title} » passe à la généralisation"
     else:
         message = (
-            f"Mine « {mine.title} » gardée dès le premier terrain par son auteur·rice{why} "
+            f"Mine « {mine.title} » gardée dès le premier terrain par la personne qui l’a posée{why} "
             "Un manager tranchera."
         )
         told = (

@@ -196,7 +196,7 @@ def test_the_move_to_the_generalisation_asked_refused_then_settled_by_a_manager(
     assert "Formation des agents" in text_of(page, "section[aria-labelledby=later-title]")
     history = text_of(page, "section[aria-labelledby=history-title]")
     assert "Demande de passer la mine « Formation des agents » à la généralisation" in history
-    assert "gardée dès le premier terrain par son auteur·rice" in history
+    assert "gardée dès le premier terrain par la personne qui l’a posée" in history
     assert "passée à la généralisation par décision d’un manager" in history
 
 
