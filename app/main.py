@@ -35,6 +35,7 @@ from app.routers import (
     notifications,
     profile,
     search,
+    sleeping,
     stats,
 )
 from app.services import legal as legal_facts
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         moderation,
         experts,
         blockers,
+        sleeping,
         board,
         exports,
         notifications,

@@ -32,6 +32,7 @@ from app.models.mine import (
     SCOPE_LABELS,
     SEVERITY_LABELS,
 )
+from app.models.outcome import MILESTONE_LABELS
 from app.models.user import ROLE_LABELS
 from app.security import csrf_token_for
 from app.services import rule_paths
@@ -257,6 +258,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         BASIS_LABELS={basis.value: label for basis, label in BASIS_LABELS.items()},
         BASIS_HINTS={basis.value: hint for basis, hint in BASIS_HINTS.items()},
         ROLE_LABELS=ROLE_LABELS,
+        MILESTONE_LABELS={kind.value: label for kind, label in MILESTONE_LABELS.items()},
         RULE_KIND_LABELS={kind.value: label for kind, label in RULE_KIND_LABELS.items()},
         rule_paths=rule_paths.paths_for,
     )

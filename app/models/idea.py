@@ -136,6 +136,11 @@ class Idea(SQLModel, table=True):
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when an admin merged this idea into another: its page redirects there.
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
+    # The project's sponsor as an account: who, with the author, posts its milestones (the
+    # manager who promoted it, unless another was named); `sponsor` is the name shown.
+    sponsor_id: int | None = Field(default=None, foreign_key="user.id")
+    # « Relancer »: the closed idea this draft takes up again.
+    relaunched_from_id: int | None = Field(default=None, foreign_key="idea.id", index=True)
     # A draft untouched for long: when its author was told it would be deleted (retention).
     purge_notice_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The accepted co-porteurs' ids (`CoCarrier` rows with `accepted_at`), kept here by

@@ -20,6 +20,8 @@ class NotificationKind(StrEnum):
     draft_expiring = "draft_expiring"
     question_on_my_mine = "question_on_my_mine"
     mine_scope_settled = "mine_scope_settled"
+    decision_outcome = "decision_outcome"
+    project_milestone = "project_milestone"
     co_carrier = "co_carrier"
 
 
@@ -38,6 +40,8 @@ KIND_LABELS = {
     NotificationKind.mine_scope_settled: (
         "La portée d’une mine de mon idée, ou d’une des miennes, est tranchée"
     ),
+    NotificationKind.decision_outcome: "Une idée à laquelle j’ai pris part reçoit une décision",
+    NotificationKind.project_milestone: "Un projet auquel j’ai pris part franchit une étape",
     NotificationKind.co_carrier: (
         "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
     ),
@@ -66,6 +70,8 @@ DEFAULT_CHANNELS = {
     NotificationKind.invitation: Channel.email,
     NotificationKind.question_on_my_mine: Channel.email,
     NotificationKind.mine_scope_settled: Channel.digest,
+    NotificationKind.decision_outcome: Channel.email,
+    NotificationKind.project_milestone: Channel.digest,
     NotificationKind.co_carrier: Channel.email,
 }
 

@@ -31,8 +31,8 @@ STATUSES = {
     "open": "En déminage (mûres comprises)",
     "ripe": "Mûres seulement",
     "project": "Projets",
-    "abandoned": "Abandonnées",
-    "all": "Toutes les idées publiées",
+    "abandoned": "En sommeil (closes)",
+    "all": "Toutes, sauf les idées en sommeil",
 }
 
 
@@ -105,7 +105,8 @@ GROUPS = {
     "ripe": ("ripe",),
     "project": ("project",),
     "abandoned": ("abandoned",),
-    "all": ("ripe", "waiting", "open", "project", "abandoned"),
+    # Closed ideas are apart (« Idées en sommeil »): only their own filter shows them.
+    "all": ("ripe", "waiting", "open", "project"),
 }
 
 

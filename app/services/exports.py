@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.models import Idea, IdeaStatus, IdeaTheme, Mine, User
+from app.models import Idea, IdeaStatus, IdeaTheme, Milestone, Mine, Outcome, User
 from app.models.idea import RULE_KIND_LABELS, STATUS_LABELS, RuleKind
 from app.models.mine import (
     CATEGORY_LABELS,
@@ -24,6 +24,7 @@ from app.models.mine import (
 from app.services import visibility
 from app.services.idea_view import idea_view
 from app.services.mines import basis_label
+from app.services.outcomes import MilestoneLine, OutcomeLine
 from app.services.readiness import Readiness, ScoringParams, format_points
 
 
@@ -65,6 +66,9 @@ class ProductSheet:
     score_history: list[tuple[datetime, int, str]]
     # « À déminer avant de généraliser »: the mines that threaten the generalisation only.
     generalisation: list[SheetMine] = field(default_factory=list)
+    # The written outcomes of its decisions and its project's milestones, newest first.
+    outcomes: tuple[OutcomeLine, ...] = ()
+    milestones: tuple[MilestoneLine, ...] = ()
 
 
 def _person(user: Any, unit: Any) -> str:
@@ -146,6 +150,8 @@ def product_sheet(
         reviewers=sorted(reviewers.values()),
         score_history=history,
         generalisation=later,
+        outcomes=sheet.outcomes,
+        milestones=sheet.milestones,
     )
 
 
@@ -186,6 +192,19 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
             f"- Prochaine étape : {idea.next_step}",
             f"- Échéance : {format_date(idea.target_date)}",
         ]
+    if sheet.outcomes:
+        out += ["", "## Issue", ""]
+        for o in sheet.outcomes:
+            by = f" — {o.author.name}" if o.author else ""
+            out += [f"### {o.label} ({format_date(o.created_at)}{by})", "", o.text, ""]
+        out.pop()
+    if sheet.milestones:
+        out += ["", "## Suivi du projet", ""]
+        for step in sheet.milestones:
+            out += [f"### {step.label} ({format_date(step.created_at)})", "", step.text, ""]
+            if step.lesson:
+                out += [f"Leçon\u00a0: {step.lesson}", ""]
+        out.pop()
     for label, text in (
         ("Le problème", idea.problem),
         ("La solution", idea.solution),
@@ -263,7 +282,7 @@ OPEN_SCOPES = tuple(s.value for s in MineScope)
 OPEN_BASES = tuple(b.value for b in MineBasis)
 CSV_COLUMNS = (
     ["id", "title", "status", "ripe", "themes", "score", "published_on", "rule_kind"]
-    + ["rule_reference"]
+    + ["rule_reference", "last_decision", "last_outcome", "last_milestone"]
     + [f"mines_{c}" for c in OPEN_CATEGORIES]
     + [f"mines_{s}" for s in OPEN_STATES]
     + [f"mines_{s}" for s in OPEN_SCOPES]
@@ -298,6 +317,7 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
     ):
         scopes[idea_id][scope] = scopes[idea_id].get(scope, 0) + n
         bases[idea_id][basis] = bases[idea_id].get(basis, 0) + n
+    decisions, steps = _loop_texts(session)
     rows = []
     for idea in published:
         by_cat = counts.get(idea.id, {})  # type: ignore[arg-type]
@@ -319,9 +339,55 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
                 # Mines not withdrawn, by portée and by what they rest on.
                 "mines_by_scope": {s: scopes[idea.id].get(s, 0) for s in OPEN_SCOPES},  # type: ignore[index]
                 "mines_by_basis": {b: bases[idea.id].get(b, 0) for b in OPEN_BASES},  # type: ignore[index]
+                "outcomes": decisions.get(idea.id, []),  # type: ignore[arg-type]
+                "milestones": steps.get(idea.id, []),  # type: ignore[arg-type]
             }
         )
     return rows
+
+
+def _loop_texts(
+    session: Session,
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    """Every idea's outcomes and milestones, oldest first, for the open data: what was decided
+    and when, without who decided (a text quoting a hidden mine masked, as for anyone)."""
+    outcome_rows = list(
+        session.exec(
+            select(Outcome.idea_id, Outcome.decision, Outcome.text, Outcome.created_at).order_by(
+                col(Outcome.created_at), col(Outcome.id)
+            )
+        )
+    )
+    milestone_rows = list(
+        session.exec(
+            select(
+                Milestone.idea_id,
+                Milestone.kind,
+                Milestone.text,
+                Milestone.lesson,
+                Milestone.created_at,
+            ).order_by(col(Milestone.created_at), col(Milestone.id))
+        )
+    )
+    texts = visibility.redact_messages(
+        session,
+        None,
+        [(r[0], r[2]) for r in outcome_rows]
+        + [(r[0], r[2]) for r in milestone_rows]
+        + [(r[0], r[3]) for r in milestone_rows],
+    )
+    n, m = len(outcome_rows), len(milestone_rows)
+    decisions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (idea_id, decision, _, at), text in zip(outcome_rows, texts[:n], strict=True):
+        decisions[idea_id].append({"decision": decision, "text": text, "on": at.date().isoformat()})
+    steps: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (idea_id, kind, _, _, at), text, lesson in zip(
+        milestone_rows, texts[n : n + m], texts[n + m :], strict=True
+    ):
+        steps[idea_id].append(
+            {"kind": kind, "text": text, "lesson": lesson, "on": at.date().isoformat()}
+        )
+    return decisions, steps
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
@@ -352,6 +418,9 @@ def open_data_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
                 row["published_on"] or "",
                 row["rule_kind"] or "",
                 row["rule_reference"],
+                row["outcomes"][-1]["decision"] if row["outcomes"] else "",
+                row["outcomes"][-1]["text"] if row["outcomes"] else "",
+                row["milestones"][-1]["kind"] if row["milestones"] else "",
             ]
             + [sum(mines_[c].values()) for c in OPEN_CATEGORIES]
             + [sum(mines_[c][s] for c in OPEN_CATEGORIES) for s in OPEN_STATES]

@@ -602,8 +602,8 @@ def answer_scope_move(
         told = f"{user.name} accepte que sa mine « {mine.title} » passe à la généralisation"
     else:
         message = (
-            f"Mine « {mine.title} » gardée dès le premier terrain par la personne qui l’a posée{why} "
-            "Un manager tranchera."
+            f"Mine « {mine.title} » gardée dès le premier terrain par la personne qui l’a "
+            f"posée{why} Un manager tranchera."
         )
         told = (
             f"{user.name} garde sa mine « {mine.title} » dès le premier terrain\u00a0: "

@@ -1,7 +1,7 @@
 """mines: their portée, what they rest on, their signers' estimates, the requests to move them
 
 Revision ID: 0016
-Revises: 0018
+Revises: 0015
 Create Date: 2026-12-04 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0016"
-down_revision: str | None = "0018"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
