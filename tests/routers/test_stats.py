@@ -187,7 +187,9 @@ def test_the_figures_are_cached_for_a_few_minutes_on_the_app_s_clock(
 
 
 def test_an_idea_ripe_with_time_alone_stays_counted_ripe_after_a_mine_or_a_promotion(
-    make_client, db: Session, clock: Clock  # type: ignore[no-untyped-def]
+    make_client,
+    db: Session,
+    clock: Clock,  # type: ignore[no-untyped-def]
 ) -> None:
     """Most ideas ripen when their quiet period runs out with nothing written: no write marks
     that moment, yet « devenues mûres » counts them once ripe, even if they no longer are."""
