@@ -22,6 +22,7 @@ from app.models import (
     MilestoneKind,
     Mine,
     MineInvitation,
+    MineSignature,
     NotificationKind,
     Outcome,
     Support,
@@ -53,6 +54,9 @@ _PARTICIPANTS = union(
         col(Mine.hidden_at).is_(None),
         col(Deminage.hidden_at).is_(None),
     ),
+    select(MineSignature.user_id)  # co-signers (a mine's author signs it too)
+    .join(Mine, col(MineSignature.mine_id) == Mine.id)
+    .where(Mine.idea_id == bindparam("idea"), col(Mine.hidden_at).is_(None)),
     select(Support.user_id).where(Support.idea_id == bindparam("idea")),
     select(CoCarrier.user_id).where(
         CoCarrier.idea_id == bindparam("idea"), col(CoCarrier.accepted_at).is_not(None)

@@ -10,7 +10,7 @@ from app.errors import InvalidInput
 from app.models import Notification, NotificationKind, NotificationPreference, OutboxMessage, Role
 from app.models.outcome import Decision
 from app.schemas import PromoteInput
-from app.services import ideas, invitations, moderation, notifications, outcomes
+from app.services import ideas, invitations, mines, moderation, notifications, outcomes
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock
 from tests.factories import make_deminage, make_idea, make_mine, make_user
@@ -44,6 +44,7 @@ def scene(engine_session: Session, clock: Clock):  # type: ignore[no-untyped-def
             "masquee",
             "demineur_masque",
             "passant",
+            "cosignataire",
         )
     }
     people["manager"] = make_user(s, name="Manon", role=Role.manager)
@@ -58,8 +59,10 @@ def scene(engine_session: Session, clock: Clock):  # type: ignore[no-untyped-def
     invitations.invite(s, people["poseuse"], mine, idea, people["invitee"], "", clock.now)
     moderation.hide(s, P, people["admin"], hidden, idea, "Hors sujet", clock.now)
     moderation.hide(s, P, people["admin"], hidden_answer, idea, "Hors sujet", clock.now)
-    # Laying a mine or a déminage follows the idea; these two stop following it.
-    for name in ("masquee", "demineur_masque"):
+    mines.cosign(s, P, people["cosignataire"], mine, idea, "blocking", clock.now)
+    # Laying, co-signing or answering a mine may follow the idea; these stop following it:
+    # the co-signer is told as a co-signer, the authors of hidden content are not told.
+    for name in ("masquee", "demineur_masque", "cosignataire"):
         if notifications.follows(s, people[name], idea):
             notifications.toggle(s, notifications.Follow, people[name], idea)
     s.flush()
@@ -82,7 +85,7 @@ def test_a_promotion_s_outcome_reaches_everyone_who_took_part_and_no_one_else(
 ) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     ideas.promote(s, P, scene["manager"], scene["idea"], promotion(), clock.now)
-    for name in ("autrice", "poseuse", "demineur", "soutien", "abonne", "invitee"):
+    for name in ("autrice", "poseuse", "demineur", "soutien", "abonne", "invitee", "cosignataire"):
         (note,) = told(s, scene[name].id)
         assert "Un pilote de six mois à l’accueil de Lyon." in note.message, name
         assert "promue en projet" in note.message
