@@ -95,6 +95,14 @@ Title = Annotated[
     StringConstraints(min_length=1, max_length=TITLE_MAX),
     Documented(pattern=VISIBLE),
 ]
+def _empty_as_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+# An object's id (the database's positive 32-bit integers), or none: a form's empty choice.
+OptionalId = Annotated[
+    Annotated[int, Field(ge=1, le=2**31 - 1)] | None, BeforeValidator(_empty_as_none)
+]
 # What kind of rule the idea breaks; "" while its author has not said.
 RuleKindValue = RuleKind | Literal[""]
 
@@ -135,6 +143,7 @@ class IdeaCreate(Strict):
     rule_reference: RuleReference = ""
     first_ground: Text = ""
     themes: Themes = []
+    call_id: OptionalId = Field(None, description="The call for ideas it answers, if any.")
 
 
 class IdeaUpdate(Strict):
@@ -148,6 +157,8 @@ class IdeaUpdate(Strict):
     rule_reference: RuleReference | None = None
     first_ground: Text | None = None
     themes: Themes | None = None
+    # Sent as null, the idea answers no call any more; not sent, it stays as it is.
+    call_id: OptionalId = None
 
 
 class AbandonInput(Strict):
@@ -184,6 +195,24 @@ class PromoteInput(Strict):
 
 class SendBackInput(Strict):
     comment: RequiredText
+
+
+
+class CallInput(Strict):
+    """A call for ideas as a manager writes it; dates are days in Paris, each included. The
+    rules between fields (the dates' order, the sponsor's account) are the service's."""
+
+    question: Title
+    context: RequiredText
+    criteria: Text = ""
+    sponsor_email: Annotated[
+        str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=254)
+    ]
+    audience: Literal["everyone", "units"] = "everyone"
+    units: Annotated[list[int], Field(max_length=500)] = []
+    ideas_until: date
+    deminage_until: date
+    decision_by: date
 
 
 # --- French messages for form errors -------------------------------------------------

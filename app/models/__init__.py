@@ -1,6 +1,7 @@
 """Every table, imported here so that Alembic and the app see the whole metadata."""
 
 from app.models.audit import AuditEntry
+from app.models.call import CallForIdeas, CallPhase, CallUnit
 from app.models.blocker import BlockerTally, IdeaBlocker, MineEcho
 from app.models.expertise import Expertise, MineInvitation
 from app.models.health import Heartbeat
@@ -48,6 +49,9 @@ from app.models.user import (
 __all__ = [
     "AuditEntry",
     "BlockerTally",
+    "CallForIdeas",
+    "CallPhase",
+    "CallUnit",
     "IdeaBlocker",
     "MineEcho",
     "ApiToken",
