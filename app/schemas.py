@@ -95,6 +95,8 @@ Title = Annotated[
     StringConstraints(min_length=1, max_length=TITLE_MAX),
     Documented(pattern=VISIBLE),
 ]
+
+
 def _empty_as_none(value: Any) -> Any:
     return None if value == "" else value
 
@@ -195,7 +197,6 @@ class PromoteInput(Strict):
 
 class SendBackInput(Strict):
     comment: RequiredText
-
 
 
 class CallInput(Strict):
@@ -355,6 +356,7 @@ class IdeaOut(IdeaSummaryOut):
     rule_kind: str = Field(description="One of RuleKind's values, or empty while unsaid.")
     rule_reference: str
     first_ground: str
+    call_id: int | None = Field(None, description="The call for ideas it answers, if any.")
     created_at: datetime
     updated_at: datetime
     revision_count: int

@@ -1,8 +1,8 @@
 """Every table, imported here so that Alembic and the app see the whole metadata."""
 
 from app.models.audit import AuditEntry
-from app.models.call import CallForIdeas, CallPhase, CallUnit
 from app.models.blocker import BlockerTally, IdeaBlocker, MineEcho
+from app.models.call import CallForIdeas, CallPhase, CallUnit
 from app.models.expertise import Expertise, MineInvitation
 from app.models.health import Heartbeat
 from app.models.idea import (

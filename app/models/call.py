@@ -1,4 +1,4 @@
-"""Calls for ideas (« appels à idées »): a question put to some agents, with its sponsor and dates."""
+"""Calls for ideas (« appels à idées »): a question put to some agents, a sponsor, three dates."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum

@@ -35,12 +35,17 @@ STATUSES = {
 }
 
 
+def _id(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) <= 10 and 0 < int(raw) < 2**31 else None
+
+
 @dataclass(frozen=True)
 class BoardQuery:
     """Filters and sort, parsed leniently from the query string: unknown values mean « all »."""
 
     theme: str = ""
     unit: int | None = None
+    call: int | None = None
     category: str = ""
     status: str = "open"
     sort: str = "score"
@@ -48,13 +53,11 @@ class BoardQuery:
 
     @classmethod
     def parse(cls, params: dict[str, str]) -> "BoardQuery":
-        unit = params.get("unit", "")
         page = params.get("page", "1")
         return cls(
             theme=params.get("theme", "").strip().lower()[:40],
-            unit=int(unit)
-            if unit.isdigit() and len(unit) <= 10 and 0 < int(unit) < 2**31
-            else None,
+            unit=_id(params.get("unit", "")),
+            call=_id(params.get("call", "")),
             category=params.get("category", "")
             if params.get("category") in set(MineCategory)
             else "",
@@ -123,7 +126,7 @@ def _group_condition(group: str) -> ColumnElement[bool]:
 
 @lru_cache(maxsize=256)
 def _statements(
-    status: str, sort: str, theme: bool, unit: bool, category: bool
+    status: str, sort: str, theme: bool, unit: bool, category: bool, call: bool = False
 ) -> tuple[tuple[str, Select[Any], Select[Any]], ...]:
     """Per group of the view: (group, capped count, page of rows), built once per kind of
     view; the values (now, filters, cap, offset, limit) are bound at each request."""
@@ -135,6 +138,8 @@ def _statements(
         )
     if unit:
         filters.append(Idea.unit_id == bindparam("unit"))
+    if call:
+        filters.append(Idea.call_id == bindparam("call"))
     if category:
         filters.append(
             exists().where(
@@ -178,9 +183,15 @@ def board(
 ) -> Page[BoardRow]:
     """One page of the board, ripe first, each row with what a manager needs to decide."""
     statements = _statements(
-        query.status, query.sort, bool(query.theme), query.unit is not None, bool(query.category)
+        query.status,
+        query.sort,
+        bool(query.theme),
+        query.unit is not None,
+        bool(query.category),
+        query.call is not None,
     )
     values: dict[str, Any] = {"now": now, "theme": query.theme, "unit": query.unit}
+    values["call"] = query.call
     values["category"] = query.category
     skip, wanted = (query.page - 1) * page_size, page_size
     ideas: list[tuple[Row[Any], bool]] = []  # (idea's columns, ripe)

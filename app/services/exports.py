@@ -200,7 +200,7 @@ OPEN_STATES = tuple(s.value for s in MineStatus)
 OPEN_CATEGORIES = tuple(c.value for c in MineCategory)
 CSV_COLUMNS = (
     ["id", "title", "status", "ripe", "themes", "score", "published_on", "rule_kind"]
-    + ["rule_reference"]
+    + ["rule_reference", "call_id"]
     + [f"mines_{c}" for c in OPEN_CATEGORIES]
     + [f"mines_{s}" for s in OPEN_STATES]
 )
@@ -236,6 +236,7 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
                 "published_on": idea.published_at.date().isoformat() if idea.published_at else None,
                 "rule_kind": idea.rule_kind or None,
                 "rule_reference": idea.rule_reference,
+                "call_id": idea.call_id,
                 "mines": {
                     c: {s: by_cat.get(c, {}).get(s, 0) for s in OPEN_STATES}
                     for c in OPEN_CATEGORIES
@@ -273,6 +274,7 @@ def open_data_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
                 row["published_on"] or "",
                 row["rule_kind"] or "",
                 row["rule_reference"],
+                row["call_id"] or "",
             ]
             + [sum(mines_[c].values()) for c in OPEN_CATEGORIES]
             + [sum(mines_[c][s] for c in OPEN_CATEGORIES) for s in OPEN_STATES]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from app.models import Idea, User
+from app.models import CallForIdeas, Idea, User
 from app.services import (
     blockers,
     ideas,
@@ -49,6 +49,8 @@ class IdeaView:
     mine_views: tuple[MineView, ...]
     # The history, newest first, as the viewer may read it (page and fiche).
     events: tuple[tuple[Any, Person | None], ...] = ()
+    # The call for ideas it answers, if any (page and fiche; the API gives its id).
+    call: CallForIdeas | None = None
     # The page only.
     following: bool = False
     supporters: tuple[Any, ...] = ()
@@ -90,11 +92,13 @@ def idea_view(
     if output == "api":
         return IdeaView(**common)
     events = tuple(visibility.history(session, idea, viewer, mine_views))
+    call = session.get(CallForIdeas, idea.call_id) if idea.call_id is not None else None
     if output == "sheet":
-        return IdeaView(**common, events=events)
+        return IdeaView(**common, events=events, call=call)
     return IdeaView(
         **common,
         events=events,
+        call=call,
         following=notifications.follows(session, viewer, idea),
         supporters=tuple(notifications.supporters(session, idea)),
         pending_invitations=_pending_invitations(session, viewer, mine_views),

@@ -12,6 +12,7 @@ from app.db import locks_rows, read_rows
 from app.errors import InvalidInput, NotFound
 from app.models import (
     BoardGroup,
+    CallForIdeas,
     Follow,
     Idea,
     IdeaEvent,
@@ -25,11 +26,12 @@ from app.models import (
 )
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
-from app.services import audit, notifications, scoring, search
+from app.services import audit, calls, notifications, scoring, search
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
 from app.services.permissions import (
     can_view_idea,
     check_abandon,
+    check_answer_call,
     check_edit_idea,
     check_merge,
     check_promote,
@@ -168,6 +170,33 @@ def add_event(
     )
 
 
+def _answer_call(
+    session: Session, author: User, idea: Idea, call_id: int | None, now: datetime
+) -> CallForIdeas | None:
+    """Make the idea answer the call (or none): only a call still taking ideas whose audience
+    includes the idea's author. Returns the call newly answered, if any."""
+    if call_id == idea.call_id:
+        return None
+    call = None
+    if call_id is not None:
+        call = session.get(CallForIdeas, call_id)
+        if call is None:
+            raise InvalidInput({"call_id": "Choisissez un appel de la liste."})
+        raise_if(check_answer_call(author, call, calls.audience_of(session, call), now))
+    idea.call_id = call_id
+    return call
+
+
+def _call_event(
+    session: Session, idea: Idea, user: User, call: CallForIdeas | None, now: datetime
+) -> None:
+    if call is not None:
+        message = f"Répond à l’appel à idées «\u00a0{call.question}\u00a0»."
+    else:
+        message = "Ne répond plus à un appel à idées."
+    add_event(session, idea, user, "call", message, now)
+
+
 def create_draft(
     session: Session, params: ScoringParams, author: User, data: IdeaCreate, now: datetime
 ) -> Idea:
@@ -186,12 +215,15 @@ def create_draft(
         updated_at=now,
         last_activity_at=now,
     )
+    call = _answer_call(session, author, idea, data.call_id, now)
     session.add(idea)
     session.flush()
     _set_themes(session, idea, data.themes)
     _add_revision(session, idea, author, data.themes, now)
     scoring.refresh(session, params, idea, now, author)
     add_event(session, idea, author, "created", "Brouillon créé.", now)
+    if call is not None:
+        _call_event(session, idea, author, call, now)
     # The author follows their idea: they hear of its promotion, send-back or closing.
     session.add(Follow(idea_id=idea.id, user_id=author.id))  # type: ignore[arg-type]
     return idea
@@ -202,6 +234,12 @@ def update_idea(
 ) -> list[str]:
     """Apply an edit by the author; a revision is kept when anything changed."""
     raise_if(check_edit_idea(user, idea))
+    # The call first: a refusal (shown beside its field) comes before anything changed.
+    moves_call = "call_id" in data.model_fields_set and data.call_id != idea.call_id
+    answered = None
+    if moves_call:
+        author = user if user.id == idea.author_id else session.get_one(User, idea.author_id)
+        answered = _answer_call(session, author, idea, data.call_id, now)
     current_themes = themes_of(session, [idea.id])[idea.id]  # type: ignore[index]
     changed: list[str] = []
     for field in TEXT_FIELDS:
@@ -214,6 +252,11 @@ def update_idea(
         themes = data.themes
         _set_themes(session, idea, themes)
         changed.append("themes")
+    if moves_call:
+        _call_event(session, idea, user, answered, now)
+        idea.updated_at = now
+        if not changed:
+            return ["call_id"]
     if not changed:
         return []
     idea.updated_at = now
@@ -231,8 +274,13 @@ def update_idea(
 
 
 def publish(session: Session, params: ScoringParams, user: User, idea: Idea, now: datetime) -> None:
-    """The draft goes « en déminage »: colleagues can now see it and lay mines."""
+    """The draft goes « en déminage »: colleagues can now see it and lay mines. A draft that
+    answers a call is published only while the call takes ideas."""
     raise_if(check_publish(user, idea))
+    if idea.call_id is not None:
+        call = session.get_one(CallForIdeas, idea.call_id)
+        author = user if user.id == idea.author_id else session.get_one(User, idea.author_id)
+        raise_if(check_answer_call(author, call, calls.audience_of(session, call), now))
     idea.status = IdeaStatus.open
     idea.published_at = now
     idea.last_activity_at = now
