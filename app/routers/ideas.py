@@ -48,7 +48,11 @@ def _form(
     errors: dict[str, str],
     status: int = 200,
 ) -> Response:
-    current = idea.call_id if idea else None
+    # The call the idea answers, or the one just chosen: shown even closed, with its error.
+    chosen = values.get("call_id", "")
+    current = int(chosen) if chosen.isdigit() and len(chosen) < 11 else None
+    if current is None and idea is not None:
+        current = idea.call_id
     context = {
         "idea": idea,
         "values": values,
