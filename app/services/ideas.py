@@ -181,7 +181,7 @@ def _answer_call(
     if call_id is not None:
         call = session.get(CallForIdeas, call_id)
         if call is None:
-            raise InvalidInput({"call_id": "Choisissez un appel de la liste."})
+            raise NotFound("Cet appel à idées n’existe pas.", field="call_id")
         raise_if(check_answer_call(author, call, calls.audience_of(session, call), now))
     idea.call_id = call_id
     return call

@@ -155,7 +155,7 @@ def test_call_forms(  # type: ignore[no-untyped-def]
     answered = world["author"].post_form(
         "/ideas", {"title": "Une idée", "problem": "Un problème.", "call_id": day}
     )
-    assert answered.status_code in (303, 404, 409, 422), answered.status_code
+    assert answered.status_code in (303, 404, 409, 422), answered.status_code  # 404: no such call
 
 
 @SUPPRESS
