@@ -48,6 +48,7 @@ class ProductSheet:
     mines: list[SheetMine]
     reviewers: list[tuple[str, str]]
     score_history: list[tuple[datetime, int, str]]
+    call: str = ""  # the question of the call for ideas it answers, if any
 
 
 def _person(user: Any, unit: Any) -> str:
@@ -115,6 +116,7 @@ def product_sheet(
         mines=sheet_mines,
         reviewers=sorted(reviewers.values()),
         score_history=history,
+        call=sheet.call.question if sheet.call else "",
     )
 
 
@@ -137,6 +139,7 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
         f"- Auteur·rice : {sheet.author}" + (f" ({sheet.unit})" if sheet.unit else ""),
         f"- Publiée le : {format_date(idea.published_at) or 'non publiée'}",
         f"- Thèmes : {', '.join(sheet.themes) or 'aucun'}",
+        *([f"- Appel à idées : {sheet.call}"] if sheet.call else []),
         f"- Maturité : {r.score}/100 (clarté {r.parts.clarity}, regards croisés "
         f"{r.parts.crossed_views}, déminage {r.parts.defusal})",
     ]

@@ -119,6 +119,8 @@ def test_the_idea_form_offers_only_the_open_calls_of_its_authors_audience(
     assert created.status_code == 303
     idea_page = soup(web.get(created.headers["location"]))
     assert "Pour tous" in text_of(idea_page, "article header")
+    sheet = web.get(created.headers["location"] + "/fiche.md").text
+    assert "- Appel à idées : Pour tous\u202f?" in sheet
 
     # After the deadline, the call is no longer offered, and a forged choice is refused beside
     # the field, with the text kept.
