@@ -21,11 +21,11 @@ from app.web import redirect
 def minefield_key(view: IdeaView) -> Hashable:
     """Everything the field of mines shows (templates/mines/_field.html): its rows, and who
     looks. The permission checks it asks (app/services/permissions.py) depend on the viewer
-    only through their role and whether they wrote the idea or one of its mines or
-    déminages: any other viewer of the same role sees the same field, so they share one
-    rendering. Any change to what is shown makes a new key."""
+    only through their role and whether they carry the idea (its author, its co-porteurs) or
+    wrote one of its mines or déminages: any other viewer of the same role sees the same field,
+    so they share one rendering. Any change to what is shown makes a new key."""
     idea, viewer = view.idea, view.viewer
-    authors = {idea.author_id}
+    authors = {idea.author_id, *idea.co_carrier_ids}
     deminages = []
     for mine_view in view.mine_views:
         authors.add(mine_view.mine.author_id)
@@ -37,6 +37,7 @@ def minefield_key(view: IdeaView) -> Hashable:
         idea.id,
         idea.status,
         idea.author_id,
+        tuple(idea.co_carrier_ids),
         who,
         tuple(mine_view.mine for mine_view in view.mine_views),
         tuple(deminages),

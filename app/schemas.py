@@ -216,6 +216,28 @@ class CallInput(Strict):
     decision_by: date
 
 
+CarrierMessage = Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=2000)]
+
+
+class CoCarrierInvite(Strict):
+    """The idea page's form: a colleague by e-mail or by full name, and a word for them."""
+
+    invitee: Annotated[
+        str,
+        AfterValidator(clean_text),
+        StringConstraints(min_length=1, max_length=254),
+        Documented(pattern=VISIBLE),
+    ]
+    message: CarrierMessage = ""
+
+
+class CoCarrierInviteIn(Strict):
+    """The API's invitation to co-carry an idea: the colleague's account, and a word for them."""
+
+    invitee_id: int = Field(ge=1, le=2**31 - 1)
+    message: CarrierMessage = ""
+
+
 # --- French messages for form errors -------------------------------------------------
 
 
@@ -349,6 +371,17 @@ class IdeaSummaryOut(BaseModel):
     last_activity_at: datetime
 
 
+class CoCarrierOut(BaseModel):
+    """An invitation to co-carry an idea (`accepted_at` empty), or a co-porteur."""
+
+    id: int
+    idea_id: int
+    user: UserOut
+    invited_by_id: int
+    created_at: datetime
+    accepted_at: datetime | None
+
+
 class IdeaOut(IdeaSummaryOut):
     problem: str
     solution: str
@@ -366,6 +399,17 @@ class IdeaOut(IdeaSummaryOut):
     target_date: date | None
     readiness: ReadinessOut
     mines: list[MineOut]
+    co_carriers: list[UserOut] = Field(
+        default_factory=list,
+        description="The co-porteurs who accepted to carry the idea with its author.",
+    )
+    carrier_invitations: list[CoCarrierOut] = Field(
+        default_factory=list,
+        description=(
+            "Invitations to co-carry the idea not answered yet: all of them for its author, "
+            "their own for an invitee (accept or decline it by its id), none for anyone else."
+        ),
+    )
 
 
 class IdeaPage(BaseModel):

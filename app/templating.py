@@ -28,7 +28,7 @@ from app.models.mine import CATEGORY_LABELS, KIND_LABELS, MINE_STATUS_LABELS, SE
 from app.models.user import ROLE_LABELS
 from app.security import csrf_token_for
 from app.services import rule_paths
-from app.services.permissions import TEMPLATE_PREDICATES
+from app.services.permissions import TEMPLATE_PREDICATES, is_carrier
 from app.services.readiness import format_points
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -238,6 +238,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     )
     env.globals.update(
         TEMPLATE_PREDICATES,
+        is_carrier=is_carrier,
         static_url=static_url,
         STATUS_LABELS=STATUS_LABELS,
         FICHE_LABELS=FICHE_LABELS,

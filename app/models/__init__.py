@@ -3,6 +3,7 @@
 from app.models.audit import AuditEntry
 from app.models.blocker import BlockerTally, IdeaBlocker, MineEcho
 from app.models.call import CallForIdeas, CallPhase, CallUnit
+from app.models.co_carrier import CoCarrier
 from app.models.expertise import Expertise, MineInvitation
 from app.models.health import Heartbeat
 from app.models.idea import (
@@ -54,6 +55,7 @@ __all__ = [
     "CallUnit",
     "IdeaBlocker",
     "MineEcho",
+    "CoCarrier",
     "ApiToken",
     "Channel",
     "Follow",

@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
     draft_expiring = "draft_expiring"
     call_opened = "call_opened"
     call_closing = "call_closing"
+    co_carrier = "co_carrier"
 
 
 KIND_LABELS = {
@@ -33,6 +34,9 @@ KIND_LABELS = {
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
     NotificationKind.call_opened: "Un appel à idées s’ouvre pour moi",
     NotificationKind.call_closing: "Un appel à idées qui me concerne va se clore",
+    NotificationKind.co_carrier: (
+        "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
+    ),
 }
 
 
@@ -59,6 +63,7 @@ DEFAULT_CHANNELS = {
     # Told by the daily command, which sends the digest right after.
     NotificationKind.call_opened: Channel.digest,
     NotificationKind.call_closing: Channel.digest,
+    NotificationKind.co_carrier: Channel.email,
 }
 
 

@@ -11,6 +11,8 @@ from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
 from app.models import Follow, Idea, Mine, Support, Unit, User
 from app.schemas import (
     AbandonInput,
+    CoCarrierInviteIn,
+    CoCarrierOut,
     DeminageCreate,
     DeminageOut,
     ErrorOut,
@@ -35,6 +37,7 @@ from app.services import (
     blockers,
     board,
     calls,
+    co_carriers,
     ideas,
     invitations,
     mines,
@@ -146,6 +149,20 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         target_date=idea.target_date,
         readiness=_readiness_out(view.readiness),
         mines=[_mine_out(v) for v in view.mine_views],
+        co_carriers=[_user_out(c.person, c.unit) for c in view.co_carriers],  # type: ignore[arg-type]
+        carrier_invitations=[_co_carrier_out(c) for c in view.carrier_invitations],
+    )
+
+
+def _co_carrier_out(line: co_carriers.CarrierLine) -> CoCarrierOut:
+    row = line.row
+    return CoCarrierOut(
+        id=row.id,
+        idea_id=row.idea_id,
+        user=_user_out(line.person, line.unit),  # type: ignore[arg-type]
+        invited_by_id=row.invited_by_id,
+        created_at=row.created_at,
+        accepted_at=row.accepted_at,
     )
 
 
@@ -787,3 +804,108 @@ async def invite_to_mine(mine_id: ObjectId, data: InvitationIn, call: ApiCallDep
         )
 
     return await call(work)
+
+
+# --- co-porteurs -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/ideas/{idea_id}/co-carriers",
+    response_model=CoCarrierOut,
+    status_code=201,
+    responses=ERRORS,
+    tags=["co-porteurs"],
+)
+async def invite_co_carrier(
+    idea_id: ObjectId, data: CoCarrierInviteIn, call: ApiCallDep
+) -> CoCarrierOut:
+    """The idea's author invites a colleague to carry the idea with them (a published idea)."""
+
+    def work(c: ApiContext) -> CoCarrierOut:
+        idea = ideas.get_idea(c.session, idea_id, c.user)
+        invitee = users.get_user(c.session, data.invitee_id)
+        row = co_carriers.invite(c.session, c.user, idea, invitee, data.message, c.now)
+        return CoCarrierOut(
+            id=row.id,  # type: ignore[arg-type]
+            idea_id=row.idea_id,
+            user=_user_out(invitee, users.unit_of(c.session, invitee)),
+            invited_by_id=row.invited_by_id,
+            created_at=row.created_at,
+            accepted_at=row.accepted_at,
+        )
+
+    return await call(work)
+
+
+async def _on_co_carrier(
+    call: ApiCall, co_carrier_id: int, act: Callable[[ApiContext, Any, Idea], object]
+) -> IdeaOut:
+    """Find the invitation and its idea (404 unless the caller may see it), act, answer with
+    the idea."""
+
+    def work(c: ApiContext) -> IdeaOut:
+        row, idea = co_carriers.get_co_carrier(c.session, co_carrier_id, c.user)
+        act(c, row, idea)
+        return _idea_out(c, idea)
+
+    return await call(work)
+
+
+@router.post(
+    "/co-carriers/{co_carrier_id}/accept",
+    response_model=IdeaOut,
+    responses=ERRORS,
+    tags=["co-porteurs"],
+)
+async def accept_co_carrying(co_carrier_id: ObjectId, call: ApiCallDep) -> IdeaOut:
+    """The invitee accepts to carry the idea: they edit it and answer its mines from now on."""
+    return await _on_co_carrier(
+        call,
+        co_carrier_id,
+        lambda c, row, idea: co_carriers.accept(c.session, c.params, c.user, row, idea, c.now),
+    )
+
+
+@router.post(
+    "/co-carriers/{co_carrier_id}/decline",
+    response_model=IdeaOut,
+    responses=ERRORS,
+    tags=["co-porteurs"],
+)
+async def decline_co_carrying(co_carrier_id: ObjectId, call: ApiCallDep) -> IdeaOut:
+    """The invitee declines the invitation."""
+    return await _on_co_carrier(
+        call,
+        co_carrier_id,
+        lambda c, row, idea: co_carriers.decline(c.session, c.user, row, idea, c.now),
+    )
+
+
+@router.post(
+    "/co-carriers/{co_carrier_id}/remove",
+    response_model=IdeaOut,
+    responses=ERRORS,
+    tags=["co-porteurs"],
+)
+async def remove_co_carrier(co_carrier_id: ObjectId, call: ApiCallDep) -> IdeaOut:
+    """The idea's author withdraws an invitation, or removes a co-porteur."""
+    return await _on_co_carrier(
+        call,
+        co_carrier_id,
+        lambda c, row, idea: co_carriers.remove(c.session, c.params, c.user, row, idea, c.now),
+    )
+
+
+@router.post(
+    "/co-carriers/{co_carrier_id}/leave",
+    response_model=IdeaOut,
+    responses=ERRORS,
+    tags=["co-porteurs"],
+)
+async def leave_co_carrying(co_carrier_id: ObjectId, call: ApiCallDep) -> IdeaOut:
+    """A co-porteur stops carrying the idea."""
+    return await _on_co_carrier(
+        call,
+        co_carrier_id,
+        lambda c, row, idea: co_carriers.leave(c.session, c.params, c.user, row, idea, c.now),
+    )

@@ -81,6 +81,7 @@ ROW_COLUMNS = (
     Idea.score,
     Idea.reviewer_count,
     Idea.author_id,
+    Idea.co_carrier_ids,
     Idea.published_at,
     Idea.last_activity_at,
 )
@@ -259,7 +260,9 @@ def _rows(session: Session, ideas: list[tuple[Row[Any], bool]]) -> list[BoardRow
         rows[idea_id].open_mines[severity] = count
     for idea_id, person, unit_name in read_rows(session, REVIEWERS, {"ids": ids}):
         row = rows[idea_id]
-        if person != row.idea.author_id and unit_name and unit_name not in row.reviewer_units:
+        # Those who carry the idea (author, co-porteurs) are no reviewers of it: the score's rule.
+        carriers = {row.idea.author_id, *row.idea.co_carrier_ids}
+        if person not in carriers and unit_name and unit_name not in row.reviewer_units:
             row.reviewer_units.append(unit_name)
     authors = {idea.author_id for idea, _ in ideas}
     people = {p.id: p for p in read_rows(session, AUTHORS, {"people": list(authors)})}

@@ -42,6 +42,8 @@ class ProductSheet:
     idea: Idea
     author: str
     unit: str
+    # The co-porteurs who carry the idea with its author: names and units.
+    co_carriers: list[tuple[str, str]]
     themes: list[str]
     status: str
     readiness: Readiness
@@ -63,14 +65,15 @@ def product_sheet(
     sheet = idea_view(session, params, idea, viewer, now, "sheet")
     sheet_mines = []
     reviewers: dict[int, tuple[str, str]] = {}
+    carriers = {idea.author_id, *idea.co_carrier_ids}  # no reviewers of their own idea
     for view in sheet.mine_views:
         m = view.mine
-        if m.author_id != idea.author_id and visibility.counted_status(m) != MineStatus.withdrawn:
+        if m.author_id not in carriers and visibility.counted_status(m) != MineStatus.withdrawn:
             reviewers.setdefault(
                 m.author_id, (view.author.name, view.unit.name if view.unit else "")
             )
         for d in view.deminages:
-            if d.author.id != idea.author_id and visibility.counts(d.deminage, m):
+            if d.author.id not in carriers and visibility.counts(d.deminage, m):
                 reviewers.setdefault(d.author.id, (d.author.name, d.unit.name if d.unit else ""))  # type: ignore[arg-type]
         accepted = [d for d in view.deminages if d.deminage.accepted and not d.masked]
         if view.hidden:
@@ -110,6 +113,7 @@ def product_sheet(
         idea=idea,
         author=sheet.author.name,
         unit=sheet.author_unit.name if sheet.author_unit else "",
+        co_carriers=[(c.person.name, c.unit.name if c.unit else "") for c in sheet.co_carriers],
         themes=list(sheet.themes),
         status="Mûre" if sheet.ripe else STATUS_LABELS[idea.status],  # type: ignore[index]
         readiness=sheet.readiness,
@@ -125,6 +129,10 @@ def rule_kind_label(kind: str) -> str:
     return RULE_KIND_LABELS.get(RuleKind(kind), "") if kind else "non précisée"
 
 
+def _named(name: str, unit: str) -> str:
+    return f"{name} ({unit})" if unit else name
+
+
 def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines()) or ">"
 
@@ -137,6 +145,11 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
         "",
         f"- Statut : {sheet.status}",
         f"- Auteur·rice : {sheet.author}" + (f" ({sheet.unit})" if sheet.unit else ""),
+        *(
+            [f"- Co-portée par\u00a0: {', '.join(_named(n, u) for n, u in sheet.co_carriers)}"]
+            if sheet.co_carriers
+            else []
+        ),
         f"- Publiée le : {format_date(idea.published_at) or 'non publiée'}",
         f"- Thèmes : {', '.join(sheet.themes) or 'aucun'}",
         *([f"- Appel à idées : {sheet.call}"] if sheet.call else []),

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from app.models import CallForIdeas, Idea, User
 from app.services import (
     blockers,
+    co_carriers,
     ideas,
     invitations,
     mines,
@@ -26,6 +27,7 @@ from app.services import (
     visibility,
 )
 from app.services.blockers import Answer
+from app.services.co_carriers import CarrierLine
 from app.services.ideas import Person, RevisionView, UnitName
 from app.services.mines import MineView, NeighbourIdea, NeighbourMine
 from app.services.readiness import Readiness, ScoringParams
@@ -35,14 +37,16 @@ Output = Literal["page", "api", "sheet"]
 
 @dataclass(frozen=True)
 class IdeaView:
-    """One idea for one viewer. Every output gets the idea, its author, themes, score and mines;
-    the history is read for the page and the fiche, the rest for the page only (empty
-    otherwise)."""
+    """One idea for one viewer. Every output gets the idea, its author and co-porteurs, themes,
+    score and mines; the history is read for the page and the fiche, the rest for the page only
+    (empty otherwise)."""
 
     idea: Idea
     viewer: User
     author: Person
     author_unit: UnitName | None
+    # The co-porteurs who accepted, in the order they joined.
+    co_carriers: tuple[CarrierLine, ...]
     themes: tuple[str, ...]
     readiness: Readiness
     ripe: bool
@@ -54,6 +58,8 @@ class IdeaView:
     # The page only.
     following: bool = False
     supporters: tuple[Any, ...] = ()
+    # Invitations to co-carry the idea not answered yet, as the viewer may see them (page, API).
+    carrier_invitations: tuple[CarrierLine, ...] = ()
     # The viewer's open invitations on these mines, with who invited them, by mine.
     pending_invitations: Mapping[int, tuple[Any, str]] = field(default_factory=dict)
     neighbour_mines: tuple[tuple[NeighbourMine, NeighbourIdea], ...] = ()
@@ -79,18 +85,24 @@ def idea_view(
     rows = mines.idea_rows(session, idea, viewer)
     mine_views = tuple(mines.views_of(rows, viewer))
     facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages)
+    # The page and the API also show the invitations (to whom may see them); the fiche only
+    # who accepted.
+    wanted = idea.co_carrier_ids or output != "sheet"
+    carriers = co_carriers.lines_of(session, idea) if wanted else []
+    invitations_seen = tuple(visibility.carrier_invitations_for(viewer, idea, carriers))
     common: dict[str, Any] = {
         "idea": idea,
         "viewer": viewer,
         "author": author,
         "author_unit": unit,
+        "co_carriers": tuple(line for line in carriers if line.accepted),
         "themes": themes,
         "readiness": readiness.compute(facts, params, now),
         "ripe": idea.is_ripe(now),
         "mine_views": mine_views,
     }
     if output == "api":
-        return IdeaView(**common)
+        return IdeaView(**common, carrier_invitations=invitations_seen)
     events = tuple(visibility.history(session, idea, viewer, mine_views))
     call = session.get(CallForIdeas, idea.call_id) if idea.call_id is not None else None
     if output == "sheet":
@@ -101,6 +113,7 @@ def idea_view(
         call=call,
         following=notifications.follows(session, viewer, idea),
         supporters=tuple(notifications.supporters(session, idea)),
+        carrier_invitations=invitations_seen,
         pending_invitations=_pending_invitations(session, viewer, mine_views),
         neighbour_mines=tuple(mines.neighbour_mines(session, idea)),
         defused_elsewhere=blockers.defused_elsewhere(

@@ -124,19 +124,23 @@ def lay_mine(
     if session.get(Follow, (idea.id, user.id)) is None:
         session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
     mailer = notifications.mailer_of(session)
-    author = session.get_one(User, idea.author_id)
-    notifications.notify(
-        session,
-        mailer,
-        author,
-        NotificationKind.mine_on_my_idea,
-        user,
-        idea,
-        f"{user.name} a posé {agreed(mine.severity, 'un', 'une')} {noun} "
-        f"« {mine.title} » sur votre idée « {idea.title} »",
-        f"#mine-{mine.id}",
-        now,
-    )
+    # Those who carry the idea hear of it: its author and its co-porteurs.
+    carriers = session.exec(
+        select(User).where(col(User.id).in_([idea.author_id, *idea.co_carrier_ids]))
+    ).all()
+    for carrier in carriers:
+        notifications.notify(
+            session,
+            mailer,
+            carrier,
+            NotificationKind.mine_on_my_idea,
+            user,
+            idea,
+            f"{user.name} a posé {agreed(mine.severity, 'un', 'une')} {noun} "
+            f"« {mine.title} » sur votre idée « {idea.title} »",
+            f"#mine-{mine.id}",
+            now,
+        )
     notifications.notify_mentions(session, mailer, mine.body, user, idea, f"#mine-{mine.id}", now)
     return mine
 
@@ -193,7 +197,8 @@ def accept_deminage(
     idea: Idea,
     now: datetime,
 ) -> None:
-    """The mine's or the idea's author accepts a déminage: the mine is defused at once."""
+    """The mine's author, or one who carries the idea, accepts a déminage: the mine is defused
+    at once."""
     raise_if(check_accept_deminage(user, deminage, mine, idea))
     # Both people told below, read now in one query, before any change is pending (a later
     # lookup would flush the unit of work first).
@@ -248,7 +253,7 @@ def accept_deminage(
             NotificationKind.my_mine_defused,
             user,
             idea,
-            f"Votre mine « {mine.title} » est désamorcée par l'auteur·rice de l'idée : "
+            f"Votre mine « {mine.title} » est désamorcée par {user.name}, qui porte l’idée : "
             "rouvrez-la si la réponse ne vous convainc pas",
             f"#mine-{mine.id}",
             now,

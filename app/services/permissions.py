@@ -8,6 +8,11 @@ objects the same way and raise the same checks, hence give the same answer to th
 load of an idea before any check), 403 for what their role or their tie to the object forbids,
 409 for what the object's state forbids now. tests/services/test_permissions_table.py holds the
 expected answer of every predicate for every role, tie and state.
+
+An idea is carried by its author and by the co-porteurs who accepted to carry it with them
+(`is_carrier`): every right on the idea's content (edit the fiche, answer its mines, accept a
+déminage, assume a risk) is a carrier's. What stays the author's alone: publishing the draft,
+closing the idea, and choosing who carries it (inviting and removing co-porteurs).
 """
 
 from collections.abc import Collection
@@ -17,6 +22,7 @@ from app.errors import Conflict, DomainError, Forbidden, InvalidInput
 from app.models import (
     CallForIdeas,
     CallPhase,
+    CoCarrier,
     Deminage,
     Idea,
     IdeaStatus,
@@ -48,15 +54,21 @@ def _hidden(*items: Mine | Deminage | None) -> DomainError | None:
 # --- ideas ---------------------------------------------------------------------------------
 
 
+def is_carrier(user: User | None, idea: Idea) -> bool:
+    """Whether the person carries the idea: its author, or a co-porteur who accepted (the one
+    rule that every right on the idea's content asks; the score counts neither as a reviewer)."""
+    return user is not None and (user.id == idea.author_id or user.id in idea.co_carrier_ids)
+
+
 def can_view_idea(user: User | None, idea: Idea) -> bool:
-    """Drafts are their author's alone; everything else is readable by every agent."""
-    return idea.status != IdeaStatus.draft or (user is not None and user.id == idea.author_id)
+    """Drafts are their carriers' alone; everything else is readable by every agent."""
+    return idea.status != IdeaStatus.draft or is_carrier(user, idea)
 
 
 def check_edit_idea(user: User, idea: Idea) -> DomainError | None:
-    """Only the idea's author edits it, while it is a draft or open."""
-    if user.id != idea.author_id:
-        return Forbidden("Seule la personne qui a écrit l’idée peut la modifier.")
+    """Those who carry the idea edit it, while it is a draft or open."""
+    if not is_carrier(user, idea):
+        return Forbidden("Seules les personnes qui portent l’idée peuvent la modifier.")
     if idea.status not in (IdeaStatus.draft, IdeaStatus.open):
         return Conflict("Une idée devenue projet ou abandonnée ne se modifie plus.")
     return None
@@ -96,8 +108,8 @@ def check_support(user: User, idea: Idea) -> DomainError | None:
 
 
 def check_lay_mine(user: User, idea: Idea) -> DomainError | None:
-    """Anyone but the idea's author lays a mine on an open idea or a project."""
-    if user.id == idea.author_id:
+    """Anyone but those who carry the idea lays a mine on an open idea or a project."""
+    if is_carrier(user, idea):
         return Forbidden(
             "On ne mine pas son propre terrain\u00a0: répondez plutôt aux mines posées."
         )
@@ -166,13 +178,13 @@ def check_bring_deminage(user: User, mine: Mine, idea: Idea) -> DomainError | No
 def check_accept_deminage(
     user: User, deminage: Deminage, mine: Mine, idea: Idea
 ) -> DomainError | None:
-    """The mine's author or the idea's author accepts an answer to an active mine."""
+    """The mine's author or those who carry the idea accept an answer to an active mine."""
     if hidden := _hidden(mine, deminage):
         return hidden
-    if user.id not in (mine.author_id, idea.author_id):
+    if user.id != mine.author_id and not is_carrier(user, idea):
         return Forbidden(
             "Accepter un déminage revient à la personne qui a posé la mine, "
-            "ou à celle qui a écrit l’idée."
+            "ou à celles qui portent l’idée."
         )
     if idea.status not in LIVE_STATUSES or mine.status not in (
         MineStatus.open,
@@ -216,14 +228,14 @@ def check_reopen(user: User, mine: Mine, idea: Idea) -> DomainError | None:
 
 
 def check_accept_risk(user: User, mine: Mine, idea: Idea) -> DomainError | None:
-    """The idea's author assumes a pétard's or a mine's risk; a bombe's needs a manager."""
+    """Those who carry the idea assume a pétard's or a mine's risk; a bombe's needs a manager."""
     if hidden := _hidden(mine):
         return hidden
     if mine.severity == Severity.blocking:
         if not user.is_manager:
             return Forbidden("Seuls les managers peuvent assumer le risque d’une bombe.")
-    elif user.id != idea.author_id:
-        return Forbidden("Seule la personne qui a écrit l’idée peut assumer ce risque.")
+    elif not is_carrier(user, idea):
+        return Forbidden("Seules les personnes qui portent l’idée peuvent assumer ce risque.")
     if idea.status not in LIVE_STATUSES or mine.status != MineStatus.open:
         return Conflict("Seule une mine active peut voir son risque assumé.")
     return None
@@ -313,6 +325,69 @@ def check_decide_call(user: User, call: CallForIdeas, now: datetime) -> DomainEr
         return Conflict("Chaque idée de cet appel a déjà sa décision.")
     if phase != CallPhase.decision:
         return Conflict("Le déminage de cet appel n’est pas fini\u00a0: la décision vient après.")
+    return None
+
+
+# --- co-porteurs ---------------------------------------------------------------------------
+
+
+def check_invite_carrier(user: User, idea: Idea) -> DomainError | None:
+    """The idea's author, alone, asks colleagues to carry a published idea with them (a draft
+    is its author's alone until it is published)."""
+    if user.id != idea.author_id:
+        return Forbidden("Seule la personne qui a écrit l’idée choisit qui la porte avec elle.")
+    if idea.status not in LIVE_STATUSES:
+        return Conflict(
+            "On invite des co-porteurs sur une idée publiée, en déminage ou devenue projet."
+        )
+    return None
+
+
+def check_invite_carrier_colleague(user: User, idea: Idea, invitee: User) -> DomainError | None:
+    """Who may be asked to carry the idea: an active colleague, not its author nor one who
+    already carries it (refusals about who: a conflict named on the field)."""
+    if invitee.id == idea.author_id or not invitee.is_active:
+        return Conflict(
+            "Invitez une autre personne que vous-même, avec un compte actif.", field="invitee"
+        )
+    if invitee.id in idea.co_carrier_ids:
+        return Conflict(f"{invitee.name} porte déjà cette idée avec vous.", field="invitee")
+    return None
+
+
+def check_accept_carrying(user: User, invitation: CoCarrier, idea: Idea) -> DomainError | None:
+    """The invitee, alone, accepts to carry a live idea, once."""
+    if user.id != invitation.user_id:
+        return Forbidden("Seule la personne invitée peut accepter.")
+    if invitation.accepted_at is not None:
+        return Conflict("Vous portez déjà cette idée.")
+    if idea.status not in LIVE_STATUSES:
+        return Conflict("Cette idée n’est plus en déminage ni en projet.")
+    return None
+
+
+def check_decline_carrying(user: User, invitation: CoCarrier) -> DomainError | None:
+    """The invitee, alone, declines an invitation not accepted yet."""
+    if user.id != invitation.user_id:
+        return Forbidden("Seule la personne invitée peut décliner.")
+    if invitation.accepted_at is not None:
+        return Conflict("Vous portez déjà cette idée : quittez-la plutôt.")
+    return None
+
+
+def check_remove_carrier(user: User, invitation: CoCarrier, idea: Idea) -> DomainError | None:
+    """The idea's author, alone, withdraws an invitation or removes a co-porteur."""
+    if user.id != idea.author_id:
+        return Forbidden("Seule la personne qui a écrit l’idée choisit qui la porte avec elle.")
+    return None
+
+
+def check_leave_carrying(user: User, invitation: CoCarrier) -> DomainError | None:
+    """A co-porteur, alone, stops carrying the idea (an invitation is declined instead)."""
+    if user.id != invitation.user_id:
+        return Forbidden("Seule la personne qui porte l’idée peut cesser de la porter.")
+    if invitation.accepted_at is None:
+        return Conflict("Vous n’avez pas encore accepté : déclinez plutôt l’invitation.")
     return None
 
 
@@ -460,6 +535,30 @@ def can_answer_call(
 
 def can_decide_call(user: User | None, call: CallForIdeas, now: datetime) -> bool:
     return user is not None and _allowed(check_decide_call(user, call, now))
+
+
+def can_invite_carrier(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_invite_carrier(user, idea))
+
+
+def can_invite_carrier_colleague(user: User | None, idea: Idea, invitee: User) -> bool:
+    return user is not None and _allowed(check_invite_carrier_colleague(user, idea, invitee))
+
+
+def can_accept_carrying(user: User | None, invitation: CoCarrier, idea: Idea) -> bool:
+    return user is not None and _allowed(check_accept_carrying(user, invitation, idea))
+
+
+def can_decline_carrying(user: User | None, invitation: CoCarrier) -> bool:
+    return user is not None and _allowed(check_decline_carrying(user, invitation))
+
+
+def can_remove_carrier(user: User | None, invitation: CoCarrier, idea: Idea) -> bool:
+    return user is not None and _allowed(check_remove_carrier(user, invitation, idea))
+
+
+def can_leave_carrying(user: User | None, invitation: CoCarrier) -> bool:
+    return user is not None and _allowed(check_leave_carrying(user, invitation))
 
 
 def can_moderate(user: User | None) -> bool:

@@ -5,10 +5,11 @@ from typing import Any
 
 from sqlalchemy import Column, Table, delete
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, or_, select
 
 from app.models import (
     ApiToken,
+    CoCarrier,
     Follow,
     Idea,
     IdeaStatus,
@@ -91,7 +92,8 @@ def _notifications_as_read(
 
 def close_account(session: Session, user: User, now: datetime) -> None:
     """Erase the person's personal data; their published contributions stay, signed
-    « Ancien·ne agent·e ». Their drafts, sessions, tokens and notifications go."""
+    « Ancien·ne agent·e ». Their drafts, sessions, tokens, notifications and pending
+    invitations to co-carry an idea go."""
     drafts = list(
         session.exec(
             select(Idea.id).where(Idea.author_id == user.id, Idea.status == IdeaStatus.draft)
@@ -100,6 +102,14 @@ def close_account(session: Session, user: User, now: datetime) -> None:
     retention.delete_drafts(session, drafts)  # type: ignore[arg-type]
     for model in (Notification, NotificationPreference, Follow, Support, ApiToken):
         session.exec(delete(model).where(model.user_id == user.id))  # type: ignore[attr-defined]
+    # Invitations to co-carry an idea not answered yet, to them or from them, go (with the words
+    # they carry); a co-porteur who accepted stays named on the idea, as « Ancien·ne agent·e ».
+    session.exec(
+        delete(CoCarrier).where(  # type: ignore[call-overload]
+            col(CoCarrier.accepted_at).is_(None),
+            or_(CoCarrier.user_id == user.id, CoCarrier.invited_by_id == user.id),
+        )
+    )
     sessions.end_all_sessions(session, user)
     # What others were told about them names them no more; mail not yet sent to them is dropped.
     for notification in session.exec(select(Notification).where(Notification.actor_id == user.id)):

@@ -70,6 +70,12 @@ class IdeaFacts:
     theme_count: int = 0
     mines: Sequence[MineFacts] = ()
     deminage_authors: Sequence[Contributor] = ()
+    # The co-porteurs who accepted: they carry the idea with its author, so neither is a reviewer.
+    co_carrier_ids: frozenset[int] = frozenset()
+
+    @property
+    def carrier_ids(self) -> frozenset[int]:
+        return self.co_carrier_ids | {self.author_id}
 
 
 @dataclass(frozen=True)
@@ -157,14 +163,15 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     else:
         missing.append(MissingAction("Ajouter au moins un thème", 5))
 
-    # Crossed views: distinct reviewers other than the author, and their units.
+    # Crossed views: distinct reviewers other than those who carry the idea, and their units.
     live_mines = [m for m in facts.mines if m.status != "withdrawn"]
+    carriers = facts.carrier_ids
     reviewer_units: dict[int, int | None] = {}
     for m in live_mines:
-        if m.author_id != facts.author_id:
+        if m.author_id not in carriers:
             reviewer_units.setdefault(m.author_id, m.author_unit_id)
     for c in facts.deminage_authors:
-        if c.user_id != facts.author_id:
+        if c.user_id not in carriers:
             reviewer_units.setdefault(c.user_id, c.unit_id)
     reviewers = len(reviewer_units)
     units = len({u for u in reviewer_units.values() if u is not None})

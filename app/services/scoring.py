@@ -103,7 +103,8 @@ def facts_from_rows(
     (the stored score, the idea page, the API, the fiche): the idea's mines (`id`, `title`,
     `author_id`, `author_unit_id`, `severity`, `status`, `hidden_at`, `armed_at`) and their
     déminages (`mine_id`, `author_id`, `author_unit_id`, `hidden_at`), as read, before any
-    redaction. What moderation hid counts as `visibility` says."""
+    redaction. What moderation hid counts as `visibility` says; the idea's co-porteurs
+    (`Idea.co_carrier_ids`) count as its author does: as no reviewer."""
     by_id = {m.id: m for m in mine_rows}
     mines = [
         MineFacts(
@@ -130,6 +131,7 @@ def facts_from_rows(
         theme_count=theme_count,
         mines=mines,
         deminage_authors=helpers,
+        co_carrier_ids=frozenset(idea.co_carrier_ids),
     )
 
 

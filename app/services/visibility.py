@@ -193,3 +193,16 @@ def history(
 def mine_title_for(viewer: User | None, mine: Any) -> str:
     """A single mine's title as the viewer may read it (experts page, notifications)."""
     return HIDDEN_MINE_TITLE if masked_for(viewer, mine) else mine.title
+
+
+def carrier_invitations_for(viewer: User | None, idea: Idea, lines: Sequence[Any]) -> list[Any]:
+    """Invitations to co-carry an idea not answered yet (`co_carriers.CarrierLine`): its author
+    sees them all, an invitee their own, nobody else any (who was asked, and with what words, is
+    between the two until the invitee accepts)."""
+    if viewer is None:
+        return []
+    return [
+        line
+        for line in lines
+        if not line.accepted and viewer.id in (idea.author_id, line.row.user_id)
+    ]

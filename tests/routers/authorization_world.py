@@ -3,7 +3,8 @@
 Roles: anonymous, an unrelated agent, the author of the object the route names (the idea's
 author; the invitee of an invitation; the owner of a notification or a token; a call's sponsor),
 the mine's author,
-a manager, an admin, and a deactivated account (signed in before it was deactivated).
+a manager, an admin, a deactivated account (signed in before it was deactivated), and a
+co-porteur of the idea (who accepted its author's invitation to carry it).
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from app.services import (
     account_invitations,
     api_tokens,
     calls,
+    co_carriers,
     invitations,
     mines,
     moderation,
@@ -27,7 +29,16 @@ from app.services import (
 from app.services.readiness import ScoringParams
 from tests.factories import LONG, make_call, make_deminage, make_idea, make_mine, make_user
 
-ROLES = ("anonymous", "agent", "author", "mine_author", "manager", "admin", "deactivated")
+ROLES = (
+    "anonymous",
+    "agent",
+    "author",
+    "mine_author",
+    "manager",
+    "admin",
+    "deactivated",
+    "co_carrier",
+)
 ROLE_TITLES = {
     "anonymous": "anonyme",
     "agent": "agent·e",
@@ -36,6 +47,7 @@ ROLE_TITLES = {
     "manager": "manager",
     "admin": "admin",
     "deactivated": "compte désactivé",
+    "co_carrier": "co-porteur",
 }
 
 
@@ -53,6 +65,7 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "manager": make_user(db, name="Marc Manager", unit="DGS", role=Role.manager),
         "admin": make_user(db, name="Ada Admin", unit="DGS", role=Role.admin),
         "deactivated": make_user(db, name="Denis Désactivé", unit="RH"),
+        "co_carrier": make_user(db, name="Corinne Coporteuse", unit="Culture"),
     }
     helper = make_user(db, name="Hélène Aide", unit="RH")
     author, mine_author = people["author"], people["mine_author"]
@@ -70,6 +83,10 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
     draft = make_idea(db, author, now, title="Brouillon", published=False)
     other = make_idea(db, people["agent"], now, title="Autre idée", **full)
     invitation = invitations.invite(db, people["manager"], mine, idea, author, "Un avis ?", now)
+    carrying = co_carriers.invite(db, author, idea, people["co_carrier"], "Avec moi ?", now)
+    co_carriers.accept(db, ScoringParams(), people["co_carrier"], carrying, idea, now)
+    # The author is asked to co-carry a colleague's idea: the invitee of that invitation.
+    asked = co_carriers.invite(db, people["agent"], other, author, "Et toi ?", now)
     api_token, _ = api_tokens.create_api_token(db, author, "matrice")
     notification = db.exec(select(Notification).where(Notification.user_id == author.id)).first()
     mailer = notifications.Mailer.from_settings(settings)
@@ -85,6 +102,9 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "defused": defused.id,
         "deminage": deminage.id,
         "invitation": invitation.id,
+        "co_carrier": carrying.id,
+        "carrier_invitation": asked.id,
+        "helper_email": helper.email,
         "notification": notification.id if notification else 0,
         "token_id": api_token.id,
         "author_id": author.id,
@@ -220,6 +240,14 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /api/v1/calls": ("/api/v1/calls", None),
     "GET /api/v1/calls/{call_id}": ("/api/v1/calls/{call}", None),
     "GET /open-data/calls.json": ("/open-data/calls.json", None),
+    "POST /ideas/{idea_id}/co-carriers": (
+        "/ideas/{idea}/co-carriers",
+        {"invitee": "{helper_email}", "message": "Avec nous ?"},
+    ),
+    "POST /co-carriers/{co_carrier_id}/accept": ("/co-carriers/{carrier_invitation}/accept", {}),
+    "POST /co-carriers/{co_carrier_id}/decline": ("/co-carriers/{carrier_invitation}/decline", {}),
+    "POST /co-carriers/{co_carrier_id}/remove": ("/co-carriers/{co_carrier}/remove", {}),
+    "POST /co-carriers/{co_carrier_id}/leave": ("/co-carriers/{co_carrier}/leave", {}),
     "GET /demineurs": ("/demineurs", None),
     "GET /ce-qui-bloque": ("/ce-qui-bloque", None),
     "GET /board": ("/board", None),
@@ -332,6 +360,26 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "POST /api/v1/mines/{mine_id}/invitations": (
         "/api/v1/mines/{mine}/invitations",
         {"invitee_id": "{helper_id}", "message": "Un avis ?"},
+    ),
+    "POST /api/v1/ideas/{idea_id}/co-carriers": (
+        "/api/v1/ideas/{idea}/co-carriers",
+        {"invitee_id": "{helper_id}", "message": "Avec nous ?"},
+    ),
+    "POST /api/v1/co-carriers/{co_carrier_id}/accept": (
+        "/api/v1/co-carriers/{carrier_invitation}/accept",
+        None,
+    ),
+    "POST /api/v1/co-carriers/{co_carrier_id}/decline": (
+        "/api/v1/co-carriers/{carrier_invitation}/decline",
+        None,
+    ),
+    "POST /api/v1/co-carriers/{co_carrier_id}/remove": (
+        "/api/v1/co-carriers/{co_carrier}/remove",
+        None,
+    ),
+    "POST /api/v1/co-carriers/{co_carrier_id}/leave": (
+        "/api/v1/co-carriers/{co_carrier}/leave",
+        None,
     ),
     "GET /healthz": ("/healthz", None),
     "GET /readyz": ("/readyz", None),

@@ -1,9 +1,10 @@
 """Hidden means hidden, everywhere; closed means gone, everywhere.
 
 Canary words are laid in a mine and in déminages, which an admin then hides through the
-moderation form; a colleague then closes their account. Every output an agent can reach (each
-GET route of the app, both fiche formats with the PDF's text extracted, search before and after
-`demineurs reindex`, notifications and the e-mails written after the hiding) is read as
+moderation form; a colleague, who co-carries the idea, then closes their account. Every output
+an agent can reach (each GET route of the app, both fiche formats with the PDF's text extracted,
+search before and after `demineurs reindex`, notifications and the e-mails written after the
+hiding) is read as
 ordinary agents: no canary, no moderation reason, no closed person's name or e-mail. The
 admin still reads the hidden content with its reason. The test fails on a GET route it does not
 cover, unless the route is excluded below with the reason it cannot show an idea's content.
@@ -25,7 +26,15 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.main import create_app
 from app.models import OutboxMessage, Role
-from app.services import api_tokens, calls, invitations, mines, notifications, search
+from app.services import (
+    api_tokens,
+    calls,
+    co_carriers,
+    invitations,
+    mines,
+    notifications,
+    search,
+)
 from app.services.readiness import ScoringParams
 from tests.conftest import ON_POSTGRES, SECRET, Clock, WebClient
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
@@ -102,6 +111,12 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         make_deminage(db, visible_mine, bystander, clock.now, body="Une réponse visible.")
         make_deminage(db, hidden_mine, closing, clock.now, body="Un avis de Zébulon.")
         invitations.invite(db, closing, visible_mine, idea, bystander, "", clock.now)
+        # Then they co-carry the idea (named on it, in its history and fiche), and are asked
+        # to co-carry another one: an invitation that closing the account drops.
+        carrying = co_carriers.invite(db, author, idea, closing, "", clock.now)
+        co_carriers.accept(db, params, closing, carrying, idea, clock.now)
+        elsewhere = make_idea(db, bystander, clock.now, title="Navette partagée")
+        co_carriers.invite(db, bystander, elsewhere, closing, "", clock.now)
         notifications.toggle(db, notifications.Follow, bystander, idea)
         calls.close_call(db, admin, call, clock.now)
         db.commit()

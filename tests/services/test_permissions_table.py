@@ -5,14 +5,18 @@ Plain objects, no database, no HTTP. A predicate added to permissions.py without
 `test_every_predicate_has_its_rows`. What each route does with these answers (the same refusal
 in pages and in the API) is walked by tests/routers/test_authorization_matrix.py.
 
-Each row holds 16 cells, in groups:
+Each row holds 19 cells, in groups:
 
     anonymous | stranger | idea's author | mine's author | déminage's author | person concerned
               | a  m  A  | a  m  A       | a  m  A       | a  m  A           | a  m  A
+              | co-porteur
+              | a  m  A
 
 where a, m, A are an agent, a manager and an admin with that tie. « The person concerned » is
-the invitee of an invitation, the account whose rights change, or a call's sponsor; their
-unit is the one a call's audience may name (everyone else has none). A cell reads:
+the invitee of an invitation (to look at a mine, or to co-carry the idea), the account whose
+rights change, or a call's sponsor (their unit is the one a call's audience may name; everyone
+else has none); « co-porteur » a colleague who accepted to carry the idea with its author (in
+`Idea.co_carrier_ids`). A cell reads:
 
     ✓  allowed
     F  refused, 403: the asker's role or tie forbids it
@@ -34,6 +38,7 @@ import pytest
 from app.errors import DomainError
 from app.models import (
     CallForIdeas,
+    CoCarrier,
     Deminage,
     Idea,
     IdeaStatus,
@@ -46,7 +51,7 @@ from app.models import (
 )
 from app.services import permissions
 
-IDEA_AUTHOR, MINE_AUTHOR, DEMINAGE_AUTHOR, CONCERNED, STRANGER = 1, 2, 3, 4, 5
+IDEA_AUTHOR, MINE_AUTHOR, DEMINAGE_AUTHOR, CONCERNED, STRANGER, CO_CARRIER = 1, 2, 3, 4, 5, 6
 CONCERNED_UNIT, OTHER_UNIT = 7, 8
 TIES = {
     "stranger": STRANGER,
@@ -54,6 +59,7 @@ TIES = {
     "mine's author": MINE_AUTHOR,
     "déminage's author": DEMINAGE_AUTHOR,
     "person concerned": CONCERNED,
+    "co-porteur": CO_CARRIER,
 }
 ROLES = (Role.agent, Role.manager, Role.admin)
 ACTORS: list[tuple[str, User | None]] = [("anonymous", None)] + [
@@ -75,7 +81,14 @@ WHEN = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def idea(status: str = IdeaStatus.open, idea_id: int = 10, **more: Any) -> Idea:
-    return Idea(id=idea_id, author_id=IDEA_AUTHOR, status=status, title="Idée", **more)
+    return Idea(
+        id=idea_id,
+        author_id=IDEA_AUTHOR,
+        co_carrier_ids=[CO_CARRIER],
+        status=status,
+        title="Idée",
+        **more,
+    )
 
 
 def mine(
@@ -136,6 +149,35 @@ INVITEE = {
 INVITATION = {
     "an invitation": {"invitation": MineInvitation(id=40, mine_id=20, invitee_id=CONCERNED)}
 }
+CARRIER_INVITEE = {
+    "a colleague": {"idea": idea(), "invitee": colleague()},
+    "the idea's author": {"idea": idea(), "invitee": colleague(IDEA_AUTHOR)},
+    "a deactivated colleague": {"idea": idea(), "invitee": colleague(is_active=False)},
+    "a co-porteur already": {"idea": idea(), "invitee": colleague(CO_CARRIER)},
+}
+
+
+def carrying(accepted: bool = False) -> CoCarrier:
+    """An invitation to co-carry the idea (its invitee is « the person concerned »), or, once
+    accepted, the row of its co-porteur."""
+    return CoCarrier(
+        id=50,
+        idea_id=10,
+        user_id=CO_CARRIER if accepted else CONCERNED,
+        invited_by_id=IDEA_AUTHOR,
+        accepted_at=WHEN if accepted else None,
+    )
+
+
+CARRYING = {
+    "an invitation": {"invitation": carrying(), "idea": idea()},
+    "an invitation, project": {"invitation": carrying(), "idea": idea(IdeaStatus.project)},
+    "an invitation, abandoned idea": {
+        "invitation": carrying(),
+        "idea": idea(IdeaStatus.abandoned),
+    },
+    "a co-porteur": {"invitation": carrying(accepted=True), "idea": idea()},
+}
 ADMIN = colleague(role=Role.admin)
 RIGHTS = {
     "stays an active admin": {"person": ADMIN, "role": Role.admin, "active": True},
@@ -185,13 +227,14 @@ ANSWER = {
 }
 ANSWER = {label: {**situation, "now": WHEN} for label, situation in ANSWER.items()}
 
-ALL = "✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓"
+ALL = "✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓"
+NOBODY = "✗ CCC CCC CCC CCC CCC CCC"  # the state (here: who is asked) forbids it
 TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
     # --- ideas -------------------------------------------------------------------------------
     "can_view_idea": (
         IDEA,
         {
-            "draft": "✗ ✗✗✗ ✓✓✓ ✗✗✗ ✗✗✗ ✗✗✗",
+            "draft": "✗ ✗✗✗ ✓✓✓ ✗✗✗ ✗✗✗ ✗✗✗ ✓✓✓",
             "open": ALL,
             "project": ALL,
             "abandoned": ALL,
@@ -200,248 +243,304 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
     "can_edit_idea": (
         IDEA,
         {
-            "draft": "✗ FFF ✓✓✓ FFF FFF FFF",
-            "open": "✗ FFF ✓✓✓ FFF FFF FFF",
-            "project": "✗ FFF CCC FFF FFF FFF",
-            "abandoned": "✗ FFF CCC FFF FFF FFF",
+            "draft": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "open": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "project": "✗ FFF CCC FFF FFF FFF CCC",
+            "abandoned": "✗ FFF CCC FFF FFF FFF CCC",
         },
     ),
     "can_publish": (
         IDEA,
         {
-            "draft": "✗ FFF ✓✓✓ FFF FFF FFF",
-            "open": "✗ FFF CCC FFF FFF FFF",
-            "project": "✗ FFF CCC FFF FFF FFF",
-            "abandoned": "✗ FFF CCC FFF FFF FFF",
+            "draft": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "open": "✗ FFF CCC FFF FFF FFF FFF",
+            "project": "✗ FFF CCC FFF FFF FFF FFF",
+            "abandoned": "✗ FFF CCC FFF FFF FFF FFF",
         },
     ),
     "can_abandon": (
         IDEA,
         {
-            "draft": "✗ F✓✓ ✓✓✓ F✓✓ F✓✓ F✓✓",
-            "open": "✗ F✓✓ ✓✓✓ F✓✓ F✓✓ F✓✓",
-            "project": "✗ FCC CCC FCC FCC FCC",
-            "abandoned": "✗ FCC CCC FCC FCC FCC",
+            "draft": "✗ F✓✓ ✓✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "open": "✗ F✓✓ ✓✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "project": "✗ FCC CCC FCC FCC FCC FCC",
+            "abandoned": "✗ FCC CCC FCC FCC FCC FCC",
         },
     ),
     "can_follow": (
         IDEA,
         {
-            "draft": "✗ CCC CCC CCC CCC CCC",
-            "open": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "draft": "✗ CCC CCC CCC CCC CCC CCC",
+            "open": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
         },
     ),
     "can_support": (
         IDEA,
         {
-            "draft": "✗ CCC CCC CCC CCC CCC",
-            "open": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "draft": "✗ CCC CCC CCC CCC CCC CCC",
+            "open": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
         },
     ),
     "can_lay_mine": (
         IDEA,
         {
-            "draft": "✗ CCC FFF CCC CCC CCC",
-            "open": "✗ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
-            "project": "✗ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
-            "abandoned": "✗ CCC FFF CCC CCC CCC",
+            "draft": "✗ CCC FFF CCC CCC CCC FFF",
+            "open": "✗ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓ FFF",
+            "project": "✗ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓ FFF",
+            "abandoned": "✗ CCC FFF CCC CCC CCC FFF",
         },
     ),
-    "can_decide_on_ideas": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
+    "can_decide_on_ideas": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
     "can_promote": (
         IDEA,
         {
-            "draft": "✗ FCC FCC FCC FCC FCC",
-            "open": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "project": "✗ FCC FCC FCC FCC FCC",
-            "abandoned": "✗ FCC FCC FCC FCC FCC",
+            "draft": "✗ FCC FCC FCC FCC FCC FCC",
+            "open": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "project": "✗ FCC FCC FCC FCC FCC FCC",
+            "abandoned": "✗ FCC FCC FCC FCC FCC FCC",
         },
     ),
     "can_send_back": (
         IDEA,
         {
-            "draft": "✗ FCC FCC FCC FCC FCC",
-            "open": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "project": "✗ FCC FCC FCC FCC FCC",
-            "abandoned": "✗ FCC FCC FCC FCC FCC",
+            "draft": "✗ FCC FCC FCC FCC FCC FCC",
+            "open": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "project": "✗ FCC FCC FCC FCC FCC FCC",
+            "abandoned": "✗ FCC FCC FCC FCC FCC FCC",
         },
     ),
     "can_merge": (
         MERGE,
         {
-            "two published ideas": "✗ FF✓ FF✓ FF✓ FF✓ FF✓",
-            "the same idea twice": "✗ FFC FFC FFC FFC FFC",
-            "a draft merged": "✗ FFC FFC FFC FFC FFC",
-            "into a draft": "✗ FFC FFC FFC FFC FFC",
-            "merged already": "✗ FFC FFC FFC FFC FFC",
+            "two published ideas": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓",
+            "the same idea twice": "✗ FFC FFC FFC FFC FFC FFC",
+            "a draft merged": "✗ FFC FFC FFC FFC FFC FFC",
+            "into a draft": "✗ FFC FFC FFC FFC FFC FFC",
+            "merged already": "✗ FFC FFC FFC FFC FFC FFC",
         },
     ),
     # --- mines and déminages ------------------------------------------------------------------
     "can_bring_deminage": (
         MINE,
         {
-            "open mine": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
-            "defused mine": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
-            "risk accepted": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
-            "withdrawn mine": "✗ CCC CCC FFF CCC CCC",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
-            "open mine, project": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
-            "open mine, abandoned idea": "✗ CCC CCC FFF CCC CCC",
+            "open mine": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
+            "defused mine": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
+            "risk accepted": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
+            "withdrawn mine": "✗ CCC CCC FFF CCC CCC CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
+            "open mine, project": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
+            "open mine, abandoned idea": "✗ CCC CCC FFF CCC CCC CCC",
         },
     ),
     "can_accept_deminage": (
         DEMINAGE,
         {
-            "open mine": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "defused mine": "✗ FFF CCC CCC FFF FFF",
-            "risk accepted": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "withdrawn mine": "✗ FFF CCC CCC FFF FFF",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "open mine, project": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "open mine, abandoned idea": "✗ FFF CCC CCC FFF FFF",
-            "hidden déminage": "✗ CCC CCC CCC CCC CCC",
+            "open mine": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "defused mine": "✗ FFF CCC CCC FFF FFF CCC",
+            "risk accepted": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "withdrawn mine": "✗ FFF CCC CCC FFF FFF CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "open mine, project": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "open mine, abandoned idea": "✗ FFF CCC CCC FFF FFF CCC",
+            "hidden déminage": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
     "can_mark_helpful": (
         DEMINAGE,
         {
-            "open mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "defused mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "risk accepted": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "withdrawn mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "open mine, project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "open mine, abandoned idea": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "hidden déminage": "✗ CCC CCC CCC CCC CCC",
+            "open mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "defused mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "risk accepted": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "withdrawn mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "open mine, project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "open mine, abandoned idea": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "hidden déminage": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
     "can_withdraw": (
         MINE,
         {
-            "open mine": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "defused mine": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "risk accepted": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "withdrawn mine": "✗ FFF FFF CCC FFF FFF",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "open mine, project": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "open mine, abandoned idea": "✗ FFF FFF ✓✓✓ FFF FFF",
+            "open mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "defused mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "risk accepted": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "withdrawn mine": "✗ FFF FFF CCC FFF FFF FFF",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "open mine, project": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "open mine, abandoned idea": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
         },
     ),
     "can_reopen": (
         MINE,
         {
-            "open mine": "✗ FFF FFF CCC FFF FFF",
-            "defused mine": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "risk accepted": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "withdrawn mine": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ FFF FFF CCC FFF FFF",
-            "open mine, project": "✗ FFF FFF CCC FFF FFF",
-            "open mine, abandoned idea": "✗ FFF FFF CCC FFF FFF",
+            "open mine": "✗ FFF FFF CCC FFF FFF FFF",
+            "defused mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "risk accepted": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "withdrawn mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF FFF CCC FFF FFF FFF",
+            "open mine, project": "✗ FFF FFF CCC FFF FFF FFF",
+            "open mine, abandoned idea": "✗ FFF FFF CCC FFF FFF FFF",
         },
     ),
     "can_accept_risk": (
         MINE,
         {
-            "open mine": "✗ FFF ✓✓✓ FFF FFF FFF",
-            "defused mine": "✗ FFF CCC FFF FFF FFF",
-            "risk accepted": "✗ FFF CCC FFF FFF FFF",
-            "withdrawn mine": "✗ FFF CCC FFF FFF FFF",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "open mine, project": "✗ FFF ✓✓✓ FFF FFF FFF",
-            "open mine, abandoned idea": "✗ FFF CCC FFF FFF FFF",
+            "open mine": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "defused mine": "✗ FFF CCC FFF FFF FFF CCC",
+            "risk accepted": "✗ FFF CCC FFF FFF FFF CCC",
+            "withdrawn mine": "✗ FFF CCC FFF FFF FFF CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "open mine, project": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "open mine, abandoned idea": "✗ FFF CCC FFF FFF FFF CCC",
         },
     ),
     # --- « Qui peut déminer ? » ---------------------------------------------------------------
     "can_invite": (
         MINE,
         {
-            "open mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "defused mine": "✗ CCC CCC CCC CCC CCC",
-            "risk accepted": "✗ CCC CCC CCC CCC CCC",
-            "withdrawn mine": "✗ CCC CCC CCC CCC CCC",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "open mine, project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "open mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "defused mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "risk accepted": "✗ CCC CCC CCC CCC CCC CCC",
+            "withdrawn mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "open mine, project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
             # The idea is closed but its mine is still open: a colleague may still be asked.
-            "open mine, abandoned idea": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "open mine, abandoned idea": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
         },
     ),
     "can_invite_colleague": (
         INVITEE,
         {
-            "a colleague": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ CCC",
-            "the mine's author": "✗ CCC CCC CCC CCC CCC",
-            "a deactivated colleague": "✗ CCC CCC CCC CCC CCC",
-            "a colleague who opted out": "✗ CCC CCC CCC CCC CCC",
+            "a colleague": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ CCC ✓✓✓",
+            "the mine's author": "✗ CCC CCC CCC CCC CCC CCC",
+            "a deactivated colleague": "✗ CCC CCC CCC CCC CCC CCC",
+            "a colleague who opted out": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
-    "can_decline_invitation": (INVITATION, {"an invitation": "✗ FFF FFF FFF FFF ✓✓✓"}),
+    "can_decline_invitation": (INVITATION, {"an invitation": "✗ FFF FFF FFF FFF ✓✓✓ FFF"}),
+    # --- co-porteurs ---------------------------------------------------------------------------
+    "can_invite_carrier": (
+        IDEA,
+        {
+            "draft": "✗ FFF CCC FFF FFF FFF FFF",
+            "open": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "project": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "abandoned": "✗ FFF CCC FFF FFF FFF FFF",
+        },
+    ),
+    # Who may be asked, whoever asks (that only the author asks is `can_invite_carrier`).
+    "can_invite_carrier_colleague": (
+        CARRIER_INVITEE,
+        {
+            "a colleague": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "the idea's author": NOBODY,
+            "a deactivated colleague": NOBODY,
+            "a co-porteur already": NOBODY,
+        },
+    ),
+    "can_accept_carrying": (
+        CARRYING,
+        {
+            "an invitation": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "an invitation, project": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "an invitation, abandoned idea": "✗ FFF FFF FFF FFF CCC FFF",
+            "a co-porteur": "✗ FFF FFF FFF FFF FFF CCC",
+        },
+    ),
+    "can_decline_carrying": (
+        CARRYING,
+        {
+            "an invitation": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "an invitation, project": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "an invitation, abandoned idea": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "a co-porteur": "✗ FFF FFF FFF FFF FFF CCC",
+        },
+    ),
+    "can_remove_carrier": (
+        CARRYING,
+        {
+            "an invitation": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "an invitation, project": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "an invitation, abandoned idea": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "a co-porteur": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+        },
+    ),
+    "can_leave_carrying": (
+        CARRYING,
+        {
+            "an invitation": "✗ FFF FFF FFF FFF CCC FFF",
+            "an invitation, project": "✗ FFF FFF FFF FFF CCC FFF",
+            "an invitation, abandoned idea": "✗ FFF FFF FFF FFF CCC FFF",
+            "a co-porteur": "✗ FFF FFF FFF FFF FFF ✓✓✓",
+        },
+    ),
     # --- calls for ideas (the sponsor is the person concerned) --------------------------------
-    "can_manage_calls": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
+    "can_manage_calls": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
     "can_edit_call": (
         CALL,
         {
-            "taking ideas": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "in déminage": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "in decision": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "closed early": "✗ FCC FCC FCC FCC FCC",
-            "decided": "✗ FCC FCC FCC FCC FCC",
+            "taking ideas": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "in déminage": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "in decision": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "closed early": "✗ FCC FCC FCC FCC FCC FCC",
+            "decided": "✗ FCC FCC FCC FCC FCC FCC",
         },
     ),
     "can_close_call": (
         CALL,
         {
-            "taking ideas": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "in déminage": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "in decision": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "closed early": "✗ FCC FCC FCC FCC FCC",
-            "decided": "✗ FCC FCC FCC FCC FCC",
+            "taking ideas": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "in déminage": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "in decision": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "closed early": "✗ FCC FCC FCC FCC FCC FCC",
+            "decided": "✗ FCC FCC FCC FCC FCC FCC",
         },
     ),
     "can_answer_call": (
         ANSWER,
         {
-            "taking ideas, for everyone": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "taking ideas, for another unit": "✗ FFF FFF FFF FFF FFF",
-            "taking ideas, for the asker's unit": "✗ FFF FFF FFF FFF ✓✓✓",
-            "in déminage, for everyone": "✗ CCC CCC CCC CCC CCC",
-            "in déminage, for another unit": "✗ FFF FFF FFF FFF FFF",
-            "closed early, for everyone": "✗ CCC CCC CCC CCC CCC",
+            "taking ideas, for everyone": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "taking ideas, for another unit": "✗ FFF FFF FFF FFF FFF FFF",
+            "taking ideas, for the asker's unit": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "in déminage, for everyone": "✗ CCC CCC CCC CCC CCC CCC",
+            "in déminage, for another unit": "✗ FFF FFF FFF FFF FFF FFF",
+            "closed early, for everyone": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
     "can_decide_call": (
         CALL,
         {
-            "taking ideas": "✗ FFF FFF FFF FFF CCC",
-            "in déminage": "✗ FFF FFF FFF FFF CCC",
-            "in decision": "✗ FFF FFF FFF FFF ✓✓✓",
-            "closed early": "✗ FFF FFF FFF FFF ✓✓✓",
-            "decided": "✗ FFF FFF FFF FFF CCC",
+            "taking ideas": "✗ FFF FFF FFF FFF CCC FFF",
+            "in déminage": "✗ FFF FFF FFF FFF CCC FFF",
+            "in decision": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "closed early": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "decided": "✗ FFF FFF FFF FFF CCC FFF",
         },
     ),
     # --- roles --------------------------------------------------------------------------------
-    "can_moderate": (ROLE, {"—": "✗ FF✓ FF✓ FF✓ FF✓ FF✓"}),
-    "can_read_hidden": (ROLE, {"—": "✗ ✗✗✓ ✗✗✓ ✗✗✓ ✗✗✓ ✗✗✓"}),
-    "can_administer": (ROLE, {"—": "✗ FF✓ FF✓ FF✓ FF✓ FF✓"}),
+    "can_moderate": (ROLE, {"—": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓"}),
+    "can_read_hidden": (ROLE, {"—": "✗ ✗✗✓ ✗✗✓ ✗✗✓ ✗✗✓ ✗✗✓ ✗✗✓"}),
+    "can_administer": (ROLE, {"—": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓"}),
     "can_change_rights": (
         RIGHTS,
         {
-            "stays an active admin": "✗ FF✓ FF✓ FF✓ FF✓ FF✓",
-            "becomes a manager": "✗ FF✓ FF✓ FF✓ FF✓ FFI",
-            "is deactivated": "✗ FF✓ FF✓ FF✓ FF✓ FFI",
+            "stays an active admin": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓",
+            "becomes a manager": "✗ FF✓ FF✓ FF✓ FF✓ FFI FF✓",
+            "is deactivated": "✗ FF✓ FF✓ FF✓ FF✓ FFI FF✓",
         },
     ),
-    "can_view_dashboard": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
+    "can_view_dashboard": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
 }
 
 

@@ -85,6 +85,20 @@ def test_author_is_never_a_reviewer() -> None:
     assert result.reviewer_units == 1
 
 
+def test_co_porteurs_are_no_reviewers_of_the_idea_they_carry() -> None:
+    """A co-porteur's mine (laid before they joined) and déminages count as the author's: their
+    mine still weighs in the déminage part, but neither is a regard croisé."""
+    laid = [mine(author=2, unit=20), mine(author=3, unit=30)]
+    helpers = [Contributor(3, 30), Contributor(4, 40)]
+    before = compute(facts(mines=laid, deminage_authors=helpers), PARAMS, NOW)
+    after = compute(
+        facts(mines=laid, deminage_authors=helpers, co_carrier_ids=frozenset({3})), PARAMS, NOW
+    )
+    assert (before.reviewers, before.reviewer_units) == (3, 3)
+    assert (after.reviewers, after.reviewer_units) == (2, 2)
+    assert after.parts.defusal == before.parts.defusal
+
+
 def test_deminage_authors_are_reviewers_and_caps_apply() -> None:
     helpers = [Contributor(i, i * 10) for i in range(2, 12)]
     result = compute(facts(mines=[mine(author=2)], deminage_authors=helpers), PARAMS, NOW)

@@ -1,7 +1,8 @@
-"""Random sequences of the real operations, moderation's hiding and restoring among them, keep
-the stored score equal to one recomputed from scratch by an independent path (the ORM's objects
-and the rules restated here), to what the idea page, the API and the fiche compute for any
-viewer, and to what the board and the open data count."""
+"""Random sequences of the real operations, moderation's hiding and restoring among them, and
+colleagues joining and leaving the idea's co-porteurs, keep the stored score equal to one
+recomputed from scratch by an independent path (the ORM's objects and the rules restated here),
+to what the idea page, the API and the fiche compute for any viewer, and to what the board and
+the open data count."""
 
 import contextlib
 import shutil
@@ -24,9 +25,18 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.db import make_engine, read_rows
 from app.errors import DomainError
-from app.models import Deminage, Idea, IdeaTheme, Mine, Role, User
+from app.models import CoCarrier, Deminage, Idea, IdeaTheme, Mine, Role, User
 from app.schemas import DeminageCreate, IdeaUpdate, MineCreate
-from app.services import board, exports, ideas, mines, moderation, readiness, scoring
+from app.services import (
+    board,
+    co_carriers,
+    exports,
+    ideas,
+    mines,
+    moderation,
+    readiness,
+    scoring,
+)
 from app.services.idea_view import idea_view
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, ScoringParams
 from tests.conftest import database_url
@@ -44,13 +54,22 @@ def _comparable(facts: IdeaFacts) -> tuple[object, ...]:
         for m in facts.mines
     )
     helpers = sorted((c.user_id, c.unit_id) for c in facts.deminage_authors)
-    return (facts.theme_count, facts.problem, facts.solution, tuple(mines_), tuple(helpers))
+    carriers = tuple(sorted(facts.co_carrier_ids))
+    return (
+        facts.theme_count,
+        facts.problem,
+        facts.solution,
+        tuple(mines_),
+        tuple(helpers),
+        carriers,
+    )
 
 
 def _scratch_facts(session: Session, idea: Idea) -> IdeaFacts:
     """The score's facts read again from the database through the ORM, with the rules written
     out here rather than taken from `scoring` or `visibility`: a mine hidden by moderation
-    counts as withdrawn; a déminage counts unless it or its mine is hidden."""
+    counts as withdrawn; a déminage counts unless it or its mine is hidden; the co-porteurs are
+    the invitations accepted (read from their rows, not from `Idea.co_carrier_ids`)."""
     session.flush()
     fresh = {"populate_existing": True}  # what the database holds, not what memory remembers
     laid = session.exec(
@@ -71,6 +90,9 @@ def _scratch_facts(session: Session, idea: Idea) -> IdeaFacts:
         return session.get_one(User, user_id).unit_id
 
     themes = session.exec(select(IdeaTheme).where(IdeaTheme.idea_id == idea.id)).all()
+    carrying = session.exec(
+        select(CoCarrier).where(CoCarrier.idea_id == idea.id).execution_options(**fresh)
+    ).all()
     return IdeaFacts(
         author_id=idea.author_id,
         problem=idea.problem,
@@ -94,6 +116,7 @@ def _scratch_facts(session: Session, idea: Idea) -> IdeaFacts:
             for d in answers
             if d.hidden_at is None and d.mine_id not in hidden
         ],
+        co_carrier_ids=frozenset(c.user_id for c in carrying if c.accepted_at is not None),
     )
 
 
@@ -167,8 +190,8 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             self._try(act)
 
         @precondition(lambda self: bool(self.deminages))
-        @rule(d=st.integers(0, 20), by_author=st.booleans())
-        def accept(self, d: int, by_author: bool) -> None:
+        @rule(d=st.integers(0, 20), by_author=st.booleans(), by_carrier=st.booleans())
+        def accept(self, d: int, by_author: bool, by_carrier: bool = False) -> None:
             if not self.deminages:
                 return
             deminage = self.deminages[d % len(self.deminages)]
@@ -176,6 +199,9 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             who = (
                 self.author if by_author else next(p for p in self.people if p.id == mine.author_id)
             )
+            carriers = [p for p in self.people if p.id in self.idea.co_carrier_ids]
+            if by_carrier and carriers:
+                who = carriers[d % len(carriers)]  # a co-porteur accepts as the author does
             self._try(
                 lambda: mines.accept_deminage(
                     self.session, PARAMS, who, deminage, mine, self.idea, self.now
@@ -251,6 +277,33 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
         def restore(self, d: int, on_mine: bool) -> None:
             self._moderate(d, on_mine, True, moderation.restore)
 
+        @rule(who=st.integers(0, 4), join=st.booleans())
+        def carry(self, who: int, join: bool) -> None:
+            """A colleague joins the idea's co-porteurs (invited, accepting), or stops: removed
+            by the author or leaving; a reviewer who joins stops being one."""
+            person = self.people[who]
+            s, now = self.session, self.now
+
+            def act() -> None:
+                if join:
+                    row = co_carriers.invite(s, self.author, self.idea, person, "", now)
+                    co_carriers.accept(s, PARAMS, person, row, self.idea, now)
+                    return
+                row = s.exec(
+                    select(CoCarrier).where(
+                        CoCarrier.idea_id == self.idea.id, CoCarrier.user_id == person.id
+                    )
+                ).first()
+                if row is None:
+                    return
+                if who % 2:
+                    co_carriers.leave(s, PARAMS, person, row, self.idea, now)
+                else:
+                    co_carriers.remove(s, PARAMS, self.author, row, self.idea, now)
+
+            self._try(act)
+            self.done.append("carry" if join else "stop carrying")
+
         @rule(hours=st.integers(1, 60))
         def wait(self, hours: int) -> None:
             self.now += timedelta(hours=hours)
@@ -318,8 +371,9 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
-    # The random runs hid and restored (on mines and déminages alike: see the run below).
-    assert {"hide", "restore"} <= {action.split()[0] for action in done}
+    # The random runs hid and restored (on mines and déminages alike: see the run below), and
+    # colleagues joined and left the co-porteurs.
+    assert {"hide", "restore", "carry", "stop"} <= {action.split()[0] for action in done}
 
     # One run written out, so that hiding and restoring each kind is always checked: a mine
     # defused by the déminage it was answered with, hidden then restored, then its déminage.
@@ -346,3 +400,18 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
     # Two colleagues looked (a mine, a déminage): hiding the mine takes both views out of the
     # score, hiding the déminage its own.
     assert reviewers == [0, 2, 1, 2]
+
+    # A colleague who answered a mine, then joins the co-porteurs, stops being a reviewer; when
+    # they leave (1 is odd: they leave rather than being removed), they count again.
+    carried = ScoreMachine()
+    try:
+        carried.answered_mine()  # people[0] laid a mine, people[1] answered it
+        counts = [carried.idea.reviewer_count]
+        for join in (True, False):
+            carried.carry(1, join)
+            carried.stored_equals_scratch()
+            carried.counts_follow_the_score()
+            counts.append(carried.idea.reviewer_count)
+    finally:
+        carried.teardown()
+    assert counts == [2, 1, 2]
