@@ -1,6 +1,7 @@
 """In a real browser, a call for ideas from its opening to its outcomes: a manager opens it, an
-agent answers it with an idea, colleagues mine that idea, the manager closes the call, and the
-outcome its sponsor writes reaches the idea's author."""
+agent answers it with an idea that a colleague co-carries, colleagues mine that idea, the
+manager closes the call, and the outcome its sponsor writes reaches the idea's author and its
+co-porteur."""
 
 import re
 from datetime import datetime, timedelta
@@ -52,6 +53,14 @@ def test_a_call_from_its_opening_to_the_outcome_its_author_reads(people) -> None
     expect(amina.page.locator("article header")).to_contain_text("Répond à l’appel à idées")
     amina.page.get_by_role("button", name="Publier l'idée").click()
     idea_url = amina.page.url.split("#")[0]
+    # A colleague of her unit carries it with her.
+    amina.page.get_by_text("Inviter une ou un collègue à co-porter l’idée").click()
+    amina.page.get_by_label("Son nom ou son adresse e-mail").fill("lea.petit@ville-exemple.fr")
+    amina.page.get_by_role("button", name="Inviter à co-porter l’idée").click()
+    lea = people("lea.petit@ville-exemple.fr")
+    lea.page.goto(idea_url)
+    lea.page.get_by_role("button", name="Accepter de co-porter l’idée").click()
+    expect(lea.page.locator("#co-porteurs")).to_contain_text("Léa Petit")
 
     # Two colleagues mine it; the call's page shows its field of mines.
     for email, severity, title, category in (
@@ -95,7 +104,8 @@ def test_a_call_from_its_opening_to_the_outcome_its_author_reads(people) -> None
     expect(sophie.page.locator("[id^=call-idea-]")).to_contain_text("promue en projet")
     sophie.shot("decided")
 
-    # The idea's author reads the outcome in their notifications.
-    amina.goto("/notifications")
-    expect(amina.page.locator("main")).to_contain_text("maison des sourds")
-    amina.shot("told")
+    # The idea's author and its co-porteur read the outcome in their notifications.
+    for carrier in (amina, lea):
+        carrier.goto("/notifications")
+        expect(carrier.page.locator("main")).to_contain_text("maison des sourds")
+        carrier.shot("told")
