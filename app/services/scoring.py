@@ -180,6 +180,9 @@ def refresh(
         session.flush()
         facts = idea_facts(session, idea)
     was_ripe = idea.is_ripe(now)
+    # Ripe until now, whatever the status says: a promotion changes it before this runs.
+    ripe_since = idea.ripe_from if idea.ripe_from is not None and idea.ripe_from <= now else None
+    score_then = idea.score
     result = readiness.compute(facts, params, now)
     idea.score = result.score
     # The history shows the score each event led to: lines written earlier in this transaction
@@ -190,6 +193,8 @@ def refresh(
     idea.ripe_from = result.ripe_from if idea.status == IdeaStatus.open else None
     session.add(idea)
     is_ripe = idea.is_ripe(now)
+    if ripe_since is not None and not is_ripe:
+        _remember_ripening(session, idea, ripe_since, score_then)
     if was_ripe and not is_ripe and idea.status == IdeaStatus.open:
         reasons = "; ".join(g.label.lower() for g in result.unmet_gates)
         message = (
@@ -227,6 +232,30 @@ def refresh(
     if not map_unchanged:
         blockers.refresh(session, idea)
     return result
+
+
+def _remember_ripening(session: Session, idea: Idea, since: datetime, score: float) -> None:
+    """An idea that ripened with time alone (its quiet period ran out with nothing written) got
+    no « ripe » line then; when it stops being ripe (a new mine, a promotion), the history and
+    the statistics keep the moment it was ripe from."""
+    told = session.exec(
+        select(IdeaEvent.id).where(
+            IdeaEvent.idea_id == idea.id,
+            IdeaEvent.kind == "ripe",
+            col(IdeaEvent.created_at) >= since,
+        )
+    ).first()
+    if told is None:
+        session.add(
+            IdeaEvent(
+                idea_id=idea.id,
+                actor_id=None,
+                kind="ripe",
+                message="Devenue mûre : la période de calme s’est achevée sans nouvelle mine.",
+                score=score,
+                created_at=since,
+            )
+        )
 
 
 def save_params(

@@ -180,3 +180,35 @@ def test_the_figures_are_cached_for_a_few_minutes_on_the_app_s_clock(
     assert figure(soup(visitor.get("/stats")), "ideas") == "0"  # computed less than 5 min ago
     clock.advance(seconds=1)
     assert figure(soup(visitor.get("/stats")), "ideas") == "1"
+
+
+def test_an_idea_ripe_with_time_alone_stays_counted_ripe_after_a_mine_or_a_promotion(
+    make_client, db: Session, clock: Clock  # type: ignore[no-untyped-def]
+) -> None:
+    """Most ideas ripen when their quiet period runs out with nothing written: no write marks
+    that moment, yet « devenues mûres » counts them once ripe, even if they no longer are."""
+    quiet = ScoringParams(quiet_period_hours=72)
+    author = make_user(db, name="Amina Diallo", unit="Accueil")
+    reviewers = [make_user(db, name=f"Relecteur {u}", unit=u) for u in ("Finances", "DSI", "RH")]
+    manager = make_user(db, name="Karim Benali", unit="DGS", role=Role.manager)
+    clock.now = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+    mined, promoted = (
+        make_idea(db, author, clock.now, title=t, themes=["accueil"], **FULL)
+        for t in ("Guichet unique", "Accueil sans rendez-vous")
+    )
+    for idea in (mined, promoted):
+        for reviewer in reviewers:
+            mine = make_mine(db, idea, reviewer, clock.now, title="Risque", params=quiet)
+            answer = make_deminage(db, mine, author, clock.now, params=quiet)
+            mines.accept_deminage(db, quiet, reviewer, answer, mine, idea, clock.now)
+    db.commit()
+    clock.now = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)  # the quiet period ran out on the 4th
+    assert mined.is_ripe(clock.now) and promoted.is_ripe(clock.now)  # (the page is cached)
+    make_mine(db, mined, reviewers[0], clock.now, title="Un nouveau risque", params=quiet)
+    decision = PromoteInput(sponsor="DGS", next_step="Un pilote", target_date=date(2027, 1, 1))
+    ideas.promote(db, quiet, manager, promoted, decision, clock.now)
+    db.commit()
+    assert not mined.is_ripe(clock.now)
+    html = soup(make_client().get("/stats"))
+    assert figure(html, "ripened") == "2"
+    assert figure(html, "median") == "3\u00a0jours"  # published the 1st, ripe from the 4th
