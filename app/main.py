@@ -36,6 +36,7 @@ from app.routers import (
     notifications,
     profile,
     search,
+    sleeping,
     stats,
 )
 from app.services import legal as legal_facts
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         moderation,
         experts,
         blockers,
+        sleeping,
         board,
         calls,
         exports,

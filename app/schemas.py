@@ -18,6 +18,7 @@ from pydantic import (
 
 from app.models.idea import RULE_REFERENCE_MAX, RuleKind
 from app.models.mine import DeminageKind, MineCategory, Severity
+from app.models.outcome import MilestoneKind
 
 TITLE_MAX = 200
 TEXT_MAX = 10_000
@@ -193,9 +194,12 @@ class PromoteInput(Strict):
     next_step: RequiredText
     target_date: date
     reason: Text = ""
+    # The written outcome, told to everyone who took part.
+    outcome: RequiredText
 
 
 class SendBackInput(Strict):
+    # The written outcome of the send-back, told to everyone who took part.
     comment: RequiredText
 
 
@@ -214,6 +218,26 @@ class CallInput(Strict):
     ideas_until: date
     deminage_until: date
     decision_by: date
+
+
+class MilestoneInput(Strict):
+    """A step of a project's follow-up; « arrêté » (stopped) needs its lesson."""
+
+    kind: MilestoneKind
+    text: RequiredText
+    lesson: Text = ""
+
+
+class SponsorInput(Strict):
+    sponsor_email: Annotated[
+        str, AfterValidator(clean_text), StringConstraints(min_length=3, max_length=254)
+    ]
+
+
+class OutcomeInput(Strict):
+    """The written outcome of a decision that has no other text (a merge)."""
+
+    outcome: RequiredText
 
 
 CarrierMessage = Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=2000)]
@@ -371,6 +395,44 @@ class IdeaSummaryOut(BaseModel):
     last_activity_at: datetime
 
 
+class OutcomeOut(BaseModel):
+    """The written outcome of a decision on the idea (a text quoting a hidden mine is masked)."""
+
+    id: int
+    decision: str = Field(description="promoted, sent_back, closed or merged")
+    label: str
+    text: str
+    author: UserOut | None
+    created_at: datetime
+
+
+class MilestoneOut(BaseModel):
+    """A step of a project's follow-up; `lesson` is set for « arrêté » (stopped)."""
+
+    id: int
+    kind: str = Field(description="first_ground, first_results, generalised or stopped")
+    label: str
+    text: str
+    lesson: str
+    author: UserOut | None
+    created_at: datetime
+
+
+class SleepingIdeaOut(IdeaSummaryOut):
+    """A closed idea of « Idées en sommeil », with its lesson."""
+
+    lesson: str
+    closed_at: datetime | None
+
+
+class SleepingPage(BaseModel):
+    items: list[SleepingIdeaOut]
+    page: int
+    pages: int
+    total: int = Field(description="Ideas matching, counted up to 1,000")
+    total_exact: bool = Field(description="False when more ideas match than `total`")
+
+
 class CoCarrierOut(BaseModel):
     """An invitation to co-carry an idea (`accepted_at` empty), or a co-porteur."""
 
@@ -399,6 +461,12 @@ class IdeaOut(IdeaSummaryOut):
     target_date: date | None
     readiness: ReadinessOut
     mines: list[MineOut]
+    outcomes: list[OutcomeOut] = Field(description="Decisions' written outcomes, newest first")
+    milestones: list[MilestoneOut] = Field(description="The project's steps, newest first")
+    sponsor_account: UserOut | None = Field(
+        description="Who posts the project's milestones with its author"
+    )
+    relaunched_from_id: int | None = Field(description="The closed idea this one relaunches")
     co_carriers: list[UserOut] = Field(
         default_factory=list,
         description="The co-porteurs who accepted to carry the idea with its author.",

@@ -25,6 +25,7 @@ from app.markdown import render_markdown
 from app.models.call import PHASE_LABELS
 from app.models.idea import FICHE_LABELS, RULE_KIND_LABELS, STATUS_LABELS
 from app.models.mine import CATEGORY_LABELS, KIND_LABELS, MINE_STATUS_LABELS, SEVERITY_LABELS
+from app.models.outcome import MILESTONE_LABELS
 from app.models.user import ROLE_LABELS
 from app.security import csrf_token_for
 from app.services import rule_paths
@@ -248,6 +249,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         KIND_LABELS=KIND_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         PHASE_LABELS={phase.value: label for phase, label in PHASE_LABELS.items()},
+        MILESTONE_LABELS={kind.value: label for kind, label in MILESTONE_LABELS.items()},
         RULE_KIND_LABELS={kind.value: label for kind, label in RULE_KIND_LABELS.items()},
         rule_paths=rule_paths.paths_for,
     )

@@ -2,17 +2,23 @@
 (on the suite's database engine: SQLite, or PostgreSQL with DEMINEURS_TEST_DATABASE)."""
 
 import itertools
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
-from sqlmodel import SQLModel
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401
 from app.config import Settings
 from app.db import alembic_config, migrate
+from app.models import Role
+from app.schemas import PromoteInput
+from app.services import ideas
+from app.services.readiness import ScoringParams
+from tests.factories import make_idea, make_user
 from tests.postgres import PostgresServer
 
 _names = itertools.count(1)
@@ -50,3 +56,62 @@ def test_migrations_go_down_to_nothing_and_up_again(
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
     migrate(Settings(database_url=url))
+
+
+def test_decisions_taken_before_outcomes_existed_keep_what_was_written_then(
+    tmp_path: Path, postgres: PostgresServer | None
+) -> None:
+    """Migration 0015 makes an outcome of every decision already taken — a promotion of its
+    history line, a send-back of its comment, a closing of its lesson, a merge of the lesson
+    left on the duplicate — and makes the promoting manager the project's sponsor."""
+    url = empty_database(tmp_path, postgres)
+    migrate(Settings(database_url=url))
+    engine = create_engine(url)
+    now, params = datetime(2026, 11, 2, 9, 0, tzinfo=UTC), ScoringParams()
+    with Session(engine) as db:
+        author = make_user(db, name="Autrice")
+        manager = make_user(db, name="Manon", role=Role.manager)
+        admin = make_user(db, name="Adèle", role=Role.admin)
+        promoted, sent_back, closed, kept, merged = (
+            make_idea(db, author, now, title=f"Idée {n}") for n in range(5)
+        )
+        ideas.promote(
+            db,
+            params,
+            manager,
+            promoted,
+            PromoteInput(
+                sponsor="DGS",
+                next_step="Pilote",
+                target_date=date(2027, 3, 31),
+                reason="Urgent",
+                outcome="Un pilote.",
+            ),
+            now,
+        )
+        ideas.send_back(db, manager, sent_back, "Précisez le premier terrain.", now)
+        ideas.abandon(db, params, author, closed, "Trop tôt.", now)
+        ideas.merge(db, params, admin, kept, merged, "Doublon.", now)
+        ids = {i.title: i.id for i in (promoted, sent_back, closed, merged)}
+        people = (manager.id, admin.id, author.id)
+        db.commit()
+    engine.dispose()
+    command.downgrade(alembic_config(url), "0015-1")  # the revision before 0015
+    command.upgrade(alembic_config(url), "0015")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT idea_id, decision, text, author_id FROM outcome ORDER BY idea_id")
+        ).all()
+        sponsor = conn.execute(
+            text("SELECT sponsor_id FROM idea WHERE id = :i"), {"i": ids["Idée 0"]}
+        ).scalar_one()
+    engine.dispose()
+    manager_id, admin_id, author_id = people
+    found = {idea_id: (decision, text_, who) for idea_id, decision, text_, who in rows}
+    assert found[ids["Idée 0"]][0] == "promoted" and "Sponsor : DGS" in found[ids["Idée 0"]][1]
+    assert found[ids["Idée 0"]][2] == manager_id and sponsor == manager_id
+    assert found[ids["Idée 1"]] == ("sent_back", "Précisez le premier terrain.", manager_id)
+    assert found[ids["Idée 2"]] == ("closed", "Trop tôt.", author_id)
+    assert found[ids["Idée 4"]] == ("merged", "Fusionnée avec l'idée « Idée 3 ».", admin_id)
+    assert len(rows) == 4  # the idea kept is not itself decided on

@@ -33,6 +33,7 @@ from app.models.notification import (
     OutboxMessage,
     Support,
 )
+from app.models.outcome import Decision, Milestone, MilestoneKind, Outcome
 from app.models.setting import AppSetting
 from app.models.user import (
     AccountInvitation,
@@ -65,6 +66,10 @@ __all__ = [
     "OutboxMessage",
     "Support",
     "AppSetting",
+    "Decision",
+    "Milestone",
+    "MilestoneKind",
+    "Outcome",
     "Deminage",
     "EmailConfirmation",
     "Expertise",

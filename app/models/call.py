@@ -71,12 +71,17 @@ class CallForIdeas(SQLModel, table=True):
         end = end_of_day(self.ideas_until)
         return min(end, self.closed_at) if self.closed_at is not None else end
 
+    def decision_opens(self) -> datetime:
+        """From when its sponsor decides: the end of its déminage's day, or its closing."""
+        end = end_of_day(self.deminage_until)
+        return min(end, self.closed_at) if self.closed_at is not None else end
+
     def phase(self, now: datetime) -> CallPhase:
         if self.decided_at is not None:
             return CallPhase.decided
         if now < self.ideas_end():
             return CallPhase.ideas
-        if self.closed_at is None and now < end_of_day(self.deminage_until):
+        if now < self.decision_opens():
             return CallPhase.deminage
         return CallPhase.decision
 

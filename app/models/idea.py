@@ -138,6 +138,11 @@ class Idea(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
     # The call for ideas it answers, if any (at most one, chosen in its form).
     call_id: int | None = Field(default=None, foreign_key="call_for_ideas.id", index=True)
+    # The project's sponsor as an account: who, with the author, posts its milestones (the
+    # manager who promoted it, unless another was named); `sponsor` is the name shown.
+    sponsor_id: int | None = Field(default=None, foreign_key="user.id")
+    # « Relancer »: the closed idea this draft takes up again.
+    relaunched_from_id: int | None = Field(default=None, foreign_key="idea.id", index=True)
     # A draft untouched for long: when its author was told it would be deleted (retention).
     purge_notice_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The accepted co-porteurs' ids (`CoCarrier` rows with `accepted_at`), kept here by

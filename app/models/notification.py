@@ -20,6 +20,8 @@ class NotificationKind(StrEnum):
     draft_expiring = "draft_expiring"
     call_opened = "call_opened"
     call_closing = "call_closing"
+    decision_outcome = "decision_outcome"
+    project_milestone = "project_milestone"
     co_carrier = "co_carrier"
 
 
@@ -34,6 +36,8 @@ KIND_LABELS = {
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
     NotificationKind.call_opened: "Un appel à idées s’ouvre pour moi",
     NotificationKind.call_closing: "Un appel à idées qui me concerne va se clore",
+    NotificationKind.decision_outcome: "Une idée à laquelle j’ai pris part reçoit une décision",
+    NotificationKind.project_milestone: "Un projet auquel j’ai pris part franchit une étape",
     NotificationKind.co_carrier: (
         "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
     ),
@@ -63,6 +67,8 @@ DEFAULT_CHANNELS = {
     # Told by the daily command, which sends the digest right after.
     NotificationKind.call_opened: Channel.digest,
     NotificationKind.call_closing: Channel.digest,
+    NotificationKind.decision_outcome: Channel.email,
+    NotificationKind.project_milestone: Channel.digest,
     NotificationKind.co_carrier: Channel.email,
 }
 

@@ -22,14 +22,20 @@ from app.schemas import (
     IdeaPage,
     IdeaSummaryOut,
     IdeaUpdate,
+    MilestoneInput,
+    MilestoneOut,
     MineCreate,
     MineOut,
     MissingOut,
+    OutcomeOut,
     PartsOut,
     PromoteInput,
     ReadinessOut,
     ReasonInput,
     SendBackInput,
+    SleepingIdeaOut,
+    SleepingPage,
+    SponsorInput,
     UserOut,
     clean_text,
 )
@@ -42,10 +48,13 @@ from app.services import (
     invitations,
     mines,
     notifications,
+    outcomes,
     search,
+    sleeping,
     users,
 )
 from app.services.idea_view import idea_view
+from app.services.pages import Person, UnitName
 from app.services.readiness import Readiness
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
@@ -121,8 +130,17 @@ def _mine_out(view: mines.MineView) -> MineOut:
     )
 
 
+def _person_out(person: Person | None, unit: UnitName | None) -> UserOut | None:
+    if person is None:
+        return None
+    return UserOut(id=person.id, name=person.name, unit=unit.name if unit else None)
+
+
 def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
     view = idea_view(c.session, c.params, idea, c.user, c.now, "api")
+    sponsor = None
+    if idea.sponsor_id is not None:
+        sponsor = _user_out(*ideas.users_by_id(c.session, {idea.sponsor_id})[idea.sponsor_id])
     return IdeaOut(
         id=idea.id,
         title=idea.title,
@@ -143,12 +161,37 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         created_at=idea.created_at,
         updated_at=idea.updated_at,
         revision_count=idea.revision_count,
-        lesson=idea.lesson,
+        lesson=view.lesson,
         sponsor=idea.sponsor,
         next_step=idea.next_step,
         target_date=idea.target_date,
         readiness=_readiness_out(view.readiness),
         mines=[_mine_out(v) for v in view.mine_views],
+        outcomes=[
+            OutcomeOut(
+                id=o.id,
+                decision=o.decision,
+                label=o.label,
+                text=o.text,
+                author=_person_out(o.author, o.unit),
+                created_at=o.created_at,
+            )
+            for o in view.outcomes
+        ],
+        milestones=[
+            MilestoneOut(
+                id=m.id,
+                kind=m.kind,
+                label=m.label,
+                text=m.text,
+                lesson=m.lesson,
+                author=_person_out(m.author, m.unit),
+                created_at=m.created_at,
+            )
+            for m in view.milestones
+        ],
+        sponsor_account=sponsor,
+        relaunched_from_id=idea.relaunched_from_id,
         co_carriers=[_user_out(c.person, c.unit) for c in view.co_carriers],  # type: ignore[arg-type]
         carrier_invitations=[_co_carrier_out(c) for c in view.carrier_invitations],
     )
@@ -229,7 +272,8 @@ async def create_idea(data: IdeaCreate, call: ApiCallDep) -> IdeaOut:
 
 @router.get("/ideas", response_model=IdeaPage, responses=ERRORS)
 async def list_ideas(call: ApiCallDep, page: int = Query(1, ge=1, le=1_000_000)) -> IdeaPage:
-    """Published ideas, newest first, paginated."""
+    """Published ideas still alive (open ones and projects), newest first, paginated; closed
+    ideas are listed apart, by `/api/v1/sleeping`."""
 
     def work(c: ApiContext) -> IdeaPage:
         result = ideas.list_published(c.session, page, c.settings.page_size)
@@ -455,10 +499,81 @@ async def promote_idea(idea_id: ObjectId, data: PromoteInput, call: ApiCallDep) 
 
 @router.post("/ideas/{idea_id}/send-back", response_model=IdeaOut, responses=ERRORS)
 async def send_back_idea(idea_id: ObjectId, data: SendBackInput, call: ApiCallDep) -> IdeaOut:
-    """A manager sends the idea back to its author with a comment."""
+    """A manager sends the idea back to its author with a comment: its written outcome,
+    told to everyone who took part."""
     return await _on_idea(
         call, idea_id, lambda c, idea: ideas.send_back(c.session, c.user, idea, data.comment, c.now)
     )
+
+
+@router.post("/ideas/{idea_id}/milestones", response_model=IdeaOut, responses=ERRORS)
+async def post_milestone(idea_id: ObjectId, data: MilestoneInput, call: ApiCallDep) -> IdeaOut:
+    """The project's porteur or sponsor posts a step of its follow-up, told to everyone who
+    took part; « stopped » needs a `lesson` and closes the project."""
+    return await _on_idea(
+        call,
+        idea_id,
+        lambda c, idea: outcomes.post_milestone(c.session, c.params, c.user, idea, data, c.now),
+    )
+
+
+@router.post("/ideas/{idea_id}/sponsor", response_model=IdeaOut, responses=ERRORS)
+async def set_sponsor(idea_id: ObjectId, data: SponsorInput, call: ApiCallDep) -> IdeaOut:
+    """A manager names the project's sponsor by their e-mail address."""
+    return await _on_idea(
+        call,
+        idea_id,
+        lambda c, idea: outcomes.set_sponsor(c.session, c.user, idea, data.sponsor_email, c.now),
+    )
+
+
+@router.post("/ideas/{idea_id}/relaunch", response_model=IdeaOut, status_code=201, responses=ERRORS)
+async def relaunch_idea(idea_id: ObjectId, call: ApiCallDep) -> IdeaOut:
+    """Relaunch a closed idea: a new draft of the caller's, linked to it, private to them."""
+
+    def work(c: ApiContext) -> IdeaOut:
+        old = ideas.get_idea(c.session, idea_id, c.user)
+        return _idea_out(c, sleeping.relaunch(c.session, c.params, c.user, old, c.now))
+
+    return await call(work)
+
+
+@router.get("/sleeping", response_model=SleepingPage, responses=ERRORS)
+async def list_sleeping(
+    call: ApiCallDep,
+    q: str = Query("", max_length=200),
+    page: int = Query(1, ge=1, le=1_000_000),
+) -> SleepingPage:
+    """« Idées en sommeil »: closed ideas with their lesson, last closed first, or those the
+    search finds for `q`."""
+
+    def work(c: ApiContext) -> SleepingPage:
+        result = sleeping.list_sleeping(c.session, c.user, q, page, c.settings.page_size)
+        items = [
+            SleepingIdeaOut(
+                id=r.idea.id,
+                title=r.idea.title,
+                status=r.idea.status,
+                ripe=False,
+                score=r.idea.score,
+                themes=list(r.themes),
+                author=_user_out(r.author, r.unit),  # type: ignore[arg-type]
+                published_at=r.idea.published_at,
+                last_activity_at=r.idea.last_activity_at,
+                lesson=r.lesson,
+                closed_at=r.idea.closed_at,
+            )
+            for r in result.items
+        ]
+        return SleepingPage(
+            items=items,
+            page=result.page,
+            pages=result.pages,
+            total=result.total,
+            total_exact=result.total_exact,
+        )
+
+    return await call(work)
 
 
 class BlockerRowOut(BaseModel):
@@ -571,7 +686,7 @@ class CallOut(BaseModel):
 
 
 class CallOutcomeOut(BaseModel):
-    decision: Literal["promoted", "sent_back", "closed"]
+    decision: Literal["promoted", "sent_back", "closed", "merged"]
     label: str
     text: str
     created_at: datetime

@@ -76,7 +76,7 @@ def _form_page(
 
 
 def _parse(values: dict[str, Any]) -> CallInput:
-    units = [u for u in values["units"] if u.isdigit() and len(u) < 11]
+    units = [u for u in values["units"] if u.isascii() and u.isdigit() and len(u) < 11]
     data = {k: v for k, v in values.items() if k != "units"}
     if len(units) != len(values["units"]):
         raise InvalidInput({"units": "Choisissez des services de la liste."})

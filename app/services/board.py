@@ -30,13 +30,15 @@ STATUSES = {
     "open": "En déminage (mûres comprises)",
     "ripe": "Mûres seulement",
     "project": "Projets",
-    "abandoned": "Abandonnées",
-    "all": "Toutes les idées publiées",
+    "abandoned": "En sommeil (closes)",
+    "all": "Toutes, sauf les idées en sommeil",
 }
 
 
 def _id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) <= 10 and 0 < int(raw) < 2**31 else None
+    # ASCII digits only: str.isdigit() also says yes to « ¹ », which int() refuses.
+    digits = raw.isascii() and raw.isdigit()
+    return int(raw) if digits and len(raw) <= 10 and 0 < int(raw) < 2**31 else None
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,9 @@ class BoardQuery:
             else "",
             status=params.get("status", "open") if params.get("status") in STATUSES else "open",
             sort=params.get("sort", "score") if params.get("sort") in SORTS else "score",
-            page=max(1, min(int(page), 10**6)) if page.isdigit() and len(page) < 9 else 1,
+            page=max(1, min(int(page), 10**6))
+            if page.isascii() and page.isdigit() and len(page) < 9
+            else 1,
         )
 
     def as_params(self, **changes: object) -> dict[str, str]:
@@ -107,7 +111,8 @@ GROUPS = {
     "ripe": ("ripe",),
     "project": ("project",),
     "abandoned": ("abandoned",),
-    "all": ("ripe", "waiting", "open", "project", "abandoned"),
+    # Closed ideas are apart (« Idées en sommeil »): only their own filter shows them.
+    "all": ("ripe", "waiting", "open", "project"),
 }
 
 

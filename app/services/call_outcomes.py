@@ -9,8 +9,9 @@ from sqlmodel import Session
 
 from app.errors import InvalidInput
 from app.models import CallForIdeas, Idea, IdeaStatus, User
+from app.models.outcome import Decision
 from app.schemas import RequiredText, Strict, french_errors
-from app.services import calls, ideas, notifications, scoring
+from app.services import calls, ideas
 from app.services.calls import CallIdea
 from app.services.permissions import check_decide_call, raise_if
 from app.services.readiness import ScoringParams
@@ -27,11 +28,14 @@ class CallOutcomeInput(Strict):
 
 def pending(session: Session, call: CallForIdeas, viewer: User, now: datetime) -> list[CallIdea]:
     """The call's ideas still waiting for the sponsor's outcome: published, en déminage, with
-    no outcome of the call yet."""
+    no decision written since the call's decision opened (a manager's decision counts: the
+    idea has its outcome)."""
+    opens = call.decision_opens()
     waiting = [
         item
         for item in calls.call_ideas(session, call, viewer, now)
-        if item.idea.status == IdeaStatus.open and item.outcome is None
+        if item.idea.status == IdeaStatus.open
+        and (item.outcome is None or item.outcome.created_at < opens)
     ]
     return waiting[:AT_ONCE]
 
@@ -85,26 +89,6 @@ def write_outcome(
     text: str,
     now: datetime,
 ) -> None:
-    """One idea's outcome, its status moved and everyone who follows it told."""
-    label = calls.DECISIONS[decision]
-    if decision == "promoted":
-        idea.status = IdeaStatus.project
-        idea.sponsor = sponsor.name
-        idea.next_step = text
-        idea.promoted_at = now
-    elif decision == "closed":
-        idea.status = IdeaStatus.abandoned
-        idea.lesson = text
-        idea.closed_at = now
-    idea.last_activity_at = now
-    scoring.refresh(session, params, idea, now, sponsor)
-    ideas.add_event(session, idea, sponsor, calls.OUTCOME_EVENTS[decision], text, now)
-    notifications.notify_followers(
-        session,
-        notifications.mailer_of(session),
-        idea,
-        sponsor,
-        f"Appel «\u00a0{call.question}\u00a0»\u00a0: l’idée «\u00a0{idea.title}\u00a0» est "
-        f"{label.lower()}. {text}",
-        now,
-    )
+    """One idea's outcome, as the loop writes any decision: its status moved, the written
+    outcome kept and told to everyone who took part (`ideas.decide_for_call`)."""
+    ideas.decide_for_call(session, params, sponsor, call, idea, Decision(decision), text, now)

@@ -16,14 +16,15 @@ from app.models import (
     CallPhase,
     CallUnit,
     Idea,
-    IdeaEvent,
     IdeaStatus,
     Mine,
     NotificationKind,
+    Outcome,
     Unit,
     User,
 )
 from app.models.call import end_of_day, paris_today
+from app.models.outcome import DECISION_LABELS, Decision
 from app.schemas import CallInput
 from app.services import notifications, visibility
 from app.services.pages import Person, UnitName
@@ -36,15 +37,10 @@ from app.services.permissions import (
 
 # The agents of a call's audience are reminded this many days before its ideas' deadline.
 REMINDER_DAYS = 3
-# What the sponsor may decide for each idea of a call.
+# What the sponsor may decide for each idea of a call (a merge is an admin's).
 DECISIONS = {
-    "promoted": "Promue en projet",
-    "sent_back": "Renvoyée à son auteur pour être reprise",
-    "closed": "Close",
+    d.value: DECISION_LABELS[d] for d in (Decision.promoted, Decision.sent_back, Decision.closed)
 }
-# The history's kind of the line that carries a call's outcome for one of its ideas.
-OUTCOME_EVENTS = {decision: f"call_{decision}" for decision in DECISIONS}
-_DECISION_OF = {kind: decision for decision, kind in OUTCOME_EVENTS.items()}
 
 
 MONTHS = (
@@ -311,8 +307,8 @@ def choices_for(
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What the call's sponsor decided for one idea, in words."""
+class CallOutcome:
+    """What became of one idea of a call: its latest decision, in words."""
 
     decision: str
     label: str
@@ -332,7 +328,7 @@ class CallIdea:
     # open ones by severity.
     mines: dict[str, int] = field(default_factory=dict)
     open_mines: dict[str, int] = field(default_factory=dict)
-    outcome: Outcome | None = None
+    outcome: CallOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -382,26 +378,25 @@ _MINES = (
     .group_by(Mine.idea_id, visibility.counted_status_sql, Mine.severity)
 )
 _OUTCOMES = (
-    select(IdeaEvent.idea_id, IdeaEvent.kind, IdeaEvent.message, IdeaEvent.created_at)
-    .where(
-        col(IdeaEvent.idea_id).in_(bindparam("ids", expanding=True)),
-        col(IdeaEvent.kind).in_(list(OUTCOME_EVENTS.values())),
-    )
-    .order_by(col(IdeaEvent.id))
+    select(Outcome.idea_id, Outcome.decision, Outcome.text, Outcome.created_at)
+    .where(col(Outcome.idea_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(Outcome.id))
 )
 
 
-def outcomes_of(session: Session, idea_ids: list[int], viewer: User | None) -> dict[int, Outcome]:
-    """The latest call outcome of each idea that has one, as the viewer may read it (a text
-    quoting a hidden mine is masked: `visibility`)."""
-    found: dict[int, Outcome] = {}
+def outcomes_of(
+    session: Session, idea_ids: list[int], viewer: User | None
+) -> dict[int, CallOutcome]:
+    """The latest written outcome of each idea that has one (the loop's `Outcome`), as the
+    viewer may read it (a text quoting a hidden mine is masked: `visibility`)."""
+    found: dict[int, CallOutcome] = {}
     if idea_ids:
-        for idea_id, kind, message, at in read_rows(session, _OUTCOMES, {"ids": idea_ids}):
-            decision = _DECISION_OF[kind]
-            found[idea_id] = Outcome(decision, DECISIONS[decision], message, at)
+        for idea_id, decision, text, at in read_rows(session, _OUTCOMES, {"ids": idea_ids}):
+            label = DECISION_LABELS[Decision(decision)]
+            found[idea_id] = CallOutcome(decision, label, text, at)
     texts = visibility.redact_messages(session, viewer, [(i, o.text) for i, o in found.items()])
     return {
-        i: Outcome(o.decision, o.label, text, o.created_at)
+        i: CallOutcome(o.decision, o.label, text, o.created_at)
         for (i, o), text in zip(found.items(), texts, strict=True)
     }
 
@@ -515,12 +510,12 @@ _STATUS_COUNTS = (
     .where(col(Idea.call_id).is_not(None), *_PUBLISHED)
     .group_by(Idea.call_id, Idea.status)
 )
-# Each idea's latest outcome of its call (ideas decided twice count once, as they stand).
+# Each idea's latest outcome (an idea decided twice counts once, as it stands).
 _LATEST_OUTCOME = (
-    select(Idea.call_id, IdeaEvent.idea_id, IdeaEvent.kind)
-    .join(Idea, col(IdeaEvent.idea_id) == Idea.id)
-    .where(col(IdeaEvent.kind).in_(list(OUTCOME_EVENTS.values())), *_PUBLISHED)
-    .order_by(col(IdeaEvent.id))
+    select(Idea.call_id, Outcome.idea_id, Outcome.decision)
+    .join(Idea, col(Outcome.idea_id) == Idea.id)
+    .where(col(Idea.call_id).is_not(None), *_PUBLISHED)
+    .order_by(col(Outcome.id))
 )
 
 
@@ -531,11 +526,12 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
     for call_id, status, n in read_rows(session, _STATUS_COUNTS):
         by_status[call_id][status] = n
     latest: dict[int, tuple[int, str]] = {}
-    for call_id, idea_id, kind in read_rows(session, _LATEST_OUTCOME):
-        latest[idea_id] = (call_id, _DECISION_OF[kind])
+    for call_id, idea_id, decision in read_rows(session, _LATEST_OUTCOME):
+        latest[idea_id] = (call_id, decision)
     outcomes: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DECISIONS, 0))
     for call_id, decision in latest.values():
-        outcomes[call_id][decision] += 1
+        if decision in DECISIONS:
+            outcomes[call_id][decision] += 1
     rows = []
     for call in session.exec(select(CallForIdeas).order_by(col(CallForIdeas.id))):
         statuses = by_status.get(call.id, {})  # type: ignore[arg-type]

@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.models import Idea, IdeaStatus, IdeaTheme, Mine, User
+from app.models import Idea, IdeaStatus, IdeaTheme, Milestone, Mine, Outcome, User
 from app.models.idea import RULE_KIND_LABELS, STATUS_LABELS, RuleKind
 from app.models.mine import CATEGORY_LABELS, KIND_LABELS, SEVERITY_LABELS, MineCategory, MineStatus
 from app.services import visibility
 from app.services.idea_view import idea_view
+from app.services.outcomes import MilestoneLine, OutcomeLine
 from app.services.readiness import Readiness, ScoringParams
 
 
@@ -50,6 +51,9 @@ class ProductSheet:
     mines: list[SheetMine]
     reviewers: list[tuple[str, str]]
     score_history: list[tuple[datetime, int, str]]
+    # The written outcomes of its decisions and its project's milestones, newest first.
+    outcomes: tuple[OutcomeLine, ...] = ()
+    milestones: tuple[MilestoneLine, ...] = ()
     call: str = ""  # the question of the call for ideas it answers, if any
 
 
@@ -120,6 +124,8 @@ def product_sheet(
         mines=sheet_mines,
         reviewers=sorted(reviewers.values()),
         score_history=history,
+        outcomes=sheet.outcomes,
+        milestones=sheet.milestones,
         call=sheet.call.question if sheet.call else "",
     )
 
@@ -162,6 +168,19 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
             f"- Prochaine étape : {idea.next_step}",
             f"- Échéance : {format_date(idea.target_date)}",
         ]
+    if sheet.outcomes:
+        out += ["", "## Issue", ""]
+        for o in sheet.outcomes:
+            by = f" — {o.author.name}" if o.author else ""
+            out += [f"### {o.label} ({format_date(o.created_at)}{by})", "", o.text, ""]
+        out.pop()
+    if sheet.milestones:
+        out += ["", "## Suivi du projet", ""]
+        for step in sheet.milestones:
+            out += [f"### {step.label} ({format_date(step.created_at)})", "", step.text, ""]
+            if step.lesson:
+                out += [f"Leçon\u00a0: {step.lesson}", ""]
+        out.pop()
     for label, text in (
         ("Le problème", idea.problem),
         ("La solution", idea.solution),
@@ -216,7 +235,7 @@ OPEN_STATES = tuple(s.value for s in MineStatus)
 OPEN_CATEGORIES = tuple(c.value for c in MineCategory)
 CSV_COLUMNS = (
     ["id", "title", "status", "ripe", "themes", "score", "published_on", "rule_kind"]
-    + ["rule_reference", "call_id"]
+    + ["rule_reference", "last_decision", "last_outcome", "last_milestone", "call_id"]
     + [f"mines_{c}" for c in OPEN_CATEGORIES]
     + [f"mines_{s}" for s in OPEN_STATES]
 )
@@ -238,6 +257,7 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
         )
     ):
         counts[idea_id][category][counted] = n
+    decisions, steps = _loop_texts(session)
     rows = []
     for idea in published:
         by_cat = counts.get(idea.id, {})  # type: ignore[arg-type]
@@ -257,9 +277,55 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
                     c: {s: by_cat.get(c, {}).get(s, 0) for s in OPEN_STATES}
                     for c in OPEN_CATEGORIES
                 },
+                "outcomes": decisions.get(idea.id, []),  # type: ignore[arg-type]
+                "milestones": steps.get(idea.id, []),  # type: ignore[arg-type]
             }
         )
     return rows
+
+
+def _loop_texts(
+    session: Session,
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    """Every idea's outcomes and milestones, oldest first, for the open data: what was decided
+    and when, without who decided (a text quoting a hidden mine masked, as for anyone)."""
+    outcome_rows = list(
+        session.exec(
+            select(Outcome.idea_id, Outcome.decision, Outcome.text, Outcome.created_at).order_by(
+                col(Outcome.created_at), col(Outcome.id)
+            )
+        )
+    )
+    milestone_rows = list(
+        session.exec(
+            select(
+                Milestone.idea_id,
+                Milestone.kind,
+                Milestone.text,
+                Milestone.lesson,
+                Milestone.created_at,
+            ).order_by(col(Milestone.created_at), col(Milestone.id))
+        )
+    )
+    texts = visibility.redact_messages(
+        session,
+        None,
+        [(r[0], r[2]) for r in outcome_rows]
+        + [(r[0], r[2]) for r in milestone_rows]
+        + [(r[0], r[3]) for r in milestone_rows],
+    )
+    n, m = len(outcome_rows), len(milestone_rows)
+    decisions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (idea_id, decision, _, at), text in zip(outcome_rows, texts[:n], strict=True):
+        decisions[idea_id].append({"decision": decision, "text": text, "on": at.date().isoformat()})
+    steps: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (idea_id, kind, _, _, at), text, lesson in zip(
+        milestone_rows, texts[n : n + m], texts[n + m :], strict=True
+    ):
+        steps[idea_id].append(
+            {"kind": kind, "text": text, "lesson": lesson, "on": at.date().isoformat()}
+        )
+    return decisions, steps
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
@@ -290,6 +356,9 @@ def open_data_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
                 row["published_on"] or "",
                 row["rule_kind"] or "",
                 row["rule_reference"],
+                row["outcomes"][-1]["decision"] if row["outcomes"] else "",
+                row["outcomes"][-1]["text"] if row["outcomes"] else "",
+                row["milestones"][-1]["kind"] if row["milestones"] else "",
                 row["call_id"] or "",
             ]
             + [sum(mines_[c].values()) for c in OPEN_CATEGORIES]

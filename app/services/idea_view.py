@@ -22,14 +22,17 @@ from app.services import (
     invitations,
     mines,
     notifications,
+    outcomes,
     readiness,
     scoring,
+    sleeping,
     visibility,
 )
 from app.services.blockers import Answer
 from app.services.co_carriers import CarrierLine
 from app.services.ideas import Person, RevisionView, UnitName
 from app.services.mines import MineView, NeighbourIdea, NeighbourMine
+from app.services.outcomes import MilestoneLine, OutcomeLine
 from app.services.readiness import Readiness, ScoringParams
 
 Output = Literal["page", "api", "sheet"]
@@ -51,6 +54,12 @@ class IdeaView:
     readiness: Readiness
     ripe: bool
     mine_views: tuple[MineView, ...]
+    # The written outcomes of its decisions and its project's milestones, newest first, as the
+    # viewer may read them (every output).
+    outcomes: tuple[OutcomeLine, ...] = ()
+    milestones: tuple[MilestoneLine, ...] = ()
+    # A closed idea's lesson, masked whole if it quotes one of its hidden mines.
+    lesson: str = ""
     # The history, newest first, as the viewer may read it (page and fiche).
     events: tuple[tuple[Any, Person | None], ...] = ()
     # The call for ideas it answers, if any (page and fiche; the API gives its id).
@@ -68,6 +77,12 @@ class IdeaView:
     # Per mine, the fiche's fields changed since it was laid.
     changed_since: Mapping[int, list[str]] = field(default_factory=dict)
     revisions: tuple[RevisionView, ...] = ()
+    # « Relancer »: the closed idea this one takes up, with its mines to check; the published
+    # ideas that took this one up again; the sponsor's account, who posts milestones.
+    relaunched_from: Idea | None = None
+    old_mines: tuple[MineView, ...] = ()
+    relaunches: tuple[tuple[int, str], ...] = ()
+    sponsor_person: Person | None = None
 
 
 def idea_view(
@@ -100,6 +115,11 @@ def idea_view(
         "readiness": readiness.compute(facts, params, now),
         "ripe": idea.is_ripe(now),
         "mine_views": mine_views,
+        "outcomes": tuple(outcomes.outcomes_of(session, idea, viewer)),
+        "milestones": tuple(outcomes.milestones_of(session, idea, viewer)),
+        "lesson": visibility.redact_messages(session, viewer, [(idea.id, idea.lesson)])[0]
+        if idea.lesson
+        else "",
     }
     if output == "api":
         return IdeaView(**common, carrier_invitations=invitations_seen)
@@ -107,6 +127,7 @@ def idea_view(
     call = session.get(CallForIdeas, idea.call_id) if idea.call_id is not None else None
     if output == "sheet":
         return IdeaView(**common, events=events, call=call)
+    relaunched_from, old_mines = sleeping.old_mines(session, idea, viewer)
     return IdeaView(
         **common,
         events=events,
@@ -122,7 +143,18 @@ def idea_view(
         ),
         changed_since=_changed_since(session, idea, mine_views),
         revisions=tuple(ideas.revisions(session, idea)),
+        relaunched_from=relaunched_from,
+        old_mines=tuple(old_mines),
+        relaunches=tuple(sleeping.relaunches_of(session, idea)),
+        sponsor_person=_sponsor(session, idea),
     )
+
+
+def _sponsor(session: Session, idea: Idea) -> Person | None:
+    """The sponsor's account, for the page to name who posts the project's milestones."""
+    if idea.sponsor_id is None:
+        return None
+    return ideas.users_by_id(session, {idea.sponsor_id})[idea.sponsor_id][0]
 
 
 def _changed_since(

@@ -1,7 +1,7 @@
 """Ideas: drafts, edits with revisions, publication, closing, and the lists that show them."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from math import ceil
 from typing import Any, NamedTuple
 
@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
 from app.db import locks_rows, read_rows
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import (
     BoardGroup,
     CallForIdeas,
@@ -25,13 +25,15 @@ from app.models import (
     User,
 )
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
+from app.models.outcome import Decision
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
-from app.services import audit, calls, notifications, scoring, search
+from app.services import audit, calls, outcomes, scoring, search
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
 from app.services.permissions import (
     can_view_idea,
     check_abandon,
     check_answer_call,
+    check_decide_call,
     check_edit_idea,
     check_merge,
     check_promote,
@@ -295,20 +297,27 @@ def abandon(
 ) -> None:
     """Close the idea with the lesson learned; it stays readable."""
     raise_if(check_abandon(user, idea))
+    _close(session, params, user, idea, lesson, f"Abandonnée. Leçon : {lesson}", now)
+
+
+def _close(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    idea: Idea,
+    lesson: str,
+    event: str,
+    now: datetime,
+) -> None:
     idea.status = IdeaStatus.abandoned
     idea.lesson = lesson
     idea.closed_at = now
     idea.last_activity_at = now
     scoring.refresh(session, params, idea, now, user)
-    add_event(session, idea, user, "abandoned", f"Abandonnée. Leçon : {lesson}", now)
-    notifications.notify_followers(
-        session,
-        notifications.mailer_of(session),
-        idea,
-        user,
-        f"L'idée « {idea.title} » est abandonnée. Leçon : {lesson}",
-        now,
-    )
+    add_event(session, idea, user, "abandoned", event, now)
+    # Its lesson is the closing's written outcome: told to everyone who took part.
+    outcomes.record(session, idea, Decision.closed, lesson, user, now)
+    search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
 
 
 def promote(
@@ -319,7 +328,9 @@ def promote(
     data: PromoteInput,
     now: datetime,
 ) -> None:
-    """A manager makes the idea a project; an unripe one needs a written reason, kept in history."""
+    """A manager makes the idea a project, with its written outcome told to everyone who took
+    part; an unripe one needs a written reason, kept in history. The manager becomes its
+    sponsor as an account (who posts milestones with its author)."""
     raise_if(check_promote(manager, idea))
     ripe = idea.is_ripe(now)
     if not ripe and not data.reason:
@@ -335,48 +346,95 @@ def promote(
         {"status": "project", "sponsor": data.sponsor, "reason": data.reason or ""},
         now,
     )
-    idea.status = IdeaStatus.project
-    idea.sponsor = data.sponsor
-    idea.next_step = data.next_step
-    idea.target_date = data.target_date
-    idea.promoted_at = now
-    idea.last_activity_at = now
-    scoring.refresh(session, params, idea, now, manager)
     message = f"Promue en projet. Sponsor : {data.sponsor}. Prochaine étape : {data.next_step}"
     if not ripe:
         message += f" — promue sans être mûre, parce que : {data.reason}"
-    add_event(session, idea, manager, "promoted", message, now)
-    notifications.notify_followers(
-        session,
-        notifications.mailer_of(session),
-        idea,
-        manager,
-        f"L'idée « {idea.title} » devient un projet (sponsor : {data.sponsor})",
-        now,
-    )
+    project = (data.sponsor, data.next_step, data.target_date)
+    _make_project(session, params, manager, idea, project, data.outcome, message, now)
+
+
+def _make_project(
+    session: Session,
+    params: ScoringParams,
+    sponsor: User,
+    idea: Idea,
+    project: tuple[str, str, date | None],
+    outcome: str,
+    event: str,
+    now: datetime,
+) -> None:
+    """The idea becomes a project; who decided is its sponsor as an account."""
+    idea.status = IdeaStatus.project
+    idea.sponsor, idea.next_step, idea.target_date = project
+    idea.sponsor_id = sponsor.id
+    idea.promoted_at = now
+    idea.last_activity_at = now
+    scoring.refresh(session, params, idea, now, sponsor)
+    add_event(session, idea, sponsor, "promoted", f"{event} Issue\u00a0: {outcome}", now)
+    outcomes.record(session, idea, Decision.promoted, outcome, sponsor, now)
 
 
 def send_back(session: Session, manager: User, idea: Idea, comment: str, now: datetime) -> None:
-    """A manager sends the idea back to its author with a comment; it stays en déminage."""
+    """A manager sends the idea back to its author; the comment is the written outcome, told to
+    everyone who took part. The idea stays en déminage."""
     raise_if(check_send_back(manager, idea))
+    _send_back(session, manager, idea, comment, f"Renvoyée à l'auteur·rice : {comment}", now)
+
+
+def _send_back(
+    session: Session, decider: User, idea: Idea, comment: str, event: str, now: datetime
+) -> None:
     idea.last_activity_at = now
-    add_event(session, idea, manager, "sent_back", f"Renvoyée à l'auteur·rice : {comment}", now)
-    notifications.notify_followers(
-        session,
-        notifications.mailer_of(session),
-        idea,
-        manager,
-        f"{manager.name} renvoie l'idée « {idea.title} » à son auteur·rice : {comment}",
-        now,
-    )
+    add_event(session, idea, decider, "sent_back", event, now)
+    outcomes.record(session, idea, Decision.sent_back, comment, decider, now)
+
+
+def decide_for_call(
+    session: Session,
+    params: ScoringParams,
+    sponsor: User,
+    call: CallForIdeas,
+    idea: Idea,
+    decision: Decision,
+    text: str,
+    now: datetime,
+) -> None:
+    """The call's sponsor decides one of its ideas en déminage: promoted (the text is its next
+    step), sent back or closed (the text is its lesson), as a manager's decision is, with its
+    written outcome told to everyone who took part."""
+    raise_if(check_decide_call(sponsor, call, now))
+    if idea.call_id != call.id or idea.status != IdeaStatus.open:
+        raise Conflict("Seule une idée en déminage de cet appel attend sa décision.")
+    by = f"par le sponsor de l’appel «\u00a0{call.question}\u00a0»"
+    if decision == Decision.promoted:
+        project = (sponsor.name, text, None)
+        _make_project(session, params, sponsor, idea, project, text, f"Promue en projet {by}.", now)
+    elif decision == Decision.sent_back:
+        _send_back(session, sponsor, idea, text, f"Renvoyée à son auteur {by}\u00a0: {text}", now)
+    elif decision == Decision.closed:
+        _close(session, params, sponsor, idea, text, f"Close {by}. Leçon\u00a0: {text}", now)
+    else:
+        raise InvalidInput({"decision": "Choisissez une valeur de la liste."})
 
 
 def merge(
-    session: Session, params: ScoringParams, admin: User, keep: Idea, merged: Idea, now: datetime
+    session: Session,
+    params: ScoringParams,
+    admin: User,
+    keep: Idea,
+    merged: Idea,
+    outcome: str,
+    now: datetime,
 ) -> None:
     """An admin merges a duplicate into the idea kept: mines (with their déminages), supporters
-    and followers move; the duplicate closes and its page redirects to the one kept."""
+    and followers move; the duplicate closes and its page redirects to the one kept. The
+    written outcome is kept on the duplicate and told to everyone who took part in it."""
     raise_if(check_merge(admin, keep, merged))
+    if not outcome.strip():
+        raise InvalidInput(
+            {"outcome": "Écrivez l’issue de la fusion pour celles et ceux qui ont participé."}
+        )
+    people = outcomes.participants(session, merged)
     session.execute(update(Mine).where(col(Mine.idea_id) == merged.id).values(idea_id=keep.id))
     for model in (Follow, Support):
         for row in session.exec(select(model).where(model.idea_id == merged.id)):
@@ -393,12 +451,21 @@ def merge(
     for idea in (keep, merged):
         scoring.refresh(session, params, idea, now, admin)
     add_event(session, keep, admin, "merged", f"L'idée « {merged.title} » y a été fusionnée.", now)
-    add_event(session, merged, admin, "merged", f"Fusionnée avec « {keep.title} ».", now)
+    add_event(
+        session,
+        merged,
+        admin,
+        "merged",
+        f"Fusionnée avec «\u00a0{keep.title}\u00a0». Issue\u00a0: {outcome}",
+        now,
+    )
+    outcomes.record(session, merged, Decision.merged, outcome, admin, now, people)
 
 
 def list_published(session: Session, page: int, page_size: int) -> Page[Idea]:
-    """Published ideas (every status but draft), newest first."""
-    where = col(Idea.board_group) < BoardGroup.off_board  # published and not merged
+    """Published ideas still alive (open or projects), newest first: closed ones are listed
+    apart, in « Idées en sommeil »."""
+    where = col(Idea.board_group) < BoardGroup.abandoned  # published, not closed, not merged
     page = max(page, 1)
     cap = max(COUNT_CAP, page * page_size + 1)
     counted = session.exec(

@@ -102,8 +102,10 @@ def notify(
     message: str,
     anchor: str,
     now: datetime,
+    subject: str | None = None,
 ) -> Notification | None:
-    """Tell one person; nobody is told of their own action, nor of what they may not see."""
+    """Tell one person; nobody is told of their own action, nor of what they may not see.
+    The e-mail's subject is the message, unless a shorter one is given."""
     if actor is not None and recipient.id == actor.id:
         return None
     if not recipient.is_active or not can_view_idea(recipient, idea):
@@ -128,7 +130,7 @@ def notify(
             mailer,
             recipient,
             key=f"notification:{notification.id}",
-            subject=f"Les démineurs — {message}",
+            subject=f"Les démineurs — {subject or message}",
             body=(
                 f"Bonjour {recipient.name},\n\n{message}\n\n"
                 f"Idée : {idea.title}\nVoir : {mailer.base_url}{notification.url}\n"

@@ -159,6 +159,36 @@ def check_merge(user: User, keep: Idea, merged: Idea) -> DomainError | None:
     return None
 
 
+# --- closing the loop: projects' follow-up, sponsors, relaunches ---------------------------
+
+
+def check_post_milestone(user: User, idea: Idea) -> DomainError | None:
+    """A project's porteurs (its author and co-porteurs) or its sponsor post the steps of its
+    follow-up."""
+    if not is_carrier(user, idea) and (idea.sponsor_id is None or user.id != idea.sponsor_id):
+        return Forbidden("Seuls les porteurs du projet et son sponsor publient ses étapes.")
+    if idea.status != IdeaStatus.project:
+        return Conflict("Seul un projet en cours a un suivi d’étapes.")
+    return None
+
+
+def check_set_sponsor(user: User, idea: Idea) -> DomainError | None:
+    """A manager names a project's sponsor (by default, the manager who promoted it)."""
+    if check_decide_on_ideas(user):
+        return Forbidden("Seuls les managers désignent le sponsor d’un projet.")
+    if idea.status != IdeaStatus.project:
+        return Conflict("Seul un projet en cours a un sponsor à désigner.")
+    return None
+
+
+def check_relaunch(user: User, idea: Idea) -> DomainError | None:
+    """Any agent relaunches a closed idea as a new draft of their own (not a merged one: the
+    idea it joined is where it lives on)."""
+    if idea.status != IdeaStatus.abandoned or idea.merged_into_id is not None:
+        return Conflict("Seule une idée close (en sommeil) se relance.")
+    return None
+
+
 # --- mines and déminages -------------------------------------------------------------------
 
 
@@ -477,6 +507,18 @@ def can_send_back(user: User | None, idea: Idea) -> bool:
 
 def can_merge(user: User | None, keep: Idea, merged: Idea) -> bool:
     return user is not None and _allowed(check_merge(user, keep, merged))
+
+
+def can_post_milestone(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_post_milestone(user, idea))
+
+
+def can_set_sponsor(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_set_sponsor(user, idea))
+
+
+def can_relaunch(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_relaunch(user, idea))
 
 
 def can_bring_deminage(user: User | None, mine: Mine, idea: Idea) -> bool:

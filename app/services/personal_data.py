@@ -77,7 +77,30 @@ def personal_data(session: Session, user: User) -> dict[str, object]:
             key = f"{table.name}.{column.name}"
         data[key] = [{k: plain(v) for k, v in row._mapping.items()} for row in rows]
     data["notification"] = _notifications_as_read(session, user, data["notification"])  # type: ignore[arg-type]
+    # Texts about an idea that may quote one of its mines hidden since: as the app shows them.
+    for key, idea_key, columns in (
+        ("idea", "id", ("lesson",)),
+        ("outcome", "idea_id", ("text",)),
+        ("milestone", "idea_id", ("text", "lesson")),
+    ):
+        data[key] = _texts_as_read(session, user, data[key], idea_key, columns)  # type: ignore[arg-type]
     return data
+
+
+def _texts_as_read(
+    session: Session,
+    user: User,
+    items: list[dict[str, Any]],
+    idea_key: str,
+    columns: tuple[str, ...],
+) -> list[dict[str, Any]]:
+    """Rows whose texts are masked whole where the app masks them (`visibility`)."""
+    texts = iter(
+        visibility.redact_messages(
+            session, user, [(item[idea_key], item[c]) for item in items for c in columns]
+        )
+    )
+    return [{**item, **{c: next(texts) for c in columns}} for item in items]
 
 
 def _notifications_as_read(

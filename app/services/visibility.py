@@ -10,6 +10,7 @@ counted (`counted_status` and `counts`, and their SQL twins `counted_status_sql`
 `deminage_counts_sql`, which tests/services/test_score_stateful.py holds equal).
 """
 
+import re
 from collections import namedtuple
 from collections.abc import Sequence
 from functools import cache
@@ -163,9 +164,17 @@ def redact_messages(
 
 
 def redact_text(text: str, titles: Sequence[str]) -> str:
-    """A message (history, notification) that speaks of a hidden mine, masked whole: beside
-    the title it may carry a reason, a cause or a name, all part of what was hidden."""
-    return MASKED_EVENT if any(title in text for title in titles) else text
+    """A message (history, notification, a decision's outcome) that speaks of a hidden mine,
+    masked whole: beside the title it may carry a reason, a cause or a name, all part of what
+    was hidden. The quoted title is found whatever spaces a writer put inside the guillemets
+    (none, plain or no-break ones)."""
+    return MASKED_EVENT if any(_quoted(title).search(text) for title in titles) else text
+
+
+@cache
+def _quoted(title: str) -> re.Pattern[str]:
+    bare = title.strip().removeprefix("«").removesuffix("»").strip()
+    return re.compile(r"«\s*" + re.escape(bare) + r"\s*»")
 
 
 def history(

@@ -57,7 +57,8 @@ def test_page_type_has_no_wcag_violation(people, page_type: PageType, width: int
 
 @pytest.mark.parametrize("width", [1280, 360])
 def test_api_page_passes_outside_its_third_party_widget_and_reads_without_javascript(
-    people, width: int  # type: ignore[no-untyped-def]
+    people,
+    width: int,  # type: ignore[no-untyped-def]
 ) -> None:
     """The declaration lists Swagger UI's own faults as known; the rest of the page is checked."""
     person = people(JULIEN, width=width, bypass_csp=True)

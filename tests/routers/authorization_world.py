@@ -8,18 +8,20 @@ co-porteur of the idea (who accepted its author's invitation to carry it).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models import Notification, Role, User
+from app.schemas import PromoteInput
 from app.services import (
     account_invitations,
     api_tokens,
     calls,
     co_carriers,
+    ideas,
     invitations,
     mines,
     moderation,
@@ -82,6 +84,18 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         moderation.hide(db, ScoringParams(), people["admin"], item, idea, "Modération.", now)
     draft = make_idea(db, author, now, title="Brouillon", published=False)
     other = make_idea(db, people["agent"], now, title="Autre idée", **full)
+    # A project of the author's, promoted by the manager (its sponsor), and a closed idea.
+    project = make_idea(db, author, now, title="Projet suivi", **full)
+    promotion = PromoteInput(
+        sponsor="DGS",
+        next_step="Pilote",
+        target_date=date(2027, 3, 31),
+        reason="Urgent",
+        outcome="Un pilote.",
+    )
+    ideas.promote(db, ScoringParams(), people["manager"], project, promotion, now)
+    closed = make_idea(db, author, now, title="Idée en sommeil", **full)
+    ideas.abandon(db, ScoringParams(), author, closed, "Trop tôt.", now)
     invitation = invitations.invite(db, people["manager"], mine, idea, author, "Un avis ?", now)
     carrying = co_carriers.invite(db, author, idea, people["co_carrier"], "Avec moi ?", now)
     co_carriers.accept(db, ScoringParams(), people["co_carrier"], carrying, idea, now)
@@ -98,6 +112,8 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "idea": idea.id,
         "draft": draft.id,
         "other": other.id,
+        "project": project.id,
+        "closed": closed.id,
         "mine": mine.id,
         "defused": defused.id,
         "deminage": deminage.id,
@@ -149,7 +165,13 @@ CALL = {
     "deminage_until": "2026-11-30",
     "decision_by": "2026-12-10",
 }
-PROMOTE = {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31", "reason": "Urgent"}
+PROMOTE = {
+    "sponsor": "DGS",
+    "next_step": "Pilote",
+    "target_date": "2027-03-31",
+    "reason": "Urgent",
+    "outcome": "Un pilote.",
+}
 
 # "METHOD path-template" → (path with {ids}, form or JSON body). The body is valid for an
 # allowed caller, so that « allowed » always means a success, never a validation error.
@@ -203,6 +225,16 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         "/ideas/{idea}/send-back",
         {"comment": "Précisez le budget."},
     ),
+    "POST /ideas/{idea_id}/milestones": (
+        "/ideas/{project}/milestones",
+        {"kind": "first_ground", "text": "Lancé à Lyon."},
+    ),
+    "POST /ideas/{idea_id}/sponsor": (
+        "/ideas/{project}/sponsor",
+        {"sponsor_email": "{agent_email}"},
+    ),
+    "POST /ideas/{idea_id}/relaunch": ("/ideas/{closed}/relaunch", {}),
+    "GET /sommeil": ("/sommeil", None),
     "POST /ideas/{idea_id}/follow": ("/ideas/{other}/follow", {}),
     "POST /ideas/{idea_id}/support": ("/ideas/{idea}/support", {}),
     "POST /ideas/{idea_id}/mines": ("/ideas/{idea}/mines", MINE),
@@ -314,7 +346,10 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         },
     ),
     "GET /admin/merge": ("/admin/merge", None),
-    "POST /admin/merge": ("/admin/merge", {"keep": "{idea}", "merged": "{other}"}),
+    "POST /admin/merge": (
+        "/admin/merge",
+        {"keep": "{idea}", "merged": "{other}", "outcome": "Doublon."},
+    ),
     "GET /admin/audit": ("/admin/audit", None),
     "GET /api/v1/me": ("/api/v1/me", None),
     "POST /api/v1/ideas": ("/api/v1/ideas", IDEA),
@@ -346,12 +381,22 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /api/v1/blockers": ("/api/v1/blockers", None),
     "POST /api/v1/ideas/{idea_id}/promote": (
         "/api/v1/ideas/{idea}/promote",
-        {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31", "reason": "Urgent"},
+        PROMOTE,
     ),
     "POST /api/v1/ideas/{idea_id}/send-back": (
         "/api/v1/ideas/{idea}/send-back",
         {"comment": "Précisez."},
     ),
+    "POST /api/v1/ideas/{idea_id}/milestones": (
+        "/api/v1/ideas/{project}/milestones",
+        {"kind": "first_results", "text": "Deux mois d’attente en moins."},
+    ),
+    "POST /api/v1/ideas/{idea_id}/sponsor": (
+        "/api/v1/ideas/{project}/sponsor",
+        {"sponsor_email": "{agent_email}"},
+    ),
+    "POST /api/v1/ideas/{idea_id}/relaunch": ("/api/v1/ideas/{closed}/relaunch", None),
+    "GET /api/v1/sleeping": ("/api/v1/sleeping?q=guichet", None),
     "GET /api/v1/notifications": ("/api/v1/notifications", None),
     "GET /api/v1/search": ("/api/v1/search?q=guichet", None),
     "POST /api/v1/ideas/{idea_id}/follow": ("/api/v1/ideas/{other}/follow", None),

@@ -157,6 +157,8 @@ def test_the_call_page_lists_its_ideas_with_their_mines_and_the_board_filters_by
     board = soup(web.get(board_link["href"]))  # type: ignore[index]
     titles = [a.text for a in board.select("#board-results h3 a")]
     assert titles == ["Rendez-vous en ligne"]
+    # Digits that are not ASCII (« ¹ ») are no id: the filter is dropped, never a 500.
+    assert web.get("/board?call=\u00b9&unit=\u00b2&page=\u00b3").status_code == 200
     found = soup(web.get(f"/search?q=idee&call={call.id}"))
     assert "Hors appel" not in found.text
     # The author sees their draft apart.

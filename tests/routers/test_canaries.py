@@ -25,16 +25,20 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.main import create_app
-from app.models import OutboxMessage, Role
+from app.models import Idea, OutboxMessage, Role
+from app.schemas import MilestoneInput, PromoteInput
 from app.services import (
     api_tokens,
     calls,
     co_carriers,
+    ideas,
     invitations,
     mines,
     notifications,
+    outcomes,
     search,
 )
+from app.services import sleeping as sleeping_ideas
 from app.services.readiness import ScoringParams
 from tests.conftest import ON_POSTGRES, SECRET, Clock, WebClient
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
@@ -119,6 +123,32 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         co_carriers.invite(db, bystander, elsewhere, closing, "", clock.now)
         notifications.toggle(db, notifications.Follow, bystander, idea)
         calls.close_call(db, admin, call, clock.now)
+        # A project whose outcome, milestones and lesson quote a mine that is hidden later: they
+        # were written before the hiding, and must be masked once it is hidden.
+        manager = make_user(db, name="Marc Manager", unit="DGS", role=Role.manager)
+        project = make_idea(db, author, clock.now, title="Accueil du soir", themes="accueil")
+        quoted = make_mine(
+            db, project, layer, clock.now, title=f"{MINE_TITLE}bis", body=f"{MINE_BODY} bis"
+        )
+        notifications.toggle(db, notifications.Follow, bystander, project)
+        quote = f"« {MINE_TITLE}bis »"
+        ideas.promote(
+            db,
+            params,
+            manager,
+            project,
+            PromoteInput(
+                sponsor="DGS",
+                next_step="Pilote",
+                target_date=clock.now.date(),
+                reason="Urgent",
+                outcome=f"Promue malgré {quote}.",
+            ),
+            clock.now,
+        )
+        for kind, lesson in (("first_ground", ""), ("stopped", f"Leçon : {quote} avait raison.")):
+            step = MilestoneInput(kind=kind, text=f"Étape : {quote}.", lesson=lesson)
+            outcomes.post_milestone(db, params, author, project, step, clock.now)
         db.commit()
         ids = {
             "idea": idea.id,
@@ -132,6 +162,8 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "layer": layer.id,
             "helper": helper.id,
             "call": call.id,
+            "project": project.id,
+            "quoted_mine": quoted.id,
         }
         people = {"author": author, "bystander": bystander, "admin": admin, "closing": closing}
 
@@ -154,13 +186,27 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
     # The admin hides through the moderation form.
     admin_client = clients["admin"]
-    for url in (f"/mines/{ids['hidden_mine']}/hide", f"/deminages/{ids['hidden_answer']}/hide"):
+    for url in (
+        f"/mines/{ids['hidden_mine']}/hide",
+        f"/deminages/{ids['hidden_answer']}/hide",
+        f"/mines/{ids['quoted_mine']}/hide",
+    ):
         assert admin_client.post_form(url, {"reason": f"{REASON} injurieux"}).status_code == 303
     # The account closes through its own form.
     closed = clients.pop("closing")
     response = closed.post_form("/profile/close", {"confirm": "FERMER"})
     assert response.status_code in (200, 303), response.text
     with Session(app.state.engine, expire_on_commit=False) as db:
+        # After the hiding, a colleague relaunches the closed project: a draft of theirs.
+        relaunched = sleeping_ideas.relaunch(
+            db,
+            params,
+            db.get_one(type(people["bystander"]), ids["bystander"]),
+            db.get_one(Idea, ids["project"]),
+            clock.now,
+        )
+        db.flush()
+        ids["relaunched"] = relaunched.id  # type: ignore[assignment]
         notifications.build_digests(db, notifications.mailer_of(db), clock.now)
         db.commit()
         mails = db.exec(
@@ -226,11 +272,13 @@ def _outbox(world: World, viewer: str) -> list[str]:
 
 # Each GET route an agent can reach, and how the test reads it.
 OUTPUTS: dict[str, Read] = {
-    "GET /ideas/{idea_id}": _get("/ideas/{idea}", "/ideas/{idea}?page=2"),
+    "GET /ideas/{idea_id}": _get(
+        "/ideas/{idea}", "/ideas/{idea}?page=2", "/ideas/{project}", "/ideas/{relaunched}"
+    ),
     "GET /ideas": _get("/ideas"),
     "GET /ideas/{idea_id}/edit": _get("/ideas/{idea}/edit"),
-    "GET /ideas/{idea_id}/fiche.md": _get("/ideas/{idea}/fiche.md"),
-    "GET /ideas/{idea_id}/fiche.pdf": _get("/ideas/{idea}/fiche.pdf"),
+    "GET /ideas/{idea_id}/fiche.md": _get("/ideas/{idea}/fiche.md", "/ideas/{project}/fiche.md"),
+    "GET /ideas/{idea_id}/fiche.pdf": _get("/ideas/{idea}/fiche.pdf", "/ideas/{project}/fiche.pdf"),
     "GET /ideas/similar": _get(
         f"/ideas/similar?title={MINE_TITLE}&problem={MINE_BODY}", "/ideas/similar?title=Guichet"
     ),
@@ -265,7 +313,11 @@ OUTPUTS: dict[str, Read] = {
     "GET /admin/users/{user_id}": _get("/admin/users/{closing}", "/admin/users/{layer}"),
     "GET /admin/merge": _get("/admin/merge"),
     "GET /api/v1/ideas": _get("/api/v1/ideas", api=True),
-    "GET /api/v1/ideas/{idea_id}": _get("/api/v1/ideas/{idea}", api=True),
+    "GET /api/v1/ideas/{idea_id}": _get(
+        "/api/v1/ideas/{idea}", "/api/v1/ideas/{project}", "/api/v1/ideas/{relaunched}", api=True
+    ),
+    "GET /sommeil": _get("/sommeil", *_searches("/sommeil")),
+    "GET /api/v1/sleeping": _get("/api/v1/sleeping", *_searches("/api/v1/sleeping"), api=True),
     "GET /api/v1/board": _get("/api/v1/board", "/api/v1/board?status=all", api=True),
     "GET /api/v1/blockers": _get("/api/v1/blockers", api=True),
     "GET /api/v1/mines/{mine_id}/experts": _get(

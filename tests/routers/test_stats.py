@@ -59,7 +59,11 @@ def seeded(db: Session, clock: Clock) -> dict[str, Any]:
     moderation.hide(db, P, admin, hidden_answer, second, "Hors sujet.", clock.now)
     make_deminage(db, counted, r2, clock.now, params=P)
     decision = PromoteInput(
-        sponsor="DGS", next_step="Un pilote", target_date=date(2027, 1, 1), reason="Urgent"
+        sponsor="DGS",
+        next_step="Un pilote",
+        target_date=date(2027, 1, 1),
+        reason="Urgent",
+        outcome="Un pilote.",
     )
     ideas.promote(db, P, manager, second, decision, clock.now)
     make_idea(db, helper, clock.now, title="Brouillon secret", published=False)
@@ -68,7 +72,7 @@ def seeded(db: Session, clock: Clock) -> dict[str, Any]:
     clock.now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     duplicate = make_idea(db, helper, clock.now, title="Guichet unique bis")
     make_mine(db, duplicate, r3, clock.now, title="Doublon", params=P)
-    ideas.merge(db, P, admin, first, duplicate, clock.now)
+    ideas.merge(db, P, admin, first, duplicate, "Doublon.", clock.now)
     make_idea(db, r2, clock.now, title="Tiers-lieu")
     db.commit()
     people = (author, r1, r2, r3, helper, manager, admin)
@@ -183,7 +187,9 @@ def test_the_figures_are_cached_for_a_few_minutes_on_the_app_s_clock(
 
 
 def test_an_idea_ripe_with_time_alone_stays_counted_ripe_after_a_mine_or_a_promotion(
-    make_client, db: Session, clock: Clock  # type: ignore[no-untyped-def]
+    make_client,
+    db: Session,
+    clock: Clock,  # type: ignore[no-untyped-def]
 ) -> None:
     """Most ideas ripen when their quiet period runs out with nothing written: no write marks
     that moment, yet « devenues mûres » counts them once ripe, even if they no longer are."""

@@ -10,7 +10,7 @@ from app.config import Settings
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.models import CallPhase, Idea, IdeaStatus, Notification, NotificationKind, Role
 from app.schemas import CallInput, IdeaCreate, IdeaUpdate
-from app.services import call_outcomes, calls, ideas, moderation, notifications
+from app.services import call_outcomes, calls, ideas, moderation, notifications, outcomes
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock
 from tests.factories import make_call, make_idea, make_mine, make_user
@@ -235,9 +235,20 @@ def test_the_sponsor_decides_every_idea_once_the_deminage_is_over(
 
     assert call_outcomes.decide(s, P, sponsor, call, form, clock.now) == 2
     assert (kept.status, dropped.status) == (IdeaStatus.project, IdeaStatus.abandoned)
+    assert kept.sponsor_id == sponsor.id and dropped.lesson == "Trop coûteuse cette année."
     assert call.phase(clock.now) == CallPhase.decided
-    told = s.exec(select(Notification).where(Notification.user_id == follower.id)).all()
-    assert any("mairie annexe" in n.message for n in told)
+    # Each outcome is the loop's: kept with the idea, told to everyone who took part.
+    assert [o.text for o in outcomes.outcomes_of(s, kept, follower)] == [
+        "On la teste à l’accueil de la mairie annexe."
+    ]
+    for person in (author, follower):
+        told = s.exec(
+            select(Notification).where(
+                Notification.user_id == person.id,
+                Notification.kind == NotificationKind.decision_outcome,
+            )
+        ).all()
+        assert any("mairie annexe" in n.message for n in told), person.name
     page = calls.call_page(s, call, follower, clock.now)
     assert {i.idea.title: i.outcome.decision for i in page.ideas if i.outcome} == {
         "Gardée": "promoted",
@@ -264,3 +275,23 @@ def test_a_sponsor_may_decide_in_several_rounds(engine_session: Session, clock: 
     call_outcomes.decide(s, P, manager, call, rest, clock.now)
     assert call.decided_at == clock.now
     assert s.get(Idea, second.id).lesson == "Déjà fait ailleurs."  # type: ignore[union-attr]
+
+
+def test_a_managers_decision_after_the_deminage_counts_as_the_ideas_outcome(
+    engine_session: Session, clock: Clock
+) -> None:
+    s = engine_session
+    manager = make_user(s, role=Role.manager)
+    sponsor, author = make_user(s), make_user(s)
+    call = make_call(s, manager, clock.now, sponsor=sponsor)
+    early = make_idea(s, author, clock.now, call_id=call.id, title="Renvoyée tôt")
+    late = make_idea(s, author, clock.now, call_id=call.id, title="Renvoyée après")
+    ideas.send_back(s, manager, early, "Précisez le public.", clock.now)  # during the déminage
+    clock.advance(days=20)
+    ideas.send_back(s, manager, late, "Chiffrez-la.", clock.now)
+    waiting = call_outcomes.pending(s, call, sponsor, clock.now)
+    assert [i.idea.title for i in waiting] == ["Renvoyée tôt"]
+    shown = {
+        i.idea.title: i.outcome.text for i in calls.call_page(s, call, author, clock.now).ideas
+    }  # type: ignore[union-attr]
+    assert shown == {"Renvoyée tôt": "Précisez le public.", "Renvoyée après": "Chiffrez-la."}

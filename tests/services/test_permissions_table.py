@@ -140,6 +140,17 @@ MERGE = {
     "into a draft": {"keep": idea(IdeaStatus.draft), "merged": idea(idea_id=11)},
     "merged already": {"keep": idea(), "merged": idea(idea_id=11, merged_into_id=12)},
 }
+# A project's sponsor is « the person concerned »; a closed idea may have been merged away.
+PROJECT = {
+    "project, sponsor named": {"idea": idea(IdeaStatus.project, sponsor_id=CONCERNED)},
+    "project, no sponsor account": {"idea": idea(IdeaStatus.project)},
+    "open, sponsor named": {"idea": idea(sponsor_id=CONCERNED)},
+    "abandoned, sponsor named": {"idea": idea(IdeaStatus.abandoned, sponsor_id=CONCERNED)},
+}
+CLOSED = {
+    **IDEA,
+    "merged away": {"idea": idea(IdeaStatus.abandoned, merged_into_id=12)},
+}
 INVITEE = {
     "a colleague": {"mine": mine(), "invitee": colleague()},
     "the mine's author": {"mine": mine(), "invitee": colleague(MINE_AUTHOR)},
@@ -321,6 +332,35 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "a draft merged": "✗ FFC FFC FFC FFC FFC FFC",
             "into a draft": "✗ FFC FFC FFC FFC FFC FFC",
             "merged already": "✗ FFC FFC FFC FFC FFC FFC",
+        },
+    ),
+    # --- closing the loop ----------------------------------------------------------------------
+    "can_post_milestone": (
+        PROJECT,
+        {
+            "project, sponsor named": "✗ FFF ✓✓✓ FFF FFF ✓✓✓ ✓✓✓",
+            "project, no sponsor account": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "open, sponsor named": "✗ FFF CCC FFF FFF CCC CCC",
+            "abandoned, sponsor named": "✗ FFF CCC FFF FFF CCC CCC",
+        },
+    ),
+    "can_set_sponsor": (
+        PROJECT,
+        {
+            "project, sponsor named": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "project, no sponsor account": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "open, sponsor named": "✗ FCC FCC FCC FCC FCC FCC",
+            "abandoned, sponsor named": "✗ FCC FCC FCC FCC FCC FCC",
+        },
+    ),
+    "can_relaunch": (
+        CLOSED,
+        {
+            "draft": "✗ CCC CCC CCC CCC CCC CCC",
+            "open": "✗ CCC CCC CCC CCC CCC CCC",
+            "project": "✗ CCC CCC CCC CCC CCC CCC",
+            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "merged away": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
     # --- mines and déminages ------------------------------------------------------------------
