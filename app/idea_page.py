@@ -27,11 +27,16 @@ def minefield_key(view: IdeaView) -> Hashable:
     idea, viewer = view.idea, view.viewer
     authors = {idea.author_id, *idea.co_carrier_ids}
     deminages = []
+    signers = []
     for mine_view in view.mine_views:
         authors.add(mine_view.mine.author_id)
         for dv in mine_view.deminages:
             authors.add(dv.deminage.author_id)
             deminages.append((dv.deminage, dv.helped_by_me))
+        # A co-signer sees their own signature to withdraw: they are tied to the mine too.
+        for signature in mine_view.signatures:
+            authors.add(signature.user_id)
+        signers.append((mine_view.mine.id, tuple(mine_view.signatures), mine_view.scope_request))
     who = (viewer.role, viewer.id if viewer.id in authors else None)
     return (
         idea.id,
@@ -41,6 +46,7 @@ def minefield_key(view: IdeaView) -> Hashable:
         who,
         tuple(mine_view.mine for mine_view in view.mine_views),
         tuple(deminages),
+        tuple(signers),
         tuple((mine_id, tuple(changes)) for mine_id, changes in view.changed_since.items()),
         tuple(
             (mine_id, inv.id, inv.message, name)

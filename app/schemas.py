@@ -17,7 +17,14 @@ from pydantic import (
 )
 
 from app.models.idea import RULE_REFERENCE_MAX, RuleKind
-from app.models.mine import DeminageKind, MineCategory, Severity
+from app.models.mine import (
+    BASIS_REFERENCE_MAX,
+    DeminageKind,
+    MineBasis,
+    MineCategory,
+    MineScope,
+    Severity,
+)
 from app.models.outcome import MilestoneKind
 
 TITLE_MAX = 200
@@ -168,11 +175,51 @@ class AbandonInput(Strict):
     lesson: RequiredText
 
 
+BasisReference = Annotated[
+    str,
+    AfterValidator(clean_text),
+    AfterValidator(one_line),
+    StringConstraints(max_length=BASIS_REFERENCE_MAX),
+]
+
+
 class MineCreate(Strict):
     category: MineCategory
     severity: Severity
     title: Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=120)] = ""
     body: RequiredText
+    # What it threatens: the first ground unless its author says the generalisation only.
+    scope: MineScope = MineScope.first_ground
+    # What it rests on; for a text, its reference (never required: the basis is shown).
+    basis: MineBasis = MineBasis.intuition
+    basis_reference: BasisReference = ""
+
+
+class CosignInput(Strict):
+    """A colleague co-signs a mine with their own estimate of its severity."""
+
+    severity: Severity
+
+
+class BasisInput(Strict):
+    """The mine's author says what it rests on."""
+
+    basis: MineBasis
+    basis_reference: BasisReference = ""
+
+
+class ScopeAnswerInput(Strict):
+    """The mine's author agrees to move it to the generalisation, or not (with a reason)."""
+
+    agree: bool
+    reason: Text = ""
+
+
+class ScopeDecisionInput(Strict):
+    """A manager moves the mine to the generalisation, or keeps it, with a reason."""
+
+    move: bool
+    reason: RequiredText
 
 
 class DeminageCreate(Strict):
@@ -339,11 +386,28 @@ class DeminageOut(BaseModel):
     hidden_reason: str = ""
 
 
+class SignatureOut(BaseModel):
+    user: UserOut
+    severity: str = Field(description="This signer's estimate: minor, major or blocking.")
+    author: bool = Field(description="True for the mine's author, False for a co-signer.")
+    created_at: datetime
+
+
+class ScopeRequestOut(BaseModel):
+    id: int
+    requested_by: UserOut
+    reason: str
+    status: str = Field(description="pending | agreed | refused | moved | kept")
+    created_at: datetime
+    answer_reason: str
+    decision_reason: str
+
+
 class MineOut(BaseModel):
     id: int
     idea_id: int
     category: str
-    severity: str
+    severity: str = Field(description="The median of the signers' estimates (see signatures).")
     status: str
     title: str
     body: str
@@ -354,6 +418,21 @@ class MineOut(BaseModel):
     deminages: list[DeminageOut]
     hidden: bool = False
     hidden_reason: str = ""
+    scope: str = Field("first_ground", description="first_ground | generalisation")
+    basis: str = Field("intuition", description="lived | text | figures | intuition")
+    basis_reference: str = ""
+    basis_asked: bool = Field(
+        False, description="The idea's author asked what it rests on, not answered yet."
+    )
+    signatures: list[SignatureOut] = Field(
+        [], description="Its author's estimate, then each co-signer's."
+    )
+    split_opinions: bool = Field(
+        False, description="« Avis partagés »: the estimates span from minor to blocking."
+    )
+    scope_request: ScopeRequestOut | None = Field(
+        None, description="The latest request to move it to the generalisation, if any."
+    )
 
 
 class GateOut(BaseModel):
@@ -375,12 +454,21 @@ class PartsOut(BaseModel):
     defusal: float
 
 
+class GeneralisationOut(BaseModel):
+    """The generalisation mines, apart from ripeness: « À déminer avant de généraliser »."""
+
+    mines: int
+    open: int
+    percent: float = Field(description="Severity-weighted share cleared, 0–100.")
+
+
 class ReadinessOut(BaseModel):
     score: int
     ripe: bool
     parts: PartsOut
     gates: list[GateOut]
     missing: list[MissingOut]
+    generalisation: GeneralisationOut | None = None
 
 
 class IdeaSummaryOut(BaseModel):

@@ -24,7 +24,15 @@ from app.config import PROJECT_ROOT, Settings
 from app.markdown import render_markdown
 from app.models.call import PHASE_LABELS
 from app.models.idea import FICHE_LABELS, RULE_KIND_LABELS, STATUS_LABELS
-from app.models.mine import CATEGORY_LABELS, KIND_LABELS, MINE_STATUS_LABELS, SEVERITY_LABELS
+from app.models.mine import (
+    BASIS_HINTS,
+    BASIS_LABELS,
+    CATEGORY_LABELS,
+    KIND_LABELS,
+    MINE_STATUS_LABELS,
+    SCOPE_LABELS,
+    SEVERITY_LABELS,
+)
 from app.models.outcome import MILESTONE_LABELS
 from app.models.user import ROLE_LABELS
 from app.security import csrf_token_for
@@ -247,6 +255,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         SEVERITY_LABELS=SEVERITY_LABELS,
         MINE_STATUS_LABELS=MINE_STATUS_LABELS,
         KIND_LABELS=KIND_LABELS,
+        SCOPE_LABELS={scope.value: label for scope, label in SCOPE_LABELS.items()},
+        BASIS_LABELS={basis.value: label for basis, label in BASIS_LABELS.items()},
+        BASIS_HINTS={basis.value: hint for basis, hint in BASIS_HINTS.items()},
         ROLE_LABELS=ROLE_LABELS,
         PHASE_LABELS={phase.value: label for phase, label in PHASE_LABELS.items()},
         MILESTONE_LABELS={kind.value: label for kind, label in MILESTONE_LABELS.items()},

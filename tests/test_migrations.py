@@ -8,15 +8,17 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 import app.models  # noqa: F401
 from app.config import Settings
 from app.db import alembic_config, migrate
-from app.models import Role
+from app.demo import seed_demo
+from app.models import Idea, Mine, MineSignature, Role
 from app.schemas import PromoteInput
-from app.services import ideas
+from app.services import blockers, ideas, scoring
 from app.services.readiness import ScoringParams
 from tests.factories import make_idea, make_user
 from tests.postgres import PostgresServer
@@ -56,6 +58,63 @@ def test_migrations_go_down_to_nothing_and_up_again(
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
     migrate(Settings(database_url=url))
+
+
+def test_mines_become_first_ground_on_intuition_signed_by_their_author_and_no_score_moves(
+    tmp_path: Path, postgres: PostgresServer | None
+) -> None:
+    """Migration 0016 on the demo base: every mine threatens the first ground, rests on
+    « intuition » and has its author as sole signer with its severity; recomputed from
+    scratch after it, every idea's score, ripeness and reviewers are those stored before."""
+    url = empty_database(tmp_path, postgres)
+    settings = Settings(database_url=url)
+    migrate(settings)
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    engine = create_engine(url)
+    with Session(engine) as session:
+        seed_demo(session, settings, now)
+        session.commit()
+    before_0016 = ScriptDirectory.from_config(alembic_config(url)).get_revision("0016")
+    command.downgrade(alembic_config(url), before_0016.down_revision)  # type: ignore[union-attr,arg-type]
+    with engine.connect() as conn:
+        assert "scope" not in {c["name"] for c in inspect(conn).get_columns("mine")}
+        stored = {
+            row.id: (row.score, row.reviewer_count, row.ripe_from)
+            for row in conn.execute(text("SELECT id, score, reviewer_count, ripe_from FROM idea"))
+        }
+        mines_before = {
+            row.id: (row.author_id, row.severity)
+            for row in conn.execute(text("SELECT id, author_id, severity FROM mine"))
+        }
+    assert len(stored) == 25 and len(mines_before) >= 40
+
+    migrate(settings)
+    params = ScoringParams(
+        ripe_threshold=settings.ripe_threshold,
+        min_reviewers=settings.min_reviewers,
+        quiet_period_hours=settings.quiet_period_hours,
+    )
+    with Session(engine) as session:
+        laid = session.exec(select(Mine)).all()
+        assert {m.id: (m.author_id, m.severity) for m in laid} == mines_before
+        assert {(m.scope, m.basis, m.basis_reference) for m in laid} == {
+            ("first_ground", "intuition", "")
+        }
+        signatures = session.exec(select(MineSignature)).all()
+        assert sorted((s.mine_id, s.user_id, s.severity) for s in signatures) == sorted(
+            (mine_id, author, severity) for mine_id, (author, severity) in mines_before.items()
+        )
+        for idea in session.exec(select(Idea)).all():
+            score, reviewers, ripe_from = stored[idea.id]  # type: ignore[index]
+            recomputed = scoring.compute_for(session, params, idea, now)
+            assert (recomputed.score, recomputed.reviewers) == (score, reviewers), idea.title
+            # Ripe from the same instant (the column, untouched, read back as a date).
+            assert (ripe_from is None) == (idea.ripe_from is None), idea.title
+            expected = recomputed.ripe_from if idea.status == "open" else None
+            assert idea.ripe_from == expected, idea.title
+        # The map counts every open mine on the first ground, as it counted them before.
+        assert blockers.stored(session) == blockers.recount(session)
+    engine.dispose()
 
 
 def test_decisions_taken_before_outcomes_existed_keep_what_was_written_then(

@@ -20,6 +20,8 @@ class NotificationKind(StrEnum):
     draft_expiring = "draft_expiring"
     call_opened = "call_opened"
     call_closing = "call_closing"
+    question_on_my_mine = "question_on_my_mine"
+    mine_scope_settled = "mine_scope_settled"
     decision_outcome = "decision_outcome"
     project_milestone = "project_milestone"
     co_carrier = "co_carrier"
@@ -36,6 +38,12 @@ KIND_LABELS = {
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
     NotificationKind.call_opened: "Un appel à idées s’ouvre pour moi",
     NotificationKind.call_closing: "Un appel à idées qui me concerne va se clore",
+    NotificationKind.question_on_my_mine: (
+        "On m’interroge sur une de mes mines\u00a0: sa portée, ce sur quoi elle s’appuie"
+    ),
+    NotificationKind.mine_scope_settled: (
+        "La portée d’une mine de mon idée, ou d’une des miennes, est tranchée"
+    ),
     NotificationKind.decision_outcome: "Une idée à laquelle j’ai pris part reçoit une décision",
     NotificationKind.project_milestone: "Un projet auquel j’ai pris part franchit une étape",
     NotificationKind.co_carrier: (
@@ -67,6 +75,8 @@ DEFAULT_CHANNELS = {
     # Told by the daily command, which sends the digest right after.
     NotificationKind.call_opened: Channel.digest,
     NotificationKind.call_closing: Channel.digest,
+    NotificationKind.question_on_my_mine: Channel.email,
+    NotificationKind.mine_scope_settled: Channel.digest,
     NotificationKind.decision_outcome: Channel.email,
     NotificationKind.project_milestone: Channel.digest,
     NotificationKind.co_carrier: Channel.email,

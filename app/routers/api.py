@@ -11,12 +11,15 @@ from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
 from app.models import Follow, Idea, Mine, Support, Unit, User
 from app.schemas import (
     AbandonInput,
+    BasisInput,
     CoCarrierInviteIn,
     CoCarrierOut,
+    CosignInput,
     DeminageCreate,
     DeminageOut,
     ErrorOut,
     GateOut,
+    GeneralisationOut,
     IdeaCreate,
     IdeaOut,
     IdeaPage,
@@ -32,7 +35,11 @@ from app.schemas import (
     PromoteInput,
     ReadinessOut,
     ReasonInput,
+    ScopeAnswerInput,
+    ScopeDecisionInput,
+    ScopeRequestOut,
     SendBackInput,
+    SignatureOut,
     SleepingIdeaOut,
     SleepingPage,
     SponsorInput,
@@ -90,6 +97,11 @@ def _readiness_out(r: Readiness) -> ReadinessOut:
             MissingOut(action=m.action, points=m.points, required=m.required, label=m.label)
             for m in r.missing
         ],
+        generalisation=GeneralisationOut(
+            mines=r.generalisation.mines,
+            open=r.generalisation.open,
+            percent=r.generalisation.percent,
+        ),
     )
 
 
@@ -106,6 +118,32 @@ def _deminage_out(view: mines.DeminageView) -> DeminageOut:
         created_at=d.created_at,
         hidden=view.hidden,
         hidden_reason=d.hidden_reason,
+    )
+
+
+def _signature_out(s: mines.SignatureView) -> SignatureOut:
+    return SignatureOut(
+        user=UserOut(id=s.person.id, name=s.person.name, unit=s.unit.name if s.unit else None),
+        severity=s.severity,
+        author=s.is_author,
+        created_at=s.created_at,
+    )
+
+
+def _scope_request_out(view: mines.MineView) -> ScopeRequestOut | None:
+    request = view.scope_request
+    if request is None:
+        return None
+    return ScopeRequestOut(
+        id=request.id,
+        requested_by=UserOut(
+            id=request.author_id, name=request.author_name, unit=request.author_unit_name
+        ),
+        reason=request.reason,
+        status=request.status,
+        created_at=request.created_at,
+        answer_reason=request.answer_reason,
+        decision_reason=request.decision_reason,
     )
 
 
@@ -127,6 +165,13 @@ def _mine_out(view: mines.MineView) -> MineOut:
         deminages=[_deminage_out(d) for d in view.deminages],
         hidden=view.hidden,
         hidden_reason=m.hidden_reason,
+        scope=m.scope,
+        basis=m.basis,
+        basis_reference=m.basis_reference,
+        basis_asked=m.basis_asked_at is not None,
+        signatures=[_signature_out(s) for s in view.signatures],
+        split_opinions=view.split_opinions,
+        scope_request=_scope_request_out(view),
     )
 
 
@@ -339,8 +384,7 @@ async def lay_mine(idea_id: ObjectId, data: MineCreate, call: ApiCallDep) -> Min
     def work(c: ApiContext) -> MineOut:
         idea = ideas.get_idea(c.session, idea_id, c.user)
         mine = mines.lay_mine(c.session, c.params, c.user, idea, data, c.now)
-        # A new mine: no déminage yet.
-        return _mine_out(mines.MineView(mine, c.user, _unit_of(c), deminages=[]))
+        return _mine_by_id(c, mine, idea)
 
     return await call(work)
 
@@ -414,6 +458,126 @@ async def accept_risk(mine_id: ObjectId, data: ReasonInput, call: ApiCallDep) ->
         mine_id,
         lambda c, mine, idea: mines.accept_risk(
             c.session, c.params, c.user, mine, idea, data.reason, c.now
+        ),
+    )
+
+
+@router.get(
+    "/mines/{mine_id}/cosignatures",
+    response_model=list[SignatureOut],
+    responses=ERRORS,
+    tags=["co-signing"],
+)
+async def list_cosignatures(mine_id: ObjectId, call: ApiCallDep) -> list[SignatureOut]:
+    """The mine's signers and their estimates: its author first, then each co-signer."""
+
+    def work(c: ApiContext) -> list[SignatureOut]:
+        mine, idea = mines.get_mine(c.session, mine_id, c.user)
+        return [_signature_out(s) for s in _mine_view(c, mine, idea).signatures]
+
+    return await call(work)
+
+
+@router.post(
+    "/mines/{mine_id}/cosign", response_model=MineOut, responses=ERRORS, tags=["co-signing"]
+)
+async def cosign_mine(mine_id: ObjectId, data: CosignInput, call: ApiCallDep) -> MineOut:
+    """Co-sign a colleague's mine with one's own estimate (again: change it); the mine's
+    severity becomes the median of its signers'."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.cosign(
+            c.session, c.params, c.user, mine, idea, data.severity, c.now
+        ),
+    )
+
+
+@router.post(
+    "/mines/{mine_id}/cosign/withdraw",
+    response_model=MineOut,
+    responses=ERRORS,
+    tags=["co-signing"],
+)
+async def withdraw_cosignature(mine_id: ObjectId, call: ApiCallDep) -> MineOut:
+    """Withdraw one's co-signature."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.withdraw_signature(
+            c.session, c.params, c.user, mine, idea, c.now
+        ),
+    )
+
+
+@router.post(
+    "/mines/{mine_id}/scope-request", response_model=MineOut, responses=ERRORS, tags=["portée"]
+)
+async def request_scope_move(mine_id: ObjectId, data: ReasonInput, call: ApiCallDep) -> MineOut:
+    """The idea's author asks, with a reason, to move a mine to the generalisation."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.request_scope_move(
+            c.session, c.user, mine, idea, data.reason, c.now
+        ),
+    )
+
+
+@router.post(
+    "/mines/{mine_id}/scope-request/answer",
+    response_model=MineOut,
+    responses=ERRORS,
+    tags=["portée"],
+)
+async def answer_scope_move(mine_id: ObjectId, data: ScopeAnswerInput, call: ApiCallDep) -> MineOut:
+    """The mine's author agrees to move it (`agree`), or not: then a manager decides."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.answer_scope_move(
+            c.session, c.params, c.user, mine, idea, data.agree, data.reason, c.now
+        ),
+    )
+
+
+@router.post(
+    "/mines/{mine_id}/scope-request/decide",
+    response_model=MineOut,
+    responses=ERRORS,
+    tags=["portée"],
+)
+async def decide_scope_move(
+    mine_id: ObjectId, data: ScopeDecisionInput, call: ApiCallDep
+) -> MineOut:
+    """A manager settles a disagreement: `move` it to the generalisation or keep it."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.decide_scope_move(
+            c.session, c.params, c.user, mine, idea, data.move, data.reason, c.now
+        ),
+    )
+
+
+@router.post("/mines/{mine_id}/ask-basis", response_model=MineOut, responses=ERRORS)
+async def ask_basis(mine_id: ObjectId, call: ApiCallDep) -> MineOut:
+    """The idea's author asks the mine's author « sur quoi vous appuyez-vous ? »."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.ask_basis(c.session, c.user, mine, idea, c.now),
+    )
+
+
+@router.post("/mines/{mine_id}/basis", response_model=MineOut, responses=ERRORS)
+async def state_basis(mine_id: ObjectId, data: BasisInput, call: ApiCallDep) -> MineOut:
+    """The mine's author says what it rests on: `basis`, and for a text its reference."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.state_basis(
+            c.session, c.user, mine, idea, data.basis, data.basis_reference, c.now
         ),
     )
 
@@ -618,6 +782,9 @@ class BlockerMapOut(BaseModel):
     open_mines: int
     by_category: list[BlockerRowOut]
     by_unit: list[BlockerRowOut]
+    by_scope: list[BlockerRowOut] = Field(
+        [], description="Open mines by portée: first_ground, then generalisation."
+    )
     by_rule_kind: list[RuleKindCountOut]
     recurring: list[RecurringOut]
 
@@ -637,6 +804,7 @@ async def read_blockers(call: ApiCallDep) -> BlockerMapOut:
             open_mines=found.open_mines,
             by_category=rows(found.by_category),
             by_unit=rows(found.by_unit),
+            by_scope=rows(found.by_scope),
             by_rule_kind=[RuleKindCountOut(**r._asdict()) for r in found.by_rule_kind],
             recurring=[
                 RecurringOut(

@@ -17,6 +17,7 @@ from app.models import (
     IdeaStatus,
     IdeaTheme,
     Mine,
+    MineSignature,
     MineStatus,
     Unit,
     User,
@@ -228,7 +229,13 @@ def _row_statements() -> tuple[Select[Any], ...]:
         .union(
             select(Mine.idea_id, Deminage.author_id)
             .join(Mine, col(Deminage.mine_id) == Mine.id)
-            .where(col(Mine.idea_id).in_(ids), visibility.deminage_counts_sql)
+            .where(col(Mine.idea_id).in_(ids), visibility.deminage_counts_sql),
+            # A co-signer of a mine in play looked too.
+            select(Mine.idea_id, MineSignature.user_id)
+            .join(Mine, col(MineSignature.mine_id) == Mine.id)
+            .where(
+                col(Mine.idea_id).in_(ids), visibility.counted_status_sql != MineStatus.withdrawn
+            ),
         )
         .subquery()
     )

@@ -3,7 +3,7 @@
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +12,20 @@ from sqlmodel import Session, col, select
 
 from app.models import Idea, IdeaStatus, IdeaTheme, Milestone, Mine, Outcome, User
 from app.models.idea import RULE_KIND_LABELS, STATUS_LABELS, RuleKind
-from app.models.mine import CATEGORY_LABELS, KIND_LABELS, SEVERITY_LABELS, MineCategory, MineStatus
+from app.models.mine import (
+    CATEGORY_LABELS,
+    KIND_LABELS,
+    SEVERITY_LABELS,
+    MineBasis,
+    MineCategory,
+    MineScope,
+    MineStatus,
+)
 from app.services import visibility
 from app.services.idea_view import idea_view
+from app.services.mines import basis_label
 from app.services.outcomes import MilestoneLine, OutcomeLine
-from app.services.readiness import Readiness, ScoringParams
+from app.services.readiness import Readiness, ScoringParams, format_points
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,10 @@ class SheetMine:
     body: str
     author: str
     answer: Answer
+    basis: str = ""  # « Texte (article L. 1) », « Intuition »…
+    # Each signer's estimate, when it was co-signed (« Bombe — Agnès (Finances) »).
+    estimates: tuple[str, ...] = ()
+    split_opinions: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,9 +61,11 @@ class ProductSheet:
     themes: list[str]
     status: str
     readiness: Readiness
-    mines: list[SheetMine]
+    mines: list[SheetMine]  # those that threaten the first ground
     reviewers: list[tuple[str, str]]
     score_history: list[tuple[datetime, int, str]]
+    # « À déminer avant de généraliser »: the mines that threaten the generalisation only.
+    generalisation: list[SheetMine] = field(default_factory=list)
     # The written outcomes of its decisions and its project's milestones, newest first.
     outcomes: tuple[OutcomeLine, ...] = ()
     milestones: tuple[MilestoneLine, ...] = ()
@@ -68,6 +83,7 @@ def product_sheet(
     hidden content as the viewer may see it (`visibility`)."""
     sheet = idea_view(session, params, idea, viewer, now, "sheet")
     sheet_mines = []
+    later = []
     reviewers: dict[int, tuple[str, str]] = {}
     carriers = {idea.author_id, *idea.co_carrier_ids}  # no reviewers of their own idea
     for view in sheet.mine_views:
@@ -76,6 +92,10 @@ def product_sheet(
             reviewers.setdefault(
                 m.author_id, (view.author.name, view.unit.name if view.unit else "")
             )
+            for sig in view.cosigners:  # a co-signer looked too (none under a masked mine)
+                reviewers.setdefault(
+                    sig.user_id, (sig.person.name, sig.unit.name if sig.unit else "")
+                )
         for d in view.deminages:
             if d.author.id not in carriers and visibility.counts(d.deminage, m):
                 reviewers.setdefault(d.author.id, (d.author.name, d.unit.name if d.unit else ""))  # type: ignore[arg-type]
@@ -98,16 +118,22 @@ def product_sheet(
             answer = Answer(
                 "Encore active", f"Rouverte : {m.reopen_reason}" if m.reopen_reason else "", ""
             )
-        sheet_mines.append(
-            SheetMine(
-                m.title,
-                CATEGORY_LABELS[m.category],
-                SEVERITY_LABELS[m.severity],
-                m.body,  # type: ignore[index]
-                _person(view.author, view.unit),
-                answer,
-            )
+        estimates = tuple(
+            f"{SEVERITY_LABELS[sig.severity]} — {_person(sig.person, sig.unit)}"  # type: ignore[index]
+            for sig in view.signatures
         )
+        shown = SheetMine(
+            m.title,
+            CATEGORY_LABELS[m.category],
+            SEVERITY_LABELS[m.severity],
+            m.body,  # type: ignore[index]
+            _person(view.author, view.unit),
+            answer,
+            "" if view.masked else basis_label(m.basis, m.basis_reference),
+            estimates if view.cosigners else (),
+            view.split_opinions,
+        )
+        (sheet_mines if m.scope == MineScope.first_ground else later).append(shown)
     history = [
         (event.created_at, event.score, event.message)
         for event, _ in reversed(sheet.events)
@@ -124,6 +150,7 @@ def product_sheet(
         mines=sheet_mines,
         reviewers=sorted(reviewers.values()),
         score_history=history,
+        generalisation=later,
         outcomes=sheet.outcomes,
         milestones=sheet.milestones,
         call=sheet.call.question if sheet.call else "",
@@ -193,20 +220,16 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
             if idea.rule_reference:
                 out.append(f"- Référence : {idea.rule_reference}")
     out += ["", f"## Mines ({len(sheet.mines)})"]
-    for m in sheet.mines:
+    out += _markdown_mines(sheet.mines)
+    if sheet.generalisation:
+        later = sheet.readiness.generalisation
         out += [
             "",
-            f"### {m.severity} · {m.title}",
+            f"## À déminer avant de généraliser ({len(sheet.generalisation)})",
             "",
-            f"- Catégorie : {m.category}",
-            f"- Posée par : {m.author}",
-            f"- État : {m.answer.state}",
+            f"Hors maturité\u00a0: {format_points(later.percent)}\u00a0% déminé.",
         ]
-        if m.answer.by:
-            out.append(f"- Déminée par : {m.answer.by}")
-        out += ["", _quote(m.body)]
-        if m.answer.text:
-            out += ["", f"Réponse : {m.answer.text}"]
+        out += _markdown_mines(sheet.generalisation)
     out += ["", f"## Regards croisés ({len(sheet.reviewers)})", ""]
     out += [f"- {name}" + (f" ({unit})" if unit else "") for name, unit in sheet.reviewers] or [
         "_Aucun._"
@@ -217,6 +240,31 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
     for at, score, message in sheet.score_history:
         out.append(f"| {format_date(at)} | {score} | {message.replace('|', '/')} |")
     return "\n".join(out) + "\n"
+
+
+def _markdown_mines(mines: list[SheetMine]) -> list[str]:
+    out = []
+    for m in mines:
+        out += [
+            "",
+            f"### {m.severity} · {m.title}",
+            "",
+            f"- Catégorie : {m.category}",
+            f"- Posée par : {m.author}",
+            f"- État : {m.answer.state}",
+        ]
+        if m.basis:
+            out.append(f"- S’appuie sur\u00a0: {m.basis}")
+        if m.estimates:
+            split = " (avis partagés)" if m.split_opinions else ""
+            estimates = "\u202f; ".join(m.estimates)
+            out.append(f"- Estimations{split}\u00a0: {estimates}")
+        if m.answer.by:
+            out.append(f"- Déminée par : {m.answer.by}")
+        out += ["", _quote(m.body)]
+        if m.answer.text:
+            out += ["", f"Réponse : {m.answer.text}"]
+    return out
 
 
 def render_pdf(html: str) -> bytes:
@@ -233,11 +281,15 @@ def render_pdf(html: str) -> bytes:
 
 OPEN_STATES = tuple(s.value for s in MineStatus)
 OPEN_CATEGORIES = tuple(c.value for c in MineCategory)
+OPEN_SCOPES = tuple(s.value for s in MineScope)
+OPEN_BASES = tuple(b.value for b in MineBasis)
 CSV_COLUMNS = (
     ["id", "title", "status", "ripe", "themes", "score", "published_on", "rule_kind"]
     + ["rule_reference", "last_decision", "last_outcome", "last_milestone", "call_id"]
     + [f"mines_{c}" for c in OPEN_CATEGORIES]
     + [f"mines_{s}" for s in OPEN_STATES]
+    + [f"mines_{s}" for s in OPEN_SCOPES]
+    + [f"mines_basis_{b}" for b in OPEN_BASES]
 )
 
 
@@ -257,6 +309,17 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
         )
     ):
         counts[idea_id][category][counted] = n
+    # What the mines in play threaten and rest on: counts, nothing of who laid them.
+    scopes: dict[int, dict[str, int]] = defaultdict(dict)
+    bases: dict[int, dict[str, int]] = defaultdict(dict)
+    in_play = visibility.counted_status_sql != MineStatus.withdrawn
+    for idea_id, scope, basis, n in session.exec(
+        select(Mine.idea_id, Mine.scope, Mine.basis, func.count())
+        .where(in_play)
+        .group_by(Mine.idea_id, Mine.scope, Mine.basis)
+    ):
+        scopes[idea_id][scope] = scopes[idea_id].get(scope, 0) + n
+        bases[idea_id][basis] = bases[idea_id].get(basis, 0) + n
     decisions, steps = _loop_texts(session)
     rows = []
     for idea in published:
@@ -277,6 +340,9 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
                     c: {s: by_cat.get(c, {}).get(s, 0) for s in OPEN_STATES}
                     for c in OPEN_CATEGORIES
                 },
+                # Mines not withdrawn, by portée and by what they rest on.
+                "mines_by_scope": {s: scopes[idea.id].get(s, 0) for s in OPEN_SCOPES},  # type: ignore[index]
+                "mines_by_basis": {b: bases[idea.id].get(b, 0) for b in OPEN_BASES},  # type: ignore[index]
                 "outcomes": decisions.get(idea.id, []),  # type: ignore[arg-type]
                 "milestones": steps.get(idea.id, []),  # type: ignore[arg-type]
             }
@@ -363,6 +429,8 @@ def open_data_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
             ]
             + [sum(mines_[c].values()) for c in OPEN_CATEGORIES]
             + [sum(mines_[c][s] for c in OPEN_CATEGORIES) for s in OPEN_STATES]
+            + [row["mines_by_scope"][s] for s in OPEN_SCOPES]
+            + [row["mines_by_basis"][b] for b in OPEN_BASES]
         )
         table.append([_spreadsheet_safe(cell) for cell in cells])
     return table

@@ -99,7 +99,7 @@ def idea_view(
     themes = tuple(ideas.themes_of(session, [idea.id])[idea.id])  # type: ignore[index,list-item]
     rows = mines.idea_rows(session, idea, viewer)
     mine_views = tuple(mines.views_of(rows, viewer))
-    facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages)
+    facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages, rows.signatures)
     # The page and the API also show the invitations (to whom may see them); the fiche only
     # who accepted.
     wanted = idea.co_carrier_ids or output != "sheet"

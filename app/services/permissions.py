@@ -28,8 +28,12 @@ from app.models import (
     IdeaStatus,
     Mine,
     MineInvitation,
+    MineScope,
+    MineSignature,
     MineStatus,
     Role,
+    ScopeRequest,
+    ScopeRequestStatus,
     Severity,
     User,
 )
@@ -268,6 +272,124 @@ def check_accept_risk(user: User, mine: Mine, idea: Idea) -> DomainError | None:
         return Forbidden("Seules les personnes qui portent l’idée peuvent assumer ce risque.")
     if idea.status not in LIVE_STATUSES or mine.status != MineStatus.open:
         return Conflict("Seule une mine active peut voir son risque assumé.")
+    return None
+
+
+# --- co-signing, portée, basis ------------------------------------------------------------
+
+
+def check_cosign(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    """A colleague who sees the same risk co-signs a mine in play, with their own estimate
+    (or changes it); neither those who carry the idea nor the mine's author, who signs it
+    already."""
+    if hidden := _hidden(mine):
+        return hidden
+    if is_carrier(user, idea):
+        return Forbidden(
+            "On ne mine pas son propre terrain\u00a0: répondez plutôt aux mines posées."
+        )
+    if user.id == mine.author_id:
+        return Forbidden("Vous signez déjà cette mine\u00a0: c’est la vôtre.")
+    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.withdrawn:
+        return Conflict("Cette mine ne se co-signe plus.")
+    return None
+
+
+def check_withdraw_signature(
+    user: User, mine: Mine, signature: MineSignature | None
+) -> DomainError | None:
+    """A co-signer withdraws their signature, at any time (`signature` is the asker's own, if
+    any); the mine's author withdraws the mine instead."""
+    if hidden := _hidden(mine):
+        return hidden
+    if user.id == mine.author_id:
+        return Forbidden("C’est votre mine\u00a0: retirez-la plutôt que votre signature.")
+    if signature is None or signature.user_id != user.id:
+        return Forbidden("Vous n’avez pas co-signé cette mine.")
+    return None
+
+
+def check_request_scope_move(
+    user: User, mine: Mine, idea: Idea, request: ScopeRequest | None
+) -> DomainError | None:
+    """Those who carry the idea ask, with a reason, to move a first-ground mine to the
+    generalisation, once at a time (`request` is the mine's open request, if any)."""
+    if hidden := _hidden(mine):
+        return hidden
+    if not is_carrier(user, idea):
+        return Forbidden(
+            "Seules les personnes qui portent l’idée peuvent demander de déplacer une mine."
+        )
+    if (
+        idea.status not in LIVE_STATUSES
+        or mine.status == MineStatus.withdrawn
+        or mine.scope != MineScope.first_ground
+    ):
+        return Conflict("Cette mine ne peut plus passer à la généralisation.")
+    if request is not None and request.status in (
+        ScopeRequestStatus.pending,
+        ScopeRequestStatus.refused,
+    ):
+        return Conflict("Une demande de déplacement de cette mine attend déjà sa réponse.")
+    return None
+
+
+def check_answer_scope_move(
+    user: User, mine: Mine, request: ScopeRequest | None
+) -> DomainError | None:
+    """The mine's author agrees, or not, to move it to the generalisation, while asked."""
+    if hidden := _hidden(mine):
+        return hidden
+    if user.id != mine.author_id:
+        return Forbidden("Seule la personne qui a posé la mine choisit sa portée.")
+    if request is None or request.status != ScopeRequestStatus.pending:
+        return Conflict("Aucune demande de déplacement n’attend votre réponse.")
+    return None
+
+
+def check_decide_scope_move(
+    user: User, mine: Mine, idea: Idea, request: ScopeRequest | None
+) -> DomainError | None:
+    """A manager who is party neither to the idea (carrying it) nor to the mine decides when
+    the mine's author refused to move it."""
+    if hidden := _hidden(mine):
+        return hidden
+    if not user.is_manager:
+        return Forbidden("Seuls les managers tranchent la portée d’une mine.")
+    if is_carrier(user, idea) or user.id == mine.author_id:
+        return Forbidden(
+            "Un manager qui ne porte pas l’idée et n’a pas posé la mine tranche\u00a0: "
+            "vous êtes partie prenante."
+        )
+    if (
+        request is None
+        or request.status != ScopeRequestStatus.refused
+        or idea.status not in LIVE_STATUSES
+    ):
+        return Conflict("Aucun désaccord sur la portée de cette mine n’attend de décision.")
+    return None
+
+
+def check_ask_basis(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    """Those who carry the idea ask the mine's author « sur quoi vous appuyez-vous ? », once
+    until answered."""
+    if hidden := _hidden(mine):
+        return hidden
+    if not is_carrier(user, idea):
+        return Forbidden("Seules les personnes qui portent l’idée posent cette question.")
+    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.withdrawn:
+        return Conflict("Cette mine n’est plus en jeu.")
+    if mine.basis_asked_at is not None:
+        return Conflict("La question est déjà posée\u00a0: sa réponse est attendue.")
+    return None
+
+
+def check_state_basis(user: User, mine: Mine) -> DomainError | None:
+    """The mine's author says (again) what it rests on."""
+    if hidden := _hidden(mine):
+        return hidden
+    if user.id != mine.author_id:
+        return Forbidden("Seule la personne qui a posé la mine dit sur quoi elle s’appuie.")
     return None
 
 
@@ -543,6 +665,38 @@ def can_reopen(user: User | None, mine: Mine, idea: Idea) -> bool:
 
 def can_accept_risk(user: User | None, mine: Mine, idea: Idea) -> bool:
     return user is not None and _allowed(check_accept_risk(user, mine, idea))
+
+
+def can_cosign(user: User | None, mine: Mine, idea: Idea) -> bool:
+    return user is not None and _allowed(check_cosign(user, mine, idea))
+
+
+def can_withdraw_signature(user: User | None, mine: Mine, signature: MineSignature | None) -> bool:
+    return user is not None and _allowed(check_withdraw_signature(user, mine, signature))
+
+
+def can_request_scope_move(
+    user: User | None, mine: Mine, idea: Idea, request: ScopeRequest | None
+) -> bool:
+    return user is not None and _allowed(check_request_scope_move(user, mine, idea, request))
+
+
+def can_answer_scope_move(user: User | None, mine: Mine, request: ScopeRequest | None) -> bool:
+    return user is not None and _allowed(check_answer_scope_move(user, mine, request))
+
+
+def can_decide_scope_move(
+    user: User | None, mine: Mine, idea: Idea, request: ScopeRequest | None
+) -> bool:
+    return user is not None and _allowed(check_decide_scope_move(user, mine, idea, request))
+
+
+def can_ask_basis(user: User | None, mine: Mine, idea: Idea) -> bool:
+    return user is not None and _allowed(check_ask_basis(user, mine, idea))
+
+
+def can_state_basis(user: User | None, mine: Mine) -> bool:
+    return user is not None and _allowed(check_state_basis(user, mine))
 
 
 def can_invite(user: User | None, mine: Mine) -> bool:

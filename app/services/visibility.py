@@ -97,8 +97,10 @@ def redact_mine_views(views: Sequence[Any], viewer: User | None) -> list[Any]:
                 body="",
                 resolution_reason="",
                 reopen_reason="",
+                basis_reference="",
                 hidden_reason=_reason_for(viewer, m),
             )
+            # Who signed it and what was asked of it are part of what was hidden.
             out.append(
                 MineView(mine, _masked_person(view.author), None, [], hidden=True, masked=True)
             )
@@ -115,7 +117,17 @@ def redact_mine_views(views: Sequence[Any], viewer: User | None) -> list[Any]:
                 deminages.append(
                     DeminageView(d, dv.author, dv.unit, dv.helped_by_me, d.hidden_at is not None)
                 )
-        out.append(MineView(m, view.author, view.unit, deminages, hidden=m.hidden_at is not None))
+        out.append(
+            MineView(
+                m,
+                view.author,
+                view.unit,
+                deminages,
+                hidden=m.hidden_at is not None,
+                signatures=view.signatures,
+                scope_request=view.scope_request,
+            )
+        )
     return out
 
 

@@ -1,7 +1,7 @@
 """calls for ideas: a question, its sponsor, audience and dates; the call an idea answers
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-04 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0017"
-down_revision: str | None = "0015"  # after the loop's outcomes (merged first; the lead rechains)
+down_revision: str | None = "0016"  # the last on main when merged (the lead rechains)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

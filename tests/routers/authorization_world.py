@@ -82,6 +82,15 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
     hidden_answer = make_deminage(db, mine, helper, now, body="Hors sujet.")
     for item in (hidden_mine, hidden_answer):
         moderation.hide(db, ScoringParams(), people["admin"], item, idea, "Modération.", now)
+    # A mine the unrelated agent co-signed; one the idea's author asked to move to the
+    # generalisation (waiting for its author); one whose author refused (waiting for a manager).
+    cosigned = make_mine(db, idea, mine_author, now, severity="minor", title="Accueil")
+    mines.cosign(db, ScoringParams(), people["agent"], cosigned, idea, "blocking", now)
+    pending_move = make_mine(db, idea, mine_author, now, severity="minor", title="Déploiement")
+    mines.request_scope_move(db, author, pending_move, idea, "Plus tard.", now)
+    disputed = make_mine(db, idea, mine_author, now, severity="minor", title="Formation")
+    mines.request_scope_move(db, author, disputed, idea, "Plus tard.", now)
+    mines.answer_scope_move(db, ScoringParams(), mine_author, disputed, idea, False, "Non.", now)
     draft = make_idea(db, author, now, title="Brouillon", published=False)
     other = make_idea(db, people["agent"], now, title="Autre idée", **full)
     # A project of the author's, promoted by the manager (its sponsor), and a closed idea.
@@ -116,6 +125,9 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "closed": closed.id,
         "mine": mine.id,
         "defused": defused.id,
+        "cosigned": cosigned.id,
+        "pending_move": pending_move.id,
+        "disputed": disputed.id,
         "deminage": deminage.id,
         "invitation": invitation.id,
         "co_carrier": carrying.id,
@@ -250,6 +262,26 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         {"reason": "La réponse ne suffit pas."},
     ),
     "POST /mines/{mine_id}/accept-risk": ("/mines/{mine}/accept-risk", {"reason": "Assumé."}),
+    "GET /ideas/{idea_id}/mines/siblings": ("/ideas/{idea}/mines/siblings?category=legal", None),
+    "POST /mines/{mine_id}/cosign": ("/mines/{mine}/cosign", {"severity": "blocking"}),
+    "POST /mines/{mine_id}/cosign/withdraw": ("/mines/{cosigned}/cosign/withdraw", {}),
+    "POST /mines/{mine_id}/scope-request": (
+        "/mines/{mine}/scope-request",
+        {"reason": "Le premier terrain n’est pas concerné."},
+    ),
+    "POST /mines/{mine_id}/scope-request/answer": (
+        "/mines/{pending_move}/scope-request/answer",
+        {"agree": "true", "reason": ""},
+    ),
+    "POST /mines/{mine_id}/scope-request/decide": (
+        "/mines/{disputed}/scope-request/decide",
+        {"move": "true", "reason": "Le terrain pilote n’a pas ce public."},
+    ),
+    "POST /mines/{mine_id}/ask-basis": ("/mines/{mine}/ask-basis", {}),
+    "POST /mines/{mine_id}/basis": (
+        "/mines/{mine}/basis",
+        {"basis": "text", "basis_reference": "Article L. 1"},
+    ),
     "POST /mines/{mine_id}/hide": ("/mines/{mine}/hide", {"reason": "Propos injurieux."}),
     "POST /deminages/{deminage_id}/hide": ("/deminages/{deminage}/hide", {"reason": "Hors sujet."}),
     "POST /mines/{mine_id}/restore": ("/mines/{hidden_mine}/restore", {}),
@@ -376,6 +408,29 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "POST /api/v1/mines/{mine_id}/accept-risk": (
         "/api/v1/mines/{mine}/accept-risk",
         {"reason": "Assumé."},
+    ),
+    "GET /api/v1/mines/{mine_id}/cosignatures": ("/api/v1/mines/{mine}/cosignatures", None),
+    "POST /api/v1/mines/{mine_id}/cosign": ("/api/v1/mines/{mine}/cosign", {"severity": "minor"}),
+    "POST /api/v1/mines/{mine_id}/cosign/withdraw": (
+        "/api/v1/mines/{cosigned}/cosign/withdraw",
+        None,
+    ),
+    "POST /api/v1/mines/{mine_id}/scope-request": (
+        "/api/v1/mines/{mine}/scope-request",
+        {"reason": "Le premier terrain n’est pas concerné."},
+    ),
+    "POST /api/v1/mines/{mine_id}/scope-request/answer": (
+        "/api/v1/mines/{pending_move}/scope-request/answer",
+        {"agree": False, "reason": "Dès le premier jour."},
+    ),
+    "POST /api/v1/mines/{mine_id}/scope-request/decide": (
+        "/api/v1/mines/{disputed}/scope-request/decide",
+        {"move": False, "reason": "Il menace le pilote."},
+    ),
+    "POST /api/v1/mines/{mine_id}/ask-basis": ("/api/v1/mines/{mine}/ask-basis", None),
+    "POST /api/v1/mines/{mine_id}/basis": (
+        "/api/v1/mines/{mine}/basis",
+        {"basis": "figures", "basis_reference": ""},
     ),
     "GET /api/v1/board": ("/api/v1/board", None),
     "GET /api/v1/blockers": ("/api/v1/blockers", None),

@@ -211,7 +211,9 @@ def test_an_idea_ripe_with_time_alone_stays_counted_ripe_after_a_mine_or_a_promo
     clock.now = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)  # the quiet period ran out on the 4th
     assert mined.is_ripe(clock.now) and promoted.is_ripe(clock.now)  # (the page is cached)
     make_mine(db, mined, reviewers[0], clock.now, title="Un nouveau risque", params=quiet)
-    decision = PromoteInput(sponsor="DGS", next_step="Un pilote", target_date=date(2027, 1, 1))
+    decision = PromoteInput(
+        sponsor="DGS", next_step="Un pilote", target_date=date(2027, 1, 1), outcome="Un pilote."
+    )
     ideas.promote(db, quiet, manager, promoted, decision, clock.now)
     db.commit()
     assert not mined.is_ripe(clock.now)

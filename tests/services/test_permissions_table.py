@@ -13,10 +13,10 @@ Each row holds 19 cells, in groups:
               | a  m  A
 
 where a, m, A are an agent, a manager and an admin with that tie. « The person concerned » is
-the invitee of an invitation (to look at a mine, or to co-carry the idea), the account whose
-rights change, or a call's sponsor (their unit is the one a call's audience may name; everyone
-else has none); « co-porteur » a colleague who accepted to carry the idea with its author (in
-`Idea.co_carrier_ids`). A cell reads:
+the invitee of an invitation (to look at a mine, or to co-carry the idea), a mine's co-signer,
+the account whose rights change, or a call's sponsor (their unit is the one a call's audience
+may name; everyone else has none); « co-porteur » a colleague who accepted to carry the idea
+with its author (in `Idea.co_carrier_ids`). A cell reads:
 
     ✓  allowed
     F  refused, 403: the asker's role or tie forbids it
@@ -44,8 +44,12 @@ from app.models import (
     IdeaStatus,
     Mine,
     MineInvitation,
+    MineScope,
+    MineSignature,
     MineStatus,
     Role,
+    ScopeRequest,
+    ScopeRequestStatus,
     Severity,
     User,
 )
@@ -92,7 +96,11 @@ def idea(status: str = IdeaStatus.open, idea_id: int = 10, **more: Any) -> Idea:
 
 
 def mine(
-    status: str = MineStatus.open, severity: str = Severity.major, hidden: bool = False
+    status: str = MineStatus.open,
+    severity: str = Severity.major,
+    hidden: bool = False,
+    scope: str = MineScope.first_ground,
+    asked: bool = False,
 ) -> Mine:
     return Mine(
         id=20,
@@ -102,7 +110,13 @@ def mine(
         severity=severity,
         title="Mine",
         hidden_at=WHEN if hidden else None,
+        scope=scope,
+        basis_asked_at=WHEN if asked else None,
     )
+
+
+def scope_request(status: str = ScopeRequestStatus.pending) -> ScopeRequest:
+    return ScopeRequest(id=50, mine_id=20, author_id=IDEA_AUTHOR, reason="Plus tard", status=status)
 
 
 def deminage(hidden: bool = False) -> Deminage:
@@ -132,6 +146,32 @@ MINE = {
     "open mine, abandoned idea": on_mine(mine(), idea(IdeaStatus.abandoned)),
 }
 DEMINAGE = {**MINE, "hidden déminage": on_mine(mine(), d=deminage(hidden=True))}
+BASIS = {**MINE, "asked already": on_mine(mine(asked=True))}
+COSIGNED = MineSignature(mine_id=20, user_id=CONCERNED, severity=Severity.blocking)
+SIGNATURE = {
+    "co-signed": {"mine": mine(), "signature": COSIGNED},
+    "co-signed, withdrawn mine": {"mine": mine(MineStatus.withdrawn), "signature": COSIGNED},
+    "co-signed, hidden mine": {"mine": mine(hidden=True), "signature": COSIGNED},
+    "not signed": {"mine": mine(), "signature": None},
+}
+
+
+def scoped(m: Mine, request: ScopeRequest | None = None, i: Idea | None = None) -> dict[str, Any]:
+    return {"mine": m, "idea": i or idea(), "request": request}
+
+
+SCOPE = {
+    "first-ground mine": scoped(mine()),
+    "generalisation mine": scoped(mine(scope=MineScope.generalisation)),
+    "a request pending": scoped(mine(), scope_request()),
+    "a request refused": scoped(mine(), scope_request(ScopeRequestStatus.refused)),
+    "a request settled": scoped(mine(), scope_request(ScopeRequestStatus.kept)),
+    "withdrawn mine": scoped(mine(MineStatus.withdrawn)),
+    "hidden mine, a request pending": scoped(mine(hidden=True), scope_request()),
+    "refused, abandoned idea": scoped(
+        mine(), scope_request(ScopeRequestStatus.refused), idea(IdeaStatus.abandoned)
+    ),
+}
 ROLE: dict[str, dict[str, Any]] = {"—": {}}
 MERGE = {
     "two published ideas": {"keep": idea(), "merged": idea(idea_id=11)},
@@ -442,6 +482,97 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "open bombe": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
             "open mine, project": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
             "open mine, abandoned idea": "✗ FFF CCC FFF FFF FFF CCC",
+        },
+    ),
+    # --- co-signing, portée, basis -------------------------------------------------------------
+    "can_cosign": (
+        MINE,
+        {
+            "open mine": "✗ ✓✓✓ FFF FFF ✓✓✓ ✓✓✓ FFF",
+            "defused mine": "✗ ✓✓✓ FFF FFF ✓✓✓ ✓✓✓ FFF",
+            "risk accepted": "✗ ✓✓✓ FFF FFF ✓✓✓ ✓✓✓ FFF",
+            "withdrawn mine": "✗ CCC FFF FFF CCC CCC FFF",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ ✓✓✓ FFF FFF ✓✓✓ ✓✓✓ FFF",
+            "open mine, project": "✗ ✓✓✓ FFF FFF ✓✓✓ ✓✓✓ FFF",
+            "open mine, abandoned idea": "✗ CCC FFF FFF CCC CCC FFF",
+        },
+    ),
+    "can_withdraw_signature": (
+        SIGNATURE,
+        {
+            # The person concerned is the co-signer: withdrawing is always possible.
+            "co-signed": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "co-signed, withdrawn mine": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "co-signed, hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "not signed": "✗ FFF FFF FFF FFF FFF FFF",
+        },
+    ),
+    "can_request_scope_move": (
+        SCOPE,
+        {
+            "first-ground mine": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "generalisation mine": "✗ FFF CCC FFF FFF FFF CCC",
+            "a request pending": "✗ FFF CCC FFF FFF FFF CCC",
+            "a request refused": "✗ FFF CCC FFF FFF FFF CCC",
+            "a request settled": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "withdrawn mine": "✗ FFF CCC FFF FFF FFF CCC",
+            "hidden mine, a request pending": "✗ CCC CCC CCC CCC CCC CCC",
+            "refused, abandoned idea": "✗ FFF CCC FFF FFF FFF CCC",
+        },
+    ),
+    "can_answer_scope_move": (
+        SCOPE,
+        {
+            "first-ground mine": "✗ FFF FFF CCC FFF FFF FFF",
+            "generalisation mine": "✗ FFF FFF CCC FFF FFF FFF",
+            "a request pending": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "a request refused": "✗ FFF FFF CCC FFF FFF FFF",
+            "a request settled": "✗ FFF FFF CCC FFF FFF FFF",
+            "withdrawn mine": "✗ FFF FFF CCC FFF FFF FFF",
+            "hidden mine, a request pending": "✗ CCC CCC CCC CCC CCC CCC",
+            "refused, abandoned idea": "✗ FFF FFF CCC FFF FFF FFF",
+        },
+    ),
+    "can_decide_scope_move": (
+        SCOPE,
+        {
+            # A manager who wrote neither the idea nor the mine decides.
+            "first-ground mine": "✗ FCC FFF FFF FCC FCC FFF",
+            "generalisation mine": "✗ FCC FFF FFF FCC FCC FFF",
+            "a request pending": "✗ FCC FFF FFF FCC FCC FFF",
+            "a request refused": "✗ F✓✓ FFF FFF F✓✓ F✓✓ FFF",
+            "a request settled": "✗ FCC FFF FFF FCC FCC FFF",
+            "withdrawn mine": "✗ FCC FFF FFF FCC FCC FFF",
+            "hidden mine, a request pending": "✗ CCC CCC CCC CCC CCC CCC",
+            "refused, abandoned idea": "✗ FCC FFF FFF FCC FCC FFF",
+        },
+    ),
+    "can_ask_basis": (
+        BASIS,
+        {
+            "open mine": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "defused mine": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "risk accepted": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "withdrawn mine": "✗ FFF CCC FFF FFF FFF CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "open mine, project": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "open mine, abandoned idea": "✗ FFF CCC FFF FFF FFF CCC",
+            "asked already": "✗ FFF CCC FFF FFF FFF CCC",
+        },
+    ),
+    "can_state_basis": (
+        MINE,
+        {
+            "open mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "defused mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "risk accepted": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "withdrawn mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "open mine, project": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "open mine, abandoned idea": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
         },
     ),
     # --- « Qui peut déminer ? » ---------------------------------------------------------------
