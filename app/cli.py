@@ -66,15 +66,19 @@ def cmd_send_outbox(args: argparse.Namespace) -> None:
 
 def cmd_send_digest(args: argparse.Namespace) -> None:
     from app.mail import deliver_pending
-    from app.services import notifications
+    from app.services import calls, notifications
 
     settings = get_settings()
+    mailer = notifications.Mailer.from_settings(settings)
     with unit_of_work() as session:
-        count = notifications.build_digests(
-            session, notifications.Mailer.from_settings(settings), args.now
-        )
+        # The calls' notices first: those sent by digest go out in today's.
+        announced, reminded = calls.send_notices(session, mailer, args.now)
+        count = notifications.build_digests(session, mailer, args.now)
     sent, failed = deliver_pending(make_engine(settings), settings)
-    print(f"Résumés préparés : {count} ; e-mails envoyés : {sent} ; en échec : {failed}.")
+    print(
+        f"Appels à idées annoncés : {announced} ; rappelés : {reminded}. "
+        f"Résumés préparés : {count} ; e-mails envoyés : {sent} ; en échec : {failed}."
+    )
     if failed:
         sys.exit(1)
 
@@ -281,7 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_send_outbox
     )
     sub.add_parser(
-        "send-digest", help="envoyer le résumé quotidien (pour cron ; sans doublon)"
+        "send-digest",
+        help="annoncer les appels à idées, envoyer le résumé quotidien (pour cron ; sans doublon)",
     ).set_defaults(func=cmd_send_digest)
     return parser
 

@@ -2,7 +2,8 @@
 
 Ten agents in five units; ideas written over eleven months, at every stage: drafts, fresh ones,
 ideas being defused, a few ripe ones, one promoted to a project, one abandoned with its lesson.
-Each mine is an objection to its own idea, and each déminage answers that mine."""
+Each mine is an objection to its own idea, and each déminage answers that mine. Two calls for
+ideas: one still taking ideas, one its sponsor decided (an idea promoted, one sent back)."""
 
 import random
 import re
@@ -13,9 +14,16 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import Idea, Notification, OutboxMessage, Role, User
-from app.schemas import DeminageCreate, IdeaCreate, MilestoneInput, MineCreate, PromoteInput
-from app.services import ideas, mines, outcomes, scoring, users
+from app.models import CallForIdeas, Idea, Notification, OutboxMessage, Role, User
+from app.schemas import (
+    CallInput,
+    DeminageCreate,
+    IdeaCreate,
+    MilestoneInput,
+    MineCreate,
+    PromoteInput,
+)
+from app.services import call_outcomes, calls, ideas, mines, outcomes, scoring, users
 
 DEMO_PASSWORD = "demineurs-demo"  # noqa: S105  # nosec B105
 
@@ -93,6 +101,70 @@ class DemoIdea:
     mines: tuple[DemoMine, ...] = ()
     lesson: str = ""  # abandoned: what was learned
     risk_reason: str = ""  # ripe: why the author assumes the risk of a mine marked « risk »
+    call: str = ""  # the key in CALLS of the call for ideas it answers, if any
+
+
+@dataclass(frozen=True)
+class DemoCall:
+    """A call for ideas: opened `opened_ago` days ago, its dates counted from today."""
+
+    question: str
+    context: str
+    criteria: str
+    sponsor: int  # index in PEOPLE
+    units: tuple[str, ...]  # its audience; none: everyone
+    opened_ago: int
+    ideas_in: int  # days from today (negative: in the past)
+    deminage_in: int
+    decision_in: int
+    # The sponsor's outcomes (idea's title → decision, text), written `decided_ago` days ago.
+    outcomes: tuple[tuple[str, str, str], ...] = ()
+    decided_ago: int = 0
+
+
+CALLS = {
+    "accueil": DemoCall(
+        "Comment raccourcir l'attente à l'accueil ?",
+        "Le lundi et le samedi, on attend plus d'une heure à l'accueil de la mairie centrale ; "
+        "les usagers qui travaillent posent une demi-journée pour une démarche de cinq minutes. "
+        "Toutes les pistes sont bonnes : horaires, outils, organisation, partenaires.",
+        "Ce qui peut démarrer en trois mois sans embauche, et ce qui profite d'abord aux usagers "
+        "qui ne peuvent pas attendre.",
+        1,
+        (),
+        opened_ago=65,
+        ideas_in=12,
+        deminage_in=27,
+        decision_in=40,
+    ),
+    "services": DemoCall(
+        "Comment simplifier le travail entre services ?",
+        "Les bons, les identifiants et les validations passent d'un service à l'autre sur papier "
+        "ou par courriel ; chacun ressaisit ce qu'un autre a déjà saisi.",
+        "Le temps rendu aux agents, et ce qu'il faudra pour généraliser.",
+        0,
+        ("Direction des systèmes d'information", "Direction des finances"),
+        opened_ago=250,
+        ideas_in=-195,
+        deminage_in=-45,
+        decision_in=-30,
+        outcomes=(
+            (
+                "Dématérialiser les bons de commande de fournitures",
+                "promoted",
+                "Le pilote démarre au service des finances avec deux directions volontaires ; "
+                "bilan au bout de six mois, avant de l'ouvrir à toutes les commandes.",
+            ),
+            (
+                "Un seul identifiant pour tous les logiciels métier",
+                "sent_back",
+                "L'idée est juste, mais il manque le coût des licences et l'avis des éditeurs : "
+                "chiffrez-les avec la DSI, puis revenez vers moi au prochain appel.",
+            ),
+        ),
+        decided_ago=38,
+    ),
+}
 
 
 # The order matters: ideas get their ids from it (tests/browser opens /ideas/1, 5, 11, 16).
@@ -309,6 +381,7 @@ IDEAS = [
             ),
         ),
         risk_reason="Quelques retards au début sont acceptables : les relances par courriel les rattrapent.",
+        call="services",
     ),
     DemoIdea(
         3,
@@ -380,6 +453,7 @@ IDEAS = [
                 after=9,
             ),
         ),
+        call="services",
     ),
     DemoIdea(
         6,
@@ -673,6 +747,7 @@ IDEAS = [
         "La mairie centrale, un samedi sur deux pendant quatre mois.",
         "accueil, usagers",
         days_ago=6,
+        call="accueil",
     ),
     DemoIdea(
         5,
@@ -1132,6 +1207,7 @@ IDEAS = [
                 after=2,
             ),
         ),
+        call="accueil",
     ),
     DemoIdea(
         7,
@@ -1225,6 +1301,62 @@ def _others(people: list[User], author: User, rng: random.Random) -> list[User]:
     return others
 
 
+def _open_calls(session: Session, people: list[User], now: datetime) -> dict[str, CallForIdeas]:
+    """The demo's calls, opened by the manager on the days they were (once)."""
+    existing = {c.question: c for c in session.exec(select(CallForIdeas))}
+    found = {}
+    for key, spec in CALLS.items():
+        question = _typeset(spec.question)
+        if question in existing:
+            found[key] = existing[question]
+            continue
+        opened = now - timedelta(days=spec.opened_ago)
+        today = now.date()
+        data = CallInput(
+            question=question,
+            context=_typeset(spec.context),
+            criteria=_typeset(spec.criteria),
+            sponsor_email=people[spec.sponsor].email,
+            audience="units" if spec.units else "everyone",
+            units=[users.get_or_create_unit(session, u).id for u in spec.units],  # type: ignore[misc]
+            ideas_until=today + timedelta(days=spec.ideas_in),
+            deminage_until=today + timedelta(days=spec.deminage_in),
+            decision_by=today + timedelta(days=spec.decision_in),
+        )  # type: ignore[call-arg]
+        call = calls.open_call(session, people[1], data, opened)
+        # Its audience heard of it when it opened (the demo mails nobody).
+        call.announced_at = opened
+        if spec.ideas_in < 0:
+            call.reminded_at = opened
+        found[key] = call
+    return found
+
+
+def _decide_calls(
+    session: Session,
+    settings: Settings,
+    people: list[User],
+    found: dict[str, CallForIdeas],
+    now: datetime,
+) -> None:
+    """The sponsors' outcomes of the calls already decided."""
+    params = scoring.scoring_params(session, settings)
+    for key, spec in CALLS.items():
+        call = found[key]
+        if not spec.outcomes or call.decided_at is not None:
+            continue
+        at = now - timedelta(days=spec.decided_ago)
+        by_title = {i.title: i for i in session.exec(select(Idea).where(Idea.call_id == call.id))}
+        form = {}
+        for title, decision, text in spec.outcomes:
+            idea = by_title[_typeset(title)]
+            if idea.last_activity_at >= at:
+                raise RuntimeError(f"demo call {key!r}: decided before {title!r} was done")
+            form[f"decision_{idea.id}"] = decision
+            form[f"text_{idea.id}"] = _typeset(text)
+        call_outcomes.decide(session, params, people[spec.sponsor], call, form, at)
+
+
 def _play(
     session: Session,
     settings: Settings,
@@ -1232,6 +1364,7 @@ def _play(
     spec: DemoIdea,
     index: int,
     now: datetime,
+    found: dict[str, CallForIdeas],
 ) -> None:
     """Write, publish and live through one idea's story, on the dates it would have happened."""
     params = scoring.scoring_params(session, settings)
@@ -1245,6 +1378,7 @@ def _play(
         broken_rule=_typeset(spec.broken_rule),
         first_ground=_typeset(spec.first_ground),
         themes=spec.themes,
+        call_id=found[spec.call].id if spec.call else None,
     )  # type: ignore[arg-type]
     idea = ideas.create_draft(session, params, author, data, t)
     if spec.stage == "draft":
@@ -1341,10 +1475,12 @@ def seed_demo(
     """Load the demo accounts and ideas; running it again adds nothing."""
     people = _ensure_people(session)
     first_message = session.exec(select(func.max(OutboxMessage.id))).one() or 0
+    found = _open_calls(session, people, now)
     existing = {(i.author_id, i.title) for i in session.exec(select(Idea))}
     for index, spec in enumerate(IDEAS):
         if (people[spec.author].id, _typeset(spec.title)) not in existing:
-            _play(session, settings, people, spec, index, now)
+            _play(session, settings, people, spec, index, now, found)
+    _decide_calls(session, settings, people, found, now)
     session.flush()
     # The demo's story happened in the past: nobody is mailed about it.
     session.execute(delete(OutboxMessage).where(col(OutboxMessage.id) > first_message))

@@ -103,6 +103,16 @@ Title = Annotated[
     StringConstraints(min_length=1, max_length=TITLE_MAX),
     Documented(pattern=VISIBLE),
 ]
+
+
+def _empty_as_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+# An object's id (the database's positive 32-bit integers), or none: a form's empty choice.
+OptionalId = Annotated[
+    Annotated[int, Field(ge=1, le=2**31 - 1)] | None, BeforeValidator(_empty_as_none)
+]
 # What kind of rule the idea breaks; "" while its author has not said.
 RuleKindValue = RuleKind | Literal[""]
 
@@ -143,6 +153,7 @@ class IdeaCreate(Strict):
     rule_reference: RuleReference = ""
     first_ground: Text = ""
     themes: Themes = []
+    call_id: OptionalId = Field(None, description="The call for ideas it answers, if any.")
 
 
 class IdeaUpdate(Strict):
@@ -156,6 +167,8 @@ class IdeaUpdate(Strict):
     rule_reference: RuleReference | None = None
     first_ground: Text | None = None
     themes: Themes | None = None
+    # Sent as null, the idea answers no call any more; not sent, it stays as it is.
+    call_id: OptionalId = None
 
 
 class AbandonInput(Strict):
@@ -235,6 +248,23 @@ class PromoteInput(Strict):
 class SendBackInput(Strict):
     # The written outcome of the send-back, told to everyone who took part.
     comment: RequiredText
+
+
+class CallInput(Strict):
+    """A call for ideas as a manager writes it; dates are days in Paris, each included. The
+    rules between fields (the dates' order, the sponsor's account) are the service's."""
+
+    question: Title
+    context: RequiredText
+    criteria: Text = ""
+    sponsor_email: Annotated[
+        str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=254)
+    ]
+    audience: Literal["everyone", "units"] = "everyone"
+    units: Annotated[list[int], Field(max_length=500)] = []
+    ideas_until: date
+    deminage_until: date
+    decision_by: date
 
 
 class MilestoneInput(Strict):
@@ -509,6 +539,7 @@ class IdeaOut(IdeaSummaryOut):
     rule_kind: str = Field(description="One of RuleKind's values, or empty while unsaid.")
     rule_reference: str
     first_ground: str
+    call_id: int | None = Field(None, description="The call for ideas it answers, if any.")
     created_at: datetime
     updated_at: datetime
     revision_count: int

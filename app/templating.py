@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Mount
 
 from app.config import PROJECT_ROOT, Settings
 from app.markdown import render_markdown
+from app.models.call import PHASE_LABELS
 from app.models.idea import FICHE_LABELS, RULE_KIND_LABELS, STATUS_LABELS
 from app.models.mine import (
     BASIS_HINTS,
@@ -258,6 +259,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         BASIS_LABELS={basis.value: label for basis, label in BASIS_LABELS.items()},
         BASIS_HINTS={basis.value: hint for basis, hint in BASIS_HINTS.items()},
         ROLE_LABELS=ROLE_LABELS,
+        PHASE_LABELS={phase.value: label for phase, label in PHASE_LABELS.items()},
         MILESTONE_LABELS={kind.value: label for kind, label in MILESTONE_LABELS.items()},
         RULE_KIND_LABELS={kind.value: label for kind, label in RULE_KIND_LABELS.items()},
         rule_paths=rule_paths.paths_for,

@@ -1,14 +1,14 @@
 """Typed factory helpers that go through the real services."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from itertools import count
 
 from sqlmodel import Session
 
-from app.models import Deminage, Idea, Mine, Role, User
-from app.schemas import DeminageCreate, IdeaCreate, MineCreate
+from app.models import CallForIdeas, Deminage, Idea, Mine, Role, User
+from app.schemas import CallInput, DeminageCreate, IdeaCreate, MineCreate
 from app.security import hash_password
-from app.services import ideas, mines, users
+from app.services import calls, ideas, mines, users
 from app.services.readiness import ScoringParams
 
 PASSWORD = "mot-de-passe-de-test"
@@ -93,3 +93,31 @@ def make_deminage(
     assert idea is not None
     data = DeminageCreate.model_validate({"kind": kind, "body": body})
     return mines.bring_deminage(session, params or ScoringParams(), author, mine, idea, data, now)
+
+
+def make_call(
+    session: Session,
+    manager: User,
+    now: datetime,
+    *,
+    sponsor: User | None = None,
+    units: list[str] | None = None,
+    ideas_until: date | None = None,
+    deminage_days: int = 10,
+    decision_days: int = 10,
+    **fields: object,
+) -> CallForIdeas:
+    """A call opened by `manager` (its own sponsor unless told), for everyone unless `units`."""
+    until = ideas_until or (now.date() + timedelta(days=8))
+    data = {
+        "question": f"Comment améliorer le service {next(_seq)}\u202f?",
+        "context": "Les usagers attendent trop longtemps.",
+        "sponsor_email": (sponsor or manager).email,
+        "audience": "units" if units else "everyone",
+        "units": [users.get_or_create_unit(session, u).id for u in units or []],
+        "ideas_until": until,
+        "deminage_until": until + timedelta(days=deminage_days),
+        "decision_by": until + timedelta(days=deminage_days + decision_days),
+        **fields,
+    }
+    return calls.open_call(session, manager, CallInput.model_validate(data), now)

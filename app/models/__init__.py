@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEntry
 from app.models.blocker import BlockerTally, IdeaBlocker, MineEcho
+from app.models.call import CallForIdeas, CallPhase, CallUnit
 from app.models.co_carrier import CoCarrier
 from app.models.expertise import Expertise, MineInvitation
 from app.models.health import Heartbeat
@@ -55,6 +56,9 @@ from app.models.user import (
 __all__ = [
     "AuditEntry",
     "BlockerTally",
+    "CallForIdeas",
+    "CallPhase",
+    "CallUnit",
     "IdeaBlocker",
     "MineEcho",
     "CoCarrier",

@@ -136,6 +136,8 @@ class Idea(SQLModel, table=True):
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when an admin merged this idea into another: its page redirects there.
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
+    # The call for ideas it answers, if any (at most one, chosen in its form).
+    call_id: int | None = Field(default=None, foreign_key="call_for_ideas.id", index=True)
     # The project's sponsor as an account: who, with the author, posts its milestones (the
     # manager who promoted it, unless another was named); `sponsor` is the name shown.
     sponsor_id: int | None = Field(default=None, foreign_key="user.id")

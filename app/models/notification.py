@@ -18,6 +18,8 @@ class NotificationKind(StrEnum):
     mention = "mention"
     invitation = "invitation"
     draft_expiring = "draft_expiring"
+    call_opened = "call_opened"
+    call_closing = "call_closing"
     question_on_my_mine = "question_on_my_mine"
     mine_scope_settled = "mine_scope_settled"
     decision_outcome = "decision_outcome"
@@ -34,6 +36,8 @@ KIND_LABELS = {
     NotificationKind.mention: "On me mentionne avec @",
     NotificationKind.invitation: "On m'invite à regarder une mine",
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
+    NotificationKind.call_opened: "Un appel à idées s’ouvre pour moi",
+    NotificationKind.call_closing: "Un appel à idées qui me concerne va se clore",
     NotificationKind.question_on_my_mine: (
         "On m’interroge sur une de mes mines\u00a0: sa portée, ce sur quoi elle s’appuie"
     ),
@@ -68,6 +72,9 @@ DEFAULT_CHANNELS = {
     NotificationKind.mention: Channel.email,
     NotificationKind.draft_expiring: Channel.email,
     NotificationKind.invitation: Channel.email,
+    # Told by the daily command, which sends the digest right after.
+    NotificationKind.call_opened: Channel.digest,
+    NotificationKind.call_closing: Channel.digest,
     NotificationKind.question_on_my_mine: Channel.email,
     NotificationKind.mine_scope_settled: Channel.digest,
     NotificationKind.decision_outcome: Channel.email,

@@ -1,7 +1,7 @@
 """The JSON API under /api/v1, authenticated by personal bearer tokens."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -49,6 +49,7 @@ from app.schemas import (
 from app.services import (
     blockers,
     board,
+    calls,
     co_carriers,
     ideas,
     invitations,
@@ -201,6 +202,7 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         rule_kind=idea.rule_kind,
         rule_reference=idea.rule_reference,
         first_ground=idea.first_ground,
+        call_id=idea.call_id,
         created_at=idea.created_at,
         updated_at=idea.updated_at,
         revision_count=idea.revision_count,
@@ -600,6 +602,9 @@ async def read_board(
     ripe: bool = False,
     theme: str = Query("", max_length=40),
     unit: int | None = Query(None, ge=1, le=2**31 - 1),
+    for_call: int | None = Query(
+        None, alias="call", ge=1, le=2**31 - 1, description="Only the ideas answering this call."
+    ),
     category: str = Query("", max_length=20),
     status: Literal["open", "ripe", "project", "abandoned", "all"] = "open",
     sort: Literal["score", "activity", "reviewers"] = "score",
@@ -610,6 +615,7 @@ async def read_board(
         {
             "theme": theme,
             "unit": str(unit or ""),
+            "call": str(for_call or ""),
             "category": category,
             "status": "ripe" if ripe else status,
             "sort": sort,
@@ -825,6 +831,112 @@ async def read_blockers(call: ApiCallDep) -> BlockerMapOut:
                     ],
                 )
                 for r in found.recurring
+            ],
+        )
+
+    return await call(work)
+
+
+class CallOut(BaseModel):
+    id: int
+    question: str
+    context: str
+    criteria: str
+    phase: Literal["ideas", "deminage", "decision", "decided"]
+    sponsor: UserOut
+    audience: list[str] = Field(description="The units it speaks to; empty: everyone.")
+    ideas_until: date = Field(description="Ideas answer it until this day (Paris), included.")
+    deminage_until: date
+    decision_by: date
+    closed_at: datetime | None
+    decided_at: datetime | None
+    idea_count: int = Field(description="Published ideas that answer it.")
+
+
+class CallOutcomeOut(BaseModel):
+    decision: Literal["promoted", "sent_back", "closed", "merged"]
+    label: str
+    text: str
+    created_at: datetime
+
+
+class CallIdeaOut(BaseModel):
+    id: int
+    title: str
+    status: str
+    ripe: bool
+    score: int
+    reviewer_count: int
+    author: UserOut
+    open_mines: dict[str, int] = Field(description="Open mines by severity.")
+    mines: dict[str, int] = Field(description="Mines by status (a hidden one: withdrawn).")
+    outcome: CallOutcomeOut | None
+
+
+class CallDetailOut(CallOut):
+    ideas: list[CallIdeaOut] = Field(description="Its published ideas, best score first.")
+
+
+def _call_out(s: calls.CallSummary) -> dict[str, Any]:
+    c = s.call
+    return {
+        "id": c.id,
+        "question": c.question,
+        "context": c.context,
+        "criteria": c.criteria,
+        "phase": s.phase.value,
+        "sponsor": UserOut(id=s.sponsor.id, name=s.sponsor.name, unit=None),
+        "audience": [u.name for u in s.audience],
+        "ideas_until": c.ideas_until,
+        "deminage_until": c.deminage_until,
+        "decision_by": c.decision_by,
+        "closed_at": c.closed_at,
+        "decided_at": c.decided_at,
+        "idea_count": s.idea_count,
+    }
+
+
+@router.get("/calls", response_model=list[CallOut], responses=ERRORS, tags=["calls"])
+async def list_calls(call: ApiCallDep) -> list[CallOut]:
+    """Every call for ideas, those still taking ideas first."""
+
+    def work(c: ApiContext) -> list[CallOut]:
+        return [CallOut(**_call_out(s)) for s in calls.list_calls(c.session, c.now)]
+
+    return await call(work)
+
+
+@router.get("/calls/{call_id}", response_model=CallDetailOut, responses=ERRORS, tags=["calls"])
+async def read_call(call_id: ObjectId, call: ApiCallDep) -> CallDetailOut:
+    """A call for ideas with its published ideas, their fields of mines and outcomes."""
+
+    def work(c: ApiContext) -> CallDetailOut:
+        page = calls.call_page(c.session, calls.get_call(c.session, call_id), c.user, c.now)
+        return CallDetailOut(
+            **_call_out(page.summary),
+            ideas=[
+                CallIdeaOut(
+                    id=i.idea.id,
+                    title=i.idea.title,
+                    status=i.idea.status,
+                    ripe=i.ripe,
+                    score=i.idea.score,
+                    reviewer_count=i.idea.reviewer_count,
+                    author=UserOut(
+                        id=i.author.id, name=i.author.name, unit=i.unit.name if i.unit else None
+                    ),
+                    open_mines=i.open_mines,
+                    mines=i.mines,
+                    outcome=CallOutcomeOut(
+                        decision=i.outcome.decision,  # type: ignore[arg-type]
+                        label=i.outcome.label,
+                        text=i.outcome.text,
+                        created_at=i.outcome.created_at,
+                    )
+                    if i.outcome
+                    else None,
+                )
+                for i in page.ideas
             ],
         )
 

@@ -5,7 +5,7 @@ from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, SessionDep, SettingsDep
 from app.models.mine import CATEGORY_LABELS
-from app.services import board, dashboard, users
+from app.services import board, calls, dashboard, users
 from app.services.permissions import check_view_dashboard, raise_if
 from app.templating import is_htmx, render
 
@@ -23,6 +23,7 @@ def show_board(
         "result": result,
         "themes": board.themes_in_use(session),
         "units": users.list_units(session),
+        "calls": calls.call_names(session),
         "categories": CATEGORY_LABELS,
         "sorts": board.SORTS,
         "statuses": board.STATUSES,

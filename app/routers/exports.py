@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from app.db import write_beside
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
-from app.services import blockers, exports, ideas, pdfs
+from app.services import blockers, calls, exports, ideas, pdfs
 from app.templating import format_date, render
 
 router = APIRouter(include_in_schema=False)
@@ -77,6 +77,20 @@ def open_data_blockers(session: SessionDep, now: NowDep) -> Response:
         body,
         media_type="application/json; charset=utf-8",
         headers=_attachment("ce-qui-bloque.json"),
+    )
+
+
+@router.get("/open-data/calls.json", name="open_data_calls")
+def open_data_calls(session: SessionDep, now: NowDep) -> Response:
+    """The calls for ideas without a word about a person: questions, dates, counts."""
+    body = json.dumps(
+        {"generated_at": now.isoformat(), "calls": calls.open_data(session, now)},
+        ensure_ascii=False,
+    )
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers=_attachment("appels-a-idees.json"),
     )
 
 

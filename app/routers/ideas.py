@@ -5,9 +5,9 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ObjectId, OptionalUser, ParamsDep, SessionDep, SettingsDep
-from app.errors import InvalidInput
+from app.errors import DomainError, InvalidInput
 from app.idea_page import form_rejected, render_idea
-from app.models import Follow, Support
+from app.models import Follow, Idea, Support
 from app.models.idea import FICHE_FIELDS
 from app.schemas import (
     AbandonInput,
@@ -19,7 +19,7 @@ from app.schemas import (
     SponsorInput,
     french_errors,
 )
-from app.services import ideas, notifications, outcomes, sleeping
+from app.services import calls, ideas, notifications, outcomes, sleeping
 from app.services.permissions import (
     check_abandon,
     check_edit_idea,
@@ -37,7 +37,50 @@ router = APIRouter(include_in_schema=False)
 
 
 def fiche_values(form: dict[str, str]) -> dict[str, str]:
-    return {f: form.get(f, "") for f in FICHE_FIELDS}
+    values = {f: form.get(f, "") for f in FICHE_FIELDS}
+    if "call_id" in form:  # the form offers a call only when there is one to offer
+        values["call_id"] = form["call_id"]
+    return values
+
+
+def _form(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    idea: Idea | None,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    # The call the idea answers, or the one just chosen: shown even closed, with its error.
+    chosen = values.get("call_id", "")
+    current = int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) < 11 else None
+    if current is None and idea is not None:
+        current = idea.call_id
+    context = {
+        "idea": idea,
+        "values": values,
+        "errors": errors,
+        "call_choices": calls.choices_for(session, user, now, current),
+    }
+    return render(request, "ideas/form.html", context, status=status)
+
+
+def _field_errors(exc: Exception) -> dict[str, str] | None:
+    """A refusal shown beside the form's field, if it names one."""
+    if isinstance(exc, ValidationError):
+        return french_errors(exc)
+    if isinstance(exc, InvalidInput):
+        return exc.errors
+    if isinstance(exc, DomainError) and exc.field:
+        return {exc.field: exc.message}
+    return None
+
+
+def _status(exc: Exception) -> int:
+    """The refusal's own status (the API answers the same), 422 for a malformed field."""
+    return exc.status_code if isinstance(exc, DomainError) else 422
 
 
 @router.get("/aide", name="help")
@@ -52,24 +95,33 @@ def home(request: Request) -> Response:
 
 @router.get("/ideas", name="ideas")
 def list_ideas(
-    request: Request, session: SessionDep, user: CurrentUser, settings: SettingsDep, page: str = "1"
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    now: NowDep,
+    page: str = "1",
 ) -> Response:
     result = ideas.list_published(session, page_number(page), settings.page_size)
     people = ideas.users_by_id(session, {i.author_id for i in result.items})
     themes = ideas.themes_of(session, [i.id for i in result.items])  # type: ignore[misc]
-    drafts = ideas.list_drafts(session, user) if result.page == 1 else []
-    return render(
-        request,
-        "ideas/list.html",
-        {"page": result, "people": people, "themes": themes, "drafts": drafts},
-    )
+    first = result.page == 1
+    context = {
+        "page": result,
+        "people": people,
+        "themes": themes,
+        "drafts": ideas.list_drafts(session, user) if first else [],
+        "open_calls": calls.open_calls_for(session, user, now) if first else [],
+    }
+    return render(request, "ideas/list.html", context)
 
 
 @router.get("/ideas/new", name="idea_new")
-def new_idea(request: Request, user: CurrentUser) -> Response:
-    return render(
-        request, "ideas/form.html", {"idea": None, "values": fiche_values({}), "errors": {}}
-    )
+def new_idea(
+    request: Request, session: SessionDep, user: CurrentUser, now: NowDep, call: str = ""
+) -> Response:
+    values = {**fiche_values({}), "call_id": call[:11]}
+    return _form(request, session, user, now, None, values, {})
 
 
 @router.post("/ideas", name="idea_create")
@@ -83,15 +135,11 @@ def create_idea(
 ) -> Response:
     values = fiche_values(form)
     try:
-        data = IdeaCreate.model_validate(values)
-    except ValidationError as exc:
-        return render(
-            request,
-            "ideas/form.html",
-            {"idea": None, "values": values, "errors": french_errors(exc)},
-            status=422,
-        )
-    idea = ideas.create_draft(session, params, user, data, now)
+        idea = ideas.create_draft(session, params, user, IdeaCreate.model_validate(values), now)
+    except (ValidationError, DomainError) as exc:
+        if (errors := _field_errors(exc)) is None:
+            raise
+        return _form(request, session, user, now, None, values, errors, status=_status(exc))
     return redirect(
         request,
         request.url_for("idea", idea_id=idea.id).path,
@@ -120,13 +168,14 @@ def show_idea(
 
 @router.get("/ideas/{idea_id}/edit", name="idea_edit")
 def edit_idea_form(
-    request: Request, session: SessionDep, user: CurrentUser, idea_id: ObjectId
+    request: Request, session: SessionDep, user: CurrentUser, now: NowDep, idea_id: ObjectId
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     raise_if(check_edit_idea(user, idea))
     values = {f: getattr(idea, f) for f in FICHE_FIELDS if f != "themes"}
     values["themes"] = ", ".join(ideas.themes_of(session, [idea_id])[idea_id])
-    return render(request, "ideas/form.html", {"idea": idea, "values": values, "errors": {}})
+    values["call_id"] = str(idea.call_id or "")
+    return _form(request, session, user, now, idea, values, {})
 
 
 @router.post("/ideas/{idea_id}/edit", name="idea_update")
@@ -143,15 +192,13 @@ def update_idea(
     raise_if(check_edit_idea(user, idea))
     values = fiche_values(form)
     try:
-        data = IdeaUpdate.model_validate(values)
-    except ValidationError as exc:
-        return render(
-            request,
-            "ideas/form.html",
-            {"idea": idea, "values": values, "errors": french_errors(exc)},
-            status=422,
+        changed = ideas.update_idea(
+            session, params, user, idea, IdeaUpdate.model_validate(values), now
         )
-    changed = ideas.update_idea(session, params, user, idea, data, now)
+    except (ValidationError, DomainError) as exc:
+        if (errors := _field_errors(exc)) is None:
+            raise
+        return _form(request, session, user, now, idea, values, errors, status=_status(exc))
     message = "Fiche mise à jour." if changed else "Aucun changement à enregistrer."
     return redirect(request, request.url_for("idea", idea_id=idea_id).path, flash=message)
 

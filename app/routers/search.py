@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.deps import CurrentUser, SessionDep
-from app.services import board, search, users
+from app.services import board, calls, search, users
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -26,6 +26,7 @@ def search_page(request: Request, session: SessionDep, user: CurrentUser) -> Res
             theme=query.theme,
             unit=query.unit,
             status=query.status,
+            call=query.call,
             limit=PAGE,
             offset=(query.page - 1) * PAGE,
         )
@@ -40,6 +41,7 @@ def search_page(request: Request, session: SessionDep, user: CurrentUser) -> Res
             "pages": max(1, ceil(total / PAGE)),
             "themes": board.themes_in_use(session),
             "units": users.list_units(session),
+            "calls": calls.call_names(session),
             "statuses": board.STATUSES,
         },
     )

@@ -36,12 +36,19 @@ STATUSES = {
 }
 
 
+def _id(raw: str) -> int | None:
+    # ASCII digits only: str.isdigit() also says yes to « ¹ », which int() refuses.
+    digits = raw.isascii() and raw.isdigit()
+    return int(raw) if digits and len(raw) <= 10 and 0 < int(raw) < 2**31 else None
+
+
 @dataclass(frozen=True)
 class BoardQuery:
     """Filters and sort, parsed leniently from the query string: unknown values mean « all »."""
 
     theme: str = ""
     unit: int | None = None
+    call: int | None = None
     category: str = ""
     status: str = "open"
     sort: str = "score"
@@ -49,19 +56,19 @@ class BoardQuery:
 
     @classmethod
     def parse(cls, params: dict[str, str]) -> "BoardQuery":
-        unit = params.get("unit", "")
         page = params.get("page", "1")
         return cls(
             theme=params.get("theme", "").strip().lower()[:40],
-            unit=int(unit)
-            if unit.isdigit() and len(unit) <= 10 and 0 < int(unit) < 2**31
-            else None,
+            unit=_id(params.get("unit", "")),
+            call=_id(params.get("call", "")),
             category=params.get("category", "")
             if params.get("category") in set(MineCategory)
             else "",
             status=params.get("status", "open") if params.get("status") in STATUSES else "open",
             sort=params.get("sort", "score") if params.get("sort") in SORTS else "score",
-            page=max(1, min(int(page), 10**6)) if page.isdigit() and len(page) < 9 else 1,
+            page=max(1, min(int(page), 10**6))
+            if page.isascii() and page.isdigit() and len(page) < 9
+            else 1,
         )
 
     def as_params(self, **changes: object) -> dict[str, str]:
@@ -126,7 +133,7 @@ def _group_condition(group: str) -> ColumnElement[bool]:
 
 @lru_cache(maxsize=256)
 def _statements(
-    status: str, sort: str, theme: bool, unit: bool, category: bool
+    status: str, sort: str, theme: bool, unit: bool, category: bool, call: bool = False
 ) -> tuple[tuple[str, Select[Any], Select[Any]], ...]:
     """Per group of the view: (group, capped count, page of rows), built once per kind of
     view; the values (now, filters, cap, offset, limit) are bound at each request."""
@@ -138,6 +145,8 @@ def _statements(
         )
     if unit:
         filters.append(Idea.unit_id == bindparam("unit"))
+    if call:
+        filters.append(Idea.call_id == bindparam("call"))
     if category:
         filters.append(
             exists().where(
@@ -181,9 +190,15 @@ def board(
 ) -> Page[BoardRow]:
     """One page of the board, ripe first, each row with what a manager needs to decide."""
     statements = _statements(
-        query.status, query.sort, bool(query.theme), query.unit is not None, bool(query.category)
+        query.status,
+        query.sort,
+        bool(query.theme),
+        query.unit is not None,
+        bool(query.category),
+        query.call is not None,
     )
     values: dict[str, Any] = {"now": now, "theme": query.theme, "unit": query.unit}
+    values["call"] = query.call
     values["category"] = query.category
     skip, wanted = (query.page - 1) * page_size, page_size
     ideas: list[tuple[Row[Any], bool]] = []  # (idea's columns, ripe)

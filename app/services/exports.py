@@ -69,6 +69,7 @@ class ProductSheet:
     # The written outcomes of its decisions and its project's milestones, newest first.
     outcomes: tuple[OutcomeLine, ...] = ()
     milestones: tuple[MilestoneLine, ...] = ()
+    call: str = ""  # the question of the call for ideas it answers, if any
 
 
 def _person(user: Any, unit: Any) -> str:
@@ -152,6 +153,7 @@ def product_sheet(
         generalisation=later,
         outcomes=sheet.outcomes,
         milestones=sheet.milestones,
+        call=sheet.call.question if sheet.call else "",
     )
 
 
@@ -183,6 +185,7 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
         ),
         f"- Publiée le : {format_date(idea.published_at) or 'non publiée'}",
         f"- Thèmes : {', '.join(sheet.themes) or 'aucun'}",
+        *([f"- Appel à idées : {sheet.call}"] if sheet.call else []),
         f"- Maturité : {r.score}/100 (clarté {r.parts.clarity}, regards croisés "
         f"{r.parts.crossed_views}, déminage {r.parts.defusal})",
     ]
@@ -282,7 +285,7 @@ OPEN_SCOPES = tuple(s.value for s in MineScope)
 OPEN_BASES = tuple(b.value for b in MineBasis)
 CSV_COLUMNS = (
     ["id", "title", "status", "ripe", "themes", "score", "published_on", "rule_kind"]
-    + ["rule_reference", "last_decision", "last_outcome", "last_milestone"]
+    + ["rule_reference", "last_decision", "last_outcome", "last_milestone", "call_id"]
     + [f"mines_{c}" for c in OPEN_CATEGORIES]
     + [f"mines_{s}" for s in OPEN_STATES]
     + [f"mines_{s}" for s in OPEN_SCOPES]
@@ -332,6 +335,7 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
                 "published_on": idea.published_at.date().isoformat() if idea.published_at else None,
                 "rule_kind": idea.rule_kind or None,
                 "rule_reference": idea.rule_reference,
+                "call_id": idea.call_id,
                 "mines": {
                     c: {s: by_cat.get(c, {}).get(s, 0) for s in OPEN_STATES}
                     for c in OPEN_CATEGORIES
@@ -421,6 +425,7 @@ def open_data_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
                 row["outcomes"][-1]["decision"] if row["outcomes"] else "",
                 row["outcomes"][-1]["text"] if row["outcomes"] else "",
                 row["milestones"][-1]["kind"] if row["milestones"] else "",
+                row["call_id"] or "",
             ]
             + [sum(mines_[c].values()) for c in OPEN_CATEGORIES]
             + [sum(mines_[c][s] for c in OPEN_CATEGORIES) for s in OPEN_STATES]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from app.models import Idea, User
+from app.models import CallForIdeas, Idea, User
 from app.services import (
     blockers,
     co_carriers,
@@ -62,6 +62,8 @@ class IdeaView:
     lesson: str = ""
     # The history, newest first, as the viewer may read it (page and fiche).
     events: tuple[tuple[Any, Person | None], ...] = ()
+    # The call for ideas it answers, if any (page and fiche; the API gives its id).
+    call: CallForIdeas | None = None
     # The page only.
     following: bool = False
     supporters: tuple[Any, ...] = ()
@@ -122,12 +124,14 @@ def idea_view(
     if output == "api":
         return IdeaView(**common, carrier_invitations=invitations_seen)
     events = tuple(visibility.history(session, idea, viewer, mine_views))
+    call = session.get(CallForIdeas, idea.call_id) if idea.call_id is not None else None
     if output == "sheet":
-        return IdeaView(**common, events=events)
+        return IdeaView(**common, events=events, call=call)
     relaunched_from, old_mines = sleeping.old_mines(session, idea, viewer)
     return IdeaView(
         **common,
         events=events,
+        call=call,
         following=notifications.follows(session, viewer, idea),
         supporters=tuple(notifications.supporters(session, idea)),
         carrier_invitations=invitations_seen,

@@ -1,7 +1,7 @@
 """Ideas: drafts, edits with revisions, publication, closing, and the lists that show them."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from math import ceil
 from typing import Any, NamedTuple
 
@@ -9,9 +9,10 @@ from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
 from app.db import locks_rows, read_rows
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import (
     BoardGroup,
+    CallForIdeas,
     Follow,
     Idea,
     IdeaEvent,
@@ -26,11 +27,13 @@ from app.models import (
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
 from app.models.outcome import Decision
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
-from app.services import audit, outcomes, scoring, search
+from app.services import audit, calls, outcomes, scoring, search
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
 from app.services.permissions import (
     can_view_idea,
     check_abandon,
+    check_answer_call,
+    check_decide_call,
     check_edit_idea,
     check_merge,
     check_promote,
@@ -169,6 +172,33 @@ def add_event(
     )
 
 
+def _answer_call(
+    session: Session, author: User, idea: Idea, call_id: int | None, now: datetime
+) -> CallForIdeas | None:
+    """Make the idea answer the call (or none): only a call still taking ideas whose audience
+    includes the idea's author. Returns the call newly answered, if any."""
+    if call_id == idea.call_id:
+        return None
+    call = None
+    if call_id is not None:
+        call = session.get(CallForIdeas, call_id)
+        if call is None:
+            raise NotFound("Cet appel à idées n’existe pas.", field="call_id")
+        raise_if(check_answer_call(author, call, calls.audience_of(session, call), now))
+    idea.call_id = call_id
+    return call
+
+
+def _call_event(
+    session: Session, idea: Idea, user: User, call: CallForIdeas | None, now: datetime
+) -> None:
+    if call is not None:
+        message = f"Répond à l’appel à idées «\u00a0{call.question}\u00a0»."
+    else:
+        message = "Ne répond plus à un appel à idées."
+    add_event(session, idea, user, "call", message, now)
+
+
 def create_draft(
     session: Session, params: ScoringParams, author: User, data: IdeaCreate, now: datetime
 ) -> Idea:
@@ -187,12 +217,15 @@ def create_draft(
         updated_at=now,
         last_activity_at=now,
     )
+    call = _answer_call(session, author, idea, data.call_id, now)
     session.add(idea)
     session.flush()
     _set_themes(session, idea, data.themes)
     _add_revision(session, idea, author, data.themes, now)
     scoring.refresh(session, params, idea, now, author)
     add_event(session, idea, author, "created", "Brouillon créé.", now)
+    if call is not None:
+        _call_event(session, idea, author, call, now)
     # The author follows their idea: they hear of its promotion, send-back or closing.
     session.add(Follow(idea_id=idea.id, user_id=author.id))  # type: ignore[arg-type]
     return idea
@@ -203,6 +236,12 @@ def update_idea(
 ) -> list[str]:
     """Apply an edit by the author; a revision is kept when anything changed."""
     raise_if(check_edit_idea(user, idea))
+    # The call first: a refusal (shown beside its field) comes before anything changed.
+    moves_call = "call_id" in data.model_fields_set and data.call_id != idea.call_id
+    answered = None
+    if moves_call:
+        author = user if user.id == idea.author_id else session.get_one(User, idea.author_id)
+        answered = _answer_call(session, author, idea, data.call_id, now)
     current_themes = themes_of(session, [idea.id])[idea.id]  # type: ignore[index]
     changed: list[str] = []
     for field in TEXT_FIELDS:
@@ -215,6 +254,11 @@ def update_idea(
         themes = data.themes
         _set_themes(session, idea, themes)
         changed.append("themes")
+    if moves_call:
+        _call_event(session, idea, user, answered, now)
+        idea.updated_at = now
+        if not changed:
+            return ["call_id"]
     if not changed:
         return []
     idea.updated_at = now
@@ -232,8 +276,13 @@ def update_idea(
 
 
 def publish(session: Session, params: ScoringParams, user: User, idea: Idea, now: datetime) -> None:
-    """The draft goes « en déminage »: colleagues can now see it and lay mines."""
+    """The draft goes « en déminage »: colleagues can now see it and lay mines. A draft that
+    answers a call is published only while the call takes ideas."""
     raise_if(check_publish(user, idea))
+    if idea.call_id is not None:
+        call = session.get_one(CallForIdeas, idea.call_id)
+        author = user if user.id == idea.author_id else session.get_one(User, idea.author_id)
+        raise_if(check_answer_call(author, call, calls.audience_of(session, call), now))
     idea.status = IdeaStatus.open
     idea.published_at = now
     idea.last_activity_at = now
@@ -248,12 +297,24 @@ def abandon(
 ) -> None:
     """Close the idea with the lesson learned; it stays readable."""
     raise_if(check_abandon(user, idea))
+    _close(session, params, user, idea, lesson, f"Abandonnée. Leçon : {lesson}", now)
+
+
+def _close(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    idea: Idea,
+    lesson: str,
+    event: str,
+    now: datetime,
+) -> None:
     idea.status = IdeaStatus.abandoned
     idea.lesson = lesson
     idea.closed_at = now
     idea.last_activity_at = now
     scoring.refresh(session, params, idea, now, user)
-    add_event(session, idea, user, "abandoned", f"Abandonnée. Leçon : {lesson}", now)
+    add_event(session, idea, user, "abandoned", event, now)
     # Its lesson is the closing's written outcome: told to everyone who took part.
     outcomes.record(session, idea, Decision.closed, lesson, user, now)
     search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
@@ -285,28 +346,75 @@ def promote(
         {"status": "project", "sponsor": data.sponsor, "reason": data.reason or ""},
         now,
     )
-    idea.status = IdeaStatus.project
-    idea.sponsor = data.sponsor
-    idea.sponsor_id = manager.id
-    idea.next_step = data.next_step
-    idea.target_date = data.target_date
-    idea.promoted_at = now
-    idea.last_activity_at = now
-    scoring.refresh(session, params, idea, now, manager)
     message = f"Promue en projet. Sponsor : {data.sponsor}. Prochaine étape : {data.next_step}"
     if not ripe:
         message += f" — promue sans être mûre, parce que : {data.reason}"
-    add_event(session, idea, manager, "promoted", f"{message} Issue\u00a0: {data.outcome}", now)
-    outcomes.record(session, idea, Decision.promoted, data.outcome, manager, now)
+    project = (data.sponsor, data.next_step, data.target_date)
+    _make_project(session, params, manager, idea, project, data.outcome, message, now)
+
+
+def _make_project(
+    session: Session,
+    params: ScoringParams,
+    sponsor: User,
+    idea: Idea,
+    project: tuple[str, str, date | None],
+    outcome: str,
+    event: str,
+    now: datetime,
+) -> None:
+    """The idea becomes a project; who decided is its sponsor as an account."""
+    idea.status = IdeaStatus.project
+    idea.sponsor, idea.next_step, idea.target_date = project
+    idea.sponsor_id = sponsor.id
+    idea.promoted_at = now
+    idea.last_activity_at = now
+    scoring.refresh(session, params, idea, now, sponsor)
+    add_event(session, idea, sponsor, "promoted", f"{event} Issue\u00a0: {outcome}", now)
+    outcomes.record(session, idea, Decision.promoted, outcome, sponsor, now)
 
 
 def send_back(session: Session, manager: User, idea: Idea, comment: str, now: datetime) -> None:
     """A manager sends the idea back to its author; the comment is the written outcome, told to
     everyone who took part. The idea stays en déminage."""
     raise_if(check_send_back(manager, idea))
+    _send_back(session, manager, idea, comment, f"Renvoyée à l'auteur·rice : {comment}", now)
+
+
+def _send_back(
+    session: Session, decider: User, idea: Idea, comment: str, event: str, now: datetime
+) -> None:
     idea.last_activity_at = now
-    add_event(session, idea, manager, "sent_back", f"Renvoyée à l'auteur·rice : {comment}", now)
-    outcomes.record(session, idea, Decision.sent_back, comment, manager, now)
+    add_event(session, idea, decider, "sent_back", event, now)
+    outcomes.record(session, idea, Decision.sent_back, comment, decider, now)
+
+
+def decide_for_call(
+    session: Session,
+    params: ScoringParams,
+    sponsor: User,
+    call: CallForIdeas,
+    idea: Idea,
+    decision: Decision,
+    text: str,
+    now: datetime,
+) -> None:
+    """The call's sponsor decides one of its ideas en déminage: promoted (the text is its next
+    step), sent back or closed (the text is its lesson), as a manager's decision is, with its
+    written outcome told to everyone who took part."""
+    raise_if(check_decide_call(sponsor, call, now))
+    if idea.call_id != call.id or idea.status != IdeaStatus.open:
+        raise Conflict("Seule une idée en déminage de cet appel attend sa décision.")
+    by = f"par le sponsor de l’appel «\u00a0{call.question}\u00a0»"
+    if decision == Decision.promoted:
+        project = (sponsor.name, text, None)
+        _make_project(session, params, sponsor, idea, project, text, f"Promue en projet {by}.", now)
+    elif decision == Decision.sent_back:
+        _send_back(session, sponsor, idea, text, f"Renvoyée à son auteur {by}\u00a0: {text}", now)
+    elif decision == Decision.closed:
+        _close(session, params, sponsor, idea, text, f"Close {by}. Leçon\u00a0: {text}", now)
+    else:
+        raise InvalidInput({"decision": "Choisissez une valeur de la liste."})
 
 
 def merge(

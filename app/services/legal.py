@@ -236,7 +236,16 @@ def security_txt(site: Site, now: datetime) -> str | None:
 
 
 # Pages that show ideas or what agents wrote (most need a sign-in; the open data does not).
-_IDEA_PATHS = ("/ideas", "/open-data/", "/board", "/search", "/mines/", "/users/", "/demineurs")
+_IDEA_PATHS = (
+    "/ideas",
+    "/calls",
+    "/open-data/",
+    "/board",
+    "/search",
+    "/mines/",
+    "/users/",
+    "/demineurs",
+)
 
 
 def robots_txt(settings: Settings) -> str:

@@ -140,6 +140,46 @@ def notify(
     return notification
 
 
+def notify_page(
+    session: Session,
+    mailer: Mailer,
+    recipient: User,
+    kind: NotificationKind,
+    actor: User | None,
+    message: str,
+    url: str,
+    now: datetime,
+) -> Notification | None:
+    """Tell one person of something that is no idea (a call for ideas), leading to `url`; never
+    of their own action."""
+    if (actor is not None and recipient.id == actor.id) or not recipient.is_active:
+        return None
+    channel = channels_for(session, recipient.id)[kind]  # type: ignore[arg-type]
+    notification = Notification(
+        user_id=recipient.id,  # type: ignore[arg-type]
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        message=message,
+        url=url,
+        channel=channel,
+        created_at=now,
+        mailed_at=now if channel == Channel.email else None,
+    )
+    session.add(notification)
+    if channel == Channel.email:
+        session.flush()  # its id names the e-mail
+        queue_email(
+            session,
+            mailer,
+            recipient,
+            key=f"notification:{notification.id}",
+            subject=f"Les démineurs — {message}",
+            body=f"Bonjour {recipient.name},\n\n{message}\n\nVoir : {mailer.base_url}{url}\n",
+            kind=kind,
+        )
+    return notification
+
+
 def queue_email(
     session: Session,
     mailer: Mailer,

@@ -15,8 +15,13 @@ déminage, assume a risk) is a carrier's. What stays the author's alone: publish
 closing the idea, and choosing who carries it (inviting and removing co-porteurs).
 """
 
+from collections.abc import Collection
+from datetime import datetime
+
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput
 from app.models import (
+    CallForIdeas,
+    CallPhase,
     CoCarrier,
     Deminage,
     Idea,
@@ -422,6 +427,59 @@ def check_decline_invitation(user: User, invitation: MineInvitation) -> DomainEr
     return None
 
 
+# --- calls for ideas ----------------------------------------------------------------------
+
+
+def check_manage_calls(user: User) -> DomainError | None:
+    """Managers open calls for ideas."""
+    if not user.is_manager:
+        return Forbidden("Seuls les managers ouvrent des appels à idées.")
+    return None
+
+
+def check_edit_call(user: User, call: CallForIdeas) -> DomainError | None:
+    """A manager edits a call until it is closed or decided."""
+    if not user.is_manager:
+        return Forbidden("Seuls les managers modifient un appel à idées.")
+    if call.closed_at is not None or call.decided_at is not None:
+        return Conflict("Un appel clos ou décidé ne se modifie plus.")
+    return None
+
+
+def check_close_call(user: User, call: CallForIdeas) -> DomainError | None:
+    """A manager closes a call, once: no idea answers it any more, its sponsor may decide."""
+    if not user.is_manager:
+        return Forbidden("Seuls les managers closent un appel à idées.")
+    if call.closed_at is not None or call.decided_at is not None:
+        return Conflict("Cet appel est déjà clos.")
+    return None
+
+
+def check_answer_call(
+    user: User, call: CallForIdeas, audience: Collection[int], now: datetime
+) -> DomainError | None:
+    """An agent of its audience (its units, or everyone when it names none) answers a call with
+    an idea, until its ideas' deadline (refusals shown beside the idea form's field)."""
+    if audience and user.unit_id not in audience:
+        return Forbidden("Cet appel s’adresse à d’autres services que le vôtre.", field="call_id")
+    if call.phase(now) != CallPhase.ideas:
+        return Conflict("Cet appel ne reçoit plus d’idées.", field="call_id")
+    return None
+
+
+def check_decide_call(user: User, call: CallForIdeas, now: datetime) -> DomainError | None:
+    """The call's sponsor writes what becomes of its ideas, once their déminage is over (or
+    the call closed), until each has its outcome."""
+    if user.id != call.sponsor_id:
+        return Forbidden("Seul le sponsor de l’appel écrit ce que deviennent ses idées.")
+    phase = call.phase(now)
+    if phase == CallPhase.decided:
+        return Conflict("Chaque idée de cet appel a déjà sa décision.")
+    if phase != CallPhase.decision:
+        return Conflict("Le déminage de cet appel n’est pas fini\u00a0: la décision vient après.")
+    return None
+
+
 # --- co-porteurs ---------------------------------------------------------------------------
 
 
@@ -651,6 +709,28 @@ def can_invite_colleague(user: User | None, mine: Mine, invitee: User) -> bool:
 
 def can_decline_invitation(user: User | None, invitation: MineInvitation) -> bool:
     return user is not None and _allowed(check_decline_invitation(user, invitation))
+
+
+def can_manage_calls(user: User | None) -> bool:
+    return user is not None and _allowed(check_manage_calls(user))
+
+
+def can_edit_call(user: User | None, call: CallForIdeas) -> bool:
+    return user is not None and _allowed(check_edit_call(user, call))
+
+
+def can_close_call(user: User | None, call: CallForIdeas) -> bool:
+    return user is not None and _allowed(check_close_call(user, call))
+
+
+def can_answer_call(
+    user: User | None, call: CallForIdeas, audience: Collection[int], now: datetime
+) -> bool:
+    return user is not None and _allowed(check_answer_call(user, call, audience, now))
+
+
+def can_decide_call(user: User | None, call: CallForIdeas, now: datetime) -> bool:
+    return user is not None and _allowed(check_decide_call(user, call, now))
 
 
 def can_invite_carrier(user: User | None, idea: Idea) -> bool:

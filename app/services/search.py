@@ -574,6 +574,7 @@ def search_page(
     theme: str = "",
     unit: int | None = None,
     status: str = "all",
+    call: int | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[Result], int]:
@@ -593,6 +594,8 @@ def search_page(
     for hit in hits:
         idea = ideas.get(hit.idea_id)
         if idea is None or (unit is not None and idea.unit_id != unit):
+            continue
+        if call is not None and idea.call_id != call:
             continue
         if status in ("open", "project", "abandoned") and idea.status != status:
             continue

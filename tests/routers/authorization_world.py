@@ -1,7 +1,8 @@
 """The world the authorization matrix is walked in, and how each route is called in it.
 
 Roles: anonymous, an unrelated agent, the author of the object the route names (the idea's
-author; the invitee of an invitation; the owner of a notification or a token), the mine's author,
+author; the invitee of an invitation; the owner of a notification or a token; a call's sponsor),
+the mine's author,
 a manager, an admin, a deactivated account (signed in before it was deactivated), and a
 co-porteur of the idea (who accepted its author's invitation to carry it).
 """
@@ -18,6 +19,7 @@ from app.schemas import PromoteInput
 from app.services import (
     account_invitations,
     api_tokens,
+    calls,
     co_carriers,
     ideas,
     invitations,
@@ -27,7 +29,7 @@ from app.services import (
     registration,
 )
 from app.services.readiness import ScoringParams
-from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
+from tests.factories import LONG, make_call, make_deminage, make_idea, make_mine, make_user
 
 ROLES = (
     "anonymous",
@@ -111,6 +113,10 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
     api_token, _ = api_tokens.create_api_token(db, author, "matrice")
     notification = db.exec(select(Notification).where(Notification.user_id == author.id)).first()
     mailer = notifications.Mailer.from_settings(settings)
+    # A call taking ideas, and one closed early, waiting for its sponsor (the idea's author).
+    call = make_call(db, people["manager"], now, sponsor=author)
+    closed_call = make_call(db, people["manager"], now, sponsor=author)
+    calls.close_call(db, people["manager"], closed_call, now)
     ids = {
         "idea": idea.id,
         "draft": draft.id,
@@ -133,6 +139,9 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "admin_id": people["admin"].id,
         "helper_id": helper.id,
         "agent_email": people["agent"].email,
+        "author_email": author.email,
+        "call": call.id,
+        "closed_call": closed_call.id,
         "hidden_mine": hidden_mine.id,
         "hidden_deminage": hidden_answer.id,
         "unsubscribe": mailer.unsubscribe_token(author.id, None),
@@ -159,6 +168,15 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
 
 MINE = {"category": "legal", "severity": "minor", "title": "Une objection", "body": "Et le droit ?"}
 IDEA = {"title": "Une idée", "problem": "Un problème réel pour les usagers."}
+CALL = {
+    "question": "Comment raccourcir l’attente\u202f?",
+    "context": "Une heure le lundi.",
+    "sponsor_email": "{author_email}",
+    "audience": "everyone",
+    "ideas_until": "2026-11-20",
+    "deminage_until": "2026-11-30",
+    "decision_by": "2026-12-10",
+}
 PROMOTE = {
     "sponsor": "DGS",
     "next_step": "Pilote",
@@ -274,6 +292,18 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         {"invitee_id": "{helper_id}", "message": "Un avis ?"},
     ),
     "POST /invitations/{invitation_id}/decline": ("/invitations/{invitation}/decline", {}),
+    "GET /calls": ("/calls", None),
+    "GET /calls/new": ("/calls/new", None),
+    "POST /calls": ("/calls", CALL),
+    "GET /calls/{call_id}": ("/calls/{call}", None),
+    "GET /calls/{call_id}/edit": ("/calls/{call}/edit", None),
+    "POST /calls/{call_id}/edit": ("/calls/{call}/edit", {**CALL, "question": "Autre\u202f?"}),
+    "POST /calls/{call_id}/close": ("/calls/{call}/close", {}),
+    "GET /calls/{call_id}/decision": ("/calls/{closed_call}/decision", None),
+    "POST /calls/{call_id}/decision": ("/calls/{closed_call}/decision", {}),
+    "GET /api/v1/calls": ("/api/v1/calls", None),
+    "GET /api/v1/calls/{call_id}": ("/api/v1/calls/{call}", None),
+    "GET /open-data/calls.json": ("/open-data/calls.json", None),
     "POST /ideas/{idea_id}/co-carriers": (
         "/ideas/{idea}/co-carriers",
         {"invitee": "{helper_email}", "message": "Avec nous ?"},

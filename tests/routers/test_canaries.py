@@ -29,6 +29,7 @@ from app.models import Idea, OutboxMessage, Role
 from app.schemas import MilestoneInput, PromoteInput
 from app.services import (
     api_tokens,
+    calls,
     co_carriers,
     ideas,
     invitations,
@@ -40,7 +41,7 @@ from app.services import (
 from app.services import sleeping as sleeping_ideas
 from app.services.readiness import ScoringParams
 from tests.conftest import ON_POSTGRES, SECRET, Clock, WebClient
-from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
 from tests.routers.test_authorization_matrix import app_routes
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="one world per module, on SQLite")
@@ -108,7 +109,11 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             notifications.set_channels(
                 db, person.id, {k: "digest" for k in notifications.KIND_LABELS}
             )  # type: ignore[arg-type]
-        idea = make_idea(db, author, clock.now, title="Guichet unique", themes="accueil")
+        # The idea answers a call, closed since: its sponsor, an ordinary agent, decides.
+        call = make_call(db, admin, clock.now, sponsor=bystander)
+        idea = make_idea(
+            db, author, clock.now, title="Guichet unique", themes="accueil", call_id=call.id
+        )
         hidden_mine = make_mine(
             db, idea, layer, clock.now, title=MINE_TITLE, body=f"{MINE_BODY} vraiment."
         )
@@ -136,6 +141,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         elsewhere = make_idea(db, bystander, clock.now, title="Navette partagée")
         co_carriers.invite(db, bystander, elsewhere, closing, "", clock.now)
         notifications.toggle(db, notifications.Follow, bystander, idea)
+        calls.close_call(db, admin, call, clock.now)
         # A project whose outcome, milestones and lesson quote a mine that is hidden later: they
         # were written before the hiding, and must be masked once it is hidden.
         manager = make_user(db, name="Marc Manager", unit="DGS", role=Role.manager)
@@ -174,6 +180,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "closing": closing.id,
             "layer": layer.id,
             "helper": helper.id,
+            "call": call.id,
             "project": project.id,
             "quoted_mine": quoted.id,
         }
@@ -306,6 +313,13 @@ OUTPUTS: dict[str, Read] = {
         "/mines/{hidden_mine}/experts", "/mines/{visible_mine}/experts"
     ),
     "GET /demineurs": _get("/demineurs"),
+    "GET /calls": _get("/calls"),
+    "GET /calls/{call_id}": _get("/calls/{call}"),
+    "GET /calls/{call_id}/edit": _get("/calls/{call}/edit"),
+    "GET /calls/{call_id}/decision": _get("/calls/{call}/decision"),
+    "GET /api/v1/calls": _get("/api/v1/calls", api=True),
+    "GET /api/v1/calls/{call_id}": _get("/api/v1/calls/{call}", api=True),
+    "GET /open-data/calls.json": _get("/open-data/calls.json"),
     "GET /ce-qui-bloque": _get("/ce-qui-bloque"),
     "GET /search": _get(*_searches("/search")),
     "GET /board": _get("/board", "/board?status=all"),
@@ -356,6 +370,7 @@ EXCLUDED = {
     "GET /login": "the sign-in form",
     "GET /register": "the sign-up form",
     "GET /ideas/new": "an empty form",
+    "GET /calls/new": "an empty form (the units' names)",
     "GET /admin/scoring": "the scoring thresholds",
     "GET /notifications/preferences": "the reader's own channels per kind",
     "GET /unsubscribe/{token}": "a signed token's confirmation form, no content",

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from app.models import Role
+from app.services import calls
 from tests.conftest import Clock, soup
-from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
 
 HOSTILE = [
     "",
@@ -63,11 +64,15 @@ def world(db: Session, clock: Clock, make_client, api_client):  # type: ignore[n
     author = make_user(db, unit="Accueil")
     colleague = make_user(db, unit="Finances")
     admin = make_user(db, role=Role.admin, unit="DSI")
-    idea = make_idea(db, author, clock.now)
+    # A call answered by the idea, closed: its sponsor, the admin, may decide.
+    call = make_call(db, admin, clock.now)
+    idea = make_idea(db, author, clock.now, call_id=call.id)
+    calls.close_call(db, admin, call, clock.now)
     mine = make_mine(db, idea, colleague, clock.now)
     deminage = make_deminage(db, mine, author, clock.now)
     db.commit()
     return {
+        "call": call,
         "idea": idea,
         "mine": mine,
         "deminage": deminage,
@@ -110,6 +115,47 @@ def test_idea_forms(world, title: str, problem: str, solution: str, themes: str)
         page = world["author"].get(created.headers["location"])
         assert page.status_code == 200
         _no_markup_from_users(page.text)
+
+
+@SUPPRESS
+@given(
+    question=hostile_text,
+    email=st.one_of(hostile_text, st.just("ADMIN@")),
+    audience=hostile_text,
+    units=st.lists(hostile_text, max_size=3),
+    day=st.one_of(hostile_text, st.dates().map(str)),
+    decision=st.one_of(hostile_text, st.sampled_from(["promoted", "sent_back", "closed"])),
+)
+def test_call_forms(  # type: ignore[no-untyped-def]
+    world, question: str, email: str, audience: str, units: list[str], day: str, decision: str
+) -> None:
+    data = {
+        "question": question,
+        "context": question,
+        "criteria": question,
+        "sponsor_email": email,
+        "audience": audience,
+        "units": units,
+        "ideas_until": day,
+        "deminage_until": day,
+        "decision_by": day,
+    }
+    created = world["admin"].post_form("/calls", data)
+    assert created.status_code in (303, 422), created.status_code
+    if created.status_code == 303:
+        page = world["admin"].get(created.headers["location"])
+        assert page.status_code == 200
+        _no_markup_from_users(page.text)
+    idea_id = world["idea"].id
+    decided = world["admin"].post_form(
+        f"/calls/{world['call'].id}/decision",
+        {f"decision_{idea_id}": decision, f"text_{idea_id}": question, "other": day},
+    )
+    assert decided.status_code in (303, 409, 422), decided.status_code
+    answered = world["author"].post_form(
+        "/ideas", {"title": "Une idée", "problem": "Un problème.", "call_id": day}
+    )
+    assert answered.status_code in (303, 404, 409, 422), answered.status_code  # 404: no such call
 
 
 @SUPPRESS

@@ -14,7 +14,8 @@ Each row holds 19 cells, in groups:
 
 where a, m, A are an agent, a manager and an admin with that tie. « The person concerned » is
 the invitee of an invitation (to look at a mine, or to co-carry the idea), a mine's co-signer,
-or the account whose rights change; « co-porteur » a colleague who accepted to carry the idea
+the account whose rights change, or a call's sponsor (their unit is the one a call's audience
+may name; everyone else has none); « co-porteur » a colleague who accepted to carry the idea
 with its author (in `Idea.co_carrier_ids`). A cell reads:
 
     ✓  allowed
@@ -29,13 +30,14 @@ API alike), so the « draft » rows of the other predicates only matter for the 
 
 import inspect
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from app.errors import DomainError
 from app.models import (
+    CallForIdeas,
     CoCarrier,
     Deminage,
     Idea,
@@ -54,6 +56,7 @@ from app.models import (
 from app.services import permissions
 
 IDEA_AUTHOR, MINE_AUTHOR, DEMINAGE_AUTHOR, CONCERNED, STRANGER, CO_CARRIER = 1, 2, 3, 4, 5, 6
+CONCERNED_UNIT, OTHER_UNIT = 7, 8
 TIES = {
     "stranger": STRANGER,
     "idea's author": IDEA_AUTHOR,
@@ -64,7 +67,16 @@ TIES = {
 }
 ROLES = (Role.agent, Role.manager, Role.admin)
 ACTORS: list[tuple[str, User | None]] = [("anonymous", None)] + [
-    (f"{role} ({tie})", User(id=user_id, role=role, name=tie, email=f"{user_id}@x.fr"))
+    (
+        f"{role} ({tie})",
+        User(
+            id=user_id,
+            role=role,
+            name=tie,
+            email=f"{user_id}@x.fr",
+            unit_id=CONCERNED_UNIT if user_id == CONCERNED else None,
+        ),
+    )
     for tie, user_id in TIES.items()
     for role in ROLES
 ]
@@ -223,6 +235,48 @@ RIGHTS = {
     "becomes a manager": {"person": ADMIN, "role": Role.manager, "active": True},
     "is deactivated": {"person": ADMIN, "role": Role.admin, "active": False},
 }
+
+
+def call(ideas: int, deminage: int, decision: int, **more: Any) -> CallForIdeas:
+    """A call whose three dates are these days of November 2026 (WHEN is 2 November)."""
+    return CallForIdeas(
+        id=50,
+        question="Appel",
+        sponsor_id=CONCERNED,
+        ideas_until=date(2026, 11, ideas) if ideas > 0 else date(2026, 10, 31 + ideas),
+        deminage_until=date(2026, 11, deminage) if deminage > 0 else date(2026, 10, 31 + deminage),
+        decision_by=date(2026, 11, decision),
+        **more,
+    )
+
+
+CALLS = {
+    "taking ideas": call(10, 20, 30),
+    "in déminage": call(-1, 10, 20),
+    "in decision": call(-10, -1, 10),
+    "closed early": call(10, 20, 30, closed_at=WHEN),
+    "decided": call(-10, -1, 10, decided_at=WHEN),
+}
+CALL = {label: {"call": c, "now": WHEN} for label, c in CALLS.items()}
+EVERYONE: frozenset[int] = frozenset()
+ANSWER = {
+    "taking ideas, for everyone": {"call": CALLS["taking ideas"], "audience": EVERYONE},
+    "taking ideas, for another unit": {
+        "call": CALLS["taking ideas"],
+        "audience": frozenset({OTHER_UNIT}),
+    },
+    "taking ideas, for the asker's unit": {
+        "call": CALLS["taking ideas"],
+        "audience": frozenset({CONCERNED_UNIT, OTHER_UNIT}),
+    },
+    "in déminage, for everyone": {"call": CALLS["in déminage"], "audience": EVERYONE},
+    "in déminage, for another unit": {
+        "call": CALLS["in déminage"],
+        "audience": frozenset({OTHER_UNIT}),
+    },
+    "closed early, for everyone": {"call": CALLS["closed early"], "audience": EVERYONE},
+}
+ANSWER = {label: {**situation, "now": WHEN} for label, situation in ANSWER.items()}
 
 ALL = "✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓"
 NOBODY = "✗ CCC CCC CCC CCC CCC CCC"  # the state (here: who is asked) forbids it
@@ -600,6 +654,49 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "an invitation, project": "✗ FFF FFF FFF FFF CCC FFF",
             "an invitation, abandoned idea": "✗ FFF FFF FFF FFF CCC FFF",
             "a co-porteur": "✗ FFF FFF FFF FFF FFF ✓✓✓",
+        },
+    ),
+    # --- calls for ideas (the sponsor is the person concerned) --------------------------------
+    "can_manage_calls": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
+    "can_edit_call": (
+        CALL,
+        {
+            "taking ideas": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "in déminage": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "in decision": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "closed early": "✗ FCC FCC FCC FCC FCC FCC",
+            "decided": "✗ FCC FCC FCC FCC FCC FCC",
+        },
+    ),
+    "can_close_call": (
+        CALL,
+        {
+            "taking ideas": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "in déminage": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "in decision": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "closed early": "✗ FCC FCC FCC FCC FCC FCC",
+            "decided": "✗ FCC FCC FCC FCC FCC FCC",
+        },
+    ),
+    "can_answer_call": (
+        ANSWER,
+        {
+            "taking ideas, for everyone": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "taking ideas, for another unit": "✗ FFF FFF FFF FFF FFF FFF",
+            "taking ideas, for the asker's unit": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "in déminage, for everyone": "✗ CCC CCC CCC CCC CCC CCC",
+            "in déminage, for another unit": "✗ FFF FFF FFF FFF FFF FFF",
+            "closed early, for everyone": "✗ CCC CCC CCC CCC CCC CCC",
+        },
+    ),
+    "can_decide_call": (
+        CALL,
+        {
+            "taking ideas": "✗ FFF FFF FFF FFF CCC FFF",
+            "in déminage": "✗ FFF FFF FFF FFF CCC FFF",
+            "in decision": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "closed early": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "decided": "✗ FFF FFF FFF FFF CCC FFF",
         },
     ),
     # --- roles --------------------------------------------------------------------------------

@@ -1,0 +1,556 @@
+"""Calls for ideas: open, edit and close them; who they speak to; their page, lists and notices."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, func, or_
+from sqlmodel import Session, col, select
+
+from app.db import read_rows
+from app.errors import InvalidInput, NotFound
+from app.models import (
+    CallForIdeas,
+    CallPhase,
+    CallUnit,
+    Idea,
+    IdeaStatus,
+    Mine,
+    NotificationKind,
+    Outcome,
+    Unit,
+    User,
+)
+from app.models.call import end_of_day, paris_today
+from app.models.outcome import DECISION_LABELS, Decision
+from app.schemas import CallInput
+from app.services import notifications, visibility
+from app.services.pages import Person, UnitName
+from app.services.permissions import (
+    check_close_call,
+    check_edit_call,
+    check_manage_calls,
+    raise_if,
+)
+
+# The agents of a call's audience are reminded this many days before its ideas' deadline.
+REMINDER_DAYS = 3
+# What the sponsor may decide for each idea of a call (a merge is an admin's).
+DECISIONS = {
+    d.value: DECISION_LABELS[d] for d in (Decision.promoted, Decision.sent_back, Decision.closed)
+}
+
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def day_in_words(day: date) -> str:
+    """« 1er mars 2027 », as notices and e-mails write a day."""
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def get_call(session: Session, call_id: int) -> CallForIdeas:
+    """The call, or NotFound (every agent reads every call: transparency is the rule)."""
+    call = session.get(CallForIdeas, call_id) if 0 < call_id < 2**31 else None
+    if call is None:
+        raise NotFound("Cet appel à idées n’existe pas.")
+    return call
+
+
+_AUDIENCE = select(CallUnit.call_id, CallUnit.unit_id).where(
+    col(CallUnit.call_id).in_(bindparam("calls", expanding=True))
+)
+
+
+def audiences(session: Session, call_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """The units each call speaks to (an empty set: everyone)."""
+    wanted = sorted(set(call_ids))
+    found: dict[int, set[int]] = {i: set() for i in wanted}
+    if wanted:
+        for call_id, unit_id in read_rows(session, _AUDIENCE, {"calls": wanted}):
+            found[call_id].add(unit_id)
+    return {i: frozenset(units) for i, units in found.items()}
+
+
+def audience_of(session: Session, call: CallForIdeas) -> frozenset[int]:
+    return audiences(session, [call.id])[call.id]  # type: ignore[list-item,index]
+
+
+def _validate(
+    session: Session, data: CallInput, now: datetime, before: CallForIdeas | None
+) -> tuple[User, list[int]]:
+    """The sponsor's account and the audience's units, once every rule between the fields
+    holds; else every field at fault, in French."""
+    errors: dict[str, str] = {}
+    sponsor = session.exec(
+        select(User).where(User.email == data.sponsor_email.strip().lower())
+    ).first()
+    if sponsor is None or not sponsor.is_active:
+        errors["sponsor_email"] = "Aucun compte actif à cette adresse."
+    units: list[int] = []
+    if data.audience == "units":
+        units = sorted(set(data.units))
+        known = (
+            set(session.exec(select(Unit.id).where(col(Unit.id).in_(units)))) if units else set()
+        )
+        if not units:
+            errors["units"] = "Choisissez au moins un service, ou «\u00a0Tout le monde\u00a0»."
+        elif known != set(units):
+            errors["units"] = "Choisissez des services de la liste."
+    today = paris_today(now)
+    if (before is None or before.ideas_until != data.ideas_until) and data.ideas_until < today:
+        errors["ideas_until"] = "Cette date est passée\u00a0: choisissez aujourd’hui ou plus tard."
+    if data.deminage_until < data.ideas_until:
+        errors["deminage_until"] = (
+            "Le déminage finit le jour de la date limite des idées, ou après."
+        )
+    if data.decision_by < data.deminage_until:
+        errors["decision_by"] = "La décision vient le jour de la fin du déminage, ou après."
+    if errors:
+        raise InvalidInput(errors)
+    return sponsor, units  # type: ignore[return-value]
+
+
+def _set_audience(session: Session, call: CallForIdeas, units: list[int]) -> None:
+    for row in session.exec(select(CallUnit).where(CallUnit.call_id == call.id)):
+        session.delete(row)
+    session.flush()
+    for unit_id in units:
+        session.add(CallUnit(call_id=call.id, unit_id=unit_id))  # type: ignore[arg-type]
+
+
+def _apply(call: CallForIdeas, data: CallInput, sponsor: User) -> None:
+    call.question = data.question
+    call.context = data.context
+    call.criteria = data.criteria
+    call.sponsor_id = sponsor.id  # type: ignore[assignment]
+    call.ideas_until = data.ideas_until
+    call.deminage_until = data.deminage_until
+    call.decision_by = data.decision_by
+
+
+def open_call(session: Session, manager: User, data: CallInput, now: datetime) -> CallForIdeas:
+    """A manager opens a call; its audience is told by the next daily command."""
+    raise_if(check_manage_calls(manager))
+    sponsor, units = _validate(session, data, now, None)
+    call = CallForIdeas(
+        question=data.question,
+        sponsor_id=sponsor.id,  # type: ignore[arg-type]
+        created_by_id=manager.id,
+        ideas_until=data.ideas_until,
+        deminage_until=data.deminage_until,
+        decision_by=data.decision_by,
+        created_at=now,
+        updated_at=now,
+    )
+    _apply(call, data, sponsor)
+    session.add(call)
+    session.flush()
+    _set_audience(session, call, units)
+    return call
+
+
+def update_call(
+    session: Session, manager: User, call: CallForIdeas, data: CallInput, now: datetime
+) -> None:
+    """A manager edits an open call. Moving its ideas' deadline later lets the reminder go out
+    again before the new one."""
+    raise_if(check_edit_call(manager, call))
+    sponsor, units = _validate(session, data, now, call)
+    if data.ideas_until != call.ideas_until:
+        call.reminded_at = None
+    _apply(call, data, sponsor)
+    call.updated_at = now
+    _set_audience(session, call, units)
+
+
+def close_call(session: Session, manager: User, call: CallForIdeas, now: datetime) -> None:
+    """A manager closes a call: no idea answers it any more, and its sponsor may decide now."""
+    raise_if(check_close_call(manager, call))
+    call.closed_at = now
+    call.updated_at = now
+
+
+# --- what pages show of calls -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallSummary:
+    """A call as lists show it: where it stands, its sponsor, its audience, its ideas counted
+    (published ones only: a draft is its author's alone)."""
+
+    call: CallForIdeas
+    phase: CallPhase
+    sponsor: Person
+    audience: tuple[UnitName, ...]
+    idea_count: int
+    audience_ids: frozenset[int] = frozenset()
+
+
+_SPONSORS = select(User.id, User.name, User.unit_id, User.is_active).where(
+    col(User.id).in_(bindparam("ids", expanding=True))
+)
+# Published ideas that answer each call (a merged idea moved into the idea kept).
+_PUBLISHED = (Idea.status != IdeaStatus.draft, col(Idea.merged_into_id).is_(None))
+_IDEA_COUNTS = (
+    select(Idea.call_id, func.count())
+    .where(col(Idea.call_id).in_(bindparam("calls", expanding=True)), *_PUBLISHED)
+    .group_by(Idea.call_id)
+)
+
+
+def summaries(session: Session, calls: list[CallForIdeas], now: datetime) -> list[CallSummary]:
+    """Each call with its sponsor, audience and number of published ideas, in four queries."""
+    if not calls:
+        return []
+    ids = [c.id for c in calls]
+    reach = audiences(session, ids)  # type: ignore[arg-type]
+    names = dict(read_rows(session, select(Unit.id, Unit.name)))
+    people = {
+        row.id: Person(*row)
+        for row in read_rows(session, _SPONSORS, {"ids": sorted({c.sponsor_id for c in calls})})
+    }
+    counts = dict(read_rows(session, _IDEA_COUNTS, {"calls": ids}))
+    return [
+        CallSummary(
+            call,
+            call.phase(now),
+            people[call.sponsor_id],
+            tuple(
+                sorted(
+                    (UnitName(u, names[u]) for u in reach[call.id]),  # type: ignore[index]
+                    key=lambda u: u.name,
+                )
+            ),
+            counts.get(call.id, 0),
+            reach[call.id],  # type: ignore[index]
+        )
+        for call in calls
+    ]
+
+
+def list_calls(session: Session, now: datetime) -> list[CallSummary]:
+    """Every call, the ones still taking ideas first, then by their ideas' deadline."""
+    calls = list(
+        session.exec(
+            select(CallForIdeas).order_by(
+                col(CallForIdeas.ideas_until).desc(), col(CallForIdeas.id).desc()
+            )
+        )
+    )
+    order = list(CallPhase)
+    found = summaries(session, calls, now)
+    return sorted(found, key=lambda s: order.index(s.phase))
+
+
+_NAMES = select(CallForIdeas.id, CallForIdeas.question).order_by(
+    col(CallForIdeas.ideas_until).desc(), col(CallForIdeas.id).desc()
+)
+
+
+def call_names(session: Session) -> list[Any]:
+    """Every call's id and question, the latest first (the board's and the search's filter)."""
+    return list(read_rows(session, _NAMES))
+
+
+def in_audience(user: User, audience: frozenset[int]) -> bool:
+    return not audience or user.unit_id in audience
+
+
+def open_calls_for(session: Session, user: User, now: datetime) -> list[CallSummary]:
+    """The calls still taking ideas whose audience includes the user, the nearest deadline
+    first (the home page; the idea form's choice)."""
+    candidates = list(
+        session.exec(
+            select(CallForIdeas)
+            .where(
+                col(CallForIdeas.decided_at).is_(None),
+                col(CallForIdeas.closed_at).is_(None),
+                col(CallForIdeas.ideas_until) >= paris_today(now) - timedelta(days=1),
+            )
+            .order_by(col(CallForIdeas.ideas_until), col(CallForIdeas.id))
+        )
+    )
+    return [
+        s
+        for s in summaries(session, candidates, now)
+        if s.phase == CallPhase.ideas and in_audience(user, s.audience_ids)
+    ]
+
+
+def choices_for(
+    session: Session, user: User, now: datetime, current: int | None = None
+) -> dict[str, str]:
+    """The idea form's choice of call: the open calls of the author's audience, and the call
+    the idea already answers (kept even once it closed)."""
+    choices = {str(s.call.id): s.call.question for s in open_calls_for(session, user, now)}
+    if current is not None and str(current) not in choices:
+        call = session.get(CallForIdeas, current)
+        if call is not None:
+            choices[str(current)] = call.question
+    return choices
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """What became of one idea of a call: its latest decision, in words."""
+
+    decision: str
+    label: str
+    text: str
+    created_at: datetime
+
+
+@dataclass
+class CallIdea:
+    """One idea of a call, with its field of mines and its readiness, as its page shows it."""
+
+    idea: Any  # the IDEA_COLUMNS of an idea
+    ripe: bool
+    author: Person
+    unit: UnitName | None
+    # Mines by counted status (a mine hidden by moderation counts as withdrawn), and the
+    # open ones by severity.
+    mines: dict[str, int] = field(default_factory=dict)
+    open_mines: dict[str, int] = field(default_factory=dict)
+    outcome: CallOutcome | None = None
+
+
+@dataclass(frozen=True)
+class CallPage:
+    summary: CallSummary
+    ideas: list[CallIdea]
+    # The viewer's own drafts that answer the call: theirs alone, never counted.
+    drafts: list[CallIdea]
+    by_status: dict[str, int]
+
+
+IDEA_COLUMNS = (
+    Idea.id,
+    Idea.title,
+    Idea.status,
+    Idea.score,
+    Idea.reviewer_count,
+    Idea.ripe_from,
+    Idea.author_id,
+    Idea.published_at,
+    User.name.label("author_name"),  # type: ignore[attr-defined]
+    User.unit_id,
+    User.is_active,
+    Unit.name.label("unit_name"),  # type: ignore[attr-defined]
+)
+_CALL_IDEAS = (
+    select(*IDEA_COLUMNS)
+    .join(User, col(Idea.author_id) == User.id)
+    .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+    .where(
+        Idea.call_id == bindparam("call"),
+        col(Idea.merged_into_id).is_(None),
+        # Only what the viewer may see (`permissions.can_view_idea` in SQL): published ideas,
+        # and the viewer's own drafts.
+        or_(Idea.status != IdeaStatus.draft, Idea.author_id == bindparam("viewer")),
+    )
+    .order_by(col(Idea.score).desc(), col(Idea.id))
+)
+_MINES = (
+    select(
+        Mine.idea_id,
+        visibility.counted_status_sql.label("counted"),
+        Mine.severity,
+        func.count(),
+    )
+    .where(col(Mine.idea_id).in_(bindparam("ids", expanding=True)))
+    .group_by(Mine.idea_id, visibility.counted_status_sql, Mine.severity)
+)
+_OUTCOMES = (
+    select(Outcome.idea_id, Outcome.decision, Outcome.text, Outcome.created_at)
+    .where(col(Outcome.idea_id).in_(bindparam("ids", expanding=True)))
+    .order_by(col(Outcome.id))
+)
+
+
+def outcomes_of(
+    session: Session, idea_ids: list[int], viewer: User | None
+) -> dict[int, CallOutcome]:
+    """The latest written outcome of each idea that has one (the loop's `Outcome`), as the
+    viewer may read it (a text quoting a hidden mine is masked: `visibility`)."""
+    found: dict[int, CallOutcome] = {}
+    if idea_ids:
+        for idea_id, decision, text, at in read_rows(session, _OUTCOMES, {"ids": idea_ids}):
+            label = DECISION_LABELS[Decision(decision)]
+            found[idea_id] = CallOutcome(decision, label, text, at)
+    texts = visibility.redact_messages(session, viewer, [(i, o.text) for i, o in found.items()])
+    return {
+        i: CallOutcome(o.decision, o.label, text, o.created_at)
+        for (i, o), text in zip(found.items(), texts, strict=True)
+    }
+
+
+def call_ideas(session: Session, call: CallForIdeas, viewer: User, now: datetime) -> list[CallIdea]:
+    """The call's ideas the viewer may see, best score first, with their fields of mines
+    (hidden mines counted as withdrawn: `visibility`) and outcomes, in three queries."""
+    rows = read_rows(session, _CALL_IDEAS, {"call": call.id, "viewer": viewer.id})
+    ideas = {
+        r.id: CallIdea(
+            r,
+            r.status == IdeaStatus.open and r.ripe_from is not None and r.ripe_from <= now,
+            Person(r.author_id, r.author_name, r.unit_id, r.is_active),
+            UnitName(r.unit_id, r.unit_name) if r.unit_id is not None else None,
+        )
+        for r in rows
+    }
+    ids = list(ideas)
+    if ids:
+        for idea_id, counted, severity, n in read_rows(session, _MINES, {"ids": ids}):
+            item = ideas[idea_id]
+            item.mines[counted] = item.mines.get(counted, 0) + n
+            if counted == "open":
+                item.open_mines[severity] = item.open_mines.get(severity, 0) + n
+        for idea_id, outcome in outcomes_of(session, ids, viewer).items():
+            ideas[idea_id].outcome = outcome
+    return list(ideas.values())
+
+
+def call_page(session: Session, call: CallForIdeas, viewer: User, now: datetime) -> CallPage:
+    """Everything the call's page shows to the viewer."""
+    (summary,) = summaries(session, [call], now)
+    found = call_ideas(session, call, viewer, now)
+    published = [i for i in found if i.idea.status != IdeaStatus.draft]
+    by_status: dict[str, int] = defaultdict(int)
+    for item in published:
+        by_status["ripe" if item.ripe else item.idea.status] += 1
+    return CallPage(
+        summary,
+        published,
+        [i for i in found if i.idea.status == IdeaStatus.draft],
+        dict(by_status),
+    )
+
+
+# --- telling the audience -----------------------------------------------------------------
+
+
+def _audience_people(session: Session, audience: frozenset[int]) -> list[User]:
+    query = select(User).where(col(User.is_active)).order_by(col(User.id))
+    if audience:
+        query = query.where(col(User.unit_id).in_(sorted(audience)))
+    return list(session.exec(query))
+
+
+def send_notices(
+    session: Session, mailer: notifications.Mailer, now: datetime, days: int = REMINDER_DAYS
+) -> tuple[int, int]:
+    """The daily command's notices: every agent of a call's audience is told once that it
+    opened, and once, `days` before its ideas' deadline, that it soon closes (a call opened
+    that late is announced only). Returns (calls announced, calls reminded)."""
+    pending = list(
+        session.exec(
+            select(CallForIdeas).where(
+                col(CallForIdeas.closed_at).is_(None),
+                col(CallForIdeas.decided_at).is_(None),
+                or_(
+                    col(CallForIdeas.announced_at).is_(None),
+                    col(CallForIdeas.reminded_at).is_(None),
+                ),
+            )
+        )
+    )
+    reach = audiences(session, [c.id for c in pending])  # type: ignore[misc]
+    announced = reminded = 0
+    for call in pending:
+        if call.phase(now) != CallPhase.ideas:
+            continue
+        deadline = end_of_day(call.ideas_until)
+        due = deadline - timedelta(days=days) <= now
+        if call.announced_at is None:
+            kind, message = (
+                NotificationKind.call_opened,
+                f"Nouvel appel à idées\u00a0: «\u00a0{call.question}\u00a0». Proposez vos idées.",
+            )
+            call.announced_at = now
+            announced += 1
+        elif due and call.reminded_at is None:
+            kind, message = (
+                NotificationKind.call_closing,
+                f"L’appel à idées «\u00a0{call.question}\u00a0» reçoit des idées jusqu’au "
+                f"{day_in_words(call.ideas_until)} inclus\u00a0: il est encore temps de proposer "
+                "la vôtre.",
+            )
+            reminded += 1
+        else:
+            continue
+        if due:
+            call.reminded_at = now
+        for person in _audience_people(session, reach[call.id]):  # type: ignore[index]
+            notifications.notify_page(
+                session, mailer, person, kind, None, message, f"/calls/{call.id}", now
+            )
+    return announced, reminded
+
+
+# --- open data ----------------------------------------------------------------------------
+
+_STATUS_COUNTS = (
+    select(Idea.call_id, Idea.status, func.count())
+    .where(col(Idea.call_id).is_not(None), *_PUBLISHED)
+    .group_by(Idea.call_id, Idea.status)
+)
+# Each idea's latest outcome (an idea decided twice counts once, as it stands).
+_LATEST_OUTCOME = (
+    select(Idea.call_id, Outcome.idea_id, Outcome.decision)
+    .join(Idea, col(Outcome.idea_id) == Idea.id)
+    .where(col(Idea.call_id).is_not(None), *_PUBLISHED)
+    .order_by(col(Outcome.id))
+)
+
+
+def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Every call without a word about a person: its question, dates and phase, its published
+    ideas counted by status, and its outcomes counted by decision."""
+    by_status: dict[int, dict[str, int]] = defaultdict(dict)
+    for call_id, status, n in read_rows(session, _STATUS_COUNTS):
+        by_status[call_id][status] = n
+    latest: dict[int, tuple[int, str]] = {}
+    for call_id, idea_id, decision in read_rows(session, _LATEST_OUTCOME):
+        latest[idea_id] = (call_id, decision)
+    outcomes: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DECISIONS, 0))
+    for call_id, decision in latest.values():
+        if decision in DECISIONS:
+            outcomes[call_id][decision] += 1
+    rows = []
+    for call in session.exec(select(CallForIdeas).order_by(col(CallForIdeas.id))):
+        statuses = by_status.get(call.id, {})  # type: ignore[arg-type]
+        rows.append(
+            {
+                "id": call.id,
+                "question": call.question,
+                "phase": call.phase(now).value,
+                "ideas_until": call.ideas_until.isoformat(),
+                "deminage_until": call.deminage_until.isoformat(),
+                "decision_by": call.decision_by.isoformat(),
+                "closed_on": call.closed_at.date().isoformat() if call.closed_at else None,
+                "decided_on": call.decided_at.date().isoformat() if call.decided_at else None,
+                "ideas": sum(statuses.values()),
+                "ideas_by_status": {
+                    s: statuses.get(s, 0)
+                    for s in (IdeaStatus.open, IdeaStatus.project, IdeaStatus.abandoned)
+                },
+                "outcomes": outcomes.get(call.id, dict.fromkeys(DECISIONS, 0)),  # type: ignore[arg-type]
+            }
+        )
+    return rows

@@ -1,0 +1,270 @@
+"""Calls for ideas through the pages, the API, the open data and the daily command: a manager
+opens one, agents of its audience answer it until its deadline, its sponsor decides."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from app import cli
+from app.config import Settings, get_settings
+from app.models import CallForIdeas, Notification, NotificationKind, OutboxMessage, Role
+from app.services import calls
+from tests.conftest import Clock, field_error, soup, text_of
+from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
+
+FORM = {
+    "question": "Comment raccourcir l’attente à l’accueil\u202f?",
+    "context": "Une heure d’attente le lundi matin.",
+    "criteria": "",
+    "audience": "everyone",
+    "ideas_until": "2026-11-10",
+    "deminage_until": "2026-11-20",
+    "decision_by": "2026-11-30",
+}
+
+
+def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
+    db: Session, make_client
+) -> None:  # type: ignore[no-untyped-def]
+    manager = make_user(db, role=Role.manager, unit="DGS")
+    sponsor = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr")
+    for unit in ("Accueil", "Finances"):
+        make_user(db, unit=unit)
+    db.commit()
+    web = make_client(manager)
+    form = soup(web.get("/calls/new"))
+    assert form.find(id="field-sponsor_email")["value"] == manager.email  # type: ignore[index]
+
+    wrong = {
+        **FORM,
+        "sponsor_email": "personne@ville.fr",
+        "audience": "units",
+        "deminage_until": "2026-11-05",
+    }
+    refused = web.post_form("/calls", wrong)
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert field_error(page, "field-sponsor_email") == "Aucun compte actif à cette adresse."
+    assert field_error(page, "field-ideas_until") is None
+    assert "après" in (field_error(page, "field-deminage_until") or "")
+    assert "au moins un service" in text_of(page, "#field-units-error")
+    # What was typed is all there.
+    assert page.find(id="field-question")["value"] == FORM["question"]  # type: ignore[index]
+    assert page.find(id="field-context").get_text() == FORM["context"]  # type: ignore[union-attr]
+
+    accueil = next(u for u in page.select("input[name=units]") if "Accueil" in u.parent.text)
+    opened = web.post_form(
+        "/calls",
+        {
+            **FORM,
+            "sponsor_email": "Sophie@Ville.fr",
+            "audience": "units",
+            "units": accueil["value"],
+        },
+    )
+    assert opened.status_code == 303
+    call = db.exec(select(CallForIdeas)).one()
+    assert call.sponsor_id == sponsor.id and call.question == FORM["question"]
+    assert calls.audience_of(db, call) == {int(accueil["value"])}  # type: ignore[arg-type]
+    shown = soup(web.get(opened.headers["location"]))
+    assert text_of(shown, "h1") == "Comment raccourcir l’attente à l’accueil ?"
+    header = text_of(shown, "article header")
+    assert "Sophie Sponsor" in header and "Accueil" in header
+
+    # An agent sees the call but may neither edit nor close it.
+    someone = make_user(db, unit="Accueil")
+    db.commit()
+    agent = make_client(someone)
+    assert agent.get(f"/calls/{call.id}/edit").status_code == 403
+    assert agent.post_form(f"/calls/{call.id}/close").status_code == 403
+    # The manager moves a date: the order is checked again, the text kept.
+    edited = web.post_form(
+        f"/calls/{call.id}/edit",
+        {**FORM, "sponsor_email": "sophie@ville.fr", "decision_by": "2026-11-15"},
+    )
+    assert edited.status_code == 422
+    assert "après" in (field_error(soup(edited), "field-decision_by") or "")
+    assert web.post_form(f"/calls/{call.id}/close").status_code == 303
+    assert web.get(f"/calls/{call.id}/edit").status_code == 409
+
+
+def test_the_idea_form_offers_only_the_open_calls_of_its_authors_audience(
+    db: Session, make_client, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    manager = make_user(db, role=Role.manager, unit="DGS")
+    author = make_user(db, unit="Accueil")
+    mine = make_call(db, manager, clock.now, units=["Accueil"], question="Pour l’accueil\u202f?")
+    theirs = make_call(
+        db, manager, clock.now, units=["Finances"], question="Pour les finances\u202f?"
+    )
+    for_all = make_call(db, manager, clock.now, question="Pour tous\u202f?")
+    db.commit()
+    web = make_client(author)
+    options = soup(web.get(f"/ideas/new?call={mine.id}")).select("#field-call_id option")
+    assert [o.text for o in options] == ["Aucun appel", "Pour l’accueil\u202f?", "Pour tous\u202f?"]
+    assert [o["value"] for o in options if o.has_attr("selected")] == [str(mine.id)]
+    # The home page shows the same open calls.
+    home = soup(web.get("/ideas"))
+    assert "Pour l’accueil" in text_of(home, "#open-calls-title + p + ul")
+    assert "Pour les finances" not in home.text
+
+    idea = {"title": "Un accueil sur rendez-vous", "problem": "On attend une heure."}
+    refused = web.post_form("/ideas", {**idea, "call_id": str(theirs.id)})
+    assert refused.status_code == 403
+    assert "autres services" in (field_error(soup(refused), "field-call_id") or "")
+    created = web.post_form("/ideas", {**idea, "call_id": str(for_all.id)})
+    assert created.status_code == 303
+    idea_page = soup(web.get(created.headers["location"]))
+    assert "Pour tous" in text_of(idea_page, "article header")
+    sheet = web.get(created.headers["location"] + "/fiche.md").text
+    assert "- Appel à idées : Pour tous\u202f?" in sheet
+
+    # After the deadline, the call is no longer offered, and a forged choice is refused beside
+    # the field, with the text kept.
+    clock.advance(days=9)
+    late = web.post_form("/ideas", {**idea, "title": "Trop tard", "call_id": str(mine.id)})
+    assert late.status_code == 409
+    page = soup(late)
+    assert "ne reçoit plus" in (field_error(page, "field-call_id") or "")
+    assert page.find(id="field-title")["value"] == "Trop tard"  # type: ignore[index]
+    assert not soup(web.get("/ideas/new")).select("#field-call_id")
+    assert "open-calls-title" not in web.get("/ideas").text
+
+
+def test_the_call_page_lists_its_ideas_with_their_mines_and_the_board_filters_by_call(
+    db: Session, make_client, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    manager = make_user(db, role=Role.manager)
+    author, colleague = make_user(db, name="Amina Diallo"), make_user(db)
+    call = make_call(db, manager, clock.now)
+    answering = make_idea(db, author, clock.now, call_id=call.id, title="Rendez-vous en ligne")
+    make_idea(db, author, clock.now, call_id=call.id, title="Brouillon secret", published=False)
+    make_idea(db, author, clock.now, title="Hors appel")
+    bombe = make_mine(db, answering, colleague, clock.now, severity="blocking", title="RGPD")
+    make_mine(db, answering, colleague, clock.now, severity="minor")
+    make_deminage(db, bombe, manager, clock.now)
+    db.commit()
+    web = make_client(colleague)
+    page = soup(web.get(f"/calls/{call.id}"))
+    assert text_of(page, "#call-ideas-title") == "1 idée publiée"
+    card = text_of(page, f"#call-idea-{answering.id}")
+    assert "Amina Diallo" in card and "1 bombe, 1 pétard" in card and "2 regards" in card
+    assert "Brouillon secret" not in page.text
+    board_link = page.find("a", string="Voir ces idées sur le tableau")
+    board = soup(web.get(board_link["href"]))  # type: ignore[index]
+    titles = [a.text for a in board.select("#board-results h3 a")]
+    assert titles == ["Rendez-vous en ligne"]
+    # Digits that are not ASCII (« ¹ ») are no id: the filter is dropped, never a 500.
+    assert web.get("/board?call=\u00b9&unit=\u00b2&page=\u00b3").status_code == 200
+    found = soup(web.get(f"/search?q=idee&call={call.id}"))
+    assert "Hors appel" not in found.text
+    # The author sees their draft apart.
+    own = soup(make_client(author).get(f"/calls/{call.id}"))
+    assert "Brouillon secret" in text_of(own, "#call-drafts-title + p + ul")
+
+
+def test_the_sponsor_decides_from_one_page_and_the_author_is_told(
+    db: Session, make_client, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    manager = make_user(db, role=Role.manager)
+    sponsor = make_user(db, name="Sophie Sponsor")
+    author = make_user(db)
+    call = make_call(db, manager, clock.now, sponsor=sponsor)
+    first = make_idea(db, author, clock.now, call_id=call.id, title="Première")
+    second = make_idea(db, author, clock.now, call_id=call.id, title="Seconde")
+    db.commit()
+    assert make_client(sponsor).get(f"/calls/{call.id}/decision").status_code == 409  # too early
+    clock.advance(days=20)
+    web = make_client(sponsor)  # signed in again: a session lasts two weeks
+    assert make_client(manager).get(f"/calls/{call.id}/decision").status_code == 403
+    form = {
+        f"decision_{first.id}": "promoted",
+        f"text_{first.id}": "On la teste en janvier.",
+        f"decision_{second.id}": "",
+        f"text_{second.id}": "Je ne sais pas encore quoi en dire.",
+    }
+    refused = web.post_form(f"/calls/{call.id}/decision", form)
+    assert refused.status_code == 422, refused.text
+    page = soup(refused)
+    assert field_error(page, f"field-decision_{second.id}") == "Choisissez une valeur de la liste."
+    assert field_error(page, f"field-decision_{first.id}") is None
+    assert page.find(id=f"field-text_{first.id}").get_text() == "On la teste en janvier."  # type: ignore[union-attr]
+    assert page.find(id=f"field-text_{second.id}").get_text() == form[f"text_{second.id}"]  # type: ignore[union-attr]
+
+    form[f"decision_{second.id}"] = "sent_back"
+    assert web.post_form(f"/calls/{call.id}/decision", form).status_code == 303
+    shown = soup(web.get(f"/calls/{call.id}"))
+    assert "Décidé" in text_of(shown, "article header")
+    assert "promue en projet" in text_of(shown, f"#call-idea-{first.id}")
+    assert "On la teste en janvier." in text_of(shown, f"#call-idea-{first.id}")
+    told = db.exec(select(Notification).where(Notification.user_id == author.id)).all()
+    assert any("On la teste en janvier." in n.message for n in told)
+
+
+def test_the_api_gives_calls_and_each_ideas_call(db: Session, api_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    manager = make_user(db, role=Role.manager)
+    author = make_user(db, unit="Accueil")
+    call = make_call(db, manager, clock.now, units=["Accueil"])
+    idea = make_idea(db, author, clock.now, call_id=call.id)
+    other = make_idea(db, author, clock.now)
+    db.commit()
+    api = api_client(author)
+    listed = api.get("/api/v1/calls").json()
+    assert [c["id"] for c in listed] == [call.id]
+    assert listed[0]["phase"] == "ideas" and listed[0]["audience"] == ["Accueil"]
+    detail = api.get(f"/api/v1/calls/{call.id}").json()
+    assert [i["id"] for i in detail["ideas"]] == [idea.id]
+    assert api.get(f"/api/v1/ideas/{idea.id}").json()["call_id"] == call.id
+    assert api.get(f"/api/v1/board?call={call.id}").json()["total"] == 1
+    assert api.get("/api/v1/calls/999").status_code == 404
+    clock.advance(days=9)
+    late = api.patch(f"/api/v1/ideas/{other.id}", json={"call_id": call.id})
+    assert late.status_code == 409 and late.json()["field"] == "call_id"
+
+
+def test_open_data_gives_calls_without_a_name(db: Session, make_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    manager = make_user(db, role=Role.manager, name="Marc Manager")
+    sponsor = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr")
+    author = make_user(db, name="Amina Diallo")
+    call = make_call(db, manager, clock.now, sponsor=sponsor)
+    make_idea(db, author, clock.now, call_id=call.id)
+    make_idea(db, author, clock.now, call_id=call.id, published=False)
+    db.commit()
+    body = make_client().get("/open-data/calls.json").text
+    for name in ("Marc", "Sophie", "sophie@", "Amina"):
+        assert name not in body
+    (row,) = json.loads(body)["calls"]
+    assert row["question"] == call.question and row["ideas"] == 1
+    assert row["ideas_until"] == call.ideas_until.isoformat()
+    assert row["outcomes"] == {"promoted": 0, "sent_back": 0, "closed": 0}
+
+
+def test_the_daily_command_tells_the_audience_once_however_often_it_runs(
+    db: Session, settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manager = make_user(db, role=Role.manager, unit="DGS")
+    agents = [make_user(db, unit="Accueil") for _ in range(3)]
+    make_call(db, manager, clock.now, units=["Accueil"], ideas_until=date(2026, 11, 10))
+    db.commit()
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("DEMINEURS_MAIL_DIR", settings.mail_dir)
+    get_settings.cache_clear()
+    try:
+        for _ in range(2):
+            cli.main(["send-digest"], clock=clock)
+        clock.now = clock.now.replace(day=8)
+        for _ in range(2):
+            cli.main(["send-digest"], clock=clock)
+    finally:
+        get_settings.cache_clear()
+    db.expire_all()
+    for kind in (NotificationKind.call_opened, NotificationKind.call_closing):
+        told = db.exec(select(Notification.user_id).where(Notification.kind == kind)).all()
+        assert sorted(told) == sorted(a.id for a in agents), kind
+    # Each agent got two digests (the opening, then the reminder), one e-mail each.
+    mails = db.exec(select(OutboxMessage.to_email)).all()
+    assert sorted(mails) == sorted([a.email for a in agents] * 2)
+    assert len(list(Path(settings.mail_dir).glob("*.eml"))) == 6
