@@ -209,7 +209,7 @@ def accept_deminage(
     )
     # A déminage counts once on its author's record, whatever its history: accepted, the
     # mine reopened, the same déminage accepted again adds nothing.
-    first_acceptance = not deminage.accepted
+    first_acceptance = deminage.accepted_at is None
     deminage.accepted = True
     deminage.accepted_at = now
     deminage.accepted_by_id = user.id
@@ -302,6 +302,25 @@ def reopen(
 ) -> None:
     """The mine's author reopens it with a reason; the quiet period starts again."""
     raise_if(check_reopen(user, mine, idea))
+    # The acceptance that defused it ends: the mine is active again, its answers to consider
+    # anew. The history and the audit log keep that it was accepted, and by whom.
+    ended = session.exec(
+        select(Deminage, User.name)
+        .join(User, col(Deminage.author_id) == User.id)
+        .where(Deminage.mine_id == mine.id, col(Deminage.accepted))
+    ).all()
+    for deminage, _ in ended:
+        audit.record(
+            session,
+            user,
+            "acceptance_ended",
+            f"deminage:{deminage.id}",
+            {"accepted": True, "mine": mine.id, "mine_status": str(mine.status)},
+            {"accepted": False, "mine": mine.id, "mine_status": "open"},
+            now,
+        )
+        deminage.accepted = False
+        session.add(deminage)
     mine.status = MineStatus.open
     mine.armed_at = now
     mine.reopen_reason = reason
@@ -310,7 +329,11 @@ def reopen(
     mine.resolution_reason = ""
     session.add(mine)
     _touch(idea, now)
-    add_event(session, idea, user, "reopened", f"Mine « {mine.title} » rouverte : {reason}", now)
+    message = f"Mine « {mine.title} » rouverte\u00a0: {reason}"
+    if ended:
+        names = ", ".join(name for _, name in ended)
+        message += f" (le déminage de {names} n’est plus accepté)"
+    add_event(session, idea, user, "reopened", message, now)
     scoring.refresh(session, params, idea, now, user, cause=f"mine « {mine.title} » rouverte")
 
 
@@ -435,7 +458,8 @@ def demineur_record(session: Session, user: User) -> DemineurRecord:
     brought, accepted, helpful = session.exec(
         select(
             func.count(),
-            func.coalesce(func.sum(case((col(Deminage.accepted), 1), else_=0)), 0),
+            # Once accepted, it counts, even if its mine was reopened since.
+            func.coalesce(func.sum(case((col(Deminage.accepted_at).is_not(None), 1), else_=0)), 0),
             func.coalesce(func.sum(Deminage.helpful_count), 0),
         ).where(Deminage.author_id == user.id)
     ).one()

@@ -214,3 +214,43 @@ def test_opening_a_form_address_leads_to_its_page_not_a_405(
     assert client.get(f"/ideas/{idea.id}/publish").headers["location"] == f"/ideas/{idea.id}"
     # The API keeps its plain 405: a program wants the truth, not a page.
     assert client.get(f"/api/v1/ideas/{idea.id}/publish").status_code == 405
+
+
+def test_a_reopen_ends_the_acceptance_and_the_fiche_names_the_last_defuser(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Accepted, reopened, another answer accepted: only the last one is « accepté », none is
+    while the mine is active, the history keeps the first, and the fiche credits the second."""
+    author, colleague, idea = _setup(db, clock)
+    first_helper = make_user(db, name="Paul Premier", unit="DSI")
+    second_helper = make_user(db, name="Sara Seconde", unit="Juridique")
+    mine = make_mine(db, idea, colleague, clock.now, title="Coût")
+    first = make_deminage(db, mine, first_helper, clock.now, body="Le budget de la DSI.")
+    db.commit()
+    author_client, mine_client = make_client(author), make_client(colleague)
+    assert author_client.post_form(f"/deminages/{first.id}/accept").status_code == 303
+    reopened = mine_client.post_form(f"/mines/{mine.id}/reopen", {"reason": "Pas voté."})
+    assert reopened.status_code == 303
+
+    page = soup(author_client.get(f"/ideas/{idea.id}"))
+    assert "Active" in text_of(page, f"#mine-{mine.id} .mine-state")
+    answer = page.find(id=f"deminage-{first.id}")
+    assert "Déminage accepté" not in answer.get_text()
+    assert "deminage--accepted" not in answer["class"]
+    assert answer.find("button", string="Accepter ce déminage") is not None
+    history = text_of(page, "#history-title + ol")
+    assert "le déminage de Paul Premier n’est plus accepté" in history
+
+    second = make_deminage(db, mine, second_helper, clock.now, kind="precedent", body="Voté à Lyon.")
+    db.commit()
+    assert author_client.post_form(f"/deminages/{second.id}/accept").status_code == 303
+    page = soup(author_client.get(f"/ideas/{idea.id}"))
+    accepted = [li["id"] for li in page.select(".deminage--accepted")]
+    assert accepted == [f"deminage-{second.id}"]
+    assert "Déminage accepté" not in page.find(id=f"deminage-{first.id}").get_text()
+
+    fiche = author_client.get(f"/ideas/{idea.id}/fiche.md").text
+    section = fiche.split("### Mine · Coût", 1)[1].split("\n## ", 1)[0]
+    assert "Déminée par : Sara Seconde (Juridique)" in section
+    assert "Précédent : Voté à Lyon." in section
+    assert "Paul Premier" not in section and "budget de la DSI" not in section
