@@ -29,7 +29,9 @@ KIND_LABELS = {
     NotificationKind.deminage_on_my_idea: "Un déminage répond à une mine de mon idée",
     NotificationKind.my_deminage_accepted: "Un de mes déminages est accepté",
     NotificationKind.my_mine_defused: "Ma mine est désamorcée (je peux la rouvrir)",
-    NotificationKind.my_deminage_dismissed: "Un de mes déminages est jugé «\u00a0ne répond pas\u00a0»",
+    NotificationKind.my_deminage_dismissed: (
+        "Un de mes déminages est jugé «\u00a0ne répond pas\u00a0»"
+    ),
     NotificationKind.idea_ripe: "Une idée que j’ai écrite ou aidée devient mûre",
     NotificationKind.followed_idea_status: "Une idée que je suis change de statut",
     NotificationKind.mention: "On me mentionne avec @",

@@ -13,6 +13,7 @@ from app.schemas import (
     AbandonInput,
     DeminageCreate,
     DeminageOut,
+    DismissInput,
     ErrorOut,
     GateOut,
     IdeaCreate,
@@ -89,6 +90,8 @@ def _deminage_out(view: mines.DeminageView) -> DeminageOut:
         body=d.body,
         author=_user_out(view.author, view.unit),  # type: ignore[arg-type]
         accepted=d.accepted,
+        dismissed=d.dismissed_at is not None,
+        dismissed_reason=d.dismissed_reason,
         helpful_count=d.helpful_count,
         created_at=d.created_at,
         hidden=view.hidden,
@@ -304,6 +307,22 @@ async def accept_deminage(deminage_id: ObjectId, call: ApiCallDep) -> MineOut:
         deminage, mine, idea = mines.get_deminage(c.session, deminage_id, c.user)
         mines.accept_deminage(c.session, c.params, c.user, deminage, mine, idea, c.now)
         return _mine_by_id(c, mine, idea)
+
+    return await call(work)
+
+
+@router.post("/deminages/{deminage_id}/dismiss", response_model=DeminageOut, responses=ERRORS)
+async def dismiss_deminage(
+    deminage_id: ObjectId, data: DismissInput, call: ApiCallDep
+) -> DeminageOut:
+    """Mark an answer to one's mine, or to a mine on one's idea, « ne répond pas », with a
+    short reason its author reads."""
+
+    def work(c: ApiContext) -> DeminageOut:
+        deminage, mine, idea = mines.get_deminage(c.session, deminage_id, c.user)
+        mines.dismiss_deminage(c.session, c.user, deminage, mine, idea, data.reason, c.now)
+        view = _mine_view(c, mine, idea)
+        return _deminage_out(next(d for d in view.deminages if d.deminage.id == deminage.id))
 
     return await call(work)
 

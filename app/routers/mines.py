@@ -10,11 +10,12 @@ from starlette.responses import Response
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.errors import DomainError
 from app.idea_page import action_done, form_rejected
-from app.schemas import DeminageCreate, MineCreate, ReasonInput, french_errors
+from app.schemas import DeminageCreate, DismissInput, MineCreate, ReasonInput, french_errors
 from app.services import ideas, mines
 from app.services.permissions import (
     check_accept_risk,
     check_bring_deminage,
+    check_dismiss_deminage,
     check_lay_mine,
     check_reopen,
     raise_if,
@@ -109,6 +110,41 @@ def accept_deminage(
         now,
         f"mine-{mine.id}",
         "Déminage accepté : la mine est désamorcée.",
+    )
+
+
+@router.post("/deminages/{deminage_id}/dismiss", name="deminage_dismiss")
+def dismiss_deminage(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    deminage_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
+    raise_if(check_dismiss_deminage(user, deminage, mine, idea))
+    values = {"reason": form.get("reason", "")}
+    data, error = _parse(
+        DismissInput,
+        values,
+        lambda errors: form_rejected(
+            request, session, params, idea, user, now, f"dismiss-{deminage_id}", values, errors
+        ),
+    )
+    if error:
+        return error
+    mines.dismiss_deminage(session, user, deminage, mine, idea, data.reason, now)  # type: ignore[union-attr]
+    return action_done(
+        request,
+        session,
+        params,
+        idea,
+        user,
+        now,
+        f"deminage-{deminage_id}",
+        "Déminage écarté\u00a0: la personne qui l’a proposé saura pourquoi.",
     )
 
 

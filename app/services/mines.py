@@ -30,6 +30,7 @@ from app.services.permissions import (
     check_accept_deminage,
     check_accept_risk,
     check_bring_deminage,
+    check_dismiss_deminage,
     check_lay_mine,
     check_mark_helpful,
     check_reopen,
@@ -253,6 +254,46 @@ def accept_deminage(
             f"#mine-{mine.id}",
             now,
         )
+
+
+def dismiss_deminage(
+    session: Session,
+    user: User,
+    deminage: Deminage,
+    mine: Mine,
+    idea: Idea,
+    reason: str,
+    now: datetime,
+) -> None:
+    """The mine's or the idea's author marks an answer « ne répond pas », with a short reason:
+    it leaves the answers to consider, the history keeps it, and its author is told why."""
+    raise_if(check_dismiss_deminage(user, deminage, mine, idea))
+    helper = session.get_one(User, deminage.author_id)
+    deminage.dismissed_at = now
+    deminage.dismissed_by_id = user.id
+    deminage.dismissed_reason = reason
+    session.add(deminage)
+    _touch(idea, now)
+    add_event(
+        session,
+        idea,
+        user,
+        "deminage_dismissed",
+        f"Le déminage de {helper.name} pour « {mine.title} » ne répond pas\u00a0: {reason}",
+        now,
+    )
+    notifications.notify(
+        session,
+        notifications.mailer_of(session),
+        helper,
+        NotificationKind.my_deminage_dismissed,
+        user,
+        idea,
+        f"{user.name} juge que votre déminage de la mine « {mine.title} » ne répond pas"
+        f"\u00a0: {reason}",
+        f"#deminage-{deminage.id}",
+        now,
+    )
 
 
 def toggle_helpful(

@@ -20,9 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("deminage") as batch_op:
-        batch_op.add_column(
-            sa.Column("dismissed_at", app.models.base.UTCDateTime(), nullable=True)
-        )
+        batch_op.add_column(sa.Column("dismissed_at", app.models.base.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("dismissed_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(
             sa.Column("dismissed_reason", sa.Text(), nullable=False, server_default="")

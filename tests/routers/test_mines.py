@@ -241,7 +241,9 @@ def test_a_reopen_ends_the_acceptance_and_the_fiche_names_the_last_defuser(
     history = text_of(page, "#history-title + ol")
     assert "le déminage de Paul Premier n’est plus accepté" in history
 
-    second = make_deminage(db, mine, second_helper, clock.now, kind="precedent", body="Voté à Lyon.")
+    second = make_deminage(
+        db, mine, second_helper, clock.now, kind="precedent", body="Voté à Lyon."
+    )
     db.commit()
     assert author_client.post_form(f"/deminages/{second.id}/accept").status_code == 303
     page = soup(author_client.get(f"/ideas/{idea.id}"))
@@ -254,3 +256,64 @@ def test_a_reopen_ends_the_acceptance_and_the_fiche_names_the_last_defuser(
     assert "Déminée par : Sara Seconde (Juridique)" in section
     assert "Précédent : Voté à Lyon." in section
     assert "Paul Premier" not in section and "budget de la DSI" not in section
+
+
+def test_an_answer_that_misses_the_point_is_set_aside_with_its_reason(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """The idea's author marks a déminage « ne répond pas »: a reason is required (kept as typed
+    when missing), the answer leaves those to consider, its author is told why, the history
+    keeps it; the mine's author may too, nobody else."""
+    author, colleague, idea = _setup(db, clock)
+    helper = make_user(db, name="Hugo Hors-Sujet", unit="DSI")
+    bystander = make_user(db, name="Bea Passante", unit="RH")
+    mine = make_mine(db, idea, colleague, clock.now, title="Coût")
+    off_topic = make_deminage(db, mine, helper, clock.now, body="Passez en open source.")
+    other = make_deminage(db, mine, helper, clock.now, body="Le fonds de modernisation.")
+    db.commit()
+    assert (
+        make_client(bystander)
+        .post_form(f"/deminages/{off_topic.id}/dismiss", {"reason": "Non."})
+        .status_code
+        == 403
+    )
+    author_client = make_client(author)
+    page = soup(author_client.get(f"/ideas/{idea.id}"))
+    form = page.find(id=f"dismiss-{off_topic.id}-reason").find_parent("form")
+    assert form["action"].endswith(f"/deminages/{off_topic.id}/dismiss")
+
+    empty = author_client.post_form(form["action"], {"reason": "  "})
+    assert empty.status_code == 422
+    assert field_error(soup(empty), f"dismiss-{off_topic.id}-reason") == "Ce champ est obligatoire."
+    too_long = author_client.post_form(form["action"], {"reason": "Trop long. " * 60})
+    assert (
+        field_error(soup(too_long), f"dismiss-{off_topic.id}-reason") == "500 caractères au plus."
+    )
+    assert soup(too_long).find(id=f"dismiss-{off_topic.id}-reason").get_text() == "Trop long. " * 60
+
+    reason = "La licence ne règle pas le coût de la maintenance."
+    done = author_client.post_form(form["action"], {"reason": reason})
+    assert done.status_code == 303 and done.headers["location"].endswith(
+        f"#deminage-{off_topic.id}"
+    )
+    page = soup(author_client.get(f"/ideas/{idea.id}"))
+    considered = page.select(f'#mine-{mine.id} ul[aria-label="Déminages proposés"] > li')
+    assert [li["id"] for li in considered] == [f"deminage-{other.id}"]
+    aside = page.select_one(f"#mine-{mine.id} details.deminages-dismissed")
+    assert "1 réponse écartée" in aside.summary.get_text()
+    set_aside = aside.find(id=f"deminage-{off_topic.id}")
+    assert reason in set_aside.get_text()
+    assert set_aside.find("button", string="Accepter ce déminage") is None
+    assert f"Le déminage de Hugo Hors-Sujet pour « Coût » ne répond pas : {reason}" in text_of(
+        page, "#history-title + ol"
+    )
+    told = soup(make_client(helper).get("/notifications")).get_text()
+    assert "Autrice juge que votre déminage de la mine « Coût » ne répond pas" in told
+    # Once is enough; the mine's author may set the other answer aside too.
+    assert author_client.post_form(form["action"], {"reason": reason}).status_code == 409
+    assert (
+        make_client(colleague)
+        .post_form(f"/deminages/{other.id}/dismiss", {"reason": "Ce fonds est clos."})
+        .status_code
+        == 303
+    )
