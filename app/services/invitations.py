@@ -173,6 +173,7 @@ def invite(
         f"{inviter.name} vous invite à regarder la mine « {mine.title} »{note}",
         f"#mine-{mine.id}",
         now,
+        about=notifications.About(mine),
     )
     return invitation
 

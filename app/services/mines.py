@@ -137,8 +137,11 @@ def lay_mine(
         f"« {mine.title} » sur votre idée « {idea.title} »",
         f"#mine-{mine.id}",
         now,
+        about=notifications.About(mine),
     )
-    notifications.notify_mentions(session, mailer, mine.body, user, idea, f"#mine-{mine.id}", now)
+    notifications.notify_mentions(
+        session, mailer, mine.body, user, idea, f"#mine-{mine.id}", now, notifications.About(mine)
+    )
     return mine
 
 
@@ -168,6 +171,7 @@ def bring_deminage(
     search.index_deminage(session, deminage, mine)
     mailer = notifications.mailer_of(session)
     mine_author = session.get_one(User, mine.author_id)
+    about = notifications.About(mine, deminage)
     notifications.notify(
         session,
         mailer,
@@ -178,9 +182,24 @@ def bring_deminage(
         f"{user.name} propose un déminage pour votre mine « {mine.title} »",
         f"#deminage-{deminage.id}",
         now,
+        about=about,
+    )
+    # The idea's author may accept it too (and often alone does): they are told as well.
+    notifications.notify(
+        session,
+        mailer,
+        session.get_one(User, idea.author_id),
+        NotificationKind.deminage_on_my_idea,
+        user,
+        idea,
+        f"{user.name} propose un déminage pour la mine « {mine.title} » sur votre idée "
+        f"« {idea.title} »\u00a0: vous pouvez l’accepter",
+        f"#deminage-{deminage.id}",
+        now,
+        about=about,
     )
     notifications.notify_mentions(
-        session, mailer, deminage.body, user, idea, f"#deminage-{deminage.id}", now
+        session, mailer, deminage.body, user, idea, f"#deminage-{deminage.id}", now, about
     )
     return deminage
 
@@ -239,6 +258,7 @@ def accept_deminage(
         f"Votre déminage de la mine « {mine.title} » est accepté : merci !",
         f"#deminage-{deminage.id}",
         now,
+        about=notifications.About(mine, deminage),
     )
     if user.id != mine.author_id:
         mine_author = session.get_one(User, mine.author_id)
@@ -253,6 +273,7 @@ def accept_deminage(
             "rouvrez-la si la réponse ne vous convainc pas",
             f"#mine-{mine.id}",
             now,
+            about=notifications.About(mine, deminage),
         )
 
 
@@ -293,6 +314,7 @@ def dismiss_deminage(
         f"\u00a0: {reason}",
         f"#deminage-{deminage.id}",
         now,
+        about=notifications.About(mine, deminage),
     )
 
 

@@ -145,8 +145,11 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         mails = db.exec(
             select(OutboxMessage).where(col(OutboxMessage.id).not_in(before or [0]))
         ).all()
-        outbox = [f"{m.to_email}\n{m.subject}\n{m.body}" for m in mails]
+        outbox = [f"{m.to_email}\n{m.subject}\n{m.body}\n{m.html_body}" for m in mails]
     assert outbox, "the digests were written after the hiding"
+    # The digests quote what their lines are about (the author's quotes a visible déminage),
+    # read again after the hiding: a hidden one is never quoted, in text nor in HTML.
+    assert any("Une réponse visible." in m.body and "<blockquote" in m.html_body for m in mails)
     clients.update({f"api:{k}": v for k, v in api.items()})
     yield World(app, ids, clients, outbox)
     for client in clients.values():
