@@ -66,15 +66,35 @@ def cmd_send_outbox(args: argparse.Namespace) -> None:
 
 def cmd_send_digest(args: argparse.Namespace) -> None:
     from app.mail import deliver_pending
-    from app.services import notifications
+    from app.services import notifications, ripening
 
     settings = get_settings()
     with unit_of_work() as session:
+        ripe = ripening.announce_due(session, args.now)  # the digest tells of them too
         count = notifications.build_digests(
             session, notifications.Mailer.from_settings(settings), args.now
         )
     sent, failed = deliver_pending(make_engine(settings), settings)
-    print(f"Résumés préparés : {count} ; e-mails envoyés : {sent} ; en échec : {failed}.")
+    print(
+        f"Idées devenues mûres annoncées\u00a0: {ripe}\u202f; résumés préparés\u00a0: {count}"
+        f"\u202f; e-mails envoyés\u00a0: {sent}\u202f; en échec\u00a0: {failed}."
+    )
+    if failed:
+        sys.exit(1)
+
+
+def cmd_announce_ripe(args: argparse.Namespace) -> None:
+    from app.mail import deliver_pending
+    from app.services import ripening
+
+    settings = get_settings()
+    with unit_of_work() as session:
+        count = ripening.announce_due(session, args.now)
+    sent, failed = deliver_pending(make_engine(settings), settings)
+    print(
+        f"Idées devenues mûres annoncées\u00a0: {count}\u202f; e-mails envoyés\u00a0: {sent}"
+        f"\u202f; en échec\u00a0: {failed}."
+    )
     if failed:
         sys.exit(1)
 
@@ -282,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "send-digest", help="envoyer le résumé quotidien (pour cron ; sans doublon)"
     ).set_defaults(func=cmd_send_digest)
+    sub.add_parser(
+        "announce-ripe",
+        help="annoncer les idées devenues mûres avec le temps (pour cron ; une fois chacune)",
+    ).set_defaults(func=cmd_announce_ripe)
     return parser
 
 

@@ -36,6 +36,7 @@ def minefield_key(view: IdeaView) -> Hashable:
     return (
         idea.id,
         idea.status,
+        view.ripe,  # the field shown cleared, with its thanks (made of the rows below)
         idea.author_id,
         who,
         tuple(mine_view.mine for mine_view in view.mine_views),

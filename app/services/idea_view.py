@@ -22,6 +22,7 @@ from app.services import (
     mines,
     notifications,
     readiness,
+    ripening,
     scoring,
     visibility,
 )
@@ -60,6 +61,8 @@ class IdeaView:
     # Per mine, the fiche's fields changed since it was laid.
     changed_since: Mapping[int, list[str]] = field(default_factory=dict)
     revisions: tuple[RevisionView, ...] = ()
+    # Once ripe, the page's thanks to the people who helped (« Merci à A et B »), or "".
+    ripe_thanks: str = ""
 
 
 def idea_view(
@@ -105,6 +108,9 @@ def idea_view(
         ),
         changed_since=_changed_since(session, idea, mine_views),
         revisions=tuple(ideas.revisions(session, idea)),
+        ripe_thanks=ripening.thanks(ripening.helpers(mine_views, idea.author_id))
+        if common["ripe"]
+        else "",
     )
 
 

@@ -6,6 +6,7 @@ Create Date: 2026-12-04 08:00:00
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -42,10 +43,14 @@ def upgrade() -> None:
     op.add_column(
         "idea", sa.Column("ripe_announced_at", app.models.base.UTCDateTime(), nullable=True)
     )
-    # Ideas ripe today were ripe before anyone was told: they are not announced again.
+    # Ideas ripe today ripened before this was told: nobody is told of an old ripening. Those
+    # still waiting for their quiet period will be, when it ends.
+    now = datetime.now(UTC).replace(tzinfo=None)  # stored naive UTC (app.models.base)
     op.execute(
-        "UPDATE idea SET ripe_announced_at = ripe_from "
-        "WHERE status = 'open' AND ripe_from IS NOT NULL"
+        sa.text(
+            "UPDATE idea SET ripe_announced_at = ripe_from "
+            "WHERE status = 'open' AND ripe_from IS NOT NULL AND ripe_from <= :now"
+        ).bindparams(sa.bindparam("now", now, type_=sa.DateTime()))
     )
     # One acceptance in force per mine, and only while it is defused: a reopen used to leave
     # the old one « accepté ». Of a defused mine's accepted answers, the last accepted stays.
