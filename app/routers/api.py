@@ -637,6 +637,8 @@ async def support_idea(idea_id: ObjectId, call: ApiCallDep) -> ToggleOut:
 class ExpertOut(BaseModel):
     user: UserOut
     reasons: list[str]
+    # Already invited to this mine: "pending", "declined", or "" (not yet).
+    invitation: str = ""
 
 
 class InvitationIn(BaseModel):
@@ -663,6 +665,7 @@ async def mine_experts(mine_id: ObjectId, call: ApiCallDep) -> list[ExpertOut]:
             ExpertOut(
                 user=UserOut(id=s.user_id, name=s.name, unit=s.unit_name),
                 reasons=list(s.reasons),
+                invitation=s.invitation,
             )
             for s in invitations.suggestions(c.session, mine, idea)
         ]

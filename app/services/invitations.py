@@ -1,7 +1,7 @@
 """Mine invitations: the colleagues who could defuse a mine, and the invitations to look at it."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,7 +118,22 @@ def suggestions(session: Session, mine: Mine, idea: Idea) -> tuple[Suggestion, .
     target = MineToDefuse(
         mine.category, mine.author_id, idea.author_id, idea_author.unit_id if idea_author else None
     )
-    return experts.rank(target, candidates)
+    ranked = experts.rank(target, candidates)
+    # Someone already invited is shown as such: never « Inviter » a second time.
+    asked = dict(
+        session.exec(
+            select(MineInvitation.invitee_id, MineInvitation.declined_at).where(
+                MineInvitation.mine_id == mine.id,
+                col(MineInvitation.invitee_id).in_([s.user_id for s in ranked]),
+            )
+        ).all()
+    )
+    return tuple(
+        replace(s, invitation="declined" if asked[s.user_id] else "pending")
+        if s.user_id in asked
+        else s
+        for s in ranked
+    )
 
 
 def invite(
