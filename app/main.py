@@ -16,7 +16,7 @@ from app.config import Settings, get_settings
 from app.db import Checkpointer, check_migrations, make_engine, migration_state, session_scope
 from app.logs import RequestId
 from app.mail import OutboxSender
-from app.middleware import BodySizeLimit, ConcurrencyLimit, WebSecurity
+from app.middleware import BodySizeLimit, ConcurrencyLimit, HeadAsGet, WebSecurity
 from app.models import Heartbeat
 from app.models.base import utcnow
 from app.routers import (
@@ -166,4 +166,5 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.add_middleware(WebSecurity, settings=settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
+    app.add_middleware(HeadAsGet)
     return app

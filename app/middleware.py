@@ -216,3 +216,23 @@ class ConcurrencyLimit:
             self._semaphore = anyio.Semaphore(self.limit)
         async with self._semaphore:
             await self.app(scope, receive, send)
+
+
+class HeadAsGet:
+    """HEAD answers as GET would, without the body (RFC 9110 § 9.3.2): monitors and link checkers
+    ask for it, and FastAPI's routes only declare GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)

@@ -49,7 +49,7 @@ def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[n
     page.get_by_label("La solution").fill(
         "Grâce à une borne dans le hall, l'usager imprime son attestation seul." + LONG
     )
-    page.get_by_label("La règle brisée", exact=True).fill(
+    page.get_by_role("textbox", name="La règle brisée").fill(
         "On abandonne la remise de toute attestation en main propre par un agent." + LONG
     )
     page.get_by_label("Premier terrain").fill(

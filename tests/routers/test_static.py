@@ -42,3 +42,23 @@ def test_csrf_tokens_change_on_every_page_yet_all_stay_valid() -> None:
     assert not csrf_token_valid(SECRET, "another-nonce-12345", first)
     assert not csrf_token_valid(SECRET, "nonce-1234567890ab", first[:-2] + "zz")
     assert not csrf_token_valid("other-secret", "nonce-1234567890ab", first)
+
+
+def test_head_answers_as_get_without_the_body(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    for url in ("/robots.txt", "/login", "/stats"):
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == got.status_code == 200, url
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+    # A page that needs a session answers HEAD as it answers GET: sent to sign in.
+    user = make_user(db)
+    db.commit()
+    assert client.head("/ideas", follow_redirects=False).status_code == (
+        client.get("/ideas", follow_redirects=False).status_code
+    )
+    assert make_client(user).head("/ideas").status_code == 200
+    # HEAD is no way around CSRF: it reaches no state-changing route, the account stays open.
+    signed_in = make_client(user)
+    assert signed_in.head("/profile/close").status_code == 303
+    assert signed_in.get("/profile").status_code == 200
