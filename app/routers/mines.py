@@ -20,7 +20,7 @@ from app.services.permissions import (
     check_reopen,
     raise_if,
 )
-from app.web import FormDep
+from app.web import FormDep, redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,6 +32,27 @@ def _parse(
         return schema.model_validate(values), None
     except ValidationError as exc:
         return None, on_error(french_errors(exc))
+
+
+@router.get("/mines/{mine_id}", name="mine")
+def mine_address(
+    request: Request, session: SessionDep, user: CurrentUser, mine_id: ObjectId
+) -> Response:
+    """A mine's own address: its place on its idea's page. A form's address under it
+    (/mines/5/deminages), opened or reloaded, lands here, then there (`handlers.page_above`)."""
+    mine, idea = mines.get_mine(session, mine_id, user)
+    return redirect(request, request.url_for("idea", idea_id=idea.id).path + f"#mine-{mine.id}")
+
+
+@router.get("/deminages/{deminage_id}", name="deminage")
+def deminage_address(
+    request: Request, session: SessionDep, user: CurrentUser, deminage_id: ObjectId
+) -> Response:
+    """A déminage's own address: its place under its mine, on its idea's page."""
+    deminage, _, idea = mines.get_deminage(session, deminage_id, user)
+    return redirect(
+        request, request.url_for("idea", idea_id=idea.id).path + f"#deminage-{deminage.id}"
+    )
 
 
 @router.post("/ideas/{idea_id}/mines", name="mine_lay")

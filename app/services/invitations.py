@@ -208,6 +208,14 @@ def pending_for(session: Session, user: User, mine_ids: list[int]) -> dict[int, 
     return {r.mine_id: r for r in rows}
 
 
+def mine_of(session: Session, user: User, invitation_id: int) -> Mine:
+    """The mine an invitation asks to look at, for the invitee only (404 for anyone else)."""
+    invitation = session.get(MineInvitation, invitation_id) if 0 < invitation_id < 2**31 else None
+    if invitation is None or invitation.invitee_id != user.id:
+        raise NotFound("Cette invitation n'existe pas.")
+    return session.get_one(Mine, invitation.mine_id)
+
+
 def decline(session: Session, user: User, invitation_id: int, now: datetime) -> Mine:
     """The invitee says no; the same mine will not ask them again. Returns the mine, whose
     idea the invitee goes back to."""

@@ -172,6 +172,8 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         "/mines/{mine}/deminages",
         {"kind": "contact", "body": "Voyez le service juridique."},
     ),
+    "GET /mines/{mine_id}": ("/mines/{mine}", None),
+    "GET /deminages/{deminage_id}": ("/deminages/{deminage}", None),
     "POST /deminages/{deminage_id}/accept": ("/deminages/{deminage}/accept", {}),
     "POST /deminages/{deminage_id}/helpful": ("/deminages/{deminage}/helpful", {}),
     "POST /deminages/{deminage_id}/dismiss": (
@@ -193,6 +195,7 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         "/mines/{mine}/invitations",
         {"invitee_id": "{helper_id}", "message": "Un avis ?"},
     ),
+    "GET /invitations/{invitation_id}/decline": ("/invitations/{invitation}/decline", None),
     "POST /invitations/{invitation_id}/decline": ("/invitations/{invitation}/decline", {}),
     "GET /demineurs": ("/demineurs", None),
     "GET /ce-qui-bloque": ("/ce-qui-bloque", None),

@@ -317,3 +317,33 @@ def test_an_answer_that_misses_the_point_is_set_aside_with_its_reason(
         .status_code
         == 303
     )
+
+
+def test_a_form_sent_back_opens_with_an_error_summary_that_takes_the_focus(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Without JavaScript, the page comes back with the list of what to fix at the top of the
+    form, each a link to its field, focused on arrival; reloading its address shows the idea."""
+    _, colleague, idea = _setup(db, clock)
+    client = make_client(colleague)
+    response = client.post_form(
+        f"/ideas/{idea.id}/mines", {"category": "", "severity": "", "title": "Gardé", "body": ""}
+    )
+    assert response.status_code == 422
+    page = soup(response)
+    summary = page.select_one(".error-summary")
+    assert summary["tabindex"] == "-1" and summary.has_attr("autofocus")
+    assert page.select("[autofocus]") == [summary]  # the one place the focus goes
+    assert summary.find_parent("form")["action"].endswith(f"/ideas/{idea.id}/mines")
+    assert summary.find_parent("form").find(["input", "select", "textarea", "fieldset"]) is not None
+    links = {a["href"]: a.get_text(" ", strip=True) for a in summary.select("a")}
+    assert links == {
+        "#lay-category": "Catégorie\u00a0: Choisissez une valeur de la liste.",
+        "#lay-body": "La mine\u00a0: Ce champ est obligatoire.",
+        "#lay-severity": "Gravité\u00a0: Choisissez une valeur de la liste.",
+    }
+    for target in links:
+        assert page.select_one(target) is not None  # each link leads to its field
+    assert "3 erreurs empêchent l’envoi du formulaire" in summary.get_text()
+    assert page.find(id="lay-title-input")["value"] == "Gardé"
+    assert client.get(f"/ideas/{idea.id}/mines").headers["location"] == f"/ideas/{idea.id}"
