@@ -139,13 +139,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_purge_drafts(args: argparse.Namespace) -> None:
     from app.mail import deliver_pending
-    from app.services import notifications, retention
+    from app.services import notifications, rate_limits, retention
 
     settings = get_settings()
     with unit_of_work() as session:
         told, deleted = retention.purge_stale_drafts(
             session, settings, notifications.Mailer.from_settings(settings), args.now
         )
+        rate_limits.forget_expired(session, settings, args.now)  # addresses past their window
     deliver_pending(make_engine(settings), settings)
     print(f"Brouillons signalés à leur auteur·rice : {told} ; supprimés : {deleted}.")
 

@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.models import Idea, Notification, OutboxMessage, Role, User
-from app.schemas import DeminageCreate, IdeaCreate, MineCreate, PromoteInput
-from app.services import ideas, mines, scoring, users
+from app.schemas import DeminageCreate, IdeaCreate, MilestoneInput, MineCreate, PromoteInput
+from app.services import ideas, mines, outcomes, scoring, users
 
 DEMO_PASSWORD = "demineurs-demo"  # noqa: S105  # nosec B105
 
@@ -1300,8 +1300,32 @@ def _play(
             reason=_typeset(
                 "Arbitrage du comité de direction : le pilote tient dans le budget de la DSI."
             ),
+            outcome=_typeset(
+                "Retenue par le comité de direction : un pilote de six mois avec les quarante "
+                "agents du premier terrain. Merci à toutes celles et ceux qui ont posé des mines "
+                "et apporté des déminages : les mines de généralisation deviennent la liste de "
+                "contrôle du projet."
+            ),
         )
         ideas.promote(session, params, people[1], idea, decision, t)
+        # Its follow-up: the porteur, then the sponsor, post its first milestones.
+        for days, poster, kind, text_ in (
+            (
+                30,
+                author,
+                "first_ground",
+                "La messagerie est ouverte aux quarante agents du pilote.",
+            ),
+            (
+                60,
+                people[1],
+                "first_results",
+                "Plus aucun échange d'équipe sur les messageries personnelles au bout d'un mois.",
+            ),
+        ):
+            t += timedelta(days=days)
+            step = MilestoneInput(kind=kind, text=_typeset(text_))  # type: ignore[arg-type]
+            outcomes.post_milestone(session, params, poster, idea, step, t)
     if spec.stage == "abandoned":
         t += timedelta(days=5)
         ideas.abandon(session, params, author, idea, _typeset(spec.lesson), t)

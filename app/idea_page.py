@@ -21,26 +21,33 @@ from app.web import redirect
 def minefield_key(view: IdeaView) -> Hashable:
     """Everything the field of mines shows (templates/mines/_field.html): its rows, and who
     looks. The permission checks it asks (app/services/permissions.py) depend on the viewer
-    only through their role and whether they wrote the idea or one of its mines or
-    déminages: any other viewer of the same role sees the same field, so they share one
-    rendering. Any change to what is shown makes a new key."""
+    only through their role and whether they carry the idea (its author, its co-porteurs) or
+    wrote one of its mines or déminages: any other viewer of the same role sees the same field,
+    so they share one rendering. Any change to what is shown makes a new key."""
     idea, viewer = view.idea, view.viewer
-    authors = {idea.author_id}
+    authors = {idea.author_id, *idea.co_carrier_ids}
     deminages = []
+    signers = []
     for mine_view in view.mine_views:
         authors.add(mine_view.mine.author_id)
         for dv in mine_view.deminages:
             authors.add(dv.deminage.author_id)
             deminages.append((dv.deminage, dv.helped_by_me))
+        # A co-signer sees their own signature to withdraw: they are tied to the mine too.
+        for signature in mine_view.signatures:
+            authors.add(signature.user_id)
+        signers.append((mine_view.mine.id, tuple(mine_view.signatures), mine_view.scope_request))
     who = (viewer.role, viewer.id if viewer.id in authors else None)
     return (
         idea.id,
         idea.status,
         view.ripe,  # the field shown cleared, with its thanks (made of the rows below)
         idea.author_id,
+        tuple(idea.co_carrier_ids),
         who,
         tuple(mine_view.mine for mine_view in view.mine_views),
         tuple(deminages),
+        tuple(signers),
         tuple((mine_id, tuple(changes)) for mine_id, changes in view.changed_since.items()),
         tuple(
             (mine_id, inv.id, inv.message, name)

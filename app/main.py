@@ -25,6 +25,7 @@ from app.routers import (
     auth,
     blockers,
     board,
+    co_carriers,
     experts,
     exports,
     ideas,
@@ -34,6 +35,7 @@ from app.routers import (
     notifications,
     profile,
     search,
+    sleeping,
     stats,
 )
 from app.services import legal as legal_facts
@@ -104,10 +106,12 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         auth,
         search,
         ideas,
+        co_carriers,
         mines,
         moderation,
         experts,
         blockers,
+        sleeping,
         board,
         exports,
         notifications,

@@ -17,7 +17,15 @@ from pydantic import (
 )
 
 from app.models.idea import RULE_REFERENCE_MAX, RuleKind
-from app.models.mine import DeminageKind, MineCategory, Severity
+from app.models.mine import (
+    BASIS_REFERENCE_MAX,
+    DeminageKind,
+    MineBasis,
+    MineCategory,
+    MineScope,
+    Severity,
+)
+from app.models.outcome import MilestoneKind
 
 TITLE_MAX = 200
 TEXT_MAX = 10_000
@@ -154,11 +162,51 @@ class AbandonInput(Strict):
     lesson: RequiredText
 
 
+BasisReference = Annotated[
+    str,
+    AfterValidator(clean_text),
+    AfterValidator(one_line),
+    StringConstraints(max_length=BASIS_REFERENCE_MAX),
+]
+
+
 class MineCreate(Strict):
     category: MineCategory
     severity: Severity
     title: Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=120)] = ""
     body: RequiredText
+    # What it threatens: the first ground unless its author says the generalisation only.
+    scope: MineScope = MineScope.first_ground
+    # What it rests on; for a text, its reference (never required: the basis is shown).
+    basis: MineBasis = MineBasis.intuition
+    basis_reference: BasisReference = ""
+
+
+class CosignInput(Strict):
+    """A colleague co-signs a mine with their own estimate of its severity."""
+
+    severity: Severity
+
+
+class BasisInput(Strict):
+    """The mine's author says what it rests on."""
+
+    basis: MineBasis
+    basis_reference: BasisReference = ""
+
+
+class ScopeAnswerInput(Strict):
+    """The mine's author agrees to move it to the generalisation, or not (with a reason)."""
+
+    agree: bool
+    reason: Text = ""
+
+
+class ScopeDecisionInput(Strict):
+    """A manager moves the mine to the generalisation, or keeps it, with a reason."""
+
+    move: bool
+    reason: RequiredText
 
 
 class DeminageCreate(Strict):
@@ -194,10 +242,55 @@ class PromoteInput(Strict):
     next_step: RequiredText
     target_date: date
     reason: Text = ""
+    # The written outcome, told to everyone who took part.
+    outcome: RequiredText
 
 
 class SendBackInput(Strict):
+    # The written outcome of the send-back, told to everyone who took part.
     comment: RequiredText
+
+
+class MilestoneInput(Strict):
+    """A step of a project's follow-up; « arrêté » (stopped) needs its lesson."""
+
+    kind: MilestoneKind
+    text: RequiredText
+    lesson: Text = ""
+
+
+class SponsorInput(Strict):
+    sponsor_email: Annotated[
+        str, AfterValidator(clean_text), StringConstraints(min_length=3, max_length=254)
+    ]
+
+
+class OutcomeInput(Strict):
+    """The written outcome of a decision that has no other text (a merge)."""
+
+    outcome: RequiredText
+
+
+CarrierMessage = Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=2000)]
+
+
+class CoCarrierInvite(Strict):
+    """The idea page's form: a colleague by e-mail or by full name, and a word for them."""
+
+    invitee: Annotated[
+        str,
+        AfterValidator(clean_text),
+        StringConstraints(min_length=1, max_length=254),
+        Documented(pattern=VISIBLE),
+    ]
+    message: CarrierMessage = ""
+
+
+class CoCarrierInviteIn(Strict):
+    """The API's invitation to co-carry an idea: the colleague's account, and a word for them."""
+
+    invitee_id: int = Field(ge=1, le=2**31 - 1)
+    message: CarrierMessage = ""
 
 
 # --- French messages for form errors -------------------------------------------------
@@ -280,11 +373,28 @@ class DeminageOut(BaseModel):
     hidden_reason: str = ""
 
 
+class SignatureOut(BaseModel):
+    user: UserOut
+    severity: str = Field(description="This signer's estimate: minor, major or blocking.")
+    author: bool = Field(description="True for the mine's author, False for a co-signer.")
+    created_at: datetime
+
+
+class ScopeRequestOut(BaseModel):
+    id: int
+    requested_by: UserOut
+    reason: str
+    status: str = Field(description="pending | agreed | refused | moved | kept")
+    created_at: datetime
+    answer_reason: str
+    decision_reason: str
+
+
 class MineOut(BaseModel):
     id: int
     idea_id: int
     category: str
-    severity: str
+    severity: str = Field(description="The median of the signers' estimates (see signatures).")
     status: str
     title: str
     body: str
@@ -295,6 +405,21 @@ class MineOut(BaseModel):
     deminages: list[DeminageOut]
     hidden: bool = False
     hidden_reason: str = ""
+    scope: str = Field("first_ground", description="first_ground | generalisation")
+    basis: str = Field("intuition", description="lived | text | figures | intuition")
+    basis_reference: str = ""
+    basis_asked: bool = Field(
+        False, description="The idea's author asked what it rests on, not answered yet."
+    )
+    signatures: list[SignatureOut] = Field(
+        [], description="Its author's estimate, then each co-signer's."
+    )
+    split_opinions: bool = Field(
+        False, description="« Avis partagés »: the estimates span from minor to blocking."
+    )
+    scope_request: ScopeRequestOut | None = Field(
+        None, description="The latest request to move it to the generalisation, if any."
+    )
 
 
 class GateOut(BaseModel):
@@ -316,12 +441,21 @@ class PartsOut(BaseModel):
     defusal: float
 
 
+class GeneralisationOut(BaseModel):
+    """The generalisation mines, apart from ripeness: « À déminer avant de généraliser »."""
+
+    mines: int
+    open: int
+    percent: float = Field(description="Severity-weighted share cleared, 0–100.")
+
+
 class ReadinessOut(BaseModel):
     score: int
     ripe: bool
     parts: PartsOut
     gates: list[GateOut]
     missing: list[MissingOut]
+    generalisation: GeneralisationOut | None = None
 
 
 class IdeaSummaryOut(BaseModel):
@@ -334,6 +468,55 @@ class IdeaSummaryOut(BaseModel):
     author: UserOut
     published_at: datetime | None
     last_activity_at: datetime
+
+
+class OutcomeOut(BaseModel):
+    """The written outcome of a decision on the idea (a text quoting a hidden mine is masked)."""
+
+    id: int
+    decision: str = Field(description="promoted, sent_back, closed or merged")
+    label: str
+    text: str
+    author: UserOut | None
+    created_at: datetime
+
+
+class MilestoneOut(BaseModel):
+    """A step of a project's follow-up; `lesson` is set for « arrêté » (stopped)."""
+
+    id: int
+    kind: str = Field(description="first_ground, first_results, generalised or stopped")
+    label: str
+    text: str
+    lesson: str
+    author: UserOut | None
+    created_at: datetime
+
+
+class SleepingIdeaOut(IdeaSummaryOut):
+    """A closed idea of « Idées en sommeil », with its lesson."""
+
+    lesson: str
+    closed_at: datetime | None
+
+
+class SleepingPage(BaseModel):
+    items: list[SleepingIdeaOut]
+    page: int
+    pages: int
+    total: int = Field(description="Ideas matching, counted up to 1,000")
+    total_exact: bool = Field(description="False when more ideas match than `total`")
+
+
+class CoCarrierOut(BaseModel):
+    """An invitation to co-carry an idea (`accepted_at` empty), or a co-porteur."""
+
+    id: int
+    idea_id: int
+    user: UserOut
+    invited_by_id: int
+    created_at: datetime
+    accepted_at: datetime | None
 
 
 class IdeaOut(IdeaSummaryOut):
@@ -352,6 +535,23 @@ class IdeaOut(IdeaSummaryOut):
     target_date: date | None
     readiness: ReadinessOut
     mines: list[MineOut]
+    outcomes: list[OutcomeOut] = Field(description="Decisions' written outcomes, newest first")
+    milestones: list[MilestoneOut] = Field(description="The project's steps, newest first")
+    sponsor_account: UserOut | None = Field(
+        description="Who posts the project's milestones with its author"
+    )
+    relaunched_from_id: int | None = Field(description="The closed idea this one relaunches")
+    co_carriers: list[UserOut] = Field(
+        default_factory=list,
+        description="The co-porteurs who accepted to carry the idea with its author.",
+    )
+    carrier_invitations: list[CoCarrierOut] = Field(
+        default_factory=list,
+        description=(
+            "Invitations to co-carry the idea not answered yet: all of them for its author, "
+            "their own for an invitee (accept or decline it by its id), none for anyone else."
+        ),
+    )
 
 
 class IdeaPage(BaseModel):

@@ -23,11 +23,20 @@ from starlette.routing import BaseRoute, Mount
 from app.config import PROJECT_ROOT, Settings
 from app.markdown import render_markdown
 from app.models.idea import FICHE_LABELS, RULE_KIND_LABELS, STATUS_LABELS
-from app.models.mine import CATEGORY_LABELS, KIND_LABELS, MINE_STATUS_LABELS, SEVERITY_LABELS
+from app.models.mine import (
+    BASIS_HINTS,
+    BASIS_LABELS,
+    CATEGORY_LABELS,
+    KIND_LABELS,
+    MINE_STATUS_LABELS,
+    SCOPE_LABELS,
+    SEVERITY_LABELS,
+)
+from app.models.outcome import MILESTONE_LABELS
 from app.models.user import ROLE_LABELS
 from app.security import csrf_token_for
 from app.services import rule_paths
-from app.services.permissions import TEMPLATE_PREDICATES
+from app.services.permissions import TEMPLATE_PREDICATES, is_carrier
 from app.services.readiness import format_points
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -237,6 +246,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     )
     env.globals.update(
         TEMPLATE_PREDICATES,
+        is_carrier=is_carrier,
         static_url=static_url,
         STATUS_LABELS=STATUS_LABELS,
         FICHE_LABELS=FICHE_LABELS,
@@ -244,7 +254,11 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         SEVERITY_LABELS=SEVERITY_LABELS,
         MINE_STATUS_LABELS=MINE_STATUS_LABELS,
         KIND_LABELS=KIND_LABELS,
+        SCOPE_LABELS={scope.value: label for scope, label in SCOPE_LABELS.items()},
+        BASIS_LABELS={basis.value: label for basis, label in BASIS_LABELS.items()},
+        BASIS_HINTS={basis.value: hint for basis, hint in BASIS_HINTS.items()},
         ROLE_LABELS=ROLE_LABELS,
+        MILESTONE_LABELS={kind.value: label for kind, label in MILESTONE_LABELS.items()},
         RULE_KIND_LABELS={kind.value: label for kind, label in RULE_KIND_LABELS.items()},
         rule_paths=rule_paths.paths_for,
     )

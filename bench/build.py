@@ -373,6 +373,11 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
         "VALUES (?,?,?,?,?,?,?,?)",
         deminages,
     )
+    # Each mine's author signs it with its severity, as `mines.lay_mine` does.
+    db.execute(
+        "INSERT INTO mine_signature (mine_id, user_id, severity, created_at) "
+        "SELECT id, author_id, severity, created_at FROM mine"
+    )
     db.executemany("INSERT OR IGNORE INTO mine_echo (mine_id, echo_id) VALUES (?, ?)", echoes)
     db.execute(
         "UPDATE mine SET echo_count = (SELECT COUNT(*) FROM mine_echo WHERE mine_id = mine.id) "

@@ -2,17 +2,25 @@
 (on the suite's database engine: SQLite, or PostgreSQL with DEMINEURS_TEST_DATABASE)."""
 
 import itertools
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
-from sqlmodel import SQLModel
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import Session, SQLModel, select
 
 import app.models  # noqa: F401
 from app.config import Settings
 from app.db import alembic_config, migrate
+from app.demo import seed_demo
+from app.models import Idea, Mine, MineSignature, Role
+from app.schemas import PromoteInput
+from app.services import blockers, ideas, scoring
+from app.services.readiness import ScoringParams
+from tests.factories import make_idea, make_user
 from tests.postgres import PostgresServer
 
 _names = itertools.count(1)
@@ -52,11 +60,11 @@ def test_migrations_go_down_to_nothing_and_up_again(
     migrate(Settings(database_url=url))
 
 
-def test_migration_0015_keeps_one_acceptance_in_force_and_tells_no_old_ripening(
+def test_migration_0019_keeps_one_acceptance_in_force_and_tells_no_old_ripening(
     tmp_path: Path, postgres: PostgresServer | None
 ) -> None:
-    """Data written before 0015: every answer of a reopened mine still « accepted » (the bug),
-    two accepted on a defused one; an idea ripe long ago, another still waiting. After 0015,
+    """Data written before 0019: every answer of a reopened mine still « accepted » (the bug),
+    two accepted on a defused one; an idea ripe long ago, another still waiting. After 0019,
     only the last acceptance of a defused mine is in force, and only the idea waiting will be
     told of its ripening."""
     from datetime import UTC, datetime, timedelta
@@ -90,7 +98,7 @@ def test_migration_0015_keeps_one_acceptance_in_force_and_tells_no_old_ripening(
         db.commit()
         ids = {"first": first.id, "last": last.id, "old": old.id}
         idea_ids = {"ripe": idea.id, "waiting": waiting.id}
-    command.downgrade(alembic_config(url), "0014")
+    command.downgrade(alembic_config(url), "0016")
     with engine.begin() as conn:
         conn.execute(text("UPDATE deminage SET accepted = true"))  # as the bug left them
         conn.execute(
@@ -113,3 +121,119 @@ def test_migration_0015_keeps_one_acceptance_in_force_and_tells_no_old_ripening(
     }
     assert announced[idea_ids["ripe"]] is not None
     assert announced[idea_ids["waiting"]] is None
+
+
+def test_mines_become_first_ground_on_intuition_signed_by_their_author_and_no_score_moves(
+    tmp_path: Path, postgres: PostgresServer | None
+) -> None:
+    """Migration 0016 on the demo base: every mine threatens the first ground, rests on
+    « intuition » and has its author as sole signer with its severity; recomputed from
+    scratch after it, every idea's score, ripeness and reviewers are those stored before."""
+    url = empty_database(tmp_path, postgres)
+    settings = Settings(database_url=url)
+    migrate(settings)
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    engine = create_engine(url)
+    with Session(engine) as session:
+        seed_demo(session, settings, now)
+        session.commit()
+    before_0016 = ScriptDirectory.from_config(alembic_config(url)).get_revision("0016")
+    command.downgrade(alembic_config(url), before_0016.down_revision)  # type: ignore[union-attr,arg-type]
+    with engine.connect() as conn:
+        assert "scope" not in {c["name"] for c in inspect(conn).get_columns("mine")}
+        stored = {
+            row.id: (row.score, row.reviewer_count, row.ripe_from)
+            for row in conn.execute(text("SELECT id, score, reviewer_count, ripe_from FROM idea"))
+        }
+        mines_before = {
+            row.id: (row.author_id, row.severity)
+            for row in conn.execute(text("SELECT id, author_id, severity FROM mine"))
+        }
+    assert len(stored) == 25 and len(mines_before) >= 40
+
+    migrate(settings)
+    params = ScoringParams(
+        ripe_threshold=settings.ripe_threshold,
+        min_reviewers=settings.min_reviewers,
+        quiet_period_hours=settings.quiet_period_hours,
+    )
+    with Session(engine) as session:
+        laid = session.exec(select(Mine)).all()
+        assert {m.id: (m.author_id, m.severity) for m in laid} == mines_before
+        assert {(m.scope, m.basis, m.basis_reference) for m in laid} == {
+            ("first_ground", "intuition", "")
+        }
+        signatures = session.exec(select(MineSignature)).all()
+        assert sorted((s.mine_id, s.user_id, s.severity) for s in signatures) == sorted(
+            (mine_id, author, severity) for mine_id, (author, severity) in mines_before.items()
+        )
+        for idea in session.exec(select(Idea)).all():
+            score, reviewers, ripe_from = stored[idea.id]  # type: ignore[index]
+            recomputed = scoring.compute_for(session, params, idea, now)
+            assert (recomputed.score, recomputed.reviewers) == (score, reviewers), idea.title
+            # Ripe from the same instant (the column, untouched, read back as a date).
+            assert (ripe_from is None) == (idea.ripe_from is None), idea.title
+            expected = recomputed.ripe_from if idea.status == "open" else None
+            assert idea.ripe_from == expected, idea.title
+        # The map counts every open mine on the first ground, as it counted them before.
+        assert blockers.stored(session) == blockers.recount(session)
+    engine.dispose()
+
+
+def test_decisions_taken_before_outcomes_existed_keep_what_was_written_then(
+    tmp_path: Path, postgres: PostgresServer | None
+) -> None:
+    """Migration 0015 makes an outcome of every decision already taken — a promotion of its
+    history line, a send-back of its comment, a closing of its lesson, a merge of the lesson
+    left on the duplicate — and makes the promoting manager the project's sponsor."""
+    url = empty_database(tmp_path, postgres)
+    migrate(Settings(database_url=url))
+    engine = create_engine(url)
+    now, params = datetime(2026, 11, 2, 9, 0, tzinfo=UTC), ScoringParams()
+    with Session(engine) as db:
+        author = make_user(db, name="Autrice")
+        manager = make_user(db, name="Manon", role=Role.manager)
+        admin = make_user(db, name="Adèle", role=Role.admin)
+        promoted, sent_back, closed, kept, merged = (
+            make_idea(db, author, now, title=f"Idée {n}") for n in range(5)
+        )
+        ideas.promote(
+            db,
+            params,
+            manager,
+            promoted,
+            PromoteInput(
+                sponsor="DGS",
+                next_step="Pilote",
+                target_date=date(2027, 3, 31),
+                reason="Urgent",
+                outcome="Un pilote.",
+            ),
+            now,
+        )
+        ideas.send_back(db, manager, sent_back, "Précisez le premier terrain.", now)
+        ideas.abandon(db, params, author, closed, "Trop tôt.", now)
+        ideas.merge(db, params, admin, kept, merged, "Doublon.", now)
+        ids = {i.title: i.id for i in (promoted, sent_back, closed, merged)}
+        people = (manager.id, admin.id, author.id)
+        db.commit()
+    engine.dispose()
+    command.downgrade(alembic_config(url), "0015-1")  # the revision before 0015
+    command.upgrade(alembic_config(url), "0015")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT idea_id, decision, text, author_id FROM outcome ORDER BY idea_id")
+        ).all()
+        sponsor = conn.execute(
+            text("SELECT sponsor_id FROM idea WHERE id = :i"), {"i": ids["Idée 0"]}
+        ).scalar_one()
+    engine.dispose()
+    manager_id, admin_id, author_id = people
+    found = {idea_id: (decision, text_, who) for idea_id, decision, text_, who in rows}
+    assert found[ids["Idée 0"]][0] == "promoted" and "Sponsor : DGS" in found[ids["Idée 0"]][1]
+    assert found[ids["Idée 0"]][2] == manager_id and sponsor == manager_id
+    assert found[ids["Idée 1"]] == ("sent_back", "Précisez le premier terrain.", manager_id)
+    assert found[ids["Idée 2"]] == ("closed", "Trop tôt.", author_id)
+    assert found[ids["Idée 4"]] == ("merged", "Fusionnée avec l'idée « Idée 3 ».", admin_id)
+    assert len(rows) == 4  # the idea kept is not itself decided on

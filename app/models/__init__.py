@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEntry
 from app.models.blocker import BlockerTally, IdeaBlocker, MineEcho
+from app.models.co_carrier import CoCarrier
 from app.models.expertise import Expertise, MineInvitation
 from app.models.health import Heartbeat
 from app.models.idea import (
@@ -18,8 +19,13 @@ from app.models.mine import (
     DeminageHelpful,
     DeminageKind,
     Mine,
+    MineBasis,
     MineCategory,
+    MineScope,
+    MineSignature,
     MineStatus,
+    ScopeRequest,
+    ScopeRequestStatus,
     Severity,
 )
 from app.models.notification import (
@@ -31,6 +37,7 @@ from app.models.notification import (
     OutboxMessage,
     Support,
 )
+from app.models.outcome import Decision, Milestone, MilestoneKind, Outcome
 from app.models.setting import AppSetting
 from app.models.user import (
     AccountInvitation,
@@ -50,6 +57,7 @@ __all__ = [
     "BlockerTally",
     "IdeaBlocker",
     "MineEcho",
+    "CoCarrier",
     "ApiToken",
     "Channel",
     "Follow",
@@ -59,6 +67,10 @@ __all__ = [
     "OutboxMessage",
     "Support",
     "AppSetting",
+    "Decision",
+    "Milestone",
+    "MilestoneKind",
+    "Outcome",
     "Deminage",
     "EmailConfirmation",
     "Expertise",
@@ -78,7 +90,12 @@ __all__ = [
     "AccountInvitation",
     "LoginAttempt",
     "Mine",
+    "MineBasis",
     "MineCategory",
+    "MineScope",
+    "MineSignature",
+    "ScopeRequest",
+    "ScopeRequestStatus",
     "MineStatus",
     "Role",
     "Severity",

@@ -139,8 +139,17 @@ class Idea(SQLModel, table=True):
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when an admin merged this idea into another: its page redirects there.
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
+    # The project's sponsor as an account: who, with the author, posts its milestones (the
+    # manager who promoted it, unless another was named); `sponsor` is the name shown.
+    sponsor_id: int | None = Field(default=None, foreign_key="user.id")
+    # « Relancer »: the closed idea this draft takes up again.
+    relaunched_from_id: int | None = Field(default=None, foreign_key="idea.id", index=True)
     # A draft untouched for long: when its author was told it would be deleted (retention).
     purge_notice_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The accepted co-porteurs' ids (`CoCarrier` rows with `accepted_at`), kept here by
+    # services/co_carriers.py so that every permission check and the score read them with the
+    # idea itself, whoever loaded it (a plain list: assigned anew, never changed in place).
+    co_carrier_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Computed by the database: the board's groups, so that each is one index walk.
     board_group: int | None = Field(
         default=None, sa_column=Column(Integer, Computed(BOARD_GROUP_SQL), nullable=True)

@@ -65,6 +65,56 @@ MINE_STATUS_LABELS = {
 }
 
 
+class MineScope(StrEnum):
+    """What a mine threatens: the first, small trial, or only its generalisation."""
+
+    first_ground = "first_ground"
+    generalisation = "generalisation"
+
+
+SCOPE_LABELS = {
+    MineScope.first_ground: "Dès le premier terrain",
+    MineScope.generalisation: "Pour la généralisation",
+}
+
+
+class MineBasis(StrEnum):
+    """What a mine rests on."""
+
+    lived = "lived"  # vécu: it happened
+    text = "text"  # a rule, with its reference
+    figures = "figures"  # data
+    intuition = "intuition"
+
+
+BASIS_LABELS = {
+    MineBasis.lived: "Vécu",
+    MineBasis.text: "Texte",
+    MineBasis.figures: "Chiffres",
+    MineBasis.intuition: "Intuition",
+}
+BASIS_HINTS = {
+    MineBasis.lived: "c’est arrivé, vous l’avez vu",
+    MineBasis.text: "une règle, dont vous donnez la référence",
+    MineBasis.figures: "des données, une mesure",
+    MineBasis.intuition: "un pressentiment, à vérifier",
+}
+BASIS_REFERENCE_MAX = 300
+
+
+class ScopeRequestStatus(StrEnum):
+    """A request to move a mine to the generalisation, from its asking to its outcome."""
+
+    pending = "pending"  # the mine's author has not answered yet
+    agreed = "agreed"  # the mine's author agreed: the mine moved
+    refused = "refused"  # the mine's author disagrees: a manager decides
+    moved = "moved"  # a manager moved it
+    kept = "kept"  # a manager kept it on the first ground
+
+
+SCOPE_REQUEST_OPEN = (ScopeRequestStatus.pending, ScopeRequestStatus.refused)
+
+
 class DeminageKind(StrEnum):
     expertise = "expertise"
     solution = "solution"
@@ -113,6 +163,45 @@ class Mine(SQLModel, table=True):
     hidden_reason: str = Field(default="", sa_type=Text)
     # Mines on other ideas that say the same (MineEcho rows): the map's recurring objections.
     echo_count: int = 0
+    # What it threatens (MineScope): only first-ground mines count for ripeness.
+    scope: str = Field(default=MineScope.first_ground, sa_type=String(20))
+    # What it rests on (MineBasis), and for a text its reference.
+    basis: str = Field(default=MineBasis.intuition, sa_type=String(20))
+    basis_reference: str = Field(default="", max_length=BASIS_REFERENCE_MAX)
+    # When the idea's author last asked « sur quoi vous appuyez-vous ? », until answered.
+    basis_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MineSignature(SQLModel, table=True):
+    """One signer's estimate of a mine's severity: its author's, and each co-signer's. The
+    mine's `severity` is the median of its signatures (`readiness.median_severity`)."""
+
+    __tablename__ = "mine_signature"
+
+    mine_id: int = Field(foreign_key="mine.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+    severity: str = Field(sa_type=String(20))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ScopeRequest(SQLModel, table=True):
+    """The idea's author asks to move a mine to the generalisation, with a reason; the mine's
+    author agrees or refuses, and a manager decides when they disagree."""
+
+    __tablename__ = "scope_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mine_id: int = Field(foreign_key="mine.id", index=True)
+    author_id: int = Field(foreign_key="user.id", index=True)  # who asked
+    reason: str = Field(sa_type=Text)
+    status: str = Field(default=ScopeRequestStatus.pending, sa_type=String(20))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    answered_by_id: int | None = Field(default=None, foreign_key="user.id")
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answer_reason: str = Field(default="", sa_type=Text)
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decision_reason: str = Field(default="", sa_type=Text)
 
 
 class Deminage(SQLModel, table=True):

@@ -21,6 +21,11 @@ class NotificationKind(StrEnum):
     mention = "mention"
     invitation = "invitation"
     draft_expiring = "draft_expiring"
+    question_on_my_mine = "question_on_my_mine"
+    mine_scope_settled = "mine_scope_settled"
+    decision_outcome = "decision_outcome"
+    project_milestone = "project_milestone"
+    co_carrier = "co_carrier"
 
 
 KIND_LABELS = {
@@ -37,6 +42,17 @@ KIND_LABELS = {
     NotificationKind.mention: "On me mentionne avec @",
     NotificationKind.invitation: "On m'invite à regarder une mine",
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
+    NotificationKind.question_on_my_mine: (
+        "On m’interroge sur une de mes mines\u00a0: sa portée, ce sur quoi elle s’appuie"
+    ),
+    NotificationKind.mine_scope_settled: (
+        "La portée d’une mine de mon idée, ou d’une des miennes, est tranchée"
+    ),
+    NotificationKind.decision_outcome: "Une idée à laquelle j’ai pris part reçoit une décision",
+    NotificationKind.project_milestone: "Un projet auquel j’ai pris part franchit une étape",
+    NotificationKind.co_carrier: (
+        "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
+    ),
 }
 
 
@@ -63,6 +79,11 @@ DEFAULT_CHANNELS = {
     NotificationKind.mention: Channel.email,
     NotificationKind.draft_expiring: Channel.email,
     NotificationKind.invitation: Channel.email,
+    NotificationKind.question_on_my_mine: Channel.email,
+    NotificationKind.mine_scope_settled: Channel.digest,
+    NotificationKind.decision_outcome: Channel.email,
+    NotificationKind.project_milestone: Channel.digest,
+    NotificationKind.co_carrier: Channel.email,
 }
 
 

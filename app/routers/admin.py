@@ -4,11 +4,13 @@ import time
 from dataclasses import asdict
 
 from fastapi import APIRouter, Request
+from pydantic import ValidationError
 from starlette.responses import Response
 
 from app.deps import AdminUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.errors import DomainError, InvalidInput
 from app.models.audit import AUDIT_LABELS
+from app.schemas import OutcomeInput, french_errors
 from app.services import account_invitations, audit, ideas, scoring, users
 from app.templating import render
 from app.web import FormDep, redirect
@@ -199,6 +201,7 @@ def merge(
     form: FormDep,
 ) -> Response:
     values = {k: form.get(k, "").strip() for k in ("keep", "merged")}
+    values["outcome"] = form.get("outcome", "")
     errors: dict[str, str] = {}
     found = {}
     for key in ("keep", "merged"):
@@ -206,9 +209,15 @@ def merge(
             found[key] = ideas.get_idea(session, int(values[key]), admin)
         except (ValueError, DomainError):
             errors[key] = "Numéro d'idée publiée attendu (celui de son adresse, /ideas/42)."
+    try:
+        outcome = OutcomeInput.model_validate({"outcome": values["outcome"]}).outcome
+    except ValidationError as exc:
+        errors.update(french_errors(exc))
     if not errors:
         try:
-            ideas.merge(session, params, admin, found["keep"], found["merged"], now)
+            ideas.merge(session, params, admin, found["keep"], found["merged"], outcome, now)
+        except InvalidInput as exc:
+            errors.update(exc.errors)
         except DomainError as exc:
             errors["merged"] = exc.message
     if errors:

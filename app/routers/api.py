@@ -11,38 +11,57 @@ from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
 from app.models import Follow, Idea, Mine, Support, Unit, User
 from app.schemas import (
     AbandonInput,
+    BasisInput,
+    CoCarrierInviteIn,
+    CoCarrierOut,
+    CosignInput,
     DeminageCreate,
     DeminageOut,
     DismissInput,
     ErrorOut,
     GateOut,
+    GeneralisationOut,
     IdeaCreate,
     IdeaOut,
     IdeaPage,
     IdeaSummaryOut,
     IdeaUpdate,
+    MilestoneInput,
+    MilestoneOut,
     MineCreate,
     MineOut,
     MissingOut,
+    OutcomeOut,
     PartsOut,
     PromoteInput,
     ReadinessOut,
     ReasonInput,
+    ScopeAnswerInput,
+    ScopeDecisionInput,
+    ScopeRequestOut,
     SendBackInput,
+    SignatureOut,
+    SleepingIdeaOut,
+    SleepingPage,
+    SponsorInput,
     UserOut,
     clean_text,
 )
 from app.services import (
     blockers,
     board,
+    co_carriers,
     ideas,
     invitations,
     mines,
     notifications,
+    outcomes,
     search,
+    sleeping,
     users,
 )
 from app.services.idea_view import idea_view
+from app.services.pages import Person, UnitName
 from app.services.readiness import Readiness
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
@@ -78,6 +97,11 @@ def _readiness_out(r: Readiness) -> ReadinessOut:
             MissingOut(action=m.action, points=m.points, required=m.required, label=m.label)
             for m in r.missing
         ],
+        generalisation=GeneralisationOut(
+            mines=r.generalisation.mines,
+            open=r.generalisation.open,
+            percent=r.generalisation.percent,
+        ),
     )
 
 
@@ -99,6 +123,32 @@ def _deminage_out(view: mines.DeminageView) -> DeminageOut:
     )
 
 
+def _signature_out(s: mines.SignatureView) -> SignatureOut:
+    return SignatureOut(
+        user=UserOut(id=s.person.id, name=s.person.name, unit=s.unit.name if s.unit else None),
+        severity=s.severity,
+        author=s.is_author,
+        created_at=s.created_at,
+    )
+
+
+def _scope_request_out(view: mines.MineView) -> ScopeRequestOut | None:
+    request = view.scope_request
+    if request is None:
+        return None
+    return ScopeRequestOut(
+        id=request.id,
+        requested_by=UserOut(
+            id=request.author_id, name=request.author_name, unit=request.author_unit_name
+        ),
+        reason=request.reason,
+        status=request.status,
+        created_at=request.created_at,
+        answer_reason=request.answer_reason,
+        decision_reason=request.decision_reason,
+    )
+
+
 def _mine_out(view: mines.MineView) -> MineOut:
     """A mine as the viewer may see it (the view comes redacted from `visibility`)."""
     m = view.mine
@@ -117,11 +167,27 @@ def _mine_out(view: mines.MineView) -> MineOut:
         deminages=[_deminage_out(d) for d in view.deminages],
         hidden=view.hidden,
         hidden_reason=m.hidden_reason,
+        scope=m.scope,
+        basis=m.basis,
+        basis_reference=m.basis_reference,
+        basis_asked=m.basis_asked_at is not None,
+        signatures=[_signature_out(s) for s in view.signatures],
+        split_opinions=view.split_opinions,
+        scope_request=_scope_request_out(view),
     )
+
+
+def _person_out(person: Person | None, unit: UnitName | None) -> UserOut | None:
+    if person is None:
+        return None
+    return UserOut(id=person.id, name=person.name, unit=unit.name if unit else None)
 
 
 def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
     view = idea_view(c.session, c.params, idea, c.user, c.now, "api")
+    sponsor = None
+    if idea.sponsor_id is not None:
+        sponsor = _user_out(*ideas.users_by_id(c.session, {idea.sponsor_id})[idea.sponsor_id])
     return IdeaOut(
         id=idea.id,
         title=idea.title,
@@ -141,12 +207,51 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         created_at=idea.created_at,
         updated_at=idea.updated_at,
         revision_count=idea.revision_count,
-        lesson=idea.lesson,
+        lesson=view.lesson,
         sponsor=idea.sponsor,
         next_step=idea.next_step,
         target_date=idea.target_date,
         readiness=_readiness_out(view.readiness),
         mines=[_mine_out(v) for v in view.mine_views],
+        outcomes=[
+            OutcomeOut(
+                id=o.id,
+                decision=o.decision,
+                label=o.label,
+                text=o.text,
+                author=_person_out(o.author, o.unit),
+                created_at=o.created_at,
+            )
+            for o in view.outcomes
+        ],
+        milestones=[
+            MilestoneOut(
+                id=m.id,
+                kind=m.kind,
+                label=m.label,
+                text=m.text,
+                lesson=m.lesson,
+                author=_person_out(m.author, m.unit),
+                created_at=m.created_at,
+            )
+            for m in view.milestones
+        ],
+        sponsor_account=sponsor,
+        relaunched_from_id=idea.relaunched_from_id,
+        co_carriers=[_user_out(c.person, c.unit) for c in view.co_carriers],  # type: ignore[arg-type]
+        carrier_invitations=[_co_carrier_out(c) for c in view.carrier_invitations],
+    )
+
+
+def _co_carrier_out(line: co_carriers.CarrierLine) -> CoCarrierOut:
+    row = line.row
+    return CoCarrierOut(
+        id=row.id,
+        idea_id=row.idea_id,
+        user=_user_out(line.person, line.unit),  # type: ignore[arg-type]
+        invited_by_id=row.invited_by_id,
+        created_at=row.created_at,
+        accepted_at=row.accepted_at,
     )
 
 
@@ -213,7 +318,8 @@ async def create_idea(data: IdeaCreate, call: ApiCallDep) -> IdeaOut:
 
 @router.get("/ideas", response_model=IdeaPage, responses=ERRORS)
 async def list_ideas(call: ApiCallDep, page: int = Query(1, ge=1, le=1_000_000)) -> IdeaPage:
-    """Published ideas, newest first, paginated."""
+    """Published ideas still alive (open ones and projects), newest first, paginated; closed
+    ideas are listed apart, by `/api/v1/sleeping`."""
 
     def work(c: ApiContext) -> IdeaPage:
         result = ideas.list_published(c.session, page, c.settings.page_size)
@@ -279,8 +385,7 @@ async def lay_mine(idea_id: ObjectId, data: MineCreate, call: ApiCallDep) -> Min
     def work(c: ApiContext) -> MineOut:
         idea = ideas.get_idea(c.session, idea_id, c.user)
         mine = mines.lay_mine(c.session, c.params, c.user, idea, data, c.now)
-        # A new mine: no déminage yet.
-        return _mine_out(mines.MineView(mine, c.user, _unit_of(c), deminages=[]))
+        return _mine_by_id(c, mine, idea)
 
     return await call(work)
 
@@ -374,6 +479,126 @@ async def accept_risk(mine_id: ObjectId, data: ReasonInput, call: ApiCallDep) ->
     )
 
 
+@router.get(
+    "/mines/{mine_id}/cosignatures",
+    response_model=list[SignatureOut],
+    responses=ERRORS,
+    tags=["co-signing"],
+)
+async def list_cosignatures(mine_id: ObjectId, call: ApiCallDep) -> list[SignatureOut]:
+    """The mine's signers and their estimates: its author first, then each co-signer."""
+
+    def work(c: ApiContext) -> list[SignatureOut]:
+        mine, idea = mines.get_mine(c.session, mine_id, c.user)
+        return [_signature_out(s) for s in _mine_view(c, mine, idea).signatures]
+
+    return await call(work)
+
+
+@router.post(
+    "/mines/{mine_id}/cosign", response_model=MineOut, responses=ERRORS, tags=["co-signing"]
+)
+async def cosign_mine(mine_id: ObjectId, data: CosignInput, call: ApiCallDep) -> MineOut:
+    """Co-sign a colleague's mine with one's own estimate (again: change it); the mine's
+    severity becomes the median of its signers'."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.cosign(
+            c.session, c.params, c.user, mine, idea, data.severity, c.now
+        ),
+    )
+
+
+@router.post(
+    "/mines/{mine_id}/cosign/withdraw",
+    response_model=MineOut,
+    responses=ERRORS,
+    tags=["co-signing"],
+)
+async def withdraw_cosignature(mine_id: ObjectId, call: ApiCallDep) -> MineOut:
+    """Withdraw one's co-signature."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.withdraw_signature(
+            c.session, c.params, c.user, mine, idea, c.now
+        ),
+    )
+
+
+@router.post(
+    "/mines/{mine_id}/scope-request", response_model=MineOut, responses=ERRORS, tags=["portée"]
+)
+async def request_scope_move(mine_id: ObjectId, data: ReasonInput, call: ApiCallDep) -> MineOut:
+    """The idea's author asks, with a reason, to move a mine to the generalisation."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.request_scope_move(
+            c.session, c.user, mine, idea, data.reason, c.now
+        ),
+    )
+
+
+@router.post(
+    "/mines/{mine_id}/scope-request/answer",
+    response_model=MineOut,
+    responses=ERRORS,
+    tags=["portée"],
+)
+async def answer_scope_move(mine_id: ObjectId, data: ScopeAnswerInput, call: ApiCallDep) -> MineOut:
+    """The mine's author agrees to move it (`agree`), or not: then a manager decides."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.answer_scope_move(
+            c.session, c.params, c.user, mine, idea, data.agree, data.reason, c.now
+        ),
+    )
+
+
+@router.post(
+    "/mines/{mine_id}/scope-request/decide",
+    response_model=MineOut,
+    responses=ERRORS,
+    tags=["portée"],
+)
+async def decide_scope_move(
+    mine_id: ObjectId, data: ScopeDecisionInput, call: ApiCallDep
+) -> MineOut:
+    """A manager settles a disagreement: `move` it to the generalisation or keep it."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.decide_scope_move(
+            c.session, c.params, c.user, mine, idea, data.move, data.reason, c.now
+        ),
+    )
+
+
+@router.post("/mines/{mine_id}/ask-basis", response_model=MineOut, responses=ERRORS)
+async def ask_basis(mine_id: ObjectId, call: ApiCallDep) -> MineOut:
+    """The idea's author asks the mine's author « sur quoi vous appuyez-vous ? »."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.ask_basis(c.session, c.user, mine, idea, c.now),
+    )
+
+
+@router.post("/mines/{mine_id}/basis", response_model=MineOut, responses=ERRORS)
+async def state_basis(mine_id: ObjectId, data: BasisInput, call: ApiCallDep) -> MineOut:
+    """The mine's author says what it rests on: `basis`, and for a text its reference."""
+    return await _on_mine(
+        call,
+        mine_id,
+        lambda c, mine, idea: mines.state_basis(
+            c.session, c.user, mine, idea, data.basis, data.basis_reference, c.now
+        ),
+    )
+
+
 class BoardRowOut(IdeaSummaryOut):
     reviewer_count: int
     reviewer_units: list[str]
@@ -451,10 +676,81 @@ async def promote_idea(idea_id: ObjectId, data: PromoteInput, call: ApiCallDep) 
 
 @router.post("/ideas/{idea_id}/send-back", response_model=IdeaOut, responses=ERRORS)
 async def send_back_idea(idea_id: ObjectId, data: SendBackInput, call: ApiCallDep) -> IdeaOut:
-    """A manager sends the idea back to its author with a comment."""
+    """A manager sends the idea back to its author with a comment: its written outcome,
+    told to everyone who took part."""
     return await _on_idea(
         call, idea_id, lambda c, idea: ideas.send_back(c.session, c.user, idea, data.comment, c.now)
     )
+
+
+@router.post("/ideas/{idea_id}/milestones", response_model=IdeaOut, responses=ERRORS)
+async def post_milestone(idea_id: ObjectId, data: MilestoneInput, call: ApiCallDep) -> IdeaOut:
+    """The project's porteur or sponsor posts a step of its follow-up, told to everyone who
+    took part; « stopped » needs a `lesson` and closes the project."""
+    return await _on_idea(
+        call,
+        idea_id,
+        lambda c, idea: outcomes.post_milestone(c.session, c.params, c.user, idea, data, c.now),
+    )
+
+
+@router.post("/ideas/{idea_id}/sponsor", response_model=IdeaOut, responses=ERRORS)
+async def set_sponsor(idea_id: ObjectId, data: SponsorInput, call: ApiCallDep) -> IdeaOut:
+    """A manager names the project's sponsor by their e-mail address."""
+    return await _on_idea(
+        call,
+        idea_id,
+        lambda c, idea: outcomes.set_sponsor(c.session, c.user, idea, data.sponsor_email, c.now),
+    )
+
+
+@router.post("/ideas/{idea_id}/relaunch", response_model=IdeaOut, status_code=201, responses=ERRORS)
+async def relaunch_idea(idea_id: ObjectId, call: ApiCallDep) -> IdeaOut:
+    """Relaunch a closed idea: a new draft of the caller's, linked to it, private to them."""
+
+    def work(c: ApiContext) -> IdeaOut:
+        old = ideas.get_idea(c.session, idea_id, c.user)
+        return _idea_out(c, sleeping.relaunch(c.session, c.params, c.user, old, c.now))
+
+    return await call(work)
+
+
+@router.get("/sleeping", response_model=SleepingPage, responses=ERRORS)
+async def list_sleeping(
+    call: ApiCallDep,
+    q: str = Query("", max_length=200),
+    page: int = Query(1, ge=1, le=1_000_000),
+) -> SleepingPage:
+    """« Idées en sommeil »: closed ideas with their lesson, last closed first, or those the
+    search finds for `q`."""
+
+    def work(c: ApiContext) -> SleepingPage:
+        result = sleeping.list_sleeping(c.session, c.user, q, page, c.settings.page_size)
+        items = [
+            SleepingIdeaOut(
+                id=r.idea.id,
+                title=r.idea.title,
+                status=r.idea.status,
+                ripe=False,
+                score=r.idea.score,
+                themes=list(r.themes),
+                author=_user_out(r.author, r.unit),  # type: ignore[arg-type]
+                published_at=r.idea.published_at,
+                last_activity_at=r.idea.last_activity_at,
+                lesson=r.lesson,
+                closed_at=r.idea.closed_at,
+            )
+            for r in result.items
+        ]
+        return SleepingPage(
+            items=items,
+            page=result.page,
+            pages=result.pages,
+            total=result.total,
+            total_exact=result.total_exact,
+        )
+
+    return await call(work)
 
 
 class BlockerRowOut(BaseModel):
@@ -499,6 +795,9 @@ class BlockerMapOut(BaseModel):
     open_mines: int
     by_category: list[BlockerRowOut]
     by_unit: list[BlockerRowOut]
+    by_scope: list[BlockerRowOut] = Field(
+        [], description="Open mines by portée: first_ground, then generalisation."
+    )
     by_rule_kind: list[RuleKindCountOut]
     recurring: list[RecurringOut]
 
@@ -518,6 +817,7 @@ async def read_blockers(call: ApiCallDep) -> BlockerMapOut:
             open_mines=found.open_mines,
             by_category=rows(found.by_category),
             by_unit=rows(found.by_unit),
+            by_scope=rows(found.by_scope),
             by_rule_kind=[RuleKindCountOut(**r._asdict()) for r in found.by_rule_kind],
             recurring=[
                 RecurringOut(
@@ -697,3 +997,108 @@ async def invite_to_mine(mine_id: ObjectId, data: InvitationIn, call: ApiCallDep
         )
 
     return await call(work)
+
+
+# --- co-porteurs -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/ideas/{idea_id}/co-carriers",
+    response_model=CoCarrierOut,
+    status_code=201,
+    responses=ERRORS,
+    tags=["co-porteurs"],
+)
+async def invite_co_carrier(
+    idea_id: ObjectId, data: CoCarrierInviteIn, call: ApiCallDep
+) -> CoCarrierOut:
+    """The idea's author invites a colleague to carry the idea with them (a published idea)."""
+
+    def work(c: ApiContext) -> CoCarrierOut:
+        idea = ideas.get_idea(c.session, idea_id, c.user)
+        invitee = users.get_user(c.session, data.invitee_id)
+        row = co_carriers.invite(c.session, c.user, idea, invitee, data.message, c.now)
+        return CoCarrierOut(
+            id=row.id,  # type: ignore[arg-type]
+            idea_id=row.idea_id,
+            user=_user_out(invitee, users.unit_of(c.session, invitee)),
+            invited_by_id=row.invited_by_id,
+            created_at=row.created_at,
+            accepted_at=row.accepted_at,
+        )
+
+    return await call(work)
+
+
+async def _on_co_carrier(
+    call: ApiCall, co_carrier_id: int, act: Callable[[ApiContext, Any, Idea], object]
+) -> IdeaOut:
+    """Find the invitation and its idea (404 unless the caller may see it), act, answer with
+    the idea."""
+
+    def work(c: ApiContext) -> IdeaOut:
+        row, idea = co_carriers.get_co_carrier(c.session, co_carrier_id, c.user)
+        act(c, row, idea)
+        return _idea_out(c, idea)
+
+    return await call(work)
+
+
+@router.post(
+    "/co-carriers/{co_carrier_id}/accept",
+    response_model=IdeaOut,
+    responses=ERRORS,
+    tags=["co-porteurs"],
+)
+async def accept_co_carrying(co_carrier_id: ObjectId, call: ApiCallDep) -> IdeaOut:
+    """The invitee accepts to carry the idea: they edit it and answer its mines from now on."""
+    return await _on_co_carrier(
+        call,
+        co_carrier_id,
+        lambda c, row, idea: co_carriers.accept(c.session, c.params, c.user, row, idea, c.now),
+    )
+
+
+@router.post(
+    "/co-carriers/{co_carrier_id}/decline",
+    response_model=IdeaOut,
+    responses=ERRORS,
+    tags=["co-porteurs"],
+)
+async def decline_co_carrying(co_carrier_id: ObjectId, call: ApiCallDep) -> IdeaOut:
+    """The invitee declines the invitation."""
+    return await _on_co_carrier(
+        call,
+        co_carrier_id,
+        lambda c, row, idea: co_carriers.decline(c.session, c.user, row, idea, c.now),
+    )
+
+
+@router.post(
+    "/co-carriers/{co_carrier_id}/remove",
+    response_model=IdeaOut,
+    responses=ERRORS,
+    tags=["co-porteurs"],
+)
+async def remove_co_carrier(co_carrier_id: ObjectId, call: ApiCallDep) -> IdeaOut:
+    """The idea's author withdraws an invitation, or removes a co-porteur."""
+    return await _on_co_carrier(
+        call,
+        co_carrier_id,
+        lambda c, row, idea: co_carriers.remove(c.session, c.params, c.user, row, idea, c.now),
+    )
+
+
+@router.post(
+    "/co-carriers/{co_carrier_id}/leave",
+    response_model=IdeaOut,
+    responses=ERRORS,
+    tags=["co-porteurs"],
+)
+async def leave_co_carrying(co_carrier_id: ObjectId, call: ApiCallDep) -> IdeaOut:
+    """A co-porteur stops carrying the idea."""
+    return await _on_co_carrier(
+        call,
+        co_carrier_id,
+        lambda c, row, idea: co_carriers.leave(c.session, c.params, c.user, row, idea, c.now),
+    )

@@ -13,16 +13,21 @@ from app.schemas import (
     AbandonInput,
     IdeaCreate,
     IdeaUpdate,
+    MilestoneInput,
     PromoteInput,
     SendBackInput,
+    SponsorInput,
     french_errors,
 )
-from app.services import ideas, notifications
+from app.services import ideas, notifications, outcomes, sleeping
 from app.services.permissions import (
     check_abandon,
     check_edit_idea,
+    check_post_milestone,
     check_promote,
+    check_relaunch,
     check_send_back,
+    check_set_sponsor,
     raise_if,
 )
 from app.templating import render
@@ -209,7 +214,9 @@ def promote_idea(
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     raise_if(check_promote(user, idea))
-    values = {k: form.get(k, "") for k in ("sponsor", "next_step", "target_date", "reason")}
+    values = {
+        k: form.get(k, "") for k in ("sponsor", "next_step", "target_date", "reason", "outcome")
+    }
     try:
         ideas.promote(session, params, user, idea, PromoteInput.model_validate(values), now)
     except (ValidationError, InvalidInput) as exc:
@@ -244,6 +251,81 @@ def send_back_idea(
         request,
         request.url_for("idea", idea_id=idea_id).path,
         flash="Idée renvoyée à son auteur·rice avec votre commentaire.",
+    )
+
+
+@router.post("/ideas/{idea_id}/milestones", name="idea_milestone")
+def post_milestone(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    raise_if(check_post_milestone(user, idea))
+    values = {k: form.get(k, "") for k in ("kind", "text", "lesson")}
+    try:
+        data = MilestoneInput.model_validate(values)
+        outcomes.post_milestone(session, params, user, idea, data, now)
+    except (ValidationError, InvalidInput) as exc:
+        errors = french_errors(exc) if isinstance(exc, ValidationError) else exc.errors
+        return form_rejected(request, session, params, idea, user, now, "milestone", values, errors)
+    return redirect(
+        request,
+        request.url_for("idea", idea_id=idea_id).path + "#suivi",
+        flash="Étape publiée\u00a0: celles et ceux qui ont pris part à l’idée en sont prévenus.",
+    )
+
+
+@router.post("/ideas/{idea_id}/sponsor", name="idea_sponsor")
+def set_sponsor(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    raise_if(check_set_sponsor(user, idea))
+    values = {"sponsor_email": form.get("sponsor_email", "")}
+    try:
+        data = SponsorInput.model_validate(values)
+        sponsor = outcomes.set_sponsor(session, user, idea, data.sponsor_email, now)
+    except (ValidationError, InvalidInput) as exc:
+        errors = french_errors(exc) if isinstance(exc, ValidationError) else exc.errors
+        return form_rejected(request, session, params, idea, user, now, "sponsor", values, errors)
+    return redirect(
+        request,
+        request.url_for("idea", idea_id=idea_id).path + "#suivi",
+        flash=f"{sponsor.name} est désormais sponsor du projet.",
+    )
+
+
+@router.post("/ideas/{idea_id}/relaunch", name="idea_relaunch")
+def relaunch_idea(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    old = ideas.get_idea(session, idea_id, user)
+    raise_if(check_relaunch(user, old))
+    draft = sleeping.relaunch(session, params, user, old, now)
+    return redirect(
+        request,
+        request.url_for("idea", idea_id=draft.id).path + "#anciennes-mines",
+        flash=(
+            "Brouillon créé à partir de l’idée en sommeil, visible par vous seul\u00a0: "
+            "vérifiez ses anciennes mines, puis modifiez la fiche avant de la publier."
+        ),
     )
 
 

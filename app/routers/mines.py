@@ -3,23 +3,40 @@
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.errors import DomainError
 from app.idea_page import action_done, form_rejected
-from app.schemas import DeminageCreate, DismissInput, MineCreate, ReasonInput, french_errors
+from app.models import MineCategory
+from app.schemas import (
+    BasisInput,
+    CosignInput,
+    DeminageCreate,
+    DismissInput,
+    MineCreate,
+    ReasonInput,
+    ScopeAnswerInput,
+    ScopeDecisionInput,
+    french_errors,
+)
 from app.services import ideas, mines
 from app.services.permissions import (
     check_accept_risk,
+    check_answer_scope_move,
     check_bring_deminage,
+    check_cosign,
+    check_decide_scope_move,
     check_dismiss_deminage,
     check_lay_mine,
     check_reopen,
+    check_request_scope_move,
+    check_state_basis,
     raise_if,
 )
+from app.templating import render
 from app.web import FormDep, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +84,10 @@ def lay_mine(
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     raise_if(check_lay_mine(user, idea))
-    values = {k: form.get(k, "") for k in ("category", "severity", "title", "body")}
+    fields = ("category", "severity", "title", "body", "scope", "basis", "basis_reference")
+    values = {k: form.get(k, "") for k in fields}
+    # A plain form sends every field; an empty choice takes the schema's default.
+    values = {k: v for k, v in values.items() if v or k not in ("scope", "basis")}
     data, error = _parse(
         MineCreate,
         values,
@@ -79,6 +99,30 @@ def lay_mine(
         return error
     mine = mines.lay_mine(session, params, user, idea, data, now)  # type: ignore[arg-type]
     return action_done(request, session, params, idea, user, now, f"mine-{mine.id}", "Mine posée.")
+
+
+@router.get("/ideas/{idea_id}/mines/siblings", name="mine_siblings")
+def siblings(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    idea_id: ObjectId,
+    category: str = Query("", max_length=40),
+) -> Response:
+    """The idea's open mines of one category (all of them for an unknown one), to co-sign
+    one instead of laying a duplicate: the lay form's list, narrowed by htmx."""
+    idea = ideas.get_idea(session, idea_id, user)
+    views = mines.mines_for_idea(session, idea, user)
+    chosen = category if category in set(MineCategory) else ""
+    context = {
+        "idea": idea,
+        "mine_views": views,
+        "category": chosen,
+        "hx": f'hx-target="#idea-{idea.id}-live" hx-swap="outerHTML"',
+        "form_errors": {},
+        "form_values": {},
+    }
+    return render(request, "mines/_siblings.html", context)
 
 
 @router.post("/mines/{mine_id}/deminages", name="deminage_bring")
@@ -287,4 +331,211 @@ def accept_risk(
         mines.accept_risk,
         "Risque assumé, raison notée.",
         check_accept_risk,
+    )
+
+
+# --- co-signing ------------------------------------------------------------------------------
+
+
+@router.post("/mines/{mine_id}/cosign", name="mine_cosign")
+def cosign(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    mine, idea = mines.get_mine(session, mine_id, user)
+    raise_if(check_cosign(user, mine, idea))
+    values = {"severity": form.get("severity", "")}
+    key = f"cosign-{mine_id}"
+    data, error = _parse(
+        CosignInput,
+        values,
+        lambda errors: form_rejected(
+            request, session, params, idea, user, now, key, values, errors
+        ),
+    )
+    if error:
+        return error
+    mines.cosign(session, params, user, mine, idea, data.severity, now)  # type: ignore[union-attr]
+    return action_done(
+        request, session, params, idea, user, now, f"mine-{mine_id}", "Mine co-signée."
+    )
+
+
+@router.post("/mines/{mine_id}/cosign/withdraw", name="mine_uncosign")
+def withdraw_signature(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    mine, idea = mines.get_mine(session, mine_id, user)
+    mines.withdraw_signature(session, params, user, mine, idea, now)
+    return action_done(
+        request, session, params, idea, user, now, f"mine-{mine_id}", "Signature retirée."
+    )
+
+
+# --- portée ----------------------------------------------------------------------------------
+
+
+@router.post("/mines/{mine_id}/scope-request", name="mine_scope_request")
+def request_scope_move(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    mine, idea = mines.get_mine(session, mine_id, user)
+    raise_if(check_request_scope_move(user, mine, idea, mines.open_scope_request(session, mine)))
+    values = {"reason": form.get("reason", "")}
+    key = f"scope-{mine_id}"
+    data, error = _parse(
+        ReasonInput,
+        values,
+        lambda errors: form_rejected(
+            request, session, params, idea, user, now, key, values, errors
+        ),
+    )
+    if error:
+        return error
+    mines.request_scope_move(session, user, mine, idea, data.reason, now)  # type: ignore[union-attr]
+    return action_done(
+        request,
+        session,
+        params,
+        idea,
+        user,
+        now,
+        f"mine-{mine_id}",
+        "Demande envoyée à la personne qui a posé la mine.",
+    )
+
+
+@router.post("/mines/{mine_id}/scope-request/answer", name="mine_scope_answer")
+def answer_scope_move(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    mine, idea = mines.get_mine(session, mine_id, user)
+    raise_if(check_answer_scope_move(user, mine, mines.open_scope_request(session, mine)))
+    values = {"agree": form.get("agree", ""), "reason": form.get("reason", "")}
+    key = f"scope-answer-{mine_id}"
+    data, error = _parse(
+        ScopeAnswerInput,
+        values,
+        lambda errors: form_rejected(
+            request, session, params, idea, user, now, key, values, errors
+        ),
+    )
+    if error:
+        return error
+    agree = data.agree  # type: ignore[union-attr]
+    mines.answer_scope_move(session, params, user, mine, idea, agree, data.reason, now)  # type: ignore[union-attr]
+    flash = (
+        "Mine passée à la généralisation."
+        if agree
+        else "Mine gardée dès le premier terrain : un manager tranchera."
+    )
+    return action_done(request, session, params, idea, user, now, f"mine-{mine_id}", flash)
+
+
+@router.post("/mines/{mine_id}/scope-request/decide", name="mine_scope_decide")
+def decide_scope_move(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    mine, idea = mines.get_mine(session, mine_id, user)
+    raise_if(check_decide_scope_move(user, mine, idea, mines.open_scope_request(session, mine)))
+    values = {"move": form.get("move", ""), "reason": form.get("reason", "")}
+    key = f"scope-decide-{mine_id}"
+    data, error = _parse(
+        ScopeDecisionInput,
+        values,
+        lambda errors: form_rejected(
+            request, session, params, idea, user, now, key, values, errors
+        ),
+    )
+    if error:
+        return error
+    move = data.move  # type: ignore[union-attr]
+    mines.decide_scope_move(session, params, user, mine, idea, move, data.reason, now)  # type: ignore[union-attr]
+    flash = "Mine passée à la généralisation." if move else "Mine gardée dès le premier terrain."
+    return action_done(request, session, params, idea, user, now, f"mine-{mine_id}", flash)
+
+
+# --- basis -----------------------------------------------------------------------------------
+
+
+@router.post("/mines/{mine_id}/ask-basis", name="mine_ask_basis")
+def ask_basis(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    mine, idea = mines.get_mine(session, mine_id, user)
+    mines.ask_basis(session, user, mine, idea, now)
+    return action_done(
+        request,
+        session,
+        params,
+        idea,
+        user,
+        now,
+        f"mine-{mine_id}",
+        "Question posée à la personne qui a posé la mine.",
+    )
+
+
+@router.post("/mines/{mine_id}/basis", name="mine_basis")
+def state_basis(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    mine_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    mine, idea = mines.get_mine(session, mine_id, user)
+    raise_if(check_state_basis(user, mine))
+    values = {k: form.get(k, "") for k in ("basis", "basis_reference")}
+    key = f"basis-{mine_id}"
+    data, error = _parse(
+        BasisInput,
+        values,
+        lambda errors: form_rejected(
+            request, session, params, idea, user, now, key, values, errors
+        ),
+    )
+    if error:
+        return error
+    basis, reference = data.basis, data.basis_reference  # type: ignore[union-attr]
+    mines.state_basis(session, user, mine, idea, basis, reference, now)
+    return action_done(
+        request, session, params, idea, user, now, f"mine-{mine_id}", "Appui de la mine précisé."
     )

@@ -2,7 +2,7 @@
 the objections that come back across ideas with the answers that defused them elsewhere."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, literal, update
@@ -12,7 +12,14 @@ from sqlmodel import Session, col, select
 from app.db import read_rows
 from app.models import BlockerTally, Deminage, Idea, IdeaBlocker, IdeaStatus, Mine, MineEcho, Unit
 from app.models.idea import RULE_KIND_LABELS
-from app.models.mine import CATEGORY_LABELS, SEVERITY_LABELS, MineStatus, Severity
+from app.models.mine import (
+    CATEGORY_LABELS,
+    SCOPE_LABELS,
+    SEVERITY_LABELS,
+    MineScope,
+    MineStatus,
+    Severity,
+)
 from app.services import search, visibility
 
 TallyKey = tuple[str, str, str]  # dimension, key, severity
@@ -27,29 +34,30 @@ ECHOES_PER_MINE = 5
 # --- The tallies, kept at write time --------------------------------------------------
 
 
-def _counted_mines(session: Session, idea: Idea) -> list[tuple[str, str, int]]:
+def _counted_mines(session: Session, idea: Idea) -> list[tuple[str, str, str, int]]:
     return list(
         session.exec(
-            select(Mine.category, Mine.severity, func.count())
+            select(Mine.category, Mine.scope, Mine.severity, func.count())
             # The one rule for counts: a hidden mine counts as withdrawn.
             .where(col(Mine.idea_id) == idea.id, visibility.counted_status_sql == MineStatus.open)
-            .group_by(col(Mine.category), col(Mine.severity))
+            .group_by(col(Mine.category), col(Mine.scope), col(Mine.severity))
         ).all()
     )
 
 
 def contribution(session: Session, idea: Idea) -> Counter[TallyKey]:
-    """What one idea adds to the map: its open mines (hidden ones never count) by category and
-    by its author's unit, and its broken rule's kind; nothing for a draft, a closed or a merged
-    idea."""
+    """What one idea adds to the map: its open mines (hidden ones never count) by category, by
+    its author's unit and by portée, each with its severity (the median of its signers'), and
+    its broken rule's kind; nothing for a draft, a closed or a merged idea."""
     share: Counter[TallyKey] = Counter()
     if idea.status not in ON_THE_MAP or idea.merged_into_id is not None:
         return share
     share[("rule_kind", idea.rule_kind, "")] += 1
     unit = str(idea.unit_id or "")
-    for category, severity, n in _counted_mines(session, idea):
+    for category, scope, severity, n in _counted_mines(session, idea):
         share[("category", category, severity)] += n
         share[("unit", unit, severity)] += n
+        share[("scope", scope, severity)] += n
     return share
 
 
@@ -131,10 +139,16 @@ def rebuild(session: Session) -> None:
         .where(counted)
         .group_by(col(Mine.idea_id), col(Idea.unit_id), col(Mine.severity))
     )
+    by_scope = (
+        select(Mine.idea_id, literal("scope"), Mine.scope, Mine.severity, func.count())
+        .join(Idea, col(Idea.id) == Mine.idea_id)
+        .where(counted)
+        .group_by(col(Mine.idea_id), col(Mine.scope), col(Mine.severity))
+    )
     by_kind = select(Idea.id, literal("rule_kind"), Idea.rule_kind, literal(""), literal(1)).where(
         on_map
     )
-    for query in (by_category, by_unit, by_kind):
+    for query in (by_category, by_unit, by_scope, by_kind):
         session.execute(insert(IdeaBlocker).from_select(columns, query))
     share = IdeaBlocker.__table__.c  # type: ignore[attr-defined]  # SQLModel tables are Table underneath
     session.execute(
@@ -276,6 +290,8 @@ class BlockerMap:
     by_rule_kind: list[RuleCount]
     open_mines: int
     recurring: list[Recurring]
+    # Open mines that threaten the first ground, then those of the generalisation only.
+    by_scope: list[Row] = field(default_factory=list)
 
     @property
     def rule_chart(self) -> list[tuple[str, int]]:
@@ -354,12 +370,18 @@ def blocker_map(session: Session, recurring: int = 8) -> BlockerMap:
             if len(shown) == recurring:
                 break
     open_mines = sum(n for (d, _, _), n in tallies.items() if d == "category")
+    scopes = {str(k): v for k, v in SCOPE_LABELS.items()}
+    order = [s.value for s in MineScope]
+    by_scope = sorted(
+        _rows(tallies, "scope", scopes), key=lambda r: order.index(r.key) if r.key in order else 9
+    )
     return BlockerMap(
         by_category=by_category,
         by_unit=_rows(tallies, "unit", units),
         by_rule_kind=by_rule_kind,
         open_mines=open_mines,
         recurring=shown,
+        by_scope=by_scope,
     )
 
 
@@ -370,6 +392,7 @@ def open_counts(session: Session) -> dict[str, Any]:
         "open_mines": found.open_mines,
         "by_category": [{"category": r.key, "counts": r.counts} for r in found.by_category],
         "by_unit": [{"unit": r.label, "counts": r.counts} for r in found.by_unit],
+        "by_scope": [{"scope": r.key, "counts": r.counts} for r in found.by_scope],
         "by_rule_kind": [{"rule_kind": r.kind, "ideas": r.ideas} for r in found.by_rule_kind],
     }
 

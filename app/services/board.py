@@ -17,6 +17,7 @@ from app.models import (
     IdeaStatus,
     IdeaTheme,
     Mine,
+    MineSignature,
     MineStatus,
     Unit,
     User,
@@ -30,8 +31,8 @@ STATUSES = {
     "open": "En déminage (mûres comprises)",
     "ripe": "Mûres seulement",
     "project": "Projets",
-    "abandoned": "Abandonnées",
-    "all": "Toutes les idées publiées",
+    "abandoned": "En sommeil (closes)",
+    "all": "Toutes, sauf les idées en sommeil",
 }
 
 
@@ -78,6 +79,7 @@ ROW_COLUMNS = (
     Idea.score,
     Idea.reviewer_count,
     Idea.author_id,
+    Idea.co_carrier_ids,
     Idea.published_at,
     Idea.last_activity_at,
 )
@@ -103,7 +105,8 @@ GROUPS = {
     "ripe": ("ripe",),
     "project": ("project",),
     "abandoned": ("abandoned",),
-    "all": ("ripe", "waiting", "open", "project", "abandoned"),
+    # Closed ideas are apart (« Idées en sommeil »): only their own filter shows them.
+    "all": ("ripe", "waiting", "open", "project"),
 }
 
 
@@ -211,7 +214,13 @@ def _row_statements() -> tuple[Select[Any], ...]:
         .union(
             select(Mine.idea_id, Deminage.author_id)
             .join(Mine, col(Deminage.mine_id) == Mine.id)
-            .where(col(Mine.idea_id).in_(ids), visibility.deminage_counts_sql)
+            .where(col(Mine.idea_id).in_(ids), visibility.deminage_counts_sql),
+            # A co-signer of a mine in play looked too.
+            select(Mine.idea_id, MineSignature.user_id)
+            .join(Mine, col(MineSignature.mine_id) == Mine.id)
+            .where(
+                col(Mine.idea_id).in_(ids), visibility.counted_status_sql != MineStatus.withdrawn
+            ),
         )
         .subquery()
     )
@@ -248,7 +257,9 @@ def _rows(session: Session, ideas: list[tuple[Row[Any], bool]]) -> list[BoardRow
         rows[idea_id].open_mines[severity] = count
     for idea_id, person, unit_name in read_rows(session, REVIEWERS, {"ids": ids}):
         row = rows[idea_id]
-        if person != row.idea.author_id and unit_name and unit_name not in row.reviewer_units:
+        # Those who carry the idea (author, co-porteurs) are no reviewers of it: the score's rule.
+        carriers = {row.idea.author_id, *row.idea.co_carrier_ids}
+        if person not in carriers and unit_name and unit_name not in row.reviewer_units:
             row.reviewer_units.append(unit_name)
     authors = {idea.author_id for idea, _ in ideas}
     people = {p.id: p for p in read_rows(session, AUTHORS, {"people": list(authors)})}

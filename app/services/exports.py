@@ -3,19 +3,29 @@
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.models import Idea, IdeaStatus, IdeaTheme, Mine, User
+from app.models import Idea, IdeaStatus, IdeaTheme, Milestone, Mine, Outcome, User
 from app.models.idea import RULE_KIND_LABELS, STATUS_LABELS, RuleKind
-from app.models.mine import CATEGORY_LABELS, KIND_LABELS, SEVERITY_LABELS, MineCategory, MineStatus
+from app.models.mine import (
+    CATEGORY_LABELS,
+    KIND_LABELS,
+    SEVERITY_LABELS,
+    MineBasis,
+    MineCategory,
+    MineScope,
+    MineStatus,
+)
 from app.services import visibility
 from app.services.idea_view import idea_view
-from app.services.readiness import Readiness, ScoringParams
+from app.services.mines import basis_label
+from app.services.outcomes import MilestoneLine, OutcomeLine
+from app.services.readiness import Readiness, ScoringParams, format_points
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,10 @@ class SheetMine:
     body: str
     author: str
     answer: Answer
+    basis: str = ""  # « Texte (article L. 1) », « Intuition »…
+    # Each signer's estimate, when it was co-signed (« Bombe — Agnès (Finances) »).
+    estimates: tuple[str, ...] = ()
+    split_opinions: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,12 +56,19 @@ class ProductSheet:
     idea: Idea
     author: str
     unit: str
+    # The co-porteurs who carry the idea with its author: names and units.
+    co_carriers: list[tuple[str, str]]
     themes: list[str]
     status: str
     readiness: Readiness
-    mines: list[SheetMine]
+    mines: list[SheetMine]  # those that threaten the first ground
     reviewers: list[tuple[str, str]]
     score_history: list[tuple[datetime, int, str]]
+    # « À déminer avant de généraliser »: the mines that threaten the generalisation only.
+    generalisation: list[SheetMine] = field(default_factory=list)
+    # The written outcomes of its decisions and its project's milestones, newest first.
+    outcomes: tuple[OutcomeLine, ...] = ()
+    milestones: tuple[MilestoneLine, ...] = ()
 
 
 def _person(user: Any, unit: Any) -> str:
@@ -61,15 +82,21 @@ def product_sheet(
     hidden content as the viewer may see it (`visibility`)."""
     sheet = idea_view(session, params, idea, viewer, now, "sheet")
     sheet_mines = []
+    later = []
     reviewers: dict[int, tuple[str, str]] = {}
+    carriers = {idea.author_id, *idea.co_carrier_ids}  # no reviewers of their own idea
     for view in sheet.mine_views:
         m = view.mine
-        if m.author_id != idea.author_id and visibility.counted_status(m) != MineStatus.withdrawn:
+        if m.author_id not in carriers and visibility.counted_status(m) != MineStatus.withdrawn:
             reviewers.setdefault(
                 m.author_id, (view.author.name, view.unit.name if view.unit else "")
             )
+            for sig in view.cosigners:  # a co-signer looked too (none under a masked mine)
+                reviewers.setdefault(
+                    sig.user_id, (sig.person.name, sig.unit.name if sig.unit else "")
+                )
         for d in view.deminages:
-            if d.author.id != idea.author_id and visibility.counts(d.deminage, m):
+            if d.author.id not in carriers and visibility.counts(d.deminage, m):
                 reviewers.setdefault(d.author.id, (d.author.name, d.unit.name if d.unit else ""))  # type: ignore[arg-type]
         accepted = [d for d in view.deminages if d.deminage.accepted and not d.masked]
         if view.hidden:
@@ -90,16 +117,22 @@ def product_sheet(
             answer = Answer(
                 "Encore active", f"Rouverte : {m.reopen_reason}" if m.reopen_reason else "", ""
             )
-        sheet_mines.append(
-            SheetMine(
-                m.title,
-                CATEGORY_LABELS[m.category],
-                SEVERITY_LABELS[m.severity],
-                m.body,  # type: ignore[index]
-                _person(view.author, view.unit),
-                answer,
-            )
+        estimates = tuple(
+            f"{SEVERITY_LABELS[sig.severity]} — {_person(sig.person, sig.unit)}"  # type: ignore[index]
+            for sig in view.signatures
         )
+        shown = SheetMine(
+            m.title,
+            CATEGORY_LABELS[m.category],
+            SEVERITY_LABELS[m.severity],
+            m.body,  # type: ignore[index]
+            _person(view.author, view.unit),
+            answer,
+            "" if view.masked else basis_label(m.basis, m.basis_reference),
+            estimates if view.cosigners else (),
+            view.split_opinions,
+        )
+        (sheet_mines if m.scope == MineScope.first_ground else later).append(shown)
     history = [
         (event.created_at, event.score, event.message)
         for event, _ in reversed(sheet.events)
@@ -109,18 +142,26 @@ def product_sheet(
         idea=idea,
         author=sheet.author.name,
         unit=sheet.author_unit.name if sheet.author_unit else "",
+        co_carriers=[(c.person.name, c.unit.name if c.unit else "") for c in sheet.co_carriers],
         themes=list(sheet.themes),
         status="Mûre" if sheet.ripe else STATUS_LABELS[idea.status],  # type: ignore[index]
         readiness=sheet.readiness,
         mines=sheet_mines,
         reviewers=sorted(reviewers.values()),
         score_history=history,
+        generalisation=later,
+        outcomes=sheet.outcomes,
+        milestones=sheet.milestones,
     )
 
 
 def rule_kind_label(kind: str) -> str:
     """The kind of rule in words; the fiche, the open data and the map say it the same way."""
     return RULE_KIND_LABELS.get(RuleKind(kind), "") if kind else "non précisée"
+
+
+def _named(name: str, unit: str) -> str:
+    return f"{name} ({unit})" if unit else name
 
 
 def _quote(text: str) -> str:
@@ -135,6 +176,11 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
         "",
         f"- Statut : {sheet.status}",
         f"- Auteur·rice : {sheet.author}" + (f" ({sheet.unit})" if sheet.unit else ""),
+        *(
+            [f"- Co-portée par\u00a0: {', '.join(_named(n, u) for n, u in sheet.co_carriers)}"]
+            if sheet.co_carriers
+            else []
+        ),
         f"- Publiée le : {format_date(idea.published_at) or 'non publiée'}",
         f"- Thèmes : {', '.join(sheet.themes) or 'aucun'}",
         f"- Maturité : {r.score}/100 (clarté {r.parts.clarity}, regards croisés "
@@ -146,6 +192,19 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
             f"- Prochaine étape : {idea.next_step}",
             f"- Échéance : {format_date(idea.target_date)}",
         ]
+    if sheet.outcomes:
+        out += ["", "## Issue", ""]
+        for o in sheet.outcomes:
+            by = f" — {o.author.name}" if o.author else ""
+            out += [f"### {o.label} ({format_date(o.created_at)}{by})", "", o.text, ""]
+        out.pop()
+    if sheet.milestones:
+        out += ["", "## Suivi du projet", ""]
+        for step in sheet.milestones:
+            out += [f"### {step.label} ({format_date(step.created_at)})", "", step.text, ""]
+            if step.lesson:
+                out += [f"Leçon\u00a0: {step.lesson}", ""]
+        out.pop()
     for label, text in (
         ("Le problème", idea.problem),
         ("La solution", idea.solution),
@@ -158,20 +217,16 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
             if idea.rule_reference:
                 out.append(f"- Référence : {idea.rule_reference}")
     out += ["", f"## Mines ({len(sheet.mines)})"]
-    for m in sheet.mines:
+    out += _markdown_mines(sheet.mines)
+    if sheet.generalisation:
+        later = sheet.readiness.generalisation
         out += [
             "",
-            f"### {m.severity} · {m.title}",
+            f"## À déminer avant de généraliser ({len(sheet.generalisation)})",
             "",
-            f"- Catégorie : {m.category}",
-            f"- Posée par : {m.author}",
-            f"- État : {m.answer.state}",
+            f"Hors maturité\u00a0: {format_points(later.percent)}\u00a0% déminé.",
         ]
-        if m.answer.by:
-            out.append(f"- Déminée par : {m.answer.by}")
-        out += ["", _quote(m.body)]
-        if m.answer.text:
-            out += ["", f"Réponse : {m.answer.text}"]
+        out += _markdown_mines(sheet.generalisation)
     out += ["", f"## Regards croisés ({len(sheet.reviewers)})", ""]
     out += [f"- {name}" + (f" ({unit})" if unit else "") for name, unit in sheet.reviewers] or [
         "_Aucun._"
@@ -182,6 +237,31 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
     for at, score, message in sheet.score_history:
         out.append(f"| {format_date(at)} | {score} | {message.replace('|', '/')} |")
     return "\n".join(out) + "\n"
+
+
+def _markdown_mines(mines: list[SheetMine]) -> list[str]:
+    out = []
+    for m in mines:
+        out += [
+            "",
+            f"### {m.severity} · {m.title}",
+            "",
+            f"- Catégorie : {m.category}",
+            f"- Posée par : {m.author}",
+            f"- État : {m.answer.state}",
+        ]
+        if m.basis:
+            out.append(f"- S’appuie sur\u00a0: {m.basis}")
+        if m.estimates:
+            split = " (avis partagés)" if m.split_opinions else ""
+            estimates = "\u202f; ".join(m.estimates)
+            out.append(f"- Estimations{split}\u00a0: {estimates}")
+        if m.answer.by:
+            out.append(f"- Déminée par : {m.answer.by}")
+        out += ["", _quote(m.body)]
+        if m.answer.text:
+            out += ["", f"Réponse : {m.answer.text}"]
+    return out
 
 
 def render_pdf(html: str) -> bytes:
@@ -198,11 +278,15 @@ def render_pdf(html: str) -> bytes:
 
 OPEN_STATES = tuple(s.value for s in MineStatus)
 OPEN_CATEGORIES = tuple(c.value for c in MineCategory)
+OPEN_SCOPES = tuple(s.value for s in MineScope)
+OPEN_BASES = tuple(b.value for b in MineBasis)
 CSV_COLUMNS = (
     ["id", "title", "status", "ripe", "themes", "score", "published_on", "rule_kind"]
-    + ["rule_reference"]
+    + ["rule_reference", "last_decision", "last_outcome", "last_milestone"]
     + [f"mines_{c}" for c in OPEN_CATEGORIES]
     + [f"mines_{s}" for s in OPEN_STATES]
+    + [f"mines_{s}" for s in OPEN_SCOPES]
+    + [f"mines_basis_{b}" for b in OPEN_BASES]
 )
 
 
@@ -222,6 +306,18 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
         )
     ):
         counts[idea_id][category][counted] = n
+    # What the mines in play threaten and rest on: counts, nothing of who laid them.
+    scopes: dict[int, dict[str, int]] = defaultdict(dict)
+    bases: dict[int, dict[str, int]] = defaultdict(dict)
+    in_play = visibility.counted_status_sql != MineStatus.withdrawn
+    for idea_id, scope, basis, n in session.exec(
+        select(Mine.idea_id, Mine.scope, Mine.basis, func.count())
+        .where(in_play)
+        .group_by(Mine.idea_id, Mine.scope, Mine.basis)
+    ):
+        scopes[idea_id][scope] = scopes[idea_id].get(scope, 0) + n
+        bases[idea_id][basis] = bases[idea_id].get(basis, 0) + n
+    decisions, steps = _loop_texts(session)
     rows = []
     for idea in published:
         by_cat = counts.get(idea.id, {})  # type: ignore[arg-type]
@@ -240,9 +336,58 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
                     c: {s: by_cat.get(c, {}).get(s, 0) for s in OPEN_STATES}
                     for c in OPEN_CATEGORIES
                 },
+                # Mines not withdrawn, by portée and by what they rest on.
+                "mines_by_scope": {s: scopes[idea.id].get(s, 0) for s in OPEN_SCOPES},  # type: ignore[index]
+                "mines_by_basis": {b: bases[idea.id].get(b, 0) for b in OPEN_BASES},  # type: ignore[index]
+                "outcomes": decisions.get(idea.id, []),  # type: ignore[arg-type]
+                "milestones": steps.get(idea.id, []),  # type: ignore[arg-type]
             }
         )
     return rows
+
+
+def _loop_texts(
+    session: Session,
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    """Every idea's outcomes and milestones, oldest first, for the open data: what was decided
+    and when, without who decided (a text quoting a hidden mine masked, as for anyone)."""
+    outcome_rows = list(
+        session.exec(
+            select(Outcome.idea_id, Outcome.decision, Outcome.text, Outcome.created_at).order_by(
+                col(Outcome.created_at), col(Outcome.id)
+            )
+        )
+    )
+    milestone_rows = list(
+        session.exec(
+            select(
+                Milestone.idea_id,
+                Milestone.kind,
+                Milestone.text,
+                Milestone.lesson,
+                Milestone.created_at,
+            ).order_by(col(Milestone.created_at), col(Milestone.id))
+        )
+    )
+    texts = visibility.redact_messages(
+        session,
+        None,
+        [(r[0], r[2]) for r in outcome_rows]
+        + [(r[0], r[2]) for r in milestone_rows]
+        + [(r[0], r[3]) for r in milestone_rows],
+    )
+    n, m = len(outcome_rows), len(milestone_rows)
+    decisions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (idea_id, decision, _, at), text in zip(outcome_rows, texts[:n], strict=True):
+        decisions[idea_id].append({"decision": decision, "text": text, "on": at.date().isoformat()})
+    steps: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (idea_id, kind, _, _, at), text, lesson in zip(
+        milestone_rows, texts[n : n + m], texts[n + m :], strict=True
+    ):
+        steps[idea_id].append(
+            {"kind": kind, "text": text, "lesson": lesson, "on": at.date().isoformat()}
+        )
+    return decisions, steps
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
@@ -273,9 +418,14 @@ def open_data_csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
                 row["published_on"] or "",
                 row["rule_kind"] or "",
                 row["rule_reference"],
+                row["outcomes"][-1]["decision"] if row["outcomes"] else "",
+                row["outcomes"][-1]["text"] if row["outcomes"] else "",
+                row["milestones"][-1]["kind"] if row["milestones"] else "",
             ]
             + [sum(mines_[c].values()) for c in OPEN_CATEGORIES]
             + [sum(mines_[c][s] for c in OPEN_CATEGORIES) for s in OPEN_STATES]
+            + [row["mines_by_scope"][s] for s in OPEN_SCOPES]
+            + [row["mines_by_basis"][b] for b in OPEN_BASES]
         )
         table.append([_spreadsheet_safe(cell) for cell in cells])
     return table

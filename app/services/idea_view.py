@@ -17,18 +17,23 @@ from sqlmodel import Session
 from app.models import Idea, User
 from app.services import (
     blockers,
+    co_carriers,
     ideas,
     invitations,
     mines,
     notifications,
+    outcomes,
     readiness,
     ripening,
     scoring,
+    sleeping,
     visibility,
 )
 from app.services.blockers import Answer
+from app.services.co_carriers import CarrierLine
 from app.services.ideas import Person, RevisionView, UnitName
 from app.services.mines import MineView, NeighbourIdea, NeighbourMine
+from app.services.outcomes import MilestoneLine, OutcomeLine
 from app.services.readiness import Readiness, ScoringParams
 
 Output = Literal["page", "api", "sheet"]
@@ -36,23 +41,33 @@ Output = Literal["page", "api", "sheet"]
 
 @dataclass(frozen=True)
 class IdeaView:
-    """One idea for one viewer. Every output gets the idea, its author, themes, score and mines;
-    the history is read for the page and the fiche, the rest for the page only (empty
-    otherwise)."""
+    """One idea for one viewer. Every output gets the idea, its author and co-porteurs, themes,
+    score and mines; the history is read for the page and the fiche, the rest for the page only
+    (empty otherwise)."""
 
     idea: Idea
     viewer: User
     author: Person
     author_unit: UnitName | None
+    # The co-porteurs who accepted, in the order they joined.
+    co_carriers: tuple[CarrierLine, ...]
     themes: tuple[str, ...]
     readiness: Readiness
     ripe: bool
     mine_views: tuple[MineView, ...]
+    # The written outcomes of its decisions and its project's milestones, newest first, as the
+    # viewer may read them (every output).
+    outcomes: tuple[OutcomeLine, ...] = ()
+    milestones: tuple[MilestoneLine, ...] = ()
+    # A closed idea's lesson, masked whole if it quotes one of its hidden mines.
+    lesson: str = ""
     # The history, newest first, as the viewer may read it (page and fiche).
     events: tuple[tuple[Any, Person | None], ...] = ()
     # The page only.
     following: bool = False
     supporters: tuple[Any, ...] = ()
+    # Invitations to co-carry the idea not answered yet, as the viewer may see them (page, API).
+    carrier_invitations: tuple[CarrierLine, ...] = ()
     # The viewer's open invitations on these mines, with who invited them, by mine.
     pending_invitations: Mapping[int, tuple[Any, str]] = field(default_factory=dict)
     neighbour_mines: tuple[tuple[NeighbourMine, NeighbourIdea], ...] = ()
@@ -63,6 +78,12 @@ class IdeaView:
     revisions: tuple[RevisionView, ...] = ()
     # Once ripe, the page's thanks to the people who helped (« Merci à A et B »), or "".
     ripe_thanks: str = ""
+    # « Relancer »: the closed idea this one takes up, with its mines to check; the published
+    # ideas that took this one up again; the sponsor's account, who posts milestones.
+    relaunched_from: Idea | None = None
+    old_mines: tuple[MineView, ...] = ()
+    relaunches: tuple[tuple[int, str], ...] = ()
+    sponsor_person: Person | None = None
 
 
 def idea_view(
@@ -79,27 +100,40 @@ def idea_view(
     themes = tuple(ideas.themes_of(session, [idea.id])[idea.id])  # type: ignore[index,list-item]
     rows = mines.idea_rows(session, idea, viewer)
     mine_views = tuple(mines.views_of(rows, viewer))
-    facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages)
+    facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages, rows.signatures)
+    # The page and the API also show the invitations (to whom may see them); the fiche only
+    # who accepted.
+    wanted = idea.co_carrier_ids or output != "sheet"
+    carriers = co_carriers.lines_of(session, idea) if wanted else []
+    invitations_seen = tuple(visibility.carrier_invitations_for(viewer, idea, carriers))
     common: dict[str, Any] = {
         "idea": idea,
         "viewer": viewer,
         "author": author,
         "author_unit": unit,
+        "co_carriers": tuple(line for line in carriers if line.accepted),
         "themes": themes,
         "readiness": readiness.compute(facts, params, now),
         "ripe": idea.is_ripe(now),
         "mine_views": mine_views,
+        "outcomes": tuple(outcomes.outcomes_of(session, idea, viewer)),
+        "milestones": tuple(outcomes.milestones_of(session, idea, viewer)),
+        "lesson": visibility.redact_messages(session, viewer, [(idea.id, idea.lesson)])[0]
+        if idea.lesson
+        else "",
     }
     if output == "api":
-        return IdeaView(**common)
+        return IdeaView(**common, carrier_invitations=invitations_seen)
     events = tuple(visibility.history(session, idea, viewer, mine_views))
     if output == "sheet":
         return IdeaView(**common, events=events)
+    relaunched_from, old_mines = sleeping.old_mines(session, idea, viewer)
     return IdeaView(
         **common,
         events=events,
         following=notifications.follows(session, viewer, idea),
         supporters=tuple(notifications.supporters(session, idea)),
+        carrier_invitations=invitations_seen,
         pending_invitations=_pending_invitations(session, viewer, mine_views),
         neighbour_mines=tuple(mines.neighbour_mines(session, idea)),
         defused_elsewhere=blockers.defused_elsewhere(
@@ -108,10 +142,23 @@ def idea_view(
         ),
         changed_since=_changed_since(session, idea, mine_views),
         revisions=tuple(ideas.revisions(session, idea)),
-        ripe_thanks=ripening.thanks(ripening.helpers(mine_views, idea.author_id))
+        ripe_thanks=ripening.thanks(
+            ripening.helpers(mine_views, idea.author_id, *idea.co_carrier_ids)
+        )
         if common["ripe"]
         else "",
+        relaunched_from=relaunched_from,
+        old_mines=tuple(old_mines),
+        relaunches=tuple(sleeping.relaunches_of(session, idea)),
+        sponsor_person=_sponsor(session, idea),
     )
+
+
+def _sponsor(session: Session, idea: Idea) -> Person | None:
+    """The sponsor's account, for the page to name who posts the project's milestones."""
+    if idea.sponsor_id is None:
+        return None
+    return ideas.users_by_id(session, {idea.sponsor_id})[idea.sponsor_id][0]
 
 
 def _changed_since(

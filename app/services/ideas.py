@@ -24,8 +24,9 @@ from app.models import (
     User,
 )
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
+from app.models.outcome import Decision
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
-from app.services import audit, notifications, scoring, search
+from app.services import audit, outcomes, scoring, search
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
 from app.services.permissions import (
     can_view_idea,
@@ -253,14 +254,9 @@ def abandon(
     idea.last_activity_at = now
     scoring.refresh(session, params, idea, now, user)
     add_event(session, idea, user, "abandoned", f"Abandonnée. Leçon : {lesson}", now)
-    notifications.notify_followers(
-        session,
-        notifications.mailer_of(session),
-        idea,
-        user,
-        f"L'idée « {idea.title} » est abandonnée. Leçon : {lesson}",
-        now,
-    )
+    # Its lesson is the closing's written outcome: told to everyone who took part.
+    outcomes.record(session, idea, Decision.closed, lesson, user, now)
+    search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
 
 
 def promote(
@@ -271,7 +267,9 @@ def promote(
     data: PromoteInput,
     now: datetime,
 ) -> None:
-    """A manager makes the idea a project; an unripe one needs a written reason, kept in history."""
+    """A manager makes the idea a project, with its written outcome told to everyone who took
+    part; an unripe one needs a written reason, kept in history. The manager becomes its
+    sponsor as an account (who posts milestones with its author)."""
     raise_if(check_promote(manager, idea))
     ripe = idea.is_ripe(now)
     if not ripe and not data.reason:
@@ -289,6 +287,7 @@ def promote(
     )
     idea.status = IdeaStatus.project
     idea.sponsor = data.sponsor
+    idea.sponsor_id = manager.id
     idea.next_step = data.next_step
     idea.target_date = data.target_date
     idea.promoted_at = now
@@ -297,38 +296,37 @@ def promote(
     message = f"Promue en projet. Sponsor : {data.sponsor}. Prochaine étape : {data.next_step}"
     if not ripe:
         message += f" — promue sans être mûre, parce que : {data.reason}"
-    add_event(session, idea, manager, "promoted", message, now)
-    notifications.notify_followers(
-        session,
-        notifications.mailer_of(session),
-        idea,
-        manager,
-        f"L'idée « {idea.title} » devient un projet (sponsor : {data.sponsor})",
-        now,
-    )
+    add_event(session, idea, manager, "promoted", f"{message} Issue\u00a0: {data.outcome}", now)
+    outcomes.record(session, idea, Decision.promoted, data.outcome, manager, now)
 
 
 def send_back(session: Session, manager: User, idea: Idea, comment: str, now: datetime) -> None:
-    """A manager sends the idea back to its author with a comment; it stays en déminage."""
+    """A manager sends the idea back to its author; the comment is the written outcome, told to
+    everyone who took part. The idea stays en déminage."""
     raise_if(check_send_back(manager, idea))
     idea.last_activity_at = now
     add_event(session, idea, manager, "sent_back", f"Renvoyée à l'auteur·rice : {comment}", now)
-    notifications.notify_followers(
-        session,
-        notifications.mailer_of(session),
-        idea,
-        manager,
-        f"{manager.name} renvoie l'idée « {idea.title} » à son auteur·rice : {comment}",
-        now,
-    )
+    outcomes.record(session, idea, Decision.sent_back, comment, manager, now)
 
 
 def merge(
-    session: Session, params: ScoringParams, admin: User, keep: Idea, merged: Idea, now: datetime
+    session: Session,
+    params: ScoringParams,
+    admin: User,
+    keep: Idea,
+    merged: Idea,
+    outcome: str,
+    now: datetime,
 ) -> None:
     """An admin merges a duplicate into the idea kept: mines (with their déminages), supporters
-    and followers move; the duplicate closes and its page redirects to the one kept."""
+    and followers move; the duplicate closes and its page redirects to the one kept. The
+    written outcome is kept on the duplicate and told to everyone who took part in it."""
     raise_if(check_merge(admin, keep, merged))
+    if not outcome.strip():
+        raise InvalidInput(
+            {"outcome": "Écrivez l’issue de la fusion pour celles et ceux qui ont participé."}
+        )
+    people = outcomes.participants(session, merged)
     session.execute(update(Mine).where(col(Mine.idea_id) == merged.id).values(idea_id=keep.id))
     for model in (Follow, Support):
         for row in session.exec(select(model).where(model.idea_id == merged.id)):
@@ -345,12 +343,21 @@ def merge(
     for idea in (keep, merged):
         scoring.refresh(session, params, idea, now, admin)
     add_event(session, keep, admin, "merged", f"L'idée « {merged.title} » y a été fusionnée.", now)
-    add_event(session, merged, admin, "merged", f"Fusionnée avec « {keep.title} ».", now)
+    add_event(
+        session,
+        merged,
+        admin,
+        "merged",
+        f"Fusionnée avec «\u00a0{keep.title}\u00a0». Issue\u00a0: {outcome}",
+        now,
+    )
+    outcomes.record(session, merged, Decision.merged, outcome, admin, now, people)
 
 
 def list_published(session: Session, page: int, page_size: int) -> Page[Idea]:
-    """Published ideas (every status but draft), newest first."""
-    where = col(Idea.board_group) < BoardGroup.off_board  # published and not merged
+    """Published ideas still alive (open or projects), newest first: closed ones are listed
+    apart, in « Idées en sommeil »."""
+    where = col(Idea.board_group) < BoardGroup.abandoned  # published, not closed, not merged
     page = max(page, 1)
     cap = max(COUNT_CAP, page * page_size + 1)
     counted = session.exec(

@@ -1,7 +1,7 @@
 """Mines and déminages: lay, answer, accept, withdraw, reopen, assume the risk."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -16,12 +16,16 @@ from app.models import (
     Follow,
     Idea,
     Mine,
+    MineScope,
+    MineSignature,
     MineStatus,
     NotificationKind,
+    ScopeRequest,
+    ScopeRequestStatus,
     Unit,
     User,
 )
-from app.models.mine import SEVERITY_LABELS, agreed
+from app.models.mine import BASIS_LABELS, SCOPE_REQUEST_OPEN, SEVERITY_LABELS, MineBasis, agreed
 from app.schemas import DeminageCreate, MineCreate
 from app.services import audit, blockers, invitations, notifications, scoring, search, visibility
 from app.services.ideas import add_event, get_idea
@@ -29,15 +33,22 @@ from app.services.pages import Person, UnitName
 from app.services.permissions import (
     check_accept_deminage,
     check_accept_risk,
+    check_answer_scope_move,
+    check_ask_basis,
     check_bring_deminage,
+    check_cosign,
+    check_decide_scope_move,
     check_dismiss_deminage,
     check_lay_mine,
     check_mark_helpful,
     check_reopen,
+    check_request_scope_move,
+    check_state_basis,
     check_withdraw,
+    check_withdraw_signature,
     raise_if,
 )
-from app.services.readiness import ScoringParams
+from app.services.readiness import ScoringParams, median_severity, split_opinions
 
 TITLE_FROM_BODY = 60
 
@@ -52,6 +63,18 @@ class DeminageView:
     masked: bool = False  # hidden, and this viewer gets only « masqué » (see visibility.py)
 
 
+@dataclass(frozen=True)
+class SignatureView:
+    """One signer's estimate of a mine's severity, with who they are."""
+
+    user_id: int
+    person: Person
+    unit: UnitName | None
+    severity: str
+    created_at: datetime
+    is_author: bool  # the mine's author, or a co-signer
+
+
 @dataclass
 class MineView:
     mine: Mine
@@ -60,6 +83,31 @@ class MineView:
     deminages: list[DeminageView]
     hidden: bool = False  # hidden by moderation
     masked: bool = False  # hidden, and this viewer gets only « masqué » (see visibility.py)
+    # Its author's estimate first, then each co-signer's (none for a masked mine).
+    signatures: list[SignatureView] = field(default_factory=list)
+    # The latest request to move it to the generalisation (a plain row), if any.
+    scope_request: Any = None
+
+    @property
+    def cosigners(self) -> list[SignatureView]:
+        return [s for s in self.signatures if not s.is_author]
+
+    @property
+    def split_opinions(self) -> bool:
+        """« Avis partagés »: its estimates span from pétard to bombe."""
+        return split_opinions([s.severity for s in self.signatures])
+
+    def signature_of(self, user: User | None) -> SignatureView | None:
+        """The viewer's own signature, if they signed."""
+        if user is None:
+            return None
+        return next((s for s in self.signatures if s.user_id == user.id), None)
+
+    @property
+    def open_scope_request(self) -> Any:
+        """The request to move it that still waits for an answer or a decision."""
+        request = self.scope_request
+        return request if request is not None and request.status in SCOPE_REQUEST_OPEN else None
 
 
 def _title_from(body: str) -> str:
@@ -110,14 +158,27 @@ def lay_mine(
         idea_revision=idea.revision_count,
         created_at=now,
         armed_at=now,
+        scope=data.scope,
+        basis=data.basis,
+        basis_reference=data.basis_reference,
     )
     session.add(mine)
     session.flush()
+    # Its author is its first signer: the median of one estimate is that estimate.
+    session.add(
+        MineSignature(mine_id=mine.id, user_id=user.id, severity=data.severity, created_at=now)  # type: ignore[arg-type]
+    )
     _touch(idea, now)  # after the flush: one UPDATE of the idea, with its new score
     noun = SEVERITY_LABELS[mine.severity].lower()  # type: ignore[index]
     laid = agreed(mine.severity, "posé", "posée")
+    where = " pour la généralisation" if mine.scope == MineScope.generalisation else ""
     add_event(
-        session, idea, user, "mine_laid", f"{noun.capitalize()} {laid} : « {mine.title} ».", now
+        session,
+        idea,
+        user,
+        "mine_laid",
+        f"{noun.capitalize()} {laid}{where} : « {mine.title} ».",
+        now,
     )
     scoring.refresh(session, params, idea, now, user, cause=f"{noun} « {mine.title} » {laid}")
     search.index_mine(session, mine)
@@ -125,20 +186,24 @@ def lay_mine(
     if session.get(Follow, (idea.id, user.id)) is None:
         session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
     mailer = notifications.mailer_of(session)
-    author = session.get_one(User, idea.author_id)
-    notifications.notify(
-        session,
-        mailer,
-        author,
-        NotificationKind.mine_on_my_idea,
-        user,
-        idea,
-        f"{user.name} a posé {agreed(mine.severity, 'un', 'une')} {noun} "
-        f"« {mine.title} » sur votre idée « {idea.title} »",
-        f"#mine-{mine.id}",
-        now,
-        about=notifications.About(mine),
-    )
+    # Those who carry the idea hear of it: its author and its co-porteurs.
+    carriers = session.exec(
+        select(User).where(col(User.id).in_([idea.author_id, *idea.co_carrier_ids]))
+    ).all()
+    for carrier in carriers:
+        notifications.notify(
+            session,
+            mailer,
+            carrier,
+            NotificationKind.mine_on_my_idea,
+            user,
+            idea,
+            f"{user.name} a posé {agreed(mine.severity, 'un', 'une')} {noun} "
+            f"« {mine.title} » sur votre idée « {idea.title} »",
+            f"#mine-{mine.id}",
+            now,
+            about=notifications.About(mine),
+        )
     notifications.notify_mentions(
         session, mailer, mine.body, user, idea, f"#mine-{mine.id}", now, notifications.About(mine)
     )
@@ -184,20 +249,23 @@ def bring_deminage(
         now,
         about=about,
     )
-    # The idea's author may accept it too (and often alone does): they are told as well.
-    notifications.notify(
-        session,
-        mailer,
-        session.get_one(User, idea.author_id),
-        NotificationKind.deminage_on_my_idea,
-        user,
-        idea,
-        f"{user.name} propose un déminage pour la mine « {mine.title} » sur votre idée "
-        f"« {idea.title} »\u00a0: vous pouvez l’accepter",
-        f"#deminage-{deminage.id}",
-        now,
-        about=about,
-    )
+    # Those who carry the idea may accept it too (and often alone do): they are told as well.
+    for carrier in session.exec(
+        select(User).where(col(User.id).in_([idea.author_id, *idea.co_carrier_ids]))
+    ).all():
+        notifications.notify(
+            session,
+            mailer,
+            carrier,
+            NotificationKind.deminage_on_my_idea,
+            user,
+            idea,
+            f"{user.name} propose un déminage pour la mine « {mine.title} » sur votre idée "
+            f"« {idea.title} »\u00a0: vous pouvez l’accepter",
+            f"#deminage-{deminage.id}",
+            now,
+            about=about,
+        )
     notifications.notify_mentions(
         session, mailer, deminage.body, user, idea, f"#deminage-{deminage.id}", now, about
     )
@@ -213,7 +281,8 @@ def accept_deminage(
     idea: Idea,
     now: datetime,
 ) -> None:
-    """The mine's or the idea's author accepts a déminage: the mine is defused at once."""
+    """The mine's author, or one who carries the idea, accepts a déminage: the mine is defused
+    at once."""
     raise_if(check_accept_deminage(user, deminage, mine, idea))
     # Both people told below, read now in one query, before any change is pending (a later
     # lookup would flush the unit of work first).
@@ -269,7 +338,7 @@ def accept_deminage(
             NotificationKind.my_mine_defused,
             user,
             idea,
-            f"Votre mine « {mine.title} » est désamorcée par l'auteur·rice de l'idée : "
+            f"Votre mine « {mine.title} » est désamorcée par {user.name}, qui porte l’idée : "
             "rouvrez-la si la réponse ne vous convainc pas",
             f"#mine-{mine.id}",
             now,
@@ -423,6 +492,341 @@ def accept_risk(
     scoring.refresh(session, params, idea, now, user)
 
 
+# --- co-signing ----------------------------------------------------------------------------
+
+
+def _settle_severity(session: Session, mine: Mine) -> str:
+    """The mine's severity becomes its signers' median; returns the one it had."""
+    session.flush()
+    before = str(mine.severity)
+    estimates = session.exec(
+        select(MineSignature.severity).where(MineSignature.mine_id == mine.id)
+    ).all()
+    mine.severity = median_severity(list(estimates)) if estimates else mine.severity
+    session.add(mine)
+    return before
+
+
+def _severity_moved(before: str, mine: Mine) -> str:
+    if before == mine.severity:
+        return ""
+    median = SEVERITY_LABELS[mine.severity].lower()  # type: ignore[index]
+    return f" Gravité retenue, la médiane des estimations\u00a0: {median}."
+
+
+def signature_of(session: Session, mine: Mine, user: User) -> MineSignature | None:
+    """The user's own signature on the mine, if they signed it."""
+    return session.get(MineSignature, (mine.id, user.id))
+
+
+def cosign(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    mine: Mine,
+    idea: Idea,
+    severity: str,
+    now: datetime,
+) -> None:
+    """A colleague who sees the same risk co-signs the mine with their own estimate (or changes
+    it): the mine's severity becomes the median of its signers', and they count as a reviewer."""
+    raise_if(check_cosign(user, mine, idea))
+    signature = signature_of(session, mine, user)
+    if signature is not None and signature.severity == severity:
+        return
+    changed = signature is not None
+    if signature is None:
+        signature = MineSignature(mine_id=mine.id, user_id=user.id, severity=severity)  # type: ignore[arg-type]
+    signature.severity = severity
+    signature.created_at = now
+    session.add(signature)
+    before = _settle_severity(session, mine)
+    _touch(idea, now)
+    estimate = SEVERITY_LABELS[severity].lower()  # type: ignore[index]
+    done = "estimation changée" if changed else "co-signée"
+    add_event(
+        session,
+        idea,
+        user,
+        "mine_cosigned",
+        f"Mine « {mine.title} » {done}, estimation\u00a0: {estimate}."
+        + _severity_moved(before, mine),
+        now,
+    )
+    cause = f"mine « {mine.title} » co-signée"
+    scoring.refresh(session, params, idea, now, user, cause=cause)
+    if session.get(Follow, (idea.id, user.id)) is None:
+        session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
+    if not changed:
+        notifications.notify(
+            session,
+            notifications.mailer_of(session),
+            session.get_one(User, idea.author_id),
+            NotificationKind.mine_on_my_idea,
+            user,
+            idea,
+            f"{user.name} co-signe la mine « {mine.title} » sur votre idée « {idea.title} » "
+            f"(estimation\u00a0: {estimate})",
+            f"#mine-{mine.id}",
+            now,
+        )
+
+
+def withdraw_signature(
+    session: Session, params: ScoringParams, user: User, mine: Mine, idea: Idea, now: datetime
+) -> None:
+    """A co-signer takes their signature back: the median is counted again without them."""
+    signature = signature_of(session, mine, user)
+    raise_if(check_withdraw_signature(user, mine, signature))
+    session.delete(signature)
+    before = _settle_severity(session, mine)
+    _touch(idea, now)
+    add_event(
+        session,
+        idea,
+        user,
+        "mine_uncosigned",
+        f"Mine « {mine.title} »\u00a0: une signature retirée." + _severity_moved(before, mine),
+        now,
+    )
+    scoring.refresh(session, params, idea, now, user, cause=f"mine « {mine.title} » recomptée")
+
+
+# --- portée: the first ground or the generalisation -----------------------------------------
+
+
+def scope_request_of(session: Session, mine: Mine) -> ScopeRequest | None:
+    """The mine's latest request to move it to the generalisation, if any."""
+    return session.exec(
+        select(ScopeRequest)
+        .where(ScopeRequest.mine_id == mine.id)
+        .order_by(col(ScopeRequest.id).desc())
+        .limit(1)
+    ).first()
+
+
+def open_scope_request(session: Session, mine: Mine) -> ScopeRequest | None:
+    """The request to move the mine that still waits for its author's answer or a manager."""
+    return _open_request(session, mine)
+
+
+def _open_request(session: Session, mine: Mine) -> ScopeRequest | None:
+    request = scope_request_of(session, mine)
+    return request if request is not None and request.status in SCOPE_REQUEST_OPEN else None
+
+
+def request_scope_move(
+    session: Session, user: User, mine: Mine, idea: Idea, reason: str, now: datetime
+) -> ScopeRequest:
+    """The idea's author asks, with a reason, to move a mine to the generalisation; its author
+    is told, and answers."""
+    raise_if(check_request_scope_move(user, mine, idea, _open_request(session, mine)))
+    request = ScopeRequest(
+        mine_id=mine.id,  # type: ignore[arg-type]
+        author_id=user.id,  # type: ignore[arg-type]
+        reason=reason,
+        created_at=now,
+    )
+    session.add(request)
+    _touch(idea, now)
+    add_event(
+        session,
+        idea,
+        user,
+        "scope_requested",
+        f"Demande de passer la mine « {mine.title} » à la généralisation\u00a0: {reason}",
+        now,
+    )
+    session.add(idea)
+    notifications.notify(
+        session,
+        notifications.mailer_of(session),
+        session.get_one(User, mine.author_id),
+        NotificationKind.question_on_my_mine,
+        user,
+        idea,
+        f"{user.name} propose que votre mine « {mine.title} » ne menace que la généralisation "
+        "de l’idée, pas son premier terrain\u00a0: êtes-vous d’accord\u202f?",
+        f"#mine-{mine.id}",
+        now,
+    )
+    session.flush()
+    return request
+
+
+def _move_to_generalisation(mine: Mine) -> None:
+    mine.scope = MineScope.generalisation
+
+
+def answer_scope_move(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    mine: Mine,
+    idea: Idea,
+    agree: bool,
+    reason: str,
+    now: datetime,
+) -> None:
+    """The mine's author agrees (the mine moves to the generalisation) or disagrees (a manager
+    will decide); the idea's author is told."""
+    request = _open_request(session, mine)
+    raise_if(check_answer_scope_move(user, mine, request))
+    if request is None:  # the check refused it already
+        return
+    request.status = ScopeRequestStatus.agreed if agree else ScopeRequestStatus.refused
+    request.answered_by_id = user.id
+    request.answered_at = now
+    request.answer_reason = reason
+    session.add(request)
+    _touch(idea, now)
+    why = f"\u00a0: {reason}" if reason else "."
+    if agree:
+        _move_to_generalisation(mine)
+        session.add(mine)
+        message = (
+            f"Mine « {mine.title} » passée à la généralisation, avec l’accord de la personne "
+            f"qui l’a posée{why}"
+        )
+        told = f"{user.name} accepte que sa mine « {mine.title} » passe à la généralisation"
+    else:
+        message = (
+            f"Mine « {mine.title} » gardée dès le premier terrain par la personne qui l’a "
+            f"posée{why} Un manager tranchera."
+        )
+        told = (
+            f"{user.name} garde sa mine « {mine.title} » dès le premier terrain\u00a0: "
+            "un manager tranchera"
+        )
+    add_event(session, idea, user, "scope_answered", message, now)
+    scoring.refresh(session, params, idea, now, user)
+    notifications.notify(
+        session,
+        notifications.mailer_of(session),
+        session.get_one(User, request.author_id),
+        NotificationKind.mine_scope_settled,
+        user,
+        idea,
+        told,
+        f"#mine-{mine.id}",
+        now,
+    )
+
+
+def decide_scope_move(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    mine: Mine,
+    idea: Idea,
+    move: bool,
+    reason: str,
+    now: datetime,
+) -> None:
+    """A manager settles the disagreement, with a reason: the mine moves, or stays on the first
+    ground; both authors are told."""
+    request = _open_request(session, mine)
+    raise_if(check_decide_scope_move(user, mine, idea, request))
+    if request is None:  # the check refused it already
+        return
+    request.status = ScopeRequestStatus.moved if move else ScopeRequestStatus.kept
+    request.decided_by_id = user.id
+    request.decided_at = now
+    request.decision_reason = reason
+    session.add(request)
+    _touch(idea, now)
+    if move:
+        _move_to_generalisation(mine)
+        session.add(mine)
+        settled = f"Mine « {mine.title} » passée à la généralisation par décision d’un manager"
+    else:
+        settled = f"Mine « {mine.title} » gardée dès le premier terrain par décision d’un manager"
+    add_event(session, idea, user, "scope_decided", f"{settled}\u00a0: {reason}", now)
+    scoring.refresh(session, params, idea, now, user)
+    mailer = notifications.mailer_of(session)
+    for person_id in dict.fromkeys((request.author_id, mine.author_id)):
+        notifications.notify(
+            session,
+            mailer,
+            session.get_one(User, person_id),
+            NotificationKind.mine_scope_settled,
+            user,
+            idea,
+            f"{settled} ({user.name})",
+            f"#mine-{mine.id}",
+            now,
+        )
+
+
+# --- basis: what a mine rests on ------------------------------------------------------------
+
+
+def basis_label(basis: str, reference: str, *, lower: bool = False) -> str:
+    """« Texte (article L. 121-1) », « Vécu »… (« texte (article L. 121-1) » in a sentence)."""
+    label = BASIS_LABELS.get(MineBasis(basis), basis)
+    label = label.lower() if lower else label
+    return f"{label} ({reference})" if reference else label
+
+
+def ask_basis(session: Session, user: User, mine: Mine, idea: Idea, now: datetime) -> None:
+    """The idea's author asks the mine's author « sur quoi vous appuyez-vous ? »: they are
+    told, and the history keeps it."""
+    raise_if(check_ask_basis(user, mine, idea))
+    mine.basis_asked_at = now
+    session.add(mine)
+    _touch(idea, now)
+    session.add(idea)
+    add_event(
+        session,
+        idea,
+        user,
+        "basis_asked",
+        f"Mine « {mine.title} »\u00a0: sur quoi vous appuyez-vous\u202f? (elle dit "
+        f"s’appuyer sur\u00a0: {basis_label(mine.basis, mine.basis_reference, lower=True)})",
+        now,
+    )
+    notifications.notify(
+        session,
+        notifications.mailer_of(session),
+        session.get_one(User, mine.author_id),
+        NotificationKind.question_on_my_mine,
+        user,
+        idea,
+        f"{user.name} vous demande sur quoi s’appuie votre mine « {mine.title} »\u00a0: "
+        "un vécu, un texte, des chiffres\u202f?",
+        f"#mine-{mine.id}",
+        now,
+    )
+
+
+def state_basis(
+    session: Session,
+    user: User,
+    mine: Mine,
+    idea: Idea,
+    basis: str,
+    reference: str,
+    now: datetime,
+) -> None:
+    """The mine's author says what it rests on, which answers the idea's author's question."""
+    raise_if(check_state_basis(user, mine))
+    mine.basis = basis
+    mine.basis_reference = reference
+    mine.basis_asked_at = None
+    session.add(mine)
+    _touch(idea, now)
+    session.add(idea)
+    add_event(
+        session,
+        idea,
+        user,
+        "basis_stated",
+        f"Mine « {mine.title} »\u00a0: elle s’appuie sur\u00a0: "
+        f"{basis_label(basis, reference, lower=True)}.",
+        now,
+    )
+
+
 def _with_author(columns: list[Any], author_id: Any) -> Any:
     """The columns, then who wrote the row and their unit (as `_person` reads them back)."""
     return (
@@ -457,6 +861,26 @@ _IDEA_DEMINAGES = (
     .where(Mine.idea_id == bindparam("idea"))
     .order_by(col(Deminage.created_at), col(Deminage.id))
 )
+_IDEA_SIGNATURES = (
+    _with_author(
+        [
+            MineSignature.mine_id,
+            col(MineSignature.user_id).label("author_id"),
+            MineSignature.severity,
+            MineSignature.created_at,
+        ],
+        col(MineSignature.user_id),
+    )
+    .join(Mine, col(MineSignature.mine_id) == Mine.id)
+    .where(Mine.idea_id == bindparam("idea"))
+    .order_by(col(MineSignature.created_at), col(MineSignature.user_id))
+)
+_IDEA_SCOPE_REQUESTS = (
+    _with_author(list(ScopeRequest.__table__.columns), col(ScopeRequest.author_id))  # type: ignore[attr-defined]
+    .join(Mine, col(ScopeRequest.mine_id) == Mine.id)
+    .where(Mine.idea_id == bindparam("idea"))
+    .order_by(col(ScopeRequest.id))
+)
 _HELPED_BY = (
     select(DeminageHelpful.deminage_id)
     .join(Deminage, col(DeminageHelpful.deminage_id) == Deminage.id)
@@ -473,10 +897,12 @@ class IdeaRows:
     mines: Sequence[Any]
     deminages: Sequence[Any]
     helped: frozenset[int]  # the déminages the viewer found helpful
+    signatures: Sequence[Any] = ()  # each signer's estimate, with who they are
+    scope_requests: Sequence[Any] = ()  # the requests to move a mine, oldest first
 
 
 def idea_rows(session: Session, idea: Idea, viewer: User | None) -> IdeaRows:
-    """In three queries whatever their number: plain rows (the models' attributes, and their
+    """In five queries whatever their number: plain rows (the models' attributes, and their
     authors'), nothing a page writes."""
     mines = read_rows(session, _IDEA_MINES, {"idea": idea.id})
     if not mines:
@@ -487,16 +913,37 @@ def idea_rows(session: Session, idea: Idea, viewer: User | None) -> IdeaRows:
         helped = frozenset(
             row[0] for row in read_rows(session, _HELPED_BY, {"idea": idea.id, "user": viewer.id})
         )
-    return IdeaRows(mines, deminages, helped)
+    signatures = read_rows(session, _IDEA_SIGNATURES, {"idea": idea.id})
+    requests = read_rows(session, _IDEA_SCOPE_REQUESTS, {"idea": idea.id})
+    return IdeaRows(mines, deminages, helped, signatures, requests)
 
 
 def views_of(rows: IdeaRows, viewer: User | None) -> list[MineView]:
-    """The mines with their déminages and authors as the viewer may see them (hidden content
-    redacted by `visibility`)."""
+    """The mines with their déminages, signers and authors as the viewer may see them (hidden
+    content redacted by `visibility`)."""
     by_mine: dict[int, list[DeminageView]] = {m.id: [] for m in rows.mines}
     for d in rows.deminages:
         by_mine[d.mine_id].append(DeminageView(d, *_person(d), d.id in rows.helped))
-    views = [MineView(m, *_person(m), deminages=by_mine[m.id]) for m in rows.mines]
+    authors = {m.id: m.author_id for m in rows.mines}
+    signed: dict[int, list[SignatureView]] = {m.id: [] for m in rows.mines}
+    for sig in rows.signatures:
+        is_author = sig.author_id == authors[sig.mine_id]
+        view = SignatureView(sig.author_id, *_person(sig), sig.severity, sig.created_at, is_author)
+        if is_author:
+            signed[sig.mine_id].insert(0, view)
+        else:
+            signed[sig.mine_id].append(view)
+    latest = {r.mine_id: r for r in rows.scope_requests}
+    views = [
+        MineView(
+            m,
+            *_person(m),
+            deminages=by_mine[m.id],
+            signatures=signed[m.id],
+            scope_request=latest.get(m.id),
+        )
+        for m in rows.mines
+    ]
     return visibility.redact_mine_views(views, viewer)
 
 

@@ -123,10 +123,12 @@ def notify(
     message: str,
     anchor: str,
     now: datetime,
+    subject: str | None = None,
     about: About | None = None,
 ) -> Notification | None:
     """Tell one person; nobody is told of their own action, nor of what they may not see.
-    An e-mail quotes what it is `about` (the mine's or the déminage's own words)."""
+    The e-mail's subject is the message, unless a shorter one is given; it quotes what it is
+    `about` (the mine's or the déminage's own words)."""
     if actor is not None and recipient.id == actor.id:
         return None
     if not recipient.is_active or not can_view_idea(recipient, idea):
@@ -154,7 +156,7 @@ def notify(
             mailer,
             recipient,
             key=f"notification:{notification.id}",
-            subject=f"Les démineurs — {message}",
+            subject=f"Les démineurs — {subject or message}",
             body=emails.notification_text(recipient.name, item, idea.title),
             html=emails.notification_html(recipient.name, item, idea.title),
             kind=kind,

@@ -8,17 +8,27 @@ objects the same way and raise the same checks, hence give the same answer to th
 load of an idea before any check), 403 for what their role or their tie to the object forbids,
 409 for what the object's state forbids now. tests/services/test_permissions_table.py holds the
 expected answer of every predicate for every role, tie and state.
+
+An idea is carried by its author and by the co-porteurs who accepted to carry it with them
+(`is_carrier`): every right on the idea's content (edit the fiche, answer its mines, accept a
+déminage, assume a risk) is a carrier's. What stays the author's alone: publishing the draft,
+closing the idea, and choosing who carries it (inviting and removing co-porteurs).
 """
 
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput
 from app.models import (
+    CoCarrier,
     Deminage,
     Idea,
     IdeaStatus,
     Mine,
     MineInvitation,
+    MineScope,
+    MineSignature,
     MineStatus,
     Role,
+    ScopeRequest,
+    ScopeRequestStatus,
     Severity,
     User,
 )
@@ -43,15 +53,21 @@ def _hidden(*items: Mine | Deminage | None) -> DomainError | None:
 # --- ideas ---------------------------------------------------------------------------------
 
 
+def is_carrier(user: User | None, idea: Idea) -> bool:
+    """Whether the person carries the idea: its author, or a co-porteur who accepted (the one
+    rule that every right on the idea's content asks; the score counts neither as a reviewer)."""
+    return user is not None and (user.id == idea.author_id or user.id in idea.co_carrier_ids)
+
+
 def can_view_idea(user: User | None, idea: Idea) -> bool:
-    """Drafts are their author's alone; everything else is readable by every agent."""
-    return idea.status != IdeaStatus.draft or (user is not None and user.id == idea.author_id)
+    """Drafts are their carriers' alone; everything else is readable by every agent."""
+    return idea.status != IdeaStatus.draft or is_carrier(user, idea)
 
 
 def check_edit_idea(user: User, idea: Idea) -> DomainError | None:
-    """Only the idea's author edits it, while it is a draft or open."""
-    if user.id != idea.author_id:
-        return Forbidden("Seule la personne qui a écrit l’idée peut la modifier.")
+    """Those who carry the idea edit it, while it is a draft or open."""
+    if not is_carrier(user, idea):
+        return Forbidden("Seules les personnes qui portent l’idée peuvent la modifier.")
     if idea.status not in (IdeaStatus.draft, IdeaStatus.open):
         return Conflict("Une idée devenue projet ou abandonnée ne se modifie plus.")
     return None
@@ -91,8 +107,8 @@ def check_support(user: User, idea: Idea) -> DomainError | None:
 
 
 def check_lay_mine(user: User, idea: Idea) -> DomainError | None:
-    """Anyone but the idea's author lays a mine on an open idea or a project."""
-    if user.id == idea.author_id:
+    """Anyone but those who carry the idea lays a mine on an open idea or a project."""
+    if is_carrier(user, idea):
         return Forbidden(
             "On ne mine pas son propre terrain\u00a0: répondez plutôt aux mines posées."
         )
@@ -142,6 +158,36 @@ def check_merge(user: User, keep: Idea, merged: Idea) -> DomainError | None:
     return None
 
 
+# --- closing the loop: projects' follow-up, sponsors, relaunches ---------------------------
+
+
+def check_post_milestone(user: User, idea: Idea) -> DomainError | None:
+    """A project's porteurs (its author and co-porteurs) or its sponsor post the steps of its
+    follow-up."""
+    if not is_carrier(user, idea) and (idea.sponsor_id is None or user.id != idea.sponsor_id):
+        return Forbidden("Seuls les porteurs du projet et son sponsor publient ses étapes.")
+    if idea.status != IdeaStatus.project:
+        return Conflict("Seul un projet en cours a un suivi d’étapes.")
+    return None
+
+
+def check_set_sponsor(user: User, idea: Idea) -> DomainError | None:
+    """A manager names a project's sponsor (by default, the manager who promoted it)."""
+    if check_decide_on_ideas(user):
+        return Forbidden("Seuls les managers désignent le sponsor d’un projet.")
+    if idea.status != IdeaStatus.project:
+        return Conflict("Seul un projet en cours a un sponsor à désigner.")
+    return None
+
+
+def check_relaunch(user: User, idea: Idea) -> DomainError | None:
+    """Any agent relaunches a closed idea as a new draft of their own (not a merged one: the
+    idea it joined is where it lives on)."""
+    if idea.status != IdeaStatus.abandoned or idea.merged_into_id is not None:
+        return Conflict("Seule une idée close (en sommeil) se relance.")
+    return None
+
+
 # --- mines and déminages -------------------------------------------------------------------
 
 
@@ -161,13 +207,13 @@ def check_bring_deminage(user: User, mine: Mine, idea: Idea) -> DomainError | No
 def check_accept_deminage(
     user: User, deminage: Deminage, mine: Mine, idea: Idea
 ) -> DomainError | None:
-    """The mine's author or the idea's author accepts an answer to an active mine."""
+    """The mine's author or those who carry the idea accept an answer to an active mine."""
     if hidden := _hidden(mine, deminage):
         return hidden
-    if user.id not in (mine.author_id, idea.author_id):
+    if user.id != mine.author_id and not is_carrier(user, idea):
         return Forbidden(
             "Accepter un déminage revient à la personne qui a posé la mine, "
-            "ou à celle qui a écrit l’idée."
+            "ou à celles qui portent l’idée."
         )
     if idea.status not in LIVE_STATUSES or mine.status not in (
         MineStatus.open,
@@ -184,16 +230,16 @@ def check_accept_deminage(
 def check_dismiss_deminage(
     user: User, deminage: Deminage, mine: Mine, idea: Idea
 ) -> DomainError | None:
-    """The mine's author or the idea's author marks an answer « ne répond pas », once, unless
+    """The mine's author or those who carry the idea mark an answer « ne répond pas », once, unless
     it is the acceptance in force (a reopen ends that first)."""
     if hidden := _hidden(mine, deminage):
         return hidden
     if user.id == deminage.author_id:
         return Forbidden("On ne juge pas son propre déminage.")
-    if user.id not in (mine.author_id, idea.author_id):
+    if user.id != mine.author_id and not is_carrier(user, idea):
         return Forbidden(
             "Juger qu’un déminage ne répond pas revient à la personne qui a posé la mine, "
-            "ou à celle qui a écrit l’idée."
+            "ou à celles qui portent l’idée."
         )
     if idea.status not in LIVE_STATUSES or mine.status == MineStatus.withdrawn:
         return Conflict("Cette mine n’attend plus de réponse.")
@@ -238,16 +284,134 @@ def check_reopen(user: User, mine: Mine, idea: Idea) -> DomainError | None:
 
 
 def check_accept_risk(user: User, mine: Mine, idea: Idea) -> DomainError | None:
-    """The idea's author assumes a pétard's or a mine's risk; a bombe's needs a manager."""
+    """Those who carry the idea assume a pétard's or a mine's risk; a bombe's needs a manager."""
     if hidden := _hidden(mine):
         return hidden
     if mine.severity == Severity.blocking:
         if not user.is_manager:
             return Forbidden("Seuls les managers peuvent assumer le risque d’une bombe.")
-    elif user.id != idea.author_id:
-        return Forbidden("Seule la personne qui a écrit l’idée peut assumer ce risque.")
+    elif not is_carrier(user, idea):
+        return Forbidden("Seules les personnes qui portent l’idée peuvent assumer ce risque.")
     if idea.status not in LIVE_STATUSES or mine.status != MineStatus.open:
         return Conflict("Seule une mine active peut voir son risque assumé.")
+    return None
+
+
+# --- co-signing, portée, basis ------------------------------------------------------------
+
+
+def check_cosign(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    """A colleague who sees the same risk co-signs a mine in play, with their own estimate
+    (or changes it); neither those who carry the idea nor the mine's author, who signs it
+    already."""
+    if hidden := _hidden(mine):
+        return hidden
+    if is_carrier(user, idea):
+        return Forbidden(
+            "On ne mine pas son propre terrain\u00a0: répondez plutôt aux mines posées."
+        )
+    if user.id == mine.author_id:
+        return Forbidden("Vous signez déjà cette mine\u00a0: c’est la vôtre.")
+    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.withdrawn:
+        return Conflict("Cette mine ne se co-signe plus.")
+    return None
+
+
+def check_withdraw_signature(
+    user: User, mine: Mine, signature: MineSignature | None
+) -> DomainError | None:
+    """A co-signer withdraws their signature, at any time (`signature` is the asker's own, if
+    any); the mine's author withdraws the mine instead."""
+    if hidden := _hidden(mine):
+        return hidden
+    if user.id == mine.author_id:
+        return Forbidden("C’est votre mine\u00a0: retirez-la plutôt que votre signature.")
+    if signature is None or signature.user_id != user.id:
+        return Forbidden("Vous n’avez pas co-signé cette mine.")
+    return None
+
+
+def check_request_scope_move(
+    user: User, mine: Mine, idea: Idea, request: ScopeRequest | None
+) -> DomainError | None:
+    """Those who carry the idea ask, with a reason, to move a first-ground mine to the
+    generalisation, once at a time (`request` is the mine's open request, if any)."""
+    if hidden := _hidden(mine):
+        return hidden
+    if not is_carrier(user, idea):
+        return Forbidden(
+            "Seules les personnes qui portent l’idée peuvent demander de déplacer une mine."
+        )
+    if (
+        idea.status not in LIVE_STATUSES
+        or mine.status == MineStatus.withdrawn
+        or mine.scope != MineScope.first_ground
+    ):
+        return Conflict("Cette mine ne peut plus passer à la généralisation.")
+    if request is not None and request.status in (
+        ScopeRequestStatus.pending,
+        ScopeRequestStatus.refused,
+    ):
+        return Conflict("Une demande de déplacement de cette mine attend déjà sa réponse.")
+    return None
+
+
+def check_answer_scope_move(
+    user: User, mine: Mine, request: ScopeRequest | None
+) -> DomainError | None:
+    """The mine's author agrees, or not, to move it to the generalisation, while asked."""
+    if hidden := _hidden(mine):
+        return hidden
+    if user.id != mine.author_id:
+        return Forbidden("Seule la personne qui a posé la mine choisit sa portée.")
+    if request is None or request.status != ScopeRequestStatus.pending:
+        return Conflict("Aucune demande de déplacement n’attend votre réponse.")
+    return None
+
+
+def check_decide_scope_move(
+    user: User, mine: Mine, idea: Idea, request: ScopeRequest | None
+) -> DomainError | None:
+    """A manager who is party neither to the idea (carrying it) nor to the mine decides when
+    the mine's author refused to move it."""
+    if hidden := _hidden(mine):
+        return hidden
+    if not user.is_manager:
+        return Forbidden("Seuls les managers tranchent la portée d’une mine.")
+    if is_carrier(user, idea) or user.id == mine.author_id:
+        return Forbidden(
+            "Un manager qui ne porte pas l’idée et n’a pas posé la mine tranche\u00a0: "
+            "vous êtes partie prenante."
+        )
+    if (
+        request is None
+        or request.status != ScopeRequestStatus.refused
+        or idea.status not in LIVE_STATUSES
+    ):
+        return Conflict("Aucun désaccord sur la portée de cette mine n’attend de décision.")
+    return None
+
+
+def check_ask_basis(user: User, mine: Mine, idea: Idea) -> DomainError | None:
+    """Those who carry the idea ask the mine's author « sur quoi vous appuyez-vous ? », once
+    until answered."""
+    if hidden := _hidden(mine):
+        return hidden
+    if not is_carrier(user, idea):
+        return Forbidden("Seules les personnes qui portent l’idée posent cette question.")
+    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.withdrawn:
+        return Conflict("Cette mine n’est plus en jeu.")
+    if mine.basis_asked_at is not None:
+        return Conflict("La question est déjà posée\u00a0: sa réponse est attendue.")
+    return None
+
+
+def check_state_basis(user: User, mine: Mine) -> DomainError | None:
+    """The mine's author says (again) what it rests on."""
+    if hidden := _hidden(mine):
+        return hidden
+    if user.id != mine.author_id:
+        return Forbidden("Seule la personne qui a posé la mine dit sur quoi elle s’appuie.")
     return None
 
 
@@ -282,6 +446,69 @@ def check_decline_invitation(user: User, invitation: MineInvitation) -> DomainEr
     """Only the invitee declines an invitation."""
     if user.id != invitation.invitee_id:
         return Forbidden("Seule la personne invitée peut décliner.")
+    return None
+
+
+# --- co-porteurs ---------------------------------------------------------------------------
+
+
+def check_invite_carrier(user: User, idea: Idea) -> DomainError | None:
+    """The idea's author, alone, asks colleagues to carry a published idea with them (a draft
+    is its author's alone until it is published)."""
+    if user.id != idea.author_id:
+        return Forbidden("Seule la personne qui a écrit l’idée choisit qui la porte avec elle.")
+    if idea.status not in LIVE_STATUSES:
+        return Conflict(
+            "On invite des co-porteurs sur une idée publiée, en déminage ou devenue projet."
+        )
+    return None
+
+
+def check_invite_carrier_colleague(user: User, idea: Idea, invitee: User) -> DomainError | None:
+    """Who may be asked to carry the idea: an active colleague, not its author nor one who
+    already carries it (refusals about who: a conflict named on the field)."""
+    if invitee.id == idea.author_id or not invitee.is_active:
+        return Conflict(
+            "Invitez une autre personne que vous-même, avec un compte actif.", field="invitee"
+        )
+    if invitee.id in idea.co_carrier_ids:
+        return Conflict(f"{invitee.name} porte déjà cette idée avec vous.", field="invitee")
+    return None
+
+
+def check_accept_carrying(user: User, invitation: CoCarrier, idea: Idea) -> DomainError | None:
+    """The invitee, alone, accepts to carry a live idea, once."""
+    if user.id != invitation.user_id:
+        return Forbidden("Seule la personne invitée peut accepter.")
+    if invitation.accepted_at is not None:
+        return Conflict("Vous portez déjà cette idée.")
+    if idea.status not in LIVE_STATUSES:
+        return Conflict("Cette idée n’est plus en déminage ni en projet.")
+    return None
+
+
+def check_decline_carrying(user: User, invitation: CoCarrier) -> DomainError | None:
+    """The invitee, alone, declines an invitation not accepted yet."""
+    if user.id != invitation.user_id:
+        return Forbidden("Seule la personne invitée peut décliner.")
+    if invitation.accepted_at is not None:
+        return Conflict("Vous portez déjà cette idée : quittez-la plutôt.")
+    return None
+
+
+def check_remove_carrier(user: User, invitation: CoCarrier, idea: Idea) -> DomainError | None:
+    """The idea's author, alone, withdraws an invitation or removes a co-porteur."""
+    if user.id != idea.author_id:
+        return Forbidden("Seule la personne qui a écrit l’idée choisit qui la porte avec elle.")
+    return None
+
+
+def check_leave_carrying(user: User, invitation: CoCarrier) -> DomainError | None:
+    """A co-porteur, alone, stops carrying the idea (an invitation is declined instead)."""
+    if user.id != invitation.user_id:
+        return Forbidden("Seule la personne qui porte l’idée peut cesser de la porter.")
+    if invitation.accepted_at is None:
+        return Conflict("Vous n’avez pas encore accepté : déclinez plutôt l’invitation.")
     return None
 
 
@@ -373,6 +600,18 @@ def can_merge(user: User | None, keep: Idea, merged: Idea) -> bool:
     return user is not None and _allowed(check_merge(user, keep, merged))
 
 
+def can_post_milestone(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_post_milestone(user, idea))
+
+
+def can_set_sponsor(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_set_sponsor(user, idea))
+
+
+def can_relaunch(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_relaunch(user, idea))
+
+
 def can_bring_deminage(user: User | None, mine: Mine, idea: Idea) -> bool:
     return user is not None and _allowed(check_bring_deminage(user, mine, idea))
 
@@ -401,6 +640,38 @@ def can_accept_risk(user: User | None, mine: Mine, idea: Idea) -> bool:
     return user is not None and _allowed(check_accept_risk(user, mine, idea))
 
 
+def can_cosign(user: User | None, mine: Mine, idea: Idea) -> bool:
+    return user is not None and _allowed(check_cosign(user, mine, idea))
+
+
+def can_withdraw_signature(user: User | None, mine: Mine, signature: MineSignature | None) -> bool:
+    return user is not None and _allowed(check_withdraw_signature(user, mine, signature))
+
+
+def can_request_scope_move(
+    user: User | None, mine: Mine, idea: Idea, request: ScopeRequest | None
+) -> bool:
+    return user is not None and _allowed(check_request_scope_move(user, mine, idea, request))
+
+
+def can_answer_scope_move(user: User | None, mine: Mine, request: ScopeRequest | None) -> bool:
+    return user is not None and _allowed(check_answer_scope_move(user, mine, request))
+
+
+def can_decide_scope_move(
+    user: User | None, mine: Mine, idea: Idea, request: ScopeRequest | None
+) -> bool:
+    return user is not None and _allowed(check_decide_scope_move(user, mine, idea, request))
+
+
+def can_ask_basis(user: User | None, mine: Mine, idea: Idea) -> bool:
+    return user is not None and _allowed(check_ask_basis(user, mine, idea))
+
+
+def can_state_basis(user: User | None, mine: Mine) -> bool:
+    return user is not None and _allowed(check_state_basis(user, mine))
+
+
 def can_invite(user: User | None, mine: Mine) -> bool:
     return user is not None and _allowed(check_invite(user, mine))
 
@@ -411,6 +682,30 @@ def can_invite_colleague(user: User | None, mine: Mine, invitee: User) -> bool:
 
 def can_decline_invitation(user: User | None, invitation: MineInvitation) -> bool:
     return user is not None and _allowed(check_decline_invitation(user, invitation))
+
+
+def can_invite_carrier(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_invite_carrier(user, idea))
+
+
+def can_invite_carrier_colleague(user: User | None, idea: Idea, invitee: User) -> bool:
+    return user is not None and _allowed(check_invite_carrier_colleague(user, idea, invitee))
+
+
+def can_accept_carrying(user: User | None, invitation: CoCarrier, idea: Idea) -> bool:
+    return user is not None and _allowed(check_accept_carrying(user, invitation, idea))
+
+
+def can_decline_carrying(user: User | None, invitation: CoCarrier) -> bool:
+    return user is not None and _allowed(check_decline_carrying(user, invitation))
+
+
+def can_remove_carrier(user: User | None, invitation: CoCarrier, idea: Idea) -> bool:
+    return user is not None and _allowed(check_remove_carrier(user, invitation, idea))
+
+
+def can_leave_carrying(user: User | None, invitation: CoCarrier) -> bool:
+    return user is not None and _allowed(check_leave_carrying(user, invitation))
 
 
 def can_moderate(user: User | None) -> bool:

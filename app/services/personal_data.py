@@ -5,10 +5,11 @@ from typing import Any
 
 from sqlalchemy import Column, Table, delete
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, or_, select
 
 from app.models import (
     ApiToken,
+    CoCarrier,
     Follow,
     Idea,
     IdeaStatus,
@@ -76,7 +77,30 @@ def personal_data(session: Session, user: User) -> dict[str, object]:
             key = f"{table.name}.{column.name}"
         data[key] = [{k: plain(v) for k, v in row._mapping.items()} for row in rows]
     data["notification"] = _notifications_as_read(session, user, data["notification"])  # type: ignore[arg-type]
+    # Texts about an idea that may quote one of its mines hidden since: as the app shows them.
+    for key, idea_key, columns in (
+        ("idea", "id", ("lesson",)),
+        ("outcome", "idea_id", ("text",)),
+        ("milestone", "idea_id", ("text", "lesson")),
+    ):
+        data[key] = _texts_as_read(session, user, data[key], idea_key, columns)  # type: ignore[arg-type]
     return data
+
+
+def _texts_as_read(
+    session: Session,
+    user: User,
+    items: list[dict[str, Any]],
+    idea_key: str,
+    columns: tuple[str, ...],
+) -> list[dict[str, Any]]:
+    """Rows whose texts are masked whole where the app masks them (`visibility`)."""
+    texts = iter(
+        visibility.redact_messages(
+            session, user, [(item[idea_key], item[c]) for item in items for c in columns]
+        )
+    )
+    return [{**item, **{c: next(texts) for c in columns}} for item in items]
 
 
 def _notifications_as_read(
@@ -91,7 +115,8 @@ def _notifications_as_read(
 
 def close_account(session: Session, user: User, now: datetime) -> None:
     """Erase the person's personal data; their published contributions stay, signed
-    « Ancien·ne agent·e ». Their drafts, sessions, tokens and notifications go."""
+    « Ancien·ne agent·e ». Their drafts, sessions, tokens, notifications and pending
+    invitations to co-carry an idea go."""
     drafts = list(
         session.exec(
             select(Idea.id).where(Idea.author_id == user.id, Idea.status == IdeaStatus.draft)
@@ -100,6 +125,14 @@ def close_account(session: Session, user: User, now: datetime) -> None:
     retention.delete_drafts(session, drafts)  # type: ignore[arg-type]
     for model in (Notification, NotificationPreference, Follow, Support, ApiToken):
         session.exec(delete(model).where(model.user_id == user.id))  # type: ignore[attr-defined]
+    # Invitations to co-carry an idea not answered yet, to them or from them, go (with the words
+    # they carry); a co-porteur who accepted stays named on the idea, as « Ancien·ne agent·e ».
+    session.exec(
+        delete(CoCarrier).where(  # type: ignore[call-overload]
+            col(CoCarrier.accepted_at).is_(None),
+            or_(CoCarrier.user_id == user.id, CoCarrier.invited_by_id == user.id),
+        )
+    )
     sessions.end_all_sessions(session, user)
     # What others were told about them names them no more; mail not yet sent to them is dropped.
     for notification in session.exec(select(Notification).where(Notification.actor_id == user.id)):

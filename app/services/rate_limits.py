@@ -22,6 +22,19 @@ def events_since(session: Session, key: str, since: datetime) -> tuple[int, date
     return count, oldest
 
 
+# The longest window any limit counts over (sign-ins 15 min by default, accounts and PDFs an
+# hour): past it, an event counts for nothing and is deleted (see `forget_expired`).
+LONGEST_WINDOW = timedelta(hours=1)
+
+
+def forget_expired(session: Session, settings: Settings, now: datetime) -> int:
+    """Delete the events no window counts any more (they hold network addresses and typed
+    e-mails): the daily retention command runs this, so none outlives its window by a day."""
+    window = max(LONGEST_WINDOW, timedelta(minutes=settings.login_window_minutes))
+    result = session.exec(delete(LoginAttempt).where(col(LoginAttempt.created_at) < now - window))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DML result has rowcount
+
+
 def retry_after(oldest: datetime | None, window: timedelta, now: datetime) -> int:
     """Seconds until the oldest event counted leaves the window (one at least)."""
     return max(int(((oldest or now) + window - now).total_seconds()) + 1, 1)

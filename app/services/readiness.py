@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from statistics import median
 from zoneinfo import ZoneInfo
 
 SUBSTANCE_CHARS = 80
@@ -21,6 +22,21 @@ CLARITY_FIELDS = (
     ("first_ground", "le premier terrain"),
 )
 SEVERITY_NOUNS = {"minor": "le pétard", "major": "la mine", "blocking": "la bombe"}
+SEVERITY_ORDER = ("minor", "major", "blocking")
+FIRST_GROUND = "first_ground"
+
+
+def median_severity(estimates: Sequence[str]) -> str:
+    """The severity a mine's signers give it: the median of their estimates (pétard < mine <
+    bombe); when it falls between two severities (an even number of signers), the lesser. So
+    a mine weighs a bombe only while more than half of its signers say bombe."""
+    ranks = sorted(SEVERITY_ORDER.index(e) for e in estimates)
+    return SEVERITY_ORDER[int(median(ranks))] if ranks else SEVERITY_ORDER[0]
+
+
+def split_opinions(estimates: Sequence[str]) -> bool:
+    """« Avis partagés »: some signers say pétard, others bombe."""
+    return "minor" in estimates and "blocking" in estimates
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,9 @@ class MineFacts:
     severity: str  # minor | major | blocking
     status: str  # open | defused | accepted_risk | withdrawn
     armed_at: datetime
+    scope: str = FIRST_GROUND  # first_ground | generalisation
+    # The other signers (co-signers), with their units: they looked, they count as reviewers.
+    cosigners: Sequence["Contributor"] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,12 @@ class IdeaFacts:
     theme_count: int = 0
     mines: Sequence[MineFacts] = ()
     deminage_authors: Sequence[Contributor] = ()
+    # The co-porteurs who accepted: they carry the idea with its author, so neither is a reviewer.
+    co_carrier_ids: frozenset[int] = frozenset()
+
+    @property
+    def carrier_ids(self) -> frozenset[int]:
+        return self.co_carrier_ids | {self.author_id}
 
 
 @dataclass(frozen=True)
@@ -100,6 +125,16 @@ class Parts:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """The generalisation mines' own progress: how many, how many open, and the
+    severity-weighted share cleared (as the déminage part counts it), 0–100."""
+
+    mines: int = 0
+    open: int = 0
+    percent: float = 0.0
+
+
+@dataclass(frozen=True)
 class Readiness:
     score: int
     ripe: bool
@@ -111,6 +146,7 @@ class Readiness:
     # From when the idea is ripe if nothing changes; None while a timeless gate fails.
     ripe_from: datetime | None
     exact_parts: tuple[Fraction, Fraction, Fraction] = field(repr=False, compare=False)
+    generalisation: Progress = Progress()
 
     @property
     def unmet_gates(self) -> tuple[Gate, ...]:
@@ -157,14 +193,19 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     else:
         missing.append(MissingAction("Ajouter au moins un thème", 5))
 
-    # Crossed views: distinct reviewers other than the author, and their units.
+    # Crossed views: distinct reviewers other than those who carry the idea, and their units.
+    # Every mine that is not withdrawn shows a look, whatever it threatens; its co-signers too.
     live_mines = [m for m in facts.mines if m.status != "withdrawn"]
+    carriers = facts.carrier_ids
     reviewer_units: dict[int, int | None] = {}
     for m in live_mines:
-        if m.author_id != facts.author_id:
+        if m.author_id not in carriers:
             reviewer_units.setdefault(m.author_id, m.author_unit_id)
+        for c in m.cosigners:
+            if c.user_id not in carriers:
+                reviewer_units.setdefault(c.user_id, c.unit_id)
     for c in facts.deminage_authors:
-        if c.user_id != facts.author_id:
+        if c.user_id not in carriers:
             reviewer_units.setdefault(c.user_id, c.unit_id)
     reviewers = len(reviewer_units)
     units = len({u for u in reviewer_units.values() if u is not None})
@@ -185,19 +226,17 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
             )
         )
 
-    # Defusal: severity-weighted share of the live mines that were cleared.
-    total_weight = sum(params.weight(m.severity) for m in live_mines)
+    # Ripeness is about the first ground: its mines alone count in the déminage part and gate
+    # it; the generalisation mines have their own progress.
+    ground = [m for m in live_mines if m.scope == FIRST_GROUND]
+    later = [m for m in live_mines if m.scope != FIRST_GROUND]
+
+    # Defusal: severity-weighted share of the live first-ground mines that were cleared.
+    total_weight = sum(params.weight(m.severity) for m in ground)
     defusal = Fraction(0)
     if total_weight:
-        cleared = Fraction(0)
-        for m in live_mines:
-            w = params.weight(m.severity)
-            if m.status == "defused":
-                cleared += w
-            elif m.status == "accepted_risk":
-                cleared += Fraction(w, 2)
-        defusal = 50 * cleared / total_weight
-        for m in live_mines:
+        defusal = 50 * _cleared(ground, params) / total_weight
+        for m in ground:
             noun = SEVERITY_NOUNS[m.severity]
             w = params.weight(m.severity)
             if m.status == "open":
@@ -220,7 +259,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     exact_total = clarity + crossed + defusal
     score = int(round_half_up(exact_total))
 
-    open_bombs = [m for m in live_mines if m.status == "open" and m.severity == "blocking"]
+    open_bombs = [m for m in ground if m.status == "open" and m.severity == "blocking"]
     gates = [
         Gate(
             "score", f"Maturité d'au moins {params.ripe_threshold}", score >= params.ripe_threshold
@@ -231,10 +270,11 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
             f"Au moins {params.min_reviewers} regards croisés",
             reviewers >= params.min_reviewers,
         ),
-        Gate("challenged", "Au moins une mine posée", bool(live_mines)),
+        Gate("challenged", "Au moins une mine posée", bool(ground)),
     ]
-    # Withdrawn mines are out of the game; any other laid or reopened lately restarts it.
-    last_armed = max((m.armed_at for m in live_mines), default=None)
+    # Withdrawn mines are out of the game; any other first-ground one laid or reopened lately
+    # restarts it.
+    last_armed = max((m.armed_at for m in ground), default=None)
     timeless_ok = all(g.ok for g in gates)
     ripe_from = None
     if timeless_ok and last_armed is not None:
@@ -277,7 +317,16 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
                 required=True,
             )
         )
-    if not live_mines:
+    if not ground and later:
+        missing.append(
+            MissingAction(
+                "Faire poser au moins une mine dès le premier terrain : celles de la "
+                "généralisation ne disent pas s’il est prêt",
+                0,
+                required=True,
+            )
+        )
+    elif not ground:
         missing.append(
             MissingAction(
                 "Faire poser au moins une mine : une idée que personne n'a challengée "
@@ -298,4 +347,25 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
         reviewer_units=units,
         ripe_from=ripe_from,
         exact_parts=(clarity, crossed, defusal),
+        generalisation=_progress(later, params),
     )
+
+
+def _cleared(mines: Sequence[MineFacts], params: ScoringParams) -> Fraction:
+    """The weight cleared: a defused mine whole, an assumed risk by half."""
+    cleared = Fraction(0)
+    for m in mines:
+        w = params.weight(m.severity)
+        if m.status == "defused":
+            cleared += w
+        elif m.status == "accepted_risk":
+            cleared += Fraction(w, 2)
+    return cleared
+
+
+def _progress(mines: Sequence[MineFacts], params: ScoringParams) -> Progress:
+    total = sum(params.weight(m.severity) for m in mines)
+    if not total:
+        return Progress()
+    share = 100 * _cleared(mines, params) / total
+    return Progress(len(mines), sum(m.status == "open" for m in mines), one_decimal(share))

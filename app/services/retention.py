@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.models import (
+    CoCarrier,
     Follow,
     Idea,
     IdeaEvent,
@@ -25,7 +26,8 @@ from app.services import notifications
 def delete_drafts(session: Session, ids: list[int]) -> None:
     """Delete drafts entirely, with their revisions and history: nobody else ever saw them."""
     if ids:
-        for model in (IdeaTheme, IdeaRevision, IdeaEvent, Follow, Support, Notification):
+        models = (IdeaTheme, IdeaRevision, IdeaEvent, Follow, Support, Notification, CoCarrier)
+        for model in models:
             session.exec(delete(model).where(col(model.idea_id).in_(ids)))  # type: ignore[attr-defined]
         session.exec(delete(Idea).where(col(Idea.id).in_(ids), Idea.status == IdeaStatus.draft))
 

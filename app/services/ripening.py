@@ -17,7 +17,7 @@ from app.services import mines, notifications
 from app.services.pages import Person
 
 
-def helpers(mine_views: Sequence[mines.MineView], author_id: int) -> list[Person]:
+def helpers(mine_views: Sequence[mines.MineView], *carrier_ids: int) -> list[Person]:
     """Who helped the idea ripen, first helpers first: the authors of its mines and of its
     déminages, but for content hidden by moderation and answers set aside as « ne répond
     pas ». The views come redacted (`visibility`): what is masked names nobody."""
@@ -29,7 +29,8 @@ def helpers(mine_views: Sequence[mines.MineView], author_id: int) -> list[Person
             if dv.masked or dv.hidden or view.hidden or dv.deminage.dismissed_at is not None:
                 continue
             found.setdefault(dv.author.id, dv.author)
-    found.pop(author_id, None)
+    for carrier in carrier_ids:  # those who carry the idea are thanked, not thanking
+        found.pop(carrier, None)
     return list(found.values())
 
 
@@ -49,27 +50,31 @@ def announce(session: Session, idea: Idea, actor: User | None, now: datetime) ->
         return False
     idea.ripe_announced_at = now
     session.add(idea)
-    people = helpers(mines.views_of(mines.idea_rows(session, idea, None), None), idea.author_id)
+    carriers = [idea.author_id, *idea.co_carrier_ids]
+    people = helpers(mines.views_of(mines.idea_rows(session, idea, None), None), *carriers)
     mailer = notifications.mailer_of(session)
     by_id = {
         u.id: u
         for u in session.exec(
-            select(User).where(col(User.id).in_([idea.author_id, *(p.id for p in people)]))
+            select(User).where(col(User.id).in_([*carriers, *(p.id for p in people)]))
         )
     }
     merci = thanks(people)
-    notifications.notify(
-        session,
-        mailer,
-        by_id[idea.author_id],
-        NotificationKind.idea_ripe,
-        actor,
-        idea,
-        f"Votre idée « {idea.title} » est mûre\u00a0: plus aucune mine ne la bloque, elle peut "
-        f"devenir un projet. {merci + '.' if merci else ''}".rstrip(),
-        "#terrain-demine",
-        now,
-    )
+    for carrier in carriers:  # its author and its co-porteurs
+        if carrier not in by_id:
+            continue
+        notifications.notify(
+            session,
+            mailer,
+            by_id[carrier],
+            NotificationKind.idea_ripe,
+            actor,
+            idea,
+            f"Votre idée « {idea.title} » est mûre\u00a0: plus aucune mine ne la bloque, elle "
+            f"peut devenir un projet. {merci + '.' if merci else ''}".rstrip(),
+            "#terrain-demine",
+            now,
+        )
     for person in people:
         notifications.notify(
             session,
@@ -83,7 +88,7 @@ def announce(session: Session, idea: Idea, actor: User | None, now: datetime) ->
             "#terrain-demine",
             now,
         )
-    told = {idea.author_id, *(p.id for p in people)}
+    told = {*carriers, *(p.id for p in people)}
     followers = session.exec(
         select(User).join(Follow, col(Follow.user_id) == User.id).where(Follow.idea_id == idea.id)
     ).all()

@@ -18,6 +18,7 @@ from app.models import (
     IdeaStatus,
     IdeaTheme,
     Mine,
+    MineSignature,
     User,
 )
 from app.services import audit, blockers, readiness, visibility
@@ -71,6 +72,7 @@ _MINE_ROWS = (
         Mine.status,
         Mine.hidden_at,
         Mine.armed_at,
+        Mine.scope,
     )
     .join(User, col(Mine.author_id) == User.id)
     .where(col(Mine.idea_id).in_(_IDEAS))
@@ -89,6 +91,19 @@ _DEMINAGE_ROWS = (
     .where(col(Mine.idea_id).in_(_IDEAS))
     .order_by(col(Deminage.created_at), col(Deminage.id))
 )
+_SIGNATURE_ROWS = (
+    select(
+        Mine.idea_id,
+        MineSignature.mine_id,
+        col(MineSignature.user_id).label("author_id"),
+        col(User.unit_id).label("author_unit_id"),
+        MineSignature.severity,
+    )
+    .join(Mine, col(MineSignature.mine_id) == Mine.id)
+    .join(User, col(MineSignature.user_id) == User.id)
+    .where(col(Mine.idea_id).in_(_IDEAS))
+    .order_by(col(MineSignature.created_at), col(MineSignature.user_id))
+)
 _THEME_COUNTS = (
     select(IdeaTheme.idea_id, func.count())
     .where(col(IdeaTheme.idea_id).in_(_IDEAS))
@@ -97,14 +112,25 @@ _THEME_COUNTS = (
 
 
 def facts_from_rows(
-    idea: Idea, theme_count: int, mine_rows: Sequence[Any], deminage_rows: Sequence[Any]
+    idea: Idea,
+    theme_count: int,
+    mine_rows: Sequence[Any],
+    deminage_rows: Sequence[Any],
+    signature_rows: Sequence[Any] = (),
 ) -> IdeaFacts:
     """The one place where the database's rows become the score's facts, whoever reads them
     (the stored score, the idea page, the API, the fiche): the idea's mines (`id`, `title`,
-    `author_id`, `author_unit_id`, `severity`, `status`, `hidden_at`, `armed_at`) and their
-    déminages (`mine_id`, `author_id`, `author_unit_id`, `hidden_at`), as read, before any
-    redaction. What moderation hid counts as `visibility` says."""
+    `author_id`, `author_unit_id`, `severity`, `status`, `hidden_at`, `armed_at`, `scope`),
+    their déminages (`mine_id`, `author_id`, `author_unit_id`, `hidden_at`) and their
+    signatures (`mine_id`, `author_id`, `author_unit_id`), as read, before any redaction.
+    What moderation hid counts as `visibility` says; the idea's co-porteurs
+    (`Idea.co_carrier_ids`) count as its author does: as no reviewer. A mine's `severity` is
+    already its signers' median (kept so by `mines`)."""
     by_id = {m.id: m for m in mine_rows}
+    cosigners: dict[int, list[Contributor]] = {m.id: [] for m in mine_rows}
+    for sig in signature_rows:
+        if sig.author_id != by_id[sig.mine_id].author_id:
+            cosigners[sig.mine_id].append(Contributor(sig.author_id, sig.author_unit_id))
     mines = [
         MineFacts(
             m.title,
@@ -113,6 +139,8 @@ def facts_from_rows(
             m.severity,
             visibility.counted_status(m),
             m.armed_at,
+            m.scope,
+            tuple(cosigners[m.id]),
         )
         for m in mine_rows
     ]
@@ -130,22 +158,34 @@ def facts_from_rows(
         theme_count=theme_count,
         mines=mines,
         deminage_authors=helpers,
+        co_carrier_ids=frozenset(idea.co_carrier_ids),
     )
 
 
 def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
-    """What the score needs for several ideas, in three queries over their mines and déminages
-    only (plain columns, no ORM objects): the cost follows these ideas, never the base."""
+    """What the score needs for several ideas, in four queries over their mines, déminages,
+    signatures and themes only (plain columns, no ORM objects): the cost follows these ideas,
+    never the base."""
     ids = [i.id for i in ideas]
     mines: dict[int, list[Any]] = {i: [] for i in ids}  # type: ignore[misc]
     for row in read_rows(session, _MINE_ROWS, {"ids": ids}):
         mines[row.idea_id].append(row)
     deminages: dict[int, list[Any]] = {i: [] for i in ids}  # type: ignore[misc]
-    for row in read_rows(session, _DEMINAGE_ROWS, {"ids": ids}):
-        deminages[row.idea_id].append(row)
+    signatures: dict[int, list[Any]] = {i: [] for i in ids}  # type: ignore[misc]
+    if any(mines.values()):
+        for row in read_rows(session, _DEMINAGE_ROWS, {"ids": ids}):
+            deminages[row.idea_id].append(row)
+        for row in read_rows(session, _SIGNATURE_ROWS, {"ids": ids}):
+            signatures[row.idea_id].append(row)
     themes = dict(read_rows(session, _THEME_COUNTS, {"ids": ids}))  # type: ignore[arg-type]
     return {
-        idea.id: facts_from_rows(idea, themes.get(idea.id, 0), mines[idea.id], deminages[idea.id])  # type: ignore[index]
+        idea.id: facts_from_rows(  # type: ignore[index]
+            idea,
+            themes.get(idea.id, 0),  # type: ignore[call-overload]
+            mines[idea.id],  # type: ignore[index]
+            deminages[idea.id],  # type: ignore[index]
+            signatures[idea.id],  # type: ignore[index]
+        )
         for idea in ideas
     }
 
@@ -178,6 +218,9 @@ def refresh(
         session.flush()
         facts = idea_facts(session, idea)
     was_ripe = idea.is_ripe(now)
+    # Ripe until now, whatever the status says: a promotion changes it before this runs.
+    ripe_since = idea.ripe_from if idea.ripe_from is not None and idea.ripe_from <= now else None
+    score_then = idea.score
     result = readiness.compute(facts, params, now)
     idea.score = result.score
     # The history shows the score each event led to: lines written earlier in this transaction
@@ -188,6 +231,8 @@ def refresh(
     idea.ripe_from = result.ripe_from if idea.status == IdeaStatus.open else None
     session.add(idea)
     is_ripe = idea.is_ripe(now)
+    if ripe_since is not None and not is_ripe:
+        _remember_ripening(session, idea, ripe_since, score_then)
     if was_ripe and not is_ripe and idea.status == IdeaStatus.open:
         reasons = "; ".join(g.label.lower() for g in result.unmet_gates)
         message = (
@@ -224,6 +269,30 @@ def refresh(
     if not map_unchanged:
         blockers.refresh(session, idea)
     return result
+
+
+def _remember_ripening(session: Session, idea: Idea, since: datetime, score: float) -> None:
+    """An idea that ripened with time alone (its quiet period ran out with nothing written) got
+    no « ripe » line then; when it stops being ripe (a new mine, a promotion), the history and
+    the statistics keep the moment it was ripe from."""
+    told = session.exec(
+        select(IdeaEvent.id).where(
+            IdeaEvent.idea_id == idea.id,
+            IdeaEvent.kind == "ripe",
+            col(IdeaEvent.created_at) >= since,
+        )
+    ).first()
+    if told is None:
+        session.add(
+            IdeaEvent(
+                idea_id=idea.id,
+                actor_id=None,
+                kind="ripe",
+                message="Devenue mûre : la période de calme s’est achevée sans nouvelle mine.",
+                score=score,
+                created_at=since,
+            )
+        )
 
 
 def save_params(
@@ -266,7 +335,7 @@ def recompute_all(
     now: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Recompute every idea's score with new parameters, a batch at a time (four queries per
+    """Recompute every idea's score with new parameters, a batch at a time (five queries per
     batch of 500); returns how many were done, reporting progress after each batch."""
     done = 0
     for ids in iter_idea_ids(session):

@@ -173,8 +173,14 @@ def index_idea(session: Session, idea: Idea, themes: list[str]) -> None:
     if idea.status == IdeaStatus.draft or idea.merged_into_id is not None:
         remove(session, f"idea:{idea.id}")
         return
+    # A closed idea is found by its lesson too (« Idées en sommeil »).
     body = _doc_text(
-        idea.problem, idea.solution, idea.broken_rule, idea.first_ground, " ".join(themes)
+        idea.problem,
+        idea.solution,
+        idea.broken_rule,
+        idea.first_ground,
+        idea.lesson,
+        " ".join(themes),
     )
     _put(session, f"idea:{idea.id}", idea.id, _doc_text(idea.title), body)  # type: ignore[arg-type]
 
@@ -589,6 +595,9 @@ def search_page(
         if idea is None or (unit is not None and idea.unit_id != unit):
             continue
         if status in ("open", "project", "abandoned") and idea.status != status:
+            continue
+        # Closed ideas are found apart (« Idées en sommeil »), unless asked for.
+        if status != "abandoned" and idea.status == IdeaStatus.abandoned:
             continue
         if theme and idea.id not in themed:
             continue

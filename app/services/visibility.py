@@ -10,6 +10,7 @@ counted (`counted_status` and `counts`, and their SQL twins `counted_status_sql`
 `deminage_counts_sql`, which tests/services/test_score_stateful.py holds equal).
 """
 
+import re
 from collections import namedtuple
 from collections.abc import Sequence
 from functools import cache
@@ -96,8 +97,10 @@ def redact_mine_views(views: Sequence[Any], viewer: User | None) -> list[Any]:
                 body="",
                 resolution_reason="",
                 reopen_reason="",
+                basis_reference="",
                 hidden_reason=_reason_for(viewer, m),
             )
+            # Who signed it and what was asked of it are part of what was hidden.
             out.append(
                 MineView(mine, _masked_person(view.author), None, [], hidden=True, masked=True)
             )
@@ -114,7 +117,17 @@ def redact_mine_views(views: Sequence[Any], viewer: User | None) -> list[Any]:
                 deminages.append(
                     DeminageView(d, dv.author, dv.unit, dv.helped_by_me, d.hidden_at is not None)
                 )
-        out.append(MineView(m, view.author, view.unit, deminages, hidden=m.hidden_at is not None))
+        out.append(
+            MineView(
+                m,
+                view.author,
+                view.unit,
+                deminages,
+                hidden=m.hidden_at is not None,
+                signatures=view.signatures,
+                scope_request=view.scope_request,
+            )
+        )
     return out
 
 
@@ -163,9 +176,17 @@ def redact_messages(
 
 
 def redact_text(text: str, titles: Sequence[str]) -> str:
-    """A message (history, notification) that speaks of a hidden mine, masked whole: beside
-    the title it may carry a reason, a cause or a name, all part of what was hidden."""
-    return MASKED_EVENT if any(title in text for title in titles) else text
+    """A message (history, notification, a decision's outcome) that speaks of a hidden mine,
+    masked whole: beside the title it may carry a reason, a cause or a name, all part of what
+    was hidden. The quoted title is found whatever spaces a writer put inside the guillemets
+    (none, plain or no-break ones)."""
+    return MASKED_EVENT if any(_quoted(title).search(text) for title in titles) else text
+
+
+@cache
+def _quoted(title: str) -> re.Pattern[str]:
+    bare = title.strip().removeprefix("«").removesuffix("»").strip()
+    return re.compile(r"«\s*" + re.escape(bare) + r"\s*»")
 
 
 def history(
@@ -193,3 +214,16 @@ def history(
 def mine_title_for(viewer: User | None, mine: Any) -> str:
     """A single mine's title as the viewer may read it (experts page, notifications)."""
     return HIDDEN_MINE_TITLE if masked_for(viewer, mine) else mine.title
+
+
+def carrier_invitations_for(viewer: User | None, idea: Idea, lines: Sequence[Any]) -> list[Any]:
+    """Invitations to co-carry an idea not answered yet (`co_carriers.CarrierLine`): its author
+    sees them all, an invitee their own, nobody else any (who was asked, and with what words, is
+    between the two until the invitee accepts)."""
+    if viewer is None:
+        return []
+    return [
+        line
+        for line in lines
+        if not line.accepted and viewer.id in (idea.author_id, line.row.user_id)
+    ]

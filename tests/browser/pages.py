@@ -37,6 +37,9 @@ PAGE_TYPES = [
     PageType("notification-preferences", "/notifications/preferences", AMINA),
     PageType("demineurs", "/demineurs", JULIEN),
     PageType("mine-experts", "/mines/20/experts", AMINA),
+    PageType("blocker-map", "/ce-qui-bloque", JULIEN),
+    PageType("idea-edit", "/ideas/5/edit", "lea.petit@ville-exemple.fr"),
+    PageType("not-found", "/ideas/999999", JULIEN),
     # Public pages: the legal ones, the statistics (also as an agent, with the header's menu).
     PageType("legal-notice", "/mentions-legales", None),
     PageType("terms-of-use", "/conditions-utilisation", None),

@@ -27,6 +27,9 @@ def test_manager_filters_the_board_and_promotes_a_ripe_idea(people) -> None:  # 
     page.get_by_label("Sponsor").fill("Karim Benali, DGS")
     page.get_by_label("Prochaine étape").fill("Pilote avec la DSI au premier trimestre.")
     page.get_by_label("Échéance").fill("2027-03-31")
+    page.get_by_role("textbox", name=re.compile(r"^Issue écrite de la décision")).fill(
+        "Un pilote avec la DSI, puis un bilan."
+    )
     page.get_by_role("button", name="Promouvoir en projet").click()
     expect(page.locator(".alert--success").first).to_contain_text("devient un projet")
     expect(page.locator(".badge").first).to_have_text("Projet")

@@ -107,6 +107,10 @@ def test_the_proconnect_button_has_its_look_and_passes_axe(
     button = page.get_by_role("link", name="S’identifier avec ProConnect")
     assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(0, 0, 145)"
     assert button.bounding_box()["height"] >= 56  # type: ignore[index]
+    # ProConnect's own logo, served by the app and drawn (not a broken image).
+    logo = button.locator("img")
+    assert "/vendor/proconnect-react-dsfr-" in (logo.get_attribute("src") or "")
+    assert logo.evaluate("img => img.complete && img.naturalWidth") == 54
     about = page.get_by_role("link", name="Qu’est-ce que ProConnect ?")
     assert about.get_attribute("href") == "https://proconnect.gouv.fr/"
     assert about.get_attribute("rel") == "noopener noreferrer"

@@ -2,20 +2,24 @@
 
 Roles: anonymous, an unrelated agent, the author of the object the route names (the idea's
 author; the invitee of an invitation; the owner of a notification or a token), the mine's author,
-a manager, an admin, and a deactivated account (signed in before it was deactivated).
+a manager, an admin, a deactivated account (signed in before it was deactivated), and a
+co-porteur of the idea (who accepted its author's invitation to carry it).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models import Notification, Role, User
+from app.schemas import PromoteInput
 from app.services import (
     account_invitations,
     api_tokens,
+    co_carriers,
+    ideas,
     invitations,
     mines,
     moderation,
@@ -25,7 +29,16 @@ from app.services import (
 from app.services.readiness import ScoringParams
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
 
-ROLES = ("anonymous", "agent", "author", "mine_author", "manager", "admin", "deactivated")
+ROLES = (
+    "anonymous",
+    "agent",
+    "author",
+    "mine_author",
+    "manager",
+    "admin",
+    "deactivated",
+    "co_carrier",
+)
 ROLE_TITLES = {
     "anonymous": "anonyme",
     "agent": "agent·e",
@@ -34,6 +47,7 @@ ROLE_TITLES = {
     "manager": "manager",
     "admin": "admin",
     "deactivated": "compte désactivé",
+    "co_carrier": "co-porteur",
 }
 
 
@@ -51,6 +65,7 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "manager": make_user(db, name="Marc Manager", unit="DGS", role=Role.manager),
         "admin": make_user(db, name="Ada Admin", unit="DGS", role=Role.admin),
         "deactivated": make_user(db, name="Denis Désactivé", unit="RH"),
+        "co_carrier": make_user(db, name="Corinne Coporteuse", unit="Culture"),
     }
     helper = make_user(db, name="Hélène Aide", unit="RH")
     author, mine_author = people["author"], people["mine_author"]
@@ -65,9 +80,34 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
     hidden_answer = make_deminage(db, mine, helper, now, body="Hors sujet.")
     for item in (hidden_mine, hidden_answer):
         moderation.hide(db, ScoringParams(), people["admin"], item, idea, "Modération.", now)
+    # A mine the unrelated agent co-signed; one the idea's author asked to move to the
+    # generalisation (waiting for its author); one whose author refused (waiting for a manager).
+    cosigned = make_mine(db, idea, mine_author, now, severity="minor", title="Accueil")
+    mines.cosign(db, ScoringParams(), people["agent"], cosigned, idea, "blocking", now)
+    pending_move = make_mine(db, idea, mine_author, now, severity="minor", title="Déploiement")
+    mines.request_scope_move(db, author, pending_move, idea, "Plus tard.", now)
+    disputed = make_mine(db, idea, mine_author, now, severity="minor", title="Formation")
+    mines.request_scope_move(db, author, disputed, idea, "Plus tard.", now)
+    mines.answer_scope_move(db, ScoringParams(), mine_author, disputed, idea, False, "Non.", now)
     draft = make_idea(db, author, now, title="Brouillon", published=False)
     other = make_idea(db, people["agent"], now, title="Autre idée", **full)
+    # A project of the author's, promoted by the manager (its sponsor), and a closed idea.
+    project = make_idea(db, author, now, title="Projet suivi", **full)
+    promotion = PromoteInput(
+        sponsor="DGS",
+        next_step="Pilote",
+        target_date=date(2027, 3, 31),
+        reason="Urgent",
+        outcome="Un pilote.",
+    )
+    ideas.promote(db, ScoringParams(), people["manager"], project, promotion, now)
+    closed = make_idea(db, author, now, title="Idée en sommeil", **full)
+    ideas.abandon(db, ScoringParams(), author, closed, "Trop tôt.", now)
     invitation = invitations.invite(db, people["manager"], mine, idea, author, "Un avis ?", now)
+    carrying = co_carriers.invite(db, author, idea, people["co_carrier"], "Avec moi ?", now)
+    co_carriers.accept(db, ScoringParams(), people["co_carrier"], carrying, idea, now)
+    # The author is asked to co-carry a colleague's idea: the invitee of that invitation.
+    asked = co_carriers.invite(db, people["agent"], other, author, "Et toi ?", now)
     api_token, _ = api_tokens.create_api_token(db, author, "matrice")
     notification = db.exec(select(Notification).where(Notification.user_id == author.id)).first()
     mailer = notifications.Mailer.from_settings(settings)
@@ -75,10 +115,18 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "idea": idea.id,
         "draft": draft.id,
         "other": other.id,
+        "project": project.id,
+        "closed": closed.id,
         "mine": mine.id,
         "defused": defused.id,
+        "cosigned": cosigned.id,
+        "pending_move": pending_move.id,
+        "disputed": disputed.id,
         "deminage": deminage.id,
         "invitation": invitation.id,
+        "co_carrier": carrying.id,
+        "carrier_invitation": asked.id,
+        "helper_email": helper.email,
         "notification": notification.id if notification else 0,
         "token_id": api_token.id,
         "author_id": author.id,
@@ -111,7 +159,13 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
 
 MINE = {"category": "legal", "severity": "minor", "title": "Une objection", "body": "Et le droit ?"}
 IDEA = {"title": "Une idée", "problem": "Un problème réel pour les usagers."}
-PROMOTE = {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31", "reason": "Urgent"}
+PROMOTE = {
+    "sponsor": "DGS",
+    "next_step": "Pilote",
+    "target_date": "2027-03-31",
+    "reason": "Urgent",
+    "outcome": "Un pilote.",
+}
 
 # "METHOD path-template" → (path with {ids}, form or JSON body). The body is valid for an
 # allowed caller, so that « allowed » always means a success, never a validation error.
@@ -165,6 +219,16 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         "/ideas/{idea}/send-back",
         {"comment": "Précisez le budget."},
     ),
+    "POST /ideas/{idea_id}/milestones": (
+        "/ideas/{project}/milestones",
+        {"kind": "first_ground", "text": "Lancé à Lyon."},
+    ),
+    "POST /ideas/{idea_id}/sponsor": (
+        "/ideas/{project}/sponsor",
+        {"sponsor_email": "{agent_email}"},
+    ),
+    "POST /ideas/{idea_id}/relaunch": ("/ideas/{closed}/relaunch", {}),
+    "GET /sommeil": ("/sommeil", None),
     "POST /ideas/{idea_id}/follow": ("/ideas/{other}/follow", {}),
     "POST /ideas/{idea_id}/support": ("/ideas/{idea}/support", {}),
     "POST /ideas/{idea_id}/mines": ("/ideas/{idea}/mines", MINE),
@@ -186,6 +250,26 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         {"reason": "La réponse ne suffit pas."},
     ),
     "POST /mines/{mine_id}/accept-risk": ("/mines/{mine}/accept-risk", {"reason": "Assumé."}),
+    "GET /ideas/{idea_id}/mines/siblings": ("/ideas/{idea}/mines/siblings?category=legal", None),
+    "POST /mines/{mine_id}/cosign": ("/mines/{mine}/cosign", {"severity": "blocking"}),
+    "POST /mines/{mine_id}/cosign/withdraw": ("/mines/{cosigned}/cosign/withdraw", {}),
+    "POST /mines/{mine_id}/scope-request": (
+        "/mines/{mine}/scope-request",
+        {"reason": "Le premier terrain n’est pas concerné."},
+    ),
+    "POST /mines/{mine_id}/scope-request/answer": (
+        "/mines/{pending_move}/scope-request/answer",
+        {"agree": "true", "reason": ""},
+    ),
+    "POST /mines/{mine_id}/scope-request/decide": (
+        "/mines/{disputed}/scope-request/decide",
+        {"move": "true", "reason": "Le terrain pilote n’a pas ce public."},
+    ),
+    "POST /mines/{mine_id}/ask-basis": ("/mines/{mine}/ask-basis", {}),
+    "POST /mines/{mine_id}/basis": (
+        "/mines/{mine}/basis",
+        {"basis": "text", "basis_reference": "Article L. 1"},
+    ),
     "POST /mines/{mine_id}/hide": ("/mines/{mine}/hide", {"reason": "Propos injurieux."}),
     "POST /deminages/{deminage_id}/hide": ("/deminages/{deminage}/hide", {"reason": "Hors sujet."}),
     "POST /mines/{mine_id}/restore": ("/mines/{hidden_mine}/restore", {}),
@@ -197,6 +281,14 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     ),
     "GET /invitations/{invitation_id}/decline": ("/invitations/{invitation}/decline", None),
     "POST /invitations/{invitation_id}/decline": ("/invitations/{invitation}/decline", {}),
+    "POST /ideas/{idea_id}/co-carriers": (
+        "/ideas/{idea}/co-carriers",
+        {"invitee": "{helper_email}", "message": "Avec nous ?"},
+    ),
+    "POST /co-carriers/{co_carrier_id}/accept": ("/co-carriers/{carrier_invitation}/accept", {}),
+    "POST /co-carriers/{co_carrier_id}/decline": ("/co-carriers/{carrier_invitation}/decline", {}),
+    "POST /co-carriers/{co_carrier_id}/remove": ("/co-carriers/{co_carrier}/remove", {}),
+    "POST /co-carriers/{co_carrier_id}/leave": ("/co-carriers/{co_carrier}/leave", {}),
     "GET /demineurs": ("/demineurs", None),
     "GET /ce-qui-bloque": ("/ce-qui-bloque", None),
     "GET /board": ("/board", None),
@@ -263,7 +355,10 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         },
     ),
     "GET /admin/merge": ("/admin/merge", None),
-    "POST /admin/merge": ("/admin/merge", {"keep": "{idea}", "merged": "{other}"}),
+    "POST /admin/merge": (
+        "/admin/merge",
+        {"keep": "{idea}", "merged": "{other}", "outcome": "Doublon."},
+    ),
     "GET /admin/audit": ("/admin/audit", None),
     "GET /api/v1/me": ("/api/v1/me", None),
     "POST /api/v1/ideas": ("/api/v1/ideas", IDEA),
@@ -295,16 +390,49 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         "/api/v1/mines/{mine}/accept-risk",
         {"reason": "Assumé."},
     ),
+    "GET /api/v1/mines/{mine_id}/cosignatures": ("/api/v1/mines/{mine}/cosignatures", None),
+    "POST /api/v1/mines/{mine_id}/cosign": ("/api/v1/mines/{mine}/cosign", {"severity": "minor"}),
+    "POST /api/v1/mines/{mine_id}/cosign/withdraw": (
+        "/api/v1/mines/{cosigned}/cosign/withdraw",
+        None,
+    ),
+    "POST /api/v1/mines/{mine_id}/scope-request": (
+        "/api/v1/mines/{mine}/scope-request",
+        {"reason": "Le premier terrain n’est pas concerné."},
+    ),
+    "POST /api/v1/mines/{mine_id}/scope-request/answer": (
+        "/api/v1/mines/{pending_move}/scope-request/answer",
+        {"agree": False, "reason": "Dès le premier jour."},
+    ),
+    "POST /api/v1/mines/{mine_id}/scope-request/decide": (
+        "/api/v1/mines/{disputed}/scope-request/decide",
+        {"move": False, "reason": "Il menace le pilote."},
+    ),
+    "POST /api/v1/mines/{mine_id}/ask-basis": ("/api/v1/mines/{mine}/ask-basis", None),
+    "POST /api/v1/mines/{mine_id}/basis": (
+        "/api/v1/mines/{mine}/basis",
+        {"basis": "figures", "basis_reference": ""},
+    ),
     "GET /api/v1/board": ("/api/v1/board", None),
     "GET /api/v1/blockers": ("/api/v1/blockers", None),
     "POST /api/v1/ideas/{idea_id}/promote": (
         "/api/v1/ideas/{idea}/promote",
-        {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31", "reason": "Urgent"},
+        PROMOTE,
     ),
     "POST /api/v1/ideas/{idea_id}/send-back": (
         "/api/v1/ideas/{idea}/send-back",
         {"comment": "Précisez."},
     ),
+    "POST /api/v1/ideas/{idea_id}/milestones": (
+        "/api/v1/ideas/{project}/milestones",
+        {"kind": "first_results", "text": "Deux mois d’attente en moins."},
+    ),
+    "POST /api/v1/ideas/{idea_id}/sponsor": (
+        "/api/v1/ideas/{project}/sponsor",
+        {"sponsor_email": "{agent_email}"},
+    ),
+    "POST /api/v1/ideas/{idea_id}/relaunch": ("/api/v1/ideas/{closed}/relaunch", None),
+    "GET /api/v1/sleeping": ("/api/v1/sleeping?q=guichet", None),
     "GET /api/v1/notifications": ("/api/v1/notifications", None),
     "GET /api/v1/search": ("/api/v1/search?q=guichet", None),
     "POST /api/v1/ideas/{idea_id}/follow": ("/api/v1/ideas/{other}/follow", None),
@@ -313,6 +441,26 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "POST /api/v1/mines/{mine_id}/invitations": (
         "/api/v1/mines/{mine}/invitations",
         {"invitee_id": "{helper_id}", "message": "Un avis ?"},
+    ),
+    "POST /api/v1/ideas/{idea_id}/co-carriers": (
+        "/api/v1/ideas/{idea}/co-carriers",
+        {"invitee_id": "{helper_id}", "message": "Avec nous ?"},
+    ),
+    "POST /api/v1/co-carriers/{co_carrier_id}/accept": (
+        "/api/v1/co-carriers/{carrier_invitation}/accept",
+        None,
+    ),
+    "POST /api/v1/co-carriers/{co_carrier_id}/decline": (
+        "/api/v1/co-carriers/{carrier_invitation}/decline",
+        None,
+    ),
+    "POST /api/v1/co-carriers/{co_carrier_id}/remove": (
+        "/api/v1/co-carriers/{co_carrier}/remove",
+        None,
+    ),
+    "POST /api/v1/co-carriers/{co_carrier_id}/leave": (
+        "/api/v1/co-carriers/{co_carrier}/leave",
+        None,
     ),
     "GET /healthz": ("/healthz", None),
     "GET /readyz": ("/readyz", None),

@@ -344,6 +344,10 @@ def test_security_txt_falls_back_on_the_contact_address_and_keeps_an_https_conta
     form = "https://rivebelle.fr/signaler-une-faille"
     web = client_with(security_contact=form).get("/.well-known/security.txt")
     assert _fields(web.text)["Contact"] == form
+    # The legal notice does not tell anyone to « write to » a web address.
+    notice = client_with(security_contact=form).get("/mentions-legales").text
+    assert f'signalez-la à l’adresse <a href="{form}">' in notice
+    assert "écrivez à https" not in notice
 
 
 def test_without_any_contact_security_txt_names_nobody(

@@ -104,7 +104,12 @@ def test_board_filters_are_links_and_htmx_gets_the_fragment(make_client, field) 
 
 
 def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(make_client, field) -> None:  # type: ignore[no-untyped-def]
-    decision = {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31"}
+    decision = {
+        "sponsor": "DGS",
+        "next_step": "Pilote",
+        "target_date": "2027-03-31",
+        "outcome": "Un pilote.",
+    }
     author = make_client(field["author"])
     assert soup(author.get(f"/ideas/{field['ripe'].id}")).find(id="decision-title") is None
     assert author.post_form(f"/ideas/{field['ripe'].id}/promote", decision).status_code == 403
@@ -344,7 +349,12 @@ def test_api_board_promote_and_send_back(api_client, field) -> None:  # type: ig
     ]
     assert agent.get("/api/v1/board?theme=rh&sort=reviewers").json()["total"] == 1
     assert agent.get("/api/v1/board?sort=nope").status_code == 422
-    decision = {"sponsor": "DGS", "next_step": "Pilote", "target_date": "2027-03-31"}
+    decision = {
+        "sponsor": "DGS",
+        "next_step": "Pilote",
+        "target_date": "2027-03-31",
+        "outcome": "Un pilote.",
+    }
     assert agent.post(f"/api/v1/ideas/{field['ripe'].id}/promote", json=decision).status_code == 403
     manager = api_client(field["manager"])
     refused = manager.post(f"/api/v1/ideas/{field['unripe'].id}/promote", json=decision)

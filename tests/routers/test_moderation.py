@@ -159,6 +159,7 @@ def test_promotions_and_score_settings_are_on_record(make_client, scene, db: Ses
         "next_step": "Pilote",
         "target_date": "2027-03-31",
         "reason": "Urgence sanitaire",
+        "outcome": "Un pilote.",
     }
     promoted = make_client(manager).post_form(f"/ideas/{scene['idea'].id}/promote", decision)
     assert promoted.status_code == 303
@@ -306,7 +307,9 @@ def test_history_lines_about_a_hidden_mine_hide_their_reasons_and_people_even_af
     assert any("Masquée" in c for c in cells) and not any("Pétard discret" in c for c in cells)
     assert not [s for s in secrets if s in before]
     assert "Raisoncachee" in admin.get(f"/ideas/{idea.id}/fiche.md").text  # admins read it all
-    merged = admin.post_form("/admin/merge", {"keep": other_idea.id, "merged": idea.id})
+    merged = admin.post_form(
+        "/admin/merge", {"keep": other_idea.id, "merged": idea.id, "outcome": "Doublon."}
+    )
     assert merged.status_code == 303
     after = reader.get(f"/ideas/{idea.id}/fiche.md").text
     assert not [s for s in secrets if s in after]

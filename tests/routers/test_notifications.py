@@ -412,8 +412,12 @@ def test_mentions_and_followers_are_told(make_client, db: Session, clock: Clock)
         ]
 
     assert any("vous mentionne" in m for m in messages(expert))
-    assert any("renvoie l'idée « Idée suivie »" in m for m in messages(follower))
-    assert any("renvoie l'idée" in m for m in messages(author))  # the author follows their idea
+    # A follower is told of the decision with its written outcome.
+    assert any(
+        "Décision sur l’idée «\u00a0Idée suivie\u00a0»" in m and "Précisez le terrain." in m
+        for m in messages(follower)
+    )
+    assert any("Précisez le terrain." in m for m in messages(author))  # the author took part
     assert not any("renvoie" in m for m in messages(manager))  # nobody is told of their own act
 
 
@@ -504,7 +508,9 @@ def test_admin_merges_a_duplicate(make_client, db: Session, clock: Clock) -> Non
         == 403
     )
     assert (
-        client.post_form("/admin/merge", {"keep": str(keep.id), "merged": str(dup.id)}).status_code
+        client.post_form(
+            "/admin/merge", {"keep": str(keep.id), "merged": str(dup.id), "outcome": "Doublon."}
+        ).status_code
         == 303
     )
     assert client.get(f"/ideas/{dup.id}").headers["location"] == f"/ideas/{keep.id}"

@@ -59,7 +59,11 @@ def seeded(db: Session, clock: Clock) -> dict[str, Any]:
     moderation.hide(db, P, admin, hidden_answer, second, "Hors sujet.", clock.now)
     make_deminage(db, counted, r2, clock.now, params=P)
     decision = PromoteInput(
-        sponsor="DGS", next_step="Un pilote", target_date=date(2027, 1, 1), reason="Urgent"
+        sponsor="DGS",
+        next_step="Un pilote",
+        target_date=date(2027, 1, 1),
+        reason="Urgent",
+        outcome="Un pilote.",
     )
     ideas.promote(db, P, manager, second, decision, clock.now)
     make_idea(db, helper, clock.now, title="Brouillon secret", published=False)
@@ -68,7 +72,7 @@ def seeded(db: Session, clock: Clock) -> dict[str, Any]:
     clock.now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     duplicate = make_idea(db, helper, clock.now, title="Guichet unique bis")
     make_mine(db, duplicate, r3, clock.now, title="Doublon", params=P)
-    ideas.merge(db, P, admin, first, duplicate, clock.now)
+    ideas.merge(db, P, admin, first, duplicate, "Doublon.", clock.now)
     make_idea(db, r2, clock.now, title="Tiers-lieu")
     db.commit()
     people = (author, r1, r2, r3, helper, manager, admin)
@@ -180,3 +184,39 @@ def test_the_figures_are_cached_for_a_few_minutes_on_the_app_s_clock(
     assert figure(soup(visitor.get("/stats")), "ideas") == "0"  # computed less than 5 min ago
     clock.advance(seconds=1)
     assert figure(soup(visitor.get("/stats")), "ideas") == "1"
+
+
+def test_an_idea_ripe_with_time_alone_stays_counted_ripe_after_a_mine_or_a_promotion(
+    make_client,
+    db: Session,
+    clock: Clock,  # type: ignore[no-untyped-def]
+) -> None:
+    """Most ideas ripen when their quiet period runs out with nothing written: no write marks
+    that moment, yet « devenues mûres » counts them once ripe, even if they no longer are."""
+    quiet = ScoringParams(quiet_period_hours=72)
+    author = make_user(db, name="Amina Diallo", unit="Accueil")
+    reviewers = [make_user(db, name=f"Relecteur {u}", unit=u) for u in ("Finances", "DSI", "RH")]
+    manager = make_user(db, name="Karim Benali", unit="DGS", role=Role.manager)
+    clock.now = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+    mined, promoted = (
+        make_idea(db, author, clock.now, title=t, themes=["accueil"], **FULL)
+        for t in ("Guichet unique", "Accueil sans rendez-vous")
+    )
+    for idea in (mined, promoted):
+        for reviewer in reviewers:
+            mine = make_mine(db, idea, reviewer, clock.now, title="Risque", params=quiet)
+            answer = make_deminage(db, mine, author, clock.now, params=quiet)
+            mines.accept_deminage(db, quiet, reviewer, answer, mine, idea, clock.now)
+    db.commit()
+    clock.now = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)  # the quiet period ran out on the 4th
+    assert mined.is_ripe(clock.now) and promoted.is_ripe(clock.now)  # (the page is cached)
+    make_mine(db, mined, reviewers[0], clock.now, title="Un nouveau risque", params=quiet)
+    decision = PromoteInput(
+        sponsor="DGS", next_step="Un pilote", target_date=date(2027, 1, 1), outcome="Un pilote."
+    )
+    ideas.promote(db, quiet, manager, promoted, decision, clock.now)
+    db.commit()
+    assert not mined.is_ripe(clock.now)
+    html = soup(make_client().get("/stats"))
+    assert figure(html, "ripened") == "2"
+    assert figure(html, "median") == "3\u00a0jours"  # published the 1st, ripe from the 4th

@@ -69,7 +69,7 @@ def test_every_write_keeps_the_tallies_equal_to_a_count_from_scratch(
 
     # A merge moves the mines to the idea kept, under its author's unit.
     moved = make_mine(db, draft, layer, clock.now, category="adoption", severity="minor")
-    ideas.merge(db, PARAMS, admin, idea, draft, clock.now)
+    ideas.merge(db, PARAMS, admin, idea, draft, "Doublon.", clock.now)
     tally = _stored_is_recounted(db)
     assert tally[("category", "adoption", "minor")] == 1 and moved.idea_id == idea.id
     assert ("rule_kind", "", "") not in tally and tally[("rule_kind", "law", "")] == 1

@@ -7,7 +7,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden
-from app.models import IdeaEvent, Mine, MineStatus, Role
+from app.models import IdeaEvent, Mine, MineStatus, Notification, Role
 from app.schemas import IdeaUpdate
 from app.services import ideas, mines, scoring
 from app.services.readiness import ScoringParams
@@ -227,7 +227,7 @@ def test_recomputing_one_idea_does_not_depend_on_the_whole_base(
         other = make_idea(s, cast["b"], clock.now)
         make_mine(s, other, cast["a"], clock.now)
     s.flush()
-    assert count_queries() == before <= 3
+    assert count_queries() == before <= 4  # mines, déminages, signatures, themes
 
 
 def test_stored_score_matches_scratch_after_parameter_change(
@@ -302,3 +302,125 @@ def test_a_deminage_counts_once_whatever_its_history(
     s.expire_all()
     assert s.get(Expertise, (helper.id, "budget")).accepted == 2
     assert mines.demineur_record(s, helper).deminages_accepted == 2
+
+
+# --- co-signing, portée, basis ----------------------------------------------------------------
+
+
+def test_cosigning_sets_the_median_and_a_bombe_blocks_only_while_its_median_is_one(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    bomb = make_mine(s, idea, cast["a"], clock.now, severity="blocking", title="Hébergement")
+    gates = lambda: {g.name: g.ok for g in scoring.compute_for(s, P, idea, clock.now).gates}  # noqa: E731
+    assert gates()["no_open_bomb"] is False
+    mines.cosign(s, P, cast["b"], bomb, idea, "minor", clock.now)
+    # Bombe and pétard: the median falls between them, on « mine »; it no longer blocks.
+    assert bomb.severity == "major" and gates()["no_open_bomb"] is True
+    (view,) = mines.mines_for_idea(s, idea, cast["c"])
+    assert view.split_opinions
+    assert [(x.person.name, x.severity, x.is_author) for x in view.signatures] == [
+        ("Alice", "blocking", True),
+        ("Bruno", "minor", False),
+    ]
+    mines.cosign(s, P, cast["c"], bomb, idea, "blocking", clock.now)
+    assert bomb.severity == "blocking" and gates()["no_open_bomb"] is False
+    # A co-signer counts as a reviewer; withdrawing takes their estimate and their look away.
+    assert idea.reviewer_count == 3
+    mines.withdraw_signature(s, P, cast["c"], bomb, idea, clock.now)
+    assert bomb.severity == "major" and idea.reviewer_count == 2
+    history = [e.message for e in s.exec(select(IdeaEvent).where(IdeaEvent.idea_id == idea.id))]
+    assert any("co-signée, estimation\u00a0: pétard" in m for m in history)
+    assert any("signature retirée" in m and "médiane" in m for m in history)
+
+
+def test_neither_the_idea_author_nor_the_mine_author_cosigns(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    mine = make_mine(s, idea, cast["a"], clock.now)
+    for who in ("author", "a"):
+        with pytest.raises(Forbidden):
+            mines.cosign(s, P, cast[who], mine, idea, "blocking", clock.now)
+    with pytest.raises(Forbidden):  # nothing to withdraw
+        mines.withdraw_signature(s, P, cast["b"], mine, idea, clock.now)
+
+
+def test_a_mine_moves_to_the_generalisation_with_its_authors_agreement(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    mine = make_mine(s, idea, cast["a"], clock.now, severity="blocking", title="Déploiement")
+    with pytest.raises(Forbidden):  # only the idea's author asks
+        mines.request_scope_move(s, cast["b"], mine, idea, "Plus tard", clock.now)
+    mines.request_scope_move(s, cast["author"], mine, idea, "Le pilote n’a qu’un site", clock.now)
+    with pytest.raises(Conflict):  # once at a time
+        mines.request_scope_move(s, cast["author"], mine, idea, "Encore", clock.now)
+    with pytest.raises(Forbidden):  # only the mine's author answers
+        mines.answer_scope_move(s, P, cast["author"], mine, idea, True, "", clock.now)
+    mines.answer_scope_move(s, P, cast["a"], mine, idea, True, "", clock.now)
+    assert mine.scope == "generalisation"
+    readiness = scoring.compute_for(s, P, idea, clock.now)
+    assert {g.name: g.ok for g in readiness.gates}["no_open_bomb"] is True
+    assert readiness.generalisation.mines == 1
+    kinds = [e.kind for e in s.exec(select(IdeaEvent).where(IdeaEvent.idea_id == idea.id))]
+    assert "scope_requested" in kinds and "scope_answered" in kinds
+
+
+def test_a_manager_settles_a_disagreement_on_the_portee(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    mine = make_mine(s, idea, cast["a"], clock.now, title="Formation")
+    mines.request_scope_move(s, cast["author"], mine, idea, "Plus tard", clock.now)
+    with pytest.raises(Conflict):  # nothing to decide while the mine's author has not answered
+        mines.decide_scope_move(s, P, cast["manager"], mine, idea, True, "Tranché", clock.now)
+    mines.answer_scope_move(s, P, cast["a"], mine, idea, False, "Dès le premier jour", clock.now)
+    assert mine.scope == "first_ground"
+    with pytest.raises(Forbidden):
+        mines.decide_scope_move(s, P, cast["b"], mine, idea, True, "Tranché", clock.now)
+    mines.decide_scope_move(
+        s, P, cast["manager"], mine, idea, False, "Il menace le pilote", clock.now
+    )
+    assert mine.scope == "first_ground"
+    assert mines.open_scope_request(s, mine) is None
+    # Everyone concerned was told, and the history keeps every step.
+    messages = [e.message for e in s.exec(select(IdeaEvent).where(IdeaEvent.idea_id == idea.id))]
+    assert any("gardée dès le premier terrain par décision d’un manager" in m for m in messages)
+    told = s.exec(
+        select(Notification.user_id).where(Notification.kind == "mine_scope_settled")
+    ).all()
+    assert {cast["author"].id, cast["a"].id} <= set(told)
+
+
+def test_the_idea_author_asks_what_a_mine_rests_on_and_its_author_answers(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    idea = make_idea(s, cast["author"], clock.now)
+    mine = make_mine(s, idea, cast["a"], clock.now, title="RGPD")
+    assert (mine.basis, mine.scope) == ("intuition", "first_ground")
+    mines.ask_basis(s, cast["author"], mine, idea, clock.now)
+    with pytest.raises(Conflict):  # once, until answered
+        mines.ask_basis(s, cast["author"], mine, idea, clock.now)
+    asked = s.exec(
+        select(Notification).where(
+            Notification.user_id == cast["a"].id, Notification.kind == "question_on_my_mine"
+        )
+    ).one()
+    assert "sur quoi s’appuie votre mine « RGPD »" in asked.message
+    with pytest.raises(Forbidden):
+        mines.state_basis(s, cast["b"], mine, idea, "text", "Art. 6", clock.now)
+    mines.state_basis(s, cast["a"], mine, idea, "text", "RGPD, article 6", clock.now)
+    assert (mine.basis, mine.basis_reference, mine.basis_asked_at) == (
+        "text",
+        "RGPD, article 6",
+        None,
+    )
+    messages = [e.message for e in s.exec(select(IdeaEvent).where(IdeaEvent.idea_id == idea.id))]
+    assert any("sur quoi vous appuyez-vous" in m for m in messages)
+    assert any("texte (RGPD, article 6)" in m for m in messages)

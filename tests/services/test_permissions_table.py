@@ -5,13 +5,17 @@ Plain objects, no database, no HTTP. A predicate added to permissions.py without
 `test_every_predicate_has_its_rows`. What each route does with these answers (the same refusal
 in pages and in the API) is walked by tests/routers/test_authorization_matrix.py.
 
-Each row holds 16 cells, in groups:
+Each row holds 19 cells, in groups:
 
     anonymous | stranger | idea's author | mine's author | déminage's author | person concerned
               | a  m  A  | a  m  A       | a  m  A       | a  m  A           | a  m  A
+              | co-porteur
+              | a  m  A
 
 where a, m, A are an agent, a manager and an admin with that tie. « The person concerned » is
-the invitee of an invitation, or the account whose rights change. A cell reads:
+the invitee of an invitation (to look at a mine, or to co-carry the idea), a mine's co-signer,
+or the account whose rights change; « co-porteur » a colleague who accepted to carry the idea
+with its author (in `Idea.co_carrier_ids`). A cell reads:
 
     ✓  allowed
     F  refused, 403: the asker's role or tie forbids it
@@ -32,25 +36,31 @@ import pytest
 
 from app.errors import DomainError
 from app.models import (
+    CoCarrier,
     Deminage,
     Idea,
     IdeaStatus,
     Mine,
     MineInvitation,
+    MineScope,
+    MineSignature,
     MineStatus,
     Role,
+    ScopeRequest,
+    ScopeRequestStatus,
     Severity,
     User,
 )
 from app.services import permissions
 
-IDEA_AUTHOR, MINE_AUTHOR, DEMINAGE_AUTHOR, CONCERNED, STRANGER = 1, 2, 3, 4, 5
+IDEA_AUTHOR, MINE_AUTHOR, DEMINAGE_AUTHOR, CONCERNED, STRANGER, CO_CARRIER = 1, 2, 3, 4, 5, 6
 TIES = {
     "stranger": STRANGER,
     "idea's author": IDEA_AUTHOR,
     "mine's author": MINE_AUTHOR,
     "déminage's author": DEMINAGE_AUTHOR,
     "person concerned": CONCERNED,
+    "co-porteur": CO_CARRIER,
 }
 ROLES = (Role.agent, Role.manager, Role.admin)
 ACTORS: list[tuple[str, User | None]] = [("anonymous", None)] + [
@@ -63,11 +73,22 @@ WHEN = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def idea(status: str = IdeaStatus.open, idea_id: int = 10, **more: Any) -> Idea:
-    return Idea(id=idea_id, author_id=IDEA_AUTHOR, status=status, title="Idée", **more)
+    return Idea(
+        id=idea_id,
+        author_id=IDEA_AUTHOR,
+        co_carrier_ids=[CO_CARRIER],
+        status=status,
+        title="Idée",
+        **more,
+    )
 
 
 def mine(
-    status: str = MineStatus.open, severity: str = Severity.major, hidden: bool = False
+    status: str = MineStatus.open,
+    severity: str = Severity.major,
+    hidden: bool = False,
+    scope: str = MineScope.first_ground,
+    asked: bool = False,
 ) -> Mine:
     return Mine(
         id=20,
@@ -77,7 +98,13 @@ def mine(
         severity=severity,
         title="Mine",
         hidden_at=WHEN if hidden else None,
+        scope=scope,
+        basis_asked_at=WHEN if asked else None,
     )
+
+
+def scope_request(status: str = ScopeRequestStatus.pending) -> ScopeRequest:
+    return ScopeRequest(id=50, mine_id=20, author_id=IDEA_AUTHOR, reason="Plus tard", status=status)
 
 
 def deminage(hidden: bool = False, accepted: bool = False, dismissed: bool = False) -> Deminage:
@@ -121,6 +148,32 @@ ANSWER = {
     **DEMINAGE,
     "accepted déminage": on_mine(mine(MineStatus.defused), d=deminage(accepted=True)),
 }
+BASIS = {**MINE, "asked already": on_mine(mine(asked=True))}
+COSIGNED = MineSignature(mine_id=20, user_id=CONCERNED, severity=Severity.blocking)
+SIGNATURE = {
+    "co-signed": {"mine": mine(), "signature": COSIGNED},
+    "co-signed, withdrawn mine": {"mine": mine(MineStatus.withdrawn), "signature": COSIGNED},
+    "co-signed, hidden mine": {"mine": mine(hidden=True), "signature": COSIGNED},
+    "not signed": {"mine": mine(), "signature": None},
+}
+
+
+def scoped(m: Mine, request: ScopeRequest | None = None, i: Idea | None = None) -> dict[str, Any]:
+    return {"mine": m, "idea": i or idea(), "request": request}
+
+
+SCOPE = {
+    "first-ground mine": scoped(mine()),
+    "generalisation mine": scoped(mine(scope=MineScope.generalisation)),
+    "a request pending": scoped(mine(), scope_request()),
+    "a request refused": scoped(mine(), scope_request(ScopeRequestStatus.refused)),
+    "a request settled": scoped(mine(), scope_request(ScopeRequestStatus.kept)),
+    "withdrawn mine": scoped(mine(MineStatus.withdrawn)),
+    "hidden mine, a request pending": scoped(mine(hidden=True), scope_request()),
+    "refused, abandoned idea": scoped(
+        mine(), scope_request(ScopeRequestStatus.refused), idea(IdeaStatus.abandoned)
+    ),
+}
 ROLE: dict[str, dict[str, Any]] = {"—": {}}
 MERGE = {
     "two published ideas": {"keep": idea(), "merged": idea(idea_id=11)},
@@ -128,6 +181,17 @@ MERGE = {
     "a draft merged": {"keep": idea(), "merged": idea(IdeaStatus.draft, 11)},
     "into a draft": {"keep": idea(IdeaStatus.draft), "merged": idea(idea_id=11)},
     "merged already": {"keep": idea(), "merged": idea(idea_id=11, merged_into_id=12)},
+}
+# A project's sponsor is « the person concerned »; a closed idea may have been merged away.
+PROJECT = {
+    "project, sponsor named": {"idea": idea(IdeaStatus.project, sponsor_id=CONCERNED)},
+    "project, no sponsor account": {"idea": idea(IdeaStatus.project)},
+    "open, sponsor named": {"idea": idea(sponsor_id=CONCERNED)},
+    "abandoned, sponsor named": {"idea": idea(IdeaStatus.abandoned, sponsor_id=CONCERNED)},
+}
+CLOSED = {
+    **IDEA,
+    "merged away": {"idea": idea(IdeaStatus.abandoned, merged_into_id=12)},
 }
 INVITEE = {
     "a colleague": {"mine": mine(), "invitee": colleague()},
@@ -138,6 +202,35 @@ INVITEE = {
 INVITATION = {
     "an invitation": {"invitation": MineInvitation(id=40, mine_id=20, invitee_id=CONCERNED)}
 }
+CARRIER_INVITEE = {
+    "a colleague": {"idea": idea(), "invitee": colleague()},
+    "the idea's author": {"idea": idea(), "invitee": colleague(IDEA_AUTHOR)},
+    "a deactivated colleague": {"idea": idea(), "invitee": colleague(is_active=False)},
+    "a co-porteur already": {"idea": idea(), "invitee": colleague(CO_CARRIER)},
+}
+
+
+def carrying(accepted: bool = False) -> CoCarrier:
+    """An invitation to co-carry the idea (its invitee is « the person concerned »), or, once
+    accepted, the row of its co-porteur."""
+    return CoCarrier(
+        id=50,
+        idea_id=10,
+        user_id=CO_CARRIER if accepted else CONCERNED,
+        invited_by_id=IDEA_AUTHOR,
+        accepted_at=WHEN if accepted else None,
+    )
+
+
+CARRYING = {
+    "an invitation": {"invitation": carrying(), "idea": idea()},
+    "an invitation, project": {"invitation": carrying(), "idea": idea(IdeaStatus.project)},
+    "an invitation, abandoned idea": {
+        "invitation": carrying(),
+        "idea": idea(IdeaStatus.abandoned),
+    },
+    "a co-porteur": {"invitation": carrying(accepted=True), "idea": idea()},
+}
 ADMIN = colleague(role=Role.admin)
 RIGHTS = {
     "stays an active admin": {"person": ADMIN, "role": Role.admin, "active": True},
@@ -145,13 +238,14 @@ RIGHTS = {
     "is deactivated": {"person": ADMIN, "role": Role.admin, "active": False},
 }
 
-ALL = "✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓"
+ALL = "✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓"
+NOBODY = "✗ CCC CCC CCC CCC CCC CCC"  # the state (here: who is asked) forbids it
 TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
     # --- ideas -------------------------------------------------------------------------------
     "can_view_idea": (
         IDEA,
         {
-            "draft": "✗ ✗✗✗ ✓✓✓ ✗✗✗ ✗✗✗ ✗✗✗",
+            "draft": "✗ ✗✗✗ ✓✓✓ ✗✗✗ ✗✗✗ ✗✗✗ ✓✓✓",
             "open": ALL,
             "project": ALL,
             "abandoned": ALL,
@@ -160,223 +254,399 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
     "can_edit_idea": (
         IDEA,
         {
-            "draft": "✗ FFF ✓✓✓ FFF FFF FFF",
-            "open": "✗ FFF ✓✓✓ FFF FFF FFF",
-            "project": "✗ FFF CCC FFF FFF FFF",
-            "abandoned": "✗ FFF CCC FFF FFF FFF",
+            "draft": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "open": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "project": "✗ FFF CCC FFF FFF FFF CCC",
+            "abandoned": "✗ FFF CCC FFF FFF FFF CCC",
         },
     ),
     "can_publish": (
         IDEA,
         {
-            "draft": "✗ FFF ✓✓✓ FFF FFF FFF",
-            "open": "✗ FFF CCC FFF FFF FFF",
-            "project": "✗ FFF CCC FFF FFF FFF",
-            "abandoned": "✗ FFF CCC FFF FFF FFF",
+            "draft": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "open": "✗ FFF CCC FFF FFF FFF FFF",
+            "project": "✗ FFF CCC FFF FFF FFF FFF",
+            "abandoned": "✗ FFF CCC FFF FFF FFF FFF",
         },
     ),
     "can_abandon": (
         IDEA,
         {
-            "draft": "✗ F✓✓ ✓✓✓ F✓✓ F✓✓ F✓✓",
-            "open": "✗ F✓✓ ✓✓✓ F✓✓ F✓✓ F✓✓",
-            "project": "✗ FCC CCC FCC FCC FCC",
-            "abandoned": "✗ FCC CCC FCC FCC FCC",
+            "draft": "✗ F✓✓ ✓✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "open": "✗ F✓✓ ✓✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "project": "✗ FCC CCC FCC FCC FCC FCC",
+            "abandoned": "✗ FCC CCC FCC FCC FCC FCC",
         },
     ),
     "can_follow": (
         IDEA,
         {
-            "draft": "✗ CCC CCC CCC CCC CCC",
-            "open": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "draft": "✗ CCC CCC CCC CCC CCC CCC",
+            "open": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
         },
     ),
     "can_support": (
         IDEA,
         {
-            "draft": "✗ CCC CCC CCC CCC CCC",
-            "open": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "draft": "✗ CCC CCC CCC CCC CCC CCC",
+            "open": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
         },
     ),
     "can_lay_mine": (
         IDEA,
         {
-            "draft": "✗ CCC FFF CCC CCC CCC",
-            "open": "✗ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
-            "project": "✗ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
-            "abandoned": "✗ CCC FFF CCC CCC CCC",
+            "draft": "✗ CCC FFF CCC CCC CCC FFF",
+            "open": "✗ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓ FFF",
+            "project": "✗ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓ FFF",
+            "abandoned": "✗ CCC FFF CCC CCC CCC FFF",
         },
     ),
-    "can_decide_on_ideas": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
+    "can_decide_on_ideas": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
     "can_promote": (
         IDEA,
         {
-            "draft": "✗ FCC FCC FCC FCC FCC",
-            "open": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "project": "✗ FCC FCC FCC FCC FCC",
-            "abandoned": "✗ FCC FCC FCC FCC FCC",
+            "draft": "✗ FCC FCC FCC FCC FCC FCC",
+            "open": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "project": "✗ FCC FCC FCC FCC FCC FCC",
+            "abandoned": "✗ FCC FCC FCC FCC FCC FCC",
         },
     ),
     "can_send_back": (
         IDEA,
         {
-            "draft": "✗ FCC FCC FCC FCC FCC",
-            "open": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "project": "✗ FCC FCC FCC FCC FCC",
-            "abandoned": "✗ FCC FCC FCC FCC FCC",
+            "draft": "✗ FCC FCC FCC FCC FCC FCC",
+            "open": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "project": "✗ FCC FCC FCC FCC FCC FCC",
+            "abandoned": "✗ FCC FCC FCC FCC FCC FCC",
         },
     ),
     "can_merge": (
         MERGE,
         {
-            "two published ideas": "✗ FF✓ FF✓ FF✓ FF✓ FF✓",
-            "the same idea twice": "✗ FFC FFC FFC FFC FFC",
-            "a draft merged": "✗ FFC FFC FFC FFC FFC",
-            "into a draft": "✗ FFC FFC FFC FFC FFC",
-            "merged already": "✗ FFC FFC FFC FFC FFC",
+            "two published ideas": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓",
+            "the same idea twice": "✗ FFC FFC FFC FFC FFC FFC",
+            "a draft merged": "✗ FFC FFC FFC FFC FFC FFC",
+            "into a draft": "✗ FFC FFC FFC FFC FFC FFC",
+            "merged already": "✗ FFC FFC FFC FFC FFC FFC",
+        },
+    ),
+    # --- closing the loop ----------------------------------------------------------------------
+    "can_post_milestone": (
+        PROJECT,
+        {
+            "project, sponsor named": "✗ FFF ✓✓✓ FFF FFF ✓✓✓ ✓✓✓",
+            "project, no sponsor account": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "open, sponsor named": "✗ FFF CCC FFF FFF CCC CCC",
+            "abandoned, sponsor named": "✗ FFF CCC FFF FFF CCC CCC",
+        },
+    ),
+    "can_set_sponsor": (
+        PROJECT,
+        {
+            "project, sponsor named": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "project, no sponsor account": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "open, sponsor named": "✗ FCC FCC FCC FCC FCC FCC",
+            "abandoned, sponsor named": "✗ FCC FCC FCC FCC FCC FCC",
+        },
+    ),
+    "can_relaunch": (
+        CLOSED,
+        {
+            "draft": "✗ CCC CCC CCC CCC CCC CCC",
+            "open": "✗ CCC CCC CCC CCC CCC CCC",
+            "project": "✗ CCC CCC CCC CCC CCC CCC",
+            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "merged away": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
     # --- mines and déminages ------------------------------------------------------------------
     "can_bring_deminage": (
         MINE,
         {
-            "open mine": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
-            "defused mine": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
-            "risk accepted": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
-            "withdrawn mine": "✗ CCC CCC FFF CCC CCC",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
-            "open mine, project": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
-            "open mine, abandoned idea": "✗ CCC CCC FFF CCC CCC",
+            "open mine": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
+            "defused mine": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
+            "risk accepted": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
+            "withdrawn mine": "✗ CCC CCC FFF CCC CCC CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
+            "open mine, project": "✗ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓ ✓✓✓",
+            "open mine, abandoned idea": "✗ CCC CCC FFF CCC CCC CCC",
         },
     ),
     "can_accept_deminage": (
         DEMINAGE,
         {
-            "open mine": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "defused mine": "✗ FFF CCC CCC FFF FFF",
-            "risk accepted": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "withdrawn mine": "✗ FFF CCC CCC FFF FFF",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "open mine, project": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "open mine, abandoned idea": "✗ FFF CCC CCC FFF FFF",
-            "hidden déminage": "✗ CCC CCC CCC CCC CCC",
-            "déminage « ne répond pas »": "✗ FFF CCC CCC FFF FFF",
+            "open mine": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "defused mine": "✗ FFF CCC CCC FFF FFF CCC",
+            "risk accepted": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "withdrawn mine": "✗ FFF CCC CCC FFF FFF CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "open mine, project": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "open mine, abandoned idea": "✗ FFF CCC CCC FFF FFF CCC",
+            "hidden déminage": "✗ CCC CCC CCC CCC CCC CCC",
+            "déminage « ne répond pas »": "✗ FFF CCC CCC FFF FFF CCC",
         },
     ),
     "can_dismiss_deminage": (
         ANSWER,
         {
-            "open mine": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "defused mine": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "risk accepted": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "withdrawn mine": "✗ FFF CCC CCC FFF FFF",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "open mine, project": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF",
-            "open mine, abandoned idea": "✗ FFF CCC CCC FFF FFF",
-            "hidden déminage": "✗ CCC CCC CCC CCC CCC",
-            "déminage « ne répond pas »": "✗ FFF CCC CCC FFF FFF",
-            "accepted déminage": "✗ FFF CCC CCC FFF FFF",
+            "open mine": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "defused mine": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "risk accepted": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "withdrawn mine": "✗ FFF CCC CCC FFF FFF CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "open mine, project": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "open mine, abandoned idea": "✗ FFF CCC CCC FFF FFF CCC",
+            "hidden déminage": "✗ CCC CCC CCC CCC CCC CCC",
+            "déminage « ne répond pas »": "✗ FFF CCC CCC FFF FFF CCC",
+            "accepted déminage": "✗ FFF CCC CCC FFF FFF CCC",
         },
     ),
     "can_mark_helpful": (
         DEMINAGE,
         {
-            "open mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "defused mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "risk accepted": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "withdrawn mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "open mine, project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "open mine, abandoned idea": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
-            "hidden déminage": "✗ CCC CCC CCC CCC CCC",
-            "déminage « ne répond pas »": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓",
+            "open mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "defused mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "risk accepted": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "withdrawn mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "open mine, project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "open mine, abandoned idea": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
+            "hidden déminage": "✗ CCC CCC CCC CCC CCC CCC",
+            "déminage « ne répond pas »": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
         },
     ),
     "can_withdraw": (
         MINE,
         {
-            "open mine": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "defused mine": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "risk accepted": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "withdrawn mine": "✗ FFF FFF CCC FFF FFF",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "open mine, project": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "open mine, abandoned idea": "✗ FFF FFF ✓✓✓ FFF FFF",
+            "open mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "defused mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "risk accepted": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "withdrawn mine": "✗ FFF FFF CCC FFF FFF FFF",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "open mine, project": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "open mine, abandoned idea": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
         },
     ),
     "can_reopen": (
         MINE,
         {
-            "open mine": "✗ FFF FFF CCC FFF FFF",
-            "defused mine": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "risk accepted": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "withdrawn mine": "✗ FFF FFF ✓✓✓ FFF FFF",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ FFF FFF CCC FFF FFF",
-            "open mine, project": "✗ FFF FFF CCC FFF FFF",
-            "open mine, abandoned idea": "✗ FFF FFF CCC FFF FFF",
+            "open mine": "✗ FFF FFF CCC FFF FFF FFF",
+            "defused mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "risk accepted": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "withdrawn mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF FFF CCC FFF FFF FFF",
+            "open mine, project": "✗ FFF FFF CCC FFF FFF FFF",
+            "open mine, abandoned idea": "✗ FFF FFF CCC FFF FFF FFF",
         },
     ),
     "can_accept_risk": (
         MINE,
         {
-            "open mine": "✗ FFF ✓✓✓ FFF FFF FFF",
-            "defused mine": "✗ FFF CCC FFF FFF FFF",
-            "risk accepted": "✗ FFF CCC FFF FFF FFF",
-            "withdrawn mine": "✗ FFF CCC FFF FFF FFF",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "open mine, project": "✗ FFF ✓✓✓ FFF FFF FFF",
-            "open mine, abandoned idea": "✗ FFF CCC FFF FFF FFF",
+            "open mine": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "defused mine": "✗ FFF CCC FFF FFF FFF CCC",
+            "risk accepted": "✗ FFF CCC FFF FFF FFF CCC",
+            "withdrawn mine": "✗ FFF CCC FFF FFF FFF CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "open mine, project": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "open mine, abandoned idea": "✗ FFF CCC FFF FFF FFF CCC",
+        },
+    ),
+    # --- co-signing, portée, basis -------------------------------------------------------------
+    "can_cosign": (
+        MINE,
+        {
+            "open mine": "✗ ✓✓✓ FFF FFF ✓✓✓ ✓✓✓ FFF",
+            "defused mine": "✗ ✓✓✓ FFF FFF ✓✓✓ ✓✓✓ FFF",
+            "risk accepted": "✗ ✓✓✓ FFF FFF ✓✓✓ ✓✓✓ FFF",
+            "withdrawn mine": "✗ CCC FFF FFF CCC CCC FFF",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ ✓✓✓ FFF FFF ✓✓✓ ✓✓✓ FFF",
+            "open mine, project": "✗ ✓✓✓ FFF FFF ✓✓✓ ✓✓✓ FFF",
+            "open mine, abandoned idea": "✗ CCC FFF FFF CCC CCC FFF",
+        },
+    ),
+    "can_withdraw_signature": (
+        SIGNATURE,
+        {
+            # The person concerned is the co-signer: withdrawing is always possible.
+            "co-signed": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "co-signed, withdrawn mine": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "co-signed, hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "not signed": "✗ FFF FFF FFF FFF FFF FFF",
+        },
+    ),
+    "can_request_scope_move": (
+        SCOPE,
+        {
+            "first-ground mine": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "generalisation mine": "✗ FFF CCC FFF FFF FFF CCC",
+            "a request pending": "✗ FFF CCC FFF FFF FFF CCC",
+            "a request refused": "✗ FFF CCC FFF FFF FFF CCC",
+            "a request settled": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "withdrawn mine": "✗ FFF CCC FFF FFF FFF CCC",
+            "hidden mine, a request pending": "✗ CCC CCC CCC CCC CCC CCC",
+            "refused, abandoned idea": "✗ FFF CCC FFF FFF FFF CCC",
+        },
+    ),
+    "can_answer_scope_move": (
+        SCOPE,
+        {
+            "first-ground mine": "✗ FFF FFF CCC FFF FFF FFF",
+            "generalisation mine": "✗ FFF FFF CCC FFF FFF FFF",
+            "a request pending": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "a request refused": "✗ FFF FFF CCC FFF FFF FFF",
+            "a request settled": "✗ FFF FFF CCC FFF FFF FFF",
+            "withdrawn mine": "✗ FFF FFF CCC FFF FFF FFF",
+            "hidden mine, a request pending": "✗ CCC CCC CCC CCC CCC CCC",
+            "refused, abandoned idea": "✗ FFF FFF CCC FFF FFF FFF",
+        },
+    ),
+    "can_decide_scope_move": (
+        SCOPE,
+        {
+            # A manager who wrote neither the idea nor the mine decides.
+            "first-ground mine": "✗ FCC FFF FFF FCC FCC FFF",
+            "generalisation mine": "✗ FCC FFF FFF FCC FCC FFF",
+            "a request pending": "✗ FCC FFF FFF FCC FCC FFF",
+            "a request refused": "✗ F✓✓ FFF FFF F✓✓ F✓✓ FFF",
+            "a request settled": "✗ FCC FFF FFF FCC FCC FFF",
+            "withdrawn mine": "✗ FCC FFF FFF FCC FCC FFF",
+            "hidden mine, a request pending": "✗ CCC CCC CCC CCC CCC CCC",
+            "refused, abandoned idea": "✗ FCC FFF FFF FCC FCC FFF",
+        },
+    ),
+    "can_ask_basis": (
+        BASIS,
+        {
+            "open mine": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "defused mine": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "risk accepted": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "withdrawn mine": "✗ FFF CCC FFF FFF FFF CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "open mine, project": "✗ FFF ✓✓✓ FFF FFF FFF ✓✓✓",
+            "open mine, abandoned idea": "✗ FFF CCC FFF FFF FFF CCC",
+            "asked already": "✗ FFF CCC FFF FFF FFF CCC",
+        },
+    ),
+    "can_state_basis": (
+        MINE,
+        {
+            "open mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "defused mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "risk accepted": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "withdrawn mine": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "open mine, project": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
+            "open mine, abandoned idea": "✗ FFF FFF ✓✓✓ FFF FFF FFF",
         },
     ),
     # --- « Qui peut déminer ? » ---------------------------------------------------------------
     "can_invite": (
         MINE,
         {
-            "open mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "defused mine": "✗ CCC CCC CCC CCC CCC",
-            "risk accepted": "✗ CCC CCC CCC CCC CCC",
-            "withdrawn mine": "✗ CCC CCC CCC CCC CCC",
-            "hidden mine": "✗ CCC CCC CCC CCC CCC",
-            "open bombe": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "open mine, project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "open mine": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "defused mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "risk accepted": "✗ CCC CCC CCC CCC CCC CCC",
+            "withdrawn mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "open mine, project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
             # The idea is closed but its mine is still open: a colleague may still be asked.
-            "open mine, abandoned idea": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "open mine, abandoned idea": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
         },
     ),
     "can_invite_colleague": (
         INVITEE,
         {
-            "a colleague": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ CCC",
-            "the mine's author": "✗ CCC CCC CCC CCC CCC",
-            "a deactivated colleague": "✗ CCC CCC CCC CCC CCC",
-            "a colleague who opted out": "✗ CCC CCC CCC CCC CCC",
+            "a colleague": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ CCC ✓✓✓",
+            "the mine's author": "✗ CCC CCC CCC CCC CCC CCC",
+            "a deactivated colleague": "✗ CCC CCC CCC CCC CCC CCC",
+            "a colleague who opted out": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
-    "can_decline_invitation": (INVITATION, {"an invitation": "✗ FFF FFF FFF FFF ✓✓✓"}),
+    "can_decline_invitation": (INVITATION, {"an invitation": "✗ FFF FFF FFF FFF ✓✓✓ FFF"}),
+    # --- co-porteurs ---------------------------------------------------------------------------
+    "can_invite_carrier": (
+        IDEA,
+        {
+            "draft": "✗ FFF CCC FFF FFF FFF FFF",
+            "open": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "project": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "abandoned": "✗ FFF CCC FFF FFF FFF FFF",
+        },
+    ),
+    # Who may be asked, whoever asks (that only the author asks is `can_invite_carrier`).
+    "can_invite_carrier_colleague": (
+        CARRIER_INVITEE,
+        {
+            "a colleague": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "the idea's author": NOBODY,
+            "a deactivated colleague": NOBODY,
+            "a co-porteur already": NOBODY,
+        },
+    ),
+    "can_accept_carrying": (
+        CARRYING,
+        {
+            "an invitation": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "an invitation, project": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "an invitation, abandoned idea": "✗ FFF FFF FFF FFF CCC FFF",
+            "a co-porteur": "✗ FFF FFF FFF FFF FFF CCC",
+        },
+    ),
+    "can_decline_carrying": (
+        CARRYING,
+        {
+            "an invitation": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "an invitation, project": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "an invitation, abandoned idea": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
+            "a co-porteur": "✗ FFF FFF FFF FFF FFF CCC",
+        },
+    ),
+    "can_remove_carrier": (
+        CARRYING,
+        {
+            "an invitation": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "an invitation, project": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "an invitation, abandoned idea": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "a co-porteur": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+        },
+    ),
+    "can_leave_carrying": (
+        CARRYING,
+        {
+            "an invitation": "✗ FFF FFF FFF FFF CCC FFF",
+            "an invitation, project": "✗ FFF FFF FFF FFF CCC FFF",
+            "an invitation, abandoned idea": "✗ FFF FFF FFF FFF CCC FFF",
+            "a co-porteur": "✗ FFF FFF FFF FFF FFF ✓✓✓",
+        },
+    ),
     # --- roles --------------------------------------------------------------------------------
-    "can_moderate": (ROLE, {"—": "✗ FF✓ FF✓ FF✓ FF✓ FF✓"}),
-    "can_read_hidden": (ROLE, {"—": "✗ ✗✗✓ ✗✗✓ ✗✗✓ ✗✗✓ ✗✗✓"}),
-    "can_administer": (ROLE, {"—": "✗ FF✓ FF✓ FF✓ FF✓ FF✓"}),
+    "can_moderate": (ROLE, {"—": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓"}),
+    "can_read_hidden": (ROLE, {"—": "✗ ✗✗✓ ✗✗✓ ✗✗✓ ✗✗✓ ✗✗✓ ✗✗✓"}),
+    "can_administer": (ROLE, {"—": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓"}),
     "can_change_rights": (
         RIGHTS,
         {
-            "stays an active admin": "✗ FF✓ FF✓ FF✓ FF✓ FF✓",
-            "becomes a manager": "✗ FF✓ FF✓ FF✓ FF✓ FFI",
-            "is deactivated": "✗ FF✓ FF✓ FF✓ FF✓ FFI",
+            "stays an active admin": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓",
+            "becomes a manager": "✗ FF✓ FF✓ FF✓ FF✓ FFI FF✓",
+            "is deactivated": "✗ FF✓ FF✓ FF✓ FF✓ FFI FF✓",
         },
     ),
-    "can_view_dashboard": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
+    "can_view_dashboard": (ROLE, {"—": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓"}),
 }
 
 

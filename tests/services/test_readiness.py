@@ -12,6 +12,8 @@ from app.services.readiness import (
     ScoringParams,
     compute,
     format_points,
+    median_severity,
+    split_opinions,
 )
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -83,6 +85,20 @@ def test_author_is_never_a_reviewer() -> None:
     )
     assert result.reviewers == 1
     assert result.reviewer_units == 1
+
+
+def test_co_porteurs_are_no_reviewers_of_the_idea_they_carry() -> None:
+    """A co-porteur's mine (laid before they joined) and déminages count as the author's: their
+    mine still weighs in the déminage part, but neither is a regard croisé."""
+    laid = [mine(author=2, unit=20), mine(author=3, unit=30)]
+    helpers = [Contributor(3, 30), Contributor(4, 40)]
+    before = compute(facts(mines=laid, deminage_authors=helpers), PARAMS, NOW)
+    after = compute(
+        facts(mines=laid, deminage_authors=helpers, co_carrier_ids=frozenset({3})), PARAMS, NOW
+    )
+    assert (before.reviewers, before.reviewer_units) == (3, 3)
+    assert (after.reviewers, after.reviewer_units) == (2, 2)
+    assert after.parts.defusal == before.parts.defusal
 
 
 def test_deminage_authors_are_reviewers_and_caps_apply() -> None:
@@ -278,3 +294,64 @@ def test_laying_an_open_bomb_always_makes_the_idea_unripe(
     bomb = MineFacts("Bombe", author, unit, "blocking", "open", NOW)
     result = compute(IdeaFacts(**{**f.__dict__, "mines": [*f.mines, bomb]}), p, NOW)
     assert not result.ripe
+
+
+# --- portée and co-signing (PRODUCT.md « Second version ») ------------------------------------
+
+
+def later(**kw: object) -> MineFacts:
+    return MineFacts(**{**mine(**kw).__dict__, "scope": "generalisation"})  # type: ignore[arg-type]
+
+
+def test_generalisation_mines_neither_count_in_defusal_nor_gate_ripeness() -> None:
+    reviewers = [Contributor(u, u * 10) for u in (3, 4)]
+    ground = [mine(status="defused")]
+    ripe = compute(full_fiche(mines=ground, deminage_authors=reviewers), PARAMS, NOW)
+    assert ripe.ripe and ripe.parts.defusal == 50
+    # An open bombe that threatens only the generalisation: still ripe, same defusal part.
+    with_later = full_fiche(mines=[*ground, later(severity="blocking")], deminage_authors=reviewers)
+    result = compute(with_later, PARAMS, NOW)
+    assert result.ripe and result.parts.defusal == 50
+    assert not any("Bombe" in a.action for a in result.missing)
+    assert result.generalisation.mines == 1 and result.generalisation.open == 1
+    assert result.generalisation.percent == 0
+    # … and laid an hour ago, it does not restart the quiet period either.
+    recent = full_fiche(mines=[*ground, later(armed_at=NOW - timedelta(hours=1))])
+    assert all(g.ok for g in compute(recent, PARAMS, NOW).gates if g.name == "quiet_period")
+
+
+def test_generalisation_mines_have_their_own_weighted_progress() -> None:
+    result = compute(
+        facts(mines=[later(severity="blocking", status="defused"), later(severity="minor")]),
+        PARAMS,
+        NOW,
+    )
+    assert result.generalisation.percent == 90.0  # 9 of 10 weighted points cleared
+    assert result.generalisation.open == 1
+
+
+def test_only_generalisation_mines_leave_the_first_ground_unchallenged() -> None:
+    result = compute(facts(mines=[later()]), PARAMS, NOW)
+    assert result.parts.defusal == 0
+    assert {g.name: g.ok for g in result.gates}["challenged"] is False
+    assert any("dès le premier terrain" in a.action for a in result.missing)
+    # Its author still looked at the idea: a reviewer.
+    assert result.reviewers == 1
+
+
+def test_a_cosigner_counts_as_a_reviewer_with_their_unit_unless_the_mine_is_withdrawn() -> None:
+    signed = MineFacts(**{**mine().__dict__, "cosigners": (Contributor(5, 50), Contributor(6, 50))})  # type: ignore[arg-type]
+    result = compute(facts(mines=[signed]), PARAMS, NOW)
+    assert (result.reviewers, result.reviewer_units) == (3, 2)
+    gone = MineFacts(**{**signed.__dict__, "status": "withdrawn"})
+    assert compute(facts(mines=[gone]), PARAMS, NOW).reviewers == 0
+
+
+def test_median_severity_is_the_lesser_between_two_and_bombe_needs_more_than_half() -> None:
+    assert median_severity(["blocking"]) == "blocking"
+    assert median_severity(["minor", "blocking"]) == "major"
+    assert median_severity(["major", "blocking"]) == "major"
+    assert median_severity(["blocking", "blocking", "major"]) == "blocking"
+    assert median_severity(["minor", "major", "blocking", "blocking"]) == "major"
+    assert median_severity(["minor", "minor", "blocking"]) == "minor"
+    assert split_opinions(["minor", "blocking"]) and not split_opinions(["major", "blocking"])

@@ -56,3 +56,22 @@ def test_retention_can_be_switched_off(
     off = settings.model_copy(update={"draft_retention_days": 0})
     mailer = notifications.Mailer.from_settings(off)
     assert retention.purge_stale_drafts(s, off, mailer, clock.now + timedelta(days=5000)) == (0, 0)
+
+
+def test_sign_in_failures_are_forgotten_once_no_window_counts_them(
+    engine_session: Session, settings: Settings, clock: Clock
+) -> None:
+    """They hold a network address and a typed e-mail: the daily command deletes them past the
+    longest window, without waiting for another failed sign-in."""
+    from app.models import LoginAttempt
+    from app.services import rate_limits
+
+    s = engine_session
+    s.add(LoginAttempt(key="address:192.0.2.7", created_at=clock.now))
+    s.add(LoginAttempt(key="account:personne@exemple.fr", created_at=clock.now))
+    s.flush()
+    assert rate_limits.forget_expired(s, settings, clock.advance(minutes=30)) == 0
+    s.add(LoginAttempt(key="address:192.0.2.8", created_at=clock.now))
+    s.flush()
+    assert rate_limits.forget_expired(s, settings, clock.advance(minutes=31)) == 2
+    assert [a.key for a in s.exec(select(LoginAttempt)).all()] == ["address:192.0.2.8"]

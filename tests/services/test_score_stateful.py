@@ -1,7 +1,10 @@
-"""Random sequences of the real operations, moderation's hiding and restoring among them, keep
-the stored score equal to one recomputed from scratch by an independent path (the ORM's objects
-and the rules restated here), to what the idea page, the API and the fiche compute for any
-viewer, and to what the board and the open data count."""
+"""Random sequences of the real operations, moderation's hiding and restoring among them, and
+co-signing with estimates, withdrawing signatures and moving mines to the generalisation, and
+colleagues joining and leaving the idea's co-porteurs, keep the stored score equal to one
+recomputed from scratch by an independent path (the ORM's objects and the rules restated here:
+a mine's severity is the median of its signers' estimates), to what the idea page, the API and
+the fiche compute for any viewer, and to what the board, the open data and the map of what
+blocks count."""
 
 import contextlib
 import shutil
@@ -24,9 +27,19 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.db import make_engine, read_rows
 from app.errors import DomainError
-from app.models import Deminage, Idea, IdeaTheme, Mine, Role, User
+from app.models import CoCarrier, Deminage, Idea, IdeaTheme, Mine, MineSignature, Role, User
 from app.schemas import DeminageCreate, IdeaUpdate, MineCreate
-from app.services import board, exports, ideas, mines, moderation, readiness, scoring
+from app.services import (
+    blockers,
+    board,
+    co_carriers,
+    exports,
+    ideas,
+    mines,
+    moderation,
+    readiness,
+    scoring,
+)
 from app.services.idea_view import idea_view
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, ScoringParams
 from tests.conftest import database_url
@@ -40,17 +53,34 @@ def _comparable(facts: IdeaFacts) -> tuple[object, ...]:
     """The facts in a fixed order; a withdrawn mine's title never counts (a hidden one's is
     masked on the page)."""
     mines_ = sorted(
-        (m.author_id, m.severity, m.status, m.armed_at, "" if m.status == "withdrawn" else m.title)
+        (
+            m.author_id,
+            m.severity,
+            m.status,
+            m.armed_at,
+            "" if m.status == "withdrawn" else m.title,
+            m.scope,
+            tuple(sorted((c.user_id, c.unit_id) for c in m.cosigners)),
+        )
         for m in facts.mines
     )
     helpers = sorted((c.user_id, c.unit_id) for c in facts.deminage_authors)
-    return (facts.theme_count, facts.problem, facts.solution, tuple(mines_), tuple(helpers))
+    carriers = tuple(sorted(facts.co_carrier_ids))
+    return (
+        facts.theme_count,
+        facts.problem,
+        facts.solution,
+        tuple(mines_),
+        tuple(helpers),
+        carriers,
+    )
 
 
 def _scratch_facts(session: Session, idea: Idea) -> IdeaFacts:
     """The score's facts read again from the database through the ORM, with the rules written
     out here rather than taken from `scoring` or `visibility`: a mine hidden by moderation
-    counts as withdrawn; a déminage counts unless it or its mine is hidden."""
+    counts as withdrawn; a déminage counts unless it or its mine is hidden; the co-porteurs are
+    the invitations accepted (read from their rows, not from `Idea.co_carrier_ids`)."""
     session.flush()
     fresh = {"populate_existing": True}  # what the database holds, not what memory remembers
     laid = session.exec(
@@ -66,11 +96,33 @@ def _scratch_facts(session: Session, idea: Idea) -> IdeaFacts:
         .execution_options(**fresh)
     ).all()
     hidden = {m.id for m in laid if m.hidden_at is not None}
+    signatures = session.exec(
+        select(MineSignature)
+        .where(col(MineSignature.mine_id).in_([m.id for m in laid]))
+        .execution_options(**fresh)
+    ).all()
 
     def unit(user_id: int) -> int | None:
         return session.get_one(User, user_id).unit_id
 
+    def median(mine: Mine) -> str:
+        """The median of the signers' estimates, the lesser when it falls between two."""
+        order = ["minor", "major", "blocking"]
+        ranks = sorted(order.index(s.severity) for s in signatures if s.mine_id == mine.id)
+        middle = (ranks[(len(ranks) - 1) // 2] + ranks[len(ranks) // 2]) // 2
+        return order[middle]
+
+    def cosigners(mine: Mine) -> tuple[Contributor, ...]:
+        return tuple(
+            Contributor(s.user_id, unit(s.user_id))
+            for s in signatures
+            if s.mine_id == mine.id and s.user_id != mine.author_id
+        )
+
     themes = session.exec(select(IdeaTheme).where(IdeaTheme.idea_id == idea.id)).all()
+    carrying = session.exec(
+        select(CoCarrier).where(CoCarrier.idea_id == idea.id).execution_options(**fresh)
+    ).all()
     return IdeaFacts(
         author_id=idea.author_id,
         problem=idea.problem,
@@ -83,9 +135,11 @@ def _scratch_facts(session: Session, idea: Idea) -> IdeaFacts:
                 m.title,
                 m.author_id,
                 unit(m.author_id),
-                m.severity,
+                median(m),
                 "withdrawn" if m.id in hidden else m.status,
                 m.armed_at,
+                m.scope,
+                cosigners(m),
             )
             for m in laid
         ],
@@ -94,6 +148,7 @@ def _scratch_facts(session: Session, idea: Idea) -> IdeaFacts:
             for d in answers
             if d.hidden_at is None and d.mine_id not in hidden
         ],
+        co_carrier_ids=frozenset(c.user_id for c in carrying if c.accepted_at is not None),
     )
 
 
@@ -167,8 +222,8 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             self._try(act)
 
         @precondition(lambda self: bool(self.deminages))
-        @rule(d=st.integers(0, 20), by_author=st.booleans())
-        def accept(self, d: int, by_author: bool) -> None:
+        @rule(d=st.integers(0, 20), by_author=st.booleans(), by_carrier=st.booleans())
+        def accept(self, d: int, by_author: bool, by_carrier: bool = False) -> None:
             if not self.deminages:
                 return
             deminage = self.deminages[d % len(self.deminages)]
@@ -176,6 +231,9 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             who = (
                 self.author if by_author else next(p for p in self.people if p.id == mine.author_id)
             )
+            carriers = [p for p in self.people if p.id in self.idea.co_carrier_ids]
+            if by_carrier and carriers:
+                who = carriers[d % len(carriers)]  # a co-porteur accepts as the author does
             self._try(
                 lambda: mines.accept_deminage(
                     self.session, PARAMS, who, deminage, mine, self.idea, self.now
@@ -212,6 +270,66 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
                         self.session, PARAMS, who, mine, self.idea, "Assumé", self.now
                     )
                 )
+
+        @rule(
+            m=st.integers(0, 20),
+            who=st.integers(0, 5),
+            severity=st.sampled_from(["minor", "major", "blocking"]),
+        )
+        def cosign(self, m: int, who: int, severity: str) -> None:
+            if self.mines:
+                mine = self.mines[m % len(self.mines)]
+                signer = self.author if who == 5 else self.people[who]  # the author is refused
+
+                def act() -> None:
+                    mines.cosign(self.session, PARAMS, signer, mine, self.idea, severity, self.now)
+                    self.done.append("cosign")
+
+                self._try(act)
+
+        @rule(pick=st.integers(0, 20))
+        def uncosign(self, pick: int) -> None:
+            # One of the co-signatures that exist (a withdrawal nobody can make proves little).
+            cosigned = [
+                (mine, person)
+                for mine in self.mines
+                for person in self.people
+                if person.id != mine.author_id
+                and self.session.get(MineSignature, (mine.id, person.id)) is not None
+            ]
+            if not cosigned:
+                return
+            mine, person = cosigned[pick % len(cosigned)]
+
+            def act() -> None:
+                mines.withdraw_signature(self.session, PARAMS, person, mine, self.idea, self.now)
+                self.done.append("uncosign")
+
+            self._try(act)
+
+        @rule(m=st.integers(0, 20), agree=st.booleans(), move=st.booleans())
+        def move_to_generalisation(self, m: int, agree: bool, move: bool) -> None:
+            # Asked by the idea's author; agreed by the mine's, or settled by a manager.
+            if not self.mines:
+                return
+            mine = self.mines[m % len(self.mines)]
+            layer = next(p for p in self.people if p.id == mine.author_id)
+            s = self.session
+            self._try(
+                lambda: mines.request_scope_move(s, self.author, mine, self.idea, "G", self.now)
+            )
+            self._try(
+                lambda: mines.answer_scope_move(
+                    s, PARAMS, layer, mine, self.idea, agree, "", self.now
+                )
+            )
+            self._try(
+                lambda: mines.decide_scope_move(
+                    s, PARAMS, self.manager, mine, self.idea, move, "Tranché", self.now
+                )
+            )
+            if mine.scope == "generalisation":
+                self.done.append("moved")
 
         @rule(
             field=st.sampled_from(["solution", "broken_rule", "first_ground"]), long=st.booleans()
@@ -251,6 +369,33 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
         def restore(self, d: int, on_mine: bool) -> None:
             self._moderate(d, on_mine, True, moderation.restore)
 
+        @rule(who=st.integers(0, 4), join=st.booleans())
+        def carry(self, who: int, join: bool) -> None:
+            """A colleague joins the idea's co-porteurs (invited, accepting), or stops: removed
+            by the author or leaving; a reviewer who joins stops being one."""
+            person = self.people[who]
+            s, now = self.session, self.now
+
+            def act() -> None:
+                if join:
+                    row = co_carriers.invite(s, self.author, self.idea, person, "", now)
+                    co_carriers.accept(s, PARAMS, person, row, self.idea, now)
+                    return
+                row = s.exec(
+                    select(CoCarrier).where(
+                        CoCarrier.idea_id == self.idea.id, CoCarrier.user_id == person.id
+                    )
+                ).first()
+                if row is None:
+                    return
+                if who % 2:
+                    co_carriers.leave(s, PARAMS, person, row, self.idea, now)
+                else:
+                    co_carriers.remove(s, PARAMS, self.author, row, self.idea, now)
+
+            self._try(act)
+            self.done.append("carry" if join else "stop carrying")
+
         @rule(hours=st.integers(1, 60))
         def wait(self, hours: int) -> None:
             self.now += timedelta(hours=hours)
@@ -273,7 +418,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
         def page_facts_equal_stored_facts(self, stored: IdeaFacts, expected: object) -> None:
             rows = mines.idea_rows(self.session, self.idea, None)  # what every output reads
             page = scoring.facts_from_rows(
-                self.idea, stored.theme_count, rows.mines, rows.deminages
+                self.idea, stored.theme_count, rows.mines, rows.deminages, rows.signatures
             )
             assert _comparable(page) == _comparable(stored)
             assert readiness.compute(page, PARAMS, self.now) == expected
@@ -291,6 +436,9 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             counted_mines = facts.mines
             # The board's reviewers (`visibility`'s SQL twins) are those the score counts.
             looked = {m.author_id for m in counted_mines if m.status != "withdrawn"}
+            looked |= {
+                c.user_id for m in counted_mines if m.status != "withdrawn" for c in m.cosigners
+            }
             looked |= {c.user_id for c in facts.deminage_authors}
             rows = read_rows(self.session, board.REVIEWERS, {"ids": [self.idea.id]})
             assert {person for _, person, _ in rows} == looked
@@ -307,6 +455,13 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             for state in exports.OPEN_STATES:
                 counted = sum(row["mines"][c][state] for c in exports.OPEN_CATEGORIES)
                 assert counted == statuses.count(state), state
+            in_play = [m for m in counted_mines if m.status != "withdrawn"]
+            for scope in exports.OPEN_SCOPES:
+                n = sum(m.scope == scope for m in in_play)
+                assert row["mines_by_scope"][scope] == n, scope
+            # The map's tallies kept at write time equal a count from scratch (median severity,
+            # first ground and generalisation apart).
+            assert blockers.stored(self.session) == blockers.recount(self.session)
 
     done: list[str] = []
     run_state_machine_as_test(
@@ -318,8 +473,10 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
-    # The random runs hid and restored (on mines and déminages alike: see the run below).
-    assert {"hide", "restore"} <= {action.split()[0] for action in done}
+    # The random runs hid and restored (on mines and déminages alike: see the run below), and
+    # colleagues joined and left the co-porteurs; co-signing, withdrawing a signature and
+    # moving a mine, among fifteen rules, are written out below too, so that they always run.
+    assert {"hide", "restore", "carry", "stop"} <= {action.split()[0] for action in done}
 
     # One run written out, so that hiding and restoring each kind is always checked: a mine
     # defused by the déminage it was answered with, hidden then restored, then its déminage.
@@ -346,3 +503,54 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
     # Two colleagues looked (a mine, a déminage): hiding the mine takes both views out of the
     # score, hiding the déminage its own.
     assert reviewers == [0, 2, 1, 2]
+
+    # A colleague who answered a mine, then joins the co-porteurs, stops being a reviewer; when
+    # they leave (1 is odd: they leave rather than being removed), they count again.
+    carried = ScoreMachine()
+    try:
+        carried.answered_mine()  # people[0] laid a mine, people[1] answered it
+        counts = [carried.idea.reviewer_count]
+        for join in (True, False):
+            carried.carry(1, join)
+            carried.stored_equals_scratch()
+            carried.counts_follow_the_score()
+            counts.append(carried.idea.reviewer_count)
+    finally:
+        carried.teardown()
+    assert counts == [2, 1, 2]
+
+    # Two colleagues co-sign the mine people[0] laid (a mine): with a bombe and a pétard, the
+    # median stays a mine, with split opinions; one raises their estimate to a bombe, and the
+    # median is a bombe that blocks; moved to the generalisation, it blocks no more; a
+    # signature withdrawn, and the mine hidden, take the co-signers' looks away.
+    signed = ScoreMachine()
+    try:
+        signed.answered_mine()
+        severities, blocked, reviewers = [], [], []
+        for step in (
+            lambda: signed.cosign(0, 2, "blocking"),
+            lambda: signed.cosign(0, 3, "minor"),
+            lambda: signed.cosign(0, 3, "blocking"),
+            lambda: signed.move_to_generalisation(0, agree=True, move=False),
+            lambda: signed.uncosign(0),
+            lambda: signed.hide(0, on_mine=True),
+        ):
+            step()
+            for check in (signed.stored_equals_scratch, signed.counts_follow_the_score):
+                check()
+            mine = signed.mines[0]
+            gates = {
+                g.name: g.ok
+                for g in scoring.compute_for(signed.session, PARAMS, signed.idea, signed.now).gates
+            }
+            severities.append(mine.severity)
+            blocked.append(not gates["no_open_bomb"])
+            reviewers.append(signed.idea.reviewer_count)
+    finally:
+        signed.teardown()
+    assert severities == ["major", "major", "blocking", "blocking", "major", "major"]
+    assert blocked == [False, False, True, False, False, False]
+    # people[0] laid, people[1] answered, people[2] and people[3] co-signed; hidden, the mine
+    # and its déminage count no more.
+    assert reviewers == [3, 4, 4, 4, 3, 0]
+    assert {"cosign", "uncosign", "moved"} <= set(done)

@@ -1,7 +1,7 @@
 """the loop's rough edges: « ne répond pas », one acceptance in force, quoted e-mails, ripeness told
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0019
+Revises: 0016
 Create Date: 2026-12-04 08:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import app.models.base
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0019"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,332 @@
+"""Closing the loop: the written outcome of each decision on an idea, and a project's
+milestones, each told to everyone who took part in the idea."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, union
+from sqlmodel import Session, col, select
+
+from app.db import read_rows
+from app.errors import InvalidInput
+from app.models import (
+    CoCarrier,
+    Deminage,
+    Follow,
+    Idea,
+    IdeaEvent,
+    IdeaStatus,
+    IdeaTheme,
+    Milestone,
+    MilestoneKind,
+    Mine,
+    MineInvitation,
+    NotificationKind,
+    Outcome,
+    Support,
+    Unit,
+    User,
+)
+from app.models.outcome import DECISION_LABELS, MILESTONE_LABELS, Decision
+from app.schemas import MilestoneInput
+from app.services import notifications, scoring, search, visibility
+from app.services.pages import Person, UnitName
+from app.services.permissions import check_post_milestone, check_set_sponsor, raise_if
+from app.services.readiness import ScoringParams
+
+STOPPED_NEEDS_LESSON = (
+    "Un projet arrêté laisse sa leçon\u00a0: écrivez ce qu’il apprend aux suivants."
+)
+
+# Everyone who took part in an idea: its author and co-porteurs, the authors of its mines and
+# déminages that moderation did not hide, its supporters and followers, and the colleagues
+# invited to look at one of its mines (unless they declined). Co-signers of its mines join here
+# once they exist.
+_PARTICIPANTS = union(
+    select(Idea.author_id.label("user_id")).where(Idea.id == bindparam("idea")),  # type: ignore[attr-defined]
+    select(Mine.author_id).where(Mine.idea_id == bindparam("idea"), col(Mine.hidden_at).is_(None)),
+    select(Deminage.author_id)
+    .join(Mine, col(Deminage.mine_id) == Mine.id)
+    .where(
+        Mine.idea_id == bindparam("idea"),
+        col(Mine.hidden_at).is_(None),
+        col(Deminage.hidden_at).is_(None),
+    ),
+    select(Support.user_id).where(Support.idea_id == bindparam("idea")),
+    select(CoCarrier.user_id).where(
+        CoCarrier.idea_id == bindparam("idea"), col(CoCarrier.accepted_at).is_not(None)
+    ),
+    select(Follow.user_id).where(Follow.idea_id == bindparam("idea")),
+    select(MineInvitation.invitee_id)
+    .join(Mine, col(MineInvitation.mine_id) == Mine.id)
+    .where(
+        Mine.idea_id == bindparam("idea"),
+        col(Mine.hidden_at).is_(None),
+        col(MineInvitation.declined_at).is_(None),
+    ),
+)
+
+
+def _themes(session: Session, idea: Idea) -> list[str]:
+    return list(session.exec(select(IdeaTheme.theme).where(IdeaTheme.idea_id == idea.id)))
+
+
+def participants(session: Session, idea: Idea) -> list[User]:
+    """Everyone who took part in the idea (see `_PARTICIPANTS`), each once, by id."""
+    ids = {row[0] for row in read_rows(session, _PARTICIPANTS, {"idea": idea.id})}
+    if not ids:
+        return []
+    return list(session.exec(select(User).where(col(User.id).in_(ids)).order_by(col(User.id))))
+
+
+def tell_participants(
+    session: Session,
+    idea: Idea,
+    actor: User | None,
+    kind: NotificationKind,
+    message: str,
+    subject: str,
+    now: datetime,
+    anchor: str = "",
+    people: Iterable[User] | None = None,
+) -> int:
+    """Tell everyone who took part (or `people`, gathered before a merge moved them), in the
+    app and by e-mail as each chose; a message quoting one of the idea's hidden mines reaches
+    only those who may read it whole (`visibility`). Returns how many were told."""
+    titles = visibility.hidden_titles(session, idea.id, None)  # type: ignore[arg-type]
+    mailer = notifications.mailer_of(session)
+    told = 0
+    for person in participants(session, idea) if people is None else people:
+        readable = visibility.reads_hidden(person)
+        text = message if readable else visibility.redact_text(message, titles)
+        if notifications.notify(
+            session, mailer, person, kind, actor, idea, text, anchor, now, subject=subject
+        ):
+            told += 1
+    return told
+
+
+def record(
+    session: Session,
+    idea: Idea,
+    decision: Decision,
+    text: str,
+    author: User | None,
+    now: datetime,
+    people: Iterable[User] | None = None,
+) -> Outcome:
+    """Keep the written outcome of a decision on the idea and tell everyone who took part.
+
+    The caller has checked that the decision is allowed and that `text` is not empty (a
+    decision's service function, or the calls' decision); `people` overrides who is told (a
+    merge gathers them before moving the mines)."""
+    outcome = Outcome(
+        idea_id=idea.id,  # type: ignore[arg-type]
+        decision=decision,
+        text=text,
+        author_id=author.id if author else None,
+        created_at=now,
+    )
+    session.add(outcome)
+    label = DECISION_LABELS[decision].lower()
+    tell_participants(
+        session,
+        idea,
+        author,
+        NotificationKind.decision_outcome,
+        f"Décision sur l’idée «\u00a0{idea.title}\u00a0»\u00a0: {label}. {text}",
+        f"Décision sur l’idée «\u00a0{idea.title}\u00a0»\u00a0: {label}",
+        now,
+        "#issue",
+        people,
+    )
+    return outcome
+
+
+class OutcomeLine(NamedTuple):
+    """An outcome as a viewer reads it (a text quoting a hidden mine masked: `visibility`)."""
+
+    id: int
+    decision: str
+    label: str
+    text: str
+    author: Person | None
+    unit: UnitName | None
+    created_at: datetime
+
+
+class MilestoneLine(NamedTuple):
+    """A project's milestone as a viewer reads it (masked as an outcome is)."""
+
+    id: int
+    kind: str
+    label: str
+    text: str
+    lesson: str
+    author: Person | None
+    unit: UnitName | None
+    created_at: datetime
+
+
+def _lines_query(model: type[Outcome] | type[Milestone]):  # type: ignore[no-untyped-def]
+    kind = model.decision if model is Outcome else model.kind  # type: ignore[union-attr]
+    lesson = model.lesson if model is Milestone else Outcome.text  # type: ignore[union-attr]
+    return (
+        select(
+            model.id,
+            kind,
+            model.text,
+            lesson,
+            model.created_at,
+            User.id,
+            User.name,
+            User.unit_id,
+            User.is_active,
+            Unit.id,
+            Unit.name,
+        )
+        .join(User, col(model.author_id) == User.id, isouter=True)
+        .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+        .where(model.idea_id == bindparam("idea"))
+        .order_by(col(model.created_at).desc(), col(model.id).desc())
+    )
+
+
+_OUTCOMES = _lines_query(Outcome)
+_MILESTONES = _lines_query(Milestone)
+
+
+def _read_lines(
+    session: Session, query: object, idea: Idea, viewer: User | None
+) -> list[tuple[object, ...]]:
+    """Plain rows, newest first, with texts quoting one of the idea's hidden mines masked whole
+    for a viewer who may not read it (`visibility.redact_text`, as the history does)."""
+    rows = read_rows(session, query, {"idea": idea.id})  # type: ignore[arg-type]
+    if not rows:
+        return []
+    titles = visibility.hidden_titles(session, idea.id, viewer)  # type: ignore[arg-type]
+    lines = []
+    for row_id, kind, text, lesson, created_at, uid, name, unit_id, active, ukey, uname in rows:
+        author = Person(uid, name, unit_id, active) if uid is not None else None
+        unit = UnitName(ukey, uname) if ukey is not None else None
+        lines.append(
+            (
+                row_id,
+                kind,
+                visibility.redact_text(text, titles),
+                visibility.redact_text(lesson, titles),
+                author,
+                unit,
+                created_at,
+            )
+        )
+    return lines
+
+
+def outcomes_of(session: Session, idea: Idea, viewer: User | None) -> list[OutcomeLine]:
+    """The idea's outcomes, newest first, as the viewer may read them."""
+    return [
+        OutcomeLine(i, kind, DECISION_LABELS[Decision(kind)], text, author, unit, at)
+        for i, kind, text, _, author, unit, at in _read_lines(session, _OUTCOMES, idea, viewer)
+    ]
+
+
+def milestones_of(session: Session, idea: Idea, viewer: User | None) -> list[MilestoneLine]:
+    """The project's milestones, newest first, as the viewer may read them."""
+    return [
+        MilestoneLine(
+            i, kind, MILESTONE_LABELS[MilestoneKind(kind)], text, lesson, author, unit, at
+        )
+        for i, kind, text, lesson, author, unit, at in _read_lines(
+            session, _MILESTONES, idea, viewer
+        )
+    ]
+
+
+# --- a project's follow-up ----------------------------------------------------------------
+
+
+def post_milestone(
+    session: Session,
+    params: ScoringParams,
+    user: User,
+    idea: Idea,
+    data: MilestoneInput,
+    now: datetime,
+) -> Milestone:
+    """The porteur or the sponsor posts a step of the project, told to everyone who took part;
+    « arrêté » needs its lesson, and closes the project: it goes to « Idées en sommeil »."""
+    raise_if(check_post_milestone(user, idea))
+    kind = MilestoneKind(data.kind)
+    if kind == MilestoneKind.stopped and not data.lesson:
+        raise InvalidInput({"lesson": STOPPED_NEEDS_LESSON})
+    lesson = data.lesson if kind == MilestoneKind.stopped else ""
+    milestone = Milestone(
+        idea_id=idea.id,  # type: ignore[arg-type]
+        kind=kind,
+        text=data.text,
+        lesson=lesson,
+        author_id=user.id,
+        created_at=now,
+    )
+    session.add(milestone)
+    label = MILESTONE_LABELS[kind]
+    idea.last_activity_at = now
+    line = f"Étape du projet\u00a0: {label.lower()}. {data.text}"
+    if kind == MilestoneKind.stopped:
+        idea.status = IdeaStatus.abandoned
+        idea.lesson = lesson
+        idea.closed_at = now
+        line += f" Leçon\u00a0: {lesson}"
+        scoring.refresh(session, params, idea, now, user)
+        search.index_idea(session, idea, _themes(session, idea))
+    session.add(
+        IdeaEvent(
+            idea_id=idea.id,  # type: ignore[arg-type]
+            actor_id=user.id,
+            kind="milestone",
+            message=line,
+            score=idea.score,
+            created_at=now,
+        )
+    )
+    message = f"Le projet «\u00a0{idea.title}\u00a0»\u00a0: {label.lower()}. {data.text}"
+    if lesson:
+        message += f" Leçon\u00a0: {lesson}"
+    tell_participants(
+        session,
+        idea,
+        user,
+        NotificationKind.project_milestone,
+        message,
+        f"Le projet «\u00a0{idea.title}\u00a0»\u00a0: {label.lower()}",
+        now,
+        "#suivi",
+    )
+    return milestone
+
+
+def set_sponsor(session: Session, manager: User, idea: Idea, email: str, now: datetime) -> User:
+    """A manager names the project's sponsor by their e-mail: they post its milestones with its
+    porteur, and are named as its sponsor."""
+    raise_if(check_set_sponsor(manager, idea))
+    sponsor = session.exec(
+        select(User).where(User.email == email.strip().lower(), User.is_active)
+    ).first()
+    if sponsor is None:
+        raise InvalidInput({"sponsor_email": "Aucun compte actif avec cette adresse."})
+    idea.sponsor_id = sponsor.id
+    idea.sponsor = sponsor.name
+    idea.last_activity_at = now
+    session.add(
+        IdeaEvent(
+            idea_id=idea.id,  # type: ignore[arg-type]
+            actor_id=manager.id,
+            kind="sponsor",
+            message=f"Sponsor du projet\u00a0: {sponsor.name}.",
+            score=idea.score,
+            created_at=now,
+        )
+    )
+    return sponsor

@@ -1,0 +1,140 @@
+"""« Idées en sommeil »: closed ideas with their lesson, searchable apart from the board, and
+« Relancer »: a new draft that takes one up again, with its old mines to check."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from math import ceil
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.models import BoardGroup, Idea, User
+from app.schemas import IdeaCreate
+from app.services import ideas, mines, search, visibility
+from app.services.mines import MineView
+from app.services.pages import COUNT_CAP, Page, Person, UnitName
+from app.services.permissions import can_view_idea, check_relaunch, raise_if
+from app.services.readiness import ScoringParams
+
+# The search reads this many hits at most to find the closed ideas among them.
+SEARCH_HITS = 300
+
+
+@dataclass(frozen=True)
+class SleepingIdea:
+    """A closed idea as the list shows it: what it was, who wrote it, what it taught."""
+
+    idea: Idea
+    author: Person
+    unit: UnitName | None
+    themes: tuple[str, ...]
+    # Its lesson as the viewer may read it (masked whole if it quotes a hidden mine).
+    lesson: str
+
+
+def _asleep() -> tuple[object, ...]:
+    # Closed, and not merged away (a merged idea lives on in the one it joined).
+    return (col(Idea.board_group) == BoardGroup.abandoned,)
+
+
+def list_sleeping(
+    session: Session, viewer: User | None, query: str, page: int, page_size: int
+) -> Page[SleepingIdea]:
+    """Closed ideas, last closed first; with a query, those the French search finds (in their
+    fiche, lesson, mines or déminages), best first."""
+    page = max(page, 1)
+    query = " ".join(query.split())[:200]
+    if query:
+        found: dict[int, None] = {}
+        for hit in search.find(session, query, limit=SEARCH_HITS):
+            found.setdefault(hit.idea_id, None)
+        asleep = set(session.exec(select(Idea.id).where(col(Idea.id).in_(list(found)), *_asleep())))
+        ranked = [i for i in found if i in asleep]
+        pages = max(1, ceil(len(ranked) / page_size))
+        page = min(page, pages)
+        chosen = ranked[(page - 1) * page_size : page * page_size]
+        by_id = {i.id: i for i in session.exec(select(Idea).where(col(Idea.id).in_(chosen)))}
+        items, counted = [by_id[i] for i in chosen], len(ranked)
+    else:
+        cap = max(COUNT_CAP, page * page_size + 1)
+        counted = session.exec(
+            select(func.count()).select_from(
+                select(Idea.id).where(*_asleep()).limit(cap).subquery()
+            )
+        ).one()
+        pages = max(1, ceil(counted / page_size))
+        page = min(page, pages)
+        # Walks ix_idea_board_activity within the closed group: a page costs the same at any
+        # size (an idea closes at its last activity: nothing is laid on it afterwards).
+        items = list(
+            session.exec(
+                select(Idea)
+                .where(*_asleep())
+                .order_by(col(Idea.last_activity_at).desc(), col(Idea.id).desc())
+                .offset((page - 1) * page_size)
+                .limit(page_size)
+            )
+        )
+    people = ideas.users_by_id(session, {i.author_id for i in items})
+    themes = ideas.themes_of(session, [i.id for i in items])  # type: ignore[misc]
+    lessons = visibility.redact_messages(session, viewer, [(i.id, i.lesson) for i in items])
+    rows = [
+        SleepingIdea(i, *people[i.author_id], tuple(themes[i.id]), lesson)  # type: ignore[index]
+        for i, lesson in zip(items, lessons, strict=True)
+    ]
+    return Page.counted(rows, page, pages, counted)
+
+
+def relaunch(session: Session, params: ScoringParams, user: User, old: Idea, now: datetime) -> Idea:
+    """A new draft of the user's own, its fiche copied from the closed idea and linked to it;
+    private to its author like any draft. The old mines are not copied: the draft's page lists
+    them for its author to check (`old_mines`)."""
+    raise_if(check_relaunch(user, old))
+    data = IdeaCreate(
+        title=old.title,
+        problem=old.problem or old.title,
+        solution=old.solution,
+        broken_rule=old.broken_rule,
+        rule_kind=old.rule_kind,  # type: ignore[arg-type]
+        rule_reference=old.rule_reference,
+        first_ground=old.first_ground,
+        themes=ideas.themes_of(session, [old.id])[old.id],  # type: ignore[index]
+    )
+    draft = ideas.create_draft(session, params, user, data, now)
+    draft.relaunched_from_id = old.id
+    ideas.add_event(
+        session,
+        draft,
+        user,
+        "relaunched",
+        f"Relance de l’idée en sommeil «\u00a0{old.title}\u00a0» (n°\u00a0{old.id}).",
+        now,
+    )
+    return draft
+
+
+def old_mines(session: Session, idea: Idea, viewer: User) -> tuple[Idea | None, list[MineView]]:
+    """For a relaunched idea: the closed idea it takes up, and its mines that moderation did
+    not hide, for the new author to check one by one (not copies: they count in no score)."""
+    if idea.relaunched_from_id is None:
+        return None, []
+    old = session.get(Idea, idea.relaunched_from_id)
+    if old is None or not can_view_idea(viewer, old):
+        return None, []
+    views = [v for v in mines.mines_for_idea(session, old, viewer) if not v.hidden]
+    return old, views
+
+
+def relaunches_of(session: Session, idea: Idea) -> list[tuple[int, str]]:
+    """The published ideas that relaunched this one (a relaunched draft is its author's only)."""
+    return [
+        (i, t)
+        for i, t in session.exec(
+            select(Idea.id, Idea.title)
+            .where(
+                Idea.relaunched_from_id == idea.id,
+                col(Idea.board_group) < BoardGroup.off_board,
+            )
+            .order_by(col(Idea.id))
+        )
+    ]

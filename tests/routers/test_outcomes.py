@@ -1,0 +1,245 @@
+"""Closing the loop through pages and the API: the written outcome every decision requires, a
+project's follow-up, « Idées en sommeil » and « Relancer »."""
+
+import json
+
+import pytest
+from sqlmodel import Session, select
+
+from app.models import Idea, IdeaStatus, Notification, NotificationKind, Role
+from app.services import moderation
+from app.services.readiness import ScoringParams
+from tests.conftest import Clock, field_error, soup, text_of
+from tests.factories import make_deminage, make_idea, make_mine, make_user
+
+P = ScoringParams()
+DECISION = {
+    "sponsor": "DGS",
+    "next_step": "Pilote",
+    "target_date": "2027-03-31",
+    "reason": "Urgent",
+}
+OUTCOME = "Retenue : un pilote de six mois à l’accueil de Lyon."
+
+
+@pytest.fixture
+def scene(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+    author = make_user(db, name="Amina Diallo", unit="Accueil")
+    layer = make_user(db, name="Rémi Poseur", unit="DSI")
+    helper = make_user(db, name="Hélène Aide", unit="Juridique")
+    manager = make_user(db, name="Karim Benali", unit="DGS", role=Role.manager)
+    admin = make_user(db, name="Ada Admin", unit="DGS", role=Role.admin)
+    agent = make_user(db, name="Bruno Passant", unit="RH", email="bruno@ville.fr")
+    idea = make_idea(db, author, clock.now, title="Guichet sans attente", themes=["accueil"])
+    mine = make_mine(db, idea, layer, clock.now, title="Le RGPD", body="Et les données ?")
+    make_deminage(db, mine, helper, clock.now, body="Le DPO a validé.")
+    db.commit()
+    return {
+        "idea": idea,
+        "mine": mine,
+        "author": author,
+        "layer": layer,
+        "helper": helper,
+        "manager": manager,
+        "admin": admin,
+        "agent": agent,
+    }
+
+
+def outcome_notes(db: Session, user_id: int) -> list[str]:
+    return list(
+        db.exec(
+            select(Notification.message).where(
+                Notification.user_id == user_id,
+                Notification.kind == NotificationKind.decision_outcome,
+            )
+        )
+    )
+
+
+def test_a_promotion_needs_its_outcome_and_shows_it_everywhere(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session
+) -> None:
+    idea_id = scene["idea"].id
+    manager = make_client(scene["manager"])
+    refused = manager.post_form(f"/ideas/{idea_id}/promote", {**DECISION, "outcome": "  "})
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert field_error(page, "promote-outcome") == "Ce champ est obligatoire."
+    assert page.find(id="promote-sponsor")["value"] == "DGS"  # what was typed is kept
+    api = api_client(scene["manager"]).post(f"/api/v1/ideas/{idea_id}/promote", json=DECISION)
+    assert api.status_code == 422 and api.json()["field"] == "outcome"
+
+    assert manager.post_form(f"/ideas/{idea_id}/promote", {**DECISION, "outcome": OUTCOME})
+    reader = make_client(scene["agent"])
+    page = soup(reader.get(f"/ideas/{idea_id}"))
+    assert "promue en projet" in text_of(page, "#issue h2")
+    assert OUTCOME in text_of(page, "#issue")
+    assert "Karim Benali" in text_of(page, "#issue")
+    assert OUTCOME in text_of(page, "#history-title + ol")
+    sheet = reader.get(f"/ideas/{idea_id}/fiche.md").text
+    assert "## Issue" in sheet and OUTCOME in sheet
+    (outcome,) = api_client(scene["agent"]).get(f"/api/v1/ideas/{idea_id}").json()["outcomes"]
+    assert outcome["decision"] == "promoted" and outcome["text"] == OUTCOME
+    assert outcome["author"]["name"] == "Karim Benali"
+    rows = json.loads(make_client().get("/open-data/ideas.json").text)["ideas"]
+    (row,) = [r for r in rows if r["id"] == idea_id]
+    assert row["outcomes"][0]["text"] == OUTCOME and "Karim" not in json.dumps(row)
+    # The déminage's author, the mine's author and the idea's author are told; not the manager.
+    for person in ("author", "layer", "helper"):
+        assert any(OUTCOME in m for m in outcome_notes(db, scene[person].id)), person
+    assert outcome_notes(db, scene["manager"].id) == []
+
+
+def test_send_back_and_close_keep_their_text_as_outcome(make_client, scene) -> None:  # type: ignore[no-untyped-def]
+    idea_id = scene["idea"].id
+    manager = make_client(scene["manager"])
+    empty = manager.post_form(f"/ideas/{idea_id}/send-back", {"comment": ""})
+    assert field_error(soup(empty), "send-back-comment") == "Ce champ est obligatoire."
+    manager.post_form(f"/ideas/{idea_id}/send-back", {"comment": "Précisez le premier terrain."})
+    author = make_client(scene["author"])
+    assert "Précisez le premier terrain." in text_of(
+        soup(author.get(f"/ideas/{idea_id}")), "#issue"
+    )
+    empty = author.post_form(f"/ideas/{idea_id}/abandon", {"lesson": " "})
+    assert field_error(soup(empty), "abandon-lesson") == "Ce champ est obligatoire."
+    author.post_form(f"/ideas/{idea_id}/abandon", {"lesson": "Le budget 2027 ne suit pas."})
+    issue = text_of(soup(author.get(f"/ideas/{idea_id}")), "#issue")
+    assert "close" in issue and "Le budget 2027 ne suit pas." in issue
+
+
+def test_a_merge_needs_its_outcome_beside_the_field(make_client, scene, db, clock) -> None:  # type: ignore[no-untyped-def]
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    db.commit()
+    admin = make_client(scene["admin"])
+    form = {"keep": str(scene["idea"].id), "merged": str(duplicate.id), "outcome": ""}
+    refused = admin.post_form("/admin/merge", form)
+    assert refused.status_code == 422
+    assert field_error(soup(refused), "field-outcome") == "Ce champ est obligatoire."
+    assert soup(refused).find(id="field-merged")["value"] == str(duplicate.id)
+    done = admin.post_form("/admin/merge", {**form, "outcome": "Même terrain, même idée."})
+    assert done.status_code == 303
+    db.expire_all()
+    assert db.get(Idea, duplicate.id).merged_into_id == scene["idea"].id  # type: ignore[union-attr]
+
+
+def promote(make_client, scene) -> int:  # type: ignore[no-untyped-def]
+    idea_id = scene["idea"].id
+    response = make_client(scene["manager"]).post_form(
+        f"/ideas/{idea_id}/promote", {**DECISION, "outcome": OUTCOME}
+    )
+    assert response.status_code == 303
+    return idea_id  # type: ignore[no-any-return]
+
+
+def test_the_porteur_and_the_sponsor_post_milestones_told_to_who_took_part(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session
+) -> None:
+    idea_id = promote(make_client, scene)
+    step = {"kind": "first_ground", "text": "Lancé à l’accueil de Lyon.", "lesson": ""}
+    assert (
+        make_client(scene["agent"]).post_form(f"/ideas/{idea_id}/milestones", step).status_code
+        == 403
+    )
+    author = make_client(scene["author"])
+    assert author.post_form(f"/ideas/{idea_id}/milestones", step).status_code == 303
+    page = soup(make_client(scene["agent"]).get(f"/ideas/{idea_id}"))
+    assert "Premier terrain lancé" in text_of(page, "#suivi")
+    assert "Lancé à l’accueil de Lyon." in text_of(page, "#suivi")
+    told = db.exec(
+        select(Notification.message).where(
+            Notification.user_id == scene["helper"].id,
+            Notification.kind == NotificationKind.project_milestone,
+        )
+    ).all()
+    assert any("premier terrain lancé" in m for m in told)
+    # The manager who promoted is the sponsor; a manager names another by their address.
+    manager = make_client(scene["manager"])
+    unknown = manager.post_form(f"/ideas/{idea_id}/sponsor", {"sponsor_email": "x@nulle.part"})
+    assert unknown.status_code == 422
+    assert field_error(soup(unknown), "sponsor-email") == "Aucun compte actif avec cette adresse."
+    named = manager.post_form(f"/ideas/{idea_id}/sponsor", {"sponsor_email": "bruno@ville.fr"})
+    assert named.status_code == 303
+    via_api = api_client(scene["agent"]).post(
+        f"/api/v1/ideas/{idea_id}/milestones",
+        json={"kind": "first_results", "text": "Deux fois moins d’attente."},
+    )
+    assert via_api.status_code == 200
+    body = via_api.json()
+    assert [m["kind"] for m in body["milestones"]] == ["first_results", "first_ground"]
+    assert body["sponsor_account"]["name"] == "Bruno Passant"
+    assert manager.post_form(f"/ideas/{idea_id}/milestones", step).status_code == 403
+
+
+def test_a_stopped_project_needs_its_lesson_and_goes_to_sleep(make_client, scene, db) -> None:  # type: ignore[no-untyped-def]
+    idea_id = promote(make_client, scene)
+    author = make_client(scene["author"])
+    stop = {"kind": "stopped", "text": "Arrêté après trois mois.", "lesson": ""}
+    refused = author.post_form(f"/ideas/{idea_id}/milestones", stop)
+    assert refused.status_code == 422
+    assert "leçon" in field_error(soup(refused), "milestone-lesson")
+    assert soup(refused).find(id="milestone-text").get_text() == "Arrêté après trois mois."
+    lesson = "Sans agent d’accueil formé, le guichet unique déplace la file."
+    assert author.post_form(f"/ideas/{idea_id}/milestones", {**stop, "lesson": lesson})
+    db.expire_all()
+    assert db.get(Idea, idea_id).status == IdeaStatus.abandoned  # type: ignore[union-attr]
+    sleeping = soup(make_client(scene["agent"]).get("/sommeil"))
+    assert lesson in text_of(sleeping, f"#sleeping-idea-{idea_id}")
+
+
+def test_sleeping_ideas_are_apart_from_the_board_and_the_search(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db, clock
+) -> None:
+    closed = make_idea(db, scene["agent"], clock.now, title="Navette du personnel", themes=["rh"])
+    db.commit()
+    make_client(scene["agent"]).post_form(
+        f"/ideas/{closed.id}/abandon", {"lesson": "Le covoiturage suffisait déjà."}
+    )
+    reader = make_client(scene["layer"])
+    for url in ("/board", "/board?status=all", "/ideas"):
+        assert f"/ideas/{closed.id}" not in reader.get(url).text, url
+    assert f"/ideas/{closed.id}" in reader.get("/board?status=abandoned").text
+    assert f"/ideas/{closed.id}" not in reader.get("/search?q=navette").text
+    assert f"/ideas/{closed.id}" in reader.get("/search?q=navette&status=abandoned").text
+    # « Idées en sommeil » lists it, and finds it by its lesson.
+    page = soup(reader.get("/sommeil?q=covoiturage"))
+    assert "Le covoiturage suffisait déjà." in text_of(page, f"#sleeping-idea-{closed.id}")
+    assert f"sleeping-idea-{scene['idea'].id}" not in str(page)  # an open idea is not asleep
+    listed = api_client(scene["layer"]).get("/api/v1/sleeping", params={"q": "covoiturage"})
+    assert [i["lesson"] for i in listed.json()["items"]] == ["Le covoiturage suffisait déjà."]
+
+
+def test_relaunching_makes_a_private_draft_with_the_old_mines_to_check(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db, clock
+) -> None:
+    idea = scene["idea"]
+    hidden = make_mine(db, idea, scene["helper"], clock.now, title="Propos hors sujet")
+    moderation.hide(db, P, scene["admin"], hidden, idea, "Hors sujet", clock.now)
+    db.commit()
+    make_client(scene["author"]).post_form(
+        f"/ideas/{idea.id}/abandon", {"lesson": "Trop tôt pour le RGPD."}
+    )
+    open_idea = make_idea(db, scene["agent"], clock.now)
+    db.commit()
+    agent = make_client(scene["agent"])
+    assert agent.post_form(f"/ideas/{open_idea.id}/relaunch", {}).status_code == 409
+    relaunched = agent.post_form(f"/ideas/{idea.id}/relaunch", {})
+    assert relaunched.status_code == 303
+    draft = db.exec(select(Idea).where(Idea.relaunched_from_id == idea.id)).one()
+    assert draft.status == IdeaStatus.draft and draft.author_id == scene["agent"].id
+    assert draft.title == idea.title
+    page = soup(agent.get(relaunched.headers["location"]))
+    checklist = text_of(page, "#anciennes-mines")
+    assert "Le RGPD" in checklist and "Propos hors sujet" not in checklist
+    assert "1 déminage" in checklist
+    assert (
+        page.select("#anciennes-mines .checklist li")[0]
+        .a["href"]
+        .endswith(f"/ideas/{idea.id}#mine-{scene['mine'].id}")
+    )
+    # Private to its author like any draft, and not a mine of its own.
+    assert make_client(scene["layer"]).get(f"/ideas/{draft.id}").status_code == 404
+    assert api_client(scene["agent"]).get(f"/api/v1/ideas/{draft.id}").json()["mines"] == []
+    assert f"/ideas/{draft.id}" not in agent.get(f"/ideas/{idea.id}").text  # not listed yet
+    agent.post_form(f"/ideas/{draft.id}/publish", {})
+    assert f"/ideas/{draft.id}" in make_client(scene["layer"]).get(f"/ideas/{idea.id}").text
