@@ -305,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_send_digest)
     sub.add_parser(
         "announce-ripe",
-        help="annoncer les idées devenues mûres avec le temps (pour cron ; une fois chacune)",
+        help="annoncer les idées devenues mûres avec le temps (pour cron\u202f; une fois chacune)",
     ).set_defaults(func=cmd_announce_ripe)
     return parser
 
