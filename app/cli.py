@@ -66,18 +66,36 @@ def cmd_send_outbox(args: argparse.Namespace) -> None:
 
 def cmd_send_digest(args: argparse.Namespace) -> None:
     from app.mail import deliver_pending
-    from app.services import calls, notifications
+    from app.services import calls, notifications, ripening
 
     settings = get_settings()
     mailer = notifications.Mailer.from_settings(settings)
     with unit_of_work() as session:
         # The calls' notices first: those sent by digest go out in today's.
         announced, reminded = calls.send_notices(session, mailer, args.now)
+        ripe = ripening.announce_due(session, args.now)  # the digest tells of them too
         count = notifications.build_digests(session, mailer, args.now)
     sent, failed = deliver_pending(make_engine(settings), settings)
     print(
-        f"Appels à idées annoncés : {announced} ; rappelés : {reminded}. "
-        f"Résumés préparés : {count} ; e-mails envoyés : {sent} ; en échec : {failed}."
+        f"Appels à idées annoncés\u00a0: {announced}\u202f; rappelés\u00a0: {reminded}. "
+        f"Idées devenues mûres annoncées\u00a0: {ripe}\u202f; résumés préparés\u00a0: {count}"
+        f"\u202f; e-mails envoyés\u00a0: {sent}\u202f; en échec\u00a0: {failed}."
+    )
+    if failed:
+        sys.exit(1)
+
+
+def cmd_announce_ripe(args: argparse.Namespace) -> None:
+    from app.mail import deliver_pending
+    from app.services import ripening
+
+    settings = get_settings()
+    with unit_of_work() as session:
+        count = ripening.announce_due(session, args.now)
+    sent, failed = deliver_pending(make_engine(settings), settings)
+    print(
+        f"Idées devenues mûres annoncées\u00a0: {count}\u202f; e-mails envoyés\u00a0: {sent}"
+        f"\u202f; en échec\u00a0: {failed}."
     )
     if failed:
         sys.exit(1)
@@ -288,6 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
         "send-digest",
         help="annoncer les appels à idées, envoyer le résumé quotidien (pour cron ; sans doublon)",
     ).set_defaults(func=cmd_send_digest)
+    sub.add_parser(
+        "announce-ripe",
+        help="annoncer les idées devenues mûres avec le temps (pour cron\u202f; une fois chacune)",
+    ).set_defaults(func=cmd_announce_ripe)
     return parser
 
 

@@ -41,6 +41,7 @@ def minefield_key(view: IdeaView) -> Hashable:
     return (
         idea.id,
         idea.status,
+        view.ripe,  # the field shown cleared, with its thanks (made of the rows below)
         idea.author_id,
         tuple(idea.co_carrier_ids),
         who,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
+from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import formataddr, make_msgid, parseaddr
@@ -26,6 +27,7 @@ from app.config import Settings
 from app.db import session_scope
 from app.models import OutboxMessage
 from app.models.base import utcnow
+from app.services import emails
 
 log = logging.getLogger("demineurs.mail")
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -63,7 +65,15 @@ def build(settings: Settings, message: OutboxMessage) -> Message:
 
     Built with the classic `email.mime` classes: the `EmailMessage` API parses every header
     it is given, which cost 1.5 ms a message, five times this."""
-    email = MIMEText(f"{message.body}\n{where_to_write(settings)}", "plain", _UTF8)
+    closing = where_to_write(settings)
+    text = MIMEText(f"{message.body}\n{closing}", "plain", _UTF8)
+    email: Message = text
+    if message.html_body:
+        # The same words in HTML beside the plain text: the client shows the one it prefers.
+        email = MIMEMultipart("alternative")
+        email.attach(text)
+        html = emails.document(message.subject, message.html_body, closing.strip())
+        email.attach(MIMEText(html, "html", _UTF8))
     email.policy = _UNFOLDED
     email["From"] = _address(settings.mail_from)
     contact = settings.contact_email.strip()

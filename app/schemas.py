@@ -231,6 +231,20 @@ class ReasonInput(Strict):
     reason: RequiredText
 
 
+DISMISS_REASON_MAX = 500
+
+
+class DismissInput(Strict):
+    """Why a déminage does not answer its mine: a short reason, which its author reads."""
+
+    reason: Annotated[
+        str,
+        AfterValidator(clean_text),
+        StringConstraints(min_length=1, max_length=DISMISS_REASON_MAX),
+        Documented(pattern=VISIBLE),
+    ]
+
+
 class PromoteInput(Strict):
     sponsor: Annotated[
         str,
@@ -380,6 +394,9 @@ class DeminageOut(BaseModel):
     body: str
     author: UserOut
     accepted: bool
+    # « Ne répond pas »: set aside by the mine's or the idea's author, with their reason.
+    dismissed: bool = False
+    dismissed_reason: str = ""
     helpful_count: int
     created_at: datetime
     hidden: bool = False

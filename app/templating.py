@@ -299,6 +299,8 @@ def render(
         "unread": getattr(request.state, "unread", 0),
         "poll_seconds": request.app.state.settings.notification_poll_seconds,
         "now": request.app.state.clock(),
+        # The fields shown with an error, noted for the form's error summary (forms.html).
+        "form_error_log": [],
     }
     response = templates.TemplateResponse(
         request, name, {**base, **(context or {})}, status_code=status

@@ -14,6 +14,7 @@ AUDIT_LABELS = {
     "content_restored": "Contenu rétabli par la modération",
     "idea_promoted": "Idée promue en projet",
     "deminage_accepted": "Déminage accepté",
+    "acceptance_ended": "Acceptation d’un déminage levée (mine rouverte)",
     "scoring_changed": "Paramètres du score modifiés",
 }
 

@@ -123,6 +123,9 @@ class Idea(SQLModel, table=True):
     # From when the idea is ripe if nothing changes (the quiet period may still run);
     # None while a gate other than the quiet period fails. Ripe now ⇔ ripe_from <= now.
     ripe_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When its author and the people who helped were told it is ripe: once per ripening
+    # (cleared when the idea stops being ripe; see services/ripening.py).
+    ripe_announced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revision_count: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -212,9 +212,17 @@ class Deminage(SQLModel, table=True):
     author_id: int = Field(foreign_key="user.id", index=True)
     kind: str = Field(sa_type=String(20))
     body: str = Field(sa_type=Text)
+    # The acceptance in force: True while it defuses its mine. A reopen ends it (the history
+    # keeps it); `accepted_at` and `accepted_by_id` then still say when it was last accepted,
+    # and by whom: a déminage once accepted counts on its author's record.
     accepted: bool = False
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     accepted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    # « Ne répond pas »: the idea's or the mine's author set it aside, with a reason; it leaves
+    # the answers to consider (nobody accepts it any more), and its author is told why.
+    dismissed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dismissed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    dismissed_reason: str = Field(default="", sa_type=Text)
     helpful_count: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

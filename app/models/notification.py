@@ -12,8 +12,11 @@ from app.models.base import UTCDateTime, utcnow
 class NotificationKind(StrEnum):
     mine_on_my_idea = "mine_on_my_idea"
     deminage_on_my_mine = "deminage_on_my_mine"
+    deminage_on_my_idea = "deminage_on_my_idea"
     my_deminage_accepted = "my_deminage_accepted"
     my_mine_defused = "my_mine_defused"
+    my_deminage_dismissed = "my_deminage_dismissed"
+    idea_ripe = "idea_ripe"
     followed_idea_status = "followed_idea_status"
     mention = "mention"
     invitation = "invitation"
@@ -30,8 +33,13 @@ class NotificationKind(StrEnum):
 KIND_LABELS = {
     NotificationKind.mine_on_my_idea: "Une mine est posée sur mon idée",
     NotificationKind.deminage_on_my_mine: "Un déminage répond à ma mine",
+    NotificationKind.deminage_on_my_idea: "Un déminage répond à une mine de mon idée",
     NotificationKind.my_deminage_accepted: "Un de mes déminages est accepté",
     NotificationKind.my_mine_defused: "Ma mine est désamorcée (je peux la rouvrir)",
+    NotificationKind.my_deminage_dismissed: (
+        "Un de mes déminages est jugé «\u00a0ne répond pas\u00a0»"
+    ),
+    NotificationKind.idea_ripe: "Une idée que j’ai écrite ou aidée devient mûre",
     NotificationKind.followed_idea_status: "Une idée que je suis change de statut",
     NotificationKind.mention: "On me mentionne avec @",
     NotificationKind.invitation: "On m'invite à regarder une mine",
@@ -66,8 +74,11 @@ CHANNEL_LABELS = {
 DEFAULT_CHANNELS = {
     NotificationKind.mine_on_my_idea: Channel.email,
     NotificationKind.deminage_on_my_mine: Channel.email,
+    NotificationKind.deminage_on_my_idea: Channel.email,
     NotificationKind.my_deminage_accepted: Channel.digest,
     NotificationKind.my_mine_defused: Channel.email,
+    NotificationKind.my_deminage_dismissed: Channel.email,
+    NotificationKind.idea_ripe: Channel.email,
     NotificationKind.followed_idea_status: Channel.digest,
     NotificationKind.mention: Channel.email,
     NotificationKind.draft_expiring: Channel.email,
@@ -93,6 +104,9 @@ class Notification(SQLModel, table=True):
     kind: str = Field(sa_type=String(40))
     actor_id: int | None = Field(default=None, foreign_key="user.id")
     idea_id: int | None = Field(default=None, foreign_key="idea.id", index=True)
+    # What the e-mail quotes, read again (through visibility) when a digest is written.
+    mine_id: int | None = Field(default=None, foreign_key="mine.id")
+    deminage_id: int | None = Field(default=None, foreign_key="deminage.id")
     message: str = Field(sa_type=Text)
     url: str = Field(max_length=300)
     channel: str = Field(default=Channel.app, sa_type=String(10))
@@ -120,6 +134,8 @@ class OutboxMessage(SQLModel, table=True):
     to_email: str = Field(max_length=254)
     subject: str = Field(max_length=300)
     body: str = Field(sa_type=Text)
+    # The same message in HTML, sent beside the plain text (multipart/alternative); "" for none.
+    html_body: str = Field(default="", sa_type=Text)
     unsubscribe_url: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

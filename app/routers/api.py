@@ -17,6 +17,7 @@ from app.schemas import (
     CosignInput,
     DeminageCreate,
     DeminageOut,
+    DismissInput,
     ErrorOut,
     GateOut,
     GeneralisationOut,
@@ -114,6 +115,8 @@ def _deminage_out(view: mines.DeminageView) -> DeminageOut:
         body=d.body,
         author=_user_out(view.author, view.unit),  # type: ignore[arg-type]
         accepted=d.accepted,
+        dismissed=d.dismissed_at is not None,
+        dismissed_reason=d.dismissed_reason,
         helpful_count=d.helpful_count,
         created_at=d.created_at,
         hidden=view.hidden,
@@ -411,6 +414,22 @@ async def accept_deminage(deminage_id: ObjectId, call: ApiCallDep) -> MineOut:
         deminage, mine, idea = mines.get_deminage(c.session, deminage_id, c.user)
         mines.accept_deminage(c.session, c.params, c.user, deminage, mine, idea, c.now)
         return _mine_by_id(c, mine, idea)
+
+    return await call(work)
+
+
+@router.post("/deminages/{deminage_id}/dismiss", response_model=DeminageOut, responses=ERRORS)
+async def dismiss_deminage(
+    deminage_id: ObjectId, data: DismissInput, call: ApiCallDep
+) -> DeminageOut:
+    """Mark an answer to one's mine, or to a mine on one's idea, « ne répond pas », with a
+    short reason its author reads."""
+
+    def work(c: ApiContext) -> DeminageOut:
+        deminage, mine, idea = mines.get_deminage(c.session, deminage_id, c.user)
+        mines.dismiss_deminage(c.session, c.user, deminage, mine, idea, data.reason, c.now)
+        view = _mine_view(c, mine, idea)
+        return _deminage_out(next(d for d in view.deminages if d.deminage.id == deminage.id))
 
     return await call(work)
 
@@ -1030,6 +1049,8 @@ async def support_idea(idea_id: ObjectId, call: ApiCallDep) -> ToggleOut:
 class ExpertOut(BaseModel):
     user: UserOut
     reasons: list[str]
+    # Already invited to this mine: "pending", "declined", or "" (not yet).
+    invitation: str = ""
 
 
 class InvitationIn(BaseModel):
@@ -1056,6 +1077,7 @@ async def mine_experts(mine_id: ObjectId, call: ApiCallDep) -> list[ExpertOut]:
             ExpertOut(
                 user=UserOut(id=s.user_id, name=s.name, unit=s.unit_name),
                 reasons=list(s.reasons),
+                invitation=s.invitation,
             )
             for s in invitations.suggestions(c.session, mine, idea)
         ]

@@ -81,6 +81,17 @@ def invite(
     )
 
 
+@router.get("/invitations/{invitation_id}/decline", name="invitation_decline_address")
+def decline_address(
+    request: Request, session: SessionDep, user: CurrentUser, invitation_id: ObjectId
+) -> Response:
+    """The decline form's address, opened or reloaded: the mine it is about, on its idea."""
+    mine = invitations.mine_of(session, user, invitation_id)
+    return redirect(
+        request, request.url_for("idea", idea_id=mine.idea_id).path + f"#mine-{mine.id}"
+    )
+
+
 @router.post("/invitations/{invitation_id}/decline", name="invitation_decline")
 def decline(
     request: Request,

@@ -15,6 +15,7 @@ from app.schemas import (
     BasisInput,
     CosignInput,
     DeminageCreate,
+    DismissInput,
     MineCreate,
     ReasonInput,
     ScopeAnswerInput,
@@ -28,6 +29,7 @@ from app.services.permissions import (
     check_bring_deminage,
     check_cosign,
     check_decide_scope_move,
+    check_dismiss_deminage,
     check_lay_mine,
     check_reopen,
     check_request_scope_move,
@@ -35,7 +37,7 @@ from app.services.permissions import (
     raise_if,
 )
 from app.templating import render
-from app.web import FormDep
+from app.web import FormDep, redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,6 +49,27 @@ def _parse(
         return schema.model_validate(values), None
     except ValidationError as exc:
         return None, on_error(french_errors(exc))
+
+
+@router.get("/mines/{mine_id}", name="mine")
+def mine_address(
+    request: Request, session: SessionDep, user: CurrentUser, mine_id: ObjectId
+) -> Response:
+    """A mine's own address: its place on its idea's page. A form's address under it
+    (/mines/5/deminages), opened or reloaded, lands here, then there (`handlers.page_above`)."""
+    mine, idea = mines.get_mine(session, mine_id, user)
+    return redirect(request, request.url_for("idea", idea_id=idea.id).path + f"#mine-{mine.id}")
+
+
+@router.get("/deminages/{deminage_id}", name="deminage")
+def deminage_address(
+    request: Request, session: SessionDep, user: CurrentUser, deminage_id: ObjectId
+) -> Response:
+    """A déminage's own address: its place under its mine, on its idea's page."""
+    deminage, _, idea = mines.get_deminage(session, deminage_id, user)
+    return redirect(
+        request, request.url_for("idea", idea_id=idea.id).path + f"#deminage-{deminage.id}"
+    )
 
 
 @router.post("/ideas/{idea_id}/mines", name="mine_lay")
@@ -152,6 +175,41 @@ def accept_deminage(
         now,
         f"mine-{mine.id}",
         "Déminage accepté : la mine est désamorcée.",
+    )
+
+
+@router.post("/deminages/{deminage_id}/dismiss", name="deminage_dismiss")
+def dismiss_deminage(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    params: ParamsDep,
+    now: NowDep,
+    deminage_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
+    raise_if(check_dismiss_deminage(user, deminage, mine, idea))
+    values = {"reason": form.get("reason", "")}
+    data, error = _parse(
+        DismissInput,
+        values,
+        lambda errors: form_rejected(
+            request, session, params, idea, user, now, f"dismiss-{deminage_id}", values, errors
+        ),
+    )
+    if error:
+        return error
+    mines.dismiss_deminage(session, user, deminage, mine, idea, data.reason, now)  # type: ignore[union-attr]
+    return action_done(
+        request,
+        session,
+        params,
+        idea,
+        user,
+        now,
+        f"deminage-{deminage_id}",
+        "Déminage écarté\u00a0: la personne qui l’a proposé saura pourquoi.",
     )
 
 

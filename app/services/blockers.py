@@ -233,7 +233,7 @@ _ANSWERS_OF_ECHOES = (
         col(MineEcho.mine_id).in_(bindparam("mines", expanding=True)),
         col(Mine.status) == MineStatus.defused,
         visibility.deminage_counts_sql,  # neither the answer nor its mine is hidden
-        col(Deminage.accepted_at).is_not(None),
+        col(Deminage.accepted),  # the acceptance in force, not one a reopen ended
         col(Idea.status).in_([s.value for s in ON_THE_MAP] + [IdeaStatus.abandoned.value]),
         col(Idea.merged_into_id).is_(None),
     )

@@ -44,6 +44,8 @@ class Suggestion:
     unit_name: str | None
     score: float
     reasons: tuple[str, ...]
+    # Already asked to look at this mine: "pending", "declined", or "" (not yet).
+    invitation: str = ""
 
 
 def rank(

@@ -24,6 +24,7 @@ from app.services import (
     notifications,
     outcomes,
     readiness,
+    ripening,
     scoring,
     sleeping,
     visibility,
@@ -77,6 +78,8 @@ class IdeaView:
     # Per mine, the fiche's fields changed since it was laid.
     changed_since: Mapping[int, list[str]] = field(default_factory=dict)
     revisions: tuple[RevisionView, ...] = ()
+    # Once ripe, the page's thanks to the people who helped (« Merci à A et B »), or "".
+    ripe_thanks: str = ""
     # « Relancer »: the closed idea this one takes up, with its mines to check; the published
     # ideas that took this one up again; the sponsor's account, who posts milestones.
     relaunched_from: Idea | None = None
@@ -143,6 +146,11 @@ def idea_view(
         ),
         changed_since=_changed_since(session, idea, mine_views),
         revisions=tuple(ideas.revisions(session, idea)),
+        ripe_thanks=ripening.thanks(
+            ripening.helpers(mine_views, idea.author_id, *idea.co_carrier_ids)
+        )
+        if common["ripe"]
+        else "",
         relaunched_from=relaunched_from,
         old_mines=tuple(old_mines),
         relaunches=tuple(sleeping.relaunches_of(session, idea)),

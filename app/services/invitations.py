@@ -1,7 +1,7 @@
 """Mine invitations: the colleagues who could defuse a mine, and the invitations to look at it."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,7 +118,22 @@ def suggestions(session: Session, mine: Mine, idea: Idea) -> tuple[Suggestion, .
     target = MineToDefuse(
         mine.category, mine.author_id, idea.author_id, idea_author.unit_id if idea_author else None
     )
-    return experts.rank(target, candidates)
+    ranked = experts.rank(target, candidates)
+    # Someone already invited is shown as such: never « Inviter » a second time.
+    asked = dict(
+        session.exec(
+            select(MineInvitation.invitee_id, MineInvitation.declined_at).where(
+                MineInvitation.mine_id == mine.id,
+                col(MineInvitation.invitee_id).in_([s.user_id for s in ranked]),
+            )
+        ).all()
+    )
+    return tuple(
+        replace(s, invitation="declined" if asked[s.user_id] else "pending")
+        if s.user_id in asked
+        else s
+        for s in ranked
+    )
 
 
 def invite(
@@ -173,6 +188,7 @@ def invite(
         f"{inviter.name} vous invite à regarder la mine « {mine.title} »{note}",
         f"#mine-{mine.id}",
         now,
+        about=notifications.About(mine),
     )
     return invitation
 
@@ -190,6 +206,14 @@ def pending_for(session: Session, user: User, mine_ids: list[int]) -> dict[int, 
         return {}
     rows = read_rows(session, _PENDING, {"user": user.id, "mines": mine_ids})
     return {r.mine_id: r for r in rows}
+
+
+def mine_of(session: Session, user: User, invitation_id: int) -> Mine:
+    """The mine an invitation asks to look at, for the invitee only (404 for anyone else)."""
+    invitation = session.get(MineInvitation, invitation_id) if 0 < invitation_id < 2**31 else None
+    if invitation is None or invitation.invitee_id != user.id:
+        raise NotFound("Cette invitation n'existe pas.")
+    return session.get_one(Mine, invitation.mine_id)
 
 
 def decline(session: Session, user: User, invitation_id: int, now: datetime) -> Mine:

@@ -38,6 +38,7 @@ from app.services.permissions import (
     check_bring_deminage,
     check_cosign,
     check_decide_scope_move,
+    check_dismiss_deminage,
     check_lay_mine,
     check_mark_helpful,
     check_reopen,
@@ -201,8 +202,11 @@ def lay_mine(
             f"« {mine.title} » sur votre idée « {idea.title} »",
             f"#mine-{mine.id}",
             now,
+            about=notifications.About(mine),
         )
-    notifications.notify_mentions(session, mailer, mine.body, user, idea, f"#mine-{mine.id}", now)
+    notifications.notify_mentions(
+        session, mailer, mine.body, user, idea, f"#mine-{mine.id}", now, notifications.About(mine)
+    )
     return mine
 
 
@@ -232,6 +236,7 @@ def bring_deminage(
     search.index_deminage(session, deminage, mine)
     mailer = notifications.mailer_of(session)
     mine_author = session.get_one(User, mine.author_id)
+    about = notifications.About(mine, deminage)
     notifications.notify(
         session,
         mailer,
@@ -242,9 +247,27 @@ def bring_deminage(
         f"{user.name} propose un déminage pour votre mine « {mine.title} »",
         f"#deminage-{deminage.id}",
         now,
+        about=about,
     )
+    # Those who carry the idea may accept it too (and often alone do): they are told as well.
+    for carrier in session.exec(
+        select(User).where(col(User.id).in_([idea.author_id, *idea.co_carrier_ids]))
+    ).all():
+        notifications.notify(
+            session,
+            mailer,
+            carrier,
+            NotificationKind.deminage_on_my_idea,
+            user,
+            idea,
+            f"{user.name} propose un déminage pour la mine « {mine.title} » sur votre idée "
+            f"« {idea.title} »\u00a0: vous pouvez l’accepter",
+            f"#deminage-{deminage.id}",
+            now,
+            about=about,
+        )
     notifications.notify_mentions(
-        session, mailer, deminage.body, user, idea, f"#deminage-{deminage.id}", now
+        session, mailer, deminage.body, user, idea, f"#deminage-{deminage.id}", now, about
     )
     return deminage
 
@@ -275,7 +298,7 @@ def accept_deminage(
     )
     # A déminage counts once on its author's record, whatever its history: accepted, the
     # mine reopened, the same déminage accepted again adds nothing.
-    first_acceptance = not deminage.accepted
+    first_acceptance = deminage.accepted_at is None
     deminage.accepted = True
     deminage.accepted_at = now
     deminage.accepted_by_id = user.id
@@ -304,6 +327,7 @@ def accept_deminage(
         f"Votre déminage de la mine « {mine.title} » est accepté : merci !",
         f"#deminage-{deminage.id}",
         now,
+        about=notifications.About(mine, deminage),
     )
     if user.id != mine.author_id:
         mine_author = session.get_one(User, mine.author_id)
@@ -318,7 +342,49 @@ def accept_deminage(
             "rouvrez-la si la réponse ne vous convainc pas",
             f"#mine-{mine.id}",
             now,
+            about=notifications.About(mine, deminage),
         )
+
+
+def dismiss_deminage(
+    session: Session,
+    user: User,
+    deminage: Deminage,
+    mine: Mine,
+    idea: Idea,
+    reason: str,
+    now: datetime,
+) -> None:
+    """The mine's or the idea's author marks an answer « ne répond pas », with a short reason:
+    it leaves the answers to consider, the history keeps it, and its author is told why."""
+    raise_if(check_dismiss_deminage(user, deminage, mine, idea))
+    helper = session.get_one(User, deminage.author_id)
+    deminage.dismissed_at = now
+    deminage.dismissed_by_id = user.id
+    deminage.dismissed_reason = reason
+    session.add(deminage)
+    _touch(idea, now)
+    add_event(
+        session,
+        idea,
+        user,
+        "deminage_dismissed",
+        f"Le déminage de {helper.name} pour « {mine.title} » ne répond pas\u00a0: {reason}",
+        now,
+    )
+    notifications.notify(
+        session,
+        notifications.mailer_of(session),
+        helper,
+        NotificationKind.my_deminage_dismissed,
+        user,
+        idea,
+        f"{user.name} juge que votre déminage de la mine « {mine.title} » ne répond pas"
+        f"\u00a0: {reason}",
+        f"#deminage-{deminage.id}",
+        now,
+        about=notifications.About(mine, deminage),
+    )
 
 
 def toggle_helpful(
@@ -368,6 +434,25 @@ def reopen(
 ) -> None:
     """The mine's author reopens it with a reason; the quiet period starts again."""
     raise_if(check_reopen(user, mine, idea))
+    # The acceptance that defused it ends: the mine is active again, its answers to consider
+    # anew. The history and the audit log keep that it was accepted, and by whom.
+    ended = session.exec(
+        select(Deminage, User.name)
+        .join(User, col(Deminage.author_id) == User.id)
+        .where(Deminage.mine_id == mine.id, col(Deminage.accepted))
+    ).all()
+    for deminage, _ in ended:
+        audit.record(
+            session,
+            user,
+            "acceptance_ended",
+            f"deminage:{deminage.id}",
+            {"accepted": True, "mine": mine.id, "mine_status": str(mine.status)},
+            {"accepted": False, "mine": mine.id, "mine_status": "open"},
+            now,
+        )
+        deminage.accepted = False
+        session.add(deminage)
     mine.status = MineStatus.open
     mine.armed_at = now
     mine.reopen_reason = reason
@@ -376,7 +461,11 @@ def reopen(
     mine.resolution_reason = ""
     session.add(mine)
     _touch(idea, now)
-    add_event(session, idea, user, "reopened", f"Mine « {mine.title} » rouverte : {reason}", now)
+    message = f"Mine « {mine.title} » rouverte\u00a0: {reason}"
+    if ended:
+        names = ", ".join(name for _, name in ended)
+        message += f" (le déminage de {names} n’est plus accepté)"
+    add_event(session, idea, user, "reopened", message, now)
     scoring.refresh(session, params, idea, now, user, cause=f"mine « {mine.title} » rouverte")
 
 
@@ -879,7 +968,8 @@ def demineur_record(session: Session, user: User) -> DemineurRecord:
     brought, accepted, helpful = session.exec(
         select(
             func.count(),
-            func.coalesce(func.sum(case((col(Deminage.accepted), 1), else_=0)), 0),
+            # Once accepted, it counts, even if its mine was reopened since.
+            func.coalesce(func.sum(case((col(Deminage.accepted_at).is_not(None), 1), else_=0)), 0),
             func.coalesce(func.sum(Deminage.helpful_count), 0),
         ).where(Deminage.author_id == user.id)
     ).one()

@@ -15,8 +15,10 @@ from app.db import read_rows
 from app.errors import NotFound
 from app.models import (
     Channel,
+    Deminage,
     Follow,
     Idea,
+    Mine,
     Notification,
     NotificationKind,
     NotificationPreference,
@@ -25,7 +27,7 @@ from app.models import (
     User,
 )
 from app.models.notification import DEFAULT_CHANNELS, KIND_LABELS
-from app.services import visibility
+from app.services import emails, visibility
 from app.services.permissions import can_view_idea, check_follow, check_support, raise_if
 
 MENTION = re.compile(r"(?<![\w.])@([a-z0-9][a-z0-9._-]{1,60})", re.IGNORECASE)
@@ -92,6 +94,25 @@ def set_channels(session: Session, user_id: int, channels: dict[str, str]) -> No
         session.add(row)
 
 
+class About(NamedTuple):
+    """What a notification is about, quoted in its e-mail: a mine, or a déminage and its mine."""
+
+    mine: Mine
+    deminage: Deminage | None = None
+
+
+def _quote(session: Session, about: About | None) -> emails.Quote | None:
+    """The words of the déminage (or else the mine) the notification is about, signed, if
+    anyone may read them (never hidden content: `visibility.public`)."""
+    if about is None:
+        return None
+    item: Mine | Deminage = about.deminage or about.mine
+    if not visibility.public(item, about.mine if about.deminage else None):
+        return None
+    author = session.get(User, item.author_id)
+    return emails.Quote(author.name if author else "", item.body) if item.body else None
+
+
 def notify(
     session: Session,
     mailer: Mailer,
@@ -103,9 +124,11 @@ def notify(
     anchor: str,
     now: datetime,
     subject: str | None = None,
+    about: About | None = None,
 ) -> Notification | None:
     """Tell one person; nobody is told of their own action, nor of what they may not see.
-    The e-mail's subject is the message, unless a shorter one is given."""
+    The e-mail's subject is the message, unless a shorter one is given; it quotes what it is
+    `about` (the mine's or the déminage's own words)."""
     if actor is not None and recipient.id == actor.id:
         return None
     if not recipient.is_active or not can_view_idea(recipient, idea):
@@ -116,6 +139,8 @@ def notify(
         kind=kind,
         actor_id=actor.id if actor else None,
         idea_id=idea.id,
+        mine_id=about.mine.id if about else None,
+        deminage_id=about.deminage.id if about and about.deminage else None,
         message=message,
         url=f"/ideas/{idea.id}{anchor}",
         channel=channel,
@@ -125,16 +150,15 @@ def notify(
     session.add(notification)
     if channel == Channel.email:
         session.flush()  # its id names the e-mail
+        item = emails.Item(message, f"{mailer.base_url}{notification.url}", _quote(session, about))
         queue_email(
             session,
             mailer,
             recipient,
             key=f"notification:{notification.id}",
             subject=f"Les démineurs — {subject or message}",
-            body=(
-                f"Bonjour {recipient.name},\n\n{message}\n\n"
-                f"Idée : {idea.title}\nVoir : {mailer.base_url}{notification.url}\n"
-            ),
+            body=emails.notification_text(recipient.name, item, idea.title),
+            html=emails.notification_html(recipient.name, item, idea.title),
             kind=kind,
         )
     return notification
@@ -189,25 +213,24 @@ def queue_email(
     subject: str,
     body: str,
     kind: str | None,
+    html: str = "",
 ) -> None:
-    """Put an e-mail in the outbox, in the caller's transaction; sent after the commit."""
+    """Put an e-mail in the outbox, in the caller's transaction; sent after the commit. With
+    `html`, the same words go out in HTML beside the plain text."""
     unsubscribe = mailer.unsubscribe_url(recipient.id, kind)  # type: ignore[arg-type]
     stop = (
         f"Ne plus recevoir par e-mail les notifications « {KIND_LABELS[kind].lower()} »"  # type: ignore[index]
         if kind in KIND_LABELS
         else "Ne plus recevoir aucun e-mail des démineurs"
     )
-    footer = (
-        f"\n--\nVous recevez ce message parce que vous utilisez Les démineurs.\n"
-        f"{stop}, en un clic : {unsubscribe}\n"
-        f"Choisir vos notifications : {mailer.base_url}/notifications/preferences\n"
-    )
+    preferences = f"{mailer.base_url}/notifications/preferences"
     session.add(
         OutboxMessage(
             dedupe_key=key,
             to_email=recipient.email,
             subject=subject[:300],
-            body=body + footer,
+            body=body + emails.footer_text(stop, unsubscribe, preferences),
+            html_body=html + emails.footer_html(stop, unsubscribe, preferences) if html else "",
             unsubscribe_url=unsubscribe,
         )
     )
@@ -243,6 +266,7 @@ def notify_mentions(
     idea: Idea,
     anchor: str,
     now: datetime,
+    about: About | None = None,
 ) -> None:
     """Tell each colleague mentioned as @prenom.nom (their e-mail's local part)."""
     handles = {m.lower() for m in MENTION.findall(text_ or "")}
@@ -264,6 +288,7 @@ def notify_mentions(
             f"{actor.name} vous mentionne sur l'idée « {idea.title} »",
             anchor,
             now,
+            about=about,
         )
 
 
@@ -351,23 +376,38 @@ def build_digests(session: Session, mailer: Mailer, now: datetime) -> int:
         messages = visibility.redact_messages(
             session, user, [(n.idea_id, n.message) for n in items]
         )
-        lines = "\n".join(
-            f"- {message}\n  {mailer.base_url}{n.url}"
+        digest = [
+            emails.Item(
+                message,
+                f"{mailer.base_url}{n.url}",
+                # A masked line quotes nothing; a quote is read again now, as it stands.
+                _quote(session, _about(session, n)) if message == n.message else None,
+            )
             for n, message in zip(items, messages, strict=True)
-        )
+        ]
         queue_email(
             session,
             mailer,
             user,
             key=f"digest:{user_id}:{items[-1].id}",
-            subject=f"Les démineurs — votre résumé : {len(items)} nouvelle(s)",
-            body=(
-                f"Bonjour {user.name},\n\n"
-                f"Voici ce qui s'est passé depuis le dernier résumé :\n\n{lines}\n"
-            ),
+            subject=f"Les démineurs — votre résumé\u00a0: {_news(len(items))}",
+            body=emails.digest_text(user.name, digest),
+            html=emails.digest_html(user.name, digest),
             kind=None,
         )
     return len(by_user)
+
+
+def _news(count: int) -> str:
+    return "1 nouvelle" if count == 1 else f"{count} nouvelles"
+
+
+def _about(session: Session, notification: Notification) -> About | None:
+    mine = session.get(Mine, notification.mine_id) if notification.mine_id else None
+    if mine is None:
+        return None
+    deminage = session.get(Deminage, notification.deminage_id) if notification.deminage_id else None
+    return About(mine, deminage)
 
 
 # --- following and supporting -------------------------------------------------------------

@@ -225,6 +225,33 @@ def check_accept_deminage(
         MineStatus.accepted_risk,
     ):
         return Conflict("Cette mine n’est plus active\u00a0: rouvrez-la d’abord.")
+    if deminage.dismissed_at is not None:
+        return Conflict(
+            "Ce déminage a été jugé «\u00a0ne répond pas\u00a0»\u00a0: il n’est plus à accepter."
+        )
+    return None
+
+
+def check_dismiss_deminage(
+    user: User, deminage: Deminage, mine: Mine, idea: Idea
+) -> DomainError | None:
+    """The mine's author or those who carry the idea mark an answer « ne répond pas », once, unless
+    it is the acceptance in force (a reopen ends that first)."""
+    if hidden := _hidden(mine, deminage):
+        return hidden
+    if user.id == deminage.author_id:
+        return Forbidden("On ne juge pas son propre déminage.")
+    if user.id != mine.author_id and not is_carrier(user, idea):
+        return Forbidden(
+            "Juger qu’un déminage ne répond pas revient à la personne qui a posé la mine, "
+            "ou à celles qui portent l’idée."
+        )
+    if idea.status not in LIVE_STATUSES or mine.status == MineStatus.withdrawn:
+        return Conflict("Cette mine n’attend plus de réponse.")
+    if deminage.accepted:
+        return Conflict("Ce déminage est accepté\u00a0: rouvrez d’abord la mine.")
+    if deminage.dismissed_at is not None:
+        return Conflict("Ce déminage est déjà jugé «\u00a0ne répond pas\u00a0».")
     return None
 
 
@@ -649,6 +676,10 @@ def can_bring_deminage(user: User | None, mine: Mine, idea: Idea) -> bool:
 
 def can_accept_deminage(user: User | None, deminage: Deminage, mine: Mine, idea: Idea) -> bool:
     return user is not None and _allowed(check_accept_deminage(user, deminage, mine, idea))
+
+
+def can_dismiss_deminage(user: User | None, deminage: Deminage, mine: Mine, idea: Idea) -> bool:
+    return user is not None and _allowed(check_dismiss_deminage(user, deminage, mine, idea))
 
 
 def can_mark_helpful(user: User | None, deminage: Deminage, mine: Mine | None = None) -> bool:

@@ -21,7 +21,7 @@ from app.models import (
     MineSignature,
     User,
 )
-from app.services import audit, blockers, notifications, readiness, visibility
+from app.services import audit, blockers, readiness, visibility
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, Readiness, ScoringParams
 
 PARAM_KEYS = tuple(f.name for f in fields(ScoringParams))
@@ -259,14 +259,13 @@ def refresh(
                 created_at=now,
             )
         )
-        notifications.notify_followers(
-            session,
-            notifications.mailer_of(session),
-            idea,
-            None,
-            f"L'idée « {idea.title} » est mûre : elle peut devenir un projet",
-            now,
-        )
+    if is_ripe:
+        # Its author, the people who helped and its followers are told, once per ripening.
+        from app.services import ripening  # noqa: PLC0415  (ripening → mines → scoring)
+
+        ripening.announce(session, idea, actor, now)
+    else:
+        idea.ripe_announced_at = None  # the next ripening will be told
     if not map_unchanged:
         blockers.refresh(session, idea)
     return result

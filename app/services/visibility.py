@@ -109,7 +109,7 @@ def redact_mine_views(views: Sequence[Any], viewer: User | None) -> list[Any]:
         for dv in view.deminages:
             d = dv.deminage
             if masked_for(viewer, d):
-                d = _redact(d, body="", hidden_reason=_reason_for(viewer, d))
+                d = _redact(d, body="", dismissed_reason="", hidden_reason=_reason_for(viewer, d))
                 deminages.append(
                     DeminageView(d, _masked_person(dv.author), None, dv.helped_by_me, True, True)
                 )

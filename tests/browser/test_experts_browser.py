@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 def test_author_invites_a_suggested_colleague_who_answers(people) -> None:  # type: ignore[no-untyped-def]
     # « Traduction instantanée au guichet d'accueil » (idea 5) is Léa Petit's, with open mines.
     lea = people("lea.petit@ville-exemple.fr")
+    console: list[str] = []
+    lea.page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     page = lea.goto("/ideas/5")
     mine = page.locator("article.mine", has=page.locator(".mine-state", has_text="Active")).first
     mine.locator("summary", has_text="Qui peut déminer ?").click()
@@ -19,6 +21,14 @@ def test_author_invites_a_suggested_colleague_who_answers(people) -> None:  # ty
     lea.shot("suggestions")
     suggestions.first.get_by_role("button", name=re.compile("Inviter")).click()
     expect(mine.locator("[role=status]")).to_contain_text(f"{invited} est invité·e")
+    # Already invited: the suggestion says so instead of offering « Inviter » again.
+    expect(mine.locator(".suggestions li", has_text=invited).locator(".badge")).to_have_text(
+        "Invitation envoyée"
+    )
+    # htmx's swap broke no rule of the Content-Security-Policy (it used to copy the old
+    # elements' empty style attributes onto the new ones: two errors).
+    lea.shot("invited")
+    assert [line for line in console if "Content Security Policy" in line] == []
 
     emails = {
         "Thomas Nguyen": "thomas.nguyen",

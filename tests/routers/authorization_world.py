@@ -254,8 +254,14 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         "/mines/{mine}/deminages",
         {"kind": "contact", "body": "Voyez le service juridique."},
     ),
+    "GET /mines/{mine_id}": ("/mines/{mine}", None),
+    "GET /deminages/{deminage_id}": ("/deminages/{deminage}", None),
     "POST /deminages/{deminage_id}/accept": ("/deminages/{deminage}/accept", {}),
     "POST /deminages/{deminage_id}/helpful": ("/deminages/{deminage}/helpful", {}),
+    "POST /deminages/{deminage_id}/dismiss": (
+        "/deminages/{deminage}/dismiss",
+        {"reason": "Ce fonds ne finance pas le fonctionnement."},
+    ),
     "POST /mines/{mine_id}/withdraw": ("/mines/{mine}/withdraw", {}),
     "POST /mines/{mine_id}/reopen": (
         "/mines/{defused}/reopen",
@@ -291,6 +297,7 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         "/mines/{mine}/invitations",
         {"invitee_id": "{helper_id}", "message": "Un avis ?"},
     ),
+    "GET /invitations/{invitation_id}/decline": ("/invitations/{invitation}/decline", None),
     "POST /invitations/{invitation_id}/decline": ("/invitations/{invitation}/decline", {}),
     "GET /calls": ("/calls", None),
     "GET /calls/new": ("/calls/new", None),
@@ -400,6 +407,10 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     ),
     "POST /api/v1/deminages/{deminage_id}/accept": ("/api/v1/deminages/{deminage}/accept", None),
     "POST /api/v1/deminages/{deminage_id}/helpful": ("/api/v1/deminages/{deminage}/helpful", None),
+    "POST /api/v1/deminages/{deminage_id}/dismiss": (
+        "/api/v1/deminages/{deminage}/dismiss",
+        {"reason": "Hors sujet."},
+    ),
     "POST /api/v1/mines/{mine_id}/withdraw": ("/api/v1/mines/{mine}/withdraw", None),
     "POST /api/v1/mines/{mine_id}/reopen": (
         "/api/v1/mines/{defused}/reopen",

@@ -122,7 +122,9 @@ def test_full_core_loop_over_the_api(api_client, db: Session, clock: Clock) -> N
     assert cb.post(f"/api/v1/deminages/{dem.json()['id']}/helpful").status_code == 403
     assert ca.post(f"/api/v1/deminages/{dem.json()['id']}/helpful").json()["helpful_count"] == 1
     final = cb.get(f"/api/v1/ideas/{idea.id}").json()
-    assert final["mines"][0]["deminages"][0]["accepted"] is True
+    # The reopen ended its acceptance: it no longer reads « accepted », and was not set aside.
+    answer = final["mines"][0]["deminages"][0]
+    assert answer["accepted"] is False and answer["dismissed"] is False
 
 
 def test_validation_errors_name_the_field(api_client, db: Session) -> None:  # type: ignore[no-untyped-def]

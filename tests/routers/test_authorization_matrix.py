@@ -181,3 +181,29 @@ def test_cell(prepared: Prepared, matrix_app, route: str, role: str) -> None:  #
     assert outcome(status, location) == expected, (
         f"{route} as {ROLE_TITLES[role]}: {status} {location}"
     )
+
+
+PAGE_POSTS = sorted(r for r in CALLS if r.startswith("POST ") and " /api/" not in r)
+
+
+@pytest.mark.parametrize("route", PAGE_POSTS)
+def test_opening_a_form_address_never_answers_405(
+    prepared: Prepared, matrix_app, route: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A form sent back with errors leaves its POST address in the address bar: opening or
+    reloading it leads, by redirects, to a page; a mine's or a déminage's to its idea."""
+    app, web, _, live = matrix_app
+    reset(app, prepared, live)
+    web.cookies.clear()
+    web.cookies.set(SESSION_COOKIE, prepared.cookies["admin" if "/admin/" in route else "author"])
+    url = CALLS[route][0].format(**prepared.ids)
+    seen = []
+    for _ in range(4):
+        response = web.get(url)
+        seen.append((response.status_code, url))
+        if response.status_code not in (302, 303, 307):
+            break
+        url = response.headers["location"]
+    assert response.status_code == 200, f"{route}: {seen}"
+    if route.startswith(("POST /mines/", "POST /deminages/", "POST /invitations/")):
+        assert url.split("#")[0] == f"/ideas/{prepared.ids['idea']}", seen

@@ -231,8 +231,11 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         mails = db.exec(
             select(OutboxMessage).where(col(OutboxMessage.id).not_in(before or [0]))
         ).all()
-        outbox = [f"{m.to_email}\n{m.subject}\n{m.body}" for m in mails]
+        outbox = [f"{m.to_email}\n{m.subject}\n{m.body}\n{m.html_body}" for m in mails]
     assert outbox, "the digests were written after the hiding"
+    # The digests quote what their lines are about (the author's quotes a visible déminage),
+    # read again after the hiding: a hidden one is never quoted, in text nor in HTML.
+    assert any("Une réponse visible." in m.body and "<blockquote" in m.html_body for m in mails)
     clients.update({f"api:{k}": v for k, v in api.items()})
     yield World(app, ids, clients, outbox)
     for client in clients.values():
@@ -371,6 +374,9 @@ EXCLUDED = {
     "GET /register": "the sign-up form",
     "GET /ideas/new": "an empty form",
     "GET /calls/new": "an empty form (the units' names)",
+    "GET /mines/{mine_id}": "a redirect to the mine on its idea's page",
+    "GET /deminages/{deminage_id}": "a redirect to the déminage on its idea's page",
+    "GET /invitations/{invitation_id}/decline": "a redirect to the invitation's mine",
     "GET /admin/scoring": "the scoring thresholds",
     "GET /notifications/preferences": "the reader's own channels per kind",
     "GET /unsubscribe/{token}": "a signed token's confirmation form, no content",

@@ -110,7 +110,12 @@ def test_author_sees_suggestions_and_invites_a_colleague_who_is_told(
         "« Tu connais bien ce sujet »"
     )
     assert note.url == f"/ideas/{field['idea'].id}#mine-{field['mine'].id}"
-    # Never twice for the same mine.
+    # Never twice for the same mine: the suggestion no longer offers « Inviter », it says so…
+    page = soup(author.get(f"/mines/{field['mine'].id}/experts"))
+    [expert] = [li for li in page.select(".suggestions li") if "Lina Experte" in li.get_text()]
+    assert expert.find("button") is None and expert.find("form") is None
+    assert expert.select_one(".badge").get_text() == "Invitation envoyée"
+    # …and a forced second invitation is refused.
     again = author.post_form(form["action"], {"invitee_id": str(field["expert"].id)})
     assert again.status_code == 422 and "déjà reçu une invitation pour cette mine" in again.text
 

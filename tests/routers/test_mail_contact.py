@@ -71,7 +71,7 @@ def test_every_e_mail_tells_where_to_write_and_a_reply_reaches_the_contact(
     for message in messages:
         assert message["Reply-To"] == "demineurs@ville.fr"
         assert "ne-pas-repondre" not in message["From"]
-        last = message.get_content().rstrip().splitlines()[-1]
+        last = message.get_body(("plain",)).get_content().rstrip().splitlines()[-1]
         assert last == (
             "Une question, un problème\u202f? Écrivez à demineurs@ville.fr\u00a0: "
             "répondre à ce message suffit."
@@ -88,5 +88,5 @@ def test_without_a_contact_address_e_mails_lead_to_the_legal_notice(
     assert len(messages) == 2
     for message in messages:
         assert message["Reply-To"] is None
-        last = message.get_content().rstrip().splitlines()[-1]
+        last = message.get_body(("plain",)).get_content().rstrip().splitlines()[-1]
         assert last.endswith("sont sur http://demineurs.test/mentions-legales#contact")

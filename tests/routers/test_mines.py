@@ -214,3 +214,136 @@ def test_opening_a_form_address_leads_to_its_page_not_a_405(
     assert client.get(f"/ideas/{idea.id}/publish").headers["location"] == f"/ideas/{idea.id}"
     # The API keeps its plain 405: a program wants the truth, not a page.
     assert client.get(f"/api/v1/ideas/{idea.id}/publish").status_code == 405
+
+
+def test_a_reopen_ends_the_acceptance_and_the_fiche_names_the_last_defuser(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Accepted, reopened, another answer accepted: only the last one is « accepté », none is
+    while the mine is active, the history keeps the first, and the fiche credits the second."""
+    author, colleague, idea = _setup(db, clock)
+    first_helper = make_user(db, name="Paul Premier", unit="DSI")
+    second_helper = make_user(db, name="Sara Seconde", unit="Juridique")
+    mine = make_mine(db, idea, colleague, clock.now, title="Coût")
+    first = make_deminage(db, mine, first_helper, clock.now, body="Le budget de la DSI.")
+    db.commit()
+    author_client, mine_client = make_client(author), make_client(colleague)
+    assert author_client.post_form(f"/deminages/{first.id}/accept").status_code == 303
+    reopened = mine_client.post_form(f"/mines/{mine.id}/reopen", {"reason": "Pas voté."})
+    assert reopened.status_code == 303
+
+    page = soup(author_client.get(f"/ideas/{idea.id}"))
+    assert "Active" in text_of(page, f"#mine-{mine.id} .mine-state")
+    answer = page.find(id=f"deminage-{first.id}")
+    assert "Déminage accepté" not in answer.get_text()
+    assert "deminage--accepted" not in answer["class"]
+    assert answer.find("button", string="Accepter ce déminage") is not None
+    history = text_of(page, "#history-title + ol")
+    assert "le déminage de Paul Premier n’est plus accepté" in history
+
+    second = make_deminage(
+        db, mine, second_helper, clock.now, kind="precedent", body="Voté à Lyon."
+    )
+    db.commit()
+    assert author_client.post_form(f"/deminages/{second.id}/accept").status_code == 303
+    page = soup(author_client.get(f"/ideas/{idea.id}"))
+    accepted = [li["id"] for li in page.select(".deminage--accepted")]
+    assert accepted == [f"deminage-{second.id}"]
+    assert "Déminage accepté" not in page.find(id=f"deminage-{first.id}").get_text()
+
+    fiche = author_client.get(f"/ideas/{idea.id}/fiche.md").text
+    section = fiche.split("### Mine · Coût", 1)[1].split("\n## ", 1)[0]
+    assert "Déminée par : Sara Seconde (Juridique)" in section
+    assert "Précédent : Voté à Lyon." in section
+    assert "Paul Premier" not in section and "budget de la DSI" not in section
+
+
+def test_an_answer_that_misses_the_point_is_set_aside_with_its_reason(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """The idea's author marks a déminage « ne répond pas »: a reason is required (kept as typed
+    when missing), the answer leaves those to consider, its author is told why, the history
+    keeps it; the mine's author may too, nobody else."""
+    author, colleague, idea = _setup(db, clock)
+    helper = make_user(db, name="Hugo Hors-Sujet", unit="DSI")
+    bystander = make_user(db, name="Bea Passante", unit="RH")
+    mine = make_mine(db, idea, colleague, clock.now, title="Coût")
+    off_topic = make_deminage(db, mine, helper, clock.now, body="Passez en open source.")
+    other = make_deminage(db, mine, helper, clock.now, body="Le fonds de modernisation.")
+    db.commit()
+    assert (
+        make_client(bystander)
+        .post_form(f"/deminages/{off_topic.id}/dismiss", {"reason": "Non."})
+        .status_code
+        == 403
+    )
+    author_client = make_client(author)
+    page = soup(author_client.get(f"/ideas/{idea.id}"))
+    form = page.find(id=f"dismiss-{off_topic.id}-reason").find_parent("form")
+    assert form["action"].endswith(f"/deminages/{off_topic.id}/dismiss")
+
+    empty = author_client.post_form(form["action"], {"reason": "  "})
+    assert empty.status_code == 422
+    assert field_error(soup(empty), f"dismiss-{off_topic.id}-reason") == "Ce champ est obligatoire."
+    too_long = author_client.post_form(form["action"], {"reason": "Trop long. " * 60})
+    assert (
+        field_error(soup(too_long), f"dismiss-{off_topic.id}-reason") == "500 caractères au plus."
+    )
+    assert soup(too_long).find(id=f"dismiss-{off_topic.id}-reason").get_text() == "Trop long. " * 60
+
+    reason = "La licence ne règle pas le coût de la maintenance."
+    done = author_client.post_form(form["action"], {"reason": reason})
+    assert done.status_code == 303 and done.headers["location"].endswith(
+        f"#deminage-{off_topic.id}"
+    )
+    page = soup(author_client.get(f"/ideas/{idea.id}"))
+    considered = page.select(f'#mine-{mine.id} ul[aria-label="Déminages proposés"] > li')
+    assert [li["id"] for li in considered] == [f"deminage-{other.id}"]
+    aside = page.select_one(f"#mine-{mine.id} details.deminages-dismissed")
+    assert "1 réponse écartée" in aside.summary.get_text()
+    set_aside = aside.find(id=f"deminage-{off_topic.id}")
+    assert reason in set_aside.get_text()
+    assert set_aside.find("button", string="Accepter ce déminage") is None
+    assert f"Le déminage de Hugo Hors-Sujet pour « Coût » ne répond pas : {reason}" in text_of(
+        page, "#history-title + ol"
+    )
+    told = soup(make_client(helper).get("/notifications")).get_text()
+    assert "Autrice juge que votre déminage de la mine « Coût » ne répond pas" in told
+    # Once is enough; the mine's author may set the other answer aside too.
+    assert author_client.post_form(form["action"], {"reason": reason}).status_code == 409
+    assert (
+        make_client(colleague)
+        .post_form(f"/deminages/{other.id}/dismiss", {"reason": "Ce fonds est clos."})
+        .status_code
+        == 303
+    )
+
+
+def test_a_form_sent_back_opens_with_an_error_summary_that_takes_the_focus(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Without JavaScript, the page comes back with the list of what to fix at the top of the
+    form, each a link to its field, focused on arrival; reloading its address shows the idea."""
+    _, colleague, idea = _setup(db, clock)
+    client = make_client(colleague)
+    response = client.post_form(
+        f"/ideas/{idea.id}/mines", {"category": "", "severity": "", "title": "Gardé", "body": ""}
+    )
+    assert response.status_code == 422
+    page = soup(response)
+    summary = page.select_one(".error-summary")
+    assert summary["tabindex"] == "-1" and summary.has_attr("autofocus")
+    assert page.select("[autofocus]") == [summary]  # the one place the focus goes
+    assert summary.find_parent("form")["action"].endswith(f"/ideas/{idea.id}/mines")
+    assert summary.find_parent("form").find(["input", "select", "textarea", "fieldset"]) is not None
+    links = {a["href"]: a.get_text(" ", strip=True) for a in summary.select("a")}
+    assert links == {
+        "#lay-category": "Catégorie\u00a0: Choisissez une valeur de la liste.",
+        "#lay-body": "La mine\u00a0: Ce champ est obligatoire.",
+        "#lay-severity": "Gravité\u00a0: Choisissez une valeur de la liste.",
+    }
+    for target in links:
+        assert page.select_one(target) is not None  # each link leads to its field
+    assert "3 erreurs empêchent l’envoi du formulaire" in summary.get_text()
+    assert page.find(id="lay-title-input")["value"] == "Gardé"
+    assert client.get(f"/ideas/{idea.id}/mines").headers["location"] == f"/ideas/{idea.id}"

@@ -105,7 +105,7 @@ def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
         message["Subject"] == "Les démineurs — Julien Moreau a posé une mine « Coût » "
         "sur votre idée « Rendez-vous en ligne »"
     )
-    body = message.get_content()
+    body = message.get_body(("plain",)).get_content()
     assert body.startswith("Bonjour Amina Diallo,")
     assert f"http://demineurs.test/ideas/{idea.id}#mine-" in body
     one_click = message["List-Unsubscribe"].strip("<>")
@@ -131,6 +131,81 @@ def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
     assert len(inbox.messages) == 1
     db.rollback()  # see the app's latest writes
     assert len(db.exec(select(Notification).where(Notification.user_id == author.id)).all()) == 2
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    """The plain text and the HTML of a multipart/alternative e-mail."""
+    assert message.get_content_type() == "multipart/alternative"
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None and html is not None
+    return text.get_content().replace("\r\n", "\n"), html.get_content()
+
+
+def test_e_mails_quote_what_happened_in_plain_text_and_in_html(
+    make_client, db: Session, clock: Clock, inbox: Inbox
+) -> None:  # type: ignore[no-untyped-def]
+    """The mine's own words, who wrote them and on which idea, in both parts; a small HTML part
+    with nothing to fetch from elsewhere. The idea's author also hears of each déminage on its
+    mines (they may accept it), by e-mail unless they chose otherwise."""
+    author = make_user(db, name="Amina Diallo", email="amina@ville.fr")
+    layer = make_user(db, name="Julien Moreau", unit="Finances", email="julien@ville.fr")
+    helper = make_user(db, name="Fatou Sow", unit="Juridique")
+    idea = make_idea(db, author, clock.now, title="Rendez-vous <en ligne>")
+    db.commit()
+    body = "Qui paie la licence ?\n\nLe budget 2027 est voté & bouclé."
+    make_client(layer).post_form(
+        f"/ideas/{idea.id}/mines",
+        {"category": "budget", "severity": "major", "title": "Coût", "body": body},
+    )
+    [laid] = inbox.wait_for(1)
+    text, html = parts(laid)
+    assert "Julien Moreau a écrit\u00a0:\n> Qui paie la licence ?\n>\n> Le budget 2027" in text
+    assert "Idée\u00a0: Rendez-vous <en ligne>" in text
+    page = soup_of(html)
+    quote = page.find("blockquote")
+    assert "Le budget 2027 est voté & bouclé." in quote.get_text()
+    assert "Julien Moreau" in quote.get_text()
+    assert page.find("strong", string="Rendez-vous <en ligne>") is not None  # escaped, shown
+    assert page.find("a", string="Voir sur Les démineurs")["href"].startswith(
+        f"http://demineurs.test/ideas/{idea.id}#mine-"
+    )
+    assert page.find_all(["img", "link", "script", "style", "iframe"]) == []
+    assert "url(" not in html and "@import" not in html
+    assert "Écrivez à" in html or "mentions-legales" in html  # the same last words
+    assert len(laid.as_bytes()) < 8_000
+
+    mine_id = int(page.find("a", string="Voir sur Les démineurs")["href"].split("#mine-")[1])
+    answer = "Le fonds de modernisation couvre la licence trois ans."
+    make_client(helper).post_form(
+        f"/mines/{mine_id}/deminages", {"kind": "solution", "body": answer}
+    )
+    told = {m["To"]: m for m in inbox.wait_for(3)[1:]}
+    assert set(told) == {"amina@ville.fr", "julien@ville.fr"}
+    text, html = parts(told["amina@ville.fr"])
+    assert told["amina@ville.fr"]["Subject"] == (
+        "Les démineurs — Fatou Sow propose un déminage pour la mine « Coût » sur votre idée "
+        "« Rendez-vous <en ligne> »\u00a0: vous pouvez l’accepter"
+    )
+    assert f"Fatou Sow a écrit\u00a0:\n> {answer}" in text
+    assert answer in soup_of(html).find("blockquote").get_text()
+    # In the app as well; and, by her choice, no longer by e-mail.
+    with Session(db.get_bind()) as fresh:
+        notifications.set_channels(fresh, author.id, {"deminage_on_my_idea": "app"})  # type: ignore[arg-type]
+        fresh.commit()
+    make_client(make_user_committed(db, unit="RH")).post_form(
+        f"/mines/{mine_id}/deminages", {"kind": "contact", "body": "Voyez la DAF."}
+    )
+    time.sleep(0.5)
+    assert [m["To"] for m in inbox.messages[3:]] == ["julien@ville.fr"]
+    notes = soup(make_client(author).get("/notifications")).select(".notifications li")
+    about_answers = [n for n in notes if "propose un déminage pour la mine « Coût »" in n.p.text]
+    assert len(about_answers) == 2
+
+
+def soup_of(html: str):  # type: ignore[no-untyped-def]
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser")
 
 
 def make_user_committed(db: Session, **kwargs):  # type: ignore[no-untyped-def]
@@ -249,7 +324,12 @@ def test_digest_gathers_and_never_sends_twice(
         mail.deliver_pending(app.state.engine, smtp_settings)
     digests = [m for m in inbox.wait_for(1) if "résumé" in m["Subject"]]
     assert [m["To"] for m in digests] == [helper.email]
-    assert "Votre déminage de la mine « Coût » est accepté" in digests[0].get_content()
+    text = digests[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Votre déminage de la mine « Coût » est accepté" in text
+    assert "Aide a écrit\u00a0:\n  > Réponse 1" in text  # what was accepted, quoted
+    quote = soup_of(digests[0].get_body(("html",)).get_content()).find("blockquote")
+    assert "Réponse 1" in quote.get_text() and "— Aide" in quote.get_text()
+    assert "nouvelle" in digests[0]["Subject"] and "(s)" not in digests[0]["Subject"]
 
 
 def test_counter_list_and_marking_read(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]

@@ -119,9 +119,14 @@ def scope_request(status: str = ScopeRequestStatus.pending) -> ScopeRequest:
     return ScopeRequest(id=50, mine_id=20, author_id=IDEA_AUTHOR, reason="Plus tard", status=status)
 
 
-def deminage(hidden: bool = False) -> Deminage:
+def deminage(hidden: bool = False, accepted: bool = False, dismissed: bool = False) -> Deminage:
     return Deminage(
-        id=30, mine_id=20, author_id=DEMINAGE_AUTHOR, hidden_at=WHEN if hidden else None
+        id=30,
+        mine_id=20,
+        author_id=DEMINAGE_AUTHOR,
+        hidden_at=WHEN if hidden else None,
+        accepted=accepted,
+        dismissed_at=WHEN if dismissed else None,
     )
 
 
@@ -145,7 +150,16 @@ MINE = {
     "open mine, project": on_mine(mine(), idea(IdeaStatus.project)),
     "open mine, abandoned idea": on_mine(mine(), idea(IdeaStatus.abandoned)),
 }
-DEMINAGE = {**MINE, "hidden déminage": on_mine(mine(), d=deminage(hidden=True))}
+DEMINAGE = {
+    **MINE,
+    "hidden déminage": on_mine(mine(), d=deminage(hidden=True)),
+    "déminage « ne répond pas »": on_mine(mine(), d=deminage(dismissed=True)),
+}
+# The acceptance in force, on its defused mine.
+ANSWER = {
+    **DEMINAGE,
+    "accepted déminage": on_mine(mine(MineStatus.defused), d=deminage(accepted=True)),
+}
 BASIS = {**MINE, "asked already": on_mine(mine(asked=True))}
 COSIGNED = MineSignature(mine_id=20, user_id=CONCERNED, severity=Severity.blocking)
 SIGNATURE = {
@@ -429,6 +443,23 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "open mine, project": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
             "open mine, abandoned idea": "✗ FFF CCC CCC FFF FFF CCC",
             "hidden déminage": "✗ CCC CCC CCC CCC CCC CCC",
+            "déminage « ne répond pas »": "✗ FFF CCC CCC FFF FFF CCC",
+        },
+    ),
+    "can_dismiss_deminage": (
+        ANSWER,
+        {
+            "open mine": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "defused mine": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "risk accepted": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "withdrawn mine": "✗ FFF CCC CCC FFF FFF CCC",
+            "hidden mine": "✗ CCC CCC CCC CCC CCC CCC",
+            "open bombe": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "open mine, project": "✗ FFF ✓✓✓ ✓✓✓ FFF FFF ✓✓✓",
+            "open mine, abandoned idea": "✗ FFF CCC CCC FFF FFF CCC",
+            "hidden déminage": "✗ CCC CCC CCC CCC CCC CCC",
+            "déminage « ne répond pas »": "✗ FFF CCC CCC FFF FFF CCC",
+            "accepted déminage": "✗ FFF CCC CCC FFF FFF CCC",
         },
     ),
     "can_mark_helpful": (
@@ -443,6 +474,7 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "open mine, project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
             "open mine, abandoned idea": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
             "hidden déminage": "✗ CCC CCC CCC CCC CCC CCC",
+            "déminage « ne répond pas »": "✗ ✓✓✓ ✓✓✓ ✓✓✓ FFF ✓✓✓ ✓✓✓",
         },
     ),
     "can_withdraw": (
