@@ -218,6 +218,11 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
 
 
+# GETs that act: starting a ProConnect sign-in writes its state and counts against the
+# address's limit. A link checker's HEAD must not do that: it answers 405 there.
+_GETS_THAT_ACT = ("/auth/proconnect/",)
+
+
 class HeadAsGet:
     """HEAD answers as GET would, without the body (RFC 9110 § 9.3.2): monitors and link checkers
     ask for it, and FastAPI's routes only declare GET."""
@@ -226,7 +231,11 @@ class HeadAsGet:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "HEAD"
+            or str(scope["path"]).startswith(_GETS_THAT_ACT)
+        ):
             await self.app(scope, receive, send)
             return
 

@@ -62,3 +62,5 @@ def test_head_answers_as_get_without_the_body(make_client, db: Session) -> None:
     signed_in = make_client(user)
     assert signed_in.head("/profile/close").status_code == 303
     assert signed_in.get("/profile").status_code == 200
+    # Nor does it start a ProConnect sign-in (a GET that writes its state and counts).
+    assert client.head("/auth/proconnect/login").status_code == 405
