@@ -13,6 +13,28 @@ DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105  # nosec B105
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# The texts the legal pages, the footer and security.txt print as they are.
+_LEGAL_TEXTS = (
+    "publisher_name",
+    "publisher_address",
+    "publisher_phone",
+    "publication_director",
+    "host_name",
+    "host_address",
+    "host_phone",
+    "dpo_contact",
+    "contact_email",
+    "feedback_url",
+    "mail_relay",
+    "subprocessors",
+    "open_data_licence",
+    "accessibility_audit",
+    "accessibility_plan_url",
+    "accessibility_contact",
+    "security_contact",
+)
+
+
 class Settings(BaseSettings):
     """Everything configurable; safe defaults for a local run."""
 
@@ -145,6 +167,25 @@ class Settings(BaseSettings):
     robots_index_ideas: bool = False
     # Per worker, the public statistics are computed at most once per this many seconds.
     stats_cache_seconds: int = Field(default=300, ge=0)
+
+    @model_validator(mode="after")
+    def _texts_are_one_line_and_links_are_web_addresses(self) -> "Settings":
+        """A line break in a legal text would forge fields in security.txt; a link the pages
+        put in an href must be a web address (a `javascript:` one only the CSP would stop)."""
+        for name in _LEGAL_TEXTS:
+            value = getattr(self, name)
+            if any(ord(c) < 32 or ord(c) == 127 for c in value):
+                raise ValueError(
+                    f"DEMINEURS_{name.upper()} contient un saut de ligne ou un caractère de "
+                    "contrôle : écrivez-le sur une ligne."
+                )
+        for name in ("accessibility_plan_url", "proconnect_issuer"):
+            value = getattr(self, name).strip()
+            if value and not (value.startswith(("https://", "http://")) and " " not in value):
+                raise ValueError(
+                    f"DEMINEURS_{name.upper()} doit être une adresse web complète (https://…)."
+                )
+        return self
 
     @model_validator(mode="after")
     def _accessibility_needs_an_audit(self) -> "Settings":

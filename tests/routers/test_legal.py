@@ -294,6 +294,18 @@ def test_the_declaration_with_an_audit_a_date_and_a_plan(
     assert footer.get_text() == "Accessibilité\u00a0: partiellement conforme"
 
 
+def test_a_legal_setting_with_a_line_break_or_a_link_that_is_no_web_address_is_refused() -> None:
+    # A line break would forge fields in security.txt (« Contact: », a second « Expires: »).
+    with pytest.raises(ValidationError, match="DEMINEURS_PUBLISHER_NAME"):
+        Settings(publisher_name="Mairie\nContact: https://evil.example")
+    for plan in ("javascript:alert(8)", "data:text/html,x", "www.ville.fr/schema"):
+        with pytest.raises(ValidationError, match="DEMINEURS_ACCESSIBILITY_PLAN_URL"):
+            Settings(accessibility_plan_url=plan)
+    with pytest.raises(ValidationError, match="DEMINEURS_PROCONNECT_ISSUER"):
+        Settings(proconnect_issuer="https://a.fr; script-src *")
+    Settings(accessibility_plan_url="https://ville.fr/schema-pluriannuel", publisher_name="Mairie")
+
+
 def test_a_conformity_level_cannot_be_declared_without_the_audit_that_measured_it() -> None:
     with pytest.raises(ValidationError, match="DEMINEURS_ACCESSIBILITY_AUDIT"):
         Settings(accessibility_status="partiellement conforme")
