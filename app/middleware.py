@@ -35,7 +35,8 @@ async def _send_error(scope: Scope, send: Send, status: int, message: str) -> No
     else:
         body = (
             '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur</title>'
-            f"</head><body><main><h1>Erreur {status}</h1><p>{message}</p></main></body></html>"
+            f"</head><body><main><h1>Erreur {status}</h1><p>{message}</p>"
+            '<p><a href="/">Revenir à l’accueil</a></p></main></body></html>'
         ).encode()
         content_type = b"text/html; charset=utf-8"
     await send(
@@ -45,6 +46,11 @@ async def _send_error(scope: Scope, send: Send, status: int, message: str) -> No
             "headers": [
                 (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
+                # Sent before the app (and WebSecurity's headers): the same protections here.
+                (b"content-security-policy", CSP.encode()),
+                (b"x-content-type-options", b"nosniff"),
+                (b"x-frame-options", b"DENY"),
+                (b"referrer-policy", b"same-origin"),
             ],
         }
     )

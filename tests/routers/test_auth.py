@@ -151,6 +151,10 @@ def test_cross_site_post_is_refused(make_client, db: Session) -> None:  # type: 
         "/ideas", {"title": "T", "problem": "P"}, headers={"Origin": "https://evil.example"}
     )
     assert response.status_code == 403
+    # Refused before the app answers, the page still carries the site's protections.
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_post_without_csrf_token_is_refused(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
