@@ -149,6 +149,7 @@ def cmd_purge_drafts(args: argparse.Namespace) -> None:
             session, settings, notifications.Mailer.from_settings(settings), args.now
         )
         rate_limits.forget_expired(session, settings, args.now)  # addresses past their window
+        retention.forget_spent(session, args.now)  # expired sessions, e-mails sent long ago
     deliver_pending(make_engine(settings), settings)
     print(f"Brouillons signalés à leur auteur·rice : {told} ; supprimés : {deleted}.")
 

@@ -134,14 +134,12 @@ def close_account(session: Session, user: User, now: datetime) -> None:
         )
     )
     sessions.end_all_sessions(session, user)
-    # What others were told about them names them no more; mail not yet sent to them is dropped.
+    # What others were told about them names them no more; mail to them, sent or not, goes.
     for notification in session.exec(select(Notification).where(Notification.actor_id == user.id)):
         notification.message = notification.message.replace(user.name, FORMER_AGENT)
         session.add(notification)
     session.exec(
-        delete(OutboxMessage).where(
-            OutboxMessage.to_email == user.email, col(OutboxMessage.sent_at).is_(None)
-        )  # type: ignore[call-overload]
+        delete(OutboxMessage).where(OutboxMessage.to_email == user.email)  # type: ignore[call-overload]
     )
     for message in session.exec(
         select(OutboxMessage).where(

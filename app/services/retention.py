@@ -17,8 +17,10 @@ from app.models import (
     IdeaTheme,
     Notification,
     NotificationKind,
+    OutboxMessage,
     Support,
     User,
+    UserSession,
 )
 from app.services import notifications
 
@@ -30,6 +32,20 @@ def delete_drafts(session: Session, ids: list[int]) -> None:
         for model in models:
             session.exec(delete(model).where(col(model.idea_id).in_(ids)))  # type: ignore[attr-defined]
         session.exec(delete(Idea).where(col(Idea.id).in_(ids), Idea.status == IdeaStatus.draft))
+
+
+# Sent e-mails are kept this long (to answer « did I get it? »), then deleted with their address.
+SENT_MAIL_KEPT = timedelta(days=30)
+
+
+def forget_spent(session: Session, now: datetime) -> tuple[int, int]:
+    """Delete what no longer serves: expired sessions (one may hold ProConnect's identity
+    token) and e-mails sent over a month ago. Returns (sessions, e-mails) deleted."""
+    sessions = session.exec(delete(UserSession).where(col(UserSession.expires_at) < now))
+    mails = session.exec(
+        delete(OutboxMessage).where(col(OutboxMessage.sent_at) < now - SENT_MAIL_KEPT)
+    )
+    return int(sessions.rowcount or 0), int(mails.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def purge_stale_drafts(

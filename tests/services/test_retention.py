@@ -75,3 +75,25 @@ def test_sign_in_failures_are_forgotten_once_no_window_counts_them(
     s.flush()
     assert rate_limits.forget_expired(s, settings, clock.advance(minutes=31)) == 2
     assert [a.key for a in s.exec(select(LoginAttempt)).all()] == ["address:192.0.2.8"]
+
+
+def test_expired_sessions_and_e_mails_sent_a_month_ago_are_deleted(
+    engine_session: Session, settings: Settings, clock: Clock
+) -> None:
+    from app.models import OutboxMessage, UserSession
+
+    s = engine_session
+    user = make_user(s)
+    s.flush()
+    fields = {"user_id": user.id, "created_at": clock.now}
+    s.add(UserSession(token_hash="a" * 64, expires_at=clock.now + timedelta(days=1), **fields))
+    s.add(UserSession(token_hash="b" * 64, expires_at=clock.now + timedelta(days=20), **fields))
+    mail = {"to_email": user.email, "subject": "Bonjour", "body": "Bonjour"}
+    mail["created_at"] = clock.now
+    s.add(OutboxMessage(dedupe_key="sent", sent_at=clock.now, **mail))
+    s.add(OutboxMessage(dedupe_key="waiting", **mail))  # not sent yet: kept until it is
+    s.flush()
+    assert retention.forget_spent(s, clock.advance(days=2)) == (1, 0)
+    assert retention.forget_spent(s, clock.advance(days=30)) == (1, 1)
+    assert [m.sent_at for m in s.exec(select(OutboxMessage)).all()] == [None]
+    assert s.exec(select(UserSession)).all() == []
