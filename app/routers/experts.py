@@ -60,7 +60,7 @@ def invite(
         "message": form.get("message", "")[:2000],
     }
     try:
-        if values["invitee_id"].isdigit():
+        if values["invitee_id"].isascii() and values["invitee_id"].isdigit():
             invitee = users.get_user(session, int(values["invitee_id"]))
         elif values["email"].strip():
             invitee = invitations.find_colleague(session, values["email"])

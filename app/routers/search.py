@@ -61,6 +61,8 @@ def similar(
         session,
         title[:300],
         problem[:2000],
-        exclude=int(exclude) if exclude.isdigit() and len(exclude) < 12 else None,
+        exclude=(
+            int(exclude) if exclude.isascii() and exclude.isdigit() and len(exclude) < 12 else None
+        ),
     )
     return render(request, "search/_similar.html", {"similar": similar_ideas})
