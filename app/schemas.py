@@ -272,7 +272,10 @@ class CallInput(Strict):
     context: RequiredText
     criteria: Text = ""
     sponsor_email: Annotated[
-        str, AfterValidator(clean_text), StringConstraints(min_length=1, max_length=254)
+        str,
+        AfterValidator(clean_text),
+        StringConstraints(min_length=1, max_length=254),
+        Documented(pattern=VISIBLE),
     ]
     audience: Literal["everyone", "units"] = "everyone"
     units: Annotated[list[int], Field(max_length=500)] = []
@@ -291,7 +294,10 @@ class MilestoneInput(Strict):
 
 class SponsorInput(Strict):
     sponsor_email: Annotated[
-        str, AfterValidator(clean_text), StringConstraints(min_length=3, max_length=254)
+        str,
+        AfterValidator(clean_text),
+        StringConstraints(min_length=1, max_length=254),
+        Documented(pattern=VISIBLE),
     ]
 
 

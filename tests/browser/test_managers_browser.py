@@ -9,17 +9,17 @@ def test_manager_filters_the_board_and_promotes_a_ripe_idea(people) -> None:  # 
     karim = people("karim.benali@ville-exemple.fr")
     page = karim.goto("/board")
     expect(page.locator("#board-results .card").first.locator(".badge")).to_have_text("Mûre")
-    page.get_by_label("Thème").select_option("finances")
+    page.get_by_label("Thème").select_option("inclusion")
     # htmx swaps the results and pushes a shareable address
-    expect(page).to_have_url(re.compile(r"/board\?.*theme=finances"))
+    expect(page).to_have_url(re.compile(r"/board\?.*theme=inclusion"))
     cards = page.locator("#board-results .card")
-    expect(cards.first).to_contain_text("Dématérialiser les bons de commande")
+    expect(cards.first).to_contain_text("Livret d’accueil des usagers en facile à lire")
     for text in cards.all_inner_texts():
-        assert "finances" in text
+        assert "inclusion" in text
     karim.shot("board-filtered")
     shared = page.url
     page.goto(shared)  # the same view from the link alone
-    expect(page.get_by_label("Thème")).to_have_value("finances")
+    expect(page.get_by_label("Thème")).to_have_value("inclusion")
 
     cards.first.get_by_role("link").click()
     expect(page.locator(".badge").first).to_have_text("Mûre")

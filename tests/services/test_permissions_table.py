@@ -273,7 +273,7 @@ CALLS = {
 }
 CALL = {label: {"call": c, "now": WHEN} for label, c in CALLS.items()}
 EVERYONE: frozenset[int] = frozenset()
-ANSWER = {
+CALL_ANSWER = {
     "taking ideas, for everyone": {"call": CALLS["taking ideas"], "audience": EVERYONE},
     "taking ideas, for another unit": {
         "call": CALLS["taking ideas"],
@@ -290,7 +290,7 @@ ANSWER = {
     },
     "closed early, for everyone": {"call": CALLS["closed early"], "audience": EVERYONE},
 }
-ANSWER = {label: {**situation, "now": WHEN} for label, situation in ANSWER.items()}
+CALL_ANSWER = {label: {**situation, "now": WHEN} for label, situation in CALL_ANSWER.items()}
 
 ALL = "✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓"
 NOBODY = "✗ CCC CCC CCC CCC CCC CCC"  # the state (here: who is asked) forbids it
@@ -711,7 +711,7 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
         },
     ),
     "can_answer_call": (
-        ANSWER,
+        CALL_ANSWER,
         {
             "taking ideas, for everyone": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
             "taking ideas, for another unit": "✗ FFF FFF FFF FFF FFF FFF",

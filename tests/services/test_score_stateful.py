@@ -473,10 +473,9 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
-    # The random runs hid and restored (on mines and déminages alike: see the run below), and
-    # colleagues joined and left the co-porteurs; co-signing, withdrawing a signature and
-    # moving a mine, among fifteen rules, are written out below too, so that they always run.
-    assert {"hide", "restore", "carry", "stop"} <= {action.split()[0] for action in done}
+    # The random runs reach some of the fifteen rules only sometimes: hiding and restoring,
+    # joining and leaving the co-porteurs, co-signing, withdrawing a signature and moving a mine
+    # are written out below, so that they always run.
 
     # One run written out, so that hiding and restoring each kind is always checked: a mine
     # defused by the déminage it was answered with, hidden then restored, then its déminage.
@@ -518,6 +517,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
     finally:
         carried.teardown()
     assert counts == [2, 1, 2]
+    assert done[-2:] == ["carry", "stop carrying"]
 
     # Two colleagues co-sign the mine people[0] laid (a mine): with a bombe and a pétard, the
     # median stays a mine, with split opinions; one raises their estimate to a bombe, and the
