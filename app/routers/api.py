@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
@@ -368,6 +368,17 @@ async def publish_idea(idea_id: ObjectId, call: ApiCallDep) -> IdeaOut:
     return await _on_idea(
         call, idea_id, lambda c, idea: ideas.publish(c.session, c.params, c.user, idea, c.now)
     )
+
+
+@router.delete("/ideas/{idea_id}", status_code=204, responses=ERRORS)
+async def delete_draft(idea_id: ObjectId, call: ApiCallDep) -> Response:
+    """Delete one's own draft, with its revisions and history (nobody else ever saw it)."""
+
+    def work(c: ApiContext) -> None:
+        ideas.delete_draft(c.session, c.user, ideas.get_idea(c.session, idea_id, c.user))
+
+    await call(work)
+    return Response(status_code=204)
 
 
 @router.post("/ideas/{idea_id}/abandon", response_model=IdeaOut, responses=ERRORS)

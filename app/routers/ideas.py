@@ -222,6 +222,15 @@ def publish_idea(
     )
 
 
+@router.post("/ideas/{idea_id}/delete", name="idea_delete")
+def delete_draft(
+    request: Request, session: SessionDep, user: CurrentUser, idea_id: ObjectId
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    ideas.delete_draft(session, user, idea)
+    return redirect(request, request.url_for("ideas").path, flash="Brouillon supprimé.")
+
+
 @router.post("/ideas/{idea_id}/abandon", name="idea_abandon")
 def abandon_idea(
     request: Request,

@@ -27,13 +27,14 @@ from app.models import (
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
 from app.models.outcome import Decision
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
-from app.services import audit, calls, outcomes, scoring, search
+from app.services import audit, calls, outcomes, retention, scoring, search
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
 from app.services.permissions import (
     can_view_idea,
     check_abandon,
     check_answer_call,
     check_decide_call,
+    check_delete_draft,
     check_edit_idea,
     check_merge,
     check_promote,
@@ -290,6 +291,12 @@ def publish(session: Session, params: ScoringParams, user: User, idea: Idea, now
     add_event(session, idea, user, "published", "Publiée : le déminage commence.", now)
     search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
     search.remember_neighbours(session, idea)
+
+
+def delete_draft(session: Session, user: User, idea: Idea) -> None:
+    """The author deletes their draft, with its revisions and history."""
+    raise_if(check_delete_draft(user, idea))
+    retention.delete_drafts(session, [idea.id])  # type: ignore[list-item]  # stored: has an id
 
 
 def abandon(

@@ -88,11 +88,27 @@ def check_publish(user: User, idea: Idea) -> DomainError | None:
 
 
 def check_abandon(user: User, idea: Idea) -> DomainError | None:
-    """The author, or a manager, closes a draft or an open idea."""
+    """The author, or a manager, closes an idea in déminage. A draft is not closed: an
+    abandoned idea is readable by all, and nobody but its author ever saw the draft (they
+    delete it, `check_delete_draft`)."""
     if user.id != idea.author_id and not user.is_manager:
         return Forbidden("Clore l’idée revient à la personne qui l’a écrite, ou aux managers.")
-    if idea.status not in (IdeaStatus.draft, IdeaStatus.open):
-        return Conflict("Seule une idée en brouillon ou en déminage peut être abandonnée.")
+    if idea.status == IdeaStatus.draft:
+        return Conflict(
+            "Un brouillon ne se clôt pas\u00a0: il resterait lisible par tous. "
+            "Supprimez-le, ou publiez-le d’abord."
+        )
+    if idea.status != IdeaStatus.open:
+        return Conflict("Seule une idée en déminage peut être abandonnée.")
+    return None
+
+
+def check_delete_draft(user: User, idea: Idea) -> DomainError | None:
+    """The author deletes their draft, which nobody else saw; a published idea stays."""
+    if user.id != idea.author_id:
+        return Forbidden("Seule la personne qui a écrit le brouillon peut le supprimer.")
+    if idea.status != IdeaStatus.draft:
+        return Conflict("Une idée publiée ne se supprime pas\u00a0: elle peut être abandonnée.")
     return None
 
 
@@ -628,6 +644,10 @@ def can_publish(user: User | None, idea: Idea) -> bool:
 
 def can_abandon(user: User | None, idea: Idea) -> bool:
     return user is not None and _allowed(check_abandon(user, idea))
+
+
+def can_delete_draft(user: User | None, idea: Idea) -> bool:
+    return user is not None and _allowed(check_delete_draft(user, idea))
 
 
 def can_follow(user: User | None, idea: Idea) -> bool:

@@ -231,6 +231,7 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         {**IDEA, "solution": "Grâce à un guichet."},
     ),
     "POST /ideas/{idea_id}/publish": ("/ideas/{draft}/publish", {}),
+    "POST /ideas/{idea_id}/delete": ("/ideas/{draft}/delete", {}),
     "POST /ideas/{idea_id}/abandon": ("/ideas/{idea}/abandon", {"lesson": "Trop tôt."}),
     "POST /ideas/{idea_id}/promote": ("/ideas/{idea}/promote", PROMOTE),
     "POST /ideas/{idea_id}/send-back": (
@@ -396,6 +397,7 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /api/v1/ideas/{idea_id}": ("/api/v1/ideas/{idea}", None),
     "PATCH /api/v1/ideas/{idea_id}": ("/api/v1/ideas/{idea}", {"solution": "Grâce à un guichet."}),
     "POST /api/v1/ideas/{idea_id}/publish": ("/api/v1/ideas/{draft}/publish", None),
+    "DELETE /api/v1/ideas/{idea_id}": ("/api/v1/ideas/{draft}", None),
     "POST /api/v1/ideas/{idea_id}/abandon": (
         "/api/v1/ideas/{idea}/abandon",
         {"lesson": "Trop tôt."},

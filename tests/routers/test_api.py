@@ -225,3 +225,21 @@ def test_openapi_documents_the_contract_and_docs_are_served_locally(app) -> None
             docs.text.split("swagger-ui-bundle.js", 1)[0].rsplit('"', 1)[1] + "swagger-ui-bundle.js"
         )
         assert client.get(script).status_code == 200
+
+
+def test_a_script_deletes_its_draft_but_never_abandons_it_into_view(
+    api_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    author, colleague = make_user(db), make_user(db)
+    draft = make_idea(db, author, clock.now, published=False)
+    published = make_idea(db, author, clock.now)
+    db.commit()
+    client = api_client(author)
+    refused = client.post(f"/api/v1/ideas/{draft.id}/abandon", json={"lesson": "Trop tôt."})
+    assert refused.status_code == 409
+    assert "Supprimez-le" in refused.json()["detail"]
+    assert api_client(colleague).delete(f"/api/v1/ideas/{draft.id}").status_code == 404
+    assert client.delete(f"/api/v1/ideas/{published.id}").status_code == 409
+    assert client.delete(f"/api/v1/ideas/{draft.id}").status_code == 204
+    assert client.get(f"/api/v1/ideas/{draft.id}").status_code == 404
+    assert client.get(f"/api/v1/ideas/{published.id}").status_code == 200

@@ -191,3 +191,39 @@ def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(
     db.rollback()  # see the app's latest writes: end the read snapshot…
     db.expire_all()  # …and forget what was loaded
     assert db.get(Idea, idea.id).status == "abandoned"  # type: ignore[union-attr]
+
+
+def test_a_draft_is_deleted_by_its_author_never_closed_into_public_view(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    author, colleague = make_user(db), make_user(db)
+    draft = make_idea(db, author, clock.now, title="Brouillon à oublier", published=False)
+    db.commit()
+    draft_id = draft.id
+    client = make_client(author)
+    page = soup(client.get(f"/ideas/{draft_id}"))
+    assert page.find(id="abandon-title") is None  # closing it would show it to everyone
+    assert page.find(id="delete-title") is not None
+    refused = client.post_form(f"/ideas/{draft_id}/abandon", {"lesson": "Trop tôt."})
+    assert refused.status_code == 409
+    assert make_client(colleague).get(f"/ideas/{draft_id}").status_code == 404
+    # Nobody else may delete it: they do not even find it.
+    assert make_client(colleague).post_form(f"/ideas/{draft_id}/delete", {}).status_code == 404
+    done = client.post_form(f"/ideas/{draft_id}/delete", {})
+    assert done.status_code == 303
+    assert "Brouillon supprimé" in client.get(done.headers["location"]).text
+    assert client.get(f"/ideas/{draft_id}").status_code == 404
+    assert "Brouillon à oublier" not in client.get("/ideas").text
+    db.rollback()
+    db.expire_all()
+    assert db.get(Idea, draft_id) is None
+
+
+def test_a_published_idea_is_never_deleted(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    idea = make_idea(db, author, clock.now)
+    db.commit()
+    client = make_client(author)
+    assert soup(client.get(f"/ideas/{idea.id}")).find(id="delete-title") is None
+    assert client.post_form(f"/ideas/{idea.id}/delete", {}).status_code == 409
+    assert client.get(f"/ideas/{idea.id}").status_code == 200

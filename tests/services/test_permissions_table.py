@@ -326,10 +326,19 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
     "can_abandon": (
         IDEA,
         {
-            "draft": "✗ F✓✓ ✓✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "draft": "✗ FCC CCC FCC FCC FCC FCC",
             "open": "✗ F✓✓ ✓✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
             "project": "✗ FCC CCC FCC FCC FCC FCC",
             "abandoned": "✗ FCC CCC FCC FCC FCC FCC",
+        },
+    ),
+    "can_delete_draft": (
+        IDEA,
+        {
+            "draft": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "open": "✗ FFF CCC FFF FFF FFF FFF",
+            "project": "✗ FFF CCC FFF FFF FFF FFF",
+            "abandoned": "✗ FFF CCC FFF FFF FFF FFF",
         },
     ),
     "can_follow": (
