@@ -222,8 +222,8 @@ def test_api_experts_and_invitations(api_client, field) -> None:  # type: ignore
 
 
 def test_a_superscript_digit_as_a_colleague_or_an_excluded_idea_is_refused_not_a_crash(
-    make_client, field  # type: ignore[no-untyped-def]
-) -> None:
+    make_client, field
+) -> None:  # type: ignore[no-untyped-def]
     """« ¹ ».isdigit() is true but int() refuses it: the form answers in French, not 500."""
     layer = make_client(field["layer"])
     refused = layer.post_form(f"/mines/{field['mine'].id}/invitations", {"invitee_id": "¹"})
