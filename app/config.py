@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.accessibility import KNOWN_NONCONFORMITIES
+
 # Development only: Settings refuses it in production.
 DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105  # nosec B105
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -221,6 +223,14 @@ class Settings(BaseSettings):
                 "demande l’audit qui l’a établi (DEMINEURS_ACCESSIBILITY_AUDIT\u00a0: qui, "
                 "quand, version du RGAA, taux)\u00a0: sans audit en cours de validité, le site "
                 "est «\u00a0non conforme\u00a0»."
+            )
+        if self.accessibility_status == "totalement conforme" and KNOWN_NONCONFORMITIES:
+            raise ValueError(
+                "DEMINEURS_ACCESSIBILITY_STATUS «\u00a0totalement conforme\u00a0» ne peut pas "
+                f"être déclaré\u00a0: la déclaration liste {len(KNOWN_NONCONFORMITIES)} "
+                "non-conformités connues de cette version, et le RGAA veut alors «\u00a0"
+                "partiellement conforme\u00a0» (ou «\u00a0non conforme\u00a0» sous 50\u00a0% "
+                "des critères respectés)."
             )
         return self
 

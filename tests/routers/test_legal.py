@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from app.accessibility import KNOWN_NONCONFORMITIES
 from app.config import PROJECT_ROOT, Settings, describe_invalid
 from app.main import create_app
 from app.services import legal, privacy
@@ -309,7 +310,20 @@ def test_a_legal_setting_with_a_line_break_or_a_link_that_is_no_web_address_is_r
 def test_a_conformity_level_cannot_be_declared_without_the_audit_that_measured_it() -> None:
     with pytest.raises(ValidationError, match="DEMINEURS_ACCESSIBILITY_AUDIT"):
         Settings(accessibility_status="partiellement conforme")
-    Settings(accessibility_status="totalement conforme", accessibility_audit="Audit complet.")
+    Settings(accessibility_status="partiellement conforme", accessibility_audit="Audit complet.")
+
+
+def test_fully_compliant_cannot_be_declared_while_the_page_lists_non_conformities(
+    client_with: Callable[..., TestClient],
+) -> None:
+    with pytest.raises(ValidationError, match="partiellement conforme") as refused:
+        Settings(accessibility_status="totalement conforme", accessibility_audit="Audit : 100 %.")
+    assert "DEMINEURS_ACCESSIBILITY_STATUS" in describe_invalid(refused.value)
+    # What makes it so: the page does list them.
+    html = page(client_with(), "/accessibilite")
+    listed = html.select("h3:-soup-contains('Non-conformités connues') + ul li")
+    assert len(listed) == len(KNOWN_NONCONFORMITIES) >= 1
+    assert "Swagger\u00a0UI" in listed[1].get_text()
 
 
 def test_an_empty_declaration_date_reads_as_unset_and_a_future_one_is_refused(
