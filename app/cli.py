@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlmodel import Session
 
-from app.config import get_settings
+from app.config import describe_invalid, get_settings
 from app.db import check_migrations, make_engine, migrate, session_scope
 from app.errors import InvalidInput
 from app.models.base import utcnow
@@ -319,6 +320,10 @@ def main(argv: list[str] | None = None, clock: Callable[[], datetime] = utcnow) 
     has its own)."""
     args = build_parser().parse_args(argv)
     args.now = clock()
+    try:
+        get_settings()  # a bad setting: one line naming it, no traceback
+    except ValidationError as exc:
+        sys.exit(describe_invalid(exc))
     args.func(args)
 
 

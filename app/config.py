@@ -1,16 +1,24 @@
 """Settings read from the environment (DEMINEURS_* and DATABASE_URL)."""
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.accessibility import KNOWN_NONCONFORMITIES
 
 # Development only: Settings refuses it in production.
 DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105  # nosec B105
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Bounds of the day and minute counts: beyond, a date computed from them would overflow (a 500
+# on the first page that needs it) long before anyone noticed the typo.
+MAX_DAYS = 36_500
+MAX_MINUTES = 60 * 24 * 366
+PARIS = ZoneInfo("Europe/Paris")
 
 
 # The texts the legal pages, the footer and security.txt print as they are.
@@ -51,18 +59,18 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     # Comma-separated e-mail domains allowed to self-register; empty means invitation only.
     allowed_email_domains: str = ""
-    session_days: int = 14
+    session_days: int = Field(default=14, ge=1, le=366)
     page_size: int = 20
     max_body_bytes: int = 1_048_576
     strict_templates: bool = False
 
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
-    login_window_minutes: int = 15
+    login_window_minutes: int = Field(default=15, ge=1, le=MAX_MINUTES)
     # Drafts untouched for this many days are deleted (0: never), their author told this many
     # days before.
-    draft_retention_days: int = 365
-    draft_notice_days: int = 30
+    draft_retention_days: int = Field(default=365, ge=0, le=MAX_DAYS)
+    draft_notice_days: int = Field(default=30, ge=0, le=MAX_DAYS)
     # Writes (every POST, PUT, PATCH, DELETE) per account and per minute, and accounts created
     # per address and per hour: beyond, 429 with Retry-After and a French message.
     writes_per_minute: int = 60
@@ -122,11 +130,11 @@ class Settings(BaseSettings):
     http_max_connections: int = Field(default=500, ge=1)
     http_max_head_bytes: int = Field(default=16 * 1024, ge=1024)
     # On SIGTERM, seconds given to the requests in flight before the process stops.
-    shutdown_grace_seconds: int = 20
+    shutdown_grace_seconds: int = Field(default=20, ge=0, le=3600)
 
     ripe_threshold: int = 70
     min_reviewers: int = 3
-    quiet_period_hours: int = 72
+    quiet_period_hours: int = Field(default=72, ge=0, le=MAX_DAYS * 24)
 
     # The legal pages and the footer: texts the deploying administration completes. Left
     # empty, a value reads « [… à compléter : DEMINEURS_…] » on the pages (app/services/legal.py).
@@ -166,7 +174,27 @@ class Settings(BaseSettings):
     # robots.txt keeps ideas (their open data included) away from search engines unless true.
     robots_index_ideas: bool = False
     # Per worker, the public statistics are computed at most once per this many seconds.
-    stats_cache_seconds: int = Field(default=300, ge=0)
+    stats_cache_seconds: int = Field(default=300, ge=0, le=86_400)
+
+    @field_validator("accessibility_declared_on", mode="before")
+    @classmethod
+    def _an_empty_date_is_no_date(cls, value: Any) -> Any:
+        """DEMINEURS_ACCESSIBILITY_DECLARED_ON= (set, but empty) means unset, as its comment
+        says, not a date to parse."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("accessibility_declared_on", mode="after")
+    @classmethod
+    def _a_declaration_is_not_dated_in_the_future(cls, value: date | None) -> date | None:
+        today = datetime.now(PARIS).date()
+        if value is not None and value > today:
+            raise ValueError(
+                f"{value.isoformat()} est dans le futur (aujourd’hui\u00a0: {today.isoformat()})"
+                "\u00a0: datez la déclaration du jour où elle a été établie"
+            )
+        return value
 
     @model_validator(mode="after")
     def _texts_are_one_line_and_links_are_web_addresses(self) -> "Settings":
@@ -196,6 +224,14 @@ class Settings(BaseSettings):
                 "quand, version du RGAA, taux)\u00a0: sans audit en cours de validité, le site "
                 "est «\u00a0non conforme\u00a0»."
             )
+        if self.accessibility_status == "totalement conforme" and KNOWN_NONCONFORMITIES:
+            raise ValueError(
+                "DEMINEURS_ACCESSIBILITY_STATUS «\u00a0totalement conforme\u00a0» ne peut pas "
+                f"être déclaré\u00a0: la déclaration liste {len(KNOWN_NONCONFORMITIES)} "
+                "non-conformités connues de cette version, et le RGAA veut alors «\u00a0"
+                "partiellement conforme\u00a0» (ou «\u00a0non conforme\u00a0» sous 50\u00a0% "
+                "des critères respectés)."
+            )
         return self
 
     @property
@@ -220,6 +256,39 @@ class Settings(BaseSettings):
                 "en production : générez-en un avec "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
             )
+
+
+# Pydantic's words for the usual mistakes, in French.
+_ERRORS = {
+    "int_parsing": "un nombre entier est attendu",
+    "float_parsing": "un nombre est attendu",
+    "bool_parsing": "true ou false est attendu",
+    "date_from_datetime_parsing": "une date AAAA-MM-JJ est attendue",
+    "date_parsing": "une date AAAA-MM-JJ est attendue",
+    "literal_error": "valeurs possibles\u00a0: {expected}",
+    "greater_than_equal": "au moins {ge}",
+    "greater_than": "plus de {gt}",
+    "less_than_equal": "au plus {le}",
+    "less_than": "moins de {lt}",
+}
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    """One line per refused setting, each naming its variable: what start-up prints instead of
+    a traceback."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        message = error["msg"].removeprefix("Value error, ")
+        template = _ERRORS.get(error["type"])
+        if template is not None:
+            message = template.format(**(error.get("ctx") or {}))
+        if error["loc"]:
+            name = str(error["loc"][0])
+            setting = "DATABASE_URL" if name == "database_url" else f"DEMINEURS_{name.upper()}"
+            lines.append(f"Réglage invalide\u00a0: {setting}\u00a0: {message}.")
+        else:  # a rule across settings: its message names them
+            lines.append(f"Réglage invalide\u00a0: {message}")
+    return "\n".join(lines)
 
 
 @lru_cache

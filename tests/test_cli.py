@@ -78,6 +78,32 @@ def test_app_refuses_a_database_behind_the_code(tmp_path: Path) -> None:
     assert served.returncode != 0 and "demineurs migrate" in served.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("DEMINEURS_STATS_CACHE_SECONDS", "99999999999999", "au plus 86400"),
+        ("DEMINEURS_SESSION_DAYS", "-3", "au moins 1"),
+        ("DEMINEURS_ACCESSIBILITY_DECLARED_ON", "2999-01-01", "dans le futur"),
+        ("DEMINEURS_ACCESSIBILITY_DECLARED_ON", "hier", "AAAA-MM-JJ"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_with_one_line_naming_it(
+    tmp_path: Path, variable: str, value: str, said: str
+) -> None:
+    served = run(["serve", "--port", "1"], tmp_path / "db.sqlite3", **{variable: value})
+    assert served.returncode != 0
+    assert "Traceback" not in served.stderr
+    [line] = served.stderr.strip().splitlines()
+    assert variable in line and said in line
+
+
+def test_an_empty_declaration_date_is_no_reason_to_stop(tmp_path: Path) -> None:
+    served = run(
+        ["serve", "--port", "1"], tmp_path / "db.sqlite3", DEMINEURS_ACCESSIBILITY_DECLARED_ON=""
+    )
+    assert "Traceback" not in served.stderr and "demineurs migrate" in served.stderr
+
+
 def test_production_refuses_the_default_secret(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="DEMINEURS_SECRET_KEY"):
         create_app(Settings(env="production", database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}"))

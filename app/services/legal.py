@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.metadata import version
 
+from app.accessibility import KNOWN_NONCONFORMITIES
 from app.config import Settings
 
 log = logging.getLogger("demineurs")
@@ -113,6 +114,7 @@ class Site:
     licence_url: str = LICENCE_URL
     proconnect_url: str = PROCONNECT_URL
     axe_version: str = AXE_VERSION
+    known_nonconformities: tuple[str, ...] = KNOWN_NONCONFORMITIES
 
     @property
     def declared_on_text(self) -> str:

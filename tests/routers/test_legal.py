@@ -12,7 +12,8 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.config import PROJECT_ROOT, Settings
+from app.accessibility import KNOWN_NONCONFORMITIES
+from app.config import PROJECT_ROOT, Settings, describe_invalid
 from app.main import create_app
 from app.services import legal, privacy
 from tests.conftest import Clock, soup
@@ -274,19 +275,19 @@ def test_the_declaration_is_honest_without_an_audit(
 def test_the_declaration_with_an_audit_a_date_and_a_plan(
     client_with: Callable[..., TestClient],
 ) -> None:
-    audit = "Audit du 3 mars 2027 par la mission accessibilité (RGAA 4.1.2) : 78 % des critères."
+    audit = "Audit du 3 mars 2026 par la mission accessibilité (RGAA 4.1.2) : 78 % des critères."
     client = client_with(
         **FILLED,
         accessibility_status="partiellement conforme",
         accessibility_audit=audit,
-        accessibility_declared_on=date(2027, 3, 1),
+        accessibility_declared_on=date(2026, 3, 1),
         accessibility_contact="accessibilite@rivebelle.fr",
     )
     html = page(client, "/accessibilite")
     assert text_of(html, "#etat strong") == "partiellement conforme"
     text = text_of(html, "main")
     assert audit in text and "faute d’un audit" not in text
-    assert "établie le 1er\u00a0mars 2027" in text
+    assert "établie le 1er\u00a0mars 2026" in text
     hrefs = {a["href"] for a in html.select("main a")}
     assert {FILLED["accessibility_plan_url"], "mailto:accessibilite@rivebelle.fr"} <= hrefs
     footer = html.select_one("footer a[href$='/accessibilite']")
@@ -309,7 +310,56 @@ def test_a_legal_setting_with_a_line_break_or_a_link_that_is_no_web_address_is_r
 def test_a_conformity_level_cannot_be_declared_without_the_audit_that_measured_it() -> None:
     with pytest.raises(ValidationError, match="DEMINEURS_ACCESSIBILITY_AUDIT"):
         Settings(accessibility_status="partiellement conforme")
-    Settings(accessibility_status="totalement conforme", accessibility_audit="Audit complet.")
+    Settings(accessibility_status="partiellement conforme", accessibility_audit="Audit complet.")
+
+
+def test_fully_compliant_cannot_be_declared_while_the_page_lists_non_conformities(
+    client_with: Callable[..., TestClient],
+) -> None:
+    with pytest.raises(ValidationError, match="partiellement conforme") as refused:
+        Settings(accessibility_status="totalement conforme", accessibility_audit="Audit : 100 %.")
+    assert "DEMINEURS_ACCESSIBILITY_STATUS" in describe_invalid(refused.value)
+    # What makes it so: the page does list them.
+    html = page(client_with(), "/accessibilite")
+    listed = html.select("h3:-soup-contains('Non-conformités connues') + ul li")
+    assert len(listed) == len(KNOWN_NONCONFORMITIES) >= 1
+    assert "Swagger\u00a0UI" in listed[1].get_text()
+
+
+def test_an_empty_declaration_date_reads_as_unset_and_a_future_one_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DEMINEURS_ACCESSIBILITY_DECLARED_ON", "")
+    assert legal.site(Settings()).declared_on_text == "2\u00a0décembre 2026"  # RELEASE_DATE
+    monkeypatch.setenv("DEMINEURS_ACCESSIBILITY_DECLARED_ON", "2026-11-20")
+    assert legal.site(Settings()).declared_on_text == "20\u00a0novembre 2026"
+    tomorrow = date.today() + timedelta(days=2)
+    monkeypatch.setenv("DEMINEURS_ACCESSIBILITY_DECLARED_ON", tomorrow.isoformat())
+    with pytest.raises(ValidationError, match="est dans le futur") as refused:
+        Settings()
+    assert "DEMINEURS_ACCESSIBILITY_DECLARED_ON" in describe_invalid(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("session_days", -1),
+        ("draft_retention_days", -30),
+        ("draft_notice_days", -1),
+        ("login_window_minutes", -15),
+        ("quiet_period_hours", -72),
+        ("stats_cache_seconds", -1),
+        ("stats_cache_seconds", 10**15),  # past datetime's range: /stats answered 500
+        ("session_days", 10**9),
+    ],
+)
+def test_a_negative_or_overflowing_count_is_refused_naming_its_setting(
+    setting: str, value: int
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(**{setting: value})
+    [line] = describe_invalid(refused.value).splitlines()
+    assert line.startswith(f"Réglage invalide\u00a0: DEMINEURS_{setting.upper()}\u00a0: ")
 
 
 def test_the_declared_tools_are_those_the_browser_suite_runs() -> None:
