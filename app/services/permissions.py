@@ -623,7 +623,7 @@ def check_change_rights(user: User, person: User, role: str, active: bool) -> Do
 def check_view_dashboard(user: User) -> DomainError | None:
     """Managers see the dashboard."""
     if not user.is_manager:
-        return Forbidden("Le tableau de bord est réservé aux managers.")
+        return Forbidden("Le pilotage est réservé aux managers.")
     return None
 
 

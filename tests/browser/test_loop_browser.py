@@ -41,9 +41,9 @@ def test_a_promotion_s_outcome_reaches_a_deminage_s_author(people) -> None:  # t
 def test_an_idea_is_relaunched_from_idees_en_sommeil(people) -> None:  # type: ignore[no-untyped-def]
     thomas = people("thomas.nguyen@ville-exemple.fr")
     page = thomas.goto("/ideas")
-    page.get_by_role("navigation", name="Menu principal").get_by_role(
-        "link", name="Idées en sommeil"
-    ).click()
+    menu = page.get_by_role("navigation", name="Menu principal")
+    menu.locator("summary").click()
+    menu.get_by_role("link", name="Idées en sommeil").click()
     page.get_by_label("Rechercher parmi les idées en sommeil").fill("biométrie")
     page.get_by_role("button", name="Rechercher").click()
     card = page.locator(".card", has_text="Pointeuse biométrique pour les horaires variables")
