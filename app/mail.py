@@ -177,7 +177,7 @@ def _claim(session: Session, limit: int, now: datetime, tried: set[int]) -> list
         # claimed, which then no longer matches.
         .where(col(OutboxMessage.id).in_(waiting.scalar_subquery()), *claimable)
         .values(claimed_at=now)
-        .returning(OutboxMessage.id),
+        .returning(col(OutboxMessage.id)),
         execution_options={"synchronize_session": False},
     ).scalars()
     return sorted(claimed)

@@ -50,7 +50,7 @@ class _HeadDeadline:
 if AutoHTTPProtocol.__name__ == "HttpToolsProtocol":
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
 
-    class TimedHTTPProtocol(_HeadDeadline, _Base):  # type: ignore[misc]
+    class TimedHTTPProtocol(_HeadDeadline, _Base):
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm_head_deadline()
@@ -84,7 +84,7 @@ else:  # pragma: no cover  (uvicorn[standard] brings httptools)
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol as _Base
 
-    class TimedHTTPProtocol(_HeadDeadline, _Base):  # type: ignore[misc,no-redef]
+    class TimedHTTPProtocol(_HeadDeadline, _Base):
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm_head_deadline()

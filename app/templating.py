@@ -78,7 +78,7 @@ def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = paris(value).date()  # type: ignore[union-attr]
+        value = paris(value).date()
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
@@ -120,7 +120,7 @@ def install_fast_url_for(templates: Jinja2Templates, routes: list[BaseRoute]) ->
         for route in routes:
             included = getattr(route, "original_router", None)  # FastAPI's included router
             if included is not None:
-                collect(included.routes, prefix + route.include_context.prefix)  # type: ignore[attr-defined]
+                collect(included.routes, prefix + route.include_context.prefix)
             elif (name := getattr(route, "name", None)) and name not in by_name:
                 by_name[name] = (prefix, route)
 

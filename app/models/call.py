@@ -31,7 +31,7 @@ class CallPhase(StrEnum):
     decided = "decided"  # every idea has its outcome
 
 
-PHASE_LABELS = {
+PHASE_LABELS: dict[str, str] = {
     CallPhase.ideas: "Ouvert aux idées",
     CallPhase.deminage: "En déminage",
     CallPhase.decision: "En décision",

@@ -21,7 +21,7 @@ class MineCategory(StrEnum):
     other = "other"
 
 
-CATEGORY_LABELS = {
+CATEGORY_LABELS: dict[str, str] = {
     MineCategory.legal: "Juridique",
     MineCategory.budget: "Budget",
     MineCategory.technical: "Technique",
@@ -40,7 +40,11 @@ class Severity(StrEnum):
     blocking = "blocking"
 
 
-SEVERITY_LABELS = {Severity.minor: "Pétard", Severity.major: "Mine", Severity.blocking: "Bombe"}
+SEVERITY_LABELS: dict[str, str] = {
+    Severity.minor: "Pétard",
+    Severity.major: "Mine",
+    Severity.blocking: "Bombe",
+}
 # « un pétard posé », « une mine posée », « une bombe posée »: what agrees with the noun.
 SEVERITY_MASCULINE = {Severity.minor}
 
@@ -57,7 +61,7 @@ class MineStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
-MINE_STATUS_LABELS = {
+MINE_STATUS_LABELS: dict[str, str] = {
     MineStatus.open: "Active",
     MineStatus.defused: "Désamorcée",
     MineStatus.accepted_risk: "Risque assumé",
@@ -72,7 +76,7 @@ class MineScope(StrEnum):
     generalisation = "generalisation"
 
 
-SCOPE_LABELS = {
+SCOPE_LABELS: dict[str, str] = {
     MineScope.first_ground: "Dès le premier terrain",
     MineScope.generalisation: "Pour la généralisation",
 }
@@ -87,7 +91,7 @@ class MineBasis(StrEnum):
     intuition = "intuition"
 
 
-BASIS_LABELS = {
+BASIS_LABELS: dict[str, str] = {
     MineBasis.lived: "Vécu",
     MineBasis.text: "Texte",
     MineBasis.figures: "Chiffres",
@@ -123,7 +127,7 @@ class DeminageKind(StrEnum):
     resource = "resource"
 
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     DeminageKind.expertise: "Expertise",
     DeminageKind.solution: "Solution",
     DeminageKind.contact: "Contact",

@@ -30,7 +30,7 @@ class NotificationKind(StrEnum):
     co_carrier = "co_carrier"
 
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     NotificationKind.mine_on_my_idea: "Une mine est posée sur mon idée",
     NotificationKind.deminage_on_my_mine: "Un déminage répond à ma mine",
     NotificationKind.deminage_on_my_idea: "Un déminage répond à une mine de mon idée",
@@ -66,7 +66,7 @@ class Channel(StrEnum):
     digest = "digest"  # in the app and in the daily digest
 
 
-CHANNEL_LABELS = {
+CHANNEL_LABELS: dict[str, str] = {
     Channel.app: "Dans l'application seulement",
     Channel.email: "Par e-mail tout de suite",
     Channel.digest: "Dans le résumé quotidien",

@@ -19,7 +19,7 @@ class Decision(StrEnum):
     merged = "merged"
 
 
-DECISION_LABELS = {
+DECISION_LABELS: dict[str, str] = {
     Decision.promoted: "Promue en projet",
     Decision.sent_back: "Renvoyée à son auteur pour être reprise",
     Decision.closed: "Close",
@@ -50,7 +50,7 @@ class MilestoneKind(StrEnum):
     stopped = "stopped"
 
 
-MILESTONE_LABELS = {
+MILESTONE_LABELS: dict[str, str] = {
     MilestoneKind.first_ground: "Premier terrain lancé",
     MilestoneKind.first_results: "Premiers résultats",
     MilestoneKind.generalised: "Généralisé",

@@ -84,7 +84,7 @@ def _parse(values: dict[str, Any]) -> CallInput:
 
 
 def _save_failed(exc: Exception) -> dict[str, str]:
-    return french_errors(exc) if isinstance(exc, ValidationError) else exc.errors  # type: ignore[attr-defined]
+    return french_errors(exc) if isinstance(exc, ValidationError) else exc.errors
 
 
 @router.get("/calls", name="calls")

@@ -97,7 +97,7 @@ def lay_mine(
     )
     if error:
         return error
-    mine = mines.lay_mine(session, params, user, idea, data, now)  # type: ignore[arg-type]
+    mine = mines.lay_mine(session, params, user, idea, data, now)
     return action_done(request, session, params, idea, user, now, f"mine-{mine.id}", "Mine posée.")
 
 
@@ -148,7 +148,7 @@ def bring_deminage(
     )
     if error:
         return error
-    mines.bring_deminage(session, params, user, mine, idea, data, now)  # type: ignore[arg-type]
+    mines.bring_deminage(session, params, user, mine, idea, data, now)
     return action_done(
         request, session, params, idea, user, now, f"mine-{mine_id}", "Déminage proposé."
     )
@@ -200,7 +200,7 @@ def dismiss_deminage(
     )
     if error:
         return error
-    mines.dismiss_deminage(session, user, deminage, mine, idea, data.reason, now)  # type: ignore[union-attr]
+    mines.dismiss_deminage(session, user, deminage, mine, idea, data.reason, now)
     return action_done(
         request,
         session,
@@ -280,7 +280,7 @@ def _reason_action(
     )
     if error:
         return error
-    action(session, params, user, mine, idea, data.reason, now)  # type: ignore[union-attr]
+    action(session, params, user, mine, idea, data.reason, now)
     return action_done(request, session, params, idea, user, now, f"mine-{mine_id}", flash)
 
 
@@ -360,7 +360,7 @@ def cosign(
     )
     if error:
         return error
-    mines.cosign(session, params, user, mine, idea, data.severity, now)  # type: ignore[union-attr]
+    mines.cosign(session, params, user, mine, idea, data.severity, now)
     return action_done(
         request, session, params, idea, user, now, f"mine-{mine_id}", "Mine co-signée."
     )
@@ -409,7 +409,7 @@ def request_scope_move(
     )
     if error:
         return error
-    mines.request_scope_move(session, user, mine, idea, data.reason, now)  # type: ignore[union-attr]
+    mines.request_scope_move(session, user, mine, idea, data.reason, now)
     return action_done(
         request,
         session,
@@ -445,8 +445,8 @@ def answer_scope_move(
     )
     if error:
         return error
-    agree = data.agree  # type: ignore[union-attr]
-    mines.answer_scope_move(session, params, user, mine, idea, agree, data.reason, now)  # type: ignore[union-attr]
+    agree = data.agree
+    mines.answer_scope_move(session, params, user, mine, idea, agree, data.reason, now)
     flash = (
         "Mine passée à la généralisation."
         if agree
@@ -478,8 +478,8 @@ def decide_scope_move(
     )
     if error:
         return error
-    move = data.move  # type: ignore[union-attr]
-    mines.decide_scope_move(session, params, user, mine, idea, move, data.reason, now)  # type: ignore[union-attr]
+    move = data.move
+    mines.decide_scope_move(session, params, user, mine, idea, move, data.reason, now)
     flash = "Mine passée à la généralisation." if move else "Mine gardée dès le premier terrain."
     return action_done(request, session, params, idea, user, now, f"mine-{mine_id}", flash)
 
@@ -534,7 +534,7 @@ def state_basis(
     )
     if error:
         return error
-    basis, reference = data.basis, data.basis_reference  # type: ignore[union-attr]
+    basis, reference = data.basis, data.basis_reference
     mines.state_basis(session, user, mine, idea, basis, reference, now)
     return action_done(
         request, session, params, idea, user, now, f"mine-{mine_id}", "Appui de la mine précisé."

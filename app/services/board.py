@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, text
 from sqlmodel import Session, col, select
 
-from app.db import read_rows
+from app.db import read_rows, wide_select
 from app.models import (
     BoardGroup,
     Deminage,
@@ -124,7 +124,7 @@ def _group_condition(group: str) -> ColumnElement[bool]:
         return and_(board_group == BoardGroup.ripening, col(Idea.ripe_from) <= now)
     if group == "waiting":
         return and_(
-            Idea.status == IdeaStatus.open,
+            col(Idea.status) == IdeaStatus.open,
             col(Idea.ripe_from) > now,
             col(Idea.merged_into_id).is_(None),
         )
@@ -144,14 +144,14 @@ def _statements(
             col(Idea.id).in_(select(IdeaTheme.idea_id).where(IdeaTheme.theme == bindparam("theme")))
         )
     if unit:
-        filters.append(Idea.unit_id == bindparam("unit"))
+        filters.append(col(Idea.unit_id) == bindparam("unit"))
     if call:
-        filters.append(Idea.call_id == bindparam("call"))
+        filters.append(col(Idea.call_id) == bindparam("call"))
     if category:
         filters.append(
             exists().where(
-                Mine.idea_id == Idea.id,
-                Mine.category == bindparam("category"),
+                col(Mine.idea_id) == col(Idea.id),
+                col(Mine.category) == bindparam("category"),
                 visibility.counted_status_sql == MineStatus.open,
             )
         )
@@ -171,7 +171,7 @@ def _statements(
             (
                 group,
                 select(func.count()).select_from(capped),
-                select(*ROW_COLUMNS)
+                wide_select(*ROW_COLUMNS)
                 .where(*where)
                 .order_by(*order)
                 .offset(bindparam("skip"))
@@ -224,7 +224,7 @@ def _row_statements() -> tuple[Select[Any], ...]:
     ids = bindparam("ids", expanding=True)
     people = bindparam("people", expanding=True)
     reviewers = (
-        select(Mine.idea_id.label("idea_id"), Mine.author_id.label("person"))  # type: ignore[attr-defined]
+        select(col(Mine.idea_id).label("idea_id"), col(Mine.author_id).label("person"))
         .where(col(Mine.idea_id).in_(ids), visibility.counted_status_sql != MineStatus.withdrawn)
         .union(
             select(Mine.idea_id, Deminage.author_id)
@@ -246,11 +246,13 @@ def _row_statements() -> tuple[Select[Any], ...]:
         select(Mine.idea_id, Mine.severity, func.count())
         # A mine hidden by moderation counts as withdrawn (the score's rule): not open.
         .where(col(Mine.idea_id).in_(ids), visibility.counted_status_sql == MineStatus.open)
-        .group_by(Mine.idea_id, Mine.severity),
+        .group_by(col(Mine.idea_id), col(Mine.severity)),
         select(reviewers.c.idea_id, reviewers.c.person, Unit.name)
-        .join(User, User.id == reviewers.c.person)
+        .join(User, col(User.id) == reviewers.c.person)
         .join(Unit, col(User.unit_id) == Unit.id, isouter=True),
-        select(User.id, User.name, User.unit_id, User.is_active, Unit.name.label("unit_name"))  # type: ignore[attr-defined]
+        wide_select(
+            User.id, User.name, User.unit_id, User.is_active, col(Unit.name).label("unit_name")
+        )
         .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
         .where(col(User.id).in_(people)),
     )

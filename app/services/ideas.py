@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
-from app.db import locks_rows, read_rows
+from app.db import locks_rows, read_rows, wide_select
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import (
     BoardGroup,
@@ -24,6 +24,7 @@ from app.models import (
     Unit,
     User,
 )
+from app.models.base import pk
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
 from app.models.outcome import Decision
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
@@ -109,7 +110,7 @@ _THEMES = (
 
 
 _PEOPLE = (
-    select(User.id, User.name, User.unit_id, User.is_active, Unit.id, Unit.name)
+    wide_select(User.id, User.name, User.unit_id, User.is_active, Unit.id, Unit.name)
     .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
     .where(col(User.id).in_(bindparam("ids", expanding=True)))
 )
@@ -139,7 +140,7 @@ def _snapshot(idea: Idea, themes: list[str]) -> dict[str, Any]:
 def _set_themes(session: Session, idea: Idea, themes: list[str]) -> None:
     session.exec(delete(IdeaTheme).where(col(IdeaTheme.idea_id) == idea.id))
     for theme in themes:
-        session.add(IdeaTheme(idea_id=idea.id, theme=theme))  # type: ignore[arg-type]
+        session.add(IdeaTheme(idea_id=pk(idea), theme=theme))
 
 
 def _add_revision(
@@ -148,9 +149,9 @@ def _add_revision(
     idea.revision_count += 1
     session.add(
         IdeaRevision(
-            idea_id=idea.id,  # type: ignore[arg-type]
+            idea_id=pk(idea),
             number=idea.revision_count,
-            author_id=author.id,  # type: ignore[arg-type]
+            author_id=pk(author),
             created_at=now,
             snapshot=_snapshot(idea, themes),
         )
@@ -163,7 +164,7 @@ def add_event(
     """One line in the idea's history."""
     session.add(
         IdeaEvent(
-            idea_id=idea.id,  # type: ignore[arg-type]
+            idea_id=pk(idea),
             actor_id=actor.id if actor else None,
             kind=kind,
             message=message,
@@ -205,7 +206,7 @@ def create_draft(
 ) -> Idea:
     """A new draft, visible to its author only, with its first revision."""
     idea = Idea(
-        author_id=author.id,  # type: ignore[arg-type]
+        author_id=pk(author),
         unit_id=author.unit_id,
         title=data.title,
         problem=data.problem,
@@ -228,7 +229,7 @@ def create_draft(
     if call is not None:
         _call_event(session, idea, author, call, now)
     # The author follows their idea: they hear of its promotion, send-back or closing.
-    session.add(Follow(idea_id=idea.id, user_id=author.id))  # type: ignore[arg-type]
+    session.add(Follow(idea_id=pk(idea), user_id=pk(author)))
     return idea
 
 
@@ -243,7 +244,7 @@ def update_idea(
     if moves_call:
         author = user if user.id == idea.author_id else session.get_one(User, idea.author_id)
         answered = _answer_call(session, author, idea, data.call_id, now)
-    current_themes = themes_of(session, [idea.id])[idea.id]  # type: ignore[index]
+    current_themes = themes_of(session, [pk(idea)])[pk(idea)]
     changed: list[str] = []
     for field in TEXT_FIELDS:
         value = getattr(data, field)
@@ -289,14 +290,14 @@ def publish(session: Session, params: ScoringParams, user: User, idea: Idea, now
     idea.last_activity_at = now
     scoring.refresh(session, params, idea, now, user)
     add_event(session, idea, user, "published", "Publiée : le déminage commence.", now)
-    search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
+    search.index_idea(session, idea, themes_of(session, [pk(idea)])[pk(idea)])
     search.remember_neighbours(session, idea)
 
 
 def delete_draft(session: Session, user: User, idea: Idea) -> None:
     """The author deletes their draft, with its revisions and history."""
     raise_if(check_delete_draft(user, idea))
-    retention.delete_drafts(session, [idea.id])  # type: ignore[list-item]  # stored: has an id
+    retention.delete_drafts(session, [pk(idea)])
 
 
 def abandon(
@@ -324,7 +325,7 @@ def _close(
     add_event(session, idea, user, "abandoned", event, now)
     # Its lesson is the closing's written outcome: told to everyone who took part.
     outcomes.record(session, idea, Decision.closed, lesson, user, now)
-    search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
+    search.index_idea(session, idea, themes_of(session, [pk(idea)])[pk(idea)])
 
 
 def promote(
@@ -446,7 +447,7 @@ def merge(
     for model in (Follow, Support):
         for row in session.exec(select(model).where(model.idea_id == merged.id)):
             if session.get(model, (keep.id, row.user_id)) is None:
-                session.add(model(idea_id=keep.id, user_id=row.user_id, created_at=row.created_at))
+                session.add(model(idea_id=pk(keep), user_id=row.user_id, created_at=row.created_at))
             session.delete(row)
     merged.merged_into_id = keep.id
     merged.status = IdeaStatus.abandoned
@@ -454,7 +455,7 @@ def merge(
     merged.lesson = f"Fusionnée avec l'idée « {keep.title} »."
     keep.last_activity_at = now
     session.flush()
-    search.move_idea_documents(session, merged.id, keep.id)  # type: ignore[arg-type]
+    search.move_idea_documents(session, pk(merged), pk(keep))
     for idea in (keep, merged):
         scoring.refresh(session, params, idea, now, admin)
     add_event(session, keep, admin, "merged", f"L'idée « {merged.title} » y a été fusionnée.", now)
@@ -570,7 +571,7 @@ class EventLine(NamedTuple):
 
 
 _EVENTS = (
-    select(
+    wide_select(
         IdeaEvent.created_at,
         IdeaEvent.kind,
         IdeaEvent.message,

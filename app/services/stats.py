@@ -70,7 +70,7 @@ def build(session: Session, now: datetime) -> PublicStats:
     ideas, projects = session.exec(
         select(
             func.count(),
-            func.coalesce(func.sum(case((Idea.status == IdeaStatus.project, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((col(Idea.status) == IdeaStatus.project, 1), else_=0)), 0),
         ).where(*published_ideas)
     ).one()
 
