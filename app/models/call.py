@@ -31,7 +31,7 @@ class CallPhase(StrEnum):
     decided = "decided"  # every idea has its outcome
 
 
-PHASE_LABELS: dict[str, str] = {
+PHASE_LABELS = {
     CallPhase.ideas: "Ouvert aux idées",
     CallPhase.deminage: "En déminage",
     CallPhase.decision: "En décision",

@@ -36,7 +36,7 @@ class RuleKind(StrEnum):
     european_law = "european_law"
 
 
-RULE_KIND_LABELS: dict[str, str] = {
+RULE_KIND_LABELS = {
     RuleKind.habit: "Une habitude",
     RuleKind.internal_procedure: "Une procédure interne",
     RuleKind.circular: "Une note de service ou une circulaire",

@@ -61,7 +61,7 @@ class MineStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
-MINE_STATUS_LABELS: dict[str, str] = {
+MINE_STATUS_LABELS = {
     MineStatus.open: "Active",
     MineStatus.defused: "Désamorcée",
     MineStatus.accepted_risk: "Risque assumé",
@@ -76,7 +76,7 @@ class MineScope(StrEnum):
     generalisation = "generalisation"
 
 
-SCOPE_LABELS: dict[str, str] = {
+SCOPE_LABELS = {
     MineScope.first_ground: "Dès le premier terrain",
     MineScope.generalisation: "Pour la généralisation",
 }
@@ -91,7 +91,7 @@ class MineBasis(StrEnum):
     intuition = "intuition"
 
 
-BASIS_LABELS: dict[str, str] = {
+BASIS_LABELS = {
     MineBasis.lived: "Vécu",
     MineBasis.text: "Texte",
     MineBasis.figures: "Chiffres",

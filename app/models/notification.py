@@ -66,7 +66,7 @@ class Channel(StrEnum):
     digest = "digest"  # in the app and in the daily digest
 
 
-CHANNEL_LABELS: dict[str, str] = {
+CHANNEL_LABELS = {
     Channel.app: "Dans l'application seulement",
     Channel.email: "Par e-mail tout de suite",
     Channel.digest: "Dans le résumé quotidien",

@@ -19,7 +19,7 @@ class Decision(StrEnum):
     merged = "merged"
 
 
-DECISION_LABELS: dict[str, str] = {
+DECISION_LABELS = {
     Decision.promoted: "Promue en projet",
     Decision.sent_back: "Renvoyée à son auteur pour être reprise",
     Decision.closed: "Close",
@@ -50,7 +50,7 @@ class MilestoneKind(StrEnum):
     stopped = "stopped"
 
 
-MILESTONE_LABELS: dict[str, str] = {
+MILESTONE_LABELS = {
     MilestoneKind.first_ground: "Premier terrain lancé",
     MilestoneKind.first_results: "Premiers résultats",
     MilestoneKind.generalised: "Généralisé",

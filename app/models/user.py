@@ -15,7 +15,7 @@ class Role(StrEnum):
     admin = "admin"
 
 
-ROLE_LABELS: dict[str, str] = {
+ROLE_LABELS = {
     Role.agent: "Agent·e",
     Role.manager: "Manager",
     Role.admin: "Administrateur·rice",

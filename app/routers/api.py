@@ -83,8 +83,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _user_out(user: User, unit: Unit | None) -> UserOut:
-    return UserOut(id=user.id, name=user.name, unit=unit.name if unit else None)
+def _user_out(user: User | Person, unit: Unit | UnitName | None) -> UserOut:
+    return UserOut(id=pk(user), name=user.name, unit=unit.name if unit else None)
 
 
 def _readiness_out(r: Readiness) -> ReadinessOut:

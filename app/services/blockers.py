@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.db import read_rows, wide_select
 from app.models import BlockerTally, Deminage, Idea, IdeaBlocker, IdeaStatus, Mine, MineEcho, Unit
-from app.models.base import pk
+from app.models.base import pk, table_of
 from app.models.idea import RULE_KIND_LABELS
 from app.models.mine import (
     CATEGORY_LABELS,
@@ -71,7 +71,7 @@ def _upsert_tally(session: Session, key: TallyKey, delta: int) -> None:
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["dimension", "key", "severity"],
-            set_={"n": BlockerTally.__table__.c.n + delta},
+            set_={"n": table_of(BlockerTally).c.n + delta},
         )
     )
 
@@ -151,7 +151,7 @@ def rebuild(session: Session) -> None:
     ).where(on_map)
     for query in (by_category, by_unit, by_scope, by_kind):
         session.execute(insert(IdeaBlocker).from_select(columns, query))
-    share = IdeaBlocker.__table__.c
+    share = table_of(IdeaBlocker).c
     session.execute(
         insert(BlockerTally).from_select(
             ["dimension", "key", "severity", "n"],

@@ -122,7 +122,7 @@ def _validate(
         )
     if data.decision_by < data.deminage_until:
         errors["decision_by"] = "La décision vient le jour de la fin du déminage, ou après."
-    if errors:
+    if errors or sponsor is None:  # no sponsor: sponsor_email is in the errors
         raise InvalidInput(errors)
     return sponsor, units
 

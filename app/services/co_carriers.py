@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.db import locks_rows, read_rows, wide_select
 from app.errors import Conflict, NotFound
 from app.models import CoCarrier, Follow, Idea, NotificationKind, Unit, User
-from app.models.base import pk
+from app.models.base import pk, table_of
 from app.services import invitations, notifications, scoring
 from app.services.ideas import add_event, get_idea
 from app.services.pages import Person, UnitName
@@ -263,7 +263,7 @@ class CarrierLine:
 
 _OF_IDEA = (
     wide_select(
-        *CoCarrier.__table__.columns,
+        *table_of(CoCarrier).columns,
         col(User.name).label("person_name"),
         col(User.unit_id).label("person_unit_id"),
         col(User.is_active).label("person_active"),

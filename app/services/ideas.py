@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 from math import ceil
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
@@ -64,10 +64,14 @@ class FieldChange:
     after: str
 
 
+# Revisions keep the kind as the plain string it was saved as.
+_RULE_KIND_NAMES = {kind.value: label for kind, label in RULE_KIND_LABELS.items()}
+
+
 @dataclass(frozen=True)
 class RevisionView:
     number: int
-    author: User
+    author: Person
     created_at: datetime
     changes: list[FieldChange]
 
@@ -425,6 +429,17 @@ def decide_for_call(
         raise InvalidInput({"decision": "Choisissez une valeur de la liste."})
 
 
+_Pair = TypeVar("_Pair", Follow, Support)
+
+
+def _move_people(session: Session, model: type[_Pair], merged: Idea, keep: Idea) -> None:
+    """The merged idea's followers (or supporters) follow the kept one, each once."""
+    for row in session.exec(select(model).where(col(model.idea_id) == merged.id)):
+        if session.get(model, (keep.id, row.user_id)) is None:
+            session.add(model(idea_id=pk(keep), user_id=row.user_id, created_at=row.created_at))
+        session.delete(row)
+
+
 def merge(
     session: Session,
     params: ScoringParams,
@@ -444,11 +459,8 @@ def merge(
         )
     people = outcomes.participants(session, merged)
     session.execute(update(Mine).where(col(Mine.idea_id) == merged.id).values(idea_id=keep.id))
-    for model in (Follow, Support):
-        for row in session.exec(select(model).where(model.idea_id == merged.id)):
-            if session.get(model, (keep.id, row.user_id)) is None:
-                session.add(model(idea_id=pk(keep), user_id=row.user_id, created_at=row.created_at))
-            session.delete(row)
+    _move_people(session, Follow, merged, keep)
+    _move_people(session, Support, merged, keep)
     merged.merged_into_id = keep.id
     merged.status = IdeaStatus.abandoned
     merged.closed_at = now
@@ -528,8 +540,8 @@ def revisions(session: Session, idea: Idea) -> list[RevisionView]:
                 before = ", ".join(before or [])
                 after = ", ".join(after or [])
             elif field == "rule_kind":
-                before = RULE_KIND_LABELS.get(before or "", "")
-                after = RULE_KIND_LABELS.get(after or "", "")
+                before = _RULE_KIND_NAMES.get(before or "", "")
+                after = _RULE_KIND_NAMES.get(after or "", "")
             before, after = before or "", after or ""
             if before != after:
                 changes.append(FieldChange(field, FICHE_LABELS[field], before, after))

@@ -23,7 +23,7 @@ from app.models import (
     Unit,
     User,
 )
-from app.models.base import pk
+from app.models.base import pk, table_of
 from app.models.mine import CATEGORY_LABELS
 from app.services import experts, notifications, search
 from app.services.experts import Candidate, MineToDefuse, Precedent, Suggestion
@@ -194,7 +194,7 @@ def invite(
     return invitation
 
 
-_PENDING = select(*MineInvitation.__table__.columns).where(
+_PENDING = select(*table_of(MineInvitation).columns).where(
     MineInvitation.invitee_id == bindparam("user"),
     col(MineInvitation.mine_id).in_(bindparam("mines", expanding=True)),
     col(MineInvitation.declined_at).is_(None),

@@ -25,7 +25,7 @@ from app.models import (
     Unit,
     User,
 )
-from app.models.base import pk
+from app.models.base import pk, table_of
 from app.models.mine import BASIS_LABELS, SCOPE_REQUEST_OPEN, SEVERITY_LABELS, MineBasis, agreed
 from app.schemas import DeminageCreate, MineCreate
 from app.services import audit, blockers, invitations, notifications, scoring, search, visibility
@@ -57,8 +57,8 @@ TITLE_FROM_BODY = 60
 @dataclass
 class DeminageView:
     deminage: Deminage
-    author: User
-    unit: Unit | None
+    author: Person
+    unit: UnitName | None
     helped_by_me: bool
     hidden: bool = False  # hidden by moderation
     masked: bool = False  # hidden, and this viewer gets only « masqué » (see visibility.py)
@@ -79,8 +79,8 @@ class SignatureView:
 @dataclass
 class MineView:
     mine: Mine
-    author: User
-    unit: Unit | None
+    author: Person
+    unit: UnitName | None
     deminages: list[DeminageView]
     hidden: bool = False  # hidden by moderation
     masked: bool = False  # hidden, and this viewer gets only « masqué » (see visibility.py)
@@ -852,12 +852,12 @@ def _person(row: Any) -> tuple[Person, UnitName | None]:
 
 
 _IDEA_MINES = (
-    _with_author(list(Mine.__table__.columns), col(Mine.author_id))
+    _with_author(list(table_of(Mine).columns), col(Mine.author_id))
     .where(Mine.idea_id == bindparam("idea"))
     .order_by(col(Mine.created_at), col(Mine.id))
 )
 _IDEA_DEMINAGES = (
-    _with_author(list(Deminage.__table__.columns), col(Deminage.author_id))
+    _with_author(list(table_of(Deminage).columns), col(Deminage.author_id))
     .join(Mine, col(Deminage.mine_id) == Mine.id)
     .where(Mine.idea_id == bindparam("idea"))
     .order_by(col(Deminage.created_at), col(Deminage.id))
@@ -877,7 +877,7 @@ _IDEA_SIGNATURES = (
     .order_by(col(MineSignature.created_at), col(MineSignature.user_id))
 )
 _IDEA_SCOPE_REQUESTS = (
-    _with_author(list(ScopeRequest.__table__.columns), col(ScopeRequest.author_id))
+    _with_author(list(table_of(ScopeRequest).columns), col(ScopeRequest.author_id))
     .join(Mine, col(ScopeRequest.mine_id) == Mine.id)
     .where(Mine.idea_id == bindparam("idea"))
     .order_by(col(ScopeRequest.id))

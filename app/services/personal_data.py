@@ -19,6 +19,7 @@ from app.models import (
     Support,
     User,
 )
+from app.models.base import stored_ids
 from app.services import retention, sessions, users, visibility
 
 FORMER_AGENT = "Ancien·ne agent·e"
@@ -45,7 +46,7 @@ def personal_data(session: Session, user: User) -> dict[str, object]:
         return value.isoformat() if hasattr(value, "isoformat") else value
 
     unit = users.unit_of(session, user)
-    data: dict[str, object] = {
+    data: dict[str, Any] = {
         "account": {
             "id": user.id,
             "email": user.email,
@@ -117,14 +118,13 @@ def close_account(session: Session, user: User, now: datetime) -> None:
     """Erase the person's personal data; their published contributions stay, signed
     « Ancien·ne agent·e ». Their drafts, sessions, tokens, notifications and pending
     invitations to co-carry an idea go."""
-    drafts = list(
-        session.exec(
-            select(Idea.id).where(Idea.author_id == user.id, Idea.status == IdeaStatus.draft)
-        )
-    )
+    of_drafts = select(Idea.id).where(Idea.author_id == user.id, Idea.status == IdeaStatus.draft)
+    drafts = stored_ids(session.exec(of_drafts))
     retention.delete_drafts(session, drafts)
-    for model in (Notification, NotificationPreference, Follow, Support, ApiToken):
-        session.exec(delete(model).where(model.user_id == user.id))
+    owned: tuple[type[Notification | NotificationPreference | Follow | Support | ApiToken], ...]
+    owned = (Notification, NotificationPreference, Follow, Support, ApiToken)
+    for model in owned:
+        session.exec(delete(model).where(col(model.user_id) == user.id))
     # Invitations to co-carry an idea not answered yet, to them or from them, go (with the words
     # they carry); a co-porteur who accepted stays named on the idea, as « Ancien·ne agent·e ».
     session.exec(

@@ -22,6 +22,7 @@ from app.models import (
     User,
     UserSession,
 )
+from app.models.base import stored_ids
 from app.services import notifications
 
 
@@ -88,5 +89,5 @@ def purge_stale_drafts(
             col(Idea.purge_notice_at) <= now - notice,
         )
     ).all()
-    delete_drafts(session, list(due))
+    delete_drafts(session, stored_ids(due))
     return told, len(due)
