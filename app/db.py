@@ -127,7 +127,9 @@ class Checkpointer:
         with self.lock:
             connection = self.engine.raw_connection()
             try:
-                connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                driver = connection.driver_connection
+                if driver is not None:  # None only once the connection is closed
+                    driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
             finally:
                 connection.close()
 
@@ -160,7 +162,7 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
                 session.rollback()
                 raise
     finally:
-        if queued:
+        if queue is not None and queued:
             queue.release()
 
 

@@ -10,7 +10,7 @@ its own, h11 is given it): beyond, 400 and the connection closed.
 """
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
@@ -47,7 +47,8 @@ class _HeadDeadline:
             self.transport.close()
 
 
-if AutoHTTPProtocol.__name__ == "HttpToolsProtocol":
+# mypy checks the httptools branch, the one that runs (TYPE_CHECKING is False at run time).
+if TYPE_CHECKING or AutoHTTPProtocol.__name__ == "HttpToolsProtocol":
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
 
     class TimedHTTPProtocol(_HeadDeadline, _Base):

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -58,6 +58,10 @@ MONTHS = (
 )
 
 
+@overload
+def paris(value: datetime) -> datetime: ...
+@overload
+def paris(value: None) -> None: ...
 def paris(value: datetime | None) -> datetime | None:
     if value is None:
         return None

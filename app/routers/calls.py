@@ -83,7 +83,7 @@ def _parse(values: dict[str, Any]) -> CallInput:
     return CallInput.model_validate({**data, "units": units})
 
 
-def _save_failed(exc: Exception) -> dict[str, str]:
+def _save_failed(exc: ValidationError | InvalidInput) -> dict[str, str]:
     return french_errors(exc) if isinstance(exc, ValidationError) else exc.errors
 
 

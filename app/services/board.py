@@ -6,7 +6,19 @@ from functools import lru_cache
 from math import ceil
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    Row,
+    Select,
+    UnaryExpression,
+    and_,
+    bindparam,
+    exists,
+    func,
+    text,
+)
 from sqlmodel import Session, col, select
 
 from app.db import read_rows, wide_select
@@ -119,7 +131,7 @@ GROUPS = {
 
 def _group_condition(group: str) -> ColumnElement[bool]:
     board_group = col(Idea.board_group)
-    now = bindparam("now")
+    now: BindParameter[datetime] = bindparam("now")
     if group == "ripe":
         return and_(board_group == BoardGroup.ripening, col(Idea.ripe_from) <= now)
     if group == "waiting":
@@ -160,7 +172,11 @@ def _statements(
         "activity": col(Idea.last_activity_at),
         "reviewers": col(Idea.reviewer_count),
     }[sort]
-    order = [sort_key.desc(), col(Idea.score).desc(), col(Idea.id).desc()]
+    order: list[UnaryExpression[Any]] = [
+        sort_key.desc(),
+        col(Idea.score).desc(),
+        col(Idea.id).desc(),
+    ]
     if sort == "score":
         order = order[1:]
     statements = []
@@ -219,10 +235,10 @@ def board(
     return Page.counted(rows, query.page, max(pages, query.page), counted, count_cap)
 
 
-def _row_statements() -> tuple[Select[Any], ...]:
+def _row_statements() -> tuple[Executable, Executable, Executable, Executable]:
     """The four queries that complete a page's rows, built once (ids bound per request)."""
-    ids = bindparam("ids", expanding=True)
-    people = bindparam("people", expanding=True)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    people: BindParameter[list[int]] = bindparam("people", expanding=True)
     reviewers = (
         select(col(Mine.idea_id).label("idea_id"), col(Mine.author_id).label("person"))
         .where(col(Mine.idea_id).in_(ids), visibility.counted_status_sql != MineStatus.withdrawn)

@@ -341,7 +341,7 @@ class CallPage:
     by_status: dict[str, int]
 
 
-IDEA_COLUMNS = (
+IDEA_COLUMNS: tuple[Any, ...] = (
     Idea.id,
     Idea.title,
     Idea.status,

@@ -107,12 +107,12 @@ def ripening_days(session: Session, now: datetime) -> dict[int, float]:
     """Days from publication to the first moment ripe, for each idea that became ripe: its
     first « ripe » event, or its ripe_from when the quiet period ran out with nothing written."""
     first_ripe: dict[int, datetime] = {}
-    for idea_id, at in session.exec(
+    for ripe_idea, at in session.exec(
         select(IdeaEvent.idea_id, func.min(IdeaEvent.created_at))
         .where(IdeaEvent.kind == "ripe")
         .group_by(col(IdeaEvent.idea_id))
     ):
-        first_ripe[idea_id] = at
+        first_ripe[ripe_idea] = at
     days: dict[int, float] = {}
     for idea_id, published, ripe_from, status in session.exec(
         select(Idea.id, Idea.published_at, Idea.ripe_from, Idea.status).where(
@@ -127,7 +127,7 @@ def ripening_days(session: Session, now: datetime) -> dict[int, float]:
             )
             if m is not None
         ]
-        if moments and idea_id is not None:
+        if moments and idea_id is not None and published is not None:
             start = min(moments)
             if start.tzinfo is None:
                 start = start.replace(tzinfo=published.tzinfo)

@@ -84,8 +84,8 @@ def product_sheet(
     """Everything a sponsor asks for: the fiche, every mine and its answer, reviewers, score;
     hidden content as the viewer may see it (`visibility`)."""
     sheet = idea_view(session, params, idea, viewer, now, "sheet")
-    sheet_mines = []
-    later = []
+    sheet_mines: list[SheetMine] = []
+    later: list[SheetMine] = []
     reviewers: dict[int, tuple[str, str]] = {}
     carriers = {idea.author_id, *idea.co_carrier_ids}  # no reviewers of their own idea
     for view in sheet.mine_views:

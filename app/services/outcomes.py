@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Executable, bindparam, union
+from sqlalchemy import CompoundSelect, Executable, bindparam, union
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -46,7 +46,7 @@ STOPPED_NEEDS_LESSON = (
 # déminages that moderation did not hide, its supporters and followers, and the colleagues
 # invited to look at one of its mines (unless they declined). Co-signers of its mines join here
 # once they exist.
-_PARTICIPANTS = union(
+_PARTICIPANTS: CompoundSelect[Any] = union(
     select(col(Idea.author_id).label("user_id")).where(Idea.id == bindparam("idea")),
     select(Mine.author_id).where(Mine.idea_id == bindparam("idea"), col(Mine.hidden_at).is_(None)),
     select(Deminage.author_id)

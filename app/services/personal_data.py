@@ -118,8 +118,13 @@ def close_account(session: Session, user: User, now: datetime) -> None:
     """Erase the person's personal data; their published contributions stay, signed
     « Ancien·ne agent·e ». Their drafts, sessions, tokens, notifications and pending
     invitations to co-carry an idea go."""
-    of_drafts = select(Idea.id).where(Idea.author_id == user.id, Idea.status == IdeaStatus.draft)
-    drafts = stored_ids(session.exec(of_drafts))
+    drafts = stored_ids(
+        session.exec(
+            select(Idea.id).where(
+                col(Idea.author_id) == user.id, col(Idea.status) == IdeaStatus.draft
+            )
+        ).all()
+    )
     retention.delete_drafts(session, drafts)
     owned: tuple[type[Notification | NotificationPreference | Follow | Support | ApiToken], ...]
     owned = (Notification, NotificationPreference, Follow, Support, ApiToken)

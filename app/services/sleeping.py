@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from app.models import BoardGroup, Idea, User
@@ -33,7 +33,7 @@ class SleepingIdea:
     lesson: str
 
 
-def _asleep() -> tuple[object, ...]:
+def _asleep() -> tuple[ColumnElement[bool], ...]:
     # Closed, and not merged away (a merged idea lives on in the one it joined).
     return (col(Idea.board_group) == BoardGroup.abandoned,)
 
