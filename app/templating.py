@@ -124,7 +124,7 @@ def install_fast_url_for(templates: Jinja2Templates, routes: list[BaseRoute]) ->
         for route in routes:
             included = getattr(route, "original_router", None)  # FastAPI's included router
             if included is not None:
-                collect(included.routes, prefix + route.include_context.prefix)
+                collect(included.routes, prefix + route.include_context.prefix)  # type: ignore[attr-defined]  # an included router's route
             elif (name := getattr(route, "name", None)) and name not in by_name:
                 by_name[name] = (prefix, route)
 

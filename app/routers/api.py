@@ -413,7 +413,10 @@ async def bring_deminage(mine_id: ObjectId, data: DeminageCreate, call: ApiCallD
     def work(c: ApiContext) -> DeminageOut:
         mine, idea = mines.get_mine(c.session, mine_id, c.user)
         deminage = mines.bring_deminage(c.session, c.params, c.user, mine, idea, data, c.now)
-        return _deminage_out(mines.DeminageView(deminage, c.user, _unit_of(c), False))
+        unit = _unit_of(c)
+        author = Person.of(c.user)
+        unit_name = UnitName(pk(unit), unit.name) if unit else None
+        return _deminage_out(mines.DeminageView(deminage, author, unit_name, False))
 
     return await call(work)
 
@@ -664,7 +667,7 @@ async def read_board(
                 ripe=r.ripe,
                 score=r.idea.score,
                 themes=r.themes,
-                author=_user_out(r.author, r.unit),
+                author=_user_out(r.author, r.unit),  # type: ignore[arg-type]  # board() names each row's author
                 published_at=r.idea.published_at,
                 last_activity_at=r.idea.last_activity_at,
                 reviewer_count=r.idea.reviewer_count,

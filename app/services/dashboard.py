@@ -119,6 +119,8 @@ def ripening_days(session: Session, now: datetime) -> dict[int, float]:
             col(Idea.published_at).is_not(None)
         )
     ):
+        if idea_id is None or published is None:  # neither is, in the database
+            continue
         moments = [
             m
             for m in (
@@ -127,7 +129,7 @@ def ripening_days(session: Session, now: datetime) -> dict[int, float]:
             )
             if m is not None
         ]
-        if moments and idea_id is not None and published is not None:
+        if moments:
             start = min(moments)
             if start.tzinfo is None:
                 start = start.replace(tzinfo=published.tzinfo)

@@ -138,4 +138,5 @@ def relaunches_of(session: Session, idea: Idea) -> list[tuple[int, str]]:
             )
             .order_by(col(Idea.id))
         )
+        if i is not None  # a stored idea has an id: for the type
     ]
