@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Executable, event
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
+from sqlmodel.sql.expression import Select
 
 from app.config import PROJECT_ROOT, Settings
 
@@ -126,7 +127,9 @@ class Checkpointer:
         with self.lock:
             connection = self.engine.raw_connection()
             try:
-                connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+                driver = connection.driver_connection
+                if driver is not None:  # None only once the connection is closed
+                    driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
             finally:
                 connection.close()
 
@@ -159,8 +162,8 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
                 session.rollback()
                 raise
     finally:
-        if queued:
-            queue.release()  # type: ignore[union-attr]
+        if queue is not None and queued:
+            queue.release()
 
 
 @contextmanager
@@ -175,7 +178,7 @@ def write_beside(session: Session) -> Iterator[Session]:
     if session.info.get(WRITE_TRANSACTION):
         yield session
         return
-    with session_scope(session.get_bind().engine, write=True) as writer:  # type: ignore[union-attr]
+    with session_scope(session.get_bind().engine, write=True) as writer:
         yield writer
 
 
@@ -204,6 +207,12 @@ def read_rows(session: Session, statement: Executable, params: dict[str, Any] | 
     Pending changes are flushed first, so the rows include them."""
     session.flush()
     return session.connection().execute(statement, params or {}).all()
+
+
+def wide_select(*columns: Any) -> Select[*tuple[Any, ...]]:
+    """`select` of five columns or more: the same statement as sqlmodel's `select`, whose
+    signatures stop at four columns (its rows come back as tuples of `Any`)."""
+    return Select(*columns)
 
 
 def locks_rows(session: Session) -> bool:

@@ -1318,11 +1318,11 @@ def _open_calls(session: Session, people: list[User], now: datetime) -> dict[str
             criteria=_typeset(spec.criteria),
             sponsor_email=people[spec.sponsor].email,
             audience="units" if spec.units else "everyone",
-            units=[users.get_or_create_unit(session, u).id for u in spec.units],  # type: ignore[misc]
+            units=[users.get_or_create_unit(session, u).id for u in spec.units],
             ideas_until=today + timedelta(days=spec.ideas_in),
             deminage_until=today + timedelta(days=spec.deminage_in),
             decision_by=today + timedelta(days=spec.decision_in),
-        )  # type: ignore[call-arg]
+        )
         call = calls.open_call(session, people[1], data, opened)
         # Its audience heard of it when it opened (the demo mails nobody).
         call.announced_at = opened
@@ -1379,7 +1379,7 @@ def _play(
         first_ground=_typeset(spec.first_ground),
         themes=spec.themes,
         call_id=found[spec.call].id if spec.call else None,
-    )  # type: ignore[arg-type]
+    )
     idea = ideas.create_draft(session, params, author, data, t)
     if spec.stage == "draft":
         return
@@ -1398,7 +1398,7 @@ def _play(
                 severity=m.severity,
                 title=_typeset(m.title),
                 body=_typeset(m.body),
-            ),  # type: ignore[arg-type]
+            ),
             t,
         )
         if m.helper is None:
@@ -1411,7 +1411,7 @@ def _play(
             helper,
             mine,
             idea,
-            DeminageCreate(kind=m.kind, body=_typeset(m.answer)),  # type: ignore[arg-type]
+            DeminageCreate(kind=m.kind, body=_typeset(m.answer)),
             t,
         )
         t += timedelta(hours=rng.randint(2, 48))
@@ -1458,7 +1458,7 @@ def _play(
             ),
         ):
             t += timedelta(days=days)
-            step = MilestoneInput(kind=kind, text=_typeset(text_))  # type: ignore[arg-type]
+            step = MilestoneInput(kind=kind, text=_typeset(text_))
             outcomes.post_milestone(session, params, poster, idea, step, t)
     if spec.stage == "abandoned":
         t += timedelta(days=5)

@@ -66,14 +66,14 @@ def build(settings: Settings, message: OutboxMessage) -> Message:
     Built with the classic `email.mime` classes: the `EmailMessage` API parses every header
     it is given, which cost 1.5 ms a message, five times this."""
     closing = where_to_write(settings)
-    text = MIMEText(f"{message.body}\n{closing}", "plain", _UTF8)
+    text = MIMEText(f"{message.body}\n{closing}", "plain", _UTF8)  # type: ignore[arg-type]  # a Charset works: typeshed says str
     email: Message = text
     if message.html_body:
         # The same words in HTML beside the plain text: the client shows the one it prefers.
         email = MIMEMultipart("alternative")
         email.attach(text)
         html = emails.document(message.subject, message.html_body, closing.strip())
-        email.attach(MIMEText(html, "html", _UTF8))
+        email.attach(MIMEText(html, "html", _UTF8))  # type: ignore[arg-type]  # as above
     email.policy = _UNFOLDED
     email["From"] = _address(settings.mail_from)
     contact = settings.contact_email.strip()
@@ -177,7 +177,7 @@ def _claim(session: Session, limit: int, now: datetime, tried: set[int]) -> list
         # claimed, which then no longer matches.
         .where(col(OutboxMessage.id).in_(waiting.scalar_subquery()), *claimable)
         .values(claimed_at=now)
-        .returning(OutboxMessage.id),
+        .returning(col(OutboxMessage.id)),
         execution_options={"synchronize_session": False},
     ).scalars()
     return sorted(claimed)

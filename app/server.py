@@ -10,7 +10,7 @@ its own, h11 is given it): beyond, 400 and the connection closed.
 """
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
@@ -47,10 +47,11 @@ class _HeadDeadline:
             self.transport.close()
 
 
-if AutoHTTPProtocol.__name__ == "HttpToolsProtocol":
+# mypy checks the httptools branch, the one that runs (TYPE_CHECKING is False at run time).
+if TYPE_CHECKING or AutoHTTPProtocol.__name__ == "HttpToolsProtocol":
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
 
-    class TimedHTTPProtocol(_HeadDeadline, _Base):  # type: ignore[misc]
+    class TimedHTTPProtocol(_HeadDeadline, _Base):
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm_head_deadline()
@@ -84,7 +85,7 @@ else:  # pragma: no cover  (uvicorn[standard] brings httptools)
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol as _Base
 
-    class TimedHTTPProtocol(_HeadDeadline, _Base):  # type: ignore[misc,no-redef]
+    class TimedHTTPProtocol(_HeadDeadline, _Base):
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm_head_deadline()

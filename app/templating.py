@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -58,6 +58,10 @@ MONTHS = (
 )
 
 
+@overload
+def paris(value: datetime) -> datetime: ...
+@overload
+def paris(value: None) -> None: ...
 def paris(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -78,7 +82,7 @@ def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = paris(value).date()  # type: ignore[union-attr]
+        value = paris(value).date()
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
@@ -120,7 +124,7 @@ def install_fast_url_for(templates: Jinja2Templates, routes: list[BaseRoute]) ->
         for route in routes:
             included = getattr(route, "original_router", None)  # FastAPI's included router
             if included is not None:
-                collect(included.routes, prefix + route.include_context.prefix)  # type: ignore[attr-defined]
+                collect(included.routes, prefix + route.include_context.prefix)  # type: ignore[attr-defined]  # an included router's route
             elif (name := getattr(route, "name", None)) and name not in by_name:
                 by_name[name] = (prefix, route)
 

@@ -1,4 +1,5 @@
-"""The security linters run with the suite: a finding fails CI like a failing test."""
+"""The security linters and the type checker run with the suite: a finding fails CI like a
+failing test."""
 
 import subprocess
 import sys
@@ -19,4 +20,11 @@ def test_bandit_finds_nothing_of_medium_severity_or_more_in_the_app() -> None:
 
 def test_ruff_security_rules_pass() -> None:
     result = run("ruff", "check", "--select", "S", "app", "migrations")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_no_type_error_in_the_app() -> None:
+    # The settings are pyproject.toml's [tool.mypy]: check_untyped_defs, and every
+    # `# type: ignore` names its code (and is reported once it is no longer needed).
+    result = run("mypy", "app")
     assert result.returncode == 0, result.stdout + result.stderr

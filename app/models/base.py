@@ -1,10 +1,14 @@
-"""Column types shared by every model: UTC timestamps that come back timezone-aware."""
+"""Column types shared by every model: UTC timestamps that come back timezone-aware; and the
+typed ways to a stored row's id and a model's table."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, FromClause, TypeDecorator
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
+from sqlmodel import SQLModel
 
 
 def utcnow() -> datetime:
@@ -32,3 +36,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def pk(row: _Stored) -> int:
+    """The id of a row that is in the database: the type says `int | None` because a new row
+    gets its id only when flushed; asking for it before is a bug, said here rather than later as
+    a NULL foreign key."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return row.id
+
+
+def stored_ids(ids: Iterable[int | None]) -> list[int]:
+    """Ids selected from the database, as `int`: sqlmodel types a primary key column
+    `int | None` (a new row has none yet) though a stored row always has one."""
+    return [i for i in ids if i is not None]
+
+
+def table_of(model: type[SQLModel]) -> FromClause:
+    """A table model's Core table (its `__table__`, which SQLModel sets without typing it)."""
+    return sa_inspect(model).local_table

@@ -17,7 +17,7 @@ class IdeaStatus(StrEnum):
     abandoned = "abandoned"
 
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     IdeaStatus.draft: "Brouillon",
     IdeaStatus.open: "En déminage",
     IdeaStatus.project: "Projet",
@@ -56,7 +56,7 @@ FICHE_FIELDS = (
     "first_ground",
     "themes",
 )
-FICHE_LABELS = {
+FICHE_LABELS: dict[str, str] = {
     "title": "Titre",
     "problem": "Le problème",
     "solution": "La solution",

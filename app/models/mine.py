@@ -21,7 +21,7 @@ class MineCategory(StrEnum):
     other = "other"
 
 
-CATEGORY_LABELS = {
+CATEGORY_LABELS: dict[str, str] = {
     MineCategory.legal: "Juridique",
     MineCategory.budget: "Budget",
     MineCategory.technical: "Technique",
@@ -40,7 +40,11 @@ class Severity(StrEnum):
     blocking = "blocking"
 
 
-SEVERITY_LABELS = {Severity.minor: "Pétard", Severity.major: "Mine", Severity.blocking: "Bombe"}
+SEVERITY_LABELS: dict[str, str] = {
+    Severity.minor: "Pétard",
+    Severity.major: "Mine",
+    Severity.blocking: "Bombe",
+}
 # « un pétard posé », « une mine posée », « une bombe posée »: what agrees with the noun.
 SEVERITY_MASCULINE = {Severity.minor}
 
@@ -123,7 +127,7 @@ class DeminageKind(StrEnum):
     resource = "resource"
 
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     DeminageKind.expertise: "Expertise",
     DeminageKind.solution: "Solution",
     DeminageKind.contact: "Contact",

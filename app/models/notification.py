@@ -30,7 +30,7 @@ class NotificationKind(StrEnum):
     co_carrier = "co_carrier"
 
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     NotificationKind.mine_on_my_idea: "Une mine est posée sur mon idée",
     NotificationKind.deminage_on_my_mine: "Un déminage répond à ma mine",
     NotificationKind.deminage_on_my_idea: "Un déminage répond à une mine de mon idée",

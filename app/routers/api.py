@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
 from app.models import Follow, Idea, Mine, Support, Unit, User
+from app.models.base import pk
 from app.schemas import (
     AbandonInput,
     BasisInput,
@@ -82,8 +83,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _user_out(user: User, unit: Unit | None) -> UserOut:
-    return UserOut(id=user.id, name=user.name, unit=unit.name if unit else None)  # type: ignore[arg-type]
+def _user_out(user: User | Person, unit: Unit | UnitName | None) -> UserOut:
+    return UserOut(id=pk(user), name=user.name, unit=unit.name if unit else None)
 
 
 def _readiness_out(r: Readiness) -> ReadinessOut:
@@ -113,7 +114,7 @@ def _deminage_out(view: mines.DeminageView) -> DeminageOut:
         id=d.id,
         kind=d.kind,
         body=d.body,
-        author=_user_out(view.author, view.unit),  # type: ignore[arg-type]
+        author=_user_out(view.author, view.unit),
         accepted=d.accepted,
         dismissed=d.dismissed_at is not None,
         dismissed_reason=d.dismissed_reason,
@@ -158,10 +159,10 @@ def _mine_out(view: mines.MineView) -> MineOut:
         idea_id=m.idea_id,
         category=m.category,
         severity=m.severity,
-        status=m.status,  # type: ignore[arg-type]
+        status=m.status,
         title=m.title,
         body=m.body,
-        author=_user_out(view.author, view.unit),  # type: ignore[arg-type]
+        author=_user_out(view.author, view.unit),
         created_at=m.created_at,
         resolution_reason=m.resolution_reason,
         reopen_reason=m.reopen_reason,
@@ -193,7 +194,7 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         id=idea.id,
         title=idea.title,
         status=idea.status,
-        ripe=view.ripe,  # type: ignore[arg-type]
+        ripe=view.ripe,
         score=idea.score,
         themes=list(view.themes),
         author=_user_out(view.author, view.author_unit),
@@ -240,7 +241,7 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         ],
         sponsor_account=sponsor,
         relaunched_from_id=idea.relaunched_from_id,
-        co_carriers=[_user_out(c.person, c.unit) for c in view.co_carriers],  # type: ignore[arg-type]
+        co_carriers=[_user_out(c.person, c.unit) for c in view.co_carriers],
         carrier_invitations=[_co_carrier_out(c) for c in view.carrier_invitations],
     )
 
@@ -250,7 +251,7 @@ def _co_carrier_out(line: co_carriers.CarrierLine) -> CoCarrierOut:
     return CoCarrierOut(
         id=row.id,
         idea_id=row.idea_id,
-        user=_user_out(line.person, line.unit),  # type: ignore[arg-type]
+        user=_user_out(line.person, line.unit),
         invited_by_id=row.invited_by_id,
         created_at=row.created_at,
         accepted_at=row.accepted_at,
@@ -326,15 +327,15 @@ async def list_ideas(call: ApiCallDep, page: int = Query(1, ge=1, le=1_000_000))
     def work(c: ApiContext) -> IdeaPage:
         result = ideas.list_published(c.session, page, c.settings.page_size)
         people = ideas.users_by_id(c.session, {i.author_id for i in result.items})
-        themes = ideas.themes_of(c.session, [i.id for i in result.items])  # type: ignore[misc]
+        themes = ideas.themes_of(c.session, [pk(i) for i in result.items])
         items = [
             IdeaSummaryOut(
                 id=i.id,
                 title=i.title,
                 status=i.status,
-                ripe=i.is_ripe(c.now),  # type: ignore[arg-type]
+                ripe=i.is_ripe(c.now),
                 score=i.score,
-                themes=themes[i.id],  # type: ignore[index]
+                themes=themes[pk(i)],
                 author=_user_out(*people[i.author_id]),
                 published_at=i.published_at,
                 last_activity_at=i.last_activity_at,
@@ -412,7 +413,10 @@ async def bring_deminage(mine_id: ObjectId, data: DeminageCreate, call: ApiCallD
     def work(c: ApiContext) -> DeminageOut:
         mine, idea = mines.get_mine(c.session, mine_id, c.user)
         deminage = mines.bring_deminage(c.session, c.params, c.user, mine, idea, data, c.now)
-        return _deminage_out(mines.DeminageView(deminage, c.user, _unit_of(c), False))
+        unit = _unit_of(c)
+        author = Person.of(c.user)
+        unit_name = UnitName(pk(unit), unit.name) if unit else None
+        return _deminage_out(mines.DeminageView(deminage, author, unit_name, False))
 
     return await call(work)
 
@@ -660,10 +664,10 @@ async def read_board(
                 id=r.idea.id,
                 title=r.idea.title,
                 status=r.idea.status,
-                ripe=r.ripe,  # type: ignore[arg-type]
+                ripe=r.ripe,
                 score=r.idea.score,
                 themes=r.themes,
-                author=_user_out(r.author, r.unit),  # type: ignore[arg-type]
+                author=_user_out(r.author, r.unit),  # type: ignore[arg-type]  # board() names each row's author
                 published_at=r.idea.published_at,
                 last_activity_at=r.idea.last_activity_at,
                 reviewer_count=r.idea.reviewer_count,
@@ -751,7 +755,7 @@ async def list_sleeping(
                 ripe=False,
                 score=r.idea.score,
                 themes=list(r.themes),
-                author=_user_out(r.author, r.unit),  # type: ignore[arg-type]
+                author=_user_out(r.author, r.unit),
                 published_at=r.idea.published_at,
                 last_activity_at=r.idea.last_activity_at,
                 lesson=r.lesson,
@@ -958,7 +962,7 @@ async def read_call(call_id: ObjectId, call: ApiCallDep) -> CallDetailOut:
                     open_mines=i.open_mines,
                     mines=i.mines,
                     outcome=CallOutcomeOut(
-                        decision=i.outcome.decision,  # type: ignore[arg-type]
+                        decision=i.outcome.decision,
                         label=i.outcome.label,
                         text=i.outcome.text,
                         created_at=i.outcome.created_at,
@@ -1002,7 +1006,7 @@ async def list_notifications(call: ApiCallDep) -> list[NotificationOut]:
                 id=n.id,
                 kind=n.kind,
                 message=n.message,
-                url=n.url,  # type: ignore[arg-type]
+                url=n.url,
                 created_at=n.created_at,
                 read=n.read_at is not None,
             )
@@ -1026,7 +1030,7 @@ async def search_api(
             SearchResultOut(
                 kind=r.kind,
                 idea_id=r.idea.id,
-                idea_title=r.idea.title,  # type: ignore[arg-type]
+                idea_title=r.idea.title,
                 url=f"/ideas/{r.idea.id}{r.anchor}",
                 snippet=r.snippet.striptags(),
             )
@@ -1115,7 +1119,7 @@ async def invite_to_mine(mine_id: ObjectId, data: InvitationIn, call: ApiCallDep
         return InvitationOut(
             id=invitation.id,
             mine_id=mine.id,
-            invitee_id=invitee.id,  # type: ignore[arg-type]
+            invitee_id=invitee.id,
             created_at=invitation.created_at,
         )
 
@@ -1142,7 +1146,7 @@ async def invite_co_carrier(
         invitee = users.get_user(c.session, data.invitee_id)
         row = co_carriers.invite(c.session, c.user, idea, invitee, data.message, c.now)
         return CoCarrierOut(
-            id=row.id,  # type: ignore[arg-type]
+            id=row.id,
             idea_id=row.idea_id,
             user=_user_out(invitee, users.unit_of(c.session, invitee)),
             invited_by_id=row.invited_by_id,

@@ -83,8 +83,8 @@ def _parse(values: dict[str, Any]) -> CallInput:
     return CallInput.model_validate({**data, "units": units})
 
 
-def _save_failed(exc: Exception) -> dict[str, str]:
-    return french_errors(exc) if isinstance(exc, ValidationError) else exc.errors  # type: ignore[attr-defined]
+def _save_failed(exc: ValidationError | InvalidInput) -> dict[str, str]:
+    return french_errors(exc) if isinstance(exc, ValidationError) else exc.errors
 
 
 @router.get("/calls", name="calls")

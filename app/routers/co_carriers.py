@@ -8,6 +8,7 @@ from starlette.responses import Response
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.errors import Conflict, InvalidInput
 from app.idea_page import form_rejected
+from app.models.base import pk
 from app.schemas import CoCarrierInvite, french_errors
 from app.services import co_carriers, ideas
 from app.services.permissions import check_invite_carrier, raise_if
@@ -51,7 +52,7 @@ def invite(
         )
     return _back(
         request,
-        idea.id,  # type: ignore[arg-type]
+        pk(idea),
         "Invitation envoyée\u00a0: l’idée sera co-portée dès que la personne aura accepté.",
     )
 
@@ -70,7 +71,7 @@ def accept(
     co_carriers.accept(session, params, user, row, idea, now)
     return _back(
         request,
-        idea.id,  # type: ignore[arg-type]
+        pk(idea),
         "Vous co-portez cette idée\u00a0: vous pouvez modifier sa fiche, répondre aux mines "
         "et accepter les déminages.",
     )
@@ -87,7 +88,7 @@ def decline(
 ) -> Response:
     row, idea = co_carriers.get_co_carrier(session, co_carrier_id, user)
     co_carriers.decline(session, user, row, idea, now)
-    return _back(request, idea.id, "Invitation déclinée.")  # type: ignore[arg-type]
+    return _back(request, pk(idea), "Invitation déclinée.")
 
 
 @router.post("/co-carriers/{co_carrier_id}/remove", name="co_carrier_remove")
@@ -104,7 +105,7 @@ def remove(
     accepted = row.accepted_at is not None
     name = co_carriers.remove(session, params, user, row, idea, now)
     flash = f"{name} ne co-porte plus l’idée." if accepted else f"Invitation de {name} retirée."
-    return _back(request, idea.id, flash)  # type: ignore[arg-type]
+    return _back(request, pk(idea), flash)
 
 
 @router.post("/co-carriers/{co_carrier_id}/leave", name="co_carrier_leave")
@@ -119,4 +120,4 @@ def leave(
 ) -> Response:
     row, idea = co_carriers.get_co_carrier(session, co_carrier_id, user)
     co_carriers.leave(session, params, user, row, idea, now)
-    return _back(request, idea.id, "Vous ne co-portez plus cette idée.")  # type: ignore[arg-type]
+    return _back(request, pk(idea), "Vous ne co-portez plus cette idée.")

@@ -44,7 +44,7 @@ def sheet_pdf(
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     sheet = exports.product_sheet(session, params, idea, user, now)
-    html = render(request, "exports/sheet.html", {"sheet": sheet}).body.decode()
+    html = bytes(render(request, "exports/sheet.html", {"sheet": sheet}).body).decode()
     key = pdfs.key_of(html)  # what this viewer is shown, exactly
     pdf = pdfs.cached(settings, key)
     if pdf is None:

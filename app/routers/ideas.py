@@ -8,6 +8,7 @@ from app.deps import CurrentUser, NowDep, ObjectId, OptionalUser, ParamsDep, Ses
 from app.errors import DomainError, InvalidInput
 from app.idea_page import form_rejected, render_idea
 from app.models import Follow, Idea, Support
+from app.models.base import pk
 from app.models.idea import FICHE_FIELDS
 from app.schemas import (
     AbandonInput,
@@ -104,7 +105,7 @@ def list_ideas(
 ) -> Response:
     result = ideas.list_published(session, page_number(page), settings.page_size)
     people = ideas.users_by_id(session, {i.author_id for i in result.items})
-    themes = ideas.themes_of(session, [i.id for i in result.items])  # type: ignore[misc]
+    themes = ideas.themes_of(session, [pk(i) for i in result.items])
     first = result.page == 1
     context = {
         "page": result,

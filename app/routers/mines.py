@@ -1,7 +1,7 @@
 """Mine and déminage actions from the idea page: plain forms, enhanced by htmx."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ValidationError
@@ -41,14 +41,17 @@ from app.web import FormDep, redirect
 
 router = APIRouter(include_in_schema=False)
 
+M = TypeVar("M", bound=BaseModel)
+
 
 def _parse(
-    schema: type[BaseModel], values: dict[str, str], on_error: Callable[[dict[str, str]], Response]
-) -> tuple[BaseModel | None, Response | None]:
+    schema: type[M], values: dict[str, str], on_error: Callable[[dict[str, str]], Response]
+) -> M | Response:
+    """The form's values as the schema reads them, or the page re-rendered with its errors."""
     try:
-        return schema.model_validate(values), None
+        return schema.model_validate(values)
     except ValidationError as exc:
-        return None, on_error(french_errors(exc))
+        return on_error(french_errors(exc))
 
 
 @router.get("/mines/{mine_id}", name="mine")
@@ -88,16 +91,16 @@ def lay_mine(
     values = {k: form.get(k, "") for k in fields}
     # A plain form sends every field; an empty choice takes the schema's default.
     values = {k: v for k, v in values.items() if v or k not in ("scope", "basis")}
-    data, error = _parse(
+    data = _parse(
         MineCreate,
         values,
         lambda errors: form_rejected(
             request, session, params, idea, user, now, "lay", values, errors
         ),
     )
-    if error:
-        return error
-    mine = mines.lay_mine(session, params, user, idea, data, now)  # type: ignore[arg-type]
+    if isinstance(data, Response):
+        return data
+    mine = mines.lay_mine(session, params, user, idea, data, now)
     return action_done(request, session, params, idea, user, now, f"mine-{mine.id}", "Mine posée.")
 
 
@@ -139,16 +142,16 @@ def bring_deminage(
     raise_if(check_bring_deminage(user, mine, idea))
     values = {k: form.get(k, "") for k in ("kind", "body")}
     key = f"deminage-{mine_id}"
-    data, error = _parse(
+    data = _parse(
         DeminageCreate,
         values,
         lambda errors: form_rejected(
             request, session, params, idea, user, now, key, values, errors
         ),
     )
-    if error:
-        return error
-    mines.bring_deminage(session, params, user, mine, idea, data, now)  # type: ignore[arg-type]
+    if isinstance(data, Response):
+        return data
+    mines.bring_deminage(session, params, user, mine, idea, data, now)
     return action_done(
         request, session, params, idea, user, now, f"mine-{mine_id}", "Déminage proposé."
     )
@@ -191,16 +194,16 @@ def dismiss_deminage(
     deminage, mine, idea = mines.get_deminage(session, deminage_id, user)
     raise_if(check_dismiss_deminage(user, deminage, mine, idea))
     values = {"reason": form.get("reason", "")}
-    data, error = _parse(
+    data = _parse(
         DismissInput,
         values,
         lambda errors: form_rejected(
             request, session, params, idea, user, now, f"dismiss-{deminage_id}", values, errors
         ),
     )
-    if error:
-        return error
-    mines.dismiss_deminage(session, user, deminage, mine, idea, data.reason, now)  # type: ignore[union-attr]
+    if isinstance(data, Response):
+        return data
+    mines.dismiss_deminage(session, user, deminage, mine, idea, data.reason, now)
     return action_done(
         request,
         session,
@@ -271,16 +274,16 @@ def _reason_action(
     raise_if(check(user, mine, idea))
     values = {"reason": form.get("reason", "")}
     form_key = f"{key}-{mine_id}"
-    data, error = _parse(
+    data = _parse(
         ReasonInput,
         values,
         lambda errors: form_rejected(
             request, session, params, idea, user, now, form_key, values, errors
         ),
     )
-    if error:
-        return error
-    action(session, params, user, mine, idea, data.reason, now)  # type: ignore[union-attr]
+    if isinstance(data, Response):
+        return data
+    action(session, params, user, mine, idea, data.reason, now)
     return action_done(request, session, params, idea, user, now, f"mine-{mine_id}", flash)
 
 
@@ -351,16 +354,16 @@ def cosign(
     raise_if(check_cosign(user, mine, idea))
     values = {"severity": form.get("severity", "")}
     key = f"cosign-{mine_id}"
-    data, error = _parse(
+    data = _parse(
         CosignInput,
         values,
         lambda errors: form_rejected(
             request, session, params, idea, user, now, key, values, errors
         ),
     )
-    if error:
-        return error
-    mines.cosign(session, params, user, mine, idea, data.severity, now)  # type: ignore[union-attr]
+    if isinstance(data, Response):
+        return data
+    mines.cosign(session, params, user, mine, idea, data.severity, now)
     return action_done(
         request, session, params, idea, user, now, f"mine-{mine_id}", "Mine co-signée."
     )
@@ -400,16 +403,16 @@ def request_scope_move(
     raise_if(check_request_scope_move(user, mine, idea, mines.open_scope_request(session, mine)))
     values = {"reason": form.get("reason", "")}
     key = f"scope-{mine_id}"
-    data, error = _parse(
+    data = _parse(
         ReasonInput,
         values,
         lambda errors: form_rejected(
             request, session, params, idea, user, now, key, values, errors
         ),
     )
-    if error:
-        return error
-    mines.request_scope_move(session, user, mine, idea, data.reason, now)  # type: ignore[union-attr]
+    if isinstance(data, Response):
+        return data
+    mines.request_scope_move(session, user, mine, idea, data.reason, now)
     return action_done(
         request,
         session,
@@ -436,17 +439,17 @@ def answer_scope_move(
     raise_if(check_answer_scope_move(user, mine, mines.open_scope_request(session, mine)))
     values = {"agree": form.get("agree", ""), "reason": form.get("reason", "")}
     key = f"scope-answer-{mine_id}"
-    data, error = _parse(
+    data = _parse(
         ScopeAnswerInput,
         values,
         lambda errors: form_rejected(
             request, session, params, idea, user, now, key, values, errors
         ),
     )
-    if error:
-        return error
-    agree = data.agree  # type: ignore[union-attr]
-    mines.answer_scope_move(session, params, user, mine, idea, agree, data.reason, now)  # type: ignore[union-attr]
+    if isinstance(data, Response):
+        return data
+    agree = data.agree
+    mines.answer_scope_move(session, params, user, mine, idea, agree, data.reason, now)
     flash = (
         "Mine passée à la généralisation."
         if agree
@@ -469,17 +472,17 @@ def decide_scope_move(
     raise_if(check_decide_scope_move(user, mine, idea, mines.open_scope_request(session, mine)))
     values = {"move": form.get("move", ""), "reason": form.get("reason", "")}
     key = f"scope-decide-{mine_id}"
-    data, error = _parse(
+    data = _parse(
         ScopeDecisionInput,
         values,
         lambda errors: form_rejected(
             request, session, params, idea, user, now, key, values, errors
         ),
     )
-    if error:
-        return error
-    move = data.move  # type: ignore[union-attr]
-    mines.decide_scope_move(session, params, user, mine, idea, move, data.reason, now)  # type: ignore[union-attr]
+    if isinstance(data, Response):
+        return data
+    move = data.move
+    mines.decide_scope_move(session, params, user, mine, idea, move, data.reason, now)
     flash = "Mine passée à la généralisation." if move else "Mine gardée dès le premier terrain."
     return action_done(request, session, params, idea, user, now, f"mine-{mine_id}", flash)
 
@@ -525,16 +528,16 @@ def state_basis(
     raise_if(check_state_basis(user, mine))
     values = {k: form.get(k, "") for k in ("basis", "basis_reference")}
     key = f"basis-{mine_id}"
-    data, error = _parse(
+    data = _parse(
         BasisInput,
         values,
         lambda errors: form_rejected(
             request, session, params, idea, user, now, key, values, errors
         ),
     )
-    if error:
-        return error
-    basis, reference = data.basis, data.basis_reference  # type: ignore[union-attr]
+    if isinstance(data, Response):
+        return data
+    basis, reference = data.basis, data.basis_reference
     mines.state_basis(session, user, mine, idea, basis, reference, now)
     return action_done(
         request, session, params, idea, user, now, f"mine-{mine_id}", "Appui de la mine précisé."

@@ -5,6 +5,7 @@ from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ObjectId, SessionDep, SettingsDep
 from app.errors import NotFound
+from app.models.base import pk
 from app.models.notification import CHANNEL_LABELS, KIND_LABELS, Channel
 from app.services import notifications
 from app.templating import render
@@ -55,7 +56,7 @@ def preferences(request: Request, session: SessionDep, user: CurrentUser) -> Res
         {
             "kinds": KIND_LABELS,
             "channel_labels": CHANNEL_LABELS,
-            "channels": notifications.channels_for(session, user.id),  # type: ignore[arg-type]
+            "channels": notifications.channels_for(session, pk(user)),
         },
     )
 
@@ -64,7 +65,7 @@ def preferences(request: Request, session: SessionDep, user: CurrentUser) -> Res
 def save_preferences(
     request: Request, session: SessionDep, user: CurrentUser, form: FormDep
 ) -> Response:
-    notifications.set_channels(session, user.id, dict(form))  # type: ignore[arg-type]
+    notifications.set_channels(session, pk(user), dict(form))
     return redirect(
         request,
         request.url_for("notification_preferences").path,
@@ -84,7 +85,7 @@ def _what(kind: str | None) -> str:
         f"les notifications « {KIND_LABELS[kind].lower()} »"
         if kind in KIND_LABELS
         else "les e-mails des démineurs"
-    )  # type: ignore[index]
+    )
 
 
 @router.get("/unsubscribe/{token}", name="unsubscribe")
@@ -100,5 +101,5 @@ def unsubscribe(
     """One click, signed link: no session and no CSRF token needed (RFC 8058)."""
     user_id, kind = _unsubscribe_target(settings, token)
     kinds = [kind] if kind in KIND_LABELS else list(KIND_LABELS)
-    notifications.set_channels(session, user_id, {k: Channel.app for k in kinds})  # type: ignore[misc]
+    notifications.set_channels(session, user_id, {k: Channel.app for k in kinds})
     return render(request, "notifications/unsubscribe.html", {"done": True, "what": _what(kind)})

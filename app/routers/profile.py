@@ -19,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 def _profile(
     request: Request, session: SessionDep, user: CurrentUser, status: int = 200, **extra: object
 ) -> Response:
-    context = {
+    context: dict[str, object] = {
         "person": user,
         "unit": users.unit_of(session, user),
         "record": mines.demineur_record(session, user),

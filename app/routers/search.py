@@ -18,7 +18,8 @@ def search_page(request: Request, session: SessionDep, user: CurrentUser) -> Res
     params = dict(request.query_params)
     q = params.get("q", "")[:200]
     query = board.BoardQuery.parse({**params, "status": params.get("status", "all")})
-    results, total = ([], 0)
+    results: list[search.Result] = []
+    total = 0
     if q.strip():
         results, total = search.search_page(
             session,

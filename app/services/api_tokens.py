@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import InvalidInput, NotFound
 from app.models import ApiToken, User
+from app.models.base import pk
 from app.schemas import clean_text
 from app.security import new_token, token_hash
 
@@ -23,7 +24,7 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
     name = name or "Jeton personnel"
     token = new_token("dmn_")
     api_token = ApiToken(
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=pk(user),
         name=name,
         token_hash=token_hash(token),
         prefix=token[:10],
@@ -65,7 +66,7 @@ def user_for_api_token(
 ) -> tuple[User, int | None] | None:
     """The active account behind a bearer token that is not revoked, with the token's id when
     its last use is due to be recorded (see `record_use`), else None."""
-    row = session.exec(_TOKEN_USER, params={"hash": token_hash(token)}).first()  # type: ignore[call-overload]
+    row = session.exec(_TOKEN_USER, params={"hash": token_hash(token)}).first()
     if row is None:
         return None
     user, token_id, revoked_at, last_used_at = row
@@ -77,4 +78,4 @@ def user_for_api_token(
 
 def record_use(session: Session, token_id: int, now: datetime) -> None:
     """The token served at `now` (shown on the profile page)."""
-    session.exec(update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now))  # type: ignore[call-overload]
+    session.exec(update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now))

@@ -9,8 +9,9 @@ from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, lite
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from app.db import read_rows
+from app.db import read_rows, wide_select
 from app.models import BlockerTally, Deminage, Idea, IdeaBlocker, IdeaStatus, Mine, MineEcho, Unit
+from app.models.base import pk, table_of
 from app.models.idea import RULE_KIND_LABELS
 from app.models.mine import (
     CATEGORY_LABELS,
@@ -70,7 +71,7 @@ def _upsert_tally(session: Session, key: TallyKey, delta: int) -> None:
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["dimension", "key", "severity"],
-            set_={"n": BlockerTally.__table__.c.n + delta},  # type: ignore[attr-defined]  # SQLModel tables are Table underneath
+            set_={"n": table_of(BlockerTally).c.n + delta},
         )
     )
 
@@ -127,30 +128,30 @@ def rebuild(session: Session) -> None:
     counted = and_(on_map, visibility.counted_status_sql == MineStatus.open)
     columns = ["idea_id", "dimension", "key", "severity", "n"]
     by_category = (
-        select(Mine.idea_id, literal("category"), Mine.category, Mine.severity, func.count())
+        wide_select(Mine.idea_id, literal("category"), Mine.category, Mine.severity, func.count())
         .join(Idea, col(Idea.id) == Mine.idea_id)
         .where(counted)
         .group_by(col(Mine.idea_id), col(Mine.category), col(Mine.severity))
     )
     unit = func.coalesce(cast(Idea.unit_id, String(40)), "")
     by_unit = (
-        select(Mine.idea_id, literal("unit"), unit, Mine.severity, func.count())
+        wide_select(Mine.idea_id, literal("unit"), unit, Mine.severity, func.count())
         .join(Idea, col(Idea.id) == Mine.idea_id)
         .where(counted)
         .group_by(col(Mine.idea_id), col(Idea.unit_id), col(Mine.severity))
     )
     by_scope = (
-        select(Mine.idea_id, literal("scope"), Mine.scope, Mine.severity, func.count())
+        wide_select(Mine.idea_id, literal("scope"), Mine.scope, Mine.severity, func.count())
         .join(Idea, col(Idea.id) == Mine.idea_id)
         .where(counted)
         .group_by(col(Mine.idea_id), col(Mine.scope), col(Mine.severity))
     )
-    by_kind = select(Idea.id, literal("rule_kind"), Idea.rule_kind, literal(""), literal(1)).where(
-        on_map
-    )
+    by_kind = wide_select(
+        Idea.id, literal("rule_kind"), Idea.rule_kind, literal(""), literal(1)
+    ).where(on_map)
     for query in (by_category, by_unit, by_scope, by_kind):
         session.execute(insert(IdeaBlocker).from_select(columns, query))
-    share = IdeaBlocker.__table__.c  # type: ignore[attr-defined]  # SQLModel tables are Table underneath
+    share = table_of(IdeaBlocker).c
     session.execute(
         insert(BlockerTally).from_select(
             ["dimension", "key", "severity", "n"],
@@ -191,10 +192,10 @@ def remember_echoes(session: Session, mine: Mine) -> None:
         theirs = _words(f"{other.title} {other.body}")
         if theirs and len(own & theirs) / len(own | theirs) >= ECHO_OVERLAP:
             echoes.append(other)
-    echoes = sorted(echoes, key=lambda m: ids.index(m.id))[:ECHOES_PER_MINE]  # type: ignore[arg-type]
+    echoes = sorted(echoes, key=lambda m: ids.index(pk(m)))[:ECHOES_PER_MINE]
     for other in echoes:
-        session.add(MineEcho(mine_id=mine.id, echo_id=other.id))  # type: ignore[arg-type]
-        session.add(MineEcho(mine_id=other.id, echo_id=mine.id))  # type: ignore[arg-type]
+        session.add(MineEcho(mine_id=pk(mine), echo_id=pk(other)))
+        session.add(MineEcho(mine_id=pk(other), echo_id=pk(mine)))
     if echoes:
         mine.echo_count += len(echoes)
         session.execute(
@@ -217,7 +218,7 @@ class Answer(NamedTuple):
 
 
 _ANSWERS_OF_ECHOES = (
-    select(
+    wide_select(
         MineEcho.mine_id,
         Mine.id,
         Mine.title,
@@ -299,7 +300,7 @@ class BlockerMap:
 
 
 _TOP_ECHOED = (
-    select(Mine.id, Mine.title, Mine.category, Idea.id, Idea.title)
+    wide_select(Mine.id, Mine.title, Mine.category, Idea.id, Idea.title)
     .join(Idea, col(Idea.id) == Mine.idea_id)
     .where(
         col(Mine.echo_count) > 0,
@@ -312,7 +313,7 @@ _TOP_ECHOED = (
     .limit(bindparam("limit"))
 )
 _ECHOES = (
-    select(MineEcho.mine_id, Mine.id, Mine.title, Mine.status, Idea.id, Idea.title)
+    wide_select(MineEcho.mine_id, Mine.id, Mine.title, Mine.status, Idea.id, Idea.title)
     .join(Mine, col(Mine.id) == MineEcho.echo_id)
     .join(Idea, col(Idea.id) == Mine.idea_id)
     .where(

@@ -6,10 +6,22 @@ from functools import lru_cache
 from math import ceil
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    Row,
+    Select,
+    UnaryExpression,
+    and_,
+    bindparam,
+    exists,
+    func,
+    text,
+)
 from sqlmodel import Session, col, select
 
-from app.db import read_rows
+from app.db import read_rows, wide_select
 from app.models import (
     BoardGroup,
     Deminage,
@@ -119,12 +131,12 @@ GROUPS = {
 
 def _group_condition(group: str) -> ColumnElement[bool]:
     board_group = col(Idea.board_group)
-    now = bindparam("now")
+    now: BindParameter[datetime] = bindparam("now")
     if group == "ripe":
         return and_(board_group == BoardGroup.ripening, col(Idea.ripe_from) <= now)
     if group == "waiting":
         return and_(
-            Idea.status == IdeaStatus.open,
+            col(Idea.status) == IdeaStatus.open,
             col(Idea.ripe_from) > now,
             col(Idea.merged_into_id).is_(None),
         )
@@ -144,14 +156,14 @@ def _statements(
             col(Idea.id).in_(select(IdeaTheme.idea_id).where(IdeaTheme.theme == bindparam("theme")))
         )
     if unit:
-        filters.append(Idea.unit_id == bindparam("unit"))
+        filters.append(col(Idea.unit_id) == bindparam("unit"))
     if call:
-        filters.append(Idea.call_id == bindparam("call"))
+        filters.append(col(Idea.call_id) == bindparam("call"))
     if category:
         filters.append(
             exists().where(
-                Mine.idea_id == Idea.id,
-                Mine.category == bindparam("category"),
+                col(Mine.idea_id) == col(Idea.id),
+                col(Mine.category) == bindparam("category"),
                 visibility.counted_status_sql == MineStatus.open,
             )
         )
@@ -160,7 +172,11 @@ def _statements(
         "activity": col(Idea.last_activity_at),
         "reviewers": col(Idea.reviewer_count),
     }[sort]
-    order = [sort_key.desc(), col(Idea.score).desc(), col(Idea.id).desc()]
+    order: list[UnaryExpression[Any]] = [
+        sort_key.desc(),
+        col(Idea.score).desc(),
+        col(Idea.id).desc(),
+    ]
     if sort == "score":
         order = order[1:]
     statements = []
@@ -171,7 +187,7 @@ def _statements(
             (
                 group,
                 select(func.count()).select_from(capped),
-                select(*ROW_COLUMNS)
+                wide_select(*ROW_COLUMNS)
                 .where(*where)
                 .order_by(*order)
                 .offset(bindparam("skip"))
@@ -219,12 +235,12 @@ def board(
     return Page.counted(rows, query.page, max(pages, query.page), counted, count_cap)
 
 
-def _row_statements() -> tuple[Select[Any], ...]:
+def _row_statements() -> tuple[Executable, Executable, Executable, Executable]:
     """The four queries that complete a page's rows, built once (ids bound per request)."""
-    ids = bindparam("ids", expanding=True)
-    people = bindparam("people", expanding=True)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    people: BindParameter[list[int]] = bindparam("people", expanding=True)
     reviewers = (
-        select(Mine.idea_id.label("idea_id"), Mine.author_id.label("person"))  # type: ignore[attr-defined]
+        select(col(Mine.idea_id).label("idea_id"), col(Mine.author_id).label("person"))
         .where(col(Mine.idea_id).in_(ids), visibility.counted_status_sql != MineStatus.withdrawn)
         .union(
             select(Mine.idea_id, Deminage.author_id)
@@ -246,11 +262,13 @@ def _row_statements() -> tuple[Select[Any], ...]:
         select(Mine.idea_id, Mine.severity, func.count())
         # A mine hidden by moderation counts as withdrawn (the score's rule): not open.
         .where(col(Mine.idea_id).in_(ids), visibility.counted_status_sql == MineStatus.open)
-        .group_by(Mine.idea_id, Mine.severity),
+        .group_by(col(Mine.idea_id), col(Mine.severity)),
         select(reviewers.c.idea_id, reviewers.c.person, Unit.name)
-        .join(User, User.id == reviewers.c.person)
+        .join(User, col(User.id) == reviewers.c.person)
         .join(Unit, col(User.unit_id) == Unit.id, isouter=True),
-        select(User.id, User.name, User.unit_id, User.is_active, Unit.name.label("unit_name"))  # type: ignore[attr-defined]
+        wide_select(
+            User.id, User.name, User.unit_id, User.is_active, col(Unit.name).label("unit_name")
+        )
         .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
         .where(col(User.id).in_(people)),
     )

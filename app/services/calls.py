@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
-from app.db import read_rows
+from app.db import read_rows, wide_select
 from app.errors import InvalidInput, NotFound
 from app.models import (
     CallForIdeas,
@@ -23,6 +23,7 @@ from app.models import (
     Unit,
     User,
 )
+from app.models.base import pk
 from app.models.call import end_of_day, paris_today
 from app.models.outcome import DECISION_LABELS, Decision
 from app.schemas import CallInput
@@ -88,7 +89,7 @@ def audiences(session: Session, call_ids: Iterable[int]) -> dict[int, frozenset[
 
 
 def audience_of(session: Session, call: CallForIdeas) -> frozenset[int]:
-    return audiences(session, [call.id])[call.id]  # type: ignore[list-item,index]
+    return audiences(session, [pk(call)])[pk(call)]
 
 
 def _validate(
@@ -121,9 +122,9 @@ def _validate(
         )
     if data.decision_by < data.deminage_until:
         errors["decision_by"] = "La décision vient le jour de la fin du déminage, ou après."
-    if errors:
+    if errors or sponsor is None:  # no sponsor: sponsor_email is in the errors
         raise InvalidInput(errors)
-    return sponsor, units  # type: ignore[return-value]
+    return sponsor, units
 
 
 def _set_audience(session: Session, call: CallForIdeas, units: list[int]) -> None:
@@ -131,14 +132,14 @@ def _set_audience(session: Session, call: CallForIdeas, units: list[int]) -> Non
         session.delete(row)
     session.flush()
     for unit_id in units:
-        session.add(CallUnit(call_id=call.id, unit_id=unit_id))  # type: ignore[arg-type]
+        session.add(CallUnit(call_id=pk(call), unit_id=unit_id))
 
 
 def _apply(call: CallForIdeas, data: CallInput, sponsor: User) -> None:
     call.question = data.question
     call.context = data.context
     call.criteria = data.criteria
-    call.sponsor_id = sponsor.id  # type: ignore[assignment]
+    call.sponsor_id = pk(sponsor)
     call.ideas_until = data.ideas_until
     call.deminage_until = data.deminage_until
     call.decision_by = data.decision_by
@@ -150,7 +151,7 @@ def open_call(session: Session, manager: User, data: CallInput, now: datetime) -
     sponsor, units = _validate(session, data, now, None)
     call = CallForIdeas(
         question=data.question,
-        sponsor_id=sponsor.id,  # type: ignore[arg-type]
+        sponsor_id=pk(sponsor),
         created_by_id=manager.id,
         ideas_until=data.ideas_until,
         deminage_until=data.deminage_until,
@@ -210,7 +211,7 @@ _PUBLISHED = (Idea.status != IdeaStatus.draft, col(Idea.merged_into_id).is_(None
 _IDEA_COUNTS = (
     select(Idea.call_id, func.count())
     .where(col(Idea.call_id).in_(bindparam("calls", expanding=True)), *_PUBLISHED)
-    .group_by(Idea.call_id)
+    .group_by(col(Idea.call_id))
 )
 
 
@@ -218,8 +219,8 @@ def summaries(session: Session, calls: list[CallForIdeas], now: datetime) -> lis
     """Each call with its sponsor, audience and number of published ideas, in four queries."""
     if not calls:
         return []
-    ids = [c.id for c in calls]
-    reach = audiences(session, ids)  # type: ignore[arg-type]
+    ids = [pk(c) for c in calls]
+    reach = audiences(session, ids)
     names = dict(read_rows(session, select(Unit.id, Unit.name)))
     people = {
         row.id: Person(*row)
@@ -233,12 +234,12 @@ def summaries(session: Session, calls: list[CallForIdeas], now: datetime) -> lis
             people[call.sponsor_id],
             tuple(
                 sorted(
-                    (UnitName(u, names[u]) for u in reach[call.id]),  # type: ignore[index]
+                    (UnitName(u, names[u]) for u in reach[pk(call)]),
                     key=lambda u: u.name,
                 )
             ),
             counts.get(call.id, 0),
-            reach[call.id],  # type: ignore[index]
+            reach[pk(call)],
         )
         for call in calls
     ]
@@ -340,7 +341,7 @@ class CallPage:
     by_status: dict[str, int]
 
 
-IDEA_COLUMNS = (
+IDEA_COLUMNS: tuple[Any, ...] = (
     Idea.id,
     Idea.title,
     Idea.status,
@@ -349,13 +350,13 @@ IDEA_COLUMNS = (
     Idea.ripe_from,
     Idea.author_id,
     Idea.published_at,
-    User.name.label("author_name"),  # type: ignore[attr-defined]
+    col(User.name).label("author_name"),
     User.unit_id,
     User.is_active,
-    Unit.name.label("unit_name"),  # type: ignore[attr-defined]
+    col(Unit.name).label("unit_name"),
 )
 _CALL_IDEAS = (
-    select(*IDEA_COLUMNS)
+    wide_select(*IDEA_COLUMNS)
     .join(User, col(Idea.author_id) == User.id)
     .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
     .where(
@@ -363,7 +364,7 @@ _CALL_IDEAS = (
         col(Idea.merged_into_id).is_(None),
         # Only what the viewer may see (`permissions.can_view_idea` in SQL): published ideas,
         # and the viewer's own drafts.
-        or_(Idea.status != IdeaStatus.draft, Idea.author_id == bindparam("viewer")),
+        or_(col(Idea.status) != IdeaStatus.draft, col(Idea.author_id) == bindparam("viewer")),
     )
     .order_by(col(Idea.score).desc(), col(Idea.id))
 )
@@ -375,7 +376,7 @@ _MINES = (
         func.count(),
     )
     .where(col(Mine.idea_id).in_(bindparam("ids", expanding=True)))
-    .group_by(Mine.idea_id, visibility.counted_status_sql, Mine.severity)
+    .group_by(col(Mine.idea_id), visibility.counted_status_sql, col(Mine.severity))
 )
 _OUTCOMES = (
     select(Outcome.idea_id, Outcome.decision, Outcome.text, Outcome.created_at)
@@ -470,7 +471,7 @@ def send_notices(
             )
         )
     )
-    reach = audiences(session, [c.id for c in pending])  # type: ignore[misc]
+    reach = audiences(session, [pk(c) for c in pending])
     announced = reminded = 0
     for call in pending:
         if call.phase(now) != CallPhase.ideas:
@@ -496,7 +497,7 @@ def send_notices(
             continue
         if due:
             call.reminded_at = now
-        for person in _audience_people(session, reach[call.id]):  # type: ignore[index]
+        for person in _audience_people(session, reach[pk(call)]):
             notifications.notify_page(
                 session, mailer, person, kind, None, message, f"/calls/{call.id}", now
             )
@@ -508,7 +509,7 @@ def send_notices(
 _STATUS_COUNTS = (
     select(Idea.call_id, Idea.status, func.count())
     .where(col(Idea.call_id).is_not(None), *_PUBLISHED)
-    .group_by(Idea.call_id, Idea.status)
+    .group_by(col(Idea.call_id), col(Idea.status))
 )
 # Each idea's latest outcome (an idea decided twice counts once, as it stands).
 _LATEST_OUTCOME = (
@@ -534,7 +535,7 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
             outcomes[call_id][decision] += 1
     rows = []
     for call in session.exec(select(CallForIdeas).order_by(col(CallForIdeas.id))):
-        statuses = by_status.get(call.id, {})  # type: ignore[arg-type]
+        statuses = by_status.get(pk(call), {})
         rows.append(
             {
                 "id": call.id,
@@ -550,7 +551,7 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
                     s: statuses.get(s, 0)
                     for s in (IdeaStatus.open, IdeaStatus.project, IdeaStatus.abandoned)
                 },
-                "outcomes": outcomes.get(call.id, dict.fromkeys(DECISIONS, 0)),  # type: ignore[arg-type]
+                "outcomes": outcomes.get(pk(call), dict.fromkeys(DECISIONS, 0)),
             }
         )
     return rows

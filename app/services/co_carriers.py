@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
-from app.db import locks_rows, read_rows
+from app.db import locks_rows, read_rows, wide_select
 from app.errors import Conflict, NotFound
 from app.models import CoCarrier, Follow, Idea, NotificationKind, Unit, User
+from app.models.base import pk, table_of
 from app.services import invitations, notifications, scoring
 from app.services.ideas import add_event, get_idea
 from app.services.pages import Person, UnitName
@@ -93,9 +94,9 @@ def invite(
             f"Une idée compte {MAX_PER_IDEA} co-porteurs et invitations au plus.", field="invitee"
         )
     row = CoCarrier(
-        idea_id=idea.id,  # type: ignore[arg-type]
-        user_id=invitee.id,  # type: ignore[arg-type]
-        invited_by_id=author.id,  # type: ignore[arg-type]
+        idea_id=pk(idea),
+        user_id=pk(invitee),
+        invited_by_id=pk(author),
         message=message[:MESSAGE_MAX],
         created_at=now,
     )
@@ -155,7 +156,7 @@ def accept(
     session.add(row)
     _sync(session, idea)
     if session.get(Follow, (idea.id, user.id)) is None:
-        session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
+        session.add(Follow(idea_id=pk(idea), user_id=pk(user)))
     # The history names people through its actor only (closing an account anonymises that).
     add_event(session, idea, user, "co_carrier_joined", "Co-porte désormais l’idée.", now)
     scoring.refresh(session, params, idea, now, user, cause=JOINED)
@@ -200,7 +201,7 @@ def remove(
     if not accepted:
         _tell(
             session,
-            person.id,  # type: ignore[arg-type]
+            pk(person),
             author,
             idea,
             f"{author.name} retire son invitation à co-porter l’idée {_quoted(idea.title)}",
@@ -214,7 +215,7 @@ def remove(
     scoring.refresh(session, params, idea, now, author, cause=LEFT)
     _tell(
         session,
-        person.id,  # type: ignore[arg-type]
+        pk(person),
         author,
         idea,
         f"{author.name} vous retire des personnes qui co-portent l’idée {_quoted(idea.title)}",
@@ -261,9 +262,9 @@ class CarrierLine:
 
 
 _OF_IDEA = (
-    select(
-        *CoCarrier.__table__.columns,  # type: ignore[attr-defined]
-        User.name.label("person_name"),  # type: ignore[attr-defined]
+    wide_select(
+        *table_of(CoCarrier).columns,
+        col(User.name).label("person_name"),
         col(User.unit_id).label("person_unit_id"),
         col(User.is_active).label("person_active"),
         col(Unit.name).label("person_unit_name"),

@@ -65,7 +65,7 @@ def build(session: Session, now: datetime) -> Dashboard:
         if status == MineStatus.open:
             per_category[category][1] += n
     categories = sorted(
-        ((CATEGORY_LABELS[c], total, still) for c, (total, still) in per_category.items()),  # type: ignore[index]
+        ((CATEGORY_LABELS[c], total, still) for c, (total, still) in per_category.items()),
         key=lambda row: (-row[1], row[0]),
     )
 
@@ -84,7 +84,7 @@ def build(session: Session, now: datetime) -> Dashboard:
         for name, n in session.exec(
             select(Unit.name, func.count())
             .select_from(model)
-            .join(User, col(model.author_id) == User.id)  # type: ignore[attr-defined]
+            .join(User, col(model.author_id) == User.id)
             .join(Unit, col(User.unit_id) == Unit.id)
             .group_by(Unit.name)
         ):
@@ -107,27 +107,29 @@ def ripening_days(session: Session, now: datetime) -> dict[int, float]:
     """Days from publication to the first moment ripe, for each idea that became ripe: its
     first « ripe » event, or its ripe_from when the quiet period ran out with nothing written."""
     first_ripe: dict[int, datetime] = {}
-    for idea_id, at in session.exec(
+    for ripe_idea, at in session.exec(
         select(IdeaEvent.idea_id, func.min(IdeaEvent.created_at))
         .where(IdeaEvent.kind == "ripe")
-        .group_by(IdeaEvent.idea_id)
+        .group_by(col(IdeaEvent.idea_id))
     ):
-        first_ripe[idea_id] = at
+        first_ripe[ripe_idea] = at
     days: dict[int, float] = {}
     for idea_id, published, ripe_from, status in session.exec(
         select(Idea.id, Idea.published_at, Idea.ripe_from, Idea.status).where(
             col(Idea.published_at).is_not(None)
         )
     ):
+        if idea_id is None or published is None:  # neither is, in the database
+            continue
         moments = [
             m
             for m in (
-                first_ripe.get(idea_id),  # type: ignore[arg-type]
+                first_ripe.get(idea_id),
                 ripe_from if status == IdeaStatus.open and ripe_from and ripe_from <= now else None,
             )
             if m is not None
         ]
-        if moments and idea_id is not None:
+        if moments:
             start = min(moments)
             if start.tzinfo is None:
                 start = start.replace(tzinfo=published.tzinfo)

@@ -53,7 +53,7 @@ def rank(
 ) -> tuple[Suggestion, ...]:
     """Best first: accepted déminages in the category, similar mines defused, declared subjects;
     people outside the idea author's unit come first at equal evidence."""
-    category = CATEGORY_LABELS.get(mine.category, mine.category).lower()  # type: ignore[call-overload]
+    category = CATEGORY_LABELS.get(mine.category, mine.category).lower()
     suggestions = []
     for c in candidates:
         if c.user_id in (mine.author_id, mine.idea_author_id) or c.opted_out:

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.db import wide_select
 from app.models import Idea, IdeaStatus, IdeaTheme, Milestone, Mine, Outcome, User
+from app.models.base import pk
 from app.models.idea import RULE_KIND_LABELS, STATUS_LABELS, RuleKind
 from app.models.mine import (
     CATEGORY_LABELS,
@@ -82,8 +84,8 @@ def product_sheet(
     """Everything a sponsor asks for: the fiche, every mine and its answer, reviewers, score;
     hidden content as the viewer may see it (`visibility`)."""
     sheet = idea_view(session, params, idea, viewer, now, "sheet")
-    sheet_mines = []
-    later = []
+    sheet_mines: list[SheetMine] = []
+    later: list[SheetMine] = []
     reviewers: dict[int, tuple[str, str]] = {}
     carriers = {idea.author_id, *idea.co_carrier_ids}  # no reviewers of their own idea
     for view in sheet.mine_views:
@@ -98,7 +100,7 @@ def product_sheet(
                 )
         for d in view.deminages:
             if d.author.id not in carriers and visibility.counts(d.deminage, m):
-                reviewers.setdefault(d.author.id, (d.author.name, d.unit.name if d.unit else ""))  # type: ignore[arg-type]
+                reviewers.setdefault(pk(d.author), (d.author.name, d.unit.name if d.unit else ""))
         accepted = [d for d in view.deminages if d.deminage.accepted and not d.masked]
         if view.hidden:
             reason = f"\u00a0: {m.hidden_reason}" if m.hidden_reason else ""  # non-breaking space
@@ -107,7 +109,7 @@ def product_sheet(
             d = accepted[-1]
             answer = Answer(
                 "Désamorcée",
-                f"{KIND_LABELS[d.deminage.kind]} : {d.deminage.body}",  # type: ignore[index]
+                f"{KIND_LABELS[d.deminage.kind]} : {d.deminage.body}",
                 _person(d.author, d.unit),
             )
         elif m.status == MineStatus.accepted_risk:
@@ -119,14 +121,14 @@ def product_sheet(
                 "Encore active", f"Rouverte : {m.reopen_reason}" if m.reopen_reason else "", ""
             )
         estimates = tuple(
-            f"{SEVERITY_LABELS[sig.severity]} — {_person(sig.person, sig.unit)}"  # type: ignore[index]
+            f"{SEVERITY_LABELS[sig.severity]} — {_person(sig.person, sig.unit)}"
             for sig in view.signatures
         )
         shown = SheetMine(
             m.title,
             CATEGORY_LABELS[m.category],
             SEVERITY_LABELS[m.severity],
-            m.body,  # type: ignore[index]
+            m.body,
             _person(view.author, view.unit),
             answer,
             "" if view.masked else basis_label(m.basis, m.basis_reference),
@@ -145,7 +147,7 @@ def product_sheet(
         unit=sheet.author_unit.name if sheet.author_unit else "",
         co_carriers=[(c.person.name, c.unit.name if c.unit else "") for c in sheet.co_carriers],
         themes=list(sheet.themes),
-        status="Mûre" if sheet.ripe else STATUS_LABELS[idea.status],  # type: ignore[index]
+        status="Mûre" if sheet.ripe else STATUS_LABELS[idea.status],
         readiness=sheet.readiness,
         mines=sheet_mines,
         reviewers=sorted(reviewers.values()),
@@ -274,7 +276,7 @@ def render_pdf(html: str) -> bytes:
     def refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         raise ValueError(f"no external resource in a product sheet: {url}")
 
-    return HTML(string=html, url_fetcher=refuse).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, url_fetcher=refuse).write_pdf()
 
 
 # --- open data ---------------------------------------------------------------------------
@@ -305,7 +307,7 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
     status = visibility.counted_status_sql.label("counted")  # a hidden mine counts as withdrawn
     for idea_id, category, counted, n in session.exec(
         select(Mine.idea_id, Mine.category, status, func.count()).group_by(
-            Mine.idea_id, Mine.category, status
+            col(Mine.idea_id), col(Mine.category), status
         )
     ):
         counts[idea_id][category][counted] = n
@@ -316,21 +318,21 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
     for idea_id, scope, basis, n in session.exec(
         select(Mine.idea_id, Mine.scope, Mine.basis, func.count())
         .where(in_play)
-        .group_by(Mine.idea_id, Mine.scope, Mine.basis)
+        .group_by(col(Mine.idea_id), col(Mine.scope), col(Mine.basis))
     ):
         scopes[idea_id][scope] = scopes[idea_id].get(scope, 0) + n
         bases[idea_id][basis] = bases[idea_id].get(basis, 0) + n
     decisions, steps = _loop_texts(session)
     rows = []
     for idea in published:
-        by_cat = counts.get(idea.id, {})  # type: ignore[arg-type]
+        by_cat = counts.get(pk(idea), {})
         rows.append(
             {
                 "id": idea.id,
                 "title": idea.title,
                 "status": idea.status,
                 "ripe": idea.is_ripe(now),
-                "themes": themes.get(idea.id, []),  # type: ignore[arg-type]
+                "themes": themes.get(pk(idea), []),
                 "score": idea.score,
                 "published_on": idea.published_at.date().isoformat() if idea.published_at else None,
                 "rule_kind": idea.rule_kind or None,
@@ -341,10 +343,10 @@ def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
                     for c in OPEN_CATEGORIES
                 },
                 # Mines not withdrawn, by portée and by what they rest on.
-                "mines_by_scope": {s: scopes[idea.id].get(s, 0) for s in OPEN_SCOPES},  # type: ignore[index]
-                "mines_by_basis": {b: bases[idea.id].get(b, 0) for b in OPEN_BASES},  # type: ignore[index]
-                "outcomes": decisions.get(idea.id, []),  # type: ignore[arg-type]
-                "milestones": steps.get(idea.id, []),  # type: ignore[arg-type]
+                "mines_by_scope": {s: scopes[pk(idea)].get(s, 0) for s in OPEN_SCOPES},
+                "mines_by_basis": {b: bases[pk(idea)].get(b, 0) for b in OPEN_BASES},
+                "outcomes": decisions.get(pk(idea), []),
+                "milestones": steps.get(pk(idea), []),
             }
         )
     return rows
@@ -364,7 +366,7 @@ def _loop_texts(
     )
     milestone_rows = list(
         session.exec(
-            select(
+            wide_select(
                 Milestone.idea_id,
                 Milestone.kind,
                 Milestone.text,

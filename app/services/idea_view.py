@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from app.models import CallForIdeas, Idea, User
+from app.models.base import pk
 from app.services import (
     blockers,
     co_carriers,
@@ -99,7 +100,7 @@ def idea_view(
     """Everything `output` shows of the idea to the viewer, in a bounded number of queries
     whatever the number of mines, déminages and events."""
     author, unit = ideas.users_by_id(session, {idea.author_id})[idea.author_id]
-    themes = tuple(ideas.themes_of(session, [idea.id])[idea.id])  # type: ignore[index,list-item]
+    themes = tuple(ideas.themes_of(session, [pk(idea)])[pk(idea)])
     rows = mines.idea_rows(session, idea, viewer)
     mine_views = tuple(mines.views_of(rows, viewer))
     facts = scoring.facts_from_rows(idea, len(themes), rows.mines, rows.deminages, rows.signatures)
@@ -142,7 +143,7 @@ def idea_view(
         neighbour_mines=tuple(mines.neighbour_mines(session, idea)),
         defused_elsewhere=blockers.defused_elsewhere(
             session,
-            [v.mine.id for v in mine_views if v.mine.status == "open" and not v.mine.hidden_at],
+            [pk(v.mine) for v in mine_views if v.mine.status == "open" and not v.mine.hidden_at],
         ),
         changed_since=_changed_since(session, idea, mine_views),
         revisions=tuple(ideas.revisions(session, idea)),
@@ -171,7 +172,7 @@ def _changed_since(
     """Per mine, what changed in the fiche since it was laid."""
     changes = ideas.changed_since_many(session, idea, {v.mine.idea_revision for v in mine_views})
     return {
-        v.mine.id: changes[v.mine.idea_revision]  # type: ignore[misc]
+        pk(v.mine): changes[v.mine.idea_revision]
         for v in mine_views
         if changes.get(v.mine.idea_revision)
     }
@@ -181,6 +182,6 @@ def _pending_invitations(
     session: Session, viewer: User, mine_views: tuple[MineView, ...]
 ) -> dict[int, tuple[Any, str]]:
     """The viewer's open invitations on this idea's mines, with who invited them."""
-    pending = invitations.pending_for(session, viewer, [v.mine.id for v in mine_views])  # type: ignore[misc]
+    pending = invitations.pending_for(session, viewer, [pk(v.mine) for v in mine_views])
     inviters = ideas.users_by_id(session, {i.inviter_id for i in pending.values()})
     return {mine_id: (inv, inviters[inv.inviter_id][0].name) for mine_id, inv in pending.items()}

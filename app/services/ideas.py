@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 from math import ceil
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import bindparam, delete, func, update
 from sqlmodel import Session, col, select
 
-from app.db import locks_rows, read_rows
+from app.db import locks_rows, read_rows, wide_select
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import (
     BoardGroup,
@@ -24,6 +24,7 @@ from app.models import (
     Unit,
     User,
 )
+from app.models.base import pk
 from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
 from app.models.outcome import Decision
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
@@ -63,10 +64,14 @@ class FieldChange:
     after: str
 
 
+# Revisions keep the kind as the plain string it was saved as.
+_RULE_KIND_NAMES = {kind.value: label for kind, label in RULE_KIND_LABELS.items()}
+
+
 @dataclass(frozen=True)
 class RevisionView:
     number: int
-    author: User
+    author: Person
     created_at: datetime
     changes: list[FieldChange]
 
@@ -109,7 +114,7 @@ _THEMES = (
 
 
 _PEOPLE = (
-    select(User.id, User.name, User.unit_id, User.is_active, Unit.id, Unit.name)
+    wide_select(User.id, User.name, User.unit_id, User.is_active, Unit.id, Unit.name)
     .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
     .where(col(User.id).in_(bindparam("ids", expanding=True)))
 )
@@ -139,7 +144,7 @@ def _snapshot(idea: Idea, themes: list[str]) -> dict[str, Any]:
 def _set_themes(session: Session, idea: Idea, themes: list[str]) -> None:
     session.exec(delete(IdeaTheme).where(col(IdeaTheme.idea_id) == idea.id))
     for theme in themes:
-        session.add(IdeaTheme(idea_id=idea.id, theme=theme))  # type: ignore[arg-type]
+        session.add(IdeaTheme(idea_id=pk(idea), theme=theme))
 
 
 def _add_revision(
@@ -148,9 +153,9 @@ def _add_revision(
     idea.revision_count += 1
     session.add(
         IdeaRevision(
-            idea_id=idea.id,  # type: ignore[arg-type]
+            idea_id=pk(idea),
             number=idea.revision_count,
-            author_id=author.id,  # type: ignore[arg-type]
+            author_id=pk(author),
             created_at=now,
             snapshot=_snapshot(idea, themes),
         )
@@ -163,7 +168,7 @@ def add_event(
     """One line in the idea's history."""
     session.add(
         IdeaEvent(
-            idea_id=idea.id,  # type: ignore[arg-type]
+            idea_id=pk(idea),
             actor_id=actor.id if actor else None,
             kind=kind,
             message=message,
@@ -205,7 +210,7 @@ def create_draft(
 ) -> Idea:
     """A new draft, visible to its author only, with its first revision."""
     idea = Idea(
-        author_id=author.id,  # type: ignore[arg-type]
+        author_id=pk(author),
         unit_id=author.unit_id,
         title=data.title,
         problem=data.problem,
@@ -228,7 +233,7 @@ def create_draft(
     if call is not None:
         _call_event(session, idea, author, call, now)
     # The author follows their idea: they hear of its promotion, send-back or closing.
-    session.add(Follow(idea_id=idea.id, user_id=author.id))  # type: ignore[arg-type]
+    session.add(Follow(idea_id=pk(idea), user_id=pk(author)))
     return idea
 
 
@@ -243,7 +248,7 @@ def update_idea(
     if moves_call:
         author = user if user.id == idea.author_id else session.get_one(User, idea.author_id)
         answered = _answer_call(session, author, idea, data.call_id, now)
-    current_themes = themes_of(session, [idea.id])[idea.id]  # type: ignore[index]
+    current_themes = themes_of(session, [pk(idea)])[pk(idea)]
     changed: list[str] = []
     for field in TEXT_FIELDS:
         value = getattr(data, field)
@@ -289,14 +294,14 @@ def publish(session: Session, params: ScoringParams, user: User, idea: Idea, now
     idea.last_activity_at = now
     scoring.refresh(session, params, idea, now, user)
     add_event(session, idea, user, "published", "Publiée : le déminage commence.", now)
-    search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
+    search.index_idea(session, idea, themes_of(session, [pk(idea)])[pk(idea)])
     search.remember_neighbours(session, idea)
 
 
 def delete_draft(session: Session, user: User, idea: Idea) -> None:
     """The author deletes their draft, with its revisions and history."""
     raise_if(check_delete_draft(user, idea))
-    retention.delete_drafts(session, [idea.id])  # type: ignore[list-item]  # stored: has an id
+    retention.delete_drafts(session, [pk(idea)])
 
 
 def abandon(
@@ -324,7 +329,7 @@ def _close(
     add_event(session, idea, user, "abandoned", event, now)
     # Its lesson is the closing's written outcome: told to everyone who took part.
     outcomes.record(session, idea, Decision.closed, lesson, user, now)
-    search.index_idea(session, idea, themes_of(session, [idea.id])[idea.id])  # type: ignore[index]
+    search.index_idea(session, idea, themes_of(session, [pk(idea)])[pk(idea)])
 
 
 def promote(
@@ -424,6 +429,17 @@ def decide_for_call(
         raise InvalidInput({"decision": "Choisissez une valeur de la liste."})
 
 
+_Pair = TypeVar("_Pair", Follow, Support)
+
+
+def _move_people(session: Session, model: type[_Pair], merged: Idea, keep: Idea) -> None:
+    """The merged idea's followers (or supporters) follow the kept one, each once."""
+    for row in session.exec(select(model).where(col(model.idea_id) == merged.id)):
+        if session.get(model, (keep.id, row.user_id)) is None:
+            session.add(model(idea_id=pk(keep), user_id=row.user_id, created_at=row.created_at))
+        session.delete(row)
+
+
 def merge(
     session: Session,
     params: ScoringParams,
@@ -443,18 +459,15 @@ def merge(
         )
     people = outcomes.participants(session, merged)
     session.execute(update(Mine).where(col(Mine.idea_id) == merged.id).values(idea_id=keep.id))
-    for model in (Follow, Support):
-        for row in session.exec(select(model).where(model.idea_id == merged.id)):
-            if session.get(model, (keep.id, row.user_id)) is None:
-                session.add(model(idea_id=keep.id, user_id=row.user_id, created_at=row.created_at))
-            session.delete(row)
+    _move_people(session, Follow, merged, keep)
+    _move_people(session, Support, merged, keep)
     merged.merged_into_id = keep.id
     merged.status = IdeaStatus.abandoned
     merged.closed_at = now
     merged.lesson = f"Fusionnée avec l'idée « {keep.title} »."
     keep.last_activity_at = now
     session.flush()
-    search.move_idea_documents(session, merged.id, keep.id)  # type: ignore[arg-type]
+    search.move_idea_documents(session, pk(merged), pk(keep))
     for idea in (keep, merged):
         scoring.refresh(session, params, idea, now, admin)
     add_event(session, keep, admin, "merged", f"L'idée « {merged.title} » y a été fusionnée.", now)
@@ -527,8 +540,8 @@ def revisions(session: Session, idea: Idea) -> list[RevisionView]:
                 before = ", ".join(before or [])
                 after = ", ".join(after or [])
             elif field == "rule_kind":
-                before = RULE_KIND_LABELS.get(before or "", "")
-                after = RULE_KIND_LABELS.get(after or "", "")
+                before = _RULE_KIND_NAMES.get(before or "", "")
+                after = _RULE_KIND_NAMES.get(after or "", "")
             before, after = before or "", after or ""
             if before != after:
                 changes.append(FieldChange(field, FICHE_LABELS[field], before, after))
@@ -570,7 +583,7 @@ class EventLine(NamedTuple):
 
 
 _EVENTS = (
-    select(
+    wide_select(
         IdeaEvent.created_at,
         IdeaEvent.kind,
         IdeaEvent.message,

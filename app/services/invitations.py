@@ -23,6 +23,7 @@ from app.models import (
     Unit,
     User,
 )
+from app.models.base import pk, table_of
 from app.models.mine import CATEGORY_LABELS
 from app.services import experts, notifications, search
 from app.services.experts import Candidate, MineToDefuse, Precedent, Suggestion
@@ -44,8 +45,8 @@ def record_acceptance(session: Session, deminage_author_id: int, category: str) 
     statement = insert(Expertise).values(user_id=deminage_author_id, category=category, accepted=1)
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=[Expertise.user_id, Expertise.category],
-            set_={"accepted": Expertise.accepted + 1},
+            index_elements=[col(Expertise.user_id), col(Expertise.category)],
+            set_={"accepted": col(Expertise.accepted) + 1},
         )
     )
 
@@ -104,12 +105,12 @@ def suggestions(session: Session, mine: Mine, idea: Idea) -> tuple[Suggestion, .
     ).all()
     candidates = [
         Candidate(
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=pk(user),
             name=user.name,
             unit_id=user.unit_id,
             unit_name=unit.name if unit else None,
-            accepted_in_category=accepted.get(user.id, 0),  # type: ignore[arg-type]
-            precedents=tuple(precedents.get(user.id, ())),  # type: ignore[arg-type]
+            accepted_in_category=accepted.get(pk(user), 0),
+            precedents=tuple(precedents.get(pk(user), ())),
             declared_subject=user.id in declared,
             opted_out=user.ask_opt_out,
         )
@@ -169,9 +170,9 @@ def invite(
             retry_after=3600,
         )
     invitation = MineInvitation(
-        mine_id=mine.id,
-        invitee_id=invitee.id,
-        inviter_id=inviter.id,  # type: ignore[arg-type]
+        mine_id=pk(mine),
+        invitee_id=pk(invitee),
+        inviter_id=pk(inviter),
         message=message[:2000],
         created_at=now,
     )
@@ -193,7 +194,7 @@ def invite(
     return invitation
 
 
-_PENDING = select(*MineInvitation.__table__.columns).where(  # type: ignore[attr-defined]
+_PENDING = select(*table_of(MineInvitation).columns).where(
     MineInvitation.invitee_id == bindparam("user"),
     col(MineInvitation.mine_id).in_(bindparam("mines", expanding=True)),
     col(MineInvitation.declined_at).is_(None),
@@ -266,7 +267,7 @@ class Demineurs:
 def demineurs(session: Session) -> Demineurs:
     """The Démineurs page: who defused what, by category and theme, and who offers to help."""
     people: dict[int, Named] = {
-        u.id: (u, unit)  # type: ignore[misc]
+        pk(u): (u, unit)
         for u, unit in session.exec(
             select(User, Unit)
             .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
@@ -280,7 +281,7 @@ def demineurs(session: Session) -> Demineurs:
     for person, _ in people.values():
         for subject in filter(None, person.ask_subjects.split(",")):
             if not person.ask_opt_out:
-                declared[subject].add(person.id)  # type: ignore[arg-type]
+                declared[subject].add(pk(person))
     by_theme: dict[str, set[int]] = defaultdict(set)
     for author_id, theme in session.exec(
         select(Deminage.author_id, IdeaTheme.theme)

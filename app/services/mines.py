@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
 
-from app.db import locks_rows, read_rows
+from app.db import locks_rows, read_rows, wide_select
 from app.errors import NotFound
 from app.models import (
     Deminage,
@@ -25,6 +25,7 @@ from app.models import (
     Unit,
     User,
 )
+from app.models.base import pk, table_of
 from app.models.mine import BASIS_LABELS, SCOPE_REQUEST_OPEN, SEVERITY_LABELS, MineBasis, agreed
 from app.schemas import DeminageCreate, MineCreate
 from app.services import audit, blockers, invitations, notifications, scoring, search, visibility
@@ -56,8 +57,8 @@ TITLE_FROM_BODY = 60
 @dataclass
 class DeminageView:
     deminage: Deminage
-    author: User
-    unit: Unit | None
+    author: Person
+    unit: UnitName | None
     helped_by_me: bool
     hidden: bool = False  # hidden by moderation
     masked: bool = False  # hidden, and this viewer gets only « masqué » (see visibility.py)
@@ -78,8 +79,8 @@ class SignatureView:
 @dataclass
 class MineView:
     mine: Mine
-    author: User
-    unit: Unit | None
+    author: Person
+    unit: UnitName | None
     deminages: list[DeminageView]
     hidden: bool = False  # hidden by moderation
     masked: bool = False  # hidden, and this viewer gets only « masqué » (see visibility.py)
@@ -149,8 +150,8 @@ def lay_mine(
     """A colleague lays a mine; a ripe idea stops being ripe."""
     raise_if(check_lay_mine(user, idea))
     mine = Mine(
-        idea_id=idea.id,  # type: ignore[arg-type]
-        author_id=user.id,  # type: ignore[arg-type]
+        idea_id=pk(idea),
+        author_id=pk(user),
         category=data.category,
         severity=data.severity,
         title=data.title or _title_from(data.body),
@@ -166,10 +167,10 @@ def lay_mine(
     session.flush()
     # Its author is its first signer: the median of one estimate is that estimate.
     session.add(
-        MineSignature(mine_id=mine.id, user_id=user.id, severity=data.severity, created_at=now)  # type: ignore[arg-type]
+        MineSignature(mine_id=pk(mine), user_id=pk(user), severity=data.severity, created_at=now)
     )
     _touch(idea, now)  # after the flush: one UPDATE of the idea, with its new score
-    noun = SEVERITY_LABELS[mine.severity].lower()  # type: ignore[index]
+    noun = SEVERITY_LABELS[mine.severity].lower()
     laid = agreed(mine.severity, "posé", "posée")
     where = " pour la généralisation" if mine.scope == MineScope.generalisation else ""
     add_event(
@@ -184,7 +185,7 @@ def lay_mine(
     search.index_mine(session, mine)
     blockers.remember_echoes(session, mine)
     if session.get(Follow, (idea.id, user.id)) is None:
-        session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
+        session.add(Follow(idea_id=pk(idea), user_id=pk(user)))
     mailer = notifications.mailer_of(session)
     # Those who carry the idea hear of it: its author and its co-porteurs.
     carriers = session.exec(
@@ -222,8 +223,8 @@ def bring_deminage(
     """Anyone but the mine's author answers it."""
     raise_if(check_bring_deminage(user, mine, idea))
     deminage = Deminage(
-        mine_id=mine.id,  # type: ignore[arg-type]
-        author_id=user.id,  # type: ignore[arg-type]
+        mine_id=pk(mine),
+        author_id=pk(user),
         kind=data.kind,
         body=data.body,
         created_at=now,
@@ -394,7 +395,7 @@ def toggle_helpful(
     raise_if(check_mark_helpful(user, deminage, mine))
     existing = session.get(DeminageHelpful, (deminage.id, user.id))
     if existing is None:
-        session.add(DeminageHelpful(deminage_id=deminage.id, user_id=user.id))  # type: ignore[arg-type]
+        session.add(DeminageHelpful(deminage_id=pk(deminage), user_id=pk(user)))
     else:
         session.delete(existing)
     session.flush()
@@ -510,7 +511,7 @@ def _settle_severity(session: Session, mine: Mine) -> str:
 def _severity_moved(before: str, mine: Mine) -> str:
     if before == mine.severity:
         return ""
-    median = SEVERITY_LABELS[mine.severity].lower()  # type: ignore[index]
+    median = SEVERITY_LABELS[mine.severity].lower()
     return f" Gravité retenue, la médiane des estimations\u00a0: {median}."
 
 
@@ -536,13 +537,13 @@ def cosign(
         return
     changed = signature is not None
     if signature is None:
-        signature = MineSignature(mine_id=mine.id, user_id=user.id, severity=severity)  # type: ignore[arg-type]
+        signature = MineSignature(mine_id=pk(mine), user_id=pk(user), severity=severity)
     signature.severity = severity
     signature.created_at = now
     session.add(signature)
     before = _settle_severity(session, mine)
     _touch(idea, now)
-    estimate = SEVERITY_LABELS[severity].lower()  # type: ignore[index]
+    estimate = SEVERITY_LABELS[severity].lower()
     done = "estimation changée" if changed else "co-signée"
     add_event(
         session,
@@ -556,7 +557,7 @@ def cosign(
     cause = f"mine « {mine.title} » co-signée"
     scoring.refresh(session, params, idea, now, user, cause=cause)
     if session.get(Follow, (idea.id, user.id)) is None:
-        session.add(Follow(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
+        session.add(Follow(idea_id=pk(idea), user_id=pk(user)))
     if not changed:
         notifications.notify(
             session,
@@ -622,8 +623,8 @@ def request_scope_move(
     is told, and answers."""
     raise_if(check_request_scope_move(user, mine, idea, _open_request(session, mine)))
     request = ScopeRequest(
-        mine_id=mine.id,  # type: ignore[arg-type]
-        author_id=user.id,  # type: ignore[arg-type]
+        mine_id=pk(mine),
+        author_id=pk(user),
         reason=reason,
         created_at=now,
     )
@@ -830,9 +831,9 @@ def state_basis(
 def _with_author(columns: list[Any], author_id: Any) -> Any:
     """The columns, then who wrote the row and their unit (as `_person` reads them back)."""
     return (
-        select(
+        wide_select(
             *columns,
-            User.name.label("author_name"),  # type: ignore[attr-defined]
+            col(User.name).label("author_name"),
             col(User.unit_id).label("author_unit_id"),
             col(User.is_active).label("author_active"),
             col(Unit.name).label("author_unit_name"),
@@ -851,12 +852,12 @@ def _person(row: Any) -> tuple[Person, UnitName | None]:
 
 
 _IDEA_MINES = (
-    _with_author(list(Mine.__table__.columns), col(Mine.author_id))  # type: ignore[attr-defined]
+    _with_author(list(table_of(Mine).columns), col(Mine.author_id))
     .where(Mine.idea_id == bindparam("idea"))
     .order_by(col(Mine.created_at), col(Mine.id))
 )
 _IDEA_DEMINAGES = (
-    _with_author(list(Deminage.__table__.columns), col(Deminage.author_id))  # type: ignore[attr-defined]
+    _with_author(list(table_of(Deminage).columns), col(Deminage.author_id))
     .join(Mine, col(Deminage.mine_id) == Mine.id)
     .where(Mine.idea_id == bindparam("idea"))
     .order_by(col(Deminage.created_at), col(Deminage.id))
@@ -876,7 +877,7 @@ _IDEA_SIGNATURES = (
     .order_by(col(MineSignature.created_at), col(MineSignature.user_id))
 )
 _IDEA_SCOPE_REQUESTS = (
-    _with_author(list(ScopeRequest.__table__.columns), col(ScopeRequest.author_id))  # type: ignore[attr-defined]
+    _with_author(list(table_of(ScopeRequest).columns), col(ScopeRequest.author_id))
     .join(Mine, col(ScopeRequest.mine_id) == Mine.id)
     .where(Mine.idea_id == bindparam("idea"))
     .order_by(col(ScopeRequest.id))
@@ -1006,7 +1007,7 @@ class NeighbourIdea(NamedTuple):
 
 
 _NEIGHBOUR_MINES = (
-    select(Mine.id, Mine.severity, Mine.title, Mine.status, Idea.id, Idea.title)
+    wide_select(Mine.id, Mine.severity, Mine.title, Mine.status, Idea.id, Idea.title)
     .join(Idea, col(Mine.idea_id) == Idea.id)
     .where(
         col(Mine.idea_id).in_(bindparam("ideas", expanding=True)),

@@ -26,6 +26,7 @@ from app.models import (
     Support,
     User,
 )
+from app.models.base import pk
 from app.models.notification import DEFAULT_CHANNELS, KIND_LABELS
 from app.services import emails, visibility
 from app.services.permissions import can_view_idea, check_follow, check_support, raise_if
@@ -133,9 +134,9 @@ def notify(
         return None
     if not recipient.is_active or not can_view_idea(recipient, idea):
         return None
-    channel = channels_for(session, recipient.id)[kind]  # type: ignore[arg-type]
+    channel = channels_for(session, pk(recipient))[kind]
     notification = Notification(
-        user_id=recipient.id,  # type: ignore[arg-type]
+        user_id=pk(recipient),
         kind=kind,
         actor_id=actor.id if actor else None,
         idea_id=idea.id,
@@ -178,9 +179,9 @@ def notify_page(
     of their own action."""
     if (actor is not None and recipient.id == actor.id) or not recipient.is_active:
         return None
-    channel = channels_for(session, recipient.id)[kind]  # type: ignore[arg-type]
+    channel = channels_for(session, pk(recipient))[kind]
     notification = Notification(
-        user_id=recipient.id,  # type: ignore[arg-type]
+        user_id=pk(recipient),
         kind=kind,
         actor_id=actor.id if actor else None,
         message=message,
@@ -217,9 +218,9 @@ def queue_email(
 ) -> None:
     """Put an e-mail in the outbox, in the caller's transaction; sent after the commit. With
     `html`, the same words go out in HTML beside the plain text."""
-    unsubscribe = mailer.unsubscribe_url(recipient.id, kind)  # type: ignore[arg-type]
+    unsubscribe = mailer.unsubscribe_url(pk(recipient), kind)
     stop = (
-        f"Ne plus recevoir par e-mail les notifications « {KIND_LABELS[kind].lower()} »"  # type: ignore[index]
+        f"Ne plus recevoir par e-mail les notifications « {KIND_LABELS[kind].lower()} »"
         if kind in KIND_LABELS
         else "Ne plus recevoir aucun e-mail des démineurs"
     )
@@ -327,7 +328,7 @@ def list_for(session: Session, user: User, limit: int = 50) -> list[Notification
     )
     messages = visibility.redact_messages(session, user, [(n.idea_id, n.message) for n in items])
     return [
-        NotificationLine(n.id, n.kind, message, n.url, n.created_at, n.read_at)  # type: ignore[arg-type]
+        NotificationLine(pk(n), n.kind, message, n.url, n.created_at, n.read_at)
         for n, message in zip(items, messages, strict=True)
     ]
 
@@ -364,8 +365,8 @@ def build_digests(session: Session, mailer: Mailer, now: datetime) -> int:
     by_user: dict[int, list[Notification]] = defaultdict(list)
     people: dict[int, User] = {}
     for notification, user in pending:
-        by_user[user.id].append(notification)  # type: ignore[index]
-        people[user.id] = user  # type: ignore[index]
+        by_user[pk(user)].append(notification)
+        people[pk(user)] = user
     for user_id, items in by_user.items():
         user = people[user_id]
         for item in items:
@@ -418,7 +419,7 @@ def toggle(session: Session, model: type[Follow] | type[Support], user: User, id
     raise_if(check_follow(user, idea) if model is Follow else check_support(user, idea))
     existing = session.get(model, (idea.id, user.id))
     if existing is None:
-        session.add(model(idea_id=idea.id, user_id=user.id))  # type: ignore[arg-type]
+        session.add(model(idea_id=pk(idea), user_id=pk(user)))
         return True
     session.delete(existing)
     return False

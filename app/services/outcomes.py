@@ -3,12 +3,13 @@ milestones, each told to everyone who took part in the idea."""
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, union
+from sqlalchemy import CompoundSelect, Executable, bindparam, union
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
-from app.db import read_rows
+from app.db import read_rows, wide_select
 from app.errors import InvalidInput
 from app.models import (
     CoCarrier,
@@ -29,6 +30,7 @@ from app.models import (
     Unit,
     User,
 )
+from app.models.base import pk
 from app.models.outcome import DECISION_LABELS, MILESTONE_LABELS, Decision
 from app.schemas import MilestoneInput
 from app.services import notifications, scoring, search, visibility
@@ -44,8 +46,8 @@ STOPPED_NEEDS_LESSON = (
 # déminages that moderation did not hide, its supporters and followers, and the colleagues
 # invited to look at one of its mines (unless they declined). Co-signers of its mines join here
 # once they exist.
-_PARTICIPANTS = union(
-    select(Idea.author_id.label("user_id")).where(Idea.id == bindparam("idea")),  # type: ignore[attr-defined]
+_PARTICIPANTS: CompoundSelect[Any] = union(
+    select(col(Idea.author_id).label("user_id")).where(Idea.id == bindparam("idea")),
     select(Mine.author_id).where(Mine.idea_id == bindparam("idea"), col(Mine.hidden_at).is_(None)),
     select(Deminage.author_id)
     .join(Mine, col(Deminage.mine_id) == Mine.id)
@@ -98,7 +100,7 @@ def tell_participants(
     """Tell everyone who took part (or `people`, gathered before a merge moved them), in the
     app and by e-mail as each chose; a message quoting one of the idea's hidden mines reaches
     only those who may read it whole (`visibility`). Returns how many were told."""
-    titles = visibility.hidden_titles(session, idea.id, None)  # type: ignore[arg-type]
+    titles = visibility.hidden_titles(session, pk(idea), None)
     mailer = notifications.mailer_of(session)
     told = 0
     for person in participants(session, idea) if people is None else people:
@@ -126,7 +128,7 @@ def record(
     decision's service function, or the calls' decision); `people` overrides who is told (a
     merge gathers them before moving the mines)."""
     outcome = Outcome(
-        idea_id=idea.id,  # type: ignore[arg-type]
+        idea_id=pk(idea),
         decision=decision,
         text=text,
         author_id=author.id if author else None,
@@ -173,11 +175,11 @@ class MilestoneLine(NamedTuple):
     created_at: datetime
 
 
-def _lines_query(model: type[Outcome] | type[Milestone]):  # type: ignore[no-untyped-def]
-    kind = model.decision if model is Outcome else model.kind  # type: ignore[union-attr]
-    lesson = model.lesson if model is Milestone else Outcome.text  # type: ignore[union-attr]
+def _lines_query(
+    model: type[Outcome] | type[Milestone], kind: Any, lesson: Any
+) -> Select[*tuple[Any, ...]]:
     return (
-        select(
+        wide_select(
             model.id,
             kind,
             model.text,
@@ -197,19 +199,19 @@ def _lines_query(model: type[Outcome] | type[Milestone]):  # type: ignore[no-unt
     )
 
 
-_OUTCOMES = _lines_query(Outcome)
-_MILESTONES = _lines_query(Milestone)
+_OUTCOMES = _lines_query(Outcome, Outcome.decision, Outcome.text)
+_MILESTONES = _lines_query(Milestone, Milestone.kind, Milestone.lesson)
 
 
 def _read_lines(
-    session: Session, query: object, idea: Idea, viewer: User | None
-) -> list[tuple[object, ...]]:
+    session: Session, query: Executable, idea: Idea, viewer: User | None
+) -> list[tuple[Any, ...]]:
     """Plain rows, newest first, with texts quoting one of the idea's hidden mines masked whole
     for a viewer who may not read it (`visibility.redact_text`, as the history does)."""
-    rows = read_rows(session, query, {"idea": idea.id})  # type: ignore[arg-type]
+    rows = read_rows(session, query, {"idea": idea.id})
     if not rows:
         return []
-    titles = visibility.hidden_titles(session, idea.id, viewer)  # type: ignore[arg-type]
+    titles = visibility.hidden_titles(session, pk(idea), viewer)
     lines = []
     for row_id, kind, text, lesson, created_at, uid, name, unit_id, active, ukey, uname in rows:
         author = Person(uid, name, unit_id, active) if uid is not None else None
@@ -267,7 +269,7 @@ def post_milestone(
         raise InvalidInput({"lesson": STOPPED_NEEDS_LESSON})
     lesson = data.lesson if kind == MilestoneKind.stopped else ""
     milestone = Milestone(
-        idea_id=idea.id,  # type: ignore[arg-type]
+        idea_id=pk(idea),
         kind=kind,
         text=data.text,
         lesson=lesson,
@@ -287,7 +289,7 @@ def post_milestone(
         search.index_idea(session, idea, _themes(session, idea))
     session.add(
         IdeaEvent(
-            idea_id=idea.id,  # type: ignore[arg-type]
+            idea_id=pk(idea),
             actor_id=user.id,
             kind="milestone",
             message=line,
@@ -325,7 +327,7 @@ def set_sponsor(session: Session, manager: User, idea: Idea, email: str, now: da
     idea.last_activity_at = now
     session.add(
         IdeaEvent(
-            idea_id=idea.id,  # type: ignore[arg-type]
+            idea_id=pk(idea),
             actor_id=manager.id,
             kind="sponsor",
             message=f"Sponsor du projet\u00a0: {sponsor.name}.",

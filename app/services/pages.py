@@ -2,7 +2,12 @@
 person as a page names them, with their unit (plain rows, never an account to change)."""
 
 from dataclasses import dataclass
-from typing import Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
+
+from app.models.base import pk
+
+if TYPE_CHECKING:
+    from app.models import User
 
 # Lists count their items up to this: beyond, « plus de 1 000 » says enough, and a page costs
 # the same whatever the size of the base.
@@ -41,6 +46,11 @@ class Person(NamedTuple):
     name: str
     unit_id: int | None
     is_active: bool
+
+    @classmethod
+    def of(cls, user: "User") -> "Person":
+        """The person a stored account is."""
+        return cls(pk(user), user.name, user.unit_id, user.is_active)
 
 
 class UnitName(NamedTuple):

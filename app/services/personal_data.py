@@ -19,6 +19,7 @@ from app.models import (
     Support,
     User,
 )
+from app.models.base import stored_ids
 from app.services import retention, sessions, users, visibility
 
 FORMER_AGENT = "Ancien·ne agent·e"
@@ -27,7 +28,7 @@ FORMER_AGENT = "Ancien·ne agent·e"
 SECRET_COLUMNS = {"password_hash", "token_hash", "oidc_id_token"}
 
 
-def person_columns() -> list[tuple[Table, Column]]:  # type: ignore[type-arg]
+def person_columns() -> list[tuple[Table, Column]]:
     """Every (table, column) that holds a person's id: the map of what the tool knows of them."""
     return [
         (table, column)
@@ -45,7 +46,7 @@ def personal_data(session: Session, user: User) -> dict[str, object]:
         return value.isoformat() if hasattr(value, "isoformat") else value
 
     unit = users.unit_of(session, user)
-    data: dict[str, object] = {
+    data: dict[str, Any] = {
         "account": {
             "id": user.id,
             "email": user.email,
@@ -76,14 +77,14 @@ def personal_data(session: Session, user: User) -> dict[str, object]:
         if key in data:
             key = f"{table.name}.{column.name}"
         data[key] = [{k: plain(v) for k, v in row._mapping.items()} for row in rows]
-    data["notification"] = _notifications_as_read(session, user, data["notification"])  # type: ignore[arg-type]
+    data["notification"] = _notifications_as_read(session, user, data["notification"])
     # Texts about an idea that may quote one of its mines hidden since: as the app shows them.
     for key, idea_key, columns in (
         ("idea", "id", ("lesson",)),
         ("outcome", "idea_id", ("text",)),
         ("milestone", "idea_id", ("text", "lesson")),
     ):
-        data[key] = _texts_as_read(session, user, data[key], idea_key, columns)  # type: ignore[arg-type]
+        data[key] = _texts_as_read(session, user, data[key], idea_key, columns)
     return data
 
 
@@ -117,18 +118,22 @@ def close_account(session: Session, user: User, now: datetime) -> None:
     """Erase the person's personal data; their published contributions stay, signed
     « Ancien·ne agent·e ». Their drafts, sessions, tokens, notifications and pending
     invitations to co-carry an idea go."""
-    drafts = list(
+    drafts = stored_ids(
         session.exec(
-            select(Idea.id).where(Idea.author_id == user.id, Idea.status == IdeaStatus.draft)
-        )
+            select(Idea.id).where(
+                col(Idea.author_id) == user.id, col(Idea.status) == IdeaStatus.draft
+            )
+        ).all()
     )
-    retention.delete_drafts(session, drafts)  # type: ignore[arg-type]
-    for model in (Notification, NotificationPreference, Follow, Support, ApiToken):
-        session.exec(delete(model).where(model.user_id == user.id))  # type: ignore[attr-defined]
+    retention.delete_drafts(session, drafts)
+    owned: tuple[type[Notification | NotificationPreference | Follow | Support | ApiToken], ...]
+    owned = (Notification, NotificationPreference, Follow, Support, ApiToken)
+    for model in owned:
+        session.exec(delete(model).where(col(model.user_id) == user.id))
     # Invitations to co-carry an idea not answered yet, to them or from them, go (with the words
     # they carry); a co-porteur who accepted stays named on the idea, as « Ancien·ne agent·e ».
     session.exec(
-        delete(CoCarrier).where(  # type: ignore[call-overload]
+        delete(CoCarrier).where(
             col(CoCarrier.accepted_at).is_(None),
             or_(CoCarrier.user_id == user.id, CoCarrier.invited_by_id == user.id),
         )
@@ -138,9 +143,7 @@ def close_account(session: Session, user: User, now: datetime) -> None:
     for notification in session.exec(select(Notification).where(Notification.actor_id == user.id)):
         notification.message = notification.message.replace(user.name, FORMER_AGENT)
         session.add(notification)
-    session.exec(
-        delete(OutboxMessage).where(OutboxMessage.to_email == user.email)  # type: ignore[call-overload]
-    )
+    session.exec(delete(OutboxMessage).where(col(OutboxMessage.to_email) == user.email))
     for message in session.exec(
         select(OutboxMessage).where(
             col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.body).contains(user.name)

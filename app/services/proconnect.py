@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.errors import DomainError, RateLimited
 from app.models import ExternalIdentity, LoginAttempt, OidcLogin, User
+from app.models.base import pk
 from app.security import hash_password
 from app.services import rate_limits, registration, users
 
@@ -284,7 +285,7 @@ def _account(session: Session, profile: dict[str, Any]) -> User:
     )
     session.add(user)
     session.flush()
-    session.add(ExternalIdentity(user_id=user.id, idp_id=idp_id, sub=sub))  # type: ignore[arg-type]
+    session.add(ExternalIdentity(user_id=pk(user), idp_id=idp_id, sub=sub))
     return user
 
 

@@ -32,7 +32,7 @@ def forget_expired(session: Session, settings: Settings, now: datetime) -> int:
     e-mails): the daily retention command runs this, so none outlives its window by a day."""
     window = max(LONGEST_WINDOW, timedelta(minutes=settings.login_window_minutes))
     result = session.exec(delete(LoginAttempt).where(col(LoginAttempt.created_at) < now - window))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DML result has rowcount
+    return int(result.rowcount or 0)
 
 
 def retry_after(oldest: datetime | None, window: timedelta, now: datetime) -> int:

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.errors import InvalidInput, NotFound
 from app.models import EmailConfirmation, LoginAttempt, OutboxMessage, Role, User
+from app.models.base import pk
 from app.security import new_token, token_hash
 from app.services import notifications, users
 
@@ -91,7 +92,7 @@ def register(
     token = new_token()
     session.add(
         EmailConfirmation(
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=pk(user),
             token_hash=token_hash(token),
             created_at=now,
             expires_at=now + CONFIRMATION_TTL,

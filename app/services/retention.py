@@ -22,6 +22,7 @@ from app.models import (
     User,
     UserSession,
 )
+from app.models.base import stored_ids
 from app.services import notifications
 
 
@@ -30,8 +31,10 @@ def delete_drafts(session: Session, ids: list[int]) -> None:
     if ids:
         models = (IdeaTheme, IdeaRevision, IdeaEvent, Follow, Support, Notification, CoCarrier)
         for model in models:
-            session.exec(delete(model).where(col(model.idea_id).in_(ids)))  # type: ignore[attr-defined]
-        session.exec(delete(Idea).where(col(Idea.id).in_(ids), Idea.status == IdeaStatus.draft))
+            session.exec(delete(model).where(col(model.idea_id).in_(ids)))
+        session.exec(
+            delete(Idea).where(col(Idea.id).in_(ids), col(Idea.status) == IdeaStatus.draft)
+        )
 
 
 # Sent e-mails are kept this long (to answer « did I get it? »), then deleted with their address.
@@ -45,7 +48,7 @@ def forget_spent(session: Session, now: datetime) -> tuple[int, int]:
     mails = session.exec(
         delete(OutboxMessage).where(col(OutboxMessage.sent_at) < now - SENT_MAIL_KEPT)
     )
-    return int(sessions.rowcount or 0), int(mails.rowcount or 0)  # type: ignore[attr-defined]
+    return int(sessions.rowcount or 0), int(mails.rowcount or 0)
 
 
 def purge_stale_drafts(
@@ -86,5 +89,5 @@ def purge_stale_drafts(
             col(Idea.purge_notice_at) <= now - notice,
         )
     ).all()
-    delete_drafts(session, list(due))  # type: ignore[arg-type]
+    delete_drafts(session, stored_ids(due))
     return told, len(due)

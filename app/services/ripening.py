@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.models import Follow, Idea, IdeaStatus, NotificationKind, User
+from app.models.base import pk
 from app.services import mines, notifications
 from app.services.pages import Person
 
@@ -24,11 +25,11 @@ def helpers(mine_views: Sequence[mines.MineView], *carrier_ids: int) -> list[Per
     found: dict[int, Person] = {}
     for view in mine_views:
         if not view.masked and not view.hidden:
-            found.setdefault(view.author.id, view.author)
+            found.setdefault(pk(view.author), view.author)
         for dv in view.deminages:
             if dv.masked or dv.hidden or view.hidden or dv.deminage.dismissed_at is not None:
                 continue
-            found.setdefault(dv.author.id, dv.author)
+            found.setdefault(pk(dv.author), dv.author)
     for carrier in carrier_ids:  # those who carry the idea are thanked, not thanking
         found.pop(carrier, None)
     return list(found.values())

@@ -5,11 +5,11 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import BindParameter, bindparam, func
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.db import read_rows
+from app.db import read_rows, wide_select
 from app.models import (
     AppSetting,
     Deminage,
@@ -21,6 +21,7 @@ from app.models import (
     MineSignature,
     User,
 )
+from app.models.base import pk
 from app.services import audit, blockers, readiness, visibility
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, Readiness, ScoringParams
 
@@ -58,11 +59,11 @@ def scoring_params(session: Session, settings: Settings) -> ScoringParams:
     return ScoringParams(**values)
 
 
-_IDEAS = bindparam("ids", expanding=True)
+_IDEAS: BindParameter[Any] = bindparam("ids", expanding=True)
 # The columns `facts_from_rows` reads, named as the idea page's rows name them
 # (`mines.idea_rows`): several ideas' mines and déminages, no text but the mines' titles.
 _MINE_ROWS = (
-    select(
+    wide_select(
         Mine.idea_id,
         Mine.id,
         Mine.title,
@@ -79,7 +80,7 @@ _MINE_ROWS = (
     .order_by(col(Mine.created_at), col(Mine.id))
 )
 _DEMINAGE_ROWS = (
-    select(
+    wide_select(
         Mine.idea_id,
         Deminage.mine_id,
         Deminage.author_id,
@@ -92,7 +93,7 @@ _DEMINAGE_ROWS = (
     .order_by(col(Deminage.created_at), col(Deminage.id))
 )
 _SIGNATURE_ROWS = (
-    select(
+    wide_select(
         Mine.idea_id,
         MineSignature.mine_id,
         col(MineSignature.user_id).label("author_id"),
@@ -107,7 +108,7 @@ _SIGNATURE_ROWS = (
 _THEME_COUNTS = (
     select(IdeaTheme.idea_id, func.count())
     .where(col(IdeaTheme.idea_id).in_(_IDEAS))
-    .group_by(IdeaTheme.idea_id)
+    .group_by(col(IdeaTheme.idea_id))
 )
 
 
@@ -150,7 +151,7 @@ def facts_from_rows(
         if visibility.counts(d, by_id[d.mine_id])
     ]
     return IdeaFacts(
-        author_id=idea.author_id,  # type: ignore[arg-type]
+        author_id=idea.author_id,
         problem=idea.problem,
         solution=idea.solution,
         broken_rule=idea.broken_rule,
@@ -166,25 +167,25 @@ def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
     """What the score needs for several ideas, in four queries over their mines, déminages,
     signatures and themes only (plain columns, no ORM objects): the cost follows these ideas,
     never the base."""
-    ids = [i.id for i in ideas]
-    mines: dict[int, list[Any]] = {i: [] for i in ids}  # type: ignore[misc]
+    ids = [pk(i) for i in ideas]
+    mines: dict[int, list[Any]] = {i: [] for i in ids}
     for row in read_rows(session, _MINE_ROWS, {"ids": ids}):
         mines[row.idea_id].append(row)
-    deminages: dict[int, list[Any]] = {i: [] for i in ids}  # type: ignore[misc]
-    signatures: dict[int, list[Any]] = {i: [] for i in ids}  # type: ignore[misc]
+    deminages: dict[int, list[Any]] = {i: [] for i in ids}
+    signatures: dict[int, list[Any]] = {i: [] for i in ids}
     if any(mines.values()):
         for row in read_rows(session, _DEMINAGE_ROWS, {"ids": ids}):
             deminages[row.idea_id].append(row)
         for row in read_rows(session, _SIGNATURE_ROWS, {"ids": ids}):
             signatures[row.idea_id].append(row)
-    themes = dict(read_rows(session, _THEME_COUNTS, {"ids": ids}))  # type: ignore[arg-type]
+    themes = dict(read_rows(session, _THEME_COUNTS, {"ids": ids}))
     return {
-        idea.id: facts_from_rows(  # type: ignore[index]
+        pk(idea): facts_from_rows(
             idea,
-            themes.get(idea.id, 0),  # type: ignore[call-overload]
-            mines[idea.id],  # type: ignore[index]
-            deminages[idea.id],  # type: ignore[index]
-            signatures[idea.id],  # type: ignore[index]
+            themes.get(idea.id, 0),
+            mines[pk(idea)],
+            deminages[pk(idea)],
+            signatures[pk(idea)],
         )
         for idea in ideas
     }
@@ -192,7 +193,7 @@ def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
 
 def idea_facts(session: Session, idea: Idea) -> IdeaFacts:
     """What the score needs for one idea."""
-    return facts_for(session, [idea])[idea.id]  # type: ignore[index]
+    return facts_for(session, [idea])[pk(idea)]
 
 
 def compute_for(session: Session, params: ScoringParams, idea: Idea, now: datetime) -> Readiness:
@@ -240,7 +241,7 @@ def refresh(
         )
         session.add(
             IdeaEvent(
-                idea_id=idea.id,
+                idea_id=pk(idea),
                 actor_id=actor.id if actor else None,
                 kind="unripe",
                 message=message,
@@ -251,7 +252,7 @@ def refresh(
     elif is_ripe and not was_ripe:
         session.add(
             IdeaEvent(
-                idea_id=idea.id,
+                idea_id=pk(idea),
                 actor_id=actor.id if actor else None,
                 kind="ripe",
                 message="Devenue mûre : toutes les conditions sont réunies.",
@@ -271,7 +272,7 @@ def refresh(
     return result
 
 
-def _remember_ripening(session: Session, idea: Idea, since: datetime, score: float) -> None:
+def _remember_ripening(session: Session, idea: Idea, since: datetime, score: int) -> None:
     """An idea that ripened with time alone (its quiet period ran out with nothing written) got
     no « ripe » line then; when it stops being ripe (a new mine, a promotion), the history and
     the statistics keep the moment it was ripe from."""
@@ -285,7 +286,7 @@ def _remember_ripening(session: Session, idea: Idea, since: datetime, score: flo
     if told is None:
         session.add(
             IdeaEvent(
-                idea_id=idea.id,
+                idea_id=pk(idea),
                 actor_id=None,
                 kind="ripe",
                 message="Devenue mûre : la période de calme s’est achevée sans nouvelle mine.",
@@ -348,9 +349,9 @@ def recompute_all(
                 idea,
                 now,
                 cause="paramètres du score modifiés",
-                facts=facts[idea.id],
+                facts=facts[pk(idea)],
                 map_unchanged=True,
-            )  # type: ignore[index]
+            )
         session.flush()
         done += len(batch)
         if progress is not None:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.db import read_rows
 from app.models import BoardGroup, Deminage, Idea, IdeaNeighbour, IdeaStatus, IdeaTheme, Mine
+from app.models.base import pk
 from app.services import visibility
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -182,7 +183,7 @@ def index_idea(session: Session, idea: Idea, themes: list[str]) -> None:
         idea.lesson,
         " ".join(themes),
     )
-    _put(session, f"idea:{idea.id}", idea.id, _doc_text(idea.title), body)  # type: ignore[arg-type]
+    _put(session, f"idea:{pk(idea)}", pk(idea), _doc_text(idea.title), body)
 
 
 def index_mine(session: Session, mine: Mine) -> None:
@@ -228,7 +229,7 @@ def rebuild(session: Session) -> int:
         themes.setdefault(theme.idea_id, []).append(theme.theme)
     count = 0
     for idea in ideas:
-        index_idea(session, idea, themes.get(idea.id, []))  # type: ignore[arg-type]
+        index_idea(session, idea, themes.get(pk(idea), []))
         count += 1
     # Content hidden by moderation stays out (visibility.public).
     for mine in session.exec(select(Mine).where(col(Mine.hidden_at).is_(None))):
@@ -489,7 +490,7 @@ def remember_neighbours(session: Session, idea: Idea, limit: int = 3) -> None:
     # Neighbours are looser than the form's hints: the closest three, however close.
     scored, _ = _scored_ideas(session, idea.title, idea.problem, exclude=idea.id)
     for rank, (_, neighbour) in enumerate(scored[:limit]):
-        session.add(IdeaNeighbour(idea_id=idea.id, neighbour_id=neighbour, rank=rank))  # type: ignore[arg-type]
+        session.add(IdeaNeighbour(idea_id=pk(idea), neighbour_id=neighbour, rank=rank))
 
 
 _NEIGHBOURS = (

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.models import User, UserSession
+from app.models.base import pk
 from app.security import new_token, token_hash
 
 
@@ -19,7 +20,7 @@ def start_session(
     session.add(
         UserSession(
             token_hash=token_hash(token),
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=pk(user),
             expires_at=now + timedelta(days=settings.session_days),
             oidc_id_token=oidc_id_token,
         )
@@ -37,13 +38,13 @@ _SESSION_USER = (
 
 def user_for_session(session: Session, token: str, now: datetime) -> User | None:
     """The active account behind a session cookie, if the session has not expired by `now`."""
-    row = session.exec(_SESSION_USER, params={"hash": token_hash(token)}).first()  # type: ignore[call-overload]
+    row = session.exec(_SESSION_USER, params={"hash": token_hash(token)}).first()
     if row is None:
         return None
     user, expires_at = row
     if expires_at < now or not user.is_active:
         return None
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 def end_session(session: Session, token: str) -> str:

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from app.models import BoardGroup, Idea, User
+from app.models.base import pk
 from app.schemas import IdeaCreate
 from app.services import ideas, mines, search, visibility
 from app.services.mines import MineView
@@ -32,7 +33,7 @@ class SleepingIdea:
     lesson: str
 
 
-def _asleep() -> tuple[object, ...]:
+def _asleep() -> tuple[ColumnElement[bool], ...]:
     # Closed, and not merged away (a merged idea lives on in the one it joined).
     return (col(Idea.board_group) == BoardGroup.abandoned,)
 
@@ -76,10 +77,10 @@ def list_sleeping(
             )
         )
     people = ideas.users_by_id(session, {i.author_id for i in items})
-    themes = ideas.themes_of(session, [i.id for i in items])  # type: ignore[misc]
+    themes = ideas.themes_of(session, [pk(i) for i in items])
     lessons = visibility.redact_messages(session, viewer, [(i.id, i.lesson) for i in items])
     rows = [
-        SleepingIdea(i, *people[i.author_id], tuple(themes[i.id]), lesson)  # type: ignore[index]
+        SleepingIdea(i, *people[i.author_id], tuple(themes[pk(i)]), lesson)
         for i, lesson in zip(items, lessons, strict=True)
     ]
     return Page.counted(rows, page, pages, counted)
@@ -95,10 +96,10 @@ def relaunch(session: Session, params: ScoringParams, user: User, old: Idea, now
         problem=old.problem or old.title,
         solution=old.solution,
         broken_rule=old.broken_rule,
-        rule_kind=old.rule_kind,  # type: ignore[arg-type]
+        rule_kind=old.rule_kind,
         rule_reference=old.rule_reference,
         first_ground=old.first_ground,
-        themes=ideas.themes_of(session, [old.id])[old.id],  # type: ignore[index]
+        themes=ideas.themes_of(session, [pk(old)])[pk(old)],
     )
     draft = ideas.create_draft(session, params, user, data, now)
     draft.relaunched_from_id = old.id
@@ -137,4 +138,5 @@ def relaunches_of(session: Session, idea: Idea) -> list[tuple[int, str]]:
             )
             .order_by(col(Idea.id))
         )
+        if i is not None  # a stored idea has an id: for the type
     ]

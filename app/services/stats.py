@@ -70,7 +70,7 @@ def build(session: Session, now: datetime) -> PublicStats:
     ideas, projects = session.exec(
         select(
             func.count(),
-            func.coalesce(func.sum(case((Idea.status == IdeaStatus.project, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((col(Idea.status) == IdeaStatus.project, 1), else_=0)), 0),
         ).where(*published_ideas)
     ).one()
 
@@ -94,7 +94,7 @@ def build(session: Session, now: datetime) -> PublicStats:
     idea_month = _bucket(Idea.published_at, bounds)
     mine_month = _bucket(Mine.created_at, bounds)
     deminage_month = _bucket(Deminage.created_at, bounds)
-    written = (
+    written: tuple[Any, ...] = (
         select(idea_month.label("month"), col(Idea.author_id).label("author")).where(
             *published_ideas, col(Idea.published_at) >= since, col(Idea.published_at) < until
         ),

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from app.db import read_rows
 from app.models import Deminage, Idea, Mine, MineStatus, User
+from app.models.base import pk
 from app.services.permissions import can_read_hidden
 
 HIDDEN_MINE_TITLE = "Mine masquée"
@@ -64,7 +65,7 @@ def masked_for(viewer: User | None, item: Any) -> bool:
 
 @cache
 def _row_type(fields: tuple[str, ...]) -> Any:
-    return namedtuple("RedactedRow", fields)  # type: ignore[misc]  # noqa: PYI024
+    return namedtuple("RedactedRow", fields)  # noqa: PYI024
 
 
 def _redact(row: Any, **changes: Any) -> Any:
@@ -200,7 +201,7 @@ def history(
     lines = events(session, idea)
     if views is not None and idea.merged_into_id is None and not any(v.hidden for v in views):
         return lines
-    titles = hidden_titles(session, idea.id, viewer)  # type: ignore[arg-type]
+    titles = hidden_titles(session, pk(idea), viewer)
     if not titles:
         return lines
     redacted = []
