@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
@@ -26,7 +27,7 @@ from app.models import (
 )
 from app.models.call import end_of_day, paris_today
 from app.models.outcome import DECISION_LABELS, Decision
-from app.schemas import CallInput
+from app.schemas import CallInput, CallUpdate, french_errors
 from app.services import notifications, visibility
 from app.services.pages import Person, UnitName
 from app.services.permissions import (
@@ -184,6 +185,35 @@ def update_call(
     call.updated_at = now
     _set_audience(session, call, units)
     return widened
+
+
+def edit_call(
+    session: Session, manager: User, call: CallForIdeas, changes: CallUpdate, now: datetime
+) -> bool:
+    """The API's partial edit: the fields sent change, the others stay (units sent alone
+    make the audience those units); then as `update_call`."""
+    raise_if(check_edit_call(manager, call))
+    sponsor = session.get(User, call.sponsor_id)
+    units = audience_of(session, call)
+    current: dict[str, Any] = {
+        "question": call.question,
+        "context": call.context,
+        "criteria": call.criteria,
+        "sponsor_email": sponsor.email if sponsor else "",
+        "audience": "units" if units else "everyone",
+        "units": sorted(units),
+        "ideas_until": call.ideas_until,
+        "deminage_until": call.deminage_until,
+        "decision_by": call.decision_by,
+    }
+    sent = changes.model_dump(exclude_unset=True)
+    if sent.get("units") and "audience" not in sent:
+        sent["audience"] = "units"
+    try:
+        data = CallInput.model_validate({**current, **sent})
+    except ValidationError as exc:  # a required field sent as null
+        raise InvalidInput(french_errors(exc)) from None
+    return update_call(session, manager, call, data, now)
 
 
 def widens(before: frozenset[int], after: frozenset[int]) -> bool:
