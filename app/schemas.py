@@ -278,10 +278,49 @@ class CallInput(Strict):
         Documented(pattern=VISIBLE),
     ]
     audience: Literal["everyone", "units"] = "everyone"
-    units: Annotated[list[int], Field(max_length=500)] = []
+    units: Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Field(max_length=500)] = []
     ideas_until: date
     deminage_until: date
     decision_by: date
+
+
+class CallUpdate(Strict):
+    """The API's partial edit of a call: only the fields sent change (`audience` "everyone"
+    forgets its units)."""
+
+    question: Title | None = None
+    context: RequiredText | None = None
+    criteria: Text | None = None
+    sponsor_email: (
+        Annotated[
+            str,
+            AfterValidator(clean_text),
+            StringConstraints(min_length=1, max_length=254),
+            Documented(pattern=VISIBLE),
+        ]
+        | None
+    ) = None
+    audience: Literal["everyone", "units"] | None = None
+    units: (
+        Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Field(max_length=500)] | None
+    ) = None
+    ideas_until: date | None = None
+    deminage_until: date | None = None
+    decision_by: date | None = None
+
+
+class CallDecisionItem(Strict):
+    """The sponsor's outcome for one idea of the call."""
+
+    idea_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    decision: Literal["promoted", "sent_back", "closed"]
+    text: RequiredText
+
+
+class CallDecisionInput(Strict):
+    """The outcomes the sponsor writes at once; the ideas left out wait."""
+
+    outcomes: Annotated[list[CallDecisionItem], Field(max_length=200)]
 
 
 class MilestoneInput(Strict):

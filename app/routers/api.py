@@ -8,11 +8,14 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
-from app.models import Follow, Idea, Mine, Support, Unit, User
+from app.models import CallForIdeas, Follow, Idea, Mine, Support, Unit, User
 from app.models.base import pk
 from app.schemas import (
     AbandonInput,
     BasisInput,
+    CallDecisionInput,
+    CallInput,
+    CallUpdate,
     CoCarrierInviteIn,
     CoCarrierOut,
     CosignInput,
@@ -51,6 +54,7 @@ from app.schemas import (
 from app.services import (
     blockers,
     board,
+    call_outcomes,
     calls,
     co_carriers,
     ideas,
@@ -940,39 +944,97 @@ async def list_calls(call: ApiCallDep) -> list[CallOut]:
     return await call(work)
 
 
+def _call_detail(c: ApiContext, found: CallForIdeas) -> CallDetailOut:
+    page = calls.call_page(c.session, found, c.user, c.now)
+    return CallDetailOut(
+        **_call_out(page.summary),
+        ideas=[
+            CallIdeaOut(
+                id=i.idea.id,
+                title=i.idea.title,
+                status=i.idea.status,
+                ripe=i.ripe,
+                score=i.idea.score,
+                reviewer_count=i.idea.reviewer_count,
+                author=UserOut(
+                    id=i.author.id, name=i.author.name, unit=i.unit.name if i.unit else None
+                ),
+                open_mines=i.open_mines,
+                mines=i.mines,
+                outcome=CallOutcomeOut(
+                    decision=i.outcome.decision,
+                    label=i.outcome.label,
+                    text=i.outcome.text,
+                    created_at=i.outcome.created_at,
+                )
+                if i.outcome
+                else None,
+            )
+            for i in page.ideas
+        ],
+    )
+
+
 @router.get("/calls/{call_id}", response_model=CallDetailOut, responses=ERRORS, tags=["calls"])
 async def read_call(call_id: ObjectId, call: ApiCallDep) -> CallDetailOut:
     """A call for ideas with its published ideas, their fields of mines and outcomes."""
+    return await call(lambda c: _call_detail(c, calls.get_call(c.session, call_id)))
+
+
+def _call_summary(c: ApiContext, found: CallForIdeas) -> CallOut:
+    (summary,) = calls.summaries(c.session, [found], c.now)
+    return CallOut(**_call_out(summary))
+
+
+@router.post("/calls", response_model=CallOut, status_code=201, responses=ERRORS, tags=["calls"])
+async def create_call(data: CallInput, call: ApiCallDep) -> CallOut:
+    """A manager opens a call for ideas; its audience (`units`, or everyone) is told by the
+    next daily command."""
+
+    def work(c: ApiContext) -> CallOut:
+        return _call_summary(c, calls.open_call(c.session, c.user, data, c.now))
+
+    return await call(work)
+
+
+@router.patch("/calls/{call_id}", response_model=CallOut, responses=ERRORS, tags=["calls"])
+async def edit_call(call_id: ObjectId, data: CallUpdate, call: ApiCallDep) -> CallOut:
+    """A manager edits a call still taking ideas: only the fields sent change. The people a
+    widened audience now reaches are told it opened by the next daily command."""
+
+    def work(c: ApiContext) -> CallOut:
+        found = calls.get_call(c.session, call_id)
+        calls.edit_call(c.session, c.user, found, data, c.now)
+        return _call_summary(c, found)
+
+    return await call(work)
+
+
+@router.post("/calls/{call_id}/close", response_model=CallOut, responses=ERRORS, tags=["calls"])
+async def close_call(call_id: ObjectId, call: ApiCallDep) -> CallOut:
+    """A manager closes a call: no idea answers it any more, and its sponsor may decide."""
+
+    def work(c: ApiContext) -> CallOut:
+        found = calls.get_call(c.session, call_id)
+        calls.close_call(c.session, c.user, found, c.now)
+        return _call_summary(c, found)
+
+    return await call(work)
+
+
+@router.post(
+    "/calls/{call_id}/decision", response_model=CallDetailOut, responses=ERRORS, tags=["calls"]
+)
+async def decide_call(
+    call_id: ObjectId, data: CallDecisionInput, call: ApiCallDep
+) -> CallDetailOut:
+    """The sponsor writes the outcome of some of the call's ideas, once its déminage is over;
+    each is told to everyone who took part, and the call is decided once none waits."""
 
     def work(c: ApiContext) -> CallDetailOut:
-        page = calls.call_page(c.session, calls.get_call(c.session, call_id), c.user, c.now)
-        return CallDetailOut(
-            **_call_out(page.summary),
-            ideas=[
-                CallIdeaOut(
-                    id=i.idea.id,
-                    title=i.idea.title,
-                    status=i.idea.status,
-                    ripe=i.ripe,
-                    score=i.idea.score,
-                    reviewer_count=i.idea.reviewer_count,
-                    author=UserOut(
-                        id=i.author.id, name=i.author.name, unit=i.unit.name if i.unit else None
-                    ),
-                    open_mines=i.open_mines,
-                    mines=i.mines,
-                    outcome=CallOutcomeOut(
-                        decision=i.outcome.decision,
-                        label=i.outcome.label,
-                        text=i.outcome.text,
-                        created_at=i.outcome.created_at,
-                    )
-                    if i.outcome
-                    else None,
-                )
-                for i in page.ideas
-            ],
-        )
+        found = calls.get_call(c.session, call_id)
+        call_outcomes.decide_each(c.session, c.params, c.user, found, data.outcomes, c.now)
+        return _call_detail(c, found)
 
     return await call(work)
 

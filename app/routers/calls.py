@@ -150,10 +150,13 @@ def update_call(
     raise_if(check_edit_call(user, call))
     values = _posted(form)
     try:
-        calls.update_call(session, user, call, _parse(values), now)
+        widened = calls.update_call(session, user, call, _parse(values), now)
     except (ValidationError, InvalidInput) as exc:
         return _form_page(request, session, call, values, _save_failed(exc), status=422)
-    return redirect(request, request.url_for("call", call_id=call_id).path, flash="Appel modifié.")
+    flash = "Appel modifié."
+    if widened:
+        flash += " Les agents qu’il concerne désormais en seront prévenus dans le prochain résumé."
+    return redirect(request, request.url_for("call", call_id=call_id).path, flash=flash)
 
 
 @router.post("/calls/{call_id}/close", name="call_close")

@@ -1,6 +1,6 @@
 """The sponsor's decision on a call: one written outcome for each of its ideas, from one page."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.errors import InvalidInput
 from app.models import CallForIdeas, Idea, IdeaStatus, User
 from app.models.outcome import Decision
-from app.schemas import RequiredText, Strict, french_errors
+from app.schemas import CallDecisionItem, RequiredText, Strict, french_errors
 from app.services import calls, ideas
 from app.services.calls import CallIdea
 from app.services.permissions import check_decide_call, raise_if
@@ -77,6 +77,42 @@ def decide(
         call.decided_at = now
     call.updated_at = now
     return len(chosen)
+
+
+def decide_each(
+    session: Session,
+    params: ScoringParams,
+    sponsor: User,
+    call: CallForIdeas,
+    chosen: Sequence[CallDecisionItem],
+    now: datetime,
+) -> int:
+    """The API's decision: the same as `decide`, each outcome named by its idea; a field at
+    fault is named by its place in the list (`outcomes.<i>.<field>`)."""
+    raise_if(check_decide_call(sponsor, call, now))
+    waiting = {item.idea.id for item in pending(session, call, sponsor, now)}
+    place: dict[int, int] = {}
+    errors: dict[str, str] = {}
+    for i, item in enumerate(chosen):
+        if item.idea_id not in waiting:
+            errors[f"outcomes.{i}.idea_id"] = "Cette idée n’attend pas de décision de cet appel."
+        elif item.idea_id in place:
+            errors[f"outcomes.{i}.idea_id"] = "Cette idée a déjà sa décision plus haut."
+        place.setdefault(item.idea_id, i)
+    if errors:
+        raise InvalidInput(errors)
+    form: dict[str, str] = {}
+    for item in chosen:
+        form |= {f"decision_{item.idea_id}": item.decision, f"text_{item.idea_id}": item.text}
+    try:
+        return decide(session, params, sponsor, call, form, now)
+    except InvalidInput as exc:
+        renamed = {}
+        for key, message in exc.errors.items():
+            name, _, idea_id = key.rpartition("_")
+            position = place.get(int(idea_id))
+            renamed["outcomes" if position is None else f"outcomes.{position}.{name}"] = message
+        raise InvalidInput(renamed) from None
 
 
 def write_outcome(

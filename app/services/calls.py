@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
@@ -18,6 +19,7 @@ from app.models import (
     Idea,
     IdeaStatus,
     Mine,
+    Notification,
     NotificationKind,
     Outcome,
     Unit,
@@ -26,7 +28,7 @@ from app.models import (
 from app.models.base import pk
 from app.models.call import end_of_day, paris_today
 from app.models.outcome import DECISION_LABELS, Decision
-from app.schemas import CallInput
+from app.schemas import CallInput, CallUpdate, french_errors
 from app.services import notifications, visibility
 from app.services.pages import Person, UnitName
 from app.services.permissions import (
@@ -168,16 +170,56 @@ def open_call(session: Session, manager: User, data: CallInput, now: datetime) -
 
 def update_call(
     session: Session, manager: User, call: CallForIdeas, data: CallInput, now: datetime
-) -> None:
+) -> bool:
     """A manager edits an open call. Moving its ideas' deadline later lets the reminder go out
-    again before the new one."""
+    again before the new one. Returns whether its audience now reaches people it did not."""
     raise_if(check_edit_call(manager, call))
     sponsor, units = _validate(session, data, now, call)
     if data.ideas_until != call.ideas_until:
         call.reminded_at = None
+    widened = widens(audience_of(session, call), frozenset(units))
+    if widened:
+        # The people it now speaks to are told it opened, by the next daily command (those
+        # already told are not told again: `send_notices`).
+        call.announced_at = None
     _apply(call, data, sponsor)
     call.updated_at = now
     _set_audience(session, call, units)
+    return widened
+
+
+def edit_call(
+    session: Session, manager: User, call: CallForIdeas, changes: CallUpdate, now: datetime
+) -> bool:
+    """The API's partial edit: the fields sent change, the others stay (units sent alone
+    make the audience those units); then as `update_call`."""
+    raise_if(check_edit_call(manager, call))
+    sponsor = session.get(User, call.sponsor_id)
+    units = audience_of(session, call)
+    current: dict[str, Any] = {
+        "question": call.question,
+        "context": call.context,
+        "criteria": call.criteria,
+        "sponsor_email": sponsor.email if sponsor else "",
+        "audience": "units" if units else "everyone",
+        "units": sorted(units),
+        "ideas_until": call.ideas_until,
+        "deminage_until": call.deminage_until,
+        "decision_by": call.decision_by,
+    }
+    sent = changes.model_dump(exclude_unset=True)
+    if sent.get("units") and "audience" not in sent:
+        sent["audience"] = "units"
+    try:
+        data = CallInput.model_validate({**current, **sent})
+    except ValidationError as exc:  # a required field sent as null
+        raise InvalidInput(french_errors(exc)) from None
+    return update_call(session, manager, call, data, now)
+
+
+def widens(before: frozenset[int], after: frozenset[int]) -> bool:
+    """Whether an audience (units; none: everyone) now reaches someone it did not."""
+    return bool(before) and (not after or not after <= before)
 
 
 def close_call(session: Session, manager: User, call: CallForIdeas, now: datetime) -> None:
@@ -453,12 +495,22 @@ def _audience_people(session: Session, audience: frozenset[int]) -> list[User]:
     return list(session.exec(query))
 
 
+def _told(session: Session, call: CallForIdeas) -> set[int]:
+    """Who was already told that the call opened."""
+    query = select(Notification.user_id).where(
+        Notification.kind == NotificationKind.call_opened,
+        Notification.url == f"/calls/{call.id}",
+    )
+    return set(session.exec(query))
+
+
 def send_notices(
     session: Session, mailer: notifications.Mailer, now: datetime, days: int = REMINDER_DAYS
 ) -> tuple[int, int]:
     """The daily command's notices: every agent of a call's audience is told once that it
-    opened, and once, `days` before its ideas' deadline, that it soon closes (a call opened
-    that late is announced only). Returns (calls announced, calls reminded)."""
+    opened (also when the audience widened since: only those not told yet), and once, `days`
+    before its ideas' deadline, that it soon closes (whoever is only now told it opened is not
+    reminded too). Returns (calls announced, calls reminded)."""
     pending = list(
         session.exec(
             select(CallForIdeas).where(
@@ -473,34 +525,52 @@ def send_notices(
     )
     reach = audiences(session, [pk(c) for c in pending])
     announced = reminded = 0
+    opened = "Nouvel appel à idées\u00a0: «\u00a0{}\u00a0». Proposez vos idées."
+    closing = (
+        "L’appel à idées «\u00a0{}\u00a0» reçoit des idées jusqu’au {} inclus\u00a0: il est "
+        "encore temps de proposer la vôtre."
+    )
     for call in pending:
         if call.phase(now) != CallPhase.ideas:
             continue
-        deadline = end_of_day(call.ideas_until)
-        due = deadline - timedelta(days=days) <= now
-        if call.announced_at is None:
-            kind, message = (
-                NotificationKind.call_opened,
-                f"Nouvel appel à idées\u00a0: «\u00a0{call.question}\u00a0». Proposez vos idées.",
-            )
+        url = f"/calls/{call.id}"
+        due = end_of_day(call.ideas_until) - timedelta(days=days) <= now
+        people = _audience_people(session, reach[pk(call)])
+        told = _told(session, call) if call.announced_at is None else None
+        if told is not None:
             call.announced_at = now
             announced += 1
-        elif due and call.reminded_at is None:
-            kind, message = (
-                NotificationKind.call_closing,
-                f"L’appel à idées «\u00a0{call.question}\u00a0» reçoit des idées jusqu’au "
-                f"{day_in_words(call.ideas_until)} inclus\u00a0: il est encore temps de proposer "
-                "la vôtre.",
-            )
-            reminded += 1
-        else:
+            for person in people:
+                if person.id not in told:
+                    notifications.notify_page(
+                        session,
+                        mailer,
+                        person,
+                        NotificationKind.call_opened,
+                        None,
+                        opened.format(call.question),
+                        url,
+                        now,
+                    )
+        if not due or call.reminded_at is not None:
             continue
-        if due:
-            call.reminded_at = now
-        for person in _audience_people(session, reach[pk(call)]):
-            notifications.notify_page(
-                session, mailer, person, kind, None, message, f"/calls/{call.id}", now
-            )
+        call.reminded_at = now
+        # A call announced for the first time this late is announced only.
+        if told is None or told:
+            reminded += 1
+            message = closing.format(call.question, day_in_words(call.ideas_until))
+            for person in people:
+                if told is None or person.id in told:
+                    notifications.notify_page(
+                        session,
+                        mailer,
+                        person,
+                        NotificationKind.call_closing,
+                        None,
+                        message,
+                        url,
+                        now,
+                    )
     return announced, reminded
 
 

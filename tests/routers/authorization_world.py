@@ -311,6 +311,13 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "POST /calls/{call_id}/decision": ("/calls/{closed_call}/decision", {}),
     "GET /api/v1/calls": ("/api/v1/calls", None),
     "GET /api/v1/calls/{call_id}": ("/api/v1/calls/{call}", None),
+    "POST /api/v1/calls": ("/api/v1/calls", CALL),
+    "PATCH /api/v1/calls/{call_id}": ("/api/v1/calls/{call}", {"question": "Autre\u202f?"}),
+    "POST /api/v1/calls/{call_id}/close": ("/api/v1/calls/{call}/close", None),
+    "POST /api/v1/calls/{call_id}/decision": (
+        "/api/v1/calls/{closed_call}/decision",
+        {"outcomes": []},
+    ),
     "GET /open-data/calls.json": ("/open-data/calls.json", None),
     "POST /ideas/{idea_id}/co-carriers": (
         "/ideas/{idea}/co-carriers",

@@ -8,7 +8,16 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.errors import Conflict, Forbidden, InvalidInput
-from app.models import CallPhase, Idea, IdeaStatus, Notification, NotificationKind, Role
+from app.models import (
+    CallForIdeas,
+    CallPhase,
+    Idea,
+    IdeaStatus,
+    Notification,
+    NotificationKind,
+    Role,
+    User,
+)
 from app.schemas import CallInput, IdeaCreate, IdeaUpdate
 from app.services import call_outcomes, calls, ideas, moderation, notifications, outcomes
 from app.services.readiness import ScoringParams
@@ -176,6 +185,88 @@ def test_the_audience_is_told_once_of_the_opening_and_once_before_the_deadline(
     make_call(s, manager, clock.now, ideas_until=clock.now.date() + timedelta(days=1))
     assert calls.send_notices(s, mailer, clock.now) == (1, 0)
     assert calls.send_notices(s, mailer, clock.advance(days=1)) == (0, 0)
+
+
+def _edit_input(s: Session, call: CallForIdeas, **changes: object) -> CallInput:
+    """The call as its form holds it, with `changes`."""
+    sponsor = s.get(User, call.sponsor_id)
+    assert sponsor is not None
+    return CallInput.model_validate(
+        {
+            "question": call.question,
+            "context": call.context,
+            "sponsor_email": sponsor.email,
+            "audience": "units",
+            "units": sorted(calls.audience_of(s, call)),
+            "ideas_until": call.ideas_until,
+            "deminage_until": call.deminage_until,
+            "decision_by": call.decision_by,
+            **changes,
+        }
+    )
+
+
+def test_widening_the_audience_tells_the_newcomers_once_and_nobody_twice(
+    engine_session: Session, settings: Settings, clock: Clock
+) -> None:
+    s = engine_session
+    mailer = notifications.Mailer.from_settings(settings)
+    manager = make_user(s, role=Role.manager, unit="DGS")
+    accueil = make_user(s, unit="Accueil")
+    finances = make_user(s, unit="Finances")
+    rh = make_user(s, unit="RH")
+    call = make_call(s, manager, clock.now, units=["Accueil"], ideas_until=date(2026, 11, 10))
+    assert calls.send_notices(s, mailer, clock.now) == (1, 0)
+
+    def opened_for() -> list[int]:
+        return sorted(n.user_id for n in _notices(s, NotificationKind.call_opened))
+
+    assert opened_for() == [accueil.id]
+    # Editing the words only: nobody is told again.
+    assert not calls.update_call(s, manager, call, _edit_input(s, call, context="Plus."), clock.now)
+    assert calls.send_notices(s, mailer, clock.now) == (0, 0)
+
+    # Finances joins: its agent is told once, Accueil's not a second time.
+    both = sorted([accueil.unit_id, finances.unit_id])
+    assert calls.update_call(s, manager, call, _edit_input(s, call, units=both), clock.now)
+    assert calls.send_notices(s, mailer, clock.advance(hours=1)) == (1, 0)
+    assert calls.send_notices(s, mailer, clock.advance(hours=1)) == (0, 0)
+    assert opened_for() == sorted([accueil.id, finances.id])
+
+    # Narrowed then widened to everyone: only whoever was never told is told now.
+    assert not calls.update_call(
+        s, manager, call, _edit_input(s, call, units=[finances.unit_id]), clock.now
+    )
+    assert calls.update_call(s, manager, call, _edit_input(s, call, audience="everyone"), clock.now)
+    calls.send_notices(s, mailer, clock.now)
+    assert opened_for() == sorted([manager.id, accueil.id, finances.id, rh.id])
+
+    # The reminder still reaches everyone of the audience, once.
+    clock.now = clock.now.replace(day=8, hour=12)
+    assert calls.send_notices(s, mailer, clock.now) == (0, 1)
+    reminded = sorted(n.user_id for n in _notices(s, NotificationKind.call_closing))
+    assert reminded == sorted([manager.id, accueil.id, finances.id, rh.id])
+
+
+def test_a_widening_after_the_reminder_is_due_reminds_only_those_told_before(
+    engine_session: Session, settings: Settings, clock: Clock
+) -> None:
+    s = engine_session
+    mailer = notifications.Mailer.from_settings(settings)
+    manager = make_user(s, role=Role.manager, unit="DGS")
+    accueil = make_user(s, unit="Accueil")
+    finances = make_user(s, unit="Finances")
+    call = make_call(s, manager, clock.now, units=["Accueil"], ideas_until=date(2026, 11, 10))
+    assert calls.send_notices(s, mailer, clock.now) == (1, 0)
+    clock.now = clock.now.replace(day=8, hour=12)  # two days before the deadline
+    both = sorted([accueil.unit_id, finances.unit_id])
+    calls.update_call(s, manager, call, _edit_input(s, call, units=both), clock.now)
+
+    assert calls.send_notices(s, mailer, clock.now) == (1, 1)
+    assert calls.send_notices(s, mailer, clock.now) == (0, 0)
+    opened = [n.user_id for n in _notices(s, NotificationKind.call_opened)]
+    assert sorted(opened) == sorted([accueil.id, finances.id])
+    assert [n.user_id for n in _notices(s, NotificationKind.call_closing)] == [accueil.id]
 
 
 def test_the_call_page_counts_neither_drafts_nor_hidden_mines(
