@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.settings = settings
     app.state.engine = engine
     app.state.outbox = OutboxSender(engine, settings)
-    app.state.rescorer = Rescorer(engine, clock)
+    app.state.rescorer = Rescorer(engine, settings, clock, on_mail=app.state.outbox.wake)
     app.state.pdf_makers = pdfs.makers(settings)
     app.state.clock = clock
     app.state.templates = make_templates(settings)

@@ -12,9 +12,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from app.config import Settings
 from app.db import session_scope
 from app.models.base import utcnow
-from app.services import scoring
+from app.services import notifications, scoring
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,14 @@ def run_pending(
     batch: int = scoring.RESCORE_BATCH,
     max_batches: int | None = None,
     stopping: Callable[[], bool] = lambda: False,
+    settings: Settings | None = None,
+    on_mail: Callable[[], None] | None = None,
 ) -> int:
     """Work through the latest unfinished recomputation, then any newer one; returns how many
     batches were done. `max_batches` stops early (what a crash or a stop leaves: the next run
-    resumes after the last batch committed)."""
+    resumes after the last batch committed). An idea that ripens or stops being ripe is told
+    as a request would tell it: its e-mails go out through `on_mail` once the batch commits."""
+    mailer = notifications.Mailer.from_settings(settings) if settings is not None else None
     batches = 0
     while max_batches is None or batches < max_batches:
         with session_scope(engine, write=True) as session:
@@ -47,8 +52,12 @@ def run_pending(
             if stopping():
                 return batches
             with session_scope(engine, write=True) as session:
+                if mailer is not None:
+                    session.info[notifications.MAILER_KEY] = mailer
                 more = scoring.rescore_batch(session, job_id, worker, clock(), batch)
             batches += 1
+            if on_mail is not None and session.info.get(notifications.OUTBOX_FLAG):
+                on_mail()
     return batches
 
 
@@ -60,10 +69,14 @@ class Rescorer:
     def __init__(
         self,
         engine: Engine,
+        settings: Settings,
         clock: Callable[[], datetime] = utcnow,
+        on_mail: Callable[[], None] | None = None,
         interval: float = 30.0,
     ) -> None:
         self.engine = engine
+        self.settings = settings
+        self.on_mail = on_mail
         self.clock = clock
         self.interval = interval
         self.worker = worker_name()
