@@ -46,6 +46,9 @@ def unit_of_work(request: Request, *, write: bool | None = None) -> Iterator[Ses
     if session.info.get(notifications.OUTBOX_FLAG):
         outbox: mail.OutboxSender = request.app.state.outbox
         outbox.wake()
+    # A change of the scoring parameters: their recomputation starts in the background.
+    if session.info.get(scoring.RESCORE_FLAG):
+        request.app.state.rescorer.wake()
 
 
 def _request_session(request: Request, *, write: bool | None = None) -> Iterator[Session]:

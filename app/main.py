@@ -19,6 +19,7 @@ from app.mail import OutboxSender
 from app.middleware import BodySizeLimit, ConcurrencyLimit, HeadAsGet, WebSecurity
 from app.models import Heartbeat
 from app.models.base import utcnow
+from app.rescore import Rescorer
 from app.routers import (
     admin,
     api,
@@ -75,7 +76,11 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         checkpointer = Checkpointer(engine) if settings.is_sqlite else None
         if checkpointer is not None:
             checkpointer.start()
+        # The tests run the recomputation themselves, batch by batch (tests/services).
+        if settings.env != "test":
+            app.state.rescorer.start()
         yield
+        app.state.rescorer.stop()
         app.state.outbox.stop()
         if checkpointer is not None:
             checkpointer.stop()
@@ -95,6 +100,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
     app.state.settings = settings
     app.state.engine = engine
     app.state.outbox = OutboxSender(engine, settings)
+    app.state.rescorer = Rescorer(engine, settings, clock, on_mail=app.state.outbox.wake)
     app.state.pdf_makers = pdfs.makers(settings)
     app.state.clock = clock
     app.state.templates = make_templates(settings)

@@ -39,7 +39,7 @@ from app.models.notification import (
     Support,
 )
 from app.models.outcome import Decision, Milestone, MilestoneKind, Outcome
-from app.models.setting import AppSetting
+from app.models.setting import AppSetting, RescoreJob
 from app.models.user import (
     AccountInvitation,
     ApiToken,
@@ -71,6 +71,7 @@ __all__ = [
     "OutboxMessage",
     "Support",
     "AppSetting",
+    "RescoreJob",
     "Decision",
     "Milestone",
     "MilestoneKind",

@@ -118,6 +118,9 @@ class Idea(SQLModel, table=True):
     first_ground: str = Field(default="", sa_type=Text)
     status: str = Field(default=IdeaStatus.draft, sa_type=String(20))
     score: int = 0
+    # The version of the scoring parameters the score was computed with (a RescoreJob's id;
+    # 0: those in force before the first change made in the app).
+    score_version: int = 0
     # Distinct reviewers, stored with the score so that the board can sort by it.
     reviewer_count: int = 0
     # From when the idea is ripe if nothing changes (the quiet period may still run);

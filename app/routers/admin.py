@@ -1,6 +1,5 @@
 """Administration: accounts, roles and units, account invitations, and the score's parameters."""
 
-import time
 from dataclasses import asdict
 
 from fastapi import APIRouter, Request
@@ -133,16 +132,46 @@ def edit_account(
     )
 
 
+def _count(number: int) -> str:
+    """« 12 500 »: thousands apart by a narrow no-break space, as French typography wants."""
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def _scoring_page(
+    request: Request,
+    session: SessionDep,
+    values: dict[str, object],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    job = scoring.rescore_progress(session)
+    progress = None
+    if job is not None:
+        progress = {
+            "running": job.finished_at is None,
+            "done": _count(min(job.done, job.total)),
+            "total": _count(job.total),
+            "finished_at": job.finished_at,
+        }
+    return render(
+        request,
+        "admin/scoring.html",
+        {
+            "values": values,
+            "errors": errors,
+            "labels": scoring.PARAM_LABELS,
+            "progress": progress,
+        },
+        status=status,
+    )
+
+
 @router.get("/scoring", name="admin_scoring")
 def scoring_form(
     request: Request, session: SessionDep, settings: SettingsDep, admin: AdminUser
 ) -> Response:
     params = scoring.scoring_params(session, settings)
-    return render(
-        request,
-        "admin/scoring.html",
-        {"values": asdict(params), "errors": {}, "labels": scoring.PARAM_LABELS},
-    )
+    return _scoring_page(request, session, asdict(params), {})
 
 
 @router.post("/scoring", name="admin_scoring_post")
@@ -168,22 +197,17 @@ def save_scoring(
             errors[key] = f"Entre {low} et {high}."
         values[key] = number
     if errors:
-        return render(
-            request,
-            "admin/scoring.html",
-            {"values": raw, "errors": errors, "labels": scoring.PARAM_LABELS},
-            status=422,
-        )
+        return _scoring_page(request, session, dict(raw), errors, status=422)
     before = scoring.scoring_params(session, settings)
-    scoring.save_params(session, admin, values, before, now)
-    started = time.perf_counter()
-    count = scoring.recompute_all(session, scoring.scoring_params(session, settings), now)
-    elapsed = time.perf_counter() - started
-    return redirect(
-        request,
-        request.url_for("admin_scoring").path,
-        flash=f"Paramètres enregistrés : {count} idées recalculées en {elapsed:.1f} s.",
+    job = scoring.save_params(session, admin, values, before, now)
+    # The scores are recomputed in the background (app/rescore.py), by batches: the page
+    # follows its progress.
+    flash = (
+        f"Paramètres enregistrés\u00a0: le recalcul des {_count(job.total)} idées a commencé."
+        if job is not None
+        else "Paramètres enregistrés\u00a0: rien n’a changé, aucun recalcul."
     )
+    return redirect(request, request.url_for("admin_scoring").path, flash=flash)
 
 
 @router.get("/merge", name="admin_merge")

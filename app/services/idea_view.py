@@ -116,7 +116,8 @@ def idea_view(
         "author_unit": unit,
         "co_carriers": tuple(line for line in carriers if line.accepted),
         "themes": themes,
-        "readiness": readiness.compute(facts, params, now),
+        # With the parameters of its stored score, while a recomputation has not reached it.
+        "readiness": readiness.compute(facts, scoring.params_for_idea(session, idea, params), now),
         "ripe": idea.is_ripe(now),
         "mine_views": mine_views,
         "outcomes": tuple(outcomes.outcomes_of(session, idea, viewer)),

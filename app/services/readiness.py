@@ -49,6 +49,10 @@ class ScoringParams:
     weight_minor: int = 1
     weight_major: int = 3
     weight_blocking: int = 9
+    # Which saved version these are (a RescoreJob's id; 0 before any change in the app): each
+    # idea's stored score names the version it was computed with. Not a parameter: two
+    # versions with the same values compute the same scores.
+    version: int = field(default=0, compare=False)
 
     def weight(self, severity: str) -> int:
         return {

@@ -2,14 +2,14 @@
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, func
+from sqlalchemy import BindParameter, bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.db import read_rows, wide_select
+from app.db import locks_rows, read_rows, wide_select
 from app.models import (
     AppSetting,
     Deminage,
@@ -19,13 +19,16 @@ from app.models import (
     IdeaTheme,
     Mine,
     MineSignature,
+    RescoreJob,
     User,
 )
 from app.models.base import pk
 from app.services import audit, blockers, readiness, visibility
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, Readiness, ScoringParams
 
-PARAM_KEYS = tuple(f.name for f in fields(ScoringParams))
+PARAM_KEYS = tuple(f.name for f in fields(ScoringParams) if f.name != "version")
+# The version of the parameters in force, kept beside them (a RescoreJob's id).
+VERSION_KEY = "scoring_version"
 PARAM_LABELS = {
     "ripe_threshold": "Seuil de maturité (0–100)",
     "min_reviewers": "Nombre minimal de regards croisés",
@@ -51,12 +54,38 @@ def scoring_params(session: Session, settings: Settings) -> ScoringParams:
         "min_reviewers": settings.min_reviewers,
         "quiet_period_hours": settings.quiet_period_hours,
     }
-    for row in session.exec(select(AppSetting).where(col(AppSetting.key).in_(PARAM_KEYS))):
+    keys = (*PARAM_KEYS, VERSION_KEY)
+    for row in session.exec(select(AppSetting).where(col(AppSetting.key).in_(keys))):
         try:
-            values[row.key] = int(row.value)
+            values["version" if row.key == VERSION_KEY else row.key] = int(row.value)
         except ValueError:
             continue
     return ScoringParams(**values)
+
+
+def _versioned(values: dict[str, int], version: int) -> ScoringParams:
+    known = {k: v for k, v in values.items() if k in PARAM_KEYS}
+    return ScoringParams(**known, version=version)
+
+
+def params_for_idea(session: Session, idea: Idea, current: ScoringParams) -> ScoringParams:
+    """The parameters the idea's stored score was computed with: those in force, except while
+    a recomputation has not reached it yet (its score, its page and its gates then keep the
+    parameters from before, never half of each)."""
+    if idea.score_version == current.version:
+        return current
+    job = session.exec(
+        select(RescoreJob)
+        .where(col(RescoreJob.id) >= idea.score_version)
+        .order_by(col(RescoreJob.id))
+        .limit(1)
+    ).first()
+    if job is None:
+        return current
+    if job.id == idea.score_version:
+        return _versioned(job.params, job.id)
+    # Version 0 (or one no longer kept): what was in force before the next change.
+    return _versioned(job.previous, idea.score_version)
 
 
 _IDEAS: BindParameter[Any] = bindparam("ids", expanding=True)
@@ -224,6 +253,7 @@ def refresh(
     score_then = idea.score
     result = readiness.compute(facts, params, now)
     idea.score = result.score
+    idea.score_version = params.version
     # The history shows the score each event led to: lines written earlier in this transaction
     # (« Bombe posée ») were stamped with the score from before it.
     for event in events:
@@ -298,10 +328,12 @@ def _remember_ripening(session: Session, idea: Idea, since: datetime, score: int
 
 def save_params(
     session: Session, admin: User, values: dict[str, int], before: ScoringParams, now: datetime
-) -> None:
-    """Store an admin's thresholds and weights (validated by the caller); the audit log keeps
-    what changed, from the values in force `before`."""
-    previous = asdict(before)
+) -> RescoreJob | None:
+    """Store an admin's thresholds and weights (validated by the caller) as a new version of
+    the parameters, and the job that recomputes every idea's score with them in the
+    background (none when nothing changed); the audit log keeps what changed, from the values
+    in force `before`. A job still running is superseded: the new one redoes every idea."""
+    previous = {k: v for k, v in asdict(before).items() if k in PARAM_KEYS}
     for key, value in values.items():
         row = session.get(AppSetting, key) or AppSetting(key=key, value=str(value))
         row.value = str(value)
@@ -312,7 +344,135 @@ def save_params(
     if changed:
         old = {k: previous.get(k) for k in changed}
         audit.record(session, admin, "scoring_changed", "settings", old, changed, now)
+    else:
+        session.flush()
+        return None
+    for running in session.exec(
+        select(RescoreJob).where(col(RescoreJob.finished_at).is_(None)).with_for_update()
+    ):
+        running.finished_at = now
+        running.superseded = True
+        session.add(running)
+    job = RescoreJob(
+        params={**previous, **values},
+        previous=previous,
+        created_at=now,
+        created_by_id=admin.id,
+        total=session.exec(select(func.count()).select_from(Idea)).one(),
+    )
+    session.add(job)
     session.flush()
+    row = session.get(AppSetting, VERSION_KEY) or AppSetting(key=VERSION_KEY, value="0")
+    row.value = str(job.id)
+    row.updated_at = now
+    row.updated_by_id = admin.id
+    session.add(row)
+    session.flush()
+    session.info[RESCORE_FLAG] = True
+    return job
+
+
+# Set on a session whose transaction queued a recomputation: once committed, the worker's
+# background thread is woken (app/deps.py).
+RESCORE_FLAG = "rescore_queued"
+# A worker renews its claim on a job after each batch; a claim older than this is a dead
+# worker's (a crash, a stopped instance) and another takes the job over where it stopped.
+RESCORE_LEASE = timedelta(minutes=2)
+RESCORE_BATCH = 500
+
+
+def rescore_progress(session: Session) -> RescoreJob | None:
+    """The latest recomputation, finished or not (what the admin page shows)."""
+    return session.exec(select(RescoreJob).order_by(col(RescoreJob.id).desc()).limit(1)).first()
+
+
+def claim_rescore(session: Session, worker: str, now: datetime) -> int | None:
+    """Take the latest unfinished recomputation for `worker`, in one statement: free, already
+    its own, or left by a worker whose lease ran out. None when there is nothing to take (or
+    another worker holds it)."""
+    latest = select(func.max(RescoreJob.id)).scalar_subquery()
+    claimable = (
+        col(RescoreJob.finished_at).is_(None),
+        or_(
+            col(RescoreJob.claimed_by).is_(None),
+            col(RescoreJob.claimed_by) == worker,
+            col(RescoreJob.claimed_at) < now - RESCORE_LEASE,
+        ),
+    )
+    claimed = session.execute(
+        update(RescoreJob)
+        # Checked again on the row itself: PostgreSQL re-reads a row another worker just
+        # claimed, which then no longer matches.
+        .where(col(RescoreJob.id) == latest, *claimable)
+        .values(claimed_by=worker, claimed_at=now)
+        .returning(col(RescoreJob.id)),
+        execution_options={"synchronize_session": False},
+    ).scalar()
+    return claimed
+
+
+def rescore_batch(
+    session: Session, job_id: int, worker: str, now: datetime, batch: int = RESCORE_BATCH
+) -> bool:
+    """Recompute the next `batch` ideas of the job with its parameters, in the caller's (short)
+    transaction, and note how far it got; returns whether there is more to do. Stops when the
+    job was superseded or another worker took it over. Ideas are taken in id order from where
+    the last batch stopped, then any idea still stamped with another version (one written by a
+    request that read the parameters just before the save)."""
+    job = session.exec(
+        select(RescoreJob)
+        .where(RescoreJob.id == job_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if job is None or job.finished_at is not None or job.claimed_by != worker:
+        return False
+    params = _versioned(job.params, pk(job))
+    ids = list(
+        session.exec(
+            select(Idea.id)
+            .where(col(Idea.id) > job.last_idea_id)
+            .order_by(col(Idea.id))
+            .limit(batch)
+        )
+    )
+    onward = bool(ids)
+    if not onward:
+        ids = list(
+            session.exec(
+                select(Idea.id)
+                .where(col(Idea.score_version) != job.id)
+                .order_by(col(Idea.id))
+                .limit(batch)
+            )
+        )
+    if ids:
+        query = select(Idea).where(col(Idea.id).in_(ids)).order_by(col(Idea.id))
+        if locks_rows(session):
+            # As every write on an idea does: a write beside this batch waits, or is waited for.
+            query = query.with_for_update().execution_options(populate_existing=True)
+        ideas = list(session.exec(query))
+        facts = facts_for(session, ideas)
+        for idea in ideas:
+            refresh(
+                session,
+                params,
+                idea,
+                now,
+                cause="paramètres du score modifiés",
+                facts=facts[idea.id],  # type: ignore[index]
+                map_unchanged=True,
+            )
+    if onward:
+        job.last_idea_id = max(i for i in ids if i is not None)
+        job.done += len(ids)
+        job.claimed_at = now
+    elif not ids:
+        job.finished_at = now
+        job.done = max(job.done, job.total)
+    session.add(job)
+    session.flush()
+    return job.finished_at is None
 
 
 def iter_idea_ids(session: Session, batch: int = 500) -> Iterator[list[int]]:

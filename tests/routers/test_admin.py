@@ -1,8 +1,9 @@
 """Administration: accounts, roles, units, and the score's parameters."""
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from app.models import Role
+from app import rescore
+from app.models import Idea, RescoreJob, Role
 from app.services import users
 from tests.conftest import Clock, field_error, soup
 from tests.factories import make_idea, make_mine, make_user
@@ -102,8 +103,8 @@ def test_admin_cannot_demote_themself(make_client, db: Session) -> None:  # type
     assert response.status_code == 422
 
 
-def test_changing_thresholds_recomputes_every_idea_and_says_so(
-    make_client, db: Session, clock: Clock
+def test_changing_thresholds_recomputes_every_idea_in_the_background_and_shows_progress(
+    make_client, app, db: Session, clock: Clock
 ) -> None:  # type: ignore[no-untyped-def]
     admin = make_user(db, role=Role.admin)
     author, other = make_user(db), make_user(db, unit="B")
@@ -121,10 +122,20 @@ def test_changing_thresholds_recomputes_every_idea_and_says_so(
     }
     bad = client.post_form("/admin/scoring", {**form, "ripe_threshold": "cent"})
     assert bad.status_code == 422 and "entier" in field_error(soup(bad), "field-ripe_threshold")
+    assert soup(bad).find(id="field-ripe_threshold")["value"] == "cent"
     response = client.post_form("/admin/scoring", form)
     assert response.status_code == 303
     page = soup(client.get(response.headers["location"]))
-    assert "3 idées recalculées" in page.select_one(".alert--success").get_text()
+    flash = page.select_one(".alert--success").get_text()
+    assert "le recalcul des 3 idées a commencé" in flash
+    # Saved, not recomputed in the request: no idea carries the new version yet.
+    db.expire_all()
+    assert {i.score_version for i in db.exec(select(Idea))} == {0}
+    progress = page.find(id="rescore-progress")
+    assert "Recalcul en cours\u00a0: 0 idées sur 3." in progress.get_text()
+    # Without JavaScript, a link refreshes it; with htmx, the block polls the page.
+    assert progress.find("a")["href"].endswith("/admin/scoring")
+    assert "every" in progress["hx-trigger"]
     assert page.find(id="field-ripe_threshold")["value"] == "60"
     # A quiet period of 0 (the gate off) reads 0, and the form saves again as it stands.
     assert page.find(id="field-quiet_period_hours")["value"] == "0"
@@ -133,4 +144,26 @@ def test_changing_thresholds_recomputes_every_idea_and_says_so(
         for field in page.select("form[action$='/admin/scoring'] input[type=number]")
     }
     assert shown == form
-    assert client.post_form("/admin/scoring", shown).status_code == 303
+
+    rescore.run_pending(app.state.engine, "test", clock, batch=2, max_batches=1)
+    progress = soup(client.get("/admin/scoring")).find(id="rescore-progress")
+    assert "Recalcul en cours\u00a0: 2 idées sur 3." in progress.get_text()
+    rescore.run_pending(app.state.engine, "test", clock, batch=2)
+    progress = soup(client.get("/admin/scoring")).find(id="rescore-progress")
+    assert "Dernier recalcul terminé" in progress.get_text() and not progress.get("hx-trigger")
+    db.expire_all()
+    assert len({i.score_version for i in db.exec(select(Idea))} - {0}) == 1
+
+    again = client.post_form("/admin/scoring", shown)
+    assert again.status_code == 303
+    flash = soup(client.get(again.headers["location"])).select_one(".alert--success")
+    assert "rien n’a changé" in flash.get_text()
+
+
+def test_progress_counts_read_with_thousands_apart(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user(db, role=Role.admin)
+    db.add(RescoreJob(params={}, previous={}, total=100_000, done=12_500, last_idea_id=12_500))
+    db.commit()
+    page = soup(make_client(admin).get("/admin/scoring"))
+    text = page.find(id="rescore-progress").get_text()
+    assert "Recalcul en cours\u00a0: 12\u202f500 idées sur 100\u202f000." in text
