@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from app import formatting
 from app.deps import AdminUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.errors import DomainError, InvalidInput
 from app.models.audit import AUDIT_LABELS
@@ -182,7 +183,9 @@ def save_scoring(
     return redirect(
         request,
         request.url_for("admin_scoring").path,
-        flash=f"Paramètres enregistrés : {count} idées recalculées en {elapsed:.1f} s.",
+        flash=f"Paramètres enregistrés : "
+        f"{formatting.plural(count, 'idée recalculée', 'idées recalculées')} "
+        f"en {formatting.seconds(elapsed)}.",
     )
 
 

@@ -3,12 +3,13 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
+from app import formatting
 from app.db import read_rows
 from app.errors import InvalidInput, NotFound
 from app.models import (
@@ -41,27 +42,6 @@ REMINDER_DAYS = 3
 DECISIONS = {
     d.value: DECISION_LABELS[d] for d in (Decision.promoted, Decision.sent_back, Decision.closed)
 }
-
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def day_in_words(day: date) -> str:
-    """« 1er mars 2027 », as notices and e-mails write a day."""
-    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def get_call(session: Session, call_id: int) -> CallForIdeas:
@@ -488,8 +468,8 @@ def send_notices(
             kind, message = (
                 NotificationKind.call_closing,
                 f"L’appel à idées «\u00a0{call.question}\u00a0» reçoit des idées jusqu’au "
-                f"{day_in_words(call.ideas_until)} inclus\u00a0: il est encore temps de proposer "
-                "la vôtre.",
+                f"{formatting.date(call.ideas_until)} inclus\u00a0: il est encore temps de "
+                "proposer la vôtre.",
             )
             reminded += 1
         else:
