@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app import formatting
 from app.config import describe_invalid, get_settings
 from app.db import check_migrations, make_engine, migrate, session_scope
 from app.errors import InvalidInput
@@ -255,7 +256,8 @@ def cmd_recompute(args: argparse.Namespace) -> None:
         count = scoring.recompute_all(
             session, scoring.scoring_params(session, settings), args.now, progress=progress
         )
-    print(f"\r{count} idées recalculées en {time.perf_counter() - started:.1f} s.")
+    elapsed = formatting.seconds(time.perf_counter() - started)
+    print(f"\r{formatting.plural(count, 'idée recalculée', 'idées recalculées')} en {elapsed}.")
 
 
 def build_parser() -> argparse.ArgumentParser:

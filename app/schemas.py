@@ -16,6 +16,7 @@ from pydantic import (
     ValidationError,
 )
 
+from app import formatting
 from app.models.idea import RULE_REFERENCE_MAX, RuleKind
 from app.models.mine import (
     BASIS_REFERENCE_MAX,
@@ -371,6 +372,19 @@ class CoCarrierInviteIn(Strict):
 # --- French messages for form errors -------------------------------------------------
 
 
+def _number(value: Any) -> str:
+    """A bound as French writes it (« 2 147 483 647 »); anything else as it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return formatting.number(value)
+    return str(value)
+
+
+def _count(value: Any, singular: str, plural: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return formatting.plural(value, singular, plural)
+    return f"{value} {plural}"
+
+
 def french_message(err: Mapping[str, Any]) -> str:
     """pydantic's error, said in French: the one wording of forms and of the API."""
     ctx = err.get("ctx") or {}
@@ -383,11 +397,11 @@ def french_message(err: Mapping[str, Any]) -> str:
     ):
         return "Ce champ est obligatoire."
     if kind == "string_too_long" or (kind == "too_long" and isinstance(given, str)):
-        return f"{ctx.get('max_length')} caractères au plus."
+        return f"{_count(ctx.get('max_length'), 'caractère', 'caractères')} au plus."
     if kind == "too_long":
-        return f"{ctx.get('max_length')} éléments au plus."
+        return f"{_count(ctx.get('max_length'), 'élément', 'éléments')} au plus."
     if kind == "too_short":
-        return f"{ctx.get('min_length')} éléments au moins."
+        return f"{_count(ctx.get('min_length'), 'élément', 'éléments')} au moins."
     if kind in ("enum", "literal_error"):
         return "Choisissez une valeur de la liste."
     if kind.startswith("date"):
@@ -395,9 +409,9 @@ def french_message(err: Mapping[str, Any]) -> str:
     if kind.startswith("int"):
         return "Nombre entier attendu."
     if kind in ("greater_than_equal", "greater_than"):
-        return f"Au moins {ctx.get('ge', ctx.get('gt'))}."
+        return f"Au moins {_number(ctx.get('ge', ctx.get('gt')))}."
     if kind in ("less_than_equal", "less_than"):
-        return f"Au plus {ctx.get('le', ctx.get('lt'))}."
+        return f"Au plus {_number(ctx.get('le', ctx.get('lt')))}."
     if kind.startswith("string") or kind == "str_type":
         return "Texte attendu."
     if kind.startswith("bool"):

@@ -4,12 +4,11 @@ import hashlib
 import secrets
 from collections import OrderedDict
 from collections.abc import Hashable
-from datetime import UTC, date, datetime
+from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from threading import Lock
-from typing import Any, overload
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -20,6 +19,7 @@ from starlette.datastructures import URL
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount
 
+from app import formatting
 from app.config import PROJECT_ROOT, Settings
 from app.markdown import render_markdown
 from app.models.call import PHASE_LABELS
@@ -38,61 +38,12 @@ from app.models.user import ROLE_LABELS
 from app.security import csrf_token_for
 from app.services import rule_paths
 from app.services.permissions import TEMPLATE_PREDICATES, is_carrier
-from app.services.readiness import format_points
 
-PARIS = ZoneInfo("Europe/Paris")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MONTHS = (
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-)
-
-
-@overload
-def paris(value: datetime) -> datetime: ...
-@overload
-def paris(value: None) -> None: ...
-def paris(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(PARIS)
-
-
-def format_datetime(value: datetime | None) -> str:
-    """« 3 nov. 2026 à 14h05 », in Paris time."""
-    local = paris(value)
-    if local is None:
-        return ""
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} à {local:%Hh%M}"
-
-
-def format_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = paris(value).date()
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def format_month(value: date) -> str:
-    """« janv. 2026 »."""
-    return f"{MONTHS[value.month - 1]} {value.year}"
 
 
 def iso(value: datetime | None) -> str:
-    local = paris(value)
+    local = formatting.paris(value)
     return local.isoformat(timespec="minutes") if local else ""
 
 
@@ -241,12 +192,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.filters.update(
+        formatting.FILTERS,
         markdown=render_markdown,
-        datetime=format_datetime,
-        date=format_date,
-        month=format_month,
         iso=iso,
-        points=format_points,
         blocker_row=blocker_row,
     )
     env.globals.update(

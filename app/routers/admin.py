@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from app import formatting
 from app.deps import AdminUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.errors import DomainError, InvalidInput
 from app.models.audit import AUDIT_LABELS

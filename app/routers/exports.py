@@ -8,7 +8,7 @@ from starlette.responses import Response
 from app.db import write_beside
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.services import blockers, calls, exports, ideas, pdfs
-from app.templating import format_date, render
+from app.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,9 +22,7 @@ def sheet_markdown(
     session: SessionDep, user: CurrentUser, params: ParamsDep, now: NowDep, idea_id: ObjectId
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
-    text = exports.sheet_markdown(
-        exports.product_sheet(session, params, idea, user, now), format_date
-    )
+    text = exports.sheet_markdown(exports.product_sheet(session, params, idea, user, now))
     return Response(
         text,
         media_type="text/markdown; charset=utf-8",

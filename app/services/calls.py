@@ -3,13 +3,14 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, col, select
 
+from app import formatting
 from app.db import read_rows, wide_select
 from app.errors import InvalidInput, NotFound
 from app.models import (
@@ -44,27 +45,6 @@ REMINDER_DAYS = 3
 DECISIONS = {
     d.value: DECISION_LABELS[d] for d in (Decision.promoted, Decision.sent_back, Decision.closed)
 }
-
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def day_in_words(day: date) -> str:
-    """« 1er mars 2027 », as notices and e-mails write a day."""
-    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def get_call(session: Session, call_id: int) -> CallForIdeas:
@@ -558,7 +538,7 @@ def send_notices(
         # A call announced for the first time this late is announced only.
         if told is None or told:
             reminded += 1
-            message = closing.format(call.question, day_in_words(call.ideas_until))
+            message = closing.format(call.question, formatting.date(call.ideas_until))
             for person in people:
                 if told is None or person.id in told:
                     notifications.notify_page(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app import formatting
 from app.db import wide_select
 from app.models import Idea, IdeaStatus, IdeaTheme, Milestone, Mine, Outcome, User
 from app.models.base import pk
@@ -27,7 +28,7 @@ from app.services import visibility
 from app.services.idea_view import idea_view
 from app.services.mines import basis_label
 from app.services.outcomes import MilestoneLine, OutcomeLine
-from app.services.readiness import Readiness, ScoringParams, format_points
+from app.services.readiness import Readiness, ScoringParams
 
 
 @dataclass(frozen=True)
@@ -172,9 +173,10 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines()) or ">"
 
 
-def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
+def sheet_markdown(sheet: ProductSheet) -> str:
     """The fiche produit as Markdown: headings a script can parse back."""
     idea, r = sheet.idea, sheet.readiness
+    format_date, parts = formatting.date, r.parts
     out = [
         f"# {idea.title}",
         "",
@@ -188,8 +190,9 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
         f"- Publiée le : {format_date(idea.published_at) or 'non publiée'}",
         f"- Thèmes : {', '.join(sheet.themes) or 'aucun'}",
         *([f"- Appel à idées : {sheet.call}"] if sheet.call else []),
-        f"- Maturité : {r.score}/100 (clarté {r.parts.clarity}, regards croisés "
-        f"{r.parts.crossed_views}, déminage {r.parts.defusal})",
+        f"- Maturité : {r.score}/100 (clarté {formatting.decimal(parts.clarity)}, regards "
+        f"croisés {formatting.decimal(parts.crossed_views)}, "
+        f"déminage {formatting.decimal(parts.defusal)})",
     ]
     if idea.status == IdeaStatus.project:
         out += [
@@ -229,7 +232,7 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
             "",
             f"## À déminer avant de généraliser ({len(sheet.generalisation)})",
             "",
-            f"Hors maturité\u00a0: {format_points(later.percent)}\u00a0% déminé.",
+            f"Hors maturité\u00a0: {formatting.percent(later.percent)} déminé.",
         ]
         out += _markdown_mines(sheet.generalisation)
     out += ["", f"## Regards croisés ({len(sheet.reviewers)})", ""]

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.metadata import version
 
+from app import formatting
 from app.accessibility import KNOWN_NONCONFORMITIES
 from app.config import Settings
 
@@ -23,28 +24,6 @@ PROCONNECT_URL = "https://proconnect.gouv.fr/"
 AXE_VERSION = "4.14.1"
 # security.txt: valid for this long after it is served (RFC 9116 asks for less than a year).
 SECURITY_TXT_DAYS = 90
-
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def long_date(day: date) -> str:
-    """« 1er mars 2027 », « 2 décembre 2026 »: a legal text spells the month out."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{number}\u00a0{MONTHS[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True)
@@ -118,11 +97,11 @@ class Site:
 
     @property
     def declared_on_text(self) -> str:
-        return long_date(self.accessibility_declared_on)
+        return formatting.date(self.accessibility_declared_on)
 
     @property
     def checks_ran_on_text(self) -> str:
-        return long_date(self.checks_ran_on)
+        return formatting.date(self.checks_ran_on)
 
     @property
     def missing_settings(self) -> list[str]:

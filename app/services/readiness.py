@@ -12,6 +12,8 @@ from fractions import Fraction
 from statistics import median
 from zoneinfo import ZoneInfo
 
+from app import formatting
+
 SUBSTANCE_CHARS = 80
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -118,7 +120,7 @@ class MissingAction:
     def label(self) -> str:
         if self.required:
             return f"{self.action} : requis"
-        return f"{self.action} : +{format_points(self.points)}"
+        return f"{self.action} : +{formatting.points(self.points)}"
 
 
 @dataclass(frozen=True)
@@ -164,12 +166,6 @@ def round_half_up(value: Fraction, places: int = 0) -> Decimal:
 
 def one_decimal(value: Fraction) -> float:
     return float(round_half_up(value, 1))
-
-
-def format_points(points: float) -> str:
-    """5.0 → '5', 3.3 → '3,3' (French decimal comma)."""
-    text = f"{points:.1f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
 
 
 def _has_substance(text: str) -> bool:
@@ -297,7 +293,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
             until = (last_armed + quiet).astimezone(PARIS)
             missing.append(
                 MissingAction(
-                    f"Laisser passer la période calme, jusqu'au {until:%d/%m/%Y à %Hh%M}",
+                    f"Laisser passer la période calme, jusqu'au {formatting.datetime(until)}",
                     0,
                     required=True,
                 )

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app import formatting
 from app.config import Settings
 from app.models import (
     CoCarrier,
@@ -66,7 +67,7 @@ def purge_stale_drafts(
     told = 0
     for idea in session.exec(stale.where(col(Idea.purge_notice_at).is_(None))).all():
         author = session.get_one(User, idea.author_id)
-        when = (max(idea.updated_at + keep, now + notice)).date().strftime("%d/%m/%Y")
+        when = formatting.date(max(idea.updated_at + keep, now + notice))
         notifications.notify(
             session,
             mailer,

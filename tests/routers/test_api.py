@@ -151,7 +151,7 @@ def test_validation_messages_are_french(api_client, db: Session) -> None:  # typ
     client = api_client(make_user(db))
     expected = {
         "title": "Ce champ est obligatoire.",
-        "problem": "10000 caractères au plus.",
+        "problem": "10\u202f000 caractères au plus.",
         "themes": "Liste attendue.",
     }
     response = client.post(

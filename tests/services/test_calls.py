@@ -177,7 +177,7 @@ def test_the_audience_is_told_once_of_the_opening_and_once_before_the_deadline(
     assert calls.send_notices(s, mailer, clock.advance(hours=20)) == (0, 0)
     reminders = _notices(s, NotificationKind.call_closing)
     assert {n.user_id for n in reminders} == {a.id for a in accueil}
-    assert "10 novembre 2026" in reminders[0].message
+    assert "10\u00a0novembre 2026" in reminders[0].message
 
     # Once the deadline passed, nothing more; a call opened too late for its reminder is
     # announced only.

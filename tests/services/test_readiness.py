@@ -11,7 +11,6 @@ from app.services.readiness import (
     MineFacts,
     ScoringParams,
     compute,
-    format_points,
     median_severity,
     split_opinions,
 )
@@ -215,11 +214,6 @@ def test_required_actions_come_first() -> None:
     result = compute(facts(mines=[mine(severity="blocking", title="B")]), PARAMS, NOW)
     required = [a.required for a in result.missing]
     assert required == sorted(required, reverse=True)
-
-
-def test_points_are_written_the_french_way() -> None:
-    assert format_points(5.0) == "5"
-    assert format_points(3.3) == "3,3"
 
 
 # --- properties ----------------------------------------------------------------------

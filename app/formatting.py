@@ -1,0 +1,105 @@
+"""Numbers, dates and plurals in French, written by Babel with the fr_FR locale: the one place
+pages, e-mails and exports take them from, so that « 11 000 », « 25,0 » and « 1er novembre
+2026 » read the same everywhere. Registered as Jinja filters by app/templating.py.
+
+Machine formats (ISO dates in `<time datetime>`, CSV and JSON values) stay out of here."""
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.dates import format_time as _babel_time
+from babel.numbers import format_decimal, format_percent
+
+LOCALE = Locale.parse("fr_FR")
+PARIS = ZoneInfo("Europe/Paris")
+NBSP = "\u00a0"
+
+
+def paris(value: dt.datetime | None) -> dt.datetime | None:
+    """The instant in Paris time (a naive value is UTC, as the database stores it)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(PARIS)
+
+
+def number(value: int | float | Decimal) -> str:
+    """« 11 000 », « 3,5 »: the thousands grouped by a narrow no-break space (U+202F), as
+    CLDR writes French."""
+    return format_decimal(value, locale=LOCALE)
+
+
+def decimal(value: int | float | Decimal, digits: int = 1) -> str:
+    """A fixed number of decimals: decimal(25, 1) → « 25,0 »."""
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def points(value: int | float | Decimal) -> str:
+    """At most one decimal, none when it is zero: 5.0 → « 5 », 3.3 → « 3,3 »."""
+    return format_decimal(value, format="#,##0.#", locale=LOCALE)
+
+
+def percent(value: int | float | Decimal) -> str:
+    """A share out of 100, as the app keeps them: 42.5 → « 42,5 % » (a no-break space before
+    the sign, as CLDR writes French)."""
+    return format_percent(Decimal(str(value)) / 100, format="#,##0.#\u00a0%", locale=LOCALE)
+
+
+def seconds(value: float) -> str:
+    """A duration in seconds, to the tenth: « 0,0 s »."""
+    return f"{decimal(value, 1)}{NBSP}s"
+
+
+def date(value: dt.date | dt.datetime | None) -> str:
+    """« 1er novembre 2026 », « 2 novembre 2026 » (a datetime is taken in Paris time); an empty
+    value gives an empty text. The same for pages, e-mails and exports."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = paris(value).date()  # type: ignore[union-attr]
+    # Babel writes « 1 novembre »: French says « 1er » for the first of the month.
+    day = "d'er'" if value.day == 1 else "d"
+    return _babel_date(value, f"{day}{NBSP}MMMM y", locale=LOCALE)
+
+
+def datetime(value: dt.datetime | None) -> str:
+    """« 1er novembre 2026 à 14:05 », in Paris time."""
+    local = paris(value)
+    if local is None:
+        return ""
+    return f"{date(local)} à {_babel_time(local, 'short', locale=LOCALE)}"
+
+
+def month(value: dt.date) -> str:
+    """« janv. 2026 »: a month as a chart's axis names it."""
+    return _babel_date(value, "MMM y", locale=LOCALE)
+
+
+def plural(count: int | float, singular: str, plural: str) -> str:
+    """The count and the noun that agrees with it, by French rules (0 and 1 take the
+    singular, as does 1,5): « 1 mine », « 0 mine », « 3 mines », « 11 000 caractères »."""
+    return f"{number(count)} {word(count, singular, plural)}"
+
+
+def word(count: int | float, singular: str, plural: str) -> str:
+    """The noun alone, agreeing with count: « jour » for 1,5, « jours » for 2."""
+    return singular if LOCALE.plural_form(count) == "one" else plural
+
+
+FILTERS = {
+    "number": number,
+    "decimal": decimal,
+    "points": points,
+    "percent": percent,
+    "seconds": seconds,
+    "date": date,
+    "datetime": datetime,
+    "month": month,
+    "plural": plural,
+    "word": word,
+}

@@ -1,0 +1,74 @@
+"""Numbers and dates read the same on the pages, in the e-mails and in the exports: French, as
+Babel writes it (app/formatting.py), never « 25.0 » or « 01/11/2026 »."""
+
+from datetime import UTC, date, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from app import cli
+from app.config import Settings, get_settings
+from app.models import Role
+from tests.conftest import Clock, soup
+from tests.factories import LONG, make_call, make_idea, make_user
+
+
+def test_the_fiche_produit_writes_decimals_and_dates_the_french_way(
+    db: Session, make_client, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    clock.now = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)  # 1 November, 00:30 in Paris
+    author = make_user(db)
+    idea = make_idea(
+        db,
+        author,
+        clock.now,
+        problem=LONG,
+        solution=LONG,
+        broken_rule=LONG,
+        first_ground=LONG,
+        themes="accueil",
+    )
+    db.commit()
+    web = make_client(author)
+
+    fiche = web.get(f"/ideas/{idea.id}/fiche.md").text
+    assert "clarté 25,0" in fiche
+    assert "25.0" not in fiche and "0.0" not in fiche
+    assert "1er\u00a0novembre 2026" in fiche  # published, and the score history's row
+    assert "01/11" not in fiche and "1 nov" not in fiche
+
+    # The page says the day as the fiche does, with the time.
+    page = soup(web.get(f"/ideas/{idea.id}")).get_text()
+    assert "publiée le 1er\u00a0novembre 2026 à 00:30" in page
+
+
+def test_a_reminder_e_mail_dates_the_deadline_as_the_call_page_does(
+    db: Session, settings: Settings, clock: Clock, make_client, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    clock.now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    manager = make_user(db, role=Role.manager, unit="DGS")
+    agent = make_user(db, unit="Accueil")
+    call = make_call(db, manager, clock.now, units=["Accueil"], ideas_until=date(2026, 12, 1))
+    db.commit()
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("DEMINEURS_MAIL_DIR", settings.mail_dir)
+    get_settings.cache_clear()
+    try:
+        cli.main(["send-digest"], clock=clock)  # the opening
+        clock.advance(days=2)  # less than three days before the deadline
+        cli.main(["send-digest"], clock=clock)  # the reminder
+    finally:
+        get_settings.cache_clear()
+
+    page = soup(make_client(agent).get(f"/calls/{call.id}"))
+    shown = page.find("dt", string="Idées reçues jusqu’au").find_next("dd").get_text()  # type: ignore[union-attr]
+    assert shown == "1er\u00a0décembre 2026"
+
+    bodies = []
+    for path in Path(settings.mail_dir).glob("*.eml"):
+        mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+        bodies.append(mail.get_body(preferencelist=("plain",)).get_content())  # type: ignore[union-attr]
+    reminder = next(b for b in bodies if "il est encore temps" in b)
+    assert f"jusqu’au {shown} inclus" in reminder
