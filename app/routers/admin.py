@@ -133,10 +133,6 @@ def edit_account(
     )
 
 
-def _count(number: int) -> str:
-    """« 12 500 »: thousands apart by a narrow no-break space, as French typography wants."""
-    return f"{number:,}".replace(",", "\u202f")
-
 
 def _scoring_page(
     request: Request,
@@ -150,8 +146,8 @@ def _scoring_page(
     if job is not None:
         progress = {
             "running": job.finished_at is None,
-            "done": _count(min(job.done, job.total)),
-            "total": _count(job.total),
+            "done": formatting.number(min(job.done, job.total)),
+            "total": formatting.number(job.total),
             "finished_at": job.finished_at,
         }
     return render(
@@ -204,7 +200,8 @@ def save_scoring(
     # The scores are recomputed in the background (app/rescore.py), by batches: the page
     # follows its progress.
     flash = (
-        f"Paramètres enregistrés\u00a0: le recalcul des {_count(job.total)} idées a commencé."
+        "Paramètres enregistrés\u00a0: le recalcul de "
+        f"{formatting.plural(job.total, 'idée', 'idées')} a commencé."
         if job is not None
         else "Paramètres enregistrés\u00a0: rien n’a changé, aucun recalcul."
     )

@@ -127,7 +127,7 @@ def test_changing_thresholds_recomputes_every_idea_in_the_background_and_shows_p
     assert response.status_code == 303
     page = soup(client.get(response.headers["location"]))
     flash = page.select_one(".alert--success").get_text()
-    assert "le recalcul des 3 idées a commencé" in flash
+    assert "le recalcul de 3 idées a commencé" in flash
     # Saved, not recomputed in the request: no idea carries the new version yet.
     db.expire_all()
     assert {i.score_version for i in db.exec(select(Idea))} == {0}
