@@ -85,6 +85,9 @@ class DemoMine:
     answer: str = ""
     outcome: str = "open"  # open | accepted (by the idea's author) | accepted_by_layer | risk
     after: int = 5  # days after the previous step of the idea's story
+    scope: str = "first_ground"  # first_ground | generalisation
+    basis: str = "intuition"  # lived | text | figures | intuition
+    basis_reference: str = ""  # for a text: which one
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class DemoIdea:
     broken_rule: str = ""
     first_ground: str = ""
     themes: str = ""
+    rule: tuple[str, str] = ("", "")  # the broken rule's kind (a RuleKind) and its reference
     days_ago: int = 30  # when it was written
     mines: tuple[DemoMine, ...] = ()
     lesson: str = ""  # abandoned: what was learned
@@ -180,6 +184,7 @@ IDEAS = [
         "On abandonne la règle du « premier arrivé, premier servi » au guichet, qui favorise ceux qui peuvent attendre.",
         "Le guichet passeports de la mairie annexe du quartier Nord, pendant trois mois, avec deux agents volontaires.",
         "accueil, numérique, usagers",
+        rule=("habit", ""),
         days_ago=300,
         mines=(
             DemoMine(
@@ -195,6 +200,8 @@ IDEAS = [
                 "effacés au bout de trois mois, le réglage est dans la console d'administration.",
                 "accepted",
                 after=6,
+                basis="text",
+                basis_reference="RGPD, article 5 (limitation de la conservation)",
             ),
             DemoMine(
                 5,
@@ -208,6 +215,7 @@ IDEAS = [
                 "budget primitif si le pilote tient ses promesses.",
                 "accepted",
                 after=4,
+                basis="figures",
             ),
             DemoMine(
                 7,
@@ -222,6 +230,7 @@ IDEAS = [
                 "en un an. Nous pouvons faire de même.",
                 "accepted_by_layer",
                 after=9,
+                basis="lived",
             ),
             DemoMine(
                 9,
@@ -236,6 +245,7 @@ IDEAS = [
                 "sont passés de 20 % à 6 %.",
                 "risk",
                 after=12,
+                basis="figures",
             ),
         ),
         risk_reason="On mesure les absences pendant le pilote ; au-delà de 10 %, on ajoute le rappel par SMS.",
@@ -251,6 +261,7 @@ IDEAS = [
         "On abandonne l'idée que l'accueil d'un agent relève seulement de son chef de service et des RH.",
         "Les quinze prochains recrutements de la direction des finances et de l'état civil.",
         "rh, accueil, collectif",
+        rule=("habit", ""),
         days_ago=270,
         mines=(
             DemoMine(
@@ -266,6 +277,7 @@ IDEAS = [
                 "poste du tuteur avec l'accord écrit de son chef de service.",
                 "accepted",
                 after=3,
+                basis="lived",
             ),
             DemoMine(
                 4,
@@ -307,6 +319,18 @@ IDEAS = [
                 "de service, seul évaluateur, comme le recommande le CNFPT.",
                 "accepted",
                 after=10,
+                basis="text",
+                basis_reference="Décret n° 2014-1526 du 16 décembre 2014 relatif à l'entretien professionnel",
+            ),
+            DemoMine(
+                9,
+                "organisation",
+                "major",
+                "Cent vingt arrivées par an",
+                "Généralisé à tous les recrutements, soit cent vingt arrivées par an, le tutorat demanderait une quarantaine de tuteurs formés : le vivier des volontaires n'y suffira pas.",
+                after=7,
+                scope="generalisation",
+                basis="figures",
             ),
         ),
         risk_reason="Le guide sera imparfait au début ; on en fait le point au bilan du premier semestre.",
@@ -322,6 +346,10 @@ IDEAS = [
         "On abandonne la signature manuscrite obligatoire pour les commandes de moins de 1 000 euros.",
         "Les commandes de fournitures de bureau de la direction des finances et de la DSI pendant un trimestre.",
         "finances, simplification",
+        rule=(
+            "internal_procedure",
+            "Règlement budgétaire et financier de la ville, article 14 (circuit des bons de commande)",
+        ),
         days_ago=240,
         mines=(
             DemoMine(
@@ -337,6 +365,8 @@ IDEAS = [
                 "n'apparaît qu'aux délégataires, dans la limite de leur plafond.",
                 "accepted",
                 after=4,
+                basis="text",
+                basis_reference="Code général des collectivités territoriales, article L2122-19",
             ),
             DemoMine(
                 3,
@@ -351,6 +381,7 @@ IDEAS = [
                 "l'éditeur, l'a déployé à Angers : je vous mets en relation.",
                 "accepted_by_layer",
                 after=6,
+                basis="lived",
             ),
             DemoMine(
                 6,
@@ -379,6 +410,20 @@ IDEAS = [
                 "accepted",
                 after=5,
             ),
+            DemoMine(
+                2,
+                "legal",
+                "major",
+                "Les commandes passées sur un marché public",
+                "Au-delà des fournitures, la plupart des commandes passent par un marché public : le bon doit citer le marché et ce qu'il reste à y engager, ce que le circuit du pilote ignore.",
+                8,
+                "expertise",
+                "Le logiciel financier rattache déjà chaque engagement à son marché ; afficher sur le bon ce qu'il reste à engager est un réglage que l'éditeur fait à distance.",
+                after=4,
+                scope="generalisation",
+                basis="text",
+                basis_reference="Code de la commande publique, article R2122-8",
+            ),
         ),
         risk_reason="Quelques retards au début sont acceptables : les relances par courriel les rattrapent.",
         call="services",
@@ -394,6 +439,10 @@ IDEAS = [
         "On abandonne la gestion des comptes logiciel par logiciel, chacun avec son propre administrateur.",
         "Trois logiciels (messagerie, finances, RH) pour les agents de la DSI et des finances.",
         "numérique, sécurité",
+        rule=(
+            "internal_procedure",
+            "Charte informatique de la collectivité, chapitre « Comptes et accès »",
+        ),
         days_ago=210,
         mines=(
             DemoMine(
@@ -437,6 +486,7 @@ IDEAS = [
                 "vingt jours de mise en place.",
                 "accepted_by_layer",
                 after=5,
+                basis="figures",
             ),
             DemoMine(
                 2,
@@ -466,6 +516,7 @@ IDEAS = [
         "On abandonne le principe qu'une démarche ne peut se faire qu'en français au guichet.",
         "Le guichet unique de l'hôtel de ville, deux demi-journées par semaine.",
         "accueil, usagers, inclusion",
+        rule=("law", "Loi n° 94-665 du 4 août 1994 relative à l'emploi de la langue française"),
         days_ago=120,
         mines=(
             DemoMine(
@@ -481,6 +532,8 @@ IDEAS = [
                 "restent en français, et leurs versions traduites portent la mention « traduction indicative ».",
                 "accepted",
                 after=3,
+                basis="text",
+                basis_reference="Loi n° 94-665 du 4 août 1994, article 1er",
             ),
             DemoMine(
                 3,
@@ -503,6 +556,7 @@ IDEAS = [
                 "Pour les langues rares, l'interprétariat par téléphone coûte environ 1,50 euro la minute : à "
                 "quarante appels par mois, le budget de l'accueil n'y suffit pas.",
                 after=11,
+                basis="figures",
             ),
         ),
     ),
@@ -517,6 +571,7 @@ IDEAS = [
         "On abandonne l'idée qu'un agent ne travaille que pour son service d'affectation.",
         "Un appel à volontaires dans deux directions pour une première liste de trente compétences.",
         "rh, collectif",
+        rule=("habit", ""),
         days_ago=150,
         mines=(
             DemoMine(
@@ -568,6 +623,10 @@ IDEAS = [
         "On abandonne la facture papier mensuelle envoyée par défaut à toutes les familles.",
         "Les familles de deux écoles élémentaires volontaires à la rentrée prochaine.",
         "finances, usagers",
+        rule=(
+            "internal_procedure",
+            "Règlement intérieur de la restauration scolaire, article 9 (facturation)",
+        ),
         days_ago=100,
         mines=(
             DemoMine(
@@ -583,6 +642,8 @@ IDEAS = [
                 "sur le portail famille et la régie n'a rien à encaisser.",
                 "accepted",
                 after=2,
+                basis="text",
+                basis_reference="Règlement (UE) n° 260/2012 sur les prélèvements SEPA",
             ),
             DemoMine(
                 2,
@@ -610,6 +671,18 @@ IDEAS = [
                 "régisseur, Paul Lemaire, veut bien nous le montrer.",
                 after=9,
             ),
+            DemoMine(
+                6,
+                "data_privacy",
+                "major",
+                "Coordonnées bancaires des familles",
+                "Le mandat recueille l'IBAN, le nom et le téléphone de chaque famille : où ces données sont-elles hébergées, qui y a accès à la régie, et combien de temps les garde-t-on après le départ de l'enfant ?",
+                3,
+                "solution",
+                "Les mandats et les IBAN restent dans le portail famille, hébergé en France ; seuls les deux régisseurs y accèdent, et l'éditeur efface un mandat treize mois après le dernier prélèvement.",
+                "accepted",
+                after=4,
+            ),
         ),
     ),
     DemoIdea(
@@ -623,6 +696,7 @@ IDEAS = [
         "On abandonne la réunion d'information descendante où le chef lit les notes de service.",
         "La réunion hebdomadaire de la direction générale des services pendant deux mois.",
         "management, organisation",
+        rule=("habit", ""),
         days_ago=200,
         mines=(
             DemoMine(
@@ -643,12 +717,14 @@ IDEAS = [
                 "adoption",
                 "minor",
                 "Le retour des vieilles habitudes",
-                "Au bout de trois semaines, les réunions s'allongeront de nouveau si personne ne tient le temps.",
+                "Au bout de trois semaines, si personne ne tient le temps, les vieilles habitudes reviendront et "
+                "les réunions s'allongeront comme avant.",
                 5,
                 "precedent",
                 "Aux finances, un « gardien du temps » qui change chaque semaine et un minuteur bien visible "
                 "tiennent le format depuis un an.",
                 after=5,
+                basis="lived",
             ),
             DemoMine(
                 3,
@@ -671,6 +747,10 @@ IDEAS = [
         "On abandonne l'obligation de télétravailler uniquement à son domicile déclaré.",
         "Quatre postes à la médiathèque de l'Ouest pour une dizaine d'agents volontaires.",
         "rh, télétravail",
+        rule=(
+            "internal_procedure",
+            "Délibération du conseil municipal du 12 décembre 2022 relative au télétravail",
+        ),
         days_ago=170,
         mines=(
             DemoMine(
@@ -699,6 +779,8 @@ IDEAS = [
                 "Le décret de 2016 permet un local professionnel autre que le domicile ; il suffit de compléter "
                 "la délibération au prochain conseil, j'ai préparé un projet de texte.",
                 after=7,
+                basis="text",
+                basis_reference="Décret n° 2016-151 du 11 février 2016, article 2",
             ),
             DemoMine(
                 5,
@@ -708,6 +790,32 @@ IDEAS = [
                 "Les médiathèques municipales ne coûtent rien, mais les tiers-lieux associatifs facturent la "
                 "journée de poste, entre 10 et 20 euros.",
                 after=10,
+            ),
+            DemoMine(
+                8,
+                "legal",
+                "major",
+                "Un accident à la médiathèque",
+                "Si un agent se blesse en travaillant à la médiathèque, loin de sa direction et de son domicile, qui est responsable : est-ce un accident de service ?",
+                7,
+                "expertise",
+                "Le lieu déclaré dans l'arrêté de télétravail est couvert comme le domicile : un accident pendant les heures de travail à la médiathèque est présumé imputable au service.",
+                "accepted",
+                after=6,
+                basis="text",
+                basis_reference="Code général de la fonction publique, article L822-18",
+            ),
+            DemoMine(
+                0,
+                "security",
+                "major",
+                "Un portable perdu, tous les dossiers exposés",
+                "Un ordinateur portable professionnel perdu ou volé à la médiathèque donnerait accès à tous "
+                "les dossiers de l'agent et à nos serveurs.",
+                3,
+                "solution",
+                "Le disque des portables est chiffré et la session se verrouille au bout de cinq minutes ; un portable déclaré perdu ou volé est bloqué à distance par la DSI.",
+                after=3,
             ),
         ),
     ),
@@ -722,7 +830,11 @@ IDEAS = [
         "On abandonne le passage obligatoire par le standard pour tout signalement.",
         "Un quartier pilote et une équipe de voirie pendant l'été.",
         "usagers, numérique, voirie",
-        days_ago=9,
+        rule=(
+            "circular",
+            "Note de service du 3 mars 2019 sur le traitement des appels au standard",
+        ),
+        days_ago=16,
         mines=(
             DemoMine(
                 9,
@@ -732,6 +844,25 @@ IDEAS = [
                 "Les signalements arriveront aussi le samedi et le dimanche ; sans astreinte, l'habitant "
                 "attendra le lundi sans nouvelles.",
                 after=5,
+            ),
+            DemoMine(
+                4,
+                "data_privacy",
+                "major",
+                "Photos et position des habitants",
+                "Le formulaire collecte le nom, le téléphone et la position de l'habitant, et ses photos montrent parfois des passants : où ces données personnelles sont-elles hébergées, et combien de temps les garde-t-on ?",
+                after=1,
+                basis="text",
+                basis_reference="RGPD, article 5 (limitation de la conservation)",
+            ),
+            DemoMine(
+                6,
+                "adoption",
+                "minor",
+                "Des habitants qui n'ont que le téléphone fixe",
+                "Beaucoup d'habitants du quartier, souvent âgés, n'ont ni ordinateur ni smartphone : un signalement seulement en ligne les écarterait, ils doivent pouvoir appeler comme avant.",
+                after=1,
+                basis="lived",
             ),
         ),
     ),
@@ -746,6 +877,10 @@ IDEAS = [
         "On abandonne des horaires d'ouverture calés uniquement sur ceux des bureaux.",
         "La mairie centrale, un samedi sur deux pendant quatre mois.",
         "accueil, usagers",
+        rule=(
+            "decree",
+            "Arrêté du maire du 2 janvier 2023 fixant les horaires d'ouverture des services au public",
+        ),
         days_ago=6,
         call="accueil",
     ),
@@ -788,6 +923,10 @@ IDEAS = [
         "On abandonne la consultation systématique des registres originaux pour chaque copie.",
         "Les registres de naissance de 1900 à 1950 pendant six mois.",
         "état civil, archives, numérique",
+        rule=(
+            "circular",
+            "Instruction générale relative à l'état civil, consultation des registres",
+        ),
         days_ago=140,
         mines=(
             DemoMine(
@@ -803,6 +942,8 @@ IDEAS = [
                 "établir la copie, le registre original reste la référence et n'est plus manipulé.",
                 "accepted",
                 after=3,
+                basis="text",
+                basis_reference="Instruction générale relative à l'état civil",
             ),
             DemoMine(
                 5,
@@ -816,6 +957,7 @@ IDEAS = [
                 "Le département subventionne à 50 % la numérisation des archives communales ; le dossier est à "
                 "déposer avant le 31 mars.",
                 after=6,
+                basis="figures",
             ),
             DemoMine(
                 3,
@@ -829,6 +971,17 @@ IDEAS = [
                 "chaque nuit au service d'archivage du département.",
                 after=4,
             ),
+            DemoMine(
+                8,
+                "budget",
+                "major",
+                "Les registres de mariage et de décès ensuite",
+                "Étendue aux registres de mariage et de décès, la numérisation triplerait le nombre de pages : "
+                "la subvention du département ne couvrirait plus qu'une partie de la dépense.",
+                after=5,
+                scope="generalisation",
+                basis="figures",
+            ),
         ),
     ),
     DemoIdea(
@@ -841,6 +994,7 @@ IDEAS = [
         "On abandonne la réservation individuelle du véhicule de service par chaque agent.",
         "Les déplacements vers la préfecture et le centre de gestion pendant un trimestre.",
         "mobilité, organisation",
+        rule=("internal_procedure", "Règlement d'utilisation des véhicules de service, article 4"),
         days_ago=190,
         mines=(
             DemoMine(
@@ -848,8 +1002,8 @@ IDEAS = [
                 "legal",
                 "major",
                 "Un passager d'un autre service est-il assuré ?",
-                "Si un agent monte dans le véhicule de service d'un collègue d'une autre direction, est-il "
-                "couvert en cas d'accident ?",
+                "Si un agent monte dans le véhicule de service d'un collègue d'une autre direction, qui est "
+                "responsable en cas d'accident, et est-il couvert ?",
                 5,
                 "expertise",
                 "Le contrat de la flotte couvre tous les occupants d'un véhicule de service en mission, quel que "
@@ -890,7 +1044,19 @@ IDEAS = [
         "On abandonne la grille remplie par le seul supérieur hiérarchique.",
         "",
         "rh, management",
+        rule=("habit", ""),
         days_ago=4,
+        mines=(
+            DemoMine(
+                5,
+                "adoption",
+                "minor",
+                "La trame oubliée dès la deuxième campagne",
+                "Au bout de quelques semaines, si personne ne relance les chefs, les vieilles habitudes reviendront : ils rempliront la grille seuls, comme avant.",
+                after=2,
+                basis="intuition",
+            ),
+        ),
     ),
     DemoIdea(
         9,
@@ -903,6 +1069,7 @@ IDEAS = [
         "On abandonne la culture du délai non communiqué.",
         "Les démarches d'urbanisme et d'état civil, mises à jour chaque semaine.",
         "transparence, usagers",
+        rule=("habit", ""),
         days_ago=160,
         mines=(
             DemoMine(
@@ -918,6 +1085,7 @@ IDEAS = [
                 "la date de la dernière mise à jour.",
                 "accepted",
                 after=3,
+                basis="figures",
             ),
             DemoMine(
                 6,
@@ -931,6 +1099,7 @@ IDEAS = [
                 "Les deux logiciels exportent les dates de dépôt et de décision ; un petit script en tire les "
                 "délais chaque lundi matin.",
                 after=8,
+                basis="lived",
             ),
             DemoMine(
                 2,
@@ -953,6 +1122,7 @@ IDEAS = [
         "On abandonne la tolérance envers les messageries personnelles pour le travail.",
         "Les équipes de la DSI et de l'état civil, soit quarante agents, pendant trois mois.",
         "numérique, sécurité",
+        rule=("circular", "Note de la DSI du 15 septembre 2021 sur l'usage des outils personnels"),
         days_ago=330,
         mines=(
             DemoMine(
@@ -982,6 +1152,8 @@ IDEAS = [
                 "export des salons de projet, rien à garder des échanges informels.",
                 "accepted_by_layer",
                 after=5,
+                basis="text",
+                basis_reference="Code du patrimoine, article L211-4",
             ),
             DemoMine(
                 4,
@@ -1010,6 +1182,30 @@ IDEAS = [
                 "accepted_by_layer",
                 after=4,
             ),
+            DemoMine(
+                3,
+                "technical",
+                "major",
+                "Neuf cents comptes sur une machine virtuelle",
+                "Ouverte aux 900 agents, la messagerie ne tiendra plus sur la machine virtuelle du pilote : il faudra un serveur dédié, une sauvegarde et une astreinte.",
+                0,
+                "solution",
+                "La machine virtuelle passe à huit processeurs sans achat ; la sauvegarde de nuit de la DSI la couvre déjà, et l'astreinte existante s'étend à la messagerie.",
+                "accepted",
+                after=3,
+                scope="generalisation",
+                basis="figures",
+            ),
+            DemoMine(
+                9,
+                "adoption",
+                "major",
+                "Les équipes de terrain sans téléphone professionnel",
+                "Les agents des espaces verts et de la voirie n'ont pas de téléphone professionnel : généralisée, la messagerie laisserait de côté ceux qui en ont le plus besoin.",
+                after=2,
+                scope="generalisation",
+                basis="lived",
+            ),
         ),
     ),
     DemoIdea(
@@ -1023,6 +1219,10 @@ IDEAS = [
         "On abandonne la rédaction des courriers par les seuls juristes.",
         "Les cinq formulaires d'état civil les plus demandés.",
         "usagers, inclusion",
+        rule=(
+            "internal_procedure",
+            "Procédure de validation des courriers types par le service juridique",
+        ),
         days_ago=230,
         mines=(
             DemoMine(
@@ -1038,6 +1238,8 @@ IDEAS = [
                 "est réécrit, comme le montre le guide de la DITP.",
                 "accepted",
                 after=4,
+                basis="text",
+                basis_reference="Code de justice administrative, article R421-5",
             ),
             DemoMine(
                 5,
@@ -1079,6 +1281,16 @@ IDEAS = [
                 "risk",
                 after=8,
             ),
+            DemoMine(
+                8,
+                "budget",
+                "major",
+                "Trois cents modèles de courrier",
+                "Au-delà des cinq formulaires du pilote, la mairie envoie près de trois cents modèles de courrier : les réécrire tous dépasse ce que le service peut faire sans prestataire.",
+                after=5,
+                scope="generalisation",
+                basis="figures",
+            ),
         ),
         risk_reason="Le risque est faible sur cinq formulaires ; la relecture annuelle suffit au début.",
     ),
@@ -1093,6 +1305,7 @@ IDEAS = [
         "On abandonne l'idée que la formation descend toujours de l'ancien vers le nouveau.",
         "Dix binômes volontaires sur six mois.",
         "rh, numérique, collectif",
+        rule=("habit", ""),
         days_ago=180,
         mines=(
             DemoMine(
@@ -1114,8 +1327,8 @@ IDEAS = [
                 "organisation",
                 "major",
                 "Une heure tous les quinze jours, pour deux agents",
-                "Une heure toutes les deux semaines pendant six mois, c'est du temps pris sur le service de deux "
-                "personnes.",
+                "Une heure toutes les deux semaines pendant six mois, c'est du temps pris à deux agents : qui "
+                "compense ce temps dans leur propre service ?",
                 1,
                 "solution",
                 "Ce temps compte comme de la formation : il est inscrit au plan de formation et validé en amont "
@@ -1141,6 +1354,7 @@ IDEAS = [
         "On abandonne la feuille d'émargement papier.",
         "Le centre technique municipal.",
         "rh, organisation",
+        rule=("internal_procedure", "Règlement du temps de travail, annexe 2 (horaires variables)"),
         days_ago=315,
         mines=(
             DemoMine(
@@ -1155,6 +1369,8 @@ IDEAS = [
                 "Confirmé : le règlement type de la CNIL sur la biométrie au travail exclut le contrôle des "
                 "horaires. Un badge sans contact ferait la même chose.",
                 after=1,
+                basis="text",
+                basis_reference="Règlement type de la CNIL sur la biométrie sur les lieux de travail (2019)",
             ),
             DemoMine(
                 2,
@@ -1182,6 +1398,10 @@ IDEAS = [
         "On abandonne l'ouverture de l'accueil tous les jours ouvrés.",
         "La mairie annexe du quartier Nord.",
         "accueil, organisation",
+        rule=(
+            "decree",
+            "Arrêté du maire du 2 janvier 2023 fixant les horaires d'ouverture des services au public",
+        ),
         days_ago=60,
         mines=(
             DemoMine(
@@ -1196,6 +1416,8 @@ IDEAS = [
                 "Une fermeture reste possible si l'accueil est assuré autrement le même jour : rendez-vous "
                 "téléphonique, ou accueil à la mairie centrale restée ouverte.",
                 after=1,
+                basis="text",
+                basis_reference="Principe de continuité du service public",
             ),
             DemoMine(
                 6,
@@ -1205,6 +1427,7 @@ IDEAS = [
                 "Le mercredi, les parents viennent avec leurs enfants pour les inscriptions scolaires et les "
                 "cartes d'identité : c'est moins calme qu'il n'y paraît.",
                 after=2,
+                basis="lived",
             ),
         ),
         call="accueil",
@@ -1218,6 +1441,7 @@ IDEAS = [
         "On abandonne l'impression illimitée.",
         "Tous les services de l'hôtel de ville.",
         "environnement, finances",
+        rule=("habit", ""),
         days_ago=35,
         mines=(
             DemoMine(
@@ -1231,6 +1455,16 @@ IDEAS = [
                 "À la DSI, l'impression recto verso par défaut a fait baisser les pages de 30 % sans aucun "
                 "quota : on pourrait commencer par là.",
                 after=3,
+                basis="lived",
+            ),
+            DemoMine(
+                8,
+                "budget",
+                "minor",
+                "Le comptage des pages est payant",
+                "L'éditeur des copieurs facture le module de comptage par agent 1 800 euros par an, une somme qui n'est prévue dans aucun budget de service.",
+                after=4,
+                basis="figures",
             ),
         ),
     ),
@@ -1376,6 +1610,8 @@ def _play(
         problem=_typeset(spec.problem),
         solution=_typeset(spec.solution),
         broken_rule=_typeset(spec.broken_rule),
+        rule_kind=spec.rule[0],
+        rule_reference=_typeset(spec.rule[1]),
         first_ground=_typeset(spec.first_ground),
         themes=spec.themes,
         call_id=found[spec.call].id if spec.call else None,
@@ -1398,6 +1634,9 @@ def _play(
                 severity=m.severity,
                 title=_typeset(m.title),
                 body=_typeset(m.body),
+                scope=m.scope,
+                basis=m.basis,
+                basis_reference=_typeset(m.basis_reference),
             ),
             t,
         )

@@ -6,12 +6,12 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from app.config import Settings
-from app.demo import IDEAS, seed_demo
+from app.demo import DEMO_PASSWORD, IDEAS, seed_demo
 from app.models import CallForIdeas, CallPhase, Deminage, Idea, IdeaStatus, Mine, User
 from app.models.call import end_of_day
-from app.services import calls
+from app.services import blockers, calls, users
 from app.services.search import terms
-from tests.conftest import Clock
+from tests.conftest import Clock, soup, text_of
 
 
 def test_each_idea_has_its_own_mines_answered_over_a_year(
@@ -100,3 +100,62 @@ def test_two_calls_one_taking_ideas_one_decided(
     for call in found.values():
         for idea in s.exec(select(Idea).where(Idea.call_id == call.id)):
             assert idea.created_at < end_of_day(call.ideas_until)
+
+
+def _said(mine: Mine) -> set[str]:
+    return set(terms(f"{mine.title} {mine.body}"))
+
+
+def test_objections_come_back_in_their_own_words_and_the_map_of_what_blocks_is_full(
+    make_client, db: Session, settings: Settings, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    seed_demo(db, settings, clock.now)
+    db.commit()
+    ideas = {i.id: i for i in db.exec(select(Idea))}
+    mines = list(db.exec(select(Mine)))
+
+    # No mine's words are those of a mine on another idea, even with other spaces or case.
+    said_on: dict[str, set[int]] = {}
+    for m in mines:
+        for text in (m.title, m.body):
+            said_on.setdefault(" ".join(text.casefold().split()), set()).add(m.idea_id)
+    assert [t for t, on in said_on.items() if len(on) > 1] == []
+
+    # The broken rules are typed, several ideas breaking the same kind; a law says which one.
+    published = [i for i in ideas.values() if i.status != IdeaStatus.draft]
+    kinds = Counter(i.rule_kind for i in published if i.broken_rule)
+    assert "" not in kinds and len(kinds) >= 4 and kinds.most_common(1)[0][1] >= 3
+    assert all(i.rule_reference for i in published if i.rule_kind in ("law", "decree"))
+    # Generalisation mines on several ideas, ripe and projects among them.
+    general = [m for m in mines if m.scope == "generalisation"]
+    assert len({m.idea_id for m in general}) >= 4
+    assert {ideas[m.idea_id].status for m in general} >= {IdeaStatus.open, IdeaStatus.project}
+    # Mines say what they rest on, each kind at least twice; every text names its reference.
+    assert min(Counter(m.basis for m in mines).values()) >= 2
+    assert all(m.basis_reference for m in mines if m.basis == "text")
+
+    # The map: clusters of the same objection on other ideas, in other words, most with the
+    # answer that defused it elsewhere.
+    found = blockers.blocker_map(db)
+    assert len(found.recurring) >= 5
+    for item in found.recurring:
+        mine = next(m for m in mines if m.id == item.mine[0])
+        for echo_id, *_ in item.echoes:
+            echo = next(m for m in mines if m.id == echo_id)
+            assert echo.idea_id != mine.idea_id and echo.category == mine.category
+            shared = _said(mine) & _said(echo)
+            assert len(shared) / len(_said(mine) | _said(echo)) < 0.6, (mine.title, echo.title)
+    assert sum(1 for item in found.recurring if item.answers) >= 4
+    assert blockers.stored(db) == blockers.recount(db)
+
+    # As an agent reads it.
+    agent = users.get_by_email(db, "lea.petit@ville-exemple.fr")
+    assert agent is not None
+    client = make_client()
+    client.login(agent, DEMO_PASSWORD)
+    page = soup(client.get("/ce-qui-bloque"))
+    assert len(page.select("#recurring-title ~ article.recurring")) >= 5
+    assert len(page.select("#recurring-title ~ article.recurring h4")) >= 4  # déjà déminée ailleurs
+    assert "Pour la généralisation" in text_of(page, "#chart-blocker-scopes table")
+    rules = text_of(page, "#chart-blocker-rules table")
+    assert "Une habitude" in rules and "Une procédure interne" in rules and "Une loi" in rules

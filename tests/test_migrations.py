@@ -9,7 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, text, update
 from sqlmodel import Session, SQLModel, select
 
 import app.models  # noqa: F401
@@ -136,6 +136,10 @@ def test_mines_become_first_ground_on_intuition_signed_by_their_author_and_no_sc
     engine = create_engine(url)
     with Session(engine) as session:
         seed_demo(session, settings, now)
+        # A base from before 0016 had no mine for the generalisation only: the demo's go back
+        # to the first ground, each idea with the score it then had.
+        session.execute(update(Mine).values(scope="first_ground"))
+        scoring.recompute_all(session, scoring.scoring_params(session, settings), now)
         session.commit()
     before_0016 = ScriptDirectory.from_config(alembic_config(url)).get_revision("0016")
     command.downgrade(alembic_config(url), before_0016.down_revision)  # type: ignore[union-attr,arg-type]
