@@ -1,5 +1,6 @@
 """Signing in and out, sessions, rate limits, account invitations and CSRF protection."""
 
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -250,6 +251,27 @@ def test_an_invitation_link_handed_out_before_join_still_opens(make_client, db: 
     old = invited.get(f"/invitations/{token}")
     assert old.status_code == 308 and old.headers["location"] == path
     assert "Ivan Invité" in soup(invited.get(old.headers["location"])).h1.get_text()
+
+
+def email_autocomplete(page: BeautifulSoup) -> dict[str, str | None]:
+    """Each e-mail field of the page's main content: its id (or value) → its autocomplete."""
+    fields = page.select("main input[type=email]")
+    return {str(f.get("id") or f.get("value")): f.get("autocomplete") for f in fields}
+
+
+def test_a_password_manager_knows_the_sign_in_address_and_never_offers_it_elsewhere(
+    make_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    assert email_autocomplete(soup(make_client().get("/login"))) == {"field-email": "username"}
+    # Choosing the password of an invitation: the address it is for goes with it.
+    join = soup(make_client().get(_invite(make_client, db)))
+    assert email_autocomplete(join) == {"invitee@ville.fr": "username"}
+    assert join.select_one("main input[autocomplete=username]").has_attr("hidden")
+    # An admin types someone else's address: the browser must not suggest the admin's own.
+    admin = make_user(db, role=Role.admin)
+    db.commit()
+    admin_page = soup(make_client(admin).get("/admin/users"))
+    assert email_autocomplete(admin_page) == {"invite-email": "off", "create-email": "off"}
 
 
 def test_security_headers_on_every_page(make_client) -> None:  # type: ignore[no-untyped-def]
