@@ -4,6 +4,7 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.config import Settings
 from app.models import Idea, Role, UserSession
 from app.services import api_tokens, users
 from app.services.readiness import ScoringParams
@@ -156,6 +157,40 @@ def test_cross_site_post_is_refused(make_client, db: Session) -> None:  # type: 
     assert response.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_behind_a_proxy_that_names_its_own_host_the_public_origin_may_post(
+    make_client, db: Session, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    """nginx passes its server_name as Host, without the port the browser used: the browser's
+    Origin is DEMINEURS_BASE_URL's, and that is the site's own."""
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    idea = {"title": "Derrière le proxy", "problem": "P"}
+    proxied = {"Host": "demineurs", "Origin": settings.base_url.rstrip("/")}
+    assert client.post_form("/ideas", idea, headers=proxied).status_code == 303
+    forged = {"Host": "demineurs", "Origin": "http://demineurs"}
+    assert client.post_form("/ideas", idea, headers=forged).status_code == 303  # Host's own
+    elsewhere = {"Host": "demineurs", "Origin": "http://127.0.0.1:9999"}
+    assert client.post_form("/ideas", idea, headers=elsewhere).status_code == 403
+
+
+def test_a_forged_host_header_never_shows_in_a_link_or_a_redirect(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    client.headers["host"] = "piege.example"
+    for path in ("/ideas", "/mentions-legales", "/profile"):
+        page = client.get(path)
+        assert page.status_code == 200 and "piege.example" not in page.text, path
+        links = [a["href"] for a in soup(page).select("[href]")]
+        assert links and not [h for h in links if h.startswith("http://")], path
+    # Starlette's slash redirect used to be absolute, to the forged host.
+    slash = client.get("/ideas/?sort=recent")
+    assert (slash.status_code, slash.headers["location"]) == (307, "/ideas?sort=recent")
+    assert client.get("/mentions-legales/").headers["location"] == "/mentions-legales"
+    assert client.get("/static/nope.css").status_code == 404  # no redirect loop on a mount
 
 
 def test_post_without_csrf_token_is_refused(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
