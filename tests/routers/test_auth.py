@@ -504,3 +504,17 @@ def test_my_data_holds_every_row_of_every_table_that_names_me(make_client, db: S
         assert any(k.startswith(kind + ".") and n for k, n in held.items()), kind
     body = client.get("/profile/export.json").text
     assert "token_hash" not in body and "password_hash" not in body
+
+
+def test_options_on_a_page_is_refused_with_the_methods_it_answers(make_client) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    for path, allowed in (
+        ("/login", "GET, HEAD, POST"),
+        ("/mentions-legales", "GET, HEAD"),
+        ("/ideas/1", "GET, HEAD"),
+        ("/static/css/app.css", "GET, HEAD"),
+        ("/auth/proconnect/login", "GET"),  # a GET that acts: no HEAD there
+    ):
+        answer = client.options(path)
+        assert (answer.status_code, answer.headers.get("allow")) == (405, allowed), path
+    assert client.options("/nulle-part").status_code == 404
