@@ -9,11 +9,12 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import DomainError, InvalidInput, LoginRequired, RateLimited
 from app.logs import request_id
+from app.middleware import GETS_THAT_ACT
 from app.schemas import french_message
 from app.templating import render
 
@@ -74,9 +75,39 @@ def allowed_methods(routes: list[Any], scope: Scope) -> set[str]:
         included = getattr(route, "original_router", None)
         if included is not None:
             methods |= allowed_methods(included.routes, scope)
+        elif isinstance(route, Mount) and route.matches(scope)[0] != Match.NONE:
+            methods |= {"GET", "HEAD"}  # the static files
         elif getattr(route, "methods", None) and route.matches(scope)[0] != Match.NONE:
             methods |= set(route.methods)
     return methods
+
+
+def allow_header(request: Request) -> str:
+    """A 405's Allow: every method the path answers, HEAD with GET (middleware.HeadAsGet)
+    except where a GET acts."""
+    # Raised inside a Mount (StaticFiles refuses a POST), the scope's root_path is the mount's.
+    root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    scope = {**request.scope, "root_path": root}
+    methods = allowed_methods(request.app.routes, scope)
+    if "GET" in methods and not request.url.path.startswith(GETS_THAT_ACT):
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+def slash_twin(request: Request) -> str | None:
+    """/ideas for /ideas/ (and the reverse) when only the twin is a page, as a path with the
+    query: where Starlette would have redirected, without trusting the Host header."""
+    path = request.scope["path"]
+    if path == "/":
+        return None
+    routes = request.app.router.routes
+    if any(route.matches(request.scope)[0] != Match.NONE for route in routes):
+        return None  # the path exists (a Mount's missing file, say): no redirect loop
+    twin = path.removesuffix("/") if path.endswith("/") else path + "/"
+    if not any(route.matches({**request.scope, "path": twin})[0] != Match.NONE for route in routes):
+        return None
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    return root + twin + (f"?{request.url.query}" if request.url.query else "")
 
 
 def _id_out_of_range(exc: RequestValidationError) -> bool:
@@ -133,6 +164,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and (twin := slash_twin(request)) is not None:
+            return RedirectResponse(twin, status_code=307)
         if exc.status_code == 405 and request.method == "GET" and not wants_json(request):
             target = page_above(request)
             if target is not None:
@@ -142,7 +175,7 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             # Starlette names the methods of the first route on that path only (GET and POST
             # /api/v1/ideas are two routes: OPTIONS answered « Allow: POST »): all of them.
-            headers["Allow"] = ", ".join(sorted(allowed_methods(request.app.routes, request.scope)))
+            headers["Allow"] = allow_header(request)
         return error_page(request, exc.status_code, message, headers or None)
 
     @app.exception_handler(DataError)

@@ -96,6 +96,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        # Starlette's own redirect of /ideas/ to /ideas is absolute, built from the Host
+        # header: app.handlers answers it with a path instead.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -110,6 +110,10 @@ class WebSecurity:
         self.settings = settings
         self.flash_signer = URLSafeSerializer(settings.secret_key, salt="flash")
         self.csp = CSP
+        # The public address (DEMINEURS_BASE_URL): behind a proxy that passes its own server
+        # name as Host, the browser's Origin still carries the port it used.
+        public = urlsplit(settings.base_url)
+        self.public_origin = f"{public.scheme}://{public.netloc}"
         if settings.proconnect_enabled:
             # Signing out posts a form here, answered by a redirect to ProConnect's end-session
             # page: form-action must allow that one origin.
@@ -125,7 +129,7 @@ class WebSecurity:
         if origin is not None and origin != "null":
             scheme = scope.get("scheme", "http")
             host = headers.get("host", "")
-            return origin != f"{scheme}://{host}"
+            return origin not in (self.public_origin, f"{scheme}://{host}")
         return origin == "null"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -226,7 +230,7 @@ class ConcurrencyLimit:
 
 # GETs that act: starting a ProConnect sign-in writes its state and counts against the
 # address's limit. A link checker's HEAD must not do that: it answers 405 there.
-_GETS_THAT_ACT = ("/auth/proconnect/",)
+GETS_THAT_ACT = ("/auth/proconnect/",)
 
 
 class HeadAsGet:
@@ -240,7 +244,7 @@ class HeadAsGet:
         if (
             scope["type"] != "http"
             or scope["method"] != "HEAD"
-            or str(scope["path"]).startswith(_GETS_THAT_ACT)
+            or str(scope["path"]).startswith(GETS_THAT_ACT)
         ):
             await self.app(scope, receive, send)
             return

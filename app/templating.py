@@ -57,13 +57,12 @@ def static_url(path: str) -> str:
     return f"/static/{_static_version(path)}/{path}"
 
 
-def base_url(request: Request) -> str:
-    """The request's base URL without its final slash, worked out once per request
-    (`str(request.base_url)` parses the scope each time)."""
-    base = request.scope.get("_base_url")
-    if base is None:
-        base = request.scope["_base_url"] = str(request.base_url).rstrip("/")
-    return str(base)
+def link_base(request: Request) -> str:
+    """What a page's links start with: the path the app is mounted at, never a host. A link
+    built from the request's Host header would point wherever a forged header says (and the
+    fragment cache, keyed by it, would fill with copies); the links that must be absolute
+    (e-mails, security.txt, invitations) take DEMINEURS_BASE_URL instead."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
 
 
 def install_fast_url_for(templates: Jinja2Templates, routes: list[BaseRoute]) -> None:
@@ -91,8 +90,8 @@ def install_fast_url_for(templates: Jinja2Templates, routes: list[BaseRoute]) ->
         request: Request = context["request"]
         found = by_name.get(name)
         if found is None or isinstance(found[1], Mount):
-            return request.url_for(name, **params)
-        return URL(base_url(request) + path_for(name, tuple(params.items())))
+            return URL(request.url_for(name, **params).path)
+        return URL(link_base(request) + path_for(name, tuple(params.items())))
 
     templates.env.globals["url_for"] = url_for
 
@@ -145,7 +144,7 @@ def install_fragment_cache(templates: Jinja2Templates, cache: FragmentCache) -> 
         template = context.environment.get_template(name)
         html = full_key = None
         if key is not None:
-            full_key = (name, base_url(context["request"]), key)
+            full_key = (name, link_base(context["request"]), key)
             try:
                 html = cache.get(full_key)
             except TypeError:  # a value that cannot be a key (a dict in a row): render anew

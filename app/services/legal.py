@@ -2,7 +2,7 @@
 settings, and, for each one still empty, what is left to fill."""
 
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.metadata import version
@@ -60,6 +60,26 @@ class Subprocessor:
     role: str
 
 
+# The settings (Site's Filled fields) each legal page shows, by the page's template name; the
+# security contact (notice) and the accessibility plan (accessibility) are counted apart.
+PAGE_SETTINGS = {
+    "notice": (
+        "publisher",
+        "publisher_address",
+        "publisher_phone",
+        "director",
+        "host",
+        "host_address",
+        "host_phone",
+        "contact",
+    ),
+    "terms": ("publisher", "contact"),
+    # The record names the controller, the DPO and the subprocessors (the host, the mail relay).
+    "privacy": ("publisher", "dpo", "host", "mail_relay"),
+    "accessibility": ("publisher", "accessibility_contact"),
+}
+
+
 @dataclass(frozen=True)
 class Site:
     """The deployment's identity, as every page's footer and the legal pages give it."""
@@ -103,11 +123,21 @@ class Site:
     def checks_ran_on_text(self) -> str:
         return formatting.date(self.checks_ran_on)
 
+    def missing_on(self, page: str) -> list[str]:
+        """The settings still to fill that this legal page shows, each once: its banner counts
+        and names only those."""
+        shown = (getattr(self, name) for name in PAGE_SETTINGS[page])
+        missing = {f.setting for f in shown if f.missing}
+        if page == "notice" and self.security_contact is None:
+            missing.add("DEMINEURS_SECURITY_CONTACT")
+        if page == "accessibility" and not self.accessibility_plan_url:
+            missing.add("DEMINEURS_ACCESSIBILITY_PLAN_URL")
+        return sorted(missing)
+
     @property
     def missing_settings(self) -> list[str]:
-        """The settings still to fill, each once."""
-        names = (getattr(self, f.name) for f in fields(self))
-        return sorted({f.setting for f in names if isinstance(f, Filled) and f.missing})
+        """The settings still to fill on any legal page, each once."""
+        return sorted({name for page in PAGE_SETTINGS for name in self.missing_on(page)})
 
     @property
     def contact_href(self) -> str | None:

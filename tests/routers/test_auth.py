@@ -1,8 +1,10 @@
 """Signing in and out, sessions, rate limits, account invitations and CSRF protection."""
 
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.config import Settings
 from app.models import Idea, Role, UserSession
 from app.services import api_tokens, users
 from app.services.readiness import ScoringParams
@@ -157,6 +159,40 @@ def test_cross_site_post_is_refused(make_client, db: Session) -> None:  # type: 
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
+def test_behind_a_proxy_that_names_its_own_host_the_public_origin_may_post(
+    make_client, db: Session, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    """nginx passes its server_name as Host, without the port the browser used: the browser's
+    Origin is DEMINEURS_BASE_URL's, and that is the site's own."""
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    idea = {"title": "Derrière le proxy", "problem": "P"}
+    proxied = {"Host": "demineurs", "Origin": settings.base_url.rstrip("/")}
+    assert client.post_form("/ideas", idea, headers=proxied).status_code == 303
+    forged = {"Host": "demineurs", "Origin": "http://demineurs"}
+    assert client.post_form("/ideas", idea, headers=forged).status_code == 303  # Host's own
+    elsewhere = {"Host": "demineurs", "Origin": "http://127.0.0.1:9999"}
+    assert client.post_form("/ideas", idea, headers=elsewhere).status_code == 403
+
+
+def test_a_forged_host_header_never_shows_in_a_link_or_a_redirect(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    client.headers["host"] = "piege.example"
+    for path in ("/ideas", "/mentions-legales", "/profile"):
+        page = client.get(path)
+        assert page.status_code == 200 and "piege.example" not in page.text, path
+        links = [a["href"] for a in soup(page).select("[href]")]
+        assert links and not [h for h in links if h.startswith("http://")], path
+    # Starlette's slash redirect used to be absolute, to the forged host.
+    slash = client.get("/ideas/?sort=recent")
+    assert (slash.status_code, slash.headers["location"]) == (307, "/ideas?sort=recent")
+    assert client.get("/mentions-legales/").headers["location"] == "/mentions-legales"
+    assert client.get("/static/nope.css").status_code == 404  # no redirect loop on a mount
+
+
 def test_post_without_csrf_token_is_refused(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_user(db)
     db.commit()
@@ -250,6 +286,27 @@ def test_an_invitation_link_handed_out_before_join_still_opens(make_client, db: 
     old = invited.get(f"/invitations/{token}")
     assert old.status_code == 308 and old.headers["location"] == path
     assert "Ivan Invité" in soup(invited.get(old.headers["location"])).h1.get_text()
+
+
+def email_autocomplete(page: BeautifulSoup) -> dict[str, str | None]:
+    """Each e-mail field of the page's main content: its id (or value) → its autocomplete."""
+    fields = page.select("main input[type=email]")
+    return {str(f.get("id") or f.get("value")): f.get("autocomplete") for f in fields}
+
+
+def test_a_password_manager_knows_the_sign_in_address_and_never_offers_it_elsewhere(
+    make_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    assert email_autocomplete(soup(make_client().get("/login"))) == {"field-email": "username"}
+    # Choosing the password of an invitation: the address it is for goes with it.
+    join = soup(make_client().get(_invite(make_client, db)))
+    assert email_autocomplete(join) == {"invitee@ville.fr": "username"}
+    assert join.select_one("main input[autocomplete=username]").has_attr("hidden")
+    # An admin types someone else's address: the browser must not suggest the admin's own.
+    admin = make_user(db, role=Role.admin)
+    db.commit()
+    admin_page = soup(make_client(admin).get("/admin/users"))
+    assert email_autocomplete(admin_page) == {"invite-email": "off", "create-email": "off"}
 
 
 def test_security_headers_on_every_page(make_client) -> None:  # type: ignore[no-untyped-def]
@@ -447,3 +504,17 @@ def test_my_data_holds_every_row_of_every_table_that_names_me(make_client, db: S
         assert any(k.startswith(kind + ".") and n for k, n in held.items()), kind
     body = client.get("/profile/export.json").text
     assert "token_hash" not in body and "password_hash" not in body
+
+
+def test_options_on_a_page_is_refused_with_the_methods_it_answers(make_client) -> None:  # type: ignore[no-untyped-def]
+    client = make_client()
+    for path, allowed in (
+        ("/login", "GET, HEAD, POST"),
+        ("/mentions-legales", "GET, HEAD"),
+        ("/ideas/1", "GET, HEAD"),
+        ("/static/css/app.css", "GET, HEAD"),
+        ("/auth/proconnect/login", "GET"),  # a GET that acts: no HEAD there
+    ):
+        answer = client.options(path)
+        assert (answer.status_code, answer.headers.get("allow")) == (405, allowed), path
+    assert client.options("/nulle-part").status_code == 404

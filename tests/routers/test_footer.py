@@ -145,7 +145,7 @@ def test_without_a_form_the_feedback_link_writes_to_an_address(
     clock: Clock,
 ) -> None:
     for changes, feedback in (
-        ({}, "http://testserver/mentions-legales#contact"),
+        ({}, "/mentions-legales#contact"),
         ({"contact_email": "demineurs@ville.fr"}, "mailto:demineurs@ville.fr"),
         # The setting takes an address as well as a form's URL.
         (

@@ -107,6 +107,62 @@ def test_a_legal_page_with_the_settings_shows_them_and_nothing_left_to_fill(
     assert "Ville de Rivebelle" in text_of(html, "main")
 
 
+PLACEHOLDER = re.compile(r"\[[^\]]*à compléter\u00a0: ([^\]]*)\]")
+
+
+def banner(html: BeautifulSoup) -> list[str]:
+    """The settings the page's « à compléter » banner names (none without a banner)."""
+    alert = html.select_one("main .alert--warning")
+    return [] if alert is None else [code.get_text() for code in alert.select("code")]
+
+
+def placeholders(html: BeautifulSoup) -> set[str]:
+    """The settings named between brackets in the page's text, its banner left out."""
+    main = BeautifulSoup(str(html.select_one("main")), "html.parser")
+    for alert in main.select(".alert--warning"):
+        alert.decompose()
+    text = main.get_text(" ")
+    found = " ".join(PLACEHOLDER.findall(text))
+    return set(re.findall(r"DEMINEURS_\w+", found))
+
+
+@pytest.mark.parametrize("path", LEGAL_PAGES)
+def test_a_legal_page_banner_counts_and_names_what_is_left_on_that_page(
+    client_with: Callable[..., TestClient], path: str
+) -> None:
+    html = page(client_with(), path)
+    names = banner(html)
+    assert names and names == sorted(placeholders(html))
+    assert f"renseigner {len(names)} paramètres" in text_of(html, "main .alert--warning")
+
+
+@pytest.mark.parametrize(
+    ("left_out", "expected"),
+    [
+        ("dpo_contact", {"/donnees-personnelles": ["DEMINEURS_DPO_CONTACT"]}),
+        ("accessibility_plan_url", {"/accessibilite": ["DEMINEURS_ACCESSIBILITY_PLAN_URL"]}),
+        ("host_phone", {"/mentions-legales": ["DEMINEURS_HOST_PHONE"]}),
+        ("mail_relay", {"/donnees-personnelles": ["DEMINEURS_MAIL_RELAY"]}),
+        (
+            "contact_email",  # also the security and accessibility contacts, unset here
+            {
+                "/mentions-legales": ["DEMINEURS_CONTACT_EMAIL", "DEMINEURS_SECURITY_CONTACT"],
+                "/conditions-utilisation": ["DEMINEURS_CONTACT_EMAIL"],
+                "/accessibilite": ["DEMINEURS_CONTACT_EMAIL"],
+            },
+        ),
+    ],
+)
+def test_a_setting_left_empty_puts_the_banner_only_on_the_pages_that_show_it(
+    client_with: Callable[..., TestClient], left_out: str, expected: dict[str, list[str]]
+) -> None:
+    client = client_with(**{**FILLED, left_out: ""})
+    for path in LEGAL_PAGES:
+        html = page(client, path)
+        assert banner(html) == expected.get(path, []), path
+        assert sorted(placeholders(html)) == expected.get(path, []), path
+
+
 def test_the_legal_notice_gives_publisher_director_host_and_where_to_write(
     client_with: Callable[..., TestClient],
 ) -> None:

@@ -1,6 +1,7 @@
 """No « ne pas répondre » dead end: every e-mail (received by a real SMTP server) says where to
 write, and a reply reaches the administration's contact address."""
 
+import re
 from collections.abc import Iterator
 from email.message import EmailMessage
 
@@ -42,7 +43,9 @@ def mailing_app(settings: Settings, clock: Clock, port: int, **changes: object) 
     )
 
 
-def send_two_kinds(app: FastAPI, clock: Clock, handler: Inbox) -> list[EmailMessage]:
+def send_two_kinds(
+    app: FastAPI, clock: Clock, handler: Inbox, host: str | None = None
+) -> list[EmailMessage]:
     """A notification (a mine on someone's idea) and a registration's confirmation link."""
     with Session(app.state.engine, expire_on_commit=False) as db:
         author = make_user(db, name="Amina Diallo", email="amina@ville.fr")
@@ -51,6 +54,8 @@ def send_two_kinds(app: FastAPI, clock: Clock, handler: Inbox) -> list[EmailMess
         db.commit()
     # One client: the app's e-mail sender stops when its last client leaves.
     with WebClient(app, follow_redirects=False) as client:
+        if host is not None:
+            client.headers["host"] = host
         registration = {"email": "nouvelle@ville.fr", "name": "Nouvelle Venue", "unit": "RH"}
         answer = client.post_form("/register", registration)
         assert answer.status_code in (200, 303), answer.text
@@ -90,3 +95,17 @@ def test_without_a_contact_address_e_mails_lead_to_the_legal_notice(
         assert message["Reply-To"] is None
         last = message.get_body(("plain",)).get_content().rstrip().splitlines()[-1]
         assert last.endswith("sont sur http://demineurs.test/mentions-legales#contact")
+
+
+def test_under_a_forged_host_header_e_mails_link_to_the_configured_address(
+    settings: Settings, clock: Clock, inbox: tuple[Inbox, int]
+) -> None:
+    handler, port = inbox
+    app = mailing_app(settings, clock, port, contact_email="demineurs@ville.fr")
+    messages = send_two_kinds(app, clock, handler, host="piege.example")
+    app.state.engine.dispose()
+    for message in messages:
+        text = message.get_body(("plain",)).get_content()
+        links = re.findall(r"https?://[^\s<>\"]+", text)
+        assert links and all(link.startswith("http://demineurs.test/") for link in links), links
+        assert "piege.example" not in message.as_string()

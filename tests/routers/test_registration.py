@@ -125,6 +125,20 @@ def test_a_registered_account_stays_inactive_until_the_link_sent_to_the_address_
     assert make_client().get(link).status_code == 404
 
 
+def test_a_password_manager_stores_the_new_password_with_the_sign_in_address(
+    make_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    address = f"camille.martin@{DOMAIN}"
+    client = make_client()
+    form = soup(client.get("/register")).select_one("main input[type=email]")
+    assert form is not None and form["autocomplete"] == "username"  # the address signs in
+    register(client, address)
+    page = soup(client.get(confirmation_link(db, address)))
+    [identifier] = page.select("main form input[autocomplete=username]")
+    assert identifier["value"] == address and identifier.has_attr("hidden")
+    assert page.select_one("#field-password")["autocomplete"] == "new-password"
+
+
 def test_a_confirmation_link_expires(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     client = make_client()
     register(client, f"lent@{DOMAIN}")
