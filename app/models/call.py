@@ -14,7 +14,10 @@ QUESTION_MAX = 200
 
 
 def end_of_day(day: date) -> datetime:
-    """The end of a day in Paris (a date « until » is included), as a UTC instant."""
+    """The end of a day in Paris (a date « until » is included), as a UTC instant; the last
+    representable day ends at its last microsecond."""
+    if day >= date.max - timedelta(days=1):
+        return datetime.combine(day, time.max, PARIS).astimezone(UTC)
     return datetime.combine(day + timedelta(days=1), time(0), PARIS).astimezone(UTC)
 
 

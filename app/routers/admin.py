@@ -133,7 +133,6 @@ def edit_account(
     )
 
 
-
 def _scoring_page(
     request: Request,
     session: SessionDep,

@@ -13,7 +13,7 @@ from app.models.outcome import Decision
 from app.schemas import CallDecisionItem, RequiredText, Strict, french_errors
 from app.services import calls, ideas
 from app.services.calls import CallIdea
-from app.services.permissions import check_decide_call, raise_if
+from app.services.permissions import check_decide_call, is_carrier, raise_if
 from app.services.readiness import ScoringParams
 
 # One page decides this many ideas at most (two fields each, within the form's limit); the
@@ -59,6 +59,11 @@ def decide(
         idea_id = item.idea.id
         values = {k: form.get(f"{k}_{idea_id}", "") for k in ("decision", "text")}
         if not any(v.strip() for v in values.values()):
+            continue
+        if is_carrier(sponsor, session.get_one(Idea, idea_id)):
+            errors[f"decision_{idea_id}"] = (
+                "Vous portez cette idée : un autre manager en décide, depuis sa page."
+            )
             continue
         try:
             chosen.append((idea_id, CallOutcomeInput.model_validate(values)))

@@ -74,6 +74,9 @@ def audience_of(session: Session, call: CallForIdeas) -> frozenset[int]:
     return audiences(session, [pk(call)])[pk(call)]
 
 
+CALL_HORIZON_DAYS = 5 * 366  # a call's dates fall within the five coming years
+
+
 def _validate(
     session: Session, data: CallInput, now: datetime, before: CallForIdeas | None
 ) -> tuple[User, list[int]]:
@@ -85,6 +88,11 @@ def _validate(
     ).first()
     if sponsor is None or not sponsor.is_active:
         errors["sponsor_email"] = "Aucun compte actif à cette adresse."
+    elif not sponsor.is_manager:
+        # The sponsor promotes ideas to projects: a manager's act (docs/authorization.md).
+        errors["sponsor_email"] = (
+            "Le sponsor d’un appel est un manager : cette personne n’en est pas un."
+        )
     units: list[int] = []
     if data.audience == "units":
         units = sorted(set(data.units))
@@ -104,6 +112,10 @@ def _validate(
         )
     if data.decision_by < data.deminage_until:
         errors["decision_by"] = "La décision vient le jour de la fin du déminage, ou après."
+    horizon = today + timedelta(days=CALL_HORIZON_DAYS)
+    for name in ("ideas_until", "deminage_until", "decision_by"):
+        if getattr(data, name) > horizon:
+            errors[name] = "Choisissez une date dans les cinq ans qui viennent."
     if errors or sponsor is None:  # no sponsor: sponsor_email is in the errors
         raise InvalidInput(errors)
     return sponsor, units

@@ -515,6 +515,11 @@ def check_decide_call(user: User, call: CallForIdeas, now: datetime) -> DomainEr
     the call closed), until each has its outcome."""
     if user.id != call.sponsor_id:
         return Forbidden("Seul le sponsor de l’appel écrit ce que deviennent ses idées.")
+    if not user.is_manager:
+        return Forbidden(
+            "Le sponsor de cet appel n’est plus manager : un manager décide de chaque "
+            "idée depuis sa page."
+        )
     phase = call.phase(now)
     if phase == CallPhase.decided:
         return Conflict("Chaque idée de cet appel a déjà sa décision.")

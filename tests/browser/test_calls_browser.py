@@ -20,7 +20,7 @@ def test_a_call_from_its_opening_to_the_outcome_its_author_reads(people) -> None
     page.get_by_label("Le contexte").fill(
         "Trois usagers sourds par semaine repartent sans réponse."
     )
-    page.get_by_label(re.compile("^Le sponsor")).fill("sophie.lefevre@ville-exemple.fr")
+    page.get_by_label(re.compile("^Le sponsor")).fill("claire.martin@ville-exemple.fr")  # admin
     page.get_by_label("Tout le monde").check()
     # The dates out of order first: the message sits beside the field, the rest is kept.
     page.get_by_label("Idées reçues jusqu’au").fill(str(today + timedelta(days=7)))
@@ -87,22 +87,22 @@ def test_a_call_from_its_opening_to_the_outcome_its_author_reads(people) -> None
     karim.page.goto(call_url)
     karim.page.get_by_role("button", name="Clore l’appel").click()
     expect(karim.page.locator(".alert--success")).to_contain_text("Appel clos")
-    sophie = people("sophie.lefevre@ville-exemple.fr")
-    sophie.page.goto(call_url)
-    sophie.page.get_by_role("link", name="Décider de chaque idée").click()
-    decision = sophie.page.locator("fieldset[id^=decide-]")
+    claire = people("claire.martin@ville-exemple.fr")
+    claire.page.goto(call_url)
+    claire.page.get_by_role("link", name="Décider de chaque idée").click()
+    decision = claire.page.locator("fieldset[id^=decide-]")
     decision.get_by_label("Ce que devient l’idée").select_option(label="Promue en projet")
-    sophie.page.get_by_role("button", name="Enregistrer et prévenir").click()
+    claire.page.get_by_role("button", name="Enregistrer et prévenir").click()
     # The text was forgotten: the message sits beside it, the choice is kept.
     expect(decision.locator(".error-text")).to_have_text("Ce champ est obligatoire.")
     expect(decision.get_by_label("Ce que devient l’idée")).to_have_value("promoted")
     decision.get_by_label("Pourquoi, et la suite").fill(
         "On teste avec l’interprète de la maison des sourds au guichet central, dès janvier."
     )
-    sophie.page.get_by_role("button", name="Enregistrer et prévenir").click()
-    expect(sophie.page.locator("article header")).to_contain_text("Décidé")
-    expect(sophie.page.locator("[id^=call-idea-]")).to_contain_text("promue en projet")
-    sophie.shot("decided")
+    claire.page.get_by_role("button", name="Enregistrer et prévenir").click()
+    expect(claire.page.locator("article header")).to_contain_text("Décidé")
+    expect(claire.page.locator("[id^=call-idea-]")).to_contain_text("promue en projet")
+    claire.shot("decided")
 
     # The idea's author and its co-porteur read the outcome in their notifications.
     for carrier in (amina, lea):

@@ -113,9 +113,9 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
     api_token, _ = api_tokens.create_api_token(db, author, "matrice")
     notification = db.exec(select(Notification).where(Notification.user_id == author.id)).first()
     mailer = notifications.Mailer.from_settings(settings)
-    # A call taking ideas, and one closed early, waiting for its sponsor (the idea's author).
-    call = make_call(db, people["manager"], now, sponsor=author)
-    closed_call = make_call(db, people["manager"], now, sponsor=author)
+    # A call taking ideas, and one closed early, waiting for its sponsor (the manager).
+    call = make_call(db, people["manager"], now)
+    closed_call = make_call(db, people["manager"], now)
     calls.close_call(db, people["manager"], closed_call, now)
     ids = {
         "idea": idea.id,
@@ -140,6 +140,7 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "helper_id": helper.id,
         "agent_email": people["agent"].email,
         "author_email": author.email,
+        "manager_email": people["manager"].email,
         "call": call.id,
         "closed_call": closed_call.id,
         "hidden_mine": hidden_mine.id,
@@ -171,7 +172,7 @@ IDEA = {"title": "Une idée", "problem": "Un problème réel pour les usagers."}
 CALL = {
     "question": "Comment raccourcir l’attente\u202f?",
     "context": "Une heure le lundi.",
-    "sponsor_email": "{author_email}",
+    "sponsor_email": "{manager_email}",
     "audience": "everyone",
     "ideas_until": "2026-11-20",
     "deminage_until": "2026-11-30",

@@ -196,8 +196,8 @@ def test_opening_a_form_address_never_answers_405(
     reset(app, prepared, live)
     web.cookies.clear()
     # Each form opened by someone who may send it: an administrator, the manager who wrote the
-    # call, or the author (who is also the call's sponsor, who decides).
-    writes_call = route.startswith("POST /calls/") and not route.endswith("/decision")
+    # call (and sponsors it, so decides), or the author.
+    writes_call = route.startswith("POST /calls/")
     sender = "admin" if "/admin/" in route else "manager" if writes_call else "author"
     web.cookies.set(SESSION_COOKIE, prepared.cookies[sender])
     url = CALLS[route][0].format(**prepared.ids)

@@ -30,7 +30,7 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
     db: Session, make_client
 ) -> None:  # type: ignore[no-untyped-def]
     manager = make_user(db, role=Role.manager, unit="DGS")
-    sponsor = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr")
+    sponsor = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr", role=Role.manager)
     for unit in ("Accueil", "Finances"):
         make_user(db, unit=unit)
     db.commit()
@@ -170,7 +170,7 @@ def test_the_sponsor_decides_from_one_page_and_the_author_is_told(
     db: Session, make_client, clock: Clock
 ) -> None:  # type: ignore[no-untyped-def]
     manager = make_user(db, role=Role.manager)
-    sponsor = make_user(db, name="Sophie Sponsor")
+    sponsor = make_user(db, name="Sophie Sponsor", role=Role.manager)
     author = make_user(db)
     call = make_call(db, manager, clock.now, sponsor=sponsor)
     first = make_idea(db, author, clock.now, call_id=call.id, title="Première")
@@ -227,7 +227,7 @@ def test_the_api_gives_calls_and_each_ideas_call(db: Session, api_client, clock:
 
 def test_open_data_gives_calls_without_a_name(db: Session, make_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     manager = make_user(db, role=Role.manager, name="Marc Manager")
-    sponsor = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr")
+    sponsor = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr", role=Role.manager)
     author = make_user(db, name="Amina Diallo")
     call = make_call(db, manager, clock.now, sponsor=sponsor)
     make_idea(db, author, clock.now, call_id=call.id)

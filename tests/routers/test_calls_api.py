@@ -23,7 +23,7 @@ def test_a_manager_opens_edits_and_closes_a_call_over_the_api(  # type: ignore[n
     api_client, db: Session, settings: Settings, clock: Clock
 ) -> None:
     manager = make_user(db, role=Role.manager, unit="DGS")
-    sponsor = make_user(db, email="sophie@ville.fr", unit="DGS")
+    sponsor = make_user(db, email="sophie@ville.fr", unit="DGS", role=Role.manager)
     accueil = make_user(db, unit="Accueil")
     finances = make_user(db, unit="Finances")
     db.commit()
@@ -133,7 +133,7 @@ def test_bad_input_names_the_field(api_client, db: Session) -> None:  # type: ig
 
 def test_the_sponsor_decides_over_the_api(api_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     manager = make_user(db, role=Role.manager)
-    sponsor = make_user(db)
+    sponsor = make_user(db, role=Role.manager)
     author = make_user(db)
     db.commit()
     opened = api_client(manager).post(

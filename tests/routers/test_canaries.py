@@ -102,14 +102,14 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         author = make_user(db, name="Amina Diallo", unit="Accueil")
         layer = make_user(db, name="Rémi Poseur", unit="DSI")
         helper = make_user(db, name="Hélène Aide", unit="Juridique")
-        bystander = make_user(db, name="Bruno Passant", unit="RH")
+        bystander = make_user(db, name="Bruno Passant", unit="RH", role=Role.manager)
         admin = make_user(db, name="Ada Admin", unit="DGS", role=Role.admin)
         closing = make_user(db, name=CLOSED_NAME, unit="Finances", email=CLOSED_EMAIL)
         for person in (author, bystander):  # what they learn waits for the daily digest
             notifications.set_channels(
                 db, person.id, {k: "digest" for k in notifications.KIND_LABELS}
             )  # type: ignore[arg-type]
-        # The idea answers a call, closed since: its sponsor, an ordinary agent, decides.
+        # The idea answers a call, closed since: its sponsor, a manager with no other part, decides.
         call = make_call(db, admin, clock.now, sponsor=bystander)
         idea = make_idea(
             db, author, clock.now, title="Guichet unique", themes="accueil", call_id=call.id

@@ -45,7 +45,7 @@ def test_a_call_refuses_dates_out_of_order_and_an_unknown_sponsor_field_by_field
 ) -> None:
     s = engine_session
     manager = make_user(s, role=Role.manager)
-    make_user(s, email="sponsor@ville.fr")
+    make_user(s, email="sponsor@ville.fr", role=Role.manager)
     with pytest.raises(InvalidInput) as refused:
         calls.open_call(
             s,
@@ -80,8 +80,8 @@ def test_a_call_refuses_dates_out_of_order_and_an_unknown_sponsor_field_by_field
 
 def test_only_managers_open_edit_and_close_calls(engine_session: Session, clock: Clock) -> None:
     s = engine_session
-    agent = make_user(s, email="sponsor@ville.fr")
-    manager = make_user(s, role=Role.manager)
+    agent = make_user(s)
+    manager = make_user(s, email="sponsor@ville.fr", role=Role.manager)
     with pytest.raises(Forbidden):
         calls.open_call(s, agent, _input(), clock.now)
     call = calls.open_call(s, manager, _input(), clock.now)
@@ -299,7 +299,7 @@ def test_the_sponsor_decides_every_idea_once_the_deminage_is_over(
 ) -> None:
     s = engine_session
     manager = make_user(s, role=Role.manager)
-    sponsor = make_user(s, name="Sophie Sponsor")
+    sponsor = make_user(s, name="Sophie Sponsor", role=Role.manager)
     author, follower = make_user(s), make_user(s)
     call = make_call(s, manager, clock.now, sponsor=sponsor)
     kept = make_idea(s, author, clock.now, call_id=call.id, title="Gardée")
@@ -373,7 +373,7 @@ def test_a_managers_decision_after_the_deminage_counts_as_the_ideas_outcome(
 ) -> None:
     s = engine_session
     manager = make_user(s, role=Role.manager)
-    sponsor, author = make_user(s), make_user(s)
+    sponsor, author = make_user(s, role=Role.manager), make_user(s)
     call = make_call(s, manager, clock.now, sponsor=sponsor)
     early = make_idea(s, author, clock.now, call_id=call.id, title="Renvoyée tôt")
     late = make_idea(s, author, clock.now, call_id=call.id, title="Renvoyée après")
@@ -386,3 +386,54 @@ def test_a_managers_decision_after_the_deminage_counts_as_the_ideas_outcome(
         i.idea.title: i.outcome.text for i in calls.call_page(s, call, author, clock.now).ideas
     }  # type: ignore[union-attr]
     assert shown == {"Renvoyée tôt": "Précisez le public.", "Renvoyée après": "Chiffrez-la."}
+
+
+def test_a_call_dated_beyond_five_years_is_refused_and_no_date_breaks_its_phase(
+    engine_session: Session, clock: Clock
+) -> None:
+    s = engine_session
+    manager = make_user(s, email="sponsor@ville.fr", role=Role.manager)
+    far = date(9999, 12, 31)
+    with pytest.raises(InvalidInput) as refused:
+        calls.open_call(
+            s, manager, _input(ideas_until=far, deminage_until=far, decision_by=far), clock.now
+        )
+    assert set(refused.value.errors) == {"ideas_until", "deminage_until", "decision_by"}
+    assert (
+        refused.value.errors["ideas_until"] == "Choisissez une date dans les cinq ans qui viennent."
+    )
+    # A call stored with the last day there is (by hand, or before this rule) still has a phase.
+    call = make_call(s, manager, clock.now)
+    call.ideas_until = call.deminage_until = call.decision_by = far
+    assert call.phase(clock.now) == CallPhase.ideas
+    assert [summary.call.id for summary in calls.list_calls(s, clock.now)] == [call.id]
+
+
+def test_only_a_manager_sponsors_a_call_and_never_decides_an_idea_they_carry(
+    engine_session: Session, clock: Clock
+) -> None:
+    s = engine_session
+    manager = make_user(s, role=Role.manager)
+    agent = make_user(s, email="agent@ville.fr")
+    with pytest.raises(InvalidInput) as refused:
+        calls.open_call(s, manager, _input(sponsor_email="agent@ville.fr"), clock.now)
+    assert "manager" in refused.value.errors["sponsor_email"]
+    sponsor = make_user(s, role=Role.manager)
+    call = make_call(s, manager, clock.now, sponsor=sponsor)
+    own = make_idea(s, sponsor, clock.now, call_id=call.id, title="L’idée du sponsor")
+    other = make_idea(s, agent, clock.now, call_id=call.id, title="Une autre idée")
+    calls.close_call(s, manager, call, clock.now)
+    form = {
+        f"decision_{own.id}": "promoted",
+        f"text_{own.id}": "Je promeus la mienne.",
+        f"decision_{other.id}": "sent_back",
+        f"text_{other.id}": "Précisez le public.",
+    }
+    with pytest.raises(InvalidInput) as mine:
+        call_outcomes.decide(s, P, sponsor, call, form, clock.now)
+    assert set(mine.value.errors) == {f"decision_{own.id}"}
+    assert s.get_one(Idea, own.id).status == IdeaStatus.open  # nothing written
+    # A sponsor who is no longer a manager decides nothing.
+    sponsor.role = Role.agent
+    with pytest.raises(Forbidden):
+        call_outcomes.decide(s, P, sponsor, call, {}, clock.now)

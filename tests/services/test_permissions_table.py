@@ -14,7 +14,8 @@ Each row holds 19 cells, in groups:
 
 where a, m, A are an agent, a manager and an admin with that tie. « The person concerned » is
 the invitee of an invitation (to look at a mine, or to co-carry the idea), a mine's co-signer,
-the account whose rights change, or a call's sponsor (their unit is the one a call's audience
+the account whose rights change, or a call's sponsor (an agent sponsor, whose role changed
+since, decides nothing; their unit is the one a call's audience
 may name; everyone else has none); « co-porteur » a colleague who accepted to carry the idea
 with its author (in `Idea.co_carrier_ids`). A cell reads:
 
@@ -733,11 +734,11 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
     "can_decide_call": (
         CALL,
         {
-            "taking ideas": "✗ FFF FFF FFF FFF CCC FFF",
-            "in déminage": "✗ FFF FFF FFF FFF CCC FFF",
-            "in decision": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
-            "closed early": "✗ FFF FFF FFF FFF ✓✓✓ FFF",
-            "decided": "✗ FFF FFF FFF FFF CCC FFF",
+            "taking ideas": "✗ FFF FFF FFF FFF FCC FFF",
+            "in déminage": "✗ FFF FFF FFF FFF FCC FFF",
+            "in decision": "✗ FFF FFF FFF FFF F✓✓ FFF",
+            "closed early": "✗ FFF FFF FFF FFF F✓✓ FFF",
+            "decided": "✗ FFF FFF FFF FFF FCC FFF",
         },
     ),
     # --- roles --------------------------------------------------------------------------------
