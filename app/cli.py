@@ -152,7 +152,10 @@ def cmd_purge_drafts(args: argparse.Namespace) -> None:
         rate_limits.forget_expired(session, settings, args.now)  # addresses past their window
         retention.forget_spent(session, args.now)  # expired sessions, e-mails sent long ago
     deliver_pending(make_engine(settings), settings)
-    print(f"Brouillons signalés à leur auteur·rice : {told} ; supprimés : {deleted}.")
+    print(
+        "Brouillons signalés aux personnes qui les ont écrits\u00a0: "
+        f"{told}\u202f; supprimés\u00a0: {deleted}."
+    )
 
 
 def cmd_backup(args: argparse.Namespace) -> None:

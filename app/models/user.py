@@ -15,7 +15,11 @@ class Role(StrEnum):
     admin = "admin"
 
 
-ROLE_LABELS = {Role.agent: "Agent·e", Role.manager: "Manager", Role.admin: "Administrateur·rice"}
+ROLE_LABELS = {
+    Role.agent: "Agent ou agente",
+    Role.manager: "Manager",
+    Role.admin: "Administrateur ou administratrice",
+}
 
 
 class Unit(SQLModel, table=True):

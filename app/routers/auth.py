@@ -121,7 +121,7 @@ def login(
 def logout(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     id_token = sessions.end_session(session, token) if token else ""
-    response = redirect(request, request.url_for("login").path, flash="Vous êtes déconnecté·e.")
+    response = redirect(request, request.url_for("login").path, flash="Déconnexion faite.")
     if id_token and settings.proconnect_enabled:
         # Signed in through ProConnect: sign out there too; it sends the browser back here.
         back = settings.base_url.rstrip("/") + request.url_for("login").path
@@ -239,7 +239,8 @@ def accept_invitation(
 def register_form(request: Request, settings: SettingsDep) -> Response:
     if not settings.allowed_domains:
         raise NotFound(
-            "L'inscription se fait sur invitation : demandez-en une à un·e administrateur·rice."
+            "L’inscription se fait sur invitation\u00a0: demandez-en une à l’équipe "
+            "qui administre l’outil."
         )
     return render(
         request,

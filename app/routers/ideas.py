@@ -306,7 +306,7 @@ def send_back_idea(
     return redirect(
         request,
         request.url_for("idea", idea_id=idea_id).path,
-        flash="Idée renvoyée à son auteur·rice avec votre commentaire.",
+        flash="Idée renvoyée pour être retravaillée, avec votre commentaire.",
     )
 
 
@@ -411,7 +411,7 @@ def follow(
         user,
         idea_id,
         Follow,
-        "Vous suivez cette idée : vous serez prévenu·e de ses changements de statut.",
+        "Vous suivez cette idée\u00a0: chacun de ses changements de statut vous sera notifié.",
         "Vous ne suivez plus cette idée.",
     )
 

@@ -113,7 +113,7 @@ def product_sheet(
         elif m.status == MineStatus.accepted_risk:
             answer = Answer("Risque assumé", m.resolution_reason, "")
         elif m.status == MineStatus.withdrawn:
-            answer = Answer("Retirée par son auteur·rice", "", "")
+            answer = Answer("Retirée par la personne qui l’avait posée", "", "")
         else:
             answer = Answer(
                 "Encore active", f"Rouverte : {m.reopen_reason}" if m.reopen_reason else "", ""
@@ -177,7 +177,7 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
         f"# {idea.title}",
         "",
         f"- Statut : {sheet.status}",
-        f"- Auteur·rice : {sheet.author}" + (f" ({sheet.unit})" if sheet.unit else ""),
+        f"- Proposée par {sheet.author}" + (f" ({sheet.unit})" if sheet.unit else ""),
         *(
             [f"- Co-portée par\u00a0: {', '.join(_named(n, u) for n, u in sheet.co_carriers)}"]
             if sheet.co_carriers

@@ -385,7 +385,9 @@ def send_back(session: Session, manager: User, idea: Idea, comment: str, now: da
     """A manager sends the idea back to its author; the comment is the written outcome, told to
     everyone who took part. The idea stays en déminage."""
     raise_if(check_send_back(manager, idea))
-    _send_back(session, manager, idea, comment, f"Renvoyée à l'auteur·rice : {comment}", now)
+    _send_back(
+        session, manager, idea, comment, f"Renvoyée pour être retravaillée\u00a0: {comment}", now
+    )
 
 
 def _send_back(

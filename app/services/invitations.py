@@ -234,14 +234,14 @@ def find_colleague(session: Session, who: str) -> User:
     if "@" in who:
         user = session.exec(select(User).where(User.email == who.lower())).first()
         if user is None:
-            raise InvalidInput({"invitee": "Aucun·e collègue avec cette adresse."})
+            raise InvalidInput({"invitee": "Aucun compte ne porte cette adresse."})
         return user
     matches = session.exec(
         select(User).where(func.lower(User.name) == who.lower(), User.is_active).limit(2)
     ).all()
     if not matches:
         raise InvalidInput(
-            {"invitee": "Aucun·e collègue à ce nom : vérifiez-le, ou donnez son adresse."}
+            {"invitee": "Personne ne porte ce nom\u00a0: vérifiez-le, ou donnez son adresse."}
         )
     if len(matches) > 1:
         raise InvalidInput(

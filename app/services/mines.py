@@ -310,7 +310,7 @@ def accept_deminage(
     _touch(idea, now)
     message = f"Mine « {mine.title} » désamorcée."
     if user.id != mine.author_id:
-        message += " Son auteur·rice peut la rouvrir en donnant une raison."
+        message += " La personne qui l’a posée peut la rouvrir en donnant une raison."
     add_event(session, idea, user, "defused", message, now)
     scoring.refresh(session, params, idea, now, user)
     if first_acceptance:
@@ -418,7 +418,12 @@ def withdraw(
     session.add(mine)
     _touch(idea, now)
     add_event(
-        session, idea, user, "withdrawn", f"Mine « {mine.title} » retirée par son auteur·rice.", now
+        session,
+        idea,
+        user,
+        "withdrawn",
+        f"Mine «\u00a0{mine.title}\u00a0» retirée par la personne qui l’avait posée.",
+        now,
     )
     scoring.refresh(session, params, idea, now, user)
 

@@ -263,14 +263,16 @@ def _account(session: Session, profile: dict[str, Any]) -> User:
     if known is not None:
         user = session.get_one(User, known.user_id)
         if not user.is_active:
-            raise SignInRefused("Ce compte est désactivé. Contactez l'administrateur·rice.")
+            raise SignInRefused(
+                "Ce compte est désactivé. Contactez l’équipe qui administre l’outil."
+            )
         return user
     email = str(profile.get("email", "")).strip().lower()
     registration.drop_pending_registration(session, email)  # someone registered it, never proved it
     if session.exec(select(User).where(User.email == email)).first() is not None:
         raise SignInRefused(
-            "Un compte local existe déjà avec cette adresse : connectez-vous avec votre mot de "
-            "passe, ou demandez à l'administrateur·rice de le rattacher à ProConnect."
+            "Un compte local existe déjà avec cette adresse\u00a0: connectez-vous avec votre mot "
+            "de passe, ou demandez à l’équipe qui administre l’outil de le rattacher à ProConnect."
         )
     name = " ".join(
         str(profile.get(k, "")).strip() for k in ("given_name", "usual_name") if profile.get(k)

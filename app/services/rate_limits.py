@@ -66,7 +66,7 @@ def throttle_writes(session: Session, settings: Settings, user: User, now: datet
         f"write:{user.id}",
         settings.writes_per_minute,
         timedelta(minutes=1),
-        "Vous êtes allé·e très vite : attendez un instant avant de recommencer.",
+        "Trop de demandes en peu de temps\u00a0: attendez un instant avant de recommencer.",
         now,
     )
 

@@ -24,7 +24,7 @@ from app.models import Deminage, Idea, Mine, MineStatus, User
 from app.services.permissions import can_read_hidden
 
 HIDDEN_MINE_TITLE = "Mine masquée"
-HIDDEN_AUTHOR = "Auteur·rice masqué·e"
+HIDDEN_AUTHOR = "Nom masqué"
 
 # The one rule for counts and the score, in SQL and in Python: a hidden mine counts as withdrawn.
 counted_status_sql = case(

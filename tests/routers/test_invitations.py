@@ -159,7 +159,7 @@ def test_opted_out_colleagues_cannot_be_invited_and_invitations_are_limited(
     unknown = client.post_form(
         f"/mines/{field['mine'].id}/invitations", {"email": "personne@nulle.part"}
     )
-    assert unknown.status_code == 422 and "Aucun·e collègue" in unknown.text
+    assert unknown.status_code == 422 and "Aucun compte ne porte cette adresse" in unknown.text
     by_name = client.post_form(
         f"/mines/{field['mine'].id}/invitations", {"email": "  lina   EXPERTE "}
     )
@@ -197,7 +197,7 @@ def test_demineurs_page_lists_expertise_alphabetically(make_client, field) -> No
     page = soup(make_client(field["author"]).get("/demineurs"))
     privacy = text_of(page, "#cat-data_privacy + ul")
     assert "Lina Experte (Juridique) — déminages acceptés" in privacy
-    assert "Victor Volontaire (DSI) — prêt·e à aider" in privacy
+    assert "Victor Volontaire (DSI) — se propose pour aider" in privacy
     assert "Rita Refus" not in privacy  # opted out: not proposed, not listed as volunteer
 
 

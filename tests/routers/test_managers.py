@@ -172,7 +172,9 @@ def test_send_back_keeps_the_comment_in_history(make_client, field) -> None:  # 
         soup(make_client(field["author"]).get(f"/ideas/{field['unripe'].id}")),
         "#history-title + ol",
     )
-    assert "Karim Benali : Renvoyée à l'auteur·rice : Précisez le premier terrain." in history
+    assert (
+        "Karim Benali : Renvoyée pour être retravaillée : Précisez le premier terrain." in history
+    )
 
 
 def test_author_or_manager_closes_with_a_lesson(make_client, field) -> None:  # type: ignore[no-untyped-def]
@@ -199,7 +201,7 @@ def test_markdown_sheet_holds_every_part(make_client, field) -> None:  # type: i
     sections = dict(re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S))
     assert text.startswith("# Rendez-vous en ligne\n")
     assert sections["Le problème"].strip() == LONG
-    assert "Statut : Mûre" in text and "Auteur·rice : Amina Diallo (Accueil)" in text
+    assert "Statut : Mûre" in text and "Proposée par Amina Diallo (Accueil)" in text
     mines_part = sections["Mines (3)"]
     assert mines_part.count("### Mine · Risque") == 3
     assert "État : Désamorcée" in mines_part and "Réponse : Solution : Réponse 0" in mines_part

@@ -23,8 +23,8 @@ def test_the_colleague_with_accepted_deminages_and_similar_precedents_comes_firs
         "a déminé « Hébergement des pièces » sur l'idée voisine « Coffre-fort numérique »",
         "service Juridique",
     )
-    assert result[1].reasons[-1] == "service Accueil (celui de l'auteur·rice)"
-    assert result[2].reasons == ("se dit prêt·e à aider en données & rgpd", "service DSI")
+    assert result[1].reasons[-1] == "service Accueil (celui de la personne qui propose l’idée)"
+    assert result[2].reasons == ("se propose pour aider en données & rgpd", "service DSI")
 
 
 def test_never_the_mine_author_the_idea_author_or_who_opted_out() -> None:
