@@ -12,6 +12,8 @@ from fractions import Fraction
 from statistics import median
 from zoneinfo import ZoneInfo
 
+from app.french import count_of
+
 SUBSTANCE_CHARS = 80
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -212,17 +214,20 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     crossed = Fraction(15 * min(reviewers, 5), 5) + Fraction(10 * min(units, 3), 3)
     if reviewers < 5:
         gain = Fraction(15 * (5 - reviewers), 5)
+        more = count_of(5 - reviewers, "collègue", "collègues")
         missing.append(
             MissingAction(
-                f"Recueillir le regard de {5 - reviewers} collègue(s) de plus",
+                f"Recueillir le regard de {more} de plus",
                 one_decimal(gain),
             )
         )
     if units < 3:
         gain = Fraction(10 * (3 - units), 3)
+        other = count_of(3 - units, "autre service", "autres services")
         missing.append(
             MissingAction(
-                f"Recueillir des regards de {3 - units} autre(s) service(s)", one_decimal(gain)
+                f"Recueillir des regards de {other}",
+                one_decimal(gain),
             )
         )
 

@@ -66,6 +66,18 @@ def test_missing_actions_name_the_field_and_its_points() -> None:
     assert not any("le problème" in label for label in labels)
 
 
+def test_missing_views_are_counted_with_real_plurals() -> None:
+    """« 1 collègue », « 2 autres services »: never « collègue(s) »."""
+    helpers = [Contributor(2, 20), Contributor(3, 20), Contributor(4, 30), Contributor(5, 30)]
+    one_short = [a.action for a in compute(facts(deminage_authors=helpers), PARAMS, NOW).missing]
+    assert "Recueillir le regard de 1 collègue de plus" in one_short
+    assert "Recueillir des regards de 1 autre service" in one_short
+    none = [a.action for a in compute(facts(), PARAMS, NOW).missing]
+    assert "Recueillir le regard de 5 collègues de plus" in none
+    assert "Recueillir des regards de 3 autres services" in none
+    assert not any("(s)" in action for action in one_short + none)
+
+
 def test_crossed_views_count_distinct_reviewers_and_their_units() -> None:
     mines = [mine(author=2, unit=20), mine(author=2, unit=20), mine(author=3, unit=30)]
     result = compute(facts(mines=mines), PARAMS, NOW)
