@@ -182,7 +182,7 @@ def save_scoring(
     return redirect(
         request,
         request.url_for("admin_scoring").path,
-        flash=f"Paramètres enregistrés : {count} idées recalculées en {elapsed:.1f} s.",
+        flash=f"Paramètres enregistrés\u00a0: {count} idées recalculées en {elapsed:.1f} s.",
     )
 
 
@@ -208,7 +208,7 @@ def merge(
         try:
             found[key] = ideas.get_idea(session, int(values[key]), admin)
         except (ValueError, DomainError):
-            errors[key] = "Numéro d'idée publiée attendu (celui de son adresse, /ideas/42)."
+            errors[key] = "Numéro d’idée publiée attendu (celui de son adresse, /ideas/42)."
     try:
         outcome = OutcomeInput.model_validate({"outcome": values["outcome"]}).outcome
     except ValidationError as exc:
@@ -225,7 +225,7 @@ def merge(
     return redirect(
         request,
         request.url_for("idea", idea_id=found["keep"].id).path,
-        flash=f"« {found['merged'].title} » est fusionnée dans cette idée.",
+        flash=f"«\u00a0{found['merged'].title}\u00a0» est fusionnée dans cette idée.",
     )
 
 

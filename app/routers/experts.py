@@ -107,7 +107,7 @@ def decline(
     return redirect(
         request,
         request.url_for("idea", idea_id=mine.idea_id).path,
-        flash="Invitation déclinée : on ne vous sollicitera plus pour cette mine.",
+        flash="Invitation déclinée\u00a0: on ne vous sollicitera plus pour cette mine.",
     )
 
 

@@ -107,7 +107,7 @@ def product_sheet(
             d = accepted[-1]
             answer = Answer(
                 "Désamorcée",
-                f"{KIND_LABELS[d.deminage.kind]} : {d.deminage.body}",  # type: ignore[index]
+                f"{KIND_LABELS[d.deminage.kind]}\u00a0: {d.deminage.body}",  # type: ignore[index]
                 _person(d.author, d.unit),
             )
         elif m.status == MineStatus.accepted_risk:
@@ -116,7 +116,7 @@ def product_sheet(
             answer = Answer("Retirée par la personne qui l’avait posée", "", "")
         else:
             answer = Answer(
-                "Encore active", f"Rouverte : {m.reopen_reason}" if m.reopen_reason else "", ""
+                "Encore active", f"Rouverte\u00a0: {m.reopen_reason}" if m.reopen_reason else "", ""
             )
         estimates = tuple(
             f"{SEVERITY_LABELS[sig.severity]} — {_person(sig.person, sig.unit)}"  # type: ignore[index]
@@ -176,7 +176,7 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
     out = [
         f"# {idea.title}",
         "",
-        f"- Statut : {sheet.status}",
+        f"- Statut\u00a0: {sheet.status}",
         f"- Proposée par {sheet.author}" + (f" ({sheet.unit})" if sheet.unit else ""),
         *(
             [f"- Co-portée par\u00a0: {', '.join(_named(n, u) for n, u in sheet.co_carriers)}"]
@@ -185,15 +185,15 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
         ),
         f"- Publiée le : {format_date(idea.published_at) or 'non publiée'}",
         f"- Thèmes : {', '.join(sheet.themes) or 'aucun'}",
-        *([f"- Appel à idées : {sheet.call}"] if sheet.call else []),
-        f"- Maturité : {r.score}/100 (clarté {r.parts.clarity}, regards croisés "
+        *([f"- Appel à idées\u00a0: {sheet.call}"] if sheet.call else []),
+        f"- Maturité\u00a0: {r.score}/100 (clarté {r.parts.clarity}, regards croisés "
         f"{r.parts.crossed_views}, déminage {r.parts.defusal})",
     ]
     if idea.status == IdeaStatus.project:
         out += [
-            f"- Sponsor : {idea.sponsor}",
-            f"- Prochaine étape : {idea.next_step}",
-            f"- Échéance : {format_date(idea.target_date)}",
+            f"- Sponsor\u00a0: {idea.sponsor}",
+            f"- Prochaine étape\u00a0: {idea.next_step}",
+            f"- Échéance\u00a0: {format_date(idea.target_date)}",
         ]
     if sheet.outcomes:
         out += ["", "## Issue", ""]
@@ -216,9 +216,9 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
     ):
         out += ["", f"## {label}", "", text or "_Non renseigné._"]
         if label == "La règle brisée" and (idea.rule_kind or idea.rule_reference):
-            out += ["", f"- Nature : {rule_kind_label(idea.rule_kind)}"]
+            out += ["", f"- Nature\u00a0: {rule_kind_label(idea.rule_kind)}"]
             if idea.rule_reference:
-                out.append(f"- Référence : {idea.rule_reference}")
+                out.append(f"- Référence\u00a0: {idea.rule_reference}")
     out += ["", f"## Mines ({len(sheet.mines)})"]
     out += _markdown_mines(sheet.mines)
     if sheet.generalisation:
@@ -249,9 +249,9 @@ def _markdown_mines(mines: list[SheetMine]) -> list[str]:
             "",
             f"### {m.severity} · {m.title}",
             "",
-            f"- Catégorie : {m.category}",
-            f"- Posée par : {m.author}",
-            f"- État : {m.answer.state}",
+            f"- Catégorie\u00a0: {m.category}",
+            f"- Posée par\u00a0: {m.author}",
+            f"- État\u00a0: {m.answer.state}",
         ]
         if m.basis:
             out.append(f"- S’appuie sur\u00a0: {m.basis}")
@@ -260,10 +260,10 @@ def _markdown_mines(mines: list[SheetMine]) -> list[str]:
             estimates = "\u202f; ".join(m.estimates)
             out.append(f"- Estimations{split}\u00a0: {estimates}")
         if m.answer.by:
-            out.append(f"- Déminée par : {m.answer.by}")
+            out.append(f"- Déminée par\u00a0: {m.answer.by}")
         out += ["", _quote(m.body)]
         if m.answer.text:
-            out += ["", f"Réponse : {m.answer.text}"]
+            out += ["", f"Réponse\u00a0: {m.answer.text}"]
     return out
 
 

@@ -80,6 +80,6 @@ def throttle_account_creation(
         f"account-creation:{address}",
         settings.accounts_per_hour,
         timedelta(hours=1),
-        "Trop de comptes créés depuis cette adresse : réessayez plus tard.",
+        "Trop de comptes créés depuis cette adresse\u00a0: réessayez plus tard.",
         now,
     )

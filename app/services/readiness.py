@@ -115,8 +115,8 @@ class MissingAction:
     @property
     def label(self) -> str:
         if self.required:
-            return f"{self.action} : requis"
-        return f"{self.action} : +{format_points(self.points)}"
+            return f"{self.action}\u00a0: requis"
+        return f"{self.action}\u00a0: +{format_points(self.points)}"
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
                 gain = Fraction(50 * w, total_weight)
                 missing.append(
                     MissingAction(
-                        f"Désamorcer {noun} « {m.title} »",
+                        f"Désamorcer {noun} «\u00a0{m.title}\u00a0»",
                         one_decimal(gain),
                         required=m.severity == "blocking",
                     )
@@ -257,7 +257,8 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
                 gain = Fraction(25 * w, total_weight)
                 missing.append(
                     MissingAction(
-                        f"Désamorcer {noun} « {m.title} » (risque assumé)", one_decimal(gain)
+                        f"Désamorcer {noun} «\u00a0{m.title}\u00a0» (risque assumé)",
+                        one_decimal(gain),
                     )
                 )
 
@@ -267,7 +268,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     open_bombs = [m for m in ground if m.status == "open" and m.severity == "blocking"]
     gates = [
         Gate(
-            "score", f"Maturité d'au moins {params.ripe_threshold}", score >= params.ripe_threshold
+            "score", f"Maturité d’au moins {params.ripe_threshold}", score >= params.ripe_threshold
         ),
         Gate("no_open_bomb", "Aucune bombe active", not open_bombs),
         Gate(
@@ -298,7 +299,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
             until = (last_armed + quiet).astimezone(PARIS)
             missing.append(
                 MissingAction(
-                    f"Laisser passer la période calme, jusqu'au {until:%d/%m/%Y à %Hh%M}",
+                    f"Laisser passer la période calme, jusqu’au {until:%d/%m/%Y à %Hh%M}",
                     0,
                     required=True,
                 )
@@ -325,7 +326,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     if not ground and later:
         missing.append(
             MissingAction(
-                "Faire poser au moins une mine dès le premier terrain : celles de la "
+                "Faire poser au moins une mine dès le premier terrain\u00a0: celles de la "
                 "généralisation ne disent pas s’il est prêt",
                 0,
                 required=True,
@@ -334,8 +335,8 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     elif not ground:
         missing.append(
             MissingAction(
-                "Faire poser au moins une mine : une idée que personne n'a challengée "
-                "n'est pas prête",
+                "Faire poser au moins une mine\u00a0: une idée que personne n’a mise à l’épreuve "
+                "n’est pas prête",
                 0,
                 required=True,
             )
