@@ -53,7 +53,8 @@ def cmd_reindex(args: argparse.Namespace) -> None:
         count = search.rebuild(session)
         blockers.rebuild(session)
     print(
-        f"Index de recherche reconstruit\u00a0: {count} documents\u202f; «\u00a0Ce qui bloque\u00a0» recompté."
+        f"Index de recherche reconstruit\u00a0: {count} documents\u202f; «\u00a0Ce qui "
+        "bloque\u00a0» recompté."
     )
 
 
@@ -63,7 +64,8 @@ def cmd_send_outbox(args: argparse.Namespace) -> None:
     settings = get_settings()
     sent, failed = deliver_pending(make_engine(settings), settings)
     print(
-        f"E-mails envoyés\u00a0: {sent}\u202f; en échec, réessayés au prochain passage\u00a0: {failed}."
+        f"E-mails envoyés\u00a0: {sent}\u202f; en échec, réessayés au prochain passage\u00a0: "
+        f"{failed}."
     )
     if failed:
         sys.exit(1)
@@ -185,7 +187,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
     with unit_of_work() as session:
         accounts = seed_demo(session, settings, args.now)
     print(
-        f"Données de démonstration prêtes. Comptes (mot de passe commun\u00a0: {DEMO_PASSWORD})\u00a0:"
+        "Données de démonstration prêtes. Comptes (mot de passe commun\u00a0: "
+        f"{DEMO_PASSWORD})\u00a0:"
     )
     for email, name, role, unit in accounts:
         print(f"  {email:<36} {role:<8} {name} — {unit}")
@@ -319,7 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser(
         "send-digest",
-        help="annoncer les appels à idées, envoyer le résumé quotidien (pour cron\u202f; sans doublon)",
+        help=(
+            "annoncer les appels à idées, envoyer le résumé quotidien "
+            "(pour cron\u202f; sans doublon)"
+        ),
     ).set_defaults(func=cmd_send_digest)
     sub.add_parser(
         "announce-ripe",

@@ -179,7 +179,9 @@ class Unauthorized(DomainError):
 
 bearer = HTTPBearer(
     auto_error=False,
-    description="Jeton personnel, créé et révoqué sur la page de profil («\u00a0Jetons d’API\u00a0»).",
+    description=(
+        "Jeton personnel, créé et révoqué sur la page de profil («\u00a0Jetons d’API\u00a0»)."
+    ),
 )
 
 

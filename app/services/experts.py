@@ -76,7 +76,8 @@ def rank(
                 else ""
             )
             reasons.append(
-                f"a déminé «\u00a0{p.mine_title}\u00a0» sur l’idée voisine «\u00a0{p.idea_title}\u00a0»{more}"
+                f"a déminé «\u00a0{p.mine_title}\u00a0» sur l’idée voisine "
+                f"«\u00a0{p.idea_title}\u00a0»{more}"
             )
         if c.declared_subject:
             reasons.append(f"se propose pour aider en {category}")

@@ -343,7 +343,8 @@ def promote(
     if not ripe and not data.reason:
         raise InvalidInput(
             {
-                "reason": "Cette idée n’est pas mûre\u00a0: écrivez pourquoi la promouvoir quand même."
+                "reason": "Cette idée n’est pas mûre\u00a0: écrivez pourquoi la promouvoir "
+                "quand même."
             }
         )
     audit.record(

@@ -264,7 +264,8 @@ def bring_deminage(
             NotificationKind.deminage_on_my_idea,
             user,
             idea,
-            f"{user.name} propose un déminage pour la mine «\u00a0{mine.title}\u00a0» sur votre idée "
+            f"{user.name} propose un déminage pour la mine «\u00a0{mine.title}\u00a0» sur "
+            "votre idée "
             f"«\u00a0{idea.title}\u00a0»\u00a0: vous pouvez l’accepter",
             f"#deminage-{deminage.id}",
             now,
@@ -342,7 +343,8 @@ def accept_deminage(
             NotificationKind.my_mine_defused,
             user,
             idea,
-            f"Votre mine «\u00a0{mine.title}\u00a0» est désamorcée par {user.name}, qui porte l’idée\u00a0: "
+            f"Votre mine «\u00a0{mine.title}\u00a0» est désamorcée par {user.name}, qui porte "
+            "l’idée\u00a0: "
             "rouvrez-la si la réponse ne vous convainc pas",
             f"#mine-{mine.id}",
             now,
@@ -373,7 +375,8 @@ def dismiss_deminage(
         idea,
         user,
         "deminage_dismissed",
-        f"Le déminage de {helper.name} pour «\u00a0{mine.title}\u00a0» ne répond pas\u00a0: {reason}",
+        f"Le déminage de {helper.name} pour «\u00a0{mine.title}\u00a0» ne répond pas\u00a0: "
+        f"{reason}",
         now,
     )
     notifications.notify(
@@ -581,7 +584,8 @@ def cosign(
             NotificationKind.mine_on_my_idea,
             user,
             idea,
-            f"{user.name} co-signe la mine «\u00a0{mine.title}\u00a0» sur votre idée «\u00a0{idea.title}\u00a0» "
+            f"{user.name} co-signe la mine «\u00a0{mine.title}\u00a0» sur votre idée "
+            f"«\u00a0{idea.title}\u00a0» "
             f"(estimation\u00a0: {estimate})",
             f"#mine-{mine.id}",
             now,
@@ -664,7 +668,8 @@ def request_scope_move(
         NotificationKind.question_on_my_mine,
         user,
         idea,
-        f"{user.name} propose que votre mine «\u00a0{mine.title}\u00a0» ne menace que la généralisation "
+        f"{user.name} propose que votre mine «\u00a0{mine.title}\u00a0» ne menace que la "
+        "généralisation "
         "de l’idée, pas son premier terrain\u00a0: êtes-vous d’accord\u202f?",
         f"#mine-{mine.id}",
         now,
@@ -704,7 +709,8 @@ def answer_scope_move(
         _move_to_generalisation(mine)
         session.add(mine)
         message = (
-            f"Mine «\u00a0{mine.title}\u00a0» passée à la généralisation, avec l’accord de la personne "
+            f"Mine «\u00a0{mine.title}\u00a0» passée à la généralisation, avec l’accord de la "
+            "personne "
             f"qui l’a posée{why}"
         )
         told = (
@@ -712,7 +718,8 @@ def answer_scope_move(
         )
     else:
         message = (
-            f"Mine «\u00a0{mine.title}\u00a0» gardée dès le premier terrain par la personne qui l’a "
+            f"Mine «\u00a0{mine.title}\u00a0» gardée dès le premier terrain par la personne "
+            "qui l’a "
             f"posée{why} Un manager tranchera."
         )
         told = (
@@ -763,7 +770,10 @@ def decide_scope_move(
             f"Mine «\u00a0{mine.title}\u00a0» passée à la généralisation par décision d’un manager"
         )
     else:
-        settled = f"Mine «\u00a0{mine.title}\u00a0» gardée dès le premier terrain par décision d’un manager"
+        settled = (
+            f"Mine «\u00a0{mine.title}\u00a0» gardée dès le premier terrain "
+            "par décision d’un manager"
+        )
     add_event(session, idea, user, "scope_decided", f"{settled}\u00a0: {reason}", now)
     scoring.refresh(session, params, idea, now, user)
     mailer = notifications.mailer_of(session)

@@ -200,7 +200,8 @@ def consume(session: Session, state: str, now: datetime) -> OidcLogin:
     login = session.get(OidcLogin, state) if 0 < len(state) <= 128 else None
     if login is None or login.created_at < now - LOGIN_TTL:
         raise SignInRefused(
-            "Cette connexion a expiré ou a déjà servi\u00a0: recommencez depuis la page de connexion."
+            "Cette connexion a expiré ou a déjà servi\u00a0: recommencez depuis la page de "
+            "connexion."
         )
     session.delete(login)
     return login

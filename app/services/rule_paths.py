@@ -21,7 +21,8 @@ NO_LEAVE = LegalPath(
 )
 ITS_AUTHOR = LegalPath(
     "Demander à qui l’a écrite",
-    "Une procédure, une note ou une circulaire a un auteur\u00a0: le service ou la direction qui l’a "
+    "Une procédure, une note ou une circulaire a un auteur\u00a0: le service ou la direction "
+    "qui l’a "
     "signée peut l’adapter, ou accepter un essai limité au premier terrain. Venez avec le "
     "problème, le périmètre de l’essai et la date de son bilan.",
     "",
@@ -30,7 +31,8 @@ CONSTANT_LAW = LegalPath(
     "À droit constant",
     "Avant de demander un changement de texte, vérifiez ce que le texte impose vraiment\u00a0: "
     "beaucoup d’habitudes passent pour des obligations. Une note ou une circulaire interprète le "
-    "droit sans pouvoir y ajouter\u202f; celles qui ne sont pas publiées ne peuvent pas être opposées. "
+    "droit sans pouvoir y ajouter\u202f; celles qui ne sont pas publiées ne peuvent pas être "
+    "opposées. "
     "Le service juridique de votre administration peut le dire par écrit.",
     "Code des relations entre le public et l’administration, articles L. 312-2 et suivants",
 )
@@ -39,7 +41,8 @@ PREFECT_DEROGATION = LegalPath(
     "Le préfet peut déroger à une règle fixée par décret ou par arrêté pour prendre une décision "
     "individuelle, dans certaines matières (aides publiques, aménagement du territoire, "
     "environnement, agriculture, construction et urbanisme, emploi, patrimoine, activités "
-    "sportives et associatives)\u00a0: pour un motif d’intérêt général et des circonstances locales, "
+    "sportives et associatives)\u00a0: pour un motif d’intérêt général et des circonstances "
+    "locales, "
     "si cela allège une démarche, raccourcit un délai ou facilite l’accès à une aide, sans "
     "atteinte à la sécurité des personnes et des biens. La demande passe par la préfecture.",
     "Décret n° 2020-412 du 8 avril 2020 relatif au droit de dérogation reconnu au préfet",
@@ -63,7 +66,8 @@ FRANCE_EXPERIMENTATION = LegalPath(
 EUROPEAN_LAW = LegalPath(
     "Ce que le texte européen impose",
     "Une règle européenne ne se change pas depuis un service, mais la règle française qui la "
-    "transpose va souvent plus loin qu’elle\u00a0: comparez les deux textes. La position de la France "
+    "transpose va souvent plus loin qu’elle\u00a0: comparez les deux textes. La position de "
+    "la France "
     "sur un texte européen se prépare avec le Secrétariat général des affaires européennes, "
     "par votre ministère.",
     "Traité sur le fonctionnement de l’Union européenne, article 288",
