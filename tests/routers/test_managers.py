@@ -116,7 +116,7 @@ def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(make_client, fi
     manager = make_client(field["manager"])
     unripe = manager.post_form(f"/ideas/{field['unripe'].id}/promote", decision)
     assert unripe.status_code == 422
-    assert "n'est pas mûre" in field_error(soup(unripe), "promote-reason")
+    assert "n’est pas mûre" in field_error(soup(unripe), "promote-reason")
     assert soup(unripe).find(id="promote-sponsor")["value"] == "DGS"
     bad_date = manager.post_form(
         f"/ideas/{field['ripe'].id}/promote", {**decision, "target_date": "demain"}
@@ -201,7 +201,7 @@ def test_markdown_sheet_holds_every_part(make_client, field) -> None:  # type: i
     sections = dict(re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S))
     assert text.startswith("# Rendez-vous en ligne\n")
     assert sections["Le problème"].strip() == LONG
-    assert "Statut : Mûre" in text and "Proposée par Amina Diallo (Accueil)" in text
+    assert "Statut\u00a0: Mûre" in text and "Proposée par Amina Diallo (Accueil)" in text
     mines_part = sections["Mines (3)"]
     assert mines_part.count("### Mine · Risque") == 3
     assert "État : Désamorcée" in mines_part and "Réponse : Solution : Réponse 0" in mines_part

@@ -60,9 +60,9 @@ def test_clarity_ignores_surrounding_whitespace() -> None:
 def test_missing_actions_name_the_field_and_its_points() -> None:
     result = compute(facts(problem=LONG, solution="court"), PARAMS, NOW)
     labels = [a.label for a in result.missing]
-    assert "Décrire la règle brisée : +5" in labels
-    assert "Étoffer la solution (80 caractères au moins) : +5" in labels
-    assert "Ajouter au moins un thème : +5" in labels
+    assert "Décrire la règle brisée\u00a0: +5" in labels
+    assert "Étoffer la solution (80 caractères au moins)\u00a0: +5" in labels
+    assert "Ajouter au moins un thème\u00a0: +5" in labels
     assert not any("le problème" in label for label in labels)
 
 
@@ -183,7 +183,7 @@ def test_open_bomb_blocks_ripeness_even_above_threshold() -> None:
     result = compute(full_fiche(mines=[*reviewers, bomb]), weights, NOW)
     assert result.score >= 70
     assert not result.ripe
-    assert "Désamorcer la bombe « Hébergement des données » : requis" in [
+    assert "Désamorcer la bombe «\u00a0Hébergement des données\u00a0»\u00a0: requis" in [
         a.label for a in result.missing
     ]
 
