@@ -137,7 +137,7 @@ def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(make_client, fi
     )
     assert forced.status_code == 303
     assert (
-        "promue sans être mûre, parce que : Urgence politique"
+        "promue sans être mûre, parce que\u00a0: Urgence politique"
         in manager.get(f"/ideas/{field['unripe'].id}").text
     )
     # Follow-up mines can still be laid on a project.
@@ -204,11 +204,15 @@ def test_markdown_sheet_holds_every_part(make_client, field) -> None:  # type: i
     assert "Statut\u00a0: Mûre" in text and "Proposée par Amina Diallo (Accueil)" in text
     mines_part = sections["Mines (3)"]
     assert mines_part.count("### Mine · Risque") == 3
-    assert "État : Désamorcée" in mines_part and "Réponse : Solution : Réponse 0" in mines_part
     assert (
-        "État : Risque assumé" in mines_part and "Réponse : Risque limité au pilote" in mines_part
+        "État\u00a0: Désamorcée" in mines_part
+        and "Réponse\u00a0: Solution\u00a0: Réponse 0" in mines_part
     )
-    assert "Déminée par : Amina Diallo (Accueil)" in mines_part
+    assert (
+        "État\u00a0: Risque assumé" in mines_part
+        and "Réponse\u00a0: Risque limité au pilote" in mines_part
+    )
+    assert "Déminée par\u00a0: Amina Diallo (Accueil)" in mines_part
     reviewers = re.findall(r"^- (.+)$", sections["Regards croisés (3)"], flags=re.M)
     assert reviewers == [
         "Relecteur DSI (DSI)",

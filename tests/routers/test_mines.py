@@ -254,7 +254,7 @@ def test_a_reopen_ends_the_acceptance_and_the_fiche_names_the_last_defuser(
     fiche = author_client.get(f"/ideas/{idea.id}/fiche.md").text
     section = fiche.split("### Mine · Coût", 1)[1].split("\n## ", 1)[0]
     assert "Déminée par\u00a0: Sara Seconde (Juridique)" in section
-    assert "Précédent : Voté à Lyon." in section
+    assert "Précédent\u00a0: Voté à Lyon." in section
     assert "Paul Premier" not in section and "budget de la DSI" not in section
 
 

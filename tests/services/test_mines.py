@@ -268,7 +268,7 @@ def test_each_history_line_shows_the_score_its_event_led_to(
     ).all()
     assert [e.score for e in events] == scores
     # And each line agrees with its noun: a pétard is « posé », a bombe « posée ».
-    assert [e.message.split(" :")[0] for e in events] == [
+    assert [e.message.split("\u00a0:")[0] for e in events] == [
         "Bombe posée",
         "Pétard posé",
         "Mine posée",
