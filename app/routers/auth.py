@@ -270,7 +270,7 @@ def register(
     return redirect(
         request,
         request.url_for("login").path,
-        flash=f"Presque fini\u00a0! Un lien d’activation a été envoyé à {user.email}\u00a0: "
+        flash=f"Presque fini\u202f! Un lien d’activation a été envoyé à {user.email}\u00a0: "
         "suivez-le dans les 48\u00a0heures pour activer votre compte.",
     )
 

@@ -183,8 +183,8 @@ def sheet_markdown(sheet: ProductSheet, format_date: Any) -> str:
             if sheet.co_carriers
             else []
         ),
-        f"- Publiée le : {format_date(idea.published_at) or 'non publiée'}",
-        f"- Thèmes : {', '.join(sheet.themes) or 'aucun'}",
+        f"- Publiée le\u00a0: {format_date(idea.published_at) or 'non publiée'}",
+        f"- Thèmes\u00a0: {', '.join(sheet.themes) or 'aucun'}",
         *([f"- Appel à idées\u00a0: {sheet.call}"] if sheet.call else []),
         f"- Maturité\u00a0: {r.score}/100 (clarté {r.parts.clarity}, regards croisés "
         f"{r.parts.crossed_views}, déminage {r.parts.defusal})",

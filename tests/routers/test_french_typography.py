@@ -53,7 +53,7 @@ RULES = (
     ("pluriel « (s) »", re.compile(r"\((?:s|e|es|x)\)")),
     ("point médian inclusif", re.compile(rf"{LETTER}·{LETTER}")),
     ("espace ordinaire avant « : ; ! ? »", re.compile(r"[ \t\r\n]+[:;!?](?=\s|$)")),
-    ("pas d’espace avant « : ; ! ? »", re.compile(rf"(?:{LETTER}|[»)]) ?[:;!?](?=\s|$)")),
+    ("pas d’espace avant « : ; ! ? »", re.compile(rf"(?:{LETTER}|[»)])[:;!?](?=\s|$)")),
     ("espace insécable U+00A0 attendue avant « : »", re.compile(r"\u202f:")),
     ("espace fine insécable U+202F attendue avant « ; ! ? »", re.compile(r"\u00a0[;!?]")),
     ("« sans espace insécable après", re.compile(r"«(?![\u00a0\u202f])")),
@@ -204,7 +204,7 @@ def test_every_page_and_e_mail_follows_french_typography(reading: Reading) -> No
     faults = sorted(
         {f"{where} — {fault}" for where, text in reading.texts for fault in faults_in(text)}
     )
-    assert not faults, f"{len(faults)} fautes de typographie :\n" + "\n".join(faults[:8000])
+    assert not faults, f"{len(faults)} fautes de typographie :\n" + "\n".join(faults[:80])
 
 
 @pytest.mark.parametrize(
