@@ -79,7 +79,8 @@ def test_suggestions_come_with_their_reasons(db: Session, field) -> None:  # typ
     assert [s.name for s in result] == ["Lina Experte", "Victor Volontaire"]
     assert result[0].reasons[:2] == (
         "1 déminage accepté en données & rgpd",
-        "a déminé « Hébergement des pièces » sur l'idée voisine « Coffre-fort numérique »",
+        "a déminé «\u00a0Hébergement des pièces\u00a0» sur l’idée voisine "
+        "«\u00a0Coffre-fort numérique\u00a0»",
     )
     names = {s.name for s in result}
     assert "Poseur" not in names and "Rita Refus" not in names and "Sans Rapport" not in names
@@ -106,8 +107,9 @@ def test_author_sees_suggestions_and_invites_a_colleague_who_is_told(
     db.expire_all()  # …and forget what was loaded
     note = db.exec(select(Notification).where(Notification.user_id == field["expert"].id)).all()[-1]
     assert (
-        note.message == "Autrice vous invite à regarder la mine « Hébergement des données » : "
-        "« Tu connais bien ce sujet »"
+        note.message
+        == "Autrice vous invite à regarder la mine «\u00a0Hébergement des données\u00a0»\u00a0: "
+        "«\u00a0Tu connais bien ce sujet\u00a0»"
     )
     assert note.url == f"/ideas/{field['idea'].id}#mine-{field['mine'].id}"
     # Never twice for the same mine: the suggestion no longer offers « Inviter », it says so…

@@ -96,14 +96,14 @@ def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
     db.commit()
     response = make_client(colleague).post_form(
         f"/ideas/{idea.id}/mines",
-        {"category": "budget", "severity": "major", "title": "Coût", "body": "Qui paie ?"},
+        {"category": "budget", "severity": "major", "title": "Coût", "body": "Qui paie\u202f?"},
     )
     assert response.status_code == 303
     [message] = inbox.wait_for(1)
     assert message["To"] == "amina@ville.fr"
     assert (
-        message["Subject"] == "Les démineurs — Julien Moreau a posé une mine « Coût » "
-        "sur votre idée « Rendez-vous en ligne »"
+        message["Subject"] == "Les démineurs — Julien Moreau a posé une mine «\u00a0Coût\u00a0» "
+        "sur votre idée «\u00a0Rendez-vous en ligne\u00a0»"
     )
     body = message.get_body(("plain",)).get_content()
     assert body.startswith("Bonjour Amina Diallo,")
