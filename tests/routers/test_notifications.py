@@ -183,7 +183,8 @@ def test_e_mails_quote_what_happened_in_plain_text_and_in_html(
     assert set(told) == {"amina@ville.fr", "julien@ville.fr"}
     text, html = parts(told["amina@ville.fr"])
     assert told["amina@ville.fr"]["Subject"] == (
-        "Les démineurs — Fatou Sow propose un déminage pour la mine «\u00a0Coût\u00a0» sur votre idée "
+        "Les démineurs — Fatou Sow propose un déminage pour la mine «\u00a0Coût\u00a0» "
+        "sur votre idée "
         "«\u00a0Rendez-vous <en ligne>\u00a0»\u00a0: vous pouvez l’accepter"
     )
     assert f"Fatou Sow a écrit\u00a0:\n> {answer}" in text
