@@ -53,7 +53,10 @@ def cmd_reindex(args: argparse.Namespace) -> None:
     with unit_of_work() as session:
         count = search.rebuild(session)
         blockers.rebuild(session)
-    print(f"Index de recherche reconstruit : {count} documents ; « Ce qui bloque » recompté.")
+    print(
+        f"Index de recherche reconstruit\u00a0: {count} documents\u202f; «\u00a0Ce qui "
+        "bloque\u00a0» recompté."
+    )
 
 
 def cmd_send_outbox(args: argparse.Namespace) -> None:
@@ -61,7 +64,10 @@ def cmd_send_outbox(args: argparse.Namespace) -> None:
 
     settings = get_settings()
     sent, failed = deliver_pending(make_engine(settings), settings)
-    print(f"E-mails envoyés : {sent} ; en échec, réessayés au prochain passage : {failed}.")
+    print(
+        f"E-mails envoyés\u00a0: {sent}\u202f; en échec, réessayés au prochain passage\u00a0: "
+        f"{failed}."
+    )
     if failed:
         sys.exit(1)
 
@@ -120,7 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104  # nosec B104
         os.environ["DEMINEURS_BASE_URL"] = f"http://{host}:{args.port}"
         get_settings.cache_clear()
-    print(f"Les démineurs : http://{args.host}:{args.port}", flush=True)
+    print(f"Les démineurs\u00a0: http://{args.host}:{args.port}", flush=True)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -153,7 +159,10 @@ def cmd_purge_drafts(args: argparse.Namespace) -> None:
         rate_limits.forget_expired(session, settings, args.now)  # addresses past their window
         retention.forget_spent(session, args.now)  # expired sessions, e-mails sent long ago
     deliver_pending(make_engine(settings), settings)
-    print(f"Brouillons signalés à leur auteur·rice : {told} ; supprimés : {deleted}.")
+    print(
+        "Brouillons signalés aux personnes qui les ont écrits\u00a0: "
+        f"{told}\u202f; supprimés\u00a0: {deleted}."
+    )
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
@@ -164,7 +173,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
     settings = get_settings()
     if not settings.is_sqlite:
         sys.exit(
-            "Sur PostgreSQL, sauvegardez avec pg_dump (voir docs/deploy.md) : "
+            "Sur PostgreSQL, sauvegardez avec pg_dump (voir docs/deploy.md)\u00a0: "
             'pg_dump --format=custom --file=demineurs.dump "$DATABASE_URL"'
         )
     destination = Path(args.destination)
@@ -178,7 +187,10 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
     settings = get_settings()
     with unit_of_work() as session:
         accounts = seed_demo(session, settings, args.now)
-    print(f"Données de démonstration prêtes. Comptes (mot de passe commun : {DEMO_PASSWORD}) :")
+    print(
+        "Données de démonstration prêtes. Comptes (mot de passe commun\u00a0: "
+        f"{DEMO_PASSWORD})\u00a0:"
+    )
     for email, name, role, unit in accounts:
         print(f"  {email:<36} {role:<8} {name} — {unit}")
 
@@ -197,8 +209,10 @@ def cmd_create_user(args: argparse.Namespace) -> None:
                 password=args.password,
             )
         except InvalidInput as exc:
-            sys.exit("\n".join(f"{field} : {message}" for field, message in exc.errors.items()))
-    print(f"Compte créé : {user.email} ({user.role}).")
+            sys.exit(
+                "\n".join(f"{field}\u00a0: {message}" for field, message in exc.errors.items())
+            )
+    print(f"Compte créé\u00a0: {user.email} ({user.role}).")
 
 
 def cmd_update_user(args: argparse.Namespace) -> None:
@@ -219,8 +233,10 @@ def cmd_update_user(args: argparse.Namespace) -> None:
                 now=args.now,
             )
         except InvalidInput as exc:
-            sys.exit("\n".join(f"{field} : {message}" for field, message in exc.errors.items()))
-    print(f"Compte mis à jour : {user.email} ({user.role}).")
+            sys.exit(
+                "\n".join(f"{field}\u00a0: {message}" for field, message in exc.errors.items())
+            )
+    print(f"Compte mis à jour\u00a0: {user.email} ({user.role}).")
 
 
 def cmd_create_token(args: argparse.Namespace) -> None:
@@ -233,8 +249,8 @@ def cmd_create_token(args: argparse.Namespace) -> None:
         try:
             _, token = api_tokens.create_api_token(session, user, args.name)
         except InvalidInput as exc:
-            sys.exit(f"--name : {exc.message}")
-    print(f"Jeton créé pour {user.email} (affiché une seule fois) :")
+            sys.exit(f"--name\u00a0: {exc.message}")
+    print(f"Jeton créé pour {user.email} (affiché une seule fois)\u00a0:")
     print(token)
 
 
@@ -264,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="demineurs", description="Les démineurs")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="mettre la base à jour").set_defaults(func=cmd_migrate)
-    serve = sub.add_parser("serve", help="servir l'application")
+    serve = sub.add_parser("serve", help="servir l’application")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
@@ -286,21 +302,21 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("--password")
     create_user.set_defaults(func=cmd_create_user)
     update_user = sub.add_parser(
-        "update-user", help="changer le rôle, le service ou l'état d'un compte"
+        "update-user", help="changer le rôle, le service ou l’état d’un compte"
     )
     update_user.add_argument("--email", required=True)
     update_user.add_argument("--role", choices=["agent", "manager", "admin"])
     update_user.add_argument("--unit")
     update_user.add_argument("--active", choices=["yes", "no"])
     update_user.set_defaults(func=cmd_update_user)
-    token = sub.add_parser("create-token", help="créer un jeton d'API personnel")
+    token = sub.add_parser("create-token", help="créer un jeton d’API personnel")
     token.add_argument("--email", required=True)
     token.add_argument("--name", default="Jeton créé en ligne de commande")
     token.set_defaults(func=cmd_create_token)
     sub.add_parser("recompute-scores", help="recalculer tous les scores").set_defaults(
         func=cmd_recompute
     )
-    sub.add_parser("reindex", help="reconstruire l'index de recherche").set_defaults(
+    sub.add_parser("reindex", help="reconstruire l’index de recherche").set_defaults(
         func=cmd_reindex
     )
     sub.add_parser("send-outbox", help="envoyer les e-mails en attente").set_defaults(
@@ -308,7 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser(
         "send-digest",
-        help="annoncer les appels à idées, envoyer le résumé quotidien (pour cron ; sans doublon)",
+        help=(
+            "annoncer les appels à idées, envoyer le résumé quotidien "
+            "(pour cron\u202f; sans doublon)"
+        ),
     ).set_defaults(func=cmd_send_digest)
     sub.add_parser(
         "announce-ripe",

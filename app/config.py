@@ -253,7 +253,7 @@ class Settings(BaseSettings):
         ):
             raise RuntimeError(
                 "DEMINEURS_SECRET_KEY doit être défini (32 caractères au moins) "
-                "en production : générez-en un avec "
+                "en production\u00a0: générez-en un avec "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
             )
 

@@ -239,7 +239,7 @@ def backup_sqlite(database_url: str, destination: Path) -> int:
         pages = int(target.execute("PRAGMA page_count").fetchone()[0])
         check = target.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
-            raise RuntimeError(f"La copie est corrompue : {check}")
+            raise RuntimeError(f"La copie est corrompue\u00a0: {check}")
         return pages
     finally:
         target.close()
@@ -274,5 +274,5 @@ def check_migrations(engine: Engine, database_url: str) -> None:
     if current != head:
         raise RuntimeError(
             f"La base de données n'est pas à jour (révision {current or 'aucune'}, "
-            f"attendue {head}). Lancez : demineurs migrate"
+            f"attendue {head}). Lancez\u00a0: demineurs migrate"
         )

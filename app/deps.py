@@ -182,7 +182,9 @@ class Unauthorized(DomainError):
 
 bearer = HTTPBearer(
     auto_error=False,
-    description="Jeton personnel, créé et révoqué sur la page de profil (« Jetons d'API »).",
+    description=(
+        "Jeton personnel, créé et révoqué sur la page de profil («\u00a0Jetons d’API\u00a0»)."
+    ),
 )
 
 
@@ -231,7 +233,7 @@ class ApiCall:
             else None
         )
         if found is None:
-            raise Unauthorized("Jeton d'API manquant, invalide ou révoqué.")
+            raise Unauthorized("Jeton d’API manquant, invalide ou révoqué.")
         user, last_use_due = found
         if last_use_due is not None:
             with write_beside(session) as writer:

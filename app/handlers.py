@@ -21,8 +21,8 @@ from app.templating import render
 log = logging.getLogger("demineurs")
 
 HTTP_MESSAGES = {
-    404: "Cette page n'existe pas.",
-    405: "Cette action n'est pas possible à cette adresse.",
+    404: "Cette page n’existe pas.",
+    405: "Cette action n’est pas possible à cette adresse.",
 }
 TITLES = {
     401: "Connexion requise",

@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] =
         title="Les démineurs — API",
         version="1",
         description=(
-            "API des démineurs : idées, mines et déminages. Authentifiez-vous avec "
+            "API des démineurs\u00a0: idées, mines et déminages. Authentifiez-vous avec "
             "`Authorization: Bearer <jeton>` (jeton créé sur votre page de profil)."
         ),
         docs_url=None,

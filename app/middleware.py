@@ -146,7 +146,9 @@ class WebSecurity:
             and not signed_link
             and self._cross_site(scope, headers)
         ):
-            await _send_error(scope, send, 403, "Requête refusée : elle ne vient pas de ce site.")
+            await _send_error(
+                scope, send, 403, "Requête refusée\u00a0: elle ne vient pas de ce site."
+            )
             return
 
         cookies = SimpleCookie()

@@ -30,7 +30,9 @@ async def _checked(request: Request, max_fields: int) -> FormData:
     if not isinstance(token, str) or not csrf_token_valid(
         settings.secret_key, request.state.csrf_nonce, token
     ):
-        raise Forbidden("Jeton de sécurité manquant ou expiré : rechargez la page et recommencez.")
+        raise Forbidden(
+            "Jeton de sécurité manquant ou expiré\u00a0: rechargez la page et recommencez."
+        )
     return form
 
 

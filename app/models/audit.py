@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import UTCDateTime, utcnow
 
 AUDIT_LABELS = {
-    "role_changed": "Droits d'un compte modifiés",
+    "role_changed": "Droits d’un compte modifiés",
     "content_hidden": "Contenu masqué par la modération",
     "content_restored": "Contenu rétabli par la modération",
     "idea_promoted": "Idée promue en projet",

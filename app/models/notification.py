@@ -42,8 +42,8 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.idea_ripe: "Une idée que j’ai écrite ou aidée devient mûre",
     NotificationKind.followed_idea_status: "Une idée que je suis change de statut",
     NotificationKind.mention: "On me mentionne avec @",
-    NotificationKind.invitation: "On m'invite à regarder une mine",
-    NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d'activité",
+    NotificationKind.invitation: "On m’invite à regarder une mine",
+    NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d’activité",
     NotificationKind.call_opened: "Un appel à idées s’ouvre pour moi",
     NotificationKind.call_closing: "Un appel à idées qui me concerne va se clore",
     NotificationKind.question_on_my_mine: (
@@ -67,7 +67,7 @@ class Channel(StrEnum):
 
 
 CHANNEL_LABELS = {
-    Channel.app: "Dans l'application seulement",
+    Channel.app: "Dans l’application seulement",
     Channel.email: "Par e-mail tout de suite",
     Channel.digest: "Dans le résumé quotidien",
 }

@@ -16,9 +16,9 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.agent: "Agent·e",
+    Role.agent: "Agent ou agente",
     Role.manager: "Manager",
-    Role.admin: "Administrateur·rice",
+    Role.admin: "Administrateur ou administratrice",
 }
 
 

@@ -229,7 +229,7 @@ def merge(
         try:
             found[key] = ideas.get_idea(session, int(values[key]), admin)
         except (ValueError, DomainError):
-            errors[key] = "Numéro d'idée publiée attendu (celui de son adresse, /ideas/42)."
+            errors[key] = "Numéro d’idée publiée attendu (celui de son adresse, /ideas/42)."
     try:
         outcome = OutcomeInput.model_validate({"outcome": values["outcome"]}).outcome
     except ValidationError as exc:
@@ -246,7 +246,7 @@ def merge(
     return redirect(
         request,
         request.url_for("idea", idea_id=found["keep"].id).path,
-        flash=f"« {found['merged'].title} » est fusionnée dans cette idée.",
+        flash=f"«\u00a0{found['merged'].title}\u00a0» est fusionnée dans cette idée.",
     )
 
 

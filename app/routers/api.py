@@ -77,12 +77,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     for status, description in {
         400: "Requête refusée",
         401: "Jeton manquant, invalide ou révoqué",
-        403: "Les règles l'interdisent",
+        403: "Les règles l’interdisent",
         404: "Objet inconnu",
-        409: "Le cycle de vie l'interdit",
+        409: "Le cycle de vie l’interdit",
         413: "Corps de requête trop volumineux",
-        422: "Données invalides : `field` nomme le champ, `errors` les liste tous",
-        429: "Trop de requêtes : réessayez après `Retry-After` secondes",
+        422: "Données invalides\u00a0: `field` nomme le champ, `errors` les liste tous",
+        429: "Trop de requêtes\u00a0: réessayez après `Retry-After` secondes",
     }.items()
 }
 
@@ -1166,7 +1166,7 @@ async def mine_experts(mine_id: ObjectId, call: ApiCallDep) -> list[ExpertOut]:
     "/mines/{mine_id}/invitations",
     response_model=InvitationOut,
     status_code=201,
-    responses={**ERRORS, 429: {"description": "Trop d'invitations aujourd'hui"}},
+    responses={**ERRORS, 429: {"description": "Trop d’invitations aujourd’hui"}},
     tags=["experts"],
 )
 async def invite_to_mine(mine_id: ObjectId, data: InvitationIn, call: ApiCallDep) -> InvitationOut:

@@ -121,7 +121,7 @@ def login(
 def logout(request: Request, session: SessionDep, settings: SettingsDep, form: FormDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     id_token = sessions.end_session(session, token) if token else ""
-    response = redirect(request, request.url_for("login").path, flash="Vous êtes déconnecté·e.")
+    response = redirect(request, request.url_for("login").path, flash="Déconnexion faite.")
     if id_token and settings.proconnect_enabled:
         # Signed in through ProConnect: sign out there too; it sends the browser back here.
         back = settings.base_url.rstrip("/") + request.url_for("login").path
@@ -144,7 +144,7 @@ def proconnect_login(
     next: str = "",
 ) -> Response:
     if not settings.proconnect_enabled:
-        raise NotFound("La connexion avec ProConnect n'est pas configurée ici.")
+        raise NotFound("La connexion avec ProConnect n’est pas configurée ici.")
     try:
         url, state = proconnect.start(session, settings, safe_next(next), now, _address(request))
     except proconnect.SignInRefused as exc:
@@ -173,7 +173,7 @@ def proconnect_callback(
     error: str = "",
 ) -> Response:
     if not settings.proconnect_enabled:
-        raise NotFound("La connexion avec ProConnect n'est pas configurée ici.")
+        raise NotFound("La connexion avec ProConnect n’est pas configurée ici.")
     # A refusal is an answer, not an error: the request's unit of work commits it, the spent
     # state with it, so that a state never serves twice (nothing else is written before a
     # refusal: see proconnect.finish).
@@ -182,7 +182,7 @@ def proconnect_callback(
         login = proconnect.consume(session, state, now)
         if error:
             return _refused(
-                request, settings, "ProConnect n'a pas pu vous identifier : recommencez."
+                request, settings, "ProConnect n’a pas pu vous identifier\u00a0: recommencez."
             )
         user, id_token = proconnect.finish(session, settings, code[:2000], login)
         token = _renew_session(request, session, settings, user, now, id_token)
@@ -239,7 +239,8 @@ def accept_invitation(
 def register_form(request: Request, settings: SettingsDep) -> Response:
     if not settings.allowed_domains:
         raise NotFound(
-            "L'inscription se fait sur invitation : demandez-en une à un·e administrateur·rice."
+            "L’inscription se fait sur invitation\u00a0: demandez-en une à l’équipe "
+            "qui administre l’outil."
         )
     return render(
         request,
@@ -253,7 +254,7 @@ def register(
     request: Request, session: SessionDep, settings: SettingsDep, now: NowDep, form: FormDep
 ) -> Response:
     if not settings.allowed_domains:
-        raise NotFound("L'inscription se fait sur invitation.")
+        raise NotFound("L’inscription se fait sur invitation.")
     rate_limits.throttle_account_creation(session, settings, _address(request), now)
     values = {k: form.get(k, "") for k in ("email", "name", "unit")}
     try:
@@ -269,7 +270,7 @@ def register(
     return redirect(
         request,
         request.url_for("login").path,
-        flash=f"Presque fini\u00a0! Un lien d’activation a été envoyé à {user.email}\u00a0: "
+        flash=f"Presque fini\u202f! Un lien d’activation a été envoyé à {user.email}\u00a0: "
         "suivez-le dans les 48\u00a0heures pour activer votre compte.",
     )
 

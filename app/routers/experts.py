@@ -65,7 +65,9 @@ def invite(
         elif values["email"].strip():
             invitee = invitations.find_colleague(session, values["email"])
         else:
-            raise InvalidInput({"invitee": "Choisissez un·e collègue, ou donnez son adresse."})
+            raise InvalidInput(
+                {"invitee": "Choisissez une personne dans la liste, ou donnez son adresse."}
+            )
         invitations.invite(session, user, mine, idea, invitee, values["message"].strip(), now)
     except (InvalidInput, Conflict) as exc:
         # What the person can fix, shown beside the form (422, which htmx swaps in place).
@@ -73,7 +75,7 @@ def invite(
         return _experts_response(
             request, session, user, mine_id, status=422, errors=errors, values=values
         )
-    message = f"{invitee.name} est invité·e à regarder cette mine."
+    message = f"Invitation envoyée à {invitee.name} pour regarder cette mine."
     if is_htmx(request):
         return _experts_response(request, session, user, mine_id, status_message=message)
     return redirect(
@@ -105,7 +107,7 @@ def decline(
     return redirect(
         request,
         request.url_for("idea", idea_id=mine.idea_id).path,
-        flash="Invitation déclinée : on ne vous sollicitera plus pour cette mine.",
+        flash="Invitation déclinée\u00a0: on ne vous sollicitera plus pour cette mine.",
     )
 
 

@@ -144,7 +144,7 @@ def create_idea(
     return redirect(
         request,
         request.url_for("idea", idea_id=idea.id).path,
-        flash="Brouillon enregistré. Il n'est visible que par vous jusqu'à sa publication.",
+        flash="Brouillon enregistré. Il n’est visible que par vous jusqu’à sa publication.",
     )
 
 
@@ -219,7 +219,7 @@ def publish_idea(
     return redirect(
         request,
         request.url_for("idea", idea_id=idea_id).path,
-        flash="Idée publiée : vos collègues peuvent maintenant y poser des mines.",
+        flash="Idée publiée\u00a0: vos collègues peuvent maintenant y poser des mines.",
     )
 
 
@@ -280,7 +280,7 @@ def promote_idea(
         errors = french_errors(exc) if isinstance(exc, ValidationError) else exc.errors
         return form_rejected(request, session, params, idea, user, now, "promote", values, errors)
     return redirect(
-        request, request.url_for("idea", idea_id=idea_id).path, flash="L'idée devient un projet."
+        request, request.url_for("idea", idea_id=idea_id).path, flash="L’idée devient un projet."
     )
 
 
@@ -307,7 +307,7 @@ def send_back_idea(
     return redirect(
         request,
         request.url_for("idea", idea_id=idea_id).path,
-        flash="Idée renvoyée à son auteur·rice avec votre commentaire.",
+        flash="Idée renvoyée pour être retravaillée, avec votre commentaire.",
     )
 
 
@@ -412,7 +412,7 @@ def follow(
         user,
         idea_id,
         Follow,
-        "Vous suivez cette idée : vous serez prévenu·e de ses changements de statut.",
+        "Vous suivez cette idée\u00a0: chacun de ses changements de statut vous sera notifié.",
         "Vous ne suivez plus cette idée.",
     )
 
@@ -422,5 +422,11 @@ def support(
     request: Request, session: SessionDep, user: CurrentUser, idea_id: ObjectId, form: FormDep
 ) -> Response:
     return _toggle(
-        request, session, user, idea_id, Support, "Merci pour votre soutien !", "Soutien retiré."
+        request,
+        session,
+        user,
+        idea_id,
+        Support,
+        "Merci pour votre soutien\u202f!",
+        "Soutien retiré.",
     )

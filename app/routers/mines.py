@@ -177,7 +177,7 @@ def accept_deminage(
         user,
         now,
         f"mine-{mine.id}",
-        "Déminage accepté : la mine est désamorcée.",
+        "Déminage accepté\u00a0: la mine est désamorcée.",
     )
 
 
@@ -236,7 +236,7 @@ def helpful(
         user,
         now,
         f"deminage-{deminage_id}",
-        "Merci : « ça aide » noté." if marked else "« Ça aide » retiré.",
+        "Merci\u00a0: «\u00a0ça aide\u00a0» noté." if marked else "«\u00a0Ça aide\u00a0» retiré.",
     )
 
 
@@ -453,7 +453,7 @@ def answer_scope_move(
     flash = (
         "Mine passée à la généralisation."
         if agree
-        else "Mine gardée dès le premier terrain : un manager tranchera."
+        else "Mine gardée dès le premier terrain\u00a0: un manager tranchera."
     )
     return action_done(request, session, params, idea, user, now, f"mine-{mine_id}", flash)
 

@@ -76,13 +76,13 @@ def save_preferences(
 def _unsubscribe_target(settings: SettingsDep, token: str) -> tuple[int, str | None]:
     target = notifications.read_unsubscribe_token(settings.secret_key, token)
     if target is None:
-        raise NotFound("Ce lien de désabonnement n'est pas valide.")
+        raise NotFound("Ce lien de désabonnement n’est pas valide.")
     return target
 
 
 def _what(kind: str | None) -> str:
     return (
-        f"les notifications « {KIND_LABELS[kind].lower()} »"
+        f"les notifications «\u00a0{KIND_LABELS[kind].lower()}\u00a0»"
         if kind in KIND_LABELS
         else "les e-mails des démineurs"
     )

@@ -39,7 +39,7 @@ def pending_invitation(session: Session, token: str, now: datetime) -> AccountIn
         select(AccountInvitation).where(AccountInvitation.token_hash == token_hash(token))
     ).first()
     if invitation is None or invitation.accepted_at is not None or invitation.expires_at < now:
-        raise NotFound("Cette invitation n'existe pas, a expiré ou a déjà servi.")
+        raise NotFound("Cette invitation n’existe pas, a expiré ou a déjà servi.")
     return invitation
 
 

@@ -76,14 +76,16 @@ def rank(
                 else ""
             )
             reasons.append(
-                f"a déminé « {p.mine_title} » sur l'idée voisine « {p.idea_title} »{more}"
+                f"a déminé «\u00a0{p.mine_title}\u00a0» sur l’idée voisine "
+                f"«\u00a0{p.idea_title}\u00a0»{more}"
             )
         if c.declared_subject:
-            reasons.append(f"se dit prêt·e à aider en {category}")
+            reasons.append(f"se propose pour aider en {category}")
         outside = c.unit_id is not None and c.unit_id != mine.idea_author_unit_id
         if c.unit_name:
             reasons.append(
-                f"service {c.unit_name}" + ("" if outside else " (celui de l'auteur·rice)")
+                f"service {c.unit_name}"
+                + ("" if outside else " (celui de la personne qui propose l’idée)")
             )
         score = evidence + (1.0 if outside else 0.0)
         suggestions.append(Suggestion(c.user_id, c.name, c.unit_name, score, tuple(reasons)))

@@ -110,16 +110,16 @@ def product_sheet(
             d = accepted[-1]
             answer = Answer(
                 "Désamorcée",
-                f"{KIND_LABELS[d.deminage.kind]} : {d.deminage.body}",
+                f"{KIND_LABELS[d.deminage.kind]}\u00a0: {d.deminage.body}",
                 _person(d.author, d.unit),
             )
         elif m.status == MineStatus.accepted_risk:
             answer = Answer("Risque assumé", m.resolution_reason, "")
         elif m.status == MineStatus.withdrawn:
-            answer = Answer("Retirée par son auteur·rice", "", "")
+            answer = Answer("Retirée par la personne qui l’avait posée", "", "")
         else:
             answer = Answer(
-                "Encore active", f"Rouverte : {m.reopen_reason}" if m.reopen_reason else "", ""
+                "Encore active", f"Rouverte\u00a0: {m.reopen_reason}" if m.reopen_reason else "", ""
             )
         estimates = tuple(
             f"{SEVERITY_LABELS[sig.severity]} — {_person(sig.person, sig.unit)}"
@@ -180,25 +180,25 @@ def sheet_markdown(sheet: ProductSheet) -> str:
     out = [
         f"# {idea.title}",
         "",
-        f"- Statut : {sheet.status}",
-        f"- Auteur·rice : {sheet.author}" + (f" ({sheet.unit})" if sheet.unit else ""),
+        f"- Statut\u00a0: {sheet.status}",
+        f"- Proposée par {sheet.author}" + (f" ({sheet.unit})" if sheet.unit else ""),
         *(
             [f"- Co-portée par\u00a0: {', '.join(_named(n, u) for n, u in sheet.co_carriers)}"]
             if sheet.co_carriers
             else []
         ),
-        f"- Publiée le : {format_date(idea.published_at) or 'non publiée'}",
-        f"- Thèmes : {', '.join(sheet.themes) or 'aucun'}",
-        *([f"- Appel à idées : {sheet.call}"] if sheet.call else []),
-        f"- Maturité : {r.score}/100 (clarté {formatting.decimal(parts.clarity)}, regards "
+        f"- Publiée le\u00a0: {format_date(idea.published_at) or 'non publiée'}",
+        f"- Thèmes\u00a0: {', '.join(sheet.themes) or 'aucun'}",
+        *([f"- Appel à idées\u00a0: {sheet.call}"] if sheet.call else []),
+        f"- Maturité\u00a0: {r.score}/100 (clarté {formatting.decimal(parts.clarity)}, regards "
         f"croisés {formatting.decimal(parts.crossed_views)}, "
         f"déminage {formatting.decimal(parts.defusal)})",
     ]
     if idea.status == IdeaStatus.project:
         out += [
-            f"- Sponsor : {idea.sponsor}",
-            f"- Prochaine étape : {idea.next_step}",
-            f"- Échéance : {format_date(idea.target_date)}",
+            f"- Sponsor\u00a0: {idea.sponsor}",
+            f"- Prochaine étape\u00a0: {idea.next_step}",
+            f"- Échéance\u00a0: {format_date(idea.target_date)}",
         ]
     if sheet.outcomes:
         out += ["", "## Issue", ""]
@@ -221,9 +221,9 @@ def sheet_markdown(sheet: ProductSheet) -> str:
     ):
         out += ["", f"## {label}", "", text or "_Non renseigné._"]
         if label == "La règle brisée" and (idea.rule_kind or idea.rule_reference):
-            out += ["", f"- Nature : {rule_kind_label(idea.rule_kind)}"]
+            out += ["", f"- Nature\u00a0: {rule_kind_label(idea.rule_kind)}"]
             if idea.rule_reference:
-                out.append(f"- Référence : {idea.rule_reference}")
+                out.append(f"- Référence\u00a0: {idea.rule_reference}")
     out += ["", f"## Mines ({len(sheet.mines)})"]
     out += _markdown_mines(sheet.mines)
     if sheet.generalisation:
@@ -254,9 +254,9 @@ def _markdown_mines(mines: list[SheetMine]) -> list[str]:
             "",
             f"### {m.severity} · {m.title}",
             "",
-            f"- Catégorie : {m.category}",
-            f"- Posée par : {m.author}",
-            f"- État : {m.answer.state}",
+            f"- Catégorie\u00a0: {m.category}",
+            f"- Posée par\u00a0: {m.author}",
+            f"- État\u00a0: {m.answer.state}",
         ]
         if m.basis:
             out.append(f"- S’appuie sur\u00a0: {m.basis}")
@@ -265,10 +265,10 @@ def _markdown_mines(mines: list[SheetMine]) -> list[str]:
             estimates = "\u202f; ".join(m.estimates)
             out.append(f"- Estimations{split}\u00a0: {estimates}")
         if m.answer.by:
-            out.append(f"- Déminée par : {m.answer.by}")
+            out.append(f"- Déminée par\u00a0: {m.answer.by}")
         out += ["", _quote(m.body)]
         if m.answer.text:
-            out += ["", f"Réponse : {m.answer.text}"]
+            out += ["", f"Réponse\u00a0: {m.answer.text}"]
     return out
 
 

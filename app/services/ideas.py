@@ -93,7 +93,7 @@ def get_idea(session: Session, idea_id: int, viewer: User | None) -> Idea:
         else:
             idea = session.get(Idea, idea_id)
     if idea is None or not can_view_idea(viewer, idea):
-        raise NotFound("Cette idée n'existe pas, ou n'est pas visible pour vous.")
+        raise NotFound("Cette idée n’existe pas, ou n’est pas visible pour vous.")
     return idea
 
 
@@ -274,7 +274,7 @@ def update_idea(
     _add_revision(session, idea, user, themes, now)
     scoring.refresh(session, params, idea, now, user, cause="fiche modifiée")
     labels = ", ".join(FICHE_LABELS[f].lower() for f in changed)
-    add_event(session, idea, user, "edited", f"Fiche modifiée : {labels}.", now)
+    add_event(session, idea, user, "edited", f"Fiche modifiée\u00a0: {labels}.", now)
     search.index_idea(session, idea, themes)
     if idea.status != IdeaStatus.draft and {"title", "problem"} & set(changed):
         search.remember_neighbours(session, idea)
@@ -293,7 +293,7 @@ def publish(session: Session, params: ScoringParams, user: User, idea: Idea, now
     idea.published_at = now
     idea.last_activity_at = now
     scoring.refresh(session, params, idea, now, user)
-    add_event(session, idea, user, "published", "Publiée : le déminage commence.", now)
+    add_event(session, idea, user, "published", "Publiée\u00a0: le déminage commence.", now)
     search.index_idea(session, idea, themes_of(session, [pk(idea)])[pk(idea)])
     search.remember_neighbours(session, idea)
 
@@ -309,7 +309,7 @@ def abandon(
 ) -> None:
     """Close the idea with the lesson learned; it stays readable."""
     raise_if(check_abandon(user, idea))
-    _close(session, params, user, idea, lesson, f"Abandonnée. Leçon : {lesson}", now)
+    _close(session, params, user, idea, lesson, f"Abandonnée. Leçon\u00a0: {lesson}", now)
 
 
 def _close(
@@ -347,7 +347,10 @@ def promote(
     ripe = idea.is_ripe(now)
     if not ripe and not data.reason:
         raise InvalidInput(
-            {"reason": "Cette idée n'est pas mûre : écrivez pourquoi la promouvoir quand même."}
+            {
+                "reason": "Cette idée n’est pas mûre\u00a0: écrivez pourquoi la promouvoir "
+                "quand même."
+            }
         )
     audit.record(
         session,
@@ -358,9 +361,13 @@ def promote(
         {"status": "project", "sponsor": data.sponsor, "reason": data.reason or ""},
         now,
     )
-    message = f"Promue en projet. Sponsor : {data.sponsor}. Prochaine étape : {data.next_step}"
+    message = (
+        f"Promue en projet. Sponsor\u00a0: {data.sponsor}. Prochaine étape\u00a0: {data.next_step}"
+    )
     if not ripe:
-        message += f" — promue sans être mûre, parce que : {data.reason}"
+        message += f" — promue sans être mûre, parce que\u00a0: {data.reason}"
+    if not message.endswith((".", "!", "?", "…")):
+        message += "."  # the history reads as sentences
     project = (data.sponsor, data.next_step, data.target_date)
     _make_project(session, params, manager, idea, project, data.outcome, message, now)
 
@@ -390,7 +397,9 @@ def send_back(session: Session, manager: User, idea: Idea, comment: str, now: da
     """A manager sends the idea back to its author; the comment is the written outcome, told to
     everyone who took part. The idea stays en déminage."""
     raise_if(check_send_back(manager, idea))
-    _send_back(session, manager, idea, comment, f"Renvoyée à l'auteur·rice : {comment}", now)
+    _send_back(
+        session, manager, idea, comment, f"Renvoyée pour être retravaillée\u00a0: {comment}", now
+    )
 
 
 def _send_back(
@@ -464,13 +473,20 @@ def merge(
     merged.merged_into_id = keep.id
     merged.status = IdeaStatus.abandoned
     merged.closed_at = now
-    merged.lesson = f"Fusionnée avec l'idée « {keep.title} »."
+    merged.lesson = f"Fusionnée avec l’idée «\u00a0{keep.title}\u00a0»."
     keep.last_activity_at = now
     session.flush()
     search.move_idea_documents(session, pk(merged), pk(keep))
     for idea in (keep, merged):
         scoring.refresh(session, params, idea, now, admin)
-    add_event(session, keep, admin, "merged", f"L'idée « {merged.title} » y a été fusionnée.", now)
+    add_event(
+        session,
+        keep,
+        admin,
+        "merged",
+        f"L’idée «\u00a0{merged.title}\u00a0» y a été fusionnée.",
+        now,
+    )
     add_event(
         session,
         merged,

@@ -166,7 +166,7 @@ def invite(
     ).one()
     if sent_today >= INVITATIONS_PER_DAY:
         raise RateLimited(
-            f"{INVITATIONS_PER_DAY} invitations par jour au plus : réessayez demain.",
+            f"{INVITATIONS_PER_DAY} invitations par jour au plus\u00a0: réessayez demain.",
             retry_after=3600,
         )
     invitation = MineInvitation(
@@ -178,7 +178,7 @@ def invite(
     )
     session.add(invitation)
     session.flush()  # the invitation's id, for the caller's answer
-    note = f" : « {message[:200]} »" if message else ""
+    note = f"\u00a0: «\u00a0{message[:200]}\u00a0»" if message else ""
     notifications.notify(
         session,
         notifications.mailer_of(session),
@@ -186,7 +186,7 @@ def invite(
         NotificationKind.invitation,
         inviter,
         idea,
-        f"{inviter.name} vous invite à regarder la mine « {mine.title} »{note}",
+        f"{inviter.name} vous invite à regarder la mine «\u00a0{mine.title}\u00a0»{note}",
         f"#mine-{mine.id}",
         now,
         about=notifications.About(mine),
@@ -213,7 +213,7 @@ def mine_of(session: Session, user: User, invitation_id: int) -> Mine:
     """The mine an invitation asks to look at, for the invitee only (404 for anyone else)."""
     invitation = session.get(MineInvitation, invitation_id) if 0 < invitation_id < 2**31 else None
     if invitation is None or invitation.invitee_id != user.id:
-        raise NotFound("Cette invitation n'existe pas.")
+        raise NotFound("Cette invitation n’existe pas.")
     return session.get_one(Mine, invitation.mine_id)
 
 
@@ -222,7 +222,7 @@ def decline(session: Session, user: User, invitation_id: int, now: datetime) -> 
     idea the invitee goes back to."""
     invitation = session.get(MineInvitation, invitation_id) if 0 < invitation_id < 2**31 else None
     if invitation is None:
-        raise NotFound("Cette invitation n'existe pas.")
+        raise NotFound("Cette invitation n’existe pas.")
     raise_if(check_decline_invitation(user, invitation))
     invitation.declined_at = invitation.declined_at or now
     session.add(invitation)
@@ -235,18 +235,18 @@ def find_colleague(session: Session, who: str) -> User:
     if "@" in who:
         user = session.exec(select(User).where(User.email == who.lower())).first()
         if user is None:
-            raise InvalidInput({"invitee": "Aucun·e collègue avec cette adresse."})
+            raise InvalidInput({"invitee": "Aucun compte ne porte cette adresse."})
         return user
     matches = session.exec(
         select(User).where(func.lower(User.name) == who.lower(), User.is_active).limit(2)
     ).all()
     if not matches:
         raise InvalidInput(
-            {"invitee": "Aucun·e collègue à ce nom : vérifiez-le, ou donnez son adresse."}
+            {"invitee": "Personne ne porte ce nom\u00a0: vérifiez-le, ou donnez son adresse."}
         )
     if len(matches) > 1:
         raise InvalidInput(
-            {"invitee": "Plusieurs collègues portent ce nom : donnez son adresse e-mail."}
+            {"invitee": "Plusieurs collègues portent ce nom\u00a0: donnez son adresse e-mail."}
         )
     return matches[0]
 

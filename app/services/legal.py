@@ -223,7 +223,7 @@ def warn_if_incomplete(site: Site, env: str) -> None:
     """In production, one log line at start-up naming the legal settings still empty."""
     if env == "production" and site.missing_settings:
         log.warning(
-            "legal pages incomplete: set %s (they read « à compléter » until then)",
+            "legal pages incomplete: set %s (they read «\u00a0à compléter\u00a0» until then)",
             ", ".join(site.missing_settings),
         )
 

@@ -122,7 +122,7 @@ def get_mine(session: Session, mine_id: int, viewer: User) -> tuple[Mine, Idea]:
     """The mine and its idea, or 404 when either is unknown or hidden from the viewer."""
     mine = session.get(Mine, mine_id) if 0 < mine_id < 2**31 else None
     if mine is None:
-        raise NotFound("Cette mine n'existe pas.")
+        raise NotFound("Cette mine n’existe pas.")
     idea = get_idea(session, mine.idea_id, viewer)
     if locks_rows(session):
         session.refresh(mine)  # as committed before the idea's lock was granted
@@ -133,7 +133,7 @@ def get_deminage(session: Session, deminage_id: int, viewer: User) -> tuple[Demi
     """The déminage with its mine and idea, or 404."""
     deminage = session.get(Deminage, deminage_id) if 0 < deminage_id < 2**31 else None
     if deminage is None:
-        raise NotFound("Ce déminage n'existe pas.")
+        raise NotFound("Ce déminage n’existe pas.")
     mine, idea = get_mine(session, deminage.mine_id, viewer)
     if locks_rows(session):
         session.refresh(deminage)
@@ -178,10 +178,12 @@ def lay_mine(
         idea,
         user,
         "mine_laid",
-        f"{noun.capitalize()} {laid}{where} : « {mine.title} ».",
+        f"{noun.capitalize()} {laid}{where}\u00a0: «\u00a0{mine.title}\u00a0».",
         now,
     )
-    scoring.refresh(session, params, idea, now, user, cause=f"{noun} « {mine.title} » {laid}")
+    scoring.refresh(
+        session, params, idea, now, user, cause=f"{noun} «\u00a0{mine.title}\u00a0» {laid}"
+    )
     search.index_mine(session, mine)
     blockers.remember_echoes(session, mine)
     if session.get(Follow, (idea.id, user.id)) is None:
@@ -200,7 +202,7 @@ def lay_mine(
             user,
             idea,
             f"{user.name} a posé {agreed(mine.severity, 'un', 'une')} {noun} "
-            f"« {mine.title} » sur votre idée « {idea.title} »",
+            f"«\u00a0{mine.title}\u00a0» sur votre idée «\u00a0{idea.title}\u00a0»",
             f"#mine-{mine.id}",
             now,
             about=notifications.About(mine),
@@ -232,7 +234,9 @@ def bring_deminage(
     session.add(deminage)
     _touch(idea, now)
     session.flush()
-    add_event(session, idea, user, "deminage", f"Déminage proposé pour « {mine.title} ».", now)
+    add_event(
+        session, idea, user, "deminage", f"Déminage proposé pour «\u00a0{mine.title}\u00a0».", now
+    )
     scoring.refresh(session, params, idea, now, user)
     search.index_deminage(session, deminage, mine)
     mailer = notifications.mailer_of(session)
@@ -245,7 +249,7 @@ def bring_deminage(
         NotificationKind.deminage_on_my_mine,
         user,
         idea,
-        f"{user.name} propose un déminage pour votre mine « {mine.title} »",
+        f"{user.name} propose un déminage pour votre mine «\u00a0{mine.title}\u00a0»",
         f"#deminage-{deminage.id}",
         now,
         about=about,
@@ -261,8 +265,9 @@ def bring_deminage(
             NotificationKind.deminage_on_my_idea,
             user,
             idea,
-            f"{user.name} propose un déminage pour la mine « {mine.title} » sur votre idée "
-            f"« {idea.title} »\u00a0: vous pouvez l’accepter",
+            f"{user.name} propose un déminage pour la mine «\u00a0{mine.title}\u00a0» sur "
+            "votre idée "
+            f"«\u00a0{idea.title}\u00a0»\u00a0: vous pouvez l’accepter",
             f"#deminage-{deminage.id}",
             now,
             about=about,
@@ -309,9 +314,9 @@ def accept_deminage(
     mine.resolution_reason = ""
     session.add_all([deminage, mine])
     _touch(idea, now)
-    message = f"Mine « {mine.title} » désamorcée."
+    message = f"Mine «\u00a0{mine.title}\u00a0» désamorcée."
     if user.id != mine.author_id:
-        message += " Son auteur·rice peut la rouvrir en donnant une raison."
+        message += " La personne qui l’a posée peut la rouvrir en donnant une raison."
     add_event(session, idea, user, "defused", message, now)
     scoring.refresh(session, params, idea, now, user)
     if first_acceptance:
@@ -325,7 +330,7 @@ def accept_deminage(
         NotificationKind.my_deminage_accepted,
         user,
         idea,
-        f"Votre déminage de la mine « {mine.title} » est accepté : merci !",
+        f"Votre déminage de la mine «\u00a0{mine.title}\u00a0» est accepté\u00a0: merci\u202f!",
         f"#deminage-{deminage.id}",
         now,
         about=notifications.About(mine, deminage),
@@ -339,7 +344,8 @@ def accept_deminage(
             NotificationKind.my_mine_defused,
             user,
             idea,
-            f"Votre mine « {mine.title} » est désamorcée par {user.name}, qui porte l’idée : "
+            f"Votre mine «\u00a0{mine.title}\u00a0» est désamorcée par {user.name}, qui porte "
+            "l’idée\u00a0: "
             "rouvrez-la si la réponse ne vous convainc pas",
             f"#mine-{mine.id}",
             now,
@@ -370,7 +376,8 @@ def dismiss_deminage(
         idea,
         user,
         "deminage_dismissed",
-        f"Le déminage de {helper.name} pour « {mine.title} » ne répond pas\u00a0: {reason}",
+        f"Le déminage de {helper.name} pour «\u00a0{mine.title}\u00a0» ne répond pas\u00a0: "
+        f"{reason}",
         now,
     )
     notifications.notify(
@@ -380,7 +387,7 @@ def dismiss_deminage(
         NotificationKind.my_deminage_dismissed,
         user,
         idea,
-        f"{user.name} juge que votre déminage de la mine « {mine.title} » ne répond pas"
+        f"{user.name} juge que votre déminage de la mine «\u00a0{mine.title}\u00a0» ne répond pas"
         f"\u00a0: {reason}",
         f"#deminage-{deminage.id}",
         now,
@@ -419,7 +426,12 @@ def withdraw(
     session.add(mine)
     _touch(idea, now)
     add_event(
-        session, idea, user, "withdrawn", f"Mine « {mine.title} » retirée par son auteur·rice.", now
+        session,
+        idea,
+        user,
+        "withdrawn",
+        f"Mine «\u00a0{mine.title}\u00a0» retirée par la personne qui l’avait posée.",
+        now,
     )
     scoring.refresh(session, params, idea, now, user)
 
@@ -462,12 +474,14 @@ def reopen(
     mine.resolution_reason = ""
     session.add(mine)
     _touch(idea, now)
-    message = f"Mine « {mine.title} » rouverte\u00a0: {reason}"
+    message = f"Mine «\u00a0{mine.title}\u00a0» rouverte\u00a0: {reason}"
     if ended:
         names = ", ".join(name for _, name in ended)
         message += f" (le déminage de {names} n’est plus accepté)"
     add_event(session, idea, user, "reopened", message, now)
-    scoring.refresh(session, params, idea, now, user, cause=f"mine « {mine.title} » rouverte")
+    scoring.refresh(
+        session, params, idea, now, user, cause=f"mine «\u00a0{mine.title}\u00a0» rouverte"
+    )
 
 
 def accept_risk(
@@ -488,7 +502,12 @@ def accept_risk(
     session.add(mine)
     _touch(idea, now)
     add_event(
-        session, idea, user, "risk_accepted", f"Risque assumé pour « {mine.title} » : {reason}", now
+        session,
+        idea,
+        user,
+        "risk_accepted",
+        f"Risque assumé pour «\u00a0{mine.title}\u00a0»\u00a0: {reason}",
+        now,
     )
     scoring.refresh(session, params, idea, now, user)
 
@@ -550,11 +569,11 @@ def cosign(
         idea,
         user,
         "mine_cosigned",
-        f"Mine « {mine.title} » {done}, estimation\u00a0: {estimate}."
+        f"Mine «\u00a0{mine.title}\u00a0» {done}, estimation\u00a0: {estimate}."
         + _severity_moved(before, mine),
         now,
     )
-    cause = f"mine « {mine.title} » co-signée"
+    cause = f"mine «\u00a0{mine.title}\u00a0» co-signée"
     scoring.refresh(session, params, idea, now, user, cause=cause)
     if session.get(Follow, (idea.id, user.id)) is None:
         session.add(Follow(idea_id=pk(idea), user_id=pk(user)))
@@ -566,7 +585,8 @@ def cosign(
             NotificationKind.mine_on_my_idea,
             user,
             idea,
-            f"{user.name} co-signe la mine « {mine.title} » sur votre idée « {idea.title} » "
+            f"{user.name} co-signe la mine «\u00a0{mine.title}\u00a0» sur votre idée "
+            f"«\u00a0{idea.title}\u00a0» "
             f"(estimation\u00a0: {estimate})",
             f"#mine-{mine.id}",
             now,
@@ -587,10 +607,13 @@ def withdraw_signature(
         idea,
         user,
         "mine_uncosigned",
-        f"Mine « {mine.title} »\u00a0: une signature retirée." + _severity_moved(before, mine),
+        f"Mine «\u00a0{mine.title}\u00a0»\u00a0: une signature retirée."
+        + _severity_moved(before, mine),
         now,
     )
-    scoring.refresh(session, params, idea, now, user, cause=f"mine « {mine.title} » recomptée")
+    scoring.refresh(
+        session, params, idea, now, user, cause=f"mine «\u00a0{mine.title}\u00a0» recomptée"
+    )
 
 
 # --- portée: the first ground or the generalisation -----------------------------------------
@@ -635,7 +658,7 @@ def request_scope_move(
         idea,
         user,
         "scope_requested",
-        f"Demande de passer la mine « {mine.title} » à la généralisation\u00a0: {reason}",
+        f"Demande de passer la mine «\u00a0{mine.title}\u00a0» à la généralisation\u00a0: {reason}",
         now,
     )
     session.add(idea)
@@ -646,7 +669,8 @@ def request_scope_move(
         NotificationKind.question_on_my_mine,
         user,
         idea,
-        f"{user.name} propose que votre mine « {mine.title} » ne menace que la généralisation "
+        f"{user.name} propose que votre mine «\u00a0{mine.title}\u00a0» ne menace que la "
+        "généralisation "
         "de l’idée, pas son premier terrain\u00a0: êtes-vous d’accord\u202f?",
         f"#mine-{mine.id}",
         now,
@@ -686,17 +710,21 @@ def answer_scope_move(
         _move_to_generalisation(mine)
         session.add(mine)
         message = (
-            f"Mine « {mine.title} » passée à la généralisation, avec l’accord de la personne "
+            f"Mine «\u00a0{mine.title}\u00a0» passée à la généralisation, avec l’accord de la "
+            "personne "
             f"qui l’a posée{why}"
         )
-        told = f"{user.name} accepte que sa mine « {mine.title} » passe à la généralisation"
+        told = (
+            f"{user.name} accepte que sa mine «\u00a0{mine.title}\u00a0» passe à la généralisation"
+        )
     else:
         message = (
-            f"Mine « {mine.title} » gardée dès le premier terrain par la personne qui l’a "
+            f"Mine «\u00a0{mine.title}\u00a0» gardée dès le premier terrain par la personne "
+            "qui l’a "
             f"posée{why} Un manager tranchera."
         )
         told = (
-            f"{user.name} garde sa mine « {mine.title} » dès le premier terrain\u00a0: "
+            f"{user.name} garde sa mine «\u00a0{mine.title}\u00a0» dès le premier terrain\u00a0: "
             "un manager tranchera"
         )
     add_event(session, idea, user, "scope_answered", message, now)
@@ -739,9 +767,14 @@ def decide_scope_move(
     if move:
         _move_to_generalisation(mine)
         session.add(mine)
-        settled = f"Mine « {mine.title} » passée à la généralisation par décision d’un manager"
+        settled = (
+            f"Mine «\u00a0{mine.title}\u00a0» passée à la généralisation par décision d’un manager"
+        )
     else:
-        settled = f"Mine « {mine.title} » gardée dès le premier terrain par décision d’un manager"
+        settled = (
+            f"Mine «\u00a0{mine.title}\u00a0» gardée dès le premier terrain "
+            "par décision d’un manager"
+        )
     add_event(session, idea, user, "scope_decided", f"{settled}\u00a0: {reason}", now)
     scoring.refresh(session, params, idea, now, user)
     mailer = notifications.mailer_of(session)
@@ -782,7 +815,7 @@ def ask_basis(session: Session, user: User, mine: Mine, idea: Idea, now: datetim
         idea,
         user,
         "basis_asked",
-        f"Mine « {mine.title} »\u00a0: sur quoi vous appuyez-vous\u202f? (elle dit "
+        f"Mine «\u00a0{mine.title}\u00a0»\u00a0: sur quoi vous appuyez-vous\u202f? (elle dit "
         f"s’appuyer sur\u00a0: {basis_label(mine.basis, mine.basis_reference, lower=True)})",
         now,
     )
@@ -793,7 +826,7 @@ def ask_basis(session: Session, user: User, mine: Mine, idea: Idea, now: datetim
         NotificationKind.question_on_my_mine,
         user,
         idea,
-        f"{user.name} vous demande sur quoi s’appuie votre mine « {mine.title} »\u00a0: "
+        f"{user.name} vous demande sur quoi s’appuie votre mine «\u00a0{mine.title}\u00a0»\u00a0: "
         "un vécu, un texte, des chiffres\u202f?",
         f"#mine-{mine.id}",
         now,
@@ -822,7 +855,7 @@ def state_basis(
         idea,
         user,
         "basis_stated",
-        f"Mine « {mine.title} »\u00a0: elle s’appuie sur\u00a0: "
+        f"Mine «\u00a0{mine.title}\u00a0»\u00a0: elle s’appuie sur\u00a0: "
         f"{basis_label(basis, reference, lower=True)}.",
         now,
     )

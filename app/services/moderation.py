@@ -53,7 +53,7 @@ def restore(
 ) -> None:
     raise_if(check_moderate(admin))
     if item.hidden_at is None:
-        raise Conflict("Ce contenu n'est pas masqué.")
+        raise Conflict("Ce contenu n’est pas masqué.")
     before = {"hidden": True, "reason": item.hidden_reason}
     item.hidden_at, item.hidden_reason = None, ""
     session.add(item)

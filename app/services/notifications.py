@@ -199,7 +199,7 @@ def notify_page(
             recipient,
             key=f"notification:{notification.id}",
             subject=f"Les démineurs — {message}",
-            body=f"Bonjour {recipient.name},\n\n{message}\n\nVoir : {mailer.base_url}{url}\n",
+            body=f"Bonjour {recipient.name},\n\n{message}\n\nVoir\u00a0: {mailer.base_url}{url}\n",
             kind=kind,
         )
     return notification
@@ -220,7 +220,7 @@ def queue_email(
     `html`, the same words go out in HTML beside the plain text."""
     unsubscribe = mailer.unsubscribe_url(pk(recipient), kind)
     stop = (
-        f"Ne plus recevoir par e-mail les notifications « {KIND_LABELS[kind].lower()} »"
+        f"Ne plus recevoir par e-mail les notifications «\u00a0{KIND_LABELS[kind].lower()}\u00a0»"
         if kind in KIND_LABELS
         else "Ne plus recevoir aucun e-mail des démineurs"
     )
@@ -286,7 +286,7 @@ def notify_mentions(
             NotificationKind.mention,
             actor,
             idea,
-            f"{actor.name} vous mentionne sur l'idée « {idea.title} »",
+            f"{actor.name} vous mentionne sur l’idée «\u00a0{idea.title}\u00a0»",
             anchor,
             now,
             about=about,
@@ -339,7 +339,7 @@ def open_notification(session: Session, user: User, notification_id: int, now: d
         session.get(Notification, notification_id) if 0 < notification_id < 2**31 else None
     )
     if notification is None or notification.user_id != user.id:
-        raise NotFound("Cette notification n'existe pas.")
+        raise NotFound("Cette notification n’existe pas.")
     if notification.read_at is None:
         notification.read_at = now
         session.add(notification)

@@ -22,7 +22,7 @@ from app.models import (
 from app.models.base import stored_ids
 from app.services import retention, sessions, users, visibility
 
-FORMER_AGENT = "Ancien·ne agent·e"
+FORMER_AGENT = "Compte supprimé"
 
 # Columns never handed out, even to their owner: secrets kept only as hashes, or that sign in.
 SECRET_COLUMNS = {"password_hash", "token_hash", "oidc_id_token"}
@@ -116,7 +116,7 @@ def _notifications_as_read(
 
 def close_account(session: Session, user: User, now: datetime) -> None:
     """Erase the person's personal data; their published contributions stay, signed
-    « Ancien·ne agent·e ». Their drafts, sessions, tokens, notifications and pending
+    « Compte supprimé ». Their drafts, sessions, tokens, notifications and pending
     invitations to co-carry an idea go."""
     drafts = stored_ids(
         session.exec(
@@ -131,7 +131,7 @@ def close_account(session: Session, user: User, now: datetime) -> None:
     for model in owned:
         session.exec(delete(model).where(col(model.user_id) == user.id))
     # Invitations to co-carry an idea not answered yet, to them or from them, go (with the words
-    # they carry); a co-porteur who accepted stays named on the idea, as « Ancien·ne agent·e ».
+    # they carry); a co-porteur who accepted stays named on the idea, as « Compte supprimé ».
     session.exec(
         delete(CoCarrier).where(
             col(CoCarrier.accepted_at).is_(None),

@@ -83,7 +83,7 @@ def provider(settings: Settings) -> Provider:
         return _discover(settings.proconnect_issuer)
     except (httpx.HTTPError, KeyError, ValueError) as exc:
         _discover.cache_clear()
-        raise SignInRefused("ProConnect ne répond pas : réessayez dans un instant.") from exc
+        raise SignInRefused("ProConnect ne répond pas\u00a0: réessayez dans un instant.") from exc
 
 
 def _keys(found: Provider, refresh: bool = False) -> KeySet:
@@ -171,7 +171,7 @@ def _verified(token: str, found: Provider, settings: Settings, **expected: Any) 
         raise SignInRefused("La signature de la réponse de ProConnect est invalide.") from exc
     claims = dict(decoded.claims)
     if str(claims.get("iss", "")).rstrip("/") != found.issuer.rstrip("/"):
-        raise SignInRefused("La réponse ne vient pas de l'émetteur ProConnect attendu.")
+        raise SignInRefused("La réponse ne vient pas de l’émetteur ProConnect attendu.")
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
     if settings.proconnect_client_id not in audiences:
@@ -181,7 +181,7 @@ def _verified(token: str, found: Provider, settings: Settings, **expected: Any) 
     if ("exp" in expected or "exp" in claims) and (
         not isinstance(expires, int | float) or expires < now - CLOCK_SKEW_SECONDS
     ):
-        raise SignInRefused("La réponse de ProConnect a expiré : recommencez la connexion.")
+        raise SignInRefused("La réponse de ProConnect a expiré\u00a0: recommencez la connexion.")
     if "iat" in claims and claims["iat"] > now + CLOCK_SKEW_SECONDS:
         raise SignInRefused("La réponse de ProConnect est datée du futur.")
     for name, value in expected.items():
@@ -201,7 +201,8 @@ def consume(session: Session, state: str, now: datetime) -> OidcLogin:
     login = session.get(OidcLogin, state) if 0 < len(state) <= 128 else None
     if login is None or login.created_at < now - LOGIN_TTL:
         raise SignInRefused(
-            "Cette connexion a expiré ou a déjà servi : recommencez depuis la page de connexion."
+            "Cette connexion a expiré ou a déjà servi\u00a0: recommencez depuis la page de "
+            "connexion."
         )
     session.delete(login)
     return login
@@ -225,7 +226,7 @@ def finish(session: Session, settings: Settings, code: str, login: OidcLogin) ->
         tokens = answer.raise_for_status().json()
         id_token, access_token = tokens["id_token"], tokens["access_token"]
     except (httpx.HTTPError, KeyError, ValueError) as exc:
-        raise SignInRefused("ProConnect a refusé le code de connexion : recommencez.") from exc
+        raise SignInRefused("ProConnect a refusé le code de connexion\u00a0: recommencez.") from exc
     identity = _verified(id_token, found, settings, nonce=login.nonce, exp=True)
     profile = _userinfo(found, settings, access_token)
     if profile.get("sub") != identity.get("sub"):
@@ -242,7 +243,9 @@ def _userinfo(found: Provider, settings: Settings, access_token: str) -> dict[st
             timeout=TIMEOUT,
         ).raise_for_status()
     except httpx.HTTPError as exc:
-        raise SignInRefused("ProConnect n'a pas donné vos informations : recommencez.") from exc
+        raise SignInRefused(
+            "ProConnect n’a pas donné vos informations\u00a0: recommencez."
+        ) from exc
     if answer.headers.get("content-type", "").startswith("application/jwt"):
         return _verified(answer.text.strip(), found, settings)
     try:
@@ -255,7 +258,7 @@ def _account(session: Session, profile: dict[str, Any]) -> User:
     """The account of this (idp_id, sub); created at the first sign-in."""
     idp_id, sub = str(profile.get("idp_id", "")), str(profile.get("sub", ""))
     if not idp_id or not sub:
-        raise SignInRefused("ProConnect n'a pas transmis l'identifiant de votre compte.")
+        raise SignInRefused("ProConnect n’a pas transmis l’identifiant de votre compte.")
     known = session.exec(
         select(ExternalIdentity).where(
             ExternalIdentity.idp_id == idp_id, ExternalIdentity.sub == sub
@@ -264,14 +267,16 @@ def _account(session: Session, profile: dict[str, Any]) -> User:
     if known is not None:
         user = session.get_one(User, known.user_id)
         if not user.is_active:
-            raise SignInRefused("Ce compte est désactivé. Contactez l'administrateur·rice.")
+            raise SignInRefused(
+                "Ce compte est désactivé. Contactez l’équipe qui administre l’outil."
+            )
         return user
     email = str(profile.get("email", "")).strip().lower()
     registration.drop_pending_registration(session, email)  # someone registered it, never proved it
     if session.exec(select(User).where(User.email == email)).first() is not None:
         raise SignInRefused(
-            "Un compte local existe déjà avec cette adresse : connectez-vous avec votre mot de "
-            "passe, ou demandez à l'administrateur·rice de le rattacher à ProConnect."
+            "Un compte local existe déjà avec cette adresse\u00a0: connectez-vous avec votre mot "
+            "de passe, ou demandez à l’équipe qui administre l’outil de le rattacher à ProConnect."
         )
     name = " ".join(
         str(profile.get(k, "")).strip() for k in ("given_name", "usual_name") if profile.get(k)

@@ -66,7 +66,7 @@ def throttle_writes(session: Session, settings: Settings, user: User, now: datet
         f"write:{user.id}",
         settings.writes_per_minute,
         timedelta(minutes=1),
-        "Vous êtes allé·e très vite : attendez un instant avant de recommencer.",
+        "Trop de demandes en peu de temps\u00a0: attendez un instant avant de recommencer.",
         now,
     )
 
@@ -80,6 +80,6 @@ def throttle_account_creation(
         f"account-creation:{address}",
         settings.accounts_per_hour,
         timedelta(hours=1),
-        "Trop de comptes créés depuis cette adresse : réessayez plus tard.",
+        "Trop de comptes créés depuis cette adresse\u00a0: réessayez plus tard.",
         now,
     )

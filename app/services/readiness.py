@@ -119,8 +119,8 @@ class MissingAction:
     @property
     def label(self) -> str:
         if self.required:
-            return f"{self.action} : requis"
-        return f"{self.action} : +{formatting.points(self.points)}"
+            return f"{self.action}\u00a0: requis"
+        return f"{self.action}\u00a0: +{formatting.points(self.points)}"
 
 
 @dataclass(frozen=True)
@@ -212,17 +212,20 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     crossed = Fraction(15 * min(reviewers, 5), 5) + Fraction(10 * min(units, 3), 3)
     if reviewers < 5:
         gain = Fraction(15 * (5 - reviewers), 5)
+        more = formatting.plural(5 - reviewers, "collègue", "collègues")
         missing.append(
             MissingAction(
-                f"Recueillir le regard de {5 - reviewers} collègue(s) de plus",
+                f"Recueillir le regard de {more} de plus",
                 one_decimal(gain),
             )
         )
     if units < 3:
         gain = Fraction(10 * (3 - units), 3)
+        other = formatting.plural(3 - units, "autre service", "autres services")
         missing.append(
             MissingAction(
-                f"Recueillir des regards de {3 - units} autre(s) service(s)", one_decimal(gain)
+                f"Recueillir des regards de {other}",
+                one_decimal(gain),
             )
         )
 
@@ -243,7 +246,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
                 gain = Fraction(50 * w, total_weight)
                 missing.append(
                     MissingAction(
-                        f"Désamorcer {noun} « {m.title} »",
+                        f"Désamorcer {noun} «\u00a0{m.title}\u00a0»",
                         one_decimal(gain),
                         required=m.severity == "blocking",
                     )
@@ -252,7 +255,8 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
                 gain = Fraction(25 * w, total_weight)
                 missing.append(
                     MissingAction(
-                        f"Désamorcer {noun} « {m.title} » (risque assumé)", one_decimal(gain)
+                        f"Désamorcer {noun} «\u00a0{m.title}\u00a0» (risque assumé)",
+                        one_decimal(gain),
                     )
                 )
 
@@ -262,7 +266,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     open_bombs = [m for m in ground if m.status == "open" and m.severity == "blocking"]
     gates = [
         Gate(
-            "score", f"Maturité d'au moins {params.ripe_threshold}", score >= params.ripe_threshold
+            "score", f"Maturité d’au moins {params.ripe_threshold}", score >= params.ripe_threshold
         ),
         Gate("no_open_bomb", "Aucune bombe active", not open_bombs),
         Gate(
@@ -293,7 +297,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
             until = (last_armed + quiet).astimezone(PARIS)
             missing.append(
                 MissingAction(
-                    f"Laisser passer la période calme, jusqu'au {formatting.datetime(until)}",
+                    f"Laisser passer la période calme, jusqu’au {formatting.datetime(until)}",
                     0,
                     required=True,
                 )
@@ -320,7 +324,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     if not ground and later:
         missing.append(
             MissingAction(
-                "Faire poser au moins une mine dès le premier terrain : celles de la "
+                "Faire poser au moins une mine dès le premier terrain\u00a0: celles de la "
                 "généralisation ne disent pas s’il est prêt",
                 0,
                 required=True,
@@ -329,8 +333,8 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     elif not ground:
         missing.append(
             MissingAction(
-                "Faire poser au moins une mine : une idée que personne n'a challengée "
-                "n'est pas prête",
+                "Faire poser au moins une mine\u00a0: une idée que personne n’a mise à l’épreuve "
+                "n’est pas prête",
                 0,
                 required=True,
             )

@@ -75,8 +75,9 @@ def purge_stale_drafts(
             NotificationKind.draft_expiring,
             None,
             idea,
-            f"Votre brouillon « {idea.title} » n'a pas bougé depuis longtemps : il sera supprimé "
-            f"le {when} si vous ne le modifiez ou ne le publiez pas d'ici là.",
+            f"Votre brouillon «\u00a0{idea.title}\u00a0» n’a pas bougé depuis "
+            "longtemps\u00a0: il sera supprimé "
+            f"le {when} si vous ne le modifiez ou ne le publiez pas d’ici là.",
             "",
             now,
         )

@@ -71,7 +71,8 @@ def announce(session: Session, idea: Idea, actor: User | None, now: datetime) ->
             NotificationKind.idea_ripe,
             actor,
             idea,
-            f"Votre idée « {idea.title} » est mûre\u00a0: plus aucune mine ne la bloque, elle "
+            f"Votre idée «\u00a0{idea.title}\u00a0» est mûre\u00a0: plus aucune mine ne la "
+            "bloque, elle "
             f"peut devenir un projet. {merci + '.' if merci else ''}".rstrip(),
             "#terrain-demine",
             now,
@@ -84,7 +85,8 @@ def announce(session: Session, idea: Idea, actor: User | None, now: datetime) ->
             NotificationKind.idea_ripe,
             actor,
             idea,
-            f"L’idée « {idea.title} », que vous avez aidée à déminer, est mûre\u00a0: elle peut "
+            f"L’idée «\u00a0{idea.title}\u00a0», que vous avez aidée à déminer, est "
+            "mûre\u00a0: elle peut "
             "devenir un projet. Merci\u202f!",
             "#terrain-demine",
             now,
@@ -102,7 +104,7 @@ def announce(session: Session, idea: Idea, actor: User | None, now: datetime) ->
                 NotificationKind.followed_idea_status,
                 actor,
                 idea,
-                f"L’idée « {idea.title} » est mûre\u00a0: elle peut devenir un projet",
+                f"L’idée «\u00a0{idea.title}\u00a0» est mûre\u00a0: elle peut devenir un projet",
                 "",
                 now,
             )

@@ -14,23 +14,25 @@ class LegalPath:
 
 NO_LEAVE = LegalPath(
     "Personne à qui demander",
-    "Une habitude n’est écrite nulle part : l’équipe peut essayer autrement dès le premier "
+    "Une habitude n’est écrite nulle part\u00a0: l’équipe peut essayer autrement dès le premier "
     "terrain. Prévenez votre hiérarchie et les personnes concernées, et gardez trace de ce que "
     "l’essai montre.",
     "",
 )
 ITS_AUTHOR = LegalPath(
     "Demander à qui l’a écrite",
-    "Une procédure, une note ou une circulaire a un auteur : le service ou la direction qui l’a "
+    "Une procédure, une note ou une circulaire a un auteur\u00a0: le service ou la direction "
+    "qui l’a "
     "signée peut l’adapter, ou accepter un essai limité au premier terrain. Venez avec le "
     "problème, le périmètre de l’essai et la date de son bilan.",
     "",
 )
 CONSTANT_LAW = LegalPath(
     "À droit constant",
-    "Avant de demander un changement de texte, vérifiez ce que le texte impose vraiment : "
+    "Avant de demander un changement de texte, vérifiez ce que le texte impose vraiment\u00a0: "
     "beaucoup d’habitudes passent pour des obligations. Une note ou une circulaire interprète le "
-    "droit sans pouvoir y ajouter ; celles qui ne sont pas publiées ne peuvent pas être opposées. "
+    "droit sans pouvoir y ajouter\u202f; celles qui ne sont pas publiées ne peuvent pas être "
+    "opposées. "
     "Le service juridique de votre administration peut le dire par écrit.",
     "Code des relations entre le public et l’administration, articles L. 312-2 et suivants",
 )
@@ -39,7 +41,8 @@ PREFECT_DEROGATION = LegalPath(
     "Le préfet peut déroger à une règle fixée par décret ou par arrêté pour prendre une décision "
     "individuelle, dans certaines matières (aides publiques, aménagement du territoire, "
     "environnement, agriculture, construction et urbanisme, emploi, patrimoine, activités "
-    "sportives et associatives) : pour un motif d’intérêt général et des circonstances locales, "
+    "sportives et associatives)\u00a0: pour un motif d’intérêt général et des circonstances "
+    "locales, "
     "si cela allège une démarche, raccourcit un délai ou facilite l’accès à une aide, sans "
     "atteinte à la sécurité des personnes et des biens. La demande passe par la préfecture.",
     "Décret n° 2020-412 du 8 avril 2020 relatif au droit de dérogation reconnu au préfet",
@@ -47,15 +50,15 @@ PREFECT_DEROGATION = LegalPath(
 EXPERIMENTATION = LegalPath(
     "L’expérimentation",
     "La loi et le règlement peuvent comporter, pour un objet et une durée limités, des "
-    "dispositions à caractère expérimental : un texte peut ainsi autoriser l’essai de votre "
+    "dispositions à caractère expérimental\u00a0: un texte peut ainsi autoriser l’essai de votre "
     "idée sur un premier terrain, avec son évaluation. C’est la voie des changements qui "
-    "touchent un décret ou une loi ; elle se prépare avec la direction qui porte le texte.",
+    "touchent un décret ou une loi\u202f; elle se prépare avec la direction qui porte le texte.",
     "Constitution du 4 octobre 1958, article 37-1",
 )
 FRANCE_EXPERIMENTATION = LegalPath(
     "France Expérimentation",
     "Le guichet de l’État pour les projets innovants bloqués par une disposition législative ou "
-    "réglementaire : il étudie la demande avec les ministères concernés, qui peuvent accorder "
+    "réglementaire\u00a0: il étudie la demande avec les ministères concernés, qui peuvent accorder "
     "une dérogation à titre expérimental ou changer le texte.",
     "France Expérimentation, ministère de l’Économie et direction interministérielle de la "
     "transformation publique",
@@ -63,7 +66,8 @@ FRANCE_EXPERIMENTATION = LegalPath(
 EUROPEAN_LAW = LegalPath(
     "Ce que le texte européen impose",
     "Une règle européenne ne se change pas depuis un service, mais la règle française qui la "
-    "transpose va souvent plus loin qu’elle : comparez les deux textes. La position de la France "
+    "transpose va souvent plus loin qu’elle\u00a0: comparez les deux textes. La position de "
+    "la France "
     "sur un texte européen se prépare avec le Secrétariat général des affaires européennes, "
     "par votre ministère.",
     "Traité sur le fonctionnement de l’Union européenne, article 288",

@@ -33,9 +33,9 @@ PARAM_LABELS = {
     "ripe_threshold": "Seuil de maturité (0–100)",
     "min_reviewers": "Nombre minimal de regards croisés",
     "quiet_period_hours": "Période calme, en heures (0 la désactive)",
-    "weight_minor": "Poids d'un pétard",
-    "weight_major": "Poids d'une mine",
-    "weight_blocking": "Poids d'une bombe",
+    "weight_minor": "Poids d’un pétard",
+    "weight_major": "Poids d’une mine",
+    "weight_blocking": "Poids d’une bombe",
 }
 PARAM_BOUNDS = {
     "ripe_threshold": (0, 100),
@@ -285,7 +285,7 @@ def refresh(
                 idea_id=pk(idea),
                 actor_id=actor.id if actor else None,
                 kind="ripe",
-                message="Devenue mûre : toutes les conditions sont réunies.",
+                message="Devenue mûre\u00a0: toutes les conditions sont réunies.",
                 score=result.score,
                 created_at=now,
             )

@@ -94,13 +94,13 @@ def validate_account_fields(
     """French errors for an account's fields, keyed by field."""
     errors: dict[str, str] = {}
     if not _looks_like_email(normalise_email(email)):
-        errors["email"] = "Adresse e-mail invalide (exemple : prenom.nom@ville.fr)."
+        errors["email"] = "Adresse e-mail invalide (exemple\u00a0: prenom.nom@ville.fr)."
     if not clean_text(name) or len(name) > 120:
         errors["name"] = "Le nom est obligatoire (120 caractères au plus)."
     if not clean_text(unit) or len(unit) > 200:
         errors["unit"] = "Le service est obligatoire (200 caractères au plus)."
     if role not in ROLES:
-        errors["role"] = "Choisissez un rôle : agent, manager ou admin."
+        errors["role"] = "Choisissez un rôle\u00a0: agent, manager ou admin."
     if password is not None and not PASSWORD_MIN <= len(password) <= 200:
         errors["password"] = f"Le mot de passe fait {PASSWORD_MIN} caractères au moins."
     return errors

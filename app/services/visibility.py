@@ -25,7 +25,7 @@ from app.models.base import pk
 from app.services.permissions import can_read_hidden
 
 HIDDEN_MINE_TITLE = "Mine masquée"
-HIDDEN_AUTHOR = "Auteur·rice masqué·e"
+HIDDEN_AUTHOR = "Nom masqué"
 
 # The one rule for counts and the score, in SQL and in Python: a hidden mine counts as withdrawn.
 counted_status_sql = case(
@@ -151,7 +151,7 @@ def _hidden_titles_by_idea(session: Session, ideas: set[int]) -> dict[int, list[
     found: dict[int, list[str]] = {}
     for idea_id, title in read_rows(session, _HIDDEN_TITLES_OF, {"ideas": wanted}):
         if title:
-            found.setdefault(idea_id, []).append(f"« {title} »")
+            found.setdefault(idea_id, []).append(f"«\u00a0{title}\u00a0»")
     return {i: found.get(i, []) + found.get(moved.get(i, -1), []) for i in ideas}
 
 

@@ -20,7 +20,7 @@ def test_author_invites_a_suggested_colleague_who_answers(people) -> None:  # ty
     invited = suggestions.first.locator("strong").inner_text()
     lea.shot("suggestions")
     suggestions.first.get_by_role("button", name=re.compile("Inviter")).click()
-    expect(mine.locator("[role=status]")).to_contain_text(f"{invited} est invité·e")
+    expect(mine.locator("[role=status]")).to_contain_text(f"Invitation envoyée à {invited}")
     # Already invited: the suggestion says so instead of offering « Inviter » again.
     expect(mine.locator(".suggestions li", has_text=invited).locator(".badge")).to_have_text(
         "Invitation envoyée"

@@ -381,7 +381,7 @@ def test_agent_downloads_their_data_and_closes_their_account(make_client, db: Se
     assert again.status_code == 422
     reader = make_client(other)
     page = soup(reader.get(f"/ideas/{published.id}"))
-    assert "Ancien·ne agent·e" in page.select_one(".meta").get_text()
+    assert "Compte supprimé" in page.select_one(".meta").get_text()
     assert "Camille" not in reader.get(f"/ideas/{theirs.id}").text
     db.rollback()
     db.expire_all()

@@ -161,7 +161,7 @@ def test_score_panel_shows_parts_and_missing_actions(
     panel = page.find(id=f"idea-{idea.id}-readiness")
     assert panel.select_one(".score").get_text(strip=True).startswith("5")
     missing = [li.get_text(" ", strip=True) for li in panel.select(".missing li")]
-    assert "Décrire la règle brisée : +5" in missing
+    assert "Décrire la règle brisée\u00a0: +5" in missing
     assert any(
         m.startswith("Faire poser au moins une mine") and m.endswith("requis") for m in missing
     )

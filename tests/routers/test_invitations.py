@@ -79,7 +79,8 @@ def test_suggestions_come_with_their_reasons(db: Session, field) -> None:  # typ
     assert [s.name for s in result] == ["Lina Experte", "Victor Volontaire"]
     assert result[0].reasons[:2] == (
         "1 déminage accepté en données & rgpd",
-        "a déminé « Hébergement des pièces » sur l'idée voisine « Coffre-fort numérique »",
+        "a déminé «\u00a0Hébergement des pièces\u00a0» sur l’idée voisine "
+        "«\u00a0Coffre-fort numérique\u00a0»",
     )
     names = {s.name for s in result}
     assert "Poseur" not in names and "Rita Refus" not in names and "Sans Rapport" not in names
@@ -106,8 +107,9 @@ def test_author_sees_suggestions_and_invites_a_colleague_who_is_told(
     db.expire_all()  # …and forget what was loaded
     note = db.exec(select(Notification).where(Notification.user_id == field["expert"].id)).all()[-1]
     assert (
-        note.message == "Autrice vous invite à regarder la mine « Hébergement des données » : "
-        "« Tu connais bien ce sujet »"
+        note.message
+        == "Autrice vous invite à regarder la mine «\u00a0Hébergement des données\u00a0»\u00a0: "
+        "«\u00a0Tu connais bien ce sujet\u00a0»"
     )
     assert note.url == f"/ideas/{field['idea'].id}#mine-{field['mine'].id}"
     # Never twice for the same mine: the suggestion no longer offers « Inviter », it says so…
@@ -159,7 +161,7 @@ def test_opted_out_colleagues_cannot_be_invited_and_invitations_are_limited(
     unknown = client.post_form(
         f"/mines/{field['mine'].id}/invitations", {"email": "personne@nulle.part"}
     )
-    assert unknown.status_code == 422 and "Aucun·e collègue" in unknown.text
+    assert unknown.status_code == 422 and "Aucun compte ne porte cette adresse" in unknown.text
     by_name = client.post_form(
         f"/mines/{field['mine'].id}/invitations", {"email": "  lina   EXPERTE "}
     )
@@ -197,7 +199,7 @@ def test_demineurs_page_lists_expertise_alphabetically(make_client, field) -> No
     page = soup(make_client(field["author"]).get("/demineurs"))
     privacy = text_of(page, "#cat-data_privacy + ul")
     assert "Lina Experte (Juridique) — déminages acceptés" in privacy
-    assert "Victor Volontaire (DSI) — prêt·e à aider" in privacy
+    assert "Victor Volontaire (DSI) — se propose pour aider" in privacy
     assert "Rita Refus" not in privacy  # opted out: not proposed, not listed as volunteer
 
 

@@ -116,7 +116,7 @@ def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(make_client, fi
     manager = make_client(field["manager"])
     unripe = manager.post_form(f"/ideas/{field['unripe'].id}/promote", decision)
     assert unripe.status_code == 422
-    assert "n'est pas mûre" in field_error(soup(unripe), "promote-reason")
+    assert "n’est pas mûre" in field_error(soup(unripe), "promote-reason")
     assert soup(unripe).find(id="promote-sponsor")["value"] == "DGS"
     bad_date = manager.post_form(
         f"/ideas/{field['ripe'].id}/promote", {**decision, "target_date": "demain"}
@@ -137,7 +137,7 @@ def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(make_client, fi
     )
     assert forced.status_code == 303
     assert (
-        "promue sans être mûre, parce que : Urgence politique"
+        "promue sans être mûre, parce que\u00a0: Urgence politique"
         in manager.get(f"/ideas/{field['unripe'].id}").text
     )
     # Follow-up mines can still be laid on a project.
@@ -172,7 +172,9 @@ def test_send_back_keeps_the_comment_in_history(make_client, field) -> None:  # 
         soup(make_client(field["author"]).get(f"/ideas/{field['unripe'].id}")),
         "#history-title + ol",
     )
-    assert "Karim Benali : Renvoyée à l'auteur·rice : Précisez le premier terrain." in history
+    assert (
+        "Karim Benali : Renvoyée pour être retravaillée : Précisez le premier terrain." in history
+    )
 
 
 def test_author_or_manager_closes_with_a_lesson(make_client, field) -> None:  # type: ignore[no-untyped-def]
@@ -199,14 +201,18 @@ def test_markdown_sheet_holds_every_part(make_client, field) -> None:  # type: i
     sections = dict(re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S))
     assert text.startswith("# Rendez-vous en ligne\n")
     assert sections["Le problème"].strip() == LONG
-    assert "Statut : Mûre" in text and "Auteur·rice : Amina Diallo (Accueil)" in text
+    assert "Statut\u00a0: Mûre" in text and "Proposée par Amina Diallo (Accueil)" in text
     mines_part = sections["Mines (3)"]
     assert mines_part.count("### Mine · Risque") == 3
-    assert "État : Désamorcée" in mines_part and "Réponse : Solution : Réponse 0" in mines_part
     assert (
-        "État : Risque assumé" in mines_part and "Réponse : Risque limité au pilote" in mines_part
+        "État\u00a0: Désamorcée" in mines_part
+        and "Réponse\u00a0: Solution\u00a0: Réponse 0" in mines_part
     )
-    assert "Déminée par : Amina Diallo (Accueil)" in mines_part
+    assert (
+        "État\u00a0: Risque assumé" in mines_part
+        and "Réponse\u00a0: Risque limité au pilote" in mines_part
+    )
+    assert "Déminée par\u00a0: Amina Diallo (Accueil)" in mines_part
     reviewers = re.findall(r"^- (.+)$", sections["Regards croisés (3)"], flags=re.M)
     assert reviewers == [
         "Relecteur DSI (DSI)",

@@ -253,8 +253,8 @@ def test_a_reopen_ends_the_acceptance_and_the_fiche_names_the_last_defuser(
 
     fiche = author_client.get(f"/ideas/{idea.id}/fiche.md").text
     section = fiche.split("### Mine · Coût", 1)[1].split("\n## ", 1)[0]
-    assert "Déminée par : Sara Seconde (Juridique)" in section
-    assert "Précédent : Voté à Lyon." in section
+    assert "Déminée par\u00a0: Sara Seconde (Juridique)" in section
+    assert "Précédent\u00a0: Voté à Lyon." in section
     assert "Paul Premier" not in section and "budget de la DSI" not in section
 
 
@@ -308,7 +308,7 @@ def test_an_answer_that_misses_the_point_is_set_aside_with_its_reason(
         page, "#history-title + ol"
     )
     told = soup(make_client(helper).get("/notifications")).get_text()
-    assert "Autrice juge que votre déminage de la mine « Coût » ne répond pas" in told
+    assert "Autrice juge que votre déminage de la mine «\u00a0Coût\u00a0» ne répond pas" in told
     # Once is enough; the mine's author may set the other answer aside too.
     assert author_client.post_form(form["action"], {"reason": reason}).status_code == 409
     assert (

@@ -96,14 +96,14 @@ def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
     db.commit()
     response = make_client(colleague).post_form(
         f"/ideas/{idea.id}/mines",
-        {"category": "budget", "severity": "major", "title": "Coût", "body": "Qui paie ?"},
+        {"category": "budget", "severity": "major", "title": "Coût", "body": "Qui paie\u202f?"},
     )
     assert response.status_code == 303
     [message] = inbox.wait_for(1)
     assert message["To"] == "amina@ville.fr"
     assert (
-        message["Subject"] == "Les démineurs — Julien Moreau a posé une mine « Coût » "
-        "sur votre idée « Rendez-vous en ligne »"
+        message["Subject"] == "Les démineurs — Julien Moreau a posé une mine «\u00a0Coût\u00a0» "
+        "sur votre idée «\u00a0Rendez-vous en ligne\u00a0»"
     )
     body = message.get_body(("plain",)).get_content()
     assert body.startswith("Bonjour Amina Diallo,")
@@ -118,7 +118,7 @@ def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
             data={"List-Unsubscribe": "One-Click"},
             headers={"Origin": "https://mail.example"},
         )
-        assert done.status_code == 200 and "C'est fait" in done.text
+        assert done.status_code == 200 and "C’est fait" in done.text
         assert outside.post("/unsubscribe/forged-token").status_code == 404
     db.rollback()  # see the app's latest writes: end the read snapshot…
     db.expire_all()  # …and forget what was loaded
@@ -183,8 +183,9 @@ def test_e_mails_quote_what_happened_in_plain_text_and_in_html(
     assert set(told) == {"amina@ville.fr", "julien@ville.fr"}
     text, html = parts(told["amina@ville.fr"])
     assert told["amina@ville.fr"]["Subject"] == (
-        "Les démineurs — Fatou Sow propose un déminage pour la mine « Coût » sur votre idée "
-        "« Rendez-vous <en ligne> »\u00a0: vous pouvez l’accepter"
+        "Les démineurs — Fatou Sow propose un déminage pour la mine «\u00a0Coût\u00a0» "
+        "sur votre idée "
+        "«\u00a0Rendez-vous <en ligne>\u00a0»\u00a0: vous pouvez l’accepter"
     )
     assert f"Fatou Sow a écrit\u00a0:\n> {answer}" in text
     assert answer in soup_of(html).find("blockquote").get_text()
@@ -198,7 +199,9 @@ def test_e_mails_quote_what_happened_in_plain_text_and_in_html(
     time.sleep(0.5)
     assert [m["To"] for m in inbox.messages[3:]] == ["julien@ville.fr"]
     notes = soup(make_client(author).get("/notifications")).select(".notifications li")
-    about_answers = [n for n in notes if "propose un déminage pour la mine « Coût »" in n.p.text]
+    about_answers = [
+        n for n in notes if "propose un déminage pour la mine «\u00a0Coût\u00a0»" in n.p.text
+    ]
     assert len(about_answers) == 2
 
 
@@ -325,7 +328,7 @@ def test_digest_gathers_and_never_sends_twice(
     digests = [m for m in inbox.wait_for(1) if "résumé" in m["Subject"]]
     assert [m["To"] for m in digests] == [helper.email]
     text = digests[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert "Votre déminage de la mine « Coût » est accepté" in text
+    assert "Votre déminage de la mine «\u00a0Coût\u00a0» est accepté" in text
     assert "Aide a écrit\u00a0:\n  > Réponse 1" in text  # what was accepted, quoted
     quote = soup_of(digests[0].get_body(("html",)).get_content()).find("blockquote")
     assert "Réponse 1" in quote.get_text() and "— Aide" in quote.get_text()

@@ -20,11 +20,12 @@ def test_the_colleague_with_accepted_deminages_and_similar_precedents_comes_firs
     assert [s.name for s in result] == ["Lina Expert", "Nina Voisine", "Victor Volontaire"]
     assert result[0].reasons == (
         "3 déminages acceptés en données & rgpd",
-        "a déminé « Hébergement des pièces » sur l'idée voisine « Coffre-fort numérique »",
+        "a déminé «\u00a0Hébergement des pièces\u00a0» sur l’idée voisine "
+        "«\u00a0Coffre-fort numérique\u00a0»",
         "service Juridique",
     )
-    assert result[1].reasons[-1] == "service Accueil (celui de l'auteur·rice)"
-    assert result[2].reasons == ("se dit prêt·e à aider en données & rgpd", "service DSI")
+    assert result[1].reasons[-1] == "service Accueil (celui de la personne qui propose l’idée)"
+    assert result[2].reasons == ("se propose pour aider en données & rgpd", "service DSI")
 
 
 def test_never_the_mine_author_the_idea_author_or_who_opted_out() -> None:

@@ -170,7 +170,7 @@ def test_new_mine_on_a_ripe_idea_unripens_it_with_a_history_line(
     make_mine(s, idea, cast["manager"], clock.now, severity="minor", title="Formation")
     assert not idea.is_ripe(clock.now)
     line = s.exec(select(IdeaEvent).where(IdeaEvent.kind == "unripe")).one()
-    assert "pétard « Formation » posé" in line.message
+    assert "pétard «\u00a0Formation\u00a0» posé" in line.message
     assert "aucune mine posée ou rouverte" in line.message
 
 
@@ -268,7 +268,7 @@ def test_each_history_line_shows_the_score_its_event_led_to(
     ).all()
     assert [e.score for e in events] == scores
     # And each line agrees with its noun: a pétard is « posé », a bombe « posée ».
-    assert [e.message.split(" :")[0] for e in events] == [
+    assert [e.message.split("\u00a0:")[0] for e in events] == [
         "Bombe posée",
         "Pétard posé",
         "Mine posée",
@@ -412,7 +412,7 @@ def test_the_idea_author_asks_what_a_mine_rests_on_and_its_author_answers(
             Notification.user_id == cast["a"].id, Notification.kind == "question_on_my_mine"
         )
     ).one()
-    assert "sur quoi s’appuie votre mine « RGPD »" in asked.message
+    assert "sur quoi s’appuie votre mine «\u00a0RGPD\u00a0»" in asked.message
     with pytest.raises(Forbidden):
         mines.state_basis(s, cast["b"], mine, idea, "text", "Art. 6", clock.now)
     mines.state_basis(s, cast["a"], mine, idea, "text", "RGPD, article 6", clock.now)

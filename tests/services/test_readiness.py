@@ -59,10 +59,22 @@ def test_clarity_ignores_surrounding_whitespace() -> None:
 def test_missing_actions_name_the_field_and_its_points() -> None:
     result = compute(facts(problem=LONG, solution="court"), PARAMS, NOW)
     labels = [a.label for a in result.missing]
-    assert "Décrire la règle brisée : +5" in labels
-    assert "Étoffer la solution (80 caractères au moins) : +5" in labels
-    assert "Ajouter au moins un thème : +5" in labels
+    assert "Décrire la règle brisée\u00a0: +5" in labels
+    assert "Étoffer la solution (80 caractères au moins)\u00a0: +5" in labels
+    assert "Ajouter au moins un thème\u00a0: +5" in labels
     assert not any("le problème" in label for label in labels)
+
+
+def test_missing_views_are_counted_with_real_plurals() -> None:
+    """« 1 collègue », « 2 autres services »: never « collègue(s) »."""
+    helpers = [Contributor(2, 20), Contributor(3, 20), Contributor(4, 30), Contributor(5, 30)]
+    one_short = [a.action for a in compute(facts(deminage_authors=helpers), PARAMS, NOW).missing]
+    assert "Recueillir le regard de 1 collègue de plus" in one_short
+    assert "Recueillir des regards de 1 autre service" in one_short
+    none = [a.action for a in compute(facts(), PARAMS, NOW).missing]
+    assert "Recueillir le regard de 5 collègues de plus" in none
+    assert "Recueillir des regards de 3 autres services" in none
+    assert not any("(s)" in action for action in one_short + none)
 
 
 def test_crossed_views_count_distinct_reviewers_and_their_units() -> None:
@@ -170,7 +182,7 @@ def test_open_bomb_blocks_ripeness_even_above_threshold() -> None:
     result = compute(full_fiche(mines=[*reviewers, bomb]), weights, NOW)
     assert result.score >= 70
     assert not result.ripe
-    assert "Désamorcer la bombe « Hébergement des données » : requis" in [
+    assert "Désamorcer la bombe «\u00a0Hébergement des données\u00a0»\u00a0: requis" in [
         a.label for a in result.missing
     ]
 
