@@ -99,8 +99,8 @@ def test_the_kind_reaches_the_fiche_the_api_and_the_open_data(
 
     client = make_client(author)
     sheet = client.get(f"/ideas/{idea['id']}/fiche.md").text
-    assert "- Nature : Une note de service ou une circulaire" in sheet
-    assert "- Référence : Note DGFiP n° 2024-12" in sheet
+    assert "- Nature\u00a0: Une note de service ou une circulaire" in sheet
+    assert "- Référence\u00a0: Note DGFiP n° 2024-12" in sheet
 
     rows = client.get("/open-data/ideas.json").json()["ideas"]
     [row] = [r for r in rows if r["id"] == idea["id"]]

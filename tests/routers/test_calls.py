@@ -120,7 +120,7 @@ def test_the_idea_form_offers_only_the_open_calls_of_its_authors_audience(
     idea_page = soup(web.get(created.headers["location"]))
     assert "Pour tous" in text_of(idea_page, "article header")
     sheet = web.get(created.headers["location"] + "/fiche.md").text
-    assert "- Appel à idées : Pour tous\u202f?" in sheet
+    assert "- Appel à idées\u00a0: Pour tous\u202f?" in sheet
 
     # After the deadline, the call is no longer offered, and a forged choice is refused beside
     # the field, with the text kept.

@@ -44,7 +44,7 @@ def test_the_lay_form_lists_this_ideas_open_mines_by_category_without_javascript
         )
     )
     assert [li.find("a").get_text(strip=True) for li in fragment.select("li")] == [
-        "Mine « Coût du guichet »"
+        "Mine «\u00a0Coût du guichet\u00a0»"
     ]
     empty = make_client(colleague).get(
         f"/ideas/{idea.id}/mines/siblings", params={"category": "ethics"}
@@ -209,7 +209,7 @@ def test_the_idea_author_asks_what_a_mine_rests_on(make_client, db: Session, clo
     )
     assert make_client(author).post_form(f"/mines/{mine.id}/ask-basis").status_code == 303
     owner = make_client(layer)
-    assert "sur quoi s’appuie votre mine « Sécurité »" in owner.get("/notifications").text
+    assert "sur quoi s’appuie votre mine «\u00a0Sécurité\u00a0»" in owner.get("/notifications").text
     page = soup(owner.get(f"/ideas/{idea.id}"))
     assert "sur quoi vous appuyez-vous" in text_of(page, f"#mine-{mine.id}")
     owner.post_form(f"/mines/{mine.id}/basis", {"basis": "figures", "basis_reference": ""})

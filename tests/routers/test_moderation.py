@@ -126,8 +126,8 @@ def test_the_audit_log_records_sensitive_changes_and_only_admins_read_it(
     assert rows[0].split(" | ")[2:4] == ["Déminage accepté", f"deminage:{scene['deminage'].id}"]
     assert "Contenu rétabli par la modération" in rows[1]
     role = rows[2].split(" | ")
-    assert role[1:4] == ["Ada Admin", "Droits d'un compte modifiés", f"user:{other.id}"]
-    assert "role : agent" in role[4] and "role : manager" in role[5]
+    assert role[1:4] == ["Ada Admin", "Droits d’un compte modifiés", f"user:{other.id}"]
+    assert "role\u00a0: agent" in role[4] and "role\u00a0: manager" in role[5]
     assert "Propos injurieux" in rows[3] and "Contenu masqué" in rows[3]
 
     # Agents and managers do not read it; nothing in the app writes to it.
@@ -179,7 +179,7 @@ def test_promotions_and_score_settings_are_on_record(make_client, scene, db: Ses
     assert len(rows) == 2
     # Only what changed, from the values in force to the new ones.
     assert "Paramètres du score modifiés" in rows[0]
-    assert "ripe_threshold : 70" in rows[0] and "ripe_threshold : 60" in rows[0]
+    assert "ripe_threshold\u00a0: 70" in rows[0] and "ripe_threshold\u00a0: 60" in rows[0]
     assert "min_reviewers" not in rows[0]
     assert "Marc Manager" in rows[1] and "Idée promue en projet" in rows[1]
     assert "Urgence sanitaire" in rows[1]
