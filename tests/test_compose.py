@@ -69,14 +69,15 @@ def test_commands_match_the_real_command_line() -> None:
 
 def test_the_instances_believe_the_proxy_and_no_one_else() -> None:
     """Rate limits count the real client: the app reads X-Forwarded-For from the proxy's fixed
-    address only, and the proxy passes the client's own address and the port it was reached on."""
+    address only, and the proxy passes the client's own address and its configured name, never
+    the Host header a client sent."""
     spec = compose()
     proxy_address = spec["services"]["proxy"]["networks"]["default"]["ipv4_address"]
     subnet = spec["networks"]["default"]["ipam"]["config"][0]["subnet"]
     assert proxy_address.rsplit(".", 1)[0] == subnet.rsplit(".", 1)[0]
     assert spec["services"]["app"]["environment"]["DEMINEURS_FORWARDED_ALLOW_IPS"] == proxy_address
     config = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
-    assert "proxy_set_header Host $http_host;" in config
+    assert "proxy_set_header Host $server_name;" in config
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in config
 
 

@@ -235,7 +235,7 @@ def test_decisions_taken_before_outcomes_existed_keep_what_was_written_then(
     engine.dispose()
     manager_id, admin_id, author_id = people
     found = {idea_id: (decision, text_, who) for idea_id, decision, text_, who in rows}
-    assert found[ids["Idée 0"]][0] == "promoted" and "Sponsor : DGS" in found[ids["Idée 0"]][1]
+    assert found[ids["Idée 0"]][0] == "promoted" and "Sponsor\u00a0: DGS" in found[ids["Idée 0"]][1]
     assert found[ids["Idée 0"]][2] == manager_id and sponsor == manager_id
     assert found[ids["Idée 1"]] == ("sent_back", "Précisez le premier terrain.", manager_id)
     assert found[ids["Idée 2"]] == ("closed", "Trop tôt.", author_id)

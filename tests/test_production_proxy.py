@@ -160,6 +160,7 @@ def test_a_browser_signs_in_lays_a_mine_and_signs_out_through_nginx(
         expect(page.locator(".minefield")).to_contain_text("Derrière le proxy")
         pages_html.append(page.content())
 
+        page.get_by_role("navigation", name="Menu principal").locator("summary").click()
         page.get_by_role("button", name="Se déconnecter").click()
         page.wait_for_url(re.compile(re.escape(topology.url) + r"/login"))
         expect(page.get_by_role("button", name="Se connecter")).to_be_visible()

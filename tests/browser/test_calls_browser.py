@@ -51,7 +51,7 @@ def test_a_call_from_its_opening_to_the_outcome_its_author_reads(people) -> None
     )
     amina.page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(amina.page.locator("article header")).to_contain_text("Répond à l’appel à idées")
-    amina.page.get_by_role("button", name="Publier l'idée").click()
+    amina.page.get_by_role("button", name="Publier l’idée").click()
     idea_url = amina.page.url.split("#")[0]
     # A colleague of her unit carries it with her.
     amina.page.get_by_text("Inviter une ou un collègue à co-porter l’idée").click()

@@ -57,7 +57,7 @@ def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[n
     )
     page.get_by_label("Thèmes").fill("accueil, numérique")
     page.get_by_role("button", name="Enregistrer le brouillon").click()
-    page.get_by_role("button", name="Publier l'idée").click()
+    page.get_by_role("button", name="Publier l’idée").click()
     idea_url = page.url.split("#")[0]
     assert score(page) == 25
     expect(page.locator(".empty")).to_contain_text("Aucune mine")

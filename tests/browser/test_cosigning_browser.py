@@ -25,7 +25,7 @@ def publish_idea(page: Page) -> str:
     )
     page.get_by_label("Thèmes").fill("accueil, numérique")
     page.get_by_role("button", name="Enregistrer le brouillon").click()
-    page.get_by_role("button", name="Publier l'idée").click()
+    page.get_by_role("button", name="Publier l’idée").click()
     return page.url.split("#")[0]
 
 

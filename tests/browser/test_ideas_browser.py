@@ -27,7 +27,7 @@ def test_agent_writes_publishes_and_finds_an_idea(people) -> None:  # type: igno
     )
     expect(page.locator(".badge").first).to_have_text("Brouillon")
     amina.shot("draft")
-    page.get_by_role("button", name="Publier l'idée").click()
+    page.get_by_role("button", name="Publier l’idée").click()
     expect(page.locator(".alert--success")).to_contain_text("Idée publiée")
     expect(page.locator(".badge").first).to_have_text("En déminage")
     page.get_by_role("link", name="Les idées", exact=True).click()

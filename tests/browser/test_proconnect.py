@@ -67,6 +67,7 @@ def test_sign_in_sign_out_and_again_with_proconnect(
     page = agent.goto("/login")
     page.get_by_role("link", name="S’identifier avec ProConnect").click()
     page.wait_for_url("**/ideas")
+    page.get_by_role("navigation", name="Menu principal").locator("summary").click()  # « Plus »
     assert page.get_by_role("link", name="Nadia Haddad").is_visible()
     agent.shot("signed-in")
 
@@ -86,6 +87,7 @@ def test_sign_in_sign_out_and_again_with_proconnect(
 
     page.get_by_role("link", name="S’identifier avec ProConnect").click()
     page.wait_for_url("**/ideas")
+    page.get_by_role("navigation", name="Menu principal").locator("summary").click()  # « Plus »
     assert page.get_by_role("link", name="Nadia Haddad").is_visible()
     with DbSession(engine) as db:
         assert len(db.exec(select(User)).all()) == 1
