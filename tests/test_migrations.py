@@ -239,5 +239,9 @@ def test_decisions_taken_before_outcomes_existed_keep_what_was_written_then(
     assert found[ids["Idée 0"]][2] == manager_id and sponsor == manager_id
     assert found[ids["Idée 1"]] == ("sent_back", "Précisez le premier terrain.", manager_id)
     assert found[ids["Idée 2"]] == ("closed", "Trop tôt.", author_id)
-    assert found[ids["Idée 4"]] == ("merged", "Fusionnée avec l'idée « Idée 3 ».", admin_id)
+    assert found[ids["Idée 4"]] == (
+        "merged",
+        "Fusionnée avec l’idée «\u00a0Idée 3\u00a0».",
+        admin_id,
+    )
     assert len(rows) == 4  # the idea kept is not itself decided on

@@ -17,6 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 SENT_BACK_PREFIX = "Renvoyée à l''auteur·rice : "
 SENT_BACK_PREFIX_LENGTH = 27
+# The same event as the app words it since: a database taken down and up again has both.
+SENT_BACK_NOW = "Renvoyée pour être retravaillée\u00a0: "
 
 
 def upgrade() -> None:
@@ -72,6 +74,8 @@ def upgrade() -> None:
         "CASE "
         f" WHEN e.kind = 'sent_back' AND e.message LIKE '{SENT_BACK_PREFIX}%'"
         f"  THEN substr(e.message, {SENT_BACK_PREFIX_LENGTH + 1})"
+        f" WHEN e.kind = 'sent_back' AND e.message LIKE '{SENT_BACK_NOW}%'"
+        f"  THEN substr(e.message, {len(SENT_BACK_NOW) + 1})"
         " WHEN e.kind IN ('abandoned', 'merged') AND i.lesson != '' THEN i.lesson"
         " ELSE e.message END, "
         "e.actor_id, e.created_at FROM idea_event e JOIN idea i ON i.id = e.idea_id "
