@@ -37,17 +37,30 @@ THEME_MAX = 40
 # U+2066–U+2069): stored, one reverses the text shown after it (« Trojan source »).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# Characters that show nothing on their own: soft hyphen, zero-width spaces and joiners, word
+# joiner and invisible operators, variation selectors, byte-order mark, the Braille blank and the
+# Hangul fillers. Kept inside a text (a joiner builds an emoji), but a text made of them alone
+# and of spaces is empty. One set, read by `clean_text` and by the documented `VISIBLE` pattern.
+BLANKS = (
+    "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u2060\u2061\u2062"
+    "\u2063\u2064\u2800\u3164\ufe00\ufe01\ufe02\ufe03\ufe04\ufe05\ufe06\ufe07\ufe08"
+    "\ufe09\ufe0a\ufe0b\ufe0c\ufe0d\ufe0e\ufe0f\ufeff\uffa0"
+)
+_NOTHING_SHOWN = set(BLANKS)
 
 
 def clean_text(value: str) -> str:
     """Normalise line ends and Unicode, drop control and bidi-override characters, refuse
-    broken encodings."""
+    broken encodings; a text that shows nothing (spaces and blanks only) becomes empty."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ValueError("Ce texte contient des caractères invalides.") from exc
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", _CONTROL.sub("", value)).strip()
+    value = unicodedata.normalize("NFC", _CONTROL.sub("", value)).strip()
+    if all(c.isspace() or c in _NOTHING_SHOWN for c in value):
+        return ""
+    return value
 
 
 def split_themes(value: Any) -> Any:
@@ -87,9 +100,13 @@ class Documented:
         return json_schema
 
 
-# A required text must keep one character once cleaned: not only spaces, control or bidi
+# A required text must keep one character once cleaned: not only spaces, control, bidi or blank
 # characters (ECMA-262, as JSON Schema's `pattern`; \x85 is a space to Python, not to \s).
-VISIBLE = r"[^\s\x00-\x1f\x7f\x85\u202a-\u202e\u2066-\u2069]"
+VISIBLE = (
+    r"[^\s\x00-\x1f\x7f\x85\u202a-\u202e\u2066-\u2069"
+    + "".join(f"\\u{ord(c):04x}" for c in BLANKS)
+    + "]"
+)
 
 Text = Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=TEXT_MAX)]
 RequiredText = Annotated[

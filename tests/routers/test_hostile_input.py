@@ -333,3 +333,40 @@ def test_bidi_overrides_are_dropped_like_nul_from_forms_and_the_api(
         assert not set(value) & set(BIDI), repr(value)
     themes = api_client(colleague).get(f"/api/v1/ideas/{api_idea.json()['id']}").json()["themes"]
     assert themes and not set("".join(themes)) & set(BIDI)
+
+
+# Zero-width space, Braille blank, Hangul fillers, word joiner, byte-order mark, soft hyphen.
+SHOWS_NOTHING = "\u200b \u2800\u3164\u115f\u2060\ufeff\u00ad\u200d"
+
+
+def test_a_required_text_that_shows_nothing_is_refused_as_empty(
+    make_client, api_client, db: Session, clock: Clock
+) -> None:
+    """A title of zero-width or blank characters would make an idea nobody can see or click:
+    it is refused like an empty one, beside its field in the form and by name in the API."""
+    from sqlmodel import func, select
+
+    from app.models import Idea
+
+    author = make_user(db)
+    db.commit()
+    before = db.exec(select(func.count()).select_from(Idea)).one()
+    page = make_client(author).post_form(
+        "/ideas", {"title": SHOWS_NOTHING, "problem": "Les usagers attendent.", "themes": ""}
+    )
+    assert page.status_code == 422
+    field = soup(page.text).select_one("#field-title-error")
+    assert field is not None and "obligatoire" in field.get_text(), page.text[:2000]
+    answer = api_client(author).post(
+        "/api/v1/ideas", json={"title": SHOWS_NOTHING, "problem": "Les usagers attendent."}
+    )
+    assert answer.status_code == 422
+    assert "title" in json.dumps(answer.json())
+    assert db.exec(select(func.count()).select_from(Idea)).one() == before
+    # Inside a visible text the same characters stay: a joiner builds an emoji.
+    kept = api_client(author).post(
+        "/api/v1/ideas",
+        json={"title": "Pompiers 👩🏽\u200d🚒", "problem": "Les usagers attendent."},
+    )
+    assert kept.status_code == 201
+    assert kept.json()["title"] == "Pompiers 👩🏽\u200d🚒"
