@@ -18,6 +18,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 from sqlmodel.sql.expression import Select
 
+from app.background import PeriodicWorker
 from app.config import PROJECT_ROOT, Settings
 
 log = logging.getLogger("demineurs.db")
@@ -97,7 +98,7 @@ def checkpoint_lock(engine: Engine) -> LockType:
     return _CHECKPOINTS.setdefault(engine, threading.Lock())
 
 
-class Checkpointer:
+class Checkpointer(PeriodicWorker):
     """Copies SQLite's write-ahead log into the database file from a thread, every second.
 
     By default the write that crosses the log's threshold runs the checkpoint, and its fsync,
@@ -106,21 +107,17 @@ class Checkpointer:
     stays small as long as the thread runs (each worker process runs its own: they do not
     disturb each other)."""
 
+    name = "wal-checkpoint"
+    log = log
+    failure = "WAL checkpoint failed"  # a failed pass is retried by the next
+
     def __init__(self, engine: Engine, interval: float = 1.0) -> None:
+        super().__init__(interval)
         self.engine = engine
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.lock = checkpoint_lock(engine)
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+    def stop(self, timeout: float = 10) -> None:
+        super().stop(timeout)
         self.checkpoint()  # what the last requests wrote
 
     def checkpoint(self) -> None:
@@ -133,12 +130,8 @@ class Checkpointer:
             finally:
                 connection.close()
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.checkpoint()
-            except Exception:  # noqa: BLE001  (a failed pass is retried by the next)
-                log.exception("WAL checkpoint failed")
+    def turn(self) -> None:
+        self.checkpoint()
 
 
 @contextmanager

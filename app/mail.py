@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
+from app.background import PeriodicWorker
 from app.config import Settings
 from app.db import session_scope
 from app.models import OutboxMessage
@@ -223,43 +224,26 @@ def deliver_pending(engine: Engine, settings: Settings, batch: int = 50) -> tupl
             return sent, failed  # nothing else was waiting when this batch was claimed
 
 
-class OutboxSender:
+class OutboxSender(PeriodicWorker):
     """The worker's own sender: one thread, woken after each commit that queued e-mail, sends
     what waits and sleeps again — never in a request's way, and no thread started per write.
     Started at the first wake; `stop` lets it finish the batch in hand."""
 
+    name = "outbox"
+    log = log
+    failure = "outbox delivery failed"  # the next wake, or `send-outbox`, tries again
+
     def __init__(self, engine: Engine, settings: Settings) -> None:
+        super().__init__()
         self.engine = engine
         self.settings = settings
-        self._wake = threading.Event()
-        self._stopping = False
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
         self.sending = threading.Lock()  # held while a batch goes out
 
     def wake(self) -> None:
-        if self._thread is None:
-            with self._start_lock:
-                if self._thread is None and not self._stopping:
-                    self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
-                    self._thread.start()
-        self._wake.set()
+        self.start()
+        super().wake()
 
-    def stop(self, timeout: float = 10) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            if self._stopping:
-                return
-            try:
-                # A message queued meanwhile has set the event again: the next turn sends it.
-                with self.sending:
-                    deliver_pending(self.engine, self.settings)
-            except Exception:  # noqa: BLE001  (the next wake, or `send-outbox`, tries again)
-                log.exception("outbox delivery failed")
+    def turn(self) -> None:
+        # A message queued meanwhile has set the event again: the next turn sends it.
+        with self.sending:
+            deliver_pending(self.engine, self.settings)

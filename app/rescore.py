@@ -5,13 +5,13 @@ most for one batch; resumable where it stopped; one worker at a time across inst
 import logging
 import os
 import socket
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Engine
 
+from app.background import PeriodicWorker
 from app.config import Settings
 from app.db import session_scope
 from app.models.base import utcnow
@@ -61,10 +61,14 @@ def run_pending(
     return batches
 
 
-class Rescorer:
+class Rescorer(PeriodicWorker):
     """The worker's background thread: woken after a save of the parameters commits, and
     every `interval` seconds to take over a job another instance left unfinished (or this one,
     after a restart)."""
+
+    name = "rescore"
+    log = log
+    failure = "score recomputation failed"  # the next turn resumes after the last batch
 
     def __init__(
         self,
@@ -74,34 +78,12 @@ class Rescorer:
         on_mail: Callable[[], None] | None = None,
         interval: float = 30.0,
     ) -> None:
+        super().__init__(interval, at_start=True)
         self.engine = engine
         self.settings = settings
         self.on_mail = on_mail
         self.clock = clock
-        self.interval = interval
         self.worker = worker_name()
-        self._wake = threading.Event()
-        self._stopping = False
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="rescore", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stopping:
-            try:
-                run_pending(self.engine, self.worker, self.clock, stopping=lambda: self._stopping)
-            except Exception:  # noqa: BLE001  (the next turn resumes after the last batch)
-                log.exception("score recomputation failed")
-            self._wake.wait(self.interval)
-            self._wake.clear()
+    def turn(self) -> None:
+        run_pending(self.engine, self.worker, self.clock, stopping=lambda: self.stopping)

@@ -447,22 +447,7 @@ def rescore_batch(
             )
         )
     if ids:
-        query = select(Idea).where(col(Idea.id).in_(ids)).order_by(col(Idea.id))
-        if locks_rows(session):
-            # As every write on an idea does: a write beside this batch waits, or is waited for.
-            query = query.with_for_update().execution_options(populate_existing=True)
-        ideas = list(session.exec(query))
-        facts = facts_for(session, ideas)
-        for idea in ideas:
-            refresh(
-                session,
-                params,
-                idea,
-                now,
-                cause="paramètres du score modifiés",
-                facts=facts[idea.id],  # type: ignore[index]
-                map_unchanged=True,
-            )
+        rescore_ideas(session, params, [i for i in ids if i is not None], now)
     if onward:
         job.last_idea_id = max(i for i in ids if i is not None)
         job.done += len(ids)
@@ -475,7 +460,31 @@ def rescore_batch(
     return job.finished_at is None
 
 
-def iter_idea_ids(session: Session, batch: int = 500) -> Iterator[list[int]]:
+def rescore_ideas(session: Session, params: ScoringParams, ids: list[int], now: datetime) -> int:
+    """Recompute and store the score of the ideas `ids` after the scoring parameters changed
+    (not the ideas: the map of what blocks stays as it is), in five queries; returns how many
+    there were."""
+    query = select(Idea).where(col(Idea.id).in_(ids)).order_by(col(Idea.id))
+    if locks_rows(session):
+        # As every write on an idea does: a write beside this batch waits, or is waited for.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    ideas = list(session.exec(query))
+    facts = facts_for(session, ideas)
+    for idea in ideas:
+        refresh(
+            session,
+            params,
+            idea,
+            now,
+            cause="paramètres du score modifiés",
+            facts=facts[pk(idea)],
+            map_unchanged=True,
+        )
+    session.flush()
+    return len(ideas)
+
+
+def iter_idea_ids(session: Session, batch: int = RESCORE_BATCH) -> Iterator[list[int]]:
     """Every idea id, in batches, for a full recomputation."""
     last = 0
     while True:
@@ -500,20 +509,7 @@ def recompute_all(
     batch of 500); returns how many were done, reporting progress after each batch."""
     done = 0
     for ids in iter_idea_ids(session):
-        batch = list(session.exec(select(Idea).where(col(Idea.id).in_(ids))))
-        facts = facts_for(session, batch)
-        for idea in batch:
-            refresh(
-                session,
-                params,
-                idea,
-                now,
-                cause="paramètres du score modifiés",
-                facts=facts[pk(idea)],
-                map_unchanged=True,
-            )
-        session.flush()
-        done += len(batch)
+        done += rescore_ideas(session, params, ids, now)
         if progress is not None:
             progress(done)
     return done
