@@ -326,14 +326,18 @@ def post_milestone(
     values = {k: form.get(k, "") for k in ("kind", "text", "lesson")}
     try:
         data = MilestoneInput.model_validate(values)
-        outcomes.post_milestone(session, params, user, idea, data, now)
+        posted = outcomes.post_milestone(session, params, user, idea, data, now)
     except (ValidationError, InvalidInput) as exc:
         errors = french_errors(exc) if isinstance(exc, ValidationError) else exc.errors
         return form_rejected(request, session, params, idea, user, now, "milestone", values, errors)
     return redirect(
         request,
         request.url_for("idea", idea_id=idea_id).path + "#suivi",
-        flash="Étape publiée\u00a0: celles et ceux qui ont pris part à l’idée en sont prévenus.",
+        flash=(
+            "Étape publiée\u00a0: celles et ceux qui ont pris part à l’idée en sont prévenus."
+            if posted is not None
+            else "Cette étape est déjà publiée\u00a0: elle n’a pas été ajoutée une seconde fois."
+        ),
     )
 
 

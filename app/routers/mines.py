@@ -469,7 +469,9 @@ def decide_scope_move(
     form: FormDep,
 ) -> Response:
     mine, idea = mines.get_mine(session, mine_id, user)
-    raise_if(check_decide_scope_move(user, mine, idea, mines.open_scope_request(session, mine)))
+    request_open = mines.open_scope_request(session, mine)
+    signature = mines.signature_of(session, mine, user)
+    raise_if(check_decide_scope_move(user, mine, idea, request_open, signature))
     values = {"move": form.get("move", ""), "reason": form.get("reason", "")}
     key = f"scope-decide-{mine_id}"
     data = _parse(

@@ -755,7 +755,7 @@ def decide_scope_move(
     """A manager settles the disagreement, with a reason: the mine moves, or stays on the first
     ground; both authors are told."""
     request = _open_request(session, mine)
-    raise_if(check_decide_scope_move(user, mine, idea, request))
+    raise_if(check_decide_scope_move(user, mine, idea, request, signature_of(session, mine, user)))
     if request is None:  # the check refused it already
         return
     request.status = ScopeRequestStatus.moved if move else ScopeRequestStatus.kept

@@ -2,7 +2,7 @@
 milestones, each told to everyone who took part in the idea."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import CompoundSelect, Executable, bindparam, union
@@ -253,6 +253,25 @@ def milestones_of(session: Session, idea: Idea, viewer: User | None) -> list[Mil
 # --- a project's follow-up ----------------------------------------------------------------
 
 
+# The same step, posted again this soon by the same person, is a double submit, not news.
+REPEAT_WINDOW = timedelta(hours=24)
+
+
+def _repeated_milestone(
+    session: Session, user: User, idea: Idea, kind: MilestoneKind, text: str, now: datetime
+) -> Milestone | None:
+    """The same step (kind and text) the same person posted on this project a moment ago."""
+    return session.exec(
+        select(Milestone).where(
+            Milestone.idea_id == pk(idea),
+            Milestone.author_id == user.id,
+            Milestone.kind == kind,
+            Milestone.text == text,
+            col(Milestone.created_at) > now - REPEAT_WINDOW,
+        )
+    ).first()
+
+
 def post_milestone(
     session: Session,
     params: ScoringParams,
@@ -260,13 +279,17 @@ def post_milestone(
     idea: Idea,
     data: MilestoneInput,
     now: datetime,
-) -> Milestone:
+) -> Milestone | None:
     """The porteur or the sponsor posts a step of the project, told to everyone who took part;
-    « arrêté » needs its lesson, and closes the project: it goes to « Idées en sommeil »."""
+    « arrêté » needs its lesson, and closes the project: it goes to « Idées en sommeil ». The
+    same step posted again by the same person within a day (a double click, a retried request)
+    changes nothing and tells no one again: None."""
     raise_if(check_post_milestone(user, idea))
     kind = MilestoneKind(data.kind)
     if kind == MilestoneKind.stopped and not data.lesson:
         raise InvalidInput({"lesson": STOPPED_NEEDS_LESSON})
+    if _repeated_milestone(session, user, idea, kind, data.text, now) is not None:
+        return None
     lesson = data.lesson if kind == MilestoneKind.stopped else ""
     milestone = Milestone(
         idea_id=pk(idea),

@@ -391,18 +391,24 @@ def check_answer_scope_move(
 
 
 def check_decide_scope_move(
-    user: User, mine: Mine, idea: Idea, request: ScopeRequest | None
+    user: User,
+    mine: Mine,
+    idea: Idea,
+    request: ScopeRequest | None,
+    signature: MineSignature | None,
 ) -> DomainError | None:
-    """A manager who is party neither to the idea (carrying it) nor to the mine decides when
-    the mine's author refused to move it."""
+    """A manager who is party neither to the idea (carrying it) nor to the mine (its author or
+    a co-signer: `signature` is the asker's own, if any) decides when the mine's author refused
+    to move it."""
     if hidden := _hidden(mine):
         return hidden
     if not user.is_manager:
         return Forbidden("Seuls les managers tranchent la portée d’une mine.")
-    if is_carrier(user, idea) or user.id == mine.author_id:
+    signed = signature is not None and signature.user_id == user.id
+    if is_carrier(user, idea) or user.id == mine.author_id or signed:
         return Forbidden(
-            "Un manager qui ne porte pas l’idée et n’a pas posé la mine tranche\u00a0: "
-            "vous êtes partie prenante."
+            "Un manager qui ne porte pas l’idée et n’a ni posé ni co-signé la mine "
+            "tranche\u00a0: vous êtes partie prenante."
         )
     if (
         request is None
@@ -742,9 +748,15 @@ def can_answer_scope_move(user: User | None, mine: Mine, request: ScopeRequest |
 
 
 def can_decide_scope_move(
-    user: User | None, mine: Mine, idea: Idea, request: ScopeRequest | None
+    user: User | None,
+    mine: Mine,
+    idea: Idea,
+    request: ScopeRequest | None,
+    signature: MineSignature | None,
 ) -> bool:
-    return user is not None and _allowed(check_decide_scope_move(user, mine, idea, request))
+    return user is not None and _allowed(
+        check_decide_scope_move(user, mine, idea, request, signature)
+    )
 
 
 def can_ask_basis(user: User | None, mine: Mine, idea: Idea) -> bool:

@@ -200,6 +200,34 @@ def test_the_move_to_the_generalisation_asked_refused_then_settled_by_a_manager(
     assert "passée à la généralisation par décision d’un manager" in history
 
 
+def test_a_manager_who_cosigned_the_mine_cannot_settle_its_portee(
+    make_client, api_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    author, layer, _, idea = _cast(db, clock)
+    cosigner = make_user(db, name="Manon Manager", unit="DGS", role=Role.manager)
+    mine = make_mine(db, idea, layer, clock.now, title="Formation des agents")
+    db.commit()
+    boss = make_client(cosigner)
+    assert boss.post_form(f"/mines/{mine.id}/cosign", {"severity": "major"}).status_code == 303
+    make_client(author).post_form(f"/mines/{mine.id}/scope-request", {"reason": "Plus tard."})
+    make_client(layer).post_form(f"/mines/{mine.id}/scope-request/answer", {"agree": "false"})
+    # A co-signer is a party to the disagreement, as the mine's author is: no form, and 403.
+    page = soup(boss.get(f"/ideas/{idea.id}"))
+    assert "Désaccord sur la portée" in text_of(page, f"#mine-{mine.id}")
+    assert page.select_one(f"form[action$='/mines/{mine.id}/scope-request/decide']") is None
+    response = boss.post_form(
+        f"/mines/{mine.id}/scope-request/decide", {"move": "true", "reason": "Je tranche."}
+    )
+    assert response.status_code == 403
+    api = api_client(cosigner).post(
+        f"/api/v1/mines/{mine.id}/scope-request/decide", json={"move": True, "reason": "Oui."}
+    )
+    assert api.status_code == 403
+    assert soup(boss.get(f"/ideas/{idea.id}")).select_one("#later-title") is None
+    db.refresh(mine)
+    assert mine.scope == "first_ground"
+
+
 def test_the_idea_author_asks_what_a_mine_rests_on(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     author, layer, _, idea = _cast(db, clock)
     mine = make_mine(db, idea, layer, clock.now, title="Sécurité")

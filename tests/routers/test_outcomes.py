@@ -171,6 +171,41 @@ def test_the_porteur_and_the_sponsor_post_milestones_told_to_who_took_part(  # t
     assert manager.post_form(f"/ideas/{idea_id}/milestones", step).status_code == 403
 
 
+def test_a_milestone_posted_twice_is_published_once_and_told_once(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session
+) -> None:
+    idea_id = promote(make_client, scene)
+    step = {"kind": "first_ground", "text": "Lancé à l’accueil de Lyon.", "lesson": ""}
+    author = make_client(scene["author"])
+    assert author.post_form(f"/ideas/{idea_id}/milestones", step).status_code == 303
+    # A double click sends the same form again: nothing new, and the page says so.
+    again = author.post_form(f"/ideas/{idea_id}/milestones", step)
+    assert again.status_code == 303
+    flash = soup(author.get(again.headers["location"])).select_one(".alert--success")
+    assert "Cette étape est déjà publiée" in flash.get_text()
+    # A retried API request neither.
+    retried = api_client(scene["author"]).post(
+        f"/api/v1/ideas/{idea_id}/milestones",
+        json={"kind": "first_ground", "text": "Lancé à l’accueil de Lyon."},
+    )
+    assert retried.status_code == 200
+    assert [m["kind"] for m in retried.json()["milestones"]] == ["first_ground"]
+    page = soup(make_client(scene["agent"]).get(f"/ideas/{idea_id}"))
+    assert text_of(page, "#suivi").count("Lancé à l’accueil de Lyon.") == 1
+    told = db.exec(
+        select(Notification.message).where(
+            Notification.user_id == scene["helper"].id,
+            Notification.kind == NotificationKind.project_milestone,
+        )
+    ).all()
+    assert len(told) == 1
+    # Another step, or the same words for another step, is news.
+    results = {**step, "kind": "first_results"}
+    assert author.post_form(f"/ideas/{idea_id}/milestones", results).status_code == 303
+    page = soup(make_client(scene["agent"]).get(f"/ideas/{idea_id}"))
+    assert text_of(page, "#suivi").count("Lancé à l’accueil de Lyon.") == 2
+
+
 def test_a_stopped_project_needs_its_lesson_and_goes_to_sleep(make_client, scene, db) -> None:  # type: ignore[no-untyped-def]
     idea_id = promote(make_client, scene)
     author = make_client(scene["author"])

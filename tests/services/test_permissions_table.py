@@ -171,8 +171,13 @@ SIGNATURE = {
 }
 
 
-def scoped(m: Mine, request: ScopeRequest | None = None, i: Idea | None = None) -> dict[str, Any]:
-    return {"mine": m, "idea": i or idea(), "request": request}
+def scoped(
+    m: Mine,
+    request: ScopeRequest | None = None,
+    i: Idea | None = None,
+    signature: MineSignature | None = None,
+) -> dict[str, Any]:
+    return {"mine": m, "idea": i or idea(), "request": request, "signature": signature}
 
 
 SCOPE = {
@@ -185,6 +190,10 @@ SCOPE = {
     "hidden mine, a request pending": scoped(mine(hidden=True), scope_request()),
     "refused, abandoned idea": scoped(
         mine(), scope_request(ScopeRequestStatus.refused), idea(IdeaStatus.abandoned)
+    ),
+    # The person concerned co-signed the mine: a party to it, as its author is.
+    "a request refused, co-signed": scoped(
+        mine(), scope_request(ScopeRequestStatus.refused), signature=COSIGNED
     ),
 }
 ROLE: dict[str, dict[str, Any]] = {"—": {}}
@@ -561,6 +570,7 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "withdrawn mine": "✗ FFF CCC FFF FFF FFF CCC",
             "hidden mine, a request pending": "✗ CCC CCC CCC CCC CCC CCC",
             "refused, abandoned idea": "✗ FFF CCC FFF FFF FFF CCC",
+            "a request refused, co-signed": "✗ FFF CCC FFF FFF FFF CCC",
         },
     ),
     "can_answer_scope_move": (
@@ -574,12 +584,13 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "withdrawn mine": "✗ FFF FFF CCC FFF FFF FFF",
             "hidden mine, a request pending": "✗ CCC CCC CCC CCC CCC CCC",
             "refused, abandoned idea": "✗ FFF FFF CCC FFF FFF FFF",
+            "a request refused, co-signed": "✗ FFF FFF CCC FFF FFF FFF",
         },
     ),
     "can_decide_scope_move": (
         SCOPE,
         {
-            # A manager who wrote neither the idea nor the mine decides.
+            # A manager who wrote neither the idea nor the mine, nor co-signed it, decides.
             "first-ground mine": "✗ FCC FFF FFF FCC FCC FFF",
             "generalisation mine": "✗ FCC FFF FFF FCC FCC FFF",
             "a request pending": "✗ FCC FFF FFF FCC FCC FFF",
@@ -588,6 +599,7 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "withdrawn mine": "✗ FCC FFF FFF FCC FCC FFF",
             "hidden mine, a request pending": "✗ CCC CCC CCC CCC CCC CCC",
             "refused, abandoned idea": "✗ FCC FFF FFF FCC FCC FFF",
+            "a request refused, co-signed": "✗ F✓✓ FFF FFF F✓✓ FFF FFF",
         },
     ),
     "can_ask_basis": (
