@@ -84,7 +84,10 @@ def render_idea(
     **forms: Any,
 ) -> Response:
     """The whole page to a browser; the live fragment and the score panel (out of band) to htmx."""
-    context = page_context(idea_view(session, params, idea, viewer, now, "page"), **forms)
+    # A lay form shown again lists what it listed for the category chosen.
+    category = forms.get("form_values", {}).get("lay", {}).get("category", "")
+    view = idea_view(session, params, idea, viewer, now, "page", lay_category=category)
+    context = page_context(view, **forms)
     template = "ideas/_live.html" if is_htmx(request) else "ideas/show.html"
     return render(request, template, {**context, "oob": is_htmx(request)}, status=status)
 

@@ -113,7 +113,8 @@ def siblings(
     category: str = Query("", max_length=40),
 ) -> Response:
     """The idea's open mines of one category (all of them for an unknown one), to co-sign
-    one instead of laying a duplicate: the lay form's list, narrowed by htmx."""
+    one instead of laying a duplicate, and that category's mines on similar ideas: the lay
+    form's list, narrowed by htmx."""
     idea = ideas.get_idea(session, idea_id, user)
     views = mines.mines_for_idea(session, idea, user)
     chosen = category if category in set(MineCategory) else ""
@@ -121,6 +122,7 @@ def siblings(
         "idea": idea,
         "mine_views": views,
         "category": chosen,
+        "neighbour_mines": mines.neighbour_mines(session, idea, chosen),
         "hx": f'hx-target="#idea-{idea.id}-live" hx-swap="outerHTML"',
         "form_errors": {},
         "form_values": {},

@@ -73,6 +73,7 @@ class IdeaView:
     carrier_invitations: tuple[CarrierLine, ...] = ()
     # The viewer's open invitations on these mines, with who invited them, by mine.
     pending_invitations: Mapping[int, tuple[Any, str]] = field(default_factory=dict)
+    # Mines of the category being laid (the lay form's choice) on similar ideas.
     neighbour_mines: tuple[tuple[NeighbourMine, NeighbourIdea], ...] = ()
     # Per open mine, the answers that defused the same objection on other ideas.
     defused_elsewhere: Mapping[int, list[Answer]] = field(default_factory=dict)
@@ -96,6 +97,7 @@ def idea_view(
     viewer: User,
     now: datetime,
     output: Output = "page",
+    lay_category: str = "",
 ) -> IdeaView:
     """Everything `output` shows of the idea to the viewer, in a bounded number of queries
     whatever the number of mines, déminages and events."""
@@ -141,7 +143,7 @@ def idea_view(
         supporters=tuple(notifications.supporters(session, idea)),
         carrier_invitations=invitations_seen,
         pending_invitations=_pending_invitations(session, viewer, mine_views),
-        neighbour_mines=tuple(mines.neighbour_mines(session, idea)),
+        neighbour_mines=tuple(mines.neighbour_mines(session, idea, lay_category)),
         defused_elsewhere=blockers.defused_elsewhere(
             session,
             [pk(v.mine) for v in mine_views if v.mine.status == "open" and not v.mine.hidden_at],

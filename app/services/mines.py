@@ -16,6 +16,7 @@ from app.models import (
     Follow,
     Idea,
     Mine,
+    MineCategory,
     MineScope,
     MineSignature,
     MineStatus,
@@ -1011,10 +1012,11 @@ def demineur_record(session: Session, user: User) -> DemineurRecord:
 
 
 def neighbour_mines(
-    session: Session, idea: Idea, limit: int = 5
+    session: Session, idea: Idea, category: str, limit: int = 5
 ) -> list[tuple["NeighbourMine", "NeighbourIdea"]]:
-    """Mines laid on similar ideas: known objections, with their known answers at hand."""
-    if idea.status not in ("open", "project"):
+    """Mines of the category being laid on similar ideas: known objections, with their known
+    answers at hand (none before a category is chosen)."""
+    if idea.status not in ("open", "project") or category not in set(MineCategory):
         return []
     similar = search.neighbours(session, idea)
     if not similar:
@@ -1022,7 +1024,9 @@ def neighbour_mines(
     return [
         (NeighbourMine(mine_id, severity, title, status), NeighbourIdea(idea_id, idea_title))
         for mine_id, severity, title, status, idea_id, idea_title in read_rows(
-            session, _NEIGHBOUR_MINES, {"ideas": similar, "limit": limit}
+            session,
+            _NEIGHBOUR_MINES,
+            {"ideas": similar, "category": category, "limit": limit},
         )
     ]
 
@@ -1044,6 +1048,7 @@ _NEIGHBOUR_MINES = (
     .join(Idea, col(Mine.idea_id) == Idea.id)
     .where(
         col(Mine.idea_id).in_(bindparam("ideas", expanding=True)),
+        col(Mine.category) == bindparam("category"),
         Mine.status != MineStatus.withdrawn,
         col(Mine.hidden_at).is_(None),
     )

@@ -463,7 +463,12 @@ def similar_ideas(
 ) -> list[int]:
     """Published ideas that look like the same need as the one being written, closest first:
     at most `limit`, often none."""
-    scored, ceiling = _scored_ideas(session, title, problem, exclude)
+    return _close_enough(*_scored_ideas(session, title, problem, exclude), limit=limit)
+
+
+def _close_enough(scored: list[tuple[float, int]], ceiling: float, limit: int) -> list[int]:
+    """The scored ideas that pass the bar of a similar idea (the one threshold of the form's
+    hints and of the stored neighbours), at most `limit`."""
     crowd = scored[SIMILAR_SHOWN][0] if len(scored) > SIMILAR_SHOWN else 0.0
     # A short title (« Covoiturage ») cannot reach the bar: an idea that has all its words in
     # its own title is enough evidence then, if the words are rare enough.
@@ -484,23 +489,21 @@ def ideas_similar_to(
     return [found[i] for i in ids if i in found]
 
 
-def remember_neighbours(session: Session, idea: Idea, limit: int = 3) -> None:
-    """Store the ideas closest to this one (ranking the index once, at write time)."""
+def remember_neighbours(session: Session, idea: Idea, limit: int = SIMILAR_SHOWN) -> None:
+    """Store the ideas close to this one, by the bar of the form's hints (ranking the index
+    once, at write time): often none."""
     session.execute(delete(IdeaNeighbour).where(col(IdeaNeighbour.idea_id) == idea.id))
-    # Neighbours are looser than the form's hints: the closest three, however close.
-    scored, _ = _scored_ideas(session, idea.title, idea.problem, exclude=idea.id)
-    for rank, (_, neighbour) in enumerate(scored[:limit]):
+    scored, ceiling = _scored_ideas(session, idea.title, idea.problem, exclude=idea.id)
+    for rank, neighbour in enumerate(_close_enough(scored, ceiling, limit)):
         session.add(IdeaNeighbour(idea_id=pk(idea), neighbour_id=neighbour, rank=rank))
 
 
+# Only the ideas this one found: the bar is measured from its own words, so an older idea
+# that a newer one found is not, by that, close to the newer one's words.
 _NEIGHBOURS = (
     select(IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank)
     .where(col(IdeaNeighbour.idea_id) == bindparam("idea"))
-    .union_all(
-        select(IdeaNeighbour.idea_id, IdeaNeighbour.neighbour_id, IdeaNeighbour.rank + 100).where(
-            col(IdeaNeighbour.neighbour_id) == bindparam("idea")
-        )
-    )
+    .order_by(col(IdeaNeighbour.rank))
 )
 _VISIBLE_IDEAS = select(Idea.id).where(
     col(Idea.id).in_(bindparam("ids", expanding=True)),
@@ -509,11 +512,9 @@ _VISIBLE_IDEAS = select(Idea.id).where(
 )
 
 
-def neighbours(session: Session, idea: Idea, limit: int = 3) -> list[int]:
-    """Published ideas close to this one: those it found, then those that found it."""
-    found = read_rows(session, _NEIGHBOURS, {"idea": idea.id})
-    ordered = sorted(found, key=lambda row: row[2])
-    ids = [n if i == idea.id else i for i, n, _ in ordered]
+def neighbours(session: Session, idea: Idea, limit: int = SIMILAR_SHOWN) -> list[int]:
+    """Published ideas close to this one, closest first (those it found when last written)."""
+    ids = [n for _, n, _ in read_rows(session, _NEIGHBOURS, {"idea": idea.id})]
     if not ids:
         return []
     visible = {row[0] for row in read_rows(session, _VISIBLE_IDEAS, {"ids": ids})}

@@ -347,3 +347,65 @@ def test_a_form_sent_back_opens_with_an_error_summary_that_takes_the_focus(
     assert "3 erreurs empêchent l’envoi du formulaire" in summary.get_text()
     assert page.find(id="lay-title-input")["value"] == "Gardé"
     assert client.get(f"/ideas/{idea.id}/mines").headers["location"] == f"/ideas/{idea.id}"
+
+
+def test_the_lay_form_offers_mines_of_the_chosen_category_on_similar_ideas_only(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db, name="Autrice", unit="Accueil")
+    other = make_user(db, name="Autre autrice", unit="Régie")
+    layer = make_user(db, name="Léa Poseuse", unit="Finances")
+    colleague = make_user(db, name="Côme Collègue", unit="DSI")
+    cantine = make_idea(
+        db,
+        other,
+        clock.now,
+        title="Prélèvement pour la cantine",
+        problem="Les familles paient la cantine scolaire en retard.",
+    )
+    passeport = make_idea(
+        db,
+        other,
+        clock.now,
+        title="Rendez-vous passeports en ligne",
+        problem="Les usagers font la queue pour un passeport.",
+    )
+    make_mine(db, cantine, layer, clock.now, category="legal", title="Mandat SEPA")
+    make_mine(db, cantine, layer, clock.now, category="budget", title="Frais bancaires")
+    make_mine(db, passeport, layer, clock.now, category="legal", title="Titres sécurisés")
+    related = make_idea(
+        db,
+        author,
+        clock.now,
+        title="Payer la cantine scolaire par prélèvement",
+        problem="Les familles paient la cantine en retard et la régie relance chaque mois.",
+    )
+    # Shares only « usagers » with the passport idea, and nothing with the canteen.
+    unrelated = make_idea(
+        db,
+        author,
+        clock.now,
+        title="Registre des traitements",
+        problem="Les données personnelles des usagers sont éparpillées dans des tableurs.",
+    )
+    db.commit()
+    client = make_client(colleague)
+
+    def offered(idea_id: int, category: str) -> list[str]:
+        fragment = soup(
+            client.get(
+                f"/ideas/{idea_id}/mines/siblings", params={"category": category}, headers=HX
+            )
+        )
+        return [a.get_text(strip=True) for a in fragment.select(".neighbour-mines li a")]
+
+    assert offered(related.id, "legal") == ["Mine «\u00a0Mandat SEPA\u00a0»"]
+    assert offered(related.id, "budget") == ["Mine «\u00a0Frais bancaires\u00a0»"]
+    assert offered(unrelated.id, "legal") == []
+    # Before a category is chosen, nothing is offered; a form shown again keeps its choice.
+    assert not soup(client.get(f"/ideas/{related.id}")).select(".neighbour-mines")
+    again = client.post_form(f"/ideas/{related.id}/mines", {"category": "legal"})
+    assert again.status_code == 422
+    assert [a.get_text(strip=True) for a in soup(again).select(".neighbour-mines li a")] == [
+        "Mine «\u00a0Mandat SEPA\u00a0»"
+    ]

@@ -157,27 +157,42 @@ def test_highlight_marks_matching_words_and_escapes_the_rest() -> None:
     assert html == "Les &lt;b&gt;<mark>données</mark>&lt;/b&gt; personnelles"
 
 
-def test_neighbouring_ideas_are_stored_at_publication_and_seen_both_ways(
+def test_neighbouring_ideas_are_stored_at_publication_by_the_hints_bar(
     engine_session: Session, corpus, clock: Clock
 ) -> None:  # type: ignore[no-untyped-def]
     s = engine_session
     author = make_user(s)
     later = make_idea(
-        s, author, clock.now, title="Cantine : payer en ligne", problem="La cantine scolaire."
+        s,
+        author,
+        clock.now,
+        title="Payer la cantine scolaire par prélèvement",
+        problem="Les familles paient la cantine en retard et la régie relance chaque mois.",
     )
-    # The new idea found the older one; the older one now shows the new one too.
-    assert search.neighbours(s, later)[0] == corpus["cantine"]
-    assert later.id in search.neighbours(s, s.get(Idea, corpus["cantine"]))
+    assert search.neighbours(s, later) == [corpus["cantine"]]
+    # An idea that only shares everyday words with others (« usagers », « agents ») has none.
+    unrelated = make_idea(
+        s,
+        author,
+        clock.now,
+        title="Covoiturage entre agents du site",
+        problem="Les agents viennent seuls en voiture ; les usagers ne trouvent pas à se garer.",
+    )
+    assert search.neighbours(s, unrelated) == []
+    # The link goes one way: the older idea keeps the neighbours it found when last written.
+    assert later.id not in search.neighbours(s, s.get(Idea, corpus["cantine"]))
     # A draft never shows as a neighbour, and rewriting the problem looks again.
-    draft = make_idea(s, author, clock.now, title="Cantine brouillon", published=False)
-    assert draft.id not in search.neighbours(s, s.get(Idea, corpus["cantine"]))
+    draft = make_idea(s, author, clock.now, title="Cantine scolaire brouillon", published=False)
     ideas.update_idea(
         s,
         ScoringParams(),
         author,
         later,
-        IdeaUpdate(title="Passeport en ligne", problem="Les passeports, la file d'attente."),
+        IdeaUpdate(
+            title="Rendez-vous passeports en ligne",
+            problem="Les usagers font la queue pour un passeport : des rendez-vous en ligne.",
+        ),
         clock.now,
     )
-    assert search.neighbours(s, later)[0] == corpus["passeport"]
-    assert later.id not in search.neighbours(s, s.get(Idea, corpus["cantine"]))
+    assert search.neighbours(s, later) == [corpus["passeport"]]
+    assert draft.id not in search.neighbours(s, later)
