@@ -4,6 +4,7 @@ ranked suggestions with their reasons (in French) out; no database, no clock."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app import formatting
 from app.models.mine import CATEGORY_LABELS
 
 MAX_SUGGESTIONS = 5
@@ -66,12 +67,12 @@ def rank(
         if c.accepted_in_category:
             n = c.accepted_in_category
             reasons.append(
-                f"{n} déminage{'s' if n > 1 else ''} accepté{'s' if n > 1 else ''} en {category}"
+                f"{formatting.plural(n, 'déminage accepté', 'déminages acceptés')} en {category}"
             )
         if c.precedents:
             p = c.precedents[0]
             more = (
-                f" (et {len(c.precedents) - 1} autre{'s' if len(c.precedents) > 2 else ''})"
+                f" (et {formatting.plural(len(c.precedents) - 1, 'autre', 'autres')})"
                 if len(c.precedents) > 1
                 else ""
             )

@@ -1,6 +1,7 @@
 """Numbers and dates read the same on the pages, in the e-mails and in the exports: French, as
 Babel writes it (app/formatting.py), never « 25.0 » or « 01/11/2026 »."""
 
+import re
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -12,7 +13,7 @@ from app import cli
 from app.config import Settings, get_settings
 from app.models import Role
 from tests.conftest import Clock, soup
-from tests.factories import LONG, make_call, make_idea, make_user
+from tests.factories import LONG, make_call, make_deminage, make_idea, make_mine, make_user
 
 
 def test_the_fiche_produit_writes_decimals_and_dates_the_french_way(
@@ -72,3 +73,38 @@ def test_a_reminder_e_mail_dates_the_deadline_as_the_call_page_does(
         bodies.append(mail.get_body(preferencelist=("plain",)).get_content())  # type: ignore[union-attr]
     reminder = next(b for b in bodies if "il est encore temps" in b)
     assert f"jusqu’au {shown} inclus" in reminder
+
+
+def test_counts_agree_with_their_noun_the_french_way(
+    db: Session, make_client, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Plurals come from Babel (`| plural`): « 0 mine posée », « 1 autre idée », « 2 autres
+    idées » — never a hand-made « s » that says « 0 mines »."""
+    author, layer, reader = make_user(db, unit="Accueil"), make_user(db), make_user(db)
+    said = "Les numéros de téléphone des usagers demandent une base légale et une durée"
+    ideas = [make_idea(db, author, clock.now, title=f"Idée {n}") for n in range(3)]
+    first = make_mine(
+        db, ideas[0], layer, clock.now, category="data_privacy", title="Numéros", body=said
+    )
+    make_mine(db, ideas[1], layer, clock.now, category="data_privacy", title="Tél.", body=said)
+    db.commit()
+    web = make_client(reader)
+
+    def recurring() -> str:
+        page = soup(web.get("/ce-qui-bloque"))
+        return re.sub(r"[ \t\n]+", " ", page.select_one("article.recurring .meta").get_text())
+
+    assert "et 1 autre idée\u00a0:" in recurring()
+    make_mine(db, ideas[2], layer, clock.now, category="data_privacy", title="Tél", body=said)
+    db.commit()
+    assert "et 2 autres idées\u00a0:" in recurring()
+
+    def record(person) -> list[str]:  # type: ignore[no-untyped-def]
+        page = soup(web.get(f"/users/{person.id}"))
+        return [" ".join(li.get_text().split()) for li in page.select("ul.record li")]
+
+    assert record(layer)[0] == "3 mines posées"
+    assert record(author)[:2] == ["0 mine posée", "0 déminage apporté"]
+    make_deminage(db, first, author, clock.now, body="Le consentement suffit.")
+    db.commit()
+    assert record(author)[1] == "1 déminage apporté"

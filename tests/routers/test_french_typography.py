@@ -235,3 +235,38 @@ def test_each_rule_catches_its_fault(text: str, fault: str) -> None:
 )
 def test_correct_french_passes(text: str) -> None:
     assert faults_in(text) == []
+
+
+# A plural made by hand: « {{ "s" if n > 1 }} », « {% if n > 1 %}s{% endif %} », and the same
+# in Python (« 's' if n > 1 else '' »). They say « 0 mines »; `| plural` says « 0 mine ».
+HAND_MADE_PLURAL = re.compile(
+    r"""["'](?:s|es|x)["']\s+if\s[^}\n]*?(?:>|<|==|!=|length)"""
+    r"|\{%-?\s*if\s[^%]*?(?:>|<|==|!=)[^%]*%\}(?:s|es|x)\{%"
+)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_no_template_or_service_makes_its_plurals_by_hand() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for folder, pattern in (("templates", "*.html"), ("app", "*.py"))
+        for path in sorted((ROOT / folder).rglob(pattern))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if HAND_MADE_PLURAL.search(line)
+    ]
+    assert not found, "Pluriels faits à la main (utiliser | plural ou | word) :\n" + "\n".join(
+        found
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'mine{{ "s" if n > 1 }}',
+        "idée{{ 's' if ideas | length > 1 }}",
+        "déminage{% if answers | length > 1 %}s{% endif %}",
+        "f\"{n} déminage{'s' if n > 1 else ''}\"",
+    ],
+)
+def test_the_plural_rule_catches_a_hand_made_plural(line: str) -> None:
+    assert HAND_MADE_PLURAL.search(line)
