@@ -75,11 +75,12 @@ class BoardGroup(IntEnum):
     open = 1  # other open ideas
     project = 2
     abandoned = 3
-    off_board = 9  # drafts and merged ideas: never on the board, nor in the lists
+    # Drafts, merged ideas, ideas hidden by moderation: never on the board, nor in the lists.
+    off_board = 9
 
 
 BOARD_GROUP_SQL = (
-    f"CASE WHEN merged_into_id IS NOT NULL THEN {BoardGroup.off_board:d}"
+    f"CASE WHEN merged_into_id IS NOT NULL OR hidden_at IS NOT NULL THEN {BoardGroup.off_board:d}"
     f" WHEN status = 'open' AND ripe_from IS NOT NULL THEN {BoardGroup.ripening:d}"
     f" WHEN status = 'open' THEN {BoardGroup.open:d}"
     f" WHEN status = 'project' THEN {BoardGroup.project:d}"
@@ -151,6 +152,10 @@ class Idea(SQLModel, table=True):
     relaunched_from_id: int | None = Field(default=None, foreign_key="idea.id", index=True)
     # A draft untouched for long: when its author was told it would be deleted (retention).
     purge_notice_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Hidden by moderation (services/moderation.py): the idea leaves every list, and only those
+    # who carry it and admins read its page (permissions.can_view_idea, visibility.py).
+    hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hidden_reason: str = Field(default="", sa_type=Text)
     # The accepted co-porteurs' ids (`CoCarrier` rows with `accepted_at`), kept here by
     # services/co_carriers.py so that every permission check and the score read them with the
     # idea itself, whoever loaded it (a plain list: assigned anew, never changed in place).

@@ -28,6 +28,7 @@ class NotificationKind(StrEnum):
     decision_outcome = "decision_outcome"
     project_milestone = "project_milestone"
     co_carrier = "co_carrier"
+    moderation = "moderation"
 
 
 KIND_LABELS: dict[str, str] = {
@@ -57,6 +58,7 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.co_carrier: (
         "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
     ),
+    NotificationKind.moderation: "La modération masque ou rétablit une idée que je porte",
 }
 
 
@@ -91,6 +93,7 @@ DEFAULT_CHANNELS = {
     NotificationKind.decision_outcome: Channel.email,
     NotificationKind.project_milestone: Channel.digest,
     NotificationKind.co_carrier: Channel.email,
+    NotificationKind.moderation: Channel.email,
 }
 
 

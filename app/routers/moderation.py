@@ -1,4 +1,5 @@
-"""Moderation from the idea page: an admin hides a mine or a déminage with a reason."""
+"""Moderation from the idea page: an admin hides a mine, a déminage or the whole idea with a
+reason."""
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -8,9 +9,9 @@ from app.deps import ModeratorUser, NowDep, ObjectId, ParamsDep, SessionDep
 from app.idea_page import action_done, form_rejected
 from app.models import Deminage, Idea, Mine, User
 from app.schemas import ReasonInput, french_errors
-from app.services import mines, moderation
+from app.services import ideas, mines, moderation
 from app.services.readiness import ScoringParams
-from app.web import FormDep
+from app.web import FormDep, redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -98,3 +99,41 @@ def restore_deminage(
     return action_done(
         request, session, params, idea, user, now, f"deminage-{deminage_id}", "Rétabli."
     )
+
+
+@router.post("/ideas/{idea_id}/hide", name="idea_hide")
+def hide_idea(
+    request: Request,
+    session: SessionDep,
+    user: ModeratorUser,
+    params: ParamsDep,
+    now: NowDep,
+    idea_id: ObjectId,
+    form: FormDep,
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    values = {"reason": form.get("reason", "")}
+    try:
+        reason = ReasonInput.model_validate(values).reason
+    except ValidationError as exc:
+        return form_rejected(
+            request, session, params, idea, user, now, "hide-idea", values, french_errors(exc)
+        )
+    moderation.hide_idea(session, user, idea, reason, now)
+    return redirect(
+        request,
+        request.url_for("idea", idea_id=idea_id).path,
+        flash=(
+            "Idée masquée\u00a0: seules les personnes qui la portent et les administrateurs la "
+            "lisent."
+        ),
+    )
+
+
+@router.post("/ideas/{idea_id}/restore", name="idea_restore")
+def restore_idea(
+    request: Request, session: SessionDep, user: ModeratorUser, now: NowDep, idea_id: ObjectId
+) -> Response:
+    idea = ideas.get_idea(session, idea_id, user)
+    moderation.restore_idea(session, user, idea, now)
+    return redirect(request, request.url_for("idea", idea_id=idea_id).path, flash="Idée rétablie.")

@@ -51,7 +51,7 @@ def contribution(session: Session, idea: Idea) -> Counter[TallyKey]:
     its author's unit and by portée, each with its severity (the median of its signers'), and
     its broken rule's kind; nothing for a draft, a closed or a merged idea."""
     share: Counter[TallyKey] = Counter()
-    if idea.status not in ON_THE_MAP or idea.merged_into_id is not None:
+    if idea.status not in ON_THE_MAP or not visibility.listed(idea):
         return share
     share[("rule_kind", idea.rule_kind, "")] += 1
     unit = str(idea.unit_id or "")
@@ -122,9 +122,7 @@ def rebuild(session: Session) -> None:
     base): the tallies and every idea's share, as `contribution` counts them."""
     session.execute(delete(BlockerTally))
     session.execute(delete(IdeaBlocker))
-    on_map = and_(
-        col(Idea.status).in_([s.value for s in ON_THE_MAP]), col(Idea.merged_into_id).is_(None)
-    )
+    on_map = and_(col(Idea.status).in_([s.value for s in ON_THE_MAP]), visibility.listed_sql)
     counted = and_(on_map, visibility.counted_status_sql == MineStatus.open)
     columns = ["idea_id", "dimension", "key", "severity", "n"]
     by_category = (
@@ -236,7 +234,7 @@ _ANSWERS_OF_ECHOES = (
         visibility.deminage_counts_sql,  # neither the answer nor its mine is hidden
         col(Deminage.accepted),  # the acceptance in force, not one a reopen ended
         col(Idea.status).in_([s.value for s in ON_THE_MAP] + [IdeaStatus.abandoned.value]),
-        col(Idea.merged_into_id).is_(None),
+        visibility.listed_sql,
     )
     .order_by(col(MineEcho.mine_id), col(Deminage.accepted_at).desc())
 )
@@ -307,7 +305,7 @@ _TOP_ECHOED = (
         col(Mine.hidden_at).is_(None),
         col(Mine.status) != MineStatus.withdrawn,
         col(Idea.status).in_([s.value for s in ON_THE_MAP]),
-        col(Idea.merged_into_id).is_(None),
+        visibility.listed_sql,
     )
     .order_by(col(Mine.echo_count).desc(), col(Mine.id).desc())
     .limit(bindparam("limit"))
@@ -319,8 +317,7 @@ _ECHOES = (
     .where(
         col(MineEcho.mine_id).in_(bindparam("mines", expanding=True)),
         col(Mine.hidden_at).is_(None),
-        col(Idea.status) != IdeaStatus.draft,
-        col(Idea.merged_into_id).is_(None),
+        visibility.listed_sql,
     )
     .order_by(col(Mine.id))
 )

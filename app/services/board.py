@@ -138,7 +138,7 @@ def _group_condition(group: str) -> ColumnElement[bool]:
         return and_(
             col(Idea.status) == IdeaStatus.open,
             col(Idea.ripe_from) > now,
-            col(Idea.merged_into_id).is_(None),
+            visibility.listed_sql,
         )
     return board_group == BoardGroup[group]  # open, project, abandoned
 

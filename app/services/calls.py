@@ -241,7 +241,7 @@ _SPONSORS = select(User.id, User.name, User.unit_id, User.is_active).where(
     col(User.id).in_(bindparam("ids", expanding=True))
 )
 # Published ideas that answer each call (a merged idea moved into the idea kept).
-_PUBLISHED = (Idea.status != IdeaStatus.draft, col(Idea.merged_into_id).is_(None))
+_PUBLISHED = (visibility.listed_sql,)
 _IDEA_COUNTS = (
     select(Idea.call_id, func.count())
     .where(col(Idea.call_id).in_(bindparam("calls", expanding=True)), *_PUBLISHED)
@@ -397,7 +397,8 @@ _CALL_IDEAS = (
         Idea.call_id == bindparam("call"),
         col(Idea.merged_into_id).is_(None),
         # Only what the viewer may see (`permissions.can_view_idea` in SQL): published ideas,
-        # and the viewer's own drafts.
+        # and the viewer's own drafts; an idea hidden by moderation leaves every list.
+        visibility.unhidden_idea_sql,
         or_(col(Idea.status) != IdeaStatus.draft, col(Idea.author_id) == bindparam("viewer")),
     )
     .order_by(col(Idea.score).desc(), col(Idea.id))

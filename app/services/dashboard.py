@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Deminage, Idea, IdeaEvent, IdeaStatus, Mine, MineStatus, Unit, User
 from app.models.mine import CATEGORY_LABELS
+from app.services import visibility
 
 WEEKS = 12
 
@@ -35,7 +36,7 @@ def build(session: Session, now: datetime) -> Dashboard:
     week_ends = [now - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
     lifecycle = session.exec(
         select(Idea.published_at, Idea.promoted_at, Idea.closed_at, Idea.status).where(
-            Idea.status != IdeaStatus.draft
+            Idea.status != IdeaStatus.draft, visibility.unhidden_idea_sql
         )
     ).all()
     open_, project, abandoned = [0] * WEEKS, [0] * WEEKS, [0] * WEEKS
@@ -76,7 +77,7 @@ def build(session: Session, now: datetime) -> Dashboard:
         select(Unit.name, func.count())
         .select_from(Idea)
         .join(Unit, col(Idea.unit_id) == Unit.id)
-        .where(Idea.status != IdeaStatus.draft)
+        .where(Idea.status != IdeaStatus.draft, visibility.unhidden_idea_sql)
         .group_by(Unit.name)
     ):
         contributions[name]["ideas"] = n

@@ -301,7 +301,11 @@ CSV_COLUMNS = (
 def open_data(session: Session, now: datetime) -> list[dict[str, Any]]:
     """Published ideas with status, themes, score and mine counts: no name, e-mail or unit."""
     published = list(
-        session.exec(select(Idea).where(Idea.status != IdeaStatus.draft).order_by(col(Idea.id)))
+        session.exec(
+            select(Idea)
+            .where(Idea.status != IdeaStatus.draft, visibility.unhidden_idea_sql)
+            .order_by(col(Idea.id))
+        )
     )
     themes: dict[int, list[str]] = defaultdict(list)
     for theme in session.exec(select(IdeaTheme).order_by(IdeaTheme.theme)):

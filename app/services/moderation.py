@@ -1,7 +1,10 @@
-"""Moderation: an admin hides an abusive mine or déminage, with a reason, and may restore it.
+"""Moderation: an admin hides an abusive mine, déminage or whole idea, with a reason, and may
+restore it.
 
 Hidden content leaves the search index and the score (a hidden mine counts as withdrawn);
-only admins read it; its author sees that it was hidden and why. The audit log keeps both.
+only admins read it; its author sees that it was hidden and why. A hidden idea leaves every
+output (`visibility.listed_sql`, `permissions.can_view_idea`): only those who carry it and the
+admins read its page; they are told why, and how to contest it. The audit log keeps both.
 """
 
 from datetime import datetime
@@ -10,14 +13,17 @@ from typing import Any
 from sqlmodel import Session
 
 from app.errors import Conflict
-from app.models import Deminage, Idea, Mine, User
-from app.services import audit, scoring, search
-from app.services.ideas import add_event
+from app.models import Deminage, Idea, IdeaStatus, Mine, NotificationKind, User
+from app.models.base import pk
+from app.services import audit, blockers, notifications, scoring, search
+from app.services.ideas import add_event, themes_of
 from app.services.permissions import check_moderate, raise_if
 from app.services.readiness import ScoringParams
 
 
-def _target(item: Mine | Deminage) -> str:
+def _target(item: Mine | Deminage | Idea) -> str:
+    if isinstance(item, Idea):
+        return f"idea:{item.id}"
     return f"{'mine' if isinstance(item, Mine) else 'deminage'}:{item.id}"
 
 
@@ -73,3 +79,73 @@ def _reindex(session: Session, item: Mine | Deminage) -> None:
 
 def _after(reason: str) -> dict[str, Any]:
     return {"hidden": True, "reason": reason}
+
+
+def hide_idea(session: Session, admin: User, idea: Idea, reason: str, now: datetime) -> None:
+    """Hide a whole published idea: it leaves the lists, the index, the map and the counts;
+    those who carry it are told why and where to contest it."""
+    raise_if(check_moderate(admin))
+    if idea.hidden_at is not None:
+        raise Conflict("Cette idée est déjà masquée.")
+    if idea.status == IdeaStatus.draft:
+        raise Conflict("Un brouillon n’est lu que par son auteur\u00a0: il n’y a rien à masquer.")
+    idea.hidden_at, idea.hidden_reason = now, reason
+    session.add(idea)
+    audit.record(
+        session, admin, "content_hidden", _target(idea), {"hidden": False}, _after(reason), now
+    )
+    add_event(session, idea, admin, "moderated", "L’idée a été masquée par la modération.", now)
+    _follow_idea(session, idea)
+    _tell_carriers(
+        session,
+        admin,
+        idea,
+        f"Votre idée «\u00a0{idea.title}\u00a0» a été masquée par la modération\u00a0: {reason}",
+        now,
+    )
+
+
+def restore_idea(session: Session, admin: User, idea: Idea, now: datetime) -> None:
+    """Show a hidden idea again, everywhere; those who carry it are told."""
+    raise_if(check_moderate(admin))
+    if idea.hidden_at is None:
+        raise Conflict("Cette idée n’est pas masquée.")
+    before = {"hidden": True, "reason": idea.hidden_reason}
+    idea.hidden_at, idea.hidden_reason = None, ""
+    session.add(idea)
+    audit.record(session, admin, "content_restored", _target(idea), before, {"hidden": False}, now)
+    add_event(session, idea, admin, "moderated", "L’idée masquée a été rétablie.", now)
+    _follow_idea(session, idea)
+    _tell_carriers(
+        session,
+        admin,
+        idea,
+        f"Votre idée «\u00a0{idea.title}\u00a0» a été rétablie par la modération.",
+        now,
+    )
+
+
+def _follow_idea(session: Session, idea: Idea) -> None:
+    """The index and the map of « Ce qui bloque » follow (they keep no hidden idea)."""
+    session.flush()  # the database computes the idea's board group again
+    session.refresh(idea)
+    search.index_idea(session, idea, themes_of(session, [pk(idea)])[pk(idea)])
+    blockers.refresh(session, idea)
+
+
+def _tell_carriers(session: Session, admin: User, idea: Idea, message: str, now: datetime) -> None:
+    mailer = notifications.mailer_of(session)
+    for user_id in [idea.author_id, *idea.co_carrier_ids]:
+        person = session.get(User, user_id)
+        if person is not None:
+            notifications.notify(
+                session,
+                mailer,
+                person,
+                NotificationKind.moderation,
+                admin,
+                idea,
+                message,
+                "#moderation",
+                now,
+            )

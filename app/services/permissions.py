@@ -65,7 +65,10 @@ def is_carrier(user: User | None, idea: Idea) -> bool:
 
 
 def can_view_idea(user: User | None, idea: Idea) -> bool:
-    """Drafts are their carriers' alone; everything else is readable by every agent."""
+    """Drafts are their carriers' alone; an idea hidden by moderation, its carriers' (told why)
+    and the admins'; everything else is readable by every agent."""
+    if idea.hidden_at is not None:
+        return is_carrier(user, idea) or can_read_hidden(user)
     return idea.status != IdeaStatus.draft or is_carrier(user, idea)
 
 

@@ -170,8 +170,8 @@ def _put(session: Session, doc: str, idea_id: int, title: str, body: str) -> Non
 
 
 def index_idea(session: Session, idea: Idea, themes: list[str]) -> None:
-    """Index (again) a published idea's fiche; drafts stay out of the index."""
-    if idea.status == IdeaStatus.draft or idea.merged_into_id is not None:
+    """Index (again) a published idea's fiche; drafts, merged and hidden ideas stay out."""
+    if not visibility.listed(idea):
         remove(session, f"idea:{idea.id}")
         return
     # A closed idea is found by its lesson too (« Idées en sommeil »).
@@ -297,7 +297,7 @@ def _match(
             "SELECT s.doc, s.idea_id, -ts_rank(s.tsv, to_tsquery('simple', :q)) AS rank "
             "FROM search_index AS s JOIN idea ON idea.id = s.idea_id "
             "WHERE s.tsv @@ to_tsquery('simple', :q) AND s.doc LIKE :docs "
-            "AND idea.status != 'draft' AND idea.merged_into_id IS NULL "
+            "AND idea.board_group < 9 "  # BoardGroup.off_board: drafts, merged, hidden ideas
             "ORDER BY rank LIMIT :limit OFFSET :offset"
         ),
         {"q": expression, "docs": docs_like, "limit": limit, "offset": offset},
@@ -306,7 +306,7 @@ def _match(
 
 
 def _visible(session: Session, hits: list[Hit]) -> list[Hit]:
-    """Only hits on published ideas that were not merged away."""
+    """Only hits on published ideas that were not merged away nor hidden by moderation."""
     if not hits:
         return hits
     shown = set(
@@ -369,9 +369,7 @@ _TITLE_DOC_BOOST = 1.5
 _MIN_CORPUS = 50  # a young base counts as this many ideas: one word in two ideas is still rare
 _DF_CAP = 1000  # counting stops there: past it, a word is common anyway
 
-_PUBLISHED_IDEAS = select(func.count(col(Idea.id))).where(
-    Idea.status != IdeaStatus.draft, col(Idea.merged_into_id).is_(None)
-)
+_PUBLISHED_IDEAS = select(func.count(col(Idea.id))).where(visibility.listed_sql)
 _DF_SQLITE = text(
     "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH :q "
     "AND rowid % 4 = 1 LIMIT :cap)"
@@ -507,8 +505,7 @@ _NEIGHBOURS = (
 )
 _VISIBLE_IDEAS = select(Idea.id).where(
     col(Idea.id).in_(bindparam("ids", expanding=True)),
-    Idea.status != IdeaStatus.draft,
-    col(Idea.merged_into_id).is_(None),
+    col(Idea.board_group) < BoardGroup.off_board,  # published, not merged, not hidden
 )
 
 

@@ -66,7 +66,7 @@ def _bucket(column: Any, bounds: list[datetime]) -> ColumnElement[Any]:
 
 def build(session: Session, now: datetime) -> PublicStats:
     """The public figures, in a handful of grouped queries over the whole base."""
-    published_ideas = (Idea.status != IdeaStatus.draft, col(Idea.merged_into_id).is_(None))
+    published_ideas = (visibility.listed_sql,)
     ideas, projects = session.exec(
         select(
             func.count(),

@@ -20,7 +20,7 @@ from sqlalchemy import and_, bindparam, case
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
-from app.models import Deminage, Idea, Mine, MineStatus, User
+from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, User
 from app.models.base import pk
 from app.services.permissions import can_read_hidden
 
@@ -51,6 +51,24 @@ def public(item: Any, mine: Any = None) -> bool:
     """Whether content may be shown to anyone (search index, counts): neither it nor, for a
     déminage, its mine is hidden."""
     return item.hidden_at is None and (mine is None or mine.hidden_at is None)
+
+
+# An idea hidden by moderation leaves every output but its own page (`can_view_idea`): its
+# carriers and admins still read it there.
+unhidden_idea_sql = col(Idea.hidden_at).is_(None)
+# In SQL: the ideas in the lists, the index and the counts (`listed` in Python).
+listed_sql = and_(
+    col(Idea.status) != IdeaStatus.draft, col(Idea.merged_into_id).is_(None), unhidden_idea_sql
+)
+
+
+def listed(idea: Idea) -> bool:
+    """Whether an idea is in the lists, the index and the counts: published, not merged away,
+    not hidden by moderation (the Python twin of `Idea.board_group < BoardGroup.off_board`,
+    computed by the database from `BOARD_GROUP_SQL`)."""
+    return (
+        idea.status != IdeaStatus.draft and idea.merged_into_id is None and idea.hidden_at is None
+    )
 
 
 def reads_hidden(viewer: User | None) -> bool:

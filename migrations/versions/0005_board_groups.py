@@ -10,7 +10,15 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.models.idea import BOARD_GROUP_SQL
+# The expression as it stood at this revision (0021 adds hidden ideas to the off-board group):
+# a migration keeps its own copy rather than import one that later revisions change.
+BOARD_GROUP_SQL = (
+    "CASE WHEN merged_into_id IS NOT NULL THEN 9"
+    " WHEN status = 'open' AND ripe_from IS NOT NULL THEN 0"
+    " WHEN status = 'open' THEN 1"
+    " WHEN status = 'project' THEN 2"
+    " WHEN status = 'abandoned' THEN 3 ELSE 9 END"
+)
 
 revision: str = "0005"
 down_revision: str | None = "0004"

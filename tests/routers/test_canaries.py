@@ -1,7 +1,8 @@
 """Hidden means hidden, everywhere; closed means gone, everywhere.
 
-Canary words are laid in a mine and in déminages, which an admin then hides through the
-moderation form; a colleague, who co-carries the idea, then closes their account. Every output
+Canary words are laid in a mine and in déminages, and in a whole idea (its title, its fiche,
+its mines), which an admin then hides through the moderation forms; a colleague, who
+co-carries the idea, then closes their account. Every output
 an agent can reach (each GET route of the app, both fiche formats with the PDF's text extracted,
 search before and after `demineurs reindex`, notifications and the e-mails written after the
 hiding) is read as
@@ -53,7 +54,13 @@ HIDDEN_ANSWER = "zorglubcache"  # a déminage hidden itself, under a visible min
 REASON = "quokkamotif"
 BASIS_REFERENCE = "zorglubreference"  # what the hidden mine said it rests on
 SCOPE_REASON = "zorglubportee"  # why its move to the generalisation was asked
+# A whole idea hidden by moderation: its title, its fiche and a mine laid on it.
+IDEA_TITLE = "zorglubidee"
+IDEA_PROBLEM = "zorglubprobleme"
+MINE_ON_HIDDEN_IDEA = "zorglubterrain"
+IDEA_CANARIES = (IDEA_TITLE, IDEA_PROBLEM, MINE_ON_HIDDEN_IDEA)
 HIDDEN_CANARIES = (
+    *IDEA_CANARIES,
     MINE_TITLE,
     MINE_BODY,
     ANSWER_UNDER_HIDDEN,
@@ -73,6 +80,7 @@ class World:
     ids: dict[str, int]
     clients: dict[str, Any]
     outbox_after_hiding: list[str]
+    told_of_hidden_idea: list[str]
 
 
 def _client(app: FastAPI, user: Any | None) -> WebClient:
@@ -141,6 +149,25 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         elsewhere = make_idea(db, bystander, clock.now, title="Navette partagée")
         co_carriers.invite(db, bystander, elsewhere, closing, "", clock.now)
         notifications.toggle(db, notifications.Follow, bystander, idea)
+        # A whole idea, hidden later: it answers the call, shares words with the first idea (a
+        # neighbour, a similar idea), its mine echoes the visible one; colleagues took part.
+        hidden_idea = make_idea(
+            db,
+            layer,
+            clock.now,
+            title=f"Guichet unique {IDEA_TITLE}",
+            problem=f"Un guichet unique {IDEA_PROBLEM} pour l’accueil.",
+            themes="accueil",
+            call_id=call.id,
+        )
+        on_hidden = make_mine(
+            db, hidden_idea, author, clock.now, title="Budget", body=f"Coût ? {MINE_ON_HIDDEN_IDEA}"
+        )
+        make_deminage(db, on_hidden, bystander, clock.now, body="Une aide sur l’idée masquée.")
+        make_mine(db, hidden_idea, bystander, clock.now, category="budget", title="Budget")
+        for person in (author, bystander):
+            notifications.toggle(db, notifications.Follow, person, hidden_idea)
+            notifications.toggle(db, notifications.Support, person, hidden_idea)
         calls.close_call(db, admin, call, clock.now)
         # A project whose outcome, milestones and lesson quote a mine that is hidden later: they
         # were written before the hiding, and must be masked once it is hidden.
@@ -183,8 +210,16 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "call": call.id,
             "project": project.id,
             "quoted_mine": quoted.id,
+            "hidden_idea": hidden_idea.id,
+            "mine_on_hidden_idea": on_hidden.id,
         }
-        people = {"author": author, "bystander": bystander, "admin": admin, "closing": closing}
+        people = {
+            "author": author,
+            "bystander": bystander,
+            "admin": admin,
+            "closing": closing,
+            "layer": layer,
+        }
 
     clients = {name: _client(app, person) for name, person in people.items()}
     clients["anonymous"] = _client(app, None)
@@ -203,6 +238,11 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         found = clients["bystander"].get("/search", params={"q": word[:-2]}).text
         assert f"-{ids[anchor]}" in found
 
+    # Before the hiding, the whole idea is everywhere a colleague looks.
+    for url in SHOWN_BEFORE_HIDING:
+        seen = clients["bystander"].get(url.format(**ids)).text
+        assert IDEA_TITLE in seen, f"{url} does not show the idea before it is hidden"
+
     # The admin hides through the moderation form.
     admin_client = clients["admin"]
     for url in (
@@ -211,6 +251,10 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         f"/mines/{ids['quoted_mine']}/hide",
     ):
         assert admin_client.post_form(url, {"reason": f"{REASON} injurieux"}).status_code == 303
+    hide = admin_client.post_form(
+        f"/ideas/{ids['hidden_idea']}/hide", {"reason": f"{REASON} hors charte"}
+    )
+    assert hide.status_code == 303
     # The account closes through its own form.
     closed = clients.pop("closing")
     response = closed.post_form("/profile/close", {"confirm": "FERMER"})
@@ -231,13 +275,17 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         mails = db.exec(
             select(OutboxMessage).where(col(OutboxMessage.id).not_in(before or [0]))
         ).all()
-        outbox = [f"{m.to_email}\n{m.subject}\n{m.body}\n{m.html_body}" for m in mails]
+        # Those who carry the hidden idea are told why (test_the_carriers_of_a_hidden_idea…).
+        told = [m for m in mails if m.to_email == people["layer"].email]
+        outbox = [
+            f"{m.to_email}\n{m.subject}\n{m.body}\n{m.html_body}" for m in mails if m not in told
+        ]
     assert outbox, "the digests were written after the hiding"
     # The digests quote what their lines are about (the author's quotes a visible déminage),
     # read again after the hiding: a hidden one is never quoted, in text nor in HTML.
     assert any("Une réponse visible." in m.body and "<blockquote" in m.html_body for m in mails)
     clients.update({f"api:{k}": v for k, v in api.items()})
-    yield World(app, ids, clients, outbox)
+    yield World(app, ids, clients, outbox, [f"{m.subject}\n{m.body}" for m in told])
     for client in clients.values():
         client.__exit__(None, None, None)
     closed.__exit__(None, None, None)
@@ -263,6 +311,21 @@ def _body(response: Any) -> str:
 
 Read = Callable[[World, str], list[str]]
 
+# Where a colleague finds the whole idea before it is hidden (so that its absence after says
+# something): the board, the list, the search and the similar ideas, its neighbour's page, the
+# call, the map's recurring objections, open data.
+SHOWN_BEFORE_HIDING = (
+    "/board",
+    "/ideas",
+    f"/search?q={IDEA_TITLE}",
+    "/ideas/similar?title=Guichet unique&problem=Un guichet unique pour l’accueil.",
+    "/ideas/{idea}",
+    "/calls/{call}",
+    "/calls/{call}/decision",
+    "/ce-qui-bloque",
+    "/open-data/ideas.json",
+)
+
 
 def _get(*urls: str, api: bool = False) -> Read:
     """Read each URL (ids filled from the world) as the given viewer."""
@@ -276,7 +339,9 @@ def _get(*urls: str, api: bool = False) -> Read:
 
 def _searches(path: str) -> list[str]:
     """Prefixes of the canaries (the page echoes the query; the index matches prefixes)."""
-    return [f"{path}?q={word[:-2]}" for word in (*HIDDEN_CANARIES, "zebulon", "Budget")]
+    return [f"{path}?q={word[:-2]}" for word in (*HIDDEN_CANARIES, "zebulon", "Budget")] + [
+        f"{path}?q=guichet"
+    ]
 
 
 def _search_after_reindex(world: World, viewer: str) -> list[str]:
@@ -295,14 +360,25 @@ def _outbox(world: World, viewer: str) -> list[str]:
 # Each GET route an agent can reach, and how the test reads it.
 OUTPUTS: dict[str, Read] = {
     "GET /ideas/{idea_id}": _get(
-        "/ideas/{idea}", "/ideas/{idea}?page=2", "/ideas/{project}", "/ideas/{relaunched}"
+        "/ideas/{idea}",
+        "/ideas/{idea}?page=2",
+        "/ideas/{project}",
+        "/ideas/{relaunched}",
+        "/ideas/{hidden_idea}",
     ),
     "GET /ideas": _get("/ideas"),
     "GET /ideas/{idea_id}/edit": _get("/ideas/{idea}/edit"),
-    "GET /ideas/{idea_id}/fiche.md": _get("/ideas/{idea}/fiche.md", "/ideas/{project}/fiche.md"),
-    "GET /ideas/{idea_id}/fiche.pdf": _get("/ideas/{idea}/fiche.pdf", "/ideas/{project}/fiche.pdf"),
+    "GET /ideas/{idea_id}/fiche.md": _get(
+        "/ideas/{idea}/fiche.md", "/ideas/{project}/fiche.md", "/ideas/{hidden_idea}/fiche.md"
+    ),
+    "GET /ideas/{idea_id}/fiche.pdf": _get(
+        "/ideas/{idea}/fiche.pdf", "/ideas/{project}/fiche.pdf", "/ideas/{hidden_idea}/fiche.pdf"
+    ),
     "GET /ideas/similar": _get(
-        f"/ideas/similar?title={MINE_TITLE}&problem={MINE_BODY}", "/ideas/similar?title=Guichet"
+        f"/ideas/similar?title={MINE_TITLE}&problem={MINE_BODY}",
+        "/ideas/similar?title=Guichet",
+        "/ideas/similar?title=Guichet unique&problem=Un guichet unique pour l’accueil.",
+        f"/ideas/similar?title={IDEA_TITLE}&problem={IDEA_PROBLEM}",
     ),
     "GET /ideas/{idea_id}/mines/siblings": _get(
         "/ideas/{idea}/mines/siblings", "/ideas/{idea}/mines/siblings?category=legal"
@@ -313,7 +389,9 @@ OUTPUTS: dict[str, Read] = {
         api=True,
     ),
     "GET /mines/{mine_id}/experts": _get(
-        "/mines/{hidden_mine}/experts", "/mines/{visible_mine}/experts"
+        "/mines/{hidden_mine}/experts",
+        "/mines/{visible_mine}/experts",
+        "/mines/{mine_on_hidden_idea}/experts",
     ),
     "GET /demineurs": _get("/demineurs"),
     "GET /calls": _get("/calls"),
@@ -332,7 +410,11 @@ OUTPUTS: dict[str, Read] = {
     "GET /profile": _get("/profile"),
     "GET /profile/export.json": _get("/profile/export.json"),
     "GET /users/{user_id}": _get(
-        "/users/{author}", "/users/{closing}", "/users/{layer}", "/users/{helper}"
+        "/users/{author}",
+        "/users/{closing}",
+        "/users/{layer}",
+        "/users/{helper}",
+        "/users/{bystander}",
     ),
     "GET /open-data/ideas.json": _get("/open-data/ideas.json"),
     "GET /open-data/blockers.json": _get("/open-data/blockers.json"),
@@ -344,14 +426,21 @@ OUTPUTS: dict[str, Read] = {
     "GET /admin/merge": _get("/admin/merge"),
     "GET /api/v1/ideas": _get("/api/v1/ideas", api=True),
     "GET /api/v1/ideas/{idea_id}": _get(
-        "/api/v1/ideas/{idea}", "/api/v1/ideas/{project}", "/api/v1/ideas/{relaunched}", api=True
+        "/api/v1/ideas/{idea}",
+        "/api/v1/ideas/{project}",
+        "/api/v1/ideas/{relaunched}",
+        "/api/v1/ideas/{hidden_idea}",
+        api=True,
     ),
     "GET /sommeil": _get("/sommeil", *_searches("/sommeil")),
     "GET /api/v1/sleeping": _get("/api/v1/sleeping", *_searches("/api/v1/sleeping"), api=True),
     "GET /api/v1/board": _get("/api/v1/board", "/api/v1/board?status=all", api=True),
     "GET /api/v1/blockers": _get("/api/v1/blockers", api=True),
     "GET /api/v1/mines/{mine_id}/experts": _get(
-        "/api/v1/mines/{hidden_mine}/experts", "/api/v1/mines/{visible_mine}/experts", api=True
+        "/api/v1/mines/{hidden_mine}/experts",
+        "/api/v1/mines/{visible_mine}/experts",
+        "/api/v1/mines/{mine_on_hidden_idea}/experts",
+        api=True,
     ),
     "GET /api/v1/notifications": _get("/api/v1/notifications", api=True),
     "GET /api/v1/search": _get(*_searches("/api/v1/search"), api=True),
@@ -404,8 +493,9 @@ def test_every_get_route_is_read_or_excluded_with_a_reason(world: World) -> None
 
 
 # What a person wrote comes whole in their own download (RGPD, art. 15), even about a mine
-# hidden since: the idea's author asked, in their own words, to move it.
-OWN_WORDS = {("GET /profile/export.json", "author"): {SCOPE_REASON}}
+# hidden since: the idea's author asked, in their own words, to move it, and laid a mine on the
+# idea hidden since.
+OWN_WORDS = {("GET /profile/export.json", "author"): {SCOPE_REASON, MINE_ON_HIDDEN_IDEA}}
 
 
 @pytest.mark.parametrize("output", list(OUTPUTS))
@@ -455,3 +545,14 @@ def test_the_admin_still_reads_hidden_content_with_its_reason(
     (text, *_) = OUTPUTS[output](world, "admin")
     for canary in canaries:
         assert canary in text, f"{output}: the admin misses {canary}"
+
+
+def test_the_carriers_of_a_hidden_idea_read_it_with_the_reason_and_how_to_contest(
+    world: World,
+) -> None:
+    page = world.clients["layer"].get("/ideas/{hidden_idea}".format(**world.ids))
+    assert page.status_code == 200
+    assert IDEA_TITLE in page.text and REASON in page.text and "#recours" in page.text
+    assert any(IDEA_TITLE in m and REASON in m for m in world.told_of_hidden_idea)
+    admin = world.clients["admin"].get("/ideas/{hidden_idea}".format(**world.ids)).text
+    assert IDEA_TITLE in admin and "Rétablir cette idée" in admin

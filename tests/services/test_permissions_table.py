@@ -141,6 +141,7 @@ def on_mine(m: Mine, i: Idea | None = None, d: Deminage | None = None) -> dict[s
 
 # The situations each kind of predicate is asked about: its parameters, by name.
 IDEA = {status: {"idea": idea(status)} for status in IdeaStatus}
+IDEA_SEEN = {**IDEA, "hidden by moderation": {"idea": idea(hidden_at=WHEN)}}
 MINE = {
     "open mine": on_mine(mine()),
     "defused mine": on_mine(mine(MineStatus.defused)),
@@ -307,12 +308,13 @@ NOBODY = "✗ CCC CCC CCC CCC CCC CCC"  # the state (here: who is asked) forbids
 TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
     # --- ideas -------------------------------------------------------------------------------
     "can_view_idea": (
-        IDEA,
+        IDEA_SEEN,
         {
             "draft": "✗ ✗✗✗ ✓✓✓ ✗✗✗ ✗✗✗ ✗✗✗ ✓✓✓",
             "open": ALL,
             "project": ALL,
             "abandoned": ALL,
+            "hidden by moderation": "✗ ✗✗✓ ✓✓✓ ✗✗✓ ✗✗✓ ✗✗✓ ✓✓✓",
         },
     ),
     "can_edit_idea": (
