@@ -12,7 +12,7 @@ from alembic import op
 
 import app.models.base
 
-revision: str = "0021_legal_fix"
+revision: str = "0021"
 down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
