@@ -1,6 +1,6 @@
 """moderation hides a whole idea: its hiding date and reason, and the board's groups leave it off
 
-Revision ID: 0021_legal_fix
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-05 06:10:00
 """
