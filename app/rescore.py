@@ -86,4 +86,11 @@ class Rescorer(PeriodicWorker):
         self.worker = worker_name()
 
     def turn(self) -> None:
-        run_pending(self.engine, self.worker, self.clock, stopping=lambda: self.stopping)
+        run_pending(
+            self.engine,
+            self.worker,
+            self.clock,
+            stopping=lambda: self.stopping,
+            settings=self.settings,
+            on_mail=self.on_mail,
+        )

@@ -159,3 +159,42 @@ def test_a_newer_save_supersedes_the_running_recomputation(
     assert (params.weight_minor, params.weight_major, params.version) == (5, 1, second.id)
     new = _from_scratch(db, params, clock)
     assert _stored(db) == {i: (new[i], second.id) for i in new}
+
+
+def test_an_idea_ripened_by_the_background_recomputation_is_told_once_by_mail(
+    app: FastAPI, db: Session, clock: Clock
+) -> None:
+    """Two colleagues cleared the field; three were needed. The admin asks for two: the
+    background worker ripens the idea, its author is told once, with a link to it, and the
+    outbox sender is woken at once rather than at the next write."""
+    from app.models import OutboxMessage
+    from tests.factories import LONG
+
+    admin = make_user(db, role=Role.admin)
+    author, helper = make_user(db), make_user(db, unit="H")
+    idea = make_idea(
+        db, author, clock.now, problem=LONG, solution=LONG, broken_rule=LONG, first_ground=LONG
+    )
+    for unit in ("B", "C"):
+        reviewer = make_user(db, unit=unit)
+        mine = make_mine(db, idea, reviewer, clock.now)
+        answer = make_deminage(db, mine, helper, clock.now)
+        mines.accept_deminage(db, ScoringParams(), reviewer, answer, mine, idea, clock.now)
+    db.commit()
+    clock.advance(hours=73)
+    _save(db, app, admin, clock, min_reviewers=2)
+    woken: list[bool] = []
+    worker = rescore.Rescorer(
+        app.state.engine, app.state.settings, clock, on_mail=lambda: woken.append(True)
+    )
+    worker.turn()
+    worker.turn()  # nothing left: told once
+    db.expire_all()
+    told = db.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.to_email == author.email, col(OutboxMessage.subject).contains("mûre")
+        )
+    ).all()
+    assert len(told) == 1
+    assert f"/ideas/{idea.id}" in told[0].body
+    assert woken  # the sender is woken when the batch commits, not at the next write
