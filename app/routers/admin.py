@@ -145,8 +145,9 @@ def _scoring_page(
     if job is not None:
         progress = {
             "running": job.finished_at is None,
-            "done": formatting.number(min(job.done, job.total)),
-            "total": formatting.number(job.total),
+            # Counts, not text: the page makes the noun agree (« 0 idée », « 2 idées »).
+            "done": min(job.done, job.total),
+            "total": job.total,
             "finished_at": job.finished_at,
         }
     return render(

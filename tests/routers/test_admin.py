@@ -132,7 +132,8 @@ def test_changing_thresholds_recomputes_every_idea_in_the_background_and_shows_p
     db.expire_all()
     assert {i.score_version for i in db.exec(select(Idea))} == {0}
     progress = page.find(id="rescore-progress")
-    assert "Recalcul en cours\u00a0: 0 idées sur 3." in progress.get_text()
+    # French counts 0 in the singular: « 0 idée », as « 1 idée » (« 2 idées » below).
+    assert "Recalcul en cours\u00a0: 0 idée sur 3." in progress.get_text()
     # Without JavaScript, a link refreshes it; with htmx, the block polls the page.
     assert progress.find("a")["href"].endswith("/admin/scoring")
     assert "every" in progress["hx-trigger"]
