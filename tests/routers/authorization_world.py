@@ -93,6 +93,8 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
     mines.answer_scope_move(db, ScoringParams(), mine_author, disputed, idea, False, "Non.", now)
     draft = make_idea(db, author, now, title="Brouillon", published=False)
     other = make_idea(db, people["agent"], now, title="Autre idée", **full)
+    hidden_idea = make_idea(db, people["agent"], now, title="Idée masquée", **full)
+    moderation.hide_idea(db, people["admin"], hidden_idea, "Modération.", now)
     # A project of the author's, promoted by the manager (its sponsor), and a closed idea.
     project = make_idea(db, author, now, title="Projet suivi", **full)
     promotion = PromoteInput(
@@ -121,6 +123,7 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "idea": idea.id,
         "draft": draft.id,
         "other": other.id,
+        "hidden_idea": hidden_idea.id,
         "project": project.id,
         "closed": closed.id,
         "mine": mine.id,
@@ -293,6 +296,8 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "POST /mines/{mine_id}/hide": ("/mines/{mine}/hide", {"reason": "Propos injurieux."}),
     "POST /deminages/{deminage_id}/hide": ("/deminages/{deminage}/hide", {"reason": "Hors sujet."}),
     "POST /mines/{mine_id}/restore": ("/mines/{hidden_mine}/restore", {}),
+    "POST /ideas/{idea_id}/hide": ("/ideas/{other}/hide", {"reason": "Hors charte."}),
+    "POST /ideas/{idea_id}/restore": ("/ideas/{hidden_idea}/restore", {}),
     "POST /deminages/{deminage_id}/restore": ("/deminages/{hidden_deminage}/restore", {}),
     "GET /mines/{mine_id}/experts": ("/mines/{mine}/experts", None),
     "POST /mines/{mine_id}/invitations": (

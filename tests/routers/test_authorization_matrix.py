@@ -195,10 +195,12 @@ def test_opening_a_form_address_never_answers_405(
     app, web, _, live = matrix_app
     reset(app, prepared, live)
     web.cookies.clear()
-    # Each form opened by someone who may send it: an administrator, the manager who wrote the
-    # call (and sponsors it, so decides), or the author.
+    # Each form opened by someone who may send it: an administrator (administration and
+    # moderation), the manager who wrote the call (and sponsors it, so decides), or the author.
     writes_call = route.startswith("POST /calls/")
-    sender = "admin" if "/admin/" in route else "manager" if writes_call else "author"
+    moderates = route.endswith(("/hide", "/restore"))
+    admin_form = "/admin/" in route or moderates
+    sender = "admin" if admin_form else "manager" if writes_call else "author"
     web.cookies.set(SESSION_COOKIE, prepared.cookies[sender])
     url = CALLS[route][0].format(**prepared.ids)
     seen = []

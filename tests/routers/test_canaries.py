@@ -168,6 +168,9 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         for person in (author, bystander):
             notifications.toggle(db, notifications.Follow, person, hidden_idea)
             notifications.toggle(db, notifications.Support, person, hidden_idea)
+        # The first idea, rewritten since, found it among its neighbours (links go one way).
+        idea.problem = "Un guichet unique pour l’accueil."
+        search.remember_neighbours(db, idea)
         calls.close_call(db, admin, call, clock.now)
         # A project whose outcome, milestones and lesson quote a mine that is hidden later: they
         # were written before the hiding, and must be masked once it is hidden.
@@ -319,7 +322,7 @@ SHOWN_BEFORE_HIDING = (
     "/ideas",
     f"/search?q={IDEA_TITLE}",
     "/ideas/similar?title=Guichet unique&problem=Un guichet unique pour l’accueil.",
-    "/ideas/{idea}",
+    "/ideas/{idea}/mines/siblings?category=budget",  # its mines offered as neighbours'
     "/calls/{call}",
     "/calls/{call}/decision",
     "/ce-qui-bloque",
