@@ -6,6 +6,7 @@ Texts are indexed stemmed and without accents (snowball's French stemmer), so th
 
 import math
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -150,6 +151,7 @@ def doc_rowid(doc: str) -> int:
 
 def remove(session: Session, doc: str) -> None:
     """Take one document out of the index."""
+    _forget_counts()
     if _is_sqlite(session):
         session.execute(text("DELETE FROM search_index WHERE rowid = :r"), {"r": doc_rowid(doc)})
     else:
@@ -222,6 +224,7 @@ def move_idea_documents(session: Session, from_idea: int, to_idea: int) -> None:
 
 def rebuild(session: Session) -> int:
     """Index everything from scratch; returns the number of documents."""
+    _forget_counts()
     session.execute(text("DELETE FROM search_index"))
     ideas = list(session.exec(select(Idea).where(Idea.status != IdeaStatus.draft)))
     themes: dict[int, list[str]] = {}
@@ -279,8 +282,7 @@ def _match(
     session: Session, stems: list[str], any_term: bool, docs_like: str, limit: int, offset: int
 ) -> list[Hit]:
     if _is_sqlite(session):
-        joiner = " OR " if any_term else " AND "
-        expression = joiner.join(f'"{s}"*' for s in stems)
+        expression = _expression(stems, any_term)
         # The index alone ranks (no join, no filter per match): the ideas of the few hits
         # kept are checked afterwards (drafts are never indexed; merged ideas' rows move).
         rows = session.execute(
@@ -334,10 +336,134 @@ def find(session: Session, query: str, limit: int = 50, offset: int = 0) -> list
     stems = _safe_stems(query)
     if not stems:
         return []
-    hits = _match(session, stems, any_term=False, docs_like="%", limit=limit, offset=offset)
+
+    def ranked(any_term: bool) -> list[Hit]:
+        if _is_sqlite(session):
+            return _rank_newest(session, stems, any_term, limit, offset)
+        return _match(session, stems, any_term, docs_like="%", limit=limit, offset=offset)
+
+    hits = ranked(any_term=False)
     if not hits and len(stems) > 1:
-        hits = _match(session, stems, any_term=True, docs_like="%", limit=limit, offset=offset)
+        hits = ranked(any_term=True)
     return hits
+
+
+# A query of common words matches tens of thousands of documents, and FTS5 ranks them at a cost
+# that grows with the matches: a prefix term merges the lists of every word it starts, and bm25
+# first counts, for each term, every document holding it. A page of results only needs the best
+# few, so on SQLite they are ranked among bounded candidates:
+# - the SEARCH_CANDIDATES newest documents holding the query's whole words; the prefixes are
+#   looked up only when the whole words find fewer (a column filter, « title : … », would scan
+#   every match to find the few titles: it is not used);
+# - each candidate gets FTS5's own bm25 score, computed here from its indexed text, with the
+#   index's row count and lengths and each term's document count (counted once per
+#   _COUNTS_TTL seconds: they move slowly, and only weigh the terms against each other);
+# - ties go to the newest.
+# `python -m bench.relevance` measures the difference with a full ranking (docs/performance.md):
+# none when a query matches at most SEARCH_CANDIDATES documents.
+SEARCH_CANDIDATES = 300
+_COUNTS_TTL = 300.0
+_BM25_K1, _BM25_B = 1.2, 0.75
+_WEIGHTS = {"title": 4.0, "body": 1.0}  # as in bm25(search_index, 0, 0, 4.0, 1.0) above
+_FTS_NEWEST = text(
+    "SELECT rowid, doc, idea_id, title, body FROM search_index "
+    "WHERE search_index MATCH :q ORDER BY rowid DESC LIMIT :limit"
+)
+_FTS_COUNT = text("SELECT count(*) FROM search_index WHERE search_index MATCH :q")
+_FTS_TOTALS = text("SELECT block FROM search_index_data WHERE id = 1")
+_counts: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def _expression(stems: list[str], any_term: bool, prefix: bool = True) -> str:
+    star = "*" if prefix else ""
+    return (" OR " if any_term else " AND ").join(f'"{s}"{star}' for s in stems)
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's variable-length integers, one after the other (as FTS5 stores its totals)."""
+    values, i = [], 0
+    while i < len(blob):
+        value = 0
+        for n in range(9):
+            byte = blob[i]
+            i += 1
+            if n == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if byte < 0x80:
+                break
+        values.append(value)
+    return values
+
+
+def _count(session: Session, expression: str, now: float) -> int:
+    """How many documents match `expression`, remembered per database until the index
+    changes here (`_forget_counts`) or _COUNTS_TTL passes (another process wrote)."""
+    key = (str(session.get_bind().engine.url), expression)
+    known = _counts.get(key)
+    if known is None or now - known[0] > _COUNTS_TTL:
+        if len(_counts) > 10_000:
+            _counts.clear()
+        known = (now, int(session.execute(_FTS_COUNT, {"q": expression}).scalar_one()))
+        _counts[key] = known
+    return known[1]
+
+
+def _forget_counts() -> None:
+    _counts.clear()
+
+
+def _rank_newest(
+    session: Session, stems: list[str], any_term: bool, limit: int, offset: int
+) -> list[Hit]:
+    wanted = max(SEARCH_CANDIDATES, offset + limit)
+    candidates: dict[int, tuple[str, int, str, str]] = {}
+    for prefix in (False, True):
+        expression = _expression(stems, any_term, prefix)
+        for rowid, doc, idea_id, title, body in session.execute(
+            _FTS_NEWEST, {"q": expression, "limit": wanted}
+        ).all():
+            candidates[int(rowid)] = (doc, int(idea_id), title, body)
+        if len(candidates) >= wanted:
+            break
+    if not candidates:
+        return []
+    totals = session.execute(_FTS_TOTALS).scalar_one_or_none()
+    rows, *column_tokens = _varints(totals) if totals else [len(candidates)]
+    average = max(1.0, sum(column_tokens) / max(1, rows))
+    now = time.monotonic()
+    star = "*" if prefix else ""
+    idf = {}
+    for s in stems:
+        holding = min(rows, _count(session, f'"{s}"{star}', now))
+        idf[s] = max(1e-6, math.log((rows - holding + 0.5) / (holding + 0.5)))
+
+    def score(title: str, body: str) -> float:
+        columns = {"title": title.split(), "body": body.split()}
+        length = sum(len(words) for words in columns.values())
+        total = 0.0
+        for s in stems:
+            frequency = sum(
+                _WEIGHTS[name] * sum(1 for w in words if w == s or (prefix and w.startswith(s)))
+                for name, words in columns.items()
+            )
+            total += (
+                idf[s]
+                * frequency
+                * (_BM25_K1 + 1)
+                / (frequency + _BM25_K1 * (1 - _BM25_B + _BM25_B * length / average))
+            )
+        return -total
+
+    ranked = sorted(
+        (
+            (score(title, body), -rowid, doc, idea_id)
+            for rowid, (doc, idea_id, title, body) in candidates.items()
+        )
+    )
+    page = ranked[offset : offset + limit]
+    return _visible(session, [Hit(doc, idea_id, rank) for rank, _, doc, idea_id in page])
 
 
 # --- similar ideas -------------------------------------------------------------------------
@@ -578,9 +704,17 @@ def search_page(
     offset: int = 0,
 ) -> tuple[list[Result], int]:
     """Ranked, highlighted results with the board's filters; returns (page, total)."""
-    hits = find(session, query, limit=300)
+    hits = find(session, query, limit=SEARCH_CANDIDATES)
     idea_ids = {h.idea_id for h in hits}
-    ideas = {i.id: i for i in session.exec(select(Idea).where(col(Idea.id).in_(idea_ids)))}
+    # What the filters read of every hit's idea; whole ideas only for the page shown.
+    facts = {
+        int(idea_id or 0): (unit_id, call_id, idea_status)
+        for idea_id, unit_id, call_id, idea_status in session.exec(
+            select(Idea.id, Idea.unit_id, Idea.call_id, Idea.status).where(
+                col(Idea.id).in_(idea_ids)
+            )
+        )
+    }
     if theme:
         themed = set(
             session.exec(
@@ -591,20 +725,26 @@ def search_page(
         )
     kept = []
     for hit in hits:
-        idea = ideas.get(hit.idea_id)
-        if idea is None or (unit is not None and idea.unit_id != unit):
+        if hit.idea_id not in facts:
             continue
-        if call is not None and idea.call_id != call:
+        unit_id, call_id, idea_status = facts[hit.idea_id]
+        if unit is not None and unit_id != unit:
             continue
-        if status in ("open", "project", "abandoned") and idea.status != status:
+        if call is not None and call_id != call:
+            continue
+        if status in ("open", "project", "abandoned") and idea_status != status:
             continue
         # Closed ideas are found apart (« Idées en sommeil »), unless asked for.
-        if status != "abandoned" and idea.status == IdeaStatus.abandoned:
+        if status != "abandoned" and idea_status == IdeaStatus.abandoned:
             continue
-        if theme and idea.id not in themed:
+        if theme and hit.idea_id not in themed:
             continue
         kept.append(hit)
     page = kept[offset : offset + limit]
+    ideas = {
+        i.id: i
+        for i in session.exec(select(Idea).where(col(Idea.id).in_({h.idea_id for h in page})))
+    }
     mine_ids = [int(h.doc.split(":")[1]) for h in page if h.doc.startswith("mine:")]
     deminage_ids = [int(h.doc.split(":")[1]) for h in page if h.doc.startswith("deminage:")]
     # Whatever the index holds, hidden content is never a result (visibility.public).

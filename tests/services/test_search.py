@@ -1,6 +1,7 @@
 """French search: accents, plurals and stemming do not matter; the expected idea ranks first."""
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from app.models import Idea, User
@@ -196,3 +197,62 @@ def test_neighbouring_ideas_are_stored_at_publication_by_the_hints_bar(
     )
     assert search.neighbours(s, later) == [corpus["passeport"]]
     assert draft.id not in search.neighbours(s, later)
+
+
+FULL_RANKING = (
+    "SELECT doc, bm25(search_index, 0, 0, 4.0, 1.0) AS rank FROM search_index "
+    "WHERE search_index MATCH :q ORDER BY rank, rowid DESC"
+)
+
+
+@pytest.mark.parametrize("query", ["donnees personnelles", "registre", "les usagers", "regist"])
+def test_results_come_in_the_order_and_scores_of_the_index_itself(
+    engine_session: Session, corpus, clock: Clock, query: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Candidates are scored outside FTS5 (search._rank_newest): the order must be the one a
+    full ranking by the index's own bm25 gives, partial words (« regist ») included."""
+    idea = engine_session.get(Idea, corpus["rgpd"])
+    colleague = make_user(engine_session)
+    mine = make_mine(
+        engine_session,
+        idea,
+        colleague,
+        clock.now,
+        title="Registre des données",
+        body="Qui tient le registre des données personnelles des usagers ?",
+    )  # type: ignore[arg-type]
+    engine_session.flush()
+    search.index_mine(engine_session, mine)
+    engine_session.commit()  # FTS5 records its row count and lengths when a write commits
+    stems = search._safe_stems(query)
+    expected = engine_session.execute(
+        text(FULL_RANKING), {"q": search._expression(stems, any_term=False)}
+    ).all()
+    hits = search.find(engine_session, query)
+    assert len(expected) > 1, "the query must rank several documents"
+    assert [h.doc for h in hits] == [doc for doc, _ in expected]
+    assert [h.rank for h in hits] == pytest.approx([rank for _, rank in expected])
+
+
+def test_a_query_matching_more_than_the_candidates_pages_its_newest_best(
+    engine_session: Session, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common query is ranked among the newest SEARCH_CANDIDATES matches: equal matches
+    come newest first, and a better-scored one among them still comes first."""
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 4)
+    author = make_user(engine_session)
+    same = [
+        make_idea(
+            engine_session, author, clock.now, title=f"Guichet {n}", problem="Accueil des usagers"
+        ).id
+        for n in range(6)
+    ]
+    best = make_idea(
+        engine_session, author, clock.now, title="Accueil", problem="Accueil des usagers"
+    ).id
+    engine_session.commit()
+    hits = search.find(engine_session, "accueil usagers", limit=3)
+    assert [h.idea_id for h in hits] == [best, same[-1], same[-2]]
+    # Beyond the first page the candidates widen to what the page needs.
+    deeper = search.find(engine_session, "accueil usagers", limit=3, offset=3)
+    assert [h.idea_id for h in deeper] == [same[-3], same[-4], same[-5]]
