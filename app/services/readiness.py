@@ -289,7 +289,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
         gates.append(
             Gate(
                 "quiet_period",
-                f"Aucune mine posée ou rouverte depuis {params.quiet_period_hours} h",
+                f"Aucune mine posée ou rouverte depuis {params.quiet_period_hours}\u00a0h",
                 calm,
             )
         )
