@@ -350,14 +350,40 @@ def test_counter_list_and_marking_read(make_client, db: Session, clock: Clock) -
     assert page.select_one("#notification-count .counter-badge").get_text() == "1"
     assert page.select_one("#notification-count")["aria-live"] == "polite"
     listing = soup(client.get("/notifications"))
-    form = listing.select_one(".notifications form")
-    assert "a posé une bombe" in form.get_text()
-    opened = client.post_form(form["action"])
+    card = listing.select_one(".notifications li")
+    assert "a posé une bombe" in card.get_text()
+    assert card.find("form") is None  # « Voir » is a link: it opens in a new tab too
+    [see] = [a for a in card.find_all("a") if a.get_text().startswith("Voir")]
+    assert "a posé une bombe" in see.select_one(".visually-hidden").get_text()
+    # Following it (a plain GET, no token) leads to the mine and marks the notification read.
+    opened = client.get(see["href"])
     assert opened.status_code == 303 and opened.headers["location"].startswith(
         f"/ideas/{idea.id}#mine-"
     )
     assert soup(client.get("/notifications/count")).get_text(strip=True) == ""
-    assert make_client(colleague).post_form(form["action"]).status_code == 404  # not theirs
+    listing = soup(client.get("/notifications"))
+    assert listing.select(".card--unread") == [] and "Nouveau" not in listing.get_text()
+    assert client.get(see["href"]).status_code == 303  # followed again: the same place
+    # Someone else's notification does not exist for them, and stays as its owner left it.
+    assert make_client(colleague).get(see["href"]).status_code == 404
+    anonymous = make_client().get(see["href"])
+    assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["location"]
+
+
+def test_someone_elses_notification_stays_unread_when_they_follow_its_link(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    colleague = make_user(db, unit="Finances")
+    idea = make_idea(db, author, clock.now)
+    db.commit()
+    make_client(colleague).post_form(
+        f"/ideas/{idea.id}/mines", {"category": "budget", "severity": "minor", "body": "Coût"}
+    )
+    client = make_client(author)
+    see = soup(client.get("/notifications")).select_one(".notifications li a")
+    assert make_client(colleague).get(see["href"]).status_code == 404
+    assert soup(client.get("/notifications/count")).select_one(".counter-badge").get_text() == "1"
 
 
 def test_preferences_choose_a_channel_per_kind(
