@@ -43,9 +43,9 @@ ROLES = (
 )
 ROLE_TITLES = {
     "anonymous": "anonyme",
-    "agent": "agent·e",
-    "author": "auteur·rice de l'objet",
-    "mine_author": "auteur·rice de la mine",
+    "agent": "collègue",
+    "author": "qui a écrit l’objet",
+    "mine_author": "qui a posé la mine",
     "manager": "manager",
     "admin": "admin",
     "deactivated": "compte désactivé",
