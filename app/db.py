@@ -266,6 +266,6 @@ def check_migrations(engine: Engine, database_url: str) -> None:
     current, head = migration_state(engine, database_url)
     if current != head:
         raise RuntimeError(
-            f"La base de données n'est pas à jour (révision {current or 'aucune'}, "
+            f"La base de données n’est pas à jour (révision {current or 'aucune'}, "
             f"attendue {head}). Lancez\u00a0: demineurs migrate"
         )

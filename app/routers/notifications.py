@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from app.db import write_beside
 from app.deps import CurrentUser, NowDep, ObjectId, SessionDep, SettingsDep
 from app.errors import NotFound
 from app.models.base import pk
@@ -27,16 +28,19 @@ def count(request: Request, user: CurrentUser) -> Response:
     return render(request, "notifications/_count.html")
 
 
-@router.post("/notifications/{notification_id}/open", name="notification_open")
+@router.get("/notifications/{notification_id}/open", name="notification_open")
 def open_one(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
     now: NowDep,
     notification_id: ObjectId,
-    form: FormDep,
 ) -> Response:
-    url = notifications.open_notification(session, user, notification_id, now)
+    """« Voir »: a link (it opens in a new tab) to where the notification leads, marking it read.
+    A GET that writes (docs/decisions.md says why): marking one's own notification read is
+    idempotent and harmless, and someone else's is a 404 like any object one may not see."""
+    with write_beside(session) as writer:
+        url = notifications.open_notification(writer, user, notification_id, now)
     return redirect(request, safe_next(url))
 
 

@@ -56,16 +56,18 @@ def _quote_html(quote: Quote) -> Markup:
     ).format(body, quote.who)
 
 
-def notification_text(name: str, item: Item, idea_title: str) -> str:
-    """One notification in plain text."""
+def notification_text(name: str, item: Item, idea_title: str | None) -> str:
+    """One notification in plain text (about an idea, or about no idea: a call for ideas)."""
     lines = [f"Bonjour {name},", "", item.message, ""]
     if item.quote is not None:
         lines += [*_quote_text(item.quote), ""]
-    lines += [f"Idée\u00a0: {idea_title}", f"Voir\u00a0: {item.url}", ""]
+    if idea_title is not None:
+        lines.append(f"Idée\u00a0: {idea_title}")
+    lines += [f"Voir\u00a0: {item.url}", ""]
     return "\n".join(lines)
 
 
-def notification_html(name: str, item: Item, idea_title: str) -> str:
+def notification_html(name: str, item: Item, idea_title: str | None) -> str:
     """The same notification in HTML (the body's content; `mail.build` wraps it)."""
     parts = [
         Markup("<p>Bonjour {},</p>").format(name),
@@ -73,9 +75,34 @@ def notification_html(name: str, item: Item, idea_title: str) -> str:
     ]
     if item.quote is not None:
         parts.append(_quote_html(item.quote))
-    parts.append(Markup("<p>Idée\u00a0: <strong>{}</strong></p>").format(idea_title))
+    if idea_title is not None:
+        parts.append(Markup("<p>Idée\u00a0: <strong>{}</strong></p>").format(idea_title))
     parts.append(Markup('<p><a href="{}">Voir sur Les démineurs</a></p>').format(item.url))
     return str(Markup("\n").join(parts))
+
+
+CONFIRM_ASKED = "Un compte a été demandé sur Les démineurs avec cette adresse."
+CONFIRM_IGNORE = (
+    "Si vous n’avez rien demandé, ignorez ce message\u00a0: le compte ne sera pas activé."
+)
+
+
+def confirmation_text(name: str, url: str, hours: int) -> str:
+    """The registration's e-mail in plain text: the link that proves the address."""
+    return (
+        f"Bonjour {name},\n\n{CONFIRM_ASKED} Pour l’activer, ouvrez ce lien dans les "
+        f"{hours}\u00a0heures\u00a0:\n{url}\n\n{CONFIRM_IGNORE}\n"
+    )
+
+
+def confirmation_html(name: str, url: str, hours: int) -> str:
+    """The same e-mail in HTML."""
+    return str(
+        Markup(
+            "<p>Bonjour {},</p>\n<p>{} Pour l’activer, ouvrez ce lien dans les {}\u00a0heures"
+            '\u00a0:</p>\n<p><a href="{}">Activer mon compte</a></p>\n<p>{}</p>'
+        ).format(name, CONFIRM_ASKED, hours, url, CONFIRM_IGNORE)
+    )
 
 
 def digest_text(name: str, items: Sequence[Item]) -> str:

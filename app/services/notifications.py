@@ -193,13 +193,15 @@ def notify_page(
     session.add(notification)
     if channel == Channel.email:
         session.flush()  # its id names the e-mail
+        item = emails.Item(message, f"{mailer.base_url}{url}")
         queue_email(
             session,
             mailer,
             recipient,
             key=f"notification:{notification.id}",
             subject=f"Les démineurs — {message}",
-            body=f"Bonjour {recipient.name},\n\n{message}\n\nVoir\u00a0: {mailer.base_url}{url}\n",
+            body=emails.notification_text(recipient.name, item, None),
+            html=emails.notification_html(recipient.name, item, None),
             kind=kind,
         )
     return notification
@@ -213,25 +215,32 @@ def queue_email(
     key: str,
     subject: str,
     body: str,
+    html: str,
     kind: str | None,
-    html: str = "",
+    notice: bool = True,
 ) -> None:
-    """Put an e-mail in the outbox, in the caller's transaction; sent after the commit. With
-    `html`, the same words go out in HTML beside the plain text."""
-    unsubscribe = mailer.unsubscribe_url(pk(recipient), kind)
-    stop = (
-        f"Ne plus recevoir par e-mail les notifications «\u00a0{KIND_LABELS[kind].lower()}\u00a0»"
-        if kind in KIND_LABELS
-        else "Ne plus recevoir aucun e-mail des démineurs"
-    )
-    preferences = f"{mailer.base_url}/notifications/preferences"
+    """Put an e-mail in the outbox, in the caller's transaction; sent after the commit: the
+    same words in plain text (`body`) and in HTML (`html`, from `emails`). A notice ends with
+    how to stop it (the one-click unsubscribe and the preferences); an e-mail that is no notice
+    (`notice=False`: a registration's link) has neither."""
+    unsubscribe = mailer.unsubscribe_url(pk(recipient), kind) if notice else ""
+    if notice:
+        stop = (
+            "Ne plus recevoir par e-mail les notifications "
+            f"«\u00a0{KIND_LABELS[kind].lower()}\u00a0»"
+            if kind in KIND_LABELS
+            else "Ne plus recevoir aucun e-mail des démineurs"
+        )
+        preferences = f"{mailer.base_url}/notifications/preferences"
+        body += emails.footer_text(stop, unsubscribe, preferences)
+        html += emails.footer_html(stop, unsubscribe, preferences)
     session.add(
         OutboxMessage(
             dedupe_key=key,
             to_email=recipient.email,
             subject=subject[:300],
-            body=body + emails.footer_text(stop, unsubscribe, preferences),
-            html_body=html + emails.footer_html(stop, unsubscribe, preferences) if html else "",
+            body=body,
+            html_body=html,
             unsubscribe_url=unsubscribe,
         )
     )

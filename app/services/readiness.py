@@ -271,7 +271,8 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
         Gate("no_open_bomb", "Aucune bombe active", not open_bombs),
         Gate(
             "reviewers",
-            f"Au moins {params.min_reviewers} regards croisés",
+            "Au moins "
+            + formatting.plural(params.min_reviewers, "regard croisé", "regards croisés"),
             reviewers >= params.min_reviewers,
         ),
         Gate("challenged", "Au moins une mine posée", bool(ground)),
@@ -289,7 +290,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
         gates.append(
             Gate(
                 "quiet_period",
-                f"Aucune mine posée ou rouverte depuis {params.quiet_period_hours} h",
+                f"Aucune mine posée ou rouverte depuis {params.quiet_period_hours}\u00a0h",
                 calm,
             )
         )
@@ -307,7 +308,7 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
         missing.append(
             MissingAction(
                 f"Atteindre une maturité de {params.ripe_threshold} (il manque "
-                f"{params.ripe_threshold - score} points)",
+                f"{formatting.plural(params.ripe_threshold - score, 'point', 'points')})",
                 0,
                 required=True,
             )
@@ -315,8 +316,9 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     if reviewers < params.min_reviewers:
         missing.append(
             MissingAction(
-                f"Obtenir au moins {params.min_reviewers} regards croisés "
-                f"({params.min_reviewers - reviewers} de plus)",
+                "Obtenir au moins "
+                + formatting.plural(params.min_reviewers, "regard croisé", "regards croisés")
+                + f" ({params.min_reviewers - reviewers} de plus)",
                 0,
                 required=True,
             )

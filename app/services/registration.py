@@ -7,10 +7,10 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.errors import InvalidInput, NotFound
-from app.models import EmailConfirmation, LoginAttempt, OutboxMessage, Role, User
+from app.models import EmailConfirmation, LoginAttempt, Role, User
 from app.models.base import pk
 from app.security import new_token, token_hash
-from app.services import notifications, users
+from app.services import emails, notifications, users
 
 CONFIRMATION_TTL = timedelta(hours=48)
 
@@ -99,22 +99,19 @@ def register(
         )
     )
     mailer = notifications.mailer_of(session)
-    session.add(
-        OutboxMessage(
-            dedupe_key=f"confirm:{token_hash(token)[:40]}",
-            to_email=address,
-            subject="Les démineurs — confirmez votre adresse e-mail",
-            body=(
-                f"Bonjour {user.name},\n\n"
-                "Un compte a été demandé sur Les démineurs avec cette adresse. Pour l’activer, "
-                f"ouvrez ce lien dans les 48\u00a0heures\u00a0:\n{mailer.base_url}"
-                f"/register/confirm/{token}\n\n"
-                "Si vous n’avez rien demandé, ignorez ce message\u00a0: le compte ne sera pas "
-                "activé.\n"
-            ),
-        )
+    link = f"{mailer.base_url}/register/confirm/{token}"
+    hours = int(CONFIRMATION_TTL.total_seconds() // 3600)
+    notifications.queue_email(
+        session,
+        mailer,
+        user,
+        key=f"confirm:{token_hash(token)[:40]}",
+        subject="Les démineurs — confirmez votre adresse e-mail",
+        body=emails.confirmation_text(user.name, link, hours),
+        html=emails.confirmation_html(user.name, link, hours),
+        kind=None,
+        notice=False,  # not a notification: nothing to unsubscribe from
     )
-    session.info[notifications.OUTBOX_FLAG] = True
     return user, token
 
 

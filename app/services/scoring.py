@@ -265,10 +265,9 @@ def refresh(
     if ripe_since is not None and not is_ripe:
         _remember_ripening(session, idea, ripe_since, score_then)
     if was_ripe and not is_ripe and idea.status == IdeaStatus.open:
-        reasons = "; ".join(g.label.lower() for g in result.unmet_gates)
-        message = (
-            f"N'est plus mûre : {cause + ' — ' if cause else ''}{reasons or 'score recalculé'}."
-        )
+        reasons = "\u202f; ".join(g.label.lower() for g in result.unmet_gates)
+        said = f"{cause} — " if cause else ""
+        message = f"N’est plus mûre\u00a0: {said}{reasons or 'score recalculé'}."
         session.add(
             IdeaEvent(
                 idea_id=pk(idea),

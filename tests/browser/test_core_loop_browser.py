@@ -148,7 +148,7 @@ def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[n
     page.reload()
     expect(page.locator("[id$='-readiness']")).to_contain_text("Pas encore mûre")
     expect(page.locator("#history-title + ol")).to_contain_text(
-        "N'est plus mûre : bombe « Accessibilité de la borne » posée"
+        "N’est plus mûre : bombe « Accessibilité de la borne » posée"
     )
     author.shot("unripe-again")
 

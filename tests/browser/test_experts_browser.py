@@ -44,7 +44,7 @@ def test_author_invites_a_suggested_colleague_who_answers(people) -> None:  # ty
     colleague = people(f"{emails[invited]}@ville-exemple.fr")
     inbox = colleague.goto("/notifications")
     note = inbox.locator(".notifications li", has_text="Léa Petit vous invite").first
-    note.get_by_role("button").click()
+    note.get_by_role("link", name=re.compile("^Voir")).click()
     expect(inbox).to_have_url(re.compile(r"/ideas/5#mine-\d+"))
     target = inbox.locator("#" + inbox.url.split("#")[1])
     expect(target).to_contain_text("Léa Petit vous invite à regarder cette mine")

@@ -30,10 +30,10 @@ def test_a_promotion_s_outcome_reaches_a_deminage_s_author(people) -> None:  # t
     # Nicolas brought the déminage on « Le temps des tuteurs »: he is told, with the outcome.
     nicolas = people("nicolas.garnier@ville-exemple.fr")
     inbox = nicolas.goto("/notifications")
-    told = inbox.locator(".notifications form", has_text=OUTCOME).first
+    told = inbox.locator(".notifications li", has_text=OUTCOME).first
     expect(told).to_contain_text("promue en projet")
     nicolas.shot("outcome-told")
-    told.get_by_role("button").click()
+    told.get_by_role("link", name=re.compile("^Voir")).click()
     expect(inbox).to_have_url(re.compile(r"/ideas/\d+#issue"))
     expect(inbox.locator("#issue")).to_contain_text(OUTCOME)
 

@@ -25,7 +25,7 @@ def test_counter_rises_without_reload_and_leads_to_the_mine(people) -> None:  # 
     expect(counter.locator(".counter-badge")).to_have_text(str(start + 1), timeout=10_000)
     author.shot("counter-up")
     page.get_by_role("link", name=re.compile("Notifications")).click()
-    page.locator(".notifications form").first.get_by_role("button").click()
+    page.locator(".notifications li").first.get_by_role("link", name=re.compile("^Voir")).click()
     expect(page).to_have_url(re.compile(r"/ideas/16#mine-\d+"))
 
 

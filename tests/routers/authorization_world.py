@@ -43,9 +43,9 @@ ROLES = (
 )
 ROLE_TITLES = {
     "anonymous": "anonyme",
-    "agent": "agent·e",
-    "author": "auteur·rice de l'objet",
-    "mine_author": "auteur·rice de la mine",
+    "agent": "collègue",
+    "author": "qui a écrit l’objet",
+    "mine_author": "qui a posé la mine",
     "manager": "manager",
     "admin": "admin",
     "deactivated": "compte désactivé",
@@ -345,7 +345,7 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /open-data/ideas-tableur.csv": ("/open-data/ideas-tableur.csv", None),
     "GET /notifications": ("/notifications", None),
     "GET /notifications/count": ("/notifications/count", None),
-    "POST /notifications/{notification_id}/open": ("/notifications/{notification}/open", {}),
+    "GET /notifications/{notification_id}/open": ("/notifications/{notification}/open", None),
     "POST /notifications/read": ("/notifications/read", {}),
     "GET /notifications/preferences": ("/notifications/preferences", None),
     "POST /notifications/preferences": ("/notifications/preferences", {}),

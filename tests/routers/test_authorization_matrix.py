@@ -71,6 +71,17 @@ def test_every_route_is_in_the_matrix_and_every_row_is_a_route(app: FastAPI) -> 
     assert all(set(cells.values()) <= {"✓", "✗"} for cells in MATRIX_ROWS.values())
 
 
+def test_the_columns_are_the_roles_named_in_neutral_words() -> None:
+    """The table's columns are the world's roles, in its order and under the titles the
+    failures print; each is defined above the table, and no title uses a middle-dot form."""
+    text = MATRIX.read_text(encoding="utf-8")
+    [header] = [line for line in text.splitlines() if line.startswith("| route |")]
+    columns = [c.strip() for c in header.strip().strip("|").split("|")][1:]
+    assert columns == [ROLE_TITLES[role] for role in ROLES]
+    assert all(f"**{title}**" in text for title in columns)
+    assert not [title for title in columns if re.search(r"\w·\w", title)]
+
+
 @dataclass
 class Prepared:
     """The world, built once: a database file to copy per cell, its ids, each role's keys."""

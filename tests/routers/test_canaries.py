@@ -471,6 +471,7 @@ EXCLUDED = {
     "GET /invitations/{invitation_id}/decline": "a redirect to the invitation's mine",
     "GET /admin/scoring": "the scoring thresholds",
     "GET /notifications/preferences": "the reader's own channels per kind",
+    "GET /notifications/{notification_id}/open": "a redirect to where one's own notification leads",
     "GET /unsubscribe/{token}": "a signed token's confirmation form, no content",
     "GET /invitations/{token}": "the old address of an account invitation: a redirect",
     "GET /join/{token}": "an account invitation's sign-up form, no idea content",

@@ -77,7 +77,8 @@ def faults_in(text: str) -> list[str]:
 
 
 def visible_text(html: str) -> str:
-    """What a reader sees or hears: the text, and the attributes read aloud or shown."""
+    """What a reader sees or hears: the text, and the attributes read aloud or shown (the page's
+    description too, shown by search engines)."""
     page = BeautifulSoup(html, "html.parser")
     for node in page(["script", "style", "code", "pre", "textarea", "template"]):
         node.decompose()
@@ -87,6 +88,8 @@ def visible_text(html: str) -> str:
         for attribute in ("title", "aria-label", "placeholder", "alt")
         if tag.has_attr(attribute)
     ]
+    # The description a search engine shows under the page's title.
+    said += [str(tag["content"]) for tag in page.select('meta[name="description"][content]')]
     return "\n".join([page.get_text(""), *said])
 
 

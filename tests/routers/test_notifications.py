@@ -1,5 +1,6 @@
 """Notifications in the app and by e-mail (a real SMTP server): outbox, digest, unsubscribe."""
 
+import re
 import socket
 import threading
 import time
@@ -17,9 +18,9 @@ from app import mail
 from app.config import Settings
 from app.main import create_app
 from app.models import Notification, OutboxMessage, Role
-from app.services import notifications
-from tests.conftest import Clock, soup, text_of
-from tests.factories import make_deminage, make_idea, make_mine, make_user
+from app.services import calls, notifications
+from tests.conftest import Clock, WebClient, soup, text_of
+from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
 
 
 class Inbox:
@@ -261,7 +262,14 @@ def test_two_senders_at_once_send_each_message_exactly_once(
     mailer = notifications.Mailer.from_settings(smtp_settings)
     for n in range(130):
         notifications.queue_email(
-            db, mailer, recipient, key=f"test:{n}", subject=f"Message {n}", body="…", kind=None
+            db,
+            mailer,
+            recipient,
+            key=f"test:{n}",
+            subject=f"Message {n}",
+            body="…",
+            html="<p>…</p>",
+            kind=None,
         )
     db.commit()
     results: list[tuple[int, int]] = []
@@ -292,7 +300,14 @@ def test_a_batch_goes_over_one_connection_and_a_refusal_loses_nothing_else(
     inbox.refused.add(recipients[10].email)
     for n, recipient in enumerate(recipients):
         notifications.queue_email(
-            db, mailer, recipient, key=f"batch:{n}", subject=f"Lot {n}", body="…", kind=None
+            db,
+            mailer,
+            recipient,
+            key=f"batch:{n}",
+            subject=f"Lot {n}",
+            body="…",
+            html="<p>…</p>",
+            kind=None,
         )
     db.commit()
     assert mail.deliver_pending(app.state.engine, smtp_settings) == (19, 1)
@@ -350,14 +365,40 @@ def test_counter_list_and_marking_read(make_client, db: Session, clock: Clock) -
     assert page.select_one("#notification-count .counter-badge").get_text() == "1"
     assert page.select_one("#notification-count")["aria-live"] == "polite"
     listing = soup(client.get("/notifications"))
-    form = listing.select_one(".notifications form")
-    assert "a posé une bombe" in form.get_text()
-    opened = client.post_form(form["action"])
+    card = listing.select_one(".notifications li")
+    assert "a posé une bombe" in card.get_text()
+    assert card.find("form") is None  # « Voir » is a link: it opens in a new tab too
+    [see] = [a for a in card.find_all("a") if a.get_text().startswith("Voir")]
+    assert "a posé une bombe" in see.select_one(".visually-hidden").get_text()
+    # Following it (a plain GET, no token) leads to the mine and marks the notification read.
+    opened = client.get(see["href"])
     assert opened.status_code == 303 and opened.headers["location"].startswith(
         f"/ideas/{idea.id}#mine-"
     )
     assert soup(client.get("/notifications/count")).get_text(strip=True) == ""
-    assert make_client(colleague).post_form(form["action"]).status_code == 404  # not theirs
+    listing = soup(client.get("/notifications"))
+    assert listing.select(".card--unread") == [] and "Nouveau" not in listing.get_text()
+    assert client.get(see["href"]).status_code == 303  # followed again: the same place
+    # Someone else's notification does not exist for them, and stays as its owner left it.
+    assert make_client(colleague).get(see["href"]).status_code == 404
+    anonymous = make_client().get(see["href"])
+    assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["location"]
+
+
+def test_someone_elses_notification_stays_unread_when_they_follow_its_link(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db)
+    colleague = make_user(db, unit="Finances")
+    idea = make_idea(db, author, clock.now)
+    db.commit()
+    make_client(colleague).post_form(
+        f"/ideas/{idea.id}/mines", {"category": "budget", "severity": "minor", "body": "Coût"}
+    )
+    client = make_client(author)
+    see = soup(client.get("/notifications")).select_one(".notifications li a")
+    assert make_client(colleague).get(see["href"]).status_code == 404
+    assert soup(client.get("/notifications/count")).select_one(".counter-badge").get_text() == "1"
 
 
 def test_preferences_choose_a_channel_per_kind(
@@ -525,3 +566,57 @@ def test_admin_merges_a_duplicate(make_client, db: Session, clock: Clock) -> Non
         for h in soup(client.get("/board?status=all")).select("#board-results h3")
     ]
     assert "Doublon" not in titles
+
+
+def test_a_call_s_notice_comes_in_plain_text_and_in_html(
+    db: Session, clock: Clock, smtp_settings: Settings, inbox: Inbox, app: FastAPI
+) -> None:  # type: ignore[no-untyped-def]
+    """The notices of a call for ideas (no idea to name) are e-mails like the others: the same
+    words in both parts, with the link and the way to stop them."""
+    manager = make_user(db, role=Role.manager, unit="DGS")
+    agent = make_user(db, name="Amina Diallo", email="amina@ville.fr", unit="Accueil")
+    notifications.set_channels(db, agent.id, {"call_opened": "email"})  # type: ignore[arg-type]
+    call = make_call(db, manager, clock.now, question="Comment accueillir <mieux>\u202f?")
+    calls.send_notices(db, notifications.Mailer.from_settings(smtp_settings), clock.now)
+    db.commit()
+    mail.deliver_pending(app.state.engine, smtp_settings)
+    [message] = [m for m in inbox.wait_for(1) if m["To"] == "amina@ville.fr"]
+    text, html = parts(message)
+    said = "Nouvel appel à idées\u00a0: «\u00a0Comment accueillir <mieux>\u202f?\u00a0»."
+    assert text.startswith("Bonjour Amina Diallo,") and said in text
+    assert f"Voir\u00a0: http://demineurs.test/calls/{call.id}" in text
+    page = soup_of(html)
+    assert said in page.get_text()  # escaped, and shown as typed
+    assert page.find("a", string="Voir sur Les démineurs")["href"] == (
+        f"http://demineurs.test/calls/{call.id}"
+    )
+    assert "Idée" not in page.get_text()  # no idea to name
+    unsubscribe = message["List-Unsubscribe"].strip("<>")
+    assert unsubscribe in text and page.find("a", href=unsubscribe) is not None
+
+
+def test_the_registration_e_mail_comes_in_plain_text_and_in_html(
+    smtp_settings: Settings, clock: Clock, inbox: Inbox
+) -> None:  # type: ignore[no-untyped-def]
+    """The link that proves the address, in both parts; it is no notification, so it has no
+    unsubscribe link."""
+    registering = create_app(
+        smtp_settings.model_copy(update={"allowed_email_domains": "ville.fr"}), clock=clock
+    )
+    try:
+        with WebClient(registering, follow_redirects=False) as client:
+            form = {"email": "dominique@ville.fr", "name": "Dominique", "unit": "DGS"}
+            assert client.post_form("/register", form).status_code == 303
+            [message] = inbox.wait_for(1)
+    finally:
+        registering.state.engine.dispose()
+    assert message["To"] == "dominique@ville.fr"
+    text, html = parts(message)
+    link = re.search(r"http://demineurs\.test/register/confirm/\S+", text)
+    assert link is not None and "ouvrez ce lien dans les 48\u00a0heures\u00a0:" in text
+    page = soup_of(html)
+    assert page.find("a", string="Activer mon compte")["href"] == link.group(0)
+    assert "ouvrez ce lien dans les 48\u00a0heures\u00a0:" in page.get_text()
+    assert "ignorez ce message" in page.get_text() and "ignorez ce message" in text
+    assert message["List-Unsubscribe"] is None and "désabonner" not in text.lower()
+    assert "Ne plus recevoir" not in text and "Ne plus recevoir" not in html

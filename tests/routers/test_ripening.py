@@ -8,6 +8,7 @@ from app.services import mines, ripening
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock, soup, text_of
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
+from tests.routers.test_french_typography import faults_in
 
 P = ScoringParams()
 
@@ -93,3 +94,45 @@ def test_ripening_is_a_moment_told_once_to_the_author_and_the_helpers(
     assert len(told) == 11 and told.count(author.id) == 2 and told.count(layers[0].id) == 1
     assert manager.id in told
     assert ripening.announce_due(db, clock.now) == 0
+
+
+def test_an_idea_that_stops_being_ripe_says_why_in_french_typography(
+    make_client, db: Session, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    author = make_user(db, name="Amina Diallo", unit="Accueil")
+    helper = make_user(db, name="Hugo", unit="Juridique")
+    idea = make_idea(
+        db, author, clock.now, problem=LONG, solution=LONG, broken_rule=LONG, first_ground=LONG
+    )
+    for name, unit in (("Alice", "DSI"), ("Bruno", "RH"), ("Chloé", "DGS")):
+        layer = make_user(db, name=name, unit=unit)
+        mine = make_mine(db, idea, layer, clock.now, title=f"Mine de {name}")
+        answer = make_deminage(db, mine, helper, clock.now)
+        mines.accept_deminage(db, P, layer, answer, mine, idea, clock.now)
+    denis = make_user(db, name="Denis", unit="Sécurité")
+    db.commit()
+    clock.advance(hours=73)
+    author_client = make_client(author)
+    assert soup(author_client.get(f"/ideas/{idea.id}")).find(id="terrain-demine") is not None
+
+    # A colleague lays a bombe through the page: the idea is no longer ripe, and says why.
+    colleague = make_client(denis)
+    laid = colleague.post_form(
+        f"/ideas/{idea.id}/mines",
+        {"category": "security", "severity": "blocking", "title": "Faille", "body": LONG},
+    )
+    assert laid.status_code == 303, laid.text
+    page = soup(author_client.get(f"/ideas/{idea.id}"))
+    assert page.find(id="terrain-demine") is None
+    lines = [li.get_text("") for li in page.select(".history li")]
+    unripe = [line for line in lines if "plus mûre" in line]
+    assert len(unripe) == 1, lines
+    # What the author reads, with the apostrophe and the no-break spaces a phone keeps together.
+    assert unripe[0].endswith(
+        "Denis\u00a0: N’est plus mûre\u00a0: bombe «\u00a0Faille\u00a0» posée"
+        " — aucune bombe active\u202f; aucune mine posée ou rouverte depuis 72\u00a0h."
+    )
+    assert faults_in(unripe[0]) == []
+    sheet = author_client.get(f"/ideas/{idea.id}/fiche.md").text
+    assert "N’est plus mûre\u00a0: bombe «\u00a0Faille\u00a0» posée" in sheet
+    assert "N'est plus" not in sheet

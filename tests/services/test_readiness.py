@@ -77,6 +77,20 @@ def test_missing_views_are_counted_with_real_plurals() -> None:
     assert not any("(s)" in action for action in one_short + none)
 
 
+def test_gates_and_required_actions_agree_with_their_counts() -> None:
+    """An admin may ask for one regard croisé, or a score one point away: « 1 regard croisé »,
+    « il manque 1 point », never « 1 regards croisés »."""
+    params = ScoringParams(min_reviewers=1, ripe_threshold=6)
+    result = compute(facts(problem=LONG), params, NOW)
+    assert result.score == 5
+    assert "Au moins 1 regard croisé" in [g.label for g in result.unmet_gates]
+    actions = [a.action for a in result.missing]
+    assert "Obtenir au moins 1 regard croisé (1 de plus)" in actions
+    assert "Atteindre une maturité de 6 (il manque 1 point)" in actions
+    plenty = compute(facts(), ScoringParams(), NOW)
+    assert "Au moins 3 regards croisés" in [g.label for g in plenty.unmet_gates]
+
+
 def test_crossed_views_count_distinct_reviewers_and_their_units() -> None:
     mines = [mine(author=2, unit=20), mine(author=2, unit=20), mine(author=3, unit=30)]
     result = compute(facts(mines=mines), PARAMS, NOW)
