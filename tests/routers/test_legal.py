@@ -186,6 +186,28 @@ def test_the_legal_notice_gives_publisher_director_host_and_where_to_write(
     assert security is not None and security.a["href"] == "mailto:demineurs@rivebelle.fr"
 
 
+@pytest.mark.parametrize(
+    ("contact", "about_replies"),
+    [
+        ("demineurs@rivebelle.fr", "donnent cette même adresse\u00a0: y répondre suffit."),
+        (
+            "https://www.rivebelle.fr/contact",
+            "donnent ce même lien, à suivre plutôt que d’y répondre.",
+        ),
+        ("", "renvoient à cette page."),
+    ],
+)
+def test_the_legal_notice_says_a_reply_suffices_only_when_the_contact_is_an_address(
+    client_with: Callable[..., TestClient], contact: str, about_replies: str
+) -> None:
+    html = page(client_with(**{**FILLED, "contact_email": contact}), "/mentions-legales")
+    said = html.select_one("#contact ~ p")
+    assert said is not None
+    text = said.get_text(" ", strip=True)
+    assert text.endswith(f"Les e-mails envoyés par Les démineurs {about_replies}")
+    assert ("répondre suffit" in text) == ("@" in contact)
+
+
 def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
     client_with: Callable[..., TestClient],
 ) -> None:
