@@ -225,6 +225,27 @@ def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
     assert "une mine masquée compte comme une mine retirée" in text_of(html, "main")
 
 
+def test_the_terms_say_a_whole_idea_can_be_hidden_who_still_reads_it_and_how_to_contest(
+    client_with: Callable[..., TestClient],
+) -> None:
+    html = page(client_with(**FILLED), "/conditions-utilisation")
+    heading = next(h for h in html.select("main h2") if h.get_text(strip=True) == "Modération")
+    said = []
+    for sibling in heading.find_next_siblings():
+        if sibling.name == "h2":
+            break
+        said.append(sibling.get_text(" ", strip=True))
+    moderation = " ".join(said)
+    # What moderation does to a whole idea (services/moderation.hide_idea, can_view_idea).
+    assert "masquer une idée entière, en en donnant la raison" in moderation
+    assert "seuls son auteur, ses co-porteurs et les administrateurs la lisent encore" in moderation
+    assert "Ses porteurs sont prévenus de la décision et de sa raison" in moderation
+    assert "Une idée masquée peut être rétablie" in moderation
+    # The hidden idea's page sends its carriers to #recours, which covers ideas too.
+    appeal = html.select_one("#recours ~ p")
+    assert appeal is not None and "une idée que vous portez" in appeal.get_text(" ", strip=True)
+
+
 # --- the personal data page and docs/personal-data.md ------------------------------------
 
 
