@@ -11,11 +11,12 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
+from sqlmodel import SQLModel
 
 from app.accessibility import KNOWN_NONCONFORMITIES
 from app.config import PROJECT_ROOT, Settings, describe_invalid
 from app.main import create_app
-from app.services import legal, privacy
+from app.services import legal, personal_data, privacy
 from tests.conftest import Clock, soup
 
 LEGAL_PAGES = {
@@ -567,6 +568,21 @@ def test_the_new_pages_are_written_in_careful_french(
             text = block.get_text(" ")
             for fault, pattern in CARELESS.items():
                 assert not pattern.search(text), f"{path}: {fault}: {pattern.search(text)}"
+
+
+def test_every_column_holding_personal_data_is_declared_once_in_the_record() -> None:
+    """The models against the record: a column added that names or identifies a person fails
+    here until a row of app/personal_data.toml says what it is, why and for how long."""
+    declared = privacy.declared_columns()
+    twice = sorted({c for c in declared if declared.count(c) > 1})
+    assert twice == [], f"declared in more than one row: {twice}"
+    stored = personal_data.personal_columns()
+    assert sorted(stored - set(declared)) == [], "personal data missing from the record"
+    assert sorted(set(declared) - stored) == [], "declared, but no such personal column"
+    # A safety net for what the rule above could miss: any column named for an address.
+    tables = SQLModel.metadata.tables.values()
+    addresses = {f"{t.name}.{c.name}" for t in tables for c in t.columns if "email" in c.name}
+    assert addresses and addresses <= stored
 
 
 def test_the_personal_data_record_has_both_languages_for_every_fact() -> None:
