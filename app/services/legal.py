@@ -161,7 +161,7 @@ class Site:
     @property
     def contact_takes_replies(self) -> bool:
         """Whether a reply to the app's e-mails reaches the contact (an address, their
-        Reply-To) rather than only naming it (a form's page, `mail.where_to_write`)."""
+        Reply-To) or the e-mails only give a form's link (`mail.where_to_write`)."""
         return not self.contact.missing and email_address(self.contact.text) is not None
 
     @property
