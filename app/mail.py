@@ -28,7 +28,7 @@ from app.config import Settings
 from app.db import session_scope
 from app.models import OutboxMessage
 from app.models.base import utcnow
-from app.services import emails
+from app.services import emails, legal
 
 log = logging.getLogger("demineurs.mail")
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -48,12 +48,22 @@ def _address(value: str) -> str:
 
 
 def where_to_write(settings: Settings) -> str:
-    """The last lines of every e-mail: no « do not reply » dead end, a reply reaches someone."""
+    """The last lines of every e-mail: no « do not reply » dead end. A reply reaches the contact
+    only when it is an address (the Reply-To); a web address (a form) is where to write;
+    otherwise, the legal notice gives the administration's details."""
     contact = settings.contact_email.strip()
-    if contact:
+    address = legal.email_address(contact)
+    if address:
         return (
-            f"Une question, un problème\u202f? Écrivez à {contact}\u00a0: "
+            f"Une question, un problème\u202f? Écrivez à {address}\u00a0: "
             "répondre à ce message suffit.\n"
+        )
+    page = legal.web_address(contact)
+    if page:
+        # No Reply-To then: the page, last on its line so that no client links the punctuation.
+        return (
+            "Une question, un problème\u202f? Écrivez à l’administration depuis cette page, "
+            f"plutôt qu’en répondant à ce message\u00a0: {page}\n"
         )
     return (
         "Une question, un problème\u202f? Les coordonnées de l’administration sont sur "
@@ -77,9 +87,9 @@ def build(settings: Settings, message: OutboxMessage) -> Message:
         email.attach(MIMEText(html, "html", _UTF8))  # type: ignore[arg-type]  # as above
     email.policy = _UNFOLDED
     email["From"] = _address(settings.mail_from)
-    contact = settings.contact_email.strip()
-    if "@" in contact and not contact.startswith(("http://", "https://")):
-        email["Reply-To"] = _address(contact.removeprefix("mailto:"))
+    address = legal.email_address(settings.contact_email)
+    if address:
+        email["Reply-To"] = _address(address)
     email["To"] = _address(message.to_email)
     # Folded into encoded words of at most 75 characters, as RFC 2047 asks.
     email["Subject"] = Header(message.subject, "utf-8").encode()

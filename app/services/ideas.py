@@ -467,7 +467,14 @@ def merge(
             {"outcome": "Écrivez l’issue de la fusion pour celles et ceux qui ont participé."}
         )
     people = outcomes.participants(session, merged)
-    session.execute(update(Mine).where(col(Mine.idea_id) == merged.id).values(idea_id=keep.id))
+    moved: dict[str, Any] = {"idea_id": keep.id}
+    if not keep.is_ripe(now):
+        # For an idea not yet ripe these mines are laid now: its quiet period counts from the
+        # merge, not from when they were laid on the duplicate, so that it neither skips the
+        # period nor looks ripe from before it was. A ripe idea keeps their dates: its latest
+        # mine already dates its ripeness, and older ones cannot move that earlier.
+        moved["armed_at"] = now
+    session.execute(update(Mine).where(col(Mine.idea_id) == merged.id).values(**moved))
     _move_people(session, Follow, merged, keep)
     _move_people(session, Support, merged, keep)
     merged.merged_into_id = keep.id

@@ -54,6 +54,21 @@ def mailto(address: str) -> str:
     return f"mailto:{address}"
 
 
+def web_address(contact: str) -> str | None:
+    """The web address a contact setting names (a form, a page), or None."""
+    contact = contact.strip()
+    return contact if contact.startswith(("https://", "http://")) else None
+
+
+def email_address(contact: str) -> str | None:
+    """The e-mail address a contact setting names (`x@y.fr`, `mailto:x@y.fr`), or None when it
+    is a web address (a form, a page) or empty: only an address can take a reply."""
+    contact = contact.strip()
+    if "@" not in contact or web_address(contact):
+        return None
+    return contact.removeprefix("mailto:")
+
+
 @dataclass(frozen=True)
 class Subprocessor:
     name: str
@@ -142,6 +157,16 @@ class Site:
     @property
     def contact_href(self) -> str | None:
         return None if self.contact.missing else mailto(self.contact.text)
+
+    @property
+    def contact_takes_replies(self) -> bool:
+        """Whether a reply to the app's e-mails reaches the contact (an address, their
+        Reply-To) or the e-mails only give a form's link (`mail.where_to_write`)."""
+        return not self.contact.missing and email_address(self.contact.text) is not None
+
+    @property
+    def contact_page(self) -> str | None:
+        return None if self.contact.missing else web_address(self.contact.text)
 
     @property
     def accessibility_contact_href(self) -> str | None:

@@ -26,6 +26,19 @@ FORMER_AGENT = "Compte supprimé"
 
 # Columns never handed out, even to their owner: secrets kept only as hashes, or that sign in.
 SECRET_COLUMNS = {"password_hash", "token_hash", "oidc_id_token"}
+# Columns that identify a person without an account's id: an address typed or written to, the
+# identity ProConnect gave, a rate limit's key (a network address, an address typed, an account).
+IDENTITY_COLUMNS = frozenset(
+    {
+        "external_identity.idp_id",
+        "external_identity.sub",
+        "invitation.email",
+        "invitation.name",
+        "login_attempt.key",
+        "outbox_message.to_email",
+        "user_session.oidc_id_token",
+    }
+)
 
 
 def person_columns() -> list[tuple[Table, Column]]:
@@ -36,6 +49,15 @@ def person_columns() -> list[tuple[Table, Column]]:
         for column in table.columns
         if any(fk.column.table.name == "user" for fk in column.foreign_keys)
     ]
+
+
+def personal_columns() -> set[str]:
+    """Every column that holds personal data, as « table.column »: the account's own, every
+    reference to a person (`person_columns`) and the identities kept without one
+    (`IDENTITY_COLUMNS`). The record of processing declares each (app/personal_data.toml)."""
+    account = {f"user.{c.name}" for c in SQLModel.metadata.tables["user"].columns}
+    references = {f"{table.name}.{column.name}" for table, column in person_columns()}
+    return account | references | IDENTITY_COLUMNS
 
 
 def personal_data(session: Session, user: User) -> dict[str, object]:

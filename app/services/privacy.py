@@ -29,6 +29,7 @@ class Stored:
     data: str
     why: str
     kept: str
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ class Record:
 def facts() -> dict[str, Any]:
     with FACTS.open("rb") as file:
         return tomllib.load(file)
+
+
+def declared_columns() -> list[str]:
+    """The columns the record says it stores personal data in, as « table.column », each as
+    often as a row declares it."""
+    return [column for row in facts()["data"] for column in row["columns"]]
 
 
 def _days_fr(days: int) -> str:
@@ -114,7 +121,12 @@ def _record(lang: str, words: dict[str, str], drafts_key: str) -> Record:
         intro=fill(f["intro"][lang]),
         summary=tuple(Row(r[lang]["label"], fill(r[lang]["text"])) for r in f["summary"]),
         stored=tuple(
-            Stored(fill(r[lang]["data"]), fill(r[lang]["why"]), fill(r[lang]["kept"]))
+            Stored(
+                fill(r[lang]["data"]),
+                fill(r[lang]["why"]),
+                fill(r[lang]["kept"]),
+                tuple(r["columns"]),
+            )
             for r in f["data"]
         ),
         drafts=fill(f["drafts"][drafts_key]),
@@ -135,6 +147,10 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _where(columns: tuple[str, ...]) -> str:
+    return ", ".join(f"`{c}`" for c in columns) or "not in the database"
+
+
 def markdown() -> str:
     """docs/personal-data.md, as generated from the facts."""
     record = _record("en", phrases_en(), "en")
@@ -152,9 +168,12 @@ def markdown() -> str:
         "",
         "## What is stored, why, and for how long",
         "",
-        "| data | why | kept |",
-        "|---|---|---|",
-        *(f"| {_cell(s.data)} | {_cell(s.why)} | {_cell(s.kept)} |" for s in record.stored),
+        "| data | why | kept | stored in |",
+        "|---|---|---|---|",
+        *(
+            f"| {_cell(s.data)} | {_cell(s.why)} | {_cell(s.kept)} | {_where(s.columns)} |"
+            for s in record.stored
+        ),
         "",
         record.drafts,
         "",

@@ -309,6 +309,23 @@ def test_a_password_manager_knows_the_sign_in_address_and_never_offers_it_elsewh
     assert email_autocomplete(admin_page) == {"invite-email": "off", "create-email": "off"}
 
 
+def test_the_temporary_password_an_admin_sets_for_someone_else_is_never_saved_as_theirs(
+    make_client, db: Session
+) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user(db, role=Role.admin)
+    db.commit()
+    page = soup(make_client(admin).get("/admin/users"))
+    field = page.select_one("#create-password")
+    # Browsers offer to save what a password field holds, autocomplete="off" or not, and would
+    # file it under the admin's own sign-in; a plain field, not suggested, is the admin's to
+    # read and pass on, as typed.
+    assert field["type"] == "text"
+    assert field["autocomplete"] == "off"
+    assert field["spellcheck"] == "false" and field["autocapitalize"] == "none"
+    assert page.select("main input[type=password]") == []
+    assert page.select("main [autocomplete=new-password]") == []
+
+
 def test_security_headers_on_every_page(make_client) -> None:  # type: ignore[no-untyped-def]
     response = make_client().get("/login")
     csp = response.headers["content-security-policy"]

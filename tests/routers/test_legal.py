@@ -11,11 +11,12 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
+from sqlmodel import SQLModel
 
 from app.accessibility import KNOWN_NONCONFORMITIES
 from app.config import PROJECT_ROOT, Settings, describe_invalid
 from app.main import create_app
-from app.services import legal, privacy
+from app.services import legal, personal_data, privacy
 from tests.conftest import Clock, soup
 
 LEGAL_PAGES = {
@@ -186,6 +187,28 @@ def test_the_legal_notice_gives_publisher_director_host_and_where_to_write(
     assert security is not None and security.a["href"] == "mailto:demineurs@rivebelle.fr"
 
 
+@pytest.mark.parametrize(
+    ("contact", "about_replies"),
+    [
+        ("demineurs@rivebelle.fr", "donnent cette même adresse\u00a0: y répondre suffit."),
+        (
+            "https://www.rivebelle.fr/contact",
+            "donnent ce même lien, à suivre plutôt que d’y répondre.",
+        ),
+        ("", "renvoient à cette page."),
+    ],
+)
+def test_the_legal_notice_says_a_reply_suffices_only_when_the_contact_is_an_address(
+    client_with: Callable[..., TestClient], contact: str, about_replies: str
+) -> None:
+    html = page(client_with(**{**FILLED, "contact_email": contact}), "/mentions-legales")
+    said = html.select_one("#contact ~ p")
+    assert said is not None
+    text = said.get_text(" ", strip=True)
+    assert text.endswith(f"Les e-mails envoyés par Les démineurs {about_replies}")
+    assert ("répondre suffit" in text) == ("@" in contact)
+
+
 def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
     client_with: Callable[..., TestClient],
 ) -> None:
@@ -201,6 +224,27 @@ def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
     appeal = html.select_one("#recours ~ p")
     assert appeal is not None and appeal.a["href"] == "mailto:demineurs@rivebelle.fr"
     assert "une mine masquée compte comme une mine retirée" in text_of(html, "main")
+
+
+def test_the_terms_say_a_whole_idea_can_be_hidden_who_still_reads_it_and_how_to_contest(
+    client_with: Callable[..., TestClient],
+) -> None:
+    html = page(client_with(**FILLED), "/conditions-utilisation")
+    heading = next(h for h in html.select("main h2") if h.get_text(strip=True) == "Modération")
+    said = []
+    for sibling in heading.find_next_siblings():
+        if sibling.name == "h2":
+            break
+        said.append(sibling.get_text(" ", strip=True))
+    moderation = " ".join(said)
+    # What moderation does to a whole idea (services/moderation.hide_idea, can_view_idea).
+    assert "masquer une idée entière, en en donnant la raison" in moderation
+    assert "seuls son auteur, ses co-porteurs et les administrateurs la lisent encore" in moderation
+    assert "Ses porteurs sont prévenus de la décision et de sa raison" in moderation
+    assert "Une idée masquée peut être rétablie" in moderation
+    # The hidden idea's page sends its carriers to #recours, which covers ideas too.
+    appeal = html.select_one("#recours ~ p")
+    assert appeal is not None and "une idée que vous portez" in appeal.get_text(" ", strip=True)
 
 
 # --- the personal data page and docs/personal-data.md ------------------------------------
@@ -524,6 +568,21 @@ def test_the_new_pages_are_written_in_careful_french(
             text = block.get_text(" ")
             for fault, pattern in CARELESS.items():
                 assert not pattern.search(text), f"{path}: {fault}: {pattern.search(text)}"
+
+
+def test_every_column_holding_personal_data_is_declared_once_in_the_record() -> None:
+    """The models against the record: a column added that names or identifies a person fails
+    here until a row of app/personal_data.toml says what it is, why and for how long."""
+    declared = privacy.declared_columns()
+    twice = sorted({c for c in declared if declared.count(c) > 1})
+    assert twice == [], f"declared in more than one row: {twice}"
+    stored = personal_data.personal_columns()
+    assert sorted(stored - set(declared)) == [], "personal data missing from the record"
+    assert sorted(set(declared) - stored) == [], "declared, but no such personal column"
+    # A safety net for what the rule above could miss: any column named for an address.
+    tables = SQLModel.metadata.tables.values()
+    addresses = {f"{t.name}.{c.name}" for t in tables for c in t.columns if "email" in c.name}
+    assert addresses and addresses <= stored
 
 
 def test_the_personal_data_record_has_both_languages_for_every_fact() -> None:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from app.config import Settings
+from app.mail import where_to_write
 from app.main import create_app
 from tests.conftest import Clock, WebClient
 from tests.factories import make_idea, make_user
@@ -83,6 +84,29 @@ def test_every_e_mail_tells_where_to_write_and_a_reply_reaches_the_contact(
         )
 
 
+def test_when_the_contact_is_a_web_form_e_mails_send_there_and_never_say_a_reply_suffices(
+    settings: Settings, clock: Clock, inbox: tuple[Inbox, int]
+) -> None:
+    handler, port = inbox
+    form = "https://www.ville.fr/contact-demineurs"
+    app = mailing_app(settings, clock, port, contact_email=form)
+    messages = send_two_kinds(app, clock, handler)
+    app.state.engine.dispose()
+    assert len(messages) == 2
+    for message in messages:
+        assert message["Reply-To"] is None  # a reply would reach the sender, not the contact
+        text = message.get_body(("plain",)).get_content()
+        assert "répondre à ce message suffit" not in text
+        last = text.rstrip().splitlines()[-1]
+        assert last == (
+            "Une question, un problème\u202f? Écrivez à l’administration depuis cette page, "
+            f"plutôt qu’en répondant à ce message\u00a0: {form}"
+        )
+    # The notification also comes in HTML, with the same last words.
+    [html] = [p.get_content() for m in messages if (p := m.get_body(("html",))) is not None]
+    assert "répondre à ce message suffit" not in html and form in html
+
+
 def test_without_a_contact_address_e_mails_lead_to_the_legal_notice(
     settings: Settings, clock: Clock, inbox: tuple[Inbox, int]
 ) -> None:
@@ -109,3 +133,29 @@ def test_under_a_forged_host_header_e_mails_link_to_the_configured_address(
         links = re.findall(r"https?://[^\s<>\"]+", text)
         assert links and all(link.startswith("http://demineurs.test/") for link in links), links
         assert "piege.example" not in message.as_string()
+
+
+@pytest.mark.parametrize(
+    ("contact", "last_words"),
+    [
+        (
+            "mailto:demineurs@ville.fr",
+            "Écrivez à demineurs@ville.fr\u00a0: répondre à ce message suffit.",
+        ),
+        (
+            "https://www.ville.fr/contact",
+            "plutôt qu’en répondant à ce message\u00a0: https://www.ville.fr/contact",
+        ),
+        (
+            "Service du numérique, poste 1234",
+            "sont sur http://demineurs.test/mentions-legales#contact",
+        ),
+    ],
+)
+def test_the_last_words_follow_what_the_contact_is(
+    settings: Settings, contact: str, last_words: str
+) -> None:
+    changed = settings.model_copy(
+        update={"contact_email": contact, "base_url": "http://demineurs.test"}
+    )
+    assert where_to_write(changed).rstrip().endswith(last_words)

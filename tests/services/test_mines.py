@@ -424,3 +424,48 @@ def test_the_idea_author_asks_what_a_mine_rests_on_and_its_author_answers(
     messages = [e.message for e in s.exec(select(IdeaEvent).where(IdeaEvent.idea_id == idea.id))]
     assert any("sur quoi vous appuyez-vous" in m for m in messages)
     assert any("texte (RGPD, article 6)" in m for m in messages)
+
+
+def test_a_merge_does_not_back_date_the_kept_idea_ripeness(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    duplicate = _ripe_idea(s, cast, clock)
+    admin = make_user(s, name="Adèle", unit="DGS", role=Role.admin)
+    keep = make_idea(
+        s,
+        cast["manager"],
+        clock.now,
+        title="Garder",
+        solution=LONG,
+        problem=LONG,
+        broken_rule=LONG,
+        first_ground=LONG,
+        themes=["accueil"],
+    )
+    assert not keep.is_ripe(clock.now)  # nobody challenged it yet
+    merged_at = clock.advance(days=10)
+    ideas.merge(s, P, admin, keep, duplicate, "Même idée.", merged_at)
+    # The duplicate's mines were laid two weeks ago, but they reach this idea only now.
+    assert not keep.is_ripe(merged_at)
+    assert keep.ripe_from == merged_at + timedelta(hours=72)
+    later = clock.advance(hours=73)
+    scoring.refresh(s, P, keep, later)
+    assert keep.is_ripe(later)
+    assert keep.ripe_from == merged_at + timedelta(hours=72)
+
+
+def test_a_merge_into_a_ripe_idea_keeps_it_ripe_since_when_it_was(
+    engine_session: Session, cast, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    s = engine_session
+    admin = make_user(s, name="Adèle", unit="DGS", role=Role.admin)
+    duplicate = make_idea(s, cast["manager"], clock.now, title="Doublon")
+    make_mine(s, duplicate, cast["a"], clock.now, severity="minor", title="Vieille mine")
+    clock.advance(hours=1)
+    keep = _ripe_idea(s, cast, clock)
+    ripe_since = keep.ripe_from
+    merged_at = clock.advance(days=10)
+    ideas.merge(s, P, admin, keep, duplicate, "Même idée.", merged_at)
+    assert keep.is_ripe(merged_at)
+    assert keep.ripe_from == ripe_since
