@@ -506,11 +506,10 @@ def check_manage_calls(user: User) -> DomainError | None:
 
 
 def check_edit_call(user: User, call: CallForIdeas) -> DomainError | None:
-    """A manager edits a call until it is closed or decided."""
+    """A manager edits a call; once it is closed or decided, only what `calls.locked_fields`
+    leaves free (its context, and its sponsor until it is decided)."""
     if not user.is_manager:
         return Forbidden("Seuls les managers modifient un appel à idées.")
-    if call.closed_at is not None or call.decided_at is not None:
-        return Conflict("Un appel clos ou décidé ne se modifie plus.")
     return None
 
 

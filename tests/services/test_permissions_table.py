@@ -726,8 +726,8 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "taking ideas": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
             "in déminage": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
             "in decision": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "closed early": "✗ FCC FCC FCC FCC FCC FCC",
-            "decided": "✗ FCC FCC FCC FCC FCC FCC",
+            "closed early": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "decided": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
         },
     ),
     "can_close_call": (
