@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
+from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.errors import InvalidInput
 from app.models import CallForIdeas
 from app.schemas import CallInput, french_errors
@@ -20,7 +20,7 @@ from app.services.permissions import (
     raise_if,
 )
 from app.templating import render
-from app.web import FormDep, LongForm, LongFormDep, redirect
+from app.web import FormDep, LongForm, LongFormDep, page_number, redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,8 +95,16 @@ def _save_failed(exc: ValidationError | InvalidInput) -> dict[str, str]:
 
 
 @router.get("/calls", name="calls")
-def list_calls(request: Request, session: SessionDep, user: CurrentUser, now: NowDep) -> Response:
-    return render(request, "calls/list.html", {"summaries": calls.list_calls(session, now)})
+def list_calls(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    settings: SettingsDep,
+    page: str = "1",
+) -> Response:
+    found = calls.page_of_calls(session, now, page_number(page), settings.page_size)
+    return render(request, "calls/list.html", {"page": found})
 
 
 @router.get("/calls/new", name="call_new")

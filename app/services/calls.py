@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from math import ceil
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,7 +32,7 @@ from app.models.call import end_of_day, paris_today
 from app.models.outcome import DECISION_LABELS, Decision
 from app.schemas import CallInput, CallUpdate, french_errors
 from app.services import notifications, visibility
-from app.services.pages import Person, UnitName
+from app.services.pages import Page, Person, UnitName
 from app.services.permissions import (
     check_close_call,
     check_edit_call,
@@ -355,18 +356,49 @@ def summaries(session: Session, calls: list[CallForIdeas], now: datetime) -> lis
     ]
 
 
-def list_calls(session: Session, now: datetime) -> list[CallSummary]:
-    """Every call, the ones still taking ideas first, then by their ideas' deadline."""
-    calls = list(
-        session.exec(
-            select(CallForIdeas).order_by(
-                col(CallForIdeas.ideas_until).desc(), col(CallForIdeas.id).desc()
-            )
-        )
-    )
+_WHEN = wide_select(
+    CallForIdeas.id,
+    CallForIdeas.ideas_until,
+    CallForIdeas.deminage_until,
+    CallForIdeas.decision_by,
+    CallForIdeas.closed_at,
+    CallForIdeas.decided_at,
+).order_by(col(CallForIdeas.ideas_until).desc(), col(CallForIdeas.id).desc())
+
+
+def _ordered_ids(session: Session, now: datetime) -> list[int]:
+    """Every call's id in the lists' order: by phase (those still taking ideas first), then by
+    their ideas' deadline, latest first. The phase is `CallForIdeas.phase`'s, read from the
+    dates alone: a call is a few words a year, not a row per agent, so all of them are sorted
+    and only a page is loaded whole."""
     order = list(CallPhase)
-    found = summaries(session, calls, now)
-    return sorted(found, key=lambda s: order.index(s.phase))
+
+    def rank(row: Any) -> int:
+        dates = row._asdict()
+        return order.index(CallForIdeas(question="", sponsor_id=0, **dates).phase(now))
+
+    return [row.id for row in sorted(read_rows(session, _WHEN), key=rank)]
+
+
+def _summaries_of(session: Session, ids: list[int], now: datetime) -> list[CallSummary]:
+    by_id = {
+        c.id: c for c in session.exec(select(CallForIdeas).where(col(CallForIdeas.id).in_(ids)))
+    }
+    return summaries(session, [by_id[i] for i in ids], now)
+
+
+def list_calls(session: Session, now: datetime) -> list[CallSummary]:
+    """Every call, the ones still taking ideas first, then by their ideas' deadline (the API)."""
+    return _summaries_of(session, _ordered_ids(session, now), now)
+
+
+def page_of_calls(session: Session, now: datetime, page: int, page_size: int) -> Page[CallSummary]:
+    """One page of `list_calls`, for the calls' page."""
+    ids = _ordered_ids(session, now)
+    pages = max(1, ceil(len(ids) / page_size))
+    page = min(max(page, 1), pages)
+    chosen = ids[(page - 1) * page_size : page * page_size]
+    return Page(_summaries_of(session, chosen, now), page, pages, len(ids))
 
 
 _NAMES = select(CallForIdeas.id, CallForIdeas.question).order_by(

@@ -2,7 +2,7 @@
 opens one, agents of its audience answer it until its deadline, its sponsor decides."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -273,6 +273,33 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     shown = soup(decider.get(f"/calls/{call.id}"))
     assert "Testée en janvier." in text_of(shown, f"#call-idea-{idea.id}")
     assert "Nadia Relais" in text_of(shown, "article header")
+
+
+def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-untyped-def]
+    db: Session, make_client, api_client, settings, clock: Clock
+) -> None:
+    settings.page_size = 2
+    manager = make_user(db, role=Role.manager)
+    soon = clock.now.date()
+    closed = make_call(db, manager, clock.now, ideas_until=soon + timedelta(days=20))
+    calls.close_call(db, manager, closed, clock.now)
+    taking = [make_call(db, manager, clock.now, ideas_until=soon) for _ in range(3)]
+    db.commit()
+    web = make_client(manager)
+
+    def shown(page: int) -> list[int]:
+        cards = soup(web.get("/calls", params={"page": page})).select("ul.cards > li")
+        return [int(card["id"].removeprefix("call-")) for card in cards]
+
+    every = [c["id"] for c in api_client(manager).get("/api/v1/calls").json()]
+    assert every[-1] == closed.id  # taking ideas first, though its deadline is the latest
+    assert [shown(1), shown(2)] == [every[:2], every[2:]]
+    assert sorted(every[:3]) == sorted(c.id for c in taking)
+    first = soup(web.get("/calls"))
+    assert text_of(first, "nav.pagination") == "Page 1 sur 2 Suivante"
+    assert first.select_one("nav.pagination a[rel=next]")["href"].endswith("/calls?page=2")
+    assert shown(99) == every[2:]  # past the end: the last page
+    assert text_of(soup(web.get("/calls?page=x")), "nav.pagination") == "Page 1 sur 2 Suivante"
 
 
 def test_the_api_gives_calls_and_each_ideas_call(db: Session, api_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
