@@ -160,6 +160,11 @@ class Idea(SQLModel, table=True):
     # services/co_carriers.py so that every permission check and the score read them with the
     # idea itself, whoever loaded it (a plain list: assigned anew, never changed in place).
     co_carrier_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Once closed, the co-porteurs it had then (services/scoring.py): its score is frozen, so
+    # it counts them as carriers still, whoever leaves it afterwards. None while not closed.
+    closing_carrier_ids: list[int] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     # Computed by the database: the board's groups, so that each is one index walk.
     board_group: int | None = Field(
         default=None, sa_column=Column(Integer, Computed(BOARD_GROUP_SQL), nullable=True)

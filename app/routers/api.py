@@ -999,8 +999,9 @@ async def create_call(data: CallInput, call: ApiCallDep) -> CallOut:
 
 @router.patch("/calls/{call_id}", response_model=CallOut, responses=ERRORS, tags=["calls"])
 async def edit_call(call_id: ObjectId, data: CallUpdate, call: ApiCallDep) -> CallOut:
-    """A manager edits a call still taking ideas: only the fields sent change. The people a
-    widened audience now reaches are told it opened by the next daily command."""
+    """A manager edits a call: only the fields sent change. Once it is closed, only its context
+    and, until it is decided, its sponsor (another field sent changed: 422 naming it). The
+    people a widened audience now reaches are told it opened by the next daily command."""
 
     def work(c: ApiContext) -> CallOut:
         found = calls.get_call(c.session, call_id)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep
+from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.errors import InvalidInput
 from app.models import CallForIdeas
 from app.schemas import CallInput, french_errors
@@ -20,7 +20,7 @@ from app.services.permissions import (
     raise_if,
 )
 from app.templating import render
-from app.web import FormDep, LongForm, LongFormDep, redirect
+from app.web import FormDep, LongForm, LongFormDep, page_number, redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,6 +53,11 @@ def _values_of(call: CallForIdeas, sponsor_email: str, units: frozenset[int]) ->
     }
 
 
+def _current(session: SessionDep, call: CallForIdeas) -> dict[str, Any]:
+    sponsor = users.get_user(session, call.sponsor_id)
+    return _values_of(call, sponsor.email, calls.audience_of(session, call))
+
+
 def _posted(form: LongForm) -> dict[str, Any]:
     values: dict[str, Any] = {k: form.values.get(k, "") for k in CALL_FIELDS}
     values["units"] = form.lists.get("units", [])
@@ -67,12 +72,14 @@ def _form_page(
     errors: dict[str, str],
     status: int = 200,
 ) -> Response:
-    return render(
-        request,
-        "calls/form.html",
-        {"call": call, "values": values, "errors": errors, "units": users.list_units(session)},
-        status=status,
-    )
+    context = {
+        "call": call,
+        "values": values,
+        "errors": errors,
+        "units": users.list_units(session),
+        "locked": calls.locked_fields(call),
+    }
+    return render(request, "calls/form.html", context, status=status)
 
 
 def _parse(values: dict[str, Any]) -> CallInput:
@@ -88,8 +95,16 @@ def _save_failed(exc: ValidationError | InvalidInput) -> dict[str, str]:
 
 
 @router.get("/calls", name="calls")
-def list_calls(request: Request, session: SessionDep, user: CurrentUser, now: NowDep) -> Response:
-    return render(request, "calls/list.html", {"summaries": calls.list_calls(session, now)})
+def list_calls(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    settings: SettingsDep,
+    page: str = "1",
+) -> Response:
+    found = calls.page_of_calls(session, now, page_number(page), settings.page_size)
+    return render(request, "calls/list.html", {"page": found})
 
 
 @router.get("/calls/new", name="call_new")
@@ -132,9 +147,7 @@ def edit_call_form(
 ) -> Response:
     call = calls.get_call(session, call_id)
     raise_if(check_edit_call(user, call))
-    sponsor = users.get_user(session, call.sponsor_id)
-    values = _values_of(call, sponsor.email, calls.audience_of(session, call))
-    return _form_page(request, session, call, values, {})
+    return _form_page(request, session, call, _current(session, call), {})
 
 
 @router.post("/calls/{call_id}/edit", name="call_update")
@@ -148,7 +161,9 @@ def update_call(
 ) -> Response:
     call = calls.get_call(session, call_id)
     raise_if(check_edit_call(user, call))
-    values = _posted(form)
+    # A closed call's form shows only what may still change: the rest is the call as it is.
+    current = _current(session, call)
+    values = {**_posted(form), **{k: current[k] for k in calls.locked_fields(call)}}
     try:
         widened = calls.update_call(session, user, call, _parse(values), now)
     except (ValidationError, InvalidInput) as exc:

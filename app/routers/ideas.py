@@ -26,7 +26,6 @@ from app.services.permissions import (
     check_edit_idea,
     check_post_milestone,
     check_promote,
-    check_relaunch,
     check_send_back,
     check_set_sponsor,
     raise_if,
@@ -378,7 +377,6 @@ def relaunch_idea(
     form: FormDep,
 ) -> Response:
     old = ideas.get_idea(session, idea_id, user)
-    raise_if(check_relaunch(user, old))
     draft = sleeping.relaunch(session, params, user, old, now)
     return redirect(
         request,

@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from math import ceil
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,11 +32,12 @@ from app.models.call import end_of_day, paris_today
 from app.models.outcome import DECISION_LABELS, Decision
 from app.schemas import CallInput, CallUpdate, french_errors
 from app.services import notifications, visibility
-from app.services.pages import Person, UnitName
+from app.services.pages import Page, Person, UnitName
 from app.services.permissions import (
     check_close_call,
     check_edit_call,
     check_manage_calls,
+    is_carrier,
     raise_if,
 )
 
@@ -76,6 +78,79 @@ def audience_of(session: Session, call: CallForIdeas) -> frozenset[int]:
 
 CALL_HORIZON_DAYS = 5 * 366  # a call's dates fall within the five coming years
 
+# Once closed, a call keeps its question, criteria, audience and dates: its ideas answered
+# them and are judged on them. Its context may still be worded better, and its sponsor be
+# replaced until it is decided (one who left would leave its ideas waiting for ever); once
+# decided, its sponsor is the one who decided. The decisions taken are never touched.
+EDITABLE_ONCE_CLOSED = frozenset({"context", "sponsor_email"})
+EDITABLE_ONCE_DECIDED = frozenset({"context"})
+LOCKED = {
+    "question": "L’appel est clos\u00a0: sa question ne change plus, ses idées y ont répondu.",
+    "criteria": "L’appel est clos\u00a0: ses critères ne changent plus, ses idées sont jugées "
+    "sur eux.",
+    "sponsor_email": "L’appel est décidé\u00a0: son sponsor reste la personne qui a décidé.",
+    "audience": "L’appel est clos\u00a0: son public ne change plus.",
+    "units": "L’appel est clos\u00a0: son public ne change plus.",
+    "ideas_until": "L’appel est clos\u00a0: ses dates ne changent plus.",
+    "deminage_until": "L’appel est clos\u00a0: ses dates ne changent plus.",
+    "decision_by": "L’appel est clos\u00a0: ses dates ne changent plus.",
+}
+
+
+def locked_fields(call: CallForIdeas | None) -> frozenset[str]:
+    """The fields of a call (`CallInput`'s) that no edit may change any more."""
+    if call is None or (call.closed_at is None and call.decided_at is None):
+        return frozenset()
+    free = EDITABLE_ONCE_DECIDED if call.decided_at is not None else EDITABLE_ONCE_CLOSED
+    return frozenset(CallInput.model_fields) - free
+
+
+def inputs_of(session: Session, call: CallForIdeas) -> CallInput:
+    """The call as its form would send it unchanged."""
+    sponsor = session.get(User, call.sponsor_id)
+    units = audience_of(session, call)
+    return CallInput.model_construct(
+        question=call.question,
+        context=call.context,
+        criteria=call.criteria,
+        sponsor_email=sponsor.email if sponsor else "",
+        audience="units" if units else "everyone",
+        units=sorted(units),
+        ideas_until=call.ideas_until,
+        deminage_until=call.deminage_until,
+        decision_by=call.decision_by,
+    )
+
+
+def _comparable(data: CallInput) -> dict[str, Any]:
+    values = data.model_dump()
+    values["sponsor_email"] = data.sponsor_email.strip().lower()
+    values["units"] = sorted(set(data.units)) if data.audience == "units" else []
+    return values
+
+
+def _check_locked(session: Session, call: CallForIdeas, data: CallInput) -> None:
+    """Refuse, beside each field, a change that a closed call no longer takes."""
+    locked = locked_fields(call)
+    if not locked:
+        return
+    before, sent = _comparable(inputs_of(session, call)), _comparable(data)
+    errors = {
+        name: LOCKED[name] for name in LOCKED if name in locked and sent[name] != before[name]
+    }
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _carried_by(session: Session, call: CallForIdeas, sponsor: User) -> Idea | None:
+    """An idea of the call waiting for its decision that this person carries, if any."""
+    for idea in session.exec(
+        select(Idea).where(Idea.call_id == call.id, Idea.status == IdeaStatus.open)
+    ):
+        if is_carrier(sponsor, idea):
+            return idea
+    return None
+
 
 def _validate(
     session: Session, data: CallInput, now: datetime, before: CallForIdeas | None
@@ -86,12 +161,24 @@ def _validate(
     sponsor = session.exec(
         select(User).where(User.email == data.sponsor_email.strip().lower())
     ).first()
-    if sponsor is None or not sponsor.is_active:
+    closed = before is not None and bool(locked_fields(before))
+    if closed and sponsor is not None and before is not None and sponsor.id == before.sponsor_id:
+        # A closed call's sponsor kept as is, whatever became of them, does not stop an edit of
+        # its context.
+        pass
+    elif sponsor is None or not sponsor.is_active:
         errors["sponsor_email"] = "Aucun compte actif à cette adresse."
     elif not sponsor.is_manager:
         # The sponsor promotes ideas to projects: a manager's act (docs/authorization.md).
         errors["sponsor_email"] = (
             "Le sponsor d’un appel est un manager : cette personne n’en est pas un."
+        )
+    elif closed and before is not None and (carried := _carried_by(session, before, sponsor)):
+        # Named after closing to decide the ideas waiting: not one they carry
+        # (`call_outcomes.decide` refuses that).
+        errors["sponsor_email"] = (
+            f"Cette personne porte l’idée «\u00a0{carried.title}\u00a0» de cet appel\u00a0: "
+            "choisissez un manager qui puisse décider de chacune."
         )
     units: list[int] = []
     if data.audience == "units":
@@ -163,9 +250,11 @@ def open_call(session: Session, manager: User, data: CallInput, now: datetime) -
 def update_call(
     session: Session, manager: User, call: CallForIdeas, data: CallInput, now: datetime
 ) -> bool:
-    """A manager edits an open call. Moving its ideas' deadline later lets the reminder go out
-    again before the new one. Returns whether its audience now reaches people it did not."""
+    """A manager edits a call (once it is closed, only what `locked_fields` leaves free).
+    Moving its ideas' deadline later lets the reminder go out again before the new one.
+    Returns whether its audience now reaches people it did not."""
     raise_if(check_edit_call(manager, call))
+    _check_locked(session, call, data)
     sponsor, units = _validate(session, data, now, call)
     if data.ideas_until != call.ideas_until:
         call.reminded_at = None
@@ -186,19 +275,7 @@ def edit_call(
     """The API's partial edit: the fields sent change, the others stay (units sent alone
     make the audience those units); then as `update_call`."""
     raise_if(check_edit_call(manager, call))
-    sponsor = session.get(User, call.sponsor_id)
-    units = audience_of(session, call)
-    current: dict[str, Any] = {
-        "question": call.question,
-        "context": call.context,
-        "criteria": call.criteria,
-        "sponsor_email": sponsor.email if sponsor else "",
-        "audience": "units" if units else "everyone",
-        "units": sorted(units),
-        "ideas_until": call.ideas_until,
-        "deminage_until": call.deminage_until,
-        "decision_by": call.decision_by,
-    }
+    current = inputs_of(session, call).model_dump()
     sent = changes.model_dump(exclude_unset=True)
     if sent.get("units") and "audience" not in sent:
         sent["audience"] = "units"
@@ -279,18 +356,49 @@ def summaries(session: Session, calls: list[CallForIdeas], now: datetime) -> lis
     ]
 
 
-def list_calls(session: Session, now: datetime) -> list[CallSummary]:
-    """Every call, the ones still taking ideas first, then by their ideas' deadline."""
-    calls = list(
-        session.exec(
-            select(CallForIdeas).order_by(
-                col(CallForIdeas.ideas_until).desc(), col(CallForIdeas.id).desc()
-            )
-        )
-    )
+_WHEN = wide_select(
+    CallForIdeas.id,
+    CallForIdeas.ideas_until,
+    CallForIdeas.deminage_until,
+    CallForIdeas.decision_by,
+    CallForIdeas.closed_at,
+    CallForIdeas.decided_at,
+).order_by(col(CallForIdeas.ideas_until).desc(), col(CallForIdeas.id).desc())
+
+
+def _ordered_ids(session: Session, now: datetime) -> list[int]:
+    """Every call's id in the lists' order: by phase (those still taking ideas first), then by
+    their ideas' deadline, latest first. The phase is `CallForIdeas.phase`'s, read from the
+    dates alone: a call is a few words a year, not a row per agent, so all of them are sorted
+    and only a page is loaded whole."""
     order = list(CallPhase)
-    found = summaries(session, calls, now)
-    return sorted(found, key=lambda s: order.index(s.phase))
+
+    def rank(row: Any) -> int:
+        dates = row._asdict()
+        return order.index(CallForIdeas(question="", sponsor_id=0, **dates).phase(now))
+
+    return [row.id for row in sorted(read_rows(session, _WHEN), key=rank)]
+
+
+def _summaries_of(session: Session, ids: list[int], now: datetime) -> list[CallSummary]:
+    by_id = {
+        c.id: c for c in session.exec(select(CallForIdeas).where(col(CallForIdeas.id).in_(ids)))
+    }
+    return summaries(session, [by_id[i] for i in ids], now)
+
+
+def list_calls(session: Session, now: datetime) -> list[CallSummary]:
+    """Every call, the ones still taking ideas first, then by their ideas' deadline (the API)."""
+    return _summaries_of(session, _ordered_ids(session, now), now)
+
+
+def page_of_calls(session: Session, now: datetime, page: int, page_size: int) -> Page[CallSummary]:
+    """One page of `list_calls`, for the calls' page."""
+    ids = _ordered_ids(session, now)
+    pages = max(1, ceil(len(ids) / page_size))
+    page = min(max(page, 1), pages)
+    chosen = ids[(page - 1) * page_size : page * page_size]
+    return Page(_summaries_of(session, chosen, now), page, pages, len(ids))
 
 
 _NAMES = select(CallForIdeas.id, CallForIdeas.question).order_by(

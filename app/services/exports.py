@@ -24,7 +24,7 @@ from app.models.mine import (
     MineScope,
     MineStatus,
 )
-from app.services import visibility
+from app.services import scoring, visibility
 from app.services.idea_view import idea_view
 from app.services.mines import basis_label
 from app.services.outcomes import MilestoneLine, OutcomeLine
@@ -88,7 +88,8 @@ def product_sheet(
     sheet_mines: list[SheetMine] = []
     later: list[SheetMine] = []
     reviewers: dict[int, tuple[str, str]] = {}
-    carriers = {idea.author_id, *idea.co_carrier_ids}  # no reviewers of their own idea
+    # No reviewers of their own idea: the carriers the score counts (frozen once closed).
+    carriers = {idea.author_id, *scoring.carriers_counted(idea)}
     for view in sheet.mine_views:
         m = view.mine
         if m.author_id not in carriers and visibility.counted_status(m) != MineStatus.withdrawn:

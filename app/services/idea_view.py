@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from app.models import CallForIdeas, Idea, User
+from app.models import CallForIdeas, Idea, IdeaStatus, User
 from app.models.base import pk
 from app.services import (
     blockers,
@@ -87,6 +87,8 @@ class IdeaView:
     relaunched_from: Idea | None = None
     old_mines: tuple[MineView, ...] = ()
     relaunches: tuple[tuple[int, str], ...] = ()
+    # The relaunch of this idea still alive that the viewer sees: it is not relaunched twice.
+    live_relaunch: Idea | None = None
     sponsor_person: Person | None = None
 
 
@@ -158,6 +160,9 @@ def idea_view(
         relaunched_from=relaunched_from,
         old_mines=tuple(old_mines),
         relaunches=tuple(sleeping.relaunches_of(session, idea)),
+        live_relaunch=sleeping.live_relaunches(session, viewer, [pk(idea)]).get(pk(idea))
+        if idea.status == IdeaStatus.abandoned
+        else None,
         sponsor_person=_sponsor(session, idea),
     )
 

@@ -204,12 +204,28 @@ def check_set_sponsor(user: User, idea: Idea) -> DomainError | None:
     return None
 
 
-def check_relaunch(user: User, idea: Idea) -> DomainError | None:
+def check_relaunch(user: User, idea: Idea, relaunch: Idea | None) -> DomainError | None:
     """Any agent relaunches a closed idea as a new draft of their own (not a merged one: the
-    idea it joined is where it lives on)."""
+    idea it joined is where it lives on), one relaunch alive at a time: `relaunch` is the one
+    alive that the user can see (`sleeping.live_relaunches`: their own draft, or a published
+    relaunch not closed). Someone else's draft stops no one: it is private, and may never be
+    published. Once the relaunch closes in turn, the idea may be relaunched again."""
     if idea.status != IdeaStatus.abandoned or idea.merged_into_id is not None:
         return Conflict("Seule une idée close (en sommeil) se relance.")
-    return None
+    if relaunch is None:
+        return None
+    named = f"«\u00a0{relaunch.title}\u00a0» (n°\u00a0{relaunch.id})"
+    if relaunch.author_id == user.id:
+        return Conflict(
+            f"Vous avez déjà relancé cette idée\u00a0: poursuivez {named} plutôt que d’en "
+            "ouvrir une autre.",
+            field="idea_id",
+        )
+    return Conflict(
+        f"Cette idée est déjà relancée dans {named}\u00a0: rejoignez cette relance plutôt que "
+        "d’en ouvrir une autre. L’idée pourra être relancée de nouveau si celle-ci est close.",
+        field="idea_id",
+    )
 
 
 # --- mines and déminages -------------------------------------------------------------------
@@ -490,11 +506,10 @@ def check_manage_calls(user: User) -> DomainError | None:
 
 
 def check_edit_call(user: User, call: CallForIdeas) -> DomainError | None:
-    """A manager edits a call until it is closed or decided."""
+    """A manager edits a call; once it is closed or decided, only what `calls.locked_fields`
+    leaves free (its context, and its sponsor until it is decided)."""
     if not user.is_manager:
         return Forbidden("Seuls les managers modifient un appel à idées.")
-    if call.closed_at is not None or call.decided_at is not None:
-        return Conflict("Un appel clos ou décidé ne se modifie plus.")
     return None
 
 
@@ -700,8 +715,8 @@ def can_set_sponsor(user: User | None, idea: Idea) -> bool:
     return user is not None and _allowed(check_set_sponsor(user, idea))
 
 
-def can_relaunch(user: User | None, idea: Idea) -> bool:
-    return user is not None and _allowed(check_relaunch(user, idea))
+def can_relaunch(user: User | None, idea: Idea, relaunch: Idea | None) -> bool:
+    return user is not None and _allowed(check_relaunch(user, idea, relaunch))
 
 
 def can_bring_deminage(user: User | None, mine: Mine, idea: Idea) -> bool:

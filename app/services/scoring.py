@@ -153,9 +153,9 @@ def facts_from_rows(
     `author_id`, `author_unit_id`, `severity`, `status`, `hidden_at`, `armed_at`, `scope`),
     their déminages (`mine_id`, `author_id`, `author_unit_id`, `hidden_at`) and their
     signatures (`mine_id`, `author_id`, `author_unit_id`), as read, before any redaction.
-    What moderation hid counts as `visibility` says; the idea's co-porteurs
-    (`Idea.co_carrier_ids`) count as its author does: as no reviewer. A mine's `severity` is
-    already its signers' median (kept so by `mines`)."""
+    What moderation hid counts as `visibility` says; the idea's co-porteurs (`carriers_counted`)
+    count as its author does: as no reviewer. A mine's `severity` is already its signers'
+    median (kept so by `mines`)."""
     by_id = {m.id: m for m in mine_rows}
     cosigners: dict[int, list[Contributor]] = {m.id: [] for m in mine_rows}
     for sig in signature_rows:
@@ -188,8 +188,17 @@ def facts_from_rows(
         theme_count=theme_count,
         mines=mines,
         deminage_authors=helpers,
-        co_carrier_ids=frozenset(idea.co_carrier_ids),
+        co_carrier_ids=carriers_counted(idea),
     )
+
+
+def carriers_counted(idea: Idea) -> frozenset[int]:
+    """The co-porteurs the score counts as carriers: those of now, or, once the idea closed,
+    those it had then. A closed idea's score is frozen: nobody can lay a mine, bring a
+    déminage or join it any more, and a co-porteur leaving it does not make them a reviewer."""
+    if idea.status == IdeaStatus.abandoned and idea.closing_carrier_ids is not None:
+        return frozenset(idea.closing_carrier_ids)
+    return frozenset(idea.co_carrier_ids)
 
 
 def facts_for(session: Session, ideas: list[Idea]) -> dict[int, IdeaFacts]:
@@ -244,6 +253,13 @@ def refresh(
     """Recompute and store the score in the caller's transaction; note when ripeness changes;
     keep the map of what blocks up to date (unless only the scoring parameters changed)."""
     events = [e for e in session.new if isinstance(e, IdeaEvent) and e.idea_id == idea.id]
+    # Closing freezes who carries it, for the score (`carriers_counted`); every closing
+    # refreshes the score right after setting the status.
+    if idea.status != IdeaStatus.abandoned:
+        if idea.closing_carrier_ids is not None:
+            idea.closing_carrier_ids = None
+    elif idea.closing_carrier_ids is None:
+        idea.closing_carrier_ids = list(idea.co_carrier_ids)
     if facts is None:
         session.flush()
         facts = idea_facts(session, idea)

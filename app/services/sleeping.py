@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
-from app.models import BoardGroup, Idea, User
+from app.models import BoardGroup, Idea, IdeaStatus, User
 from app.models.base import pk
 from app.schemas import IdeaCreate
 from app.services import ideas, mines, search, visibility
@@ -31,6 +31,8 @@ class SleepingIdea:
     themes: tuple[str, ...]
     # Its lesson as the viewer may read it (masked whole if it quotes a hidden mine).
     lesson: str
+    # Its relaunch still alive that the viewer can see, if any: then it is not relaunched again.
+    relaunch: Idea | None = None
 
 
 def _asleep() -> tuple[ColumnElement[bool], ...]:
@@ -79,8 +81,9 @@ def list_sleeping(
     people = ideas.users_by_id(session, {i.author_id for i in items})
     themes = ideas.themes_of(session, [pk(i) for i in items])
     lessons = visibility.redact_messages(session, viewer, [(i.id, i.lesson) for i in items])
+    alive = live_relaunches(session, viewer, [pk(i) for i in items])
     rows = [
-        SleepingIdea(i, *people[i.author_id], tuple(themes[pk(i)]), lesson)
+        SleepingIdea(i, *people[i.author_id], tuple(themes[pk(i)]), lesson, alive.get(pk(i)))
         for i, lesson in zip(items, lessons, strict=True)
     ]
     return Page.counted(rows, page, pages, counted)
@@ -90,7 +93,7 @@ def relaunch(session: Session, params: ScoringParams, user: User, old: Idea, now
     """A new draft of the user's own, its fiche copied from the closed idea and linked to it;
     private to its author like any draft. The old mines are not copied: the draft's page lists
     them for its author to check (`old_mines`)."""
-    raise_if(check_relaunch(user, old))
+    raise_if(check_relaunch(user, old, live_relaunches(session, user, [pk(old)]).get(pk(old))))
     data = IdeaCreate(
         title=old.title,
         problem=old.problem or old.title,
@@ -140,3 +143,20 @@ def relaunches_of(session: Session, idea: Idea) -> list[tuple[int, str]]:
         )
         if i is not None  # a stored idea has an id: for the type
     ]
+
+
+def live_relaunches(session: Session, viewer: User | None, idea_ids: list[int]) -> dict[int, Idea]:
+    """Per closed idea, its relaunch still alive that the viewer can see: their own draft, or a
+    published relaunch neither closed nor hidden (the oldest, when several predate the rule)."""
+    if not idea_ids:
+        return {}
+    seen = col(Idea.board_group) <= BoardGroup.project
+    if viewer is not None:
+        seen = or_(seen, (col(Idea.status) == IdeaStatus.draft) & (Idea.author_id == viewer.id))
+    found: dict[int, Idea] = {}
+    for relaunch in session.exec(
+        select(Idea).where(col(Idea.relaunched_from_id).in_(idea_ids), seen).order_by(col(Idea.id))
+    ):
+        if relaunch.relaunched_from_id is not None:  # for the type: the query asked for it
+            found.setdefault(relaunch.relaunched_from_id, relaunch)
+    return found

@@ -312,6 +312,11 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /calls/{call_id}": ("/calls/{call}", None),
     "GET /calls/{call_id}/edit": ("/calls/{call}/edit", None),
     "POST /calls/{call_id}/edit": ("/calls/{call}/edit", {**CALL, "question": "Autre\u202f?"}),
+    "GET /calls/{call_id}/edit (clos)": ("/calls/{closed_call}/edit", None),
+    "POST /calls/{call_id}/edit (clos)": (
+        "/calls/{closed_call}/edit",
+        {"context": "Précisé.", "sponsor_email": "{manager_email}"},
+    ),
     "POST /calls/{call_id}/close": ("/calls/{call}/close", {}),
     "GET /calls/{call_id}/decision": ("/calls/{closed_call}/decision", None),
     "POST /calls/{call_id}/decision": ("/calls/{closed_call}/decision", {}),
@@ -319,6 +324,10 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "GET /api/v1/calls/{call_id}": ("/api/v1/calls/{call}", None),
     "POST /api/v1/calls": ("/api/v1/calls", CALL),
     "PATCH /api/v1/calls/{call_id}": ("/api/v1/calls/{call}", {"question": "Autre\u202f?"}),
+    "PATCH /api/v1/calls/{call_id} (clos)": (
+        "/api/v1/calls/{closed_call}",
+        {"context": "Précisé."},
+    ),
     "POST /api/v1/calls/{call_id}/close": ("/api/v1/calls/{call}/close", None),
     "POST /api/v1/calls/{call_id}/decision": (
         "/api/v1/calls/{closed_call}/decision",

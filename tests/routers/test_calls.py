@@ -2,7 +2,7 @@
 opens one, agents of its audience answer it until its deadline, its sponsor decides."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,7 +88,9 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
     assert edited.status_code == 422
     assert "après" in (field_error(soup(edited), "field-decision_by") or "")
     assert web.post_form(f"/calls/{call.id}/close").status_code == 303
-    assert web.get(f"/calls/{call.id}/edit").status_code == 409
+    closed_form = soup(web.get(f"/calls/{call.id}/edit"))
+    assert "ne changent plus" in text_of(closed_form, "#appel-clos")
+    assert closed_form.find(id="field-question") is None
 
 
 def test_the_idea_form_offers_only_the_open_calls_of_its_authors_audience(
@@ -202,6 +204,102 @@ def test_the_sponsor_decides_from_one_page_and_the_author_is_told(
     assert "On la teste en janvier." in text_of(shown, f"#call-idea-{first.id}")
     told = db.exec(select(Notification).where(Notification.user_id == author.id)).all()
     assert any("On la teste en janvier." in n.message for n in told)
+
+
+def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing_else(
+    db: Session, make_client, api_client, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    manager = make_user(db, role=Role.manager)
+    sponsor = make_user(db, name="Sophie Sponsor", role=Role.manager)
+    nadia = make_user(db, name="Nadia Relais", email="nadia@ville.fr", role=Role.manager)
+    paul = make_user(db, name="Paul Porteur", email="paul@ville.fr", role=Role.manager)
+    make_user(db, email="agent@ville.fr")
+    author = make_user(db)
+    call = make_call(db, manager, clock.now, sponsor=sponsor)
+    idea = make_idea(db, author, clock.now, call_id=call.id, title="Accueil sans rendez-vous")
+    pauls = make_idea(db, paul, clock.now, call_id=call.id, title="Celle de Paul")
+    calls.close_call(db, manager, call, clock.now)
+    sponsor.is_active = False  # Sophie left: nobody could decide the call's ideas
+    db.add(sponsor)
+    db.commit()
+    question, dates = call.question, (call.ideas_until, call.deminage_until, call.decision_by)
+    web = make_client(manager)
+    form = soup(web.get(f"/calls/{call.id}/edit"))
+    assert "remplacer son sponsor" in text_of(form, "#appel-clos")
+    assert form.find(id="field-question") is None and form.find(id="field-ideas_until") is None
+    assert form.find(id="field-context") is not None
+
+    def edit(email: str, context: str):  # type: ignore[no-untyped-def]
+        return web.post_form(f"/calls/{call.id}/edit", {"sponsor_email": email, "context": context})
+
+    # A sponsor who carries an idea of the call could not decide it; an agent decides nothing.
+    refused = edit("paul@ville.fr", "Précisé, le lundi surtout.")
+    assert refused.status_code == 422
+    page = soup(refused)
+    carries = field_error(page, "field-sponsor_email") or ""
+    assert "porte l’idée «\u00a0Celle de Paul\u00a0»" in carries
+    assert page.find(id="field-context").get_text() == "Précisé, le lundi surtout."  # type: ignore[union-attr]
+    not_manager = field_error(soup(edit("agent@ville.fr", "Précisé.")), "field-sponsor_email")
+    assert "manager" in (not_manager or "")
+    assert edit("nadia@ville.fr", "Précisé, le lundi surtout.").status_code == 303
+    db.expire_all()
+    again = db.get_one(CallForIdeas, call.id)
+    assert again.sponsor_id == nadia.id and again.context == "Précisé, le lundi surtout."
+    assert again.question == question and again.closed_at is not None
+    assert (again.ideas_until, again.deminage_until, again.decision_by) == dates
+    # The new sponsor decides; the API refuses what a closed call keeps, beside its field.
+    api = api_client(manager)
+    for body in ({"question": "Autre\u202f?"}, {"ideas_until": "2027-01-10"}):
+        locked = api.patch(f"/api/v1/calls/{call.id}", json=body)
+        assert locked.status_code == 422 and locked.json()["field"] == next(iter(body))
+        assert "L’appel est clos" in locked.json()["detail"]
+    assert api.patch(f"/api/v1/calls/{call.id}", json={"context": "Et le mardi."}).is_success
+    decider = make_client(nadia)
+    decided = decider.post_form(
+        f"/calls/{call.id}/decision",
+        {
+            f"decision_{idea.id}": "promoted",
+            f"text_{idea.id}": "Testée en janvier.",
+            f"decision_{pauls.id}": "closed",
+            f"text_{pauls.id}": "Trop coûteuse.",
+        },
+    )
+    assert decided.status_code == 303
+    # Decided, it keeps its sponsor (who decided) and its decisions; its context still changes.
+    swap = api.patch(f"/api/v1/calls/{call.id}", json={"sponsor_email": manager.email})
+    assert swap.status_code == 422 and swap.json()["field"] == "sponsor_email"
+    reworded = api.patch(f"/api/v1/calls/{call.id}", json={"context": "Bilan, une promue."})
+    assert reworded.is_success
+    shown = soup(decider.get(f"/calls/{call.id}"))
+    assert "Testée en janvier." in text_of(shown, f"#call-idea-{idea.id}")
+    assert "Nadia Relais" in text_of(shown, "article header")
+
+
+def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-untyped-def]
+    db: Session, make_client, api_client, settings, clock: Clock
+) -> None:
+    settings.page_size = 2
+    manager = make_user(db, role=Role.manager)
+    soon = clock.now.date()
+    closed = make_call(db, manager, clock.now, ideas_until=soon + timedelta(days=20))
+    calls.close_call(db, manager, closed, clock.now)
+    taking = [make_call(db, manager, clock.now, ideas_until=soon) for _ in range(3)]
+    db.commit()
+    web = make_client(manager)
+
+    def shown(page: int) -> list[int]:
+        cards = soup(web.get("/calls", params={"page": page})).select("ul.cards > li")
+        return [int(card["id"].removeprefix("call-")) for card in cards]
+
+    every = [c["id"] for c in api_client(manager).get("/api/v1/calls").json()]
+    assert every[-1] == closed.id  # taking ideas first, though its deadline is the latest
+    assert [shown(1), shown(2)] == [every[:2], every[2:]]
+    assert sorted(every[:3]) == sorted(c.id for c in taking)
+    first = soup(web.get("/calls"))
+    assert text_of(first, "nav.pagination") == "Page 1 sur 2 Suivante"
+    assert first.select_one("nav.pagination a[rel=next]")["href"].endswith("/calls?page=2")
+    assert shown(99) == every[2:]  # past the end: the last page
+    assert text_of(soup(web.get("/calls?page=x")), "nav.pagination") == "Page 1 sur 2 Suivante"
 
 
 def test_the_api_gives_calls_and_each_ideas_call(db: Session, api_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]

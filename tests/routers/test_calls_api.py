@@ -63,10 +63,9 @@ def test_a_manager_opens_edits_and_closes_a_call_over_the_api(  # type: ignore[n
     closed = api.post(f"/api/v1/calls/{call_id}/close")
     assert closed.status_code == 200 and closed.json()["closed_at"] is not None
     assert closed.json()["phase"] == "decision"
-    # A closed call is edited no more, nor closed twice: the lifecycle says no.
-    assert (
-        api.patch(f"/api/v1/calls/{call_id}", json={"question": "Encore\u202f?"}).status_code == 409
-    )
+    # A closed call keeps its question (the field is named), nor is it closed twice.
+    kept = api.patch(f"/api/v1/calls/{call_id}", json={"question": "Encore\u202f?"})
+    assert kept.status_code == 422 and kept.json()["field"] == "question"
     assert api.post(f"/api/v1/calls/{call_id}/close").status_code == 409
 
 

@@ -263,6 +263,38 @@ def test_a_co_porteur_is_no_reviewer_of_the_idea(make_client, db: Session, clock
     assert "2 regards (Finances, RH)" in card
 
 
+def test_a_closed_idea_keeps_its_score_when_a_co_porteur_leaves_it(  # type: ignore[no-untyped-def]
+    make_client, db: Session, clock: Clock
+) -> None:
+    f = _field(db, clock)
+    idea = f["idea"]
+    # Corinne answered a mine, then carried the idea: no reviewer of it while she carries it.
+    make_deminage(db, f["mine"], f["colleague"], clock.now, body="Le budget participatif.")
+    db.commit()
+    author, colleague = make_client(f["author"]), make_client(f["colleague"])
+    _invite(author, idea.id, "corinne@ville.fr")
+    row = _row(db, idea.id, f["colleague"].id)
+    assert row is not None
+    colleague.post_form(f"/co-carriers/{row.id}/accept")
+    author.post_form(f"/ideas/{idea.id}/abandon", {"lesson": "Pas de budget cette année."})
+    db.expire_all()
+    closed = db.get_one(Idea, idea.id)
+    score, reviewers = closed.score, closed.reviewer_count
+    reader = make_client(f["helper"])
+    shown = text_of(soup(reader.get(f"/ideas/{idea.id}")), f"#idea-{idea.id}-readiness")
+    assert "## Regards croisés (2)" in reader.get(f"/ideas/{idea.id}/fiche.md").text
+    assert colleague.post_form(f"/co-carriers/{row.id}/leave").status_code == 303
+    db.expire_all()
+    after = db.get_one(Idea, idea.id)
+    assert after.co_carrier_ids == []  # she no longer carries it…
+    assert (after.score, after.reviewer_count) == (score, reviewers)  # …and nothing moved
+    page = soup(reader.get(f"/ideas/{idea.id}"))
+    assert text_of(page, f"#idea-{idea.id}-readiness") == shown
+    reviewers = reader.get(f"/ideas/{idea.id}/fiche.md").text.split("## Regards croisés (2)")[1]
+    assert "Corinne" not in reviewers.split("##", 1)[0]
+    assert "co-portée" not in text_of(page, "header .meta")
+
+
 def test_the_api_carries_the_whole_lifecycle(api_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     f = _field(db, clock)
     idea = f["idea"]

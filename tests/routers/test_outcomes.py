@@ -275,6 +275,43 @@ def test_relaunching_makes_a_private_draft_with_the_old_mines_to_check(  # type:
     # Private to its author like any draft, and not a mine of its own.
     assert make_client(scene["layer"]).get(f"/ideas/{draft.id}").status_code == 404
     assert api_client(scene["agent"]).get(f"/api/v1/ideas/{draft.id}").json()["mines"] == []
-    assert f"/ideas/{draft.id}" not in agent.get(f"/ideas/{idea.id}").text  # not listed yet
+    assert f"/ideas/{draft.id}" not in make_client(scene["layer"]).get(f"/ideas/{idea.id}").text
     agent.post_form(f"/ideas/{draft.id}/publish", {})
     assert f"/ideas/{draft.id}" in make_client(scene["layer"]).get(f"/ideas/{idea.id}").text
+
+
+def test_an_idea_has_one_relaunch_alive_at_a_time(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db
+) -> None:
+    idea = scene["idea"]
+    make_client(scene["author"]).post_form(f"/ideas/{idea.id}/abandon", {"lesson": "Trop tôt."})
+    agent = make_client(scene["agent"])
+    assert agent.post_form(f"/ideas/{idea.id}/relaunch", {}).status_code == 303
+    draft = db.exec(select(Idea).where(Idea.relaunched_from_id == idea.id)).one()
+    # A second click does not make a second draft: the page says where the first one is.
+    again = agent.post_form(f"/ideas/{idea.id}/relaunch", {})
+    assert again.status_code == 409
+    assert "Vous avez déjà relancé cette idée" in text_of(soup(again), "main")
+    assert f"(n° {draft.id})" in text_of(soup(again), "main")
+    page = soup(agent.get(f"/ideas/{idea.id}"))
+    assert page.find("button", string="Relancer cette idée") is None
+    hint = page.select_one("#relance-en-cours")
+    assert hint is not None and hint.a["href"].endswith(f"/ideas/{draft.id}")
+    refused = api_client(scene["agent"]).post(f"/api/v1/ideas/{idea.id}/relaunch")
+    assert refused.status_code == 409 and refused.json()["field"] == "idea_id"
+    # Someone else's draft is private: it stops no colleague.
+    layer = make_client(scene["layer"])
+    assert soup(layer.get(f"/ideas/{idea.id}")).find("button", string="Relancer cette idée")
+    # Once published, the relaunch stops everyone: they join it instead.
+    agent.post_form(f"/ideas/{draft.id}/publish", {})
+    helper = make_client(scene["helper"])
+    refused_page = helper.post_form(f"/ideas/{idea.id}/relaunch", {})
+    assert refused_page.status_code == 409
+    assert "Cette idée est déjà relancée dans" in text_of(soup(refused_page), "main")
+    listed = soup(helper.get("/sommeil"))
+    card = text_of(listed, f"#sleeping-idea-{idea.id}")
+    assert "Déjà relancée dans" in card and not listed.select(f"#sleeping-idea-{idea.id} form")
+    # When the relaunch closes in turn, the idea may be taken up again.
+    agent.post_form(f"/ideas/{draft.id}/abandon", {"lesson": "Toujours trop tôt."})
+    assert helper.post_form(f"/ideas/{idea.id}/relaunch", {}).status_code == 303
+    assert len(db.exec(select(Idea).where(Idea.relaunched_from_id == idea.id)).all()) == 2

@@ -92,8 +92,9 @@ def test_only_managers_open_edit_and_close_calls(engine_session: Session, clock:
     with pytest.raises(Forbidden):
         calls.close_call(s, agent, call, clock.now)
     calls.close_call(s, manager, call, clock.now)
-    with pytest.raises(Conflict):
+    with pytest.raises(InvalidInput) as locked:
         calls.update_call(s, manager, call, _input(), clock.now)
+    assert set(locked.value.errors) == {"question"}
 
 
 def test_an_idea_answers_a_call_of_its_authors_audience_until_its_ideas_deadline(

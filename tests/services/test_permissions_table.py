@@ -213,8 +213,13 @@ PROJECT = {
     "abandoned, sponsor named": {"idea": idea(IdeaStatus.abandoned, sponsor_id=CONCERNED)},
 }
 CLOSED = {
-    **IDEA,
-    "merged away": {"idea": idea(IdeaStatus.abandoned, merged_into_id=12)},
+    **{label: {**situation, "relaunch": None} for label, situation in IDEA.items()},
+    "merged away": {"idea": idea(IdeaStatus.abandoned, merged_into_id=12), "relaunch": None},
+    # The relaunch alive that the asker sees (`sleeping.live_relaunches`): theirs or published.
+    "abandoned, relaunched already": {
+        "idea": idea(IdeaStatus.abandoned),
+        "relaunch": idea(idea_id=13, relaunched_from_id=10),
+    },
 }
 INVITEE = {
     "a colleague": {"mine": mine(), "invitee": colleague()},
@@ -436,6 +441,7 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "project": "✗ CCC CCC CCC CCC CCC CCC",
             "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
             "merged away": "✗ CCC CCC CCC CCC CCC CCC",
+            "abandoned, relaunched already": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
     # --- mines and déminages ------------------------------------------------------------------
@@ -720,8 +726,8 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "taking ideas": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
             "in déminage": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
             "in decision": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
-            "closed early": "✗ FCC FCC FCC FCC FCC FCC",
-            "decided": "✗ FCC FCC FCC FCC FCC FCC",
+            "closed early": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
+            "decided": "✗ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓ F✓✓",
         },
     ),
     "can_close_call": (
