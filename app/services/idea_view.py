@@ -34,7 +34,7 @@ from app.services.blockers import Answer
 from app.services.co_carriers import CarrierLine
 from app.services.ideas import Person, RevisionView, UnitName
 from app.services.mines import MineView, NeighbourIdea, NeighbourMine
-from app.services.outcomes import MilestoneLine, OutcomeLine
+from app.services.outcomes import MergedLine, MilestoneLine, OutcomeLine
 from app.services.readiness import Readiness, ScoringParams
 
 Output = Literal["page", "api", "sheet"]
@@ -87,6 +87,8 @@ class IdeaView:
     relaunched_from: Idea | None = None
     old_mines: tuple[MineView, ...] = ()
     relaunches: tuple[tuple[int, str], ...] = ()
+    # The ideas merged into this one, each with why (a merged idea's link lands there).
+    merged_here: tuple[MergedLine, ...] = ()
     sponsor_person: Person | None = None
 
 
@@ -158,6 +160,7 @@ def idea_view(
         relaunched_from=relaunched_from,
         old_mines=tuple(old_mines),
         relaunches=tuple(sleeping.relaunches_of(session, idea)),
+        merged_here=tuple(outcomes.merged_here(session, idea, viewer)),
         sponsor_person=_sponsor(session, idea),
     )
 

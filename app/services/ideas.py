@@ -495,7 +495,7 @@ def merge(
         f"Fusionnée avec «\u00a0{keep.title}\u00a0». Issue\u00a0: {outcome}",
         now,
     )
-    outcomes.record(session, merged, Decision.merged, outcome, admin, now, people)
+    outcomes.record(session, merged, Decision.merged, outcome, admin, now, people, merged_into=keep)
 
 
 def list_published(session: Session, page: int, page_size: int) -> Page[Idea]:

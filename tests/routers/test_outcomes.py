@@ -4,10 +4,10 @@ project's follow-up, « Idées en sommeil » and « Relancer »."""
 import json
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.models import Idea, IdeaStatus, Notification, NotificationKind, Role
-from app.services import moderation
+from app.models import Idea, IdeaStatus, Notification, NotificationKind, OutboxMessage, Role
+from app.services import ideas, moderation
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
@@ -121,6 +121,68 @@ def test_a_merge_needs_its_outcome_beside_the_field(make_client, scene, db, cloc
     assert done.status_code == 303
     db.expire_all()
     assert db.get(Idea, duplicate.id).merged_into_id == scene["idea"].id  # type: ignore[union-attr]
+
+
+def test_a_merge_tells_its_participants_where_the_idea_kept_explains_it(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    """The duplicate's people are led, from the app and from the e-mail, to the idea kept, on
+    the line that tells why the duplicate joined it: not to the kept idea's own outcome."""
+    keep = scene["idea"]
+    make_client(scene["manager"]).post_form(
+        f"/ideas/{keep.id}/send-back", {"comment": "Précisez le premier terrain."}
+    )
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    make_deminage(
+        db, make_mine(db, duplicate, scene["layer"], clock.now), scene["helper"], clock.now
+    )
+    db.commit()
+    why = "Même terrain : la fiche de l’accueil de Lyon reprend tout."
+    admin = make_client(scene["admin"])
+    form = {"keep": str(keep.id), "merged": str(duplicate.id), "outcome": why}
+    assert admin.post_form("/admin/merge", form).status_code == 303
+
+    there = f"/ideas/{keep.id}#fusion-{duplicate.id}"
+    helper = make_client(scene["helper"])
+    listed = soup(helper.get("/notifications"))
+    (opened,) = [
+        f["action"]
+        for f in listed.select("form[action^='/notifications/']")
+        if "Accueil sans file" in f.get_text()
+    ]
+    assert helper.post_form(opened, {}).headers["location"] == there
+    (mail,) = db.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.to_email == scene["helper"].email,
+            col(OutboxMessage.subject).contains("Accueil sans file"),
+        )
+    )
+    assert mail.body.count(there) == 1
+    (link,) = [a["href"] for a in soup(mail.html_body).find_all("a") if "Voir" in a.get_text()]
+    assert link.endswith(there) and link.count("/ideas/") == 1
+    # The line is there on the kept page, with the merge's outcome; the duplicate's old address
+    # (and the `#issue` of notifications sent before) lands on it too.
+    page = soup(helper.get(f"/ideas/{keep.id}"))
+    line = text_of(page, f"#fusion-{duplicate.id}")
+    assert "Accueil sans file" in line and why in line and "Ada Admin" in line
+    assert "Précisez le premier terrain." in text_of(page, "#issue")  # its own outcome stays
+    assert helper.get(f"/ideas/{duplicate.id}").headers["location"] == there
+
+
+def test_the_merges_line_keeps_a_hidden_duplicate_out_of_sight(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    keep = scene["idea"]
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Doublon masqué")
+    db.commit()
+    ideas.merge(db, P, scene["admin"], keep, duplicate, "Doublon <script>x()</script>", clock.now)
+    db.commit()
+    page = soup(make_client(scene["layer"]).get(f"/ideas/{keep.id}"))
+    assert page.find(id=f"fusion-{duplicate.id}").find("script") is None
+    moderation.hide_idea(db, scene["admin"], duplicate, "Propos injurieux", clock.now)
+    db.commit()
+    page = soup(make_client(scene["layer"]).get(f"/ideas/{keep.id}"))
+    assert page.find(id=f"fusion-{duplicate.id}") is None and page.find(id="fusions") is None
 
 
 def promote(make_client, scene) -> int:  # type: ignore[no-untyped-def]
