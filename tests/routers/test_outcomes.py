@@ -185,6 +185,71 @@ def test_the_merges_line_keeps_a_hidden_duplicate_out_of_sight(  # type: ignore[
     assert page.find(id=f"fusion-{duplicate.id}") is None and page.find(id="fusions") is None
 
 
+def test_an_admin_merges_over_the_api_as_from_the_page(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    keep = scene["idea"]
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    closed = make_idea(db, scene["agent"], clock.now, title="Guichet fermé")
+    hidden = make_idea(db, scene["agent"], clock.now, title="Guichet masqué")
+    make_mine(db, duplicate, scene["layer"], clock.now)
+    db.commit()
+    ideas.abandon(db, P, scene["agent"], closed, "Pas de budget.", clock.now)
+    moderation.hide_idea(db, scene["admin"], hidden, "Propos injurieux", clock.now)
+    db.commit()
+    url = f"/api/v1/ideas/{duplicate.id}/merge"
+    why = "Même terrain, même idée."
+    admin = api_client(scene["admin"])
+
+    def refused(body: dict, status: int, field: str | None) -> str:  # type: ignore[type-arg]
+        answer = admin.post(url, json=body)
+        assert answer.status_code == status, answer.text
+        assert answer.json().get("field") == field
+        return str(answer.json()["detail"])
+
+    refused({"keep": keep.id, "outcome": " "}, 422, "outcome")
+    refused({"outcome": why}, 422, "keep")
+    refused({"keep": "la bonne", "outcome": why}, 422, "keep")
+    assert "/ideas/42" in refused({"keep": 999_999, "outcome": why}, 422, "keep")
+    assert "elle-même" in refused({"keep": duplicate.id, "outcome": why}, 409, "keep")
+    assert "close" in refused({"keep": closed.id, "outcome": why}, 409, "keep")
+    assert "masquée" in refused({"keep": hidden.id, "outcome": why}, 409, "keep")
+    for who in ("manager", "author"):
+        answer = api_client(scene[who]).post(url, json={"keep": keep.id, "outcome": why})
+        assert answer.status_code == 403
+    db.expire_all()
+    assert db.get(Idea, duplicate.id).merged_into_id is None  # type: ignore[union-attr]
+
+    done = admin.post(url, json={"keep": keep.id, "outcome": why})
+    assert done.status_code == 200 and done.json()["id"] == keep.id
+    assert len(done.json()["mines"]) == 2  # the duplicate's mine moved to the idea kept
+    db.expire_all()
+    assert db.get(Idea, duplicate.id).merged_into_id == keep.id  # type: ignore[union-attr]
+    (note,) = db.exec(
+        select(Notification).where(
+            Notification.user_id == scene["layer"].id,
+            Notification.kind == NotificationKind.decision_outcome,
+        )
+    )
+    assert why in note.message and note.url == f"/ideas/{keep.id}#fusion-{duplicate.id}"
+    again = admin.post(url, json={"keep": keep.id, "outcome": why})
+    assert again.status_code == 409
+
+
+def test_the_merge_page_says_why_beside_the_idea_kept(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    closed = make_idea(db, scene["agent"], clock.now, title="Guichet fermé")
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    db.commit()
+    ideas.abandon(db, P, scene["agent"], closed, "Pas de budget.", clock.now)
+    db.commit()
+    form = {"keep": str(closed.id), "merged": str(duplicate.id), "outcome": "Doublon."}
+    page = soup(make_client(scene["admin"]).post_form("/admin/merge", form))
+    assert "close" in (field_error(page, "field-keep") or "")
+    assert field_error(page, "field-merged") is None
+
+
 def promote(make_client, scene) -> int:  # type: ignore[no-untyped-def]
     idea_id = scene["idea"].id
     response = make_client(scene["manager"]).post_form(
