@@ -85,6 +85,8 @@ class IdeaView:
     # « Relancer »: the closed idea this one takes up, with its mines to check; the published
     # ideas that took this one up again; the sponsor's account, who posts milestones.
     relaunched_from: Idea | None = None
+    # What that closed idea taught, as the viewer may read it ("" when it is not theirs to read).
+    old_lesson: str = ""
     old_mines: tuple[MineView, ...] = ()
     relaunches: tuple[tuple[int, str], ...] = ()
     # The ideas merged into this one, each with why (a merged idea's link lands there).
@@ -158,6 +160,7 @@ def idea_view(
         if common["ripe"]
         else "",
         relaunched_from=relaunched_from,
+        old_lesson=sleeping.old_lesson(session, relaunched_from, viewer),
         old_mines=tuple(old_mines),
         relaunches=tuple(sleeping.relaunches_of(session, idea)),
         merged_here=tuple(outcomes.merged_here(session, idea, viewer)),

@@ -405,3 +405,47 @@ def test_relaunching_makes_a_private_draft_with_the_old_mines_to_check(  # type:
     assert f"/ideas/{draft.id}" not in agent.get(f"/ideas/{idea.id}").text  # not listed yet
     agent.post_form(f"/ideas/{draft.id}/publish", {})
     assert f"/ideas/{draft.id}" in make_client(scene["layer"]).get(f"/ideas/{idea.id}").text
+
+
+def test_a_relaunched_draft_shows_what_the_old_idea_taught(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    idea = scene["idea"]
+    lesson = "Le budget 2027 ne **suivait** pas. <script>alert(1)</script><img src=x onerror=y()>"
+    make_client(scene["author"]).post_form(f"/ideas/{idea.id}/abandon", {"lesson": lesson})
+    agent = make_client(scene["agent"])
+    draft = soup(agent.get(agent.post_form(f"/ideas/{idea.id}/relaunch", {}).headers["location"]))
+    taught = draft.select_one("#relance #relance-lecon")
+    assert taught is not None
+    assert "Le budget 2027 ne suivait pas." in taught.get_text(" ", strip=True)
+    assert taught.find("strong", string="suivait") is not None
+    assert taught.find("script") is None and taught.find("img") is None
+    assert "2\u00a0novembre 2026" in taught.get_text()  # when it stopped
+
+
+def test_a_relaunched_draft_keeps_a_hidden_lesson_out_of_sight(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    """The lesson is not shown once the old idea is hidden by moderation, not even to its own
+    author who relaunched it and may still open it; one quoting a hidden mine is masked."""
+    idea = scene["idea"]
+    other = make_idea(db, scene["agent"], clock.now, title="Navette du personnel")
+    hidden = make_mine(db, other, scene["layer"], clock.now, title="Propos hors sujet")
+    moderation.hide(db, P, scene["admin"], hidden, other, "Hors sujet", clock.now)
+    db.commit()
+    author, agent = make_client(scene["author"]), make_client(scene["agent"])
+    author.post_form(f"/ideas/{idea.id}/abandon", {"lesson": "Trop tôt pour le RGPD."})
+    agent.post_form(
+        f"/ideas/{other.id}/abandon", {"lesson": "«\u00a0Propos hors sujet\u00a0» a tout bloqué."}
+    )
+    relaunch = author.post_form(f"/ideas/{idea.id}/relaunch", {}).headers["location"]
+    quoted = agent.post_form(f"/ideas/{other.id}/relaunch", {}).headers["location"]
+    assert "Trop tôt pour le RGPD." in text_of(soup(author.get(relaunch)), "#relance-lecon")
+    masked = text_of(soup(agent.get(quoted)), "#relance-lecon")
+    assert "hors sujet" not in masked and "masquée par la modération" in masked
+
+    moderation.hide_idea(db, scene["admin"], idea, "Propos injurieux", clock.now)
+    db.commit()
+    page = soup(author.get(relaunch))
+    assert page.find(id="relance-lecon") is None
+    assert "Trop tôt pour le RGPD." not in page.get_text()
