@@ -364,6 +364,12 @@ class OutcomeInput(Strict):
     outcome: RequiredText
 
 
+class MergeInput(OutcomeInput):
+    """The API's merge of a duplicate: the number of the idea kept, and the written outcome."""
+
+    keep: int = Field(ge=1, le=2**31 - 1, description="Numéro de l’idée conservée.")
+
+
 CarrierMessage = Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=2000)]
 
 

@@ -228,9 +228,11 @@ def merge(
     found = {}
     for key in ("keep", "merged"):
         try:
-            found[key] = ideas.get_idea(session, int(values[key]), admin)
-        except (ValueError, DomainError):
-            errors[key] = "Numéro d’idée publiée attendu (celui de son adresse, /ideas/42)."
+            found[key] = ideas.idea_to_merge(session, int(values[key]), admin, key)
+        except ValueError:
+            errors[key] = ideas.MERGE_NUMBER
+        except InvalidInput as exc:
+            errors.update(exc.errors)
     try:
         outcome = OutcomeInput.model_validate({"outcome": values["outcome"]}).outcome
     except ValidationError as exc:
@@ -241,7 +243,7 @@ def merge(
         except InvalidInput as exc:
             errors.update(exc.errors)
         except DomainError as exc:
-            errors["merged"] = exc.message
+            errors[exc.field or "merged"] = exc.message
     if errors:
         return render(request, "admin/merge.html", {"values": values, "errors": errors}, status=422)
     return redirect(

@@ -30,6 +30,7 @@ from app.schemas import (
     IdeaPage,
     IdeaSummaryOut,
     IdeaUpdate,
+    MergeInput,
     MilestoneInput,
     MilestoneOut,
     MineCreate,
@@ -68,6 +69,7 @@ from app.services import (
 )
 from app.services.idea_view import idea_view
 from app.services.pages import Person, UnitName
+from app.services.permissions import check_administer, raise_if
 from app.services.readiness import Readiness
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
@@ -736,6 +738,22 @@ async def relaunch_idea(idea_id: ObjectId, call: ApiCallDep) -> IdeaOut:
     def work(c: ApiContext) -> IdeaOut:
         old = ideas.get_idea(c.session, idea_id, c.user)
         return _idea_out(c, sleeping.relaunch(c.session, c.params, c.user, old, c.now))
+
+    return await call(work)
+
+
+@router.post("/ideas/{idea_id}/merge", response_model=IdeaOut, responses=ERRORS)
+async def merge_idea(idea_id: ObjectId, data: MergeInput, call: ApiCallDep) -> IdeaOut:
+    """An admin merges this idea, a duplicate, into the idea `keep` (published, alive, not
+    hidden): its mines, supporters and followers move there, and `outcome` is told to everyone
+    who took part in it. Answers with the idea kept; a refusal about it names `keep`."""
+
+    def work(c: ApiContext) -> IdeaOut:
+        raise_if(check_administer(c.user))
+        merged = ideas.get_idea(c.session, idea_id, c.user)
+        keep = ideas.idea_to_merge(c.session, data.keep, c.user, "keep")
+        ideas.merge(c.session, c.params, c.user, keep, merged, data.outcome, c.now)
+        return _idea_out(c, keep)
 
     return await call(work)
 

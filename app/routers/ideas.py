@@ -158,9 +158,12 @@ def show_idea(
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     if idea.merged_into_id is not None:
+        # To the line that tells why it joined the idea kept: an old link (its notifications',
+        # its outcome's `#issue`) lands where the merge is explained.
+        kept = request.url_for("idea", idea_id=idea.merged_into_id).path
         return redirect(
             request,
-            request.url_for("idea", idea_id=idea.merged_into_id).path,
+            f"{kept}#{outcomes.merged_anchor(idea_id)}",
             flash="Cette idée a été fusionnée avec celle-ci.",
         )
     return render_idea(request, session, params, idea, user, now)

@@ -34,7 +34,7 @@ from app.services.blockers import Answer
 from app.services.co_carriers import CarrierLine
 from app.services.ideas import Person, RevisionView, UnitName
 from app.services.mines import MineView, NeighbourIdea, NeighbourMine
-from app.services.outcomes import MilestoneLine, OutcomeLine
+from app.services.outcomes import MergedLine, MilestoneLine, OutcomeLine
 from app.services.readiness import Readiness, ScoringParams
 
 Output = Literal["page", "api", "sheet"]
@@ -85,10 +85,14 @@ class IdeaView:
     # « Relancer »: the closed idea this one takes up, with its mines to check; the published
     # ideas that took this one up again; the sponsor's account, who posts milestones.
     relaunched_from: Idea | None = None
+    # What that closed idea taught, as the viewer may read it ("" when it is not theirs to read).
+    old_lesson: str = ""
     old_mines: tuple[MineView, ...] = ()
     relaunches: tuple[tuple[int, str], ...] = ()
     # The relaunch of this idea still alive that the viewer sees: it is not relaunched twice.
     live_relaunch: Idea | None = None
+    # The ideas merged into this one, each with why (a merged idea's link lands there).
+    merged_here: tuple[MergedLine, ...] = ()
     sponsor_person: Person | None = None
 
 
@@ -158,11 +162,13 @@ def idea_view(
         if common["ripe"]
         else "",
         relaunched_from=relaunched_from,
+        old_lesson=sleeping.old_lesson(session, relaunched_from, viewer),
         old_mines=tuple(old_mines),
         relaunches=tuple(sleeping.relaunches_of(session, idea)),
         live_relaunch=sleeping.live_relaunches(session, viewer, [pk(idea)]).get(pk(idea))
         if idea.status == IdeaStatus.abandoned
         else None,
+        merged_here=tuple(outcomes.merged_here(session, idea, viewer)),
         sponsor_person=_sponsor(session, idea),
     )
 

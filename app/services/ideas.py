@@ -449,6 +449,18 @@ def _move_people(session: Session, model: type[_Pair], merged: Idea, keep: Idea)
         session.delete(row)
 
 
+MERGE_NUMBER = "Numéro d’idée publiée attendu (celui de son adresse, /ideas/42)."
+
+
+def idea_to_merge(session: Session, number: int, admin: User, field: str) -> Idea:
+    """One of a merge's two ideas, named by its number (the form's field or the API's): an
+    unknown one, or one the admin may not see, is that field's error."""
+    try:
+        return get_idea(session, number, admin)
+    except NotFound:
+        raise InvalidInput({field: MERGE_NUMBER}) from None
+
+
 def merge(
     session: Session,
     params: ScoringParams,
@@ -502,7 +514,7 @@ def merge(
         f"Fusionnée avec «\u00a0{keep.title}\u00a0». Issue\u00a0: {outcome}",
         now,
     )
-    outcomes.record(session, merged, Decision.merged, outcome, admin, now, people)
+    outcomes.record(session, merged, Decision.merged, outcome, admin, now, people, merged_into=keep)
 
 
 def list_published(session: Session, page: int, page_size: int) -> Page[Idea]:

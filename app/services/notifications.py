@@ -126,10 +126,12 @@ def notify(
     now: datetime,
     subject: str | None = None,
     about: About | None = None,
+    link_to: Idea | None = None,
 ) -> Notification | None:
     """Tell one person; nobody is told of their own action, nor of what they may not see.
     The e-mail's subject is the message, unless a shorter one is given; it quotes what it is
-    `about` (the mine's or the déminage's own words)."""
+    `about` (the mine's or the déminage's own words). It leads to `anchor` on the idea's page,
+    or on `link_to`'s (a merged idea's news is read on the idea it joined)."""
     if actor is not None and recipient.id == actor.id:
         return None
     if not recipient.is_active or not can_view_idea(recipient, idea):
@@ -143,7 +145,7 @@ def notify(
         mine_id=about.mine.id if about else None,
         deminage_id=about.deminage.id if about and about.deminage else None,
         message=message,
-        url=f"/ideas/{idea.id}{anchor}",
+        url=f"/ideas/{(link_to or idea).id}{anchor}",
         channel=channel,
         created_at=now,
         mailed_at=now if channel == Channel.email else None,

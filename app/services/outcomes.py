@@ -35,7 +35,12 @@ from app.models.outcome import DECISION_LABELS, MILESTONE_LABELS, Decision
 from app.schemas import MilestoneInput
 from app.services import notifications, scoring, search, visibility
 from app.services.pages import Person, UnitName
-from app.services.permissions import check_post_milestone, check_set_sponsor, raise_if
+from app.services.permissions import (
+    can_view_idea,
+    check_post_milestone,
+    check_set_sponsor,
+    raise_if,
+)
 from app.services.readiness import ScoringParams
 
 STOPPED_NEEDS_LESSON = (
@@ -96,10 +101,12 @@ def tell_participants(
     now: datetime,
     anchor: str = "",
     people: Iterable[User] | None = None,
+    link_to: Idea | None = None,
 ) -> int:
     """Tell everyone who took part (or `people`, gathered before a merge moved them), in the
-    app and by e-mail as each chose; a message quoting one of the idea's hidden mines reaches
-    only those who may read it whole (`visibility`). Returns how many were told."""
+    app and by e-mail as each chose, with a link to `anchor` on the idea's page (or on
+    `link_to`'s); a message quoting one of the idea's hidden mines reaches only those who may
+    read it whole (`visibility`). Returns how many were told."""
     titles = visibility.hidden_titles(session, pk(idea), None)
     mailer = notifications.mailer_of(session)
     told = 0
@@ -107,7 +114,17 @@ def tell_participants(
         readable = visibility.reads_hidden(person)
         text = message if readable else visibility.redact_text(message, titles)
         if notifications.notify(
-            session, mailer, person, kind, actor, idea, text, anchor, now, subject=subject
+            session,
+            mailer,
+            person,
+            kind,
+            actor,
+            idea,
+            text,
+            anchor,
+            now,
+            subject=subject,
+            link_to=link_to,
         ):
             told += 1
     return told
@@ -121,8 +138,10 @@ def record(
     author: User | None,
     now: datetime,
     people: Iterable[User] | None = None,
+    merged_into: Idea | None = None,
 ) -> Outcome:
-    """Keep the written outcome of a decision on the idea and tell everyone who took part.
+    """Keep the written outcome of a decision on the idea and tell everyone who took part,
+    with a link to where the page shows it (`#issue`; a merge's, on the idea it joined).
 
     The caller has checked that the decision is allowed and that `text` is not empty (a
     decision's service function, or the calls' decision); `people` overrides who is told (a
@@ -144,10 +163,61 @@ def record(
         f"Décision sur l’idée «\u00a0{idea.title}\u00a0»\u00a0: {label}. {text}",
         f"Décision sur l’idée «\u00a0{idea.title}\u00a0»\u00a0: {label}",
         now,
-        "#issue",
+        "#" + merged_anchor(pk(idea)) if merged_into is not None else "#issue",
         people,
+        merged_into,
     )
     return outcome
+
+
+def merged_anchor(idea_id: int) -> str:
+    """The id, on the page of the idea kept, of the line telling why `idea_id` joined it: a
+    merged idea's page redirects there, and its notifications lead there."""
+    return f"fusion-{idea_id}"
+
+
+class MergedLine(NamedTuple):
+    """An idea merged into this one, with the merge's written outcome as the viewer reads it."""
+
+    id: int
+    anchor: str
+    title: str
+    text: str
+    author: Person | None
+    created_at: datetime
+
+
+_MERGED_HERE = (
+    wide_select(
+        Idea, Outcome.text, Outcome.created_at, User.id, User.name, User.unit_id, User.is_active
+    )
+    .join(Outcome, col(Outcome.idea_id) == Idea.id)
+    .join(User, col(Outcome.author_id) == User.id, isouter=True)
+    .where(Idea.merged_into_id == bindparam("idea"), Outcome.decision == Decision.merged)
+    .order_by(col(Outcome.created_at), col(Outcome.id))
+)
+
+
+def merged_here(session: Session, idea: Idea, viewer: User | None) -> list[MergedLine]:
+    """The ideas merged into this one that the viewer may see, oldest merge first, each with
+    the merge's outcome (masked whole if it quotes a hidden mine, as every outcome is)."""
+    rows = [
+        r for r in session.exec(_MERGED_HERE.params(idea=idea.id)) if can_view_idea(viewer, r[0])
+    ]
+    texts = visibility.redact_messages(session, viewer, [(r[0].id, r[1]) for r in rows])
+    return [
+        MergedLine(
+            pk(merged),
+            merged_anchor(pk(merged)),
+            merged.title,
+            text,
+            Person(uid, name, unit_id, active) if uid is not None else None,
+            created_at,
+        )
+        for (merged, _, created_at, uid, name, unit_id, active), text in zip(
+            rows, texts, strict=True
+        )
+    ]
 
 
 class OutcomeLine(NamedTuple):

@@ -169,15 +169,26 @@ def check_send_back(user: User, idea: Idea) -> DomainError | None:
 
 
 def check_merge(user: User, keep: Idea, merged: Idea) -> DomainError | None:
-    """An admin merges a published duplicate into another published idea, once."""
+    """An admin merges a published duplicate into another published idea, once; the idea kept
+    is alive (not closed, not hidden by moderation): the duplicate's people follow it there.
+    A refusal about the idea kept names its field, `keep`."""
     if check_administer(user):
         return Forbidden("La fusion d’idées est réservée aux comptes d’administration.")
-    if (
-        keep.id == merged.id
-        or IdeaStatus.draft in (keep.status, merged.status)
-        or merged.merged_into_id is not None
-        or keep.merged_into_id is not None
-    ):
+    if keep.id == merged.id:
+        return Conflict("Une idée ne se fusionne pas avec elle-même.", field="keep")
+    if keep.status == IdeaStatus.draft or keep.merged_into_id is not None:
+        return Conflict("L’idée conservée doit être publiée et non fusionnée.", field="keep")
+    if keep.status == IdeaStatus.abandoned:
+        return Conflict(
+            "L’idée conservée est close : choisissez une idée en déminage ou un projet.",
+            field="keep",
+        )
+    if keep.hidden_at is not None:
+        return Conflict(
+            "L’idée conservée est masquée par la modération : rétablissez-la d’abord.",
+            field="keep",
+        )
+    if merged.status == IdeaStatus.draft or merged.merged_into_id is not None:
         return Conflict("Ces deux idées ne peuvent pas être fusionnées.")
     return None
 

@@ -129,6 +129,18 @@ def old_mines(session: Session, idea: Idea, viewer: User) -> tuple[Idea | None, 
     return old, views
 
 
+def old_lesson(session: Session, old: Idea | None, viewer: User) -> str:
+    """For a relaunched idea: what the closed idea it takes up taught (its lesson, why it
+    stopped), as the viewer may read it (masked whole if it quotes a hidden mine); nothing if
+    that idea is out of the lists (hidden by moderation, merged away) or not the viewer's to
+    see."""
+    if old is None or not old.lesson or not visibility.listed(old):
+        return ""
+    if not can_view_idea(viewer, old):
+        return ""
+    return visibility.redact_messages(session, viewer, [(old.id, old.lesson)])[0]
+
+
 def relaunches_of(session: Session, idea: Idea) -> list[tuple[int, str]]:
     """The published ideas that relaunched this one (a relaunched draft is its author's only)."""
     return [

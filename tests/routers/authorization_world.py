@@ -486,6 +486,10 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
         {"sponsor_email": "{agent_email}"},
     ),
     "POST /api/v1/ideas/{idea_id}/relaunch": ("/api/v1/ideas/{closed}/relaunch", None),
+    "POST /api/v1/ideas/{idea_id}/merge": (
+        "/api/v1/ideas/{other}/merge",
+        {"keep": "{idea}", "outcome": "Doublon."},
+    ),
     "GET /api/v1/sleeping": ("/api/v1/sleeping?q=guichet", None),
     "GET /api/v1/notifications": ("/api/v1/notifications", None),
     "GET /api/v1/search": ("/api/v1/search?q=guichet", None),

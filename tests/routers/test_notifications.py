@@ -557,7 +557,8 @@ def test_admin_merges_a_duplicate(make_client, db: Session, clock: Clock) -> Non
         ).status_code
         == 303
     )
-    assert client.get(f"/ideas/{dup.id}").headers["location"] == f"/ideas/{keep.id}"
+    location = client.get(f"/ideas/{dup.id}").headers["location"]
+    assert location == f"/ideas/{keep.id}#fusion-{dup.id}"
     page = soup(client.get(f"/ideas/{keep.id}"))
     assert page.find(id=f"mine-{mine.id}") is not None
     assert "Soutenue par" in page.get_text()

@@ -4,10 +4,10 @@ project's follow-up, « Idées en sommeil » and « Relancer »."""
 import json
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.models import Idea, IdeaStatus, Notification, NotificationKind, Role
-from app.services import moderation
+from app.models import Idea, IdeaStatus, Notification, NotificationKind, OutboxMessage, Role
+from app.services import ideas, moderation
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
@@ -121,6 +121,133 @@ def test_a_merge_needs_its_outcome_beside_the_field(make_client, scene, db, cloc
     assert done.status_code == 303
     db.expire_all()
     assert db.get(Idea, duplicate.id).merged_into_id == scene["idea"].id  # type: ignore[union-attr]
+
+
+def test_a_merge_tells_its_participants_where_the_idea_kept_explains_it(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    """The duplicate's people are led, from the app and from the e-mail, to the idea kept, on
+    the line that tells why the duplicate joined it: not to the kept idea's own outcome."""
+    keep = scene["idea"]
+    make_client(scene["manager"]).post_form(
+        f"/ideas/{keep.id}/send-back", {"comment": "Précisez le premier terrain."}
+    )
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    make_deminage(
+        db, make_mine(db, duplicate, scene["layer"], clock.now), scene["helper"], clock.now
+    )
+    db.commit()
+    why = "Même terrain : la fiche de l’accueil de Lyon reprend tout."
+    admin = make_client(scene["admin"])
+    form = {"keep": str(keep.id), "merged": str(duplicate.id), "outcome": why}
+    assert admin.post_form("/admin/merge", form).status_code == 303
+
+    there = f"/ideas/{keep.id}#fusion-{duplicate.id}"
+    helper = make_client(scene["helper"])
+    listed = soup(helper.get("/notifications"))
+    (opened,) = [
+        f["action"]
+        for f in listed.select("form[action^='/notifications/']")
+        if "Accueil sans file" in f.get_text()
+    ]
+    assert helper.post_form(opened, {}).headers["location"] == there
+    (mail,) = db.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.to_email == scene["helper"].email,
+            col(OutboxMessage.subject).contains("Accueil sans file"),
+        )
+    )
+    assert mail.body.count(there) == 1
+    (link,) = [a["href"] for a in soup(mail.html_body).find_all("a") if "Voir" in a.get_text()]
+    assert link.endswith(there) and link.count("/ideas/") == 1
+    # The line is there on the kept page, with the merge's outcome; the duplicate's old address
+    # (and the `#issue` of notifications sent before) lands on it too.
+    page = soup(helper.get(f"/ideas/{keep.id}"))
+    line = text_of(page, f"#fusion-{duplicate.id}")
+    assert "Accueil sans file" in line and why in line and "Ada Admin" in line
+    assert "Précisez le premier terrain." in text_of(page, "#issue")  # its own outcome stays
+    assert helper.get(f"/ideas/{duplicate.id}").headers["location"] == there
+
+
+def test_the_merges_line_keeps_a_hidden_duplicate_out_of_sight(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    keep = scene["idea"]
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Doublon masqué")
+    db.commit()
+    ideas.merge(db, P, scene["admin"], keep, duplicate, "Doublon <script>x()</script>", clock.now)
+    db.commit()
+    page = soup(make_client(scene["layer"]).get(f"/ideas/{keep.id}"))
+    assert page.find(id=f"fusion-{duplicate.id}").find("script") is None
+    moderation.hide_idea(db, scene["admin"], duplicate, "Propos injurieux", clock.now)
+    db.commit()
+    page = soup(make_client(scene["layer"]).get(f"/ideas/{keep.id}"))
+    assert page.find(id=f"fusion-{duplicate.id}") is None and page.find(id="fusions") is None
+
+
+def test_an_admin_merges_over_the_api_as_from_the_page(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    keep = scene["idea"]
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    closed = make_idea(db, scene["agent"], clock.now, title="Guichet fermé")
+    hidden = make_idea(db, scene["agent"], clock.now, title="Guichet masqué")
+    make_mine(db, duplicate, scene["layer"], clock.now)
+    db.commit()
+    ideas.abandon(db, P, scene["agent"], closed, "Pas de budget.", clock.now)
+    moderation.hide_idea(db, scene["admin"], hidden, "Propos injurieux", clock.now)
+    db.commit()
+    url = f"/api/v1/ideas/{duplicate.id}/merge"
+    why = "Même terrain, même idée."
+    admin = api_client(scene["admin"])
+
+    def refused(body: dict, status: int, field: str | None) -> str:  # type: ignore[type-arg]
+        answer = admin.post(url, json=body)
+        assert answer.status_code == status, answer.text
+        assert answer.json().get("field") == field
+        return str(answer.json()["detail"])
+
+    refused({"keep": keep.id, "outcome": " "}, 422, "outcome")
+    refused({"outcome": why}, 422, "keep")
+    refused({"keep": "la bonne", "outcome": why}, 422, "keep")
+    assert "/ideas/42" in refused({"keep": 999_999, "outcome": why}, 422, "keep")
+    assert "elle-même" in refused({"keep": duplicate.id, "outcome": why}, 409, "keep")
+    assert "close" in refused({"keep": closed.id, "outcome": why}, 409, "keep")
+    assert "masquée" in refused({"keep": hidden.id, "outcome": why}, 409, "keep")
+    for who in ("manager", "author"):
+        answer = api_client(scene[who]).post(url, json={"keep": keep.id, "outcome": why})
+        assert answer.status_code == 403
+    db.expire_all()
+    assert db.get(Idea, duplicate.id).merged_into_id is None  # type: ignore[union-attr]
+
+    done = admin.post(url, json={"keep": keep.id, "outcome": why})
+    assert done.status_code == 200 and done.json()["id"] == keep.id
+    assert len(done.json()["mines"]) == 2  # the duplicate's mine moved to the idea kept
+    db.expire_all()
+    assert db.get(Idea, duplicate.id).merged_into_id == keep.id  # type: ignore[union-attr]
+    (note,) = db.exec(
+        select(Notification).where(
+            Notification.user_id == scene["layer"].id,
+            Notification.kind == NotificationKind.decision_outcome,
+        )
+    )
+    assert why in note.message and note.url == f"/ideas/{keep.id}#fusion-{duplicate.id}"
+    again = admin.post(url, json={"keep": keep.id, "outcome": why})
+    assert again.status_code == 409
+
+
+def test_the_merge_page_says_why_beside_the_idea_kept(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    closed = make_idea(db, scene["agent"], clock.now, title="Guichet fermé")
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    db.commit()
+    ideas.abandon(db, P, scene["agent"], closed, "Pas de budget.", clock.now)
+    db.commit()
+    form = {"keep": str(closed.id), "merged": str(duplicate.id), "outcome": "Doublon."}
+    page = soup(make_client(scene["admin"]).post_form("/admin/merge", form))
+    assert "close" in (field_error(page, "field-keep") or "")
+    assert field_error(page, "field-merged") is None
 
 
 def promote(make_client, scene) -> int:  # type: ignore[no-untyped-def]
@@ -315,3 +442,47 @@ def test_an_idea_has_one_relaunch_alive_at_a_time(  # type: ignore[no-untyped-de
     agent.post_form(f"/ideas/{draft.id}/abandon", {"lesson": "Toujours trop tôt."})
     assert helper.post_form(f"/ideas/{idea.id}/relaunch", {}).status_code == 303
     assert len(db.exec(select(Idea).where(Idea.relaunched_from_id == idea.id)).all()) == 2
+
+
+def test_a_relaunched_draft_shows_what_the_old_idea_taught(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    idea = scene["idea"]
+    lesson = "Le budget 2027 ne **suivait** pas. <script>alert(1)</script><img src=x onerror=y()>"
+    make_client(scene["author"]).post_form(f"/ideas/{idea.id}/abandon", {"lesson": lesson})
+    agent = make_client(scene["agent"])
+    draft = soup(agent.get(agent.post_form(f"/ideas/{idea.id}/relaunch", {}).headers["location"]))
+    taught = draft.select_one("#relance #relance-lecon")
+    assert taught is not None
+    assert "Le budget 2027 ne suivait pas." in taught.get_text(" ", strip=True)
+    assert taught.find("strong", string="suivait") is not None
+    assert taught.find("script") is None and taught.find("img") is None
+    assert "2\u00a0novembre 2026" in taught.get_text()  # when it stopped
+
+
+def test_a_relaunched_draft_keeps_a_hidden_lesson_out_of_sight(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    """The lesson is not shown once the old idea is hidden by moderation, not even to its own
+    author who relaunched it and may still open it; one quoting a hidden mine is masked."""
+    idea = scene["idea"]
+    other = make_idea(db, scene["agent"], clock.now, title="Navette du personnel")
+    hidden = make_mine(db, other, scene["layer"], clock.now, title="Propos hors sujet")
+    moderation.hide(db, P, scene["admin"], hidden, other, "Hors sujet", clock.now)
+    db.commit()
+    author, agent = make_client(scene["author"]), make_client(scene["agent"])
+    author.post_form(f"/ideas/{idea.id}/abandon", {"lesson": "Trop tôt pour le RGPD."})
+    agent.post_form(
+        f"/ideas/{other.id}/abandon", {"lesson": "«\u00a0Propos hors sujet\u00a0» a tout bloqué."}
+    )
+    relaunch = author.post_form(f"/ideas/{idea.id}/relaunch", {}).headers["location"]
+    quoted = agent.post_form(f"/ideas/{other.id}/relaunch", {}).headers["location"]
+    assert "Trop tôt pour le RGPD." in text_of(soup(author.get(relaunch)), "#relance-lecon")
+    masked = text_of(soup(agent.get(quoted)), "#relance-lecon")
+    assert "hors sujet" not in masked and "masquée par la modération" in masked
+
+    moderation.hide_idea(db, scene["admin"], idea, "Propos injurieux", clock.now)
+    db.commit()
+    page = soup(author.get(relaunch))
+    assert page.find(id="relance-lecon") is None
+    assert "Trop tôt pour le RGPD." not in page.get_text()

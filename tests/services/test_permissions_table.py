@@ -204,6 +204,10 @@ MERGE = {
     "a draft merged": {"keep": idea(), "merged": idea(IdeaStatus.draft, 11)},
     "into a draft": {"keep": idea(IdeaStatus.draft), "merged": idea(idea_id=11)},
     "merged already": {"keep": idea(), "merged": idea(idea_id=11, merged_into_id=12)},
+    "into a merged idea": {"keep": idea(merged_into_id=12), "merged": idea(idea_id=11)},
+    "into a project": {"keep": idea(IdeaStatus.project), "merged": idea(idea_id=11)},
+    "into a closed idea": {"keep": idea(IdeaStatus.abandoned), "merged": idea(idea_id=11)},
+    "into a hidden idea": {"keep": idea(hidden_at=WHEN), "merged": idea(idea_id=11)},
 }
 # A project's sponsor is « the person concerned »; a closed idea may have been merged away.
 PROJECT = {
@@ -412,6 +416,10 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "a draft merged": "✗ FFC FFC FFC FFC FFC FFC",
             "into a draft": "✗ FFC FFC FFC FFC FFC FFC",
             "merged already": "✗ FFC FFC FFC FFC FFC FFC",
+            "into a merged idea": "✗ FFC FFC FFC FFC FFC FFC",
+            "into a project": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓",
+            "into a closed idea": "✗ FFC FFC FFC FFC FFC FFC",
+            "into a hidden idea": "✗ FFC FFC FFC FFC FFC FFC",
         },
     ),
     # --- closing the loop ----------------------------------------------------------------------
