@@ -143,18 +143,25 @@ def _group_condition(group: str) -> ColumnElement[bool]:
     return board_group == BoardGroup[group]  # open, project, abandoned
 
 
+# A theme filter starts from the theme's ideas, unless the theme is so large that walking the
+# group down its sort index finds a page sooner (the planner cannot know the theme's size).
+LARGE_THEME = 2000
+
+
 @lru_cache(maxsize=256)
 def _statements(
-    status: str, sort: str, theme: bool, unit: bool, category: bool, call: bool = False
+    status: str,
+    sort: str,
+    theme: bool,
+    unit: bool,
+    category: bool,
+    call: bool = False,
+    large_theme: bool = False,
 ) -> tuple[tuple[str, Select[Any], Select[Any]], ...]:
     """Per group of the view: (group, capped count, page of rows), built once per kind of
     view; the values (now, filters, cap, offset, limit) are bound at each request."""
     filters: list[ColumnElement[bool]] = []
-    if theme:
-        # IN rather than EXISTS: the planner may then start from the theme's few ideas.
-        filters.append(
-            col(Idea.id).in_(select(IdeaTheme.idea_id).where(IdeaTheme.theme == bindparam("theme")))
-        )
+    themed = select(IdeaTheme.idea_id).where(IdeaTheme.theme == bindparam("theme"))
     if unit:
         filters.append(col(Idea.unit_id) == bindparam("unit"))
     if call:
@@ -164,7 +171,7 @@ def _statements(
             exists().where(
                 col(Mine.idea_id) == col(Idea.id),
                 col(Mine.category) == bindparam("category"),
-                visibility.counted_status_sql == MineStatus.open,
+                visibility.open_mine_sql,
             )
         )
     sort_key = {
@@ -180,21 +187,35 @@ def _statements(
     if sort == "score":
         order = order[1:]
     statements = []
+    # Counting starts from the theme's ideas (IN rather than EXISTS: the planner then may); a
+    # page of a large theme walks the sort index (« id + 0 » keeps it from the theme's list).
+    count_theme = [col(Idea.id).in_(themed)] if theme else []
+    page_theme = [(col(Idea.id) + 0 if large_theme else col(Idea.id)).in_(themed)] if theme else []
     for group in GROUPS[status]:
         where = [_group_condition(group), *filters]
-        capped = select(Idea.id).where(*where).limit(bindparam("cap")).subquery()
+        capped = select(Idea.id).where(*where, *count_theme).limit(bindparam("cap")).subquery()
         statements.append(
             (
                 group,
                 select(func.count()).select_from(capped),
                 wide_select(*ROW_COLUMNS)
-                .where(*where)
+                .where(*where, *page_theme)
                 .order_by(*order)
                 .offset(bindparam("skip"))
                 .limit(bindparam("wanted")),
             )
         )
     return tuple(statements)
+
+
+_THEME_SIZE = text(
+    "SELECT count(*) FROM (SELECT 1 FROM idea_theme WHERE theme = :theme LIMIT :cap)"
+)
+
+
+def _theme_size(session: Session, theme: str) -> int:
+    """The theme's ideas, counted up to just past LARGE_THEME (an index range, no table)."""
+    return int(read_rows(session, _THEME_SIZE, {"theme": theme, "cap": LARGE_THEME + 1})[0][0])
 
 
 def board(
@@ -212,6 +233,7 @@ def board(
         query.unit is not None,
         bool(query.category),
         query.call is not None,
+        bool(query.theme) and _theme_size(session, query.theme) > LARGE_THEME,
     )
     values: dict[str, Any] = {"now": now, "theme": query.theme, "unit": query.unit}
     values["call"] = query.call
@@ -261,7 +283,7 @@ def _row_statements() -> tuple[Executable, Executable, Executable, Executable]:
         .order_by(IdeaTheme.theme),
         select(Mine.idea_id, Mine.severity, func.count())
         # A mine hidden by moderation counts as withdrawn (the score's rule): not open.
-        .where(col(Mine.idea_id).in_(ids), visibility.counted_status_sql == MineStatus.open)
+        .where(col(Mine.idea_id).in_(ids), visibility.open_mine_sql)
         .group_by(col(Mine.idea_id), col(Mine.severity)),
         select(reviewers.c.idea_id, reviewers.c.person, Unit.name)
         .join(User, col(User.id) == reviewers.c.person)

@@ -64,7 +64,12 @@ def test_ripe_first_then_closest_to_ripe(engine_session: Session, base, clock: C
     assert "Brouillon" not in titles(result) and "Projet" not in titles(result)
 
 
-def test_filters_combine(engine_session: Session, base, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("large_theme", [board.LARGE_THEME, 0], ids=["from-theme", "walk-sort"])
+def test_filters_combine(
+    engine_session: Session, base, clock: Clock, monkeypatch: pytest.MonkeyPatch, large_theme: int
+) -> None:  # type: ignore[no-untyped-def]
+    """Whichever way a theme's page is looked for (board.LARGE_THEME), the board is the same."""
+    monkeypatch.setattr(board, "LARGE_THEME", large_theme)
     ideas, units = base
     q = board.BoardQuery
     assert titles(board.board(engine_session, q(theme="accueil"), clock.now)) == [
