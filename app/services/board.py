@@ -15,8 +15,10 @@ from sqlalchemy import (
     UnaryExpression,
     and_,
     bindparam,
+    case,
     exists,
     func,
+    or_,
     text,
 )
 from sqlmodel import Session, col, select
@@ -146,6 +148,8 @@ def _group_condition(group: str) -> ColumnElement[bool]:
 # A theme filter starts from the theme's ideas, unless the theme is so large that walking the
 # group down its sort index finds a page sooner (the planner cannot know the theme's size).
 LARGE_THEME = 2000
+# Up to this size, a theme's groups are counted in one walk of its ideas.
+COUNTED_THEME = 20_000
 
 
 @lru_cache(maxsize=256)
@@ -157,9 +161,10 @@ def _statements(
     category: bool,
     call: bool = False,
     large_theme: bool = False,
-) -> tuple[tuple[str, Select[Any], Select[Any]], ...]:
-    """Per group of the view: (group, capped count, page of rows), built once per kind of
-    view; the values (now, filters, cap, offset, limit) are bound at each request."""
+) -> tuple[tuple[tuple[str, Select[Any], Select[Any]], ...], Select[Any] | None]:
+    """Per group of the view: (group, capped count, page of rows); and with a theme, every
+    group's count in one walk of the theme's ideas. Built once per kind of view; the values
+    (now, filters, cap, offset, limit) are bound at each request."""
     filters: list[ColumnElement[bool]] = []
     themed = select(IdeaTheme.idea_id).where(IdeaTheme.theme == bindparam("theme"))
     if unit:
@@ -205,7 +210,16 @@ def _statements(
                 .limit(bindparam("wanted")),
             )
         )
-    return tuple(statements)
+    together = None
+    if theme:
+        conditions = [_group_condition(group) for group in GROUPS[status]]
+        flags = (
+            select(*(case((c, 1), else_=0).label(f"in_{i}") for i, c in enumerate(conditions)))
+            .where(or_(*conditions), *filters, *count_theme)
+            .subquery()
+        )
+        together = select(*(func.coalesce(func.sum(column), 0) for column in flags.c))
+    return tuple(statements), together
 
 
 _THEME_SIZE = text(
@@ -214,8 +228,8 @@ _THEME_SIZE = text(
 
 
 def _theme_size(session: Session, theme: str) -> int:
-    """The theme's ideas, counted up to just past LARGE_THEME (an index range, no table)."""
-    return int(read_rows(session, _THEME_SIZE, {"theme": theme, "cap": LARGE_THEME + 1})[0][0])
+    """The theme's ideas, counted up to just past COUNTED_THEME (an index range, no table)."""
+    return int(read_rows(session, _THEME_SIZE, {"theme": theme, "cap": COUNTED_THEME + 1})[0][0])
 
 
 def board(
@@ -226,24 +240,33 @@ def board(
     count_cap: int = COUNT_CAP,
 ) -> Page[BoardRow]:
     """One page of the board, ripe first, each row with what a manager needs to decide."""
-    statements = _statements(
+    theme_size = _theme_size(session, query.theme) if query.theme else 0
+    statements, together = _statements(
         query.status,
         query.sort,
         bool(query.theme),
         query.unit is not None,
         bool(query.category),
         query.call is not None,
-        bool(query.theme) and _theme_size(session, query.theme) > LARGE_THEME,
+        theme_size > LARGE_THEME,
     )
     values: dict[str, Any] = {"now": now, "theme": query.theme, "unit": query.unit}
     values["call"] = query.call
     values["category"] = query.category
     skip, wanted = (query.page - 1) * page_size, page_size
+    # A theme of a modest size counts its groups in one walk of its ideas, exactly; a larger
+    # one, or no theme, counts each group apart, up to the cap.
+    in_groups = None
+    if together is not None and theme_size <= COUNTED_THEME:
+        in_groups = [int(n) for n in read_rows(session, together, values)[0]]
     ideas: list[tuple[Row[Any], bool]] = []  # (idea's columns, ripe)
     counted = 0  # ideas in the groups, counted up to count_cap
-    for group, count, page in statements:
-        cap = max(count_cap - counted, skip + wanted + 1)
-        in_group = read_rows(session, count, {**values, "cap": cap})[0][0]
+    for i, (group, count, page) in enumerate(statements):
+        if in_groups is not None:
+            in_group = in_groups[i]
+        else:
+            cap = max(count_cap - counted, skip + wanted + 1)
+            in_group = read_rows(session, count, {**values, "cap": cap})[0][0]
         counted += in_group
         if wanted and skip < in_group:
             found = read_rows(session, page, {**values, "skip": skip, "wanted": wanted})
