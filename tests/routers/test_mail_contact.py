@@ -102,9 +102,11 @@ def test_when_the_contact_is_a_web_form_e_mails_send_there_and_never_say_a_reply
             "Une question, un problème\u202f? Écrivez à l’administration depuis cette page, "
             f"plutôt qu’en répondant à ce message\u00a0: {form}"
         )
-    # The notification also comes in HTML, with the same last words.
-    [html] = [p.get_content() for m in messages if (p := m.get_body(("html",))) is not None]
-    assert "répondre à ce message suffit" not in html and form in html
+    # Both come in HTML too, with the same last words.
+    htmls = [p.get_content() for m in messages if (p := m.get_body(("html",))) is not None]
+    assert len(htmls) == 2
+    for html in htmls:
+        assert "répondre à ce message suffit" not in html and form in html
 
 
 def test_without_a_contact_address_e_mails_lead_to_the_legal_notice(
