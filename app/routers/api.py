@@ -1106,7 +1106,7 @@ async def search_api(
     """French full-text search over published ideas, mines and déminages, best first."""
 
     def work(c: ApiContext) -> list[SearchResultOut]:
-        results, _ = search.search_page(c.session, q, limit=20, offset=(page - 1) * 20)
+        results = search.search_page(c.session, q, limit=20, offset=(page - 1) * 20).items
         return [
             SearchResultOut(
                 kind=r.kind,

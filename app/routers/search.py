@@ -1,5 +1,6 @@
 """Search across ideas, mines and déminages, and the similar-idea hints of the idea form."""
 
+from dataclasses import replace
 from math import ceil
 
 from fastapi import APIRouter, Request
@@ -18,10 +19,9 @@ def search_page(request: Request, session: SessionDep, user: CurrentUser) -> Res
     params = dict(request.query_params)
     q = params.get("q", "")[:200]
     query = board.BoardQuery.parse({**params, "status": params.get("status", "all")})
-    results: list[search.Result] = []
-    total = 0
-    if q.strip():
-        results, total = search.search_page(
+
+    def look(page: int) -> search.Found:
+        return search.search_page(
             session,
             q,
             theme=query.theme,
@@ -29,17 +29,36 @@ def search_page(request: Request, session: SessionDep, user: CurrentUser) -> Res
             status=query.status,
             call=query.call,
             limit=PAGE,
-            offset=(query.page - 1) * PAGE,
+            offset=(page - 1) * PAGE,
         )
+
+    found = search.Found([], 0, True, False)
+    if q.strip():
+        found = look(query.page)
+        last = max(1, ceil(found.total / PAGE))
+        if not found.items and query.page > last:  # past the end: the last page
+            query = replace(query, page=last)
+            found = look(last)
+
+    def page_url(page: int) -> str:
+        # The search's own default status is « all », not the board's: always say it.
+        kept = {**query.as_params(page=page), "status": query.status}
+        return str(request.url_for("search").include_query_params(q=q, **kept))
+
+    filtered = bool(query.theme or query.unit or query.call or query.status != "all")
     return render(
         request,
         "search/search.html",
         {
             "q": q,
             "query": query,
-            "results": results,
-            "total": total,
-            "pages": max(1, ceil(total / PAGE)),
+            "found": found,
+            "results": found.items,
+            "total": found.total,
+            "pages": max(1, ceil(found.total / PAGE)),
+            "page_url": page_url,
+            "filtered": filtered,
+            "unfiltered_url": request.url_for("search").include_query_params(q=q),
             "themes": board.themes_in_use(session),
             "units": users.list_units(session),
             "calls": calls.call_names(session),

@@ -10,6 +10,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
 from markupsafe import Markup, escape
@@ -333,9 +334,13 @@ def _safe_stems(query: str, limit: int = 12) -> list[str]:
 
 def find(session: Session, query: str, limit: int = 50, offset: int = 0) -> list[Hit]:
     """Documents matching every word of the query (or, failing that, any word), best first."""
-    stems = _safe_stems(query)
+    return _find(session, _safe_stems(query), limit, offset)[0]
+
+
+def _find(session: Session, stems: list[str], limit: int, offset: int) -> tuple[list[Hit], bool]:
+    """`find`'s hits, and whether they hold every word (False: only some of them)."""
     if not stems:
-        return []
+        return [], True
 
     def ranked(any_term: bool) -> list[Hit]:
         if _is_sqlite(session):
@@ -344,8 +349,8 @@ def find(session: Session, query: str, limit: int = 50, offset: int = 0) -> list
 
     hits = ranked(any_term=False)
     if not hits and len(stems) > 1:
-        hits = ranked(any_term=True)
-    return hits
+        return ranked(any_term=True), False
+    return hits, True
 
 
 # A query of common words matches tens of thousands of documents, and FTS5 ranks them at a cost
@@ -692,6 +697,15 @@ class Result:
     anchor: str
 
 
+class Found(NamedTuple):
+    """A page of results; `total` counts every kept result (up to SEARCH_CANDIDATES)."""
+
+    items: list[Result]
+    total: int
+    every_word: bool  # False: no document holds every word, these hold some of them
+    searchable: bool  # False: the query has nothing but common words, nothing was searched
+
+
 def search_page(
     session: Session,
     query: str,
@@ -702,9 +716,10 @@ def search_page(
     call: int | None = None,
     limit: int = 20,
     offset: int = 0,
-) -> tuple[list[Result], int]:
-    """Ranked, highlighted results with the board's filters; returns (page, total)."""
-    hits = find(session, query, limit=SEARCH_CANDIDATES)
+) -> "Found":
+    """Ranked, highlighted results with the board's filters: one page, and what it is of."""
+    stems = _safe_stems(query)
+    hits, every_word = _find(session, stems, SEARCH_CANDIDATES, 0)
     idea_ids = {h.idea_id for h in hits}
     # What the filters read of every hit's idea; whole ideas only for the page shown.
     facts = {
@@ -795,4 +810,4 @@ def search_page(
                     f"#deminage-{d.id}",
                 )
             )
-    return results, len(kept)
+    return Found(results, len(kept), every_word, bool(stems))

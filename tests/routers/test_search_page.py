@@ -1,0 +1,73 @@
+"""The search page as an agent uses it: pages that keep their filters, and empty pages that
+say why (filters, common words) instead of inviting a duplicate idea."""
+
+from sqlmodel import Session
+
+from app.models import User
+from app.services import scoring
+from app.services.readiness import ScoringParams
+from tests.conftest import Clock, soup, text_of
+from tests.factories import make_idea, make_user
+
+P = ScoringParams()
+
+
+def _guichets(db: Session, clock: Clock, open_ideas: int, projects: int) -> User:
+    """Ideas on « guichet », some of them projects; returns a colleague who searches."""
+    author, reader = make_user(db), make_user(db)
+    for n in range(open_ideas + projects):
+        idea = make_idea(
+            db, author, clock.now, title=f"Guichet unique {n}", problem="Les usagers attendent."
+        )
+        if n >= open_ideas:
+            idea.status = "project"
+            scoring.refresh(db, P, idea, clock.now)
+    db.commit()
+    return reader
+
+
+def test_the_next_page_keeps_the_status_filter(db: Session, make_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    web = make_client(_guichets(db, clock, open_ideas=23, projects=4))
+    first = soup(web.get("/search?q=guichet&status=open"))
+    assert text_of(first, "#results-title").startswith("23 résultats")
+    assert "Page 1 sur 2" in text_of(first, ".pagination")
+    following = first.select_one(".pagination a[rel=next]")["href"]
+    assert "status=open" in following
+    second = soup(web.get(following))
+    assert text_of(second, "#results-title").startswith("23 résultats")
+    assert len(second.select("#search-results .card")) == 3
+    assert "Page 2 sur 2" in text_of(second, ".pagination")
+    back = second.select_one(".pagination a[rel=prev]")["href"]
+    assert "status=open" in back
+    # A page past the end shows the last one rather than an empty page under a count.
+    far = soup(web.get("/search?q=guichet&status=open&page=99"))
+    assert len(far.select("#search-results .card")) == 3
+    assert "Page 2 sur 2" in text_of(far, ".pagination")
+
+
+def test_an_empty_page_says_why(db: Session, make_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    web = make_client(_guichets(db, clock, open_ideas=2, projects=0))
+    filtered = soup(web.get("/search?q=guichet&status=project"))
+    empty = text_of(filtered, "#search-results .empty")
+    assert "Aucun résultat avec ces filtres" in empty and "proposez" not in empty
+    everywhere = filtered.select_one("#search-results .empty a")["href"]
+    assert "status" not in everywhere
+    assert len(soup(web.get(everywhere)).select("#search-results .card")) == 2
+    # Nothing but common words: nothing was searched, and the page says so.
+    common = text_of(soup(web.get("/search?q=de+la")), "#search-results .empty")
+    assert "trop courants" in common and "proposez" not in common
+    # Words nobody used: the invitation to propose the idea stays.
+    nobody = text_of(soup(web.get("/search?q=zorglub")), "#search-results .empty")
+    assert "proposez cette idée" in nobody
+
+
+def test_results_holding_only_some_words_are_said_so(
+    db: Session, make_client, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    web = make_client(_guichets(db, clock, open_ideas=2, projects=0))
+    some = soup(web.get("/search?q=guichet+zorglub"))
+    assert "ne contient tous ces mots" in text_of(some, "#some-words")
+    assert len(some.select("#search-results .card")) == 2
+    every = soup(web.get("/search?q=guichet+usagers"))
+    assert every.select_one("#some-words") is None
+    assert len(every.select("#search-results .card")) == 2
