@@ -6,6 +6,7 @@ Machine formats (ISO dates in `<time datetime>`, CSV and JSON values) stay out o
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -27,21 +28,34 @@ def paris(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(PARIS)
 
 
+# A page writes the same few counts and scores many times over, and Babel's formatting was
+# two fifths of a page's rendering: each (type, value, pattern) is formatted once. Decimals are
+# left out (Decimal("1.0") equals Decimal("1") but is written « 1,0 »).
+@lru_cache(maxsize=8192, typed=True)
+def _format(value: int | float, pattern: str | None) -> str:
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def _formatted(value: int | float | Decimal, pattern: str | None = None) -> str:
+    if isinstance(value, (Decimal, bool)):
+        return format_decimal(value, format=pattern, locale=LOCALE)
+    return _format(value, pattern)
+
+
 def number(value: int | float | Decimal) -> str:
     """« 11 000 », « 3,5 »: the thousands grouped by a narrow no-break space (U+202F), as
     CLDR writes French."""
-    return format_decimal(value, locale=LOCALE)
+    return _formatted(value)
 
 
 def decimal(value: int | float | Decimal, digits: int = 1) -> str:
     """A fixed number of decimals: decimal(25, 1) → « 25,0 »."""
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=LOCALE)
+    return _formatted(value, "#,##0" + ("." + "0" * digits if digits > 0 else ""))
 
 
 def points(value: int | float | Decimal) -> str:
     """At most one decimal, none when it is zero: 5.0 → « 5 », 3.3 → « 3,3 »."""
-    return format_decimal(value, format="#,##0.#", locale=LOCALE)
+    return _formatted(value, "#,##0.#")
 
 
 def percent(value: int | float | Decimal) -> str:
@@ -62,6 +76,11 @@ def date(value: dt.date | dt.datetime | None) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = paris(value).date()  # type: ignore[union-attr]
+    return _day(value)
+
+
+@lru_cache(maxsize=4096)
+def _day(value: dt.date) -> str:
     # Babel writes « 1 novembre »: French says « 1er » for the first of the month.
     day = "d'er'" if value.day == 1 else "d"
     return _babel_date(value, f"{day}{NBSP}MMMM y", locale=LOCALE)
@@ -88,7 +107,12 @@ def plural(count: int | float, singular: str, plural: str) -> str:
 
 def word(count: int | float, singular: str, plural: str) -> str:
     """The noun alone, agreeing with count: « jour » for 1,5, « jours » for 2."""
-    return singular if LOCALE.plural_form(count) == "one" else plural
+    return singular if _plural_form(count) == "one" else plural
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _plural_form(count: int | float) -> str:
+    return str(LOCALE.plural_form(count))
 
 
 FILTERS = {
