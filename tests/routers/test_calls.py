@@ -278,12 +278,20 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
 def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-untyped-def]
     db: Session, make_client, api_client, settings, clock: Clock
 ) -> None:
+    """The calls still taking ideas come first, the one that closes soonest at the top (the
+    most urgent to answer); then the closed ones, the latest deadline first."""
     settings.page_size = 2
     manager = make_user(db, role=Role.manager)
-    soon = clock.now.date()
-    closed = make_call(db, manager, clock.now, ideas_until=soon + timedelta(days=20))
-    calls.close_call(db, manager, closed, clock.now)
-    taking = [make_call(db, manager, clock.now, ideas_until=soon) for _ in range(3)]
+    today = clock.now.date()
+    closed = []
+    for days in (20, 30):
+        call = make_call(db, manager, clock.now, ideas_until=today + timedelta(days=days))
+        calls.close_call(db, manager, call, clock.now)
+        closed.append(call)
+    taking = {
+        days: make_call(db, manager, clock.now, ideas_until=today + timedelta(days=days))
+        for days in (10, 2, 5)
+    }
     db.commit()
     web = make_client(manager)
 
@@ -291,15 +299,14 @@ def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-unty
         cards = soup(web.get("/calls", params={"page": page})).select("ul.cards > li")
         return [int(card["id"].removeprefix("call-")) for card in cards]
 
-    every = [c["id"] for c in api_client(manager).get("/api/v1/calls").json()]
-    assert every[-1] == closed.id  # taking ideas first, though its deadline is the latest
-    assert [shown(1), shown(2)] == [every[:2], every[2:]]
-    assert sorted(every[:3]) == sorted(c.id for c in taking)
+    expected = [taking[2].id, taking[5].id, taking[10].id, closed[1].id, closed[0].id]
+    assert [c["id"] for c in api_client(manager).get("/api/v1/calls").json()] == expected
+    assert [shown(1), shown(2), shown(3)] == [expected[:2], expected[2:4], expected[4:]]
     first = soup(web.get("/calls"))
-    assert text_of(first, "nav.pagination") == "Page 1 sur 2 Suivante"
+    assert text_of(first, "nav.pagination") == "Page 1 sur 3 Suivante"
     assert first.select_one("nav.pagination a[rel=next]")["href"].endswith("/calls?page=2")
-    assert shown(99) == every[2:]  # past the end: the last page
-    assert text_of(soup(web.get("/calls?page=x")), "nav.pagination") == "Page 1 sur 2 Suivante"
+    assert shown(99) == expected[4:]  # past the end: the last page
+    assert text_of(soup(web.get("/calls?page=x")), "nav.pagination") == "Page 1 sur 3 Suivante"
 
 
 def test_the_api_gives_calls_and_each_ideas_call(db: Session, api_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
