@@ -171,7 +171,7 @@ def _validate(
     elif not sponsor.is_manager:
         # The sponsor promotes ideas to projects: a manager's act (docs/authorization.md).
         errors["sponsor_email"] = (
-            "Le sponsor d’un appel est un manager : cette personne n’en est pas un."
+            "Le sponsor d’un appel doit avoir le rôle de manager\u00a0: ce compte ne l’a pas."
         )
     elif closed and before is not None and (carried := _carried_by(session, before, sponsor)):
         # Named after closing to decide the ideas waiting: not one they carry

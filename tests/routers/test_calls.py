@@ -228,6 +228,15 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     assert "remplacer son sponsor" in text_of(form, "#appel-clos")
     assert form.find(id="field-question") is None and form.find(id="field-ideas_until") is None
     assert form.find(id="field-context") is not None
+    # Its intro speaks of editing a closed call, not of opening one; the sponsor is not
+    # « vous, par défaut » there.
+    intro = text_of(form, "#appel-intro")
+    assert "ne reçoit plus d’idées" in intro and "trois dates" not in intro
+    assert "par défaut" not in text_of(form, "form.form-card")
+    assert form.find(id="field-sponsor_email") is not None
+    creation = soup(web.get("/calls/new"))
+    assert "trois dates" in text_of(creation, "#appel-intro")
+    assert "(vous, par défaut)" in text_of(creation, "form.form-card")
 
     def edit(email: str, context: str):  # type: ignore[no-untyped-def]
         return web.post_form(f"/calls/{call.id}/edit", {"sponsor_email": email, "context": context})
@@ -273,6 +282,21 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     shown = soup(decider.get(f"/calls/{call.id}"))
     assert "Testée en janvier." in text_of(shown, f"#call-idea-{idea.id}")
     assert "Nadia Relais" in text_of(shown, "article header")
+
+
+def test_a_sponsor_who_is_not_a_manager_is_refused_in_plain_french(  # type: ignore[no-untyped-def]
+    db: Session, make_client
+) -> None:
+    manager = make_user(db, role=Role.manager)
+    agent = make_user(db, name="Agnès Agent", email="agnes@ville.fr")
+    db.commit()
+    refused = make_client(manager).post_form("/calls", {**FORM, "sponsor_email": agent.email})
+    assert refused.status_code == 422
+    message = field_error(soup(refused), "field-sponsor_email") or ""
+    assert (
+        message
+        == "Le sponsor d’un appel doit avoir le rôle de manager\u00a0: ce compte ne l’a pas."
+    )
 
 
 def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-untyped-def]
