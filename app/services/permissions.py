@@ -84,7 +84,7 @@ def check_edit_idea(user: User, idea: Idea) -> DomainError | None:
 def check_publish(user: User, idea: Idea, rival: Idea | None = None) -> DomainError | None:
     """Only the idea's author publishes it, once. A relaunch keeps its idea to one relaunch
     alive at a time (`check_relaunch`): `rival` is another relaunch of the same idea, published
-    and alive (`sleeping.rival_relaunch`), while which this draft is not published."""
+    and alive (`sleeping.rival_relaunch`); while it is, this draft stays unpublished."""
     if user.id != idea.author_id:
         return Forbidden("Seule la personne qui a écrit l’idée peut la publier.")
     if idea.status != IdeaStatus.draft:
