@@ -31,7 +31,7 @@ PEOPLE = [
     (
         "claire.martin@ville-exemple.fr",
         "Claire Martin",
-        "Direction des systèmes d'information",
+        "Direction des systèmes d’information",
         Role.admin,
     ),
     (
@@ -49,7 +49,7 @@ PEOPLE = [
     (
         "thomas.nguyen@ville-exemple.fr",
         "Thomas Nguyen",
-        "Direction des systèmes d'information",
+        "Direction des systèmes d’information",
         Role.agent,
     ),
     ("amina.diallo@ville-exemple.fr", "Amina Diallo", "État civil et accueil", Role.agent),
@@ -147,7 +147,7 @@ CALLS = {
         "ou par courriel ; chacun ressaisit ce qu'un autre a déjà saisi.",
         "Le temps rendu aux agents, et ce qu'il faudra pour généraliser.",
         0,
-        ("Direction des systèmes d'information", "Direction des finances"),
+        ("Direction des systèmes d’information", "Direction des finances"),
         opened_ago=250,
         ideas_in=-195,
         deminage_in=-45,

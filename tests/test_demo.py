@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.demo import DEMO_PASSWORD, IDEAS, seed_demo
-from app.models import CallForIdeas, CallPhase, Deminage, Idea, IdeaStatus, Mine, User
+from app.models import CallForIdeas, CallPhase, Deminage, Idea, IdeaStatus, Mine, Unit, User
 from app.models.call import end_of_day
 from app.services import blockers, calls, users
 from app.services.search import terms
@@ -68,6 +68,20 @@ def test_each_idea_has_its_own_mines_answered_over_a_year(
     for plain in ("'", " :", " ?", " ;", " %", " 000"):
         assert plain not in joined, plain
     assert "l\u2019" in joined and "\u00a0:" in joined and "\u202f?" in joined
+
+
+def test_the_units_are_named_with_french_typography(
+    engine_session: Session, settings: Settings, clock: Clock
+) -> None:
+    """Institutional labels (the units, on every account and in a call's audience: one unit
+    each, not two spellings) are set as the interface is, with a typographic apostrophe."""
+    s = engine_session
+    accounts = seed_demo(s, settings, clock.now)
+    s.flush()
+    names = set(s.exec(select(Unit.name)))
+    assert "Direction des systèmes d\u2019information" in names
+    assert [n for n in names if "'" in n] == []
+    assert [unit for *_, unit in accounts if "'" in unit] == []
 
 
 def test_two_calls_one_taking_ideas_one_decided(

@@ -954,7 +954,8 @@ def _call_out(s: calls.CallSummary) -> dict[str, Any]:
 
 @router.get("/calls", response_model=list[CallOut], responses=ERRORS, tags=["calls"])
 async def list_calls(call: ApiCallDep) -> list[CallOut]:
-    """Every call for ideas, those still taking ideas first."""
+    """Every call for ideas: those still taking ideas first, the soonest closing first; then
+    the others, the latest deadline first."""
 
     def work(c: ApiContext) -> list[CallOut]:
         return [CallOut(**_call_out(s)) for s in calls.list_calls(c.session, c.now)]

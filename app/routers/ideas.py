@@ -217,7 +217,13 @@ def publish_idea(
     form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
-    ideas.publish(session, params, user, idea, now)
+    try:
+        ideas.publish(session, params, user, idea, now)
+    except DomainError as exc:
+        if exc.field != "relaunched_from_id":
+            raise
+        # Another relaunch went out first: the draft's page again, which says where it is.
+        return render_idea(request, session, params, idea, user, now, status=exc.status_code)
     return redirect(
         request,
         request.url_for("idea", idea_id=idea_id).path,

@@ -171,7 +171,7 @@ def _validate(
     elif not sponsor.is_manager:
         # The sponsor promotes ideas to projects: a manager's act (docs/authorization.md).
         errors["sponsor_email"] = (
-            "Le sponsor d’un appel est un manager : cette personne n’en est pas un."
+            "Le sponsor d’un appel doit avoir le rôle de manager\u00a0: ce compte ne l’a pas."
         )
     elif closed and before is not None and (carried := _carried_by(session, before, sponsor)):
         # Named after closing to decide the ideas waiting: not one they carry
@@ -363,19 +363,21 @@ _WHEN = wide_select(
     CallForIdeas.decision_by,
     CallForIdeas.closed_at,
     CallForIdeas.decided_at,
-).order_by(col(CallForIdeas.ideas_until).desc(), col(CallForIdeas.id).desc())
+)
 
 
 def _ordered_ids(session: Session, now: datetime) -> list[int]:
-    """Every call's id in the lists' order: by phase (those still taking ideas first), then by
-    their ideas' deadline, latest first. The phase is `CallForIdeas.phase`'s, read from the
-    dates alone: a call is a few words a year, not a row per agent, so all of them are sorted
-    and only a page is loaded whole."""
+    """Every call's id in the lists' order: by phase; those still taking ideas first, the one
+    that closes soonest at the top (the most urgent to answer), then the others by their ideas'
+    deadline, latest first. The phase is `CallForIdeas.phase`'s, read from the dates alone: a
+    call is a few words a year, not a row per agent, so all of them are sorted and only a page
+    is loaded whole."""
     order = list(CallPhase)
 
-    def rank(row: Any) -> int:
-        dates = row._asdict()
-        return order.index(CallForIdeas(question="", sponsor_id=0, **dates).phase(now))
+    def rank(row: Any) -> tuple[int, int, int]:
+        phase = CallForIdeas(question="", sponsor_id=0, **row._asdict()).phase(now)
+        sign = 1 if phase == CallPhase.ideas else -1
+        return order.index(phase), sign * row.ideas_until.toordinal(), sign * row.id
 
     return [row.id for row in sorted(read_rows(session, _WHEN), key=rank)]
 
@@ -388,7 +390,8 @@ def _summaries_of(session: Session, ids: list[int], now: datetime) -> list[CallS
 
 
 def list_calls(session: Session, now: datetime) -> list[CallSummary]:
-    """Every call, the ones still taking ideas first, then by their ideas' deadline (the API)."""
+    """Every call, the ones still taking ideas first, soonest closing first, then the others,
+    latest deadline first (the API)."""
     return _summaries_of(session, _ordered_ids(session, now), now)
 
 

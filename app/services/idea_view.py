@@ -35,6 +35,7 @@ from app.services.co_carriers import CarrierLine
 from app.services.ideas import Person, RevisionView, UnitName
 from app.services.mines import MineView, NeighbourIdea, NeighbourMine
 from app.services.outcomes import MergedLine, MilestoneLine, OutcomeLine
+from app.services.permissions import check_publish
 from app.services.readiness import Readiness, ScoringParams
 
 Output = Literal["page", "api", "sheet"]
@@ -91,6 +92,10 @@ class IdeaView:
     relaunches: tuple[tuple[int, str], ...] = ()
     # The relaunch of this idea still alive that the viewer sees: it is not relaunched twice.
     live_relaunch: Idea | None = None
+    # For a relaunched draft: another relaunch of the same idea, published and alive, which
+    # keeps it from being published (`permissions.check_publish`), with what it says.
+    rival_relaunch: Idea | None = None
+    publish_refusal: str = ""
     # The ideas merged into this one, each with why (a merged idea's link lands there).
     merged_here: tuple[MergedLine, ...] = ()
     sponsor_person: Person | None = None
@@ -141,6 +146,9 @@ def idea_view(
     if output == "sheet":
         return IdeaView(**common, events=events, call=call)
     relaunched_from, old_mines = sleeping.old_mines(session, idea, viewer)
+    rival = sleeping.rival_relaunch(session, idea)
+    # What its author is told; nobody else publishes the draft (nor, as a rule, sees it).
+    refusal = check_publish(viewer, idea, rival) if rival and viewer.id == idea.author_id else None
     return IdeaView(
         **common,
         events=events,
@@ -168,6 +176,8 @@ def idea_view(
         live_relaunch=sleeping.live_relaunches(session, viewer, [pk(idea)]).get(pk(idea))
         if idea.status == IdeaStatus.abandoned
         else None,
+        rival_relaunch=rival,
+        publish_refusal=refusal.message if refusal is not None else "",
         merged_here=tuple(outcomes.merged_here(session, idea, viewer)),
         sponsor_person=_sponsor(session, idea),
     )

@@ -283,8 +283,11 @@ def update_idea(
 
 def publish(session: Session, params: ScoringParams, user: User, idea: Idea, now: datetime) -> None:
     """The draft goes « en déminage »: colleagues can now see it and lay mines. A draft that
-    answers a call is published only while the call takes ideas."""
-    raise_if(check_publish(user, idea))
+    answers a call is published only while the call takes ideas; a relaunch, while no other
+    relaunch of the same idea is alive."""
+    from app.services import sleeping  # it builds on this module (its drafts, its events)
+
+    raise_if(check_publish(user, idea, sleeping.rival_relaunch(session, idea)))
     if idea.call_id is not None:
         call = session.get_one(CallForIdeas, idea.call_id)
         author = user if user.id == idea.author_id else session.get_one(User, idea.author_id)

@@ -81,12 +81,22 @@ def check_edit_idea(user: User, idea: Idea) -> DomainError | None:
     return None
 
 
-def check_publish(user: User, idea: Idea) -> DomainError | None:
-    """Only the idea's author publishes it, once."""
+def check_publish(user: User, idea: Idea, rival: Idea | None = None) -> DomainError | None:
+    """Only the idea's author publishes it, once. A relaunch keeps its idea to one relaunch
+    alive at a time (`check_relaunch`): `rival` is another relaunch of the same idea, published
+    and alive (`sleeping.rival_relaunch`); while it is, this draft stays unpublished."""
     if user.id != idea.author_id:
         return Forbidden("Seule la personne qui a écrit l’idée peut la publier.")
     if idea.status != IdeaStatus.draft:
         return Conflict("Cette idée est déjà publiée.")
+    if rival is not None:
+        return Conflict(
+            "L’idée en sommeil que ce brouillon reprend est déjà relancée dans "
+            f"«\u00a0{rival.title}\u00a0» (n°\u00a0{rival.id}), publiée entre-temps. "
+            "Rejoignez cette relance et posez-y vos mines plutôt que d’en publier une seconde. "
+            "Ce brouillon pourra être publié si celle-ci est close.",
+            field="relaunched_from_id",
+        )
     return None
 
 
@@ -678,8 +688,8 @@ def can_edit_idea(user: User | None, idea: Idea) -> bool:
     return user is not None and _allowed(check_edit_idea(user, idea))
 
 
-def can_publish(user: User | None, idea: Idea) -> bool:
-    return user is not None and _allowed(check_publish(user, idea))
+def can_publish(user: User | None, idea: Idea, rival: Idea | None = None) -> bool:
+    return user is not None and _allowed(check_publish(user, idea, rival))
 
 
 def can_abandon(user: User | None, idea: Idea) -> bool:

@@ -326,8 +326,8 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     if not ground and later:
         missing.append(
             MissingAction(
-                "Faire poser au moins une mine dès le premier terrain\u00a0: celles de la "
-                "généralisation ne disent pas s’il est prêt",
+                "Faire poser au moins une mine dès le premier terrain (celles de la "
+                "généralisation ne disent pas s’il est prêt)",
                 0,
                 required=True,
             )
@@ -335,8 +335,8 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     elif not ground:
         missing.append(
             MissingAction(
-                "Faire poser au moins une mine\u00a0: une idée que personne n’a mise à l’épreuve "
-                "n’est pas prête",
+                "Faire poser au moins une mine (tant que personne ne l’a mise à l’épreuve, "
+                "l’idée n’est pas prête)",
                 0,
                 required=True,
             )

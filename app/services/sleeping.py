@@ -172,3 +172,12 @@ def live_relaunches(session: Session, viewer: User | None, idea_ids: list[int]) 
         if relaunch.relaunched_from_id is not None:  # for the type: the query asked for it
             found.setdefault(relaunch.relaunched_from_id, relaunch)
     return found
+
+
+def rival_relaunch(session: Session, draft: Idea) -> Idea | None:
+    """For a relaunched draft: another relaunch of the same idea, published and alive (the
+    one `live_relaunches` shows everyone), which keeps this draft from being published."""
+    if draft.relaunched_from_id is None or draft.status != IdeaStatus.draft:
+        return None
+    live = live_relaunches(session, None, [draft.relaunched_from_id]).get(draft.relaunched_from_id)
+    return live if live is not None and live.id != draft.id else None

@@ -228,6 +228,15 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     assert "remplacer son sponsor" in text_of(form, "#appel-clos")
     assert form.find(id="field-question") is None and form.find(id="field-ideas_until") is None
     assert form.find(id="field-context") is not None
+    # Its intro speaks of editing a closed call, not of opening one; the sponsor is not
+    # « vous, par défaut » there.
+    intro = text_of(form, "#appel-intro")
+    assert "ne reçoit plus d’idées" in intro and "trois dates" not in intro
+    assert "par défaut" not in text_of(form, "form.form-card")
+    assert form.find(id="field-sponsor_email") is not None
+    creation = soup(web.get("/calls/new"))
+    assert "trois dates" in text_of(creation, "#appel-intro")
+    assert "(vous, par défaut)" in text_of(creation, "form.form-card")
 
     def edit(email: str, context: str):  # type: ignore[no-untyped-def]
         return web.post_form(f"/calls/{call.id}/edit", {"sponsor_email": email, "context": context})
@@ -275,15 +284,38 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     assert "Nadia Relais" in text_of(shown, "article header")
 
 
+def test_a_sponsor_who_is_not_a_manager_is_refused_in_plain_french(  # type: ignore[no-untyped-def]
+    db: Session, make_client
+) -> None:
+    manager = make_user(db, role=Role.manager)
+    agent = make_user(db, name="Agnès Agent", email="agnes@ville.fr")
+    db.commit()
+    refused = make_client(manager).post_form("/calls", {**FORM, "sponsor_email": agent.email})
+    assert refused.status_code == 422
+    message = field_error(soup(refused), "field-sponsor_email") or ""
+    assert (
+        message
+        == "Le sponsor d’un appel doit avoir le rôle de manager\u00a0: ce compte ne l’a pas."
+    )
+
+
 def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-untyped-def]
     db: Session, make_client, api_client, settings, clock: Clock
 ) -> None:
+    """The calls still taking ideas come first, the one that closes soonest at the top (the
+    most urgent to answer); then the closed ones, the latest deadline first."""
     settings.page_size = 2
     manager = make_user(db, role=Role.manager)
-    soon = clock.now.date()
-    closed = make_call(db, manager, clock.now, ideas_until=soon + timedelta(days=20))
-    calls.close_call(db, manager, closed, clock.now)
-    taking = [make_call(db, manager, clock.now, ideas_until=soon) for _ in range(3)]
+    today = clock.now.date()
+    closed = []
+    for days in (20, 30):
+        call = make_call(db, manager, clock.now, ideas_until=today + timedelta(days=days))
+        calls.close_call(db, manager, call, clock.now)
+        closed.append(call)
+    taking = {
+        days: make_call(db, manager, clock.now, ideas_until=today + timedelta(days=days))
+        for days in (10, 2, 5)
+    }
     db.commit()
     web = make_client(manager)
 
@@ -291,15 +323,14 @@ def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-unty
         cards = soup(web.get("/calls", params={"page": page})).select("ul.cards > li")
         return [int(card["id"].removeprefix("call-")) for card in cards]
 
-    every = [c["id"] for c in api_client(manager).get("/api/v1/calls").json()]
-    assert every[-1] == closed.id  # taking ideas first, though its deadline is the latest
-    assert [shown(1), shown(2)] == [every[:2], every[2:]]
-    assert sorted(every[:3]) == sorted(c.id for c in taking)
+    expected = [taking[2].id, taking[5].id, taking[10].id, closed[1].id, closed[0].id]
+    assert [c["id"] for c in api_client(manager).get("/api/v1/calls").json()] == expected
+    assert [shown(1), shown(2), shown(3)] == [expected[:2], expected[2:4], expected[4:]]
     first = soup(web.get("/calls"))
-    assert text_of(first, "nav.pagination") == "Page 1 sur 2 Suivante"
+    assert text_of(first, "nav.pagination") == "Page 1 sur 3 Suivante"
     assert first.select_one("nav.pagination a[rel=next]")["href"].endswith("/calls?page=2")
-    assert shown(99) == every[2:]  # past the end: the last page
-    assert text_of(soup(web.get("/calls?page=x")), "nav.pagination") == "Page 1 sur 2 Suivante"
+    assert shown(99) == expected[4:]  # past the end: the last page
+    assert text_of(soup(web.get("/calls?page=x")), "nav.pagination") == "Page 1 sur 3 Suivante"
 
 
 def test_the_api_gives_calls_and_each_ideas_call(db: Session, api_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]

@@ -486,3 +486,48 @@ def test_a_relaunched_draft_keeps_a_hidden_lesson_out_of_sight(  # type: ignore[
     page = soup(author.get(relaunch))
     assert page.find(id="relance-lecon") is None
     assert "Trop tôt pour le RGPD." not in page.get_text()
+
+
+def test_a_second_relaunch_is_not_published_while_the_first_is_alive(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db
+) -> None:
+    """Two colleagues relaunch the same closed idea (each draft is private, so neither sees the
+    other's); once one is published, the other draft says so and cannot be published."""
+    idea = scene["idea"]
+    make_client(scene["author"]).post_form(f"/ideas/{idea.id}/abandon", {"lesson": "Trop tôt."})
+    first, second = make_client(scene["agent"]), make_client(scene["layer"])
+    first.post_form(f"/ideas/{idea.id}/relaunch", {})
+    second.post_form(f"/ideas/{idea.id}/relaunch", {})
+    live, late = db.exec(
+        select(Idea).where(Idea.relaunched_from_id == idea.id).order_by(col(Idea.id))
+    ).all()
+    assert late.author_id == scene["layer"].id
+    # Before the first is published, nothing stops the second draft.
+    page = soup(second.get(f"/ideas/{late.id}"))
+    assert page.select_one("#relance-concurrente") is None
+    assert page.find("button", string="Publier l’idée") is not None
+    assert first.post_form(f"/ideas/{live.id}/publish", {}).status_code == 303
+    # The second draft's page warns before they try, points to the live relaunch, offers no
+    # button to publish.
+    page = soup(second.get(f"/ideas/{late.id}"))
+    warning = text_of(page, "#relance-concurrente")
+    assert f"(n° {live.id})" in warning and "posez-y vos mines" in warning
+    assert page.select_one("#relance-concurrente a")["href"].endswith(f"/ideas/{live.id}")
+    assert page.find("button", string="Publier l’idée") is None
+    # Publishing anyway (a page left open) is refused on the page, with the same message.
+    refused = second.post_form(f"/ideas/{late.id}/publish", {})
+    assert refused.status_code == 409
+    assert f"(n° {live.id})" in text_of(soup(refused), "#relance-concurrente")
+    api = api_client(scene["layer"]).post(f"/api/v1/ideas/{late.id}/publish")
+    assert api.status_code == 409 and api.json()["field"] == "relaunched_from_id"
+    assert f"n°\u00a0{live.id}" in api.json()["detail"]
+    db.refresh(late)
+    assert late.status == IdeaStatus.draft
+    # The closed idea names its one live relaunch, not the refused draft.
+    closed = make_client(scene["helper"]).get(f"/ideas/{idea.id}").text
+    assert f"/ideas/{live.id}" in closed and f"/ideas/{late.id}" not in closed
+    # Once the live relaunch closes, the second draft may be published.
+    first.post_form(f"/ideas/{live.id}/abandon", {"lesson": "Toujours trop tôt."})
+    assert second.post_form(f"/ideas/{late.id}/publish", {}).status_code == 303
+    db.refresh(late)
+    assert late.status == IdeaStatus.open

@@ -225,6 +225,15 @@ CLOSED = {
         "relaunch": idea(idea_id=13, relaunched_from_id=10),
     },
 }
+# To publish: another relaunch of the same idea, published and alive
+# (`sleeping.rival_relaunch`), keeps a relaunched draft unpublished.
+PUBLISH = {
+    **{label: {**situation, "rival": None} for label, situation in IDEA.items()},
+    "draft, relaunched elsewhere already": {
+        "idea": idea(IdeaStatus.draft, relaunched_from_id=12),
+        "rival": idea(IdeaStatus.open, idea_id=13, relaunched_from_id=12),
+    },
+}
 INVITEE = {
     "a colleague": {"mine": mine(), "invitee": colleague()},
     "the mine's author": {"mine": mine(), "invitee": colleague(MINE_AUTHOR)},
@@ -336,9 +345,10 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
         },
     ),
     "can_publish": (
-        IDEA,
+        PUBLISH,
         {
             "draft": "✗ FFF ✓✓✓ FFF FFF FFF FFF",
+            "draft, relaunched elsewhere already": "✗ FFF CCC FFF FFF FFF FFF",
             "open": "✗ FFF CCC FFF FFF FFF FFF",
             "project": "✗ FFF CCC FFF FFF FFF FFF",
             "abandoned": "✗ FFF CCC FFF FFF FFF FFF",

@@ -375,3 +375,19 @@ def test_median_severity_is_the_lesser_between_two_and_bombe_needs_more_than_hal
     assert median_severity(["minor", "major", "blocking", "blocking"]) == "major"
     assert median_severity(["minor", "minor", "blocking"]) == "minor"
     assert split_opinions(["minor", "blocking"]) and not split_opinions(["major", "blocking"])
+
+
+def test_each_missing_action_reads_as_one_sentence_with_one_colon_at_most() -> None:
+    """The panel prints « action : requis » (or « : +5 »): the action itself has no colon of its
+    own, or the line would read « X : Y : requis »."""
+    fresh = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+    situations = [
+        facts(),
+        facts(mines=[later()]),
+        full_fiche(mines=[mine(armed_at=fresh)]),
+        facts(mines=[mine(status="withdrawn")]),
+    ]
+    labels = [a.label for f in situations for a in compute(f, PARAMS, NOW).missing]
+    assert any(label.startswith("Faire poser au moins une mine") for label in labels)
+    for label in labels:
+        assert label.count("\u00a0:") <= 1, label
