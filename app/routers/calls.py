@@ -77,7 +77,7 @@ def _form_page(
         "values": values,
         "errors": errors,
         "units": users.list_units(session),
-        "locked": calls.locked_fields(call),
+        "locked": calls.locked_fields(call, request.app.state.clock()),
     }
     return render(request, "calls/form.html", context, status=status)
 
@@ -163,7 +163,7 @@ def update_call(
     raise_if(check_edit_call(user, call))
     # A closed call's form shows only what may still change: the rest is the call as it is.
     current = _current(session, call)
-    values = {**_posted(form), **{k: current[k] for k in calls.locked_fields(call)}}
+    values = {**_posted(form), **{k: current[k] for k in calls.locked_fields(call, now)}}
     try:
         widened = calls.update_call(session, user, call, _parse(values), now)
     except (ValidationError, InvalidInput) as exc:

@@ -97,9 +97,10 @@ LOCKED = {
 }
 
 
-def locked_fields(call: CallForIdeas | None) -> frozenset[str]:
-    """The fields of a call (`CallInput`'s) that no edit may change any more."""
-    if call is None or (call.closed_at is None and call.decided_at is None):
+def locked_fields(call: CallForIdeas | None, now: datetime) -> frozenset[str]:
+    """The fields of a call (`CallInput`'s) that no edit may change any more: once it takes no
+    more ideas, closed by hand or past its ideas' deadline, its ideas have answered it."""
+    if call is None or (call.closed_at is None and call.phase(now) == CallPhase.ideas):
         return frozenset()
     free = EDITABLE_ONCE_DECIDED if call.decided_at is not None else EDITABLE_ONCE_CLOSED
     return frozenset(CallInput.model_fields) - free
@@ -129,9 +130,9 @@ def _comparable(data: CallInput) -> dict[str, Any]:
     return values
 
 
-def _check_locked(session: Session, call: CallForIdeas, data: CallInput) -> None:
+def _check_locked(session: Session, call: CallForIdeas, data: CallInput, now: datetime) -> None:
     """Refuse, beside each field, a change that a closed call no longer takes."""
-    locked = locked_fields(call)
+    locked = locked_fields(call, now)
     if not locked:
         return
     before, sent = _comparable(inputs_of(session, call)), _comparable(data)
@@ -161,7 +162,7 @@ def _validate(
     sponsor = session.exec(
         select(User).where(User.email == data.sponsor_email.strip().lower())
     ).first()
-    closed = before is not None and bool(locked_fields(before))
+    closed = before is not None and bool(locked_fields(before, now))
     if closed and sponsor is not None and before is not None and sponsor.id == before.sponsor_id:
         # A closed call's sponsor kept as is, whatever became of them, does not stop an edit of
         # its context.
@@ -175,9 +176,12 @@ def _validate(
         )
     elif closed and before is not None and (carried := _carried_by(session, before, sponsor)):
         # Named after closing to decide the ideas waiting: not one they carry
-        # (`call_outcomes.decide` refuses that).
+        # (`call_outcomes.decide` refuses that). An idea out of the lists is not named.
+        which = (
+            f"l’idée «\u00a0{carried.title}\u00a0»" if visibility.listed(carried) else "une idée"
+        )
         errors["sponsor_email"] = (
-            f"Cette personne porte l’idée «\u00a0{carried.title}\u00a0» de cet appel\u00a0: "
+            f"Cette personne porte {which} de cet appel\u00a0: "
             "choisissez un manager qui puisse décider de chacune."
         )
     units: list[int] = []
@@ -254,7 +258,7 @@ def update_call(
     Moving its ideas' deadline later lets the reminder go out again before the new one.
     Returns whether its audience now reaches people it did not."""
     raise_if(check_edit_call(manager, call))
-    _check_locked(session, call, data)
+    _check_locked(session, call, data, now)
     sponsor, units = _validate(session, data, now, call)
     if data.ideas_until != call.ideas_until:
         call.reminded_at = None

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from app import cli
 from app.config import Settings, get_settings
 from app.models import CallForIdeas, Notification, NotificationKind, OutboxMessage, Role
-from app.services import calls
+from app.services import calls, moderation
 from tests.conftest import Clock, field_error, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
 
@@ -397,3 +397,33 @@ def test_the_daily_command_tells_the_audience_once_however_often_it_runs(
     mails = db.exec(select(OutboxMessage.to_email)).all()
     assert sorted(mails) == sorted([a.email for a in agents] * 2)
     assert len(list(Path(settings.mail_dir).glob("*.eml"))) == 6
+
+
+def test_a_call_past_its_ideas_deadline_keeps_what_its_ideas_answered(
+    db: Session, make_client, api_client, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Not closed by hand but past its ideas' deadline, a call is locked as a closed one; a
+    sponsor refused for an idea they carry is told which only when that idea is listed."""
+    admin = make_user(db, role=Role.admin)
+    manager = make_user(db, role=Role.manager)
+    paul = make_user(db, name="Paul Porteur", email="paul@ville.fr", role=Role.manager)
+    call = make_call(db, manager, clock.now)
+    make_idea(db, make_user(db), clock.now, call_id=call.id, title="Accueil sans rendez-vous")
+    hidden = make_idea(db, paul, clock.now, call_id=call.id, title="Titre injurieux WWW")
+    moderation.hide_idea(db, admin, hidden, "Propos injurieux", clock.now)
+    db.commit()
+    api = api_client(manager)
+    assert api.patch(f"/api/v1/calls/{call.id}", json={"criteria": "Coût."}).is_success
+    clock.advance(days=12)  # past its ideas' deadline: in its déminage
+    locked = api.patch(f"/api/v1/calls/{call.id}", json={"question": "Autre\u202f?"})
+    assert locked.status_code == 422 and locked.json()["field"] == "question"
+    refused = api.patch(f"/api/v1/calls/{call.id}", json={"sponsor_email": "paul@ville.fr"})
+    assert refused.status_code == 422 and refused.json()["field"] == "sponsor_email"
+    assert "porte une idée de cet appel" in refused.json()["detail"]
+    assert "WWW" not in refused.text
+    form = soup(make_client(manager).get(f"/calls/{call.id}/edit"))
+    assert form.find(id="field-question") is None and form.find(id="field-context") is not None
+    page = make_client(manager).post_form(
+        f"/calls/{call.id}/edit", {"sponsor_email": "paul@ville.fr", "context": "Précisé."}
+    )
+    assert page.status_code == 422 and "WWW" not in page.text
