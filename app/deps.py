@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 from sqlmodel import Session
 
 from app import mail
@@ -18,6 +19,7 @@ from app.config import Settings
 from app.db import session_scope, write_beside
 from app.errors import DomainError, LoginRequired
 from app.models import User
+from app.models.base import ID_MAX, parse_id
 from app.services import api_tokens, notifications, rate_limits, scoring, sessions
 from app.services.permissions import check_administer, check_moderate, raise_if
 from app.services.readiness import ScoringParams
@@ -25,11 +27,21 @@ from app.services.readiness import ScoringParams
 SESSION_COOKIE = "demineurs_session"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
+
 # Every {…_id} of every route, HTML and API: ids are the database's positive 32-bit integers
 # (SQLite and PostgreSQL alike), so anything else is refused before a query is tried (an id
 # beyond 64 bits used to reach SQLite and fail with a 500). Pages answer 404, the API 422.
-ID_MAX = 2**31 - 1
-ObjectId = Annotated[int, Path(ge=1, le=ID_MAX, description="Identifiant (entier positif).")]
+def _digits(raw: object) -> object:
+    if isinstance(raw, str) and parse_id(raw) is None:
+        raise ValueError("un identifiant s’écrit en chiffres, de 1 à 2147483647")
+    return raw
+
+
+ObjectId = Annotated[
+    int,
+    BeforeValidator(_digits),
+    Path(ge=1, le=ID_MAX, description="Identifiant (entier positif)."),
+]
 
 
 @contextmanager

@@ -367,7 +367,7 @@ class OutcomeInput(Strict):
 class MergeInput(OutcomeInput):
     """The API's merge of a duplicate: the number of the idea kept, and the written outcome."""
 
-    keep: int = Field(ge=1, le=2**31 - 1, description="Numéro de l’idée conservée.")
+    keep: int = Field(ge=1, le=2**31 - 1, strict=True, description="Numéro de l’idée conservée.")
 
 
 CarrierMessage = Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=2000)]

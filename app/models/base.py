@@ -38,6 +38,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+# Ids are the database's positive 32-bit integers (SQLite and PostgreSQL alike).
+ID_MAX = 2**31 - 1
+
+
+def parse_id(raw: object) -> int | None:
+    """An id typed in a form or a path: ASCII digits only, within the ids' range; None for
+    anything else (`int()` also reads « ١ », « 1_0 », « ¹ » and « 1.0 » as numbers)."""
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= ID_MAX else None
+
+
 class _Stored(Protocol):
     @property
     def id(self) -> int | None: ...

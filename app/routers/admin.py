@@ -10,6 +10,7 @@ from app import formatting
 from app.deps import AdminUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.errors import DomainError, InvalidInput
 from app.models.audit import AUDIT_LABELS
+from app.models.base import parse_id
 from app.schemas import OutcomeInput, french_errors
 from app.services import account_invitations, audit, ideas, scoring, users
 from app.templating import render
@@ -227,10 +228,12 @@ def merge(
     errors: dict[str, str] = {}
     found = {}
     for key in ("keep", "merged"):
-        try:
-            found[key] = ideas.idea_to_merge(session, int(values[key]), admin, key)
-        except ValueError:
+        number = parse_id(values[key])
+        if number is None:
             errors[key] = ideas.MERGE_NUMBER
+            continue
+        try:
+            found[key] = ideas.idea_to_merge(session, number, admin, key)
         except InvalidInput as exc:
             errors.update(exc.errors)
     try:

@@ -5,6 +5,7 @@ from starlette.responses import Response
 
 from app.deps import CurrentUser, NowDep, ObjectId, SessionDep
 from app.errors import Conflict, InvalidInput
+from app.models.base import parse_id
 from app.services import invitations, mines, users, visibility
 from app.templating import is_htmx, render
 from app.web import FormDep, redirect
@@ -60,8 +61,8 @@ def invite(
         "message": form.get("message", "")[:2000],
     }
     try:
-        if values["invitee_id"].isascii() and values["invitee_id"].isdigit():
-            invitee = users.get_user(session, int(values["invitee_id"]))
+        if (invitee_id := parse_id(values["invitee_id"])) is not None:
+            invitee = users.get_user(session, invitee_id)
         elif values["email"].strip():
             invitee = invitations.find_colleague(session, values["email"])
         else:

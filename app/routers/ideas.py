@@ -8,7 +8,7 @@ from app.deps import CurrentUser, NowDep, ObjectId, OptionalUser, ParamsDep, Ses
 from app.errors import DomainError, InvalidInput
 from app.idea_page import form_rejected, render_idea
 from app.models import Follow, Idea, Support
-from app.models.base import pk
+from app.models.base import parse_id, pk
 from app.models.idea import FICHE_FIELDS
 from app.schemas import (
     AbandonInput,
@@ -55,7 +55,7 @@ def _form(
 ) -> Response:
     # The call the idea answers, or the one just chosen: shown even closed, with its error.
     chosen = values.get("call_id", "")
-    current = int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) < 11 else None
+    current = parse_id(chosen)
     if current is None and idea is not None:
         current = idea.call_id
     context = {

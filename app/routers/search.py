@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.deps import CurrentUser, SessionDep
+from app.models.base import parse_id
 from app.services import board, calls, search, users
 from app.templating import render
 
@@ -81,8 +82,6 @@ def similar(
         session,
         title[:300],
         problem[:2000],
-        exclude=(
-            int(exclude) if exclude.isascii() and exclude.isdigit() and len(exclude) < 12 else None
-        ),
+        exclude=parse_id(exclude),
     )
     return render(request, "search/_similar.html", {"similar": similar_ideas})

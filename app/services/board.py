@@ -36,6 +36,7 @@ from app.models import (
     Unit,
     User,
 )
+from app.models.base import parse_id
 from app.models.mine import MineCategory
 from app.services import visibility
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
@@ -48,12 +49,6 @@ STATUSES = {
     "abandoned": "En sommeil (closes)",
     "all": "Toutes, sauf les idées en sommeil",
 }
-
-
-def _id(raw: str) -> int | None:
-    # ASCII digits only: str.isdigit() also says yes to « ¹ », which int() refuses.
-    digits = raw.isascii() and raw.isdigit()
-    return int(raw) if digits and len(raw) <= 10 and 0 < int(raw) < 2**31 else None
 
 
 @dataclass(frozen=True)
@@ -73,8 +68,8 @@ class BoardQuery:
         page = params.get("page", "1")
         return cls(
             theme=params.get("theme", "").strip().lower()[:40],
-            unit=_id(params.get("unit", "")),
-            call=_id(params.get("call", "")),
+            unit=parse_id(params.get("unit", "")),
+            call=parse_id(params.get("call", "")),
             category=params.get("category", "")
             if params.get("category") in set(MineCategory)
             else "",

@@ -13,6 +13,8 @@ from app.deps import ID_MAX, ObjectId
 from tests.factories import make_user
 
 BAD_IDS = ["9223372036854775808", "99999999999999999999999", "-1", "0", str(ID_MAX + 1), "1e3"]
+# Numbers `int()` reads that no id is written as: a float, other scripts' digits, separators.
+BAD_IDS += ["1.0", "\u0661", "1_0", "+1"]
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:

@@ -210,6 +210,9 @@ def test_an_admin_merges_over_the_api_as_from_the_page(  # type: ignore[no-untyp
     refused({"keep": keep.id, "outcome": " "}, 422, "outcome")
     refused({"outcome": why}, 422, "keep")
     refused({"keep": "la bonne", "outcome": why}, 422, "keep")
+    # A destructive act takes a number, never something JSON or Python would read as one.
+    for lax in (True, str(keep.id), float(keep.id)):
+        refused({"keep": lax, "outcome": why}, 422, "keep")
     assert "/ideas/42" in refused({"keep": 999_999, "outcome": why}, 422, "keep")
     assert "elle-même" in refused({"keep": duplicate.id, "outcome": why}, 409, "keep")
     assert "close" in refused({"keep": closed.id, "outcome": why}, 409, "keep")
@@ -248,6 +251,15 @@ def test_the_merge_page_says_why_beside_the_idea_kept(  # type: ignore[no-untype
     page = soup(make_client(scene["admin"]).post_form("/admin/merge", form))
     assert "close" in (field_error(page, "field-keep") or "")
     assert field_error(page, "field-merged") is None
+    # Digits of another script, or Python's separators, are no idea's number: nothing merges.
+    keep = scene["idea"]
+    for lax in ("\u0661" * len(str(keep.id)), f"{keep.id}_0", f"+{keep.id}"):
+        sent = {**form, "keep": lax}
+        answer = make_client(scene["admin"]).post_form("/admin/merge", sent)
+        assert answer.status_code == 422
+        assert field_error(soup(answer), "field-keep"), lax
+    db.expire_all()
+    assert db.get_one(Idea, duplicate.id).merged_into_id is None
 
 
 def promote(make_client, scene) -> int:  # type: ignore[no-untyped-def]
