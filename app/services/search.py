@@ -270,12 +270,13 @@ class Hit:
 
 _FTS_ANY_DOC = text(
     "SELECT doc, idea_id, bm25(search_index, 0, 0, 4.0, 1.0) AS rank "
-    "FROM search_index WHERE search_index MATCH :q ORDER BY rank LIMIT :limit OFFSET :offset"
+    "FROM search_index WHERE search_index MATCH :q ORDER BY rank, rowid DESC "
+    "LIMIT :limit OFFSET :offset"
 )
 _FTS_SOME_DOCS = text(
     "SELECT doc, idea_id, bm25(search_index, 0, 0, 4.0, 1.0) AS rank "
     "FROM search_index WHERE search_index MATCH :q AND doc LIKE :docs "
-    "ORDER BY rank LIMIT :limit OFFSET :offset"
+    "ORDER BY rank, rowid DESC LIMIT :limit OFFSET :offset"
 )
 
 
@@ -356,7 +357,7 @@ def _find(session: Session, stems: list[str], limit: int, offset: int) -> tuple[
 # A query of common words matches tens of thousands of documents, and FTS5 ranks them at a cost
 # that grows with the matches: a prefix term merges the lists of every word it starts, and bm25
 # first counts, for each term, every document holding it. A page of results only needs the best
-# few, so on SQLite they are ranked among bounded candidates:
+# few, so on SQLite, beyond FULL_RANKING_MAX matches, they are ranked among bounded candidates:
 # - the SEARCH_CANDIDATES newest documents holding the query's whole words; the prefixes are
 #   looked up only when the whole words find fewer (a column filter, « title : … », would scan
 #   every match to find the few titles: it is not used);
@@ -364,9 +365,11 @@ def _find(session: Session, stems: list[str], limit: int, offset: int) -> tuple[
 #   index's row count and lengths and each term's document count (counted once per
 #   _COUNTS_TTL seconds: they move slowly, and only weigh the terms against each other);
 # - ties go to the newest.
-# `python -m bench.relevance` measures the difference with a full ranking (docs/performance.md):
-# none when a query matches at most SEARCH_CANDIDATES documents.
+# `python -m bench.relevance` measures the difference with a full ranking (docs/performance.md).
 SEARCH_CANDIDATES = 300
+# Up to this many matches (counted, which costs a fraction of ranking them), FTS5 ranks every
+# match itself: a few milliseconds, and nothing to measure against.
+FULL_RANKING_MAX = 2000
 _COUNTS_TTL = 300.0
 _BM25_K1, _BM25_B = 1.2, 0.75
 _WEIGHTS = {"title": 4.0, "body": 1.0}  # as in bm25(search_index, 0, 0, 4.0, 1.0) above
@@ -422,6 +425,9 @@ def _forget_counts() -> None:
 def _rank_newest(
     session: Session, stems: list[str], any_term: bool, limit: int, offset: int
 ) -> list[Hit]:
+    # Few enough matches (as real text mostly gives): the index ranks them all, exactly.
+    if _count(session, _expression(stems, any_term), time.monotonic()) <= FULL_RANKING_MAX:
+        return _match(session, stems, any_term, docs_like="%", limit=limit, offset=offset)
     wanted = max(SEARCH_CANDIDATES, offset + limit)
     candidates: dict[int, tuple[str, int, str, str]] = {}
     for prefix in (False, True):
