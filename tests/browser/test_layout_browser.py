@@ -28,11 +28,12 @@ def overlapping(texts: list[dict]) -> list[tuple[str, str]]:  # type: ignore[typ
     return pairs
 
 
+@pytest.mark.parametrize("path", ["/dashboard", "/stats", "/ce-qui-bloque"])
 @pytest.mark.parametrize("width", [360, 1280])
-def test_the_dashboards_chart_labels_are_readable_and_apart(people, width) -> None:  # type: ignore[no-untyped-def]
-    page: Page = people(MANAGER, width=width).goto("/dashboard")
+def test_chart_labels_are_readable_and_apart(people, width, path) -> None:  # type: ignore[no-untyped-def]
+    page: Page = people(MANAGER, width=width).goto(path)
     charts = page.evaluate(CHART_TEXTS)
-    assert len(charts) == 3
+    assert len(charts) >= 2
     for texts in charts:
         assert texts
         assert min(t["px"] for t in texts) >= 11, texts
