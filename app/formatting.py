@@ -94,6 +94,14 @@ def datetime(value: dt.datetime | None) -> str:
     return f"{date(local)} à {_babel_time(local, 'short', locale=LOCALE)}"
 
 
+def day(value: dt.date | dt.datetime) -> str:
+    """« 27 sept. », « 1er oct. »: a day as a chart's axis names it (Paris time)."""
+    if isinstance(value, dt.datetime):
+        value = paris(value).date()  # type: ignore[union-attr]
+    first = "d'er'" if value.day == 1 else "d"
+    return _babel_date(value, f"{first}{NBSP}MMM", locale=LOCALE)
+
+
 def month(value: dt.date) -> str:
     """« janv. 2026 »: a month as a chart's axis names it."""
     return _babel_date(value, "MMM y", locale=LOCALE)
@@ -122,6 +130,7 @@ FILTERS = {
     "percent": percent,
     "seconds": seconds,
     "date": date,
+    "day": day,
     "datetime": datetime,
     "month": month,
     "plural": plural,

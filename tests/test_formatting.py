@@ -60,6 +60,11 @@ def test_a_month_is_named_short_for_a_chart() -> None:
     assert formatting.month(date(2026, 1, 1)) == "janv. 2026"
 
 
+def test_a_day_is_named_short_for_a_chart_in_paris_time() -> None:
+    assert formatting.day(date(2026, 9, 27)) == f"27{NBSP}sept."
+    assert formatting.day(datetime(2026, 9, 30, 22, 30, tzinfo=UTC)) == f"1er{NBSP}oct."
+
+
 @pytest.mark.parametrize(
     ("count", "expected"),
     [(0, "0 mine"), (1, "1 mine"), (2, "2 mines"), (3, "3 mines"), (1000, f"1{NNBSP}000 mines")],

@@ -43,11 +43,11 @@ from app.services.pages import COUNT_CAP, Page, Person, UnitName
 
 SORTS = {"score": "Maturité", "activity": "Activité récente", "reviewers": "Nombre de regards"}
 STATUSES = {
-    "open": "En déminage (mûres comprises)",
+    "open": "En déminage (et mûres)",
     "ripe": "Mûres seulement",
     "project": "Projets",
     "abandoned": "En sommeil (closes)",
-    "all": "Toutes, sauf les idées en sommeil",
+    "all": "Toutes, sauf en sommeil",
 }
 
 
