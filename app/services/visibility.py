@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from app.db import read_rows
 from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, User
 from app.models.base import pk
-from app.services.permissions import can_read_hidden
+from app.services.permissions import can_read_hidden, can_view_idea
 
 HIDDEN_MINE_TITLE = "Mine masquée"
 HIDDEN_AUTHOR = "Nom masqué"
@@ -210,22 +210,52 @@ def _quoted(title: str) -> re.Pattern[str]:
     return re.compile(r"«\s*" + re.escape(bare) + r"\s*»")
 
 
+MASKED_MERGE = "Une idée masquée par la modération y a été fusionnée."
+
+# The ideas merged into one idea and hidden since: its history quotes their titles.
+_HIDDEN_MERGED_HERE = select(Idea).where(
+    col(Idea.merged_into_id) == bindparam("idea"), col(Idea.hidden_at).is_not(None)
+)
+
+
+def hidden_duplicates(session: Session, idea: Idea, viewer: User | None) -> list[str]:
+    """The quoted titles of the ideas merged into this one and hidden by moderation since,
+    that the viewer may not read (`can_view_idea`, as the merges' lines on the page)."""
+    return [
+        f"«\u00a0{merged.title}\u00a0»"
+        for merged in session.exec(_HIDDEN_MERGED_HERE.params(idea=idea.id))
+        if not can_view_idea(viewer, merged)
+    ]
+
+
 def history(
     session: Session, idea: Idea, viewer: User | None, views: Sequence[Any] | None = None
 ) -> list[tuple[Any, Any]]:
     """The idea's history (`ideas.events`); a line about a hidden mine reads « une action sur
-    une mine masquée », without who, but for admins. Given the page's mine views, a page
-    without hidden mine costs no query more."""
+    une mine masquée », without who, but for admins; the line of a merge whose duplicate was
+    hidden since no longer names it, but for those who may read that idea. Given the page's
+    mine views, a page without hidden mine nor merge costs no query more."""
     from app.services.ideas import events  # noqa: PLC0415  (ideas → scoring → visibility)
 
     lines = events(session, idea)
-    if views is not None and idea.merged_into_id is None and not any(v.hidden for v in views):
+    merges = idea.merged_into_id is None and any(event.kind == "merged" for event, _ in lines)
+    duplicates = hidden_duplicates(session, idea, viewer) if merges else []
+    if (
+        views is not None
+        and idea.merged_into_id is None
+        and not any(v.hidden for v in views)
+        and not duplicates
+    ):
         return lines
     titles = hidden_titles(session, pk(idea), viewer)
-    if not titles:
+    if not titles and not duplicates:
         return lines
     redacted = []
     for event, actor in lines:
+        if event.kind == "merged" and redact_text(event.message, duplicates) != event.message:
+            # Who merged it is no part of what was hidden.
+            redacted.append((event._replace(message=MASKED_MERGE), actor))
+            continue
         message = redact_text(event.message, titles)
         masked = message == MASKED_EVENT and event.message != MASKED_EVENT
         redacted.append((event._replace(message=message), None if masked else actor))

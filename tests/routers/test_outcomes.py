@@ -185,6 +185,41 @@ def test_the_merges_line_keeps_a_hidden_duplicate_out_of_sight(  # type: ignore[
     assert page.find(id=f"fusion-{duplicate.id}") is None and page.find(id="fusions") is None
 
 
+def history_of(client, idea_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    page = soup(client.get(f"/ideas/{idea_id}"))
+    # Each line without its date: « who : what ».
+    return [
+        " ".join(li.get_text().split()).partition(" — ")[2] for li in page.select("ol.history li")
+    ]
+
+
+def test_the_history_of_the_idea_kept_no_longer_names_a_duplicate_hidden_since(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    """The line « L’idée « X » y a été fusionnée » names the duplicate to those who may read
+    it (its carriers, the admins) and to nobody else once moderation hid it: on the page and
+    in the fiche produit."""
+    keep = scene["idea"]
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Doublon injurieux")
+    db.commit()
+    ideas.merge(db, P, scene["admin"], keep, duplicate, "Même terrain.", clock.now)
+    db.commit()
+    named = "Ada Admin : L’idée « Doublon injurieux » y a été fusionnée."
+    assert named in history_of(make_client(scene["layer"]), keep.id)
+    moderation.hide_idea(db, scene["admin"], duplicate, "Propos injurieux", clock.now)
+    db.commit()
+    masked = "Ada Admin : Une idée masquée par la modération y a été fusionnée."
+    for who in ("layer", "author", "manager"):
+        client = make_client(scene[who])
+        lines = history_of(client, keep.id)
+        assert masked in lines and not any("Doublon injurieux" in line for line in lines)
+        sheet = client.get(f"/ideas/{keep.id}/fiche.md").text
+        assert "Doublon injurieux" not in sheet and "Une idée masquée" in sheet
+    for who in ("agent", "admin"):  # the duplicate's author, and the admins, still read it
+        assert named in history_of(make_client(scene[who]), keep.id)
+        assert "Doublon injurieux" in make_client(scene[who]).get(f"/ideas/{keep.id}/fiche.md").text
+
+
 def test_an_admin_merges_over_the_api_as_from_the_page(  # type: ignore[no-untyped-def]
     make_client, api_client, scene, db: Session, clock: Clock
 ) -> None:
