@@ -220,9 +220,17 @@ def check_relaunch(user: User, idea: Idea, relaunch: Idea | None) -> DomainError
     idea it joined is where it lives on), one relaunch alive at a time: `relaunch` is the one
     alive that the user can see (`sleeping.live_relaunches`: their own draft, or a published
     relaunch not closed). Someone else's draft stops no one: it is private, and may never be
-    published. Once the relaunch closes in turn, the idea may be relaunched again."""
+    published. Once the relaunch closes in turn, the idea may be relaunched again. An idea
+    hidden by moderation is not (its copy would bring back what was hidden), even by those who
+    still read it."""
     if idea.status != IdeaStatus.abandoned or idea.merged_into_id is not None:
         return Conflict("Seule une idée close (en sommeil) se relance.")
+    if idea.hidden_at is not None:
+        return Conflict(
+            "Cette idée est masquée par la modération\u00a0: elle ne peut pas être relancée "
+            "tant qu’elle n’est pas rétablie.",
+            field="idea_id",
+        )
     if relaunch is None:
         return None
     named = f"«\u00a0{relaunch.title}\u00a0» (n°\u00a0{relaunch.id})"

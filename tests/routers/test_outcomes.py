@@ -521,3 +521,31 @@ def test_a_relaunched_draft_keeps_a_hidden_lesson_out_of_sight(  # type: ignore[
     page = soup(author.get(relaunch))
     assert page.find(id="relance-lecon") is None
     assert "Trop tôt pour le RGPD." not in page.get_text()
+
+
+def test_an_idea_hidden_by_moderation_is_not_relaunched(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    """Its carriers and the admins still read a hidden idea, but none of them relaunches it:
+    the new draft would copy back what moderation hid."""
+    idea = scene["idea"]
+    make_client(scene["author"]).post_form(f"/ideas/{idea.id}/abandon", {"lesson": "Trop tôt."})
+    moderation.hide_idea(db, scene["admin"], idea, "Propos injurieux", clock.now)
+    db.commit()
+    for who in ("author", "admin"):
+        client = make_client(scene[who])
+        page = soup(client.get(f"/ideas/{idea.id}"))
+        assert page.find("button", string="Relancer cette idée") is None
+        refused = client.post_form(f"/ideas/{idea.id}/relaunch", {})
+        assert refused.status_code == 409
+        assert "masquée par la modération" in text_of(soup(refused), "main")
+        answer = api_client(scene[who]).post(f"/api/v1/ideas/{idea.id}/relaunch")
+        assert answer.status_code == 409 and answer.json()["field"] == "idea_id"
+        assert "ne peut pas être relancée" in answer.json()["detail"]
+    assert db.exec(select(Idea).where(Idea.relaunched_from_id == idea.id)).all() == []
+    # Restored, it may be taken up again.
+    moderation.restore_idea(db, scene["admin"], idea, clock.now)
+    db.commit()
+    assert (
+        make_client(scene["agent"]).post_form(f"/ideas/{idea.id}/relaunch", {}).status_code == 303
+    )

@@ -219,6 +219,7 @@ PROJECT = {
 CLOSED = {
     **{label: {**situation, "relaunch": None} for label, situation in IDEA.items()},
     "merged away": {"idea": idea(IdeaStatus.abandoned, merged_into_id=12), "relaunch": None},
+    "abandoned, hidden": {"idea": idea(IdeaStatus.abandoned, hidden_at=WHEN), "relaunch": None},
     # The relaunch alive that the asker sees (`sleeping.live_relaunches`): theirs or published.
     "abandoned, relaunched already": {
         "idea": idea(IdeaStatus.abandoned),
@@ -449,6 +450,7 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "project": "✗ CCC CCC CCC CCC CCC CCC",
             "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
             "merged away": "✗ CCC CCC CCC CCC CCC CCC",
+            "abandoned, hidden": "✗ CCC CCC CCC CCC CCC CCC",
             "abandoned, relaunched already": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
