@@ -285,6 +285,36 @@ def test_the_merge_page_says_why_beside_the_idea_kept(  # type: ignore[no-untype
     assert field_error(page, "field-merged") is None
 
 
+def test_a_closed_duplicate_is_not_merged_and_keeps_its_lesson(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    """A closed idea stays in « Idées en sommeil » with what it taught: a merge would take it
+    out and replace its lesson with « Fusionnée avec… ». Refused beside the duplicate's field,
+    on the page and over the API."""
+    keep = scene["idea"]
+    closed = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    db.commit()
+    lesson = "Le budget 2027 ne suivait pas."
+    ideas.abandon(db, P, scene["agent"], closed, lesson, clock.now)
+    db.commit()
+    form = {"keep": str(keep.id), "merged": str(closed.id), "outcome": "Doublon."}
+    page = make_client(scene["admin"]).post_form("/admin/merge", form)
+    assert page.status_code == 422
+    assert "déjà clos" in (field_error(soup(page), "field-merged") or "")
+    assert field_error(soup(page), "field-keep") is None
+    answer = api_client(scene["admin"]).post(
+        f"/api/v1/ideas/{closed.id}/merge", json={"keep": keep.id, "outcome": "Doublon."}
+    )
+    assert answer.status_code == 409 and answer.json()["field"] == "idea_id"
+    assert "déjà clos" in answer.json()["detail"]
+    db.expire_all()
+    still = db.get_one(Idea, closed.id)
+    assert still.merged_into_id is None and still.lesson == lesson
+    assert lesson in text_of(
+        soup(make_client(scene["layer"]).get("/sommeil")), f"#sleeping-idea-{closed.id}"
+    )
+
+
 def promote(make_client, scene) -> int:  # type: ignore[no-untyped-def]
     idea_id = scene["idea"].id
     response = make_client(scene["manager"]).post_form(
