@@ -173,9 +173,10 @@ def check_merge(
 ) -> DomainError | None:
     """An admin merges a published duplicate into another published idea, once; the idea kept
     is alive (not closed, not hidden by moderation): the duplicate's people follow it there. The
-    duplicate is alive too: a closed one stays in « Idées en sommeil » with its lesson, which a
-    merge would replace. A refusal about the idea kept names its field, `keep`; one about the
-    duplicate, `merged_field` (the page's field, or the API's path)."""
+    duplicate is alive too (a closed one stays in « Idées en sommeil » with its lesson, which a
+    merge would replace) and not hidden (its mines would reappear on the idea kept). A refusal
+    about the idea kept names its field, `keep`; one about the duplicate, `merged_field` (the
+    page's field, or the API's path)."""
     if check_administer(user):
         return Forbidden("La fusion d’idées est réservée aux comptes d’administration.")
     if keep.id == merged.id:
@@ -198,6 +199,12 @@ def check_merge(
         return Conflict(
             "Ce doublon est déjà clos\u00a0: il reste en sommeil avec sa leçon, qu’une fusion "
             "effacerait. Choisissez un doublon en déminage ou un projet.",
+            field=merged_field,
+        )
+    if merged.hidden_at is not None:
+        # Its mines would move, readable, onto an idea everyone reads.
+        return Conflict(
+            "Ce doublon est masqué par la modération\u00a0: rétablissez-le d’abord.",
             field=merged_field,
         )
     return None

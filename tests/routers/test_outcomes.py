@@ -315,6 +315,30 @@ def test_a_closed_duplicate_is_not_merged_and_keeps_its_lesson(  # type: ignore[
     )
 
 
+def test_a_duplicate_hidden_by_moderation_is_not_merged(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    """Its mines would move, readable by everyone, onto the idea kept: refused until restored."""
+    keep = scene["idea"]
+    hidden = make_idea(db, scene["agent"], clock.now, title="Doublon injurieux")
+    mine = make_mine(db, hidden, scene["layer"], clock.now, title="Propos hors charte")
+    db.commit()
+    moderation.hide_idea(db, scene["admin"], hidden, "Propos injurieux", clock.now)
+    db.commit()
+    form = {"keep": str(keep.id), "merged": str(hidden.id), "outcome": "Doublon."}
+    page = make_client(scene["admin"]).post_form("/admin/merge", form)
+    assert page.status_code == 422
+    assert "masqué par la modération" in (field_error(soup(page), "field-merged") or "")
+    answer = api_client(scene["admin"]).post(
+        f"/api/v1/ideas/{hidden.id}/merge", json={"keep": keep.id, "outcome": "Doublon."}
+    )
+    assert answer.status_code == 409 and answer.json()["field"] == "idea_id"
+    db.expire_all()
+    assert db.get_one(Idea, hidden.id).merged_into_id is None
+    assert db.get_one(type(mine), mine.id).idea_id == hidden.id
+    assert "Propos hors charte" not in make_client(scene["author"]).get(f"/ideas/{keep.id}").text
+
+
 def promote(make_client, scene) -> int:  # type: ignore[no-untyped-def]
     idea_id = scene["idea"].id
     response = make_client(scene["manager"]).post_form(
