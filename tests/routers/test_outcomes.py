@@ -220,6 +220,30 @@ def test_the_history_of_the_idea_kept_no_longer_names_a_duplicate_hidden_since( 
         assert "Doublon injurieux" in make_client(scene[who]).get(f"/ideas/{keep.id}/fiche.md").text
 
 
+def test_a_duplicate_no_longer_names_the_idea_it_joined_once_that_one_is_hidden(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    """The duplicate's lesson (« Fusionnée avec l’idée « X » ») and history name the idea kept:
+    hidden since, its title is masked in the duplicate's fiche and API for ordinary agents."""
+    keep = scene["idea"]
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    db.commit()
+    ideas.merge(db, P, scene["admin"], keep, duplicate, "Même terrain.", clock.now)
+    moderation.hide_idea(db, scene["admin"], keep, "Propos injurieux", clock.now)
+    db.commit()
+    kept_title = "Guichet sans attente"
+    for who in ("layer", "agent"):
+        sheet = make_client(scene[who]).get(f"/ideas/{duplicate.id}/fiche.md")
+        assert sheet.status_code == 200 and "Accueil sans file" in sheet.text
+        assert kept_title not in sheet.text and "Fusionnée avec une idée masquée" in sheet.text
+        read = api_client(scene[who]).get(f"/api/v1/ideas/{duplicate.id}")
+        assert read.status_code == 200 and kept_title not in read.text
+        assert read.json()["lesson"] == "Fusionnée avec une idée masquée par la modération."
+    for who in ("author", "admin"):  # the idea kept's author, and the admins, still read it
+        assert kept_title in make_client(scene[who]).get(f"/ideas/{duplicate.id}/fiche.md").text
+        assert kept_title in api_client(scene[who]).get(f"/api/v1/ideas/{duplicate.id}").text
+
+
 def test_an_admin_merges_over_the_api_as_from_the_page(  # type: ignore[no-untyped-def]
     make_client, api_client, scene, db: Session, clock: Clock
 ) -> None:
