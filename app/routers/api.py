@@ -744,15 +744,17 @@ async def relaunch_idea(idea_id: ObjectId, call: ApiCallDep) -> IdeaOut:
 
 @router.post("/ideas/{idea_id}/merge", response_model=IdeaOut, responses=ERRORS)
 async def merge_idea(idea_id: ObjectId, data: MergeInput, call: ApiCallDep) -> IdeaOut:
-    """An admin merges this idea, a duplicate, into the idea `keep` (published, alive, not
-    hidden): its mines, supporters and followers move there, and `outcome` is told to everyone
-    who took part in it. Answers with the idea kept; a refusal about it names `keep`."""
+    """An admin merges this idea, a duplicate still alive (not closed), into the idea `keep`
+    (published, alive, not hidden): its mines, supporters and followers move there, and
+    `outcome` is told to everyone who took part in it. Answers with the idea kept; a refusal
+    about it names `keep`, one about the duplicate `idea_id`."""
 
     def work(c: ApiContext) -> IdeaOut:
         raise_if(check_administer(c.user))
         merged = ideas.get_idea(c.session, idea_id, c.user)
         keep = ideas.idea_to_merge(c.session, data.keep, c.user, "keep")
-        ideas.merge(c.session, c.params, c.user, keep, merged, data.outcome, c.now)
+        # The duplicate is the path's idea: a refusal about it names `idea_id`.
+        ideas.merge(c.session, c.params, c.user, keep, merged, data.outcome, c.now, "idea_id")
         return _idea_out(c, keep)
 
     return await call(work)

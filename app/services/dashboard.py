@@ -106,7 +106,8 @@ def build(session: Session, now: datetime) -> Dashboard:
 
 def ripening_days(session: Session, now: datetime) -> dict[int, float]:
     """Days from publication to the first moment ripe, for each idea that became ripe: its
-    first « ripe » event, or its ripe_from when the quiet period ran out with nothing written."""
+    first « ripe » event, or, with none, its ripe_from (the quiet period ran out with nothing
+    written since, so no line marks it yet)."""
     first_ripe: dict[int, datetime] = {}
     for ripe_idea, at in session.exec(
         select(IdeaEvent.idea_id, func.min(IdeaEvent.created_at))
@@ -122,16 +123,13 @@ def ripening_days(session: Session, now: datetime) -> dict[int, float]:
     ):
         if idea_id is None or published is None:  # neither is, in the database
             continue
-        moments = [
-            m
-            for m in (
-                first_ripe.get(idea_id),
-                ripe_from if status == IdeaStatus.open and ripe_from and ripe_from <= now else None,
-            )
-            if m is not None
-        ]
-        if moments:
-            start = min(moments)
+        # A « ripe » line is written when the idea became ripe (or, for a ripening by time
+        # alone, at its ripe_from once it stops being ripe): it is the moment. A ripe_from is
+        # not, when an action made the idea ripe later than its quiet period ended.
+        start = first_ripe.get(idea_id)
+        if start is None and status == IdeaStatus.open and ripe_from and ripe_from <= now:
+            start = ripe_from
+        if start is not None:
             if start.tzinfo is None:
                 start = start.replace(tzinfo=published.tzinfo)
             days[idea_id] = max((start - published).total_seconds(), 0) / 86400

@@ -61,7 +61,8 @@ class IdeaView:
     # viewer may read them (every output).
     outcomes: tuple[OutcomeLine, ...] = ()
     milestones: tuple[MilestoneLine, ...] = ()
-    # A closed idea's lesson, masked whole if it quotes one of its hidden mines.
+    # A closed idea's lesson, masked whole if it quotes one of its hidden mines (or, merged, the
+    # idea it joined, once hidden).
     lesson: str = ""
     # The history, newest first, as the viewer may read it (page and fiche).
     events: tuple[tuple[Any, Person | None], ...] = ()
@@ -135,9 +136,7 @@ def idea_view(
         "mine_views": mine_views,
         "outcomes": tuple(outcomes.outcomes_of(session, idea, viewer)),
         "milestones": tuple(outcomes.milestones_of(session, idea, viewer)),
-        "lesson": visibility.redact_messages(session, viewer, [(idea.id, idea.lesson)])[0]
-        if idea.lesson
-        else "",
+        "lesson": visibility.lesson(session, idea, viewer),
     }
     if output == "api":
         return IdeaView(**common, carrier_invitations=invitations_seen)

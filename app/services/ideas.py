@@ -472,11 +472,13 @@ def merge(
     merged: Idea,
     outcome: str,
     now: datetime,
+    merged_field: str = "merged",
 ) -> None:
     """An admin merges a duplicate into the idea kept: mines (with their déminages), supporters
     and followers move; the duplicate closes and its page redirects to the one kept. The
-    written outcome is kept on the duplicate and told to everyone who took part in it."""
-    raise_if(check_merge(admin, keep, merged))
+    written outcome is kept on the duplicate and told to everyone who took part in it. A
+    refusal about the duplicate names `merged_field`."""
+    raise_if(check_merge(admin, keep, merged, merged_field))
     if not outcome.strip():
         raise InvalidInput(
             {"outcome": "Écrivez l’issue de la fusion pour celles et ceux qui ont participé."}

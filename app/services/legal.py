@@ -47,13 +47,6 @@ def filled(value: str, what: str, setting: str) -> Filled:
     return Filled(f"[{what} à compléter\u00a0: {name}]", True, name)
 
 
-def mailto(address: str) -> str:
-    """An address as a link: already a URL (https:, mailto:) as it is."""
-    if address.startswith(("https://", "http://", "mailto:")):
-        return address
-    return f"mailto:{address}"
-
-
 def web_address(contact: str) -> str | None:
     """The web address a contact setting names (a form, a page), or None."""
     contact = contact.strip()
@@ -62,11 +55,20 @@ def web_address(contact: str) -> str | None:
 
 def email_address(contact: str) -> str | None:
     """The e-mail address a contact setting names (`x@y.fr`, `mailto:x@y.fr`), or None when it
-    is a web address (a form, a page) or empty: only an address can take a reply."""
+    is a web address (a form, a page), free text (« Service informatique ») or empty: only an
+    address can take a reply."""
     contact = contact.strip()
     if "@" not in contact or web_address(contact):
         return None
-    return contact.removeprefix("mailto:")
+    address = contact.removeprefix("mailto:")
+    return None if any(c.isspace() for c in address) else address
+
+
+def contact_link(contact: str) -> str | None:
+    """The link a contact setting gives: its web address, a mailto: to its e-mail address, or
+    None when it is free text, which the pages then show as text."""
+    address = email_address(contact)
+    return web_address(contact) or (f"mailto:{address}" if address else None)
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ class Site:
 
     @property
     def contact_href(self) -> str | None:
-        return None if self.contact.missing else mailto(self.contact.text)
+        return None if self.contact.missing else contact_link(self.contact.text)
 
     @property
     def contact_takes_replies(self) -> bool:
@@ -171,7 +173,7 @@ class Site:
     @property
     def accessibility_contact_href(self) -> str | None:
         contact = self.accessibility_contact
-        return None if contact.missing else mailto(contact.text)
+        return None if contact.missing else contact_link(contact.text)
 
 
 @cache
@@ -198,10 +200,10 @@ def _subprocessors(settings: Settings) -> tuple[Subprocessor, ...]:
 def site(settings: Settings) -> Site:
     """The deployment's legal identity from its settings."""
     contact = filled(settings.contact_email, "Adresse de contact", "contact_email")
-    if settings.feedback_url.strip():  # a form's URL, or an address to write to
-        feedback: str | None = mailto(settings.feedback_url.strip())
-    else:
-        feedback = None if contact.missing else mailto(contact.text)
+    # A form's URL, or an address to write to; else the contact's (free text links nowhere).
+    feedback = contact_link(settings.feedback_url) or (
+        None if contact.missing else contact_link(contact.text)
+    )
     security = settings.security_contact.strip() or settings.contact_email.strip()
     return Site(
         publisher=filled(settings.publisher_name, "Nom de l’administration", "publisher_name"),
@@ -237,7 +239,8 @@ def site(settings: Settings) -> Site:
             "Adresse de contact",
             "contact_email",
         ),
-        security_contact=mailto(security) if security else None,
+        # security.txt's Contact is a URI (RFC 9116): free text names nobody it can reach.
+        security_contact=contact_link(security),
         proconnect=settings.proconnect_enabled,
         base_url=settings.base_url.rstrip("/"),
         software_version=software_version(),

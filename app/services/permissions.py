@@ -178,10 +178,15 @@ def check_send_back(user: User, idea: Idea) -> DomainError | None:
     return None
 
 
-def check_merge(user: User, keep: Idea, merged: Idea) -> DomainError | None:
+def check_merge(
+    user: User, keep: Idea, merged: Idea, merged_field: str = "merged"
+) -> DomainError | None:
     """An admin merges a published duplicate into another published idea, once; the idea kept
-    is alive (not closed, not hidden by moderation): the duplicate's people follow it there.
-    A refusal about the idea kept names its field, `keep`."""
+    is alive (not closed, not hidden by moderation): the duplicate's people follow it there. The
+    duplicate is alive too (a closed one stays in « Idées en sommeil » with its lesson, which a
+    merge would replace) and not hidden (its mines would reappear on the idea kept). A refusal
+    about the idea kept names its field, `keep`; one about the duplicate, `merged_field` (the
+    page's field, or the API's path)."""
     if check_administer(user):
         return Forbidden("La fusion d’idées est réservée aux comptes d’administration.")
     if keep.id == merged.id:
@@ -190,16 +195,28 @@ def check_merge(user: User, keep: Idea, merged: Idea) -> DomainError | None:
         return Conflict("L’idée conservée doit être publiée et non fusionnée.", field="keep")
     if keep.status == IdeaStatus.abandoned:
         return Conflict(
-            "L’idée conservée est close : choisissez une idée en déminage ou un projet.",
+            "L’idée conservée est close\u00a0: choisissez une idée en déminage ou un projet.",
             field="keep",
         )
     if keep.hidden_at is not None:
         return Conflict(
-            "L’idée conservée est masquée par la modération : rétablissez-la d’abord.",
+            "L’idée conservée est masquée par la modération\u00a0: rétablissez-la d’abord.",
             field="keep",
         )
     if merged.status == IdeaStatus.draft or merged.merged_into_id is not None:
-        return Conflict("Ces deux idées ne peuvent pas être fusionnées.")
+        return Conflict("Ces deux idées ne peuvent pas être fusionnées.", field=merged_field)
+    if merged.status == IdeaStatus.abandoned:
+        return Conflict(
+            "Ce doublon est déjà clos\u00a0: il reste en sommeil avec sa leçon, qu’une fusion "
+            "effacerait. Choisissez un doublon en déminage ou un projet.",
+            field=merged_field,
+        )
+    if merged.hidden_at is not None:
+        # Its mines would move, readable, onto an idea everyone reads.
+        return Conflict(
+            "Ce doublon est masqué par la modération\u00a0: rétablissez-le d’abord.",
+            field=merged_field,
+        )
     return None
 
 
@@ -230,9 +247,17 @@ def check_relaunch(user: User, idea: Idea, relaunch: Idea | None) -> DomainError
     idea it joined is where it lives on), one relaunch alive at a time: `relaunch` is the one
     alive that the user can see (`sleeping.live_relaunches`: their own draft, or a published
     relaunch not closed). Someone else's draft stops no one: it is private, and may never be
-    published. Once the relaunch closes in turn, the idea may be relaunched again."""
+    published. Once the relaunch closes in turn, the idea may be relaunched again. An idea
+    hidden by moderation is not (its copy would bring back what was hidden), even by those who
+    still read it."""
     if idea.status != IdeaStatus.abandoned or idea.merged_into_id is not None:
         return Conflict("Seule une idée close (en sommeil) se relance.")
+    if idea.hidden_at is not None:
+        return Conflict(
+            "Cette idée est masquée par la modération\u00a0: elle ne peut pas être relancée "
+            "tant qu’elle n’est pas rétablie.",
+            field="idea_id",
+        )
     if relaunch is None:
         return None
     named = f"«\u00a0{relaunch.title}\u00a0» (n°\u00a0{relaunch.id})"

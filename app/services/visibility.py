@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from app.db import read_rows
 from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, User
 from app.models.base import pk
-from app.services.permissions import can_read_hidden
+from app.services.permissions import can_read_hidden, can_view_idea
 
 HIDDEN_MINE_TITLE = "Mine masquée"
 HIDDEN_AUTHOR = "Nom masqué"
@@ -210,22 +210,83 @@ def _quoted(title: str) -> re.Pattern[str]:
     return re.compile(r"«\s*" + re.escape(bare) + r"\s*»")
 
 
+MASKED_MERGE = "Une idée masquée par la modération y a été fusionnée."
+
+# The ideas merged into one idea and hidden since: its history quotes their titles.
+_HIDDEN_MERGED_HERE = select(Idea).where(
+    col(Idea.merged_into_id) == bindparam("idea"), col(Idea.hidden_at).is_not(None)
+)
+
+
+def hidden_duplicates(session: Session, idea: Idea, viewer: User | None) -> list[str]:
+    """The quoted titles of the ideas merged into this one and hidden by moderation since,
+    that the viewer may not read (`can_view_idea`, as the merges' lines on the page)."""
+    return [
+        f"«\u00a0{merged.title}\u00a0»"
+        for merged in session.exec(_HIDDEN_MERGED_HERE.params(idea=idea.id))
+        if not can_view_idea(viewer, merged)
+    ]
+
+
+MASKED_MERGED_INTO = "Fusionnée avec une idée masquée par la modération."
+
+
+def hidden_kept(session: Session, idea: Idea, viewer: User | None) -> list[str]:
+    """For an idea merged into another: the quoted title of the idea it joined, when moderation
+    hid that one since and the viewer may not read it (`can_view_idea`); else none."""
+    if idea.merged_into_id is None:
+        return []
+    kept = session.get(Idea, idea.merged_into_id)
+    if kept is None or kept.hidden_at is None or can_view_idea(viewer, kept):
+        return []
+    return [f"«\u00a0{kept.title}\u00a0»"]
+
+
+def lesson(session: Session, idea: Idea, viewer: User | None) -> str:
+    """A closed idea's lesson as the viewer may read it: masked whole when it quotes one of its
+    hidden mines, or, merged, the idea it joined once that one is hidden."""
+    if not idea.lesson:
+        return ""
+    kept = hidden_kept(session, idea, viewer)
+    if kept and redact_text(idea.lesson, kept) != idea.lesson:
+        return MASKED_MERGED_INTO
+    return redact_messages(session, viewer, [(idea.id, idea.lesson)])[0]
+
+
 def history(
     session: Session, idea: Idea, viewer: User | None, views: Sequence[Any] | None = None
 ) -> list[tuple[Any, Any]]:
     """The idea's history (`ideas.events`); a line about a hidden mine reads « une action sur
-    une mine masquée », without who, but for admins. Given the page's mine views, a page
-    without hidden mine costs no query more."""
+    une mine masquée », without who, but for admins; the line of a merge no longer names the
+    other idea (the duplicate, or the idea kept) once hidden, but to those who may read it.
+    Given the page's mine views, a page without hidden mine nor merge costs no query more."""
     from app.services.ideas import events  # noqa: PLC0415  (ideas → scoring → visibility)
 
     lines = events(session, idea)
-    if views is not None and idea.merged_into_id is None and not any(v.hidden for v in views):
+    # The merges' lines name the other idea: a duplicate merged here, or the idea this one
+    # joined; either may have been hidden since.
+    if idea.merged_into_id is not None:
+        duplicates, masked_merge = hidden_kept(session, idea, viewer), MASKED_MERGED_INTO
+    elif any(event.kind == "merged" for event, _ in lines):
+        duplicates, masked_merge = hidden_duplicates(session, idea, viewer), MASKED_MERGE
+    else:
+        duplicates, masked_merge = [], MASKED_MERGE
+    if (
+        views is not None
+        and idea.merged_into_id is None
+        and not any(v.hidden for v in views)
+        and not duplicates
+    ):
         return lines
     titles = hidden_titles(session, pk(idea), viewer)
-    if not titles:
+    if not titles and not duplicates:
         return lines
     redacted = []
     for event, actor in lines:
+        if event.kind == "merged" and redact_text(event.message, duplicates) != event.message:
+            # Who merged it is no part of what was hidden.
+            redacted.append((event._replace(message=masked_merge), actor))
+            continue
         message = redact_text(event.message, titles)
         masked = message == MASKED_EVENT and event.message != MASKED_EVENT
         redacted.append((event._replace(message=message), None if masked else actor))

@@ -59,8 +59,11 @@ IDEA_TITLE = "zorglubidee"
 IDEA_PROBLEM = "zorglubprobleme"
 MINE_ON_HIDDEN_IDEA = "zorglubterrain"
 IDEA_CANARIES = (IDEA_TITLE, IDEA_PROBLEM, MINE_ON_HIDDEN_IDEA)
+# A duplicate merged into the first idea, hidden since: the kept idea's history named it.
+DUPLICATE_TITLE = "zorglubdoublon"
 HIDDEN_CANARIES = (
     *IDEA_CANARIES,
+    DUPLICATE_TITLE,
     MINE_TITLE,
     MINE_BODY,
     ANSWER_UNDER_HIDDEN,
@@ -113,7 +116,9 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         bystander = make_user(db, name="Bruno Passant", unit="RH", role=Role.manager)
         admin = make_user(db, name="Ada Admin", unit="DGS", role=Role.admin)
         closing = make_user(db, name=CLOSED_NAME, unit="Finances", email=CLOSED_EMAIL)
-        for person in (author, bystander):  # what they learn waits for the daily digest
+        # What they learn waits for the daily digest (the duplicate's author too: no mail of
+        # theirs goes out from the sender's thread while the world is being written).
+        for person in (author, bystander, helper):
             notifications.set_channels(
                 db, person.id, {k: "digest" for k in notifications.KIND_LABELS}
             )  # type: ignore[arg-type]
@@ -149,6 +154,9 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         elsewhere = make_idea(db, bystander, clock.now, title="Navette partagée")
         co_carriers.invite(db, bystander, elsewhere, closing, "", clock.now)
         notifications.toggle(db, notifications.Follow, bystander, idea)
+        # A duplicate of the first idea, merged into it by an admin, is hidden later.
+        duplicate = make_idea(db, helper, clock.now, title=f"Guichet {DUPLICATE_TITLE}")
+        ideas.merge(db, params, admin, idea, duplicate, "Même terrain.", clock.now)
         # A whole idea, hidden later: it answers the call, shares words with the first idea (a
         # neighbour, a similar idea), its mine echoes the visible one; colleagues took part.
         hidden_idea = make_idea(
@@ -215,6 +223,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "quoted_mine": quoted.id,
             "hidden_idea": hidden_idea.id,
             "mine_on_hidden_idea": on_hidden.id,
+            "duplicate": duplicate.id,
         }
         people = {
             "author": author,
@@ -245,6 +254,9 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     for url in SHOWN_BEFORE_HIDING:
         seen = clients["bystander"].get(url.format(**ids)).text
         assert IDEA_TITLE in seen, f"{url} does not show the idea before it is hidden"
+    for url in NAME_THE_DUPLICATE:
+        seen = clients["bystander"].get(url.format(**ids)).text
+        assert DUPLICATE_TITLE in seen, f"{url} does not name the duplicate before it is hidden"
 
     # The admin hides through the moderation form.
     admin_client = clients["admin"]
@@ -254,10 +266,11 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         f"/mines/{ids['quoted_mine']}/hide",
     ):
         assert admin_client.post_form(url, {"reason": f"{REASON} injurieux"}).status_code == 303
-    hide = admin_client.post_form(
-        f"/ideas/{ids['hidden_idea']}/hide", {"reason": f"{REASON} hors charte"}
-    )
-    assert hide.status_code == 303
+    for hidden in ("hidden_idea", "duplicate"):
+        hide = admin_client.post_form(
+            f"/ideas/{ids[hidden]}/hide", {"reason": f"{REASON} hors charte"}
+        )
+        assert hide.status_code == 303
     # The account closes through its own form.
     closed = clients.pop("closing")
     response = closed.post_form("/profile/close", {"confirm": "FERMER"})
@@ -278,8 +291,10 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         mails = db.exec(
             select(OutboxMessage).where(col(OutboxMessage.id).not_in(before or [0]))
         ).all()
-        # Those who carry the hidden idea are told why (test_the_carriers_of_a_hidden_idea…).
-        told = [m for m in mails if m.to_email == people["layer"].email]
+        # Those who carry the hidden ideas are told why (test_the_carriers_of_a_hidden_idea…):
+        # the hidden idea's author, and the duplicate's.
+        carriers = (people["layer"].email, helper.email)
+        told = [m for m in mails if m.to_email in carriers]
         outbox = [
             f"{m.to_email}\n{m.subject}\n{m.body}\n{m.html_body}" for m in mails if m not in told
         ]
@@ -328,6 +343,8 @@ SHOWN_BEFORE_HIDING = (
     "/ce-qui-bloque",
     "/open-data/ideas.json",
 )
+# Where the kept idea names the duplicate merged into it (its history), before it is hidden.
+NAME_THE_DUPLICATE = ("/ideas/{idea}", "/ideas/{idea}/fiche.md")
 
 
 def _get(*urls: str, api: bool = False) -> Read:
@@ -549,6 +566,15 @@ def test_the_admin_still_reads_hidden_content_with_its_reason(
     (text, *_) = OUTPUTS[output](world, "admin")
     for canary in canaries:
         assert canary in text, f"{output}: the admin misses {canary}"
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["GET /ideas/{idea_id}", "GET /ideas/{idea_id}/fiche.md", "GET /ideas/{idea_id}/fiche.pdf"],
+)
+def test_the_admin_still_reads_which_hidden_duplicate_was_merged(world: World, output: str) -> None:
+    (text, *_) = OUTPUTS[output](world, "admin")
+    assert DUPLICATE_TITLE in text, f"{output}: the admin misses the duplicate's title"
 
 
 def test_the_carriers_of_a_hidden_idea_read_it_with_the_reason_and_how_to_contest(

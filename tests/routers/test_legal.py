@@ -209,6 +209,36 @@ def test_the_legal_notice_says_a_reply_suffices_only_when_the_contact_is_an_addr
     assert ("répondre suffit" in text) == ("@" in contact)
 
 
+@pytest.mark.parametrize(
+    "free_text", ["Service informatique", "Service informatique (poste 4321, si@rivebelle.fr)"]
+)
+def test_a_contact_given_as_free_text_is_shown_as_text_not_as_a_broken_link(
+    client_with: Callable[..., TestClient], free_text: str
+) -> None:
+    """« Service informatique » is no address: the pages name it as text, the footer's feedback
+    link leads to the legal notice, security.txt names nobody rather than « mailto:Service… »."""
+    client = client_with(
+        **{**FILLED, "contact_email": free_text, "feedback_url": "Le service informatique"}
+    )
+    for path, where in (
+        ("/mentions-legales", "#contact ~ p"),
+        ("/conditions-utilisation", "#recours ~ p"),
+        ("/accessibilite", "main"),
+    ):
+        html = page(client, path)
+        assert free_text in text_of(html, where), path
+        links = [a["href"] for a in html.find_all("a", href=True)]
+        assert not [h for h in links if h.startswith("mailto:")], path
+        feedback = html.find("a", string="Donner votre avis")
+        assert feedback is not None and feedback["href"] == "/mentions-legales#contact"
+    assert client.get("/.well-known/security.txt").status_code == 404
+    # An address, with or without its scheme, is still a link.
+    for address in ("si@rivebelle.fr", "mailto:si@rivebelle.fr"):
+        html = page(client_with(**{**FILLED, "contact_email": address}), "/conditions-utilisation")
+        appeal = html.select_one("#recours ~ p")
+        assert appeal is not None and appeal.a["href"] == "mailto:si@rivebelle.fr"
+
+
 def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
     client_with: Callable[..., TestClient],
 ) -> None:

@@ -185,6 +185,65 @@ def test_the_merges_line_keeps_a_hidden_duplicate_out_of_sight(  # type: ignore[
     assert page.find(id=f"fusion-{duplicate.id}") is None and page.find(id="fusions") is None
 
 
+def history_of(client, idea_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    page = soup(client.get(f"/ideas/{idea_id}"))
+    # Each line without its date: « who : what ».
+    return [
+        " ".join(li.get_text().split()).partition(" — ")[2] for li in page.select("ol.history li")
+    ]
+
+
+def test_the_history_of_the_idea_kept_no_longer_names_a_duplicate_hidden_since(  # type: ignore[no-untyped-def]
+    make_client, scene, db: Session, clock: Clock
+) -> None:
+    """The line « L’idée « X » y a été fusionnée » names the duplicate to those who may read
+    it (its carriers, the admins) and to nobody else once moderation hid it: on the page and
+    in the fiche produit."""
+    keep = scene["idea"]
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Doublon injurieux")
+    db.commit()
+    ideas.merge(db, P, scene["admin"], keep, duplicate, "Même terrain.", clock.now)
+    db.commit()
+    named = "Ada Admin : L’idée « Doublon injurieux » y a été fusionnée."
+    assert named in history_of(make_client(scene["layer"]), keep.id)
+    moderation.hide_idea(db, scene["admin"], duplicate, "Propos injurieux", clock.now)
+    db.commit()
+    masked = "Ada Admin : Une idée masquée par la modération y a été fusionnée."
+    for who in ("layer", "author", "manager"):
+        client = make_client(scene[who])
+        lines = history_of(client, keep.id)
+        assert masked in lines and not any("Doublon injurieux" in line for line in lines)
+        sheet = client.get(f"/ideas/{keep.id}/fiche.md").text
+        assert "Doublon injurieux" not in sheet and "Une idée masquée" in sheet
+    for who in ("agent", "admin"):  # the duplicate's author, and the admins, still read it
+        assert named in history_of(make_client(scene[who]), keep.id)
+        assert "Doublon injurieux" in make_client(scene[who]).get(f"/ideas/{keep.id}/fiche.md").text
+
+
+def test_a_duplicate_no_longer_names_the_idea_it_joined_once_that_one_is_hidden(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    """The duplicate's lesson (« Fusionnée avec l’idée « X » ») and history name the idea kept:
+    hidden since, its title is masked in the duplicate's fiche and API for ordinary agents."""
+    keep = scene["idea"]
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    db.commit()
+    ideas.merge(db, P, scene["admin"], keep, duplicate, "Même terrain.", clock.now)
+    moderation.hide_idea(db, scene["admin"], keep, "Propos injurieux", clock.now)
+    db.commit()
+    kept_title = "Guichet sans attente"
+    for who in ("layer", "agent"):
+        sheet = make_client(scene[who]).get(f"/ideas/{duplicate.id}/fiche.md")
+        assert sheet.status_code == 200 and "Accueil sans file" in sheet.text
+        assert kept_title not in sheet.text and "Fusionnée avec une idée masquée" in sheet.text
+        read = api_client(scene[who]).get(f"/api/v1/ideas/{duplicate.id}")
+        assert read.status_code == 200 and kept_title not in read.text
+        assert read.json()["lesson"] == "Fusionnée avec une idée masquée par la modération."
+    for who in ("author", "admin"):  # the idea kept's author, and the admins, still read it
+        assert kept_title in make_client(scene[who]).get(f"/ideas/{duplicate.id}/fiche.md").text
+        assert kept_title in api_client(scene[who]).get(f"/api/v1/ideas/{duplicate.id}").text
+
+
 def test_an_admin_merges_over_the_api_as_from_the_page(  # type: ignore[no-untyped-def]
     make_client, api_client, scene, db: Session, clock: Clock
 ) -> None:
@@ -260,6 +319,60 @@ def test_the_merge_page_says_why_beside_the_idea_kept(  # type: ignore[no-untype
         assert field_error(soup(answer), "field-keep"), lax
     db.expire_all()
     assert db.get_one(Idea, duplicate.id).merged_into_id is None
+
+
+def test_a_closed_duplicate_is_not_merged_and_keeps_its_lesson(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    """A closed idea stays in « Idées en sommeil » with what it taught: a merge would take it
+    out and replace its lesson with « Fusionnée avec… ». Refused beside the duplicate's field,
+    on the page and over the API."""
+    keep = scene["idea"]
+    closed = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    db.commit()
+    lesson = "Le budget 2027 ne suivait pas."
+    ideas.abandon(db, P, scene["agent"], closed, lesson, clock.now)
+    db.commit()
+    form = {"keep": str(keep.id), "merged": str(closed.id), "outcome": "Doublon."}
+    page = make_client(scene["admin"]).post_form("/admin/merge", form)
+    assert page.status_code == 422
+    assert "déjà clos" in (field_error(soup(page), "field-merged") or "")
+    assert field_error(soup(page), "field-keep") is None
+    answer = api_client(scene["admin"]).post(
+        f"/api/v1/ideas/{closed.id}/merge", json={"keep": keep.id, "outcome": "Doublon."}
+    )
+    assert answer.status_code == 409 and answer.json()["field"] == "idea_id"
+    assert "déjà clos" in answer.json()["detail"]
+    db.expire_all()
+    still = db.get_one(Idea, closed.id)
+    assert still.merged_into_id is None and still.lesson == lesson
+    assert lesson in text_of(
+        soup(make_client(scene["layer"]).get("/sommeil")), f"#sleeping-idea-{closed.id}"
+    )
+
+
+def test_a_duplicate_hidden_by_moderation_is_not_merged(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    """Its mines would move, readable by everyone, onto the idea kept: refused until restored."""
+    keep = scene["idea"]
+    hidden = make_idea(db, scene["agent"], clock.now, title="Doublon injurieux")
+    mine = make_mine(db, hidden, scene["layer"], clock.now, title="Propos hors charte")
+    db.commit()
+    moderation.hide_idea(db, scene["admin"], hidden, "Propos injurieux", clock.now)
+    db.commit()
+    form = {"keep": str(keep.id), "merged": str(hidden.id), "outcome": "Doublon."}
+    page = make_client(scene["admin"]).post_form("/admin/merge", form)
+    assert page.status_code == 422
+    assert "masqué par la modération" in (field_error(soup(page), "field-merged") or "")
+    answer = api_client(scene["admin"]).post(
+        f"/api/v1/ideas/{hidden.id}/merge", json={"keep": keep.id, "outcome": "Doublon."}
+    )
+    assert answer.status_code == 409 and answer.json()["field"] == "idea_id"
+    db.expire_all()
+    assert db.get_one(Idea, hidden.id).merged_into_id is None
+    assert db.get_one(type(mine), mine.id).idea_id == hidden.id
+    assert "Propos hors charte" not in make_client(scene["author"]).get(f"/ideas/{keep.id}").text
 
 
 def promote(make_client, scene) -> int:  # type: ignore[no-untyped-def]
@@ -543,3 +656,31 @@ def test_a_second_relaunch_is_not_published_while_the_first_is_alive(  # type: i
     assert second.post_form(f"/ideas/{late.id}/publish", {}).status_code == 303
     db.refresh(late)
     assert late.status == IdeaStatus.open
+
+
+def test_an_idea_hidden_by_moderation_is_not_relaunched(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    """Its carriers and the admins still read a hidden idea, but none of them relaunches it:
+    the new draft would copy back what moderation hid."""
+    idea = scene["idea"]
+    make_client(scene["author"]).post_form(f"/ideas/{idea.id}/abandon", {"lesson": "Trop tôt."})
+    moderation.hide_idea(db, scene["admin"], idea, "Propos injurieux", clock.now)
+    db.commit()
+    for who in ("author", "admin"):
+        client = make_client(scene[who])
+        page = soup(client.get(f"/ideas/{idea.id}"))
+        assert page.find("button", string="Relancer cette idée") is None
+        refused = client.post_form(f"/ideas/{idea.id}/relaunch", {})
+        assert refused.status_code == 409
+        assert "masquée par la modération" in text_of(soup(refused), "main")
+        answer = api_client(scene[who]).post(f"/api/v1/ideas/{idea.id}/relaunch")
+        assert answer.status_code == 409 and answer.json()["field"] == "idea_id"
+        assert "ne peut pas être relancée" in answer.json()["detail"]
+    assert db.exec(select(Idea).where(Idea.relaunched_from_id == idea.id)).all() == []
+    # Restored, it may be taken up again.
+    moderation.restore_idea(db, scene["admin"], idea, clock.now)
+    db.commit()
+    assert (
+        make_client(scene["agent"]).post_form(f"/ideas/{idea.id}/relaunch", {}).status_code == 303
+    )

@@ -220,3 +220,35 @@ def test_an_idea_ripe_with_time_alone_stays_counted_ripe_after_a_mine_or_a_promo
     html = soup(make_client().get("/stats"))
     assert figure(html, "ripened") == "2"
     assert figure(html, "median") == "3\u00a0jours"  # published the 1st, ripe from the 4th
+
+
+def test_an_idea_ripened_by_an_action_counts_from_that_action_not_from_its_quiet_period(
+    make_client,
+    db: Session,
+    clock: Clock,  # type: ignore[no-untyped-def]
+) -> None:
+    """The mines laid on the 1st, the quiet period ran out on the 4th, but the answers were
+    accepted on the 10th: the idea became ripe on the 10th, nine days after its publication
+    (its ripe_from still says the 4th)."""
+    quiet = ScoringParams(quiet_period_hours=72)
+    author = make_user(db, name="Amina Diallo", unit="Accueil")
+    reviewers = [make_user(db, name=f"Relecteur {u}", unit=u) for u in ("Finances", "DSI", "RH")]
+    manager = make_user(db, name="Karim Benali", unit="DGS", role=Role.manager)
+    clock.now = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+    idea = make_idea(db, author, clock.now, title="Guichet unique", themes=["accueil"], **FULL)
+    laid = []
+    for reviewer in reviewers:
+        mine = make_mine(db, idea, reviewer, clock.now, title="Risque", params=quiet)
+        laid.append((reviewer, mine, make_deminage(db, mine, author, clock.now, params=quiet)))
+    db.commit()
+    clock.now = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)
+    assert not idea.is_ripe(clock.now)
+    for reviewer, mine, answer in laid:
+        mines.accept_deminage(db, quiet, reviewer, answer, mine, idea, clock.now)
+    db.commit()
+    assert idea.is_ripe(clock.now) and idea.ripe_from == datetime(2026, 9, 4, 9, 0, tzinfo=UTC)
+    html = soup(make_client().get("/stats"))
+    assert figure(html, "ripened") == "1"
+    assert figure(html, "median") == "9\u00a0jours"
+    dashboard = soup(make_client(manager).get("/dashboard"))
+    assert "9 jours" in " ".join(dashboard.select_one("#chart-ripe .big-number").get_text().split())

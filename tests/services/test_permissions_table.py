@@ -202,6 +202,9 @@ MERGE = {
     "two published ideas": {"keep": idea(), "merged": idea(idea_id=11)},
     "the same idea twice": {"keep": idea(), "merged": idea()},
     "a draft merged": {"keep": idea(), "merged": idea(IdeaStatus.draft, 11)},
+    "a closed idea merged": {"keep": idea(), "merged": idea(IdeaStatus.abandoned, 11)},
+    "a project merged": {"keep": idea(), "merged": idea(IdeaStatus.project, 11)},
+    "a hidden idea merged": {"keep": idea(), "merged": idea(idea_id=11, hidden_at=WHEN)},
     "into a draft": {"keep": idea(IdeaStatus.draft), "merged": idea(idea_id=11)},
     "merged already": {"keep": idea(), "merged": idea(idea_id=11, merged_into_id=12)},
     "into a merged idea": {"keep": idea(merged_into_id=12), "merged": idea(idea_id=11)},
@@ -219,6 +222,7 @@ PROJECT = {
 CLOSED = {
     **{label: {**situation, "relaunch": None} for label, situation in IDEA.items()},
     "merged away": {"idea": idea(IdeaStatus.abandoned, merged_into_id=12), "relaunch": None},
+    "abandoned, hidden": {"idea": idea(IdeaStatus.abandoned, hidden_at=WHEN), "relaunch": None},
     # The relaunch alive that the asker sees (`sleeping.live_relaunches`): theirs or published.
     "abandoned, relaunched already": {
         "idea": idea(IdeaStatus.abandoned),
@@ -424,6 +428,9 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "two published ideas": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓",
             "the same idea twice": "✗ FFC FFC FFC FFC FFC FFC",
             "a draft merged": "✗ FFC FFC FFC FFC FFC FFC",
+            "a closed idea merged": "✗ FFC FFC FFC FFC FFC FFC",
+            "a project merged": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓",
+            "a hidden idea merged": "✗ FFC FFC FFC FFC FFC FFC",
             "into a draft": "✗ FFC FFC FFC FFC FFC FFC",
             "merged already": "✗ FFC FFC FFC FFC FFC FFC",
             "into a merged idea": "✗ FFC FFC FFC FFC FFC FFC",
@@ -459,6 +466,7 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "project": "✗ CCC CCC CCC CCC CCC CCC",
             "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
             "merged away": "✗ CCC CCC CCC CCC CCC CCC",
+            "abandoned, hidden": "✗ CCC CCC CCC CCC CCC CCC",
             "abandoned, relaunched already": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
