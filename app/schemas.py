@@ -654,6 +654,13 @@ class IdeaOut(IdeaSummaryOut):
         description="Who posts the project's milestones with its author"
     )
     relaunched_from_id: int | None = Field(description="The closed idea this one relaunches")
+    merged_into_id: int | None = Field(
+        None,
+        description=(
+            "Merged by an admin: the idea it joined (its page redirects there); none when "
+            "moderation hid that idea since and the viewer may not read it."
+        ),
+    )
     co_carriers: list[UserOut] = Field(
         default_factory=list,
         description="The co-porteurs who accepted to carry the idea with its author.",

@@ -66,6 +66,7 @@ from app.services import (
     search,
     sleeping,
     users,
+    visibility,
 )
 from app.services.idea_view import idea_view
 from app.services.pages import Person, UnitName
@@ -247,6 +248,9 @@ def _idea_out(c: ApiContext, idea: Idea) -> IdeaOut:
         ],
         sponsor_account=sponsor,
         relaunched_from_id=idea.relaunched_from_id,
+        merged_into_id=None
+        if visibility.hidden_kept(c.session, idea, c.user)
+        else idea.merged_into_id,
         co_carriers=[_user_out(c.person, c.unit) for c in view.co_carriers],
         carrier_invitations=[_co_carrier_out(c) for c in view.carrier_invitations],
     )

@@ -296,6 +296,13 @@ def test_an_admin_merges_over_the_api_as_from_the_page(  # type: ignore[no-untyp
     assert why in note.message and note.url == f"/ideas/{keep.id}#fusion-{duplicate.id}"
     again = admin.post(url, json={"keep": keep.id, "outcome": why})
     assert again.status_code == 409
+    # The duplicate, read over the API, says which idea it joined; not once that one is hidden.
+    reader = api_client(scene["helper"])
+    assert reader.get(f"/api/v1/ideas/{duplicate.id}").json()["merged_into_id"] == keep.id
+    assert reader.get(f"/api/v1/ideas/{keep.id}").json()["merged_into_id"] is None
+    moderation.hide_idea(db, scene["admin"], db.get_one(Idea, keep.id), "Injurieux", clock.now)
+    db.commit()
+    assert reader.get(f"/api/v1/ideas/{duplicate.id}").json()["merged_into_id"] is None
 
 
 def test_the_merge_page_says_why_beside_the_idea_kept(  # type: ignore[no-untyped-def]
