@@ -151,6 +151,15 @@ def reset(app: FastAPI, prepared: Prepared, live: Path) -> None:
         shutil.copy(prepared.path, live)
 
 
+def _filled(value: object, ids: dict[str, object], template: str) -> object:
+    """A body's value with the world's ids; in JSON, an id alone is a number, as clients send."""
+    if not isinstance(value, str):
+        return value
+    filled = value.format(**ids)
+    whole = value.startswith("{") and value.endswith("}") and filled.isdigit()
+    return int(filled) if whole and template.startswith("/api/") else filled
+
+
 def call(prepared: Prepared, matrix_app, route: str, role: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     """Call the route as `role` in a fresh copy of the world; (status, redirect target)."""
     app, web, api, live = matrix_app
@@ -159,7 +168,7 @@ def call(prepared: Prepared, matrix_app, route: str, role: str) -> tuple[int, st
     path, body = CALLS[route]
     path = path.format(**prepared.ids)
     if body is not None:
-        body = {k: v.format(**prepared.ids) if isinstance(v, str) else v for k, v in body.items()}
+        body = {k: _filled(v, prepared.ids, template) for k, v in body.items()}
     if template.startswith("/api/"):
         token = prepared.tokens.get(role)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
