@@ -142,7 +142,7 @@ class Idea(SQLModel, table=True):
     target_date: date | None = None
     promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when an admin merged this idea into another: its page redirects there.
-    merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
+    merged_into_id: int | None = Field(default=None, foreign_key="idea.id", index=True)
     # The call for ideas it answers, if any (at most one, chosen in its form).
     call_id: int | None = Field(default=None, foreign_key="call_for_ideas.id", index=True)
     # The project's sponsor as an account: who, with the author, posts its milestones (the

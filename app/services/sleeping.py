@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, bindparam, func, or_
 from sqlmodel import Session, col, select
 
+from app.db import read_rows
 from app.models import BoardGroup, Idea, IdeaStatus, User
 from app.models.base import pk
 from app.schemas import IdeaCreate
@@ -141,20 +142,19 @@ def old_lesson(session: Session, old: Idea | None, viewer: User) -> str:
     return visibility.redact_messages(session, viewer, [(old.id, old.lesson)])[0]
 
 
+_RELAUNCHES = (
+    select(Idea.id, Idea.title)
+    .where(
+        col(Idea.relaunched_from_id) == bindparam("idea"),
+        col(Idea.board_group) < BoardGroup.off_board,
+    )
+    .order_by(col(Idea.id))
+)
+
+
 def relaunches_of(session: Session, idea: Idea) -> list[tuple[int, str]]:
     """The published ideas that relaunched this one (a relaunched draft is its author's only)."""
-    return [
-        (i, t)
-        for i, t in session.exec(
-            select(Idea.id, Idea.title)
-            .where(
-                Idea.relaunched_from_id == idea.id,
-                col(Idea.board_group) < BoardGroup.off_board,
-            )
-            .order_by(col(Idea.id))
-        )
-        if i is not None  # a stored idea has an id: for the type
-    ]
+    return [(int(i), str(t)) for i, t in read_rows(session, _RELAUNCHES, {"idea": idea.id})]
 
 
 def live_relaunches(session: Session, viewer: User | None, idea_ids: list[int]) -> dict[int, Idea]:
