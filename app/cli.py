@@ -284,9 +284,9 @@ def cmd_recompute(args: argparse.Namespace) -> None:
             job_id = pk(job)
             scoring.claim_rescore(session, worker, args.now)
         if job.done:
+            done = formatting.plural(job.done, "idée déjà recalculée", "idées déjà recalculées")
             print(
-                f"Reprise du recalcul interrompu\u00a0: {formatting.number(job.done)} idées "
-                f"sur {formatting.number(job.total)} étaient déjà recalculées."
+                f"Reprise du recalcul interrompu\u00a0: {done} sur {formatting.number(job.total)}."
             )
         started = time.perf_counter()
         followed = False
@@ -320,7 +320,7 @@ def cmd_recompute(args: argparse.Namespace) -> None:
             with session_scope(engine, write=True) as session:
                 scoring.release_rescore(session, job_id, worker)
             sys.exit(
-                "\nInterrompu\u00a0: relancez « demineurs recompute-scores\u00a0» pour "
+                "\nInterrompu\u00a0: relancez «\u00a0demineurs recompute-scores\u00a0» pour "
                 "reprendre après le dernier lot enregistré."
             )
         elapsed = formatting.seconds(time.perf_counter() - started)

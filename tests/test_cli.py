@@ -344,7 +344,7 @@ def test_an_interrupted_recompute_scores_resumes_after_its_last_batch(
     terminal = _Terminal(lines.append)
     _recompute(settings, clock, monkeypatch, terminal)  # at once: the claim was given up
     said = terminal.getvalue()
-    assert "Reprise du recalcul interrompu\u00a0: 2 idées sur 5 étaient déjà recalculées." in said
+    assert "Reprise du recalcul interrompu\u00a0: 2 idées déjà recalculées sur 5." in said
     assert lines[0] == "4/5 idées recalculées"  # onward from the third idea
     assert "5 idées recalculées en" in said
     scores = _scores(db, scoring.scoring_params(db, get_settings()), clock)
