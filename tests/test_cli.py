@@ -10,11 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, update
 from sqlmodel import Session, select
 
-from app import cli
+from app import cli, rescore
 from app.config import Settings, get_settings
 from app.main import create_app
 from app.models import Idea, Mine, RescoreJob
@@ -356,3 +357,22 @@ def test_an_interrupted_recompute_scores_resumes_after_its_last_batch(
     _recompute(settings, clock, monkeypatch, _Terminal(lambda line: None))
     assert _scores(db, scoring.scoring_params(db, get_settings()), clock) == scores
     assert len(db.exec(select(RescoreJob)).all()) == 2
+
+
+def test_recompute_scores_takes_over_the_job_of_a_process_that_died(
+    app: FastAPI, db: Session, settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed after one batch keeps its claim; once its two-minute lease has run out,
+    the next run takes the same job over after that batch."""
+    _stale_ideas(db, clock, 5)
+    scoring.rescore_everything(db, scoring.scoring_params(db, get_settings()), clock.now)
+    db.commit()
+    assert rescore.run_pending(app.state.engine, "killed", clock, batch=2, max_batches=1) == 1
+    clock.advance(minutes=3)
+    terminal = _Terminal(lambda line: None)
+    _recompute(settings, clock, monkeypatch, terminal)
+    assert "2 idées déjà recalculées sur 5" in terminal.getvalue()
+    scores = _scores(db, scoring.scoring_params(db, get_settings()), clock)
+    assert all(stored == fresh for stored, fresh in scores.values())
+    [job] = db.exec(select(RescoreJob)).all()
+    assert job.finished_at is not None and job.claimed_by != "killed"
