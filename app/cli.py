@@ -9,19 +9,19 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from pydantic import ValidationError
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import formatting
 from app.config import describe_invalid, get_settings
 from app.db import check_migrations, make_engine, migrate, session_scope
 from app.errors import InvalidInput
-from app.models.base import utcnow
+from app.models.base import pk, utcnow
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """The command's one unit of work, like a request's: it commits once, at the end, or
-    rolls back on any error or exit (a command does all it was asked, or nothing)."""
+def command_engine() -> Iterator[Engine]:
+    """The command's engine, on a base whose migrations are all applied."""
     settings = get_settings()
     engine = make_engine(settings)
     try:
@@ -29,10 +29,17 @@ def unit_of_work() -> Iterator[Session]:
             check_migrations(engine, settings.database_url)
         except RuntimeError as exc:
             sys.exit(str(exc))
-        with session_scope(engine, write=True) as session:
-            yield session
+        yield engine
     finally:
         engine.dispose()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """The command's one unit of work, like a request's: it commits once, at the end, or
+    rolls back on any error or exit (a command does all it was asked, or nothing)."""
+    with command_engine() as engine, session_scope(engine, write=True) as session:
+        yield session
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -255,28 +262,98 @@ def cmd_create_token(args: argparse.Namespace) -> None:
 
 
 def cmd_recompute(args: argparse.Namespace) -> None:
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from app.models import Idea
+    """Recompute every score as the admin page's change does (app/rescore.py): by batches,
+    each committed on its own so that the app's writes get in between two batches, resumed
+    where an interrupted run stopped."""
+    from app import rescore
+    from app.mail import deliver_pending
+    from app.models import RescoreJob
     from app.services import scoring
 
     settings = get_settings()
-    with unit_of_work() as session:
-        total = session.exec(select(func.count()).select_from(Idea)).one()
+    worker = rescore.worker_name()
+
+    def show(job: RescoreJob) -> None:
+        done, total = formatting.number(job.done), formatting.number(job.total)
+        print(f"\r{done}/{total} idées recalculées", end="", flush=True)
+
+    with command_engine() as engine:
+        with session_scope(engine, write=True) as session:
+            params = scoring.scoring_params(session, settings)
+            job = scoring.rescore_everything(session, params, args.now)
+            job_id = pk(job)
+            scoring.claim_rescore(session, worker, args.now)
+        if job.done:
+            done = formatting.plural(job.done, "idée déjà recalculée", "idées déjà recalculées")
+            print(
+                f"Reprise du recalcul interrompu\u00a0: {done} sur {formatting.number(job.total)}."
+            )
         started = time.perf_counter()
+        followed = False
+        mail: list[bool] = []  # ideas that ripened or stopped being ripe were told
+        try:
+            while True:
+                rescore.run_pending(
+                    engine,
+                    worker,
+                    args.clock,
+                    batch=args.batch_size,
+                    settings=settings,
+                    on_mail=lambda: mail.append(True),
+                    progress=show,
+                )
+                with session_scope(engine) as session:
+                    job = session.get(RescoreJob, job_id) or job
+                if job.finished_at is not None:
+                    break
+                # Another process holds the job (the app's background worker): follow it until
+                # it is done, or take it over once that process stops renewing its claim.
+                if not followed:
+                    print(
+                        "Un autre processus mène ce recalcul\u00a0; la commande suit sa "
+                        "progression."
+                    )
+                    followed = True
+                show(job)
+                time.sleep(1)
+        except KeyboardInterrupt:
+            with session_scope(engine, write=True) as session:
+                scoring.release_rescore(session, job_id, worker)
+            sys.exit(
+                "\nInterrompu\u00a0: relancez «\u00a0demineurs recompute-scores\u00a0» pour "
+                "reprendre après le dernier lot enregistré."
+            )
+        elapsed = formatting.seconds(time.perf_counter() - started)
+        if job.superseded:
+            print(
+                "\rLes paramètres du score ont changé pendant le recalcul\u00a0: le recalcul "
+                "avec les nouveaux a pris le relais."
+            )
+        else:
+            print(
+                f"\r{formatting.plural(job.done, 'idée recalculée', 'idées recalculées')} "
+                f"en {elapsed}."
+            )
+        sent, failed = deliver_pending(engine, settings) if mail else (0, 0)
+    if mail:
+        print(f"E-mails envoyés\u00a0: {sent}\u202f; en échec\u00a0: {failed}.")
+    if failed:
+        sys.exit(1)
 
-        def progress(done: int) -> None:
-            print(f"\r{done}/{total} idées recalculées", end="", flush=True)
 
-        count = scoring.recompute_all(
-            session, scoring.scoring_params(session, settings), args.now, progress=progress
-        )
-    elapsed = formatting.seconds(time.perf_counter() - started)
-    print(f"\r{formatting.plural(count, 'idée recalculée', 'idées recalculées')} en {elapsed}.")
+def batch_size(value: str) -> int:
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError("un nombre entier d’idées, au moins 1")
+    return size
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from app.services.scoring import RESCORE_BATCH
+
     parser = argparse.ArgumentParser(prog="demineurs", description="Les démineurs")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="mettre la base à jour").set_defaults(func=cmd_migrate)
@@ -313,9 +390,17 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--email", required=True)
     token.add_argument("--name", default="Jeton créé en ligne de commande")
     token.set_defaults(func=cmd_create_token)
-    sub.add_parser("recompute-scores", help="recalculer tous les scores").set_defaults(
-        func=cmd_recompute
+    recompute = sub.add_parser(
+        "recompute-scores",
+        help="recalculer tous les scores, par lots (l’application reste utilisable)",
     )
+    recompute.add_argument(
+        "--batch-size",
+        type=batch_size,
+        default=RESCORE_BATCH,
+        help=f"idées par lot, chacun enregistré à part ({RESCORE_BATCH} par défaut)",
+    )
+    recompute.set_defaults(func=cmd_recompute)
     sub.add_parser("reindex", help="reconstruire l’index de recherche").set_defaults(
         func=cmd_reindex
     )
@@ -338,9 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, clock: Callable[[], datetime] = utcnow) -> None:
     """Run one command; `clock` gives its time (read once: the command's `now`, as a request
-    has its own)."""
+    has its own; a recomputation reads it again for each batch, as the background worker)."""
     args = build_parser().parse_args(argv)
     args.now = clock()
+    args.clock = clock
     try:
         get_settings()  # a bad setting: one line naming it, no traceback
     except ValidationError as exc:

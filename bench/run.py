@@ -489,6 +489,8 @@ def measure_growth(
 
 
 def recompute_time(base: Base) -> float:
+    """`demineurs recompute-scores` as an operator runs it: by batches, each committed apart,
+    with the pauses that let the app's writers in between (docs/decisions.md)."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{base.path}"}
     began = time.perf_counter()
     subprocess.run(
@@ -536,7 +538,10 @@ def main(argv: list[str] | None = None) -> None:
         f"memory of the worker over the whole run: {results[0].rss_start_mb:.0f} MB at start, "
         f"{max(r.peak_rss_mb for r in results):.0f} MB at most"
     )
-    print(f"\nrecompute every score: {recompute_time(base):.1f} s for {args.ideas} ideas")
+    print(
+        f"\nrecompute every score: {recompute_time(base):.1f} s for {args.ideas} ideas "
+        "(demineurs recompute-scores, by batches of 500 committed apart)"
+    )
     if args.growth:
         sizes = sorted({1_000, 10_000, args.ideas})
         bases = [

@@ -1,15 +1,29 @@
-"""The command line of the contract: migrate, seed-demo, create-user, create-token, serve."""
+"""The command line of the contract: migrate, seed-demo, create-user, create-token, serve,
+recompute-scores."""
 
+import io
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, update
+from sqlmodel import Session, select
 
-from app.config import Settings
+from app import cli, rescore
+from app.config import Settings, get_settings
 from app.main import create_app
+from app.models import Idea, Mine, RescoreJob
+from app.models.base import pk
+from app.services import scoring
+from app.services.readiness import ScoringParams
+from tests.conftest import ON_POSTGRES, Clock
+from tests.factories import make_idea, make_mine, make_user
 
 
 def run(args: list[str], db: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -226,3 +240,139 @@ def test_links_point_where_the_server_answers_unless_told_otherwise(tmp_path: Pa
     with served(told, tmp_path) as (url, _):
         link = invitation_link(url, "deux@ville.fr")
         assert link.startswith("https://demineurs.ville.fr/join/")
+
+
+class _Terminal(io.StringIO):
+    """The command's standard output, with a hand on each progress line it prints."""
+
+    def __init__(self, on_progress: Callable[[str], None]) -> None:
+        super().__init__()
+        self.on_progress = on_progress
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if re.search(r"\d+/\d+ idées recalculées", text):
+            self.on_progress(text.strip())
+        return written
+
+
+def _recompute(
+    settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch, terminal: _Terminal
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("DEMINEURS_MAIL_DIR", settings.mail_dir)
+    monkeypatch.setattr(sys, "stdout", terminal)
+    get_settings.cache_clear()
+    try:
+        cli.main(["recompute-scores", "--batch-size", "2"], clock=clock)
+    finally:
+        get_settings.cache_clear()
+
+
+def _stale_ideas(db: Session, clock: Clock, count: int) -> list[Idea]:
+    """`count` ideas with an open mine each, whose stored scores were left wrong (a restored
+    base, a migration that changed their facts)."""
+    author, reviewer = make_user(db), make_user(db, unit="B")
+    made = [make_idea(db, author, clock.now) for _ in range(count)]
+    for idea in made:
+        make_mine(db, idea, reviewer, clock.now)
+    db.commit()
+    db.execute(update(Idea).values(score=0))
+    db.commit()
+    return made
+
+
+def _scores(db: Session, params: ScoringParams, clock: Clock) -> dict[int, tuple[int, int]]:
+    """Each idea's stored score beside the one computed from scratch."""
+    db.expire_all()
+    return {
+        pk(i): (i.score, scoring.compute_for(db, params, i, clock.now).score)
+        for i in db.exec(select(Idea))
+    }
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write lock; PostgreSQL locks rows")
+def test_recompute_scores_commits_each_batch_so_a_colleague_writes_in_between(
+    db: Session, settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five ideas by batches of two: each time the command shows its progress, a colleague on
+    another connection, who would not wait a moment for the write lock, lays a bomb on an idea
+    — the command holds no lock between batches, and every score ends right, bombs counted."""
+    made = _stale_ideas(db, clock, 5)
+    colleague = make_user(db, unit="C")
+    db.commit()
+    impatient = create_engine(settings.database_url, connect_args={"timeout": 0})
+    lines: list[str] = []
+
+    def lay_a_bomb(line: str) -> None:
+        lines.append(line)
+        with Session(impatient, expire_on_commit=False) as other:
+            idea = other.get(Idea, made[len(lines) % len(made)].id)
+            assert idea is not None
+            params = scoring.scoring_params(other, get_settings())  # as a request reads them
+            make_mine(other, idea, colleague, clock.now, severity="blocking", params=params)
+            other.commit()  # « database is locked » at once if a batch still held the lock
+
+    try:
+        _recompute(settings, clock, monkeypatch, _Terminal(lay_a_bomb))
+    finally:
+        impatient.dispose()
+    assert lines[:3] == ["2/5 idées recalculées", "4/5 idées recalculées", "5/5 idées recalculées"]
+    scores = _scores(db, scoring.scoring_params(db, get_settings()), clock)
+    assert all(stored == fresh for stored, fresh in scores.values()), scores
+    assert any(fresh > 0 for _, fresh in scores.values())  # the stale zeros were replaced
+    job = db.exec(select(RescoreJob)).one()
+    assert job.finished_at is not None and job.done == 5 and job.created_by_id is None
+    assert {i.score_version for i in db.exec(select(Idea))} == {job.id}
+    # Each bomb counts: laid between two batches, none was overwritten by the next one.
+    assert len(db.exec(select(Mine).where(Mine.severity == "blocking")).all()) == len(lines)
+
+
+def test_an_interrupted_recompute_scores_resumes_after_its_last_batch(
+    db: Session, settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stale_ideas(db, clock, 5)
+
+    def interrupt(line: str) -> None:
+        raise KeyboardInterrupt  # Ctrl-C once the first batch is saved
+
+    with pytest.raises(SystemExit, match="pour reprendre"):
+        _recompute(settings, clock, monkeypatch, _Terminal(interrupt))
+    stored = _scores(db, scoring.scoring_params(db, get_settings()), clock)
+    assert sum(1 for s, fresh in stored.values() if s == fresh) == 2  # the first batch only
+
+    lines: list[str] = []
+    terminal = _Terminal(lines.append)
+    _recompute(settings, clock, monkeypatch, terminal)  # at once: the claim was given up
+    said = terminal.getvalue()
+    assert "Reprise du recalcul interrompu\u00a0: 2 idées déjà recalculées sur 5." in said
+    assert lines[0] == "4/5 idées recalculées"  # onward from the third idea
+    assert "5 idées recalculées en" in said
+    scores = _scores(db, scoring.scoring_params(db, get_settings()), clock)
+    assert all(stored == fresh for stored, fresh in scores.values())
+    [job] = db.exec(select(RescoreJob)).all()  # the same job, taken up again
+    assert job.finished_at is not None
+
+    # Once done, the command starts over (a new job) and lands on the same scores.
+    _recompute(settings, clock, monkeypatch, _Terminal(lambda line: None))
+    assert _scores(db, scoring.scoring_params(db, get_settings()), clock) == scores
+    assert len(db.exec(select(RescoreJob)).all()) == 2
+
+
+def test_recompute_scores_takes_over_the_job_of_a_process_that_died(
+    app: FastAPI, db: Session, settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed after one batch keeps its claim; once its two-minute lease has run out,
+    the next run takes the same job over after that batch."""
+    _stale_ideas(db, clock, 5)
+    scoring.rescore_everything(db, scoring.scoring_params(db, get_settings()), clock.now)
+    db.commit()
+    assert rescore.run_pending(app.state.engine, "killed", clock, batch=2, max_batches=1) == 1
+    clock.advance(minutes=3)
+    terminal = _Terminal(lambda line: None)
+    _recompute(settings, clock, monkeypatch, terminal)
+    assert "2 idées déjà recalculées sur 5" in terminal.getvalue()
+    scores = _scores(db, scoring.scoring_params(db, get_settings()), clock)
+    assert all(stored == fresh for stored, fresh in scores.values())
+    [job] = db.exec(select(RescoreJob)).all()
+    assert job.finished_at is not None and job.claimed_by != "killed"

@@ -362,6 +362,17 @@ def save_params(
     else:
         session.flush()
         return None
+    return _queue_rescore(session, {**previous, **values}, previous, now, admin.id)
+
+
+def _queue_rescore(
+    session: Session,
+    params: dict[str, int],
+    previous: dict[str, int],
+    now: datetime,
+    created_by_id: int | None,
+) -> RescoreJob:
+    """A new version of the parameters and its job, superseding any job still running."""
     for running in session.exec(
         select(RescoreJob).where(col(RescoreJob.finished_at).is_(None)).with_for_update()
     ):
@@ -369,10 +380,10 @@ def save_params(
         running.superseded = True
         session.add(running)
     job = RescoreJob(
-        params={**previous, **values},
+        params=params,
         previous=previous,
         created_at=now,
-        created_by_id=admin.id,
+        created_by_id=created_by_id,
         total=session.exec(select(func.count()).select_from(Idea)).one(),
     )
     session.add(job)
@@ -380,11 +391,27 @@ def save_params(
     row = session.get(AppSetting, VERSION_KEY) or AppSetting(key=VERSION_KEY, value="0")
     row.value = str(job.id)
     row.updated_at = now
-    row.updated_by_id = admin.id
+    row.updated_by_id = created_by_id
     session.add(row)
     session.flush()
     session.info[RESCORE_FLAG] = True
     return job
+
+
+def rescore_everything(session: Session, current: ScoringParams, now: datetime) -> RescoreJob:
+    """The job that recomputes every idea's score with the parameters in force (what
+    `demineurs recompute-scores` runs): the unfinished one if it has these parameters, so that
+    a command interrupted resumes where it stopped, or else a new one."""
+    values = {k: v for k, v in asdict(current).items() if k in PARAM_KEYS}
+    running = session.exec(
+        select(RescoreJob)
+        .where(col(RescoreJob.finished_at).is_(None))
+        .order_by(col(RescoreJob.id).desc())
+        .limit(1)
+    ).first()
+    if running is not None and running.params == values and running.id == current.version:
+        return running
+    return _queue_rescore(session, values, values, now, None)
 
 
 # Set on a session whose transaction queued a recomputation: once committed, the worker's
@@ -424,6 +451,17 @@ def claim_rescore(session: Session, worker: str, now: datetime) -> int | None:
         execution_options={"synchronize_session": False},
     ).scalar()
     return claimed
+
+
+def release_rescore(session: Session, job_id: int, worker: str) -> None:
+    """Give up `worker`'s claim on a job it stops working on (an interrupted command): the
+    next worker takes it over at once instead of after the lease."""
+    session.execute(
+        update(RescoreJob)
+        .where(col(RescoreJob.id) == job_id, col(RescoreJob.claimed_by) == worker)
+        .values(claimed_by=None, claimed_at=None),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def rescore_batch(

@@ -12,9 +12,11 @@ from sqlmodel import Session
 from app.config import Settings
 from app.main import create_app
 from app.middleware import ConcurrencyLimit
-from app.services import exports
+from app.models import Role
+from app.services import exports, mines, moderation
+from app.services.readiness import ScoringParams
 from tests.conftest import Clock
-from tests.factories import make_idea, make_user
+from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 
 @pytest.fixture
@@ -130,3 +132,52 @@ def test_health_probes_never_queue_behind_pages() -> None:
     # Its own thread: a browser test's Playwright may hold this thread's event loop.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(anyio.run, main).result()
+
+
+def test_a_mine_an_answer_or_a_moderators_hiding_makes_a_new_pdf_without_the_hidden_words(
+    make_client, db: Session, clock: Clock, made: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """The kept PDF serves while nothing changes; a mine laid, its answer accepted, then the
+    answer and the mine hidden by moderation each make a new one — and no PDF a colleague gets
+    afterwards holds the hidden words, not even one kept from before."""
+    author, reader = make_user(db), make_user(db)
+    reviewer, helper = make_user(db, unit="B"), make_user(db, unit="C")
+    admin = make_user(db, role=Role.admin)
+    idea = make_idea(db, author, clock.now, title="Guichet unique")
+    db.commit()
+    client = make_client(reader)
+    url = f"/ideas/{idea.id}/fiche.pdf"
+    served = [client.get(url).content]
+    assert len(made) == 1
+
+    mine = make_mine(db, idea, reviewer, clock.now, body="Objection CANARI-MINE à lever.")
+    db.commit()
+    served.append(client.get(url).content)
+    assert len(made) == 2 and "CANARI-MINE" in made[-1]
+    assert client.get(url).content == served[-1] and len(made) == 2  # unchanged: kept
+
+    answer = make_deminage(db, mine, helper, clock.now, body="Réponse CANARI-REPONSE.")
+    db.refresh(idea)
+    mines.accept_deminage(db, ScoringParams(), reviewer, answer, mine, idea, clock.now)
+    db.commit()
+    served.append(client.get(url).content)
+    assert len(made) == 3 and "CANARI-REPONSE" in made[-1]
+
+    clock.advance(hours=1, minutes=1)  # past this reader's allowance of three PDFs an hour
+    db.refresh(idea)
+    moderation.hide(db, ScoringParams(), admin, answer, idea, "Hors sujet", clock.now)
+    db.commit()
+    served.append(client.get(url).content)
+    assert len(made) == 4 and "CANARI-REPONSE" not in made[-1] and "CANARI-MINE" in made[-1]
+
+    db.refresh(idea)
+    moderation.hide(db, ScoringParams(), admin, mine, idea, "Hors sujet", clock.now)
+    db.commit()
+    hidden = client.get(url)
+    assert hidden.status_code == 200 and len(made) == 5
+    assert "CANARI" not in made[-1] and "Masquée par la modération" in made[-1]
+    assert hidden.content not in served  # none of the kept PDFs that held the words
+    # Another colleague is shown the same fiche: the same PDF, kept, without the words.
+    colleague = make_user(db)
+    db.commit()
+    assert make_client(colleague).get(url).content == hidden.content and len(made) == 5
