@@ -151,7 +151,12 @@ def reset(app: FastAPI, prepared: Prepared, live: Path) -> None:
         shutil.copy(prepared.path, live)
 
 
-def call(prepared: Prepared, matrix_app, route: str, role: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def call(
+    prepared: Prepared,
+    matrix_app: tuple[FastAPI, WebClient, TestClient, Path],
+    route: str,
+    role: str,
+) -> tuple[int, str]:
     """Call the route as `role` in a fresh copy of the world; (status, redirect target)."""
     app, web, api, live = matrix_app
     reset(app, prepared, live)
@@ -186,7 +191,12 @@ def outcome(status: int, location: str) -> str:
 
 
 @pytest.mark.parametrize(("route", "role"), CELLS, ids=[f"{r} as {who}" for r, who in CELLS])
-def test_cell(prepared: Prepared, matrix_app, route: str, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_cell(
+    prepared: Prepared,
+    matrix_app: tuple[FastAPI, WebClient, TestClient, Path],
+    route: str,
+    role: str,
+) -> None:
     status, location = call(prepared, matrix_app, route, role)
     expected = MATRIX_ROWS[route][role]
     assert outcome(status, location) == expected, (
@@ -199,8 +209,8 @@ PAGE_POSTS = sorted(r for r in CALLS if r.startswith("POST ") and " /api/" not i
 
 @pytest.mark.parametrize("route", PAGE_POSTS)
 def test_opening_a_form_address_never_answers_405(
-    prepared: Prepared, matrix_app, route: str
-) -> None:  # type: ignore[no-untyped-def]
+    prepared: Prepared, matrix_app: tuple[FastAPI, WebClient, TestClient, Path], route: str
+) -> None:
     """A form sent back with errors leaves its POST address in the address bar: opening or
     reloading it leads, by redirects, to a page; a mine's or a déminage's to its idea."""
     app, web, _, live = matrix_app

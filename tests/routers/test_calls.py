@@ -12,7 +12,7 @@ from app import cli
 from app.config import Settings, get_settings
 from app.models import CallForIdeas, Notification, NotificationKind, OutboxMessage, Role
 from app.services import calls
-from tests.conftest import Clock, field_error, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
 
 FORM = {
@@ -27,8 +27,8 @@ FORM = {
 
 
 def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
-    db: Session, make_client
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient
+) -> None:
     manager = make_user(db, role=Role.manager, unit="DGS")
     sponsor = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr", role=Role.manager)
     for unit in ("Accueil", "Finances"):
@@ -94,8 +94,8 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
 
 
 def test_the_idea_form_offers_only_the_open_calls_of_its_authors_audience(
-    db: Session, make_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager, unit="DGS")
     author = make_user(db, unit="Accueil")
     mine = make_call(db, manager, clock.now, units=["Accueil"], question="Pour l’accueil\u202f?")
@@ -137,8 +137,8 @@ def test_the_idea_form_offers_only_the_open_calls_of_its_authors_audience(
 
 
 def test_the_call_page_lists_its_ideas_with_their_mines_and_the_board_filters_by_call(
-    db: Session, make_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager)
     author, colleague = make_user(db, name="Amina Diallo"), make_user(db)
     call = make_call(db, manager, clock.now)
@@ -169,8 +169,8 @@ def test_the_call_page_lists_its_ideas_with_their_mines_and_the_board_filters_by
 
 
 def test_the_sponsor_decides_from_one_page_and_the_author_is_told(
-    db: Session, make_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager)
     sponsor = make_user(db, name="Sophie Sponsor", role=Role.manager)
     author = make_user(db)
@@ -207,8 +207,8 @@ def test_the_sponsor_decides_from_one_page_and_the_author_is_told(
 
 
 def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing_else(
-    db: Session, make_client, api_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient, api_client: ApiClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager)
     sponsor = make_user(db, name="Sophie Sponsor", role=Role.manager)
     nadia = make_user(db, name="Nadia Relais", email="nadia@ville.fr", role=Role.manager)
@@ -275,8 +275,8 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     assert "Nadia Relais" in text_of(shown, "article header")
 
 
-def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-untyped-def]
-    db: Session, make_client, api_client, settings, clock: Clock
+def test_the_calls_page_is_paginated_in_the_lists_order(
+    db: Session, make_client: MakeClient, api_client: ApiClient, settings: Settings, clock: Clock
 ) -> None:
     settings.page_size = 2
     manager = make_user(db, role=Role.manager)
@@ -302,7 +302,9 @@ def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-unty
     assert text_of(soup(web.get("/calls?page=x")), "nav.pagination") == "Page 1 sur 2 Suivante"
 
 
-def test_the_api_gives_calls_and_each_ideas_call(db: Session, api_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_gives_calls_and_each_ideas_call(
+    db: Session, api_client: ApiClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager)
     author = make_user(db, unit="Accueil")
     call = make_call(db, manager, clock.now, units=["Accueil"])
@@ -323,7 +325,9 @@ def test_the_api_gives_calls_and_each_ideas_call(db: Session, api_client, clock:
     assert late.status_code == 409 and late.json()["field"] == "call_id"
 
 
-def test_open_data_gives_calls_without_a_name(db: Session, make_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_open_data_gives_calls_without_a_name(
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager, name="Marc Manager")
     sponsor = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr", role=Role.manager)
     author = make_user(db, name="Amina Diallo")

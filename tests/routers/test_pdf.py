@@ -13,7 +13,7 @@ from app.config import Settings
 from app.main import create_app
 from app.middleware import ConcurrencyLimit
 from app.services import exports
-from tests.conftest import Clock
+from tests.conftest import Clock, MakeClient
 from tests.factories import make_idea, make_user
 
 
@@ -38,8 +38,8 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_a_pdf_is_made_once_per_content_shown_and_kept(
-    make_client, db: Session, clock: Clock, made: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock, made: list[str]
+) -> None:
     author, reader, other = make_user(db), make_user(db), make_user(db)
     idea = make_idea(db, author, clock.now, title="Guichet unique")
     db.commit()
@@ -62,8 +62,8 @@ def test_a_pdf_is_made_once_per_content_shown_and_kept(
 
 
 def test_pdfs_made_per_person_are_limited_but_kept_ones_are_free(
-    make_client, db: Session, clock: Clock, made: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock, made: list[str]
+) -> None:
     author, reader = make_user(db), make_user(db)
     ideas_ = [make_idea(db, author, clock.now, title=f"Idée {n}") for n in range(4)]
     db.commit()
@@ -80,8 +80,8 @@ def test_pdfs_made_per_person_are_limited_but_kept_ones_are_free(
 
 
 def test_when_the_slots_are_taken_a_pdf_answers_503_at_once(
-    app: FastAPI, make_client, db: Session, clock: Clock, made: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI, make_client: MakeClient, db: Session, clock: Clock, made: list[str]
+) -> None:
     author = make_user(db)
     idea = make_idea(db, author, clock.now)
     db.commit()
