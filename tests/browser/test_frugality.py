@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.browser import ecoindex
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, People
 from tests.browser.pages import PAGE_TYPES, PageType
 
 FIRST_VISIT_BYTES, FIRST_VISIT_REQUESTS, NEXT_PAGE_BYTES, MAX_ELEMENTS = 60_000, 5, 20_000, 800
@@ -50,7 +50,7 @@ def test_ecoindex_matches_the_reference_example() -> None:
     [p for p in PAGE_TYPES if not p.submit_empty],
     ids=[p.name for p in PAGE_TYPES if not p.submit_empty],
 )
-def test_page_weight_and_ecoindex(people, page_type: PageType) -> None:  # type: ignore[no-untyped-def]
+def test_page_weight_and_ecoindex(people: People, page_type: PageType) -> None:
     person = people(page_type.who)
     page = person.page
     # Signing in warmed the cache: empty it, so this is a true first visit.
