@@ -16,15 +16,21 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from app.config import PROJECT_ROOT, Settings
-from app.db import checkpoint_lock, make_engine
+from app.db import checkpoint_lock
 from app.deps import SESSION_COOKIE
 from app.main import create_app
-from app.services import api_tokens, sessions
-from tests.conftest import ON_POSTGRES, SECRET, Clock, WebClient
-from tests.routers.authorization_world import CALLS, ROLE_TITLES, ROLES, build_world
+from app.services import api_tokens
+from tests.conftest import ON_POSTGRES, Clock, WebClient
+from tests.routers.authorization_world import (
+    CALLS,
+    ROLE_TITLES,
+    ROLES,
+    build_world,
+    sign_in_everyone,
+    world_database,
+)
 
 MATRIX = PROJECT_ROOT / "docs" / "authorization.md"
 
@@ -98,30 +104,15 @@ def prepared(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pre
     if ON_POSTGRES:
         pytest.skip("authorization is the same on both engines: the matrix runs on SQLite")
     folder = tmp_path_factory.mktemp("matrix")
-    path = folder / "world.sqlite3"
-    shutil.copy(template_db, path)
-    settings = Settings(
-        database_url=f"sqlite:///{path}",
-        env="test",
-        secret_key=SECRET,
-        strict_templates=True,
-        mail_dir=str(folder / "mails"),
-        writes_per_minute=100_000,
-        allowed_email_domains="ville.fr",
-        quiet_period_hours=0,
-        security_contact="securite@ville.fr",
-    )
-    engine = make_engine(settings)
-    cookies, tokens = {}, {}
-    with Session(engine, expire_on_commit=False) as db:
+    with world_database(template_db, folder) as (path, settings, db):
         now = Clock().now  # the matrix app's clock stays there
         world = build_world(db, settings, now)
-        for role, person in world.people.items():
-            cookies[role] = sessions.start_session(db, settings, person, now)
-            tokens[role] = api_tokens.create_api_token(db, person, "matrice")[1]
+        cookies = sign_in_everyone(db, settings, world, now)
+        tokens = {
+            role: api_tokens.create_api_token(db, person, "matrice")[1]
+            for role, person in world.people.items()
+        }
         world.people["deactivated"].is_active = False  # signed in before it was deactivated
-        db.commit()
-    engine.dispose()
     return Prepared(path, settings, world.ids, cookies, tokens)
 
 
