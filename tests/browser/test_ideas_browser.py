@@ -2,12 +2,12 @@
 
 import re
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import People
 
 
-def _write_idea(page, title: str) -> None:  # type: ignore[no-untyped-def]
+def _write_idea(page: Page, title: str) -> None:
     page.get_by_role("link", name="Proposer une idée").first.click()
     page.get_by_label("Titre").fill(title)
     page.get_by_label("Le problème").fill(

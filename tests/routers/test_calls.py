@@ -5,6 +5,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 
@@ -229,7 +230,7 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     assert form.find(id="field-question") is None and form.find(id="field-ideas_until") is None
     assert form.find(id="field-context") is not None
 
-    def edit(email: str, context: str):  # type: ignore[no-untyped-def]
+    def edit(email: str, context: str) -> httpx.Response:
         return web.post_form(f"/calls/{call.id}/edit", {"sponsor_email": email, "context": context})
 
     # A sponsor who carries an idea of the call could not decide it; an agent decides nothing.

@@ -1,6 +1,7 @@
 """Calls for ideas over the API: a manager opens, edits and closes one, its sponsor decides;
 the rules are the pages' (same services), refusals are JSON naming the field."""
 
+import httpx
 from sqlmodel import Session, select
 
 from app.config import Settings
@@ -100,7 +101,7 @@ def test_bad_input_names_the_field(api_client: ApiClient, db: Session) -> None:
     db.commit()
     api = api_client(manager)
 
-    def error(response) -> tuple[int, str, set[str]]:  # type: ignore[no-untyped-def]
+    def error(response: httpx.Response) -> tuple[int, str, set[str]]:
         body = response.json()
         return response.status_code, body["field"], {e["field"] for e in body["errors"]}
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app import cli
 from app.config import Settings, get_settings
-from app.models import Role
+from app.models import Role, User
 from tests.conftest import Clock, MakeClient, soup
 from tests.factories import LONG, make_call, make_deminage, make_idea, make_mine, make_user
 
@@ -103,7 +103,7 @@ def test_counts_agree_with_their_noun_the_french_way(
     db.commit()
     assert "et 2 autres idées\u00a0:" in recurring()
 
-    def record(person) -> list[str]:  # type: ignore[no-untyped-def]
+    def record(person: User) -> list[str]:
         page = soup(web.get(f"/users/{person.id}"))
         return [" ".join(li.get_text().split()) for li in page.select("ul.record li")]
 

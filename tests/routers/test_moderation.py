@@ -3,6 +3,7 @@ why, nobody else reads it, the score forgets it, and every sensitive change is o
 
 from typing import TypedDict
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
@@ -220,12 +221,12 @@ def test_nobody_acts_on_hidden_content_and_restoring_brings_everything_back(
     )
     hidden_score = author_api.get(f"/api/v1/ideas/{idea.id}").json()["score"]
 
-    def refused_html(response) -> None:  # type: ignore[no-untyped-def]
+    def refused_html(response: httpx.Response) -> None:
         assert response.status_code in (409, 422), response.text
         assert "masquée par la modération" in response.text
         assert INSULT not in response.text and "Bombe" not in soup(response).title.text
 
-    def refused_api(response) -> None:  # type: ignore[no-untyped-def]
+    def refused_api(response: httpx.Response) -> None:
         assert response.status_code == 409, response.text
         assert "masquée par la modération" in response.json()["detail"]
         assert INSULT not in response.text and "Propos injurieux" not in response.text

@@ -6,6 +6,7 @@ import threading
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -17,7 +18,7 @@ from sqlmodel import Session, select
 from app import mail
 from app.config import Settings
 from app.main import create_app
-from app.models import Notification, OutboxMessage, Role
+from app.models import Notification, OutboxMessage, Role, User
 from app.services import calls, notifications
 from tests.conftest import Clock, MakeClient, WebClient, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
@@ -212,7 +213,7 @@ def soup_of(html: str):  # type: ignore[no-untyped-def]
     return BeautifulSoup(html, "html.parser")
 
 
-def make_user_committed(db: Session, **kwargs):  # type: ignore[no-untyped-def]
+def make_user_committed(db: Session, **kwargs: Any) -> User:
     user = make_user(db, **kwargs)
     db.commit()
     return user

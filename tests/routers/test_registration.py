@@ -5,6 +5,7 @@ never stands in anyone's way."""
 import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, select
@@ -29,7 +30,7 @@ def app(settings: Settings, clock: Clock) -> Iterator[FastAPI]:
     application.state.engine.dispose()
 
 
-def register(client: WebClient, email: str, name: str = "Dominique Directeur"):  # type: ignore[no-untyped-def]
+def register(client: WebClient, email: str, name: str = "Dominique Directeur") -> httpx.Response:
     form = {"email": email, "name": name, "unit": "Direction générale"}
     return client.post_form("/register", form)
 

@@ -7,7 +7,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden
-from app.models import IdeaEvent, Mine, MineStatus, Notification, Role, User
+from app.models import Idea, IdeaEvent, Mine, MineStatus, Notification, Role, User
 from app.schemas import IdeaUpdate
 from app.services import ideas, mines, scoring
 from app.services.readiness import ScoringParams
@@ -147,7 +147,7 @@ def test_helpful_is_once_per_person_and_never_on_ones_own(
     assert deminage.helpful_count == 1
 
 
-def _ripe_idea(s: Session, cast: dict[str, User], clock: Clock):  # type: ignore[no-untyped-def]
+def _ripe_idea(s: Session, cast: dict[str, User], clock: Clock) -> Idea:
     idea = make_idea(
         s,
         cast["author"],
