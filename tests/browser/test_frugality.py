@@ -4,7 +4,7 @@ most 20 KB; at most 800 elements; EcoIndex A or B; nothing leaves the app's orig
 from dataclasses import dataclass, field
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Request
 
 from tests.browser import ecoindex
 from tests.browser.conftest import ARTIFACTS, People
@@ -18,7 +18,7 @@ class Traffic:
     urls: list[str] = field(default_factory=list)
     bytes: int = 0
 
-    def record(self, request) -> None:  # type: ignore[no-untyped-def]
+    def record(self, request: Request) -> None:
         sizes = request.sizes()
         transferred = sizes["responseBodySize"] + sizes["responseHeadersSize"]
         # What the browser cache served never touched the network; the notification counter's

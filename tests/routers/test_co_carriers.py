@@ -2,6 +2,8 @@
 declining; once they accept, they carry the idea as its author does, and stop when removed or
 when they leave."""
 
+from typing import Any
+
 from httpx import Response
 from sqlmodel import Session, col, select
 
@@ -10,7 +12,7 @@ from tests.conftest import ApiClient, Clock, MakeClient, WebClient, field_error,
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
 
 
-def _field(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def _field(db: Session, clock: Clock) -> dict[str, Any]:
     author = make_user(db, name="Aurélie Autrice", unit="Accueil", email="aurelie@ville.fr")
     colleague = make_user(db, name="Corinne Collègue", unit="DSI", email="corinne@ville.fr")
     layer = make_user(db, name="Mina Mineuse", unit="Finances")

@@ -6,14 +6,14 @@ import io
 from pypdf import PdfReader
 from sqlmodel import Session
 
-from app.models import Role
+from app.models import Idea, Role, User
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_idea, make_mine, make_user
 
 HX = {"HX-Request": "true"}
 
 
-def _cast(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def _cast(db: Session, clock: Clock) -> tuple[User, User, User, Idea]:
     author = make_user(db, name="Autrice", unit="Accueil")
     layer = make_user(db, name="Léa Poseuse", unit="Finances")
     colleague = make_user(db, name="Côme Collègue", unit="DSI")

@@ -2,14 +2,14 @@
 
 from sqlmodel import Session
 
-from app.models import Role
+from app.models import Idea, Role, User
 from tests.conftest import Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 HX = {"HX-Request": "true"}
 
 
-def _setup(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def _setup(db: Session, clock: Clock) -> tuple[User, User, Idea]:
     author = make_user(db, name="Autrice", unit="Accueil")
     colleague = make_user(db, name="Collègue", unit="Finances")
     idea = make_idea(db, author, clock.now)

@@ -451,7 +451,7 @@ def test_mentions_and_followers_are_told(
         f"/ideas/{idea.id}/send-back", {"comment": "Précisez le terrain."}
     )
 
-    def messages(user):  # type: ignore[no-untyped-def]
+    def messages(user: User) -> list[str]:
         db.rollback()  # see the app's latest writes: end the read snapshot…
         db.expire_all()  # …and forget what was loaded
         return [

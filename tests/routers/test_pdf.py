@@ -8,6 +8,7 @@ import anyio
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
+from starlette.types import Receive, Scope, Send
 
 from app.config import Settings
 from app.main import create_app
@@ -103,7 +104,7 @@ def test_health_probes_never_queue_behind_pages() -> None:
     answered: list[str] = []
     events: list[anyio.Event] = []
 
-    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] == "/slow":
             await events[0].wait()
         answered.append(scope["path"])

@@ -46,6 +46,7 @@ from app.services.idea_view import idea_view
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, ScoringParams
 from tests.conftest import database_url
 from tests.factories import LONG, make_idea, make_user
+from tests.postgres import PostgresServer
 
 PARAMS = ScoringParams(quiet_period_hours=24)
 OUTPUTS = [(who, out) for out in ("page", "api", "sheet") for who in ("reader", "admin", "author")]
@@ -154,7 +155,9 @@ def _scratch_facts(session: Session, idea: Idea) -> IdeaFacts:
     )
 
 
-def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> None:  # type: ignore[no-untyped-def]
+def test_stored_score_always_equals_recomputed(
+    template_db: Path, postgres: PostgresServer | None
+) -> None:
     class ScoreMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
@@ -187,7 +190,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             self.engine.dispose()
             shutil.rmtree(self.dir, ignore_errors=True)
 
-        def _try(self, action) -> None:  # type: ignore[no-untyped-def]
+        def _try(self, action: Callable[[], object]) -> None:
             # A refusal is fine; what matters is that nothing drifts.
             with contextlib.suppress(DomainError):
                 action()
