@@ -26,7 +26,9 @@ from tests.postgres import PostgresServer
 _names = itertools.count(1)
 
 
-def _no_search_index(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def _no_search_index(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     return not (type_ == "table" and name and name.startswith("search_index"))
 
 

@@ -8,7 +8,7 @@ or 404, no bounce to the sign-in page, and for a write a 2xx or 3xx), ✗ means 
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ MATRIX = PROJECT_ROOT / "docs" / "authorization.md"
 def app_routes(app: FastAPI) -> set[str]:
     found = set()
 
-    def walk(routes, prefix=""):  # type: ignore[no-untyped-def]
+    def walk(routes: Sequence[Any], prefix: str = "") -> None:
         for route in routes:
             included = getattr(route, "original_router", None)
             if included is not None:

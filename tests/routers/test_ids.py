@@ -3,6 +3,8 @@ or malformed ids answer 404 (pages) or 422 (API), never a server error."""
 
 import re
 import typing
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -20,7 +22,7 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
     """Every route of the app, included routers walked (paths with their prefix)."""
     found: list[APIRoute] = []
 
-    def walk(routes, prefix=""):  # type: ignore[no-untyped-def]
+    def walk(routes: Sequence[Any], prefix: str = "") -> None:
         for route in routes:
             included = getattr(route, "original_router", None)
             if included is not None:

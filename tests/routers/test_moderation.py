@@ -1,7 +1,8 @@
 """Moderation and the audit log: an admin hides abusive content with a reason, its author sees
 why, nobody else reads it, the score forgets it, and every sensitive change is on record."""
 
-from typing import TypedDict
+from collections.abc import Iterator, Sequence
+from typing import Any, TypedDict
 
 import httpx
 import pytest
@@ -161,7 +162,7 @@ def test_the_audit_log_records_sensitive_changes_and_only_admins_read_it(
     assert audit_methods <= {"GET", "HEAD"}
 
 
-def _flat(routes):  # type: ignore[no-untyped-def]
+def _flat(routes: Sequence[Any]) -> Iterator[Any]:
     for route in routes:
         included = getattr(route, "original_router", None)
         if included is not None:
