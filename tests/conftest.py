@@ -4,11 +4,13 @@ import itertools
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
@@ -143,16 +145,31 @@ class WebClient(TestClient):
             self.get("/login")
         return csrf_token_for(SECRET, self.cookies[CSRF_COOKIE])
 
-    def post_form(self, url: str, data: dict[str, str] | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
-        return self.post(url, data={"csrf_token": self.csrf(), **(data or {})}, **kwargs)  # type: ignore[arg-type]
+    def post_form(
+        self, url: str | Sequence[str], data: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """POST a form with its CSRF token; `url` may be a parsed form's `action`, which
+        BeautifulSoup types as possibly multi-valued."""
+        assert isinstance(url, str), url
+        return self.post(url, data={"csrf_token": self.csrf(), **(data or {})}, **kwargs)
 
     def login(self, user: User, password: str = PASSWORD) -> None:
         response = self.post_form("/login", {"email": user.email, "password": password})
         assert response.status_code == 303, response.text
 
 
+class MakeClient(Protocol):
+    """The `make_client` fixture: a browser-like client, signed in as `user` if given."""
+
+    def __call__(self, user: User | None = None) -> WebClient: ...
+
+
+# The `api_client` fixture: an API client authenticated as the user with a real token.
+ApiClient = Callable[[User], TestClient]
+
+
 @pytest.fixture
-def make_client(app: FastAPI) -> Iterator:  # type: ignore[type-arg]
+def make_client(app: FastAPI) -> Iterator[MakeClient]:
     clients: list[WebClient] = []
 
     def factory(user: User | None = None) -> WebClient:
@@ -169,7 +186,7 @@ def make_client(app: FastAPI) -> Iterator:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def api_client(app: FastAPI, db: Session) -> Iterator:  # type: ignore[type-arg]
+def api_client(app: FastAPI, db: Session) -> Iterator[ApiClient]:
     """A factory of API clients authenticated with a real personal token."""
     clients: list[TestClient] = []
 
@@ -186,7 +203,7 @@ def api_client(app: FastAPI, db: Session) -> Iterator:  # type: ignore[type-arg]
         client.__exit__(None, None, None)
 
 
-def soup(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+def soup(response: httpx.Response | str) -> BeautifulSoup:
     """Parse a response (or HTML text) as a browser would see it."""
     html = response if isinstance(response, str) else response.text
     return BeautifulSoup(html, "html.parser")

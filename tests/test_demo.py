@@ -11,7 +11,7 @@ from app.models import CallForIdeas, CallPhase, Deminage, Idea, IdeaStatus, Mine
 from app.models.call import end_of_day
 from app.services import blockers, calls, users
 from app.services.search import terms
-from tests.conftest import Clock, soup, text_of
+from tests.conftest import Clock, MakeClient, soup, text_of
 
 
 def test_each_idea_has_its_own_mines_answered_over_a_year(
@@ -121,8 +121,8 @@ def _said(mine: Mine) -> set[str]:
 
 
 def test_objections_come_back_in_their_own_words_and_the_map_of_what_blocks_is_full(
-    make_client, db: Session, settings: Settings, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, settings: Settings, clock: Clock
+) -> None:
     seed_demo(db, settings, clock.now)
     db.commit()
     ideas = {i.id: i for i in db.exec(select(Idea))}

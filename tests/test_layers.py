@@ -173,7 +173,7 @@ def test_routers_write_no_sql() -> None:
         for name, tree in modules("routers")
         for line, what in orm_imports(tree)
     ] + [
-        f"app/{name}:{node.lineno} {dotted(node.func)}()"  # type: ignore[arg-type]
+        f"app/{name}:{node.lineno} {dotted(node.func)}()"
         for name, tree in modules("routers")
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and asks_the_session(node)
@@ -228,7 +228,7 @@ def test_the_sql_and_import_checks_see_each_way_of_breaking_them() -> None:
         "sqlalchemy.orm",
     ]
     asked = [
-        dotted(node.func)  # type: ignore[arg-type]
+        dotted(node.func)
         for node in ast.walk(sample)
         if isinstance(node, ast.Call) and asks_the_session(node)
     ]

@@ -26,7 +26,9 @@ from tests.postgres import PostgresServer
 _names = itertools.count(1)
 
 
-def _no_search_index(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def _no_search_index(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     return not (type_ == "table" and name and name.startswith("search_index"))
 
 
@@ -142,7 +144,7 @@ def test_mines_become_first_ground_on_intuition_signed_by_their_author_and_no_sc
         scoring.recompute_all(session, scoring.scoring_params(session, settings), now)
         session.commit()
     before_0016 = ScriptDirectory.from_config(alembic_config(url)).get_revision("0016")
-    command.downgrade(alembic_config(url), before_0016.down_revision)  # type: ignore[union-attr,arg-type]
+    command.downgrade(alembic_config(url), before_0016.down_revision)  # type: ignore[arg-type]
     with engine.connect() as conn:
         assert "scope" not in {c["name"] for c in inspect(conn).get_columns("mine")}
         stored = {
@@ -172,7 +174,7 @@ def test_mines_become_first_ground_on_intuition_signed_by_their_author_and_no_sc
             (mine_id, author, severity) for mine_id, (author, severity) in mines_before.items()
         )
         for idea in session.exec(select(Idea)).all():
-            score, reviewers, ripe_from = stored[idea.id]  # type: ignore[index]
+            score, reviewers, ripe_from = stored[idea.id]
             recomputed = scoring.compute_for(session, params, idea, now)
             assert (recomputed.score, recomputed.reviewers) == (score, reviewers), idea.title
             # Ripe from the same instant (the column, untouched, read back as a date).

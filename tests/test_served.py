@@ -3,6 +3,8 @@
 import socket
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from app.config import Settings
 from tests.conftest import SECRET
 from tests.live import served
@@ -54,7 +56,7 @@ def test_an_unexpected_error_answers_a_french_page_and_the_connection_stays_usab
             assert _exchange(sock, "/healthz")[0] == 200
 
 
-def test_an_unexpected_error_under_the_api_answers_json_with_the_request_id(app) -> None:  # type: ignore[no-untyped-def]
+def test_an_unexpected_error_under_the_api_answers_json_with_the_request_id(app: FastAPI) -> None:
     from fastapi.testclient import TestClient
 
     def boom() -> None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -87,8 +88,21 @@ class Session:
         return path
 
 
+class People(Protocol):
+    """The `people` fixture: a person in their own browser context, signed in if `email`."""
+
+    def __call__(
+        self,
+        email: str | None = None,
+        *,
+        javascript: bool = True,
+        width: int = 1280,
+        bypass_csp: bool = False,
+    ) -> Session: ...
+
+
 @pytest.fixture
-def people(browser: Browser, live_server: str, request: pytest.FixtureRequest) -> Iterator:  # type: ignore[type-arg]
+def people(browser: Browser, live_server: str, request: pytest.FixtureRequest) -> Iterator[People]:
     """A factory of signed-in people, each in their own context; screenshots at the end."""
     contexts: list[Session] = []
 

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, People
 from tests.browser.pages import JULIEN, PAGE_TYPES, PageType
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 COVERED = ARTIFACTS / "accessibility-pages.txt"  # the pages covered, rewritten each run
 
 
-def open_page(people, page_type: PageType, width: int):  # type: ignore[no-untyped-def]
+def open_page(people: People, page_type: PageType, width: int):  # type: ignore[no-untyped-def]
     # axe is injected as a script: only this audit context bypasses the page's CSP.
     person = people(page_type.who, width=width, bypass_csp=True)
     page = person.goto(page_type.path)
@@ -38,7 +38,7 @@ def axe_violations(page: Page, exclude: str | None = None) -> list[str]:
 
 @pytest.mark.parametrize("width", [1280, 360])
 @pytest.mark.parametrize("page_type", PAGE_TYPES, ids=[p.name for p in PAGE_TYPES])
-def test_page_type_has_no_wcag_violation(people, page_type: PageType, width: int) -> None:  # type: ignore[no-untyped-def]
+def test_page_type_has_no_wcag_violation(people: People, page_type: PageType, width: int) -> None:
     person, page = open_page(people, page_type, width)
     assert page.locator("main h1").count() == 1
     assert page.locator("a.skip-link").get_attribute("href") == "#contenu"
@@ -57,8 +57,8 @@ def test_page_type_has_no_wcag_violation(people, page_type: PageType, width: int
 
 @pytest.mark.parametrize("width", [1280, 360])
 def test_api_page_passes_outside_its_third_party_widget_and_reads_without_javascript(
-    people,
-    width: int,  # type: ignore[no-untyped-def]
+    people: People,
+    width: int,
 ) -> None:
     """The declaration lists Swagger UI's own faults as known; the rest of the page is checked."""
     person = people(JULIEN, width=width, bypass_csp=True)
@@ -84,7 +84,7 @@ def press_tab_until(page: Page, selector: str, limit: int = 150) -> None:
     raise AssertionError(f"{selector} never received the focus")
 
 
-def test_keyboard_alone_lays_a_mine_and_accepts_a_deminage(people) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_alone_lays_a_mine_and_accepts_a_deminage(people: People) -> None:
     julien = people(width=1280)
     page = julien.goto("/login")
     press_tab_until(page, "#field-email")

@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import People
+
 QUESTION = "Comment accueillir les usagers sourds au guichet\u202f?"
 
 
-def test_a_call_from_its_opening_to_the_outcome_its_author_reads(people) -> None:  # type: ignore[no-untyped-def]
+def test_a_call_from_its_opening_to_the_outcome_its_author_reads(people: People) -> None:
     today = datetime.now(ZoneInfo("Europe/Paris")).date()
     karim = people("karim.benali@ville-exemple.fr")  # manager
     page = karim.goto("/calls/new")

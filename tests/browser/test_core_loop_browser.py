@@ -5,6 +5,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import People
+
 LONG = " Cela concerne chaque semaine une centaine d'usagers et trois agents du service."
 
 
@@ -38,7 +40,7 @@ def bring_deminage(page: Page, mine_title: str, kind: str, text: str) -> None:
     mine.get_by_role("button", name="Proposer ce déminage").click()
 
 
-def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[no-untyped-def]
+def test_four_colleagues_take_an_idea_to_ripe(people: People) -> None:
     author = people("amina.diallo@ville-exemple.fr")
     page = author.page
     author.goto("/ideas/new")
@@ -153,7 +155,7 @@ def test_four_colleagues_take_an_idea_to_ripe(people) -> None:  # type: ignore[n
     author.shot("unripe-again")
 
 
-def test_core_loop_without_javascript(people) -> None:  # type: ignore[no-untyped-def]
+def test_core_loop_without_javascript(people: People) -> None:
     fatou = people(javascript=False)
     fatou.login("fatou.sow@ville-exemple.fr")
     page = fatou.goto("/ideas")

@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import People
+
 LONG = " Cela concerne chaque semaine une centaine d'usagers et trois agents du service."
 
 
@@ -48,7 +50,9 @@ def gate(page: Page, label: str) -> str:
     return page.locator("[id$='-readiness'] .gates li", has_text=label).get_attribute("class") or ""
 
 
-def test_cosigned_median_split_opinions_and_a_mine_moved_to_the_generalisation(people) -> None:  # type: ignore[no-untyped-def]
+def test_cosigned_median_split_opinions_and_a_mine_moved_to_the_generalisation(
+    people: People,
+) -> None:
     author = people("amina.diallo@ville-exemple.fr")
     page = author.page
     author.goto("/ideas/new")

@@ -5,8 +5,10 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import People
 
-def test_author_invites_a_suggested_colleague_who_answers(people) -> None:  # type: ignore[no-untyped-def]
+
+def test_author_invites_a_suggested_colleague_who_answers(people: People) -> None:
     # « Traduction instantanée au guichet d'accueil » (idea 5) is Léa Petit's, with open mines.
     lea = people("lea.petit@ville-exemple.fr")
     console: list[str] = []

@@ -4,8 +4,10 @@ field; reloading the form's address shows the idea again."""
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import People
 
-def test_a_rejected_form_puts_the_focus_on_its_error_summary(people) -> None:  # type: ignore[no-untyped-def]
+
+def test_a_rejected_form_puts_the_focus_on_its_error_summary(people: People) -> None:
     thomas = people("thomas.nguyen@ville-exemple.fr", javascript=False)
     page = thomas.goto("/ideas/5")
     form = page.locator("form[action$='/ideas/5/mines']")

@@ -4,10 +4,10 @@ most 20 KB; at most 800 elements; EcoIndex A or B; nothing leaves the app's orig
 from dataclasses import dataclass, field
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Request
 
 from tests.browser import ecoindex
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, People
 from tests.browser.pages import PAGE_TYPES, PageType
 
 FIRST_VISIT_BYTES, FIRST_VISIT_REQUESTS, NEXT_PAGE_BYTES, MAX_ELEMENTS = 60_000, 5, 20_000, 800
@@ -18,7 +18,7 @@ class Traffic:
     urls: list[str] = field(default_factory=list)
     bytes: int = 0
 
-    def record(self, request) -> None:  # type: ignore[no-untyped-def]
+    def record(self, request: Request) -> None:
         sizes = request.sizes()
         transferred = sizes["responseBodySize"] + sizes["responseHeadersSize"]
         # What the browser cache served never touched the network; the notification counter's
@@ -50,7 +50,7 @@ def test_ecoindex_matches_the_reference_example() -> None:
     [p for p in PAGE_TYPES if not p.submit_empty],
     ids=[p.name for p in PAGE_TYPES if not p.submit_empty],
 )
-def test_page_weight_and_ecoindex(people, page_type: PageType) -> None:  # type: ignore[no-untyped-def]
+def test_page_weight_and_ecoindex(people: People, page_type: PageType) -> None:
     person = people(page_type.who)
     page = person.page
     # Signing in warmed the cache: empty it, so this is a true first visit.

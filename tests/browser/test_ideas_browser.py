@@ -2,10 +2,12 @@
 
 import re
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import People
 
 
-def _write_idea(page, title: str) -> None:  # type: ignore[no-untyped-def]
+def _write_idea(page: Page, title: str) -> None:
     page.get_by_role("link", name="Proposer une idée").first.click()
     page.get_by_label("Titre").fill(title)
     page.get_by_label("Le problème").fill(
@@ -18,7 +20,7 @@ def _write_idea(page, title: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="Enregistrer le brouillon").click()
 
 
-def test_agent_writes_publishes_and_finds_an_idea(people) -> None:  # type: ignore[no-untyped-def]
+def test_agent_writes_publishes_and_finds_an_idea(people: People) -> None:
     amina = people("amina.diallo@ville-exemple.fr")
     page = amina.page
     _write_idea(page, "Saisie unique des demandes de subvention")
@@ -36,7 +38,7 @@ def test_agent_writes_publishes_and_finds_an_idea(people) -> None:  # type: igno
     amina.shot("list")
 
 
-def test_form_errors_keep_what_was_typed_without_javascript(people) -> None:  # type: ignore[no-untyped-def]
+def test_form_errors_keep_what_was_typed_without_javascript(people: People) -> None:
     lea = people(javascript=False)
     lea.login("lea.petit@ville-exemple.fr")
     page = lea.goto("/ideas/new")

@@ -3,6 +3,7 @@ JavaScript off, and a footer that stays readable on a 360 px phone."""
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import People
 from tests.browser.pages import JULIEN
 
 FOOTER_PAGES = {
@@ -15,7 +16,7 @@ FOOTER_PAGES = {
 
 
 def test_every_legal_page_and_the_stats_are_reached_from_the_footer_without_javascript(
-    people,  # type: ignore[no-untyped-def]
+    people: People,
 ) -> None:
     visitor = people(javascript=False)
     for link, title in FOOTER_PAGES.items():
@@ -31,7 +32,7 @@ def test_every_legal_page_and_the_stats_are_reached_from_the_footer_without_java
     visitor.shot("stats-no-js")
 
 
-def test_the_footer_stays_readable_on_a_phone(people) -> None:  # type: ignore[no-untyped-def]
+def test_the_footer_stays_readable_on_a_phone(people: People) -> None:
     julien = people(JULIEN, width=360)
     page = julien.goto("/ideas")
     footer = page.locator("footer.site-footer")

@@ -6,10 +6,12 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import People
+
 OUTCOME = "Retenue : un pilote avec les quinze prochains recrutements, bilan à six mois."
 
 
-def test_a_promotion_s_outcome_reaches_a_deminage_s_author(people) -> None:  # type: ignore[no-untyped-def]
+def test_a_promotion_s_outcome_reaches_a_deminage_s_author(people: People) -> None:
     karim = people("karim.benali@ville-exemple.fr")
     page = karim.goto("/board")
     page.get_by_role("link", name="Tutorat entre agents pour les nouveaux arrivants").click()
@@ -38,7 +40,7 @@ def test_a_promotion_s_outcome_reaches_a_deminage_s_author(people) -> None:  # t
     expect(inbox.locator("#issue")).to_contain_text(OUTCOME)
 
 
-def test_an_idea_is_relaunched_from_idees_en_sommeil(people) -> None:  # type: ignore[no-untyped-def]
+def test_an_idea_is_relaunched_from_idees_en_sommeil(people: People) -> None:
     thomas = people("thomas.nguyen@ville-exemple.fr")
     page = thomas.goto("/ideas")
     menu = page.get_by_role("navigation", name="Menu principal")

@@ -4,8 +4,10 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import People
 
-def test_manager_filters_the_board_and_promotes_a_ripe_idea(people) -> None:  # type: ignore[no-untyped-def]
+
+def test_manager_filters_the_board_and_promotes_a_ripe_idea(people: People) -> None:
     karim = people("karim.benali@ville-exemple.fr")
     page = karim.goto("/board")
     expect(page.locator("#board-results .card").first.locator(".badge")).to_have_text("Mûre")
@@ -42,7 +44,7 @@ def test_manager_filters_the_board_and_promotes_a_ripe_idea(people) -> None:  # 
     assert download.value.suggested_filename.endswith(".pdf")
 
 
-def test_agents_browse_the_board_read_only_and_cannot_open_the_dashboard(people) -> None:  # type: ignore[no-untyped-def]
+def test_agents_browse_the_board_read_only_and_cannot_open_the_dashboard(people: People) -> None:
     lea = people("lea.petit@ville-exemple.fr")
     page = lea.goto("/board")
     expect(page.locator("#board-results .card").first).to_be_visible()

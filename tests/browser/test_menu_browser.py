@@ -4,6 +4,8 @@ menu), and the links behind « Plus » open from the keyboard, with or without J
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import People
+
 ADMIN = "claire.martin@ville-exemple.fr"  # admin and manager: every link of the menu
 
 pytestmark = pytest.mark.browser
@@ -30,7 +32,9 @@ def menu_lines(page: Page) -> int:
 
 @pytest.mark.parametrize("width", [1280, 360])
 @pytest.mark.parametrize("javascript", [True, False])
-def test_the_menu_takes_one_line_and_opens_from_the_keyboard(people, width, javascript) -> None:  # type: ignore[no-untyped-def]
+def test_the_menu_takes_one_line_and_opens_from_the_keyboard(
+    people: People, width: int, javascript: bool
+) -> None:
     page = people(ADMIN, width=width, javascript=javascript).goto("/ideas")
     menu = page.get_by_role("navigation", name="Menu principal")
     assert menu_lines(page) == 1
@@ -47,7 +51,7 @@ def test_the_menu_takes_one_line_and_opens_from_the_keyboard(people, width, java
     expect(menu.locator("summary")).to_have_class("nav__current")
 
 
-def test_the_dashboard_and_the_board_no_longer_share_a_name(people) -> None:  # type: ignore[no-untyped-def]
+def test_the_dashboard_and_the_board_no_longer_share_a_name(people: People) -> None:
     page = people(ADMIN).goto("/ideas")
     labels = page.locator("nav.nav a").all_inner_texts()
     assert not [label for label in labels if "tableau de bord" in label.lower()]

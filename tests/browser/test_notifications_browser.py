@@ -5,8 +5,10 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import People
 
-def test_counter_rises_without_reload_and_leads_to_the_mine(people) -> None:  # type: ignore[no-untyped-def]
+
+def test_counter_rises_without_reload_and_leads_to_the_mine(people: People) -> None:
     author = people("pierre.lambert@ville-exemple.fr")
     page = author.goto("/ideas")
     counter = page.locator("#notification-count")
@@ -29,7 +31,7 @@ def test_counter_rises_without_reload_and_leads_to_the_mine(people) -> None:  # 
     expect(page).to_have_url(re.compile(r"/ideas/16#mine-\d+"))
 
 
-def test_similar_ideas_appear_while_writing(people) -> None:  # type: ignore[no-untyped-def]
+def test_similar_ideas_appear_while_writing(people: People) -> None:
     lea = people("lea.petit@ville-exemple.fr")
     page = lea.goto("/ideas/new")
     page.get_by_label("Titre").type("Payer la cantine par prélèvement", delay=20)

@@ -7,13 +7,18 @@ a manager, an admin, a deactivated account (signed in before it was deactivated)
 co-porteur of the idea (who accepted its author's invitation to carry it).
 """
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
 from app.config import Settings
+from app.db import make_engine
 from app.models import Notification, Role, User
 from app.schemas import PromoteInput
 from app.services import (
@@ -27,8 +32,10 @@ from app.services import (
     moderation,
     notifications,
     registration,
+    sessions,
 )
 from app.services.readiness import ScoringParams
+from tests.conftest import SECRET
 from tests.factories import LONG, make_call, make_deminage, make_idea, make_mine, make_user
 
 ROLES = (
@@ -57,6 +64,40 @@ ROLE_TITLES = {
 class World:
     people: dict[str, User]
     ids: dict[str, Any]
+
+
+@contextmanager
+def world_database(template_db: Path, folder: Path) -> Iterator[tuple[Path, Settings, Session]]:
+    """A copy of the migrated template in `folder`, the settings the walks run the app with,
+    and a session on it to build the world in; committed at the end."""
+    path = folder / "world.sqlite3"
+    shutil.copy(template_db, path)
+    settings = Settings(
+        database_url=f"sqlite:///{path}",
+        env="test",
+        secret_key=SECRET,
+        strict_templates=True,
+        mail_dir=str(folder / "mails"),
+        writes_per_minute=100_000,
+        allowed_email_domains="ville.fr",
+        quiet_period_hours=0,
+        security_contact="securite@ville.fr",
+    )
+    engine = make_engine(settings)
+    with Session(engine, expire_on_commit=False) as db:
+        yield path, settings, db
+        db.commit()
+    engine.dispose()
+
+
+def sign_in_everyone(
+    db: Session, settings: Settings, world: World, now: datetime
+) -> dict[str, str]:
+    """Each person's session cookie, by role."""
+    return {
+        role: sessions.start_session(db, settings, person, now)
+        for role, person in world.people.items()
+    }
 
 
 def build_world(db: Session, settings: Settings, now: datetime) -> World:

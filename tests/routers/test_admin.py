@@ -1,15 +1,16 @@
 """Administration: accounts, roles, units, and the score's parameters."""
 
+from fastapi import FastAPI
 from sqlmodel import Session, select
 
 from app import rescore
 from app.models import Idea, RescoreJob, Role
 from app.services import users
-from tests.conftest import Clock, field_error, soup
+from tests.conftest import Clock, MakeClient, field_error, soup
 from tests.factories import make_idea, make_mine, make_user
 
 
-def test_only_admins_reach_the_admin_pages(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_reach_the_admin_pages(make_client: MakeClient, db: Session) -> None:
     manager = make_user(db, role=Role.manager)
     db.commit()
     client = make_client(manager)
@@ -30,7 +31,9 @@ def test_only_admins_reach_the_admin_pages(make_client, db: Session) -> None:  #
     assert users.get_by_email(db, "x@y.fr") is None
 
 
-def test_admin_creates_an_account_and_errors_keep_the_input(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_admin_creates_an_account_and_errors_keep_the_input(
+    make_client: MakeClient, db: Session
+) -> None:
     admin = make_user(db, role=Role.admin)
     db.commit()
     client = make_client(admin)
@@ -67,7 +70,7 @@ def test_admin_creates_an_account_and_errors_keep_the_input(make_client, db: Ses
     assert newcomer.get("/ideas").status_code == 200
 
 
-def test_role_change_ends_the_persons_sessions(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_role_change_ends_the_persons_sessions(make_client: MakeClient, db: Session) -> None:
     admin = make_user(db, role=Role.admin)
     agent = make_user(db)
     db.commit()
@@ -83,7 +86,7 @@ def test_role_change_ends_the_persons_sessions(make_client, db: Session) -> None
     assert users.get_user(db, agent.id).role == "manager"  # type: ignore[arg-type]
 
 
-def test_deactivated_account_cannot_sign_in(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_deactivated_account_cannot_sign_in(make_client: MakeClient, db: Session) -> None:
     admin = make_user(db, role=Role.admin)
     agent = make_user(db)
     db.commit()
@@ -94,7 +97,7 @@ def test_deactivated_account_cannot_sign_in(make_client, db: Session) -> None:  
     assert response.status_code == 422
 
 
-def test_admin_cannot_demote_themself(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_admin_cannot_demote_themself(make_client: MakeClient, db: Session) -> None:
     admin = make_user(db, role=Role.admin)
     db.commit()
     response = make_client(admin).post_form(
@@ -104,8 +107,8 @@ def test_admin_cannot_demote_themself(make_client, db: Session) -> None:  # type
 
 
 def test_changing_thresholds_recomputes_every_idea_in_the_background_and_shows_progress(
-    make_client, app, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, app: FastAPI, db: Session, clock: Clock
+) -> None:
     admin = make_user(db, role=Role.admin)
     author, other = make_user(db), make_user(db, unit="B")
     ideas = [make_idea(db, author, clock.now) for _ in range(3)]
@@ -155,13 +158,16 @@ def test_changing_thresholds_recomputes_every_idea_in_the_background_and_shows_p
     db.expire_all()
     assert len({i.score_version for i in db.exec(select(Idea))} - {0}) == 1
 
-    again = client.post_form("/admin/scoring", shown)
+    # BeautifulSoup types an attribute as possibly multi-valued: `shown` keys by `str | list`.
+    again = client.post_form("/admin/scoring", shown)  # type: ignore[arg-type]
     assert again.status_code == 303
     flash = soup(client.get(again.headers["location"])).select_one(".alert--success")
     assert "rien n’a changé" in flash.get_text()
 
 
-def test_progress_counts_read_with_thousands_apart(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_progress_counts_read_with_thousands_apart(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     admin = make_user(db, role=Role.admin)
     db.add(RescoreJob(params={}, previous={}, total=100_000, done=12_500, last_idea_id=12_500))
     db.commit()

@@ -2,17 +2,18 @@
 
 import re
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.models import Role
 from app.models.base import utcnow
 from app.services import api_tokens
-from tests.conftest import Clock
+from tests.conftest import ApiClient, Clock
 from tests.factories import LONG, make_idea, make_user
 
 
-def test_without_a_valid_token_the_api_answers_401_in_json(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_valid_token_the_api_answers_401_in_json(app: FastAPI, db: Session) -> None:
     with TestClient(app) as client:
         for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
             response = client.get("/api/v1/ideas", headers=headers)
@@ -21,7 +22,7 @@ def test_without_a_valid_token_the_api_answers_401_in_json(app, db: Session) -> 
             assert response.headers["www-authenticate"] == "Bearer"
 
 
-def test_revoked_token_is_refused(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_revoked_token_is_refused(app: FastAPI, db: Session) -> None:
     user = make_user(db)
     api_token, token = api_tokens.create_api_token(db, user, "script")
     db.commit()
@@ -32,7 +33,9 @@ def test_revoked_token_is_refused(app, db: Session) -> None:  # type: ignore[no-
         assert client.get("/api/v1/me").status_code == 401
 
 
-def test_script_creates_edits_publishes_and_reads_an_idea(api_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_script_creates_edits_publishes_and_reads_an_idea(
+    api_client: ApiClient, db: Session
+) -> None:
     author = make_user(db)
     db.commit()
     client = api_client(author)
@@ -56,7 +59,7 @@ def test_script_creates_edits_publishes_and_reads_an_idea(api_client, db: Sessio
     assert listing["total"] == 1 and listing["items"][0]["id"] == idea_id
 
 
-def test_full_core_loop_over_the_api(api_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_full_core_loop_over_the_api(api_client: ApiClient, db: Session, clock: Clock) -> None:
     author = make_user(db, unit="Accueil")
     a, b = make_user(db, unit="Finances"), make_user(db, unit="DSI")
     manager = make_user(db, unit="DGS", role=Role.manager)
@@ -127,7 +130,7 @@ def test_full_core_loop_over_the_api(api_client, db: Session, clock: Clock) -> N
     assert answer["accepted"] is False and answer["dismissed"] is False
 
 
-def test_validation_errors_name_the_field(api_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_validation_errors_name_the_field(api_client: ApiClient, db: Session) -> None:
     client = api_client(make_user(db))
     cases = [
         ({"problem": "p"}, "title"),
@@ -146,7 +149,7 @@ def test_validation_errors_name_the_field(api_client, db: Session) -> None:  # t
         assert response.json()["field"] == field
 
 
-def test_validation_messages_are_french(api_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_validation_messages_are_french(api_client: ApiClient, db: Session) -> None:
     """The API says what is wrong as the pages do, in French, never pydantic's English."""
     client = api_client(make_user(db))
     expected = {
@@ -172,7 +175,9 @@ def test_validation_messages_are_french(api_client, db: Session) -> None:  # typ
         assert not re.search(r"\b(should|field|required|valid)\b", message, re.I), message
 
 
-def test_unknown_or_hidden_objects_are_404_in_json(api_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_hidden_objects_are_404_in_json(
+    api_client: ApiClient, db: Session, clock: Clock
+) -> None:
     author, other = make_user(db), make_user(db)
     draft = make_idea(db, author, clock.now, published=False)
     db.commit()
@@ -188,7 +193,7 @@ def test_unknown_or_hidden_objects_are_404_in_json(api_client, db: Session, cloc
     assert client.post("/api/v1/mines/-5/withdraw").status_code == 404
 
 
-def test_body_over_one_megabyte_is_refused_with_413(api_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_body_over_one_megabyte_is_refused_with_413(api_client: ApiClient, db: Session) -> None:
     client = api_client(make_user(db))
     response = client.post(
         "/api/v1/ideas",
@@ -198,7 +203,7 @@ def test_body_over_one_megabyte_is_refused_with_413(api_client, db: Session) -> 
     assert response.status_code == 413
 
 
-def test_openapi_documents_the_contract_and_docs_are_served_locally(app) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_documents_the_contract_and_docs_are_served_locally(app: FastAPI) -> None:
     with TestClient(app) as client:
         spec = client.get("/openapi.json").json()
         paths = set(spec["paths"])
@@ -228,8 +233,8 @@ def test_openapi_documents_the_contract_and_docs_are_served_locally(app) -> None
 
 
 def test_a_script_deletes_its_draft_but_never_abandons_it_into_view(
-    api_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    api_client: ApiClient, db: Session, clock: Clock
+) -> None:
     author, colleague = make_user(db), make_user(db)
     draft = make_idea(db, author, clock.now, published=False)
     published = make_idea(db, author, clock.now)

@@ -1,6 +1,7 @@
 """Signing in and out, sessions, rate limits, account invitations and CSRF protection."""
 
 from bs4 import BeautifulSoup
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -8,17 +9,19 @@ from app.config import Settings
 from app.models import Idea, Role, UserSession
 from app.services import api_tokens, users
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, field_error, soup
+from tests.conftest import Clock, MakeClient, field_error, soup
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 
-def test_pages_need_a_signed_in_agent(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_pages_need_a_signed_in_agent(make_client: MakeClient) -> None:
     response = make_client().get("/ideas")
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2Fideas"
 
 
-def test_sign_in_then_out_ends_the_session_server_side(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_then_out_ends_the_session_server_side(
+    make_client: MakeClient, db: Session
+) -> None:
     user = make_user(db, name="Inès Roux")
     db.commit()
     client = make_client(user)
@@ -31,7 +34,7 @@ def test_sign_in_then_out_ends_the_session_server_side(make_client, db: Session)
     assert other.get("/ideas").status_code == 303
 
 
-def test_session_cookie_is_httponly_and_lax(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_session_cookie_is_httponly_and_lax(make_client: MakeClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     client = make_client()
@@ -42,7 +45,7 @@ def test_session_cookie_is_httponly_and_lax(make_client, db: Session) -> None:  
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
 
 
-def test_sign_in_renews_the_session(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_renews_the_session(make_client: MakeClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     client = make_client(user)
@@ -54,7 +57,9 @@ def test_sign_in_renews_the_session(make_client, db: Session) -> None:  # type: 
     assert len(db.exec(select(UserSession).where(UserSession.user_id == user.id)).all()) == 1
 
 
-def test_a_sign_in_session_expires_after_its_days(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_sign_in_session_expires_after_its_days(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     user = make_user(db)
     db.commit()
     client = make_client(user)
@@ -67,8 +72,8 @@ def test_a_sign_in_session_expires_after_its_days(make_client, db: Session, cloc
 
 
 def test_a_failed_sign_in_is_forgotten_once_out_of_the_window(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     user = make_user(db)
     db.commit()
     client = make_client()
@@ -81,7 +86,9 @@ def test_a_failed_sign_in_is_forgotten_once_out_of_the_window(
     assert client.post_form("/login", right).status_code == 303
 
 
-def test_wrong_password_keeps_the_email_and_says_why_in_french(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_keeps_the_email_and_says_why_in_french(
+    make_client: MakeClient, db: Session
+) -> None:
     user = make_user(db)
     db.commit()
     response = make_client().post_form("/login", {"email": user.email, "password": "faux"})
@@ -95,7 +102,7 @@ def test_wrong_password_keeps_the_email_and_says_why_in_french(make_client, db: 
     )
 
 
-def test_sign_in_is_rate_limited_per_account(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_is_rate_limited_per_account(make_client: MakeClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     client = make_client()
@@ -109,7 +116,7 @@ def test_sign_in_is_rate_limited_per_account(make_client, db: Session) -> None: 
     assert "Trop de tentatives" in blocked.text
 
 
-def test_sign_in_is_rate_limited_per_address(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_is_rate_limited_per_address(make_client: MakeClient, db: Session) -> None:
     db.commit()
     client = make_client()
     for n in range(20):
@@ -124,7 +131,7 @@ def test_sign_in_is_rate_limited_per_address(make_client, db: Session) -> None: 
     )
 
 
-def test_next_never_leaves_the_site(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_next_never_leaves_the_site(make_client: MakeClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     client = make_client()
@@ -139,7 +146,7 @@ def test_next_never_leaves_the_site(make_client, db: Session) -> None:  # type: 
     assert response.headers["location"] == "/profile"
 
 
-def test_cross_site_post_is_refused(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_cross_site_post_is_refused(make_client: MakeClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     client = make_client(user)
@@ -160,8 +167,8 @@ def test_cross_site_post_is_refused(make_client, db: Session) -> None:  # type: 
 
 
 def test_behind_a_proxy_that_names_its_own_host_the_public_origin_may_post(
-    make_client, db: Session, settings: Settings
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, settings: Settings
+) -> None:
     """nginx passes its server_name as Host, without the port the browser used: the browser's
     Origin is DEMINEURS_BASE_URL's, and that is the site's own."""
     user = make_user(db)
@@ -176,7 +183,9 @@ def test_behind_a_proxy_that_names_its_own_host_the_public_origin_may_post(
     assert client.post_form("/ideas", idea, headers=elsewhere).status_code == 403
 
 
-def test_a_forged_host_header_never_shows_in_a_link_or_a_redirect(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_host_header_never_shows_in_a_link_or_a_redirect(
+    make_client: MakeClient, db: Session
+) -> None:
     user = make_user(db)
     db.commit()
     client = make_client(user)
@@ -193,7 +202,7 @@ def test_a_forged_host_header_never_shows_in_a_link_or_a_redirect(make_client, d
     assert client.get("/static/nope.css").status_code == 404  # no redirect loop on a mount
 
 
-def test_post_without_csrf_token_is_refused(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_post_without_csrf_token_is_refused(make_client: MakeClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     client = make_client(user)
@@ -207,7 +216,7 @@ def test_post_without_csrf_token_is_refused(make_client, db: Session) -> None:  
     assert client.post_form("/ideas", {"title": "T", "problem": "P"}).status_code == 303
 
 
-def test_forms_carry_the_csrf_token(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_forms_carry_the_csrf_token(make_client: MakeClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     client = make_client(user)
@@ -219,7 +228,9 @@ def test_forms_carry_the_csrf_token(make_client, db: Session) -> None:  # type: 
     assert response.status_code == 303
 
 
-def test_invitation_creates_the_account_with_role_and_unit(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_invitation_creates_the_account_with_role_and_unit(
+    make_client: MakeClient, db: Session
+) -> None:
     admin = make_user(db, role=Role.admin)
     db.commit()
     client = make_client(admin)
@@ -255,7 +266,7 @@ def test_invitation_creates_the_account_with_role_and_unit(make_client, db: Sess
     assert invited.get(path).status_code == 404  # an invitation serves once
 
 
-def _invite(make_client, db: Session) -> str:  # type: ignore[no-untyped-def]
+def _invite(make_client: MakeClient, db: Session) -> str:
     """An admin invites someone; the path of the link they are given."""
     admin = make_user(db, role=Role.admin)
     db.commit()
@@ -266,8 +277,8 @@ def _invite(make_client, db: Session) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_an_account_invitation_expires_after_fourteen_days(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     path = _invite(make_client, db)
     invited = make_client()
     clock.advance(days=14, minutes=-1)
@@ -279,7 +290,9 @@ def test_an_account_invitation_expires_after_fourteen_days(
     assert users.get_by_email(db, "invitee@ville.fr") is None
 
 
-def test_an_invitation_link_handed_out_before_join_still_opens(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_an_invitation_link_handed_out_before_join_still_opens(
+    make_client: MakeClient, db: Session
+) -> None:
     path = _invite(make_client, db)
     token = path.removeprefix("/join/")
     invited = make_client()
@@ -295,8 +308,8 @@ def email_autocomplete(page: BeautifulSoup) -> dict[str, str | None]:
 
 
 def test_a_password_manager_knows_the_sign_in_address_and_never_offers_it_elsewhere(
-    make_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session
+) -> None:
     assert email_autocomplete(soup(make_client().get("/login"))) == {"field-email": "username"}
     # Choosing the password of an invitation: the address it is for goes with it.
     join = soup(make_client().get(_invite(make_client, db)))
@@ -310,8 +323,8 @@ def test_a_password_manager_knows_the_sign_in_address_and_never_offers_it_elsewh
 
 
 def test_the_temporary_password_an_admin_sets_for_someone_else_is_never_saved_as_theirs(
-    make_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session
+) -> None:
     admin = make_user(db, role=Role.admin)
     db.commit()
     page = soup(make_client(admin).get("/admin/users"))
@@ -326,7 +339,7 @@ def test_the_temporary_password_an_admin_sets_for_someone_else_is_never_saved_as
     assert page.select("main [autocomplete=new-password]") == []
 
 
-def test_security_headers_on_every_page(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_security_headers_on_every_page(make_client: MakeClient) -> None:
     response = make_client().get("/login")
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -335,7 +348,7 @@ def test_security_headers_on_every_page(make_client) -> None:  # type: ignore[no
     assert response.headers["referrer-policy"] == "same-origin"
 
 
-def test_hsts_only_over_https(app) -> None:  # type: ignore[no-untyped-def]
+def test_hsts_only_over_https(app: FastAPI) -> None:
     with TestClient(app, base_url="https://demineurs.example") as client:
         assert "max-age" in client.get("/login").headers["strict-transport-security"]
     with TestClient(app) as client:
@@ -343,8 +356,8 @@ def test_hsts_only_over_https(app) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_agent_creates_a_token_on_the_profile_page_uses_and_revokes_it(
-    make_client, app, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, app: FastAPI, db: Session
+) -> None:
     user = make_user(db, name="Paul Script")
     db.commit()
     client = make_client(user)
@@ -369,7 +382,9 @@ def test_agent_creates_a_token_on_the_profile_page_uses_and_revokes_it(
     assert "Révoqué le" in client.get("/profile").text
 
 
-def test_agent_downloads_their_data_and_closes_their_account(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_agent_downloads_their_data_and_closes_their_account(
+    make_client: MakeClient, db: Session
+) -> None:
     clock = Clock()
     me = make_user(db, name="Camille Départ", email="camille@ville.fr")
     other = make_user(db, name="Autre Personne", unit="B")
@@ -406,8 +421,8 @@ def test_agent_downloads_their_data_and_closes_their_account(make_client, db: Se
 
 
 def test_writes_per_account_are_rate_limited_with_a_french_message(
-    settings, clock, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    settings: Settings, clock: Clock, db: Session
+) -> None:
     from fastapi.testclient import TestClient
 
     from app.main import create_app
@@ -433,7 +448,7 @@ def test_writes_per_account_are_rate_limited_with_a_french_message(
     limited.state.engine.dispose()
 
 
-def test_account_creation_is_rate_limited_per_address(settings, clock) -> None:  # type: ignore[no-untyped-def]
+def test_account_creation_is_rate_limited_per_address(settings: Settings, clock: Clock) -> None:
     from app.main import create_app
     from tests.conftest import WebClient
 
@@ -457,8 +472,8 @@ def test_account_creation_is_rate_limited_per_address(settings, clock) -> None: 
 
 
 def test_profile_title_is_plain_and_its_data_section_is_on_the_page(
-    make_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session
+) -> None:
     """The tab reads « Mon profil », no markup or token in it; « Mes données » (download, close
     the account) is in the page itself."""
     user = make_user(db, name="Agathe")
@@ -471,7 +486,9 @@ def test_profile_title_is_plain_and_its_data_section_is_on_the_page(
     assert page.select_one("main form[action$='/profile/close']") is not None
 
 
-def test_my_data_holds_every_row_of_every_table_that_names_me(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_my_data_holds_every_row_of_every_table_that_names_me(
+    make_client: MakeClient, db: Session
+) -> None:
     """« Tout ce que l'outil sait de moi »: each table the database links to a person (read from
     the database's own foreign keys) gives its rows for me, no more, no fewer; no secret."""
     from sqlalchemy import inspect, text
@@ -523,7 +540,7 @@ def test_my_data_holds_every_row_of_every_table_that_names_me(make_client, db: S
     assert "token_hash" not in body and "password_hash" not in body
 
 
-def test_options_on_a_page_is_refused_with_the_methods_it_answers(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_options_on_a_page_is_refused_with_the_methods_it_answers(make_client: MakeClient) -> None:
     client = make_client()
     for path, allowed in (
         ("/login", "GET, HEAD, POST"),

@@ -8,7 +8,7 @@ or 404, no bounce to the sign-in page, and for a write a 2xx or 3xx), ✗ means 
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,15 +16,21 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from app.config import PROJECT_ROOT, Settings
-from app.db import checkpoint_lock, make_engine
+from app.db import checkpoint_lock
 from app.deps import SESSION_COOKIE
 from app.main import create_app
-from app.services import api_tokens, sessions
-from tests.conftest import ON_POSTGRES, SECRET, Clock, WebClient
-from tests.routers.authorization_world import CALLS, ROLE_TITLES, ROLES, build_world
+from app.services import api_tokens
+from tests.conftest import ON_POSTGRES, Clock, WebClient
+from tests.routers.authorization_world import (
+    CALLS,
+    ROLE_TITLES,
+    ROLES,
+    build_world,
+    sign_in_everyone,
+    world_database,
+)
 
 MATRIX = PROJECT_ROOT / "docs" / "authorization.md"
 
@@ -32,7 +38,7 @@ MATRIX = PROJECT_ROOT / "docs" / "authorization.md"
 def app_routes(app: FastAPI) -> set[str]:
     found = set()
 
-    def walk(routes, prefix=""):  # type: ignore[no-untyped-def]
+    def walk(routes: Sequence[Any], prefix: str = "") -> None:
         for route in routes:
             included = getattr(route, "original_router", None)
             if included is not None:
@@ -98,30 +104,15 @@ def prepared(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pre
     if ON_POSTGRES:
         pytest.skip("authorization is the same on both engines: the matrix runs on SQLite")
     folder = tmp_path_factory.mktemp("matrix")
-    path = folder / "world.sqlite3"
-    shutil.copy(template_db, path)
-    settings = Settings(
-        database_url=f"sqlite:///{path}",
-        env="test",
-        secret_key=SECRET,
-        strict_templates=True,
-        mail_dir=str(folder / "mails"),
-        writes_per_minute=100_000,
-        allowed_email_domains="ville.fr",
-        quiet_period_hours=0,
-        security_contact="securite@ville.fr",
-    )
-    engine = make_engine(settings)
-    cookies, tokens = {}, {}
-    with Session(engine, expire_on_commit=False) as db:
+    with world_database(template_db, folder) as (path, settings, db):
         now = Clock().now  # the matrix app's clock stays there
         world = build_world(db, settings, now)
-        for role, person in world.people.items():
-            cookies[role] = sessions.start_session(db, settings, person, now)
-            tokens[role] = api_tokens.create_api_token(db, person, "matrice")[1]
+        cookies = sign_in_everyone(db, settings, world, now)
+        tokens = {
+            role: api_tokens.create_api_token(db, person, "matrice")[1]
+            for role, person in world.people.items()
+        }
         world.people["deactivated"].is_active = False  # signed in before it was deactivated
-        db.commit()
-    engine.dispose()
     return Prepared(path, settings, world.ids, cookies, tokens)
 
 
@@ -160,7 +151,12 @@ def _filled(value: object, ids: dict[str, object], template: str) -> object:
     return int(filled) if whole and template.startswith("/api/") else filled
 
 
-def call(prepared: Prepared, matrix_app, route: str, role: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def call(
+    prepared: Prepared,
+    matrix_app: tuple[FastAPI, WebClient, TestClient, Path],
+    route: str,
+    role: str,
+) -> tuple[int, str]:
     """Call the route as `role` in a fresh copy of the world; (status, redirect target)."""
     app, web, api, live = matrix_app
     reset(app, prepared, live)
@@ -195,7 +191,12 @@ def outcome(status: int, location: str) -> str:
 
 
 @pytest.mark.parametrize(("route", "role"), CELLS, ids=[f"{r} as {who}" for r, who in CELLS])
-def test_cell(prepared: Prepared, matrix_app, route: str, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_cell(
+    prepared: Prepared,
+    matrix_app: tuple[FastAPI, WebClient, TestClient, Path],
+    route: str,
+    role: str,
+) -> None:
     status, location = call(prepared, matrix_app, route, role)
     expected = MATRIX_ROWS[route][role]
     assert outcome(status, location) == expected, (
@@ -208,8 +209,8 @@ PAGE_POSTS = sorted(r for r in CALLS if r.startswith("POST ") and " /api/" not i
 
 @pytest.mark.parametrize("route", PAGE_POSTS)
 def test_opening_a_form_address_never_answers_405(
-    prepared: Prepared, matrix_app, route: str
-) -> None:  # type: ignore[no-untyped-def]
+    prepared: Prepared, matrix_app: tuple[FastAPI, WebClient, TestClient, Path], route: str
+) -> None:
     """A form sent back with errors leaves its POST address in the address bar: opening or
     reloading it leads, by redirects, to a page; a mine's or a déminage's to its idea."""
     app, web, _, live = matrix_app

@@ -6,15 +6,15 @@ from sqlmodel import Session
 from app.models import Role
 from app.services import mines, moderation
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 SAID = "Les numéros de téléphone des usagers demandent une base légale et une durée de conservation"
 
 
 def test_the_map_shows_what_blocks_and_the_answers_found_elsewhere(
-    make_client, api_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, api_client: ApiClient, db: Session, clock: Clock
+) -> None:
     author, layer, helper = make_user(db, unit="Accueil"), make_user(db), make_user(db)
     admin = make_user(db, role=Role.admin)
     first = make_idea(db, author, clock.now, title="Rappel des rendez-vous", rule_kind="habit")

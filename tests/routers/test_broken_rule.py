@@ -6,7 +6,7 @@ import io
 
 from sqlmodel import Session
 
-from tests.conftest import Clock, field_error, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_idea, make_mine, make_user
 from tests.routers.test_ideas import FICHE
 
@@ -14,8 +14,8 @@ LEGIFRANCE = "https://www.legifrance.gouv.fr/loda/id/JORFTEXT000041789315"
 
 
 def test_the_author_says_what_kind_of_rule_and_the_idea_shows_the_paths(
-    make_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session
+) -> None:
     author = make_user(db)
     db.commit()
     client = make_client(author)
@@ -42,8 +42,8 @@ def test_the_author_says_what_kind_of_rule_and_the_idea_shows_the_paths(
 
 
 def test_a_wrong_kind_or_a_long_reference_is_refused_beside_its_field(
-    make_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session
+) -> None:
     user = make_user(db)
     db.commit()
     client = make_client(user)
@@ -58,8 +58,8 @@ def test_a_wrong_kind_or_a_long_reference_is_refused_beside_its_field(
 
 
 def test_an_unsaid_kind_shows_nothing_and_a_reference_that_is_no_link_stays_text(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db)
     plain = make_idea(db, author, clock.now)
     noted = make_idea(db, author, clock.now, rule_reference="javascript:alert(1)")
@@ -75,8 +75,8 @@ def test_an_unsaid_kind_shows_nothing_and_a_reference_that_is_no_link_stays_text
 
 
 def test_the_kind_reaches_the_fiche_the_api_and_the_open_data(
-    make_client, api_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, api_client: ApiClient, db: Session
+) -> None:
     author = make_user(db)
     db.commit()
     api = api_client(author)
@@ -110,7 +110,7 @@ def test_the_kind_reaches_the_fiche_the_api_and_the_open_data(
     assert line["rule_kind"] == "circular"
 
 
-def test_the_help_page_gives_the_paths_for_every_kind(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_the_help_page_gives_the_paths_for_every_kind(make_client: MakeClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     page = soup(make_client(user).get("/aide"))
@@ -121,7 +121,9 @@ def test_the_help_page_gives_the_paths_for_every_kind(make_client, db: Session) 
     assert "Constitution du 4 octobre 1958, article 37-1" in text_of(page, "main")
 
 
-def test_a_legal_mine_points_to_the_paths(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_legal_mine_points_to_the_paths(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, colleague = make_user(db), make_user(db)
     idea = make_idea(db, author, clock.now, rule_kind="law")
     legal = make_mine(db, idea, colleague, clock.now, category="legal")

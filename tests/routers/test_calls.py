@@ -5,6 +5,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 
@@ -12,7 +13,7 @@ from app import cli
 from app.config import Settings, get_settings
 from app.models import CallForIdeas, Notification, NotificationKind, OutboxMessage, Role
 from app.services import calls, moderation
-from tests.conftest import Clock, field_error, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
 
 FORM = {
@@ -27,8 +28,8 @@ FORM = {
 
 
 def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
-    db: Session, make_client
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient
+) -> None:
     manager = make_user(db, role=Role.manager, unit="DGS")
     sponsor = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr", role=Role.manager)
     for unit in ("Accueil", "Finances"):
@@ -94,8 +95,8 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
 
 
 def test_the_idea_form_offers_only_the_open_calls_of_its_authors_audience(
-    db: Session, make_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager, unit="DGS")
     author = make_user(db, unit="Accueil")
     mine = make_call(db, manager, clock.now, units=["Accueil"], question="Pour l’accueil\u202f?")
@@ -137,8 +138,8 @@ def test_the_idea_form_offers_only_the_open_calls_of_its_authors_audience(
 
 
 def test_the_call_page_lists_its_ideas_with_their_mines_and_the_board_filters_by_call(
-    db: Session, make_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager)
     author, colleague = make_user(db, name="Amina Diallo"), make_user(db)
     call = make_call(db, manager, clock.now)
@@ -169,8 +170,8 @@ def test_the_call_page_lists_its_ideas_with_their_mines_and_the_board_filters_by
 
 
 def test_the_sponsor_decides_from_one_page_and_the_author_is_told(
-    db: Session, make_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager)
     sponsor = make_user(db, name="Sophie Sponsor", role=Role.manager)
     author = make_user(db)
@@ -207,8 +208,8 @@ def test_the_sponsor_decides_from_one_page_and_the_author_is_told(
 
 
 def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing_else(
-    db: Session, make_client, api_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient, api_client: ApiClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager)
     sponsor = make_user(db, name="Sophie Sponsor", role=Role.manager)
     nadia = make_user(db, name="Nadia Relais", email="nadia@ville.fr", role=Role.manager)
@@ -238,7 +239,7 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     assert "trois dates" in text_of(creation, "#appel-intro")
     assert "(vous, par défaut)" in text_of(creation, "form.form-card")
 
-    def edit(email: str, context: str):  # type: ignore[no-untyped-def]
+    def edit(email: str, context: str) -> httpx.Response:
         return web.post_form(f"/calls/{call.id}/edit", {"sponsor_email": email, "context": context})
 
     # A sponsor who carries an idea of the call could not decide it; an agent decides nothing.
@@ -299,8 +300,8 @@ def test_a_sponsor_who_is_not_a_manager_is_refused_in_plain_french(  # type: ign
     )
 
 
-def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-untyped-def]
-    db: Session, make_client, api_client, settings, clock: Clock
+def test_the_calls_page_is_paginated_in_the_lists_order(
+    db: Session, make_client: MakeClient, api_client: ApiClient, settings: Settings, clock: Clock
 ) -> None:
     """The calls still taking ideas come first, the one that closes soonest at the top (the
     most urgent to answer); then the closed ones, the latest deadline first."""
@@ -333,7 +334,9 @@ def test_the_calls_page_is_paginated_in_the_lists_order(  # type: ignore[no-unty
     assert text_of(soup(web.get("/calls?page=x")), "nav.pagination") == "Page 1 sur 3 Suivante"
 
 
-def test_the_api_gives_calls_and_each_ideas_call(db: Session, api_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_gives_calls_and_each_ideas_call(
+    db: Session, api_client: ApiClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager)
     author = make_user(db, unit="Accueil")
     call = make_call(db, manager, clock.now, units=["Accueil"])
@@ -354,7 +357,9 @@ def test_the_api_gives_calls_and_each_ideas_call(db: Session, api_client, clock:
     assert late.status_code == 409 and late.json()["field"] == "call_id"
 
 
-def test_open_data_gives_calls_without_a_name(db: Session, make_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_open_data_gives_calls_without_a_name(
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
     manager = make_user(db, role=Role.manager, name="Marc Manager")
     sponsor = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr", role=Role.manager)
     author = make_user(db, name="Amina Diallo")

@@ -1,12 +1,13 @@
 """Calls for ideas over the API: a manager opens, edits and closes one, its sponsor decides;
 the rules are the pages' (same services), refusals are JSON naming the field."""
 
+import httpx
 from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models import CallForIdeas, IdeaStatus, Notification, NotificationKind, Role
 from app.services import calls, notifications
-from tests.conftest import Clock
+from tests.conftest import ApiClient, Clock
 from tests.factories import make_idea, make_user
 
 CALL = {
@@ -19,8 +20,8 @@ CALL = {
 }
 
 
-def test_a_manager_opens_edits_and_closes_a_call_over_the_api(  # type: ignore[no-untyped-def]
-    api_client, db: Session, settings: Settings, clock: Clock
+def test_a_manager_opens_edits_and_closes_a_call_over_the_api(
+    api_client: ApiClient, db: Session, settings: Settings, clock: Clock
 ) -> None:
     manager = make_user(db, role=Role.manager, unit="DGS")
     sponsor = make_user(db, email="sophie@ville.fr", unit="DGS", role=Role.manager)
@@ -69,8 +70,8 @@ def test_a_manager_opens_edits_and_closes_a_call_over_the_api(  # type: ignore[n
     assert api.post(f"/api/v1/calls/{call_id}/close").status_code == 409
 
 
-def test_an_agent_may_not_open_edit_close_or_decide_a_call(  # type: ignore[no-untyped-def]
-    api_client, db: Session, clock: Clock
+def test_an_agent_may_not_open_edit_close_or_decide_a_call(
+    api_client: ApiClient, db: Session, clock: Clock
 ) -> None:
     manager = make_user(db, role=Role.manager)
     agent = make_user(db)
@@ -95,12 +96,12 @@ def test_an_agent_may_not_open_edit_close_or_decide_a_call(  # type: ignore[no-u
     assert call is not None and call.question == CALL["question"] and call.closed_at is None
 
 
-def test_bad_input_names_the_field(api_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_names_the_field(api_client: ApiClient, db: Session) -> None:
     manager = make_user(db, role=Role.manager)
     db.commit()
     api = api_client(manager)
 
-    def error(response) -> tuple[int, str, set[str]]:  # type: ignore[no-untyped-def]
+    def error(response: httpx.Response) -> tuple[int, str, set[str]]:
         body = response.json()
         return response.status_code, body["field"], {e["field"] for e in body["errors"]}
 
@@ -130,7 +131,7 @@ def test_bad_input_names_the_field(api_client, db: Session) -> None:  # type: ig
     )
 
 
-def test_the_sponsor_decides_over_the_api(api_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_sponsor_decides_over_the_api(api_client: ApiClient, db: Session, clock: Clock) -> None:
     manager = make_user(db, role=Role.manager)
     sponsor = make_user(db, role=Role.manager)
     author = make_user(db)

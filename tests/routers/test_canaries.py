@@ -121,7 +121,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         for person in (author, bystander, helper):
             notifications.set_channels(
                 db, person.id, {k: "digest" for k in notifications.KIND_LABELS}
-            )  # type: ignore[arg-type]
+            )
         # The idea answers a call, closed since: its sponsor, a manager with no other part, decides.
         call = make_call(db, admin, clock.now, sponsor=bystander)
         idea = make_idea(
@@ -285,7 +285,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             clock.now,
         )
         db.flush()
-        ids["relaunched"] = relaunched.id  # type: ignore[assignment]
+        ids["relaunched"] = relaunched.id
         notifications.build_digests(db, notifications.mailer_of(db), clock.now)
         db.commit()
         mails = db.exec(

@@ -2,14 +2,17 @@
 declining; once they accept, they carry the idea as its author does, and stop when removed or
 when they leave."""
 
+from typing import Any
+
+from httpx import Response
 from sqlmodel import Session, col, select
 
 from app.models import CoCarrier, Idea, Notification, NotificationKind, OutboxMessage
-from tests.conftest import Clock, field_error, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, WebClient, field_error, soup, text_of
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
 
 
-def _field(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def _field(db: Session, clock: Clock) -> dict[str, Any]:
     author = make_user(db, name="Aurélie Autrice", unit="Accueil", email="aurelie@ville.fr")
     colleague = make_user(db, name="Corinne Collègue", unit="DSI", email="corinne@ville.fr")
     layer = make_user(db, name="Mina Mineuse", unit="Finances")
@@ -29,7 +32,7 @@ def _field(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
     }
 
 
-def _invite(client, idea_id: int, who: str, message: str = ""):  # type: ignore[no-untyped-def]
+def _invite(client: WebClient, idea_id: int | None, who: str, message: str = "") -> Response:
     return client.post_form(f"/ideas/{idea_id}/co-carriers", {"invitee": who, "message": message})
 
 
@@ -41,8 +44,8 @@ def _row(db: Session, idea_id: int, user_id: int) -> CoCarrier | None:
 
 
 def test_the_author_invites_a_colleague_who_is_told_and_accepts(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     f = _field(db, clock)
     idea = f["idea"]
     author = make_client(f["author"])
@@ -95,8 +98,8 @@ def test_the_author_invites_a_colleague_who_is_told_and_accepts(
 
 
 def test_a_wrong_invitation_is_shown_beside_the_field_with_what_was_typed(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     f = _field(db, clock)
     author = make_client(f["author"])
     for who, expected in (
@@ -117,8 +120,8 @@ def test_a_wrong_invitation_is_shown_beside_the_field_with_what_was_typed(
 
 
 def test_only_the_author_chooses_who_carries_the_idea(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     f = _field(db, clock)
     idea = f["idea"]
     layer = make_client(f["layer"])
@@ -143,8 +146,8 @@ def test_only_the_author_chooses_who_carries_the_idea(
 
 
 def test_a_co_porteur_answers_mines_as_the_author_does_but_cannot_mine_the_idea(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     f = _field(db, clock)
     idea, mine = f["idea"], f["mine"]
     _invite(make_client(f["author"]), idea.id, "corinne@ville.fr")
@@ -188,8 +191,8 @@ def test_a_co_porteur_answers_mines_as_the_author_does_but_cannot_mine_the_idea(
 
 
 def test_declined_removed_or_gone_a_colleague_carries_nothing(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     f = _field(db, clock)
     idea = f["idea"]
     author, colleague = make_client(f["author"]), make_client(f["colleague"])
@@ -240,7 +243,9 @@ def test_declined_removed_or_gone_a_colleague_carries_nothing(
     assert "Corinne Collègue : Ne co-porte plus l’idée." in text_of(page, ".history")
 
 
-def test_a_co_porteur_is_no_reviewer_of_the_idea(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_co_porteur_is_no_reviewer_of_the_idea(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     f = _field(db, clock)
     idea = f["idea"]
     # Corinne brought a déminage before she was asked to carry the idea: a reviewer, then.
@@ -263,8 +268,8 @@ def test_a_co_porteur_is_no_reviewer_of_the_idea(make_client, db: Session, clock
     assert "2 regards (Finances, RH)" in card
 
 
-def test_a_closed_idea_keeps_its_score_when_a_co_porteur_leaves_it(  # type: ignore[no-untyped-def]
-    make_client, db: Session, clock: Clock
+def test_a_closed_idea_keeps_its_score_when_a_co_porteur_leaves_it(
+    make_client: MakeClient, db: Session, clock: Clock
 ) -> None:
     f = _field(db, clock)
     idea = f["idea"]
@@ -295,7 +300,9 @@ def test_a_closed_idea_keeps_its_score_when_a_co_porteur_leaves_it(  # type: ign
     assert "co-portée" not in text_of(page, "header .meta")
 
 
-def test_the_api_carries_the_whole_lifecycle(api_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_carries_the_whole_lifecycle(
+    api_client: ApiClient, db: Session, clock: Clock
+) -> None:
     f = _field(db, clock)
     idea = f["idea"]
     author, colleague = api_client(f["author"]), api_client(f["colleague"])

@@ -6,14 +6,14 @@ import io
 from pypdf import PdfReader
 from sqlmodel import Session
 
-from app.models import Role
-from tests.conftest import Clock, field_error, soup, text_of
+from app.models import Idea, Role, User
+from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_idea, make_mine, make_user
 
 HX = {"HX-Request": "true"}
 
 
-def _cast(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def _cast(db: Session, clock: Clock) -> tuple[User, User, User, Idea]:
     author = make_user(db, name="Autrice", unit="Accueil")
     layer = make_user(db, name="Léa Poseuse", unit="Finances")
     colleague = make_user(db, name="Côme Collègue", unit="DSI")
@@ -23,8 +23,8 @@ def _cast(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
 
 
 def test_the_lay_form_lists_this_ideas_open_mines_by_category_without_javascript(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, layer, colleague, idea = _cast(db, clock)
     make_mine(db, idea, layer, clock.now, category="legal", title="Base légale")
     make_mine(db, idea, layer, clock.now, category="budget", title="Coût du guichet")
@@ -58,8 +58,8 @@ def test_the_lay_form_lists_this_ideas_open_mines_by_category_without_javascript
 
 
 def test_two_colleagues_cosign_and_the_page_shows_the_median_and_split_opinions(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, layer, colleague, idea = _cast(db, clock)
     other = make_user(db, name="Olga Autre", unit="RH")
     mine = make_mine(db, idea, layer, clock.now, severity="major", title="Hébergement")
@@ -103,8 +103,8 @@ def test_two_colleagues_cosign_and_the_page_shows_the_median_and_split_opinions(
 
 
 def test_a_cosign_without_an_estimate_is_shown_again_with_its_error(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     _, layer, colleague, idea = _cast(db, clock)
     mine = make_mine(db, idea, layer, clock.now)
     db.commit()
@@ -116,8 +116,8 @@ def test_a_cosign_without_an_estimate_is_shown_again_with_its_error(
 
 
 def test_a_mine_laid_for_the_generalisation_on_a_text_stays_out_of_ripeness(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     _, _, colleague, idea = _cast(db, clock)
     client = make_client(colleague)
     response = client.post_form(
@@ -147,8 +147,8 @@ def test_a_mine_laid_for_the_generalisation_on_a_text_stays_out_of_ripeness(
 
 
 def test_a_bad_portee_or_basis_is_refused_beside_its_field(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     _, _, colleague, idea = _cast(db, clock)
     response = make_client(colleague).post_form(
         f"/ideas/{idea.id}/mines",
@@ -161,8 +161,8 @@ def test_a_bad_portee_or_basis_is_refused_beside_its_field(
 
 
 def test_the_move_to_the_generalisation_asked_refused_then_settled_by_a_manager(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, layer, _, idea = _cast(db, clock)
     manager = make_user(db, name="Manon Manager", unit="DGS", role=Role.manager)
     mine = make_mine(db, idea, layer, clock.now, title="Formation des agents")
@@ -201,8 +201,8 @@ def test_the_move_to_the_generalisation_asked_refused_then_settled_by_a_manager(
 
 
 def test_a_manager_who_cosigned_the_mine_cannot_settle_its_portee(
-    make_client, api_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, api_client: ApiClient, db: Session, clock: Clock
+) -> None:
     author, layer, _, idea = _cast(db, clock)
     cosigner = make_user(db, name="Manon Manager", unit="DGS", role=Role.manager)
     mine = make_mine(db, idea, layer, clock.now, title="Formation des agents")
@@ -228,7 +228,9 @@ def test_a_manager_who_cosigned_the_mine_cannot_settle_its_portee(
     assert mine.scope == "first_ground"
 
 
-def test_the_idea_author_asks_what_a_mine_rests_on(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_idea_author_asks_what_a_mine_rests_on(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, layer, _, idea = _cast(db, clock)
     mine = make_mine(db, idea, layer, clock.now, title="Sécurité")
     db.commit()
@@ -247,8 +249,8 @@ def test_the_idea_author_asks_what_a_mine_rests_on(make_client, db: Session, clo
 
 
 def test_the_api_cosigns_lists_estimates_and_moves_a_mine(
-    api_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    api_client: ApiClient, db: Session, clock: Clock
+) -> None:
     author, layer, colleague, idea = _cast(db, clock)
     mine = make_mine(db, idea, layer, clock.now, severity="minor", title="Accueil")
     db.commit()
@@ -287,8 +289,8 @@ def test_the_api_cosigns_lists_estimates_and_moves_a_mine(
 
 
 def test_the_fiche_lists_generalisation_mines_apart_and_open_data_counts_them(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, layer, colleague, idea = _cast(db, clock)
     make_mine(db, idea, layer, clock.now, title="Pilote")
     later = make_mine(db, idea, colleague, clock.now, title="Tous les sites")
@@ -325,8 +327,8 @@ def test_the_fiche_lists_generalisation_mines_apart_and_open_data_counts_them(
 
 
 def test_the_help_says_how_portee_and_cosigning_weigh_in_the_score(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     reader = make_user(db)
     db.commit()
     page = soup(make_client(reader).get("/aide"))

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.main import create_app
 from app.services import legal
-from tests.conftest import Clock, WebClient, soup
+from tests.conftest import Clock, MakeClient, WebClient, soup
 from tests.routers.authorization_world import CALLS, build_world
 
 FEEDBACK = "https://formulaires.ville.fr/avis"
@@ -140,7 +140,7 @@ def test_every_page_type_has_the_whole_footer_signed_out_and_signed_in(
 
 
 def test_without_a_form_the_feedback_link_writes_to_an_address(
-    make_client,  # type: ignore[no-untyped-def]
+    make_client: MakeClient,
     settings: Settings,
     clock: Clock,
 ) -> None:
@@ -161,7 +161,7 @@ def test_without_a_form_the_feedback_link_writes_to_an_address(
 
 
 def test_a_feedback_address_is_given_as_one_in_the_legal_notice(
-    make_client,  # type: ignore[no-untyped-def]
+    make_client: MakeClient,
     settings: Settings,
     clock: Clock,
 ) -> None:

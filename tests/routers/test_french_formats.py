@@ -11,14 +11,14 @@ from sqlmodel import Session
 
 from app import cli
 from app.config import Settings, get_settings
-from app.models import Role
-from tests.conftest import Clock, soup
+from app.models import Role, User
+from tests.conftest import Clock, MakeClient, soup
 from tests.factories import LONG, make_call, make_deminage, make_idea, make_mine, make_user
 
 
 def test_the_fiche_produit_writes_decimals_and_dates_the_french_way(
-    db: Session, make_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
     clock.now = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)  # 1 November, 00:30 in Paris
     author = make_user(db)
     idea = make_idea(
@@ -46,8 +46,12 @@ def test_the_fiche_produit_writes_decimals_and_dates_the_french_way(
 
 
 def test_a_reminder_e_mail_dates_the_deadline_as_the_call_page_does(
-    db: Session, settings: Settings, clock: Clock, make_client, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session,
+    settings: Settings,
+    clock: Clock,
+    make_client: MakeClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     clock.now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     manager = make_user(db, role=Role.manager, unit="DGS")
     agent = make_user(db, unit="Accueil")
@@ -76,8 +80,8 @@ def test_a_reminder_e_mail_dates_the_deadline_as_the_call_page_does(
 
 
 def test_counts_agree_with_their_noun_the_french_way(
-    db: Session, make_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
     """Plurals come from Babel (`| plural`): « 0 mine posée », « 1 autre idée », « 2 autres
     idées » — never a hand-made « s » that says « 0 mines »."""
     author, layer, reader = make_user(db, unit="Accueil"), make_user(db), make_user(db)
@@ -99,7 +103,7 @@ def test_counts_agree_with_their_noun_the_french_way(
     db.commit()
     assert "et 2 autres idées\u00a0:" in recurring()
 
-    def record(person) -> list[str]:  # type: ignore[no-untyped-def]
+    def record(person: User) -> list[str]:
         page = soup(web.get(f"/users/{person.id}"))
         return [" ".join(li.get_text().split()) for li in page.select("ul.record li")]
 

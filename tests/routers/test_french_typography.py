@@ -13,24 +13,22 @@ and « » without their no-break spaces — the space a phone would break the li
 """
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup
 from sqlmodel import Session, select
 
-from app.config import Settings
-from app.db import make_engine
 from app.deps import SESSION_COOKIE
 from app.main import create_app
 from app.models import OutboxMessage, User
-from app.services import calls, notifications, ripening, sessions
-from tests.conftest import ON_POSTGRES, SECRET, Clock, WebClient
-from tests.routers.authorization_world import CALLS, build_world
+from app.services import calls, notifications, ripening
+from tests.conftest import ON_POSTGRES, Clock, WebClient
+from tests.routers.authorization_world import CALLS, build_world, sign_in_everyone, world_database
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="the words are the same on both engines")
 
@@ -99,7 +97,7 @@ class Reading:
 
     texts: list[tuple[str, str]] = field(default_factory=list)
 
-    def add_response(self, where: str, response) -> None:  # type: ignore[no-untyped-def]
+    def add_response(self, where: str, response: httpx.Response) -> None:
         kind = response.headers.get("content-type", "")
         if kind.startswith("text/html"):
             self.texts.append((where, visible_text(response.text)))
@@ -114,29 +112,10 @@ def _fill(value: object, ids: dict[str, object]) -> str:
 @pytest.fixture(scope="module")
 def reading(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reading]:
     folder = tmp_path_factory.mktemp("typography")
-    path = folder / "world.sqlite3"
-    shutil.copy(template_db, path)
-    settings = Settings(
-        database_url=f"sqlite:///{path}",
-        env="test",
-        secret_key=SECRET,
-        strict_templates=True,
-        mail_dir=str(folder / "mails"),
-        writes_per_minute=100_000,
-        allowed_email_domains="ville.fr",
-        quiet_period_hours=0,
-        security_contact="securite@ville.fr",
-    )
     clock = Clock()
-    engine = make_engine(settings)
-    with Session(engine, expire_on_commit=False) as db:
+    with world_database(template_db, folder) as (_, settings, db):
         world = build_world(db, settings, clock.now)
-        cookies = {
-            role: sessions.start_session(db, settings, person, clock.now)
-            for role, person in world.people.items()
-        }
-        db.commit()
-    engine.dispose()
+        cookies = sign_in_everyone(db, settings, world, clock.now)
     ids = world.ids
     pages = sorted(
         route

@@ -2,15 +2,17 @@
 and no stored text ever comes back as markup."""
 
 import json
+from typing import Any, TypedDict
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from app.models import Role
+from app.models import CallForIdeas, Deminage, Idea, Mine, Role
 from app.services import calls
-from tests.conftest import Clock, soup
+from tests.conftest import ApiClient, Clock, MakeClient, WebClient, soup
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
 
 HOSTILE = [
@@ -59,8 +61,21 @@ SUPPRESS = settings(
 )
 
 
+class World(TypedDict):
+    call: CallForIdeas
+    idea: Idea
+    mine: Mine
+    deminage: Deminage
+    author: WebClient
+    colleague: WebClient
+    admin: WebClient
+    anon: WebClient
+    api_author: TestClient
+    api_colleague: TestClient
+
+
 @pytest.fixture
-def world(db: Session, clock: Clock, make_client, api_client):  # type: ignore[no-untyped-def]
+def world(db: Session, clock: Clock, make_client: MakeClient, api_client: ApiClient) -> World:
     author = make_user(db, unit="Accueil")
     colleague = make_user(db, unit="Finances")
     admin = make_user(db, role=Role.admin, unit="DSI")
@@ -98,7 +113,7 @@ def _no_markup_from_users(html: str) -> None:
 
 @SUPPRESS
 @given(title=hostile_text, problem=hostile_text, solution=hostile_text, themes=hostile_text)
-def test_idea_forms(world, title: str, problem: str, solution: str, themes: str) -> None:  # type: ignore[no-untyped-def]
+def test_idea_forms(world: World, title: str, problem: str, solution: str, themes: str) -> None:
     data = {
         "title": title,
         "problem": problem,
@@ -126,8 +141,14 @@ def test_idea_forms(world, title: str, problem: str, solution: str, themes: str)
     day=st.one_of(hostile_text, st.dates().map(str)),
     decision=st.one_of(hostile_text, st.sampled_from(["promoted", "sent_back", "closed"])),
 )
-def test_call_forms(  # type: ignore[no-untyped-def]
-    world, question: str, email: str, audience: str, units: list[str], day: str, decision: str
+def test_call_forms(
+    world: World,
+    question: str,
+    email: str,
+    audience: str,
+    units: list[str],
+    day: str,
+    decision: str,
 ) -> None:
     data = {
         "question": question,
@@ -166,7 +187,9 @@ def test_call_forms(  # type: ignore[no-untyped-def]
     kind=hostile_text,
     reason=hostile_text,
 )
-def test_mine_forms(world, category: str, severity: str, body: str, kind: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_mine_forms(
+    world: World, category: str, severity: str, body: str, kind: str, reason: str
+) -> None:
     idea, mine, deminage = world["idea"], world["mine"], world["deminage"]
     c, a = world["colleague"], world["author"]
     responses = [
@@ -203,8 +226,8 @@ def test_mine_forms(world, category: str, severity: str, body: str, kind: str, r
     number=hostile_text,
 )
 def test_account_and_admin_forms(
-    world, email: str, name: str, unit: str, role: str, password: str, number: str
-) -> None:  # type: ignore[no-untyped-def]
+    world: World, email: str, name: str, unit: str, role: str, password: str, number: str
+) -> None:
     admin, anon = world["admin"], world["anon"]
     fields = {"email": email, "name": name, "unit": unit, "role": role, "password": password}
     assert admin.post_form("/admin/users", fields).status_code in (303, 422)
@@ -262,7 +285,7 @@ def test_account_and_admin_forms(
     ),
     some_id=st.one_of(st.integers(), st.sampled_from(["abc", "-1", "1e3", "0x10"])),
 )
-def test_api_operations(world, payload: dict, some_id: object) -> None:  # type: ignore[no-untyped-def,type-arg]
+def test_api_operations(world: World, payload: dict[str, Any], some_id: object) -> None:
     a, c = world["api_author"], world["api_colleague"]
     idea, mine, deminage = world["idea"], world["mine"], world["deminage"]
     # Escaped JSON, as a script may send it: lone surrogates included.
@@ -291,8 +314,8 @@ BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def test_bidi_overrides_are_dropped_like_nul_from_forms_and_the_api(
-    make_client, api_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, api_client: ApiClient, db: Session, clock: Clock
+) -> None:
     """U+202E and its kin reverse the text shown after them: none is stored."""
     from sqlmodel import select
 
@@ -340,7 +363,7 @@ SHOWS_NOTHING = "\u200b \u2800\u3164\u115f\u2060\ufeff\u00ad\u200d"
 
 
 def test_a_required_text_that_shows_nothing_is_refused_as_empty(
-    make_client, api_client, db: Session, clock: Clock
+    make_client: MakeClient, api_client: ApiClient, db: Session, clock: Clock
 ) -> None:
     """A title of zero-width or blank characters would make an idea nobody can see or click:
     it is refused like an empty one, beside its field in the form and by name in the API."""

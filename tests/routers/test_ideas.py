@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from app.models import Idea
-from tests.conftest import Clock, field_error, soup, text_of
+from tests.conftest import Clock, MakeClient, field_error, soup, text_of
 from tests.factories import LONG, make_idea, make_user
 
 FICHE = {
@@ -16,7 +16,7 @@ FICHE = {
 }
 
 
-def test_agent_writes_a_draft_edits_and_publishes_it(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_agent_writes_a_draft_edits_and_publishes_it(make_client: MakeClient, db: Session) -> None:
     author = make_user(db, name="Amina Diallo")
     colleague = make_user(db)
     db.commit()
@@ -47,8 +47,8 @@ def test_agent_writes_a_draft_edits_and_publishes_it(make_client, db: Session) -
 
 
 def test_only_title_and_problem_are_required_and_errors_keep_the_text(
-    make_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session
+) -> None:
     user = make_user(db)
     db.commit()
     client = make_client(user)
@@ -70,7 +70,9 @@ def test_only_title_and_problem_are_required_and_errors_keep_the_text(
     assert page.find(id="field-title")["aria-invalid"] == "true"
 
 
-def test_title_over_200_characters_is_refused_beside_the_field(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_title_over_200_characters_is_refused_beside_the_field(
+    make_client: MakeClient, db: Session
+) -> None:
     user = make_user(db)
     db.commit()
     client = make_client(user)
@@ -79,7 +81,7 @@ def test_title_over_200_characters_is_refused_beside_the_field(make_client, db: 
     assert "200 caractères au plus" in field_error(soup(response), "field-title")
 
 
-def test_only_the_author_edits(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_author_edits(make_client: MakeClient, db: Session, clock: Clock) -> None:
     author, other = make_user(db), make_user(db)
     idea = make_idea(db, author, clock.now)
     db.commit()
@@ -92,8 +94,8 @@ def test_only_the_author_edits(make_client, db: Session, clock: Clock) -> None: 
 
 
 def test_list_shows_published_ideas_newest_first_paginated(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db)
     for n in range(25):
         make_idea(db, author, clock.advance(minutes=1), title=f"Idée numéro {n}")
@@ -115,7 +117,9 @@ def test_list_shows_published_ideas_newest_first_paginated(
     assert client.get("/ideas?page=99999999999999999999").status_code == 200
 
 
-def test_author_sees_own_drafts_on_the_list(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_author_sees_own_drafts_on_the_list(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db)
     make_idea(db, author, clock.now, title="Mon brouillon", published=False)
     db.commit()
@@ -123,7 +127,9 @@ def test_author_sees_own_drafts_on_the_list(make_client, db: Session, clock: Clo
     assert "Mon brouillon" in text_of(page, "#drafts-title + p + ul")
 
 
-def test_markdown_is_rendered_and_sanitised(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_is_rendered_and_sanitised(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db)
     idea = make_idea(
         db,
@@ -141,7 +147,7 @@ def test_markdown_is_rendered_and_sanitised(make_client, db: Session, clock: Clo
     assert "<script>alert(1)</script>" in problem.get_text()
 
 
-def test_unknown_idea_is_a_french_404(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_idea_is_a_french_404(make_client: MakeClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     client = make_client(user)
@@ -152,8 +158,8 @@ def test_unknown_idea_is_a_french_404(make_client, db: Session) -> None:  # type
 
 
 def test_score_panel_shows_parts_and_missing_actions(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db)
     idea = make_idea(db, author, clock.now, problem=LONG)
     db.commit()
@@ -168,8 +174,8 @@ def test_score_panel_shows_parts_and_missing_actions(
 
 
 def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db)
     idea = make_idea(db, author, clock.now)
     db.commit()
@@ -194,8 +200,8 @@ def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(
 
 
 def test_a_draft_is_deleted_by_its_author_never_closed_into_public_view(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, colleague = make_user(db), make_user(db)
     draft = make_idea(db, author, clock.now, title="Brouillon à oublier", published=False)
     db.commit()
@@ -219,7 +225,9 @@ def test_a_draft_is_deleted_by_its_author_never_closed_into_public_view(
     assert db.get(Idea, draft_id) is None
 
 
-def test_a_published_idea_is_never_deleted(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_published_idea_is_never_deleted(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db)
     idea = make_idea(db, author, clock.now)
     db.commit()

@@ -3,6 +3,8 @@ or malformed ids answer 404 (pages) or 422 (API), never a server error."""
 
 import re
 import typing
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -10,6 +12,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import Session
 
 from app.deps import ID_MAX, ObjectId
+from tests.conftest import ApiClient, MakeClient
 from tests.factories import make_user
 
 BAD_IDS = ["9223372036854775808", "99999999999999999999999", "-1", "0", str(ID_MAX + 1), "1e3"]
@@ -21,7 +24,7 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
     """Every route of the app, included routers walked (paths with their prefix)."""
     found: list[APIRoute] = []
 
-    def walk(routes, prefix=""):  # type: ignore[no-untyped-def]
+    def walk(routes: Sequence[Any], prefix: str = "") -> None:
         for route in routes:
             included = getattr(route, "original_router", None)
             if included is not None:
@@ -58,8 +61,8 @@ def test_every_id_path_parameter_is_the_shared_object_id(app: FastAPI) -> None:
 
 
 def test_huge_negative_and_malformed_ids_are_refused_on_every_route(
-    app: FastAPI, make_client, api_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI, make_client: MakeClient, api_client: ApiClient, db: Session
+) -> None:
     admin = make_user(db, role="admin")
     db.commit()
     page = make_client(admin)
@@ -84,7 +87,9 @@ def test_huge_negative_and_malformed_ids_are_refused_on_every_route(
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
-def test_revoking_a_token_with_a_huge_id_is_not_found(make_client, db: Session, bad: str) -> None:  # type: ignore[no-untyped-def]
+def test_revoking_a_token_with_a_huge_id_is_not_found(
+    make_client: MakeClient, db: Session, bad: str
+) -> None:
     agent = make_user(db)
     db.commit()
     client = make_client(agent)

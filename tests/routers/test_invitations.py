@@ -1,19 +1,32 @@
 """« Qui peut déminer ? » on a real database: suggestions, invitations, declines, limits, API."""
 
+from typing import TypedDict
+
 import pytest
 from sqlmodel import Session, select
 
-from app.models import MineInvitation, Notification
+from app.models import Idea, Mine, MineInvitation, Notification, User
 from app.services import invitations, mines
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 P = ScoringParams()
 
 
+class Field(TypedDict):
+    author: User
+    layer: User
+    expert: User
+    volunteer: User
+    refuser: User
+    stranger: User
+    idea: Idea
+    mine: Mine
+
+
 @pytest.fixture
-def field(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def field(db: Session, clock: Clock) -> Field:
     author = make_user(db, name="Autrice", unit="Accueil")
     layer = make_user(db, name="Poseur", unit="Finances")
     expert = make_user(db, name="Lina Experte", unit="Juridique")
@@ -62,7 +75,9 @@ def field(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
     }
 
 
-def test_each_accepted_deminage_counts_in_the_reason(db: Session, clock: Clock, field) -> None:  # type: ignore[no-untyped-def]
+def test_each_accepted_deminage_counts_in_the_reason(
+    db: Session, clock: Clock, field: Field
+) -> None:
     """A second accepted answer in the category adds to the first (an upsert, not a new row)."""
     idea = make_idea(db, field["author"], clock.now, title="Archives partagées")
     again = make_mine(db, idea, field["layer"], clock.now, category="data_privacy", title="Accès")
@@ -74,7 +89,7 @@ def test_each_accepted_deminage_counts_in_the_reason(db: Session, clock: Clock, 
     assert result[0].reasons[0] == "2 déminages acceptés en données & rgpd"
 
 
-def test_suggestions_come_with_their_reasons(db: Session, field) -> None:  # type: ignore[no-untyped-def]
+def test_suggestions_come_with_their_reasons(db: Session, field: Field) -> None:
     result = invitations.suggestions(db, field["mine"], field["idea"])
     assert [s.name for s in result] == ["Lina Experte", "Victor Volontaire"]
     assert result[0].reasons[:2] == (
@@ -87,8 +102,8 @@ def test_suggestions_come_with_their_reasons(db: Session, field) -> None:  # typ
 
 
 def test_author_sees_suggestions_and_invites_a_colleague_who_is_told(
-    make_client, db: Session, field
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, field: Field
+) -> None:
     author = make_client(field["author"])
     page = soup(author.get(f"/mines/{field['mine'].id}/experts"))
     assert "Lina Experte" in text_of(page, ".suggestions")
@@ -123,8 +138,8 @@ def test_author_sees_suggestions_and_invites_a_colleague_who_is_told(
 
 
 def test_the_invitee_can_decline_and_is_not_asked_again(
-    make_client, db: Session, field, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, field: Field, clock: Clock
+) -> None:
     invitations.invite(
         db, field["author"], field["mine"], field["idea"], field["volunteer"], "", clock.now
     )
@@ -146,8 +161,8 @@ def test_the_invitee_can_decline_and_is_not_asked_again(
 
 
 def test_opted_out_colleagues_cannot_be_invited_and_invitations_are_limited(
-    make_client, db: Session, field, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, field: Field, clock: Clock
+) -> None:
     # Prepared before any request: the app's background e-mail thread then never races
     # with this test's own writes.
     colleagues = [make_user(db, unit=f"U{n}") for n in range(21)]
@@ -176,7 +191,9 @@ def test_opted_out_colleagues_cannot_be_invited_and_invitations_are_limited(
     assert len(db.exec(select(MineInvitation)).all()) == 20
 
 
-def test_profile_declares_subjects_or_opts_out(make_client, db: Session, field) -> None:  # type: ignore[no-untyped-def]
+def test_profile_declares_subjects_or_opts_out(
+    make_client: MakeClient, db: Session, field: Field
+) -> None:
     client = make_client(field["stranger"])
     assert (
         client.post_form(
@@ -195,7 +212,9 @@ def test_profile_declares_subjects_or_opts_out(make_client, db: Session, field) 
     ]
 
 
-def test_demineurs_page_lists_expertise_alphabetically(make_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_demineurs_page_lists_expertise_alphabetically(
+    make_client: MakeClient, field: Field
+) -> None:
     page = soup(make_client(field["author"]).get("/demineurs"))
     privacy = text_of(page, "#cat-data_privacy + ul")
     assert "Lina Experte (Juridique) — déminages acceptés" in privacy
@@ -203,7 +222,7 @@ def test_demineurs_page_lists_expertise_alphabetically(make_client, field) -> No
     assert "Rita Refus" not in privacy  # opted out: not proposed, not listed as volunteer
 
 
-def test_api_experts_and_invitations(api_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_api_experts_and_invitations(api_client: ApiClient, field: Field) -> None:
     client = api_client(field["author"])
     experts = client.get(f"/api/v1/mines/{field['mine'].id}/experts").json()
     assert experts[0]["user"]["name"] == "Lina Experte" and experts[0]["reasons"]
@@ -224,8 +243,8 @@ def test_api_experts_and_invitations(api_client, field) -> None:  # type: ignore
 
 
 def test_a_superscript_digit_as_a_colleague_or_an_excluded_idea_is_refused_not_a_crash(
-    make_client, field
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, field: Field
+) -> None:
     """« ¹ ».isdigit() is true but int() refuses it: the form answers in French, not 500."""
     layer = make_client(field["layer"])
     refused = layer.post_form(f"/mines/{field['mine'].id}/invitations", {"invitee_id": "¹"})

@@ -4,22 +4,31 @@ import csv
 import io
 import json
 import re
+from typing import TypedDict
 
 import pytest
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
-from app.models import Idea, Role
+from app.models import Idea, Role, User
 from app.services import mines, scoring
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, field_error, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
 
 P = ScoringParams()
 
 
+class Field(TypedDict):
+    author: User
+    manager: User
+    reviewers: list[User]
+    ripe: Idea
+    unripe: Idea
+
+
 @pytest.fixture
-def field(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def field(db: Session, clock: Clock) -> Field:
     author = make_user(db, name="Amina Diallo", unit="Accueil", email="amina@ville.fr")
     manager = make_user(db, name="Karim Benali", unit="DGS", role=Role.manager)
     reviewers = [
@@ -77,7 +86,7 @@ def field(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
     }
 
 
-def test_every_agent_reads_the_board_ripe_first(make_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_every_agent_reads_the_board_ripe_first(make_client: MakeClient, field: Field) -> None:
     page = soup(make_client(field["reviewers"][0]).get("/board"))
     cards = page.select("#board-results .card")
     assert [c.select_one("h3").get_text(strip=True) for c in cards] == [
@@ -88,7 +97,9 @@ def test_every_agent_reads_the_board_ripe_first(make_client, field) -> None:  # 
     assert "1 bombe" in cards[1].get_text() and "Finances" in cards[0].get_text()
 
 
-def test_board_filters_are_links_and_htmx_gets_the_fragment(make_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_board_filters_are_links_and_htmx_gets_the_fragment(
+    make_client: MakeClient, field: Field
+) -> None:
     client = make_client(field["manager"])
     page = soup(client.get("/board?category=legal&sort=activity"))
     assert [h.get_text(strip=True) for h in page.select("#board-results h3")] == ["Idée jeune"]
@@ -103,7 +114,9 @@ def test_board_filters_are_links_and_htmx_gets_the_fragment(make_client, field) 
     assert client.get("/board?unit=abc&page=zz&sort=<b>").status_code == 200
 
 
-def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(make_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(
+    make_client: MakeClient, field: Field
+) -> None:
     decision = {
         "sponsor": "DGS",
         "next_step": "Pilote",
@@ -152,7 +165,7 @@ def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(make_client, fi
     )
 
 
-def test_send_back_keeps_the_comment_in_history(make_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_send_back_keeps_the_comment_in_history(make_client: MakeClient, field: Field) -> None:
     assert (
         make_client(field["reviewers"][1])
         .post_form(f"/ideas/{field['unripe'].id}/send-back", {"comment": "x"})
@@ -177,7 +190,7 @@ def test_send_back_keeps_the_comment_in_history(make_client, field) -> None:  # 
     )
 
 
-def test_author_or_manager_closes_with_a_lesson(make_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_author_or_manager_closes_with_a_lesson(make_client: MakeClient, field: Field) -> None:
     assert (
         make_client(field["reviewers"][0])
         .post_form(f"/ideas/{field['unripe'].id}/abandon", {"lesson": "x"})
@@ -194,7 +207,7 @@ def test_author_or_manager_closes_with_a_lesson(make_client, field) -> None:  # 
     assert "Le cadre légal manque." in page.text
 
 
-def test_markdown_sheet_holds_every_part(make_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_sheet_holds_every_part(make_client: MakeClient, field: Field) -> None:
     response = make_client(field["reviewers"][0]).get(f"/ideas/{field['ripe'].id}/fiche.md")
     assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
     text = response.text
@@ -227,7 +240,7 @@ def test_markdown_sheet_holds_every_part(make_client, field) -> None:  # type: i
     assert len(history) >= 8 and history[-1].split("|")[2].strip().isdigit()
 
 
-def test_pdf_sheet_text_matches_the_idea(make_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_sheet_text_matches_the_idea(make_client: MakeClient, field: Field) -> None:
     response = make_client(field["reviewers"][0]).get(f"/ideas/{field['ripe'].id}/fiche.pdf")
     assert response.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
@@ -247,12 +260,14 @@ def test_pdf_sheet_text_matches_the_idea(make_client, field) -> None:  # type: i
         assert expected in text, expected
 
 
-def test_drafts_cannot_be_exported_by_others(make_client, field, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_cannot_be_exported_by_others(
+    make_client: MakeClient, field: Field, db: Session
+) -> None:
     draft = db.exec(select(Idea).where(Idea.title == "Brouillon privé")).one()
     assert make_client(field["manager"]).get(f"/ideas/{draft.id}/fiche.md").status_code == 404
 
 
-def test_open_data_has_counts_and_no_personal_data(make_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_open_data_has_counts_and_no_personal_data(make_client: MakeClient, field: Field) -> None:
     anonymous = make_client()
     data = json.loads(anonymous.get("/open-data/ideas.json").text)
     rows = {row["title"]: row for row in data["ideas"]}
@@ -283,7 +298,9 @@ def test_open_data_has_counts_and_no_personal_data(make_client, field) -> None: 
     assert by_title["Rendez-vous en ligne"]["mines_defused"] == "2"
 
 
-def test_open_data_quotes_formulas_for_spreadsheets(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_open_data_quotes_formulas_for_spreadsheets(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     make_idea(db, make_user(db), clock.now, title='=HYPERLINK("http://evil")')
     make_idea(
         db,
@@ -306,8 +323,8 @@ def test_open_data_quotes_formulas_for_spreadsheets(make_client, db: Session, cl
 
 
 def test_open_data_has_a_french_spreadsheet_form_and_a_plain_one(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     make_idea(db, make_user(db), clock.now, title="Accueil, guichet ; été", themes=["été"])
     db.commit()
     client = make_client()
@@ -325,7 +342,7 @@ def test_open_data_has_a_french_spreadsheet_form_and_a_plain_one(
     assert rows == list(csv.DictReader(io.StringIO(plain.text)))  # the same data
 
 
-def test_dashboard_is_for_managers_with_svg_and_text(make_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_is_for_managers_with_svg_and_text(make_client: MakeClient, field: Field) -> None:
     assert make_client(field["author"]).get("/dashboard").status_code == 403
     page = soup(make_client(field["manager"]).get("/dashboard"))
     charts = page.select("figure.chart")
@@ -347,7 +364,7 @@ def test_dashboard_is_for_managers_with_svg_and_text(make_client, field) -> None
     assert page.find("script", src=re.compile("chart")) is None
 
 
-def test_api_board_promote_and_send_back(api_client, field) -> None:  # type: ignore[no-untyped-def]
+def test_api_board_promote_and_send_back(api_client: ApiClient, field: Field) -> None:
     agent = api_client(field["reviewers"][0])
     board = agent.get("/api/v1/board").json()
     assert [i["title"] for i in board["items"]] == ["Rendez-vous en ligne", "Idée jeune"]

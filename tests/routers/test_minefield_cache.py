@@ -8,7 +8,7 @@ from app.models import Role
 from app.services import moderation
 from app.services.readiness import ScoringParams
 from app.templating import FragmentCache
-from tests.conftest import Clock, soup
+from tests.conftest import Clock, MakeClient, soup
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 
@@ -17,8 +17,8 @@ def _tokens(page, where: str) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def test_each_viewer_gets_their_own_token_and_rights(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db, name="Autrice")
     layer = make_user(db, name="Poseuse")
     first, second = make_user(db, name="Première"), make_user(db, name="Second")
@@ -50,7 +50,9 @@ def test_each_viewer_gets_their_own_token_and_rights(
     assert not any(b.startswith("Ça aide") for b in buttons("Première"))
 
 
-def test_the_field_shows_each_change_at_once(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_field_shows_each_change_at_once(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db, name="Autrice")
     reader = make_user(db, name="Lectrice")
     idea = make_idea(db, author, clock.now)
@@ -70,8 +72,8 @@ def test_the_field_shows_each_change_at_once(make_client, db: Session, clock: Cl
 
 
 def test_hidden_mine_leaves_the_shared_field_for_all_but_admins(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db, name="Autrice")
     admin = make_user(db, name="Admin", role=Role.admin)
     idea = make_idea(db, author, clock.now)

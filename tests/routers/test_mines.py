@@ -2,14 +2,14 @@
 
 from sqlmodel import Session
 
-from app.models import Role
-from tests.conftest import Clock, field_error, soup, text_of
+from app.models import Idea, Role, User
+from tests.conftest import Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 HX = {"HX-Request": "true"}
 
 
-def _setup(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def _setup(db: Session, clock: Clock) -> tuple[User, User, Idea]:
     author = make_user(db, name="Autrice", unit="Accueil")
     colleague = make_user(db, name="Collègue", unit="Finances")
     idea = make_idea(db, author, clock.now)
@@ -17,7 +17,9 @@ def _setup(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
     return author, colleague, idea
 
 
-def test_colleague_lays_a_mine_without_javascript(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_colleague_lays_a_mine_without_javascript(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, colleague, idea = _setup(db, clock)
     client = make_client(colleague)
     response = client.post_form(
@@ -40,8 +42,8 @@ def test_colleague_lays_a_mine_without_javascript(make_client, db: Session, cloc
 
 
 def test_author_gets_no_mine_form_and_a_403_if_forced(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, _, idea = _setup(db, clock)
     client = make_client(author)
     assert soup(client.get(f"/ideas/{idea.id}")).find(id="lay-title") is None
@@ -53,8 +55,8 @@ def test_author_gets_no_mine_form_and_a_403_if_forced(
 
 
 def test_invalid_mine_rerenders_with_errors_and_typed_text(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     _, colleague, idea = _setup(db, clock)
     client = make_client(colleague)
     response = client.post_form(
@@ -70,8 +72,8 @@ def test_invalid_mine_rerenders_with_errors_and_typed_text(
 
 
 def test_htmx_lay_answers_the_fragment_and_the_score_out_of_band(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     _, colleague, idea = _setup(db, clock)
     client = make_client(colleague)
     response = client.post_form(
@@ -95,7 +97,9 @@ def test_htmx_lay_answers_the_fragment_and_the_score_out_of_band(
     assert soup(htmx_error).find(id=f"idea-{idea.id}-live") is not None
 
 
-def test_deminage_accept_reopen_round_trip(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_deminage_accept_reopen_round_trip(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, colleague, idea = _setup(db, clock)
     helper = make_user(db, name="Aide", unit="DSI")
     mine = make_mine(db, idea, colleague, clock.now, title="Coût")
@@ -132,8 +136,8 @@ def test_deminage_accept_reopen_round_trip(make_client, db: Session, clock: Cloc
 
 
 def test_only_a_manager_sees_and_uses_assume_risk_on_a_bomb(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, colleague, idea = _setup(db, clock)
     manager = make_user(db, role=Role.manager, unit="DGS")
     bomb = make_mine(db, idea, colleague, clock.now, severity="blocking")
@@ -158,7 +162,7 @@ def test_only_a_manager_sees_and_uses_assume_risk_on_a_bomb(
     assert "Risque assumé" in text_of(page, f"#mine-{bomb.id} .mine-state")
 
 
-def test_helpful_and_withdraw(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_helpful_and_withdraw(make_client: MakeClient, db: Session, clock: Clock) -> None:
     author, colleague, idea = _setup(db, clock)
     mine = make_mine(db, idea, colleague, clock.now)
     deminage = make_deminage(db, mine, author, clock.now)
@@ -176,7 +180,9 @@ def test_helpful_and_withdraw(make_client, db: Session, clock: Clock) -> None:  
     assert "Retirée" in page.select_one(".minefield .cell").get_text()
 
 
-def test_profile_shows_the_demineur_record(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_profile_shows_the_demineur_record(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author, colleague, idea = _setup(db, clock)
     mine = make_mine(db, idea, colleague, clock.now)
     deminage = make_deminage(db, mine, author, clock.now)
@@ -191,7 +197,7 @@ def test_profile_shows_the_demineur_record(make_client, db: Session, clock: Cloc
     assert "1 mine posée" in text_of(soup(client.get("/profile")), ".record")
 
 
-def test_draft_mines_are_404_to_others(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_draft_mines_are_404_to_others(make_client: MakeClient, db: Session, clock: Clock) -> None:
     author = make_user(db)
     other = make_user(db)
     draft = make_idea(db, author, clock.now, published=False)
@@ -203,8 +209,8 @@ def test_draft_mines_are_404_to_others(make_client, db: Session, clock: Clock) -
 
 
 def test_opening_a_form_address_leads_to_its_page_not_a_405(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     """After a form came back with errors, the address bar holds /ideas/13/mines: opening or
     reloading it shows the idea, never « méthode non autorisée »."""
     author, colleague, idea = _setup(db, clock)
@@ -217,8 +223,8 @@ def test_opening_a_form_address_leads_to_its_page_not_a_405(
 
 
 def test_a_reopen_ends_the_acceptance_and_the_fiche_names_the_last_defuser(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     """Accepted, reopened, another answer accepted: only the last one is « accepté », none is
     while the mine is active, the history keeps the first, and the fiche credits the second."""
     author, colleague, idea = _setup(db, clock)
@@ -259,8 +265,8 @@ def test_a_reopen_ends_the_acceptance_and_the_fiche_names_the_last_defuser(
 
 
 def test_an_answer_that_misses_the_point_is_set_aside_with_its_reason(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     """The idea's author marks a déminage « ne répond pas »: a reason is required (kept as typed
     when missing), the answer leaves those to consider, its author is told why, the history
     keeps it; the mine's author may too, nobody else."""
@@ -320,8 +326,8 @@ def test_an_answer_that_misses_the_point_is_set_aside_with_its_reason(
 
 
 def test_a_form_sent_back_opens_with_an_error_summary_that_takes_the_focus(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     """Without JavaScript, the page comes back with the list of what to fix at the top of the
     form, each a link to its field, focused on arrival; reloading its address shows the idea."""
     _, colleague, idea = _setup(db, clock)
@@ -350,8 +356,8 @@ def test_a_form_sent_back_opens_with_an_error_summary_that_takes_the_focus(
 
 
 def test_the_lay_form_offers_mines_of_the_chosen_category_on_similar_ideas_only(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db, name="Autrice", unit="Accueil")
     other = make_user(db, name="Autre autrice", unit="Régie")
     layer = make_user(db, name="Léa Poseuse", unit="Finances")
@@ -391,7 +397,7 @@ def test_the_lay_form_offers_mines_of_the_chosen_category_on_similar_ideas_only(
     db.commit()
     client = make_client(colleague)
 
-    def offered(idea_id: int, category: str) -> list[str]:
+    def offered(idea_id: int | None, category: str) -> list[str]:
         fragment = soup(
             client.get(
                 f"/ideas/{idea_id}/mines/siblings", params={"category": category}, headers=HX

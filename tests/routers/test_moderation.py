@@ -1,18 +1,33 @@
 """Moderation and the audit log: an admin hides abusive content with a reason, its author sees
 why, nobody else reads it, the score forgets it, and every sensitive change is on record."""
 
+from collections.abc import Iterator, Sequence
+from typing import Any, TypedDict
+
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlmodel import Session
 
-from app.models import Role
-from tests.conftest import Clock, field_error, soup, text_of
+from app.models import Deminage, Idea, Mine, Role, User
+from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 INSULT = "Texte injurieux envers un collègue"
 
 
+class Scene(TypedDict):
+    author: User
+    rude: User
+    other: User
+    admin: User
+    idea: Idea
+    mine: Mine
+    deminage: Deminage
+
+
 @pytest.fixture
-def scene(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def scene(db: Session, clock: Clock) -> Scene:
     author = make_user(db, name="Amina Diallo", unit="Accueil")
     rude = make_user(db, name="Rémi Rude", unit="DSI")
     other = make_user(db, name="Olga Autre", unit="RH")
@@ -33,8 +48,8 @@ def scene(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
 
 
 def test_admin_hides_a_mine_its_author_sees_why_others_see_nothing(
-    make_client, api_client, scene, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, api_client: ApiClient, scene: Scene, db: Session
+) -> None:
     idea, mine = scene["idea"], scene["mine"]
     admin = make_client(scene["admin"])
     page = f"/ideas/{idea.id}"
@@ -84,8 +99,8 @@ def test_admin_hides_a_mine_its_author_sees_why_others_see_nothing(
 
 
 def test_a_hidden_deminage_is_read_by_admins_only_and_its_author_learns_why(
-    make_client, scene
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, scene: Scene
+) -> None:
     d = scene["deminage"]
     admin = make_client(scene["admin"])
     assert admin.post_form(f"/deminages/{d.id}/hide", {"reason": "Hors sujet"}).status_code == 303
@@ -98,8 +113,13 @@ def test_a_hidden_deminage_is_read_by_admins_only_and_its_author_learns_why(
 
 
 def test_the_audit_log_records_sensitive_changes_and_only_admins_read_it(
-    make_client, api_client, scene, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI,
+    make_client: MakeClient,
+    api_client: ApiClient,
+    scene: Scene,
+    db: Session,
+    clock: Clock,
+) -> None:
     admin = make_client(scene["admin"])
     other = scene["other"]
     assert (
@@ -132,7 +152,7 @@ def test_the_audit_log_records_sensitive_changes_and_only_admins_read_it(
 
     # Agents and managers do not read it; nothing in the app writes to it.
     assert make_client(scene["other"]).get("/admin/audit").status_code == 403
-    app_routes = make_client().app.routes
+    app_routes = app.routes
     audit_methods = {
         m
         for r in _flat(app_routes)
@@ -142,7 +162,7 @@ def test_the_audit_log_records_sensitive_changes_and_only_admins_read_it(
     assert audit_methods <= {"GET", "HEAD"}
 
 
-def _flat(routes):  # type: ignore[no-untyped-def]
+def _flat(routes: Sequence[Any]) -> Iterator[Any]:
     for route in routes:
         included = getattr(route, "original_router", None)
         if included is not None:
@@ -151,7 +171,9 @@ def _flat(routes):  # type: ignore[no-untyped-def]
             yield route
 
 
-def test_promotions_and_score_settings_are_on_record(make_client, scene, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_promotions_and_score_settings_are_on_record(
+    make_client: MakeClient, scene: Scene, db: Session
+) -> None:
     manager = make_user(db, name="Marc Manager", role=Role.manager)
     db.commit()
     decision = {
@@ -186,8 +208,8 @@ def test_promotions_and_score_settings_are_on_record(make_client, scene, db: Ses
 
 
 def test_nobody_acts_on_hidden_content_and_restoring_brings_everything_back(
-    make_client, api_client, scene, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, api_client: ApiClient, scene: Scene, db: Session
+) -> None:
     idea, mine, d = scene["idea"], scene["mine"], scene["deminage"]
     admin = make_client(scene["admin"])
     author, other = make_client(scene["author"]), make_client(scene["other"])
@@ -200,12 +222,12 @@ def test_nobody_acts_on_hidden_content_and_restoring_brings_everything_back(
     )
     hidden_score = author_api.get(f"/api/v1/ideas/{idea.id}").json()["score"]
 
-    def refused_html(response) -> None:  # type: ignore[no-untyped-def]
+    def refused_html(response: httpx.Response) -> None:
         assert response.status_code in (409, 422), response.text
         assert "masquée par la modération" in response.text
         assert INSULT not in response.text and "Bombe" not in soup(response).title.text
 
-    def refused_api(response) -> None:  # type: ignore[no-untyped-def]
+    def refused_api(response: httpx.Response) -> None:
         assert response.status_code == 409, response.text
         assert "masquée par la modération" in response.json()["detail"]
         assert INSULT not in response.text and "Propos injurieux" not in response.text
@@ -249,8 +271,8 @@ def test_nobody_acts_on_hidden_content_and_restoring_brings_everything_back(
 
 
 def test_a_hidden_mine_counts_as_withdrawn_on_the_board_and_in_open_data(
-    make_client, api_client, scene
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, api_client: ApiClient, scene: Scene
+) -> None:
     idea, mine = scene["idea"], scene["mine"]
     other = api_client(scene["other"])
 
@@ -273,8 +295,8 @@ def test_a_hidden_mine_counts_as_withdrawn_on_the_board_and_in_open_data(
 
 
 def test_history_lines_about_a_hidden_mine_hide_their_reasons_and_people_even_after_a_merge(
-    make_client, scene, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
+) -> None:
     """A reopen reason, a risk's reason and who laid the mine are part of what was hidden: the
     history masks such lines whole, on the page and in the fiche, and still after an admin
     merges the idea into another (its mines move, its history stays)."""

@@ -6,6 +6,7 @@ import threading
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -17,9 +18,9 @@ from sqlmodel import Session, select
 from app import mail
 from app.config import Settings
 from app.main import create_app
-from app.models import Notification, OutboxMessage, Role
+from app.models import Notification, OutboxMessage, Role, User
 from app.services import calls, notifications
-from tests.conftest import Clock, WebClient, soup, text_of
+from tests.conftest import Clock, MakeClient, WebClient, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
 
 
@@ -40,7 +41,7 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         self.connections.add(session.peer)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
     def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
@@ -89,8 +90,8 @@ def app(smtp_settings: Settings, clock: Clock) -> FastAPI:  # overrides the defa
 
 
 def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
-    make_client, db: Session, clock: Clock, inbox: Inbox, app: FastAPI
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock, inbox: Inbox, app: FastAPI
+) -> None:
     author = make_user(db, name="Amina Diallo", email="amina@ville.fr")
     colleague = make_user(db, name="Julien Moreau", unit="Finances")
     idea = make_idea(db, author, clock.now, title="Rendez-vous en ligne")
@@ -143,8 +144,8 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 
 
 def test_e_mails_quote_what_happened_in_plain_text_and_in_html(
-    make_client, db: Session, clock: Clock, inbox: Inbox
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock, inbox: Inbox
+) -> None:
     """The mine's own words, who wrote them and on which idea, in both parts; a small HTML part
     with nothing to fetch from elsewhere. The idea's author also hears of each déminage on its
     mines (they may accept it), by e-mail unless they chose otherwise."""
@@ -212,15 +213,15 @@ def soup_of(html: str):  # type: ignore[no-untyped-def]
     return BeautifulSoup(html, "html.parser")
 
 
-def make_user_committed(db: Session, **kwargs):  # type: ignore[no-untyped-def]
+def make_user_committed(db: Session, **kwargs: Any) -> User:
     user = make_user(db, **kwargs)
     db.commit()
     return user
 
 
 def test_smtp_down_the_write_succeeds_and_the_outbox_sends_once_later(
-    make_client, db: Session, clock: Clock, smtp_settings: Settings, app: FastAPI
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock, smtp_settings: Settings, app: FastAPI
+) -> None:
     author = make_user(db)
     colleague = make_user(db, unit="Finances")
     idea = make_idea(db, author, clock.now)
@@ -256,7 +257,7 @@ def test_smtp_down_the_write_succeeds_and_the_outbox_sends_once_later(
 
 def test_two_senders_at_once_send_each_message_exactly_once(
     db: Session, smtp_settings: Settings, inbox: Inbox, app: FastAPI
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Two instances drain the outbox together (claimed by batches): nothing twice, nothing lost."""
     recipient = make_user(db)
     mailer = notifications.Mailer.from_settings(smtp_settings)
@@ -292,7 +293,7 @@ def test_two_senders_at_once_send_each_message_exactly_once(
 
 def test_a_batch_goes_over_one_connection_and_a_refusal_loses_nothing_else(
     db: Session, smtp_settings: Settings, inbox: Inbox, app: FastAPI
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Twenty messages take one SMTP connection, not twenty; the one the server refuses is kept
     for later with its error, and the messages after it still go out."""
     mailer = notifications.Mailer.from_settings(smtp_settings)
@@ -321,7 +322,7 @@ def test_a_batch_goes_over_one_connection_and_a_refusal_loses_nothing_else(
 
 def test_digest_gathers_and_never_sends_twice(
     db: Session, clock: Clock, smtp_settings: Settings, inbox: Inbox, app: FastAPI
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     author = make_user(db, name="Autrice")
     helper = make_user(db, name="Aide", unit="DSI")
     layer = make_user(db, name="Poseur", unit="RH")
@@ -350,7 +351,7 @@ def test_digest_gathers_and_never_sends_twice(
     assert "nouvelle" in digests[0]["Subject"] and "(s)" not in digests[0]["Subject"]
 
 
-def test_counter_list_and_marking_read(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_counter_list_and_marking_read(make_client: MakeClient, db: Session, clock: Clock) -> None:
     author = make_user(db)
     colleague = make_user(db, unit="Finances")
     idea = make_idea(db, author, clock.now)
@@ -386,8 +387,8 @@ def test_counter_list_and_marking_read(make_client, db: Session, clock: Clock) -
 
 
 def test_someone_elses_notification_stays_unread_when_they_follow_its_link(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db)
     colleague = make_user(db, unit="Finances")
     idea = make_idea(db, author, clock.now)
@@ -402,8 +403,8 @@ def test_someone_elses_notification_stays_unread_when_they_follow_its_link(
 
 
 def test_preferences_choose_a_channel_per_kind(
-    make_client, db: Session, clock: Clock, inbox: Inbox
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock, inbox: Inbox
+) -> None:
     author = make_user(db)
     colleague = make_user(db, unit="Finances")
     idea = make_idea(db, author, clock.now)
@@ -427,7 +428,9 @@ def test_preferences_choose_a_channel_per_kind(
     assert db.exec(select(Notification)).one().channel == "digest"
 
 
-def test_mentions_and_followers_are_told(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_mentions_and_followers_are_told(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db)
     colleague = make_user(db, unit="Finances")
     expert = make_user(db, email="lea.petit@ville.fr", unit="Juridique")
@@ -448,7 +451,7 @@ def test_mentions_and_followers_are_told(make_client, db: Session, clock: Clock)
         f"/ideas/{idea.id}/send-back", {"comment": "Précisez le terrain."}
     )
 
-    def messages(user):  # type: ignore[no-untyped-def]
+    def messages(user: User) -> list[str]:
         db.rollback()  # see the app's latest writes: end the read snapshot…
         db.expire_all()  # …and forget what was loaded
         return [
@@ -465,7 +468,7 @@ def test_mentions_and_followers_are_told(make_client, db: Session, clock: Clock)
     assert not any("renvoie" in m for m in messages(manager))  # nobody is told of their own act
 
 
-def test_supporters_are_shown(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_supporters_are_shown(make_client: MakeClient, db: Session, clock: Clock) -> None:
     author = make_user(db)
     fan = make_user(db, name="Fanny Soutien")
     idea = make_idea(db, author, clock.now)
@@ -478,7 +481,9 @@ def test_supporters_are_shown(make_client, db: Session, clock: Clock) -> None:  
     assert button["aria-pressed"] == "true" and "(1)" in button.get_text()
 
 
-def test_search_page_highlights_and_filters(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_search_page_highlights_and_filters(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db)
     make_idea(
         db,
@@ -509,7 +514,7 @@ def test_search_page_highlights_and_filters(make_client, db: Session, clock: Clo
     assert client.get("/search", params={"q": '"* NEAR( ^'}).status_code == 200
 
 
-def test_similar_ideas_fragment(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_similar_ideas_fragment(make_client: MakeClient, db: Session, clock: Clock) -> None:
     author = make_user(db)
     idea = make_idea(
         db,
@@ -534,7 +539,7 @@ def test_similar_ideas_fragment(make_client, db: Session, clock: Clock) -> None:
     )
 
 
-def test_admin_merges_a_duplicate(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_admin_merges_a_duplicate(make_client: MakeClient, db: Session, clock: Clock) -> None:
     admin = make_user(db, role=Role.admin)
     a, b, colleague, fan = make_user(db), make_user(db), make_user(db, unit="X"), make_user(db)
     keep = make_idea(db, a, clock.now, title="Garder")
@@ -571,7 +576,7 @@ def test_admin_merges_a_duplicate(make_client, db: Session, clock: Clock) -> Non
 
 def test_a_call_s_notice_comes_in_plain_text_and_in_html(
     db: Session, clock: Clock, smtp_settings: Settings, inbox: Inbox, app: FastAPI
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The notices of a call for ideas (no idea to name) are e-mails like the others: the same
     words in both parts, with the link and the way to stop them."""
     manager = make_user(db, role=Role.manager, unit="DGS")
@@ -598,7 +603,7 @@ def test_a_call_s_notice_comes_in_plain_text_and_in_html(
 
 def test_the_registration_e_mail_comes_in_plain_text_and_in_html(
     smtp_settings: Settings, clock: Clock, inbox: Inbox
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The link that proves the address, in both parts; it is no notification, so it has no
     unsubscribe link."""
     registering = create_app(

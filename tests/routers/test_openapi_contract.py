@@ -2,19 +2,23 @@
 valid is accepted, and OPTIONS names every method a path answers."""
 
 import re
+from typing import Any
 
 from fastapi import FastAPI
 from sqlmodel import Session
 
 from app.schemas import THEME_MAX, THEMES_MAX
+from tests.conftest import ApiClient, Clock
 from tests.factories import make_user
 
 
-def _components(app: FastAPI) -> dict:  # type: ignore[type-arg]
-    return app.openapi()["components"]["schemas"]  # type: ignore[no-any-return]
+def _components(app: FastAPI) -> dict[str, Any]:
+    return app.openapi()["components"]["schemas"]
 
 
-def test_documented_theme_limits_are_the_servers(app: FastAPI, api_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_documented_theme_limits_are_the_servers(
+    app: FastAPI, api_client: ApiClient, db: Session
+) -> None:
     themes = _components(app)["IdeaCreate"]["properties"]["themes"]
     assert themes["maxItems"] == THEMES_MAX == 6
     assert themes["items"]["maxLength"] == THEME_MAX == 40
@@ -32,8 +36,8 @@ def test_documented_theme_limits_are_the_servers(app: FastAPI, api_client, db: S
 
 
 def test_texts_of_control_characters_only_are_documented_as_invalid(
-    app: FastAPI, api_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI, api_client: ApiClient, db: Session
+) -> None:
     schemas = _components(app)
     client = api_client(make_user(db))
     for name, field in (("IdeaCreate", "title"), ("IdeaCreate", "problem")):
@@ -50,8 +54,8 @@ def test_texts_of_control_characters_only_are_documented_as_invalid(
 
 
 def test_options_and_wrong_methods_name_every_method_of_the_path(
-    app: FastAPI, api_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI, api_client: ApiClient, db: Session
+) -> None:
     client = api_client(make_user(db))
     paths = app.openapi()["paths"]
     for path, operations in paths.items():
@@ -68,8 +72,8 @@ def test_options_and_wrong_methods_name_every_method_of_the_path(
 
 
 def test_a_valid_invitation_the_rules_refuse_is_a_conflict_not_invalid_data(
-    app: FastAPI, api_client, db: Session, clock
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI, api_client: ApiClient, db: Session, clock: Clock
+) -> None:
     """Schemathesis (positive data) found it: inviting oneself answered 422, as if the
     document's valid request were malformed."""
     from tests.factories import make_idea, make_mine

@@ -2,14 +2,25 @@
 project's follow-up, « Idées en sommeil » and « Relancer »."""
 
 import json
+from typing import Any, TypedDict
 
 import pytest
 from sqlmodel import Session, col, select
 
-from app.models import Idea, IdeaStatus, Notification, NotificationKind, OutboxMessage, Role
+from app.models import (
+    Idea,
+    IdeaStatus,
+    Mine,
+    Notification,
+    NotificationKind,
+    OutboxMessage,
+    Role,
+    User,
+)
+from app.models.base import pk
 from app.services import ideas, moderation
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, field_error, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 P = ScoringParams()
@@ -22,8 +33,19 @@ DECISION = {
 OUTCOME = "Retenue : un pilote de six mois à l’accueil de Lyon."
 
 
+class Scene(TypedDict):
+    idea: Idea
+    mine: Mine
+    author: User
+    layer: User
+    helper: User
+    manager: User
+    admin: User
+    agent: User
+
+
 @pytest.fixture
-def scene(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def scene(db: Session, clock: Clock) -> Scene:
     author = make_user(db, name="Amina Diallo", unit="Accueil")
     layer = make_user(db, name="Rémi Poseur", unit="DSI")
     helper = make_user(db, name="Hélène Aide", unit="Juridique")
@@ -46,7 +68,7 @@ def scene(db: Session, clock: Clock):  # type: ignore[no-untyped-def]
     }
 
 
-def outcome_notes(db: Session, user_id: int) -> list[str]:
+def outcome_notes(db: Session, user_id: int | None) -> list[str]:
     return list(
         db.exec(
             select(Notification.message).where(
@@ -57,8 +79,8 @@ def outcome_notes(db: Session, user_id: int) -> list[str]:
     )
 
 
-def test_a_promotion_needs_its_outcome_and_shows_it_everywhere(  # type: ignore[no-untyped-def]
-    make_client, api_client, scene, db: Session
+def test_a_promotion_needs_its_outcome_and_shows_it_everywhere(
+    make_client: MakeClient, api_client: ApiClient, scene: Scene, db: Session
 ) -> None:
     idea_id = scene["idea"].id
     manager = make_client(scene["manager"])
@@ -91,7 +113,9 @@ def test_a_promotion_needs_its_outcome_and_shows_it_everywhere(  # type: ignore[
     assert outcome_notes(db, scene["manager"].id) == []
 
 
-def test_send_back_and_close_keep_their_text_as_outcome(make_client, scene) -> None:  # type: ignore[no-untyped-def]
+def test_send_back_and_close_keep_their_text_as_outcome(
+    make_client: MakeClient, scene: Scene
+) -> None:
     idea_id = scene["idea"].id
     manager = make_client(scene["manager"])
     empty = manager.post_form(f"/ideas/{idea_id}/send-back", {"comment": ""})
@@ -108,7 +132,9 @@ def test_send_back_and_close_keep_their_text_as_outcome(make_client, scene) -> N
     assert "close" in issue and "Le budget 2027 ne suit pas." in issue
 
 
-def test_a_merge_needs_its_outcome_beside_the_field(make_client, scene, db, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_merge_needs_its_outcome_beside_the_field(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
+) -> None:
     duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
     db.commit()
     admin = make_client(scene["admin"])
@@ -123,8 +149,8 @@ def test_a_merge_needs_its_outcome_beside_the_field(make_client, scene, db, cloc
     assert db.get(Idea, duplicate.id).merged_into_id == scene["idea"].id  # type: ignore[union-attr]
 
 
-def test_a_merge_tells_its_participants_where_the_idea_kept_explains_it(  # type: ignore[no-untyped-def]
-    make_client, scene, db: Session, clock: Clock
+def test_a_merge_tells_its_participants_where_the_idea_kept_explains_it(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
 ) -> None:
     """The duplicate's people are led, from the app and from the e-mail, to the idea kept, on
     the line that tells why the duplicate joined it: not to the kept idea's own outcome."""
@@ -169,8 +195,8 @@ def test_a_merge_tells_its_participants_where_the_idea_kept_explains_it(  # type
     assert helper.get(f"/ideas/{duplicate.id}").headers["location"] == there
 
 
-def test_the_merges_line_keeps_a_hidden_duplicate_out_of_sight(  # type: ignore[no-untyped-def]
-    make_client, scene, db: Session, clock: Clock
+def test_the_merges_line_keeps_a_hidden_duplicate_out_of_sight(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
 ) -> None:
     keep = scene["idea"]
     duplicate = make_idea(db, scene["agent"], clock.now, title="Doublon masqué")
@@ -244,8 +270,8 @@ def test_a_duplicate_no_longer_names_the_idea_it_joined_once_that_one_is_hidden(
         assert kept_title in api_client(scene[who]).get(f"/api/v1/ideas/{duplicate.id}").text
 
 
-def test_an_admin_merges_over_the_api_as_from_the_page(  # type: ignore[no-untyped-def]
-    make_client, api_client, scene, db: Session, clock: Clock
+def test_an_admin_merges_over_the_api_as_from_the_page(
+    make_client: MakeClient, api_client: ApiClient, scene: Scene, db: Session, clock: Clock
 ) -> None:
     keep = scene["idea"]
     duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
@@ -260,7 +286,7 @@ def test_an_admin_merges_over_the_api_as_from_the_page(  # type: ignore[no-untyp
     why = "Même terrain, même idée."
     admin = api_client(scene["admin"])
 
-    def refused(body: dict, status: int, field: str | None) -> str:  # type: ignore[type-arg]
+    def refused(body: dict[str, Any], status: int, field: str | None) -> str:
         answer = admin.post(url, json=body)
         assert answer.status_code == status, answer.text
         assert answer.json().get("field") == field
@@ -305,8 +331,8 @@ def test_an_admin_merges_over_the_api_as_from_the_page(  # type: ignore[no-untyp
     assert reader.get(f"/api/v1/ideas/{duplicate.id}").json()["merged_into_id"] is None
 
 
-def test_the_merge_page_says_why_beside_the_idea_kept(  # type: ignore[no-untyped-def]
-    make_client, scene, db: Session, clock: Clock
+def test_the_merge_page_says_why_beside_the_idea_kept(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
 ) -> None:
     closed = make_idea(db, scene["agent"], clock.now, title="Guichet fermé")
     duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
@@ -382,17 +408,17 @@ def test_a_duplicate_hidden_by_moderation_is_not_merged(  # type: ignore[no-unty
     assert "Propos hors charte" not in make_client(scene["author"]).get(f"/ideas/{keep.id}").text
 
 
-def promote(make_client, scene) -> int:  # type: ignore[no-untyped-def]
-    idea_id = scene["idea"].id
+def promote(make_client: MakeClient, scene: Scene) -> int:
+    idea_id = pk(scene["idea"])
     response = make_client(scene["manager"]).post_form(
         f"/ideas/{idea_id}/promote", {**DECISION, "outcome": OUTCOME}
     )
     assert response.status_code == 303
-    return idea_id  # type: ignore[no-any-return]
+    return idea_id
 
 
-def test_the_porteur_and_the_sponsor_post_milestones_told_to_who_took_part(  # type: ignore[no-untyped-def]
-    make_client, api_client, scene, db: Session
+def test_the_porteur_and_the_sponsor_post_milestones_told_to_who_took_part(
+    make_client: MakeClient, api_client: ApiClient, scene: Scene, db: Session
 ) -> None:
     idea_id = promote(make_client, scene)
     step = {"kind": "first_ground", "text": "Lancé à l’accueil de Lyon.", "lesson": ""}
@@ -430,8 +456,8 @@ def test_the_porteur_and_the_sponsor_post_milestones_told_to_who_took_part(  # t
     assert manager.post_form(f"/ideas/{idea_id}/milestones", step).status_code == 403
 
 
-def test_a_milestone_posted_twice_is_published_once_and_told_once(  # type: ignore[no-untyped-def]
-    make_client, api_client, scene, db: Session
+def test_a_milestone_posted_twice_is_published_once_and_told_once(
+    make_client: MakeClient, api_client: ApiClient, scene: Scene, db: Session
 ) -> None:
     idea_id = promote(make_client, scene)
     step = {"kind": "first_ground", "text": "Lancé à l’accueil de Lyon.", "lesson": ""}
@@ -465,7 +491,9 @@ def test_a_milestone_posted_twice_is_published_once_and_told_once(  # type: igno
     assert text_of(page, "#suivi").count("Lancé à l’accueil de Lyon.") == 2
 
 
-def test_a_stopped_project_needs_its_lesson_and_goes_to_sleep(make_client, scene, db) -> None:  # type: ignore[no-untyped-def]
+def test_a_stopped_project_needs_its_lesson_and_goes_to_sleep(
+    make_client: MakeClient, scene: Scene, db: Session
+) -> None:
     idea_id = promote(make_client, scene)
     author = make_client(scene["author"])
     stop = {"kind": "stopped", "text": "Arrêté après trois mois.", "lesson": ""}
@@ -481,8 +509,8 @@ def test_a_stopped_project_needs_its_lesson_and_goes_to_sleep(make_client, scene
     assert lesson in text_of(sleeping, f"#sleeping-idea-{idea_id}")
 
 
-def test_sleeping_ideas_are_apart_from_the_board_and_the_search(  # type: ignore[no-untyped-def]
-    make_client, api_client, scene, db, clock
+def test_sleeping_ideas_are_apart_from_the_board_and_the_search(
+    make_client: MakeClient, api_client: ApiClient, scene: Scene, db: Session, clock: Clock
 ) -> None:
     closed = make_idea(db, scene["agent"], clock.now, title="Navette du personnel", themes=["rh"])
     db.commit()
@@ -503,8 +531,8 @@ def test_sleeping_ideas_are_apart_from_the_board_and_the_search(  # type: ignore
     assert [i["lesson"] for i in listed.json()["items"]] == ["Le covoiturage suffisait déjà."]
 
 
-def test_relaunching_makes_a_private_draft_with_the_old_mines_to_check(  # type: ignore[no-untyped-def]
-    make_client, api_client, scene, db, clock
+def test_relaunching_makes_a_private_draft_with_the_old_mines_to_check(
+    make_client: MakeClient, api_client: ApiClient, scene: Scene, db: Session, clock: Clock
 ) -> None:
     idea = scene["idea"]
     hidden = make_mine(db, idea, scene["helper"], clock.now, title="Propos hors sujet")
@@ -539,8 +567,8 @@ def test_relaunching_makes_a_private_draft_with_the_old_mines_to_check(  # type:
     assert f"/ideas/{draft.id}" in make_client(scene["layer"]).get(f"/ideas/{idea.id}").text
 
 
-def test_an_idea_has_one_relaunch_alive_at_a_time(  # type: ignore[no-untyped-def]
-    make_client, api_client, scene, db
+def test_an_idea_has_one_relaunch_alive_at_a_time(
+    make_client: MakeClient, api_client: ApiClient, scene: Scene, db: Session
 ) -> None:
     idea = scene["idea"]
     make_client(scene["author"]).post_form(f"/ideas/{idea.id}/abandon", {"lesson": "Trop tôt."})
@@ -576,8 +604,8 @@ def test_an_idea_has_one_relaunch_alive_at_a_time(  # type: ignore[no-untyped-de
     assert len(db.exec(select(Idea).where(Idea.relaunched_from_id == idea.id)).all()) == 2
 
 
-def test_a_relaunched_draft_shows_what_the_old_idea_taught(  # type: ignore[no-untyped-def]
-    make_client, scene, db: Session, clock: Clock
+def test_a_relaunched_draft_shows_what_the_old_idea_taught(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
 ) -> None:
     idea = scene["idea"]
     lesson = "Le budget 2027 ne **suivait** pas. <script>alert(1)</script><img src=x onerror=y()>"
@@ -592,8 +620,8 @@ def test_a_relaunched_draft_shows_what_the_old_idea_taught(  # type: ignore[no-u
     assert "2\u00a0novembre 2026" in taught.get_text()  # when it stopped
 
 
-def test_a_relaunched_draft_keeps_a_hidden_lesson_out_of_sight(  # type: ignore[no-untyped-def]
-    make_client, scene, db: Session, clock: Clock
+def test_a_relaunched_draft_keeps_a_hidden_lesson_out_of_sight(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
 ) -> None:
     """The lesson is not shown once the old idea is hidden by moderation, not even to its own
     author who relaunched it and may still open it; one quoting a hidden mine is masked."""

@@ -8,6 +8,7 @@ import anyio
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
+from starlette.types import Receive, Scope, Send
 
 from app.config import Settings
 from app.main import create_app
@@ -15,7 +16,7 @@ from app.middleware import ConcurrencyLimit
 from app.models import Role
 from app.services import exports, mines, moderation
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock
+from tests.conftest import Clock, MakeClient
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 
@@ -40,8 +41,8 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_a_pdf_is_made_once_per_content_shown_and_kept(
-    make_client, db: Session, clock: Clock, made: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock, made: list[str]
+) -> None:
     author, reader, other = make_user(db), make_user(db), make_user(db)
     idea = make_idea(db, author, clock.now, title="Guichet unique")
     db.commit()
@@ -64,8 +65,8 @@ def test_a_pdf_is_made_once_per_content_shown_and_kept(
 
 
 def test_pdfs_made_per_person_are_limited_but_kept_ones_are_free(
-    make_client, db: Session, clock: Clock, made: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock, made: list[str]
+) -> None:
     author, reader = make_user(db), make_user(db)
     ideas_ = [make_idea(db, author, clock.now, title=f"Idée {n}") for n in range(4)]
     db.commit()
@@ -82,8 +83,8 @@ def test_pdfs_made_per_person_are_limited_but_kept_ones_are_free(
 
 
 def test_when_the_slots_are_taken_a_pdf_answers_503_at_once(
-    app: FastAPI, make_client, db: Session, clock: Clock, made: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI, make_client: MakeClient, db: Session, clock: Clock, made: list[str]
+) -> None:
     author = make_user(db)
     idea = make_idea(db, author, clock.now)
     db.commit()
@@ -105,7 +106,7 @@ def test_health_probes_never_queue_behind_pages() -> None:
     answered: list[str] = []
     events: list[anyio.Event] = []
 
-    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] == "/slow":
             await events[0].wait()
         answered.append(scope["path"])

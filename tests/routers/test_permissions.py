@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.services import mines
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, soup
+from tests.conftest import ApiClient, Clock, MakeClient, soup
 from tests.factories import make_idea, make_mine, make_user
 
 REASON = {"reason": "Une raison écrite."}
@@ -90,15 +90,15 @@ REFUSALS = [
     [pytest.param(*case[1:], id=case[0]) for case in REFUSALS],
 )
 def test_a_refusal_is_the_same_in_a_page_and_in_the_api(
-    make_client,
-    api_client,
+    make_client: MakeClient,
+    api_client: ApiClient,
     db: Session,
     clock: Clock,
     who: str,
     page: tuple[str, str],
     api: tuple[str, str, dict[str, str] | None],
     expected: int,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     people = {
         "author": make_user(db, unit="Accueil"),
         "mine_author": make_user(db, unit="Finances"),
@@ -126,7 +126,7 @@ def test_a_refusal_is_the_same_in_a_page_and_in_the_api(
     assert answer.json()["detail"]
 
 
-def test_deactivated_account_tokens_stop_working(api_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_deactivated_account_tokens_stop_working(api_client: ApiClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     client = api_client(user)

@@ -16,7 +16,7 @@ from app.models import EmailConfirmation, ExternalIdentity, LoginAttempt, OidcLo
 from app.routers.auth import OIDC_STATE_COOKIE
 from app.services import proconnect, registration
 from app.services.proconnect import STARTS_PER_ADDRESS
-from tests.conftest import Clock, WebClient, soup
+from tests.conftest import Clock, MakeClient, WebClient, soup
 from tests.factories import make_user
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 
@@ -63,8 +63,8 @@ def sign_in(client: WebClient) -> httpx.Response:
 
 
 def test_first_sign_in_creates_the_account_then_finds_it_by_idp_and_sub(
-    make_client, provider: Provider, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, provider: Provider, db: Session
+) -> None:
     client = make_client()
     signed = sign_in(client)
     assert signed.status_code == 303, signed.text
@@ -112,8 +112,8 @@ def test_first_sign_in_creates_the_account_then_finds_it_by_idp_and_sub(
     ],
 )
 def test_forged_or_stale_answers_are_refused(
-    make_client, provider: Provider, db: Session, mode: str, message: str
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, provider: Provider, db: Session, mode: str, message: str
+) -> None:
     client = make_client()
     callback = go_to_provider(client)
     provider.mode = mode
@@ -125,7 +125,7 @@ def test_forged_or_stale_answers_are_refused(
     assert db.exec(select(User)).all() == []
 
 
-def test_a_replayed_state_is_refused(make_client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
+def test_a_replayed_state_is_refused(make_client: MakeClient, provider: Provider) -> None:
     client = make_client()
     callback = go_to_provider(client)
     state = parse_qs(urlsplit(callback).query)["state"][0]
@@ -139,8 +139,8 @@ def test_a_replayed_state_is_refused(make_client, provider: Provider) -> None:  
 
 
 def test_a_callback_started_by_someone_else_does_not_sign_the_victim_in(
-    make_client, provider: Provider, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, provider: Provider, db: Session
+) -> None:
     """Login CSRF: the attacker starts a sign-in as themself, keeps the callback URL and makes
     a signed-in victim open it. The victim's browser never asked for that state: refused."""
     victim_user = make_user(db, name="Victime Signée")
@@ -164,7 +164,9 @@ def test_a_callback_started_by_someone_else_does_not_sign_the_victim_in(
     assert attacker.get(callback).status_code == 303
 
 
-def test_state_cookie_is_httponly_lax_and_short_lived(make_client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
+def test_state_cookie_is_httponly_lax_and_short_lived(
+    make_client: MakeClient, provider: Provider
+) -> None:
     client = make_client()
     leaving = client.get("/auth/proconnect/login")
     assert leaving.status_code == 303
@@ -179,8 +181,8 @@ def test_state_cookie_is_httponly_lax_and_short_lived(make_client, provider: Pro
 
 
 def test_anonymous_starts_are_bounded_per_address_and_expired_ones_purged(
-    make_client, provider: Provider, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, provider: Provider, db: Session, clock: Clock
+) -> None:
     client = make_client()
     for _ in range(STARTS_PER_ADDRESS):
         assert client.get("/auth/proconnect/login").status_code == 303
@@ -201,8 +203,8 @@ def test_anonymous_starts_are_bounded_per_address_and_expired_ones_purged(
 
 
 def test_sign_ins_under_way_are_capped(
-    make_client, provider: Provider, db: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, provider: Provider, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(proconnect, "PENDING_MAX", 3)
     for i in range(3):  # from three addresses, say: the per-address limit is not reached
         monkeypatch.setattr(proconnect, "STARTS_PER_ADDRESS", 100 + i)
@@ -212,7 +214,7 @@ def test_sign_ins_under_way_are_capped(
     assert len(db.exec(select(OidcLogin)).all()) == 3
 
 
-def test_userinfo_as_plain_json_is_accepted(make_client, provider: Provider) -> None:  # type: ignore[no-untyped-def]
+def test_userinfo_as_plain_json_is_accepted(make_client: MakeClient, provider: Provider) -> None:
     provider.mode = "userinfo_json"
     client = make_client()
     assert sign_in(client).status_code == 303
@@ -220,8 +222,8 @@ def test_userinfo_as_plain_json_is_accepted(make_client, provider: Provider) -> 
 
 
 def test_an_account_is_never_matched_on_its_email_alone(
-    make_client, provider: Provider, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, provider: Provider, db: Session
+) -> None:
     make_user(db, name="Nadia Locale", email="nadia.haddad@interieur.gouv.fr")
     db.commit()
     refused = sign_in(make_client())
@@ -232,8 +234,8 @@ def test_an_account_is_never_matched_on_its_email_alone(
 
 
 def test_an_unconfirmed_registration_does_not_block_the_agents_proconnect_sign_in(
-    make_client, provider: Provider, db: Session, clock: Clock, settings: Settings
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, provider: Provider, db: Session, clock: Clock, settings: Settings
+) -> None:
     open_settings = settings.model_copy(update={"allowed_email_domains": "interieur.gouv.fr"})
     squatter, _ = registration.register(
         db,

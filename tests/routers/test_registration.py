@@ -5,6 +5,7 @@ never stands in anyone's way."""
 import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, select
@@ -13,7 +14,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models import EmailConfirmation, OutboxMessage, User
 from app.services import users
-from tests.conftest import Clock, WebClient, field_error, soup
+from tests.conftest import Clock, MakeClient, WebClient, field_error, soup
 
 DOMAIN = "ville-exemple.fr"
 PASSWORD = "un-mot-de-passe-solide"
@@ -29,7 +30,7 @@ def app(settings: Settings, clock: Clock) -> Iterator[FastAPI]:
     application.state.engine.dispose()
 
 
-def register(client: WebClient, email: str, name: str = "Dominique Directeur"):  # type: ignore[no-untyped-def]
+def register(client: WebClient, email: str, name: str = "Dominique Directeur") -> httpx.Response:
     form = {"email": email, "name": name, "unit": "Direction générale"}
     return client.post_form("/register", form)
 
@@ -62,8 +63,8 @@ def confirmation_link(db: Session, email: str) -> str:
     ],
 )
 def test_only_one_plain_mailbox_of_an_allowed_domain_registers(
-    make_client, db: Session, email: str
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, email: str
+) -> None:
     refused = register(make_client(), email)
     assert refused.status_code == 422
     assert field_error(soup(refused), "field-email")
@@ -83,8 +84,8 @@ def test_address_is_normalised_and_its_domain_compared_exactly() -> None:
 
 
 def test_a_registered_account_stays_inactive_until_the_link_sent_to_the_address_is_followed(
-    make_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session
+) -> None:
     address = f"directeur.general@{DOMAIN}"
     client = make_client()
     answered = register(client, "Directeur.General@" + DOMAIN.upper())
@@ -126,8 +127,8 @@ def test_a_registered_account_stays_inactive_until_the_link_sent_to_the_address_
 
 
 def test_a_password_manager_stores_the_new_password_with_the_sign_in_address(
-    make_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session
+) -> None:
     address = f"camille.martin@{DOMAIN}"
     client = make_client()
     form = soup(client.get("/register")).select_one("main input[type=email]")
@@ -139,7 +140,7 @@ def test_a_password_manager_stores_the_new_password_with_the_sign_in_address(
     assert page.select_one("#field-password")["autocomplete"] == "new-password"
 
 
-def test_a_confirmation_link_expires(make_client, db: Session, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_confirmation_link_expires(make_client: MakeClient, db: Session, clock: Clock) -> None:
     client = make_client()
     register(client, f"lent@{DOMAIN}")
     link = confirmation_link(db, f"lent@{DOMAIN}")
@@ -154,8 +155,8 @@ def test_a_confirmation_link_expires(make_client, db: Session, clock: Clock) -> 
 
 
 def test_an_unconfirmed_registration_does_not_block_the_owner_of_the_address(
-    make_client, db: Session
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session
+) -> None:
     address = f"directeur.general@{DOMAIN}"
     assert register(make_client(), address, name="Mallory").status_code == 303
     squatted = confirmation_link(db, address)
@@ -174,7 +175,9 @@ def test_an_unconfirmed_registration_does_not_block_the_owner_of_the_address(
     assert again.status_code == 422 and "existe déjà" in field_error(soup(again), "field-email")
 
 
-def test_whoever_registers_an_address_never_holds_its_password(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_whoever_registers_an_address_never_holds_its_password(
+    make_client: MakeClient, db: Session
+) -> None:
     """Mallory registers the director's address; the director follows the link and chooses a
     password: Mallory, who never chose one, cannot sign in to that account."""
     address = f"directeur.general@{DOMAIN}"

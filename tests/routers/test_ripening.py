@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 from app.models import Idea, Notification, NotificationKind, OutboxMessage, Role
 from app.services import mines, ripening
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, soup, text_of
+from tests.conftest import Clock, MakeClient, soup, text_of
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
 from tests.routers.test_french_typography import faults_in
 
@@ -26,8 +26,8 @@ def _told(db: Session, idea: Idea) -> list[int]:
 
 
 def test_ripening_is_a_moment_told_once_to_the_author_and_the_helpers(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db, name="Amina Diallo", unit="Accueil")
     layers = [
         make_user(db, name=n, unit=u)
@@ -97,8 +97,8 @@ def test_ripening_is_a_moment_told_once_to_the_author_and_the_helpers(
 
 
 def test_an_idea_that_stops_being_ripe_says_why_in_french_typography(
-    make_client, db: Session, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
     author = make_user(db, name="Amina Diallo", unit="Accueil")
     helper = make_user(db, name="Hugo", unit="Juridique")
     idea = make_idea(

@@ -48,7 +48,7 @@ def _schema(settings: Settings, clock: Clock, writes_per_minute: int):  # type: 
         _, token = api_tokens.create_api_token(db, colleague, "schemathesis")
         db.commit()
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    schema.config.headers = {"Authorization": f"Bearer {token}"}  # type: ignore[attr-defined]
+    schema.config.headers = {"Authorization": f"Bearer {token}"}
     return app, schema
 
 

@@ -3,11 +3,11 @@
 from sqlmodel import Session
 
 from app.security import csrf_token_for, csrf_token_valid
-from tests.conftest import SECRET, soup
+from tests.conftest import SECRET, MakeClient, soup
 from tests.factories import make_user
 
 
-def test_assets_have_versioned_names_and_immutable_cache(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_assets_have_versioned_names_and_immutable_cache(make_client: MakeClient) -> None:
     client = make_client()
     page = soup(client.get("/login"))
     css = page.find("link", rel="stylesheet")["href"]
@@ -23,7 +23,7 @@ def test_assets_have_versioned_names_and_immutable_cache(make_client) -> None:  
     assert client.get("/static/000000000000/css/nope.css").status_code == 404
 
 
-def test_pages_are_compressed(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_pages_are_compressed(make_client: MakeClient, db: Session) -> None:
     user = make_user(db)
     db.commit()
     response = make_client(user).get("/ideas", headers={"Accept-Encoding": "gzip"})
@@ -44,7 +44,7 @@ def test_csrf_tokens_change_on_every_page_yet_all_stay_valid() -> None:
     assert not csrf_token_valid("other-secret", "nonce-1234567890ab", first)
 
 
-def test_head_answers_as_get_without_the_body(make_client, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_head_answers_as_get_without_the_body(make_client: MakeClient, db: Session) -> None:
     client = make_client()
     for url in ("/robots.txt", "/login", "/stats"):
         got, head = client.get(url), client.head(url)

@@ -14,7 +14,7 @@ from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, Role
 from app.schemas import PromoteInput
 from app.services import ideas, mines, moderation
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, soup
+from tests.conftest import Clock, MakeClient, soup
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
 
 P = ScoringParams(quiet_period_hours=0)
@@ -91,7 +91,9 @@ def table(html: BeautifulSoup, chart: str) -> dict[str, list[int]]:
     return {row.th.get_text(strip=True): [int(td.get_text()) for td in row("td")] for row in rows}
 
 
-def test_the_figures_are_those_of_the_seeded_base(make_client, seeded, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_figures_are_those_of_the_seeded_base(
+    make_client: MakeClient, seeded: dict[str, Any], clock: Clock
+) -> None:
     html = soup(make_client().get("/stats"))  # signed out
     assert figure(html, "ideas") == "3"  # not the draft, not the merged duplicate
     assert figure(html, "mines") == "5"  # not the withdrawn one, not the hidden one
@@ -116,7 +118,9 @@ def _paris_month(at: datetime) -> str:
     return at.astimezone(PARIS).strftime("%Y-%m")
 
 
-def test_the_figures_agree_with_the_database(make_client, seeded, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_the_figures_agree_with_the_database(
+    make_client: MakeClient, seeded: dict[str, Any], db: Session
+) -> None:
     """The same figures worked out here from the rows themselves, in Python."""
     all_ideas = db.exec(select(Idea)).all()
     all_mines = {m.id: m for m in db.exec(select(Mine))}
@@ -147,13 +151,17 @@ def test_the_figures_agree_with_the_database(make_client, seeded, db: Session) -
     }
 
 
-def test_the_page_holds_no_personal_data_nor_any_content(make_client, seeded) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_holds_no_personal_data_nor_any_content(
+    make_client: MakeClient, seeded: dict[str, Any]
+) -> None:
     text = soup(make_client().get("/stats")).select_one("main").get_text(" ")
     for word in (*seeded["names"], *seeded["titles"]):
         assert word not in text, word
 
 
-def test_charts_are_svg_with_their_data_as_tables(make_client, seeded) -> None:  # type: ignore[no-untyped-def]
+def test_charts_are_svg_with_their_data_as_tables(
+    make_client: MakeClient, seeded: dict[str, Any]
+) -> None:
     html = soup(make_client().get("/stats"))
     for chart in ("chart-contributions", "chart-active", "chart-funnel"):
         figure_ = html.select_one(f"figure#{chart}")
@@ -164,7 +172,7 @@ def test_charts_are_svg_with_their_data_as_tables(make_client, seeded) -> None: 
     assert html.select("script") == html.select("head script")  # nothing but htmx, deferred
 
 
-def test_an_empty_base_shows_zeros_and_no_median(make_client) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_base_shows_zeros_and_no_median(make_client: MakeClient) -> None:
     html = soup(make_client().get("/stats"))
     assert figure(html, "ideas") == "0"
     assert figure(html, "median") == "—"
@@ -172,7 +180,7 @@ def test_an_empty_base_shows_zeros_and_no_median(make_client) -> None:  # type: 
 
 
 def test_the_figures_are_cached_for_a_few_minutes_on_the_app_s_clock(
-    make_client,  # type: ignore[no-untyped-def]
+    make_client: MakeClient,
     db: Session,
     clock: Clock,
 ) -> None:
@@ -187,9 +195,9 @@ def test_the_figures_are_cached_for_a_few_minutes_on_the_app_s_clock(
 
 
 def test_an_idea_ripe_with_time_alone_stays_counted_ripe_after_a_mine_or_a_promotion(
-    make_client,
+    make_client: MakeClient,
     db: Session,
-    clock: Clock,  # type: ignore[no-untyped-def]
+    clock: Clock,
 ) -> None:
     """Most ideas ripen when their quiet period runs out with nothing written: no write marks
     that moment, yet « devenues mûres » counts them once ripe, even if they no longer are."""

@@ -1,11 +1,12 @@
 """The board against a seeded base: order and content of every filter and sort."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session
 
-from app.models import Role
+from app.models import Idea, Role, User
 from app.services import board, mines, scoring
 from app.services.pages import Page
 from app.services.readiness import ScoringParams
@@ -16,14 +17,19 @@ P = ScoringParams()
 
 
 @pytest.fixture
-def base(engine_session: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def base(engine_session: Session, clock: Clock) -> tuple[dict[str, Idea], dict[str, int | None]]:
     s = engine_session
     accueil = make_user(s, unit="Accueil")
     rh = make_user(s, unit="RH")
     reviewers = [make_user(s, unit=u) for u in ("Finances", "DSI", "DGS")]
-    full = {"problem": LONG, "solution": LONG, "broken_rule": LONG, "first_ground": LONG}
+    full: dict[str, Any] = {
+        "problem": LONG,
+        "solution": LONG,
+        "broken_rule": LONG,
+        "first_ground": LONG,
+    }
 
-    def ripe(title: str, author, themes: list[str]):  # type: ignore[no-untyped-def]
+    def ripe(title: str, author: User, themes: list[str]) -> Idea:
         idea = make_idea(s, author, clock.now, title=title, themes=themes, **full)
         for r in reviewers:
             m = make_mine(s, idea, r, clock.now, category="budget")
@@ -56,7 +62,9 @@ def titles(result: Page[board.BoardRow]) -> list[str]:
     return [r.idea.title for r in result.items]
 
 
-def test_ripe_first_then_closest_to_ripe(engine_session: Session, base, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_ripe_first_then_closest_to_ripe(
+    engine_session: Session, base: tuple[dict[str, Idea], dict[str, int | None]], clock: Clock
+) -> None:
     result = board.board(engine_session, board.BoardQuery(), clock.now)
     assert set(titles(result)[:2]) == {"Mûre A", "Mûre B"}
     assert all(r.ripe for r in result.items[:2]) and not any(r.ripe for r in result.items[2:])
@@ -66,8 +74,12 @@ def test_ripe_first_then_closest_to_ripe(engine_session: Session, base, clock: C
 
 @pytest.mark.parametrize("large_theme", [board.LARGE_THEME, 0], ids=["from-theme", "walk-sort"])
 def test_filters_combine(
-    engine_session: Session, base, clock: Clock, monkeypatch: pytest.MonkeyPatch, large_theme: int
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session,
+    base: tuple[dict[str, Idea], dict[str, int | None]],
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    large_theme: int,
+) -> None:
     """Whichever way a theme's page is looked for (board.LARGE_THEME), the board is the same."""
     monkeypatch.setattr(board, "LARGE_THEME", large_theme)
     ideas, units = base
@@ -91,7 +103,9 @@ def test_filters_combine(
     assert len(board.board(engine_session, q(status="all"), clock.now).items) == 5
 
 
-def test_sorts_keep_ripe_first(engine_session: Session, base, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_sorts_keep_ripe_first(
+    engine_session: Session, base: tuple[dict[str, Idea], dict[str, int | None]], clock: Clock
+) -> None:
     ideas, _ = base
     clock.advance(hours=1)
     make_mine(engine_session, ideas["far"], make_user(engine_session, unit="X"), clock.now)
@@ -104,8 +118,8 @@ def test_sorts_keep_ripe_first(engine_session: Session, base, clock: Clock) -> N
 
 
 def test_rows_carry_open_mines_reviewers_and_units(
-    engine_session: Session, base, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, base: tuple[dict[str, Idea], dict[str, int | None]], clock: Clock
+) -> None:
     rows = {
         r.idea.title: r for r in board.board(engine_session, board.BoardQuery(), clock.now).items
     }
@@ -131,14 +145,12 @@ def test_query_parsing_is_lenient(clock: Clock) -> None:
 
 
 def test_quiet_period_ripening_shows_without_any_write(
-    engine_session: Session, base, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, base: tuple[dict[str, Idea], dict[str, int | None]], clock: Clock
+) -> None:
     ideas, _ = base
     manager = make_user(engine_session, role=Role.manager, unit="DGS")
     late = make_mine(engine_session, ideas["ripe_a"], manager, clock.now, severity="minor")
-    d = make_deminage(
-        engine_session, late, ideas["ripe_a"].author_id and make_user(engine_session), clock.now
-    )
+    d = make_deminage(engine_session, late, make_user(engine_session), clock.now)
     mines.accept_deminage(engine_session, P, manager, d, late, ideas["ripe_a"], clock.now)
     assert not ideas["ripe_a"].is_ripe(clock.now)
     assert ideas["ripe_a"].is_ripe(clock.now + timedelta(hours=72))
@@ -149,8 +161,8 @@ def test_quiet_period_ripening_shows_without_any_write(
 
 
 def test_waiting_ideas_follow_ripe_ones_and_pages_run_across_groups(
-    engine_session: Session, base, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, base: tuple[dict[str, Idea], dict[str, int | None]], clock: Clock
+) -> None:
     ideas, _ = base
     s = engine_session
     manager = make_user(s, role=Role.manager, unit="DGS")

@@ -385,7 +385,7 @@ def test_a_managers_decision_after_the_deminage_counts_as_the_ideas_outcome(
     assert [i.idea.title for i in waiting] == ["Renvoyée tôt"]
     shown = {
         i.idea.title: i.outcome.text for i in calls.call_page(s, call, author, clock.now).ideas
-    }  # type: ignore[union-attr]
+    }
     assert shown == {"Renvoyée tôt": "Précisez le public.", "Renvoyée après": "Chiffrez-la."}
 
 

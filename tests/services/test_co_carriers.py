@@ -2,6 +2,8 @@
 the idea's list of co-porteurs kept equal to the accepted invitations, and what closing an
 account does to them."""
 
+from typing import Any
+
 import pytest
 from sqlmodel import Session, select
 
@@ -18,7 +20,7 @@ P = ScoringParams()
 
 
 @pytest.fixture
-def cast(engine_session: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def cast(engine_session: Session, clock: Clock) -> dict[str, Any]:
     s = engine_session
     author = make_user(s, name="Autrice", unit="Accueil")
     return {
@@ -36,8 +38,8 @@ def _accepted(s: Session, idea: Idea) -> list[int]:
 
 
 def test_the_idea_lists_exactly_the_co_porteurs_who_accepted(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, Any], clock: Clock
+) -> None:
     s, idea, now = engine_session, cast["idea"], clock.now
     cora = co_carriers.invite(s, cast["author"], idea, cast["cora"], "", now)
     dan = co_carriers.invite(s, cast["author"], idea, cast["dan"], "", now)
@@ -59,8 +61,8 @@ def test_the_idea_lists_exactly_the_co_porteurs_who_accepted(
 
 
 def test_only_the_author_invites_and_only_on_a_published_idea(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, Any], clock: Clock
+) -> None:
     s, now = engine_session, clock.now
     with pytest.raises(Forbidden):
         co_carriers.invite(s, cast["cora"], cast["idea"], cast["dan"], "", now)
@@ -74,7 +76,9 @@ def test_only_the_author_invites_and_only_on_a_published_idea(
     co_carriers.decline(s, cast["cora"], row, cast["idea"], now)  # always possible
 
 
-def test_nobody_is_invited_twice_nor_past_ten(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_nobody_is_invited_twice_nor_past_ten(
+    engine_session: Session, cast: dict[str, Any], clock: Clock
+) -> None:
     s, idea, now = engine_session, cast["idea"], clock.now
     co_carriers.invite(s, cast["author"], idea, cast["cora"], "", now)
     with pytest.raises(Conflict) as twice:
@@ -87,8 +91,8 @@ def test_nobody_is_invited_twice_nor_past_ten(engine_session: Session, cast, clo
 
 
 def test_the_invitee_is_told_and_so_is_the_author_of_each_answer(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, Any], clock: Clock
+) -> None:
     s, idea, now = engine_session, cast["idea"], clock.now
     row = co_carriers.invite(s, cast["author"], idea, cast["cora"], "Avec moi ?", now)
     co_carriers.accept(s, P, cast["cora"], row, idea, now)
@@ -108,8 +112,8 @@ def test_the_invitee_is_told_and_so_is_the_author_of_each_answer(
 
 
 def test_a_co_porteur_edits_answers_and_never_reviews_the_idea(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, Any], clock: Clock
+) -> None:
     s, idea, now = engine_session, cast["idea"], clock.now
     mine = make_mine(s, idea, cast["layer"], now)
     make_deminage(s, mine, cast["cora"], now)
@@ -126,8 +130,8 @@ def test_a_co_porteur_edits_answers_and_never_reviews_the_idea(
 
 
 def test_closing_an_account_drops_its_pending_invitations_and_keeps_its_carrying(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, Any], clock: Clock
+) -> None:
     s, idea, now = engine_session, cast["idea"], clock.now
     accepted = co_carriers.invite(s, cast["author"], idea, cast["cora"], "", now)
     co_carriers.accept(s, P, cast["cora"], accepted, idea, now)
@@ -135,7 +139,7 @@ def test_closing_an_account_drops_its_pending_invitations_and_keeps_its_carrying
     co_carriers.invite(s, cast["dan"], other, cast["cora"], "Et là ?", now)  # to Cora
     co_carriers.invite(s, cast["author"], idea, cast["dan"], "", now)  # untouched
     exported = personal_data.personal_data(s, cast["cora"])
-    assert sorted(r["idea_id"] for r in exported["co_carrier"]) == sorted([idea.id, other.id])  # type: ignore[union-attr]
+    assert sorted(r["idea_id"] for r in exported["co_carrier"]) == sorted([idea.id, other.id])
     assert "co_carrier.invited_by_id" in exported
 
     personal_data.close_account(s, cast["cora"], now)

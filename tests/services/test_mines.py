@@ -7,7 +7,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden
-from app.models import IdeaEvent, Mine, MineStatus, Notification, Role
+from app.models import Idea, IdeaEvent, Mine, MineStatus, Notification, Role, User
 from app.schemas import IdeaUpdate
 from app.services import ideas, mines, scoring
 from app.services.readiness import ScoringParams
@@ -18,7 +18,7 @@ P = ScoringParams()
 
 
 @pytest.fixture
-def cast(engine_session: Session):  # type: ignore[no-untyped-def]
+def cast(engine_session: Session) -> dict[str, User]:
     s = engine_session
     return {
         "author": make_user(s, name="Autrice", unit="Accueil"),
@@ -29,13 +29,17 @@ def cast(engine_session: Session):  # type: ignore[no-untyped-def]
     }
 
 
-def test_author_cannot_mine_own_idea(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_author_cannot_mine_own_idea(
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     idea = make_idea(engine_session, cast["author"], clock.now)
     with pytest.raises(Forbidden):
         make_mine(engine_session, idea, cast["author"], clock.now)
 
 
-def test_no_mine_on_a_draft_or_abandoned_idea(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_no_mine_on_a_draft_or_abandoned_idea(
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     draft = make_idea(engine_session, cast["author"], clock.now, published=False)
     with pytest.raises(Conflict):
         make_mine(engine_session, draft, cast["a"], clock.now)
@@ -46,8 +50,8 @@ def test_no_mine_on_a_draft_or_abandoned_idea(engine_session: Session, cast, clo
 
 
 def test_mine_author_cannot_answer_own_mine_but_idea_author_can(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     idea = make_idea(engine_session, cast["author"], clock.now)
     mine = make_mine(engine_session, idea, cast["a"], clock.now)
     with pytest.raises(Forbidden):
@@ -56,8 +60,8 @@ def test_mine_author_cannot_answer_own_mine_but_idea_author_can(
 
 
 def test_accepting_defuses_at_once_and_only_authors_may(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now)
@@ -74,8 +78,8 @@ def test_accepting_defuses_at_once_and_only_authors_may(
 
 
 def test_mine_author_reopens_with_a_reason_and_others_cannot(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now)
@@ -93,8 +97,8 @@ def test_mine_author_reopens_with_a_reason_and_others_cannot(
 
 
 def test_risk_of_minor_or_major_is_the_authors_and_of_a_bomb_a_managers(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     petard = make_mine(s, idea, cast["a"], clock.now, severity="minor")
@@ -110,7 +114,9 @@ def test_risk_of_minor_or_major_is_the_authors_and_of_a_bomb_a_managers(
     assert bomb.resolution_reason == "Arbitrage de la direction"
 
 
-def test_only_the_mine_author_withdraws(engine_session: Session, cast, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_mine_author_withdraws(
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now)
@@ -126,8 +132,8 @@ def test_only_the_mine_author_withdraws(engine_session: Session, cast, clock: Cl
 
 
 def test_helpful_is_once_per_person_and_never_on_ones_own(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now)
@@ -141,7 +147,7 @@ def test_helpful_is_once_per_person_and_never_on_ones_own(
     assert deminage.helpful_count == 1
 
 
-def _ripe_idea(s: Session, cast, clock: Clock):  # type: ignore[no-untyped-def]
+def _ripe_idea(s: Session, cast: dict[str, User], clock: Clock) -> Idea:
     idea = make_idea(
         s,
         cast["author"],
@@ -162,8 +168,8 @@ def _ripe_idea(s: Session, cast, clock: Clock):  # type: ignore[no-untyped-def]
 
 
 def test_new_mine_on_a_ripe_idea_unripens_it_with_a_history_line(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
     assert idea.is_ripe(clock.now)
@@ -175,8 +181,8 @@ def test_new_mine_on_a_ripe_idea_unripens_it_with_a_history_line(
 
 
 def test_reopening_on_a_ripe_idea_restarts_the_quiet_period(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
     mine = s.get(Mine, mines.mines_for_idea(s, idea, None)[0].mine.id)
@@ -186,8 +192,8 @@ def test_reopening_on_a_ripe_idea_restarts_the_quiet_period(
 
 
 def test_edit_keeps_a_revision_and_mines_see_what_changed(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now)
@@ -207,8 +213,8 @@ def test_edit_keeps_a_revision_and_mines_see_what_changed(
 
 
 def test_recomputing_one_idea_does_not_depend_on_the_whole_base(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     target = make_idea(s, cast["author"], clock.now)
     make_mine(s, target, cast["a"], clock.now)
@@ -231,8 +237,8 @@ def test_recomputing_one_idea_does_not_depend_on_the_whole_base(
 
 
 def test_stored_score_matches_scratch_after_parameter_change(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
     strict = ScoringParams(ripe_threshold=100, weight_blocking=20)
@@ -248,8 +254,8 @@ def test_stored_score_matches_scratch_after_parameter_change(
 
 
 def test_each_history_line_shows_the_score_its_event_led_to(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     """« Bombe posée » carries the score once the bombe is there, not the score before it."""
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
@@ -276,8 +282,8 @@ def test_each_history_line_shows_the_score_its_event_led_to(
 
 
 def test_a_deminage_counts_once_whatever_its_history(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     """Accept, reopen, accept the same déminage five times: one accepted déminage."""
     from app.models import Expertise
 
@@ -308,8 +314,8 @@ def test_a_deminage_counts_once_whatever_its_history(
 
 
 def test_cosigning_sets_the_median_and_a_bombe_blocks_only_while_its_median_is_one(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     bomb = make_mine(s, idea, cast["a"], clock.now, severity="blocking", title="Hébergement")
@@ -336,8 +342,8 @@ def test_cosigning_sets_the_median_and_a_bombe_blocks_only_while_its_median_is_o
 
 
 def test_neither_the_idea_author_nor_the_mine_author_cosigns(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now)
@@ -349,8 +355,8 @@ def test_neither_the_idea_author_nor_the_mine_author_cosigns(
 
 
 def test_a_mine_moves_to_the_generalisation_with_its_authors_agreement(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now, severity="blocking", title="Déploiement")
@@ -371,8 +377,8 @@ def test_a_mine_moves_to_the_generalisation_with_its_authors_agreement(
 
 
 def test_a_manager_settles_a_disagreement_on_the_portee(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now, title="Formation")
@@ -398,8 +404,8 @@ def test_a_manager_settles_a_disagreement_on_the_portee(
 
 
 def test_the_idea_author_asks_what_a_mine_rests_on_and_its_author_answers(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     idea = make_idea(s, cast["author"], clock.now)
     mine = make_mine(s, idea, cast["a"], clock.now, title="RGPD")
@@ -427,8 +433,8 @@ def test_the_idea_author_asks_what_a_mine_rests_on_and_its_author_answers(
 
 
 def test_a_merge_does_not_back_date_the_kept_idea_ripeness(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     duplicate = _ripe_idea(s, cast, clock)
     admin = make_user(s, name="Adèle", unit="DGS", role=Role.admin)
@@ -456,8 +462,8 @@ def test_a_merge_does_not_back_date_the_kept_idea_ripeness(
 
 
 def test_a_merge_into_a_ripe_idea_keeps_it_ripe_since_when_it_was(
-    engine_session: Session, cast, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, cast: dict[str, User], clock: Clock
+) -> None:
     s = engine_session
     admin = make_user(s, name="Adèle", unit="DGS", role=Role.admin)
     duplicate = make_idea(s, cast["manager"], clock.now, title="Doublon")

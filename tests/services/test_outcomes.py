@@ -2,6 +2,7 @@
 took part, through the real services on a real database."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -29,7 +30,7 @@ def promotion(outcome: str = "Un pilote de six mois à l’accueil de Lyon.") ->
 
 
 @pytest.fixture
-def scene(engine_session: Session, clock: Clock):  # type: ignore[no-untyped-def]
+def scene(engine_session: Session, clock: Clock) -> dict[str, Any]:
     """An idea with everyone who can take part in it, and some who did not."""
     s = engine_session
     people = {
@@ -81,8 +82,8 @@ def told(session: Session, user_id: int) -> list[Notification]:
 
 
 def test_a_promotion_s_outcome_reaches_everyone_who_took_part_and_no_one_else(
-    engine_session: Session, scene, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, scene: dict[str, Any], clock: Clock
+) -> None:
     s = engine_session
     ideas.promote(s, P, scene["manager"], scene["idea"], promotion(), clock.now)
     for name in ("autrice", "poseuse", "demineur", "soutien", "abonne", "invitee", "cosignataire"):
@@ -98,8 +99,8 @@ def test_a_promotion_s_outcome_reaches_everyone_who_took_part_and_no_one_else(
 
 
 def test_the_outcome_goes_by_e_mail_unless_the_person_chose_the_app_only(
-    engine_session: Session, scene, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, scene: dict[str, Any], clock: Clock
+) -> None:
     s = engine_session
     s.add(
         NotificationPreference(
@@ -115,8 +116,8 @@ def test_the_outcome_goes_by_e_mail_unless_the_person_chose_the_app_only(
 
 
 def test_closing_and_merging_keep_their_outcome_and_tell_who_took_part_in_the_duplicate(
-    engine_session: Session, scene, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, scene: dict[str, Any], clock: Clock
+) -> None:
     s = engine_session
     other = make_idea(s, scene["passant"], clock.now, title="Accueil sans file")
     with pytest.raises(InvalidInput) as refused:
@@ -135,8 +136,8 @@ def test_closing_and_merging_keep_their_outcome_and_tell_who_took_part_in_the_du
 
 
 def test_an_outcome_quoting_a_hidden_mine_is_masked_for_who_may_not_read_it(
-    engine_session: Session, scene, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, scene: dict[str, Any], clock: Clock
+) -> None:
     s = engine_session
     text = "Promue malgré « Secretcanari », désormais sans objet."
     ideas.promote(s, P, scene["manager"], scene["idea"], promotion(text), clock.now)
@@ -154,8 +155,8 @@ def test_an_outcome_quoting_a_hidden_mine_is_masked_for_who_may_not_read_it(
     "quote", ["« Secretcanari »", "«\u00a0Secretcanari\u00a0»", "«Secretcanari»"]
 )
 def test_an_outcome_is_masked_however_the_quote_is_spaced(
-    engine_session: Session, scene, clock: Clock, quote: str
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, scene: dict[str, Any], clock: Clock, quote: str
+) -> None:
     s = engine_session
     ideas.send_back(s, scene["manager"], scene["idea"], f"Répondez à {quote}.", clock.now)
     (line,) = outcomes.outcomes_of(s, scene["idea"], scene["poseuse"])

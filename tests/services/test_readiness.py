@@ -360,7 +360,7 @@ def test_only_generalisation_mines_leave_the_first_ground_unchallenged() -> None
 
 
 def test_a_cosigner_counts_as_a_reviewer_with_their_unit_unless_the_mine_is_withdrawn() -> None:
-    signed = MineFacts(**{**mine().__dict__, "cosigners": (Contributor(5, 50), Contributor(6, 50))})  # type: ignore[arg-type]
+    signed = MineFacts(**{**mine().__dict__, "cosigners": (Contributor(5, 50), Contributor(6, 50))})
     result = compute(facts(mines=[signed]), PARAMS, NOW)
     assert (result.reviewers, result.reviewer_units) == (3, 2)
     gone = MineFacts(**{**signed.__dict__, "status": "withdrawn"})

@@ -9,8 +9,10 @@ blocks count."""
 import contextlib
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -44,6 +46,7 @@ from app.services.idea_view import idea_view
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, ScoringParams
 from tests.conftest import database_url
 from tests.factories import LONG, make_idea, make_user
+from tests.postgres import PostgresServer
 
 PARAMS = ScoringParams(quiet_period_hours=24)
 OUTPUTS = [(who, out) for out in ("page", "api", "sheet") for who in ("reader", "admin", "author")]
@@ -152,7 +155,9 @@ def _scratch_facts(session: Session, idea: Idea) -> IdeaFacts:
     )
 
 
-def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> None:  # type: ignore[no-untyped-def]
+def test_stored_score_always_equals_recomputed(
+    template_db: Path, postgres: PostgresServer | None
+) -> None:
     class ScoreMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
@@ -185,7 +190,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
             self.engine.dispose()
             shutil.rmtree(self.dir, ignore_errors=True)
 
-        def _try(self, action) -> None:  # type: ignore[no-untyped-def]
+        def _try(self, action: Callable[[], object]) -> None:
             # A refusal is fine; what matters is that nothing drifts.
             with contextlib.suppress(DomainError):
                 action()
@@ -193,7 +198,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
 
         @rule(who=st.integers(0, 5), severity=st.sampled_from(["minor", "major", "blocking"]))
         def lay(self, who: int, severity: str) -> None:
-            data = MineCreate(category="legal", severity=severity, body="Objection")  # type: ignore[arg-type]
+            data = MineCreate(category="legal", severity=severity, body="Objection")
 
             def act() -> None:
                 layer = self.author if who == 5 else self.people[who]  # the author is refused
@@ -210,7 +215,7 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
                 return
             mine = self.mines[m % len(self.mines)]
             helper = self.author if who == 5 else self.people[who]
-            data = DeminageCreate(kind="solution", body="Réponse")  # type: ignore[arg-type]
+            data = DeminageCreate(kind="solution", body="Réponse")
 
             def act() -> None:
                 self.deminages.append(
@@ -342,8 +347,10 @@ def test_stored_score_always_equals_recomputed(template_db: Path, postgres) -> N
                 )
             )
 
-        def _moderate(self, d: int, on_mine: bool, hidden: bool, act, *reason: str) -> None:  # type: ignore[no-untyped-def]
-            def pool(items: list) -> list:  # type: ignore[type-arg]
+        def _moderate(
+            self, d: int, on_mine: bool, hidden: bool, act: Callable[..., object], *reason: str
+        ) -> None:
+            def pool(items: list[Any]) -> list[Any]:
                 return [i for i in items if (i.hidden_at is not None) == hidden]
 
             # The kind asked for, or the other one when it has nothing to act on.

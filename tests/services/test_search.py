@@ -70,14 +70,16 @@ def corpus(engine_session: Session, clock: Clock) -> dict[str, int]:
 
 @pytest.mark.parametrize(("query", "expected"), LABELLED)
 def test_expected_idea_ranks_first(
-    engine_session: Session, corpus, query: str, expected: str
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, corpus: dict[str, int], query: str, expected: str
+) -> None:
     hits = search.find(engine_session, query)
     assert hits, query
     assert hits[0].idea_id == corpus[expected]
 
 
-def test_mean_reciprocal_rank_of_the_labelled_set(engine_session: Session, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_mean_reciprocal_rank_of_the_labelled_set(
+    engine_session: Session, corpus: dict[str, int]
+) -> None:
     ranks = []
     for query, expected in LABELLED:
         ids = [h.idea_id for h in search.find(engine_session, query)]
@@ -86,14 +88,14 @@ def test_mean_reciprocal_rank_of_the_labelled_set(engine_session: Session, corpu
 
 
 def test_drafts_never_show_and_mines_and_deminages_are_found(
-    engine_session: Session, corpus, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, corpus: dict[str, int], clock: Clock
+) -> None:
     colleague, helper = make_user(engine_session), make_user(engine_session)
     idea_id = corpus["cantine"]
     idea = engine_session.get(Idea, idea_id)
     mine = make_mine(
         engine_session, idea, colleague, clock.now, title="Hébergement", body="Où est l'hébergeur ?"
-    )  # type: ignore[arg-type]
+    )
     make_deminage(engine_session, mine, helper, clock.now, body="Un hébergeur souverain certifié.")
     engine_session.flush()
     docs = [h.doc for h in search.find(engine_session, "hébergeurs")]
@@ -101,7 +103,9 @@ def test_drafts_never_show_and_mines_and_deminages_are_found(
     assert all(h.idea_id in corpus.values() for h in search.find(engine_session, "brouillon"))
 
 
-def test_edits_keep_the_index_in_step(engine_session: Session, corpus, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_edits_keep_the_index_in_step(
+    engine_session: Session, corpus: dict[str, int], clock: Clock
+) -> None:
     idea = engine_session.get(Idea, corpus["cantine"])
     author = engine_session.get(User, idea.author_id)  # type: ignore[union-attr]
     assert not search.find(engine_session, "quotient familial")
@@ -112,12 +116,14 @@ def test_edits_keep_the_index_in_step(engine_session: Session, corpus, clock: Cl
         idea,
         IdeaUpdate(solution="Grâce au quotient familial"),
         clock.now,
-    )  # type: ignore[arg-type]
+    )
     assert search.find(engine_session, "quotients familiaux")[0].idea_id == corpus["cantine"]
 
 
 @pytest.mark.parametrize("query", ['"', "*", "^", "-", ":", "()", "\x00", '"*^-:()'])
-def test_the_index_syntax_alone_finds_nothing(engine_session: Session, corpus, query: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_index_syntax_alone_finds_nothing(
+    engine_session: Session, corpus: dict[str, int], query: str
+) -> None:
     """No syntax error reaches the user: the index's punctuation is no query, and around a
     word it is ignored."""
     assert search.find(engine_session, query) == []
@@ -136,14 +142,14 @@ def test_the_index_syntax_alone_finds_nothing(engine_session: Session, corpus, q
     ],
 )
 def test_the_index_operators_are_just_words(
-    engine_session: Session, corpus, query: str, expected: set[str]
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, corpus: dict[str, int], query: str, expected: set[str]
+) -> None:
     found = {h.idea_id for h in search.find(engine_session, query)}
     assert found == {corpus[key] for key in expected}
     assert search.find(engine_session, "cantine")[0].idea_id == corpus["cantine"]
 
 
-def test_similar_ideas_while_writing(engine_session: Session, corpus) -> None:  # type: ignore[no-untyped-def]
+def test_similar_ideas_while_writing(engine_session: Session, corpus: dict[str, int]) -> None:
     similar = search.similar_ideas(
         engine_session, "Paiement de la cantine", "les familles paient tard"
     )
@@ -159,8 +165,8 @@ def test_highlight_marks_matching_words_and_escapes_the_rest() -> None:
 
 
 def test_neighbouring_ideas_are_stored_at_publication_by_the_hints_bar(
-    engine_session: Session, corpus, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, corpus: dict[str, int], clock: Clock
+) -> None:
     s = engine_session
     author = make_user(s)
     later = make_idea(
@@ -207,8 +213,8 @@ FULL_RANKING = (
 
 @pytest.mark.parametrize("query", ["donnees personnelles", "registre", "les usagers", "regist"])
 def test_results_come_in_the_order_and_scores_of_the_index_itself(
-    engine_session: Session, corpus, clock: Clock, query: str
-) -> None:  # type: ignore[no-untyped-def]
+    engine_session: Session, corpus: dict[str, int], clock: Clock, query: str
+) -> None:
     """Candidates are scored outside FTS5 (search._rank_newest): the order must be the one a
     full ranking by the index's own bm25 gives, partial words (« regist ») included."""
     idea = engine_session.get(Idea, corpus["rgpd"])
@@ -220,7 +226,7 @@ def test_results_come_in_the_order_and_scores_of_the_index_itself(
         clock.now,
         title="Registre des données",
         body="Qui tient le registre des données personnelles des usagers ?",
-    )  # type: ignore[arg-type]
+    )
     engine_session.flush()
     search.index_mine(engine_session, mine)
     engine_session.commit()  # FTS5 records its row count and lengths when a write commits

@@ -64,7 +64,9 @@ def typed(engine_session: Session, clock: Clock) -> list[Typed]:
     return out
 
 
-def measure(session: Session, typed: list[Typed], with_problem: bool) -> tuple[float, float, list]:  # type: ignore[type-arg]
+def measure(
+    session: Session, typed: list[Typed], with_problem: bool
+) -> tuple[float, float, list[tuple[str, str]]]:
     found, alarms, misses = 0, 0, []
     for t in typed:
         shown = search.similar_ideas(
