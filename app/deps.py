@@ -1,5 +1,6 @@
 """Annotated dependencies: the session, the clock, the signed-in user, the scoring parameters."""
 
+import re
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from app.config import Settings
 from app.db import session_scope, write_beside
 from app.errors import DomainError, LoginRequired
 from app.models import User
-from app.models.base import ID_MAX, parse_id
+from app.models.base import ID_MAX
 from app.services import api_tokens, notifications, rate_limits, scoring, sessions
 from app.services.permissions import check_administer, check_moderate, raise_if
 from app.services.readiness import ScoringParams
@@ -32,9 +33,14 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # (SQLite and PostgreSQL alike), so anything else is refused before a query is tried (an id
 # beyond 64 bits used to reach SQLite and fail with a 500). Pages answer 404, the API 422.
 def _digits(raw: object) -> object:
-    if isinstance(raw, str) and parse_id(raw) is None:
+    # What `int()` would read besides ASCII digits (« 1.0 », « ١ », « 1_0 », « +1 ») is no id;
+    # the range is Path's to check (out of it, pages and the API answer 404).
+    if isinstance(raw, str) and not _ID_TEXT.fullmatch(raw):
         raise ValueError("un identifiant s’écrit en chiffres, de 1 à 2147483647")
     return raw
+
+
+_ID_TEXT = re.compile(r"-?[0-9]+")
 
 
 ObjectId = Annotated[
