@@ -193,16 +193,23 @@ _MERGED_HERE = (
     )
     .join(Outcome, col(Outcome.idea_id) == Idea.id)
     .join(User, col(Outcome.author_id) == User.id, isouter=True)
-    .where(Idea.merged_into_id == bindparam("idea"), Outcome.decision == Decision.merged)
+    .where(col(Idea.id).in_(bindparam("merged", expanding=True)))
+    .where(Outcome.decision == Decision.merged)
     .order_by(col(Outcome.created_at), col(Outcome.id))
 )
+# The ids first, from the index alone: with every other idea's NULL in it, the planner would
+# rather scan the table for the wide query above (27 ms at 100,000 ideas, on every page).
+_MERGED_IDS = select(Idea.id).where(col(Idea.merged_into_id) == bindparam("idea"))
 
 
 def merged_here(session: Session, idea: Idea, viewer: User | None) -> list[MergedLine]:
     """The ideas merged into this one that the viewer may see, oldest merge first, each with
     the merge's outcome (masked whole if it quotes a hidden mine, as every outcome is)."""
+    merged = [row[0] for row in read_rows(session, _MERGED_IDS, {"idea": idea.id})]
+    if not merged:
+        return []
     rows = [
-        r for r in session.exec(_MERGED_HERE.params(idea=idea.id)) if can_view_idea(viewer, r[0])
+        r for r in session.exec(_MERGED_HERE.params(merged=merged)) if can_view_idea(viewer, r[0])
     ]
     texts = visibility.redact_messages(session, viewer, [(r[0].id, r[1]) for r in rows])
     return [
