@@ -71,12 +71,15 @@ def free_port() -> int:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of the server and its children (the workers), in MB."""
+    """Memory of the server and its children (the workers) of their own, in MB: resident
+    anonymous memory and shared memory. The database file's pages, mapped into each worker
+    (`app.db.SQLITE_MMAP_BYTES`), are left out: they are the system's file cache, shared by
+    every worker, which read() would fill just the same."""
     total = 0
     for candidate in [pid, *_children(pid)]:
         try:
             for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(("RssAnon:", "RssShmem:")):
                     total += int(line.split()[1])
         except OSError:
             pass
