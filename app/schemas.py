@@ -364,10 +364,20 @@ class OutcomeInput(Strict):
     outcome: RequiredText
 
 
+def _json_number(value: object) -> object:
+    """A number as JSON writes one (« 12 », « 12.0 »), not a text or a boolean that Python would
+    read as one: what a destructive act is told to act on."""
+    if isinstance(value, bool | str):
+        raise ValueError("nombre attendu")
+    return value
+
+
 class MergeInput(OutcomeInput):
     """The API's merge of a duplicate: the number of the idea kept, and the written outcome."""
 
-    keep: int = Field(ge=1, le=2**31 - 1, strict=True, description="Numéro de l’idée conservée.")
+    keep: Annotated[int, BeforeValidator(_json_number)] = Field(
+        ge=1, le=2**31 - 1, description="Numéro de l’idée conservée."
+    )
 
 
 CarrierMessage = Annotated[str, AfterValidator(clean_text), StringConstraints(max_length=2000)]

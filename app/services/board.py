@@ -218,7 +218,7 @@ def _statements(
 
 
 _THEME_SIZE = text(
-    "SELECT count(*) FROM (SELECT 1 FROM idea_theme WHERE theme = :theme LIMIT :cap)"
+    "SELECT count(*) FROM (SELECT 1 FROM idea_theme WHERE theme = :theme LIMIT :cap) AS found"
 )
 
 

@@ -8,7 +8,7 @@ from app.models import Idea, User
 from app.schemas import IdeaUpdate
 from app.services import ideas, search
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock
+from tests.conftest import ON_POSTGRES, Clock
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 
 CORPUS = {
@@ -211,12 +211,26 @@ FULL_RANKING = (
 )
 
 
+SQLITE_RANKING = pytest.mark.skipif(
+    ON_POSTGRES, reason="FTS5's bm25 and its bounded candidates: PostgreSQL ranks with ts_rank"
+)
+
+
+@SQLITE_RANKING
+@pytest.mark.parametrize("full_ranking_max", [0, search.FULL_RANKING_MAX], ids=["scored", "full"])
 @pytest.mark.parametrize("query", ["donnees personnelles", "registre", "les usagers", "regist"])
 def test_results_come_in_the_order_and_scores_of_the_index_itself(
-    engine_session: Session, corpus: dict[str, int], clock: Clock, query: str
+    engine_session: Session,
+    corpus: dict[str, int],
+    clock: Clock,
+    query: str,
+    full_ranking_max: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Candidates are scored outside FTS5 (search._rank_newest): the order must be the one a
-    full ranking by the index's own bm25 gives, partial words (« regist ») included."""
+    """Beyond FULL_RANKING_MAX matches, candidates are scored outside FTS5
+    (search._rank_newest): the order must be the one a full ranking by the index's own bm25
+    gives, partial words (« regist ») included."""
+    monkeypatch.setattr(search, "FULL_RANKING_MAX", full_ranking_max)
     idea = engine_session.get(Idea, corpus["rgpd"])
     colleague = make_user(engine_session)
     mine = make_mine(
@@ -240,12 +254,14 @@ def test_results_come_in_the_order_and_scores_of_the_index_itself(
     assert [h.rank for h in hits] == pytest.approx([rank for _, rank in expected])
 
 
+@SQLITE_RANKING
 def test_a_query_matching_more_than_the_candidates_pages_its_newest_best(
     engine_session: Session, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A common query is ranked among the newest SEARCH_CANDIDATES matches: equal matches
     come newest first, and a better-scored one among them still comes first."""
     monkeypatch.setattr(search, "SEARCH_CANDIDATES", 4)
+    monkeypatch.setattr(search, "FULL_RANKING_MAX", 4)
     author = make_user(engine_session)
     same = [
         make_idea(
