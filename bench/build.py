@@ -17,6 +17,7 @@ from sqlmodel import Session, create_engine
 
 from app.config import Settings
 from app.db import migrate
+from app.models.mine import category_mask
 from app.security import hash_password, token_hash
 from app.services import blockers, readiness, search
 
@@ -203,6 +204,7 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
             else (5 if accept_owner else (rng.randint(3, 7) if status != "draft" else 0))
         )
         facts_mines, facts_helpers = [], []
+        open_categories = set()
         owner_targets = []
         for k in range(n_mines):
             mine_id += 1
@@ -244,6 +246,8 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
                     "",
                 )
             )
+            if mstatus == "open":
+                open_categories.add(category)
             facts_mines.append(
                 readiness.MineFacts(mtitle, layer, unit_of[layer], severity, mstatus, armed)
             )
@@ -306,7 +310,8 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
                 "",
             )
         )
-        themes.extend((idea_id, t) for t in idea_themes)
+        open_mask = category_mask(open_categories)
+        themes.extend((idea_id, t, open_mask) for t in idea_themes)
         revisions.append(
             (
                 idea_id,
@@ -352,7 +357,9 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
         "last_activity_at, lesson, sponsor, next_step) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         ideas,
     )
-    db.executemany("INSERT INTO idea_theme (idea_id, theme) VALUES (?, ?)", themes)
+    db.executemany(
+        "INSERT INTO idea_theme (idea_id, theme, open_categories) VALUES (?, ?, ?)", themes
+    )
     db.executemany(
         "INSERT INTO idea_revision (idea_id, number, author_id, created_at, snapshot) "
         "VALUES (?,?,?,?,?)",

@@ -191,9 +191,14 @@ class IdeaTheme(SQLModel, table=True):
     """One theme (tag) of an idea; a table so that the board can filter with an index."""
 
     __tablename__ = "idea_theme"
+    # The board's theme filter, with or without a category, reads this index alone.
+    __table_args__ = (Index("ix_idea_theme_open", "theme", "open_categories", "idea_id"),)
 
     idea_id: int = Field(foreign_key="idea.id", primary_key=True)
-    theme: str = Field(max_length=40, primary_key=True, index=True)
+    theme: str = Field(max_length=40, primary_key=True)
+    # The categories of the idea's open mines (`mine.category_mask`), the same on each of its
+    # themes: kept by `scoring.refresh`, which every change to a mine goes through.
+    open_categories: int = 0
 
 
 class IdeaRevision(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """Mines laid on ideas, the déminages that answer them, and « ça aide » marks."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -32,6 +33,28 @@ CATEGORY_LABELS: dict[str, str] = {
     MineCategory.ethics: "Éthique",
     MineCategory.other: "Autre",
 }
+
+# Each category's bit in a set of categories stored as one integer (`IdeaTheme.open_categories`):
+# a new category takes the next free bit; a bit is never given to another category.
+CATEGORY_BITS: dict[str, int] = {
+    MineCategory.legal: 1,
+    MineCategory.budget: 2,
+    MineCategory.technical: 4,
+    MineCategory.data_privacy: 8,
+    MineCategory.security: 16,
+    MineCategory.organisation: 32,
+    MineCategory.adoption: 64,
+    MineCategory.ethics: 128,
+    MineCategory.other: 256,
+}
+
+
+def category_mask(categories: Iterable[str]) -> int:
+    """The set of these categories as one integer (`CATEGORY_BITS`)."""
+    mask = 0
+    for category in categories:
+        mask |= CATEGORY_BITS[category]
+    return mask
 
 
 class Severity(StrEnum):

@@ -36,10 +36,11 @@ from app.models import (
     Unit,
     User,
 )
-from app.models.base import parse_id
-from app.models.mine import MineCategory
+from app.models.base import parse_id, pk
+from app.models.mine import CATEGORY_BITS, MineCategory, category_mask
 from app.services import visibility
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
+from app.services.readiness import IdeaFacts
 
 SORTS = {"score": "Maturité", "activity": "Activité récente", "reviewers": "Nombre de regards"}
 STATUSES = {
@@ -145,6 +146,8 @@ def _group_condition(group: str) -> ColumnElement[bool]:
 LARGE_THEME = 2000
 # Up to this size, a theme's groups are counted in one walk of its ideas.
 COUNTED_THEME = 20_000
+# A theme's idea with open mines of the chosen category (`keep_open_categories`).
+_has_category = col(IdeaTheme.open_categories).op("&")(bindparam("category_bit")) != 0
 
 
 @lru_cache(maxsize=256)
@@ -162,11 +165,13 @@ def _statements(
     (now, filters, cap, offset, limit) are bound at each request."""
     filters: list[ColumnElement[bool]] = []
     themed = select(IdeaTheme.idea_id).where(IdeaTheme.theme == bindparam("theme"))
+    if theme and category:  # the theme's index says which of its ideas have such open mines
+        themed = themed.where(_has_category)
     if unit:
         filters.append(col(Idea.unit_id) == bindparam("unit"))
     if call:
         filters.append(col(Idea.call_id) == bindparam("call"))
-    if category:
+    if category and not theme:
         filters.append(
             exists().where(
                 col(Mine.idea_id) == col(Idea.id),
@@ -220,11 +225,36 @@ def _statements(
 _THEME_SIZE = text(
     "SELECT count(*) FROM (SELECT 1 FROM idea_theme WHERE theme = :theme LIMIT :cap) AS found"
 )
+_THEME_AND_CATEGORY_SIZE = text(
+    "SELECT count(*) FROM (SELECT 1 FROM idea_theme WHERE theme = :theme"
+    " AND (open_categories & :category_bit) != 0 LIMIT :cap) AS found"
+)
 
 
-def _theme_size(session: Session, theme: str) -> int:
-    """The theme's ideas, counted up to just past COUNTED_THEME (an index range, no table)."""
-    return int(read_rows(session, _THEME_SIZE, {"theme": theme, "cap": COUNTED_THEME + 1})[0][0])
+def _theme_size(session: Session, theme: str, category: str) -> int:
+    """The theme's ideas (with open mines of the category, if one is chosen), counted up to
+    just past COUNTED_THEME: an index range, no table."""
+    if category:
+        statement, values = _THEME_AND_CATEGORY_SIZE, {"category_bit": CATEGORY_BITS[category]}
+    else:
+        statement, values = _THEME_SIZE, {}
+    found = read_rows(session, statement, {**values, "theme": theme, "cap": COUNTED_THEME + 1})
+    return int(found[0][0])
+
+
+_KEEP_OPEN_CATEGORIES = text(
+    "UPDATE idea_theme SET open_categories = :mask"
+    " WHERE idea_id = :idea AND open_categories != :mask"
+)
+
+
+def keep_open_categories(session: Session, idea: Idea, facts: IdeaFacts) -> None:
+    """Stamp the idea's themes with the categories of its open mines (what is open: the facts'
+    counted status, `visibility`'s rule), so that a theme and a category filter the board
+    from one index range. `scoring.refresh` calls it on every change to the idea's mines."""
+    mask = category_mask(m.category for m in facts.mines if m.status == MineStatus.open)
+    session.flush()  # the idea's new themes, if it has just been edited
+    session.execute(_KEEP_OPEN_CATEGORIES, {"idea": pk(idea), "mask": mask})
 
 
 def board(
@@ -235,7 +265,7 @@ def board(
     count_cap: int = COUNT_CAP,
 ) -> Page[BoardRow]:
     """One page of the board, ripe first, each row with what a manager needs to decide."""
-    theme_size = _theme_size(session, query.theme) if query.theme else 0
+    theme_size = _theme_size(session, query.theme, query.category) if query.theme else 0
     statements, together = _statements(
         query.status,
         query.sort,
@@ -248,6 +278,7 @@ def board(
     values: dict[str, Any] = {"now": now, "theme": query.theme, "unit": query.unit}
     values["call"] = query.call
     values["category"] = query.category
+    values["category_bit"] = CATEGORY_BITS.get(query.category, 0)
     skip, wanted = (query.page - 1) * page_size, page_size
     # A theme of a modest size counts its groups in one walk of its ideas, exactly; a larger
     # one, or no theme, counts each group apart, up to the cap.

@@ -75,6 +75,7 @@ class MineFacts:
     scope: str = FIRST_GROUND  # first_ground | generalisation
     # The other signers (co-signers), with their units: they looked, they count as reviewers.
     cosigners: Sequence["Contributor"] = ()
+    category: str = ""  # a MineCategory: not in the score; the board's filter reads it
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from app.models import (
     User,
 )
 from app.models.base import pk
-from app.services import audit, blockers, readiness, visibility
+from app.services import audit, blockers, board, readiness, visibility
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, Readiness, ScoringParams
 
 PARAM_KEYS = tuple(f.name for f in fields(ScoringParams) if f.name != "version")
@@ -103,6 +103,7 @@ _MINE_ROWS = (
         Mine.hidden_at,
         Mine.armed_at,
         Mine.scope,
+        Mine.category,
     )
     .join(User, col(Mine.author_id) == User.id)
     .where(col(Mine.idea_id).in_(_IDEAS))
@@ -150,7 +151,8 @@ def facts_from_rows(
 ) -> IdeaFacts:
     """The one place where the database's rows become the score's facts, whoever reads them
     (the stored score, the idea page, the API, the fiche): the idea's mines (`id`, `title`,
-    `author_id`, `author_unit_id`, `severity`, `status`, `hidden_at`, `armed_at`, `scope`),
+    `author_id`, `author_unit_id`, `severity`, `status`, `hidden_at`, `armed_at`, `scope`,
+    `category`),
     their déminages (`mine_id`, `author_id`, `author_unit_id`, `hidden_at`) and their
     signatures (`mine_id`, `author_id`, `author_unit_id`), as read, before any redaction.
     What moderation hid counts as `visibility` says; the idea's co-porteurs (`carriers_counted`)
@@ -171,6 +173,7 @@ def facts_from_rows(
             m.armed_at,
             m.scope,
             tuple(cosigners[m.id]),
+            m.category,
         )
         for m in mine_rows
     ]
@@ -314,6 +317,7 @@ def refresh(
         idea.ripe_announced_at = None  # the next ripening will be told
     if not map_unchanged:
         blockers.refresh(session, idea)
+        board.keep_open_categories(session, idea, facts)
     return result
 
 

@@ -7,7 +7,8 @@ import pytest
 from sqlmodel import Session
 
 from app.models import Idea, Role, User
-from app.services import board, mines, scoring
+from app.schemas import IdeaUpdate
+from app.services import board, ideas, mines, moderation, scoring
 from app.services.pages import Page
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock
@@ -189,3 +190,37 @@ def test_waiting_ideas_follow_ripe_ones_and_pages_run_across_groups(
     assert (capped.total, capped.total_exact, capped.has_next) == (2, False, True)
     last = board.board(s, board.BoardQuery(page=4), clock.now, page_size=1, count_cap=2)
     assert titles(last) == ["Loin"] and not last.has_next
+
+
+@pytest.mark.parametrize("large_theme", [board.LARGE_THEME, 0], ids=["from-theme", "walk-sort"])
+def test_theme_and_category_follow_the_mines_as_they_change(
+    engine_session: Session,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    large_theme: int,
+) -> None:
+    """The theme's index keeps the categories of each idea's open mines: laying, defusing,
+    reopening and hiding a mine, and moving the idea to another theme, show at once."""
+    monkeypatch.setattr(board, "LARGE_THEME", large_theme)
+    s = engine_session
+    author, colleague = make_user(s, unit="Accueil"), make_user(s, unit="DSI")
+    admin = make_user(s, unit="DGS", role=Role.admin)
+    idea = make_idea(s, author, clock.now, title="Guichet unique", themes=["guichet"])
+    make_idea(s, author, clock.now, title="Voisine", themes=["guichet"])
+
+    def shown(theme: str = "guichet", category: str = "legal") -> list[str]:
+        query = board.BoardQuery(theme=theme, category=category)
+        return titles(board.board(s, query, clock.now))
+
+    assert shown() == []
+    mine = make_mine(s, idea, colleague, clock.now, category="legal")
+    assert shown() == ["Guichet unique"] and shown(category="budget") == []
+    answer = make_deminage(s, mine, author, clock.now)
+    mines.accept_deminage(s, P, colleague, answer, mine, idea, clock.now)
+    assert shown() == []
+    mines.reopen(s, P, colleague, mine, idea, "La réponse ne tient plus.", clock.now)
+    assert shown() == ["Guichet unique"]
+    ideas.update_idea(s, P, author, idea, IdeaUpdate(themes=["accueil", "rh"]), clock.now)
+    assert shown() == [] and shown("accueil") == ["Guichet unique"] == shown("rh")
+    moderation.hide(s, P, admin, mine, idea, "Propos déplacés.", clock.now)
+    assert shown("accueil") == [] and shown("rh") == []

@@ -30,6 +30,7 @@ from app.config import Settings
 from app.db import make_engine, read_rows
 from app.errors import DomainError
 from app.models import CoCarrier, Deminage, Idea, IdeaTheme, Mine, MineSignature, Role, User
+from app.models.mine import category_mask
 from app.schemas import DeminageCreate, IdeaUpdate, MineCreate
 from app.services import (
     blockers,
@@ -41,6 +42,7 @@ from app.services import (
     moderation,
     readiness,
     scoring,
+    visibility,
 )
 from app.services.idea_view import idea_view
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, ScoringParams
@@ -173,7 +175,7 @@ def test_stored_score_always_equals_recomputed(
             ]
             self.manager = make_user(s, unit="DGS", role=Role.manager)
             self.admin = make_user(s, unit="DGS", role=Role.admin)
-            self.idea = make_idea(s, self.author, self.now, params=PARAMS)
+            self.idea = make_idea(s, self.author, self.now, params=PARAMS, themes=["accueil"])
             self.mines: list = []
             self.deminages: list = []
             self.turn = 0
@@ -182,7 +184,7 @@ def test_stored_score_always_equals_recomputed(
         @initialize()
         def answered_mine(self) -> None:
             # Every run starts with a mine and its déminage, for moderation to act on at once.
-            self.lay(0, "major")
+            self.lay(0, "major", "legal")
             self.answer(0, 1)
 
         def teardown(self) -> None:
@@ -196,9 +198,13 @@ def test_stored_score_always_equals_recomputed(
                 action()
             self.session.flush()
 
-        @rule(who=st.integers(0, 5), severity=st.sampled_from(["minor", "major", "blocking"]))
-        def lay(self, who: int, severity: str) -> None:
-            data = MineCreate(category="legal", severity=severity, body="Objection")
+        @rule(
+            who=st.integers(0, 5),
+            severity=st.sampled_from(["minor", "major", "blocking"]),
+            category=st.sampled_from(["legal", "budget"]),
+        )
+        def lay(self, who: int, severity: str, category: str) -> None:
+            data = MineCreate(category=category, severity=severity, body="Objection")
 
             def act() -> None:
                 layer = self.author if who == 5 else self.people[who]  # the author is refused
@@ -347,6 +353,15 @@ def test_stored_score_always_equals_recomputed(
                 )
             )
 
+        @rule(themes=st.sampled_from([["accueil"], ["rh"], ["accueil", "rh"]]))
+        def retheme(self, themes: list[str]) -> None:
+            data = IdeaUpdate(themes=themes)
+            self._try(
+                lambda: ideas.update_idea(
+                    self.session, PARAMS, self.author, self.idea, data, self.now
+                )
+            )
+
         def _moderate(
             self, d: int, on_mine: bool, hidden: bool, act: Callable[..., object], *reason: str
         ) -> None:
@@ -469,6 +484,17 @@ def test_stored_score_always_equals_recomputed(
             # The map's tallies kept at write time equal a count from scratch (median severity,
             # first ground and generalisation apart).
             assert blockers.stored(self.session) == blockers.recount(self.session)
+            # The board's theme index holds the categories of the open mines (SQL's rule), on
+            # each of the idea's themes: the theme and category filters follow every change.
+            open_now = self.session.exec(
+                select(Mine.category).where(
+                    col(Mine.idea_id) == self.idea.id, visibility.open_mine_sql
+                )
+            ).all()
+            stamped = self.session.exec(
+                select(IdeaTheme.open_categories).where(IdeaTheme.idea_id == self.idea.id)
+            ).all()
+            assert stamped and set(stamped) == {category_mask(open_now)}
 
     done: list[str] = []
     run_state_machine_as_test(
