@@ -542,6 +542,40 @@ def test_security_txt_falls_back_on_the_contact_address_and_keeps_an_https_conta
     assert "écrivez à https" not in notice
 
 
+@pytest.mark.parametrize(
+    ("changes", "published"),
+    [
+        # security.txt wants a URI (RFC 9116): it falls back on the contact, then the feedback.
+        ({}, "mailto:demineurs@rivebelle.fr"),
+        ({"contact_email": "Accueil de la mairie"}, FILLED["feedback_url"]),
+        ({"contact_email": "Accueil de la mairie", "feedback_url": ""}, None),
+    ],
+)
+def test_a_security_contact_given_as_free_text_is_shown_as_text_on_the_legal_notice(
+    client_with: Callable[..., TestClient], changes: dict[str, str], published: str | None
+) -> None:
+    """« Service informatique, bureau 12 » is a filled value: the notice names it, says nothing
+    is left to fill, and says what security.txt gives instead (or that there is none)."""
+    free_text = "Service informatique, bureau 12"
+    client = client_with(**{**FILLED, "security_contact": free_text, **changes})
+    html = page(client, "/mentions-legales")
+    said = text_of(html, "#securite ~ p")
+    assert f"Où la signaler\u00a0: {free_text}." in said
+    assert "compléter" not in said
+    assert "DEMINEURS_SECURITY_CONTACT" not in banner(html)
+    paragraph = html.select_one("#securite ~ p")
+    assert paragraph is not None
+    assert not [a for a in paragraph.find_all("a") if free_text in a.get_text()]
+    response = client.get("/.well-known/security.txt")
+    if published is None:
+        assert response.status_code == 404
+        assert "ne publie pas de fichier security.txt" in said
+    else:
+        assert _fields(response.text)["Contact"] == published
+        links = [a["href"] for a in paragraph.find_all("a")]
+        assert links == ["/.well-known/security.txt", published]
+
+
 def test_without_any_contact_security_txt_names_nobody(
     client_with: Callable[..., TestClient],
 ) -> None:
