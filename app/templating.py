@@ -214,7 +214,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         MILESTONE_LABELS={kind.value: label for kind, label in MILESTONE_LABELS.items()},
         RULE_KIND_LABELS={kind.value: label for kind, label in RULE_KIND_LABELS.items()},
         rule_paths=rule_paths.paths_for,
-        site_contact=legal.contact,
+        read_contact=legal.read_contact,
     )
     install_fragment_cache(templates, FragmentCache(settings.fragment_cache_mb * 1024 * 1024))
     return templates

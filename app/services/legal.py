@@ -39,8 +39,9 @@ class Filled:
 
     @property
     def as_contact(self) -> "Contact":
-        """This setting read as a contact (`contact`); still empty, its words to fill, no link."""
-        return Contact(self.text, None) if self.missing else contact(self.text) or Contact("", None)
+        """This setting read as a contact (`read_contact`); still empty, its words to fill."""
+        found = None if self.missing else read_contact(self.text)
+        return found or Contact(self.text, None)
 
 
 def filled(value: str, what: str, setting: str) -> Filled:
@@ -86,7 +87,7 @@ class Contact:
         return self.href is not None and not self.is_email
 
 
-def contact(value: str) -> Contact | None:
+def read_contact(value: str) -> Contact | None:
     """A contact setting as the pages and e-mails show it: an e-mail address (with or without
     mailto:) links to it and reads as the bare address; a web address links to itself and reads
     as its host and path; anything else is free text, shown as text; empty, None."""
@@ -106,7 +107,7 @@ def contact(value: str) -> Contact | None:
 def contact_link(value: str) -> str | None:
     """The link a contact setting gives: its web address, a mailto: to its e-mail address, or
     None when it is free text, which the pages then show as text."""
-    found = contact(value)
+    found = read_contact(value)
     return found.href if found else None
 
 
@@ -149,9 +150,9 @@ class Site:
     host_phone: Filled
     dpo: Filled
     contact: Filled
-    # The footer's feedback link: a form, or a mailto: link; None when neither is set (the
-    # footer then leads to the legal notice, which says what to fill).
-    feedback_href: str | None
+    # The footer's feedback link: a form, or an address; None when neither is set (the footer
+    # then leads to the legal notice, which says what to fill).
+    feedback: "Contact | None"
     mail_relay: Filled
     subprocessors: tuple[Subprocessor, ...]
     open_data_licence: str
@@ -199,8 +200,8 @@ class Site:
         return sorted({name for page in PAGE_SETTINGS for name in self.missing_on(page)})
 
     @property
-    def contact_href(self) -> str | None:
-        return None if self.contact.missing else contact_link(self.contact.text)
+    def feedback_href(self) -> str | None:
+        return self.feedback.href if self.feedback else None
 
     @property
     def contact_takes_replies(self) -> bool:
@@ -209,13 +210,9 @@ class Site:
         return not self.contact.missing and email_address(self.contact.text) is not None
 
     @property
-    def contact_page(self) -> str | None:
-        return None if self.contact.missing else web_address(self.contact.text)
-
-    @property
-    def accessibility_contact_href(self) -> str | None:
-        contact = self.accessibility_contact
-        return None if contact.missing else contact_link(contact.text)
+    def contact_page(self) -> bool:
+        """Whether the contact is a web address (a form), which the e-mails give as a link."""
+        return self.contact.as_contact.is_web
 
 
 @cache
@@ -243,8 +240,13 @@ def site(settings: Settings) -> Site:
     """The deployment's legal identity from its settings."""
     contact = filled(settings.contact_email, "Adresse de contact", "contact_email")
     # A form's URL, or an address to write to; else the contact's (free text links nowhere).
-    feedback = contact_link(settings.feedback_url) or (
-        None if contact.missing else contact_link(contact.text)
+    feedback = next(
+        (
+            found
+            for found in map(read_contact, (settings.feedback_url, settings.contact_email))
+            if found and found.href
+        ),
+        None,
     )
     security = settings.security_contact.strip() or settings.contact_email.strip()
     # security.txt's Contact is a URI (RFC 9116): a free-text security contact cannot be one, so
@@ -278,7 +280,7 @@ def site(settings: Settings) -> Site:
             settings.dpo_contact, "Contact du délégué à la protection des données", "dpo_contact"
         ),
         contact=contact,
-        feedback_href=feedback,
+        feedback=feedback,
         mail_relay=filled(settings.mail_relay, "Service d’envoi des e-mails", "mail_relay"),
         subprocessors=_subprocessors(settings),
         open_data_licence=settings.open_data_licence.strip(),

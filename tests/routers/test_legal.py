@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 
 from app.accessibility import KNOWN_NONCONFORMITIES
 from app.config import PROJECT_ROOT, Settings, describe_invalid
+from app.mail import where_to_write
 from app.main import create_app
 from app.services import legal, personal_data, privacy
 from tests.conftest import Clock, soup
@@ -237,6 +238,58 @@ def test_a_contact_given_as_free_text_is_shown_as_text_not_as_a_broken_link(
         html = page(client_with(**{**FILLED, "contact_email": address}), "/conditions-utilisation")
         appeal = html.select_one("#recours ~ p")
         assert appeal is not None and appeal.a["href"] == "mailto:si@rivebelle.fr"
+
+
+@pytest.mark.parametrize(
+    ("value", "href", "shown"),
+    [
+        ("mailto:si@rivebelle.fr", "mailto:si@rivebelle.fr", "si@rivebelle.fr"),
+        ("si@rivebelle.fr", "mailto:si@rivebelle.fr", "si@rivebelle.fr"),
+        (
+            "https://www.rivebelle.fr/contact/",
+            "https://www.rivebelle.fr/contact/",
+            "www.rivebelle.fr/contact",
+        ),
+        ("Service informatique, bureau 12", None, "Service informatique, bureau 12"),
+    ],
+)
+def test_every_contact_reads_as_its_address_its_web_page_or_its_text_never_mailto(
+    client_with: Callable[..., TestClient], value: str, href: str | None, shown: str
+) -> None:
+    """One reading of a contact for all of them: the contact, the feedback, the DPO, the
+    accessibility and security contacts, on each legal page, the footer and the e-mails."""
+    client = client_with(
+        **{
+            **FILLED,
+            "contact_email": value,
+            "feedback_url": value,
+            "dpo_contact": value,
+            "accessibility_contact": value,
+            "security_contact": value,
+        }
+    )
+    for path, where in (
+        ("/mentions-legales", "#contact ~ p"),
+        ("/mentions-legales", "#securite ~ p"),
+        ("/conditions-utilisation", "#recours ~ p"),
+        ("/donnees-personnelles", "main"),
+        ("/accessibilite", "main"),
+    ):
+        html = page(client, path)
+        assert "mailto" not in html.get_text(), path
+        assert shown in text_of(html, where), (path, where)
+        texts = {a.get_text() for a in html.select("main a") if a["href"] == href}
+        if href is None:
+            assert not [a for a in html.select("main a") if shown in a.get_text()], path
+        else:
+            assert shown in texts, path
+        feedback = html.find("a", string="Donner votre avis")
+        assert feedback is not None
+        assert feedback["href"] == (href or "/mentions-legales#contact"), path
+    closing = where_to_write(client.app.state.settings)
+    assert "mailto" not in closing
+    if href is not None:
+        assert (shown if href.startswith("mailto:") else href) in closing
 
 
 def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
