@@ -51,19 +51,18 @@ def where_to_write(settings: Settings) -> str:
     """The last lines of every e-mail: no « do not reply » dead end. A reply reaches the contact
     only when it is an address (the Reply-To); a web address (a form) is where to write;
     otherwise, the legal notice gives the administration's details."""
-    contact = settings.contact_email.strip()
-    address = legal.email_address(contact)
-    if address:
+    contact = legal.read_contact(settings.contact_email)
+    if contact and contact.is_email:
         return (
-            f"Une question, un problème\u202f? Écrivez à {address}\u00a0: "
+            f"Une question, un problème\u202f? Écrivez à {contact.text}\u00a0: "
             "répondre à ce message suffit.\n"
         )
-    page = legal.web_address(contact)
-    if page:
-        # No Reply-To then: the page, last on its line so that no client links the punctuation.
+    if contact and contact.is_web:
+        # No Reply-To then: the page, last on its line so that no client links the punctuation;
+        # whole, so that a mail client makes it a link.
         return (
             "Une question, un problème\u202f? Écrivez à l’administration depuis cette page, "
-            f"plutôt qu’en répondant à ce message\u00a0: {page}\n"
+            f"plutôt qu’en répondant à ce message\u00a0: {contact.href}\n"
         )
     return (
         "Une question, un problème\u202f? Les coordonnées de l’administration sont sur "

@@ -36,7 +36,7 @@ from app.models.mine import (
 from app.models.outcome import MILESTONE_LABELS
 from app.models.user import ROLE_LABELS
 from app.security import csrf_token_for
-from app.services import rule_paths
+from app.services import legal, rule_paths
 from app.services.permissions import TEMPLATE_PREDICATES, is_carrier
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -214,6 +214,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         MILESTONE_LABELS={kind.value: label for kind, label in MILESTONE_LABELS.items()},
         RULE_KIND_LABELS={kind.value: label for kind, label in RULE_KIND_LABELS.items()},
         rule_paths=rule_paths.paths_for,
+        read_contact=legal.read_contact,
     )
     install_fragment_cache(templates, FragmentCache(settings.fragment_cache_mb * 1024 * 1024))
     return templates

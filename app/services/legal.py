@@ -37,6 +37,12 @@ class Filled:
     def __str__(self) -> str:
         return self.text
 
+    @property
+    def as_contact(self) -> "Contact":
+        """This setting read as a contact (`read_contact`); still empty, its words to fill."""
+        found = None if self.missing else read_contact(self.text)
+        return found or Contact(self.text, None)
+
 
 def filled(value: str, what: str, setting: str) -> Filled:
     """`value`, or « [what à compléter : DEMINEURS_SETTING] »."""
@@ -64,11 +70,45 @@ def email_address(contact: str) -> str | None:
     return None if any(c.isspace() for c in address) else address
 
 
-def contact_link(contact: str) -> str | None:
+@dataclass(frozen=True)
+class Contact:
+    """A contact as a reader meets it: the words shown, and the link they carry (None for free
+    text such as « Service informatique, bureau 12 », which is shown as it is)."""
+
+    text: str
+    href: str | None
+
+    @property
+    def is_email(self) -> bool:
+        return bool(self.href and self.href.startswith("mailto:"))
+
+    @property
+    def is_web(self) -> bool:
+        return self.href is not None and not self.is_email
+
+
+def read_contact(value: str) -> Contact | None:
+    """A contact setting as the pages and e-mails show it: an e-mail address (with or without
+    mailto:) links to it and reads as the bare address; a web address links to itself and reads
+    as its host and path; anything else is free text, shown as text; empty, None."""
+    value = value.strip()
+    if not value:
+        return None
+    page = web_address(value)
+    if page:
+        shown = page.split("://", 1)[1].removesuffix("/")
+        return Contact(shown, page)
+    address = email_address(value)
+    if address:
+        return Contact(address, f"mailto:{address}")
+    return Contact(value, None)
+
+
+def contact_link(value: str) -> str | None:
     """The link a contact setting gives: its web address, a mailto: to its e-mail address, or
     None when it is free text, which the pages then show as text."""
-    address = email_address(contact)
-    return web_address(contact) or (f"mailto:{address}" if address else None)
+    found = read_contact(value)
+    return found.href if found else None
 
 
 @dataclass(frozen=True)
@@ -110,9 +150,9 @@ class Site:
     host_phone: Filled
     dpo: Filled
     contact: Filled
-    # The footer's feedback link: a form, or a mailto: link; None when neither is set (the
-    # footer then leads to the legal notice, which says what to fill).
-    feedback_href: str | None
+    # The footer's feedback link: a form, or an address; None when neither is set (the footer
+    # then leads to the legal notice, which says what to fill).
+    feedback: "Contact | None"
     mail_relay: Filled
     subprocessors: tuple[Subprocessor, ...]
     open_data_licence: str
@@ -122,7 +162,10 @@ class Site:
     checks_ran_on: date
     accessibility_plan_url: str
     accessibility_contact: Filled
-    security_contact: str | None
+    # Who receives a report of a security flaw, as the legal notice names them (free text
+    # included); security.txt needs a URI (RFC 9116), `security_txt_contact`.
+    security_contact: Filled
+    security_txt_contact: str | None
     proconnect: bool
     base_url: str
     software_version: str
@@ -145,7 +188,7 @@ class Site:
         and names only those."""
         shown = (getattr(self, name) for name in PAGE_SETTINGS[page])
         missing = {f.setting for f in shown if f.missing}
-        if page == "notice" and self.security_contact is None:
+        if page == "notice" and self.security_contact.missing:
             missing.add("DEMINEURS_SECURITY_CONTACT")
         if page == "accessibility" and not self.accessibility_plan_url:
             missing.add("DEMINEURS_ACCESSIBILITY_PLAN_URL")
@@ -157,8 +200,8 @@ class Site:
         return sorted({name for page in PAGE_SETTINGS for name in self.missing_on(page)})
 
     @property
-    def contact_href(self) -> str | None:
-        return None if self.contact.missing else contact_link(self.contact.text)
+    def feedback_href(self) -> str | None:
+        return self.feedback.href if self.feedback else None
 
     @property
     def contact_takes_replies(self) -> bool:
@@ -167,13 +210,9 @@ class Site:
         return not self.contact.missing and email_address(self.contact.text) is not None
 
     @property
-    def contact_page(self) -> str | None:
-        return None if self.contact.missing else web_address(self.contact.text)
-
-    @property
-    def accessibility_contact_href(self) -> str | None:
-        contact = self.accessibility_contact
-        return None if contact.missing else contact_link(contact.text)
+    def contact_page(self) -> bool:
+        """Whether the contact is a web address (a form), which the e-mails give as a link."""
+        return self.contact.as_contact.is_web
 
 
 @cache
@@ -201,10 +240,26 @@ def site(settings: Settings) -> Site:
     """The deployment's legal identity from its settings."""
     contact = filled(settings.contact_email, "Adresse de contact", "contact_email")
     # A form's URL, or an address to write to; else the contact's (free text links nowhere).
-    feedback = contact_link(settings.feedback_url) or (
-        None if contact.missing else contact_link(contact.text)
+    feedback = next(
+        (
+            found
+            for found in map(read_contact, (settings.feedback_url, settings.contact_email))
+            if found and found.href
+        ),
+        None,
     )
     security = settings.security_contact.strip() or settings.contact_email.strip()
+    # security.txt's Contact is a URI (RFC 9116): a free-text security contact cannot be one, so
+    # the file names the first of the contact and the feedback address that is a link, and
+    # answers 404 when none is (docs/decisions.md).
+    security_uri = next(
+        (
+            link
+            for link in map(contact_link, (security, settings.contact_email, settings.feedback_url))
+            if link
+        ),
+        None,
+    )
     return Site(
         publisher=filled(settings.publisher_name, "Nom de l’administration", "publisher_name"),
         publisher_address=filled(
@@ -225,7 +280,7 @@ def site(settings: Settings) -> Site:
             settings.dpo_contact, "Contact du délégué à la protection des données", "dpo_contact"
         ),
         contact=contact,
-        feedback_href=feedback,
+        feedback=feedback,
         mail_relay=filled(settings.mail_relay, "Service d’envoi des e-mails", "mail_relay"),
         subprocessors=_subprocessors(settings),
         open_data_licence=settings.open_data_licence.strip(),
@@ -239,8 +294,8 @@ def site(settings: Settings) -> Site:
             "Adresse de contact",
             "contact_email",
         ),
-        # security.txt's Contact is a URI (RFC 9116): free text names nobody it can reach.
-        security_contact=contact_link(security),
+        security_contact=filled(security, "Contact de sécurité", "security_contact"),
+        security_txt_contact=security_uri,
         proconnect=settings.proconnect_enabled,
         base_url=settings.base_url.rstrip("/"),
         software_version=software_version(),
@@ -254,19 +309,24 @@ def warn_if_incomplete(site: Site, env: str) -> None:
             "legal pages incomplete: set %s (they read «\u00a0à compléter\u00a0» until then)",
             ", ".join(site.missing_settings),
         )
+    if env == "production" and not site.security_contact.missing and not site.security_txt_contact:
+        log.warning(
+            "security.txt not published: no security contact, contact or feedback address is "
+            "an e-mail or web address (set DEMINEURS_SECURITY_CONTACT to one)"
+        )
 
 
 def security_txt(site: Site, now: datetime) -> str | None:
     """/.well-known/security.txt (RFC 9116), valid for SECURITY_TXT_DAYS from today; None when
     nobody is named to receive a report."""
-    if site.security_contact is None:
+    if site.security_txt_contact is None:
         return None
     day = now.date() + timedelta(days=SECURITY_TXT_DAYS)
     expires = datetime(day.year, day.month, day.day, tzinfo=UTC)
     who = site.base_url if site.publisher.missing else site.publisher.text
     return (
         f"# Les démineurs — {who}\n"
-        f"Contact: {site.security_contact}\n"
+        f"Contact: {site.security_txt_contact}\n"
         f"Expires: {expires:%Y-%m-%dT%H:%M:%SZ}\n"
         "Preferred-Languages: fr, en\n"
         f"Canonical: {site.base_url}/.well-known/security.txt\n"

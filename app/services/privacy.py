@@ -79,7 +79,7 @@ def phrases_fr(settings: Settings) -> dict[str, str]:
     notice = min(settings.draft_notice_days, retention)
     return {
         "controller": site.publisher.text,
-        "dpo": site.dpo.text,
+        "dpo": site.dpo.as_contact.text,
         "subprocessors": "\u202f; ".join(f"{s.role}\u00a0: {s.name}" for s in site.subprocessors),
         "session_days": _days_fr(settings.session_days),
         "draft_kept": (

@@ -13,8 +13,8 @@ counted (`counted_status` and `counts`, and their SQL twins `counted_status_sql`
 import re
 from collections import namedtuple
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, case
 from sqlmodel import Session, col, select
@@ -156,7 +156,7 @@ MASKED_EVENT = "Une action sur une mine masquée par la modération."
 
 # The hidden mines an idea's messages may quote: its own, and, once an admin merged it into
 # another idea, those that moved there with the merge (its history and notifications stay).
-_HIDDEN_TITLES_OF = select(Mine.idea_id, Mine.title).where(
+_HIDDEN_MINES_OF = select(Mine.idea_id, Mine.title, Mine.body).where(
     col(Mine.hidden_at).is_not(None),
     col(Mine.idea_id).in_(bindparam("ideas", expanding=True)),
 )
@@ -164,50 +164,115 @@ _MERGED_INTO = select(Idea.id, Idea.merged_into_id).where(
     col(Idea.id).in_(bindparam("ideas", expanding=True)), col(Idea.merged_into_id).is_not(None)
 )
 
+# A text quoting this many characters (spaces, case and punctuation marks of emphasis aside)
+# of a hidden mine's text quotes the mine: about a sentence, longer than a common phrase.
+QUOTED_FRAGMENT = 25
+# A title shorter than this (« RGPD », « Coût ») is an ordinary word too: only its quoted form
+# (« Coût ») masks a text; a longer one masks it wherever it appears.
+BARE_TITLE_MIN = 10
 
-def _hidden_titles_by_idea(session: Session, ideas: set[int]) -> dict[int, list[str]]:
+
+class HiddenMine(NamedTuple):
+    """What a text may not quote of a hidden mine: its title, its text."""
+
+    title: str
+    body: str
+
+
+# Straight and typographic apostrophes read alike; Markdown's emphasis marks are no words.
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "*": None, "`": None})
+
+
+def _normalised(text: str) -> str:
+    """Lower case, one space for any run of spaces (no-break ones, line breaks), the same
+    apostrophe: how a quotation is compared, whatever its writer's keyboard."""
+    return " ".join(text.translate(_FOLD).casefold().split())
+
+
+@lru_cache(maxsize=512)
+def _fragments(body: str) -> frozenset[str]:
+    """Every QUOTED_FRAGMENT-long run of a hidden mine's normalised text."""
+    text = _normalised(body)
+    return frozenset(text[i : i + QUOTED_FRAGMENT] for i in range(len(text) - QUOTED_FRAGMENT + 1))
+
+
+@lru_cache(maxsize=512)
+def _bare_title(title: str) -> re.Pattern[str] | None:
+    """A long enough title, as a whole phrase of a normalised text."""
+    title = _normalised(title)
+    if len(title) < BARE_TITLE_MIN:
+        return None
+    return re.compile(r"(?<!\w)" + re.escape(title) + r"(?!\w)")
+
+
+def quotes(text: str, mine: HiddenMine, normalised: str | None = None) -> bool:
+    """Whether a text quotes a hidden mine: its title in « » (any spaces inside), its title
+    bare when long enough, or a sentence-long run of its text, whatever the case and spaces
+    (`normalised`: the text's `_normalised` form, when the caller has it)."""
+    if mine.title and _quoted(mine.title).search(text):
+        return True
+    if normalised is None:
+        normalised = _normalised(text)
+    bare = _bare_title(mine.title) if mine.title else None
+    if bare is not None and bare.search(normalised):
+        return True
+    fragments = _fragments(mine.body)
+    return bool(fragments) and any(
+        normalised[i : i + QUOTED_FRAGMENT] in fragments
+        for i in range(len(normalised) - QUOTED_FRAGMENT + 1)
+    )
+
+
+def _hidden_mines_by_idea(session: Session, ideas: set[int]) -> dict[int, list[HiddenMine]]:
     moved = dict(read_rows(session, _MERGED_INTO, {"ideas": sorted(ideas)}))
     wanted = sorted(ideas | set(moved.values()))
-    found: dict[int, list[str]] = {}
-    for idea_id, title in read_rows(session, _HIDDEN_TITLES_OF, {"ideas": wanted}):
-        if title:
-            found.setdefault(idea_id, []).append(f"«\u00a0{title}\u00a0»")
+    found: dict[int, list[HiddenMine]] = {}
+    for idea_id, title, body in read_rows(session, _HIDDEN_MINES_OF, {"ideas": wanted}):
+        found.setdefault(idea_id, []).append(HiddenMine(title or "", body or ""))
     return {i: found.get(i, []) + found.get(moved.get(i, -1), []) for i in ideas}
 
 
-def hidden_titles(session: Session, idea_id: int, viewer: User | None) -> list[str]:
-    """The quoted titles of the hidden mines the idea's messages may quote, that the viewer
-    may not read."""
+def hidden_titles(session: Session, idea_id: int, viewer: User | None) -> list[HiddenMine]:
+    """The hidden mines the idea's messages may quote, that the viewer may not read (titled
+    or not: a text may quote either)."""
     if reads_hidden(viewer):
         return []
-    return _hidden_titles_by_idea(session, {idea_id})[idea_id]
+    return _hidden_mines_by_idea(session, {idea_id})[idea_id]
 
 
 def redact_messages(
     session: Session, viewer: User | None, messages: Sequence[tuple[int | None, str]]
 ) -> list[str]:
-    """Messages about ideas (notifications, digests), each masked whole when it speaks of one
-    of its idea's hidden mines, unless the viewer reads hidden content: a notification written
-    before the hiding no longer quotes it once read or mailed after."""
+    """Messages about ideas (notifications, digests, lessons, outcomes), each masked whole when
+    it quotes one of its idea's hidden mines (`quotes`), unless the viewer reads hidden content:
+    a notification written before the hiding no longer quotes it once read or mailed after."""
     ideas = {idea_id for idea_id, _ in messages if idea_id is not None}
     if reads_hidden(viewer) or not ideas:
         return [message for _, message in messages]
-    titles = _hidden_titles_by_idea(session, ideas)
-    return [redact_text(message, titles.get(idea_id or 0, [])) for idea_id, message in messages]
+    hidden = _hidden_mines_by_idea(session, ideas)
+    return [redact_text(message, hidden.get(idea_id or 0, [])) for idea_id, message in messages]
 
 
-def redact_text(text: str, titles: Sequence[str]) -> str:
-    """A message (history, notification, a decision's outcome) that speaks of a hidden mine,
-    masked whole: beside the title it may carry a reason, a cause or a name, all part of what
-    was hidden. The quoted title is found whatever spaces a writer put inside the guillemets
-    (none, plain or no-break ones)."""
-    return MASKED_EVENT if any(_quoted(title).search(text) for title in titles) else text
+def redact_text(text: str, hidden: Sequence[HiddenMine | str]) -> str:
+    """A message (history, notification, a lesson, a decision's outcome) that quotes hidden
+    content, masked whole: beside the quotation it may carry a reason, a cause or a name, all
+    part of what was hidden. A hidden mine is quoted as `quotes` says; a hidden idea (a quoted
+    title, a string) by its title in « », whatever spaces a writer put inside the guillemets."""
+    normalised = _normalised(text) if any(isinstance(h, HiddenMine) for h in hidden) else ""
+    for item in hidden:
+        if isinstance(item, HiddenMine):
+            if quotes(text, item, normalised):
+                return MASKED_EVENT
+        elif _quoted(item).search(text):
+            return MASKED_EVENT
+    return text
 
 
 @cache
 def _quoted(title: str) -> re.Pattern[str]:
-    bare = title.strip().removeprefix("«").removesuffix("»").strip()
-    return re.compile(r"«\s*" + re.escape(bare) + r"\s*»")
+    """A title between guillemets, whatever the case and the spaces."""
+    words = title.strip().removeprefix("«").removesuffix("»").split()
+    return re.compile(r"«\s*" + r"\s+".join(map(re.escape, words)) + r"\s*»", re.IGNORECASE)
 
 
 MASKED_MERGE = "Une idée masquée par la modération y a été fusionnée."

@@ -61,8 +61,17 @@ MINE_ON_HIDDEN_IDEA = "zorglubterrain"
 IDEA_CANARIES = (IDEA_TITLE, IDEA_PROBLEM, MINE_ON_HIDDEN_IDEA)
 # A duplicate merged into the first idea, hidden since: the kept idea's history named it.
 DUPLICATE_TITLE = "zorglubdoublon"
+# Lessons and outcomes that quote a hidden mine without guillemets, in another case and other
+# spaces: its title bare, or a sentence of the text of a mine that has no title. Each is masked
+# whole, its own words with it.
+UNTITLED_BODY = "zorglubsanstitre. Le règlement intérieur interdit toute ouverture après 20 h."
+STEP_WORD = "zorglubetape"  # a milestone quoting the untitled mine's text
+LESSON_WORD = "zorglublecon"  # a lesson quoting a hidden mine's title bare
+BARE_TITLE = f"{MINE_TITLE}ter horaires décalés"
+QUOTING_CANARIES = (STEP_WORD, LESSON_WORD, "zorglubsanstitre")
 HIDDEN_CANARIES = (
     *IDEA_CANARIES,
+    *QUOTING_CANARIES,
     DUPLICATE_TITLE,
     MINE_TITLE,
     MINE_BODY,
@@ -203,9 +212,30 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             ),
             clock.now,
         )
-        for kind, lesson in (("first_ground", ""), ("stopped", f"Leçon : {quote} avait raison.")):
-            step = MilestoneInput(kind=kind, text=f"Étape : {quote}.", lesson=lesson)
+        untitled = make_mine(db, project, layer, clock.now, title="", body=UNTITLED_BODY)
+        for kind, text, lesson in (
+            ("first_ground", f"Étape : {quote}.", ""),
+            (
+                "first_results",
+                f"{STEP_WORD} : le RÈGLEMENT  intérieur\ninterdit toute ouverture, on ferme tôt.",
+                "",
+            ),
+            ("stopped", f"Étape : {quote}.", f"Leçon : {quote} avait raison."),
+        ):
+            step = MilestoneInput(kind=kind, text=text, lesson=lesson)
             outcomes.post_milestone(db, params, author, project, step, clock.now)
+        # An idea abandoned with a lesson that names a mine hidden later, bare and in capitals.
+        closed_idea = make_idea(db, author, clock.now, title="Ouverture tardive", themes="accueil")
+        bare = make_mine(db, closed_idea, layer, clock.now, title=BARE_TITLE, body="Horaires ?")
+        notifications.toggle(db, notifications.Follow, bystander, closed_idea)
+        ideas.abandon(
+            db,
+            params,
+            author,
+            closed_idea,
+            f"{LESSON_WORD} : les {BARE_TITLE.upper().replace(' ', '  ')} nous ont arrêtés.",
+            clock.now,
+        )
         db.commit()
         ids = {
             "idea": idea.id,
@@ -221,6 +251,9 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "call": call.id,
             "project": project.id,
             "quoted_mine": quoted.id,
+            "untitled_mine": untitled.id,
+            "closed_idea": closed_idea.id,
+            "bare_mine": bare.id,
             "hidden_idea": hidden_idea.id,
             "mine_on_hidden_idea": on_hidden.id,
             "duplicate": duplicate.id,
@@ -258,12 +291,24 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         seen = clients["bystander"].get(url.format(**ids)).text
         assert DUPLICATE_TITLE in seen, f"{url} does not name the duplicate before it is hidden"
 
+    # Before the hiding, the lessons and milestones quoting those mines read whole.
+    for url, word in (
+        ("/ideas/{closed_idea}", LESSON_WORD),
+        ("/sommeil", LESSON_WORD),
+        ("/ideas/{project}", STEP_WORD),
+        ("/open-data/ideas.json", STEP_WORD),
+    ):
+        seen = clients["bystander"].get(url.format(**ids)).text
+        assert word in seen, f"{url} does not show {word} before the mine is hidden"
+
     # The admin hides through the moderation form.
     admin_client = clients["admin"]
     for url in (
         f"/mines/{ids['hidden_mine']}/hide",
         f"/deminages/{ids['hidden_answer']}/hide",
         f"/mines/{ids['quoted_mine']}/hide",
+        f"/mines/{ids['untitled_mine']}/hide",
+        f"/mines/{ids['bare_mine']}/hide",
     ):
         assert admin_client.post_form(url, {"reason": f"{REASON} injurieux"}).status_code == 303
     for hidden in ("hidden_idea", "duplicate"):
@@ -385,14 +430,21 @@ OUTPUTS: dict[str, Read] = {
         "/ideas/{project}",
         "/ideas/{relaunched}",
         "/ideas/{hidden_idea}",
+        "/ideas/{closed_idea}",
     ),
     "GET /ideas": _get("/ideas"),
     "GET /ideas/{idea_id}/edit": _get("/ideas/{idea}/edit"),
     "GET /ideas/{idea_id}/fiche.md": _get(
-        "/ideas/{idea}/fiche.md", "/ideas/{project}/fiche.md", "/ideas/{hidden_idea}/fiche.md"
+        "/ideas/{idea}/fiche.md",
+        "/ideas/{project}/fiche.md",
+        "/ideas/{hidden_idea}/fiche.md",
+        "/ideas/{closed_idea}/fiche.md",
     ),
     "GET /ideas/{idea_id}/fiche.pdf": _get(
-        "/ideas/{idea}/fiche.pdf", "/ideas/{project}/fiche.pdf", "/ideas/{hidden_idea}/fiche.pdf"
+        "/ideas/{idea}/fiche.pdf",
+        "/ideas/{project}/fiche.pdf",
+        "/ideas/{hidden_idea}/fiche.pdf",
+        "/ideas/{closed_idea}/fiche.pdf",
     ),
     "GET /ideas/similar": _get(
         f"/ideas/similar?title={MINE_TITLE}&problem={MINE_BODY}",
@@ -450,6 +502,7 @@ OUTPUTS: dict[str, Read] = {
         "/api/v1/ideas/{project}",
         "/api/v1/ideas/{relaunched}",
         "/api/v1/ideas/{hidden_idea}",
+        "/api/v1/ideas/{closed_idea}",
         api=True,
     ),
     "GET /sommeil": _get("/sommeil", *_searches("/sommeil")),

@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 
 from app.accessibility import KNOWN_NONCONFORMITIES
 from app.config import PROJECT_ROOT, Settings, describe_invalid
+from app.mail import where_to_write
 from app.main import create_app
 from app.services import legal, personal_data, privacy
 from tests.conftest import Clock, soup
@@ -237,6 +238,58 @@ def test_a_contact_given_as_free_text_is_shown_as_text_not_as_a_broken_link(
         html = page(client_with(**{**FILLED, "contact_email": address}), "/conditions-utilisation")
         appeal = html.select_one("#recours ~ p")
         assert appeal is not None and appeal.a["href"] == "mailto:si@rivebelle.fr"
+
+
+@pytest.mark.parametrize(
+    ("value", "href", "shown"),
+    [
+        ("mailto:si@rivebelle.fr", "mailto:si@rivebelle.fr", "si@rivebelle.fr"),
+        ("si@rivebelle.fr", "mailto:si@rivebelle.fr", "si@rivebelle.fr"),
+        (
+            "https://www.rivebelle.fr/contact/",
+            "https://www.rivebelle.fr/contact/",
+            "www.rivebelle.fr/contact",
+        ),
+        ("Service informatique, bureau 12", None, "Service informatique, bureau 12"),
+    ],
+)
+def test_every_contact_reads_as_its_address_its_web_page_or_its_text_never_mailto(
+    client_with: Callable[..., TestClient], value: str, href: str | None, shown: str
+) -> None:
+    """One reading of a contact for all of them: the contact, the feedback, the DPO, the
+    accessibility and security contacts, on each legal page, the footer and the e-mails."""
+    client = client_with(
+        **{
+            **FILLED,
+            "contact_email": value,
+            "feedback_url": value,
+            "dpo_contact": value,
+            "accessibility_contact": value,
+            "security_contact": value,
+        }
+    )
+    for path, where in (
+        ("/mentions-legales", "#contact ~ p"),
+        ("/mentions-legales", "#securite ~ p"),
+        ("/conditions-utilisation", "#recours ~ p"),
+        ("/donnees-personnelles", "main"),
+        ("/accessibilite", "main"),
+    ):
+        html = page(client, path)
+        assert "mailto" not in html.get_text(), path
+        assert shown in text_of(html, where), (path, where)
+        texts = {a.get_text() for a in html.select("main a") if a["href"] == href}
+        if href is None:
+            assert not [a for a in html.select("main a") if shown in a.get_text()], path
+        else:
+            assert shown in texts, path
+        feedback = html.find("a", string="Donner votre avis")
+        assert feedback is not None
+        assert feedback["href"] == (href or "/mentions-legales#contact"), path
+    closing = where_to_write(client.app.state.settings)
+    assert "mailto" not in closing
+    if href is not None:
+        assert (shown if href.startswith("mailto:") else href) in closing
 
 
 def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
@@ -540,6 +593,40 @@ def test_security_txt_falls_back_on_the_contact_address_and_keeps_an_https_conta
     notice = client_with(security_contact=form).get("/mentions-legales").text
     assert f'signalez-la à l’adresse <a href="{form}">' in notice
     assert "écrivez à https" not in notice
+
+
+@pytest.mark.parametrize(
+    ("changes", "published"),
+    [
+        # security.txt wants a URI (RFC 9116): it falls back on the contact, then the feedback.
+        ({}, "mailto:demineurs@rivebelle.fr"),
+        ({"contact_email": "Accueil de la mairie"}, FILLED["feedback_url"]),
+        ({"contact_email": "Accueil de la mairie", "feedback_url": ""}, None),
+    ],
+)
+def test_a_security_contact_given_as_free_text_is_shown_as_text_on_the_legal_notice(
+    client_with: Callable[..., TestClient], changes: dict[str, str], published: str | None
+) -> None:
+    """« Service informatique, bureau 12 » is a filled value: the notice names it, says nothing
+    is left to fill, and says what security.txt gives instead (or that there is none)."""
+    free_text = "Service informatique, bureau 12"
+    client = client_with(**{**FILLED, "security_contact": free_text, **changes})
+    html = page(client, "/mentions-legales")
+    said = text_of(html, "#securite ~ p")
+    assert f"Où la signaler\u00a0: {free_text}." in said
+    assert "compléter" not in said
+    assert "DEMINEURS_SECURITY_CONTACT" not in banner(html)
+    paragraph = html.select_one("#securite ~ p")
+    assert paragraph is not None
+    assert not [a for a in paragraph.find_all("a") if free_text in a.get_text()]
+    response = client.get("/.well-known/security.txt")
+    if published is None:
+        assert response.status_code == 404
+        assert "ne publie pas de fichier security.txt" in said
+    else:
+        assert _fields(response.text)["Contact"] == published
+        links = [a["href"] for a in paragraph.find_all("a")]
+        assert links == ["/.well-known/security.txt", published]
 
 
 def test_without_any_contact_security_txt_names_nobody(

@@ -1,0 +1,35 @@
+"""When a text quotes a hidden mine (`visibility.quotes`): its title in « », its long title bare,
+a sentence of its text, whatever the case, the spaces and the apostrophes."""
+
+from app.services.visibility import MASKED_EVENT, HiddenMine, quotes, redact_text
+
+MINE = HiddenMine(
+    "Le stationnement des agents",
+    "Le parking du personnel n’a que quarante places, et la mairie en loue déjà vingt.",
+)
+
+
+def test_a_title_is_quoted_in_guillemets_or_bare_whatever_the_case_and_spaces() -> None:
+    assert quotes("Arrêtée à cause de «\u00a0le stationnement des agents\u00a0».", MINE)
+    assert quotes("Le  STATIONNEMENT des\nagents nous a arrêtés.", MINE)
+    assert not quotes("Le stationnement des agents municipaux ailleurs", HiddenMine("x", ""))
+
+
+def test_a_sentence_of_the_text_is_a_quotation_a_few_common_words_are_not() -> None:
+    untitled = HiddenMine("", MINE.body)
+    said = "Comme l’a dit quelqu’un : le parking du personnel n'a que quarante places."
+    assert quotes(said, untitled)
+    assert quotes("**Le parking  du PERSONNEL** n’a que quarante", untitled)
+    assert not quotes("Le parking du personnel est loin.", untitled)  # 24 characters in common
+
+
+def test_a_short_title_masks_only_between_guillemets() -> None:
+    short = HiddenMine("Coût", "")
+    assert quotes("Écartée\u00a0: «\u00a0coût\u00a0».", short)
+    assert not quotes("Le coût reste à chiffrer.", short)
+
+
+def test_a_message_quoting_one_hidden_mine_is_masked_whole() -> None:
+    text = "Leçon : le stationnement des agents. Signé Camille."
+    assert redact_text(text, [HiddenMine("Autre chose", ""), MINE]) == MASKED_EVENT
+    assert redact_text("Rien à voir.", [MINE]) == "Rien à voir."
