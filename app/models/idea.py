@@ -191,14 +191,30 @@ class IdeaTheme(SQLModel, table=True):
     """One theme (tag) of an idea; a table so that the board can filter with an index."""
 
     __tablename__ = "idea_theme"
-    # The board's theme filter, with or without a category, reads this index alone.
-    __table_args__ = (Index("ix_idea_theme_open", "theme", "open_categories", "idea_id"),)
+    # A theme's page of the board, by score, with or without a category, and its counts, are
+    # one walk down this index, whatever the size of the theme.
+    __table_args__ = (
+        Index(
+            "ix_idea_theme_board",
+            "theme",
+            "board_group",
+            "score",
+            "idea_id",
+            "ripe_from",
+            "open_categories",
+        ),
+    )
 
     idea_id: int = Field(foreign_key="idea.id", primary_key=True)
     theme: str = Field(max_length=40, primary_key=True)
     # The categories of the idea's open mines (`mine.category_mask`), the same on each of its
     # themes: kept by `scoring.refresh`, which every change to a mine goes through.
     open_categories: int = 0
+    # The idea's board group, score and ripe_from, copied by the database itself (triggers on
+    # `idea` and on this table, migration 0024): never written by the app.
+    board_group: int = BoardGroup.off_board
+    score: int = 0
+    ripe_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class IdeaRevision(SQLModel, table=True):

@@ -163,6 +163,8 @@ def _statements(
     """Per group of the view: (group, capped count, page of rows); and with a theme, every
     group's count in one walk of the theme's ideas. Built once per kind of view; the values
     (now, filters, cap, offset, limit) are bound at each request."""
+    if theme and sort == "score":
+        return _theme_statements(status, unit, category, call)
     filters: list[ColumnElement[bool]] = []
     themed = select(IdeaTheme.idea_id).where(IdeaTheme.theme == bindparam("theme"))
     if theme and category:  # the theme's index says which of its ideas have such open mines
@@ -219,6 +221,64 @@ def _statements(
             .subquery()
         )
         together = select(*(func.coalesce(func.sum(column), 0) for column in flags.c))
+    return tuple(statements), together
+
+
+def _theme_group_condition(group: str) -> ColumnElement[bool]:
+    """`_group_condition` on the theme's copy of the idea's board group and ripe_from."""
+    board_group, ripe_from = col(IdeaTheme.board_group), col(IdeaTheme.ripe_from)
+    now: BindParameter[datetime] = bindparam("now")
+    if group == "ripe":
+        return and_(board_group == BoardGroup.ripening, ripe_from <= now)
+    if group == "waiting":  # open, listed, and only waiting for its quiet period
+        return and_(board_group == BoardGroup.ripening, ripe_from > now)
+    return board_group == BoardGroup[group]
+
+
+def _theme_statements(
+    status: str, unit: bool, category: bool, call: bool
+) -> tuple[tuple[tuple[str, Select[Any], Select[Any]], ...], Select[Any]]:
+    """`_statements` for a theme sorted by score: each group is a walk down the theme's own
+    index (its ideas' board group and score are copied there), the idea's row read only for
+    the page shown and for the unit and call filters."""
+    in_theme: list[ColumnElement[bool]] = [col(IdeaTheme.theme) == bindparam("theme")]
+    if category:
+        in_theme.append(_has_category)
+    of_idea: list[ColumnElement[bool]] = []
+    if unit:
+        of_idea.append(col(Idea.unit_id) == bindparam("unit"))
+    if call:
+        of_idea.append(col(Idea.call_id) == bindparam("call"))
+    with_idea = col(Idea.id) == col(IdeaTheme.idea_id)
+
+    def theme_rows(*columns: Any) -> Select[Any]:
+        rows = select(*columns).select_from(IdeaTheme)
+        return rows.join(Idea, with_idea).where(*of_idea) if of_idea else rows
+
+    statements = []
+    for group in GROUPS[status]:
+        where = [*in_theme, _theme_group_condition(group)]
+        capped = theme_rows(IdeaTheme.idea_id).where(*where).limit(bindparam("cap")).subquery()
+        statements.append(
+            (
+                group,
+                select(func.count()).select_from(capped),
+                wide_select(*ROW_COLUMNS)
+                .select_from(IdeaTheme)
+                .join(Idea, with_idea)
+                .where(*where, *of_idea)
+                .order_by(col(IdeaTheme.score).desc(), col(IdeaTheme.idea_id).desc())
+                .offset(bindparam("skip"))
+                .limit(bindparam("wanted")),
+            )
+        )
+    conditions = [_theme_group_condition(group) for group in GROUPS[status]]
+    flags = (
+        theme_rows(*(case((c, 1), else_=0).label(f"in_{i}") for i, c in enumerate(conditions)))
+        .where(or_(*conditions), *in_theme)
+        .subquery()
+    )
+    together = select(*(func.coalesce(func.sum(column), 0) for column in flags.c))
     return tuple(statements), together
 
 

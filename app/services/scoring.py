@@ -254,7 +254,8 @@ def refresh(
     map_unchanged: bool = False,
 ) -> Readiness:
     """Recompute and store the score in the caller's transaction; note when ripeness changes;
-    keep the map of what blocks up to date (unless only the scoring parameters changed)."""
+    keep the map of what blocks and the board's categories of open mines up to date (unless
+    only the scoring parameters changed)."""
     events = [e for e in session.new if isinstance(e, IdeaEvent) and e.idea_id == idea.id]
     # Closing freezes who carries it, for the score (`carriers_counted`); every closing
     # refreshes the score right after setting the status.

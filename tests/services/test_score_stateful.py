@@ -492,9 +492,17 @@ def test_stored_score_always_equals_recomputed(
                 )
             ).all()
             stamped = self.session.exec(
-                select(IdeaTheme.open_categories).where(IdeaTheme.idea_id == self.idea.id)
+                select(
+                    IdeaTheme.open_categories,
+                    IdeaTheme.board_group,
+                    IdeaTheme.score,
+                    IdeaTheme.ripe_from,
+                ).where(IdeaTheme.idea_id == self.idea.id)
             ).all()
-            assert stamped and set(stamped) == {category_mask(open_now)}
+            self.session.refresh(self.idea)  # the board group, as the database computed it
+            idea = self.idea
+            copied = (idea.board_group, idea.score, idea.ripe_from)
+            assert stamped and set(stamped) == {(category_mask(open_now), *copied)}
 
     done: list[str] = []
     run_state_machine_as_test(
