@@ -26,6 +26,7 @@ class NotificationKind(StrEnum):
     question_on_my_mine = "question_on_my_mine"
     mine_scope_settled = "mine_scope_settled"
     decision_outcome = "decision_outcome"
+    merged_into_my_idea = "merged_into_my_idea"
     project_milestone = "project_milestone"
     co_carrier = "co_carrier"
     moderation = "moderation"
@@ -54,6 +55,7 @@ KIND_LABELS: dict[str, str] = {
         "La portée d’une mine de mon idée, ou d’une des miennes, est tranchée"
     ),
     NotificationKind.decision_outcome: "Une idée à laquelle j’ai pris part reçoit une décision",
+    NotificationKind.merged_into_my_idea: "Une idée est fusionnée dans une idée que je porte",
     NotificationKind.project_milestone: "Un projet auquel j’ai pris part franchit une étape",
     NotificationKind.co_carrier: (
         "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
@@ -91,6 +93,7 @@ DEFAULT_CHANNELS = {
     NotificationKind.question_on_my_mine: Channel.email,
     NotificationKind.mine_scope_settled: Channel.digest,
     NotificationKind.decision_outcome: Channel.email,
+    NotificationKind.merged_into_my_idea: Channel.email,
     NotificationKind.project_milestone: Channel.digest,
     NotificationKind.co_carrier: Channel.email,
     NotificationKind.moderation: Channel.email,
