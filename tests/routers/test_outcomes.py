@@ -464,6 +464,41 @@ def test_a_closed_duplicate_is_not_merged_and_keeps_its_lesson(  # type: ignore[
     )
 
 
+def test_a_project_is_not_merged_away_but_an_idea_may_join_it(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    """A project was decided on: merged as a duplicate it would close. Refused beside the
+    duplicate's field, on the page and over the API; the other way, the project keeps the
+    duplicate's mines."""
+    project_id = promote(make_client, scene)
+    other = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    mine = make_mine(db, other, scene["helper"], clock.now, title="Le local manque")
+    db.commit()
+    admin = make_client(scene["admin"])
+    form = {"keep": str(other.id), "merged": str(project_id), "outcome": "Doublon."}
+    page = admin.post_form("/admin/merge", form)
+    assert page.status_code == 422
+    assert "devenu un projet" in (field_error(soup(page), "field-merged") or "")
+    assert field_error(soup(page), "field-keep") is None
+    assert soup(page).find(id="field-outcome").get_text() == "Doublon."  # what was typed stays
+    answer = api_client(scene["admin"]).post(
+        f"/api/v1/ideas/{project_id}/merge", json={"keep": other.id, "outcome": "Doublon."}
+    )
+    assert answer.status_code == 409 and answer.json()["field"] == "idea_id"
+    assert "devenu un projet" in answer.json()["detail"]
+    db.expire_all()
+    assert db.get_one(Idea, project_id).status == IdeaStatus.project
+    assert db.get_one(Idea, project_id).merged_into_id is None
+
+    into = {"keep": str(project_id), "merged": str(other.id), "outcome": "Doublon."}
+    assert admin.post_form("/admin/merge", into).status_code == 303
+    db.expire_all()
+    assert db.get_one(Idea, project_id).status == IdeaStatus.project
+    assert db.get_one(Mine, mine.id).idea_id == project_id
+    shown = soup(make_client(scene["layer"]).get(f"/ideas/{project_id}"))
+    assert shown.find(id=f"mine-{mine.id}") is not None
+
+
 def test_a_duplicate_hidden_by_moderation_is_not_merged(  # type: ignore[no-untyped-def]
     make_client, api_client, scene, db: Session, clock: Clock
 ) -> None:
