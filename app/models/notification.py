@@ -23,6 +23,7 @@ class NotificationKind(StrEnum):
     draft_expiring = "draft_expiring"
     call_opened = "call_opened"
     call_closing = "call_closing"
+    call_sponsor = "call_sponsor"
     question_on_my_mine = "question_on_my_mine"
     mine_scope_settled = "mine_scope_settled"
     decision_outcome = "decision_outcome"
@@ -48,6 +49,7 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d’activité",
     NotificationKind.call_opened: "Un appel à idées s’ouvre pour moi",
     NotificationKind.call_closing: "Un appel à idées qui me concerne va se clore",
+    NotificationKind.call_sponsor: "On me nomme sponsor d’un appel à idées",
     NotificationKind.question_on_my_mine: (
         "On m’interroge sur une de mes mines\u00a0: sa portée, ce sur quoi elle s’appuie"
     ),
@@ -90,6 +92,8 @@ DEFAULT_CHANNELS = {
     # Told by the daily command, which sends the digest right after.
     NotificationKind.call_opened: Channel.digest,
     NotificationKind.call_closing: Channel.digest,
+    # The sponsor decides every idea of the call: told at once.
+    NotificationKind.call_sponsor: Channel.email,
     NotificationKind.question_on_my_mine: Channel.email,
     NotificationKind.mine_scope_settled: Channel.digest,
     NotificationKind.decision_outcome: Channel.email,
