@@ -23,9 +23,11 @@ class NotificationKind(StrEnum):
     draft_expiring = "draft_expiring"
     call_opened = "call_opened"
     call_closing = "call_closing"
+    call_sponsor = "call_sponsor"
     question_on_my_mine = "question_on_my_mine"
     mine_scope_settled = "mine_scope_settled"
     decision_outcome = "decision_outcome"
+    merged_into_my_idea = "merged_into_my_idea"
     project_milestone = "project_milestone"
     co_carrier = "co_carrier"
     moderation = "moderation"
@@ -47,6 +49,7 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d’activité",
     NotificationKind.call_opened: "Un appel à idées s’ouvre pour moi",
     NotificationKind.call_closing: "Un appel à idées qui me concerne va se clore",
+    NotificationKind.call_sponsor: "On me nomme sponsor d’un appel à idées",
     NotificationKind.question_on_my_mine: (
         "On m’interroge sur une de mes mines\u00a0: sa portée, ce sur quoi elle s’appuie"
     ),
@@ -54,6 +57,7 @@ KIND_LABELS: dict[str, str] = {
         "La portée d’une mine de mon idée, ou d’une des miennes, est tranchée"
     ),
     NotificationKind.decision_outcome: "Une idée à laquelle j’ai pris part reçoit une décision",
+    NotificationKind.merged_into_my_idea: "Une idée est fusionnée dans une idée que je porte",
     NotificationKind.project_milestone: "Un projet auquel j’ai pris part franchit une étape",
     NotificationKind.co_carrier: (
         "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
@@ -88,9 +92,12 @@ DEFAULT_CHANNELS = {
     # Told by the daily command, which sends the digest right after.
     NotificationKind.call_opened: Channel.digest,
     NotificationKind.call_closing: Channel.digest,
+    # The sponsor decides every idea of the call: told at once.
+    NotificationKind.call_sponsor: Channel.email,
     NotificationKind.question_on_my_mine: Channel.email,
     NotificationKind.mine_scope_settled: Channel.digest,
     NotificationKind.decision_outcome: Channel.email,
+    NotificationKind.merged_into_my_idea: Channel.email,
     NotificationKind.project_milestone: Channel.digest,
     NotificationKind.co_carrier: Channel.email,
     NotificationKind.moderation: Channel.email,

@@ -748,10 +748,11 @@ async def relaunch_idea(idea_id: ObjectId, call: ApiCallDep) -> IdeaOut:
 
 @router.post("/ideas/{idea_id}/merge", response_model=IdeaOut, responses=ERRORS)
 async def merge_idea(idea_id: ObjectId, data: MergeInput, call: ApiCallDep) -> IdeaOut:
-    """An admin merges this idea, a duplicate still alive (not closed), into the idea `keep`
-    (published, alive, not hidden): its mines, supporters and followers move there, and
-    `outcome` is told to everyone who took part in it. Answers with the idea kept; a refusal
-    about it names `keep`, one about the duplicate `idea_id`."""
+    """An admin merges this idea, a duplicate still en déminage (neither closed nor a project),
+    into the idea `keep` (published, alive, not hidden; it may be a project): its mines,
+    supporters and followers move there, and `outcome` is told to everyone who took part in it.
+    Answers with the idea kept; a refusal about it names `keep`, one about the duplicate
+    `idea_id`."""
 
     def work(c: ApiContext) -> IdeaOut:
         raise_if(check_administer(c.user))

@@ -248,7 +248,27 @@ def open_call(session: Session, manager: User, data: CallInput, now: datetime) -
     session.add(call)
     session.flush()
     _set_audience(session, call, units)
+    _tell_sponsor(session, manager, call, sponsor, now)
     return call
+
+
+def _tell_sponsor(
+    session: Session, manager: User, call: CallForIdeas, sponsor: User, now: datetime
+) -> None:
+    """The manager named as the call's sponsor learns it, with a link to the call; not when
+    they named themselves (`notify_page`)."""
+    notifications.notify_page(
+        session,
+        notifications.mailer_of(session),
+        sponsor,
+        NotificationKind.call_sponsor,
+        manager,
+        f"{manager.name} vous nomme sponsor de l’appel à idées "
+        f"«\u00a0{call.question}\u00a0»\u00a0: c’est vous qui déciderez de ses idées, au "
+        f"plus tard le {formatting.date(call.decision_by)}.",
+        f"/calls/{call.id}",
+        now,
+    )
 
 
 def update_call(
@@ -267,9 +287,12 @@ def update_call(
         # The people it now speaks to are told it opened, by the next daily command (those
         # already told are not told again: `send_notices`).
         call.announced_at = None
+    named = sponsor.id != call.sponsor_id
     _apply(call, data, sponsor)
     call.updated_at = now
     _set_audience(session, call, units)
+    if named:
+        _tell_sponsor(session, manager, call, sponsor, now)
     return widened
 
 

@@ -20,6 +20,7 @@ from app.models import (
     IdeaStatus,
     IdeaTheme,
     Mine,
+    NotificationKind,
     Support,
     Unit,
     User,
@@ -483,7 +484,10 @@ def merge(
         raise InvalidInput(
             {"outcome": "Écrivez l’issue de la fusion pour celles et ceux qui ont participé."}
         )
-    people = outcomes.participants(session, merged)
+    # Those who carry the idea kept are told apart, as its carriers: once, not also as the
+    # duplicate's participants.
+    carriers = {keep.author_id, *keep.co_carrier_ids}
+    people = [p for p in outcomes.participants(session, merged) if p.id not in carriers]
     moved: dict[str, Any] = {"idea_id": keep.id}
     if not keep.is_ripe(now):
         # For an idea not yet ripe these mines are laid now: its quiet period counts from the
@@ -520,6 +524,18 @@ def merge(
         now,
     )
     outcomes.record(session, merged, Decision.merged, outcome, admin, now, people, merged_into=keep)
+    outcomes.tell_participants(
+        session,
+        keep,
+        admin,
+        NotificationKind.merged_into_my_idea,
+        f"L’idée «\u00a0{merged.title}\u00a0» a été fusionnée dans votre idée "
+        f"«\u00a0{keep.title}\u00a0». Issue\u00a0: {outcome}",
+        f"Une idée a été fusionnée dans votre idée «\u00a0{keep.title}\u00a0»",
+        now,
+        "#" + outcomes.merged_anchor(pk(merged)),
+        session.exec(select(User).where(col(User.id).in_(carriers)).order_by(col(User.id))).all(),
+    )
 
 
 def list_published(session: Session, page: int, page_size: int) -> Page[Idea]:

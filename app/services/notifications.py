@@ -333,7 +333,7 @@ def list_for(session: Session, user: User, limit: int = 50) -> list[Notification
         session.exec(
             select(Notification)
             .where(Notification.user_id == user.id)
-            .order_by(col(Notification.id).desc())
+            .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
             .limit(limit)
         )
     )

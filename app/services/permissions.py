@@ -182,9 +182,11 @@ def check_merge(
     user: User, keep: Idea, merged: Idea, merged_field: str = "merged"
 ) -> DomainError | None:
     """An admin merges a published duplicate into another published idea, once; the idea kept
-    is alive (not closed, not hidden by moderation): the duplicate's people follow it there. The
-    duplicate is alive too (a closed one stays in « Idées en sommeil » with its lesson, which a
-    merge would replace) and not hidden (its mines would reappear on the idea kept). A refusal
+    is alive (not closed, not hidden by moderation; it may be a project): the duplicate's people
+    follow it there. The duplicate is still en déminage: not closed (a closed one stays in
+    « Idées en sommeil » with its lesson, which a merge would replace), not a project (a decision
+    was taken on it, which closing it would undo), and not hidden (its mines would reappear on
+    the idea kept). A refusal
     about the idea kept names its field, `keep`; one about the duplicate, `merged_field` (the
     page's field, or the API's path)."""
     if check_administer(user):
@@ -208,7 +210,15 @@ def check_merge(
     if merged.status == IdeaStatus.abandoned:
         return Conflict(
             "Ce doublon est déjà clos\u00a0: il reste en sommeil avec sa leçon, qu’une fusion "
-            "effacerait. Choisissez un doublon en déminage ou un projet.",
+            "effacerait. Choisissez un doublon en déminage.",
+            field=merged_field,
+        )
+    if merged.status == IdeaStatus.project:
+        # A project has its sponsor, its milestones and its people: a decision was taken on it,
+        # which a merge would undo by closing it. Merge the duplicate into the project instead.
+        return Conflict(
+            "Ce doublon est devenu un projet : un projet ne se fusionne pas dans une autre "
+            "idée. Fusionnez plutôt l’autre idée dans ce projet.",
             field=merged_field,
         )
     if merged.hidden_at is not None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case
+from sqlalchemy import and_, bindparam, case, or_
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
@@ -244,13 +244,57 @@ def redact_messages(
     session: Session, viewer: User | None, messages: Sequence[tuple[int | None, str]]
 ) -> list[str]:
     """Messages about ideas (notifications, digests, lessons, outcomes), each masked whole when
-    it quotes one of its idea's hidden mines (`quotes`), unless the viewer reads hidden content:
+    it quotes one of its idea's hidden mines (`quotes`), or names an idea hidden since (the
+    idea itself, a duplicate merged into it, the idea it joined) that the viewer may not read:
     a notification written before the hiding no longer quotes it once read or mailed after."""
     ideas = {idea_id for idea_id, _ in messages if idea_id is not None}
     if reads_hidden(viewer) or not ideas:
         return [message for _, message in messages]
     hidden = _hidden_mines_by_idea(session, ideas)
-    return [redact_text(message, hidden.get(idea_id or 0, [])) for idea_id, message in messages]
+    unseen = _unseen_idea_titles(session, viewer, ideas)
+    out = []
+    for idea_id, message in messages:
+        if redact_text(message, unseen.get(idea_id or 0, [])) != message:
+            out.append(MASKED_IDEA_MESSAGE)
+        else:
+            out.append(redact_text(message, hidden.get(idea_id or 0, [])))
+    return out
+
+
+MASKED_IDEA_MESSAGE = "Ce message parle d’une idée masquée par la modération."
+
+# The ideas a message about an idea may name: the idea itself, the ideas merged into it, and
+# the idea it joined; those hidden by moderation since are named to their carriers alone.
+_HIDDEN_NEAR = select(Idea).where(
+    col(Idea.hidden_at).is_not(None),
+    or_(
+        col(Idea.id).in_(bindparam("ideas", expanding=True)),
+        col(Idea.merged_into_id).in_(bindparam("merged", expanding=True)),
+    ),
+)
+
+
+def _unseen_idea_titles(
+    session: Session, viewer: User | None, ideas: set[int]
+) -> dict[int, list[str]]:
+    """For each idea, the quoted titles of the hidden ideas its messages may name (itself, a
+    duplicate merged into it, the idea it joined) that the viewer may not read
+    (`can_view_idea`: their carriers and the admins may)."""
+    moved = dict(read_rows(session, _MERGED_INTO, {"ideas": sorted(ideas)}))
+    near = sorted(ideas | set(moved.values()))
+    found: dict[int, list[str]] = {}
+    for hidden in session.exec(_HIDDEN_NEAR.params(ideas=near, merged=sorted(ideas))):
+        if can_view_idea(viewer, hidden):
+            continue
+        quoted = f"«\u00a0{hidden.title}\u00a0»"
+        named_by: set[int] = {pk(hidden)} | {
+            idea_id for idea_id, kept in moved.items() if kept == hidden.id
+        }
+        if hidden.merged_into_id is not None:
+            named_by.add(hidden.merged_into_id)
+        for idea_id in named_by & ideas:
+            found.setdefault(idea_id, []).append(quoted)
+    return found
 
 
 def redact_text(text: str, hidden: Sequence[HiddenMine | str]) -> str:

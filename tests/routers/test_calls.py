@@ -285,6 +285,65 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     assert "Nadia Relais" in text_of(shown, "article header")
 
 
+def test_a_newly_named_sponsor_is_told_and_led_to_the_call(
+    db: Session, make_client: MakeClient, api_client: ApiClient
+) -> None:
+    """Named when the call opens, or in place of another later (page or API), the sponsor learns
+    it in the app and by e-mail as they chose, with a link to the call; a manager who names
+    themselves, or an edit that keeps the sponsor, tells no one."""
+    manager = make_user(db, name="Karim Benali", role=Role.manager)
+    sophie = make_user(db, name="Sophie Sponsor", email="sophie@ville.fr", role=Role.manager)
+    nadia = make_user(db, name="Nadia Relais", email="nadia@ville.fr", role=Role.manager)
+    db.commit()
+    web = make_client(manager)
+
+    def told(user_id: int | None) -> list[Notification]:
+        return list(
+            db.exec(
+                select(Notification).where(
+                    Notification.user_id == user_id,
+                    Notification.kind == NotificationKind.call_sponsor,
+                )
+            )
+        )
+
+    def mails(email: str) -> list[OutboxMessage]:
+        return [m for m in db.exec(select(OutboxMessage)) if m.to_email == email]
+
+    own = web.post_form("/calls", {**FORM, "sponsor_email": manager.email})
+    assert own.status_code == 303
+    assert told(manager.id) == [] and mails(manager.email) == []
+    opened = web.post_form("/calls", {**FORM, "sponsor_email": "sophie@ville.fr"})
+    assert opened.status_code == 303
+    call_url = opened.headers["location"]
+    (note,) = told(sophie.id)
+    assert note.url == call_url
+    assert note.message == (
+        "Karim Benali vous nomme sponsor de l’appel à idées «\u00a0Comment raccourcir "
+        "l’attente à l’accueil\u202f?\u00a0»\u00a0: c’est vous qui déciderez de ses idées, au "
+        "plus tard le 30\u00a0novembre 2026."
+    )
+    (mail,) = mails(sophie.email)
+    (see,) = [line for line in mail.body.splitlines() if line.startswith("Voir\u00a0: ")]
+    assert see.endswith(call_url) and "sponsor de l’appel" in mail.subject
+    sophie_web = make_client(sophie)
+    (card,) = soup(sophie_web.get("/notifications")).select(".notifications li")
+    link = card.select_one("a[href^='/notifications/']")["href"]
+    assert sophie_web.get(link).headers["location"] == call_url
+
+    # Edited with the same sponsor: nobody is told again; replaced over the API: the new one is.
+    same = web.post_form(f"{call_url}/edit", {**FORM, "sponsor_email": "sophie@ville.fr"})
+    assert same.status_code == 303 and len(told(sophie.id)) == 1
+    call_id = int(call_url.rsplit("/", 1)[1])
+    swap = api_client(manager).patch(
+        f"/api/v1/calls/{call_id}", json={"sponsor_email": "nadia@ville.fr"}
+    )
+    assert swap.is_success, swap.text
+    (named,) = told(nadia.id)
+    assert named.url == call_url and "Karim Benali vous nomme sponsor" in named.message
+    assert len(told(sophie.id)) == 1
+
+
 def test_a_sponsor_who_is_not_a_manager_is_refused_in_plain_french(  # type: ignore[no-untyped-def]
     db: Session, make_client
 ) -> None:

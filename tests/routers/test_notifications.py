@@ -4,6 +4,7 @@ import re
 import socket
 import threading
 import time
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -20,7 +21,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models import Notification, OutboxMessage, Role, User
 from app.services import calls, notifications
-from tests.conftest import Clock, MakeClient, WebClient, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, WebClient, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
 
 
@@ -384,6 +385,36 @@ def test_counter_list_and_marking_read(make_client: MakeClient, db: Session, clo
     assert make_client(colleague).get(see["href"]).status_code == 404
     anonymous = make_client().get(see["href"])
     assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["location"]
+
+
+def test_the_list_puts_the_newest_first_by_date_not_by_number(
+    make_client: MakeClient, api_client: ApiClient, db: Session, clock: Clock
+) -> None:
+    """A notification's number says when its row was written, its date when it happened: the
+    two may disagree (a command with its own clock, rows carried over from elsewhere). The
+    list follows the dates, on the page and over the API."""
+    reader = make_user(db)
+    idea = make_idea(db, reader, clock.now)
+    for message, hours_ago in (("Écrite d’abord, datée après", 1), ("Écrite ensuite, plus tôt", 5)):
+        db.add(
+            Notification(
+                user_id=reader.id,
+                kind="mention",
+                idea_id=idea.id,
+                message=message,
+                url=f"/ideas/{idea.id}",
+                created_at=clock.now - timedelta(hours=hours_ago),
+                read_at=clock.now,  # no « Nouveau » badge in the line
+            )
+        )
+    db.commit()
+    newest_first = ["Écrite d’abord, datée après", "Écrite ensuite, plus tôt"]
+    listed = soup(make_client(reader).get("/notifications")).select(
+        ".notifications li > p:first-child"
+    )
+    assert [p.get_text(strip=True) for p in listed] == newest_first
+    api = api_client(reader).get("/api/v1/notifications").json()
+    assert [n["message"] for n in api] == newest_first
 
 
 def test_someone_elses_notification_stays_unread_when_they_follow_its_link(

@@ -18,7 +18,7 @@ from app.models import (
     User,
 )
 from app.models.base import pk
-from app.services import ideas, moderation
+from app.services import co_carriers, ideas, moderation, notifications
 from app.services.readiness import ScoringParams
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
@@ -193,6 +193,86 @@ def test_a_merge_tells_its_participants_where_the_idea_kept_explains_it(
     assert "Accueil sans file" in line and why in line and "Ada Admin" in line
     assert "Précisez le premier terrain." in text_of(page, "#issue")  # its own outcome stays
     assert helper.get(f"/ideas/{duplicate.id}").headers["location"] == there
+
+
+def test_a_merge_tells_those_who_carry_the_idea_kept_not_the_admin_who_merged(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
+) -> None:
+    """The kept idea's author and co-porteurs learn, in the app and by e-mail as they chose,
+    that a duplicate joined their idea, led to the line that says why; the admin who merged,
+    a co-porteur too, is not told of their own act. Once moderation hides the duplicate, its
+    title leaves their notifications and the digest written after."""
+    keep = scene["idea"]
+    author, layer, admin = scene["author"], scene["layer"], scene["admin"]
+    for colleague in (layer, admin):
+        row = co_carriers.invite(db, author, keep, colleague, "", clock.now)
+        co_carriers.accept(db, P, colleague, row, keep, clock.now)
+    notifications.set_channels(db, pk(layer), {"merged_into_my_idea": "digest"})
+    duplicate = make_idea(db, scene["agent"], clock.now, title="Accueil zorglub")
+    make_mine(db, duplicate, author, clock.now)  # she took part in the duplicate too
+    db.commit()
+    why = "Même terrain : la fiche de l’accueil de Lyon reprend tout."
+    form = {"keep": str(keep.id), "merged": str(duplicate.id), "outcome": why}
+    assert make_client(admin).post_form("/admin/merge", form).status_code == 303
+
+    there = f"/ideas/{keep.id}#fusion-{duplicate.id}"
+
+    def notes(user: User) -> list[Notification]:
+        return list(
+            db.exec(
+                select(Notification).where(
+                    Notification.user_id == user.id,
+                    col(Notification.idea_id).in_([keep.id, duplicate.id]),
+                    col(Notification.kind).in_(["merged_into_my_idea", "decision_outcome"]),
+                )
+            )
+        )
+
+    for person in (author, layer):
+        (note,) = notes(person)  # the author once, not also as the duplicate's participant
+        assert note.kind == NotificationKind.merged_into_my_idea and note.url == there
+        assert "Accueil zorglub" in note.message and why in note.message
+        client = make_client(person)
+        (card,) = [
+            li
+            for li in soup(client.get("/notifications")).select(".notifications li")
+            if "Accueil zorglub" in li.get_text()
+        ]
+        opened = card.select_one("a[href^='/notifications/']")["href"]
+        assert client.get(opened).headers["location"] == there
+    assert notes(admin) == []
+    (mail,) = db.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.to_email == author.email,
+            col(OutboxMessage.subject).contains("fusionnée dans votre idée"),
+        )
+    )
+    assert "Accueil zorglub" in mail.body and mail.body.count(there) == 1
+
+    def mails_to(user: User, words: str) -> list[OutboxMessage]:
+        return list(
+            db.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.to_email == user.email,
+                    col(OutboxMessage.subject).contains(words),
+                )
+            )
+        )
+
+    assert mails_to(layer, "fusionnée") == []  # his waits for the digest
+
+    moderation.hide_idea(db, admin, db.get_one(Idea, duplicate.id), "Injurieux", clock.now)
+    notifications.build_digests(db, notifications.mailer_of(db), clock.now)
+    db.commit()
+    (digest,) = mails_to(layer, "résumé")
+    for text in (digest.body, digest.html_body, digest.subject):
+        assert "zorglub" not in text
+    assert "idée masquée par la modération" in digest.body
+    for person in (author, layer):
+        listed = make_client(person).get("/notifications").text
+        assert "zorglub" not in listed and "idée masquée par la modération" in listed
+    # The duplicate's author, who carries it, still reads what she was told of it.
+    assert "Accueil zorglub" in make_client(scene["agent"]).get("/notifications").text
 
 
 def test_the_merges_line_keeps_a_hidden_duplicate_out_of_sight(
@@ -382,6 +462,41 @@ def test_a_closed_duplicate_is_not_merged_and_keeps_its_lesson(  # type: ignore[
     assert lesson in text_of(
         soup(make_client(scene["layer"]).get("/sommeil")), f"#sleeping-idea-{closed.id}"
     )
+
+
+def test_a_project_is_not_merged_away_but_an_idea_may_join_it(  # type: ignore[no-untyped-def]
+    make_client, api_client, scene, db: Session, clock: Clock
+) -> None:
+    """A project was decided on: merged as a duplicate it would close. Refused beside the
+    duplicate's field, on the page and over the API; the other way, the project keeps the
+    duplicate's mines."""
+    project_id = promote(make_client, scene)
+    other = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    mine = make_mine(db, other, scene["helper"], clock.now, title="Le local manque")
+    db.commit()
+    admin = make_client(scene["admin"])
+    form = {"keep": str(other.id), "merged": str(project_id), "outcome": "Doublon."}
+    page = admin.post_form("/admin/merge", form)
+    assert page.status_code == 422
+    assert "devenu un projet" in (field_error(soup(page), "field-merged") or "")
+    assert field_error(soup(page), "field-keep") is None
+    assert soup(page).find(id="field-outcome").get_text() == "Doublon."  # what was typed stays
+    answer = api_client(scene["admin"]).post(
+        f"/api/v1/ideas/{project_id}/merge", json={"keep": other.id, "outcome": "Doublon."}
+    )
+    assert answer.status_code == 409 and answer.json()["field"] == "idea_id"
+    assert "devenu un projet" in answer.json()["detail"]
+    db.expire_all()
+    assert db.get_one(Idea, project_id).status == IdeaStatus.project
+    assert db.get_one(Idea, project_id).merged_into_id is None
+
+    into = {"keep": str(project_id), "merged": str(other.id), "outcome": "Doublon."}
+    assert admin.post_form("/admin/merge", into).status_code == 303
+    db.expire_all()
+    assert db.get_one(Idea, project_id).status == IdeaStatus.project
+    assert db.get_one(Mine, mine.id).idea_id == project_id
+    shown = soup(make_client(scene["layer"]).get(f"/ideas/{project_id}"))
+    assert shown.find(id=f"mine-{mine.id}") is not None
 
 
 def test_a_duplicate_hidden_by_moderation_is_not_merged(  # type: ignore[no-untyped-def]

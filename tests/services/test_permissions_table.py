@@ -429,7 +429,7 @@ TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
             "the same idea twice": "✗ FFC FFC FFC FFC FFC FFC",
             "a draft merged": "✗ FFC FFC FFC FFC FFC FFC",
             "a closed idea merged": "✗ FFC FFC FFC FFC FFC FFC",
-            "a project merged": "✗ FF✓ FF✓ FF✓ FF✓ FF✓ FF✓",
+            "a project merged": "✗ FFC FFC FFC FFC FFC FFC",
             "a hidden idea merged": "✗ FFC FFC FFC FFC FFC FFC",
             "into a draft": "✗ FFC FFC FFC FFC FFC FFC",
             "merged already": "✗ FFC FFC FFC FFC FFC FFC",
