@@ -163,11 +163,14 @@ class Server:
         (up to 50 of a slow operation), which would weigh on the next operation's figures.
         /healthz queues behind them (the concurrency limit serves in order)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            began = time.perf_counter()
-            httpx.get(self.url + "/healthz", timeout=timeout)
-            if time.perf_counter() - began < 0.05 and self._idle():
-                return
+        # One client for the whole wait: making one (its TLS context) takes tens of
+        # milliseconds on a busy machine, which read as a queue that is not there.
+        with httpx.Client(timeout=timeout) as client:
+            while time.monotonic() < deadline:
+                began = time.perf_counter()
+                client.get(self.url + "/healthz")
+                if time.perf_counter() - began < 0.05 and self._idle():
+                    return
         raise RuntimeError("the server is still busy with the previous operation")
 
     def _idle(self) -> bool:
@@ -639,63 +642,147 @@ def _workers(n: int) -> str:
     return f"{n} worker" + ("s" if n > 1 else "")
 
 
+def _servers(n: int, what: str) -> str:
+    return f"{n} {what}" + ("s" if n > 1 else "")
+
+
+def _workers(n: int) -> str:
+    return _servers(n, "worker")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
     parser.add_argument("--ideas", type=int, default=100_000)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per operation")
     parser.add_argument(
-        "--growth", action="store_true", help="also measure at 1,000 and 10,000 ideas"
+        "--growth", action="store_true", help="also measure at 1,000 and 10,000 ideas (SQLite)"
     )
     parser.add_argument("--dir", type=Path, default=None, help="where to build the base")
     parser.add_argument(
         "--rounds", type=int, default=2, help="rounds over every operation; the best is kept"
     )
     parser.add_argument(
-        "--workers", type=int, default=1, help="worker processes of `demineurs serve`"
+        "--workers", type=int, default=1, help="worker processes of each `demineurs serve`"
+    )
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="postgresql: the tests' local server (tests/postgres.py), the base copied into it",
+    )
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="`demineurs serve` processes on their own ports (PostgreSQL), the load shared",
     )
     parser.add_argument(
         "--compare-workers",
         action="store_true",
         help="only the board and the idea page, served by 1 worker then by --workers (2 if 1)",
     )
+    parser.add_argument(
+        "--compare-instances",
+        action="store_true",
+        help="only the board and the idea page, served by 1 instance then by --instances "
+        "(2 if 1), on PostgreSQL",
+    )
+    parser.add_argument(
+        "--no-recompute", action="store_true", help="skip timing `demineurs recompute-scores`"
+    )
     args = parser.parse_args(argv)
+    if args.instances > 1 and args.database == "sqlite":
+        parser.error("--instances needs --database postgresql (SQLite: --workers)")
+    if args.compare_instances and args.database == "sqlite":
+        parser.error("--compare-instances needs --database postgresql")
     folder = args.dir or Path(tempfile.mkdtemp(prefix="demineurs-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    driver = (
-        "wrk" if shutil.which("wrk") else "the bundled async client (install wrk for true figures)"
-    )
+    driver = "wrk" if use_wrk() else "the bundled async client (install wrk for true figures)"
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"load from {driver}"
     )
     base = build(folder / f"bench-{args.ideas}.sqlite3", args.ideas)
-    database_url = f"sqlite:///{base.path}"
-    if args.compare_workers:
-        compare_workers(base, max(2, args.workers), args.duration, args.rounds)
+    if args.database == "sqlite":
+        database_url = f"sqlite:///{base.path}"
+        if args.compare_workers:
+            n = max(2, args.workers)
+            compare(
+                base,
+                [(_workers(k), lambda k=k: Target([Server(base, k)])) for k in (1, n)],
+                "SQLite WAL",
+                args,
+            )
+        else:
+            run_table(
+                base,
+                lambda: Target([Server(base, args.workers)]),
+                f"{_workers(args.workers)}, SQLite WAL",
+                "CPU ms/req: every process of the server",
+                database_url,
+                args,
+            )
         return
-    target = Target([Server(base, args.workers)])
+    from bench import postgres  # needs the PostgreSQL binaries (tests/postgres.py)
+
+    with postgres.started() as server:
+        database_url = postgres.load(server, base.path)
+        pid = postgres.postmaster_pid(server)
+
+        def instances(n: int) -> Target:
+            return Target([Server(base, args.workers, database_url) for _ in range(n)], pid)
+
+        engine = f"PostgreSQL {postgres.version(server)}, {_workers(args.workers)} each"
+        if args.compare_instances:
+            n = max(2, args.instances)
+            compare(
+                base,
+                [(_servers(k, "instance"), lambda k=k: instances(k)) for k in (1, n)],
+                engine,
+                args,
+            )
+        else:
+            run_table(
+                base,
+                lambda: instances(args.instances),
+                f"{_servers(args.instances, 'instance')}, {engine}",
+                "CPU ms/req: every process of every instance; DB CPU ms/req: PostgreSQL's "
+                "own processes (its backends included), apart",
+                database_url,
+                args,
+                database=True,
+            )
+
+
+def run_table(  # type: ignore[no-untyped-def]
+    base: Base, serve, setup: str, cpu_note: str, database_url: str, args, database=False
+) -> None:
+    """The whole list of operations on the target `serve` starts, its table, the recompute
+    time, and (SQLite) the growth."""
+    target = serve()
     try:
         results = measure(target, base, args.duration, rounds=args.rounds)
     finally:
         target.stop()
     print()
     print(
-        f"## {args.ideas} ideas, {_workers(args.workers)}, SQLite WAL, {args.duration:.0f} s per "
-        f"operation, best of {args.rounds} round(s); CPU ms/req: every process of the server"
+        f"## {args.ideas} ideas, {setup}, {args.duration:.0f} s per operation, best of "
+        f"{args.rounds} round(s); {cpu_note}"
     )
-    print(table(results))
+    print(table(results, database))
     for r in results:
         print(f"memory, {r.name}: {r.rss_start_mb:.0f} MB at start, {r.peak_rss_mb:.0f} MB at peak")
     print(
-        f"memory of the {_workers(args.workers)} over the whole run: "
-        f"{results[0].rss_start_mb:.0f} MB at start, "
+        f"memory of the servers over the whole run: {results[0].rss_start_mb:.0f} MB at start, "
         f"{max(r.peak_rss_mb for r in results):.0f} MB at most"
     )
-    print(
-        f"\nrecompute every score: {recompute_time(database_url):.1f} s for {args.ideas} ideas "
-        "(demineurs recompute-scores, by batches of 500 committed apart)"
-    )
-    if args.growth:
+    if not args.no_recompute:
+        print(
+            f"\nrecompute every score: {recompute_time(database_url):.1f} s for {args.ideas} "
+            "ideas (demineurs recompute-scores, by batches of 500 committed apart)"
+        )
+    if args.growth and not database:
+        folder = base.path.parent
         sizes = sorted({1_000, 10_000, args.ideas})
         bases = [
             base if size == args.ideas else build(folder / f"bench-{size}.sqlite3", size)
@@ -722,20 +809,21 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("errors during the run: see the table")
 
 
-def compare_workers(base: Base, workers: int, duration: float, rounds: int) -> None:
-    """The board and the idea page, served by 1 worker and by `workers`, taking turns."""
-    labels = [_workers(1), _workers(workers)]
+def compare(base: Base, configs: list, engine: str, args) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """The board and the idea page served by each (label, target maker) of `configs`, taking
+    turns within each round: the ratio of the last to the first."""
     targets: list[tuple[str, Target]] = []
     try:
-        for label, n in zip(labels, (1, workers), strict=True):
-            targets.append((label, Target([Server(base, n)])))
-        best = measure_scaling(base, targets, duration, rounds)
+        for label, serve in configs:
+            targets.append((label, serve()))
+        best = measure_scaling(base, targets, args.duration, args.rounds)
     finally:
         for _, target in targets:
             target.stop()
+    labels = [label for label, _ in configs]
     print(
-        f"\n## {base.ideas} ideas, SQLite WAL, {labels[0]} then {labels[1]} taking turns, "
-        f"{duration:.0f} s per operation, best of {rounds} round(s)"
+        f"\n## {base.ideas} ideas, {engine}, {' then '.join(labels)} taking turns, "
+        f"{args.duration:.0f} s per operation, best of {args.rounds} round(s)"
     )
     print(scaling_table(labels, best))
     if any(r.errors for r in best.values()):
