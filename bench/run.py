@@ -549,6 +549,9 @@ def measure(
     slows a run down: rounds spread every operation, baselines included, over the whole run,
     and the best of each is the least disturbed."""
     shared = len(target.servers) > 1 or target.servers[0].workers > 1
+    names = {op[0] for op in operations(base, shared)}
+    if only and only - names:
+        raise SystemExit(f"no such operation: {', '.join(sorted(only - names))}")
     best: dict[Any, Result] = {}
     chosen = [
         op
@@ -690,6 +693,13 @@ def main(argv: list[str] | None = None) -> None:
         "(2 if 1), on PostgreSQL",
     )
     parser.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        metavar="OPERATION",
+        help="measure this operation (repeatable; the baselines always are)",
+    )
+    parser.add_argument(
         "--no-recompute", action="store_true", help="skip timing `demineurs recompute-scores`"
     )
     args = parser.parse_args(argv)
@@ -763,7 +773,8 @@ def run_table(  # type: ignore[no-untyped-def]
     time, and (SQLite) the growth."""
     target = serve()
     try:
-        results = measure(target, base, args.duration, rounds=args.rounds)
+        only = set(args.only) if args.only else None
+        results = measure(target, base, args.duration, only, rounds=args.rounds)
     finally:
         target.stop()
     print()
@@ -773,11 +784,12 @@ def run_table(  # type: ignore[no-untyped-def]
     )
     print(table(results, database))
     by_name = {r.name: r for r in results}
-    page, pdf = by_name["idea page, 20 mines and 40 déminages"], by_name[PDF]
-    print(
-        f"fiche produit PDF from its cache: {pdf.cpu_ms:.2f} ms of CPU per request, "
-        f"{pdf.cpu_ms / (page.cpu_ms or 1):.2f} × the idea page's"
-    )
+    page, pdf = by_name.get("idea page, 20 mines and 40 déminages"), by_name.get(PDF)
+    if page and pdf:
+        print(
+            f"fiche produit PDF from its cache: {pdf.cpu_ms:.2f} ms of CPU per request, "
+            f"{pdf.cpu_ms / (page.cpu_ms or 1):.2f} × the idea page's"
+        )
     for r in results:
         print(f"memory, {r.name}: {r.rss_start_mb:.0f} MB at start, {r.peak_rss_mb:.0f} MB at peak")
     print(
