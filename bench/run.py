@@ -742,7 +742,14 @@ def main(argv: list[str] | None = None) -> None:
         pid = postgres.postmaster_pid(server)
 
         def instances(n: int) -> Target:
-            return Target([Server(base, args.workers, database_url) for _ in range(n)], pid)
+            started: list[Server] = []
+            try:
+                for _ in range(n):
+                    started.append(Server(base, args.workers, database_url))
+            except BaseException:
+                Target(started).stop()  # those already up do not outlive the run
+                raise
+            return Target(started, pid)
 
         engine = f"PostgreSQL {postgres.version(server)}, {_workers(args.workers)} each"
         if args.compare_instances:
