@@ -112,6 +112,7 @@ class Base:
     reader_cookie: str = ""
     writer_tokens: list[str] = field(default_factory=list)
     big_idea: int = 0
+    pdf_idea: int = 0  # 100 mines: its fiche produit PDF, served from the cache
     lay_targets: list[int] = field(default_factory=list)
     accept_targets: list[list[int]] = field(default_factory=list)  # per writer token
     search_words: str = "données personnelles hébergement"
@@ -177,13 +178,14 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
     for idea_id in range(1, n_ideas + 1):
         author = rng.randint(11, n_users)
         special = idea_id == 1  # the idea page measured: 20 mines, 40 déminages
+        hundred = idea_id == n_ideas and n_ideas > 1  # the PDF measured: 100 mines
         accept_owner = None
         if 1 < idea_id <= accept_ideas:
             accept_owner = writers[idea_id % len(writers)]
             author = accept_owner
         status = (
             "open"
-            if special or accept_owner
+            if special or hundred or accept_owner
             else rng.choices(["draft", "open", "project", "abandoned"], [5, 70, 10, 15])[0]
         )
         published = now - timedelta(days=rng.randint(5, 700))
@@ -201,6 +203,8 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
         n_mines = (
             20
             if special
+            else 100
+            if hundred
             else (5 if accept_owner else (rng.randint(3, 7) if status != "draft" else 0))
         )
         facts_mines, facts_helpers = [], []
@@ -340,10 +344,12 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
                     search._doc_text(*texts, " ".join(idea_themes)),
                 )
             )
-            if status == "open" and not accept_owner and not special:
+            if status == "open" and not accept_owner and not special and not hundred:
                 base.lay_targets.append(idea_id)
         if special:
             big_idea = idea_id
+        if hundred:
+            base.pdf_idea = idea_id
         if status != "draft":  # its neighbours: the last three published with the same title
             same = same_title.setdefault(title, [])
             neighbours += [(idea_id, other, rank) for rank, other in enumerate(same[-3:])]

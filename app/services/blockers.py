@@ -86,7 +86,9 @@ def refresh(session: Session, idea: Idea) -> None:
     }
     if new == old:
         return
-    for key in new.keys() | old.keys():
+    # In one order for every process: a set's order follows the process's string hashing, and
+    # two writers upserting the same tallies in two orders deadlock on PostgreSQL.
+    for key in sorted(new.keys() | old.keys()):
         delta = new.get(key, 0) - old.get(key, 0)
         if delta:
             _upsert_tally(session, key, delta)
