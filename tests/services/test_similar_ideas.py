@@ -1,8 +1,11 @@
-"""The similar-idea hints of the idea form, measured on French near-duplicates (similar_ideas.toml).
+"""The similar-idea hints of the idea form, measured on French near-duplicates.
 
-The base holds both ideas of every pair and every unrelated idea, all published. Each idea of
-a pair is then typed again, as the form sends it while an agent writes (the title alone, then
-the title and the problem), the idea itself left out as when it is edited:
+Two sets of pairs (each pair: the same need written by two agents, their own words) and of
+unrelated ideas: similar_ideas.toml, on which the weights and bars were tuned, and
+similar_ideas_heldout.toml, written afterwards and never used to choose anything. The base
+holds every idea of both files, all published. Each idea is then typed again, as the form sends
+it while an agent writes (the title alone, then the title and the problem), the idea itself left
+out as when it is edited, and each set is measured apart:
 
 - **found**: its twin is among the first three suggestions;
 - **false alarm**: the suggestions shown (three at most) hold an idea other than its twin.
@@ -12,11 +15,11 @@ are printed with the test's output and recorded in docs/decisions.md.
 
 Issue 20 asked for the twin in 90 % of cases with at most 10 % of false alarms. Matching words
 cannot get there: many pairs share no rare word at all (« courriers » and « lettres », « suivre
-son dossier » and « l'état de sa demande »). The first 32 pairs served to tune the scores; the
-last 20 were written afterwards, and showed the first tuning overfitted (50 % found, 26 % of
-false alarms on them): the bar was raised until both halves stayed under 10 % of false alarms.
-The floors below are what the search reaches on both engines, a little under the measured
-rates, so that a change that loses ground fails.
+son dossier » and « l'état de sa demande »), and a general thesaurus (LibreOffice's French one)
+did not help either (docs/decisions.md). The held-out set shows how much of the tuned set's rate
+is tuning: 12 % found once the problem is typed, against 47 %. The floors below are what the
+search reaches on both engines, a little under the measured rates, so that a change that loses
+ground fails.
 """
 
 import tomllib
@@ -30,9 +33,18 @@ from app.services import search
 from tests.conftest import Clock
 from tests.factories import make_idea, make_user
 
-DATA = tomllib.loads((Path(__file__).parent / "similar_ideas.toml").read_text(encoding="utf-8"))
-# measured on SQLite and PostgreSQL alike: 20 % (title), 55 % (title + problem)
-FOUND_AT_LEAST = {False: 0.18, True: 0.50}
+HERE = Path(__file__).parent
+DATA = tomllib.loads((HERE / "similar_ideas.toml").read_text(encoding="utf-8"))
+HELD_OUT = tomllib.loads((HERE / "similar_ideas_heldout.toml").read_text(encoding="utf-8"))
+SETS = {"tuned": DATA, "held-out": HELD_OUT}
+# measured on SQLite and PostgreSQL alike, both sets in the base (title / title + problem):
+# tuned 19 % / 47 %, held-out 2 % / 12 %
+FOUND_AT_LEAST = {
+    ("tuned", False): 0.17,
+    ("tuned", True): 0.45,
+    ("held-out", False): 0.02,
+    ("held-out", True): 0.10,
+}
 FALSE_ALARMS_AT_MOST = 0.10
 
 
@@ -42,6 +54,7 @@ class Typed:
     title: str
     problem: str
     twin: int | None  # None: an unrelated idea, nothing should be suggested
+    set_name: str  # "tuned" (similar_ideas.toml) or "held-out" (similar_ideas_heldout.toml)
 
 
 @pytest.fixture
@@ -54,12 +67,13 @@ def typed(engine_session: Session, clock: Clock) -> list[Typed]:
         return make_idea(s, authors[n % 4], clock.now, **fields).id  # type: ignore[return-value]
 
     out: list[Typed] = []
-    for n, pair in enumerate(DATA["pair"]):
-        a, b = publish(n, pair["a"]), publish(n + 1, pair["b"])
-        out.append(Typed(a, pair["a"]["title"], pair["a"]["problem"], b))
-        out.append(Typed(b, pair["b"]["title"], pair["b"]["problem"], a))
-    for n, entry in enumerate(DATA["unrelated"]):
-        out.append(Typed(publish(n, entry), entry["title"], entry["problem"], None))
+    for name, data in SETS.items():
+        for n, pair in enumerate(data["pair"]):
+            a, b = publish(n, pair["a"]), publish(n + 1, pair["b"])
+            out.append(Typed(a, pair["a"]["title"], pair["a"]["problem"], b, name))
+            out.append(Typed(b, pair["b"]["title"], pair["b"]["problem"], a, name))
+        for n, entry in enumerate(data["unrelated"]):
+            out.append(Typed(publish(n, entry), entry["title"], entry["problem"], None, name))
     s.flush()
     return out
 
@@ -84,25 +98,30 @@ def measure(
     return found / duplicates, alarms / len(typed), misses
 
 
+@pytest.mark.parametrize("set_name", list(SETS))
 @pytest.mark.parametrize("with_problem", [False, True], ids=["title", "title+problem"])
 def test_similar_ideas_find_the_twin_and_little_else(
     engine_session: Session,
     typed: list[Typed],
+    set_name: str,
     with_problem: bool,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert len(DATA["pair"]) >= 30 and len(DATA["unrelated"]) >= 30
-    found, alarms, misses = measure(engine_session, typed, with_problem)
+    assert len(HELD_OUT["pair"]) >= 20 and len(HELD_OUT["unrelated"]) >= 10
+    mine = [t for t in typed if t.set_name == set_name]
+    found, alarms, misses = measure(engine_session, mine, with_problem)
     engine = engine_session.get_bind().dialect.name
     with capsys.disabled():
         print(
-            f"\nsimilar ideas ({engine}, {'title + problem' if with_problem else 'title'}): "
+            f"\nsimilar ideas ({engine}, {set_name}, "
+            f"{'title + problem' if with_problem else 'title'}): "
             f"twin in the first three {found:.0%}, false alarms {alarms:.0%} "
-            f"({len(typed)} ideas typed)"
+            f"({len(mine)} ideas typed)"
         )
         for kind, title in misses:
             print(f"  {kind}: {title}")
-    assert found >= FOUND_AT_LEAST[with_problem]
+    assert found >= FOUND_AT_LEAST[set_name, with_problem]
     assert alarms <= FALSE_ALARMS_AT_MOST
 
 
