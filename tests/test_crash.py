@@ -130,7 +130,7 @@ def test_a_killed_worker_loses_no_acknowledged_write(settings: Settings, tmp_pat
     engine.dispose()
 
 
-def col_in(ideas: list[Idea]):  # type: ignore[no-untyped-def]
+def col_in(ideas: list[Idea]):
     return Idea.id.in_([i.id for i in ideas])  # type: ignore[union-attr]
 
 

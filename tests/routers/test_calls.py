@@ -12,9 +12,11 @@ from sqlmodel import Session, select
 from app import cli
 from app.config import Settings, get_settings
 from app.models import CallForIdeas, Notification, NotificationKind, OutboxMessage, Role
+from app.models.base import pk
 from app.services import calls, moderation
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, one, parent
 
 FORM = {
     "question": "Comment raccourcir l’attente à l’accueil\u202f?",
@@ -56,7 +58,9 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
     assert page.find(id="field-question")["value"] == FORM["question"]  # type: ignore[index]
     assert page.find(id="field-context").get_text() == FORM["context"]  # type: ignore[union-attr]
 
-    accueil = next(u for u in page.select("input[name=units]") if "Accueil" in u.parent.text)
+    accueil = next(
+        u for u in page.select("input[name=units]") if "Accueil" in parent(u, "label").text
+    )
     opened = web.post_form(
         "/calls",
         {
@@ -285,7 +289,7 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     assert "Nadia Relais" in text_of(shown, "article header")
 
 
-def test_a_sponsor_who_is_not_a_manager_is_refused_in_plain_french(  # type: ignore[no-untyped-def]
+def test_a_sponsor_who_is_not_a_manager_is_refused_in_plain_french(
     db: Session, make_client
 ) -> None:
     manager = make_user(db, role=Role.manager)
@@ -322,14 +326,14 @@ def test_the_calls_page_is_paginated_in_the_lists_order(
 
     def shown(page: int) -> list[int]:
         cards = soup(web.get("/calls", params={"page": page})).select("ul.cards > li")
-        return [int(card["id"].removeprefix("call-")) for card in cards]
+        return [int(attr(card, "id").removeprefix("call-")) for card in cards]
 
     expected = [taking[2].id, taking[5].id, taking[10].id, closed[1].id, closed[0].id]
     assert [c["id"] for c in api_client(manager).get("/api/v1/calls").json()] == expected
     assert [shown(1), shown(2), shown(3)] == [expected[:2], expected[2:4], expected[4:]]
     first = soup(web.get("/calls"))
     assert text_of(first, "nav.pagination") == "Page 1 sur 3 Suivante"
-    assert first.select_one("nav.pagination a[rel=next]")["href"].endswith("/calls?page=2")
+    assert attr(one(first, "nav.pagination a[rel=next]"), "href").endswith("/calls?page=2")
     assert shown(99) == expected[4:]  # past the end: the last page
     assert text_of(soup(web.get("/calls?page=x")), "nav.pagination") == "Page 1 sur 3 Suivante"
 
@@ -397,7 +401,7 @@ def test_the_daily_command_tells_the_audience_once_however_often_it_runs(
     db.expire_all()
     for kind in (NotificationKind.call_opened, NotificationKind.call_closing):
         told = db.exec(select(Notification.user_id).where(Notification.kind == kind)).all()
-        assert sorted(told) == sorted(a.id for a in agents), kind
+        assert sorted(told) == sorted(pk(a) for a in agents), kind
     # Each agent got two digests (the opening, then the reminder), one e-mail each.
     mails = db.exec(select(OutboxMessage.to_email)).all()
     assert sorted(mails) == sorted([a.email for a in agents] * 2)
@@ -406,7 +410,7 @@ def test_the_daily_command_tells_the_audience_once_however_often_it_runs(
 
 def test_a_call_past_its_ideas_deadline_keeps_what_its_ideas_answered(
     db: Session, make_client, api_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Not closed by hand but past its ideas' deadline, a call is locked as a closed one; a
     sponsor refused for an idea they carry is told which only when that idea is listed."""
     admin = make_user(db, role=Role.admin)

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.main import create_app
 from app.models import Idea, OutboxMessage, Role
+from app.models.base import pk
 from app.schemas import MilestoneInput, PromoteInput
 from app.services import (
     api_tokens,
@@ -120,7 +121,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         # theirs goes out from the sender's thread while the world is being written).
         for person in (author, bystander, helper):
             notifications.set_channels(
-                db, person.id, {k: "digest" for k in notifications.KIND_LABELS}
+                db, pk(person), {k: "digest" for k in notifications.KIND_LABELS}
             )
         # The idea answers a call, closed since: its sponsor, a manager with no other part, decides.
         call = make_call(db, admin, clock.now, sponsor=bystander)

@@ -14,6 +14,7 @@ from app.models import CallForIdeas, Deminage, Idea, Mine, Role
 from app.services import calls
 from tests.conftest import ApiClient, Clock, MakeClient, WebClient, soup
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
+from tests.html import attr
 
 HOSTILE = [
     "",
@@ -106,9 +107,7 @@ def _no_markup_from_users(html: str) -> None:
         assert not tag.get("onerror") and "alert" not in (tag.string or "")
     for tag in page.find_all(True):
         assert not any(attr.startswith("on") for attr in tag.attrs), tag
-    assert not any(
-        (a.get("href") or "").lower().startswith("javascript") for a in page.find_all("a")
-    )
+    assert not any(attr(a, "href", "").lower().startswith("javascript") for a in page.find_all("a"))
 
 
 @SUPPRESS

@@ -18,6 +18,7 @@ from app.config import PROJECT_ROOT, Settings, describe_invalid
 from app.main import create_app
 from app.services import legal, personal_data, privacy
 from tests.conftest import Clock, soup
+from tests.html import one
 
 LEGAL_PAGES = {
     "/mentions-legales": "Mentions légales",
@@ -183,7 +184,7 @@ def test_the_legal_notice_gives_publisher_director_host_and_where_to_write(
     assert contact is not None
     hrefs = [a["href"] for a in contact.find_all("a")]
     assert hrefs == ["mailto:demineurs@rivebelle.fr", FILLED["feedback_url"]]
-    security = html.select_one("#securite ~ p")
+    security = one(html, "#securite ~ p")
     assert security is not None and security.a["href"] == "mailto:demineurs@rivebelle.fr"
 
 
@@ -235,7 +236,7 @@ def test_a_contact_given_as_free_text_is_shown_as_text_not_as_a_broken_link(
     # An address, with or without its scheme, is still a link.
     for address in ("si@rivebelle.fr", "mailto:si@rivebelle.fr"):
         html = page(client_with(**{**FILLED, "contact_email": address}), "/conditions-utilisation")
-        appeal = html.select_one("#recours ~ p")
+        appeal = one(html, "#recours ~ p")
         assert appeal is not None and appeal.a["href"] == "mailto:si@rivebelle.fr"
 
 
@@ -251,7 +252,7 @@ def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
         "Contester une décision de modération",
     ):
         assert heading in headings
-    appeal = html.select_one("#recours ~ p")
+    appeal = one(html, "#recours ~ p")
     assert appeal is not None and appeal.a["href"] == "mailto:demineurs@rivebelle.fr"
     assert "une mine masquée compte comme une mine retirée" in text_of(html, "main")
 

@@ -137,7 +137,7 @@ def test_health_probes_never_queue_behind_pages() -> None:
 
 def test_a_mine_an_answer_or_a_moderators_hiding_makes_a_new_pdf_without_the_hidden_words(
     make_client, db: Session, clock: Clock, made: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The kept PDF serves while nothing changes; a mine laid, its answer accepted, then the
     answer and the mine hidden by moderation each make a new one — and no PDF a colleague gets
     afterwards holds the hidden words, not even one kept from before."""
