@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 from itertools import count
-from typing import TypedDict, TypeVar, Unpack
+from typing import TypedDict, Unpack
 
 from sqlmodel import Session
 
@@ -11,8 +11,6 @@ from app.schemas import CallInput, DeminageCreate, IdeaCreate, MineCreate
 from app.security import hash_password
 from app.services import calls, ideas, mines, users
 from app.services.readiness import ScoringParams
-
-T = TypeVar("T")
 
 
 class IdeaTexts(TypedDict, total=False):
@@ -144,10 +142,3 @@ def make_call(
         **fields,
     }
     return calls.open_call(session, manager, CallInput.model_validate(data), now)
-
-
-def stored(db: Session, model: type[T], key: object) -> T:
-    """The row as the database holds it now; the test fails if it is not there."""
-    row = db.get(model, key)
-    assert row is not None, f"no {model.__name__} {key!r}"
-    return row

@@ -17,6 +17,7 @@ from app.config import Settings
 from app.db import alembic_config, migrate
 from app.demo import seed_demo
 from app.models import Idea, Mine, MineSignature, Role
+from app.models.base import pk
 from app.schemas import PromoteInput
 from app.services import blockers, ideas, scoring
 from app.services.readiness import ScoringParams
@@ -98,8 +99,8 @@ def test_migration_0019_keeps_one_acceptance_in_force_and_tells_no_old_ripening(
         mines.accept_deminage(db, params, layer, old, reopened, idea, now)
         mines.reopen(db, params, layer, reopened, idea, "Non.", now + timedelta(minutes=3))
         db.commit()
-        ids = {"first": first.id, "last": last.id, "old": old.id}
-        idea_ids = {"ripe": idea.id, "waiting": waiting.id}
+        ids = {"first": pk(first), "last": pk(last), "old": pk(old)}
+        idea_ids = {"ripe": pk(idea), "waiting": pk(waiting)}
     command.downgrade(alembic_config(url), "0016")
     with engine.begin() as conn:
         conn.execute(text("UPDATE deminage SET accepted = true"))  # as the bug left them
@@ -113,8 +114,12 @@ def test_migration_0019_keeps_one_acceptance_in_force_and_tells_no_old_ripening(
         )
     migrate(Settings(database_url=url))
     with engine.connect() as conn:
-        accepted = dict(conn.execute(text("SELECT id, accepted FROM deminage")).all())
-        announced = dict(conn.execute(text("SELECT id, ripe_announced_at FROM idea")).all())
+        accepted: dict[int, int] = dict(
+            conn.execute(text("SELECT id, accepted FROM deminage")).all()
+        )
+        announced: dict[int, object] = dict(
+            conn.execute(text("SELECT id, ripe_announced_at FROM idea")).all()
+        )
     engine.dispose()
     assert {name: bool(accepted[i]) for name, i in ids.items()} == {
         "first": False,

@@ -116,7 +116,7 @@ def absolute_urls(html: str) -> list[str]:
     found = [
         tag.get(attribute)
         for attribute in ("href", "action", "src", "hx-post", "hx-get")
-        for tag in soup.find_all(attrs={attribute: True})
+        for tag in soup.select(f"[{attribute}]")
     ]
     return [u for u in found if isinstance(u, str) and u.startswith("http://127.0.0.1")]
 

@@ -16,7 +16,6 @@ from app.db import make_engine
 from app.models import ExternalIdentity, Unit, User
 from tests.browser.conftest import Session
 from tests.browser.test_accessibility import axe_violations
-from tests.factories import stored
 from tests.live import free_port, served
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.postgres import PostgresServer
@@ -75,7 +74,7 @@ def test_sign_in_sign_out_and_again_with_proconnect(
     engine = make_engine(Settings(database_url=database))
     with DbSession(engine) as db:
         user = db.exec(select(User)).one()
-        assert stored(db, Unit, user.unit_id).name == "Ministère de l'Intérieur"
+        assert db.get_one(Unit, user.unit_id).name == "Ministère de l'Intérieur"
         assert (db.exec(select(ExternalIdentity)).one().idp_id, user.email) == (
             "fia1v2",
             "nadia.haddad@interieur.gouv.fr",

@@ -209,22 +209,22 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             outcomes.post_milestone(db, params, author, project, step, clock.now)
         db.commit()
         ids = {
-            "idea": idea.id,
-            "hidden_mine": hidden_mine.id,
-            "visible_mine": visible_mine.id,
-            "hidden_answer": hidden_answer.id,
-            "under": under.id,
-            "author": author.id,
-            "bystander": bystander.id,
-            "closing": closing.id,
-            "layer": layer.id,
-            "helper": helper.id,
-            "call": call.id,
-            "project": project.id,
-            "quoted_mine": quoted.id,
-            "hidden_idea": hidden_idea.id,
-            "mine_on_hidden_idea": on_hidden.id,
-            "duplicate": duplicate.id,
+            "idea": pk(idea),
+            "hidden_mine": pk(hidden_mine),
+            "visible_mine": pk(visible_mine),
+            "hidden_answer": pk(hidden_answer),
+            "under": pk(under),
+            "author": pk(author),
+            "bystander": pk(bystander),
+            "closing": pk(closing),
+            "layer": pk(layer),
+            "helper": pk(helper),
+            "call": pk(call),
+            "project": pk(project),
+            "quoted_mine": pk(quoted),
+            "hidden_idea": pk(hidden_idea),
+            "mine_on_hidden_idea": pk(on_hidden),
+            "duplicate": pk(duplicate),
         }
         people = {
             "author": author,
@@ -286,7 +286,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             clock.now,
         )
         db.flush()
-        ids["relaunched"] = relaunched.id
+        ids["relaunched"] = pk(relaunched)
         notifications.build_digests(db, notifications.mailer_of(db), clock.now)
         db.commit()
         mails = db.exec(

@@ -8,6 +8,7 @@ from httpx import Response
 from sqlmodel import Session, col, select
 
 from app.models import CoCarrier, Idea, Notification, NotificationKind, OutboxMessage
+from app.models.base import pk
 from tests.conftest import (
     ApiClient,
     Clock,
@@ -51,6 +52,13 @@ def _row(db: Session, idea_id: int | None, user_id: int | None) -> CoCarrier | N
     return db.exec(
         select(CoCarrier).where(CoCarrier.idea_id == idea_id, CoCarrier.user_id == user_id)
     ).first()
+
+
+def _row_id(db: Session, idea_id: int | None, user_id: int | None) -> int:
+    """The id of the invitation (or membership) that exists: the test fails if there is none."""
+    row = _row(db, idea_id, user_id)
+    assert row is not None, "no co-carrier row"
+    return pk(row)
 
 
 def test_the_author_invites_a_colleague_who_is_told_and_accepts(
@@ -139,12 +147,12 @@ def test_only_the_author_chooses_who_carries_the_idea(
     assert _invite(layer, idea.id, "corinne@ville.fr").status_code == 403
     # A co-porteur cannot invite nor remove anyone either.
     _invite(make_client(f["author"]), idea.id, "corinne@ville.fr")
-    row = _row(db, idea.id, f["colleague"].id)
+    row_id = _row_id(db, idea.id, f["colleague"].id)
     colleague = make_client(f["colleague"])
-    colleague.post_form(f"/co-carriers/{row.id}/accept")
+    colleague.post_form(f"/co-carriers/{row_id}/accept")
     assert _invite(colleague, idea.id, "Hugo Aide").status_code == 403
-    assert colleague.post_form(f"/co-carriers/{row.id}/remove").status_code == 403
-    assert layer.post_form(f"/co-carriers/{row.id}/leave").status_code == 403
+    assert colleague.post_form(f"/co-carriers/{row_id}/remove").status_code == 403
+    assert layer.post_form(f"/co-carriers/{row_id}/leave").status_code == 403
     page = soup(colleague.get(f"/ideas/{idea.id}"))
     assert page.select_one("#co-porteurs form[action$='/remove']") is None
     assert page.select_one("#co-porteurs form[action$='/leave']") is not None
@@ -162,7 +170,7 @@ def test_a_co_porteur_answers_mines_as_the_author_does_but_cannot_mine_the_idea(
     idea, mine = f["idea"], f["mine"]
     _invite(make_client(f["author"]), idea.id, "corinne@ville.fr")
     colleague = make_client(f["colleague"])
-    colleague.post_form(f"/co-carriers/{_row(db, idea.id, f['colleague'].id).id}/accept")
+    colleague.post_form(f"/co-carriers/{_row_id(db, idea.id, f['colleague'].id)}/accept")
     # An agent of the same role looks first: the field of mines rendered for them (and cached)
     # is not the one a co-porteur gets (`minefield_key` knows who carries the idea).
     stranger = make_user(db, name="Sans Rapport", unit="Voirie")
@@ -210,7 +218,7 @@ def test_declined_removed_or_gone_a_colleague_carries_nothing(
 
     def invited() -> int:
         _invite(author, idea.id, "corinne@ville.fr")
-        return _row(db, idea.id, f["colleague"].id).id  # type: ignore[union-attr,return-value]
+        return _row_id(db, idea.id, f["colleague"].id)
 
     row_id = invited()
     assert make_client(f["helper"]).post_form(f"/co-carriers/{row_id}/decline").status_code == 403
@@ -265,7 +273,7 @@ def test_a_co_porteur_is_no_reviewer_of_the_idea(
     assert db.get_one(Idea, idea.id).reviewer_count == 3
     _invite(make_client(f["author"]), idea.id, "corinne@ville.fr")
     colleague = make_client(f["colleague"])
-    colleague.post_form(f"/co-carriers/{_row(db, idea.id, f['colleague'].id).id}/accept")
+    colleague.post_form(f"/co-carriers/{_row_id(db, idea.id, f['colleague'].id)}/accept")
     db.expire_all()
     assert db.get_one(Idea, idea.id).reviewer_count == 2
     reader = make_client(f["helper"])

@@ -4,7 +4,7 @@ from sqlmodel import Session
 
 from app.models import Idea
 from tests.conftest import Clock, MakeClient, error_of, field_error, soup, text_of
-from tests.factories import LONG, make_idea, make_user, stored
+from tests.factories import LONG, make_idea, make_user
 from tests.html import attr, find_tag, one
 
 FICHE = {
@@ -199,7 +199,7 @@ def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(
     assert "cadre CNIL" in page.get_text()
     db.rollback()  # see the app's latest writes: end the read snapshot…
     db.expire_all()  # …and forget what was loaded
-    assert stored(db, Idea, idea.id).status == "abandoned"
+    assert db.get_one(Idea, idea.id).status == "abandoned"
 
 
 def test_a_draft_is_deleted_by_its_author_never_closed_into_public_view(

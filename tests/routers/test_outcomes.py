@@ -21,7 +21,7 @@ from app.models.base import pk
 from app.services import ideas, moderation
 from app.services.readiness import ScoringParams
 from tests.conftest import ApiClient, Clock, MakeClient, error_of, field_error, soup, text_of
-from tests.factories import make_deminage, make_idea, make_mine, make_user, stored
+from tests.factories import make_deminage, make_idea, make_mine, make_user
 from tests.html import attr, find_tag, one
 
 P = ScoringParams()
@@ -147,7 +147,7 @@ def test_a_merge_needs_its_outcome_beside_the_field(
     done = admin.post_form("/admin/merge", {**form, "outcome": "Même terrain, même idée."})
     assert done.status_code == 303
     db.expire_all()
-    assert stored(db, Idea, duplicate.id).merged_into_id == scene["idea"].id
+    assert db.get_one(Idea, duplicate.id).merged_into_id == scene["idea"].id
 
 
 def test_a_merge_tells_its_participants_where_the_idea_kept_explains_it(
@@ -309,13 +309,13 @@ def test_an_admin_merges_over_the_api_as_from_the_page(
         answer = api_client(scene[who]).post(url, json={"keep": keep.id, "outcome": why})
         assert answer.status_code == 403
     db.expire_all()
-    assert stored(db, Idea, duplicate.id).merged_into_id is None
+    assert db.get_one(Idea, duplicate.id).merged_into_id is None
 
     done = admin.post(url, json={"keep": keep.id, "outcome": why})
     assert done.status_code == 200 and done.json()["id"] == keep.id
     assert len(done.json()["mines"]) == 2  # the duplicate's mine moved to the idea kept
     db.expire_all()
-    assert stored(db, Idea, duplicate.id).merged_into_id == keep.id
+    assert db.get_one(Idea, duplicate.id).merged_into_id == keep.id
     (note,) = db.exec(
         select(Notification).where(
             Notification.user_id == scene["layer"].id,
@@ -507,7 +507,7 @@ def test_a_stopped_project_needs_its_lesson_and_goes_to_sleep(
     lesson = "Sans agent d’accueil formé, le guichet unique déplace la file."
     assert author.post_form(f"/ideas/{idea_id}/milestones", {**stop, "lesson": lesson})
     db.expire_all()
-    assert stored(db, Idea, idea_id).status == IdeaStatus.abandoned
+    assert db.get_one(Idea, idea_id).status == IdeaStatus.abandoned
     sleeping = soup(make_client(scene["agent"]).get("/sommeil"))
     assert lesson in text_of(sleeping, f"#sleeping-idea-{idea_id}")
 
@@ -557,10 +557,8 @@ def test_relaunching_makes_a_private_draft_with_the_old_mines_to_check(
     checklist = text_of(page, "#anciennes-mines")
     assert "Le RGPD" in checklist and "Propos hors sujet" not in checklist
     assert "1 déminage" in checklist
-    assert (
-        page.select("#anciennes-mines .checklist li")[0]
-        .a["href"]
-        .endswith(f"/ideas/{idea.id}#mine-{scene['mine'].id}")
+    assert attr(one(page.select("#anciennes-mines .checklist li")[0], "a"), "href").endswith(
+        f"/ideas/{idea.id}#mine-{scene['mine'].id}"
     )
     # Private to its author like any draft, and not a mine of its own.
     assert make_client(scene["layer"]).get(f"/ideas/{draft.id}").status_code == 404

@@ -17,7 +17,7 @@ from app.routers.auth import OIDC_STATE_COOKIE
 from app.services import proconnect, registration
 from app.services.proconnect import STARTS_PER_ADDRESS
 from tests.conftest import Clock, MakeClient, WebClient, soup
-from tests.factories import make_user, stored
+from tests.factories import make_user
 from tests.html import one
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 
@@ -82,7 +82,7 @@ def test_first_sign_in_creates_the_account_then_finds_it_by_idp_and_sub(
     db.rollback()
     db.expire_all()
     user = db.exec(select(User).where(User.email == "nadia.haddad@interieur.gouv.fr")).one()
-    assert stored(db, Unit, user.unit_id).name == "Ministère de l'Intérieur"
+    assert db.get_one(Unit, user.unit_id).name == "Ministère de l'Intérieur"
     assert db.exec(select(ExternalIdentity)).one().sub == "agent-1"
 
     # Second sign-in, e-mail changed at the provider: the same account, found by (idp_id, sub).

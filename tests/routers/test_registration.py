@@ -15,7 +15,6 @@ from app.main import create_app
 from app.models import EmailConfirmation, OutboxMessage, User
 from app.services import users
 from tests.conftest import Clock, MakeClient, WebClient, error_of, field_error, soup
-from tests.factories import stored
 from tests.html import attr, one
 
 DOMAIN = "ville-exemple.fr"
@@ -108,7 +107,7 @@ def test_a_registered_account_stays_inactive_until_the_link_sent_to_the_address_
     page = client.get(link)  # a GET changes nothing (mail scanners open links)
     assert page.status_code == 200
     db.expire_all()
-    assert not stored(db, User, user.id).is_active
+    assert not db.get_one(User, user.id).is_active
     form = soup(page).select_one("form[method=post]")
     assert form is not None and attr(form, "action").endswith(link)
     # The owner chooses the password there; a mistake comes back beside the field.
@@ -121,7 +120,7 @@ def test_a_registered_account_stays_inactive_until_the_link_sent_to_the_address_
     signed_in = make_client().post_form("/login", {"email": address, "password": PASSWORD})
     assert signed_in.status_code == 303
     db.expire_all()
-    assert stored(db, User, user.id).is_active
+    assert db.get_one(User, user.id).is_active
     assert db.exec(select(EmailConfirmation)).all() == []
     # Single use.
     assert make_client().post_form(link, CHOSEN).status_code == 404

@@ -23,7 +23,7 @@ from app.schemas import CallInput, IdeaCreate, IdeaUpdate
 from app.services import call_outcomes, calls, ideas, moderation, notifications, outcomes
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock
-from tests.factories import make_call, make_idea, make_mine, make_user, stored
+from tests.factories import make_call, make_idea, make_mine, make_user
 
 P = ScoringParams()
 
@@ -229,6 +229,7 @@ def test_widening_the_audience_tells_the_newcomers_once_and_nobody_twice(
     assert calls.send_notices(s, mailer, clock.now) == (0, 0)
 
     # Finances joins: its agent is told once, Accueil's not a second time.
+    assert accueil.unit_id is not None and finances.unit_id is not None
     both = sorted([accueil.unit_id, finances.unit_id])
     assert calls.update_call(s, manager, call, _edit_input(s, call, units=both), clock.now)
     assert calls.send_notices(s, mailer, clock.advance(hours=1)) == (1, 0)
@@ -261,6 +262,7 @@ def test_a_widening_after_the_reminder_is_due_reminds_only_those_told_before(
     call = make_call(s, manager, clock.now, units=["Accueil"], ideas_until=date(2026, 11, 10))
     assert calls.send_notices(s, mailer, clock.now) == (1, 0)
     clock.now = clock.now.replace(day=8, hour=12)  # two days before the deadline
+    assert accueil.unit_id is not None and finances.unit_id is not None
     both = sorted([accueil.unit_id, finances.unit_id])
     calls.update_call(s, manager, call, _edit_input(s, call, units=both), clock.now)
 
@@ -367,7 +369,7 @@ def test_a_sponsor_may_decide_in_several_rounds(engine_session: Session, clock: 
     rest = {f"decision_{second.id}": "closed", f"text_{second.id}": "Déjà fait ailleurs."}
     call_outcomes.decide(s, P, manager, call, rest, clock.now)
     assert call.decided_at == clock.now
-    assert stored(s, Idea, second.id).lesson == "Déjà fait ailleurs."
+    assert s.get_one(Idea, second.id).lesson == "Déjà fait ailleurs."
 
 
 def test_a_managers_decision_after_the_deminage_counts_as_the_ideas_outcome(
@@ -385,7 +387,9 @@ def test_a_managers_decision_after_the_deminage_counts_as_the_ideas_outcome(
     waiting = call_outcomes.pending(s, call, sponsor, clock.now)
     assert [i.idea.title for i in waiting] == ["Renvoyée tôt"]
     shown = {
-        i.idea.title: i.outcome.text for i in calls.call_page(s, call, author, clock.now).ideas
+        i.idea.title: i.outcome.text
+        for i in calls.call_page(s, call, author, clock.now).ideas
+        if i.outcome is not None
     }
     assert shown == {"Renvoyée tôt": "Précisez le public.", "Renvoyée après": "Chiffrez-la."}
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Forbidden
 from app.models import Idea, IdeaEvent, Mine, MineStatus, Notification, Role, User
@@ -185,7 +185,7 @@ def test_reopening_on_a_ripe_idea_restarts_the_quiet_period(
 ) -> None:
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
-    mine = s.get(Mine, mines.mines_for_idea(s, idea, None)[0].mine.id)
+    mine = s.get_one(Mine, mines.mines_for_idea(s, idea, None)[0].mine.id)
     mines.reopen(s, P, cast["a"], mine, idea, "Finalement non", clock.now)
     assert not idea.is_ripe(clock.now)
     assert idea.ripe_from == clock.now + timedelta(hours=72)
@@ -270,7 +270,7 @@ def test_each_history_line_shows_the_score_its_event_led_to(
     events = s.exec(
         select(IdeaEvent)
         .where(IdeaEvent.idea_id == idea.id, IdeaEvent.kind == "mine_laid")
-        .order_by(IdeaEvent.id)
+        .order_by(col(IdeaEvent.id))
     ).all()
     assert [e.score for e in events] == scores
     # And each line agrees with its noun: a pétard is « posé », a bombe « posée ».
@@ -298,7 +298,7 @@ def test_a_deminage_counts_once_whatever_its_history(
         mines.reopen(s, P, cast["a"], mine, idea, "Pas convaincue.", clock.now)
     mines.accept_deminage(s, P, cast["a"], answer, mine, idea, clock.now)
     s.flush()
-    assert s.get(Expertise, (helper.id, "budget")).accepted == 1
+    assert s.get_one(Expertise, (helper.id, "budget")).accepted == 1
     assert mines.demineur_record(s, helper).deminages_accepted == 1
     # Another déminage accepted on the same mine later is a second one.
     mines.reopen(s, P, cast["a"], mine, idea, "Encore.", clock.now)
@@ -306,7 +306,7 @@ def test_a_deminage_counts_once_whatever_its_history(
     mines.accept_deminage(s, P, cast["a"], other, mine, idea, clock.now)
     s.flush()
     s.expire_all()
-    assert s.get(Expertise, (helper.id, "budget")).accepted == 2
+    assert s.get_one(Expertise, (helper.id, "budget")).accepted == 2
     assert mines.demineur_record(s, helper).deminages_accepted == 2
 
 
