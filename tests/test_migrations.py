@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect, text, update
 from sqlmodel import Session, SQLModel, select
 
 import app.models  # noqa: F401
+from app import rescore
 from app.config import Settings
 from app.db import alembic_config, migrate
 from app.demo import seed_demo
@@ -146,8 +147,10 @@ def test_mines_become_first_ground_on_intuition_signed_by_their_author_and_no_sc
         # A base from before 0016 had no mine for the generalisation only: the demo's go back
         # to the first ground, each idea with the score it then had.
         session.execute(update(Mine).values(scope="first_ground"))
-        scoring.recompute_all(session, scoring.scoring_params(session, settings), now)
+        # … recomputed as `demineurs recompute-scores` does: a job, run by batches.
+        scoring.rescore_everything(session, scoring.scoring_params(session, settings), now)
         session.commit()
+    rescore.run_pending(engine, "migration-test", lambda: now)
     before_0016 = ScriptDirectory.from_config(alembic_config(url)).get_revision("0016")
     command.downgrade(alembic_config(url), before_0016.down_revision)  # type: ignore[arg-type]
     with engine.connect() as conn:

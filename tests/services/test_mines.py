@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
+from app import rescore
+from app.config import Settings
 from app.errors import Conflict, Forbidden
-from app.models import Idea, IdeaEvent, Mine, MineStatus, Notification, Role, User
+from app.models import Idea, IdeaEvent, Mine, MineStatus, Notification, RescoreJob, Role, User
 from app.schemas import IdeaUpdate
 from app.services import ideas, mines, scoring
 from app.services.readiness import ScoringParams
@@ -237,12 +239,25 @@ def test_recomputing_one_idea_does_not_depend_on_the_whole_base(
 
 
 def test_stored_score_matches_scratch_after_parameter_change(
-    engine_session: Session, cast: dict[str, User], clock: Clock
+    engine_session: Session, cast: dict[str, User], clock: Clock, settings: Settings
 ) -> None:
+    """Stricter parameters saved by an admin, recomputed by the background job (the admin
+    page's path, and `demineurs recompute-scores`'): the stored score is the scratch one."""
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
-    strict = ScoringParams(ripe_threshold=100, weight_blocking=20)
-    assert scoring.recompute_all(s, strict, clock.now) == 1
+    admin = make_user(s, role=Role.admin)
+    before = scoring.scoring_params(s, settings)
+    stricter = {"ripe_threshold": 100, "weight_blocking": 20}
+    job = scoring.save_params(s, admin, stricter, before, clock.now)
+    assert job is not None
+    s.commit()
+    engine = s.get_bind()
+    assert isinstance(engine, Engine)
+    rescore.run_pending(engine, "worker", clock)
+    s.expire_all()
+    strict = scoring.scoring_params(s, settings)
+    assert (strict.ripe_threshold, strict.weight_blocking) == (100, 20)
+    assert s.get_one(RescoreJob, job.id).done == 1  # the one idea
     assert idea.score == scoring.compute_for(s, strict, idea, clock.now).score
     assert not idea.is_ripe(clock.now)
     assert (
