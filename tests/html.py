@@ -37,6 +37,13 @@ def next_sibling(node: Tag, name: str) -> Tag:
     return found
 
 
+def following(node: Tag, name: str) -> Tag:
+    """The next <name> after `node` in the document; the test fails if there is none."""
+    found = node.find_next(name)
+    assert isinstance(found, Tag), f"no <{name}> after <{node.name}>"
+    return found
+
+
 def attr(node: Tag, name: str, default: str | None = None) -> str:
     """An element's single-valued attribute, or `default`; without one, the test fails if the
     element does not carry it."""

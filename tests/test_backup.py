@@ -15,7 +15,7 @@ from app.config import Settings
 from app.db import make_engine, migrate
 from app.main import create_app
 from app.models import Idea, IdeaTheme
-from app.models.base import utcnow
+from app.models.base import pk, utcnow
 from app.schemas import IdeaCreate
 from app.services import ideas
 from app.services.readiness import ScoringParams
@@ -42,7 +42,7 @@ def test_backup_during_writes_restores_a_consistent_copy(tmp_path: Path) -> None
                 )
                 idea = ideas.create_draft(db, ScoringParams(), author, data, utcnow())
                 db.commit()
-                written.append(idea.id)  # type: ignore[arg-type]
+                written.append(pk(idea))
 
     writer = threading.Thread(target=write)
     writer.start()

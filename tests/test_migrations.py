@@ -152,7 +152,8 @@ def test_mines_become_first_ground_on_intuition_signed_by_their_author_and_no_sc
         session.commit()
     rescore.run_pending(engine, "migration-test", lambda: now)
     before_0016 = ScriptDirectory.from_config(alembic_config(url)).get_revision("0016")
-    command.downgrade(alembic_config(url), before_0016.down_revision)  # type: ignore[arg-type]
+    assert before_0016 is not None and isinstance(before_0016.down_revision, str)
+    command.downgrade(alembic_config(url), before_0016.down_revision)
     with engine.connect() as conn:
         assert "scope" not in {c["name"] for c in inspect(conn).get_columns("mine")}
         stored = {

@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 
 from app import rescore
 from app.models import Idea, RescoreJob, Role
+from app.models.base import pk
 from app.services import users
 from tests.conftest import Clock, MakeClient, error_of, soup
 from tests.factories import make_idea, make_mine, make_user
@@ -84,7 +85,7 @@ def test_role_change_ends_the_persons_sessions(make_client: MakeClient, db: Sess
     assert agent_client.get("/ideas").status_code == 303
     db.rollback()  # see the app's latest writes: end the read snapshot…
     db.expire_all()  # …and forget what was loaded
-    assert users.get_user(db, agent.id).role == "manager"  # type: ignore[arg-type]
+    assert users.get_user(db, pk(agent)).role == "manager"
 
 
 def test_deactivated_account_cannot_sign_in(make_client: MakeClient, db: Session) -> None:
@@ -145,7 +146,7 @@ def test_changing_thresholds_recomputes_every_idea_in_the_background_and_shows_p
     # A quiet period of 0 (the gate off) reads 0, and the form saves again as it stands.
     assert attr(find_tag(page, id="field-quiet_period_hours"), "value") == "0"
     shown = {
-        field["name"]: field["value"]
+        attr(field, "name"): attr(field, "value")
         for field in page.select("form[action$='/admin/scoring'] input[type=number]")
     }
     assert shown == form
@@ -159,8 +160,7 @@ def test_changing_thresholds_recomputes_every_idea_in_the_background_and_shows_p
     db.expire_all()
     assert len({i.score_version for i in db.exec(select(Idea))} - {0}) == 1
 
-    # BeautifulSoup types an attribute as possibly multi-valued: `shown` keys by `str | list`.
-    again = client.post_form("/admin/scoring", shown)  # type: ignore[arg-type]
+    again = client.post_form("/admin/scoring", shown)
     assert again.status_code == 303
     unchanged = one(soup(client.get(again.headers["location"])), ".alert--success")
     assert "rien n’a changé" in unchanged.get_text()

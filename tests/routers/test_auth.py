@@ -263,7 +263,8 @@ def test_invitation_creates_the_account_with_role_and_unit(
     assert invited.get("/ideas").status_code == 200
     user = users.get_by_email(db, "nouvelle@ville.fr")
     assert user is not None and user.role == "manager"
-    assert users.unit_of(db, user).name == "Urbanisme"  # type: ignore[union-attr]
+    unit = users.unit_of(db, user)
+    assert unit is not None and unit.name == "Urbanisme"
     assert invited.get(path).status_code == 404  # an invitation serves once
 
 

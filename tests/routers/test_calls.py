@@ -16,7 +16,7 @@ from app.models.base import pk
 from app.services import calls, moderation
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
-from tests.html import attr, one, parent
+from tests.html import attr, find_tag, one, parent
 
 FORM = {
     "question": "Comment raccourcir l’attente à l’accueil\u202f?",
@@ -39,7 +39,7 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
     db.commit()
     web = make_client(manager)
     form = soup(web.get("/calls/new"))
-    assert form.find(id="field-sponsor_email")["value"] == manager.email  # type: ignore[index]
+    assert attr(find_tag(form, id="field-sponsor_email"), "value") == manager.email
 
     wrong = {
         **FORM,
@@ -55,8 +55,8 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
     assert "après" in (field_error(page, "field-deminage_until") or "")
     assert "au moins un service" in text_of(page, "#field-units-error")
     # What was typed is all there.
-    assert page.find(id="field-question")["value"] == FORM["question"]  # type: ignore[index]
-    assert page.find(id="field-context").get_text() == FORM["context"]  # type: ignore[union-attr]
+    assert attr(find_tag(page, id="field-question"), "value") == FORM["question"]
+    assert find_tag(page, id="field-context").get_text() == FORM["context"]
 
     accueil = next(
         u for u in page.select("input[name=units]") if "Accueil" in parent(u, "label").text
@@ -73,7 +73,7 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
     assert opened.status_code == 303
     call = db.exec(select(CallForIdeas)).one()
     assert call.sponsor_id == sponsor.id and call.question == FORM["question"]
-    assert calls.audience_of(db, call) == {int(accueil["value"])}  # type: ignore[arg-type]
+    assert calls.audience_of(db, call) == {int(attr(accueil, "value"))}
     shown = soup(web.get(opened.headers["location"]))
     assert text_of(shown, "h1") == "Comment raccourcir l’attente à l’accueil ?"
     header = text_of(shown, "article header")
@@ -136,7 +136,7 @@ def test_the_idea_form_offers_only_the_open_calls_of_its_authors_audience(
     assert late.status_code == 409
     page = soup(late)
     assert "ne reçoit plus" in (field_error(page, "field-call_id") or "")
-    assert page.find(id="field-title")["value"] == "Trop tard"  # type: ignore[index]
+    assert attr(find_tag(page, id="field-title"), "value") == "Trop tard"
     assert not soup(web.get("/ideas/new")).select("#field-call_id")
     assert "open-calls-title" not in web.get("/ideas").text
 
@@ -160,8 +160,8 @@ def test_the_call_page_lists_its_ideas_with_their_mines_and_the_board_filters_by
     card = text_of(page, f"#call-idea-{answering.id}")
     assert "Amina Diallo" in card and "1 bombe, 1 pétard" in card and "2 regards" in card
     assert "Brouillon secret" not in page.text
-    board_link = page.find("a", string="Voir ces idées sur le tableau")
-    board = soup(web.get(board_link["href"]))  # type: ignore[index]
+    board_link = find_tag(page, "a", string="Voir ces idées sur le tableau")
+    board = soup(web.get(attr(board_link, "href")))
     titles = [a.text for a in board.select("#board-results h3 a")]
     assert titles == ["Rendez-vous en ligne"]
     # Digits that are not ASCII (« ¹ ») are no id: the filter is dropped, never a 500.
@@ -198,8 +198,8 @@ def test_the_sponsor_decides_from_one_page_and_the_author_is_told(
     page = soup(refused)
     assert field_error(page, f"field-decision_{second.id}") == "Choisissez une valeur de la liste."
     assert field_error(page, f"field-decision_{first.id}") is None
-    assert page.find(id=f"field-text_{first.id}").get_text() == "On la teste en janvier."  # type: ignore[union-attr]
-    assert page.find(id=f"field-text_{second.id}").get_text() == form[f"text_{second.id}"]  # type: ignore[union-attr]
+    assert find_tag(page, id=f"field-text_{first.id}").get_text() == "On la teste en janvier."
+    assert find_tag(page, id=f"field-text_{second.id}").get_text() == form[f"text_{second.id}"]
 
     form[f"decision_{second.id}"] = "sent_back"
     assert web.post_form(f"/calls/{call.id}/decision", form).status_code == 303
@@ -252,7 +252,7 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     page = soup(refused)
     carries = field_error(page, "field-sponsor_email") or ""
     assert "porte l’idée «\u00a0Celle de Paul\u00a0»" in carries
-    assert page.find(id="field-context").get_text() == "Précisé, le lundi surtout."  # type: ignore[union-attr]
+    assert find_tag(page, id="field-context").get_text() == "Précisé, le lundi surtout."
     not_manager = field_error(soup(edit("agent@ville.fr", "Précisé.")), "field-sponsor_email")
     assert "manager" in (not_manager or "")
     assert edit("nadia@ville.fr", "Précisé, le lundi surtout.").status_code == 303

@@ -159,11 +159,11 @@ def test_the_sponsor_decides_over_the_api(api_client: ApiClient, db: Session, cl
     refused = api.post(f"/api/v1/calls/{call_id}/decision", json=bad)
     assert refused.status_code == 422 and refused.json()["field"] == "outcomes.0.decision"
     db.expire_all()
-    assert db.get(type(kept), kept.id).status == IdeaStatus.open  # type: ignore[union-attr]
+    assert db.get_one(type(kept), kept.id).status == IdeaStatus.open
 
     decided = api.post(f"/api/v1/calls/{call_id}/decision", json=decision)
     assert decided.status_code == 200, decided.text
     assert decided.json()["phase"] == "decided"
     assert decided.json()["ideas"][0]["outcome"]["text"] == "On la teste."
     db.expire_all()
-    assert db.get(type(kept), kept.id).status == IdeaStatus.project  # type: ignore[union-attr]
+    assert db.get_one(type(kept), kept.id).status == IdeaStatus.project

@@ -14,7 +14,7 @@ from app.config import Settings, get_settings
 from app.models import Role, User
 from tests.conftest import Clock, MakeClient, soup
 from tests.factories import LONG, make_call, make_deminage, make_idea, make_mine, make_user
-from tests.html import mail_body, one
+from tests.html import find_tag, following, mail_body, one
 
 
 def test_the_fiche_produit_writes_decimals_and_dates_the_french_way(
@@ -69,7 +69,7 @@ def test_a_reminder_e_mail_dates_the_deadline_as_the_call_page_does(
         get_settings.cache_clear()
 
     page = soup(make_client(agent).get(f"/calls/{call.id}"))
-    shown = page.find("dt", string="Idées reçues jusqu’au").find_next("dd").get_text()  # type: ignore[union-attr]
+    shown = following(find_tag(page, "dt", string="Idées reçues jusqu’au"), "dd").get_text()
     assert shown == "1er\u00a0décembre 2026"
 
     bodies = []

@@ -19,6 +19,7 @@ from app import mail
 from app.config import Settings
 from app.main import create_app
 from app.models import Notification, OutboxMessage, Role, User
+from app.models.base import pk
 from app.services import calls, notifications
 from tests.conftest import Clock, MakeClient, WebClient, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
@@ -125,7 +126,7 @@ def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
         assert outside.post("/unsubscribe/forged-token").status_code == 404
     db.rollback()  # see the app's latest writes: end the read snapshot…
     db.expire_all()  # …and forget what was loaded
-    assert notifications.channels_for(db, author.id)["mine_on_my_idea"] == "app"  # type: ignore[arg-type]
+    assert notifications.channels_for(db, pk(author))["mine_on_my_idea"] == "app"
     # Still told in the app, no longer by e-mail.
     make_client(make_user_committed(db, unit="DSI")).post_form(
         f"/ideas/{idea.id}/mines", {"category": "legal", "severity": "minor", "body": "Autre"}
@@ -194,7 +195,7 @@ def test_e_mails_quote_what_happened_in_plain_text_and_in_html(
     assert answer in soup_of(html).find("blockquote").get_text()
     # In the app as well; and, by her choice, no longer by e-mail.
     with Session(db.get_bind()) as fresh:
-        notifications.set_channels(fresh, author.id, {"deminage_on_my_idea": "app"})  # type: ignore[arg-type]
+        notifications.set_channels(fresh, pk(author), {"deminage_on_my_idea": "app"})
         fresh.commit()
     make_client(make_user_committed(db, unit="RH")).post_form(
         f"/mines/{mine_id}/deminages", {"kind": "contact", "body": "Voyez la DAF."}
@@ -584,7 +585,7 @@ def test_a_call_s_notice_comes_in_plain_text_and_in_html(
     words in both parts, with the link and the way to stop them."""
     manager = make_user(db, role=Role.manager, unit="DGS")
     agent = make_user(db, name="Amina Diallo", email="amina@ville.fr", unit="Accueil")
-    notifications.set_channels(db, agent.id, {"call_opened": "email"})  # type: ignore[arg-type]
+    notifications.set_channels(db, pk(agent), {"call_opened": "email"})
     call = make_call(db, manager, clock.now, question="Comment accueillir <mieux>\u202f?")
     calls.send_notices(db, notifications.Mailer.from_settings(smtp_settings), clock.now)
     db.commit()

@@ -8,7 +8,7 @@ import anyio
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.main import create_app
@@ -113,8 +113,14 @@ def test_health_probes_never_queue_behind_pages() -> None:
 
     limited = ConcurrencyLimit(app, limit=1)
 
+    async def receive() -> Message:
+        raise AssertionError("the app under the limit reads no request body")
+
+    async def send(message: Message) -> None:
+        raise AssertionError("the app under the limit sends no response")
+
     async def call(path: str) -> None:
-        await limited({"type": "http", "path": path}, None, None)  # type: ignore[arg-type]
+        await limited({"type": "http", "path": path}, receive, send)
 
     async def main() -> None:
         events.append(anyio.Event())

@@ -88,7 +88,8 @@ def test_stateful_sequences_follow_the_links(stateful_schema) -> None:
     """Sequences of calls chained by the document's links: each answer validated the same way."""
     machine = stateful_schema.as_state_machine()
 
-    class Workflow(machine):  # type: ignore[misc,valid-type]
+    # schemathesis builds the state machine's class at run time, from the schema.
+    class Workflow(machine):  # type: ignore[misc,valid-type]  # a variable as base: built at run time
         def validate_response(self, response, case, **kwargs):
             case.validate_response(response, checks=CHECKS)
 

@@ -5,6 +5,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from app.models import Idea, User
+from app.models.base import pk
 from app.schemas import IdeaUpdate
 from app.services import ideas, search
 from app.services.readiness import ScoringParams
@@ -55,7 +56,7 @@ def corpus(engine_session: Session, clock: Clock) -> dict[str, int]:
     author = make_user(engine_session)
     ids = {}
     for key, (title, problem) in CORPUS.items():
-        ids[key] = make_idea(engine_session, author, clock.now, title=title, problem=problem).id
+        ids[key] = pk(make_idea(engine_session, author, clock.now, title=title, problem=problem))
     make_idea(
         engine_session,
         author,
@@ -65,7 +66,7 @@ def corpus(engine_session: Session, clock: Clock) -> dict[str, int]:
         published=False,
     )
     engine_session.flush()
-    return ids  # type: ignore[return-value]
+    return ids
 
 
 @pytest.mark.parametrize(("query", "expected"), LABELLED)
