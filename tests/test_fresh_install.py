@@ -110,7 +110,7 @@ def test_the_readmes_first_command_serves_the_demo_on_a_fresh_machine(tmp_path: 
             form = find_tag(
                 BeautifulSoup(login.text, "html.parser"), "form", action=re.compile("login")
             )
-            assert form is not None and form.find("input", attrs={"name": "password"})
+            assert form.find("input", attrs={"name": "password"})
             # The demo data is there: a demo account signs in and sees published ideas.
             token = attr(find_tag(form, "input", attrs={"name": "csrf_token"}), "value")
             signed_in = client.post(

@@ -113,7 +113,7 @@ def test_a_cosign_without_an_estimate_is_shown_again_with_its_error(
     assert response.status_code == 422
     page = soup(response)
     error = one(page, f"#cosign-{mine.id}-error")
-    assert error is not None and "Choisissez une valeur" in error.get_text()
+    assert "Choisissez une valeur" in error.get_text()
 
 
 def test_a_mine_laid_for_the_generalisation_on_a_text_stays_out_of_ripeness(

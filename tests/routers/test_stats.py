@@ -172,7 +172,7 @@ def test_charts_are_svg_with_their_data_as_tables(
         figure_ = html.select_one(f"figure#{chart}")
         assert figure_ is not None, chart
         svg = one(figure_, "svg[role=img]")
-        assert svg is not None and one(svg, "desc").get_text(strip=True)
+        assert one(svg, "desc").get_text(strip=True)
         assert figure_.select_one("table caption") is not None
     assert html.select("script") == html.select("head script")  # nothing but htmx, deferred
 
