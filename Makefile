@@ -13,9 +13,9 @@ test:  ## Debian's chromium, postgresql and nginx if missing; the whole suite on
 lock:  ## constraints.txt anew from the newest versions pyproject.toml allows
 	$(PYTHON) dev.py lock
 
-lint:  ## style, types (mypy app), and the security rules (ruff's S, bandit: nothing of medium severity or more)
+lint:  ## style, types (mypy: app and tests), and the security rules (ruff's S, bandit: nothing of medium severity or more)
 	$(VENV_PYTHON) -m ruff check app tests migrations bench docs dev.py
-	$(VENV_PYTHON) -m mypy app
+	$(VENV_PYTHON) -m mypy
 	$(VENV_PYTHON) -m bandit -q -r app -ll
 
 check: test lint

@@ -26,6 +26,7 @@ from app.models import User
 from app.security import csrf_token_for
 from app.services import api_tokens
 from tests.factories import PASSWORD
+from tests.html import attr, one
 from tests.postgres import PostgresServer
 
 SECRET = "test-secret-key-that-is-long-enough-for-production"
@@ -213,16 +214,22 @@ def field_error(page: BeautifulSoup, field_id: str) -> str | None:
     """The error message tied to a field by aria-describedby, as a screen reader finds it."""
     control = page.find(id=field_id)
     assert control is not None, f"no field #{field_id}"
-    for ref in (control.get("aria-describedby") or "").split():
+    for ref in attr(control, "aria-describedby", "").split():
         if ref.endswith("-error"):
             node = page.find(id=ref)
             return node.get_text(" ", strip=True) if node else None
     return None
 
 
+def error_of(page: BeautifulSoup, field_id: str) -> str:
+    """The error message tied to a field; the test fails if the field shows none."""
+    message = field_error(page, field_id)
+    assert message is not None, f"#{field_id} shows no error"
+    return message
+
+
 def text_of(page: BeautifulSoup, selector: str) -> str:
-    node = page.select_one(selector)
-    assert node is not None, f"nothing matches {selector}"
+    node = one(page, selector)
     return re.sub(r"\s+", " ", node.get_text(" ", strip=True))
 
 

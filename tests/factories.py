@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta
 from itertools import count
+from typing import TypedDict, Unpack
 
 from sqlmodel import Session
 
@@ -10,6 +11,26 @@ from app.schemas import CallInput, DeminageCreate, IdeaCreate, MineCreate
 from app.security import hash_password
 from app.services import calls, ideas, mines, users
 from app.services.readiness import ScoringParams
+
+
+class IdeaTexts(TypedDict, total=False):
+    """An idea's texts, as `make_idea` takes them."""
+
+    problem: str
+    solution: str
+    broken_rule: str
+    rule_kind: str
+    rule_reference: str
+    first_ground: str
+
+
+class IdeaFields(IdeaTexts, total=False):
+    """What `make_idea` may be given (`IdeaCreate`'s fields)."""
+
+    title: str
+    themes: list[str] | str  # a list, or the form's text (« accueil, budget »)
+    call_id: int | None
+
 
 PASSWORD = "mot-de-passe-de-test"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
@@ -51,7 +72,7 @@ def make_idea(
     *,
     published: bool = True,
     params: ScoringParams | None = None,
-    **fields: object,
+    **fields: Unpack[IdeaFields],
 ) -> Idea:
     data = {"title": f"Idée {next(_seq)}", "problem": "Un problème réel.", **fields}
     params = params or ScoringParams()

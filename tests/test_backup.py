@@ -9,13 +9,13 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.config import Settings
 from app.db import make_engine, migrate
 from app.main import create_app
 from app.models import Idea, IdeaTheme
-from app.models.base import utcnow
+from app.models.base import pk, utcnow
 from app.schemas import IdeaCreate
 from app.services import ideas
 from app.services.readiness import ScoringParams
@@ -42,7 +42,7 @@ def test_backup_during_writes_restores_a_consistent_copy(tmp_path: Path) -> None
                 )
                 idea = ideas.create_draft(db, ScoringParams(), author, data, utcnow())
                 db.commit()
-                written.append(idea.id)  # type: ignore[arg-type]
+                written.append(pk(idea))
 
     writer = threading.Thread(target=write)
     writer.start()
@@ -67,9 +67,9 @@ def test_backup_during_writes_restores_a_consistent_copy(tmp_path: Path) -> None
     restored.write_bytes(copy.read_bytes())
     restored_settings = Settings(database_url=f"sqlite:///{restored}")
     with Session(make_engine(restored_settings)) as db:
-        ids = list(db.exec(select(Idea.id).order_by(Idea.id)))
+        ids = list(db.exec(select(Idea.id).order_by(col(Idea.id))))
         themes_per_idea = set(
-            db.exec(select(func.count()).select_from(IdeaTheme).group_by(IdeaTheme.idea_id))
+            db.exec(select(func.count()).select_from(IdeaTheme).group_by(col(IdeaTheme.idea_id)))
         )
     # Writes kept going during the copy: it holds a prefix of them, each one whole.
     assert 50 <= len(ids) <= during and ids == written[: len(ids)]
@@ -88,8 +88,9 @@ def test_the_served_app_moves_its_log_into_the_database_file_by_itself(tmp_path:
     with Session(make_engine(settings), expire_on_commit=False) as db:
         author = make_user(db)
         db.commit()
-    with TestClient(create_app(settings)) as client:
-        with Session(client.app.state.engine, expire_on_commit=False) as db:
+    app = create_app(settings)
+    with TestClient(app):
+        with Session(app.state.engine, expire_on_commit=False) as db:
             for n in range(200):
                 data = IdeaCreate(title=f"Idée {n}", problem="Un problème.", themes=["a"])
                 ideas.create_draft(db, ScoringParams(), author, data, utcnow())

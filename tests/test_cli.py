@@ -24,6 +24,7 @@ from app.services import scoring
 from app.services.readiness import ScoringParams
 from tests.conftest import ON_POSTGRES, Clock
 from tests.factories import make_idea, make_mine, make_user
+from tests.html import attr, find_tag
 
 
 def run(args: list[str], db: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -222,11 +223,11 @@ def test_links_point_where_the_server_answers_unless_told_otherwise(tmp_path: Pa
     def invitation_link(url: str, email: str) -> str:
         with httpx.Client(base_url=url) as client:
             page = BeautifulSoup(client.get("/login").text, "html.parser")
-            token = page.find("input", attrs={"name": "csrf_token"})["value"]
+            token = attr(find_tag(page, "input", attrs={"name": "csrf_token"}), "value")
             credentials = {"email": "admin@ville.fr", "password": "mot-de-passe-long"}
             client.post("/login", data={**credentials, "csrf_token": token})
             page = BeautifulSoup(client.get("/admin/users").text, "html.parser")
-            token = page.find("input", attrs={"name": "csrf_token"})["value"]
+            token = attr(find_tag(page, "input", attrs={"name": "csrf_token"}), "value")
             form = {"email": email, "name": "Invitée", "unit": "DSI", "role": "agent"}
             answer = client.post("/admin/account-invitations", data={**form, "csrf_token": token})
             found = re.search(r"https?://[^\s\"<]+/join/[^\s\"<]+", answer.text)

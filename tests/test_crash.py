@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, text
+from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.db import make_engine
@@ -130,8 +130,8 @@ def test_a_killed_worker_loses_no_acknowledged_write(settings: Settings, tmp_pat
     engine.dispose()
 
 
-def col_in(ideas: list[Idea]):  # type: ignore[no-untyped-def]
-    return Idea.id.in_([i.id for i in ideas])  # type: ignore[union-attr]
+def col_in(ideas: list[Idea]) -> ColumnElement[bool]:
+    return col(Idea.id).in_([i.id for i in ideas])
 
 
 def _answers(url: str) -> bool:

@@ -55,8 +55,8 @@ def test_each_idea_has_its_own_mines_answered_over_a_year(
     events = [m.created_at for m in mines] + [d.created_at for d in deminages]
     assert max(events) <= clock.now and min(events) >= published[0]
     # Each mine comes after its idea was published.
-    published_at = {i.id: i.published_at for i in ideas}
-    assert all(m.created_at > published_at[m.idea_id] for m in mines)  # type: ignore[operator]
+    published_at = {i.id: i.published_at for i in ideas if i.published_at is not None}
+    assert all(m.created_at > published_at[m.idea_id] for m in mines)
 
     # French typography, as in the interface: the demo is what new users read first.
     texts = [

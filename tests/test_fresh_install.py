@@ -15,6 +15,7 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.html import attr, find_tag
 from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,12 +107,14 @@ def test_the_readmes_first_command_serves_the_demo_on_a_fresh_machine(tmp_path: 
         with httpx.Client(base_url=url, timeout=10) as client:
             login = client.get("/login")
             assert login.status_code == 200
-            form = BeautifulSoup(login.text, "html.parser").find("form", action=re.compile("login"))
-            assert form is not None and form.find("input", attrs={"name": "password"})
+            form = find_tag(
+                BeautifulSoup(login.text, "html.parser"), "form", action=re.compile("login")
+            )
+            assert form.find("input", attrs={"name": "password"})
             # The demo data is there: a demo account signs in and sees published ideas.
-            token = form.find("input", attrs={"name": "csrf_token"})["value"]
+            token = attr(find_tag(form, "input", attrs={"name": "csrf_token"}), "value")
             signed_in = client.post(
-                form["action"],
+                attr(form, "action"),
                 data={
                     "email": "karim.benali@ville-exemple.fr",
                     "password": "demineurs-demo",

@@ -13,10 +13,12 @@ from sqlalchemy import create_engine, inspect, text, update
 from sqlmodel import Session, SQLModel, select
 
 import app.models  # noqa: F401
+from app import rescore
 from app.config import Settings
 from app.db import alembic_config, migrate
 from app.demo import seed_demo
 from app.models import Idea, Mine, MineSignature, Role
+from app.models.base import pk
 from app.schemas import PromoteInput
 from app.services import blockers, ideas, scoring
 from app.services.readiness import ScoringParams
@@ -98,8 +100,8 @@ def test_migration_0019_keeps_one_acceptance_in_force_and_tells_no_old_ripening(
         mines.accept_deminage(db, params, layer, old, reopened, idea, now)
         mines.reopen(db, params, layer, reopened, idea, "Non.", now + timedelta(minutes=3))
         db.commit()
-        ids = {"first": first.id, "last": last.id, "old": old.id}
-        idea_ids = {"ripe": idea.id, "waiting": waiting.id}
+        ids = {"first": pk(first), "last": pk(last), "old": pk(old)}
+        idea_ids = {"ripe": pk(idea), "waiting": pk(waiting)}
     command.downgrade(alembic_config(url), "0016")
     with engine.begin() as conn:
         conn.execute(text("UPDATE deminage SET accepted = true"))  # as the bug left them
@@ -113,8 +115,12 @@ def test_migration_0019_keeps_one_acceptance_in_force_and_tells_no_old_ripening(
         )
     migrate(Settings(database_url=url))
     with engine.connect() as conn:
-        accepted = dict(conn.execute(text("SELECT id, accepted FROM deminage")).all())
-        announced = dict(conn.execute(text("SELECT id, ripe_announced_at FROM idea")).all())
+        accepted: dict[int, int] = dict(
+            conn.execute(text("SELECT id, accepted FROM deminage")).all()
+        )
+        announced: dict[int, object] = dict(
+            conn.execute(text("SELECT id, ripe_announced_at FROM idea")).all()
+        )
     engine.dispose()
     assert {name: bool(accepted[i]) for name, i in ids.items()} == {
         "first": False,
@@ -141,10 +147,13 @@ def test_mines_become_first_ground_on_intuition_signed_by_their_author_and_no_sc
         # A base from before 0016 had no mine for the generalisation only: the demo's go back
         # to the first ground, each idea with the score it then had.
         session.execute(update(Mine).values(scope="first_ground"))
-        scoring.recompute_all(session, scoring.scoring_params(session, settings), now)
+        # … recomputed as `demineurs recompute-scores` does: a job, run by batches.
+        scoring.rescore_everything(session, scoring.scoring_params(session, settings), now)
         session.commit()
+    rescore.run_pending(engine, "migration-test", lambda: now)
     before_0016 = ScriptDirectory.from_config(alembic_config(url)).get_revision("0016")
-    command.downgrade(alembic_config(url), before_0016.down_revision)  # type: ignore[arg-type]
+    assert before_0016 is not None and isinstance(before_0016.down_revision, str)
+    command.downgrade(alembic_config(url), before_0016.down_revision)
     with engine.connect() as conn:
         assert "scope" not in {c["name"] for c in inspect(conn).get_columns("mine")}
         stored = {

@@ -19,7 +19,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.deps import SESSION_COOKIE
 from app.models import Deminage, Idea, Mine, Role
-from app.models.base import utcnow
+from app.models.base import pk, utcnow
 from app.services import api_tokens, scoring, sessions
 from app.services.readiness import ScoringParams
 from tests.conftest import SECRET
@@ -30,7 +30,7 @@ WRITERS = 8
 ROUNDS = 4
 
 
-def serve(settings: Settings, folder: Path):  # type: ignore[no-untyped-def]
+def serve(settings: Settings, folder: Path):
     """`demineurs serve` on the test's database, as a deployment runs it."""
     env = {
         "DATABASE_URL": settings.database_url,
@@ -87,7 +87,7 @@ def test_two_instances_lose_no_write_and_keep_every_score_exact(
     def lay(n: int) -> list[tuple[str, int]]:
         """Writers lay mines on the same idea at once, through both instances."""
         rng = random.Random(n)
-        with client(writers[n].id, n) as http:
+        with client(pk(writers[n]), n) as http:
             answers = [
                 http.post(
                     f"/api/v1/ideas/{idea.id}/mines",
@@ -104,7 +104,7 @@ def test_two_instances_lose_no_write_and_keep_every_score_exact(
     def bring(n: int) -> list[tuple[str, int]]:
         """Each writer answers every colleague's mine."""
         done = []
-        with client(writers[n].id, n) as http:
+        with client(pk(writers[n]), n) as http:
             for m in http.get(f"/api/v1/ideas/{idea.id}").json()["mines"]:
                 if m["author"]["id"] != writers[n].id:
                     answer = http.post(
@@ -119,7 +119,7 @@ def test_two_instances_lose_no_write_and_keep_every_score_exact(
         """Several sessions of the author accept, at once, different answers to each mine:
         only one acceptance per mine may win."""
         done = []
-        with client(author.id, k) as http:
+        with client(pk(author), k) as http:
             for m in http.get(f"/api/v1/ideas/{idea.id}").json()["mines"]:
                 if m["deminages"]:
                     d = m["deminages"][k % len(m["deminages"])]

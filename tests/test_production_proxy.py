@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, ConsoleMessage, expect
 
 from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD
 from tests.conftest import SECRET
+from tests.html import find_tag
 from tests.live import free_port, served
 from tests.postgres import PostgresServer
 
@@ -115,7 +116,7 @@ def absolute_urls(html: str) -> list[str]:
     found = [
         tag.get(attribute)
         for attribute in ("href", "action", "src", "hx-post", "hx-get")
-        for tag in soup.find_all(attrs={attribute: True})
+        for tag in soup.select(f"[{attribute}]")
     ]
     return [u for u in found if isinstance(u, str) and u.startswith("http://127.0.0.1")]
 
@@ -180,7 +181,7 @@ def test_a_browser_signs_in_lays_a_mine_and_signs_out_through_nginx(
 def sign_in(client: httpx.Client, email: str, password: str, **headers: str) -> int:
     """The status of a sign-in through the login form (303 when it succeeds)."""
     form = client.get("/login")
-    token = BeautifulSoup(form.text, "html.parser").find("input", attrs={"name": "csrf_token"})
+    token = find_tag(BeautifulSoup(form.text, "html.parser"), "input", attrs={"name": "csrf_token"})
     return client.post(
         "/login",
         data={"email": email, "password": password, "csrf_token": token["value"]},

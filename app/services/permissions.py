@@ -17,6 +17,7 @@ closing the idea, and choosing who carries it (inviting and removing co-porteurs
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Protocol
 
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput
 from app.models import (
@@ -29,7 +30,6 @@ from app.models import (
     Mine,
     MineInvitation,
     MineScope,
-    MineSignature,
     MineStatus,
     Role,
     ScopeRequest,
@@ -39,6 +39,14 @@ from app.models import (
 )
 
 LIVE_STATUSES = (IdeaStatus.open, IdeaStatus.project)
+
+
+class Signature(Protocol):
+    """Whose signature it is: services pass the row (`MineSignature`), templates the page's
+    `SignatureView`; the checks read nothing else."""
+
+    @property
+    def user_id(self) -> int: ...
 
 
 def _hidden(*items: Mine | Deminage | None) -> DomainError | None:
@@ -414,7 +422,7 @@ def check_cosign(user: User, mine: Mine, idea: Idea) -> DomainError | None:
 
 
 def check_withdraw_signature(
-    user: User, mine: Mine, signature: MineSignature | None
+    user: User, mine: Mine, signature: Signature | None
 ) -> DomainError | None:
     """A co-signer withdraws their signature, at any time (`signature` is the asker's own, if
     any); the mine's author withdraws the mine instead."""
@@ -470,7 +478,7 @@ def check_decide_scope_move(
     mine: Mine,
     idea: Idea,
     request: ScopeRequest | None,
-    signature: MineSignature | None,
+    signature: Signature | None,
 ) -> DomainError | None:
     """A manager who is party neither to the idea (carrying it) nor to the mine (its author or
     a co-signer: `signature` is the asker's own, if any) decides when the mine's author refused
@@ -807,7 +815,7 @@ def can_cosign(user: User | None, mine: Mine, idea: Idea) -> bool:
     return user is not None and _allowed(check_cosign(user, mine, idea))
 
 
-def can_withdraw_signature(user: User | None, mine: Mine, signature: MineSignature | None) -> bool:
+def can_withdraw_signature(user: User | None, mine: Mine, signature: Signature | None) -> bool:
     return user is not None and _allowed(check_withdraw_signature(user, mine, signature))
 
 
@@ -826,7 +834,7 @@ def can_decide_scope_move(
     mine: Mine,
     idea: Idea,
     request: ScopeRequest | None,
-    signature: MineSignature | None,
+    signature: Signature | None,
 ) -> bool:
     return user is not None and _allowed(
         check_decide_scope_move(user, mine, idea, request, signature)

@@ -1,6 +1,6 @@
 """The readiness glue: load an idea's facts, compute, store the score and note ripeness changes."""
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -540,34 +540,3 @@ def rescore_ideas(session: Session, params: ScoringParams, ids: list[int], now: 
         )
     session.flush()
     return len(ideas)
-
-
-def iter_idea_ids(session: Session, batch: int = RESCORE_BATCH) -> Iterator[list[int]]:
-    """Every idea id, in batches, for a full recomputation."""
-    last = 0
-    while True:
-        ids = list(
-            session.exec(
-                select(Idea.id).where(col(Idea.id) > last).order_by(col(Idea.id)).limit(batch)
-            )
-        )
-        if not ids:
-            return
-        yield [i for i in ids if i is not None]
-        last = ids[-1] or 0
-
-
-def recompute_all(
-    session: Session,
-    params: ScoringParams,
-    now: datetime,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Recompute every idea's score with new parameters, a batch at a time (five queries per
-    batch of 500); returns how many were done, reporting progress after each batch."""
-    done = 0
-    for ids in iter_idea_ids(session):
-        done += rescore_ideas(session, params, ids, now)
-        if progress is not None:
-            progress(done)
-    return done

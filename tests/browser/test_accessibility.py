@@ -13,7 +13,7 @@ AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 COVERED = ARTIFACTS / "accessibility-pages.txt"  # the pages covered, rewritten each run
 
 
-def open_page(people: People, page_type: PageType, width: int):  # type: ignore[no-untyped-def]
+def open_page(people: People, page_type: PageType, width: int):
     # axe is injected as a script: only this audit context bypasses the page's CSP.
     person = people(page_type.who, width=width, bypass_csp=True)
     page = person.goto(page_type.path)

@@ -12,7 +12,9 @@ LONG = " Cela concerne chaque semaine une centaine d'usagers et trois agents du 
 
 def score(page: Page) -> int:
     text = page.locator("[id$='-readiness'] .score").inner_text()
-    return int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+    digits = re.match(r"\d+", text)
+    assert digits is not None, text
+    return int(digits.group())
 
 
 def cells(page: Page) -> list[str]:

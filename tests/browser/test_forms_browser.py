@@ -19,7 +19,8 @@ def test_a_rejected_form_puts_the_focus_on_its_error_summary(people: People) -> 
     assert page.evaluate("document.activeElement === document.querySelector('.error-summary')")
     # On screen, not two screens down: the page scrolled to it.
     box = summary.bounding_box()
-    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]  # type: ignore[index]
+    viewport = page.viewport_size
+    assert box is not None and viewport is not None and 0 <= box["y"] < viewport["height"]
     thomas.shot("summary")
     summary.get_by_role("link", name="La mine : Ce champ est obligatoire.").click()
     expect(page.locator("#lay-body")).to_be_focused()

@@ -18,7 +18,7 @@ CHART_TEXTS = """() => [...document.querySelectorAll('figure.chart svg')].map(sv
 })"""
 
 
-def overlapping(texts: list[dict]) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+def overlapping(texts: list[dict]) -> list[tuple[str, str]]:
     pairs = []
     for n, a in enumerate(texts):
         for b in texts[n + 1 :]:
@@ -30,7 +30,7 @@ def overlapping(texts: list[dict]) -> list[tuple[str, str]]:  # type: ignore[typ
 
 @pytest.mark.parametrize("path", ["/dashboard", "/stats", "/ce-qui-bloque"])
 @pytest.mark.parametrize("width", [360, 1280])
-def test_chart_labels_are_readable_and_apart(people, width, path) -> None:  # type: ignore[no-untyped-def]
+def test_chart_labels_are_readable_and_apart(people, width, path) -> None:
     page: Page = people(MANAGER, width=width).goto(path)
     charts = page.evaluate(CHART_TEXTS)
     assert len(charts) >= 2
@@ -42,7 +42,7 @@ def test_chart_labels_are_readable_and_apart(people, width, path) -> None:  # ty
             assert t["box"][0] >= 0 and t["box"][2] <= width
 
 
-def test_a_score_part_stays_on_one_line_on_a_phone(people) -> None:  # type: ignore[no-untyped-def]
+def test_a_score_part_stays_on_one_line_on_a_phone(people) -> None:
     page = people(MANAGER, width=360).goto("/ideas/5")
     values = page.evaluate(
         """() => [...document.querySelectorAll('.readiness .parts li > span:last-child')].map(s => {
@@ -58,7 +58,7 @@ def test_a_score_part_stays_on_one_line_on_a_phone(people) -> None:  # type: ign
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_the_boards_filters_line_up_and_show_their_choice_in_full(people, width) -> None:  # type: ignore[no-untyped-def]
+def test_the_boards_filters_line_up_and_show_their_choice_in_full(people, width) -> None:
     page = people(MANAGER, width=width).goto("/board")
     selects = page.evaluate(
         """() => {
@@ -80,7 +80,7 @@ def test_the_boards_filters_line_up_and_show_their_choice_in_full(people, width)
         assert s["fits"], f"{s['id']}: « {s['text']} » is cut"
         assert s["right"] <= width
     # The fields side by side (their boxes overlap in height) have their selects on one line.
-    rows: list[list[dict]] = []  # type: ignore[type-arg]
+    rows: list[list[dict]] = []
     for s in sorted(selects, key=lambda s: s["field"][0]):
         if rows and s["field"][0] < max(r["field"][1] for r in rows[-1]):
             rows[-1].append(s)

@@ -13,7 +13,9 @@ def test_counter_rises_without_reload_and_leads_to_the_mine(people: People) -> N
     page = author.goto("/ideas")
     counter = page.locator("#notification-count")
     before = counter.inner_text().strip()
-    start = int(re.match(r"\d*", before).group() or 0)  # type: ignore[union-attr]
+    digits = re.match(r"\d*", before)
+    assert digits is not None  # \d* matches every text, if only with nothing
+    start = int(digits.group() or 0)
 
     colleague = people("sophie.lefevre@ville-exemple.fr")
     other = colleague.goto("/ideas/16")  # « Tableau de bord public des délais », Pierre's idea

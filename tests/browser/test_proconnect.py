@@ -74,7 +74,7 @@ def test_sign_in_sign_out_and_again_with_proconnect(
     engine = make_engine(Settings(database_url=database))
     with DbSession(engine) as db:
         user = db.exec(select(User)).one()
-        assert db.get(Unit, user.unit_id).name == "Ministère de l'Intérieur"
+        assert db.get_one(Unit, user.unit_id).name == "Ministère de l'Intérieur"
         assert (db.exec(select(ExternalIdentity)).one().idp_id, user.email) == (
             "fia1v2",
             "nadia.haddad@interieur.gouv.fr",
@@ -108,7 +108,8 @@ def test_the_proconnect_button_has_its_look_and_passes_axe(
     page = visitor.goto("/login")
     button = page.get_by_role("link", name="S’identifier avec ProConnect")
     assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(0, 0, 145)"
-    assert button.bounding_box()["height"] >= 56  # type: ignore[index]
+    box = button.bounding_box()
+    assert box is not None and box["height"] >= 56
     # ProConnect's own logo, served by the app and drawn (not a broken image).
     logo = button.locator("img")
     assert "/vendor/proconnect-react-dsfr-" in (logo.get_attribute("src") or "")

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from app.config import Settings
 from app.db import make_engine
 from app.models import Notification, Role, User
+from app.models.base import pk
 from app.schemas import PromoteInput
 from app.services import (
     account_invitations,
@@ -36,7 +37,15 @@ from app.services import (
 )
 from app.services.readiness import ScoringParams
 from tests.conftest import SECRET
-from tests.factories import LONG, make_call, make_deminage, make_idea, make_mine, make_user
+from tests.factories import (
+    LONG,
+    IdeaTexts,
+    make_call,
+    make_deminage,
+    make_idea,
+    make_mine,
+    make_user,
+)
 
 ROLES = (
     "anonymous",
@@ -112,7 +121,12 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
     }
     helper = make_user(db, name="Hélène Aide", unit="RH")
     author, mine_author = people["author"], people["mine_author"]
-    full = {"problem": LONG, "solution": LONG, "broken_rule": LONG, "first_ground": LONG}
+    full: IdeaTexts = {
+        "problem": LONG,
+        "solution": LONG,
+        "broken_rule": LONG,
+        "first_ground": LONG,
+    }
     idea = make_idea(db, author, now, title="Guichet unique", **full)
     mine = make_mine(db, idea, mine_author, now, severity="major", title="Budget")
     deminage = make_deminage(db, mine, helper, now, body="Un fonds existe.")
@@ -189,7 +203,7 @@ def build_world(db: Session, settings: Settings, now: datetime) -> World:
         "closed_call": closed_call.id,
         "hidden_mine": hidden_mine.id,
         "hidden_deminage": hidden_answer.id,
-        "unsubscribe": mailer.unsubscribe_token(author.id, None),
+        "unsubscribe": mailer.unsubscribe_token(pk(author), None),
         "registration": registration.register(
             db,
             settings.model_copy(update={"allowed_email_domains": "ville.fr"}),

@@ -5,9 +5,11 @@ from sqlmodel import Session, select
 
 from app import rescore
 from app.models import Idea, RescoreJob, Role
+from app.models.base import pk
 from app.services import users
-from tests.conftest import Clock, MakeClient, field_error, soup
+from tests.conftest import Clock, MakeClient, error_of, soup
 from tests.factories import make_idea, make_mine, make_user
+from tests.html import attr, find_tag, one
 
 
 def test_only_admins_reach_the_admin_pages(make_client: MakeClient, db: Session) -> None:
@@ -49,9 +51,9 @@ def test_admin_creates_an_account_and_errors_keep_the_input(
     )
     assert bad.status_code == 422
     page = soup(bad)
-    assert "invalide" in field_error(page, "create-email")
-    assert "10 caractères" in field_error(page, "create-password")
-    assert page.find(id="create-name")["value"] == "Jeanne Dupont"
+    assert "invalide" in error_of(page, "create-email")
+    assert "10 caractères" in error_of(page, "create-password")
+    assert attr(find_tag(page, id="create-name"), "value") == "Jeanne Dupont"
     ok = client.post_form(
         "/admin/users",
         {
@@ -83,7 +85,7 @@ def test_role_change_ends_the_persons_sessions(make_client: MakeClient, db: Sess
     assert agent_client.get("/ideas").status_code == 303
     db.rollback()  # see the app's latest writes: end the read snapshot…
     db.expire_all()  # …and forget what was loaded
-    assert users.get_user(db, agent.id).role == "manager"  # type: ignore[arg-type]
+    assert users.get_user(db, pk(agent)).role == "manager"
 
 
 def test_deactivated_account_cannot_sign_in(make_client: MakeClient, db: Session) -> None:
@@ -124,45 +126,44 @@ def test_changing_thresholds_recomputes_every_idea_in_the_background_and_shows_p
         "weight_blocking": "9",
     }
     bad = client.post_form("/admin/scoring", {**form, "ripe_threshold": "cent"})
-    assert bad.status_code == 422 and "entier" in field_error(soup(bad), "field-ripe_threshold")
-    assert soup(bad).find(id="field-ripe_threshold")["value"] == "cent"
+    assert bad.status_code == 422 and "entier" in error_of(soup(bad), "field-ripe_threshold")
+    assert attr(find_tag(soup(bad), id="field-ripe_threshold"), "value") == "cent"
     response = client.post_form("/admin/scoring", form)
     assert response.status_code == 303
     page = soup(client.get(response.headers["location"]))
-    flash = page.select_one(".alert--success").get_text()
+    flash = one(page, ".alert--success").get_text()
     assert "le recalcul de 3 idées a commencé" in flash
     # Saved, not recomputed in the request: no idea carries the new version yet.
     db.expire_all()
     assert {i.score_version for i in db.exec(select(Idea))} == {0}
-    progress = page.find(id="rescore-progress")
+    progress = find_tag(page, id="rescore-progress")
     # French counts 0 in the singular: « 0 idée », as « 1 idée » (« 2 idées » below).
     assert "Recalcul en cours\u00a0: 0 idée sur 3." in progress.get_text()
     # Without JavaScript, a link refreshes it; with htmx, the block polls the page.
-    assert progress.find("a")["href"].endswith("/admin/scoring")
+    assert attr(find_tag(progress, "a"), "href").endswith("/admin/scoring")
     assert "every" in progress["hx-trigger"]
-    assert page.find(id="field-ripe_threshold")["value"] == "60"
+    assert attr(find_tag(page, id="field-ripe_threshold"), "value") == "60"
     # A quiet period of 0 (the gate off) reads 0, and the form saves again as it stands.
-    assert page.find(id="field-quiet_period_hours")["value"] == "0"
+    assert attr(find_tag(page, id="field-quiet_period_hours"), "value") == "0"
     shown = {
-        field["name"]: field["value"]
+        attr(field, "name"): attr(field, "value")
         for field in page.select("form[action$='/admin/scoring'] input[type=number]")
     }
     assert shown == form
 
     rescore.run_pending(app.state.engine, "test", clock, batch=2, max_batches=1)
-    progress = soup(client.get("/admin/scoring")).find(id="rescore-progress")
+    progress = find_tag(soup(client.get("/admin/scoring")), id="rescore-progress")
     assert "Recalcul en cours\u00a0: 2 idées sur 3." in progress.get_text()
     rescore.run_pending(app.state.engine, "test", clock, batch=2)
-    progress = soup(client.get("/admin/scoring")).find(id="rescore-progress")
+    progress = find_tag(soup(client.get("/admin/scoring")), id="rescore-progress")
     assert "Dernier recalcul terminé" in progress.get_text() and not progress.get("hx-trigger")
     db.expire_all()
     assert len({i.score_version for i in db.exec(select(Idea))} - {0}) == 1
 
-    # BeautifulSoup types an attribute as possibly multi-valued: `shown` keys by `str | list`.
-    again = client.post_form("/admin/scoring", shown)  # type: ignore[arg-type]
+    again = client.post_form("/admin/scoring", shown)
     assert again.status_code == 303
-    flash = soup(client.get(again.headers["location"])).select_one(".alert--success")
-    assert "rien n’a changé" in flash.get_text()
+    unchanged = one(soup(client.get(again.headers["location"])), ".alert--success")
+    assert "rien n’a changé" in unchanged.get_text()
 
 
 def test_progress_counts_read_with_thousands_apart(
@@ -172,5 +173,5 @@ def test_progress_counts_read_with_thousands_apart(
     db.add(RescoreJob(params={}, previous={}, total=100_000, done=12_500, last_idea_id=12_500))
     db.commit()
     page = soup(make_client(admin).get("/admin/scoring"))
-    text = page.find(id="rescore-progress").get_text()
+    text = find_tag(page, id="rescore-progress").get_text()
     assert "Recalcul en cours\u00a0: 12\u202f500 idées sur 100\u202f000." in text

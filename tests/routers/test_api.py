@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.models import Role
-from app.models.base import utcnow
+from app.models.base import pk, utcnow
 from app.services import api_tokens
 from tests.conftest import ApiClient, Clock
 from tests.factories import LONG, make_idea, make_user
@@ -28,7 +28,7 @@ def test_revoked_token_is_refused(app: FastAPI, db: Session) -> None:
     db.commit()
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
         assert client.get("/api/v1/me").status_code == 200
-        api_tokens.revoke_api_token(db, user, api_token.id, utcnow())  # type: ignore[arg-type]
+        api_tokens.revoke_api_token(db, user, pk(api_token), utcnow())
         db.commit()
         assert client.get("/api/v1/me").status_code == 401
 

@@ -9,8 +9,9 @@ from app.config import Settings
 from app.models import Idea, Role, UserSession
 from app.services import api_tokens, users
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, MakeClient, field_error, soup
+from tests.conftest import Clock, MakeClient, error_of, field_error, soup
 from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, find_tag, one
 
 
 def test_pages_need_a_signed_in_agent(make_client: MakeClient) -> None:
@@ -26,7 +27,7 @@ def test_sign_in_then_out_ends_the_session_server_side(
     db.commit()
     client = make_client(user)
     page = soup(client.get("/ideas"))
-    assert "Inès Roux" in page.select_one("nav").get_text()
+    assert "Inès Roux" in one(page, "nav").get_text()
     stolen_cookie = client.cookies["demineurs_session"]
     assert client.post_form("/logout").status_code == 303
     other = make_client()
@@ -94,10 +95,10 @@ def test_wrong_password_keeps_the_email_and_says_why_in_french(
     response = make_client().post_form("/login", {"email": user.email, "password": "faux"})
     assert response.status_code == 422
     page = soup(response)
-    assert page.find(id="field-email")["value"] == user.email
+    assert attr(find_tag(page, id="field-email"), "value") == user.email
     assert field_error(
         page, "field-password"
-    ) == "⚠ Adresse e-mail ou mot de passe incorrect." or "incorrect" in field_error(
+    ) == "⚠ Adresse e-mail ou mot de passe incorrect." or "incorrect" in error_of(
         page, "field-password"
     )
 
@@ -193,7 +194,7 @@ def test_a_forged_host_header_never_shows_in_a_link_or_a_redirect(
     for path in ("/ideas", "/mentions-legales", "/profile"):
         page = client.get(path)
         assert page.status_code == 200 and "piege.example" not in page.text, path
-        links = [a["href"] for a in soup(page).select("[href]")]
+        links = [attr(a, "href") for a in soup(page).select("[href]")]
         assert links and not [h for h in links if h.startswith("http://")], path
     # Starlette's slash redirect used to be absolute, to the forged host.
     slash = client.get("/ideas/?sort=recent")
@@ -221,7 +222,7 @@ def test_forms_carry_the_csrf_token(make_client: MakeClient, db: Session) -> Non
     db.commit()
     client = make_client(user)
     page = soup(client.get("/ideas/new"))
-    token = page.select_one("form input[name=csrf_token]")["value"]
+    token = attr(one(page, "form input[name=csrf_token]"), "value")
     response = client.post(
         "/ideas", data={"csrf_token": token, "title": "Titre", "problem": "Problème"}
     )
@@ -244,7 +245,7 @@ def test_invitation_creates_the_account_with_role_and_unit(
         },
     )
     assert response.status_code == 200
-    link = soup(response).find(id="invitation-link").get_text(strip=True)
+    link = find_tag(soup(response), id="invitation-link").get_text(strip=True)
     path = link.split("8000", 1)[1]
     assert path.startswith("/join/")
     invited = make_client()
@@ -262,7 +263,8 @@ def test_invitation_creates_the_account_with_role_and_unit(
     assert invited.get("/ideas").status_code == 200
     user = users.get_by_email(db, "nouvelle@ville.fr")
     assert user is not None and user.role == "manager"
-    assert users.unit_of(db, user).name == "Urbanisme"  # type: ignore[union-attr]
+    unit = users.unit_of(db, user)
+    assert unit is not None and unit.name == "Urbanisme"
     assert invited.get(path).status_code == 404  # an invitation serves once
 
 
@@ -272,7 +274,7 @@ def _invite(make_client: MakeClient, db: Session) -> str:
     db.commit()
     form = {"email": "invitee@ville.fr", "name": "Ivan Invité", "unit": "RH", "role": "agent"}
     response = make_client(admin).post_form("/admin/account-invitations", form)
-    link = soup(response).find(id="invitation-link").get_text(strip=True)
+    link = find_tag(soup(response), id="invitation-link").get_text(strip=True)
     return str(link.split("8000", 1)[1])
 
 
@@ -298,13 +300,13 @@ def test_an_invitation_link_handed_out_before_join_still_opens(
     invited = make_client()
     old = invited.get(f"/invitations/{token}")
     assert old.status_code == 308 and old.headers["location"] == path
-    assert "Ivan Invité" in soup(invited.get(old.headers["location"])).h1.get_text()
+    assert "Ivan Invité" in one(soup(invited.get(old.headers["location"])), "h1").get_text()
 
 
-def email_autocomplete(page: BeautifulSoup) -> dict[str, str | None]:
+def email_autocomplete(page: BeautifulSoup) -> dict[str, str]:
     """Each e-mail field of the page's main content: its id (or value) → its autocomplete."""
     fields = page.select("main input[type=email]")
-    return {str(f.get("id") or f.get("value")): f.get("autocomplete") for f in fields}
+    return {str(f.get("id") or f.get("value")): attr(f, "autocomplete", "") for f in fields}
 
 
 def test_a_password_manager_knows_the_sign_in_address_and_never_offers_it_elsewhere(
@@ -314,7 +316,7 @@ def test_a_password_manager_knows_the_sign_in_address_and_never_offers_it_elsewh
     # Choosing the password of an invitation: the address it is for goes with it.
     join = soup(make_client().get(_invite(make_client, db)))
     assert email_autocomplete(join) == {"invitee@ville.fr": "username"}
-    assert join.select_one("main input[autocomplete=username]").has_attr("hidden")
+    assert one(join, "main input[autocomplete=username]").has_attr("hidden")
     # An admin types someone else's address: the browser must not suggest the admin's own.
     admin = make_user(db, role=Role.admin)
     db.commit()
@@ -328,7 +330,7 @@ def test_the_temporary_password_an_admin_sets_for_someone_else_is_never_saved_as
     admin = make_user(db, role=Role.admin)
     db.commit()
     page = soup(make_client(admin).get("/admin/users"))
-    field = page.select_one("#create-password")
+    field = one(page, "#create-password")
     # Browsers offer to save what a password field holds, autocomplete="off" or not, and would
     # file it under the admin's own sign-in; a plain field, not suggested, is the admin's to
     # read and pass on, as typed.
@@ -366,16 +368,16 @@ def test_agent_creates_a_token_on_the_profile_page_uses_and_revokes_it(
     refused = client.post_form("/profile/tokens", {"name": long_name})
     assert refused.status_code == 422
     assert field_error(soup(refused), "field-name") == "80 caractères au plus."
-    assert soup(refused).find(id="field-name")["value"] == long_name
+    assert attr(find_tag(soup(refused), id="field-name"), "value") == long_name
     assert soup(refused).find(id="new-token") is None
     page = soup(client.post_form("/profile/tokens", {"name": "Tableau de bord"}))
-    token = page.find(id="new-token").get_text(strip=True)
+    token = find_tag(page, id="new-token").get_text(strip=True)
     assert token.startswith("dmn_")
     # Shown once: the profile page never shows it again.
     assert token not in client.get("/profile").text
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as script:
         assert script.get("/api/v1/me").json()["name"] == "Paul Script"
-        revoke = soup(client.get("/profile")).select_one("form[action$='/revoke']")
+        revoke = one(soup(client.get("/profile")), "form[action$='/revoke']")
         assert "Révoquer" in revoke.get_text()
         assert client.post_form(revoke["action"]).status_code == 303
         assert script.get("/api/v1/me").status_code == 401
@@ -413,7 +415,7 @@ def test_agent_downloads_their_data_and_closes_their_account(
     assert again.status_code == 422
     reader = make_client(other)
     page = soup(reader.get(f"/ideas/{published.id}"))
-    assert "Compte supprimé" in page.select_one(".meta").get_text()
+    assert "Compte supprimé" in one(page, ".meta").get_text()
     assert "Camille" not in reader.get(f"/ideas/{theirs.id}").text
     db.rollback()
     db.expire_all()
@@ -479,7 +481,7 @@ def test_profile_title_is_plain_and_its_data_section_is_on_the_page(
     user = make_user(db, name="Agathe")
     db.commit()
     page = soup(make_client(user).get("/profile"))
-    title = page.title.string or ""
+    title = one(page, "title").string or ""
     assert title.startswith("Mon profil") and "<" not in title and "csrf" not in title
     section = page.find("h2", id="mes-donnees")
     assert section is not None and section.find_parent("main") is not None

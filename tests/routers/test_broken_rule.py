@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_idea, make_mine, make_user
+from tests.html import attr, find_tag, next_sibling, one
 from tests.routers.test_ideas import FICHE
 
 LEGIFRANCE = "https://www.legifrance.gouv.fr/loda/id/JORFTEXT000041789315"
@@ -26,7 +27,7 @@ def test_the_author_says_what_kind_of_rule_and_the_idea_shows_the_paths(
     page = soup(client.get(response.headers["location"]))
     rule = page.select_one(".fiche .rule-kind")
     assert rule is not None and "Un décret ou un arrêté" in rule.get_text()
-    link = rule.find("a")
+    link = find_tag(rule, "a")
     assert link["href"] == LEGIFRANCE and "noopener" in link["rel"]
     paths = text_of(page, ".rule-paths")
     assert "La dérogation du préfet" in paths and "Décret n° 2020-412" in paths
@@ -54,7 +55,7 @@ def test_a_wrong_kind_or_a_long_reference_is_refused_beside_its_field(
     page = soup(response)
     assert field_error(page, "field-rule_kind") == "Choisissez une valeur de la liste."
     assert field_error(page, "field-rule_reference") == "300 caractères au plus."
-    assert page.select_one("#field-problem").get_text() == FICHE["problem"]
+    assert one(page, "#field-problem").get_text() == FICHE["problem"]
 
 
 def test_an_unsaid_kind_shows_nothing_and_a_reference_that_is_no_link_stays_text(
@@ -68,7 +69,7 @@ def test_an_unsaid_kind_shows_nothing_and_a_reference_that_is_no_link_stays_text
     client = make_client(viewer)
     page = soup(client.get(f"/ideas/{plain.id}"))
     assert page.select(".rule-kind, .rule-paths") == []
-    assert page.select_one("#regle-brisee a")["href"].endswith("/aide#regle")
+    assert attr(one(page, "#regle-brisee a"), "href").endswith("/aide#regle")
     reference = soup(client.get(f"/ideas/{noted.id}")).select_one(".rule-kind")
     assert reference is not None and reference.find("a") is None
     assert "javascript:alert(1)" in reference.get_text()
@@ -115,9 +116,8 @@ def test_the_help_page_gives_the_paths_for_every_kind(make_client: MakeClient, d
     db.commit()
     page = soup(make_client(user).get("/aide"))
     for kind in ("habit", "internal_procedure", "circular", "decree", "law", "european_law"):
-        heading = page.select_one(f"#regle-{kind}")
-        assert heading is not None
-        assert heading.find_next_sibling("ul").select("li"), kind
+        heading = one(page, f"#regle-{kind}")
+        assert next_sibling(heading, "ul").select("li"), kind
     assert "Constitution du 4 octobre 1958, article 37-1" in text_of(page, "main")
 
 

@@ -12,9 +12,11 @@ from sqlmodel import Session, select
 from app import cli
 from app.config import Settings, get_settings
 from app.models import CallForIdeas, Notification, NotificationKind, OutboxMessage, Role
+from app.models.base import pk
 from app.services import calls, moderation
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, find_tag, one, parent
 
 FORM = {
     "question": "Comment raccourcir l’attente à l’accueil\u202f?",
@@ -37,7 +39,7 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
     db.commit()
     web = make_client(manager)
     form = soup(web.get("/calls/new"))
-    assert form.find(id="field-sponsor_email")["value"] == manager.email  # type: ignore[index]
+    assert attr(find_tag(form, id="field-sponsor_email"), "value") == manager.email
 
     wrong = {
         **FORM,
@@ -53,10 +55,12 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
     assert "après" in (field_error(page, "field-deminage_until") or "")
     assert "au moins un service" in text_of(page, "#field-units-error")
     # What was typed is all there.
-    assert page.find(id="field-question")["value"] == FORM["question"]  # type: ignore[index]
-    assert page.find(id="field-context").get_text() == FORM["context"]  # type: ignore[union-attr]
+    assert attr(find_tag(page, id="field-question"), "value") == FORM["question"]
+    assert find_tag(page, id="field-context").get_text() == FORM["context"]
 
-    accueil = next(u for u in page.select("input[name=units]") if "Accueil" in u.parent.text)
+    accueil = next(
+        u for u in page.select("input[name=units]") if "Accueil" in parent(u, "label").text
+    )
     opened = web.post_form(
         "/calls",
         {
@@ -69,7 +73,7 @@ def test_a_manager_opens_a_call_and_a_mistake_is_shown_beside_its_field(
     assert opened.status_code == 303
     call = db.exec(select(CallForIdeas)).one()
     assert call.sponsor_id == sponsor.id and call.question == FORM["question"]
-    assert calls.audience_of(db, call) == {int(accueil["value"])}  # type: ignore[arg-type]
+    assert calls.audience_of(db, call) == {int(attr(accueil, "value"))}
     shown = soup(web.get(opened.headers["location"]))
     assert text_of(shown, "h1") == "Comment raccourcir l’attente à l’accueil ?"
     header = text_of(shown, "article header")
@@ -132,7 +136,7 @@ def test_the_idea_form_offers_only_the_open_calls_of_its_authors_audience(
     assert late.status_code == 409
     page = soup(late)
     assert "ne reçoit plus" in (field_error(page, "field-call_id") or "")
-    assert page.find(id="field-title")["value"] == "Trop tard"  # type: ignore[index]
+    assert attr(find_tag(page, id="field-title"), "value") == "Trop tard"
     assert not soup(web.get("/ideas/new")).select("#field-call_id")
     assert "open-calls-title" not in web.get("/ideas").text
 
@@ -156,8 +160,8 @@ def test_the_call_page_lists_its_ideas_with_their_mines_and_the_board_filters_by
     card = text_of(page, f"#call-idea-{answering.id}")
     assert "Amina Diallo" in card and "1 bombe, 1 pétard" in card and "2 regards" in card
     assert "Brouillon secret" not in page.text
-    board_link = page.find("a", string="Voir ces idées sur le tableau")
-    board = soup(web.get(board_link["href"]))  # type: ignore[index]
+    board_link = find_tag(page, "a", string="Voir ces idées sur le tableau")
+    board = soup(web.get(attr(board_link, "href")))
     titles = [a.text for a in board.select("#board-results h3 a")]
     assert titles == ["Rendez-vous en ligne"]
     # Digits that are not ASCII (« ¹ ») are no id: the filter is dropped, never a 500.
@@ -194,8 +198,8 @@ def test_the_sponsor_decides_from_one_page_and_the_author_is_told(
     page = soup(refused)
     assert field_error(page, f"field-decision_{second.id}") == "Choisissez une valeur de la liste."
     assert field_error(page, f"field-decision_{first.id}") is None
-    assert page.find(id=f"field-text_{first.id}").get_text() == "On la teste en janvier."  # type: ignore[union-attr]
-    assert page.find(id=f"field-text_{second.id}").get_text() == form[f"text_{second.id}"]  # type: ignore[union-attr]
+    assert find_tag(page, id=f"field-text_{first.id}").get_text() == "On la teste en janvier."
+    assert find_tag(page, id=f"field-text_{second.id}").get_text() == form[f"text_{second.id}"]
 
     form[f"decision_{second.id}"] = "sent_back"
     assert web.post_form(f"/calls/{call.id}/decision", form).status_code == 303
@@ -248,7 +252,7 @@ def test_a_closed_calls_sponsor_is_replaced_and_its_context_reworded_but_nothing
     page = soup(refused)
     carries = field_error(page, "field-sponsor_email") or ""
     assert "porte l’idée «\u00a0Celle de Paul\u00a0»" in carries
-    assert page.find(id="field-context").get_text() == "Précisé, le lundi surtout."  # type: ignore[union-attr]
+    assert find_tag(page, id="field-context").get_text() == "Précisé, le lundi surtout."
     not_manager = field_error(soup(edit("agent@ville.fr", "Précisé.")), "field-sponsor_email")
     assert "manager" in (not_manager or "")
     assert edit("nadia@ville.fr", "Précisé, le lundi surtout.").status_code == 303
@@ -328,7 +332,7 @@ def test_a_newly_named_sponsor_is_told_and_led_to_the_call(
     assert see.endswith(call_url) and "sponsor de l’appel" in mail.subject
     sophie_web = make_client(sophie)
     (card,) = soup(sophie_web.get("/notifications")).select(".notifications li")
-    link = card.select_one("a[href^='/notifications/']")["href"]
+    link = attr(one(card, "a[href^='/notifications/']"), "href")
     assert sophie_web.get(link).headers["location"] == call_url
 
     # Edited with the same sponsor: nobody is told again; replaced over the API: the new one is.
@@ -344,7 +348,7 @@ def test_a_newly_named_sponsor_is_told_and_led_to_the_call(
     assert len(told(sophie.id)) == 1
 
 
-def test_a_sponsor_who_is_not_a_manager_is_refused_in_plain_french(  # type: ignore[no-untyped-def]
+def test_a_sponsor_who_is_not_a_manager_is_refused_in_plain_french(
     db: Session, make_client
 ) -> None:
     manager = make_user(db, role=Role.manager)
@@ -381,14 +385,14 @@ def test_the_calls_page_is_paginated_in_the_lists_order(
 
     def shown(page: int) -> list[int]:
         cards = soup(web.get("/calls", params={"page": page})).select("ul.cards > li")
-        return [int(card["id"].removeprefix("call-")) for card in cards]
+        return [int(attr(card, "id").removeprefix("call-")) for card in cards]
 
     expected = [taking[2].id, taking[5].id, taking[10].id, closed[1].id, closed[0].id]
     assert [c["id"] for c in api_client(manager).get("/api/v1/calls").json()] == expected
     assert [shown(1), shown(2), shown(3)] == [expected[:2], expected[2:4], expected[4:]]
     first = soup(web.get("/calls"))
     assert text_of(first, "nav.pagination") == "Page 1 sur 3 Suivante"
-    assert first.select_one("nav.pagination a[rel=next]")["href"].endswith("/calls?page=2")
+    assert attr(one(first, "nav.pagination a[rel=next]"), "href").endswith("/calls?page=2")
     assert shown(99) == expected[4:]  # past the end: the last page
     assert text_of(soup(web.get("/calls?page=x")), "nav.pagination") == "Page 1 sur 3 Suivante"
 
@@ -456,7 +460,7 @@ def test_the_daily_command_tells_the_audience_once_however_often_it_runs(
     db.expire_all()
     for kind in (NotificationKind.call_opened, NotificationKind.call_closing):
         told = db.exec(select(Notification.user_id).where(Notification.kind == kind)).all()
-        assert sorted(told) == sorted(a.id for a in agents), kind
+        assert sorted(told) == sorted(pk(a) for a in agents), kind
     # Each agent got two digests (the opening, then the reminder), one e-mail each.
     mails = db.exec(select(OutboxMessage.to_email)).all()
     assert sorted(mails) == sorted([a.email for a in agents] * 2)
@@ -465,7 +469,7 @@ def test_the_daily_command_tells_the_audience_once_however_often_it_runs(
 
 def test_a_call_past_its_ideas_deadline_keeps_what_its_ideas_answered(
     db: Session, make_client, api_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Not closed by hand but past its ideas' deadline, a call is locked as a closed one; a
     sponsor refused for an idea they carry is told which only when that idea is listed."""
     admin = make_user(db, role=Role.admin)

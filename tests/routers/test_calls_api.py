@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models import CallForIdeas, IdeaStatus, Notification, NotificationKind, Role
+from app.models.base import pk
 from app.services import calls, notifications
 from tests.conftest import ApiClient, Clock
 from tests.factories import make_idea, make_user
@@ -59,7 +60,7 @@ def test_a_manager_opens_edits_and_closes_a_call_over_the_api(
     told = db.exec(
         select(Notification.user_id).where(Notification.kind == NotificationKind.call_opened)
     ).all()
-    assert sorted(told) == sorted([accueil.id, finances.id])
+    assert sorted(told) == sorted([pk(accueil), pk(finances)])
 
     closed = api.post(f"/api/v1/calls/{call_id}/close")
     assert closed.status_code == 200 and closed.json()["closed_at"] is not None
@@ -158,11 +159,11 @@ def test_the_sponsor_decides_over_the_api(api_client: ApiClient, db: Session, cl
     refused = api.post(f"/api/v1/calls/{call_id}/decision", json=bad)
     assert refused.status_code == 422 and refused.json()["field"] == "outcomes.0.decision"
     db.expire_all()
-    assert db.get(type(kept), kept.id).status == IdeaStatus.open  # type: ignore[union-attr]
+    assert db.get_one(type(kept), kept.id).status == IdeaStatus.open
 
     decided = api.post(f"/api/v1/calls/{call_id}/decision", json=decision)
     assert decided.status_code == 200, decided.text
     assert decided.json()["phase"] == "decided"
     assert decided.json()["ideas"][0]["outcome"]["text"] == "On la teste."
     db.expire_all()
-    assert db.get(type(kept), kept.id).status == IdeaStatus.project  # type: ignore[union-attr]
+    assert db.get_one(type(kept), kept.id).status == IdeaStatus.project

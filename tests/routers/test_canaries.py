@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.main import create_app
 from app.models import Idea, OutboxMessage, Role
+from app.models.base import pk
 from app.schemas import MilestoneInput, PromoteInput
 from app.services import (
     api_tokens,
@@ -129,7 +130,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         # theirs goes out from the sender's thread while the world is being written).
         for person in (author, bystander, helper):
             notifications.set_channels(
-                db, person.id, {k: "digest" for k in notifications.KIND_LABELS}
+                db, pk(person), {k: "digest" for k in notifications.KIND_LABELS}
             )
         # The idea answers a call, closed since: its sponsor, a manager with no other part, decides.
         call = make_call(db, admin, clock.now, sponsor=bystander)
@@ -238,25 +239,25 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         )
         db.commit()
         ids = {
-            "idea": idea.id,
-            "hidden_mine": hidden_mine.id,
-            "visible_mine": visible_mine.id,
-            "hidden_answer": hidden_answer.id,
-            "under": under.id,
-            "author": author.id,
-            "bystander": bystander.id,
-            "closing": closing.id,
-            "layer": layer.id,
-            "helper": helper.id,
-            "call": call.id,
-            "project": project.id,
-            "quoted_mine": quoted.id,
-            "untitled_mine": untitled.id,
-            "closed_idea": closed_idea.id,
-            "bare_mine": bare.id,
-            "hidden_idea": hidden_idea.id,
-            "mine_on_hidden_idea": on_hidden.id,
-            "duplicate": duplicate.id,
+            "idea": pk(idea),
+            "hidden_mine": pk(hidden_mine),
+            "visible_mine": pk(visible_mine),
+            "hidden_answer": pk(hidden_answer),
+            "under": pk(under),
+            "author": pk(author),
+            "bystander": pk(bystander),
+            "closing": pk(closing),
+            "layer": pk(layer),
+            "helper": pk(helper),
+            "call": pk(call),
+            "project": pk(project),
+            "quoted_mine": pk(quoted),
+            "untitled_mine": pk(untitled),
+            "closed_idea": pk(closed_idea),
+            "bare_mine": pk(bare),
+            "hidden_idea": pk(hidden_idea),
+            "mine_on_hidden_idea": pk(on_hidden),
+            "duplicate": pk(duplicate),
         }
         people = {
             "author": author,
@@ -330,7 +331,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             clock.now,
         )
         db.flush()
-        ids["relaunched"] = relaunched.id
+        ids["relaunched"] = pk(relaunched)
         notifications.build_digests(db, notifications.mailer_of(db), clock.now)
         db.commit()
         mails = db.exec(

@@ -8,8 +8,19 @@ from httpx import Response
 from sqlmodel import Session, col, select
 
 from app.models import CoCarrier, Idea, Notification, NotificationKind, OutboxMessage
-from tests.conftest import ApiClient, Clock, MakeClient, WebClient, field_error, soup, text_of
+from app.models.base import pk
+from tests.conftest import (
+    ApiClient,
+    Clock,
+    MakeClient,
+    WebClient,
+    error_of,
+    field_error,
+    soup,
+    text_of,
+)
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, find_tag, one
 
 
 def _field(db: Session, clock: Clock) -> dict[str, Any]:
@@ -36,11 +47,18 @@ def _invite(client: WebClient, idea_id: int | None, who: str, message: str = "")
     return client.post_form(f"/ideas/{idea_id}/co-carriers", {"invitee": who, "message": message})
 
 
-def _row(db: Session, idea_id: int, user_id: int) -> CoCarrier | None:
+def _row(db: Session, idea_id: int | None, user_id: int | None) -> CoCarrier | None:
     db.expire_all()
     return db.exec(
         select(CoCarrier).where(CoCarrier.idea_id == idea_id, CoCarrier.user_id == user_id)
     ).first()
+
+
+def _row_id(db: Session, idea_id: int | None, user_id: int | None) -> int:
+    """The id of the invitation (or membership) that exists: the test fails if there is none."""
+    row = _row(db, idea_id, user_id)
+    assert row is not None, "no co-carrier row"
+    return pk(row)
 
 
 def test_the_author_invites_a_colleague_who_is_told_and_accepts(
@@ -49,8 +67,8 @@ def test_the_author_invites_a_colleague_who_is_told_and_accepts(
     f = _field(db, clock)
     idea = f["idea"]
     author = make_client(f["author"])
-    form = soup(author.get(f"/ideas/{idea.id}")).select_one("#co-porteurs form")
-    assert form["action"].endswith(f"/ideas/{idea.id}/co-carriers")
+    form = one(soup(author.get(f"/ideas/{idea.id}")), "#co-porteurs form")
+    assert attr(form, "action").endswith(f"/ideas/{idea.id}/co-carriers")
     response = _invite(author, idea.id, "corinne@ville.fr", "Tu connais le terrain.")
     assert response.status_code == 303
     assert response.headers["location"] == f"/ideas/{idea.id}#co-porteurs"
@@ -73,7 +91,7 @@ def test_the_author_invites_a_colleague_who_is_told_and_accepts(
     stranger = soup(make_client(f["helper"]).get(f"/ideas/{idea.id}"))
     assert stranger.select_one("#co-porteurs") is None
 
-    accept = page.select_one("#co-porteurs form[action$='/accept']")
+    accept = one(page, "#co-porteurs form[action$='/accept']")
     assert colleague.post_form(accept["action"]).status_code == 303
     page = soup(make_client(f["helper"]).get(f"/ideas/{idea.id}"))
     assert "co-portée par Corinne Collègue (DSI)" in text_of(page, "header .meta")
@@ -111,12 +129,12 @@ def test_a_wrong_invitation_is_shown_beside_the_field_with_what_was_typed(
         assert response.status_code == 422, who
         page = soup(response)
         assert expected in (field_error(page, "co-carrier-invitee") or ""), who
-        assert page.find(id="co-carrier-invitee")["value"] == who
-        assert page.find(id="co-carrier-message").get_text() == "Un mot gardé"
+        assert attr(find_tag(page, id="co-carrier-invitee"), "value") == who
+        assert find_tag(page, id="co-carrier-message").get_text() == "Un mot gardé"
     assert _invite(author, f["idea"].id, "Corinne Collègue").status_code == 303
     again = _invite(author, f["idea"].id, "corinne@ville.fr")
     assert again.status_code == 422
-    assert "déjà reçu une invitation" in field_error(soup(again), "co-carrier-invitee")
+    assert "déjà reçu une invitation" in error_of(soup(again), "co-carrier-invitee")
 
 
 def test_only_the_author_chooses_who_carries_the_idea(
@@ -129,12 +147,12 @@ def test_only_the_author_chooses_who_carries_the_idea(
     assert _invite(layer, idea.id, "corinne@ville.fr").status_code == 403
     # A co-porteur cannot invite nor remove anyone either.
     _invite(make_client(f["author"]), idea.id, "corinne@ville.fr")
-    row = _row(db, idea.id, f["colleague"].id)
+    row_id = _row_id(db, idea.id, f["colleague"].id)
     colleague = make_client(f["colleague"])
-    colleague.post_form(f"/co-carriers/{row.id}/accept")
+    colleague.post_form(f"/co-carriers/{row_id}/accept")
     assert _invite(colleague, idea.id, "Hugo Aide").status_code == 403
-    assert colleague.post_form(f"/co-carriers/{row.id}/remove").status_code == 403
-    assert layer.post_form(f"/co-carriers/{row.id}/leave").status_code == 403
+    assert colleague.post_form(f"/co-carriers/{row_id}/remove").status_code == 403
+    assert layer.post_form(f"/co-carriers/{row_id}/leave").status_code == 403
     page = soup(colleague.get(f"/ideas/{idea.id}"))
     assert page.select_one("#co-porteurs form[action$='/remove']") is None
     assert page.select_one("#co-porteurs form[action$='/leave']") is not None
@@ -152,7 +170,7 @@ def test_a_co_porteur_answers_mines_as_the_author_does_but_cannot_mine_the_idea(
     idea, mine = f["idea"], f["mine"]
     _invite(make_client(f["author"]), idea.id, "corinne@ville.fr")
     colleague = make_client(f["colleague"])
-    colleague.post_form(f"/co-carriers/{_row(db, idea.id, f['colleague'].id).id}/accept")
+    colleague.post_form(f"/co-carriers/{_row_id(db, idea.id, f['colleague'].id)}/accept")
     # An agent of the same role looks first: the field of mines rendered for them (and cached)
     # is not the one a co-porteur gets (`minefield_key` knows who carries the idea).
     stranger = make_user(db, name="Sans Rapport", unit="Voirie")
@@ -200,7 +218,7 @@ def test_declined_removed_or_gone_a_colleague_carries_nothing(
 
     def invited() -> int:
         _invite(author, idea.id, "corinne@ville.fr")
-        return _row(db, idea.id, f["colleague"].id).id  # type: ignore[union-attr,return-value]
+        return _row_id(db, idea.id, f["colleague"].id)
 
     row_id = invited()
     assert make_client(f["helper"]).post_form(f"/co-carriers/{row_id}/decline").status_code == 403
@@ -217,8 +235,8 @@ def test_declined_removed_or_gone_a_colleague_carries_nothing(
 
     # Invited again, then the invitation withdrawn before any answer.
     row_id = invited()
-    withdraw = soup(author.get(f"/ideas/{idea.id}")).select_one(
-        f"#co-porteur-{row_id} form[action$='/remove']"
+    withdraw = one(
+        soup(author.get(f"/ideas/{idea.id}")), f"#co-porteur-{row_id} form[action$='/remove']"
     )
     assert author.post_form(withdraw["action"]).status_code == 303
     assert colleague.post_form(f"/co-carriers/{row_id}/accept").status_code == 404
@@ -255,7 +273,7 @@ def test_a_co_porteur_is_no_reviewer_of_the_idea(
     assert db.get_one(Idea, idea.id).reviewer_count == 3
     _invite(make_client(f["author"]), idea.id, "corinne@ville.fr")
     colleague = make_client(f["colleague"])
-    colleague.post_form(f"/co-carriers/{_row(db, idea.id, f['colleague'].id).id}/accept")
+    colleague.post_form(f"/co-carriers/{_row_id(db, idea.id, f['colleague'].id)}/accept")
     db.expire_all()
     assert db.get_one(Idea, idea.id).reviewer_count == 2
     reader = make_client(f["helper"])

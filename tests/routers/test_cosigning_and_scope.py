@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.models import Idea, Role, User
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_idea, make_mine, make_user
+from tests.html import find_tag, one
 
 HX = {"HX-Request": "true"}
 
@@ -30,9 +31,9 @@ def test_the_lay_form_lists_this_ideas_open_mines_by_category_without_javascript
     make_mine(db, idea, layer, clock.now, category="budget", title="Coût du guichet")
     db.commit()
     page = soup(make_client(colleague).get(f"/ideas/{idea.id}"))
-    siblings = page.select_one("#lay-siblings")
+    siblings = one(page, "#lay-siblings")
     # Above the form, grouped by category, each with a form to co-sign it.
-    lay_form = page.select_one(f"form[action$='/ideas/{idea.id}/mines']")
+    lay_form = one(page, f"form[action$='/ideas/{idea.id}/mines']")
     assert siblings.find_next_sibling("form") is lay_form
     groups = [h.get_text(strip=True) for h in siblings.select(".siblings-category")]
     assert groups == ["Juridique", "Budget"]
@@ -43,7 +44,7 @@ def test_the_lay_form_lists_this_ideas_open_mines_by_category_without_javascript
             f"/ideas/{idea.id}/mines/siblings", params={"category": "budget"}, headers=HX
         )
     )
-    assert [li.find("a").get_text(strip=True) for li in fragment.select("li")] == [
+    assert [find_tag(li, "a").get_text(strip=True) for li in fragment.select("li")] == [
         "Mine «\u00a0Coût du guichet\u00a0»"
     ]
     empty = make_client(colleague).get(
@@ -111,8 +112,8 @@ def test_a_cosign_without_an_estimate_is_shown_again_with_its_error(
     response = make_client(colleague).post_form(f"/mines/{mine.id}/cosign", {"severity": ""})
     assert response.status_code == 422
     page = soup(response)
-    error = page.select_one(f"#cosign-{mine.id}-error")
-    assert error is not None and "Choisissez une valeur" in error.get_text()
+    error = one(page, f"#cosign-{mine.id}-error")
+    assert "Choisissez une valeur" in error.get_text()
 
 
 def test_a_mine_laid_for_the_generalisation_on_a_text_stays_out_of_ripeness(
@@ -140,7 +141,7 @@ def test_a_mine_laid_for_the_generalisation_on_a_text_stays_out_of_ripeness(
     readiness = text_of(page, f"#idea-{idea.id}-readiness")
     assert "Avant de généraliser" in readiness and "Désamorcer la bombe" not in readiness
     gates = {
-        li.select_one("span").get_text(strip=True): "gate--ok" in li["class"]
+        one(li, "span").get_text(strip=True): "gate--ok" in li["class"]
         for li in page.select(f"#idea-{idea.id}-readiness .gates li")
     }
     assert gates["Aucune bombe active"] is True
@@ -156,8 +157,8 @@ def test_a_bad_portee_or_basis_is_refused_beside_its_field(
     )
     assert response.status_code == 422
     page = soup(response)
-    assert page.select_one("#lay-basis-error").get_text(strip=True).startswith("Choisissez")
-    assert page.find(id="lay-body").get_text() == "Objection"  # what was typed is kept
+    assert one(page, "#lay-basis-error").get_text(strip=True).startswith("Choisissez")
+    assert find_tag(page, id="lay-body").get_text() == "Objection"  # what was typed is kept
 
 
 def test_the_move_to_the_generalisation_asked_refused_then_settled_by_a_manager(

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from sqlmodel import Session
 
 from app.models import Role
 from tests.conftest import Clock, soup
 from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, find_tag
 
 
 @pytest.fixture
@@ -146,8 +147,8 @@ CASES: dict[str, Case] = {
 }
 
 
-def _form_of(page: BeautifulSoup, action: str) -> Any:
-    forms = [f for f in page.select("form") if f.get("action", "").endswith(action)]
+def _form_of(page: BeautifulSoup, action: str) -> Tag:
+    forms = [f for f in page.select("form") if attr(f, "action", "").endswith(action)]
     assert len(forms) == 1, action
     return forms[0]
 
@@ -172,18 +173,19 @@ def test_a_form_sent_back_opens_with_its_error_summary(
     # At the top of the form sent, before its first field.
     form = _form_of(page, address)
     assert summary.find_parent("form") is form
-    first_field = form.find(["textarea", "select", "input"], type=lambda t: t != "hidden")
+    first_field = find_tag(form, ["textarea", "select", "input"], type=lambda t: t != "hidden")
     assert first_field in summary.find_all_next()
     # A link to each field to fix, named by its label and its message, leading to it.
-    links = {a["href"].removeprefix("#"): a.get_text(" ", strip=True) for a in summary.select("a")}
+    links = {
+        attr(a, "href").removeprefix("#"): a.get_text(" ", strip=True) for a in summary.select("a")
+    }
     expected = [i.format(**ids) for i in linked]
     assert set(expected) <= set(links), links
     for target, text in links.items():
-        field = form.find(id=target)
-        assert field is not None, target
+        assert form.find(id=target) is not None, target
         message = page.find(id=f"{target}-error")
         assert message is not None and message.get_text(strip=True) in text
     if kept:
         field_id, value = kept
-        shown = form.find(id=field_id)
+        shown = find_tag(form, id=field_id)
         assert (shown.get("value") or shown.get_text()) == value

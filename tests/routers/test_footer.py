@@ -13,6 +13,7 @@ from app.config import Settings
 from app.main import create_app
 from app.services import legal
 from tests.conftest import Clock, MakeClient, WebClient, soup
+from tests.html import attr
 from tests.routers.authorization_world import CALLS, build_world
 
 FEEDBACK = "https://formulaires.ville.fr/avis"
@@ -29,7 +30,7 @@ def footer_faults(html: BeautifulSoup, status: str, feedback: str) -> list[str]:
     footer = html.select_one("footer.site-footer")
     if footer is None:
         return ["no footer"]
-    links = {a.get_text(" ", strip=True): a["href"] for a in footer.select("a[href]")}
+    links = {a.get_text(" ", strip=True): attr(a, "href") for a in footer.select("a[href]")}
     faults = []
     accessibility = f"Accessibilité\u00a0: {status}"
     if not links.get(accessibility, "").endswith("/accessibilite"):

@@ -14,6 +14,7 @@ from app.config import Settings, get_settings
 from app.models import Role, User
 from tests.conftest import Clock, MakeClient, soup
 from tests.factories import LONG, make_call, make_deminage, make_idea, make_mine, make_user
+from tests.html import find_tag, following, mail_body, one
 
 
 def test_the_fiche_produit_writes_decimals_and_dates_the_french_way(
@@ -68,13 +69,13 @@ def test_a_reminder_e_mail_dates_the_deadline_as_the_call_page_does(
         get_settings.cache_clear()
 
     page = soup(make_client(agent).get(f"/calls/{call.id}"))
-    shown = page.find("dt", string="Idées reçues jusqu’au").find_next("dd").get_text()  # type: ignore[union-attr]
+    shown = following(find_tag(page, "dt", string="Idées reçues jusqu’au"), "dd").get_text()
     assert shown == "1er\u00a0décembre 2026"
 
     bodies = []
     for path in Path(settings.mail_dir).glob("*.eml"):
         mail = message_from_bytes(path.read_bytes(), policy=policy.default)
-        bodies.append(mail.get_body(preferencelist=("plain",)).get_content())  # type: ignore[union-attr]
+        bodies.append(mail_body(mail))
     reminder = next(b for b in bodies if "il est encore temps" in b)
     assert f"jusqu’au {shown} inclus" in reminder
 
@@ -96,7 +97,7 @@ def test_counts_agree_with_their_noun_the_french_way(
 
     def recurring() -> str:
         page = soup(web.get("/ce-qui-bloque"))
-        return re.sub(r"[ \t\n]+", " ", page.select_one("article.recurring .meta").get_text())
+        return re.sub(r"[ \t\n]+", " ", one(page, "article.recurring .meta").get_text())
 
     assert "et 1 autre idée\u00a0:" in recurring()
     make_mine(db, ideas[2], layer, clock.now, category="data_privacy", title="Tél", body=said)

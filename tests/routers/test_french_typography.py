@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from app.deps import SESSION_COOKIE
 from app.main import create_app
 from app.models import OutboxMessage, User
+from app.models.base import pk
 from app.services import calls, notifications, ripening
 from tests.conftest import ON_POSTGRES, Clock, WebClient
 from tests.routers.authorization_world import CALLS, build_world, sign_in_everyone, world_database
@@ -157,7 +158,7 @@ def reading(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         mailer = notifications.Mailer.from_settings(settings)
         for person in db.exec(select(User)).all():  # everyone's news, in tomorrow's digest
             notifications.set_channels(
-                db, person.id, {kind: "digest" for kind in notifications.KIND_LABELS}
+                db, pk(person), {kind: "digest" for kind in notifications.KIND_LABELS}
             )
         later = clock.now + timedelta(days=1)
         calls.send_notices(db, mailer, later)

@@ -14,6 +14,7 @@ from app.models import CallForIdeas, Deminage, Idea, Mine, Role
 from app.services import calls
 from tests.conftest import ApiClient, Clock, MakeClient, WebClient, soup
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
+from tests.html import attr
 
 HOSTILE = [
     "",
@@ -43,7 +44,7 @@ HOSTILE = [
 # A browser cannot send lone surrogates in a form; JSON can (as \ud800 escapes).
 hostile_text = st.one_of(
     st.sampled_from(HOSTILE),
-    st.text(st.characters(blacklist_categories=("Cs",)), max_size=300),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=300),
 )
 json_text = st.one_of(hostile_text, st.just("\ud800"), st.text(max_size=100))
 hostile_json = st.one_of(
@@ -106,9 +107,7 @@ def _no_markup_from_users(html: str) -> None:
         assert not tag.get("onerror") and "alert" not in (tag.string or "")
     for tag in page.find_all(True):
         assert not any(attr.startswith("on") for attr in tag.attrs), tag
-    assert not any(
-        (a.get("href") or "").lower().startswith("javascript") for a in page.find_all("a")
-    )
+    assert not any(attr(a, "href", "").lower().startswith("javascript") for a in page.find_all("a"))
 
 
 @SUPPRESS

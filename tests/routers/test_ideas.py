@@ -3,8 +3,9 @@
 from sqlmodel import Session
 
 from app.models import Idea
-from tests.conftest import Clock, MakeClient, field_error, soup, text_of
+from tests.conftest import Clock, MakeClient, error_of, field_error, soup, text_of
 from tests.factories import LONG, make_idea, make_user
+from tests.html import attr, find_tag, one
 
 FICHE = {
     "title": "Prise de rendez-vous en ligne",
@@ -42,8 +43,10 @@ def test_agent_writes_a_draft_edits_and_publishes_it(make_client: MakeClient, db
     assert len(revisions) == 2
     newest = revisions[0].get_text(" ", strip=True)
     assert "Révision 2" in newest and "Amina Diallo" in newest and "la solution" in newest
-    assert revisions[0].find("del").get_text(strip=True).endswith("chacun réserve son créneau.")
-    assert "agenda partagé" in revisions[0].find("ins").get_text()
+    assert (
+        find_tag(revisions[0], "del").get_text(strip=True).endswith("chacun réserve son créneau.")
+    )
+    assert "agenda partagé" in find_tag(revisions[0], "ins").get_text()
 
 
 def test_only_title_and_problem_are_required_and_errors_keep_the_text(
@@ -63,11 +66,11 @@ def test_only_title_and_problem_are_required_and_errors_keep_the_text(
     page = soup(response)
     assert field_error(
         page, "field-title"
-    ) == "⚠ Ce champ est obligatoire." or "obligatoire" in field_error(page, "field-title")
-    assert "obligatoire" in field_error(page, "field-problem")
-    assert page.find(id="field-solution").get_text() == typed["solution"]
-    assert page.find(id="field-themes")["value"] == typed["themes"]
-    assert page.find(id="field-title")["aria-invalid"] == "true"
+    ) == "⚠ Ce champ est obligatoire." or "obligatoire" in error_of(page, "field-title")
+    assert "obligatoire" in error_of(page, "field-problem")
+    assert find_tag(page, id="field-solution").get_text() == typed["solution"]
+    assert attr(find_tag(page, id="field-themes"), "value") == typed["themes"]
+    assert attr(find_tag(page, id="field-title"), "aria-invalid") == "true"
 
 
 def test_title_over_200_characters_is_refused_beside_the_field(
@@ -78,7 +81,7 @@ def test_title_over_200_characters_is_refused_beside_the_field(
     client = make_client(user)
     response = client.post_form("/ideas", {**FICHE, "title": "T" * 201})
     assert response.status_code == 422
-    assert "200 caractères au plus" in field_error(soup(response), "field-title")
+    assert "200 caractères au plus" in error_of(soup(response), "field-title")
 
 
 def test_only_the_author_edits(make_client: MakeClient, db: Session, clock: Clock) -> None:
@@ -112,7 +115,7 @@ def test_list_shows_published_ideas_newest_first_paginated(
     assert [a.get_text() for a in second.select("#published-title ~ ul.cards h3 a")][
         -1
     ] == "Idée numéro 0"
-    assert "Page 2 sur 2" in second.select_one(".pagination").get_text()
+    assert "Page 2 sur 2" in one(second, ".pagination").get_text()
     assert client.get("/ideas?page=abc").status_code == 200
     assert client.get("/ideas?page=99999999999999999999").status_code == 200
 
@@ -140,10 +143,10 @@ def test_markdown_is_rendered_and_sanitised(
     )
     db.commit()
     page = soup(make_client(author).get(f"/ideas/{idea.id}"))
-    problem = page.select_one(".fiche dd")
-    assert problem.find("strong").get_text() == "Urgent"
+    problem = one(page, ".fiche dd")
+    assert find_tag(problem, "strong").get_text() == "Urgent"
     assert problem.find("script") is None and problem.find("img") is None
-    assert not any((a.get("href") or "").startswith("javascript") for a in problem.find_all("a"))
+    assert not any(attr(a, "href", "").startswith("javascript") for a in problem.find_all("a"))
     assert "<script>alert(1)</script>" in problem.get_text()
 
 
@@ -164,8 +167,8 @@ def test_score_panel_shows_parts_and_missing_actions(
     idea = make_idea(db, author, clock.now, problem=LONG)
     db.commit()
     page = soup(make_client(author).get(f"/ideas/{idea.id}"))
-    panel = page.find(id=f"idea-{idea.id}-readiness")
-    assert panel.select_one(".score").get_text(strip=True).startswith("5")
+    panel = find_tag(page, id=f"idea-{idea.id}-readiness")
+    assert one(panel, ".score").get_text(strip=True).startswith("5")
     missing = [li.get_text(" ", strip=True) for li in panel.select(".missing li")]
     assert "Décrire la règle brisée\u00a0: +5" in missing
     assert any(
@@ -182,7 +185,7 @@ def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(
     client = make_client(author)
     empty = client.post_form(f"/ideas/{idea.id}/abandon", {"lesson": ""})
     assert empty.status_code == 422
-    assert "obligatoire" in field_error(soup(empty), "abandon-lesson")
+    assert "obligatoire" in error_of(soup(empty), "abandon-lesson")
     assert (
         client.post_form(
             f"/ideas/{idea.id}/abandon", {"lesson": "Vérifier le cadre CNIL d'abord."}
@@ -196,7 +199,7 @@ def test_abandon_requires_a_lesson_and_keeps_the_idea_readable(
     assert "cadre CNIL" in page.get_text()
     db.rollback()  # see the app's latest writes: end the read snapshot…
     db.expire_all()  # …and forget what was loaded
-    assert db.get(Idea, idea.id).status == "abandoned"  # type: ignore[union-attr]
+    assert db.get_one(Idea, idea.id).status == "abandoned"
 
 
 def test_a_draft_is_deleted_by_its_author_never_closed_into_public_view(

@@ -39,12 +39,14 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
 
 def id_routes(app: FastAPI) -> list[tuple[str, str, list[str]]]:
     """(method, path, names of its non-text path parameters) for every route that has some."""
-    found = []
+    found: list[tuple[str, str, list[str]]] = []
     for route in api_routes(app):
         hints = typing.get_type_hints(route.endpoint, include_extras=True)
         ids = [n for n in re.findall(r"\{(\w+)\}", route.path) if hints.get(n) is not str]
         if ids:
-            found.extend((method, route.path, ids) for method in sorted(route.methods - {"HEAD"}))
+            found.extend(
+                (method, route.path, ids) for method in sorted((route.methods or set()) - {"HEAD"})
+            )
     return found
 
 

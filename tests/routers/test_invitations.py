@@ -10,6 +10,7 @@ from app.services import invitations, mines
 from app.services.readiness import ScoringParams
 from tests.conftest import ApiClient, Clock, MakeClient, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, one, parent
 
 P = ScoringParams()
 
@@ -107,11 +108,11 @@ def test_author_sees_suggestions_and_invites_a_colleague_who_is_told(
     author = make_client(field["author"])
     page = soup(author.get(f"/mines/{field['mine'].id}/experts"))
     assert "Lina Experte" in text_of(page, ".suggestions")
-    form = page.select_one(".suggestions form")
+    form = one(page, ".suggestions form")
     response = author.post_form(
         form["action"],
         {
-            "invitee_id": form.select_one("input[name=invitee_id]")["value"],
+            "invitee_id": attr(one(form, "input[name=invitee_id]"), "value"),
             "message": "Tu connais bien ce sujet",
         },
     )
@@ -131,7 +132,7 @@ def test_author_sees_suggestions_and_invites_a_colleague_who_is_told(
     page = soup(author.get(f"/mines/{field['mine'].id}/experts"))
     [expert] = [li for li in page.select(".suggestions li") if "Lina Experte" in li.get_text()]
     assert expert.find("button") is None and expert.find("form") is None
-    assert expert.select_one(".badge").get_text() == "Invitation envoyée"
+    assert one(expert, ".badge").get_text() == "Invitation envoyée"
     # …and a forced second invitation is refused.
     again = author.post_form(form["action"], {"invitee_id": str(field["expert"].id)})
     assert again.status_code == 422 and "déjà reçu une invitation pour cette mine" in again.text
@@ -146,8 +147,8 @@ def test_the_invitee_can_decline_and_is_not_asked_again(
     db.commit()
     volunteer = make_client(field["volunteer"])
     page = soup(volunteer.get(f"/ideas/{field['idea'].id}"))
-    decline = page.select_one(f"#mine-{field['mine'].id} form[action*='/decline']")
-    assert "Autrice vous invite" in decline.find_parent("div").get_text()
+    decline = one(page, f"#mine-{field['mine'].id} form[action*='/decline']")
+    assert "Autrice vous invite" in parent(decline, "div").get_text()
     assert make_client(field["expert"]).post_form(decline["action"]).status_code == 403
     assert volunteer.post_form(decline["action"]).status_code == 303
     assert (

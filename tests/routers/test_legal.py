@@ -9,6 +9,7 @@ from urllib.robotparser import RobotFileParser
 
 import pytest
 from bs4 import BeautifulSoup
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import SQLModel
@@ -19,6 +20,7 @@ from app.mail import where_to_write
 from app.main import create_app
 from app.services import legal, personal_data, privacy
 from tests.conftest import Clock, soup
+from tests.html import attr, one
 
 LEGAL_PAGES = {
     "/mentions-legales": "Mentions légales",
@@ -27,7 +29,8 @@ LEGAL_PAGES = {
     "/accessibilite": "Déclaration d’accessibilité",
 }
 
-FILLED = {
+# Settings by name, as the environment gives them (their types are checked by Settings itself).
+FILLED: dict[str, Any] = {
     "publisher_name": "Ville de Rivebelle",
     "publisher_address": "1 place de la Mairie, 99000 Rivebelle",
     "publisher_phone": "01 23 45 67 89",
@@ -184,8 +187,8 @@ def test_the_legal_notice_gives_publisher_director_host_and_where_to_write(
     assert contact is not None
     hrefs = [a["href"] for a in contact.find_all("a")]
     assert hrefs == ["mailto:demineurs@rivebelle.fr", FILLED["feedback_url"]]
-    security = html.select_one("#securite ~ p")
-    assert security is not None and security.a["href"] == "mailto:demineurs@rivebelle.fr"
+    security = one(html, "#securite ~ p")
+    assert attr(one(security, "a"), "href") == "mailto:demineurs@rivebelle.fr"
 
 
 @pytest.mark.parametrize(
@@ -228,7 +231,7 @@ def test_a_contact_given_as_free_text_is_shown_as_text_not_as_a_broken_link(
     ):
         html = page(client, path)
         assert free_text in text_of(html, where), path
-        links = [a["href"] for a in html.find_all("a", href=True)]
+        links = [attr(a, "href") for a in html.select("a[href]")]
         assert not [h for h in links if h.startswith("mailto:")], path
         feedback = html.find("a", string="Donner votre avis")
         assert feedback is not None and feedback["href"] == "/mentions-legales#contact"
@@ -236,8 +239,8 @@ def test_a_contact_given_as_free_text_is_shown_as_text_not_as_a_broken_link(
     # An address, with or without its scheme, is still a link.
     for address in ("si@rivebelle.fr", "mailto:si@rivebelle.fr"):
         html = page(client_with(**{**FILLED, "contact_email": address}), "/conditions-utilisation")
-        appeal = html.select_one("#recours ~ p")
-        assert appeal is not None and appeal.a["href"] == "mailto:si@rivebelle.fr"
+        appeal = one(html, "#recours ~ p")
+        assert attr(one(appeal, "a"), "href") == "mailto:si@rivebelle.fr"
 
 
 @pytest.mark.parametrize(
@@ -286,6 +289,7 @@ def test_every_contact_reads_as_its_address_its_web_page_or_its_text_never_mailt
         feedback = html.find("a", string="Donner votre avis")
         assert feedback is not None
         assert feedback["href"] == (href or "/mentions-legales#contact"), path
+    assert isinstance(client.app, FastAPI)
     closing = where_to_write(client.app.state.settings)
     assert "mailto" not in closing
     if href is not None:
@@ -304,8 +308,8 @@ def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
         "Contester une décision de modération",
     ):
         assert heading in headings
-    appeal = html.select_one("#recours ~ p")
-    assert appeal is not None and appeal.a["href"] == "mailto:demineurs@rivebelle.fr"
+    appeal = one(html, "#recours ~ p")
+    assert attr(one(appeal, "a"), "href") == "mailto:demineurs@rivebelle.fr"
     assert "une mine masquée compte comme une mine retirée" in text_of(html, "main")
 
 
@@ -376,7 +380,7 @@ def test_every_cookie_the_app_sets_is_on_the_personal_data_page(
 
 def _retention_texts(html: BeautifulSoup) -> tuple[str, str]:
     record = next(
-        r for r in html.select("#stored > .record") if r.h3.get_text().startswith("Idées")
+        r for r in html.select("#stored > .record") if one(r, "h3").get_text().startswith("Idées")
     )
     return record.find_all("dd")[-1].get_text(), text_of(html, "#brouillons")
 
@@ -423,7 +427,7 @@ def test_the_personal_data_page_names_controller_dpo_and_subprocessors(
 ) -> None:
     html = page(client_with(**FILLED), "/donnees-personnelles")
     facts = {
-        div.dt.get_text(strip=True): div.dd.get_text(strip=True)
+        one(div, "dt").get_text(strip=True): one(div, "dd").get_text(strip=True)
         for div in html.select("main dl.facts > div")
     }
     assert facts["Responsable du traitement"].startswith("Ville de Rivebelle")
@@ -539,8 +543,9 @@ def test_an_empty_declaration_date_reads_as_unset_and_a_future_one_is_refused(
 def test_a_negative_or_overflowing_count_is_refused_naming_its_setting(
     setting: str, value: int
 ) -> None:
+    named: dict[str, Any] = {setting: value}  # a setting chosen by name, as in the environment
     with pytest.raises(ValidationError) as refused:
-        Settings(**{setting: value})
+        Settings(**named)
     [line] = describe_invalid(refused.value).splitlines()
     assert line.startswith(f"Réglage invalide\u00a0: DEMINEURS_{setting.upper()}\u00a0: ")
 

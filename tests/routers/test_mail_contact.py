@@ -15,6 +15,7 @@ from app.mail import where_to_write
 from app.main import create_app
 from tests.conftest import Clock, WebClient
 from tests.factories import make_idea, make_user
+from tests.html import mail_body
 from tests.routers.test_notifications import Inbox, free_port
 
 
@@ -77,7 +78,7 @@ def test_every_e_mail_tells_where_to_write_and_a_reply_reaches_the_contact(
     for message in messages:
         assert message["Reply-To"] == "demineurs@ville.fr"
         assert "ne-pas-repondre" not in message["From"]
-        last = message.get_body(("plain",)).get_content().rstrip().splitlines()[-1]
+        last = mail_body(message).rstrip().splitlines()[-1]
         assert last == (
             "Une question, un problème\u202f? Écrivez à demineurs@ville.fr\u00a0: "
             "répondre à ce message suffit."
@@ -95,7 +96,7 @@ def test_when_the_contact_is_a_web_form_e_mails_send_there_and_never_say_a_reply
     assert len(messages) == 2
     for message in messages:
         assert message["Reply-To"] is None  # a reply would reach the sender, not the contact
-        text = message.get_body(("plain",)).get_content()
+        text = mail_body(message)
         assert "répondre à ce message suffit" not in text
         last = text.rstrip().splitlines()[-1]
         assert last == (
@@ -119,7 +120,7 @@ def test_without_a_contact_address_e_mails_lead_to_the_legal_notice(
     assert len(messages) == 2
     for message in messages:
         assert message["Reply-To"] is None
-        last = message.get_body(("plain",)).get_content().rstrip().splitlines()[-1]
+        last = mail_body(message).rstrip().splitlines()[-1]
         assert last.endswith("sont sur http://demineurs.test/mentions-legales#contact")
 
 
@@ -131,7 +132,7 @@ def test_under_a_forged_host_header_e_mails_link_to_the_configured_address(
     messages = send_two_kinds(app, clock, handler, host="piege.example")
     app.state.engine.dispose()
     for message in messages:
-        text = message.get_body(("plain",)).get_content()
+        text = mail_body(message)
         links = re.findall(r"https?://[^\s<>\"]+", text)
         assert links and all(link.startswith("http://demineurs.test/") for link in links), links
         assert "piege.example" not in message.as_string()

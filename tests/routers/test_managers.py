@@ -13,8 +13,9 @@ from sqlmodel import Session, select
 from app.models import Idea, Role, User
 from app.services import mines, scoring
 from app.services.readiness import ScoringParams
-from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, error_of, field_error, soup, text_of
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, find_tag, one
 
 P = ScoringParams()
 
@@ -89,11 +90,11 @@ def field(db: Session, clock: Clock) -> Field:
 def test_every_agent_reads_the_board_ripe_first(make_client: MakeClient, field: Field) -> None:
     page = soup(make_client(field["reviewers"][0]).get("/board"))
     cards = page.select("#board-results .card")
-    assert [c.select_one("h3").get_text(strip=True) for c in cards] == [
+    assert [one(c, "h3").get_text(strip=True) for c in cards] == [
         "Rendez-vous en ligne",
         "Idée jeune",
     ]
-    assert "Mûre" in cards[0].select_one(".badge").get_text()
+    assert "Mûre" in one(cards[0], ".badge").get_text()
     assert "1 bombe" in cards[1].get_text() and "Finances" in cards[0].get_text()
 
 
@@ -103,7 +104,9 @@ def test_board_filters_are_links_and_htmx_gets_the_fragment(
     client = make_client(field["manager"])
     page = soup(client.get("/board?category=legal&sort=activity"))
     assert [h.get_text(strip=True) for h in page.select("#board-results h3")] == ["Idée jeune"]
-    assert page.find(id="f-category").find("option", selected=True)["value"] == "legal"
+    assert (
+        attr(find_tag(find_tag(page, id="f-category"), "option", selected=True), "value") == "legal"
+    )
     fragment = client.get("/board?theme=accueil", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert [h.get_text(strip=True) for h in soup(fragment).select("h3")] == ["Rendez-vous en ligne"]
@@ -129,14 +132,12 @@ def test_only_managers_promote_and_an_unripe_idea_needs_a_reason(
     manager = make_client(field["manager"])
     unripe = manager.post_form(f"/ideas/{field['unripe'].id}/promote", decision)
     assert unripe.status_code == 422
-    assert "n’est pas mûre" in field_error(soup(unripe), "promote-reason")
-    assert soup(unripe).find(id="promote-sponsor")["value"] == "DGS"
+    assert "n’est pas mûre" in error_of(soup(unripe), "promote-reason")
+    assert attr(find_tag(soup(unripe), id="promote-sponsor"), "value") == "DGS"
     bad_date = manager.post_form(
         f"/ideas/{field['ripe'].id}/promote", {**decision, "target_date": "demain"}
     )
-    assert bad_date.status_code == 422 and "Date" in field_error(
-        soup(bad_date), "promote-target-date"
-    )
+    assert bad_date.status_code == 422 and "Date" in error_of(soup(bad_date), "promote-target-date")
     no_date = manager.post_form(
         f"/ideas/{field['ripe'].id}/promote", {**decision, "target_date": ""}
     )
@@ -351,15 +352,15 @@ def test_dashboard_is_for_managers_with_svg_and_text(make_client: MakeClient, fi
         svg = chart.find("svg")
         if svg is not None:
             assert svg["role"] == "img"
-            ids = svg["aria-labelledby"].split()
+            ids = attr(svg, "aria-labelledby").split()
             assert all(page.find(id=i) for i in ids)
             assert chart.find("table") is not None
-    categories = page.find(id="chart-categories")
-    first_row = categories.select_one("tbody tr").get_text(" ", strip=True)
+    categories = find_tag(page, id="chart-categories")
+    first_row = one(categories, "tbody tr").get_text(" ", strip=True)
     assert first_row == "Budget 3 0"
-    assert "Juridique 1 1" in categories.select_one("tbody").get_text(" ", strip=True)
+    assert "Juridique 1 1" in one(categories, "tbody").get_text(" ", strip=True)
     assert (
-        page.find(id="chart-ripe").select_one(".big-number").get_text(strip=True) == "3\u00a0jours"
+        one(find_tag(page, id="chart-ripe"), ".big-number").get_text(strip=True) == "3\u00a0jours"
     )
     assert page.find("script", src=re.compile("chart")) is None
 

@@ -10,9 +10,10 @@ from app.services.readiness import ScoringParams
 from app.templating import FragmentCache
 from tests.conftest import Clock, MakeClient, soup
 from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, one
 
 
-def _tokens(page, where: str) -> set[str]:  # type: ignore[no-untyped-def]
+def _tokens(page, where: str) -> set[str]:
     return {i["value"] for i in page.select(f"{where} input[name=csrf_token]")}
 
 
@@ -65,9 +66,9 @@ def test_the_field_shows_each_change_at_once(
     db.commit()
     assert "Hébergeur agréé." in client.get(f"/ideas/{idea.id}").text
 
-    deminage_id = soup(client.get(f"/ideas/{idea.id}")).select_one(".deminage")["id"].split("-")[1]
+    deminage_id = attr(one(soup(client.get(f"/ideas/{idea.id}")), ".deminage"), "id").split("-")[1]
     assert client.post_form(f"/deminages/{deminage_id}/helpful").status_code == 303
-    pressed = soup(client.get(f"/ideas/{idea.id}")).select_one(".deminage button[aria-pressed]")
+    pressed = one(soup(client.get(f"/ideas/{idea.id}")), ".deminage button[aria-pressed]")
     assert pressed["aria-pressed"] == "true" and "(1)" in pressed.get_text()
 
 

@@ -3,8 +3,9 @@
 from sqlmodel import Session
 
 from app.models import Idea, Role, User
-from tests.conftest import Clock, MakeClient, field_error, soup, text_of
+from tests.conftest import Clock, MakeClient, error_of, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, find_tag, one, parent
 
 HX = {"HX-Request": "true"}
 
@@ -34,7 +35,7 @@ def test_colleague_lays_a_mine_without_javascript(
     assert response.status_code == 303
     assert response.headers["location"].startswith(f"/ideas/{idea.id}#mine-")
     page = soup(client.get(f"/ideas/{idea.id}"))
-    cell = page.select_one(".minefield .cell")
+    cell = one(page, ".minefield .cell")
     assert "Bombe" in cell.get_text() and "Active" in cell.get_text()
     assert cell["href"] == response.headers["location"].split(str(idea.id), 1)[1]
     missing = text_of(page, f"#idea-{idea.id}-readiness .missing")
@@ -65,9 +66,9 @@ def test_invalid_mine_rerenders_with_errors_and_typed_text(
     )
     assert response.status_code == 422
     page = soup(response)
-    assert "liste" in field_error(page, "lay-category")
-    assert "obligatoire" in field_error(page, "lay-body")
-    assert page.find(id="lay-title-input")["value"] == "Titre gardé"
+    assert "liste" in error_of(page, "lay-category")
+    assert "obligatoire" in error_of(page, "lay-body")
+    assert attr(find_tag(page, id="lay-title-input"), "value") == "Titre gardé"
     assert page.select_one("#lay-severity-error") is not None
 
 
@@ -86,7 +87,7 @@ def test_htmx_lay_answers_the_fragment_and_the_score_out_of_band(
     page = soup(response)
     assert page.find("html") is None
     assert page.find(id=f"idea-{idea.id}-live") is not None
-    panel = page.find(id=f"idea-{idea.id}-readiness")
+    panel = find_tag(page, id=f"idea-{idea.id}-readiness")
     assert panel["hx-swap-oob"] == "true"
     htmx_error = client.post_form(
         f"/ideas/{idea.id}/mines",
@@ -113,17 +114,17 @@ def test_deminage_accept_reopen_round_trip(
     )
     author_client = make_client(author)
     page = soup(author_client.get(f"/ideas/{idea.id}"))
-    accept = page.find("button", string="Accepter ce déminage")
-    form = accept.find_parent("form")
-    assert author_client.post_form(form["action"]).status_code == 303
+    accept = find_tag(page, "button", string="Accepter ce déminage")
+    form = parent(accept, "form")
+    assert author_client.post_form(attr(form, "action")).status_code == 303
     page = soup(author_client.get(f"/ideas/{idea.id}"))
     assert "Désamorcée" in text_of(page, f"#mine-{mine.id} .mine-state")
-    assert "Désamorcée" in page.select_one(".minefield .cell").get_text()
+    assert "Désamorcée" in one(page, ".minefield .cell").get_text()
     assert "peut la rouvrir" in text_of(page, "#history-title + ol")
     mine_client = make_client(colleague)
     empty = mine_client.post_form(f"/mines/{mine.id}/reopen", {"reason": ""})
     assert empty.status_code == 422
-    assert "obligatoire" in field_error(soup(empty), f"reopen-{mine.id}-reason")
+    assert "obligatoire" in error_of(soup(empty), f"reopen-{mine.id}-reason")
     assert (
         mine_client.post_form(
             f"/mines/{mine.id}/reopen", {"reason": "Le coût de maintenance manque."}
@@ -169,15 +170,15 @@ def test_helpful_and_withdraw(make_client: MakeClient, db: Session, clock: Clock
     db.commit()
     client = make_client(colleague)
     assert client.post_form(f"/deminages/{deminage.id}/helpful").status_code == 303
-    button = soup(client.get(f"/ideas/{idea.id}")).select_one(
-        f"#deminage-{deminage.id} button[aria-pressed]"
+    button = one(
+        soup(client.get(f"/ideas/{idea.id}")), f"#deminage-{deminage.id} button[aria-pressed]"
     )
     assert button["aria-pressed"] == "true" and "(1)" in button.get_text()
     assert make_client(author).post_form(f"/deminages/{deminage.id}/helpful").status_code == 403
     assert make_client(author).post_form(f"/mines/{mine.id}/withdraw").status_code == 403
     assert client.post_form(f"/mines/{mine.id}/withdraw").status_code == 303
     page = soup(client.get(f"/ideas/{idea.id}"))
-    assert "Retirée" in page.select_one(".minefield .cell").get_text()
+    assert "Retirée" in one(page, ".minefield .cell").get_text()
 
 
 def test_profile_shows_the_demineur_record(
@@ -240,7 +241,7 @@ def test_a_reopen_ends_the_acceptance_and_the_fiche_names_the_last_defuser(
 
     page = soup(author_client.get(f"/ideas/{idea.id}"))
     assert "Active" in text_of(page, f"#mine-{mine.id} .mine-state")
-    answer = page.find(id=f"deminage-{first.id}")
+    answer = find_tag(page, id=f"deminage-{first.id}")
     assert "Déminage accepté" not in answer.get_text()
     assert "deminage--accepted" not in answer["class"]
     assert answer.find("button", string="Accepter ce déminage") is not None
@@ -255,7 +256,7 @@ def test_a_reopen_ends_the_acceptance_and_the_fiche_names_the_last_defuser(
     page = soup(author_client.get(f"/ideas/{idea.id}"))
     accepted = [li["id"] for li in page.select(".deminage--accepted")]
     assert accepted == [f"deminage-{second.id}"]
-    assert "Déminage accepté" not in page.find(id=f"deminage-{first.id}").get_text()
+    assert "Déminage accepté" not in find_tag(page, id=f"deminage-{first.id}").get_text()
 
     fiche = author_client.get(f"/ideas/{idea.id}/fiche.md").text
     section = fiche.split("### Mine · Coût", 1)[1].split("\n## ", 1)[0]
@@ -285,29 +286,32 @@ def test_an_answer_that_misses_the_point_is_set_aside_with_its_reason(
     )
     author_client = make_client(author)
     page = soup(author_client.get(f"/ideas/{idea.id}"))
-    form = page.find(id=f"dismiss-{off_topic.id}-reason").find_parent("form")
-    assert form["action"].endswith(f"/deminages/{off_topic.id}/dismiss")
+    form = parent(find_tag(page, id=f"dismiss-{off_topic.id}-reason"), "form")
+    assert attr(form, "action").endswith(f"/deminages/{off_topic.id}/dismiss")
 
-    empty = author_client.post_form(form["action"], {"reason": "  "})
+    empty = author_client.post_form(attr(form, "action"), {"reason": "  "})
     assert empty.status_code == 422
     assert field_error(soup(empty), f"dismiss-{off_topic.id}-reason") == "Ce champ est obligatoire."
-    too_long = author_client.post_form(form["action"], {"reason": "Trop long. " * 60})
+    too_long = author_client.post_form(attr(form, "action"), {"reason": "Trop long. " * 60})
     assert (
         field_error(soup(too_long), f"dismiss-{off_topic.id}-reason") == "500 caractères au plus."
     )
-    assert soup(too_long).find(id=f"dismiss-{off_topic.id}-reason").get_text() == "Trop long. " * 60
+    assert (
+        find_tag(soup(too_long), id=f"dismiss-{off_topic.id}-reason").get_text()
+        == "Trop long. " * 60
+    )
 
     reason = "La licence ne règle pas le coût de la maintenance."
-    done = author_client.post_form(form["action"], {"reason": reason})
+    done = author_client.post_form(attr(form, "action"), {"reason": reason})
     assert done.status_code == 303 and done.headers["location"].endswith(
         f"#deminage-{off_topic.id}"
     )
     page = soup(author_client.get(f"/ideas/{idea.id}"))
     considered = page.select(f'#mine-{mine.id} ul[aria-label="Déminages proposés"] > li')
     assert [li["id"] for li in considered] == [f"deminage-{other.id}"]
-    aside = page.select_one(f"#mine-{mine.id} details.deminages-dismissed")
-    assert "1 réponse écartée" in aside.summary.get_text()
-    set_aside = aside.find(id=f"deminage-{off_topic.id}")
+    aside = one(page, f"#mine-{mine.id} details.deminages-dismissed")
+    assert "1 réponse écartée" in one(aside, "summary").get_text()
+    set_aside = find_tag(aside, id=f"deminage-{off_topic.id}")
     assert reason in set_aside.get_text()
     assert set_aside.find("button", string="Accepter ce déminage") is None
     assert f"Le déminage de Hugo Hors-Sujet pour « Coût » ne répond pas : {reason}" in text_of(
@@ -316,7 +320,7 @@ def test_an_answer_that_misses_the_point_is_set_aside_with_its_reason(
     told = soup(make_client(helper).get("/notifications")).get_text()
     assert "Autrice juge que votre déminage de la mine «\u00a0Coût\u00a0» ne répond pas" in told
     # Once is enough; the mine's author may set the other answer aside too.
-    assert author_client.post_form(form["action"], {"reason": reason}).status_code == 409
+    assert author_client.post_form(attr(form, "action"), {"reason": reason}).status_code == 409
     assert (
         make_client(colleague)
         .post_form(f"/deminages/{other.id}/dismiss", {"reason": "Ce fonds est clos."})
@@ -337,12 +341,12 @@ def test_a_form_sent_back_opens_with_an_error_summary_that_takes_the_focus(
     )
     assert response.status_code == 422
     page = soup(response)
-    summary = page.select_one(".error-summary")
+    summary = one(page, ".error-summary")
     assert summary["tabindex"] == "-1" and summary.has_attr("autofocus")
     assert page.select("[autofocus]") == [summary]  # the one place the focus goes
-    assert summary.find_parent("form")["action"].endswith(f"/ideas/{idea.id}/mines")
-    assert summary.find_parent("form").find(["input", "select", "textarea", "fieldset"]) is not None
-    links = {a["href"]: a.get_text(" ", strip=True) for a in summary.select("a")}
+    assert attr(parent(summary, "form"), "action").endswith(f"/ideas/{idea.id}/mines")
+    assert parent(summary, "form").find(["input", "select", "textarea", "fieldset"]) is not None
+    links = {attr(a, "href"): a.get_text(" ", strip=True) for a in summary.select("a")}
     assert links == {
         "#lay-category": "Catégorie\u00a0: Choisissez une valeur de la liste.",
         "#lay-body": "La mine\u00a0: Ce champ est obligatoire.",
@@ -351,7 +355,7 @@ def test_a_form_sent_back_opens_with_an_error_summary_that_takes_the_focus(
     for target in links:
         assert page.select_one(target) is not None  # each link leads to its field
     assert "3 erreurs empêchent l’envoi du formulaire" in summary.get_text()
-    assert page.find(id="lay-title-input")["value"] == "Gardé"
+    assert attr(find_tag(page, id="lay-title-input"), "value") == "Gardé"
     assert client.get(f"/ideas/{idea.id}/mines").headers["location"] == f"/ideas/{idea.id}"
 
 

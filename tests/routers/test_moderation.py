@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.models import Deminage, Idea, Mine, Role, User
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.html import one
 
 INSULT = "Texte injurieux envers un collègue"
 
@@ -225,7 +226,7 @@ def test_nobody_acts_on_hidden_content_and_restoring_brings_everything_back(
     def refused_html(response: httpx.Response) -> None:
         assert response.status_code in (409, 422), response.text
         assert "masquée par la modération" in response.text
-        assert INSULT not in response.text and "Bombe" not in soup(response).title.text
+        assert INSULT not in response.text and "Bombe" not in one(soup(response), "title").text
 
     def refused_api(response: httpx.Response) -> None:
         assert response.status_code == 409, response.text

@@ -20,9 +20,11 @@ from app import mail
 from app.config import Settings
 from app.main import create_app
 from app.models import Notification, OutboxMessage, Role, User
+from app.models.base import pk
 from app.services import calls, notifications
 from tests.conftest import ApiClient, Clock, MakeClient, WebClient, soup, text_of
 from tests.factories import make_call, make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, mail_body, one
 
 
 class Inbox:
@@ -34,13 +36,13 @@ class Inbox:
         self.connections: set[tuple[str, int]] = set()
         self.refused: set[str] = set()
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refused:
             return "550 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.connections.add(session.peer)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
@@ -64,7 +66,7 @@ def smtp_port() -> int:
 
 
 @pytest.fixture
-def inbox(smtp_port: int):  # type: ignore[no-untyped-def]
+def inbox(smtp_port: int):
     handler = Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     controller.start()
@@ -108,7 +110,7 @@ def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
         message["Subject"] == "Les démineurs — Julien Moreau a posé une mine «\u00a0Coût\u00a0» "
         "sur votre idée «\u00a0Rendez-vous en ligne\u00a0»"
     )
-    body = message.get_body(("plain",)).get_content()
+    body = mail_body(message)
     assert body.startswith("Bonjour Amina Diallo,")
     assert f"http://demineurs.test/ideas/{idea.id}#mine-" in body
     one_click = message["List-Unsubscribe"].strip("<>")
@@ -125,7 +127,7 @@ def test_mine_on_my_idea_is_mailed_at_once_with_a_working_unsubscribe(
         assert outside.post("/unsubscribe/forged-token").status_code == 404
     db.rollback()  # see the app's latest writes: end the read snapshot…
     db.expire_all()  # …and forget what was loaded
-    assert notifications.channels_for(db, author.id)["mine_on_my_idea"] == "app"  # type: ignore[arg-type]
+    assert notifications.channels_for(db, pk(author))["mine_on_my_idea"] == "app"
     # Still told in the app, no longer by e-mail.
     make_client(make_user_committed(db, unit="DSI")).post_form(
         f"/ideas/{idea.id}/mines", {"category": "legal", "severity": "minor", "body": "Autre"}
@@ -194,7 +196,7 @@ def test_e_mails_quote_what_happened_in_plain_text_and_in_html(
     assert answer in soup_of(html).find("blockquote").get_text()
     # In the app as well; and, by her choice, no longer by e-mail.
     with Session(db.get_bind()) as fresh:
-        notifications.set_channels(fresh, author.id, {"deminage_on_my_idea": "app"})  # type: ignore[arg-type]
+        notifications.set_channels(fresh, pk(author), {"deminage_on_my_idea": "app"})
         fresh.commit()
     make_client(make_user_committed(db, unit="RH")).post_form(
         f"/mines/{mine_id}/deminages", {"kind": "contact", "body": "Voyez la DAF."}
@@ -203,12 +205,14 @@ def test_e_mails_quote_what_happened_in_plain_text_and_in_html(
     assert [m["To"] for m in inbox.messages[3:]] == ["julien@ville.fr"]
     notes = soup(make_client(author).get("/notifications")).select(".notifications li")
     about_answers = [
-        n for n in notes if "propose un déminage pour la mine «\u00a0Coût\u00a0»" in n.p.text
+        n
+        for n in notes
+        if "propose un déminage pour la mine «\u00a0Coût\u00a0»" in one(n, "p").text
     ]
     assert len(about_answers) == 2
 
 
-def soup_of(html: str):  # type: ignore[no-untyped-def]
+def soup_of(html: str):
     from bs4 import BeautifulSoup
 
     return BeautifulSoup(html, "html.parser")
@@ -344,10 +348,10 @@ def test_digest_gathers_and_never_sends_twice(
         mail.deliver_pending(app.state.engine, smtp_settings)
     digests = [m for m in inbox.wait_for(1) if "résumé" in m["Subject"]]
     assert [m["To"] for m in digests] == [helper.email]
-    text = digests[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    text = mail_body(digests[0]).replace("\r\n", "\n")
     assert "Votre déminage de la mine «\u00a0Coût\u00a0» est accepté" in text
     assert "Aide a écrit\u00a0:\n  > Réponse 1" in text  # what was accepted, quoted
-    quote = soup_of(digests[0].get_body(("html",)).get_content()).find("blockquote")
+    quote = soup_of(mail_body(digests[0], "html")).find("blockquote")
     assert "Réponse 1" in quote.get_text() and "— Aide" in quote.get_text()
     assert "nouvelle" in digests[0]["Subject"] and "(s)" not in digests[0]["Subject"]
 
@@ -362,16 +366,16 @@ def test_counter_list_and_marking_read(make_client: MakeClient, db: Session, clo
     make_client(colleague).post_form(
         f"/ideas/{idea.id}/mines", {"category": "budget", "severity": "blocking", "body": "Stop"}
     )
-    assert soup(client.get("/notifications/count")).select_one(".counter-badge").get_text() == "1"
+    assert one(soup(client.get("/notifications/count")), ".counter-badge").get_text() == "1"
     page = soup(client.get("/ideas"))
-    assert page.select_one("#notification-count .counter-badge").get_text() == "1"
-    assert page.select_one("#notification-count")["aria-live"] == "polite"
+    assert one(page, "#notification-count .counter-badge").get_text() == "1"
+    assert attr(one(page, "#notification-count"), "aria-live") == "polite"
     listing = soup(client.get("/notifications"))
-    card = listing.select_one(".notifications li")
+    card = one(listing, ".notifications li")
     assert "a posé une bombe" in card.get_text()
     assert card.find("form") is None  # « Voir » is a link: it opens in a new tab too
     [see] = [a for a in card.find_all("a") if a.get_text().startswith("Voir")]
-    assert "a posé une bombe" in see.select_one(".visually-hidden").get_text()
+    assert "a posé une bombe" in one(see, ".visually-hidden").get_text()
     # Following it (a plain GET, no token) leads to the mine and marks the notification read.
     opened = client.get(see["href"])
     assert opened.status_code == 303 and opened.headers["location"].startswith(
@@ -398,7 +402,7 @@ def test_the_list_puts_the_newest_first_by_date_not_by_number(
     for message, hours_ago in (("Écrite d’abord, datée après", 1), ("Écrite ensuite, plus tôt", 5)):
         db.add(
             Notification(
-                user_id=reader.id,
+                user_id=pk(reader),
                 kind="mention",
                 idea_id=idea.id,
                 message=message,
@@ -428,9 +432,9 @@ def test_someone_elses_notification_stays_unread_when_they_follow_its_link(
         f"/ideas/{idea.id}/mines", {"category": "budget", "severity": "minor", "body": "Coût"}
     )
     client = make_client(author)
-    see = soup(client.get("/notifications")).select_one(".notifications li a")
+    see = one(soup(client.get("/notifications")), ".notifications li a")
     assert make_client(colleague).get(see["href"]).status_code == 404
-    assert soup(client.get("/notifications/count")).select_one(".counter-badge").get_text() == "1"
+    assert one(soup(client.get("/notifications/count")), ".counter-badge").get_text() == "1"
 
 
 def test_preferences_choose_a_channel_per_kind(
@@ -442,7 +446,7 @@ def test_preferences_choose_a_channel_per_kind(
     db.commit()
     client = make_client(author)
     page = soup(client.get("/notifications/preferences"))
-    assert page.select_one("input[name=mine_on_my_idea][value=email]").has_attr("checked")
+    assert one(page, "input[name=mine_on_my_idea][value=email]").has_attr("checked")
     assert (
         client.post_form(
             "/notifications/preferences", {"mine_on_my_idea": "digest", "bogus": "x"}
@@ -508,7 +512,7 @@ def test_supporters_are_shown(make_client: MakeClient, db: Session, clock: Clock
     assert client.post_form(f"/ideas/{idea.id}/support").status_code == 303
     page = soup(client.get(f"/ideas/{idea.id}"))
     assert "Soutenue par Fanny Soutien" in page.get_text()
-    button = page.select_one("form[action$='/support'] button")
+    button = one(page, "form[action$='/support'] button")
     assert button["aria-pressed"] == "true" and "(1)" in button.get_text()
 
 
@@ -612,7 +616,7 @@ def test_a_call_s_notice_comes_in_plain_text_and_in_html(
     words in both parts, with the link and the way to stop them."""
     manager = make_user(db, role=Role.manager, unit="DGS")
     agent = make_user(db, name="Amina Diallo", email="amina@ville.fr", unit="Accueil")
-    notifications.set_channels(db, agent.id, {"call_opened": "email"})  # type: ignore[arg-type]
+    notifications.set_channels(db, pk(agent), {"call_opened": "email"})
     call = make_call(db, manager, clock.now, question="Comment accueillir <mieux>\u202f?")
     calls.send_notices(db, notifications.Mailer.from_settings(smtp_settings), clock.now)
     db.commit()

@@ -20,8 +20,9 @@ from app.models import (
 from app.models.base import pk
 from app.services import co_carriers, ideas, moderation, notifications
 from app.services.readiness import ScoringParams
-from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
+from tests.conftest import ApiClient, Clock, MakeClient, error_of, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
+from tests.html import attr, find_tag, one
 
 P = ScoringParams()
 DECISION = {
@@ -88,7 +89,7 @@ def test_a_promotion_needs_its_outcome_and_shows_it_everywhere(
     assert refused.status_code == 422
     page = soup(refused)
     assert field_error(page, "promote-outcome") == "Ce champ est obligatoire."
-    assert page.find(id="promote-sponsor")["value"] == "DGS"  # what was typed is kept
+    assert attr(find_tag(page, id="promote-sponsor"), "value") == "DGS"  # what was typed is kept
     api = api_client(scene["manager"]).post(f"/api/v1/ideas/{idea_id}/promote", json=DECISION)
     assert api.status_code == 422 and api.json()["field"] == "outcome"
 
@@ -142,11 +143,11 @@ def test_a_merge_needs_its_outcome_beside_the_field(
     refused = admin.post_form("/admin/merge", form)
     assert refused.status_code == 422
     assert field_error(soup(refused), "field-outcome") == "Ce champ est obligatoire."
-    assert soup(refused).find(id="field-merged")["value"] == str(duplicate.id)
+    assert attr(find_tag(soup(refused), id="field-merged"), "value") == str(duplicate.id)
     done = admin.post_form("/admin/merge", {**form, "outcome": "Même terrain, même idée."})
     assert done.status_code == 303
     db.expire_all()
-    assert db.get(Idea, duplicate.id).merged_into_id == scene["idea"].id  # type: ignore[union-attr]
+    assert db.get_one(Idea, duplicate.id).merged_into_id == scene["idea"].id
 
 
 def test_a_merge_tells_its_participants_where_the_idea_kept_explains_it(
@@ -172,7 +173,7 @@ def test_a_merge_tells_its_participants_where_the_idea_kept_explains_it(
     helper = make_client(scene["helper"])
     listed = soup(helper.get("/notifications"))
     (opened,) = [
-        card.select_one("a[href^='/notifications/']")["href"]
+        attr(one(card, "a[href^='/notifications/']"), "href")
         for card in listed.select(".notifications li")
         if "Accueil sans file" in card.get_text()
     ]
@@ -184,7 +185,9 @@ def test_a_merge_tells_its_participants_where_the_idea_kept_explains_it(
         )
     )
     assert mail.body.count(there) == 1
-    (link,) = [a["href"] for a in soup(mail.html_body).find_all("a") if "Voir" in a.get_text()]
+    (link,) = [
+        attr(a, "href") for a in soup(mail.html_body).find_all("a") if "Voir" in a.get_text()
+    ]
     assert link.endswith(there) and link.count("/ideas/") == 1
     # The line is there on the kept page, with the merge's outcome; the duplicate's old address
     # (and the `#issue` of notifications sent before) lands on it too.
@@ -238,7 +241,7 @@ def test_a_merge_tells_those_who_carry_the_idea_kept_not_the_admin_who_merged(
             for li in soup(client.get("/notifications")).select(".notifications li")
             if "Accueil zorglub" in li.get_text()
         ]
-        opened = card.select_one("a[href^='/notifications/']")["href"]
+        opened = attr(one(card, "a[href^='/notifications/']"), "href")
         assert client.get(opened).headers["location"] == there
     assert notes(admin) == []
     (mail,) = db.exec(
@@ -284,14 +287,14 @@ def test_the_merges_line_keeps_a_hidden_duplicate_out_of_sight(
     ideas.merge(db, P, scene["admin"], keep, duplicate, "Doublon <script>x()</script>", clock.now)
     db.commit()
     page = soup(make_client(scene["layer"]).get(f"/ideas/{keep.id}"))
-    assert page.find(id=f"fusion-{duplicate.id}").find("script") is None
+    assert find_tag(page, id=f"fusion-{duplicate.id}").find("script") is None
     moderation.hide_idea(db, scene["admin"], duplicate, "Propos injurieux", clock.now)
     db.commit()
     page = soup(make_client(scene["layer"]).get(f"/ideas/{keep.id}"))
     assert page.find(id=f"fusion-{duplicate.id}") is None and page.find(id="fusions") is None
 
 
-def history_of(client, idea_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+def history_of(client, idea_id: int) -> list[str]:
     page = soup(client.get(f"/ideas/{idea_id}"))
     # Each line without its date: « who : what ».
     return [
@@ -299,7 +302,7 @@ def history_of(client, idea_id: int) -> list[str]:  # type: ignore[no-untyped-de
     ]
 
 
-def test_the_history_of_the_idea_kept_no_longer_names_a_duplicate_hidden_since(  # type: ignore[no-untyped-def]
+def test_the_history_of_the_idea_kept_no_longer_names_a_duplicate_hidden_since(
     make_client, scene, db: Session, clock: Clock
 ) -> None:
     """The line « L’idée « X » y a été fusionnée » names the duplicate to those who may read
@@ -326,7 +329,7 @@ def test_the_history_of_the_idea_kept_no_longer_names_a_duplicate_hidden_since( 
         assert "Doublon injurieux" in make_client(scene[who]).get(f"/ideas/{keep.id}/fiche.md").text
 
 
-def test_a_duplicate_no_longer_names_the_idea_it_joined_once_that_one_is_hidden(  # type: ignore[no-untyped-def]
+def test_a_duplicate_no_longer_names_the_idea_it_joined_once_that_one_is_hidden(
     make_client, api_client, scene, db: Session, clock: Clock
 ) -> None:
     """The duplicate's lesson (« Fusionnée avec l’idée « X » ») and history name the idea kept:
@@ -386,13 +389,13 @@ def test_an_admin_merges_over_the_api_as_from_the_page(
         answer = api_client(scene[who]).post(url, json={"keep": keep.id, "outcome": why})
         assert answer.status_code == 403
     db.expire_all()
-    assert db.get(Idea, duplicate.id).merged_into_id is None  # type: ignore[union-attr]
+    assert db.get_one(Idea, duplicate.id).merged_into_id is None
 
     done = admin.post(url, json={"keep": keep.id, "outcome": why})
     assert done.status_code == 200 and done.json()["id"] == keep.id
     assert len(done.json()["mines"]) == 2  # the duplicate's mine moved to the idea kept
     db.expire_all()
-    assert db.get(Idea, duplicate.id).merged_into_id == keep.id  # type: ignore[union-attr]
+    assert db.get_one(Idea, duplicate.id).merged_into_id == keep.id
     (note,) = db.exec(
         select(Notification).where(
             Notification.user_id == scene["layer"].id,
@@ -434,7 +437,7 @@ def test_the_merge_page_says_why_beside_the_idea_kept(
     assert db.get_one(Idea, duplicate.id).merged_into_id is None
 
 
-def test_a_closed_duplicate_is_not_merged_and_keeps_its_lesson(  # type: ignore[no-untyped-def]
+def test_a_closed_duplicate_is_not_merged_and_keeps_its_lesson(
     make_client, api_client, scene, db: Session, clock: Clock
 ) -> None:
     """A closed idea stays in « Idées en sommeil » with what it taught: a merge would take it
@@ -464,8 +467,12 @@ def test_a_closed_duplicate_is_not_merged_and_keeps_its_lesson(  # type: ignore[
     )
 
 
-def test_a_project_is_not_merged_away_but_an_idea_may_join_it(  # type: ignore[no-untyped-def]
-    make_client, api_client, scene, db: Session, clock: Clock
+def test_a_project_is_not_merged_away_but_an_idea_may_join_it(
+    make_client: MakeClient,
+    api_client: ApiClient,
+    scene: Scene,
+    db: Session,
+    clock: Clock,
 ) -> None:
     """A project was decided on: merged as a duplicate it would close. Refused beside the
     duplicate's field, on the page and over the API; the other way, the project keeps the
@@ -480,7 +487,7 @@ def test_a_project_is_not_merged_away_but_an_idea_may_join_it(  # type: ignore[n
     assert page.status_code == 422
     assert "devenu un projet" in (field_error(soup(page), "field-merged") or "")
     assert field_error(soup(page), "field-keep") is None
-    assert soup(page).find(id="field-outcome").get_text() == "Doublon."  # what was typed stays
+    assert one(soup(page), "#field-outcome").get_text() == "Doublon."  # what was typed stays
     answer = api_client(scene["admin"]).post(
         f"/api/v1/ideas/{project_id}/merge", json={"keep": other.id, "outcome": "Doublon."}
     )
@@ -499,7 +506,7 @@ def test_a_project_is_not_merged_away_but_an_idea_may_join_it(  # type: ignore[n
     assert shown.find(id=f"mine-{mine.id}") is not None
 
 
-def test_a_duplicate_hidden_by_moderation_is_not_merged(  # type: ignore[no-untyped-def]
+def test_a_duplicate_hidden_by_moderation_is_not_merged(
     make_client, api_client, scene, db: Session, clock: Clock
 ) -> None:
     """Its mines would move, readable by everyone, onto the idea kept: refused until restored."""
@@ -581,7 +588,7 @@ def test_a_milestone_posted_twice_is_published_once_and_told_once(
     # A double click sends the same form again: nothing new, and the page says so.
     again = author.post_form(f"/ideas/{idea_id}/milestones", step)
     assert again.status_code == 303
-    flash = soup(author.get(again.headers["location"])).select_one(".alert--success")
+    flash = one(soup(author.get(again.headers["location"])), ".alert--success")
     assert "Cette étape est déjà publiée" in flash.get_text()
     # A retried API request neither.
     retried = api_client(scene["author"]).post(
@@ -614,12 +621,12 @@ def test_a_stopped_project_needs_its_lesson_and_goes_to_sleep(
     stop = {"kind": "stopped", "text": "Arrêté après trois mois.", "lesson": ""}
     refused = author.post_form(f"/ideas/{idea_id}/milestones", stop)
     assert refused.status_code == 422
-    assert "leçon" in field_error(soup(refused), "milestone-lesson")
-    assert soup(refused).find(id="milestone-text").get_text() == "Arrêté après trois mois."
+    assert "leçon" in error_of(soup(refused), "milestone-lesson")
+    assert find_tag(soup(refused), id="milestone-text").get_text() == "Arrêté après trois mois."
     lesson = "Sans agent d’accueil formé, le guichet unique déplace la file."
     assert author.post_form(f"/ideas/{idea_id}/milestones", {**stop, "lesson": lesson})
     db.expire_all()
-    assert db.get(Idea, idea_id).status == IdeaStatus.abandoned  # type: ignore[union-attr]
+    assert db.get_one(Idea, idea_id).status == IdeaStatus.abandoned
     sleeping = soup(make_client(scene["agent"]).get("/sommeil"))
     assert lesson in text_of(sleeping, f"#sleeping-idea-{idea_id}")
 
@@ -669,10 +676,8 @@ def test_relaunching_makes_a_private_draft_with_the_old_mines_to_check(
     checklist = text_of(page, "#anciennes-mines")
     assert "Le RGPD" in checklist and "Propos hors sujet" not in checklist
     assert "1 déminage" in checklist
-    assert (
-        page.select("#anciennes-mines .checklist li")[0]
-        .a["href"]
-        .endswith(f"/ideas/{idea.id}#mine-{scene['mine'].id}")
+    assert attr(one(page.select("#anciennes-mines .checklist li")[0], "a"), "href").endswith(
+        f"/ideas/{idea.id}#mine-{scene['mine'].id}"
     )
     # Private to its author like any draft, and not a mine of its own.
     assert make_client(scene["layer"]).get(f"/ideas/{draft.id}").status_code == 404
@@ -697,8 +702,8 @@ def test_an_idea_has_one_relaunch_alive_at_a_time(
     assert f"(n° {draft.id})" in text_of(soup(again), "main")
     page = soup(agent.get(f"/ideas/{idea.id}"))
     assert page.find("button", string="Relancer cette idée") is None
-    hint = page.select_one("#relance-en-cours")
-    assert hint is not None and hint.a["href"].endswith(f"/ideas/{draft.id}")
+    hint = one(page, "#relance-en-cours")
+    assert attr(one(hint, "a"), "href").endswith(f"/ideas/{draft.id}")
     refused = api_client(scene["agent"]).post(f"/api/v1/ideas/{idea.id}/relaunch")
     assert refused.status_code == 409 and refused.json()["field"] == "idea_id"
     # Someone else's draft is private: it stops no colleague.
@@ -763,7 +768,7 @@ def test_a_relaunched_draft_keeps_a_hidden_lesson_out_of_sight(
     assert "Trop tôt pour le RGPD." not in page.get_text()
 
 
-def test_a_second_relaunch_is_not_published_while_the_first_is_alive(  # type: ignore[no-untyped-def]
+def test_a_second_relaunch_is_not_published_while_the_first_is_alive(
     make_client, api_client, scene, db
 ) -> None:
     """Two colleagues relaunch the same closed idea (each draft is private, so neither sees the
@@ -787,7 +792,7 @@ def test_a_second_relaunch_is_not_published_while_the_first_is_alive(  # type: i
     page = soup(second.get(f"/ideas/{late.id}"))
     warning = text_of(page, "#relance-concurrente")
     assert f"(n° {live.id})" in warning and "posez-y vos mines" in warning
-    assert page.select_one("#relance-concurrente a")["href"].endswith(f"/ideas/{live.id}")
+    assert attr(one(page, "#relance-concurrente a"), "href").endswith(f"/ideas/{live.id}")
     assert page.find("button", string="Publier l’idée") is None
     # Publishing anyway (a page left open) is refused on the page, with the same message.
     refused = second.post_form(f"/ideas/{late.id}/publish", {})
@@ -808,7 +813,7 @@ def test_a_second_relaunch_is_not_published_while_the_first_is_alive(  # type: i
     assert late.status == IdeaStatus.open
 
 
-def test_an_idea_hidden_by_moderation_is_not_relaunched(  # type: ignore[no-untyped-def]
+def test_an_idea_hidden_by_moderation_is_not_relaunched(
     make_client, api_client, scene, db: Session, clock: Clock
 ) -> None:
     """Its carriers and the admins still read a hidden idea, but none of them relaunches it:

@@ -8,7 +8,7 @@ import anyio
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.main import create_app
@@ -113,8 +113,14 @@ def test_health_probes_never_queue_behind_pages() -> None:
 
     limited = ConcurrencyLimit(app, limit=1)
 
+    async def receive() -> Message:
+        raise AssertionError("the app under the limit reads no request body")
+
+    async def send(message: Message) -> None:
+        raise AssertionError("the app under the limit sends no response")
+
     async def call(path: str) -> None:
-        await limited({"type": "http", "path": path}, None, None)  # type: ignore[arg-type]
+        await limited({"type": "http", "path": path}, receive, send)
 
     async def main() -> None:
         events.append(anyio.Event())
@@ -137,7 +143,7 @@ def test_health_probes_never_queue_behind_pages() -> None:
 
 def test_a_mine_an_answer_or_a_moderators_hiding_makes_a_new_pdf_without_the_hidden_words(
     make_client, db: Session, clock: Clock, made: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The kept PDF serves while nothing changes; a mine laid, its answer accepted, then the
     answer and the mine hidden by moderation each make a new one — and no PDF a colleague gets
     afterwards holds the hidden words, not even one kept from before."""

@@ -10,6 +10,7 @@ from app.services import mines
 from app.services.readiness import ScoringParams
 from tests.conftest import ApiClient, Clock, MakeClient, soup
 from tests.factories import make_idea, make_mine, make_user
+from tests.html import one
 
 REASON = {"reason": "Une raison écrite."}
 
@@ -117,7 +118,7 @@ def test_a_refusal_is_the_same_in_a_page_and_in_the_api(
     url = path.format(**ids)
     answer = browser.get(url) if method == "get" else browser.post_form(url, {})
     assert answer.status_code == expected
-    assert soup(answer).select_one("main").get_text(strip=True)  # the reason, in words
+    assert one(soup(answer), "main").get_text(strip=True)  # the reason, in words
 
     method, path, body = api
     script = api_client(people[who])

@@ -18,6 +18,7 @@ from app.services import proconnect, registration
 from app.services.proconnect import STARTS_PER_ADDRESS
 from tests.conftest import Clock, MakeClient, WebClient, soup
 from tests.factories import make_user
+from tests.html import one
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 
 
@@ -81,7 +82,7 @@ def test_first_sign_in_creates_the_account_then_finds_it_by_idp_and_sub(
     db.rollback()
     db.expire_all()
     user = db.exec(select(User).where(User.email == "nadia.haddad@interieur.gouv.fr")).one()
-    assert db.get(Unit, user.unit_id).name == "Ministère de l'Intérieur"
+    assert db.get_one(Unit, user.unit_id).name == "Ministère de l'Intérieur"
     assert db.exec(select(ExternalIdentity)).one().sub == "agent-1"
 
     # Second sign-in, e-mail changed at the provider: the same account, found by (idp_id, sub).
@@ -119,7 +120,7 @@ def test_forged_or_stale_answers_are_refused(
     provider.mode = mode
     refused = client.get(callback)
     assert refused.status_code == 400
-    assert message in soup(refused).select_one('[role="alert"]').get_text()
+    assert message in one(soup(refused), '[role="alert"]').get_text()
     assert client.get("/profile").status_code == 303  # not signed in
     db.expire_all()
     assert db.exec(select(User)).all() == []
@@ -135,7 +136,7 @@ def test_a_replayed_state_is_refused(make_client: MakeClient, provider: Provider
     client.cookies.set(OIDC_STATE_COOKIE, state, path="/auth/proconnect")
     replay = client.get(callback)
     assert replay.status_code == 400
-    assert "déjà servi" in soup(replay).select_one('[role="alert"]').get_text()
+    assert "déjà servi" in one(soup(replay), '[role="alert"]').get_text()
 
 
 def test_a_callback_started_by_someone_else_does_not_sign_the_victim_in(
@@ -152,7 +153,7 @@ def test_a_callback_started_by_someone_else_does_not_sign_the_victim_in(
 
     opened = victim.get(callback)
     assert opened.status_code == 400
-    alert = soup(opened).select_one('[role="alert"]').get_text()
+    alert = one(soup(opened), '[role="alert"]').get_text()
     assert "pas été commencée depuis ce navigateur" in alert
     assert "Victime Signée" in victim.get("/profile").text  # still themself
     db.expire_all()

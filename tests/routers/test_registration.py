@@ -14,7 +14,8 @@ from app.config import Settings
 from app.main import create_app
 from app.models import EmailConfirmation, OutboxMessage, User
 from app.services import users
-from tests.conftest import Clock, MakeClient, WebClient, field_error, soup
+from tests.conftest import Clock, MakeClient, WebClient, error_of, field_error, soup
+from tests.html import attr, one
 
 DOMAIN = "ville-exemple.fr"
 PASSWORD = "un-mot-de-passe-solide"
@@ -106,20 +107,20 @@ def test_a_registered_account_stays_inactive_until_the_link_sent_to_the_address_
     page = client.get(link)  # a GET changes nothing (mail scanners open links)
     assert page.status_code == 200
     db.expire_all()
-    assert not db.get(User, user.id).is_active
+    assert not db.get_one(User, user.id).is_active
     form = soup(page).select_one("form[method=post]")
-    assert form is not None and form["action"].endswith(link)
+    assert form is not None and attr(form, "action").endswith(link)
     # The owner chooses the password there; a mistake comes back beside the field.
     mismatch = client.post_form(link, {**CHOSEN, "password_confirm": "autre-chose-longue"})
     assert mismatch.status_code == 422
-    assert "diffèrent" in field_error(soup(mismatch), "field-password_confirm")
+    assert "diffèrent" in error_of(soup(mismatch), "field-password_confirm")
     confirmed = client.post_form(link, CHOSEN)
     assert confirmed.status_code == 303
     assert "Dominique Directeur" in client.get("/profile").text
     signed_in = make_client().post_form("/login", {"email": address, "password": PASSWORD})
     assert signed_in.status_code == 303
     db.expire_all()
-    assert db.get(User, user.id).is_active
+    assert db.get_one(User, user.id).is_active
     assert db.exec(select(EmailConfirmation)).all() == []
     # Single use.
     assert make_client().post_form(link, CHOSEN).status_code == 404
@@ -137,7 +138,7 @@ def test_a_password_manager_stores_the_new_password_with_the_sign_in_address(
     page = soup(client.get(confirmation_link(db, address)))
     [identifier] = page.select("main form input[autocomplete=username]")
     assert identifier["value"] == address and identifier.has_attr("hidden")
-    assert page.select_one("#field-password")["autocomplete"] == "new-password"
+    assert attr(one(page, "#field-password"), "autocomplete") == "new-password"
 
 
 def test_a_confirmation_link_expires(make_client: MakeClient, db: Session, clock: Clock) -> None:
@@ -172,7 +173,7 @@ def test_an_unconfirmed_registration_does_not_block_the_owner_of_the_address(
     assert len(db.exec(select(User).where(User.email == address)).all()) == 1
     # Once confirmed, the address is taken for good.
     again = register(make_client(), address, name="Mallory")
-    assert again.status_code == 422 and "existe déjà" in field_error(soup(again), "field-email")
+    assert again.status_code == 422 and "existe déjà" in error_of(soup(again), "field-email")
 
 
 def test_whoever_registers_an_address_never_holds_its_password(

@@ -4,10 +4,12 @@ the people who helped are told once per ripening, whether a write or time alone 
 from sqlmodel import Session, col, select
 
 from app.models import Idea, Notification, NotificationKind, OutboxMessage, Role
+from app.models.base import pk
 from app.services import mines, ripening
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock, MakeClient, soup, text_of
 from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
+from tests.html import find_tag, one
 from tests.routers.test_french_typography import faults_in
 
 P = ScoringParams()
@@ -52,9 +54,9 @@ def test_ripening_is_a_moment_told_once_to_the_author_and_the_helpers(
     # Time alone ripens it: the page shows the moment at once, the sweep tells them once.
     clock.advance(hours=73)
     page = soup(client.get(f"/ideas/{idea.id}"))
-    moment = page.find(id="terrain-demine")
+    moment = find_tag(page, id="terrain-demine")
     assert text_of(page, "#terrain-demine h2") == "Le terrain est déminé"
-    assert "minefield--cleared" in moment.select_one(".minefield")["class"]
+    assert "minefield--cleared" in one(moment, ".minefield")["class"]
     assert "elle est mûre, prête à devenir un projet" in text_of(page, "#terrain-demine .cleared")
     assert "Merci à Alice, Hugo, Bruno et Chloé pour leurs mines et leurs déminages" in text_of(
         page, "#terrain-demine .cleared"
@@ -62,7 +64,7 @@ def test_ripening_is_a_moment_told_once_to_the_author_and_the_helpers(
     assert moment.find("script") is None  # a moment without JavaScript
     assert ripening.announce_due(db, clock.now) == 1
     db.commit()
-    assert _told(db, idea) == sorted([author.id, helper.id, *(p.id for p in layers)])
+    assert _told(db, idea) == sorted([pk(author), pk(helper), *(pk(p) for p in layers)])
     mail = db.exec(
         select(OutboxMessage).where(
             col(OutboxMessage.subject).contains("est mûre"), OutboxMessage.to_email == author.email
@@ -91,7 +93,7 @@ def test_ripening_is_a_moment_told_once_to_the_author_and_the_helpers(
     told = _told(db, idea)
     # The same again but Alice, whose write ripened it (she sees the page), the manager whose
     # bombe it was, and Zoé who answered meanwhile.
-    assert len(told) == 11 and told.count(author.id) == 2 and told.count(layers[0].id) == 1
+    assert len(told) == 11 and told.count(pk(author)) == 2 and told.count(pk(layers[0])) == 1
     assert manager.id in told
     assert ripening.announce_due(db, clock.now) == 0
 

@@ -39,7 +39,7 @@ EXAMPLES = 14
 STATEFUL_WRITES_PER_MINUTE = 400
 
 
-def _schema(settings: Settings, clock: Clock, writes_per_minute: int):  # type: ignore[no-untyped-def]
+def _schema(settings: Settings, clock: Clock, writes_per_minute: int):
     app = create_app(settings.model_copy(update={"writes_per_minute": writes_per_minute}), clock)
     with observer_session(app.state.engine) as db:
         author, colleague = make_user(db), make_user(db, unit="DSI")
@@ -53,14 +53,14 @@ def _schema(settings: Settings, clock: Clock, writes_per_minute: int):  # type: 
 
 
 @pytest.fixture
-def api_schema(settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
+def api_schema(settings: Settings, clock: Clock):
     app, schema = _schema(settings, clock, WRITES_PER_MINUTE)
     yield schema
     app.state.engine.dispose()
 
 
 @pytest.fixture
-def stateful_schema(settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
+def stateful_schema(settings: Settings, clock: Clock):
     app, schema = _schema(settings, clock, STATEFUL_WRITES_PER_MINUTE)
     yield schema
     app.state.engine.dispose()
@@ -80,16 +80,17 @@ schema = schemathesis.pytest.from_fixture("api_schema")
         HealthCheck.filter_too_much,
     ],
 )
-def test_api_operations_keep_their_contract(case) -> None:  # type: ignore[no-untyped-def]
+def test_api_operations_keep_their_contract(case) -> None:
     case.call_and_validate(checks=CHECKS)
 
 
-def test_stateful_sequences_follow_the_links(stateful_schema) -> None:  # type: ignore[no-untyped-def]
+def test_stateful_sequences_follow_the_links(stateful_schema) -> None:
     """Sequences of calls chained by the document's links: each answer validated the same way."""
     machine = stateful_schema.as_state_machine()
 
-    class Workflow(machine):  # type: ignore[misc,valid-type]
-        def validate_response(self, response, case, **kwargs):  # type: ignore[no-untyped-def]
+    # schemathesis builds the state machine's class at run time, from the schema.
+    class Workflow(machine):  # type: ignore[misc,valid-type]  # a variable as base: built at run time
+        def validate_response(self, response, case, **kwargs):
             case.validate_response(response, checks=CHECKS)
 
     # The app's database keeps what each sequence wrote, so which links can be followed

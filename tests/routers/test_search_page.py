@@ -8,6 +8,7 @@ from app.services import scoring
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock, soup, text_of
 from tests.factories import make_idea, make_user
+from tests.html import attr, one
 
 P = ScoringParams()
 
@@ -26,18 +27,18 @@ def _guichets(db: Session, clock: Clock, open_ideas: int, projects: int) -> User
     return reader
 
 
-def test_the_next_page_keeps_the_status_filter(db: Session, make_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_next_page_keeps_the_status_filter(db: Session, make_client, clock: Clock) -> None:
     web = make_client(_guichets(db, clock, open_ideas=23, projects=4))
     first = soup(web.get("/search?q=guichet&status=open"))
     assert text_of(first, "#results-title").startswith("23 résultats")
     assert "Page 1 sur 2" in text_of(first, ".pagination")
-    following = first.select_one(".pagination a[rel=next]")["href"]
+    following = attr(one(first, ".pagination a[rel=next]"), "href")
     assert "status=open" in following
     second = soup(web.get(following))
     assert text_of(second, "#results-title").startswith("23 résultats")
     assert len(second.select("#search-results .card")) == 3
     assert "Page 2 sur 2" in text_of(second, ".pagination")
-    back = second.select_one(".pagination a[rel=prev]")["href"]
+    back = attr(one(second, ".pagination a[rel=prev]"), "href")
     assert "status=open" in back
     # A page past the end shows the last one rather than an empty page under a count.
     far = soup(web.get("/search?q=guichet&status=open&page=99"))
@@ -45,12 +46,12 @@ def test_the_next_page_keeps_the_status_filter(db: Session, make_client, clock: 
     assert "Page 2 sur 2" in text_of(far, ".pagination")
 
 
-def test_an_empty_page_says_why(db: Session, make_client, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_page_says_why(db: Session, make_client, clock: Clock) -> None:
     web = make_client(_guichets(db, clock, open_ideas=2, projects=0))
     filtered = soup(web.get("/search?q=guichet&status=project"))
     empty = text_of(filtered, "#search-results .empty")
     assert "Aucun résultat avec ces filtres" in empty and "proposez" not in empty
-    everywhere = filtered.select_one("#search-results .empty a")["href"]
+    everywhere = attr(one(filtered, "#search-results .empty a"), "href")
     assert "status" not in everywhere
     assert len(soup(web.get(everywhere)).select("#search-results .card")) == 2
     # Nothing but common words: nothing was searched, and the page says so.
@@ -63,7 +64,7 @@ def test_an_empty_page_says_why(db: Session, make_client, clock: Clock) -> None:
 
 def test_results_holding_only_some_words_are_said_so(
     db: Session, make_client, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     web = make_client(_guichets(db, clock, open_ideas=2, projects=0))
     some = soup(web.get("/search?q=guichet+zorglub"))
     assert "ne contient tous ces mots" in text_of(some, "#some-words")

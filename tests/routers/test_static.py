@@ -5,13 +5,14 @@ from sqlmodel import Session
 from app.security import csrf_token_for, csrf_token_valid
 from tests.conftest import SECRET, MakeClient, soup
 from tests.factories import make_user
+from tests.html import attr, find_tag
 
 
 def test_assets_have_versioned_names_and_immutable_cache(make_client: MakeClient) -> None:
     client = make_client()
     page = soup(client.get("/login"))
-    css = page.find("link", rel="stylesheet")["href"]
-    script = page.find("script")["src"]
+    css = attr(find_tag(page, "link", rel="stylesheet"), "href")
+    script = attr(find_tag(page, "script"), "src")
     assert css.startswith("/static/") and len(css.split("/")[2]) == 12
     for url in (css, script):
         response = client.get(url, headers={"Accept-Encoding": "gzip"})

@@ -15,10 +15,11 @@ from app.schemas import PromoteInput
 from app.services import ideas, mines, moderation
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock, MakeClient, soup
-from tests.factories import LONG, make_deminage, make_idea, make_mine, make_user
+from tests.factories import LONG, IdeaTexts, make_deminage, make_idea, make_mine, make_user
+from tests.html import one
 
 P = ScoringParams(quiet_period_hours=0)
-FULL = {"problem": LONG, "solution": LONG, "broken_rule": LONG, "first_ground": LONG}
+FULL: IdeaTexts = {"problem": LONG, "solution": LONG, "broken_rule": LONG, "first_ground": LONG}
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -88,7 +89,10 @@ def figure(html: BeautifulSoup, key: str) -> str:
 
 def table(html: BeautifulSoup, chart: str) -> dict[str, list[int]]:
     rows = html.select(f"#{chart} table tbody tr")
-    return {row.th.get_text(strip=True): [int(td.get_text()) for td in row("td")] for row in rows}
+    return {
+        one(row, "th").get_text(strip=True): [int(td.get_text()) for td in row("td")]
+        for row in rows
+    }
 
 
 def test_the_figures_are_those_of_the_seeded_base(
@@ -143,7 +147,8 @@ def test_the_figures_agree_with_the_database(
         *((m.created_at, m.author_id) for m in laid),
         *((d.created_at, d.author_id) for d in answers),
     ):
-        writers[_paris_month(when)].add(who)  # type: ignore[arg-type]
+        assert when is not None  # every row counted here is dated
+        writers[_paris_month(when)].add(who)
     active = table(html, "chart-active")
     labels = {"2026-09": "sept. 2026", "2026-10": "oct. 2026", "2026-11": "nov. 2026"}
     assert {month: len(people) for month, people in writers.items()} == {
@@ -154,7 +159,7 @@ def test_the_figures_agree_with_the_database(
 def test_the_page_holds_no_personal_data_nor_any_content(
     make_client: MakeClient, seeded: dict[str, Any]
 ) -> None:
-    text = soup(make_client().get("/stats")).select_one("main").get_text(" ")
+    text = one(soup(make_client().get("/stats")), "main").get_text(" ")
     for word in (*seeded["names"], *seeded["titles"]):
         assert word not in text, word
 
@@ -166,8 +171,8 @@ def test_charts_are_svg_with_their_data_as_tables(
     for chart in ("chart-contributions", "chart-active", "chart-funnel"):
         figure_ = html.select_one(f"figure#{chart}")
         assert figure_ is not None, chart
-        svg = figure_.select_one("svg[role=img]")
-        assert svg is not None and svg.desc.get_text(strip=True)
+        svg = one(figure_, "svg[role=img]")
+        assert one(svg, "desc").get_text(strip=True)
         assert figure_.select_one("table caption") is not None
     assert html.select("script") == html.select("head script")  # nothing but htmx, deferred
 
@@ -233,7 +238,7 @@ def test_an_idea_ripe_with_time_alone_stays_counted_ripe_after_a_mine_or_a_promo
 def test_an_idea_ripened_by_an_action_counts_from_that_action_not_from_its_quiet_period(
     make_client,
     db: Session,
-    clock: Clock,  # type: ignore[no-untyped-def]
+    clock: Clock,
 ) -> None:
     """The mines laid on the 1st, the quiet period ran out on the 4th, but the answers were
     accepted on the 10th: the idea became ripe on the 10th, nine days after its publication
@@ -259,4 +264,4 @@ def test_an_idea_ripened_by_an_action_counts_from_that_action_not_from_its_quiet
     assert figure(html, "ripened") == "1"
     assert figure(html, "median") == "9\u00a0jours"
     dashboard = soup(make_client(manager).get("/dashboard"))
-    assert "9 jours" in " ".join(dashboard.select_one("#chart-ripe .big-number").get_text().split())
+    assert "9 jours" in " ".join(one(dashboard, "#chart-ripe .big-number").get_text().split())

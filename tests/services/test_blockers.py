@@ -4,6 +4,7 @@ objections that come back are found with the answers that defused them elsewhere
 from sqlmodel import Session
 
 from app.models import IdeaStatus, Role
+from app.models.base import pk
 from app.schemas import IdeaUpdate
 from app.services import blockers, ideas, mines, moderation
 from app.services.readiness import ScoringParams
@@ -114,9 +115,9 @@ def test_a_mine_said_again_on_another_idea_finds_the_answer_that_defused_it(
     elsewhere = make_mine(db, third, layer, clock.now, category="budget", body=said)
     db.flush()
 
-    found = blockers.defused_elsewhere(db, [again.id, unrelated.id, elsewhere.id])  # type: ignore[list-item]
+    found = blockers.defused_elsewhere(db, [pk(again), pk(unrelated), pk(elsewhere)])
     assert list(found) == [again.id]
-    [known] = found[again.id]
+    [known] = found[pk(again)]
     assert known.idea_id == first.id and "consentement" in known.body
     assert again.echo_count == 1 and elsewhere.echo_count == 0
 
@@ -129,4 +130,4 @@ def test_a_mine_said_again_on_another_idea_finds_the_answer_that_defused_it(
     admin = make_user(db, role=Role.admin)
     moderation.hide(db, PARAMS, admin, answer, first, "injurieux", clock.now)
     db.flush()
-    assert blockers.defused_elsewhere(db, [again.id]) == {}  # type: ignore[list-item]
+    assert blockers.defused_elsewhere(db, [pk(again)]) == {}

@@ -18,6 +18,7 @@ from app.models import (
     Role,
     User,
 )
+from app.models.base import pk
 from app.schemas import CallInput, IdeaCreate, IdeaUpdate
 from app.services import call_outcomes, calls, ideas, moderation, notifications, outcomes
 from app.services.readiness import ScoringParams
@@ -228,11 +229,12 @@ def test_widening_the_audience_tells_the_newcomers_once_and_nobody_twice(
     assert calls.send_notices(s, mailer, clock.now) == (0, 0)
 
     # Finances joins: its agent is told once, Accueil's not a second time.
+    assert accueil.unit_id is not None and finances.unit_id is not None
     both = sorted([accueil.unit_id, finances.unit_id])
     assert calls.update_call(s, manager, call, _edit_input(s, call, units=both), clock.now)
     assert calls.send_notices(s, mailer, clock.advance(hours=1)) == (1, 0)
     assert calls.send_notices(s, mailer, clock.advance(hours=1)) == (0, 0)
-    assert opened_for() == sorted([accueil.id, finances.id])
+    assert opened_for() == sorted([pk(accueil), pk(finances)])
 
     # Narrowed then widened to everyone: only whoever was never told is told now.
     assert not calls.update_call(
@@ -240,13 +242,13 @@ def test_widening_the_audience_tells_the_newcomers_once_and_nobody_twice(
     )
     assert calls.update_call(s, manager, call, _edit_input(s, call, audience="everyone"), clock.now)
     calls.send_notices(s, mailer, clock.now)
-    assert opened_for() == sorted([manager.id, accueil.id, finances.id, rh.id])
+    assert opened_for() == sorted([pk(manager), pk(accueil), pk(finances), pk(rh)])
 
     # The reminder still reaches everyone of the audience, once.
     clock.now = clock.now.replace(day=8, hour=12)
     assert calls.send_notices(s, mailer, clock.now) == (0, 1)
     reminded = sorted(n.user_id for n in _notices(s, NotificationKind.call_closing))
-    assert reminded == sorted([manager.id, accueil.id, finances.id, rh.id])
+    assert reminded == sorted([pk(manager), pk(accueil), pk(finances), pk(rh)])
 
 
 def test_a_widening_after_the_reminder_is_due_reminds_only_those_told_before(
@@ -260,13 +262,14 @@ def test_a_widening_after_the_reminder_is_due_reminds_only_those_told_before(
     call = make_call(s, manager, clock.now, units=["Accueil"], ideas_until=date(2026, 11, 10))
     assert calls.send_notices(s, mailer, clock.now) == (1, 0)
     clock.now = clock.now.replace(day=8, hour=12)  # two days before the deadline
+    assert accueil.unit_id is not None and finances.unit_id is not None
     both = sorted([accueil.unit_id, finances.unit_id])
     calls.update_call(s, manager, call, _edit_input(s, call, units=both), clock.now)
 
     assert calls.send_notices(s, mailer, clock.now) == (1, 1)
     assert calls.send_notices(s, mailer, clock.now) == (0, 0)
     opened = [n.user_id for n in _notices(s, NotificationKind.call_opened)]
-    assert sorted(opened) == sorted([accueil.id, finances.id])
+    assert sorted(opened) == sorted([pk(accueil), pk(finances)])
     assert [n.user_id for n in _notices(s, NotificationKind.call_closing)] == [accueil.id]
 
 
@@ -366,7 +369,7 @@ def test_a_sponsor_may_decide_in_several_rounds(engine_session: Session, clock: 
     rest = {f"decision_{second.id}": "closed", f"text_{second.id}": "Déjà fait ailleurs."}
     call_outcomes.decide(s, P, manager, call, rest, clock.now)
     assert call.decided_at == clock.now
-    assert s.get(Idea, second.id).lesson == "Déjà fait ailleurs."  # type: ignore[union-attr]
+    assert s.get_one(Idea, second.id).lesson == "Déjà fait ailleurs."
 
 
 def test_a_managers_decision_after_the_deminage_counts_as_the_ideas_outcome(
@@ -384,7 +387,9 @@ def test_a_managers_decision_after_the_deminage_counts_as_the_ideas_outcome(
     waiting = call_outcomes.pending(s, call, sponsor, clock.now)
     assert [i.idea.title for i in waiting] == ["Renvoyée tôt"]
     shown = {
-        i.idea.title: i.outcome.text for i in calls.call_page(s, call, author, clock.now).ideas
+        i.idea.title: i.outcome.text
+        for i in calls.call_page(s, call, author, clock.now).ideas
+        if i.outcome is not None
     }
     assert shown == {"Renvoyée tôt": "Précisez le public.", "Renvoyée après": "Chiffrez-la."}
 

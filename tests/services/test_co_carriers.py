@@ -139,7 +139,9 @@ def test_closing_an_account_drops_its_pending_invitations_and_keeps_its_carrying
     co_carriers.invite(s, cast["dan"], other, cast["cora"], "Et là ?", now)  # to Cora
     co_carriers.invite(s, cast["author"], idea, cast["dan"], "", now)  # untouched
     exported = personal_data.personal_data(s, cast["cora"])
-    assert sorted(r["idea_id"] for r in exported["co_carrier"]) == sorted([idea.id, other.id])
+    rows = exported["co_carrier"]
+    assert isinstance(rows, list)
+    assert sorted(r["idea_id"] for r in rows) == sorted([idea.id, other.id])
     assert "co_carrier.invited_by_id" in exported
 
     personal_data.close_account(s, cast["cora"], now)

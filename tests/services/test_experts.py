@@ -29,11 +29,11 @@ def test_the_colleague_with_accepted_deminages_and_similar_precedents_comes_firs
 
 
 def test_never_the_mine_author_the_idea_author_or_who_opted_out() -> None:
-    strong = {"accepted_in_category": 5}
+    strong = 5  # accepted déminages in the mine's category
     people = [
-        Candidate(1, "Auteur de la mine", 20, "X", **strong),
-        Candidate(2, "Autrice de l'idée", 10, "Y", **strong),
-        Candidate(3, "Refus", 30, "Z", opted_out=True, **strong),
+        Candidate(1, "Auteur de la mine", 20, "X", accepted_in_category=strong),
+        Candidate(2, "Autrice de l'idée", 10, "Y", accepted_in_category=strong),
+        Candidate(3, "Refus", 30, "Z", opted_out=True, accepted_in_category=strong),
         Candidate(4, "Personne sans preuve", 40, "W"),
     ]
     assert rank(MINE, people) == ()

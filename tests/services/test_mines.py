@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlalchemy import Engine, event
+from sqlmodel import Session, col, select
 
+from app import rescore
+from app.config import Settings
 from app.errors import Conflict, Forbidden
-from app.models import Idea, IdeaEvent, Mine, MineStatus, Notification, Role, User
+from app.models import Idea, IdeaEvent, Mine, MineStatus, Notification, RescoreJob, Role, User
 from app.schemas import IdeaUpdate
 from app.services import ideas, mines, scoring
 from app.services.readiness import ScoringParams
@@ -185,7 +187,7 @@ def test_reopening_on_a_ripe_idea_restarts_the_quiet_period(
 ) -> None:
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
-    mine = s.get(Mine, mines.mines_for_idea(s, idea, None)[0].mine.id)
+    mine = s.get_one(Mine, mines.mines_for_idea(s, idea, None)[0].mine.id)
     mines.reopen(s, P, cast["a"], mine, idea, "Finalement non", clock.now)
     assert not idea.is_ripe(clock.now)
     assert idea.ripe_from == clock.now + timedelta(hours=72)
@@ -237,12 +239,25 @@ def test_recomputing_one_idea_does_not_depend_on_the_whole_base(
 
 
 def test_stored_score_matches_scratch_after_parameter_change(
-    engine_session: Session, cast: dict[str, User], clock: Clock
+    engine_session: Session, cast: dict[str, User], clock: Clock, settings: Settings
 ) -> None:
+    """Stricter parameters saved by an admin, recomputed by the background job (the admin
+    page's path, and `demineurs recompute-scores`'): the stored score is the scratch one."""
     s = engine_session
     idea = _ripe_idea(s, cast, clock)
-    strict = ScoringParams(ripe_threshold=100, weight_blocking=20)
-    assert scoring.recompute_all(s, strict, clock.now) == 1
+    admin = make_user(s, role=Role.admin)
+    before = scoring.scoring_params(s, settings)
+    stricter = {"ripe_threshold": 100, "weight_blocking": 20}
+    job = scoring.save_params(s, admin, stricter, before, clock.now)
+    assert job is not None
+    s.commit()
+    engine = s.get_bind()
+    assert isinstance(engine, Engine)
+    rescore.run_pending(engine, "worker", clock)
+    s.expire_all()
+    strict = scoring.scoring_params(s, settings)
+    assert (strict.ripe_threshold, strict.weight_blocking) == (100, 20)
+    assert s.get_one(RescoreJob, job.id).done == 1  # the one idea
     assert idea.score == scoring.compute_for(s, strict, idea, clock.now).score
     assert not idea.is_ripe(clock.now)
     assert (
@@ -270,7 +285,7 @@ def test_each_history_line_shows_the_score_its_event_led_to(
     events = s.exec(
         select(IdeaEvent)
         .where(IdeaEvent.idea_id == idea.id, IdeaEvent.kind == "mine_laid")
-        .order_by(IdeaEvent.id)
+        .order_by(col(IdeaEvent.id))
     ).all()
     assert [e.score for e in events] == scores
     # And each line agrees with its noun: a pétard is « posé », a bombe « posée ».
@@ -298,7 +313,7 @@ def test_a_deminage_counts_once_whatever_its_history(
         mines.reopen(s, P, cast["a"], mine, idea, "Pas convaincue.", clock.now)
     mines.accept_deminage(s, P, cast["a"], answer, mine, idea, clock.now)
     s.flush()
-    assert s.get(Expertise, (helper.id, "budget")).accepted == 1
+    assert s.get_one(Expertise, (helper.id, "budget")).accepted == 1
     assert mines.demineur_record(s, helper).deminages_accepted == 1
     # Another déminage accepted on the same mine later is a second one.
     mines.reopen(s, P, cast["a"], mine, idea, "Encore.", clock.now)
@@ -306,7 +321,7 @@ def test_a_deminage_counts_once_whatever_its_history(
     mines.accept_deminage(s, P, cast["a"], other, mine, idea, clock.now)
     s.flush()
     s.expire_all()
-    assert s.get(Expertise, (helper.id, "budget")).accepted == 2
+    assert s.get_one(Expertise, (helper.id, "budget")).accepted == 2
     assert mines.demineur_record(s, helper).deminages_accepted == 2
 
 

@@ -41,6 +41,7 @@ from app.models import (
     CallForIdeas,
     CoCarrier,
     Deminage,
+    DeminageKind,
     Idea,
     IdeaStatus,
     Mine,
@@ -58,6 +59,9 @@ from app.services import permissions
 
 IDEA_AUTHOR, MINE_AUTHOR, DEMINAGE_AUTHOR, CONCERNED, STRANGER, CO_CARRIER = 1, 2, 3, 4, 5, 6
 CONCERNED_UNIT, OTHER_UNIT = 7, 8
+# A situation: a predicate's parameters, by name (its label names the case in the table).
+Situations = dict[str, dict[str, Any]]
+
 TIES = {
     "stranger": STRANGER,
     "idea's author": IDEA_AUTHOR,
@@ -110,6 +114,8 @@ def mine(
         status=status,
         severity=severity,
         title="Mine",
+        category="budget",
+        body="Le budget manque.",
         hidden_at=WHEN if hidden else None,
         scope=scope,
         basis_asked_at=WHEN if asked else None,
@@ -125,6 +131,8 @@ def deminage(hidden: bool = False, accepted: bool = False, dismissed: bool = Fal
         id=30,
         mine_id=20,
         author_id=DEMINAGE_AUTHOR,
+        kind=DeminageKind.expertise,
+        body="Un fonds existe.",
         hidden_at=WHEN if hidden else None,
         accepted=accepted,
         dismissed_at=WHEN if dismissed else None,
@@ -140,9 +148,9 @@ def on_mine(m: Mine, i: Idea | None = None, d: Deminage | None = None) -> dict[s
 
 
 # The situations each kind of predicate is asked about: its parameters, by name.
-IDEA = {status: {"idea": idea(status)} for status in IdeaStatus}
-IDEA_SEEN = {**IDEA, "hidden by moderation": {"idea": idea(hidden_at=WHEN)}}
-MINE = {
+IDEA: Situations = {status: {"idea": idea(status)} for status in IdeaStatus}
+IDEA_SEEN: Situations = {**IDEA, "hidden by moderation": {"idea": idea(hidden_at=WHEN)}}
+MINE: Situations = {
     "open mine": on_mine(mine()),
     "defused mine": on_mine(mine(MineStatus.defused)),
     "risk accepted": on_mine(mine(MineStatus.accepted_risk)),
@@ -152,19 +160,19 @@ MINE = {
     "open mine, project": on_mine(mine(), idea(IdeaStatus.project)),
     "open mine, abandoned idea": on_mine(mine(), idea(IdeaStatus.abandoned)),
 }
-DEMINAGE = {
+DEMINAGE: Situations = {
     **MINE,
     "hidden déminage": on_mine(mine(), d=deminage(hidden=True)),
     "déminage « ne répond pas »": on_mine(mine(), d=deminage(dismissed=True)),
 }
 # The acceptance in force, on its defused mine.
-ANSWER = {
+ANSWER: Situations = {
     **DEMINAGE,
     "accepted déminage": on_mine(mine(MineStatus.defused), d=deminage(accepted=True)),
 }
-BASIS = {**MINE, "asked already": on_mine(mine(asked=True))}
+BASIS: Situations = {**MINE, "asked already": on_mine(mine(asked=True))}
 COSIGNED = MineSignature(mine_id=20, user_id=CONCERNED, severity=Severity.blocking)
-SIGNATURE = {
+SIGNATURE: Situations = {
     "co-signed": {"mine": mine(), "signature": COSIGNED},
     "co-signed, withdrawn mine": {"mine": mine(MineStatus.withdrawn), "signature": COSIGNED},
     "co-signed, hidden mine": {"mine": mine(hidden=True), "signature": COSIGNED},
@@ -181,7 +189,7 @@ def scoped(
     return {"mine": m, "idea": i or idea(), "request": request, "signature": signature}
 
 
-SCOPE = {
+SCOPE: Situations = {
     "first-ground mine": scoped(mine()),
     "generalisation mine": scoped(mine(scope=MineScope.generalisation)),
     "a request pending": scoped(mine(), scope_request()),
@@ -197,8 +205,8 @@ SCOPE = {
         mine(), scope_request(ScopeRequestStatus.refused), signature=COSIGNED
     ),
 }
-ROLE: dict[str, dict[str, Any]] = {"—": {}}
-MERGE = {
+ROLE: Situations = {"—": {}}
+MERGE: Situations = {
     "two published ideas": {"keep": idea(), "merged": idea(idea_id=11)},
     "the same idea twice": {"keep": idea(), "merged": idea()},
     "a draft merged": {"keep": idea(), "merged": idea(IdeaStatus.draft, 11)},
@@ -213,13 +221,13 @@ MERGE = {
     "into a hidden idea": {"keep": idea(hidden_at=WHEN), "merged": idea(idea_id=11)},
 }
 # A project's sponsor is « the person concerned »; a closed idea may have been merged away.
-PROJECT = {
+PROJECT: Situations = {
     "project, sponsor named": {"idea": idea(IdeaStatus.project, sponsor_id=CONCERNED)},
     "project, no sponsor account": {"idea": idea(IdeaStatus.project)},
     "open, sponsor named": {"idea": idea(sponsor_id=CONCERNED)},
     "abandoned, sponsor named": {"idea": idea(IdeaStatus.abandoned, sponsor_id=CONCERNED)},
 }
-CLOSED = {
+CLOSED: Situations = {
     **{label: {**situation, "relaunch": None} for label, situation in IDEA.items()},
     "merged away": {"idea": idea(IdeaStatus.abandoned, merged_into_id=12), "relaunch": None},
     "abandoned, hidden": {"idea": idea(IdeaStatus.abandoned, hidden_at=WHEN), "relaunch": None},
@@ -231,23 +239,27 @@ CLOSED = {
 }
 # To publish: another relaunch of the same idea, published and alive
 # (`sleeping.rival_relaunch`), keeps a relaunched draft unpublished.
-PUBLISH = {
+PUBLISH: Situations = {
     **{label: {**situation, "rival": None} for label, situation in IDEA.items()},
     "draft, relaunched elsewhere already": {
         "idea": idea(IdeaStatus.draft, relaunched_from_id=12),
         "rival": idea(IdeaStatus.open, idea_id=13, relaunched_from_id=12),
     },
 }
-INVITEE = {
+INVITEE: Situations = {
     "a colleague": {"mine": mine(), "invitee": colleague()},
     "the mine's author": {"mine": mine(), "invitee": colleague(MINE_AUTHOR)},
     "a deactivated colleague": {"mine": mine(), "invitee": colleague(is_active=False)},
     "a colleague who opted out": {"mine": mine(), "invitee": colleague(ask_opt_out=True)},
 }
-INVITATION = {
-    "an invitation": {"invitation": MineInvitation(id=40, mine_id=20, invitee_id=CONCERNED)}
+INVITATION: Situations = {
+    "an invitation": {
+        "invitation": MineInvitation(
+            id=40, mine_id=20, invitee_id=CONCERNED, inviter_id=IDEA_AUTHOR
+        )
+    }
 }
-CARRIER_INVITEE = {
+CARRIER_INVITEE: Situations = {
     "a colleague": {"idea": idea(), "invitee": colleague()},
     "the idea's author": {"idea": idea(), "invitee": colleague(IDEA_AUTHOR)},
     "a deactivated colleague": {"idea": idea(), "invitee": colleague(is_active=False)},
@@ -267,7 +279,7 @@ def carrying(accepted: bool = False) -> CoCarrier:
     )
 
 
-CARRYING = {
+CARRYING: Situations = {
     "an invitation": {"invitation": carrying(), "idea": idea()},
     "an invitation, project": {"invitation": carrying(), "idea": idea(IdeaStatus.project)},
     "an invitation, abandoned idea": {
@@ -277,7 +289,7 @@ CARRYING = {
     "a co-porteur": {"invitation": carrying(accepted=True), "idea": idea()},
 }
 ADMIN = colleague(role=Role.admin)
-RIGHTS = {
+RIGHTS: Situations = {
     "stays an active admin": {"person": ADMIN, "role": Role.admin, "active": True},
     "becomes a manager": {"person": ADMIN, "role": Role.manager, "active": True},
     "is deactivated": {"person": ADMIN, "role": Role.admin, "active": False},
@@ -304,9 +316,9 @@ CALLS = {
     "closed early": call(10, 20, 30, closed_at=WHEN),
     "decided": call(-10, -1, 10, decided_at=WHEN),
 }
-CALL = {label: {"call": c, "now": WHEN} for label, c in CALLS.items()}
+CALL: Situations = {label: {"call": c, "now": WHEN} for label, c in CALLS.items()}
 EVERYONE: frozenset[int] = frozenset()
-CALL_ANSWER = {
+CALL_ANSWER: Situations = {
     "taking ideas, for everyone": {"call": CALLS["taking ideas"], "audience": EVERYONE},
     "taking ideas, for another unit": {
         "call": CALLS["taking ideas"],
@@ -327,7 +339,7 @@ CALL_ANSWER = {label: {**situation, "now": WHEN} for label, situation in CALL_AN
 
 ALL = "✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓"
 NOBODY = "✗ CCC CCC CCC CCC CCC CCC"  # the state (here: who is asked) forbids it
-TABLE: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {
+TABLE: dict[str, tuple[Situations, dict[str, str]]] = {
     # --- ideas -------------------------------------------------------------------------------
     "can_view_idea": (
         IDEA_SEEN,

@@ -1,6 +1,8 @@
 """The readiness score, rule by rule, from PRODUCT.md « The readiness score »."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -33,8 +35,8 @@ def mine(
     return MineFacts(title, author, unit, severity, status, armed_at)
 
 
-def facts(**kw: object) -> IdeaFacts:
-    return IdeaFacts(author_id=AUTHOR, **kw)  # type: ignore[arg-type]
+def facts(**kw: Any) -> IdeaFacts:
+    return IdeaFacts(author_id=AUTHOR, **kw)
 
 
 def full_fiche(**kw: object) -> IdeaFacts:
@@ -319,8 +321,8 @@ def test_laying_an_open_bomb_always_makes_the_idea_unripe(
 # --- portée and co-signing (PRODUCT.md « Second version ») ------------------------------------
 
 
-def later(**kw: object) -> MineFacts:
-    return MineFacts(**{**mine(**kw).__dict__, "scope": "generalisation"})  # type: ignore[arg-type]
+def later(**kw: Any) -> MineFacts:
+    return replace(mine(**kw), scope="generalisation")
 
 
 def test_generalisation_mines_neither_count_in_defusal_nor_gate_ripeness() -> None:

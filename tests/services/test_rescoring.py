@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from app import rescore
 from app.models import Idea, RescoreJob, Role, User
+from app.models.base import pk
 from app.services import idea_view, mines, scoring
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock
@@ -42,16 +43,13 @@ def _save(db: Session, app: FastAPI, admin: User, clock: Clock, **values: int) -
 
 def _stored(db: Session) -> dict[int, tuple[int, int]]:
     db.expire_all()
-    return {
-        i.id: (i.score, i.score_version)  # type: ignore[misc]
-        for i in db.exec(select(Idea).order_by(col(Idea.id)))
-    }
+    return {pk(i): (i.score, i.score_version) for i in db.exec(select(Idea).order_by(col(Idea.id)))}
 
 
 def _from_scratch(db: Session, params: ScoringParams, clock: Clock) -> dict[int, int]:
     db.expire_all()
     return {
-        i.id: scoring.compute_for(db, params, i, clock.now).score  # type: ignore[misc]
+        pk(i): scoring.compute_for(db, params, i, clock.now).score
         for i in db.exec(select(Idea).order_by(col(Idea.id)))
     }
 
@@ -88,8 +86,8 @@ def test_an_interrupted_recomputation_resumes_after_its_last_batch(
     db.refresh(job)
     assert (job.done, job.last_idea_id) == (2, made[1].id)
     stored = _stored(db)
-    assert [stored[i.id][1] for i in made] == [job.id, job.id, 0, 0, 0]  # type: ignore[index]
-    assert stored[made[2].id][0] == old[made[2].id]  # type: ignore[index]
+    assert [stored[pk(i)][1] for i in made] == [job.id, job.id, 0, 0, 0]
+    assert stored[pk(made[2])][0] == old[pk(made[2])]
     # Another instance cannot take it while the dead worker's lease runs…
     assert rescore.run_pending(engine, "other", clock, batch=2) == 0
     # …and takes it over, where it stopped, once the lease ran out.
@@ -123,7 +121,7 @@ def test_a_write_during_the_recomputation_is_kept_and_ends_with_the_new_paramete
     # The bombs count: not overwritten by a batch computed from what was there before.
     db.expire_all()
     assert all(
-        len(mines.mines_for_idea(db, db.get(Idea, i.id), admin)) == 3  # type: ignore[arg-type]
+        len(mines.mines_for_idea(db, db.get_one(Idea, i.id), admin)) == 3
         for i in (made[0], made[3])
     )
 

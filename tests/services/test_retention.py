@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models import Idea, Notification, NotificationKind
+from app.models.base import pk
 from app.schemas import IdeaUpdate
 from app.services import ideas, notifications, retention
 from app.services.readiness import ScoringParams
@@ -85,13 +86,24 @@ def test_expired_sessions_and_e_mails_sent_a_month_ago_are_deleted(
     s = engine_session
     user = make_user(s)
     s.flush()
-    fields = {"user_id": user.id, "created_at": clock.now}
-    s.add(UserSession(token_hash="a" * 64, expires_at=clock.now + timedelta(days=1), **fields))
-    s.add(UserSession(token_hash="b" * 64, expires_at=clock.now + timedelta(days=20), **fields))
-    mail = {"to_email": user.email, "subject": "Bonjour", "body": "Bonjour"}
-    mail["created_at"] = clock.now
-    s.add(OutboxMessage(dedupe_key="sent", sent_at=clock.now, **mail))
-    s.add(OutboxMessage(dedupe_key="waiting", **mail))  # not sent yet: kept until it is
+    for token, lasts in (("a", 1), ("b", 20)):
+        expires_at = clock.now + timedelta(days=lasts)
+        s.add(
+            UserSession(
+                token_hash=token * 64, expires_at=expires_at, user_id=pk(user), created_at=clock.now
+            )
+        )
+    for key, sent_at in (("sent", clock.now), ("waiting", None)):  # waiting: kept until sent
+        s.add(
+            OutboxMessage(
+                dedupe_key=key,
+                sent_at=sent_at,
+                to_email=user.email,
+                subject="Bonjour",
+                body="Bonjour",
+                created_at=clock.now,
+            )
+        )
     s.flush()
     assert retention.forget_spent(s, clock.advance(days=2)) == (1, 0)
     assert retention.forget_spent(s, clock.advance(days=30)) == (1, 1)

@@ -44,14 +44,16 @@ from app.services import (
     scoring,
     visibility,
 )
-from app.services.idea_view import idea_view
+from app.services.idea_view import Output, idea_view
 from app.services.readiness import Contributor, IdeaFacts, MineFacts, ScoringParams
 from tests.conftest import database_url
 from tests.factories import LONG, make_idea, make_user
 from tests.postgres import PostgresServer
 
 PARAMS = ScoringParams(quiet_period_hours=24)
-OUTPUTS = [(who, out) for out in ("page", "api", "sheet") for who in ("reader", "admin", "author")]
+OUTPUTS: list[tuple[str, Output]] = [
+    (who, out) for out in ("page", "api", "sheet") for who in ("reader", "admin", "author")
+]
 
 
 def _comparable(facts: IdeaFacts) -> tuple[object, ...]:
@@ -403,17 +405,17 @@ def test_stored_score_always_equals_recomputed(
                     row = co_carriers.invite(s, self.author, self.idea, person, "", now)
                     co_carriers.accept(s, PARAMS, person, row, self.idea, now)
                     return
-                row = s.exec(
+                found = s.exec(
                     select(CoCarrier).where(
                         CoCarrier.idea_id == self.idea.id, CoCarrier.user_id == person.id
                     )
                 ).first()
-                if row is None:
+                if found is None:
                     return
                 if who % 2:
-                    co_carriers.leave(s, PARAMS, person, row, self.idea, now)
+                    co_carriers.leave(s, PARAMS, person, found, self.idea, now)
                 else:
-                    co_carriers.remove(s, PARAMS, self.author, row, self.idea, now)
+                    co_carriers.remove(s, PARAMS, self.author, found, self.idea, now)
 
             self._try(act)
             self.done.append("carry" if join else "stop carrying")

@@ -5,6 +5,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from app.models import Idea, User
+from app.models.base import pk
 from app.schemas import IdeaUpdate
 from app.services import ideas, search
 from app.services.readiness import ScoringParams
@@ -55,7 +56,7 @@ def corpus(engine_session: Session, clock: Clock) -> dict[str, int]:
     author = make_user(engine_session)
     ids = {}
     for key, (title, problem) in CORPUS.items():
-        ids[key] = make_idea(engine_session, author, clock.now, title=title, problem=problem).id
+        ids[key] = pk(make_idea(engine_session, author, clock.now, title=title, problem=problem))
     make_idea(
         engine_session,
         author,
@@ -65,7 +66,7 @@ def corpus(engine_session: Session, clock: Clock) -> dict[str, int]:
         published=False,
     )
     engine_session.flush()
-    return ids  # type: ignore[return-value]
+    return ids
 
 
 @pytest.mark.parametrize(("query", "expected"), LABELLED)
@@ -92,7 +93,7 @@ def test_drafts_never_show_and_mines_and_deminages_are_found(
 ) -> None:
     colleague, helper = make_user(engine_session), make_user(engine_session)
     idea_id = corpus["cantine"]
-    idea = engine_session.get(Idea, idea_id)
+    idea = engine_session.get_one(Idea, idea_id)
     mine = make_mine(
         engine_session, idea, colleague, clock.now, title="Hébergement", body="Où est l'hébergeur ?"
     )
@@ -106,8 +107,8 @@ def test_drafts_never_show_and_mines_and_deminages_are_found(
 def test_edits_keep_the_index_in_step(
     engine_session: Session, corpus: dict[str, int], clock: Clock
 ) -> None:
-    idea = engine_session.get(Idea, corpus["cantine"])
-    author = engine_session.get(User, idea.author_id)  # type: ignore[union-attr]
+    idea = engine_session.get_one(Idea, corpus["cantine"])
+    author = engine_session.get_one(User, idea.author_id)
     assert not search.find(engine_session, "quotient familial")
     ideas.update_idea(
         engine_session,
@@ -187,7 +188,7 @@ def test_neighbouring_ideas_are_stored_at_publication_by_the_hints_bar(
     )
     assert search.neighbours(s, unrelated) == []
     # The link goes one way: the older idea keeps the neighbours it found when last written.
-    assert later.id not in search.neighbours(s, s.get(Idea, corpus["cantine"]))
+    assert later.id not in search.neighbours(s, s.get_one(Idea, corpus["cantine"]))
     # A draft never shows as a neighbour, and rewriting the problem looks again.
     draft = make_idea(s, author, clock.now, title="Cantine scolaire brouillon", published=False)
     ideas.update_idea(
@@ -231,7 +232,7 @@ def test_results_come_in_the_order_and_scores_of_the_index_itself(
     (search._rank_newest): the order must be the one a full ranking by the index's own bm25
     gives, partial words (« regist ») included."""
     monkeypatch.setattr(search, "FULL_RANKING_MAX", full_ranking_max)
-    idea = engine_session.get(Idea, corpus["rgpd"])
+    idea = engine_session.get_one(Idea, corpus["rgpd"])
     colleague = make_user(engine_session)
     mine = make_mine(
         engine_session,

@@ -29,9 +29,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from app.models.base import pk
 from app.services import search
 from tests.conftest import Clock
-from tests.factories import make_idea, make_user
+from tests.factories import IdeaFields, make_idea, make_user
 
 HERE = Path(__file__).parent
 DATA = tomllib.loads((HERE / "similar_ideas.toml").read_text(encoding="utf-8"))
@@ -63,8 +64,12 @@ def typed(engine_session: Session, clock: Clock) -> list[Typed]:
     authors = [make_user(s) for _ in range(4)]
 
     def publish(n: int, entry: dict[str, str]) -> int:
-        fields = {k: entry[k] for k in ("title", "problem", "solution")}
-        return make_idea(s, authors[n % 4], clock.now, **fields).id  # type: ignore[return-value]
+        texts: IdeaFields = {
+            "title": entry["title"],
+            "problem": entry["problem"],
+            "solution": entry["solution"],
+        }
+        return pk(make_idea(s, authors[n % 4], clock.now, **texts))
 
     out: list[Typed] = []
     for name, data in SETS.items():
