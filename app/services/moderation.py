@@ -44,7 +44,7 @@ def hide(
     audit.record(
         session, admin, "content_hidden", _target(item), {"hidden": False}, _after(reason), now
     )
-    _reindex(session, item)
+    _reindex(session, item, idea)
     add_event(session, idea, admin, "moderated", "Un contenu a été masqué par la modération.", now)
     scoring.refresh(session, params, idea, now, admin, cause="contenu masqué par la modération")
 
@@ -64,15 +64,18 @@ def restore(
     item.hidden_at, item.hidden_reason = None, ""
     session.add(item)
     audit.record(session, admin, "content_restored", _target(item), before, {"hidden": False}, now)
-    _reindex(session, item)
+    _reindex(session, item, idea)
     add_event(session, idea, admin, "moderated", "Un contenu masqué a été rétabli.", now)
     scoring.refresh(session, params, idea, now, admin, cause="contenu rétabli")
 
 
-def _reindex(session: Session, item: Mine | Deminage) -> None:
-    """The search index follows: a hidden mine takes its déminages out with it, and back."""
+def _reindex(session: Session, item: Mine | Deminage, idea: Idea) -> None:
+    """The search index follows: a hidden mine takes its déminages out with it, and the words
+    of the lesson that quotes it, and back."""
     if isinstance(item, Mine):
         search.index_mine_with_deminages(session, item)
+        if idea.lesson:  # the one text of an idea's document that may quote its mines
+            search.index_idea(session, idea, themes_of(session, [pk(idea)])[pk(idea)])
     else:
         search.index_deminage(session, item, session.get_one(Mine, item.mine_id))
 

@@ -177,13 +177,15 @@ def index_idea(session: Session, idea: Idea, themes: list[str]) -> None:
     if not visibility.listed(idea):
         remove(session, f"idea:{idea.id}")
         return
-    # A closed idea is found by its lesson too (« Idées en sommeil »).
+    # A closed idea is found by its lesson too (« Idées en sommeil »), as anyone reads it: a
+    # lesson that quotes a hidden mine is masked on the pages, so it is no word of the index
+    # either (else searching the mine's words would find the idea: that such a text exists).
     body = _doc_text(
         idea.problem,
         idea.solution,
         idea.broken_rule,
         idea.first_ground,
-        idea.lesson,
+        visibility.public_lesson(session, idea),
         " ".join(themes),
     )
     _put(session, f"idea:{pk(idea)}", pk(idea), _doc_text(idea.title), body)

@@ -362,6 +362,13 @@ def lesson(session: Session, idea: Idea, viewer: User | None) -> str:
     return redact_messages(session, viewer, [(idea.id, idea.lesson)])[0]
 
 
+def public_lesson(session: Session, idea: Idea) -> str:
+    """The lesson as anyone may read it (the search index's), or nothing when it is masked."""
+    if not idea.lesson:
+        return ""
+    return idea.lesson if lesson(session, idea, None) == idea.lesson else ""
+
+
 def history(
     session: Session, idea: Idea, viewer: User | None, views: Sequence[Any] | None = None
 ) -> list[tuple[Any, Any]]:

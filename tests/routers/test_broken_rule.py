@@ -4,6 +4,7 @@ open data, and the paths that exist for that kind."""
 import csv
 import io
 
+from pypdf import PdfReader
 from sqlmodel import Session
 
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
@@ -133,3 +134,25 @@ def test_a_legal_mine_points_to_the_paths(
     assert page.select_one(f"#mine-{legal.id} a[href='#regle-brisee']") is not None
     assert page.select_one(f"#mine-{budget.id} a[href='#regle-brisee']") is None
     assert "Une loi" in text_of(page, "#regle-brisee")
+
+
+def test_a_kind_without_text_nor_reference_reads_as_the_rules_label_not_a_bare_heading(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
+    author, reader = make_user(db), make_user(db)
+    idea = make_idea(db, author, clock.now, rule_kind="habit")
+    db.commit()
+    client = make_client(reader)
+    section = soup(client.get(f"/ideas/{idea.id}")).select_one("#regle-brisee")
+    assert section is not None
+    # What the section says, in order: nothing described yet, the kind as a labelled value, then
+    # the paths for that kind; no line of the kind alone in bold, like a heading over nothing.
+    lines = [p.get_text(" ", strip=True) for p in section.select(":scope > p, :scope > em")]
+    assert lines == ["Pas encore décrite.", "Nature de la règle\u00a0: Une habitude"]
+    assert "Les chemins pour changer une règle de ce type" in text_of(section, "summary")
+    # The fiche produit says it the same way, in Markdown and in the PDF.
+    sheet = client.get(f"/ideas/{idea.id}/fiche.md").text
+    assert "## La règle brisée\n\n_Non renseigné._\n\n- Nature\u00a0: Une habitude\n" in sheet
+    pdf = PdfReader(io.BytesIO(client.get(f"/ideas/{idea.id}/fiche.pdf").content))
+    printed = " ".join(" ".join((page.extract_text() or "").split()) for page in pdf.pages)
+    assert "La règle brisée Non renseignée. Nature : Une habitude Premier terrain" in printed

@@ -3,13 +3,17 @@ why, nobody else reads it, the score forgets it, and every sensitive change is o
 
 from collections.abc import Iterator, Sequence
 from typing import Any, TypedDict
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from sqlmodel import Session
 
 from app.models import Deminage, Idea, Mine, Role, User
+from app.services import ideas, search
+from app.services.readiness import ScoringParams
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 from tests.html import one
@@ -336,3 +340,53 @@ def test_history_lines_about_a_hidden_mine_hide_their_reasons_and_people_even_af
     assert merged.status_code == 303
     after = reader.get(f"/ideas/{idea.id}/fiche.md").text
     assert not [s for s in secrets if s in after]
+
+
+QUOTED_TITLE = "Stationnement des agents municipaux"
+EVERYWHERE = {"/search": True, "/sommeil": True, "similar ideas": True, "/api/v1/sleeping": True}
+NOWHERE = dict.fromkeys(EVERYWHERE, False)
+
+
+def _links_to(page: BeautifulSoup, idea: Idea) -> bool:
+    return any(urlsplit(a["href"]).path == f"/ideas/{idea.id}" for a in page.select("a[href]"))
+
+
+def test_a_lesson_quoting_a_hidden_mine_no_longer_makes_its_idea_findable(
+    make_client: MakeClient, api_client: ApiClient, db: Session, clock: Clock
+) -> None:
+    author = make_user(db, name="Amina Diallo", unit="Accueil")
+    layer = make_user(db, name="Rémi Rude", unit="DSI")
+    moderator = make_user(db, name="Ada Admin", unit="DGS", role=Role.admin)
+    searcher = make_user(db, name="Olga Autre", unit="RH")
+    idea = make_idea(db, author, clock.now, title="Ouverture tardive", problem="Horaires courts.")
+    mine = make_mine(db, idea, layer, clock.now, title=QUOTED_TITLE, body="Horaires ?")
+    lesson = f"Le {QUOTED_TITLE.lower()} nous a arrêtés."
+    ideas.abandon(db, ScoringParams(), author, idea, lesson, clock.now)
+    db.commit()
+    admin, web, api = make_client(moderator), make_client(searcher), api_client(searcher)
+
+    def finds_the_idea() -> dict[str, bool]:
+        """Where a colleague who searches the mine's title is shown the closed idea."""
+        q = {"q": QUOTED_TITLE}
+        asleep = api.get("/api/v1/sleeping", params=q).json()["items"]
+        return {
+            "/search": _links_to(
+                soup(web.get("/search", params={**q, "status": "abandoned"})), idea
+            ),
+            "/sommeil": _links_to(soup(web.get("/sommeil", params=q)), idea),
+            "similar ideas": _links_to(
+                soup(web.get("/ideas/similar", params={"title": QUOTED_TITLE})), idea
+            ),
+            "/api/v1/sleeping": idea.id in [r["id"] for r in asleep],
+        }
+
+    assert finds_the_idea() == EVERYWHERE
+    assert admin.post_form(f"/mines/{mine.id}/hide", {"reason": "Hors sujet"}).status_code == 303
+    assert finds_the_idea() == NOWHERE
+    # `demineurs reindex` leaves the masked lesson out too.
+    search.rebuild(db)
+    db.commit()
+    assert finds_the_idea() == NOWHERE
+    # Restored, the lesson reads whole again, and finds its idea again.
+    assert admin.post_form(f"/mines/{mine.id}/restore").status_code == 303
+    assert finds_the_idea() == EVERYWHERE
