@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import httpx
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, sync_playwright
@@ -228,7 +228,7 @@ def error_of(page: BeautifulSoup, field_id: str) -> str:
     return message
 
 
-def text_of(page: BeautifulSoup, selector: str) -> str:
+def text_of(page: Tag, selector: str) -> str:
     node = one(page, selector)
     return re.sub(r"\s+", " ", node.get_text(" ", strip=True))
 

@@ -16,7 +16,7 @@ from app.services import ideas, search
 from app.services.readiness import ScoringParams
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
-from tests.html import one
+from tests.html import attr, one
 
 INSULT = "Texte injurieux envers un collègue"
 
@@ -348,7 +348,8 @@ NOWHERE = dict.fromkeys(EVERYWHERE, False)
 
 
 def _links_to(page: BeautifulSoup, idea: Idea) -> bool:
-    return any(urlsplit(a["href"]).path == f"/ideas/{idea.id}" for a in page.select("a[href]"))
+    links = page.select("a[href]")
+    return any(urlsplit(attr(a, "href")).path == f"/ideas/{idea.id}" for a in links)
 
 
 def test_a_lesson_quoting_a_hidden_mine_no_longer_makes_its_idea_findable(
