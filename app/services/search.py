@@ -283,7 +283,13 @@ _FTS_SOME_DOCS = text(
 
 
 def _match(
-    session: Session, stems: list[str], any_term: bool, docs_like: str, limit: int, offset: int
+    session: Session,
+    stems: list[str],
+    any_term: bool,
+    docs_like: str,
+    limit: int,
+    offset: int,
+    checked: bool = True,
 ) -> list[Hit]:
     if _is_sqlite(session):
         expression = _expression(stems, any_term)
@@ -293,9 +299,8 @@ def _match(
             _FTS_ANY_DOC if docs_like == "%" else _FTS_SOME_DOCS,
             {"q": expression, "docs": docs_like, "limit": limit, "offset": offset},
         ).all()
-        return _visible(
-            session, [Hit(doc, int(idea_id), float(rank)) for doc, idea_id, rank in rows]
-        )
+        hits = [Hit(doc, int(idea_id), float(rank)) for doc, idea_id, rank in rows]
+        return _visible(session, hits) if checked else hits
     joiner = " | " if any_term else " & "
     expression = joiner.join(f"{s}:*" for s in stems)
     rows = session.execute(
@@ -311,18 +316,19 @@ def _match(
     return [Hit(doc, int(idea_id), float(rank)) for doc, idea_id, rank in rows]
 
 
+# The ideas a search may show: published, not merged away, not hidden by moderation.
+_SHOWN_IDEAS = select(Idea.id).where(
+    col(Idea.id).in_(bindparam("ids", expanding=True)),
+    col(Idea.board_group) < BoardGroup.off_board,
+)
+
+
 def _visible(session: Session, hits: list[Hit]) -> list[Hit]:
     """Only hits on published ideas that were not merged away nor hidden by moderation."""
     if not hits:
         return hits
-    shown = set(
-        session.exec(
-            select(Idea.id).where(
-                col(Idea.id).in_({h.idea_id for h in hits}),
-                col(Idea.board_group) < BoardGroup.off_board,
-            )
-        )
-    )
+    ids = sorted({h.idea_id for h in hits})
+    shown = {row[0] for row in read_rows(session, _SHOWN_IDEAS, {"ids": ids})}
     return [h for h in hits if h.idea_id in shown]
 
 
@@ -340,14 +346,17 @@ def find(session: Session, query: str, limit: int = 50, offset: int = 0) -> list
     return _find(session, _safe_stems(query), limit, offset)[0]
 
 
-def _find(session: Session, stems: list[str], limit: int, offset: int) -> tuple[list[Hit], bool]:
-    """`find`'s hits, and whether they hold every word (False: only some of them)."""
+def _find(
+    session: Session, stems: list[str], limit: int, offset: int, checked: bool = True
+) -> tuple[list[Hit], bool]:
+    """`find`'s hits, and whether they hold every word (False: only some of them). Unless
+    `checked`, hits on ideas a search may not show are left for the caller to drop."""
     if not stems:
         return [], True
 
     def ranked(any_term: bool) -> list[Hit]:
         if _is_sqlite(session):
-            return _rank_newest(session, stems, any_term, limit, offset)
+            return _rank_newest(session, stems, any_term, limit, offset, checked)
         return _match(session, stems, any_term, docs_like="%", limit=limit, offset=offset)
 
     hits = ranked(any_term=False)
@@ -425,11 +434,11 @@ def _forget_counts() -> None:
 
 
 def _rank_newest(
-    session: Session, stems: list[str], any_term: bool, limit: int, offset: int
+    session: Session, stems: list[str], any_term: bool, limit: int, offset: int, checked: bool
 ) -> list[Hit]:
     # Few enough matches (as real text mostly gives): the index ranks them all, exactly.
     if _count(session, _expression(stems, any_term), time.monotonic()) <= FULL_RANKING_MAX:
-        return _match(session, stems, any_term, docs_like="%", limit=limit, offset=offset)
+        return _match(session, stems, any_term, "%", limit, offset, checked)
     wanted = max(SEARCH_CANDIDATES, offset + limit)
     candidates: dict[int, tuple[str, int, str, str]] = {}
     for prefix in (False, True):
@@ -452,21 +461,23 @@ def _rank_newest(
         holding = min(rows, _count(session, f'"{s}"{star}', now))
         idf[s] = max(1e-6, math.log((rows - holding + 0.5) / (holding + 0.5)))
 
+    title_weight, body_weight = _WEIGHTS["title"], _WEIGHTS["body"]
+
+    def occurrences(words: list[str], s: str) -> int:
+        if prefix:
+            return sum(1 for w in words if w.startswith(s))
+        return words.count(s)
+
     def score(title: str, body: str) -> float:
-        columns = {"title": title.split(), "body": body.split()}
-        length = sum(len(words) for words in columns.values())
+        title_words, body_words = title.split(), body.split()
+        # bm25's length part, the same for every term of this document
+        norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * (len(title_words) + len(body_words)) / average)
         total = 0.0
         for s in stems:
-            frequency = sum(
-                _WEIGHTS[name] * sum(1 for w in words if w == s or (prefix and w.startswith(s)))
-                for name, words in columns.items()
+            frequency = title_weight * occurrences(title_words, s) + body_weight * occurrences(
+                body_words, s
             )
-            total += (
-                idf[s]
-                * frequency
-                * (_BM25_K1 + 1)
-                / (frequency + _BM25_K1 * (1 - _BM25_B + _BM25_B * length / average))
-            )
+            total += idf[s] * frequency * (_BM25_K1 + 1) / (frequency + norm)
         return -total
 
     ranked = sorted(
@@ -475,8 +486,8 @@ def _rank_newest(
             for rowid, (doc, idea_id, title, body) in candidates.items()
         )
     )
-    page = ranked[offset : offset + limit]
-    return _visible(session, [Hit(doc, idea_id, rank) for rank, _, doc, idea_id in page])
+    hits = [Hit(doc, idea_id, rank) for rank, _, doc, idea_id in ranked[offset : offset + limit]]
+    return _visible(session, hits) if checked else hits
 
 
 # --- similar ideas -------------------------------------------------------------------------
@@ -714,6 +725,12 @@ class Found(NamedTuple):
     searchable: bool  # False: the query has nothing but common words, nothing was searched
 
 
+_FILTER_FACTS = select(Idea.id, Idea.unit_id, Idea.call_id, Idea.status).where(
+    col(Idea.id).in_(bindparam("ids", expanding=True)),
+    col(Idea.board_group) < BoardGroup.off_board,
+)
+
+
 def search_page(
     session: Session,
     query: str,
@@ -727,15 +744,14 @@ def search_page(
 ) -> "Found":
     """Ranked, highlighted results with the board's filters: one page, and what it is of."""
     stems = _safe_stems(query)
-    hits, every_word = _find(session, stems, SEARCH_CANDIDATES, 0)
+    hits, every_word = _find(session, stems, SEARCH_CANDIDATES, 0, checked=False)
     idea_ids = {h.idea_id for h in hits}
-    # What the filters read of every hit's idea; whole ideas only for the page shown.
+    # What the filters read of every hit's idea, of those a search may show (`_visible`'s
+    # rule, read in the same query); whole ideas only for the page shown.
     facts = {
-        int(idea_id or 0): (unit_id, call_id, idea_status)
-        for idea_id, unit_id, call_id, idea_status in session.exec(
-            select(Idea.id, Idea.unit_id, Idea.call_id, Idea.status).where(
-                col(Idea.id).in_(idea_ids)
-            )
+        int(idea_id): (unit_id, call_id, idea_status)
+        for idea_id, unit_id, call_id, idea_status in read_rows(
+            session, _FILTER_FACTS, {"ids": sorted(idea_ids)}
         )
     }
     if theme:
