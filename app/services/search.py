@@ -723,6 +723,8 @@ class Found(NamedTuple):
     total: int
     every_word: bool  # False: no document holds every word, these hold some of them
     searchable: bool  # False: the query has nothing but common words, nothing was searched
+    # True: more documents match than the SEARCH_CANDIDATES ranked; `total` is a floor
+    more: bool = False
 
 
 _FILTER_FACTS = select(Idea.id, Idea.unit_id, Idea.call_id, Idea.status).where(
@@ -744,7 +746,10 @@ def search_page(
 ) -> "Found":
     """Ranked, highlighted results with the board's filters: one page, and what it is of."""
     stems = _safe_stems(query)
-    hits, every_word = _find(session, stems, SEARCH_CANDIDATES, 0, checked=False)
+    # One more than ranked: whether the ranking left matches out.
+    hits, every_word = _find(session, stems, SEARCH_CANDIDATES + 1, 0, checked=False)
+    more = len(hits) > SEARCH_CANDIDATES
+    hits = hits[:SEARCH_CANDIDATES]
     idea_ids = {h.idea_id for h in hits}
     # What the filters read of every hit's idea, of those a search may show (`_visible`'s
     # rule, read in the same query); whole ideas only for the page shown.
@@ -834,4 +839,4 @@ def search_page(
                     f"#deminage-{d.id}",
                 )
             )
-    return Found(results, len(kept), every_word, bool(stems))
+    return Found(results, len(kept), every_word, bool(stems), more)

@@ -1,12 +1,13 @@
 """The search page as an agent uses it: pages that keep their filters, and empty pages that
 say why (filters, common words) instead of inviting a duplicate idea."""
 
+import pytest
 from sqlmodel import Session
 
 from app.models import User
-from app.services import scoring
+from app.services import scoring, search
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, soup, text_of
+from tests.conftest import Clock, MakeClient, soup, text_of
 from tests.factories import make_idea, make_user
 from tests.html import attr, one
 
@@ -72,3 +73,20 @@ def test_results_holding_only_some_words_are_said_so(
     every = soup(web.get("/search?q=guichet+usagers"))
     assert every.select_one("#some-words") is None
     assert len(every.select("#search-results .card")) == 2
+
+
+def test_a_search_with_more_matches_than_it_ranks_says_so(
+    db: Session, make_client: MakeClient, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the candidates it ranks, the count is a floor, and the page says how to see the
+    others; with exactly as many matches, the count is exact."""
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 5)
+    web = make_client(_guichets(db, clock, open_ideas=5, projects=0))
+    exact = soup(web.get("/search?q=guichet"))
+    assert text_of(exact, "#results-title").startswith("5 résultats")
+    assert not exact.select("#more-results")
+    make_idea(db, make_user(db), clock.now, title="Guichet de trop", problem="Encore un.")
+    db.commit()
+    floor = soup(web.get("/search?q=guichet"))
+    assert text_of(floor, "#results-title").startswith("Plus de 5 résultats")
+    assert "ajoutez un mot ou un filtre" in text_of(floor, "#more-results")
