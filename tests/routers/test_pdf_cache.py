@@ -90,13 +90,16 @@ def test_each_change_the_fiche_shows_makes_a_new_pdf_that_says_it(
     text = new_pdf()
     assert "CANARIMINE" in text and "Objecteuse" in text and "Encore active" in text
 
-    # A déminage brought (not yet accepted: it shows nowhere, and the kept PDF serves)…
+    # A déminage brought: not accepted, its words are not on the fiche, its author is, among
+    # the regards croisés…
     mine = db.exec(select(Mine).where(Mine.idea_id == idea.id)).one()
     helping = make_client(helper)
     answered = helping.post_form(
         f"/mines/{mine.id}/deminages", {"kind": "solution", "body": "Réponse CANARIREPONSE."}
     )
     assert answered.status_code == 303
+    text = new_pdf()
+    assert "Aidante" in text and "CANARIREPONSE" not in text
     # …then accepted by the one who laid the mine.
     deminage = db.exec(select(Deminage).where(Deminage.mine_id == mine.id)).one()
     assert objecting.post_form(f"/deminages/{deminage.id}/accept").status_code == 303
