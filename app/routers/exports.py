@@ -8,7 +8,6 @@ from starlette.responses import Response
 from app.db import write_beside
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.services import blockers, calls, exports, ideas, pdfs
-from app.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,13 +41,13 @@ def sheet_pdf(
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     sheet = exports.product_sheet(session, params, idea, user, now)
-    html = bytes(render(request, "exports/sheet.html", {"sheet": sheet}).body).decode()
-    key = pdfs.key_of(html)  # what this viewer is shown, exactly
+    templates = request.app.state.templates
+    key = pdfs.key_of(templates, sheet)  # what this viewer is shown, as data
     pdf = pdfs.cached(settings, key)
     if pdf is None:
         with write_beside(session) as writer:  # counted even if the PDF fails
             pdfs.throttle(writer, settings, user, now)
-        pdf = pdfs.make(settings, request.app.state.pdf_makers, key, html)
+        pdf = pdfs.make(settings, request.app.state.pdf_makers, templates, key, sheet)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -1,14 +1,18 @@
 """What leaves the tool: the fiche produit (Markdown, and HTML for the PDF) and the open data."""
 
 import csv
+import dataclasses
 import io
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app import formatting
 from app.db import wide_select
@@ -159,6 +163,37 @@ def product_sheet(
         milestones=sheet.milestones,
         call=sheet.call.question if sheet.call else "",
     )
+
+
+def sheet_data(sheet: ProductSheet) -> bytes:
+    """The fiche as plain data, in one canonical form: every value the sheet was built with (for
+    this viewer, after `visibility`), so that two sheets with the same data render the same.
+    Whole rows rather than the fields a template reads: a field a template comes to show can
+    never be left out (more rows than shown only costs a PDF made again)."""
+    text = json.dumps(sheet, default=_plain, ensure_ascii=False, separators=(",", ":"))
+    return text.encode()
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    """What JSON does not write itself (texts, numbers, lists, tuples and mappings it does)."""
+    kind = type(value)
+    if (names := _FIELDS.get(kind)) is None and dataclasses.is_dataclass(value):
+        names = _FIELDS.setdefault(kind, tuple(f.name for f in dataclasses.fields(value)))
+    if names is not None:
+        return [kind.__name__, [getattr(value, name) for name in names]]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Fraction | Decimal):
+        return str(value)
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, SQLModel):  # a whole row, relations aside
+        return [kind.__name__, value.model_dump()]
+    # Never a value left out of the key unseen: a new kind of value is added here first.
+    raise TypeError(f"a product sheet holds a {kind.__name__}: add it to `exports._plain`")
 
 
 def rule_kind_label(kind: str) -> str:
