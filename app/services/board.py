@@ -438,14 +438,16 @@ def _rows(session: Session, ideas: list[tuple[Row[Any], bool]]) -> list[BoardRow
 
 # A skip scan down the theme index: one short probe per distinct theme, instead of a DISTINCT
 # over every (idea, theme) pair. The seed is '' so that every probe is the same indexed search.
+# Only themes of ideas on the board (the theme's copy of the board group): a draft's, a merged
+# or a hidden idea's themes are its own words, not the board's.
 THEMES_IN_USE = text(
     """
     WITH RECURSIVE t(theme) AS (
         SELECT CAST('' AS VARCHAR(40))
         UNION ALL
         SELECT (
-            SELECT it.theme FROM idea_theme AS it JOIN idea ON idea.id = it.idea_id
-            WHERE it.theme > t.theme AND idea.status != 'draft'
+            SELECT it.theme FROM idea_theme AS it
+            WHERE it.theme > t.theme AND it.board_group < 9 -- BoardGroup.off_board
             ORDER BY it.theme LIMIT 1
         ) FROM t WHERE t.theme IS NOT NULL
     )
@@ -455,5 +457,5 @@ THEMES_IN_USE = text(
 
 
 def themes_in_use(session: Session) -> list[str]:
-    """Every theme of a published idea, for the board's filter, in alphabetical order."""
+    """Every theme of an idea on the board, for the board's filter, in alphabetical order."""
     return [row[0] for row in read_rows(session, THEMES_IN_USE)]

@@ -224,3 +224,20 @@ def test_theme_and_category_follow_the_mines_as_they_change(
     assert shown() == [] and shown("accueil") == ["Guichet unique"] == shown("rh")
     moderation.hide(s, P, admin, mine, idea, "Propos déplacés.", clock.now)
     assert shown("accueil") == [] and shown("rh") == []
+
+
+def test_the_theme_filter_offers_only_themes_of_ideas_on_the_board(
+    engine_session: Session, clock: Clock
+) -> None:
+    """A theme is free text: a draft's, a merged or a hidden idea's themes are not offered."""
+    s = engine_session
+    author, admin = make_user(s), make_user(s, role=Role.admin)
+    make_idea(s, author, clock.now, title="Publiée", themes=["voirie"])
+    make_idea(s, author, clock.now, title="Brouillon", themes=["brouillon"], published=False)
+    hidden = make_idea(s, author, clock.now, title="Masquée", themes=["dupont est un escroc"])
+    moderation.hide_idea(s, admin, hidden, "Propos diffamatoires.", clock.now)
+    s.flush()
+    assert board.themes_in_use(s) == ["voirie"]
+    moderation.restore_idea(s, admin, hidden, clock.now)
+    s.flush()
+    assert board.themes_in_use(s) == ["dupont est un escroc", "voirie"]
