@@ -62,7 +62,10 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.co_carrier: (
         "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
     ),
-    NotificationKind.moderation: "La modération masque ou rétablit une idée que je porte",
+    NotificationKind.moderation: (
+        "La modération masque ou rétablit une idée que je porte, une de mes mines ou un de mes "
+        "déminages"
+    ),
 }
 
 
