@@ -58,7 +58,7 @@ def hide(
         admin,
         item,
         idea,
-        f"{told}\u00a0: {reason.rstrip(' .')}. Pour contester cette décision, voyez "
+        f"{told}\u00a0: {_sentence(reason)} Pour contester cette décision, voyez "
         f"«\u00a0Contester une décision de modération\u00a0» dans les conditions "
         f"d’utilisation\u00a0: {appeal}",
         now,
@@ -93,6 +93,12 @@ def restore(
         f"{_yours(item, idea)} a été {_agreed(item, 'rétabli')} par la modération.",
         now,
     )
+
+
+def _sentence(text: str) -> str:
+    """The moderator's reason as a sentence: one final mark, theirs if they wrote one."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def _yours(item: Mine | Deminage, idea: Idea) -> str:

@@ -417,6 +417,7 @@ def test_a_hidden_mine_s_author_is_told_why_and_how_to_contest_and_told_when_res
     author_client = make_client(rude)
     [notice] = [n for n in _notices(author_client) if n.startswith("Nouveau Votre mine")]
     assert "Votre mine sur l’idée «\u00a0Guichet unique\u00a0» a été masquée" in notice
+    assert f"masquée par la modération\u00a0: {reason}. Pour contester" in notice
     assert INSULT in notice and "Contester une décision de modération" in notice
     assert "/conditions-utilisation#recours" in notice
     exported = author_client.get("/profile/export.json").json()["notification"]
@@ -443,10 +444,13 @@ def test_a_hidden_deminage_s_author_is_told_but_not_a_moderator_of_their_own(
 ) -> None:
     d = scene["deminage"]
     admin = make_client(scene["admin"])
-    assert admin.post_form(f"/deminages/{d.id}/hide", {"reason": "Hors sujet."}).status_code == 303
+    assert (
+        admin.post_form(f"/deminages/{d.id}/hide", {"reason": "Hors sujet\u00a0!"}).status_code
+        == 303
+    )
     [notice] = [n for n in _notices(make_client(scene["other"])) if "Votre déminage" in n]
     assert "Votre déminage sur l’idée «\u00a0Guichet unique\u00a0» a été masqué" in notice
-    assert "Hors sujet. Pour contester" in notice  # one full stop, not two
+    assert "Hors sujet\u00a0! Pour contester" in notice  # its own final mark, no full stop after
     # An admin who hides their own déminage is not told of their own act.
     own = make_deminage(db, scene["mine"], scene["admin"], clock.now, body="Le mien.")
     db.commit()
