@@ -31,6 +31,8 @@ class NotificationKind(StrEnum):
     project_milestone = "project_milestone"
     co_carrier = "co_carrier"
     moderation = "moderation"
+    mine_reopened = "mine_reopened"
+    my_deminage_unaccepted = "my_deminage_unaccepted"
 
 
 KIND_LABELS: dict[str, str] = {
@@ -62,7 +64,14 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.co_carrier: (
         "On m’invite à co-porter une idée, ou l’on répond à mon invitation"
     ),
-    NotificationKind.moderation: "La modération masque ou rétablit une idée que je porte",
+    NotificationKind.moderation: (
+        "La modération masque ou rétablit une idée que je porte, une de mes mines ou un de mes "
+        "déminages"
+    ),
+    NotificationKind.mine_reopened: "Une mine d’une idée que je porte est rouverte",
+    NotificationKind.my_deminage_unaccepted: (
+        "Un de mes déminages n’est plus retenu\u00a0: la mine est rouverte"
+    ),
 }
 
 
@@ -101,6 +110,8 @@ DEFAULT_CHANNELS = {
     NotificationKind.project_milestone: Channel.digest,
     NotificationKind.co_carrier: Channel.email,
     NotificationKind.moderation: Channel.email,
+    NotificationKind.mine_reopened: Channel.email,
+    NotificationKind.my_deminage_unaccepted: Channel.email,
 }
 
 

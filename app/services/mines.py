@@ -483,6 +483,56 @@ def reopen(
     scoring.refresh(
         session, params, idea, now, user, cause=f"mine «\u00a0{mine.title}\u00a0» rouverte"
     )
+    _tell_reopened(session, user, mine, idea, [d for d, _ in ended], reason, now)
+
+
+def _tell_reopened(
+    session: Session,
+    user: User,
+    mine: Mine,
+    idea: Idea,
+    ended: list[Deminage],
+    reason: str,
+    now: datetime,
+) -> None:
+    """Those whose déminage is no longer retained, then those who carry the idea, learn that
+    the mine is active again, and why (not who reopened it: `notify`)."""
+    mailer = notifications.mailer_of(session)
+    told: set[int] = set()
+    for deminage in ended:
+        helper = session.get_one(User, deminage.author_id)
+        notifications.notify(
+            session,
+            mailer,
+            helper,
+            NotificationKind.my_deminage_unaccepted,
+            user,
+            idea,
+            f"Votre déminage n’est plus retenu\u00a0: {user.name} a rouvert sa mine "
+            f"«\u00a0{mine.title}\u00a0». Sa raison\u00a0: {reason}",
+            f"#deminage-{deminage.id}",
+            now,
+            about=notifications.About(mine, deminage),
+        )
+        told.add(pk(helper))
+    for carrier_id in [idea.author_id, *idea.co_carrier_ids]:
+        carrier = session.get(User, carrier_id)
+        if carrier is None or carrier_id in told:
+            continue
+        told.add(carrier_id)
+        notifications.notify(
+            session,
+            mailer,
+            carrier,
+            NotificationKind.mine_reopened,
+            user,
+            idea,
+            f"{user.name} rouvre la mine «\u00a0{mine.title}\u00a0» sur votre idée "
+            f"«\u00a0{idea.title}\u00a0»\u00a0: {reason}",
+            f"#mine-{mine.id}",
+            now,
+            about=notifications.About(mine),
+        )
 
 
 def accept_risk(

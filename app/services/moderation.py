@@ -20,6 +20,9 @@ from app.services.ideas import add_event, themes_of
 from app.services.permissions import check_moderate, raise_if
 from app.services.readiness import ScoringParams
 
+# Where the conditions of use say how to contest moderation (templates/legal/terms.html).
+APPEAL_PATH = "/conditions-utilisation#recours"
+
 
 def _target(item: Mine | Deminage | Idea) -> str:
     if isinstance(item, Idea):
@@ -36,6 +39,7 @@ def hide(
     reason: str,
     now: datetime,
 ) -> None:
+    """Hide a mine or a déminage, with a reason its author is told, with how to contest it."""
     raise_if(check_moderate(admin))
     if item.hidden_at is not None:
         raise Conflict("Ce contenu est déjà masqué.")
@@ -47,6 +51,19 @@ def hide(
     _reindex(session, item, idea)
     add_event(session, idea, admin, "moderated", "Un contenu a été masqué par la modération.", now)
     scoring.refresh(session, params, idea, now, admin, cause="contenu masqué par la modération")
+    told = f"{_yours(item, idea)} a été {_agreed(item, 'masqué')} par la modération"
+    appeal = f"{notifications.mailer_of(session).base_url}{APPEAL_PATH}"
+    _tell_author(
+        session,
+        admin,
+        item,
+        idea,
+        f"{told}\u00a0: {_sentence(reason)} Pour contester cette décision, voyez "
+        f"«\u00a0Contester une décision de modération\u00a0» dans les conditions "
+        f"d’utilisation\u00a0: {appeal}",
+        now,
+        subject=told,
+    )
 
 
 def restore(
@@ -57,6 +74,7 @@ def restore(
     idea: Idea,
     now: datetime,
 ) -> None:
+    """Show a hidden mine or déminage again; its author is told."""
     raise_if(check_moderate(admin))
     if item.hidden_at is None:
         raise Conflict("Ce contenu n’est pas masqué.")
@@ -67,6 +85,62 @@ def restore(
     _reindex(session, item, idea)
     add_event(session, idea, admin, "moderated", "Un contenu masqué a été rétabli.", now)
     scoring.refresh(session, params, idea, now, admin, cause="contenu rétabli")
+    _tell_author(
+        session,
+        admin,
+        item,
+        idea,
+        f"{_yours(item, idea)} a été {_agreed(item, 'rétabli')} par la modération.",
+        now,
+    )
+
+
+def _sentence(text: str) -> str:
+    """The moderator's reason as a sentence: one final mark, theirs if they wrote one."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
+def _yours(item: Mine | Deminage, idea: Idea) -> str:
+    """« Votre mine sur l’idée « … » »: the item's own words are not quoted (its author no longer
+    reads them once hidden, `visibility`), the idea's title is."""
+    what = "Votre mine" if isinstance(item, Mine) else "Votre déminage"
+    return f"{what} sur l’idée «\u00a0{idea.title}\u00a0»"
+
+
+def _agreed(item: Mine | Deminage, participle: str) -> str:
+    return f"{participle}e" if isinstance(item, Mine) else participle
+
+
+def _tell_author(
+    session: Session,
+    admin: User,
+    item: Mine | Deminage,
+    idea: Idea,
+    message: str,
+    now: datetime,
+    subject: str | None = None,
+) -> None:
+    """The item's author is told, and led to it on the idea's page, where its alert says why
+    and how to contest (not when they moderated it themselves: `notify`)."""
+    author = session.get(User, item.author_id)
+    if author is None:
+        return
+    mine = item if isinstance(item, Mine) else session.get_one(Mine, item.mine_id)
+    anchor = f"#mine-{item.id}" if isinstance(item, Mine) else f"#deminage-{item.id}"
+    notifications.notify(
+        session,
+        notifications.mailer_of(session),
+        author,
+        NotificationKind.moderation,
+        admin,
+        idea,
+        message,
+        anchor,
+        now,
+        subject=subject,
+        about=notifications.About(mine, item if isinstance(item, Deminage) else None),
+    )
 
 
 def _reindex(session: Session, item: Mine | Deminage, idea: Idea) -> None:

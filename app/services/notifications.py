@@ -337,11 +337,17 @@ def list_for(session: Session, user: User, limit: int = 50) -> list[Notification
             .limit(limit)
         )
     )
-    messages = visibility.redact_messages(session, user, [(n.idea_id, n.message) for n in items])
+    messages = _as_read(session, user, items)
     return [
         NotificationLine(pk(n), n.kind, message, n.url, n.created_at, n.read_at)
         for n, message in zip(items, messages, strict=True)
     ]
+
+
+def _as_read(session: Session, user: User, items: list[Notification]) -> list[str]:
+    """The notifications' messages as their reader may read them now (`visibility`)."""
+    whys = visibility.notification_whys([(n.kind, n.mine_id, n.deminage_id) for n in items])
+    return visibility.redact_messages(session, user, [(n.idea_id, n.message) for n in items], whys)
 
 
 def open_notification(session: Session, user: User, notification_id: int, now: datetime) -> str:
@@ -385,9 +391,7 @@ def build_digests(session: Session, mailer: Mailer, now: datetime) -> int:
             session.add(item)
         if not user.is_active:
             continue
-        messages = visibility.redact_messages(
-            session, user, [(n.idea_id, n.message) for n in items]
-        )
+        messages = _as_read(session, user, items)
         digest = [
             emails.Item(
                 message,

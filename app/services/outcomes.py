@@ -155,6 +155,10 @@ def record(
     )
     session.add(outcome)
     label = DECISION_LABELS[decision].lower()
+    if merged_into is not None:
+        # Named to everyone (the idea kept is never hidden when merged into, `check_merge`);
+        # hidden since, it is masked for those who may not read it (`visibility`).
+        label = f"fusionnée dans «\u00a0{merged_into.title}\u00a0»"
     tell_participants(
         session,
         idea,

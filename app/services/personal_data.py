@@ -130,8 +130,11 @@ def _notifications_as_read(
     session: Session, user: User, items: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The person's notifications as the app shows them now (hidden content masked)."""
+    whys = visibility.notification_whys(
+        [(n["kind"], n["mine_id"], n["deminage_id"]) for n in items]
+    )
     messages = visibility.redact_messages(
-        session, user, [(n["idea_id"], n["message"]) for n in items]
+        session, user, [(n["idea_id"], n["message"]) for n in items], whys
     )
     return [{**n, "message": m} for n, m in zip(items, messages, strict=True)]
 

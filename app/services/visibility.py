@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, case, or_
 from sqlmodel import Session, col, select
 
-from app.db import read_rows
-from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, User
+from app.db import read_rows, wide_select
+from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, NotificationKind, User
 from app.models.base import pk
 from app.services.permissions import can_read_hidden, can_view_idea
 
@@ -156,7 +156,7 @@ MASKED_EVENT = "Une action sur une mine masquée par la modération."
 
 # The hidden mines an idea's messages may quote: its own, and, once an admin merged it into
 # another idea, those that moved there with the merge (its history and notifications stay).
-_HIDDEN_MINES_OF = select(Mine.idea_id, Mine.title, Mine.body).where(
+_HIDDEN_MINES_OF = wide_select(Mine.idea_id, Mine.title, Mine.body, Mine.id, Mine.author_id).where(
     col(Mine.hidden_at).is_not(None),
     col(Mine.idea_id).in_(bindparam("ideas", expanding=True)),
 )
@@ -173,10 +173,12 @@ BARE_TITLE_MIN = 10
 
 
 class HiddenMine(NamedTuple):
-    """What a text may not quote of a hidden mine: its title, its text."""
+    """What a text may not quote of a hidden mine: its title, its text (and which mine, whose)."""
 
     title: str
     body: str
+    id: int | None = None
+    author_id: int | None = None
 
 
 # Straight and typographic apostrophes read alike; Markdown's emphasis marks are no words.
@@ -227,8 +229,12 @@ def _hidden_mines_by_idea(session: Session, ideas: set[int]) -> dict[int, list[H
     moved = dict(read_rows(session, _MERGED_INTO, {"ideas": sorted(ideas)}))
     wanted = sorted(ideas | set(moved.values()))
     found: dict[int, list[HiddenMine]] = {}
-    for idea_id, title, body in read_rows(session, _HIDDEN_MINES_OF, {"ideas": wanted}):
-        found.setdefault(idea_id, []).append(HiddenMine(title or "", body or ""))
+    for idea_id, title, body, mine_id, author_id in read_rows(
+        session, _HIDDEN_MINES_OF, {"ideas": wanted}
+    ):
+        found.setdefault(idea_id, []).append(
+            HiddenMine(title or "", body or "", mine_id, author_id)
+        )
     return {i: found.get(i, []) + found.get(moved.get(i, -1), []) for i in ideas}
 
 
@@ -241,24 +247,44 @@ def hidden_titles(session: Session, idea_id: int, viewer: User | None) -> list[H
 
 
 def redact_messages(
-    session: Session, viewer: User | None, messages: Sequence[tuple[int | None, str]]
+    session: Session,
+    viewer: User | None,
+    messages: Sequence[tuple[int | None, str]],
+    why: Sequence[int | None] = (),
 ) -> list[str]:
     """Messages about ideas (notifications, digests, lessons, outcomes), each masked whole when
     it quotes one of its idea's hidden mines (`quotes`), or names an idea hidden since (the
     idea itself, a duplicate merged into it, the idea it joined) that the viewer may not read:
-    a notification written before the hiding no longer quotes it once read or mailed after."""
+    a notification written before the hiding no longer quotes it once read or mailed after.
+    `why` gives, per message, the mine it tells was hidden (`notification_whys`): its author
+    reads why, as on the page, even when the moderator's reason quotes the mine."""
     ideas = {idea_id for idea_id, _ in messages if idea_id is not None}
     if reads_hidden(viewer) or not ideas:
         return [message for _, message in messages]
     hidden = _hidden_mines_by_idea(session, ideas)
     unseen = _unseen_idea_titles(session, viewer, ideas)
+    whys = list(why) or [None] * len(messages)
     out = []
-    for idea_id, message in messages:
+    for (idea_id, message), told in zip(messages, whys, strict=True):
         if redact_text(message, unseen.get(idea_id or 0, [])) != message:
             out.append(MASKED_IDEA_MESSAGE)
-        else:
-            out.append(redact_text(message, hidden.get(idea_id or 0, [])))
+            continue
+        quotable = [
+            h
+            for h in hidden.get(idea_id or 0, [])
+            if not (told is not None and h.id == told and viewer and h.author_id == viewer.id)
+        ]
+        out.append(redact_text(message, quotable))
     return out
+
+
+def notification_whys(items: Sequence[tuple[str, int | None, int | None]]) -> list[int | None]:
+    """For each notification (its kind, mine and déminage), the mine whose hiding it tells its
+    author (`redact_messages`' `why`), or None."""
+    return [
+        mine_id if kind == NotificationKind.moderation and deminage_id is None else None
+        for kind, mine_id, deminage_id in items
+    ]
 
 
 MASKED_IDEA_MESSAGE = "Ce message parle d’une idée masquée par la modération."

@@ -3,7 +3,8 @@
 from sqlmodel import Session
 
 from app.models import Idea, Role, User
-from tests.conftest import Clock, MakeClient, error_of, field_error, soup, text_of
+from app.models.base import pk
+from tests.conftest import Clock, MakeClient, WebClient, error_of, field_error, soup, text_of
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 from tests.html import attr, find_tag, one, parent
 
@@ -419,3 +420,43 @@ def test_the_lay_form_offers_mines_of_the_chosen_category_on_similar_ideas_only(
     assert [a.get_text(strip=True) for a in soup(again).select(".neighbour-mines li a")] == [
         "Mine «\u00a0Mandat SEPA\u00a0»"
     ]
+
+
+def _notices(client: WebClient) -> list[str]:
+    """The texts of the person's notifications, as their list shows them."""
+    page = soup(client.get("/notifications"))
+    return [li.get_text(" ", strip=True) for li in page.select(".notifications li")]
+
+
+def test_a_reopened_mine_tells_the_carriers_and_the_author_of_the_acceptance_it_ended(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
+    author, colleague, idea = _setup(db, clock)
+    co_carrier = make_user(db, name="Côme Porteur", unit="RH")
+    helper = make_user(db, name="Paul Premier", unit="DSI")
+    bystander = make_user(db, name="Bruno Passant", unit="Juridique")
+    idea.co_carrier_ids = [pk(co_carrier)]
+    db.add(idea)
+    mine = make_mine(db, idea, colleague, clock.now, title="Coût")
+    first = make_deminage(db, mine, helper, clock.now, body="Le budget de la DSI.")
+    db.commit()
+    assert make_client(author).post_form(f"/deminages/{first.id}/accept").status_code == 303
+    mine_client = make_client(colleague)
+    before = len(_notices(mine_client))
+    reason = "Le budget n’est pas voté."
+    assert mine_client.post_form(f"/mines/{mine.id}/reopen", {"reason": reason}).status_code == 303
+    reopened = (
+        f"Collègue rouvre la mine «\u00a0Coût\u00a0» sur votre idée «\u00a0{idea.title}\u00a0»"
+    )
+    for carrier in (author, co_carrier):
+        [notice] = [n for n in _notices(make_client(carrier)) if reopened in n]
+        assert reason in notice
+    [notice] = [n for n in _notices(make_client(helper)) if "n’est plus retenu" in n]
+    assert (
+        "Votre déminage n’est plus retenu\u00a0: Collègue a rouvert sa mine «\u00a0Coût\u00a0»"
+        in notice
+    )
+    assert reason in notice
+    # Not the one who reopened it, nor anyone who took no part.
+    assert len(_notices(mine_client)) == before
+    assert not [n for n in _notices(make_client(bystander)) if "rouv" in n]

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from app.models import Deminage, Idea, Mine, Role, User
+from app.models import Deminage, Idea, Mine, OutboxMessage, Role, User
 from app.services import ideas, search
 from app.services.readiness import ScoringParams
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
@@ -391,3 +391,68 @@ def test_a_lesson_quoting_a_hidden_mine_no_longer_makes_its_idea_findable(
     # Restored, the lesson reads whole again, and finds its idea again.
     assert admin.post_form(f"/mines/{mine.id}/restore").status_code == 303
     assert finds_the_idea() == EVERYWHERE
+
+
+def _notices(client: Any) -> list[str]:
+    """The texts of the person's notifications, as their list shows them."""
+    return [
+        li.get_text(" ", strip=True)
+        for li in soup(client.get("/notifications")).select(".notifications li")
+    ]
+
+
+def _mails_to(db: Session, person: User) -> list[OutboxMessage]:
+    db.rollback()  # see the app's latest writes
+    return list(db.exec(select(OutboxMessage).where(OutboxMessage.to_email == person.email)))
+
+
+def test_a_hidden_mine_s_author_is_told_why_and_how_to_contest_and_told_when_restored(
+    make_client: MakeClient, scene: Scene, db: Session
+) -> None:
+    mine, rude = scene["mine"], scene["rude"]
+    admin = make_client(scene["admin"])
+    # The reason quotes the mine: its author reads it whole, as on the page; nobody else does.
+    reason = f"Propos injurieux\u00a0: «\u00a0{INSULT}\u00a0»"
+    assert admin.post_form(f"/mines/{mine.id}/hide", {"reason": reason}).status_code == 303
+    author_client = make_client(rude)
+    [notice] = [n for n in _notices(author_client) if n.startswith("Nouveau Votre mine")]
+    assert "Votre mine sur l’idée «\u00a0Guichet unique\u00a0» a été masquée" in notice
+    assert f"masquée par la modération\u00a0: {reason}. Pour contester" in notice
+    assert INSULT in notice and "Contester une décision de modération" in notice
+    assert "/conditions-utilisation#recours" in notice
+    exported = author_client.get("/profile/export.json").json()["notification"]
+    assert any(INSULT in n["message"] for n in exported)
+    [mail] = [m for m in _mails_to(db, rude) if "masquée" in m.subject]
+    assert INSULT in mail.body and "/conditions-utilisation#recours" in mail.body
+    assert f"/ideas/{scene['idea'].id}#mine-{mine.id}" in mail.body
+    # The page it leads to says how to contest, beside the reason.
+    page = soup(author_client.get(f"/ideas/{scene['idea'].id}"))
+    [appeal] = [a for a in page.select(f"#mine-{mine.id} a") if "contester" in a.get_text()]
+    assert attr(appeal, "href").endswith("/conditions-utilisation#recours")
+    # The idea's author and the others learn nothing of it.
+    for person in (scene["author"], scene["other"]):
+        assert not any(INSULT in n for n in _notices(make_client(person)))
+    assert admin.post_form(f"/mines/{mine.id}/restore").status_code == 303
+    assert any(
+        "Votre mine sur l’idée «\u00a0Guichet unique\u00a0» a été rétablie par la modération." in n
+        for n in _notices(author_client)
+    )
+
+
+def test_a_hidden_deminage_s_author_is_told_but_not_a_moderator_of_their_own(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
+) -> None:
+    d = scene["deminage"]
+    admin = make_client(scene["admin"])
+    assert (
+        admin.post_form(f"/deminages/{d.id}/hide", {"reason": "Hors sujet\u00a0!"}).status_code
+        == 303
+    )
+    [notice] = [n for n in _notices(make_client(scene["other"])) if "Votre déminage" in n]
+    assert "Votre déminage sur l’idée «\u00a0Guichet unique\u00a0» a été masqué" in notice
+    assert "Hors sujet\u00a0! Pour contester" in notice  # its own final mark, no full stop after
+    # An admin who hides their own déminage is not told of their own act.
+    own = make_deminage(db, scene["mine"], scene["admin"], clock.now, body="Le mien.")
+    db.commit()
+    assert admin.post_form(f"/deminages/{own.id}/hide", {"reason": "Doublon"}).status_code == 303
+    assert not [n for n in _notices(admin) if "Votre déminage" in n]

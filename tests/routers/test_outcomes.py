@@ -839,3 +839,34 @@ def test_an_idea_hidden_by_moderation_is_not_relaunched(
     assert (
         make_client(scene["agent"]).post_form(f"/ideas/{idea.id}/relaunch", {}).status_code == 303
     )
+
+
+def test_a_merged_idea_s_participants_are_told_which_idea_it_joined_unless_hidden_since(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
+) -> None:
+    """The duplicate's participants read « fusionnée dans « Y » », led to Y; once moderation
+    hides Y, those who may not read it no longer see its title."""
+    keep, admin, agent = scene["idea"], scene["admin"], scene["agent"]
+    duplicate = make_idea(db, scene["author"], clock.now, title="Accueil en double")
+    make_mine(db, duplicate, agent, clock.now, title="Horaires", body="Et le samedi ?")
+    db.commit()
+    form = {"keep": str(keep.id), "merged": str(duplicate.id), "outcome": "Même terrain."}
+    assert make_client(admin).post_form("/admin/merge", form).status_code == 303
+    told = (
+        "Décision sur l’idée «\u00a0Accueil en double\u00a0»\u00a0: fusionnée dans "
+        "«\u00a0Guichet sans attente\u00a0». Même terrain."
+    )
+    client = make_client(agent)
+    (card,) = [
+        li
+        for li in soup(client.get("/notifications")).select(".notifications li")
+        if "Accueil en double" in li.get_text()
+    ]
+    assert told in card.get_text()
+    opened = attr(one(card, "a[href^='/notifications/']"), "href")
+    assert client.get(opened).headers["location"] == f"/ideas/{keep.id}#fusion-{duplicate.id}"
+    db.rollback()  # see the app's latest writes
+    moderation.hide_idea(db, admin, db.get_one(Idea, keep.id), "Hors charte", clock.now)
+    db.commit()
+    listed = client.get("/notifications").text
+    assert "Guichet sans attente" not in listed and "fusionnée dans" not in listed
