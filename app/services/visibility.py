@@ -20,6 +20,7 @@ from sqlalchemy import and_, bindparam, case, or_
 from sqlmodel import Session, col, select
 
 from app.db import read_rows
+from app.markdown import plain_text
 from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, User
 from app.models.base import pk
 from app.services.permissions import can_read_hidden, can_view_idea
@@ -189,30 +190,46 @@ def _normalised(text: str) -> str:
     return " ".join(text.translate(_FOLD).casefold().split())
 
 
+@lru_cache(maxsize=2048)
+def _readings(text: str) -> tuple[str, ...]:
+    """The ways a text is read: as written (the API, the e-mails, the open data give it so),
+    and as the pages show its Markdown (`markdown.plain_text`: emphasis, links, entities and
+    blockquote marks gone), which a quotation may hide behind."""
+    shown = plain_text(text)
+    return (text,) if shown == text else (text, shown)
+
+
 @lru_cache(maxsize=512)
 def _fragments(body: str) -> frozenset[str]:
-    """Every QUOTED_FRAGMENT-long run of a hidden mine's normalised text."""
-    text = _normalised(body)
-    return frozenset(text[i : i + QUOTED_FRAGMENT] for i in range(len(text) - QUOTED_FRAGMENT + 1))
+    """Every QUOTED_FRAGMENT-long run of a hidden mine's normalised text, as written and as
+    shown."""
+    runs: set[str] = set()
+    for reading in _readings(body):
+        text = _normalised(reading)
+        runs.update(text[i : i + QUOTED_FRAGMENT] for i in range(len(text) - QUOTED_FRAGMENT + 1))
+    return frozenset(runs)
 
 
 @lru_cache(maxsize=512)
 def _bare_title(title: str) -> re.Pattern[str] | None:
     """A long enough title, as a whole phrase of a normalised text."""
-    title = _normalised(title)
+    title = _normalised(plain_text(title) or title)
     if len(title) < BARE_TITLE_MIN:
         return None
     return re.compile(r"(?<!\w)" + re.escape(title) + r"(?!\w)")
 
 
-def quotes(text: str, mine: HiddenMine, normalised: str | None = None) -> bool:
+def quotes(text: str, mine: HiddenMine) -> bool:
     """Whether a text quotes a hidden mine: its title in « » (any spaces inside), its title
-    bare when long enough, or a sentence-long run of its text, whatever the case and spaces
-    (`normalised`: the text's `_normalised` form, when the caller has it)."""
+    bare when long enough, or a sentence-long run of its text, whatever the case and spaces,
+    in the text as written or as its Markdown is shown (`_readings`)."""
+    return any(_quotes(reading, mine) for reading in _readings(text))
+
+
+def _quotes(text: str, mine: HiddenMine) -> bool:
     if mine.title and _quoted(mine.title).search(text):
         return True
-    if normalised is None:
-        normalised = _normalised(text)
+    normalised = _normalised(text)
     bare = _bare_title(mine.title) if mine.title else None
     if bare is not None and bare.search(normalised):
         return True
@@ -302,12 +319,11 @@ def redact_text(text: str, hidden: Sequence[HiddenMine | str]) -> str:
     content, masked whole: beside the quotation it may carry a reason, a cause or a name, all
     part of what was hidden. A hidden mine is quoted as `quotes` says; a hidden idea (a quoted
     title, a string) by its title in « », whatever spaces a writer put inside the guillemets."""
-    normalised = _normalised(text) if any(isinstance(h, HiddenMine) for h in hidden) else ""
     for item in hidden:
         if isinstance(item, HiddenMine):
-            if quotes(text, item, normalised):
+            if quotes(text, item):
                 return MASKED_EVENT
-        elif _quoted(item).search(text):
+        elif any(_quoted(item).search(reading) for reading in _readings(text)):
             return MASKED_EVENT
     return text
 

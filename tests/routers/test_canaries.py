@@ -69,7 +69,19 @@ UNTITLED_BODY = "zorglubsanstitre. Le règlement intérieur interdit toute ouver
 STEP_WORD = "zorglubetape"  # a milestone quoting the untitled mine's text
 LESSON_WORD = "zorglublecon"  # a lesson quoting a hidden mine's title bare
 BARE_TITLE = f"{MINE_TITLE}ter horaires décalés"
-QUOTING_CANARIES = (STEP_WORD, LESSON_WORD, "zorglubsanstitre")
+# Milestones quoting a hidden mine behind Markdown: what the page shows is the quotation.
+FRAUD_TITLE = "Fraude du chef Dupont"
+FRAUD_BODY = "Le trésorier Bernard falsifie les écritures comptables QZX chaque fin de mois."
+MARKDOWN_QUOTES = {
+    "zorglubsouligne": "_Fraude_ du chef Dupont MK11",
+    "zorglublien": "[Fraude du chef](https://x.fr) Dupont MK04",
+    "zorglubentite": "Fraude du chef Dupon&#116; MK10",
+    "zorglubcitation": (
+        "\n\n> Le trésorier Bernard\n> falsifie les écritures\n> comptables QZX chaque\n"
+        "> fin de mois."
+    ),
+}
+QUOTING_CANARIES = (STEP_WORD, LESSON_WORD, "zorglubsanstitre", *MARKDOWN_QUOTES)
 HIDDEN_CANARIES = (
     *IDEA_CANARIES,
     *QUOTING_CANARIES,
@@ -214,6 +226,10 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             clock.now,
         )
         untitled = make_mine(db, project, layer, clock.now, title="", body=UNTITLED_BODY)
+        fraud = make_mine(db, project, layer, clock.now, title=FRAUD_TITLE, body=FRAUD_BODY)
+        for word, said in MARKDOWN_QUOTES.items():
+            step = MilestoneInput(kind="first_results", text=f"{word} : {said}")
+            outcomes.post_milestone(db, params, author, project, step, clock.now)
         for kind, text, lesson in (
             ("first_ground", f"Étape : {quote}.", ""),
             (
@@ -253,6 +269,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "project": pk(project),
             "quoted_mine": pk(quoted),
             "untitled_mine": pk(untitled),
+            "fraud_mine": pk(fraud),
             "closed_idea": pk(closed_idea),
             "bare_mine": pk(bare),
             "hidden_idea": pk(hidden_idea),
@@ -298,6 +315,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         ("/sommeil", LESSON_WORD),
         ("/ideas/{project}", STEP_WORD),
         ("/open-data/ideas.json", STEP_WORD),
+        *(("/ideas/{project}", word) for word in MARKDOWN_QUOTES),
     ):
         seen = clients["bystander"].get(url.format(**ids)).text
         assert word in seen, f"{url} does not show {word} before the mine is hidden"
@@ -309,6 +327,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         f"/deminages/{ids['hidden_answer']}/hide",
         f"/mines/{ids['quoted_mine']}/hide",
         f"/mines/{ids['untitled_mine']}/hide",
+        f"/mines/{ids['fraud_mine']}/hide",
         f"/mines/{ids['bare_mine']}/hide",
     ):
         assert admin_client.post_form(url, {"reason": f"{REASON} injurieux"}).status_code == 303
