@@ -240,6 +240,66 @@ def _quotes(text: str, mine: HiddenMine) -> bool:
     )
 
 
+# Every hidden mine of the base: a text of another idea may quote one too.
+_HIDDEN_MINES_ANYWHERE = select(Mine.title, Mine.body).where(col(Mine.hidden_at).is_not(None))
+
+
+class _Quotations(NamedTuple):
+    """What texts of any idea may not quote of a set of hidden mines, looked up in one pass
+    over a text: the runs of their texts, and their long titles by their first characters."""
+
+    runs: frozenset[str]
+    titles: dict[str, tuple[str, ...]]
+
+
+@lru_cache(maxsize=8)
+def _quotations(mines: tuple[HiddenMine, ...]) -> _Quotations:
+    runs: set[str] = set()
+    titles: dict[str, set[str]] = {}
+    for mine in mines:
+        runs.update(_fragments(mine.body))
+        title = _normalised(plain_text(mine.title) or mine.title) if mine.title else ""
+        if len(title) >= BARE_TITLE_MIN:
+            titles.setdefault(title[:BARE_TITLE_MIN], set()).add(title)
+    return _Quotations(frozenset(runs), {k: tuple(v) for k, v in titles.items()})
+
+
+def _quotes_any(text: str, found: _Quotations) -> bool:
+    """Whether a text quotes one of the mines: a long title bare (so in « » too), or a run of
+    a text; the cost of one pass over the text, however many mines."""
+    for reading in _readings(text):
+        normalised = _normalised(reading)
+        for i in range(len(normalised)):
+            if normalised[i : i + QUOTED_FRAGMENT] in found.runs:
+                return True
+            for title in found.titles.get(normalised[i : i + BARE_TITLE_MIN], ()):
+                end = i + len(title)
+                if (
+                    normalised.startswith(title, i)
+                    and not _word(normalised[i - 1 : i])
+                    and not _word(normalised[end : end + 1])
+                ):
+                    return True
+    return False
+
+
+def _word(char: str) -> bool:
+    """Whether a character (or none, at an edge) continues a word, as `\\w` says."""
+    return bool(char) and (char.isalnum() or char == "_")
+
+
+def hidden_anywhere(session: Session) -> _Quotations:
+    """The hidden mines of every idea, as texts of any idea may not quote them."""
+    rows = read_rows(session, _HIDDEN_MINES_ANYWHERE, {})
+    return _quotations(tuple(sorted(HiddenMine(t or "", b or "") for t, b in rows)))
+
+
+def quotes_elsewhere(text: str, mine: HiddenMine) -> bool:
+    """Whether a text of another idea quotes this hidden mine (`redact_messages`' rule for
+    them: a short title is an ordinary word there, in « » or not)."""
+    return _quotes_any(text, _quotations((mine,)))
+
+
 def _hidden_mines_by_idea(session: Session, ideas: set[int]) -> dict[int, list[HiddenMine]]:
     moved = dict(read_rows(session, _MERGED_INTO, {"ideas": sorted(ideas)}))
     wanted = sorted(ideas | set(moved.values()))
@@ -249,19 +309,25 @@ def _hidden_mines_by_idea(session: Session, ideas: set[int]) -> dict[int, list[H
     return {i: found.get(i, []) + found.get(moved.get(i, -1), []) for i in ideas}
 
 
-def hidden_titles(session: Session, idea_id: int, viewer: User | None) -> list[HiddenMine]:
+def hidden_titles(
+    session: Session, idea_id: int, viewer: User | None
+) -> list[HiddenMine | _Quotations]:
     """The hidden mines the idea's messages may quote, that the viewer may not read (titled
-    or not: a text may quote either)."""
+    or not: a text may quote either), and those of every idea, as `quotes_elsewhere` reads
+    them (`redact_text` takes both)."""
     if reads_hidden(viewer):
         return []
-    return _hidden_mines_by_idea(session, {idea_id})[idea_id]
+    anywhere = hidden_anywhere(session)
+    own: list[HiddenMine | _Quotations] = list(_hidden_mines_by_idea(session, {idea_id})[idea_id])
+    return [*own, anywhere] if anywhere.runs or anywhere.titles else own
 
 
 def redact_messages(
     session: Session, viewer: User | None, messages: Sequence[tuple[int | None, str]]
 ) -> list[str]:
     """Messages about ideas (notifications, digests, lessons, outcomes), each masked whole when
-    it quotes one of its idea's hidden mines (`quotes`), or names an idea hidden since (the
+    it quotes one of its idea's hidden mines (`quotes`), or a hidden mine of another idea by its
+    long title or a run of its text (`quotes_elsewhere`), or names an idea hidden since (the
     idea itself, a duplicate merged into it, the idea it joined) that the viewer may not read:
     a notification written before the hiding no longer quotes it once read or mailed after."""
     ideas = {idea_id for idea_id, _ in messages if idea_id is not None}
@@ -269,10 +335,13 @@ def redact_messages(
         return [message for _, message in messages]
     hidden = _hidden_mines_by_idea(session, ideas)
     unseen = _unseen_idea_titles(session, viewer, ideas)
+    anywhere = hidden_anywhere(session)
     out = []
     for idea_id, message in messages:
         if redact_text(message, unseen.get(idea_id or 0, [])) != message:
             out.append(MASKED_IDEA_MESSAGE)
+        elif _quotes_any(message, anywhere):
+            out.append(MASKED_EVENT)
         else:
             out.append(redact_text(message, hidden.get(idea_id or 0, [])))
     return out
@@ -314,7 +383,7 @@ def _unseen_idea_titles(
     return found
 
 
-def redact_text(text: str, hidden: Sequence[HiddenMine | str]) -> str:
+def redact_text(text: str, hidden: Sequence[HiddenMine | _Quotations | str]) -> str:
     """A message (history, notification, a lesson, a decision's outcome) that quotes hidden
     content, masked whole: beside the quotation it may carry a reason, a cause or a name, all
     part of what was hidden. A hidden mine is quoted as `quotes` says; a hidden idea (a quoted
@@ -322,6 +391,9 @@ def redact_text(text: str, hidden: Sequence[HiddenMine | str]) -> str:
     for item in hidden:
         if isinstance(item, HiddenMine):
             if quotes(text, item):
+                return MASKED_EVENT
+        elif isinstance(item, _Quotations):
+            if _quotes_any(text, item):
                 return MASKED_EVENT
         elif any(_quoted(item).search(reading) for reading in _readings(text)):
             return MASKED_EVENT

@@ -81,7 +81,17 @@ MARKDOWN_QUOTES = {
         "> fin de mois."
     ),
 }
-QUOTING_CANARIES = (STEP_WORD, LESSON_WORD, "zorglubsanstitre", *MARKDOWN_QUOTES)
+# A milestone and a lesson of other ideas quoting the first idea's hidden mine.
+ELSEWHERE_STEP = "zorglubailleurs"
+ELSEWHERE_LESSON = "zorglubvoisine"
+QUOTING_CANARIES = (
+    STEP_WORD,
+    LESSON_WORD,
+    "zorglubsanstitre",
+    *MARKDOWN_QUOTES,
+    ELSEWHERE_STEP,
+    ELSEWHERE_LESSON,
+)
 HIDDEN_CANARIES = (
     *IDEA_CANARIES,
     *QUOTING_CANARIES,
@@ -227,7 +237,8 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         )
         untitled = make_mine(db, project, layer, clock.now, title="", body=UNTITLED_BODY)
         fraud = make_mine(db, project, layer, clock.now, title=FRAUD_TITLE, body=FRAUD_BODY)
-        for word, said in MARKDOWN_QUOTES.items():
+        quoting_elsewhere = {**MARKDOWN_QUOTES, ELSEWHERE_STEP: f"vu sur {MINE_TITLE.upper()}."}
+        for word, said in quoting_elsewhere.items():
             step = MilestoneInput(kind="first_results", text=f"{word} : {said}")
             outcomes.post_milestone(db, params, author, project, step, clock.now)
         for kind, text, lesson in (
@@ -253,8 +264,19 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             f"{LESSON_WORD} : les {BARE_TITLE.upper().replace(' ', '  ')} nous ont arrêtés.",
             clock.now,
         )
+        # Another idea, abandoned, whose lesson quotes the first idea's mine by its text.
+        neighbour = make_idea(db, author, clock.now, title="Accueil voisin", themes="accueil")
+        ideas.abandon(
+            db,
+            params,
+            author,
+            neighbour,
+            f"{ELSEWHERE_LESSON} : comme là-bas, le {MINE_TITLE} nous arrête.",
+            clock.now,
+        )
         db.commit()
         ids = {
+            "neighbour": pk(neighbour),
             "idea": pk(idea),
             "hidden_mine": pk(hidden_mine),
             "visible_mine": pk(visible_mine),
@@ -315,7 +337,8 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         ("/sommeil", LESSON_WORD),
         ("/ideas/{project}", STEP_WORD),
         ("/open-data/ideas.json", STEP_WORD),
-        *(("/ideas/{project}", word) for word in MARKDOWN_QUOTES),
+        *(("/ideas/{project}", word) for word in quoting_elsewhere),
+        ("/ideas/{neighbour}", ELSEWHERE_LESSON),
     ):
         seen = clients["bystander"].get(url.format(**ids)).text
         assert word in seen, f"{url} does not show {word} before the mine is hidden"
@@ -659,3 +682,14 @@ def test_the_carriers_of_a_hidden_idea_read_it_with_the_reason_and_how_to_contes
     assert any(IDEA_TITLE in m and REASON in m for m in world.told_of_hidden_idea)
     admin = world.clients["admin"].get("/ideas/{hidden_idea}".format(**world.ids)).text
     assert IDEA_TITLE in admin and "Rétablir cette idée" in admin
+
+
+def test_a_lesson_quoting_another_ideas_hidden_mine_leaves_the_search(world: World) -> None:
+    # Hiding the mine indexed that lesson again: its words no longer find the idea.
+    def finds(words: str) -> bool:
+        params = {"q": words, "status": "abandoned"}
+        found = world.clients["bystander"].get("/search", params=params).text
+        return f"/ideas/{world.ids['neighbour']}" in found
+
+    assert finds("Accueil voisin")
+    assert not finds(ELSEWHERE_LESSON)

@@ -1,7 +1,7 @@
 """When a text quotes a hidden mine (`visibility.quotes`): its title in « », its long title bare,
 a sentence of its text, whatever the case, the spaces and the apostrophes."""
 
-from app.services.visibility import MASKED_EVENT, HiddenMine, quotes, redact_text
+from app.services.visibility import MASKED_EVENT, HiddenMine, quotes, quotes_elsewhere, redact_text
 
 MINE = HiddenMine(
     "Le stationnement des agents",
@@ -58,3 +58,10 @@ def test_markdown_hides_no_quotation_from_the_reader() -> None:
 def test_markdown_of_ordinary_words_is_no_quotation() -> None:
     assert not quotes("_Fraude_ du chef de gare, rien à voir", FRAUD)
     assert not quotes("> Le trésorier Bernard\n> est parti.", HiddenMine("", FRAUD.body))
+
+
+def test_another_ideas_text_quotes_a_long_title_or_a_sentence_never_a_short_title() -> None:
+    assert quotes_elsewhere("Comme là-bas, _le STATIONNEMENT des agents_ nous bloque.", MINE)
+    assert quotes_elsewhere("Vu ailleurs : le parking du personnel n’a que quarante places.", MINE)
+    assert not quotes_elsewhere("Le stationnement des agentsmunicipaux", MINE)
+    assert not quotes_elsewhere("Écartée\u00a0: «\u00a0coût\u00a0».", HiddenMine("Coût", ""))
