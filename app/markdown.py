@@ -1,6 +1,7 @@
 """Simple Markdown for long text fields, rendered then sanitised."""
 
 from functools import lru_cache
+from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
@@ -52,3 +53,36 @@ def _render(text: str) -> Markup:
     )
     # Safe: nh3 has just sanitised it.
     return Markup(clean)  # noqa: S704  # nosec B704
+
+
+# Where a reader sees a break between words: the blocks, the line breaks.
+_BLOCKS = frozenset({"p", "br", "ul", "ol", "li", "pre", "blockquote", "h3", "h4", "hr"})
+
+
+class _Text(HTMLParser):
+    """The text of sanitised HTML, entities decoded, a space at each block's edge."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+@lru_cache(maxsize=4096)
+def plain_text(text: str) -> str:
+    """What a reader sees of a Markdown text as `render_markdown` shows it: its words, without
+    markup, entities decoded, blockquote marks gone, one space for any run of spaces."""
+    parser = _Text()
+    parser.feed(str(render_markdown(text)))
+    parser.close()
+    return " ".join("".join(parser.parts).split())

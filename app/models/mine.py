@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, utcnow
@@ -166,6 +166,13 @@ class Mine(SQLModel, table=True):
     __table_args__ = (
         Index("ix_mine_idea_status_category", "idea_id", "status", "category"),
         Index("ix_mine_echo_count", "echo_count"),
+        # The few mines moderation hid, read whenever a text may quote one (`visibility`).
+        Index(
+            "ix_mine_hidden",
+            "hidden_at",
+            sqlite_where=text("hidden_at IS NOT NULL"),
+            postgresql_where=text("hidden_at IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

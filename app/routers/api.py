@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
-from app.models import CallForIdeas, Follow, Idea, Mine, Support, Unit, User
+from app.models import CallForIdeas, Follow, Idea, Mine, MineCategory, Support, Unit, User
 from app.models.base import pk
 from app.schemas import (
     AbandonInput,
@@ -649,7 +649,9 @@ async def read_board(
     for_call: int | None = Query(
         None, alias="call", ge=1, le=2**31 - 1, description="Only the ideas answering this call."
     ),
-    category: str = Query("", max_length=20),
+    category: MineCategory | None = Query(
+        None, description="Only the ideas with an open mine of this category."
+    ),
     status: Literal["open", "ripe", "project", "abandoned", "all"] = "open",
     sort: Literal["score", "activity", "reviewers"] = "score",
     page: int = Query(1, ge=1, le=1_000_000),
@@ -660,7 +662,7 @@ async def read_board(
             "theme": theme,
             "unit": str(unit or ""),
             "call": str(for_call or ""),
-            "category": category,
+            "category": category.value if category else "",
             "status": "ripe" if ripe else status,
             "sort": sort,
             "page": str(page),

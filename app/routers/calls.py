@@ -1,6 +1,7 @@
 """Calls for ideas: their list and page, the managers' form, and the sponsor's decision."""
 
-from datetime import date
+from contextlib import suppress
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,7 +11,7 @@ from starlette.responses import Response
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.errors import InvalidInput
 from app.models import CallForIdeas
-from app.schemas import CallInput, french_errors
+from app.schemas import CallInput, clean_text, french_errors
 from app.services import call_outcomes, calls, users
 from app.services.permissions import (
     check_close_call,
@@ -82,12 +83,46 @@ def _form_page(
     return render(request, "calls/form.html", context, status=status)
 
 
-def _parse(values: dict[str, Any]) -> CallInput:
+def _parse(
+    session: SessionDep, values: dict[str, Any], now: datetime, before: CallForIdeas | None
+) -> CallInput:
+    """The call as posted; else every field at fault at once, those the form's shape refuses
+    and those the rules between the fields refuse (`calls.rule_errors`)."""
     units = [u for u in values["units"] if u.isascii() and u.isdigit() and len(u) < 11]
     data = {k: v for k, v in values.items() if k != "units"}
+    errors: dict[str, str] = {}
     if len(units) != len(values["units"]):
-        raise InvalidInput({"units": "Choisissez des services de la liste."})
-    return CallInput.model_validate({**data, "units": units})
+        errors["units"] = "Choisissez des services de la liste."
+    try:
+        parsed = CallInput.model_validate({**data, "units": units})
+    except ValidationError as exc:
+        refused = french_errors(exc)
+        errors = {**_rule_errors(session, data, units, refused, now, before), **refused, **errors}
+        raise InvalidInput(errors) from None
+    if errors:
+        rules, _, _ = calls.rule_errors(session, parsed.model_dump(exclude={"units"}), now, before)
+        raise InvalidInput({**rules, **errors})
+    return parsed
+
+
+def _rule_errors(
+    session: SessionDep,
+    data: dict[str, Any],
+    units: list[str],
+    refused: dict[str, str],
+    now: datetime,
+    before: CallForIdeas | None,
+) -> dict[str, str]:
+    """The rules between the fields that parsed, when others did not."""
+    values: dict[str, Any] = {"units": [int(u) for u in units]}
+    for name in ("sponsor_email", "audience"):
+        if name not in refused:
+            values[name] = clean_text(str(data.get(name, "")))
+    for name in ("ideas_until", "deminage_until", "decision_by"):
+        if name not in refused:
+            with suppress(ValueError):  # refused already, or no ISO date: no rule to check
+                values[name] = date.fromisoformat(str(data.get(name, "")).strip())
+    return calls.rule_errors(session, values, now, before)[0]
 
 
 def _save_failed(exc: ValidationError | InvalidInput) -> dict[str, str]:
@@ -122,7 +157,7 @@ def create_call(
     raise_if(check_manage_calls(user))
     values = _posted(form)
     try:
-        call = calls.open_call(session, user, _parse(values), now)
+        call = calls.open_call(session, user, _parse(session, values, now, None), now)
     except (ValidationError, InvalidInput) as exc:
         return _form_page(request, session, None, values, _save_failed(exc), status=422)
     return redirect(
@@ -165,7 +200,7 @@ def update_call(
     current = _current(session, call)
     values = {**_posted(form), **{k: current[k] for k in calls.locked_fields(call, now)}}
     try:
-        widened = calls.update_call(session, user, call, _parse(values), now)
+        widened = calls.update_call(session, user, call, _parse(session, values, now, call), now)
     except (ValidationError, InvalidInput) as exc:
         return _form_page(request, session, call, values, _save_failed(exc), status=422)
     flash = "Appel modifié."

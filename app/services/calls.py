@@ -1,7 +1,7 @@
 """Calls for ideas: open, edit and close them; who they speak to; their page, lists and notices."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import ceil
@@ -158,35 +158,27 @@ def _validate(
 ) -> tuple[User, list[int]]:
     """The sponsor's account and the audience's units, once every rule between the fields
     holds; else every field at fault, in French."""
+    errors, sponsor, units = rule_errors(session, data.model_dump(), now, before)
+    if errors or sponsor is None:  # no sponsor: sponsor_email is in the errors
+        raise InvalidInput(errors)
+    return sponsor, units
+
+
+def rule_errors(
+    session: Session, values: Mapping[str, Any], now: datetime, before: CallForIdeas | None
+) -> tuple[dict[str, str], User | None, list[int]]:
+    """Every rule between the fields of a call, each checked when the fields it reads are in
+    `values` (a form whose other fields were refused hears of these too, at once): the errors
+    by field, the sponsor's account and the audience's units."""
     errors: dict[str, str] = {}
-    sponsor = session.exec(
-        select(User).where(User.email == data.sponsor_email.strip().lower())
-    ).first()
-    closed = before is not None and bool(locked_fields(before, now))
-    if closed and sponsor is not None and before is not None and sponsor.id == before.sponsor_id:
-        # A closed call's sponsor kept as is, whatever became of them, does not stop an edit of
-        # its context.
-        pass
-    elif sponsor is None or not sponsor.is_active:
-        errors["sponsor_email"] = "Aucun compte actif à cette adresse."
-    elif not sponsor.is_manager:
-        # The sponsor promotes ideas to projects: a manager's act (docs/authorization.md).
-        errors["sponsor_email"] = (
-            "Le sponsor d’un appel doit avoir le rôle de manager\u00a0: ce compte ne l’a pas."
-        )
-    elif closed and before is not None and (carried := _carried_by(session, before, sponsor)):
-        # Named after closing to decide the ideas waiting: not one they carry
-        # (`call_outcomes.decide` refuses that). An idea out of the lists is not named.
-        which = (
-            f"l’idée «\u00a0{carried.title}\u00a0»" if visibility.listed(carried) else "une idée"
-        )
-        errors["sponsor_email"] = (
-            f"Cette personne porte {which} de cet appel\u00a0: "
-            "choisissez un manager qui puisse décider de chacune."
-        )
+    sponsor = None
+    if "sponsor_email" in values:
+        sponsor, problem = _sponsor(session, values["sponsor_email"], now, before)
+        if problem:
+            errors["sponsor_email"] = problem
     units: list[int] = []
-    if data.audience == "units":
-        units = sorted(set(data.units))
+    if values.get("audience") == "units" and "units" in values:
+        units = sorted(set(values["units"]))
         known = (
             set(session.exec(select(Unit.id).where(col(Unit.id).in_(units)))) if units else set()
         )
@@ -195,21 +187,56 @@ def _validate(
         elif known != set(units):
             errors["units"] = "Choisissez des services de la liste."
     today = paris_today(now)
-    if (before is None or before.ideas_until != data.ideas_until) and data.ideas_until < today:
+    ideas_until = values.get("ideas_until")
+    deminage_until = values.get("deminage_until")
+    decision_by = values.get("decision_by")
+    if (
+        ideas_until is not None
+        and (before is None or before.ideas_until != ideas_until)
+        and ideas_until < today
+    ):
         errors["ideas_until"] = "Cette date est passée\u00a0: choisissez aujourd’hui ou plus tard."
-    if data.deminage_until < data.ideas_until:
+    if deminage_until is not None and ideas_until is not None and deminage_until < ideas_until:
         errors["deminage_until"] = (
             "Le déminage finit le jour de la date limite des idées, ou après."
         )
-    if data.decision_by < data.deminage_until:
+    if decision_by is not None and deminage_until is not None and decision_by < deminage_until:
         errors["decision_by"] = "La décision vient le jour de la fin du déminage, ou après."
     horizon = today + timedelta(days=CALL_HORIZON_DAYS)
     for name in ("ideas_until", "deminage_until", "decision_by"):
-        if getattr(data, name) > horizon:
+        if values.get(name) is not None and values[name] > horizon:
             errors[name] = "Choisissez une date dans les cinq ans qui viennent."
-    if errors or sponsor is None:  # no sponsor: sponsor_email is in the errors
-        raise InvalidInput(errors)
-    return sponsor, units
+    return errors, sponsor, units
+
+
+def _sponsor(
+    session: Session, email: str, now: datetime, before: CallForIdeas | None
+) -> tuple[User | None, str]:
+    """The sponsor's account, and what is wrong with it (empty when nothing)."""
+    sponsor = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    closed = before is not None and bool(locked_fields(before, now))
+    if closed and sponsor is not None and before is not None and sponsor.id == before.sponsor_id:
+        # A closed call's sponsor kept as is, whatever became of them, does not stop an edit of
+        # its context.
+        return sponsor, ""
+    if sponsor is None or not sponsor.is_active:
+        return None, "Aucun compte actif à cette adresse."
+    if not sponsor.is_manager:
+        # The sponsor promotes ideas to projects: a manager's act (docs/authorization.md).
+        return sponsor, (
+            "Le sponsor d’un appel doit avoir le rôle de manager\u00a0: ce compte ne l’a pas."
+        )
+    if closed and before is not None and (carried := _carried_by(session, before, sponsor)):
+        # Named after closing to decide the ideas waiting: not one they carry
+        # (`call_outcomes.decide` refuses that). An idea out of the lists is not named.
+        which = (
+            f"l’idée «\u00a0{carried.title}\u00a0»" if visibility.listed(carried) else "une idée"
+        )
+        return sponsor, (
+            f"Cette personne porte {which} de cet appel\u00a0: "
+            "choisissez un manager qui puisse décider de chacune."
+        )
+    return sponsor, ""
 
 
 def _set_audience(session: Session, call: CallForIdeas, units: list[int]) -> None:

@@ -10,12 +10,12 @@ admins read its page; they are told why, and how to contest it. The audit log ke
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.errors import Conflict
 from app.models import Deminage, Idea, IdeaStatus, Mine, NotificationKind, User
 from app.models.base import pk
-from app.services import audit, blockers, notifications, scoring, search
+from app.services import audit, blockers, notifications, scoring, search, visibility
 from app.services.ideas import add_event, themes_of
 from app.services.permissions import check_moderate, raise_if
 from app.services.readiness import ScoringParams
@@ -150,6 +150,17 @@ def _reindex(session: Session, item: Mine | Deminage, idea: Idea) -> None:
         search.index_mine_with_deminages(session, item)
         if idea.lesson:  # the one text of an idea's document that may quote its mines
             search.index_idea(session, idea, themes_of(session, [pk(idea)])[pk(idea)])
+        # Another idea's lesson may quote it too (`visibility.quotes_elsewhere`): hiding is
+        # rare, reading every lesson then is cheap.
+        mine = visibility.HiddenMine(item.title, item.body)
+        quoting = [
+            other
+            for other in session.exec(select(Idea).where(Idea.lesson != "", Idea.id != idea.id))
+            if visibility.quotes_elsewhere(other.lesson, mine)
+        ]
+        themes = themes_of(session, [pk(other) for other in quoting])
+        for other in quoting:
+            search.index_idea(session, other, themes[pk(other)])
     else:
         search.index_deminage(session, item, session.get_one(Mine, item.mine_id))
 

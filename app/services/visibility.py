@@ -20,6 +20,7 @@ from sqlalchemy import and_, bindparam, case, or_
 from sqlmodel import Session, col, select
 
 from app.db import read_rows, wide_select
+from app.markdown import plain_text
 from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, NotificationKind, User
 from app.models.base import pk
 from app.services.permissions import can_read_hidden, can_view_idea
@@ -191,30 +192,46 @@ def _normalised(text: str) -> str:
     return " ".join(text.translate(_FOLD).casefold().split())
 
 
+@lru_cache(maxsize=2048)
+def _readings(text: str) -> tuple[str, ...]:
+    """The ways a text is read: as written (the API, the e-mails, the open data give it so),
+    and as the pages show its Markdown (`markdown.plain_text`: emphasis, links, entities and
+    blockquote marks gone), which a quotation may hide behind."""
+    shown = plain_text(text)
+    return (text,) if shown == text else (text, shown)
+
+
 @lru_cache(maxsize=512)
 def _fragments(body: str) -> frozenset[str]:
-    """Every QUOTED_FRAGMENT-long run of a hidden mine's normalised text."""
-    text = _normalised(body)
-    return frozenset(text[i : i + QUOTED_FRAGMENT] for i in range(len(text) - QUOTED_FRAGMENT + 1))
+    """Every QUOTED_FRAGMENT-long run of a hidden mine's normalised text, as written and as
+    shown."""
+    runs: set[str] = set()
+    for reading in _readings(body):
+        text = _normalised(reading)
+        runs.update(text[i : i + QUOTED_FRAGMENT] for i in range(len(text) - QUOTED_FRAGMENT + 1))
+    return frozenset(runs)
 
 
 @lru_cache(maxsize=512)
 def _bare_title(title: str) -> re.Pattern[str] | None:
     """A long enough title, as a whole phrase of a normalised text."""
-    title = _normalised(title)
+    title = _normalised(plain_text(title) or title)
     if len(title) < BARE_TITLE_MIN:
         return None
     return re.compile(r"(?<!\w)" + re.escape(title) + r"(?!\w)")
 
 
-def quotes(text: str, mine: HiddenMine, normalised: str | None = None) -> bool:
+def quotes(text: str, mine: HiddenMine) -> bool:
     """Whether a text quotes a hidden mine: its title in « » (any spaces inside), its title
-    bare when long enough, or a sentence-long run of its text, whatever the case and spaces
-    (`normalised`: the text's `_normalised` form, when the caller has it)."""
+    bare when long enough, or a sentence-long run of its text, whatever the case and spaces,
+    in the text as written or as its Markdown is shown (`_readings`)."""
+    return any(_quotes(reading, mine) for reading in _readings(text))
+
+
+def _quotes(text: str, mine: HiddenMine) -> bool:
     if mine.title and _quoted(mine.title).search(text):
         return True
-    if normalised is None:
-        normalised = _normalised(text)
+    normalised = _normalised(text)
     bare = _bare_title(mine.title) if mine.title else None
     if bare is not None and bare.search(normalised):
         return True
@@ -223,6 +240,66 @@ def quotes(text: str, mine: HiddenMine, normalised: str | None = None) -> bool:
         normalised[i : i + QUOTED_FRAGMENT] in fragments
         for i in range(len(normalised) - QUOTED_FRAGMENT + 1)
     )
+
+
+# Every hidden mine of the base: a text of another idea may quote one too.
+_HIDDEN_MINES_ANYWHERE = select(Mine.title, Mine.body).where(col(Mine.hidden_at).is_not(None))
+
+
+class _Quotations(NamedTuple):
+    """What texts of any idea may not quote of a set of hidden mines, looked up in one pass
+    over a text: the runs of their texts, and their long titles by their first characters."""
+
+    runs: frozenset[str]
+    titles: dict[str, tuple[str, ...]]
+
+
+@lru_cache(maxsize=8)
+def _quotations(mines: tuple[HiddenMine, ...]) -> _Quotations:
+    runs: set[str] = set()
+    titles: dict[str, set[str]] = {}
+    for mine in mines:
+        runs.update(_fragments(mine.body))
+        title = _normalised(plain_text(mine.title) or mine.title) if mine.title else ""
+        if len(title) >= BARE_TITLE_MIN:
+            titles.setdefault(title[:BARE_TITLE_MIN], set()).add(title)
+    return _Quotations(frozenset(runs), {k: tuple(v) for k, v in titles.items()})
+
+
+def _quotes_any(text: str, found: _Quotations) -> bool:
+    """Whether a text quotes one of the mines: a long title bare (so in « » too), or a run of
+    a text; the cost of one pass over the text, however many mines."""
+    for reading in _readings(text):
+        normalised = _normalised(reading)
+        for i in range(len(normalised)):
+            if normalised[i : i + QUOTED_FRAGMENT] in found.runs:
+                return True
+            for title in found.titles.get(normalised[i : i + BARE_TITLE_MIN], ()):
+                end = i + len(title)
+                if (
+                    normalised.startswith(title, i)
+                    and not _word(normalised[i - 1 : i])
+                    and not _word(normalised[end : end + 1])
+                ):
+                    return True
+    return False
+
+
+def _word(char: str) -> bool:
+    """Whether a character (or none, at an edge) continues a word, as `\\w` says."""
+    return bool(char) and (char.isalnum() or char == "_")
+
+
+def hidden_anywhere(session: Session) -> _Quotations:
+    """The hidden mines of every idea, as texts of any idea may not quote them."""
+    rows = read_rows(session, _HIDDEN_MINES_ANYWHERE, {})
+    return _quotations(tuple(sorted(HiddenMine(t or "", b or "") for t, b in rows)))
+
+
+def quotes_elsewhere(text: str, mine: HiddenMine) -> bool:
+    """Whether a text of another idea quotes this hidden mine (`redact_messages`' rule for
+    them: a short title is an ordinary word there, in « » or not)."""
+    return _quotes_any(text, _quotations((mine,)))
 
 
 def _hidden_mines_by_idea(session: Session, ideas: set[int]) -> dict[int, list[HiddenMine]]:
@@ -238,12 +315,17 @@ def _hidden_mines_by_idea(session: Session, ideas: set[int]) -> dict[int, list[H
     return {i: found.get(i, []) + found.get(moved.get(i, -1), []) for i in ideas}
 
 
-def hidden_titles(session: Session, idea_id: int, viewer: User | None) -> list[HiddenMine]:
+def hidden_titles(
+    session: Session, idea_id: int, viewer: User | None
+) -> list[HiddenMine | _Quotations]:
     """The hidden mines the idea's messages may quote, that the viewer may not read (titled
-    or not: a text may quote either)."""
+    or not: a text may quote either), and those of every idea, as `quotes_elsewhere` reads
+    them (`redact_text` takes both)."""
     if reads_hidden(viewer):
         return []
-    return _hidden_mines_by_idea(session, {idea_id})[idea_id]
+    anywhere = hidden_anywhere(session)
+    own: list[HiddenMine | _Quotations] = list(_hidden_mines_by_idea(session, {idea_id})[idea_id])
+    return [*own, anywhere] if anywhere.runs or anywhere.titles else own
 
 
 def redact_messages(
@@ -253,7 +335,8 @@ def redact_messages(
     why: Sequence[int | None] = (),
 ) -> list[str]:
     """Messages about ideas (notifications, digests, lessons, outcomes), each masked whole when
-    it quotes one of its idea's hidden mines (`quotes`), or names an idea hidden since (the
+    it quotes one of its idea's hidden mines (`quotes`), or a hidden mine of another idea by its
+    long title or a run of its text (`quotes_elsewhere`), or names an idea hidden since (the
     idea itself, a duplicate merged into it, the idea it joined) that the viewer may not read:
     a notification written before the hiding no longer quotes it once read or mailed after.
     `why` gives, per message, the mine it tells was hidden (`notification_whys`): its author
@@ -264,16 +347,23 @@ def redact_messages(
     hidden = _hidden_mines_by_idea(session, ideas)
     unseen = _unseen_idea_titles(session, viewer, ideas)
     whys = list(why) or [None] * len(messages)
+    anywhere = hidden_anywhere(session)
     out = []
     for (idea_id, message), told in zip(messages, whys, strict=True):
         if redact_text(message, unseen.get(idea_id or 0, [])) != message:
             out.append(MASKED_IDEA_MESSAGE)
             continue
-        quotable = [
+        # The author of a hidden mine reads the notice that tells them why (it names the idea
+        # and the moderator's reason, never another idea's hidden mine).
+        own_notice = [
             h
             for h in hidden.get(idea_id or 0, [])
-            if not (told is not None and h.id == told and viewer and h.author_id == viewer.id)
+            if told is not None and h.id == told and viewer and h.author_id == viewer.id
         ]
+        if not own_notice and _quotes_any(message, anywhere):
+            out.append(MASKED_EVENT)
+            continue
+        quotable = [h for h in hidden.get(idea_id or 0, []) if h not in own_notice]
         out.append(redact_text(message, quotable))
     return out
 
@@ -323,17 +413,19 @@ def _unseen_idea_titles(
     return found
 
 
-def redact_text(text: str, hidden: Sequence[HiddenMine | str]) -> str:
+def redact_text(text: str, hidden: Sequence[HiddenMine | _Quotations | str]) -> str:
     """A message (history, notification, a lesson, a decision's outcome) that quotes hidden
     content, masked whole: beside the quotation it may carry a reason, a cause or a name, all
     part of what was hidden. A hidden mine is quoted as `quotes` says; a hidden idea (a quoted
     title, a string) by its title in « », whatever spaces a writer put inside the guillemets."""
-    normalised = _normalised(text) if any(isinstance(h, HiddenMine) for h in hidden) else ""
     for item in hidden:
         if isinstance(item, HiddenMine):
-            if quotes(text, item, normalised):
+            if quotes(text, item):
                 return MASKED_EVENT
-        elif _quoted(item).search(text):
+        elif isinstance(item, _Quotations):
+            if _quotes_any(text, item):
+                return MASKED_EVENT
+        elif any(_quoted(item).search(reading) for reading in _readings(text)):
             return MASKED_EVENT
     return text
 

@@ -348,6 +348,32 @@ def test_a_newly_named_sponsor_is_told_and_led_to_the_call(
     assert len(told(sophie.id)) == 1
 
 
+def test_every_mistake_of_the_call_form_is_shown_at_once(
+    db: Session, make_client: MakeClient
+) -> None:
+    manager = make_user(db, role=Role.manager, unit="DGS")
+    db.commit()
+    wrong = {
+        **FORM,
+        "question": "",  # refused by the form's shape
+        "ideas_until": "pas une date",
+        "deminage_until": "2026-11-20",
+        "decision_by": "2026-11-15",  # before the end of the déminage: a rule between fields
+        "sponsor_email": "personne@ville.fr",  # no account: the service's rule
+        "audience": "units",
+        "units": "abc",  # no unit of the list
+    }
+    refused = make_client(manager).post_form("/calls", wrong)
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert field_error(page, "field-question")
+    assert field_error(page, "field-ideas_until")
+    assert "après" in (field_error(page, "field-decision_by") or "")
+    assert field_error(page, "field-sponsor_email") == "Aucun compte actif à cette adresse."
+    assert "services de la liste" in text_of(page, "#field-units-error")
+    assert attr(find_tag(page, id="field-sponsor_email"), "value") == "personne@ville.fr"
+
+
 def test_a_sponsor_who_is_not_a_manager_is_refused_in_plain_french(
     db: Session, make_client
 ) -> None:

@@ -69,7 +69,29 @@ UNTITLED_BODY = "zorglubsanstitre. Le règlement intérieur interdit toute ouver
 STEP_WORD = "zorglubetape"  # a milestone quoting the untitled mine's text
 LESSON_WORD = "zorglublecon"  # a lesson quoting a hidden mine's title bare
 BARE_TITLE = f"{MINE_TITLE}ter horaires décalés"
-QUOTING_CANARIES = (STEP_WORD, LESSON_WORD, "zorglubsanstitre")
+# Milestones quoting a hidden mine behind Markdown: what the page shows is the quotation.
+FRAUD_TITLE = "Fraude du chef Dupont"
+FRAUD_BODY = "Le trésorier Bernard falsifie les écritures comptables QZX chaque fin de mois."
+MARKDOWN_QUOTES = {
+    "zorglubsouligne": "_Fraude_ du chef Dupont MK11",
+    "zorglublien": "[Fraude du chef](https://x.fr) Dupont MK04",
+    "zorglubentite": "Fraude du chef Dupon&#116; MK10",
+    "zorglubcitation": (
+        "\n\n> Le trésorier Bernard\n> falsifie les écritures\n> comptables QZX chaque\n"
+        "> fin de mois."
+    ),
+}
+# A milestone and a lesson of other ideas quoting the first idea's hidden mine.
+ELSEWHERE_STEP = "zorglubailleurs"
+ELSEWHERE_LESSON = "zorglubvoisine"
+QUOTING_CANARIES = (
+    STEP_WORD,
+    LESSON_WORD,
+    "zorglubsanstitre",
+    *MARKDOWN_QUOTES,
+    ELSEWHERE_STEP,
+    ELSEWHERE_LESSON,
+)
 HIDDEN_CANARIES = (
     *IDEA_CANARIES,
     *QUOTING_CANARIES,
@@ -214,6 +236,11 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             clock.now,
         )
         untitled = make_mine(db, project, layer, clock.now, title="", body=UNTITLED_BODY)
+        fraud = make_mine(db, project, layer, clock.now, title=FRAUD_TITLE, body=FRAUD_BODY)
+        quoting_elsewhere = {**MARKDOWN_QUOTES, ELSEWHERE_STEP: f"vu sur {MINE_TITLE.upper()}."}
+        for word, said in quoting_elsewhere.items():
+            step = MilestoneInput(kind="first_results", text=f"{word} : {said}")
+            outcomes.post_milestone(db, params, author, project, step, clock.now)
         for kind, text, lesson in (
             ("first_ground", f"Étape : {quote}.", ""),
             (
@@ -237,8 +264,19 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             f"{LESSON_WORD} : les {BARE_TITLE.upper().replace(' ', '  ')} nous ont arrêtés.",
             clock.now,
         )
+        # Another idea, abandoned, whose lesson quotes the first idea's mine by its text.
+        neighbour = make_idea(db, author, clock.now, title="Accueil voisin", themes="accueil")
+        ideas.abandon(
+            db,
+            params,
+            author,
+            neighbour,
+            f"{ELSEWHERE_LESSON} : comme là-bas, le {MINE_TITLE} nous arrête.",
+            clock.now,
+        )
         db.commit()
         ids = {
+            "neighbour": pk(neighbour),
             "idea": pk(idea),
             "hidden_mine": pk(hidden_mine),
             "visible_mine": pk(visible_mine),
@@ -253,6 +291,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "project": pk(project),
             "quoted_mine": pk(quoted),
             "untitled_mine": pk(untitled),
+            "fraud_mine": pk(fraud),
             "closed_idea": pk(closed_idea),
             "bare_mine": pk(bare),
             "hidden_idea": pk(hidden_idea),
@@ -298,6 +337,8 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         ("/sommeil", LESSON_WORD),
         ("/ideas/{project}", STEP_WORD),
         ("/open-data/ideas.json", STEP_WORD),
+        *(("/ideas/{project}", word) for word in quoting_elsewhere),
+        ("/ideas/{neighbour}", ELSEWHERE_LESSON),
     ):
         seen = clients["bystander"].get(url.format(**ids)).text
         assert word in seen, f"{url} does not show {word} before the mine is hidden"
@@ -309,6 +350,7 @@ def world(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         f"/deminages/{ids['hidden_answer']}/hide",
         f"/mines/{ids['quoted_mine']}/hide",
         f"/mines/{ids['untitled_mine']}/hide",
+        f"/mines/{ids['fraud_mine']}/hide",
         f"/mines/{ids['bare_mine']}/hide",
     ):
         assert admin_client.post_form(url, {"reason": f"{REASON} injurieux"}).status_code == 303
@@ -640,3 +682,14 @@ def test_the_carriers_of_a_hidden_idea_read_it_with_the_reason_and_how_to_contes
     assert any(IDEA_TITLE in m and REASON in m for m in world.told_of_hidden_idea)
     admin = world.clients["admin"].get("/ideas/{hidden_idea}".format(**world.ids)).text
     assert IDEA_TITLE in admin and "Rétablir cette idée" in admin
+
+
+def test_a_lesson_quoting_another_ideas_hidden_mine_leaves_the_search(world: World) -> None:
+    # Hiding the mine indexed that lesson again: its words no longer find the idea.
+    def finds(words: str) -> bool:
+        params = {"q": words, "status": "abandoned"}
+        found = world.clients["bystander"].get("/search", params=params).text
+        return f"/ideas/{world.ids['neighbour']}" in found
+
+    assert finds("Accueil voisin")
+    assert not finds(ELSEWHERE_LESSON)

@@ -494,6 +494,43 @@ def test_a_legal_setting_with_a_line_break_or_a_link_that_is_no_web_address_is_r
     Settings(accessibility_plan_url="https://ville.fr/schema-pluriannuel", publisher_name="Mairie")
 
 
+def _named(name: str, value: object) -> dict[str, Any]:
+    """A setting chosen by name, as in the environment."""
+    return {name: value}
+
+
+@pytest.mark.parametrize(
+    "name", ["contact_email", "security_contact", "accessibility_contact", "feedback_url"]
+)
+def test_a_contact_that_is_no_plain_address_nor_web_address_is_refused_at_start(
+    name: str,
+) -> None:
+    # A query would reach the Reply-To, a lone @ a « mailto:@ », a list a link to two people.
+    for bad in (
+        "mailto:x@y.fr?subject=<script>",
+        "x@y.fr?subject=x",
+        "@",
+        "x@",
+        "x@localhost",
+        "a@b.fr,evil@attacker.fr",
+        'https://ville.fr/avis" onclick="x',
+        "https://ville.fr/a b",
+        "https://",
+        "javascript:alert(1)",
+    ):
+        with pytest.raises(ValidationError, match=f"DEMINEURS_{name.upper()}"):
+            Settings(**_named(name, bad))
+    for good in ("demineurs@ville.fr", "mailto:demineurs@ville.fr", "https://ville.fr/avis?x=1"):
+        assert getattr(Settings(**_named(name, good)), name) == good
+
+
+def test_free_text_is_a_contact_but_for_the_feedback_link() -> None:
+    text = "Service informatique, bureau 12 (si@ville.fr)"
+    assert Settings(security_contact=text).security_contact == text
+    with pytest.raises(ValidationError, match="DEMINEURS_FEEDBACK_URL"):
+        Settings(feedback_url=text)
+
+
 def test_a_conformity_level_cannot_be_declared_without_the_audit_that_measured_it() -> None:
     with pytest.raises(ValidationError, match="DEMINEURS_ACCESSIBILITY_AUDIT"):
         Settings(accessibility_status="partiellement conforme")

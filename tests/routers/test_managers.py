@@ -375,6 +375,12 @@ def test_api_board_promote_and_send_back(api_client: ApiClient, field: Field) ->
     ]
     assert agent.get("/api/v1/board?theme=rh&sort=reviewers").json()["total"] == 1
     assert agent.get("/api/v1/board?sort=nope").status_code == 422
+    for field_name, value in (("category", "ETHICS"), ("status", "nope")):
+        refused = agent.get(f"/api/v1/board?{field_name}={value}")
+        assert refused.status_code == 422 and refused.json()["field"] == field_name
+    assert [i["title"] for i in agent.get("/api/v1/board?category=legal").json()["items"]] == [
+        "Idée jeune"
+    ]
     decision = {
         "sponsor": "DGS",
         "next_step": "Pilote",

@@ -1,7 +1,7 @@
 """When a text quotes a hidden mine (`visibility.quotes`): its title in « », its long title bare,
 a sentence of its text, whatever the case, the spaces and the apostrophes."""
 
-from app.services.visibility import MASKED_EVENT, HiddenMine, quotes, redact_text
+from app.services.visibility import MASKED_EVENT, HiddenMine, quotes, quotes_elsewhere, redact_text
 
 MINE = HiddenMine(
     "Le stationnement des agents",
@@ -33,3 +33,35 @@ def test_a_message_quoting_one_hidden_mine_is_masked_whole() -> None:
     text = "Leçon : le stationnement des agents. Signé Camille."
     assert redact_text(text, [HiddenMine("Autre chose", ""), MINE]) == MASKED_EVENT
     assert redact_text("Rien à voir.", [MINE]) == "Rien à voir."
+
+
+FRAUD = HiddenMine(
+    "Fraude du chef Dupont",
+    "Le trésorier Bernard falsifie les écritures comptables QZX chaque fin de mois.",
+)
+
+
+def test_markdown_hides_no_quotation_from_the_reader() -> None:
+    # What the page shows is compared: emphasis, a link, an entity, a blockquote cut in lines.
+    assert quotes("_Fraude_ du chef Dupont MK11", FRAUD)
+    assert quotes("[Fraude du chef](https://x.fr) Dupont MK04", FRAUD)
+    assert quotes("Fraude du chef Dupon&#116; MK10", FRAUD)
+    assert quotes("Vu «\u00a0_Fraude_ du chef Dupont\u00a0».", FRAUD)
+    untitled = HiddenMine("", FRAUD.body)
+    quoted = (
+        "> Le trésorier Bernard\n> falsifie les écritures\n> comptables QZX chaque\n> fin de mois."
+    )
+    assert quotes(quoted, untitled)
+    assert redact_text(quoted, [untitled]) == MASKED_EVENT
+
+
+def test_markdown_of_ordinary_words_is_no_quotation() -> None:
+    assert not quotes("_Fraude_ du chef de gare, rien à voir", FRAUD)
+    assert not quotes("> Le trésorier Bernard\n> est parti.", HiddenMine("", FRAUD.body))
+
+
+def test_another_ideas_text_quotes_a_long_title_or_a_sentence_never_a_short_title() -> None:
+    assert quotes_elsewhere("Comme là-bas, _le STATIONNEMENT des agents_ nous bloque.", MINE)
+    assert quotes_elsewhere("Vu ailleurs : le parking du personnel n’a que quarante places.", MINE)
+    assert not quotes_elsewhere("Le stationnement des agentsmunicipaux", MINE)
+    assert not quotes_elsewhere("Écartée\u00a0: «\u00a0coût\u00a0».", HiddenMine("Coût", ""))
