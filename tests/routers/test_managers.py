@@ -398,3 +398,31 @@ def test_api_board_promote_and_send_back(api_client: ApiClient, field: Field) ->
         ).status_code
         == 200
     )
+
+
+def test_a_project_without_a_deadline_does_not_announce_an_empty_one(
+    make_client: MakeClient, field: Field, db: Session
+) -> None:
+    manager = make_client(field["manager"])
+    decision = {
+        "sponsor": "DGS",
+        "next_step": "Pilote",
+        "target_date": "2027-03-31",
+        "outcome": "Un pilote.",
+    }
+    idea_id = field["ripe"].id
+    assert manager.post_form(f"/ideas/{idea_id}/promote", decision).status_code == 303
+    idea = db.get(Idea, idea_id)
+    assert idea is not None
+    db.refresh(idea)
+    idea.target_date = None
+    db.add(idea)
+    db.commit()
+    page = soup(manager.get(f"/ideas/{idea_id}"))
+    banner = next(
+        a.get_text(" ", strip=True) for a in page.select(".alert") if "Projet depuis" in a.text
+    )
+    assert "prochaine étape\u00a0: Pilote. Les mines" in banner
+    assert "échéance" not in banner
+    sheet = manager.get(f"/ideas/{idea_id}/fiche.md").text
+    assert "- Prochaine étape\u00a0: Pilote" in sheet and "Échéance" not in sheet
