@@ -637,7 +637,25 @@ def test_a_security_contact_given_as_free_text_is_shown_as_text_on_the_legal_not
 def test_without_any_contact_security_txt_names_nobody(
     client_with: Callable[..., TestClient],
 ) -> None:
-    assert client_with().get("/.well-known/security.txt").status_code == 404
+    response = client_with().get("/.well-known/security.txt")
+    assert response.status_code == 404
+    # The tools that read this file get a text answer, not an HTML page.
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "<html" not in response.text
+    assert "Aucun contact de sécurité" in response.text
+
+
+@pytest.mark.parametrize(
+    "contact", ["securite@rivebelle.fr", "https://rivebelle.fr/signaler-une-faille"]
+)
+def test_the_security_paragraph_puts_a_space_between_its_sentences(
+    client_with: Callable[..., TestClient], contact: str
+) -> None:
+    paragraph = one(
+        page(client_with(security_contact=contact), "/mentions-legales"), "#securite ~ p"
+    )
+    said = re.sub(r"\s+", " ", paragraph.get_text())  # as read: no space added between tags
+    assert "suffit à la montrer. Ce contact est aussi publié dans security.txt." in said
 
 
 def _robots(client: TestClient) -> RobotFileParser:
