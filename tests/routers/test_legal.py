@@ -296,6 +296,27 @@ def test_every_contact_reads_as_its_address_its_web_page_or_its_text_never_mailt
         assert (shown if href.startswith("mailto:") else href) in closing
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("accessibilite@rivebelle.fr", "écrivez à accessibilite@rivebelle.fr\u00a0:"),
+        (
+            "https://www.rivebelle.fr/accessibilite",
+            "rendez-vous sur www.rivebelle.fr/accessibilite\u00a0:",
+        ),
+        ("Mission handicap, bureau 3", "adressez-vous à Mission handicap, bureau 3\u00a0:"),
+    ],
+)
+def test_the_accessibility_contact_is_written_to_only_when_it_is_an_address(
+    client_with: Callable[..., TestClient], value: str, said: str
+) -> None:
+    html = page(client_with(**{**FILLED, "accessibility_contact": value}), "/accessibilite")
+    text = re.sub(r"[ \t\r\n]+", " ", one(html, "main").get_text())
+    assert said in text
+    if "@" not in value:
+        assert "écrivez à" not in text
+
+
 def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
     client_with: Callable[..., TestClient],
 ) -> None:
