@@ -123,7 +123,14 @@ def _plural_form(count: int | float) -> str:
     return str(LOCALE.plural_form(count))
 
 
+def clause(text: str) -> str:
+    """Someone's words without their closing full stop (or « ! », « ? », « … »), for a sentence
+    that puts its own after them: « identifiables. », never « identifiables.. »."""
+    return text.rstrip().rstrip(".!?…\u00a0\u202f ").rstrip()
+
+
 FILTERS = {
+    "clause": clause,
     "number": number,
     "decimal": decimal,
     "points": points,
