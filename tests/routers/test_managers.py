@@ -426,3 +426,17 @@ def test_a_project_without_a_deadline_does_not_announce_an_empty_one(
     assert "échéance" not in banner
     sheet = manager.get(f"/ideas/{idea_id}/fiche.md").text
     assert "- Prochaine étape\u00a0: Pilote" in sheet and "Échéance" not in sheet
+
+
+def test_an_empty_board_says_none_and_suggests_the_real_label_of_a_wider_status(
+    make_client: MakeClient, field: Field
+) -> None:
+    client = make_client(field["author"])
+    page = soup(client.get("/board", params={"theme": "aucun-theme-ainsi"}))
+    assert text_of(page, "#board-count") == "Aucune idée"
+    label = text_of(page, '#f-status option[value="all"]')
+    said = one(page, "#board-results .empty").get_text()
+    assert f"«\u00a0{label}\u00a0»" in said
+    already = soup(client.get("/board", params={"theme": "aucun-theme-ainsi", "status": "all"}))
+    assert label not in one(already, "#board-results .empty").get_text()
+    assert "idées en sommeil" in one(already, "#board-results .empty").get_text()
