@@ -440,3 +440,16 @@ def test_an_empty_board_says_none_and_suggests_the_real_label_of_a_wider_status(
     already = soup(client.get("/board", params={"theme": "aucun-theme-ainsi", "status": "all"}))
     assert label not in one(already, "#board-results .empty").get_text()
     assert "idées en sommeil" in one(already, "#board-results .empty").get_text()
+
+
+def test_the_theme_filters_list_themes_in_french_dictionary_order(
+    make_client: MakeClient, field: Field, db: Session, clock: Clock
+) -> None:
+    for theme in ("voirie", "état civil", "écoles", "espaces verts"):
+        make_idea(db, field["author"], clock.now, themes=[theme])
+    db.commit()
+    client = make_client(field["author"])
+    for path, menu in (("/board", "#f-theme"), ("/search", "#s-theme")):
+        page = soup(client.get(path, params={"q": "x"} if path == "/search" else None))
+        shown = [o.get_text() for o in page.select(f"{menu} option") if o.get("value")]
+        assert shown == ["accueil", "écoles", "espaces verts", "état civil", "rh", "voirie"], path
