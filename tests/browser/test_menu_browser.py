@@ -42,7 +42,14 @@ def test_the_menu_takes_one_line_and_opens_from_the_keyboard(
     expect(menu.get_by_role("link", name="Pilotage")).to_be_hidden()
     menu.locator("summary").focus()
     page.keyboard.press("Enter")
-    for name in ("Démineurs", "Ce qui bloque", "Pilotage", "Administration", "Aide", "Mon profil"):
+    for name in (
+        "Démineurs",
+        "Ce qui bloque",
+        "Pilotage",
+        "Administration",
+        "Comment ça marche",
+        "Mon profil",
+    ):
         expect(menu.get_by_role("link", name=name)).to_be_visible()
     expect(menu.get_by_role("button", name="Se déconnecter")).to_be_visible()
     menu.get_by_role("link", name="Pilotage").click()
