@@ -5,6 +5,7 @@ pages, e-mails and exports take them from, so that « 11 000 », « 25,0 » and 
 Machine formats (ISO dates in `<time datetime>`, CSV and JSON values) stay out of here."""
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -123,7 +124,21 @@ def _plural_form(count: int | float) -> str:
     return str(LOCALE.plural_form(count))
 
 
+def french_order(text: str) -> tuple[str, str]:
+    """A sort key in dictionary order: accents and case set aside (« état civil » before
+    « voirie », not after it as code points put it), then the text itself to break ties."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)), text
+
+
+def clause(text: str) -> str:
+    """Someone's words without their closing full stop (or « ! », « ? », « … »), for a sentence
+    that puts its own after them: « identifiables. », never « identifiables.. »."""
+    return text.rstrip().rstrip(".!?…\u00a0\u202f ").rstrip()
+
+
 FILTERS = {
+    "clause": clause,
     "number": number,
     "decimal": decimal,
     "points": points,

@@ -4,7 +4,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
 from app.deps import NowDep, OptionalUser, SettingsDep
-from app.errors import NotFound
 from app.services import legal, privacy
 from app.templating import render
 
@@ -35,7 +34,11 @@ def accessibility(request: Request, user: OptionalUser) -> Response:
 def security_txt(request: Request, now: NowDep) -> Response:
     text = legal.security_txt(request.app.state.site, now)
     if text is None:
-        raise NotFound("Aucun contact de sécurité n’est configuré (DEMINEURS_SECURITY_CONTACT).")
+        # A researcher's tool reads this file: the 404 it gets is text, like the file, not a page.
+        return PlainTextResponse(
+            "Aucun contact de sécurité n’est configuré (DEMINEURS_SECURITY_CONTACT).\n",
+            status_code=404,
+        )
     return PlainTextResponse(text)
 
 

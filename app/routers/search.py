@@ -47,6 +47,12 @@ def search_page(request: Request, session: SessionDep, user: CurrentUser) -> Res
         return str(request.url_for("search").include_query_params(q=q, **kept))
 
     filtered = bool(query.theme or query.unit or query.call or query.status != "all")
+    # Nothing found but closed ideas match: say so, rather than « nobody has had this idea ».
+    sleeping = (
+        search.closed_ideas_matching(session, q)
+        if q.strip() and found.searchable and not found.items and not filtered
+        else 0
+    )
     return render(
         request,
         "search/search.html",
@@ -60,6 +66,8 @@ def search_page(request: Request, session: SessionDep, user: CurrentUser) -> Res
             "page_url": page_url,
             "filtered": filtered,
             "unfiltered_url": request.url_for("search").include_query_params(q=q),
+            "sleeping": sleeping,
+            "sleeping_url": request.url_for("search").include_query_params(q=q, status="abandoned"),
             "themes": board.themes_in_use(session),
             "units": users.list_units(session),
             "calls": calls.call_names(session),

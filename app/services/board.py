@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col, select
 
+from app import formatting
 from app.db import read_rows, wide_select
 from app.models import (
     BoardGroup,
@@ -457,5 +458,8 @@ THEMES_IN_USE = text(
 
 
 def themes_in_use(session: Session) -> list[str]:
-    """Every theme of an idea on the board, for the board's filter, in alphabetical order."""
-    return [row[0] for row in read_rows(session, THEMES_IN_USE)]
+    """Every theme of an idea on the board, for the board's and the search's filters, in French
+    dictionary order (the index walks them by code point, which puts « état » after « voirie »)."""
+    return sorted(
+        (row[0] for row in read_rows(session, THEMES_IN_USE)), key=formatting.french_order
+    )

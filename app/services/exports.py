@@ -234,8 +234,9 @@ def sheet_markdown(sheet: ProductSheet) -> str:
         out += [
             f"- Sponsor\u00a0: {idea.sponsor}",
             f"- Prochaine étape\u00a0: {idea.next_step}",
-            f"- Échéance\u00a0: {format_date(idea.target_date)}",
         ]
+        if idea.target_date is not None:
+            out.append(f"- Échéance\u00a0: {format_date(idea.target_date)}")
     if sheet.outcomes:
         out += ["", "## Issue", ""]
         for o in sheet.outcomes:

@@ -223,7 +223,14 @@ def check_merge(
         )
     if merged.status == IdeaStatus.project:
         # A project has its sponsor, its milestones and its people: a decision was taken on it,
-        # which a merge would undo by closing it. Merge the duplicate into the project instead.
+        # which a merge would undo by closing it. Merge the duplicate into the project instead
+        # (advice that cannot be followed when the idea kept is a project too).
+        if keep.status == IdeaStatus.project:
+            return Conflict(
+                "Ces deux idées sont des projets\u00a0: deux projets ne peuvent pas être "
+                "fusionnés, chacun garde son sponsor et son suivi.",
+                field=merged_field,
+            )
         return Conflict(
             "Ce doublon est devenu un projet : un projet ne se fusionne pas dans une autre "
             "idée. Fusionnez plutôt l’autre idée dans ce projet.",

@@ -213,19 +213,28 @@ def compute(facts: IdeaFacts, params: ScoringParams, now: datetime) -> Readiness
     crossed = Fraction(15 * min(reviewers, 5), 5) + Fraction(10 * min(units, 3), 3)
     if reviewers < 5:
         gain = Fraction(15 * (5 - reviewers), 5)
-        more = formatting.plural(5 - reviewers, "collègue", "collègues")
+        # « d’un collègue », never « de 1 collègue »; « de 2 collègues » from two on.
+        more = (
+            "d’un collègue"
+            if reviewers == 4
+            else "de " + formatting.plural(5 - reviewers, "collègue", "collègues")
+        )
         missing.append(
             MissingAction(
-                f"Recueillir le regard de {more} de plus",
+                f"Recueillir le regard {more} de plus",
                 one_decimal(gain),
             )
         )
     if units < 3:
         gain = Fraction(10 * (3 - units), 3)
-        other = formatting.plural(3 - units, "autre service", "autres services")
+        other = (
+            "d’un autre service"
+            if units == 2
+            else "de " + formatting.plural(3 - units, "autre service", "autres services")
+        )
         missing.append(
             MissingAction(
-                f"Recueillir des regards de {other}",
+                f"Recueillir des regards {other}",
                 one_decimal(gain),
             )
         )

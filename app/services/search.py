@@ -733,6 +733,13 @@ _FILTER_FACTS = select(Idea.id, Idea.unit_id, Idea.call_id, Idea.status).where(
 )
 
 
+def closed_ideas_matching(session: Session, query: str) -> int:
+    """How many closed ideas (« en sommeil », which a default search leaves out) match `query`:
+    for a search that found nothing else, so that it does not say nobody had the idea."""
+    found = search_page(session, query, status="abandoned", limit=SEARCH_CANDIDATES)
+    return len({r.idea.id for r in found.items})
+
+
 def search_page(
     session: Session,
     query: str,

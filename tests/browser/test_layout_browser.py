@@ -89,3 +89,24 @@ def test_the_boards_filters_line_up_and_show_their_choice_in_full(people, width)
     for row in rows:
         assert len({s["bottom"] for s in row}) == 1, [(s["id"], s["bottom"]) for s in row]
     assert len(rows) == (len(selects) if width == 360 else 2)
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_every_menu_item_is_in_sight_none_cut_off(people, width) -> None:
+    """The everyday links wrap on a phone rather than scroll out of the header: each one whole,
+    inside the page and inside the menu's visible box (« Appels à idées » was cut at 360 px)."""
+    page: Page = people(MANAGER, width=width).goto("/ideas")
+    cut = page.evaluate(
+        """() => {
+          const menu = document.querySelector('.nav__main');
+          const box = menu.getBoundingClientRect();
+          return [...menu.querySelectorAll(':scope > li')].map(li => {
+            const r = li.getBoundingClientRect();
+            return {text: li.textContent.trim().split(/\\s+/).slice(0, 3).join(' '),
+                    out: r.left < Math.max(0, box.left) - 0.5
+                      || r.right > Math.min(window.innerWidth, box.right) + 0.5};
+          }).filter(item => item.out).map(item => item.text);
+        }"""
+    )
+    assert cut == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1

@@ -13,6 +13,7 @@ from app.config import Settings
 from app.main import create_app
 from app.services import legal
 from tests.conftest import Clock, MakeClient, WebClient, soup
+from tests.factories import make_user
 from tests.html import attr
 from tests.routers.authorization_world import CALLS, build_world
 
@@ -179,3 +180,20 @@ def test_a_feedback_address_is_given_as_one_in_the_legal_notice(
         ("mailto:avis@ville.fr", "avis@ville.fr"),
     ]
     assert "formulaire" not in contact.get_text()
+
+
+def test_the_help_page_goes_by_one_name_in_the_menu_the_footer_and_the_idea_form(
+    make_client: MakeClient, db: Session
+) -> None:
+    user = make_user(db, name="Nina Neuve", unit="Accueil")
+    db.commit()
+    client = make_client(user)
+    name = soup(client.get("/aide")).h1
+    assert name is not None
+    title = name.get_text(strip=True)
+    form = soup(client.get("/ideas/new"))
+    menu = [a.get_text(strip=True) for a in form.select("header nav a[href='/aide']")]
+    footer = [a.get_text(strip=True) for a in form.select("footer a[href='/aide']")]
+    assert menu == [title] and footer == [title]
+    hint = form.find(string=lambda s: bool(s and "décrit les chemins" in s))
+    assert hint is not None and f"«\u00a0{title}\u00a0»" in hint

@@ -296,6 +296,27 @@ def test_every_contact_reads_as_its_address_its_web_page_or_its_text_never_mailt
         assert (shown if href.startswith("mailto:") else href) in closing
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("accessibilite@rivebelle.fr", "écrivez à accessibilite@rivebelle.fr\u00a0:"),
+        (
+            "https://www.rivebelle.fr/accessibilite",
+            "rendez-vous sur www.rivebelle.fr/accessibilite\u00a0:",
+        ),
+        ("Mission handicap, bureau 3", "adressez-vous à Mission handicap, bureau 3\u00a0:"),
+    ],
+)
+def test_the_accessibility_contact_is_written_to_only_when_it_is_an_address(
+    client_with: Callable[..., TestClient], value: str, said: str
+) -> None:
+    html = page(client_with(**{**FILLED, "accessibility_contact": value}), "/accessibilite")
+    text = re.sub(r"[ \t\r\n]+", " ", one(html, "main").get_text())
+    assert said in text
+    if "@" not in value:
+        assert "écrivez à" not in text
+
+
 def test_the_terms_say_what_agents_commit_to_and_how_to_appeal_a_moderation(
     client_with: Callable[..., TestClient],
 ) -> None:
@@ -674,7 +695,25 @@ def test_a_security_contact_given_as_free_text_is_shown_as_text_on_the_legal_not
 def test_without_any_contact_security_txt_names_nobody(
     client_with: Callable[..., TestClient],
 ) -> None:
-    assert client_with().get("/.well-known/security.txt").status_code == 404
+    response = client_with().get("/.well-known/security.txt")
+    assert response.status_code == 404
+    # The tools that read this file get a text answer, not an HTML page.
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "<html" not in response.text
+    assert "Aucun contact de sécurité" in response.text
+
+
+@pytest.mark.parametrize(
+    "contact", ["securite@rivebelle.fr", "https://rivebelle.fr/signaler-une-faille"]
+)
+def test_the_security_paragraph_puts_a_space_between_its_sentences(
+    client_with: Callable[..., TestClient], contact: str
+) -> None:
+    paragraph = one(
+        page(client_with(security_contact=contact), "/mentions-legales"), "#securite ~ p"
+    )
+    said = re.sub(r"\s+", " ", paragraph.get_text())  # as read: no space added between tags
+    assert "suffit à la montrer. Ce contact est aussi publié dans security.txt." in said
 
 
 def _robots(client: TestClient) -> RobotFileParser:

@@ -404,3 +404,58 @@ def test_api_board_promote_and_send_back(api_client: ApiClient, field: Field) ->
         ).status_code
         == 200
     )
+
+
+def test_a_project_without_a_deadline_does_not_announce_an_empty_one(
+    make_client: MakeClient, field: Field, db: Session
+) -> None:
+    manager = make_client(field["manager"])
+    decision = {
+        "sponsor": "DGS",
+        "next_step": "Pilote",
+        "target_date": "2027-03-31",
+        "outcome": "Un pilote.",
+    }
+    idea_id = field["ripe"].id
+    assert manager.post_form(f"/ideas/{idea_id}/promote", decision).status_code == 303
+    idea = db.get(Idea, idea_id)
+    assert idea is not None
+    db.refresh(idea)
+    idea.target_date = None
+    db.add(idea)
+    db.commit()
+    page = soup(manager.get(f"/ideas/{idea_id}"))
+    banner = next(
+        a.get_text(" ", strip=True) for a in page.select(".alert") if "Projet depuis" in a.text
+    )
+    assert "prochaine étape\u00a0: Pilote. Les mines" in banner
+    assert "échéance" not in banner
+    sheet = manager.get(f"/ideas/{idea_id}/fiche.md").text
+    assert "- Prochaine étape\u00a0: Pilote" in sheet and "Échéance" not in sheet
+
+
+def test_an_empty_board_says_none_and_suggests_the_real_label_of_a_wider_status(
+    make_client: MakeClient, field: Field
+) -> None:
+    client = make_client(field["author"])
+    page = soup(client.get("/board", params={"theme": "aucun-theme-ainsi"}))
+    assert text_of(page, "#board-count") == "Aucune idée"
+    label = text_of(page, '#f-status option[value="all"]')
+    said = one(page, "#board-results .empty").get_text()
+    assert f"«\u00a0{label}\u00a0»" in said
+    already = soup(client.get("/board", params={"theme": "aucun-theme-ainsi", "status": "all"}))
+    assert label not in one(already, "#board-results .empty").get_text()
+    assert "idées en sommeil" in one(already, "#board-results .empty").get_text()
+
+
+def test_the_theme_filters_list_themes_in_french_dictionary_order(
+    make_client: MakeClient, field: Field, db: Session, clock: Clock
+) -> None:
+    for theme in ("voirie", "état civil", "écoles", "espaces verts"):
+        make_idea(db, field["author"], clock.now, themes=[theme])
+    db.commit()
+    client = make_client(field["author"])
+    for path, menu in (("/board", "#f-theme"), ("/search", "#s-theme")):
+        page = soup(client.get(path, params={"q": "x"} if path == "/search" else None))
+        shown = [o.get_text() for o in page.select(f"{menu} option") if o.get("value")]
+        assert shown == ["accueil", "écoles", "espaces verts", "état civil", "rh", "voirie"], path

@@ -456,3 +456,21 @@ def test_a_hidden_deminage_s_author_is_told_but_not_a_moderator_of_their_own(
     db.commit()
     assert admin.post_form(f"/deminages/{own.id}/hide", {"reason": "Doublon"}).status_code == 303
     assert not [n for n in _notices(admin) if "Votre déminage" in n]
+
+
+@pytest.mark.parametrize("reason", ["Données personnelles identifiables.", "Propos injurieux !"])
+def test_a_moderation_reason_with_its_own_full_stop_is_not_followed_by_a_second_one(
+    make_client: MakeClient, scene: Scene, reason: str
+) -> None:
+    mine, d = scene["mine"], scene["deminage"]
+    admin = make_client(scene["admin"])
+    words = reason.rstrip(" .!")
+    page = f"/ideas/{scene['idea'].id}"
+    assert admin.post_form(f"/deminages/{d.id}/hide", {"reason": reason}).status_code == 303
+    said = text_of(soup(make_client(scene["other"]).get(page)), f"#deminage-{d.id}")
+    assert f"{words}. Seules" in said and f"{reason}." not in said
+    assert admin.post_form(f"/mines/{mine.id}/hide", {"reason": reason}).status_code == 303
+    said = text_of(soup(make_client(scene["rude"]).get(page)), f"#mine-{mine.id}")
+    assert f"{words}. Elle ne compte plus dans le score" in said and f"{reason}." not in said
+    seen_by_admin = text_of(soup(admin.get(page)), f"#mine-{mine.id}")
+    assert f"{words}. Elle ne compte plus dans le score." in seen_by_admin

@@ -506,6 +506,27 @@ def test_a_project_is_not_merged_away_but_an_idea_may_join_it(
     assert shown.find(id=f"mine-{mine.id}") is not None
 
 
+def test_two_projects_are_not_merged_and_the_page_does_not_advise_the_other_way(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
+) -> None:
+    project_id = promote(make_client, scene)
+    other = make_idea(db, scene["agent"], clock.now, title="Accueil sans file")
+    db.commit()
+    forced = {**DECISION, "outcome": OUTCOME, "reason": "Urgence politique"}
+    assert (
+        make_client(scene["manager"]).post_form(f"/ideas/{other.id}/promote", forced).status_code
+        == 303
+    )
+    form = {"keep": str(project_id), "merged": str(other.id), "outcome": "Doublon."}
+    page = make_client(scene["admin"]).post_form("/admin/merge", form)
+    assert page.status_code == 422
+    said = field_error(soup(page), "field-merged") or ""
+    assert "deux projets ne peuvent pas être fusionnés" in said
+    assert "Fusionnez plutôt" not in said
+    db.expire_all()
+    assert db.get_one(Idea, pk(other)).merged_into_id is None
+
+
 def test_a_duplicate_hidden_by_moderation_is_not_merged(
     make_client, api_client, scene, db: Session, clock: Clock
 ) -> None:

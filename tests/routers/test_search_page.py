@@ -5,7 +5,7 @@ import pytest
 from sqlmodel import Session
 
 from app.models import User
-from app.services import scoring, search
+from app.services import ideas, scoring, search
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock, MakeClient, soup, text_of
 from tests.factories import make_idea, make_user
@@ -90,3 +90,27 @@ def test_a_search_with_more_matches_than_it_ranks_says_so(
     floor = soup(web.get("/search?q=guichet"))
     assert text_of(floor, "#results-title").startswith("Plus de 5 résultats")
     assert "ajoutez un mot ou un filtre" in text_of(floor, "#more-results")
+
+
+def test_a_search_that_finds_only_closed_ideas_says_so_instead_of_inviting_to_propose(
+    db: Session, make_client, clock: Clock
+) -> None:
+    author, reader = make_user(db), make_user(db)
+    db.commit()
+    web = make_client(reader)
+    for count in (1, 2):
+        idea = make_idea(db, author, clock.now, title=f"Permanence du mercredi {count}")
+        ideas.abandon(db, P, author, idea, "Personne ne venait.", clock.now)
+        db.commit()
+        page = soup(web.get("/search?q=mercredi"))
+        said = one(page, "#sleeping-matches").get_text()
+        expected = (
+            "1\u00a0idée en sommeil correspond"
+            if count == 1
+            else "2\u00a0idées en sommeil correspondent"
+        )
+        assert expected.replace("\u00a0", " ") in said.replace("\u00a0", " ")
+        assert "proposez" not in text_of(page, "#search-results")
+        link = attr(one(page, "#sleeping-matches a"), "href")
+        assert "status=abandoned" in link and "q=mercredi" in link
+        assert len(soup(web.get(link)).select("#search-results .card")) == count

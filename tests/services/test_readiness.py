@@ -68,15 +68,15 @@ def test_missing_actions_name_the_field_and_its_points() -> None:
 
 
 def test_missing_views_are_counted_with_real_plurals() -> None:
-    """« 1 collègue », « 2 autres services »: never « collègue(s) »."""
+    """« d’un collègue », « 2 autres services »: never « collègue(s) », nor « de 1 … »."""
     helpers = [Contributor(2, 20), Contributor(3, 20), Contributor(4, 30), Contributor(5, 30)]
     one_short = [a.action for a in compute(facts(deminage_authors=helpers), PARAMS, NOW).missing]
-    assert "Recueillir le regard de 1 collègue de plus" in one_short
-    assert "Recueillir des regards de 1 autre service" in one_short
+    assert "Recueillir le regard d’un collègue de plus" in one_short
+    assert "Recueillir des regards d’un autre service" in one_short
     none = [a.action for a in compute(facts(), PARAMS, NOW).missing]
     assert "Recueillir le regard de 5 collègues de plus" in none
     assert "Recueillir des regards de 3 autres services" in none
-    assert not any("(s)" in action for action in one_short + none)
+    assert not any("(s)" in action or " de 1 " in action for action in one_short + none)
 
 
 def test_gates_and_required_actions_agree_with_their_counts() -> None:
