@@ -123,14 +123,17 @@ def test_send_back_and_close_keep_their_text_as_outcome(
     assert field_error(soup(empty), "send-back-comment") == "Ce champ est obligatoire."
     manager.post_form(f"/ideas/{idea_id}/send-back", {"comment": "Précisez le premier terrain."})
     author = make_client(scene["author"])
-    assert "Précisez le premier terrain." in text_of(
-        soup(author.get(f"/ideas/{idea_id}")), "#issue"
-    )
+    open_page = soup(author.get(f"/ideas/{idea_id}"))
+    assert "Précisez le premier terrain." in text_of(open_page, "#issue")
+    assert "Pour progresser" in text_of(open_page, ".readiness")
     empty = author.post_form(f"/ideas/{idea_id}/abandon", {"lesson": " "})
     assert field_error(soup(empty), "abandon-lesson") == "Ce champ est obligatoire."
     author.post_form(f"/ideas/{idea_id}/abandon", {"lesson": "Le budget 2027 ne suit pas."})
-    issue = text_of(soup(author.get(f"/ideas/{idea_id}")), "#issue")
+    closed_page = soup(author.get(f"/ideas/{idea_id}"))
+    issue = text_of(closed_page, "#issue")
     assert "close" in issue and "Le budget 2027 ne suit pas." in issue
+    # A closed idea no longer ripens: no list of what would raise its score.
+    assert "Pour progresser" not in text_of(closed_page, ".readiness")
 
 
 def test_a_merge_needs_its_outcome_beside_the_field(
