@@ -11,6 +11,7 @@ counted (`counted_status` and `counts`, and their SQL twins `counted_status_sql`
 """
 
 import re
+import unicodedata
 from collections import namedtuple
 from collections.abc import Sequence
 from functools import cache, lru_cache
@@ -168,6 +169,9 @@ _MERGED_INTO = select(Idea.id, Idea.merged_into_id).where(
 # A text quoting this many characters (spaces, case and punctuation marks of emphasis aside)
 # of a hidden mine's text quotes the mine: about a sentence, longer than a common phrase.
 QUOTED_FRAGMENT = 25
+# A text of another idea must quote more: a service's name alone (« Direction des ressources
+# humaines », 33 characters) would otherwise mask every text of the base that names it.
+ELSEWHERE_FRAGMENT = 50
 # A title shorter than this (« RGPD », « Coût ») is an ordinary word too: only its quoted form
 # (« Coût ») masks a text; a longer one masks it wherever it appears.
 BARE_TITLE_MIN = 10
@@ -184,12 +188,25 @@ class HiddenMine(NamedTuple):
 
 # Straight and typographic apostrophes read alike; Markdown's emphasis marks are no words.
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "*": None, "`": None})
+# Characters a reader does not see (soft hyphen, zero-width ones, the word joiner, the BOM):
+# slipped inside words, they would hide a quotation from any comparison.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u00ad\u034f\u061c\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff"),
+    None,
+)
+
+
+def _as_seen(text: str) -> str:
+    """The text as a reader sees it: compatibility forms folded (full-width letters,
+    ligatures), invisible characters gone."""
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
 
 
 def _normalised(text: str) -> str:
     """Lower case, one space for any run of spaces (no-break ones, line breaks), the same
-    apostrophe: how a quotation is compared, whatever its writer's keyboard."""
-    return " ".join(text.translate(_FOLD).casefold().split())
+    apostrophe, nothing invisible: how a quotation is compared, whatever its writer's
+    keyboard."""
+    return " ".join(_as_seen(text).translate(_FOLD).casefold().split())
 
 
 @lru_cache(maxsize=2048)
@@ -198,17 +215,16 @@ def _readings(text: str) -> tuple[str, ...]:
     and as the pages show its Markdown (`markdown.plain_text`: emphasis, links, entities and
     blockquote marks gone), which a quotation may hide behind."""
     shown = plain_text(text)
-    return (text,) if shown == text else (text, shown)
+    return tuple(dict.fromkeys((text, shown, _as_seen(text), _as_seen(shown))))
 
 
 @lru_cache(maxsize=512)
-def _fragments(body: str) -> frozenset[str]:
-    """Every QUOTED_FRAGMENT-long run of a hidden mine's normalised text, as written and as
-    shown."""
+def _fragments(body: str, size: int = QUOTED_FRAGMENT) -> frozenset[str]:
+    """Every `size`-long run of a hidden mine's normalised text, as written and as shown."""
     runs: set[str] = set()
     for reading in _readings(body):
         text = _normalised(reading)
-        runs.update(text[i : i + QUOTED_FRAGMENT] for i in range(len(text) - QUOTED_FRAGMENT + 1))
+        runs.update(text[i : i + size] for i in range(len(text) - size + 1))
     return frozenset(runs)
 
 
@@ -243,14 +259,16 @@ def _quotes(text: str, mine: HiddenMine) -> bool:
 
 
 # Every hidden mine of the base: a text of another idea may quote one too.
-_HIDDEN_MINES_ANYWHERE = select(Mine.title, Mine.body).where(col(Mine.hidden_at).is_not(None))
+_HIDDEN_MINES_ANYWHERE = select(Mine.id, Mine.title, Mine.body).where(
+    col(Mine.hidden_at).is_not(None)
+)
 
 
 class _Quotations(NamedTuple):
     """What texts of any idea may not quote of a set of hidden mines, looked up in one pass
     over a text: the runs of their texts, and their long titles by their first characters."""
 
-    runs: frozenset[str]
+    runs: frozenset[str]  # each ELSEWHERE_FRAGMENT long
     titles: dict[str, tuple[str, ...]]
 
 
@@ -259,7 +277,7 @@ def _quotations(mines: tuple[HiddenMine, ...]) -> _Quotations:
     runs: set[str] = set()
     titles: dict[str, set[str]] = {}
     for mine in mines:
-        runs.update(_fragments(mine.body))
+        runs.update(_fragments(mine.body, ELSEWHERE_FRAGMENT))
         title = _normalised(plain_text(mine.title) or mine.title) if mine.title else ""
         if len(title) >= BARE_TITLE_MIN:
             titles.setdefault(title[:BARE_TITLE_MIN], set()).add(title)
@@ -272,7 +290,7 @@ def _quotes_any(text: str, found: _Quotations) -> bool:
     for reading in _readings(text):
         normalised = _normalised(reading)
         for i in range(len(normalised)):
-            if normalised[i : i + QUOTED_FRAGMENT] in found.runs:
+            if normalised[i : i + ELSEWHERE_FRAGMENT] in found.runs:
                 return True
             for title in found.titles.get(normalised[i : i + BARE_TITLE_MIN], ()):
                 end = i + len(title)
@@ -290,10 +308,12 @@ def _word(char: str) -> bool:
     return bool(char) and (char.isalnum() or char == "_")
 
 
-def hidden_anywhere(session: Session) -> _Quotations:
-    """The hidden mines of every idea, as texts of any idea may not quote them."""
+def hidden_anywhere(session: Session, but: int | None = None) -> _Quotations:
+    """The hidden mines of every idea (but one, if given), as texts of any idea may not quote
+    them."""
     rows = read_rows(session, _HIDDEN_MINES_ANYWHERE, {})
-    return _quotations(tuple(sorted(HiddenMine(t or "", b or "") for t, b in rows)))
+    mines = sorted(HiddenMine(t or "", b or "") for mine_id, t, b in rows if mine_id != but)
+    return _quotations(tuple(mines))
 
 
 def quotes_elsewhere(text: str, mine: HiddenMine) -> bool:
@@ -353,14 +373,15 @@ def redact_messages(
         if redact_text(message, unseen.get(idea_id or 0, [])) != message:
             out.append(MASKED_IDEA_MESSAGE)
             continue
-        # The author of a hidden mine reads the notice that tells them why (it names the idea
-        # and the moderator's reason, never another idea's hidden mine).
+        # The author of a hidden mine reads the notice that tells them why, even when the
+        # moderator's reason quotes that mine; never another hidden mine, of this idea or not.
         own_notice = [
             h
             for h in hidden.get(idea_id or 0, [])
             if told is not None and h.id == told and viewer and h.author_id == viewer.id
         ]
-        if not own_notice and _quotes_any(message, anywhere):
+        elsewhere = hidden_anywhere(session, but=told) if own_notice else anywhere
+        if _quotes_any(message, elsewhere):
             out.append(MASKED_EVENT)
             continue
         quotable = [h for h in hidden.get(idea_id or 0, []) if h not in own_notice]
@@ -493,7 +514,8 @@ def history(
     """The idea's history (`ideas.events`); a line about a hidden mine reads « une action sur
     une mine masquée », without who, but for admins; the line of a merge no longer names the
     other idea (the duplicate, or the idea kept) once hidden, but to those who may read it.
-    Given the page's mine views, a page without hidden mine nor merge costs no query more."""
+    A line may quote a hidden mine of another idea too: the page's mine views (`views`) do
+    not tell whether there is one, so the hidden mines are always read (one indexed query)."""
     from app.services.ideas import events  # noqa: PLC0415  (ideas → scoring → visibility)
 
     lines = events(session, idea)
@@ -505,13 +527,6 @@ def history(
         duplicates, masked_merge = hidden_duplicates(session, idea, viewer), MASKED_MERGE
     else:
         duplicates, masked_merge = [], MASKED_MERGE
-    if (
-        views is not None
-        and idea.merged_into_id is None
-        and not any(v.hidden for v in views)
-        and not duplicates
-    ):
-        return lines
     titles = hidden_titles(session, pk(idea), viewer)
     if not titles and not duplicates:
         return lines

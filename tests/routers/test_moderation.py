@@ -474,3 +474,29 @@ def test_a_moderation_reason_with_its_own_full_stop_is_not_followed_by_a_second_
     assert f"{words}. Elle ne compte plus dans le score" in said and f"{reason}." not in said
     seen_by_admin = text_of(soup(admin.get(page)), f"#mine-{mine.id}")
     assert f"{words}. Elle ne compte plus dans le score." in seen_by_admin
+
+
+def test_no_notice_nor_history_quotes_another_ideas_hidden_mine(
+    make_client: MakeClient, scene: Scene, db: Session, clock: Clock
+) -> None:
+    """Another idea's history (an idea with no hidden mine of its own), and the notice that
+    tells an author why their own mine was hidden, never quote a hidden mine of another idea."""
+    secret = "Pots-de-vin du fournisseur Papyrus"
+    other_idea = make_idea(db, scene["other"], clock.now, title="Papeterie commune")
+    hidden_elsewhere = make_mine(db, other_idea, scene["author"], clock.now, title=secret)
+    closed = make_idea(db, scene["author"], clock.now, title="Achats groupés")
+    ideas.abandon(
+        db, ScoringParams(), scene["author"], closed, f"Leçon : {secret}, hélas.", clock.now
+    )
+    db.commit()
+    admin = make_client(scene["admin"])
+    hidden = admin.post_form(f"/mines/{hidden_elsewhere.id}/hide", {"reason": "Diffamation."})
+    assert hidden.status_code == 303
+    reason = f"Doublon de «\u00a0{secret}\u00a0»"
+    assert admin.post_form(f"/mines/{scene['mine'].id}/hide", {"reason": reason}).status_code == 303
+    bystander = make_client(scene["other"])
+    for path in (f"/ideas/{closed.id}", f"/ideas/{closed.id}/fiche.md"):
+        assert secret.lower() not in bystander.get(path).text.lower(), path
+    rude = make_client(scene["rude"])  # the author of the mine hidden with that reason
+    told = " ".join(_notices(rude)).lower()
+    assert "masquée" in told and secret.lower() not in told

@@ -62,6 +62,28 @@ def test_markdown_of_ordinary_words_is_no_quotation() -> None:
 
 def test_another_ideas_text_quotes_a_long_title_or_a_sentence_never_a_short_title() -> None:
     assert quotes_elsewhere("Comme là-bas, _le STATIONNEMENT des agents_ nous bloque.", MINE)
-    assert quotes_elsewhere("Vu ailleurs : le parking du personnel n’a que quarante places.", MINE)
+    assert quotes_elsewhere(
+        "Vu ailleurs : le parking du personnel n’a que quarante places, et la mairie.", MINE
+    )
     assert not quotes_elsewhere("Le stationnement des agentsmunicipaux", MINE)
     assert not quotes_elsewhere("Écartée\u00a0: «\u00a0coût\u00a0».", HiddenMine("Coût", ""))
+    # A phrase a mine shares with many texts (a service's name) is no quotation elsewhere.
+    insult = HiddenMine("", "Insulte : la Direction des ressources humaines ne fait rien.")
+    assert not quotes_elsewhere(
+        "Premier terrain réussi avec la Direction des ressources humaines, merci à elle.", insult
+    )
+
+
+def test_invisible_or_compatibility_characters_hide_no_quotation() -> None:
+    """Soft hyphens, zero-width characters (typed or as entities) and full-width letters are
+    not seen by a reader: the comparison does not see them either."""
+    body = MINE.body
+    for hidden_in in (
+        body.replace("ar", "a\u200br"),
+        body.replace("a", "a\u00ad"),
+        body.replace("e", "e&shy;"),
+        body.replace("p", "p&#8203;"),
+        body.replace("a", "\uff41"),
+    ):
+        assert quotes(f"Rappel : {hidden_in}", HiddenMine("", body)), hidden_in
+    assert quotes("«\u00a0Le station\u200bnement des agents\u00a0»", MINE)
