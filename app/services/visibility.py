@@ -308,12 +308,19 @@ def _word(char: str) -> bool:
     return bool(char) and (char.isalnum() or char == "_")
 
 
-def hidden_anywhere(session: Session, but: int | None = None) -> _Quotations:
-    """The hidden mines of every idea (but one, if given), as texts of any idea may not quote
-    them."""
-    rows = read_rows(session, _HIDDEN_MINES_ANYWHERE, {})
+def _hidden_everywhere(session: Session) -> list[Any]:
+    """Every hidden mine's (id, title, body): one indexed query (the few moderation hid)."""
+    return list(read_rows(session, _HIDDEN_MINES_ANYWHERE, {}))
+
+
+def _anywhere(rows: Sequence[Any], but: int | None = None) -> _Quotations:
     mines = sorted(HiddenMine(t or "", b or "") for mine_id, t, b in rows if mine_id != but)
     return _quotations(tuple(mines))
+
+
+def hidden_anywhere(session: Session) -> _Quotations:
+    """The hidden mines of every idea, as texts of any idea may not quote them."""
+    return _anywhere(_hidden_everywhere(session))
 
 
 def quotes_elsewhere(text: str, mine: HiddenMine) -> bool:
@@ -367,7 +374,8 @@ def redact_messages(
     hidden = _hidden_mines_by_idea(session, ideas)
     unseen = _unseen_idea_titles(session, viewer, ideas)
     whys = list(why) or [None] * len(messages)
-    anywhere = hidden_anywhere(session)
+    everywhere = _hidden_everywhere(session)
+    anywhere = _anywhere(everywhere)
     out = []
     for (idea_id, message), told in zip(messages, whys, strict=True):
         if redact_text(message, unseen.get(idea_id or 0, [])) != message:
@@ -380,7 +388,7 @@ def redact_messages(
             for h in hidden.get(idea_id or 0, [])
             if told is not None and h.id == told and viewer and h.author_id == viewer.id
         ]
-        elsewhere = hidden_anywhere(session, but=told) if own_notice else anywhere
+        elsewhere = _anywhere(everywhere, but=told) if own_notice else anywhere
         if _quotes_any(message, elsewhere):
             out.append(MASKED_EVENT)
             continue
