@@ -5,6 +5,7 @@ pages, e-mails and exports take them from, so that « 11 000 », « 25,0 » and 
 Machine formats (ISO dates in `<time datetime>`, CSV and JSON values) stay out of here."""
 
 import datetime as dt
+import re
 import unicodedata
 from decimal import Decimal
 from functools import lru_cache
@@ -18,6 +19,7 @@ from babel.numbers import format_decimal, format_percent
 LOCALE = Locale.parse("fr_FR")
 PARIS = ZoneInfo("Europe/Paris")
 NBSP = "\u00a0"
+NNBSP = "\u202f"  # narrow no-break space, before « ; ! ? » and between thousands
 
 
 def paris(value: dt.datetime | None) -> dt.datetime | None:
@@ -137,6 +139,40 @@ def clause(text: str) -> str:
     return text.rstrip().rstrip(".!?…\u00a0\u202f ").rstrip()
 
 
+# What typesetting leaves as typed: addresses (a « : » or « ? » in them is no punctuation).
+_VERBATIM = re.compile(
+    r"(?:(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)|[^\s@«(]+@)\S*[^\s.,;:!?)»]", re.IGNORECASE
+)
+_KEPT = "\ue000"  # where an address was, while the prose around it is typeset
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_BEFORE_COLON = re.compile(r"(?<=[\w)»\]*\ue000])[ \t\u00a0\u202f]*:(?=\s|$)")
+_BEFORE_MARK = re.compile(r"(?<=[\w)»\]*\ue000])[ \t\u00a0\u202f]*([;!?])(?=[\s!?]|$)")
+_SPACED_MARK = re.compile(r"[ \t]+([;!?:])(?=[\s!?]|$)")
+_OPENING_GUILLEMET = re.compile(r"«[ \t\u00a0\u202f]*")
+_CLOSING_GUILLEMET = re.compile(r"[ \t\u00a0\u202f]*»")
+_QUOTED = re.compile(r'"([^"\n]+)"')
+
+
+def typeset(text: str) -> str:
+    """French typography for text an agent typed, as the interface writes its own: « l’idée »
+    for « l'idée », a no-break space before « : », a narrow one before « ; ! ? », inside « »,
+    and "straight quotes" as « guillemets ». Web and e-mail addresses stay as typed, and so do
+    « 10:30 » and « ?! » (only a mark that ends a word is spaced)."""
+    if not any(mark in text for mark in "':;!?«»\""):
+        return text
+    kept = _VERBATIM.findall(text)
+    prose = _VERBATIM.sub(_KEPT, text.replace(_KEPT, ""))
+    prose = _APOSTROPHE.sub("\u2019", prose)
+    prose = _QUOTED.sub(lambda m: f"«{NBSP}{m.group(1).strip()}{NBSP}»", prose)
+    prose = _OPENING_GUILLEMET.sub(f"«{NBSP}", prose)
+    prose = _CLOSING_GUILLEMET.sub(f"{NBSP}»", prose)
+    prose = _SPACED_MARK.sub(lambda m: (NBSP if m.group(1) == ":" else NNBSP) + m.group(1), prose)
+    prose = _BEFORE_COLON.sub(f"{NBSP}:", prose)
+    prose = _BEFORE_MARK.sub(lambda m: NNBSP + m.group(1), prose)
+    addresses = iter(kept)
+    return re.sub(_KEPT, lambda _: next(addresses), prose)
+
+
 FILTERS = {
     "clause": clause,
     "number": number,
@@ -150,4 +186,5 @@ FILTERS = {
     "month": month,
     "plural": plural,
     "word": word,
+    "typeset": typeset,
 }

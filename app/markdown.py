@@ -5,11 +5,25 @@ from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markupsafe import Markup
+
+from app.formatting import typeset
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).disable(
     ["image", "html_block", "html_inline"]
 )
+
+
+def _typeset_text(state: StateCore) -> None:
+    """French typography on the words an agent typed (never on code, nor on a link's address)."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "text":
+                child.content = typeset(child.content)
+
+
+_md.core.ruler.push("typeset", _typeset_text)
 
 _ALLOWED_TAGS = {
     "p",

@@ -91,3 +91,35 @@ def test_the_templates_have_the_same_filters() -> None:
     assert template.render(day=date(2026, 11, 1)) == (
         f"11{NNBSP}000 · 25,0 · 3 mines · 1er{NBSP}novembre 2026"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("L'idée est simple: on gagne du temps", f"L’idée est simple{NBSP}: on gagne du temps"),
+        ("Vraiment ? Oui ! Enfin ; bref", f"Vraiment{NNBSP}? Oui{NNBSP}! Enfin{NNBSP}; bref"),
+        ("Pourquoi?! Parce que!", f"Pourquoi{NNBSP}?! Parce que{NNBSP}!"),
+        ('Le mot "usager" et «agent»', f"Le mot «{NBSP}usager{NBSP}» et «{NBSP}agent{NBSP}»"),
+        ("(voir plus haut): oui", f"(voir plus haut){NBSP}: oui"),
+        ("Réunion à 10:30, 2 h:", f"Réunion à 10:30, 2 h{NBSP}:"),
+    ],
+)
+def test_typed_text_is_typeset_as_the_interface_writes(typed: str, shown: str) -> None:
+    assert formatting.typeset(typed) == shown
+
+
+def test_addresses_stay_as_typed_while_the_prose_around_them_is_typeset() -> None:
+    typed = "Voir https://ex.fr/a?b=1: puis écrire à si@ville.fr; ou l'accueil"
+    assert formatting.typeset(typed) == (
+        f"Voir https://ex.fr/a?b=1{NBSP}: puis écrire à si@ville.fr{NNBSP}; ou l’accueil"
+    )
+
+
+def test_markdown_typesets_its_words_but_not_its_code_nor_its_links() -> None:
+    from app.markdown import render_markdown
+
+    html = str(render_markdown("L'accès: `a:b` et [l'aide](https://ex.fr/?q=l'aide)"))
+    assert f"L’accès{NBSP}:" in html.replace("&nbsp;", NBSP)
+    assert "<code>a:b</code>" in html
+    assert 'href="https://ex.fr/?q=l\'aide"' in html
+    assert ">l’aide</a>" in html

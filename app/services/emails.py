@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
+from app.formatting import typeset
+
 QUOTE_MAX = 600  # characters of the quoted words: the rest is one click away
 
 
@@ -38,12 +40,12 @@ def shortened(text: str, limit: int = QUOTE_MAX) -> str:
 
 
 def _quote_text(quote: Quote) -> list[str]:
-    lines = shortened(quote.text).splitlines() or [""]
+    lines = typeset(shortened(quote.text)).splitlines() or [""]
     return [f"{quote.who} a écrit\u00a0:", *(f"> {line}".rstrip() for line in lines)]
 
 
 def _quote_html(quote: Quote) -> Markup:
-    paragraphs = [p for p in shortened(quote.text).split("\n\n") if p.strip()] or [""]
+    paragraphs = [p for p in typeset(shortened(quote.text)).split("\n\n") if p.strip()] or [""]
     body = Markup("").join(
         Markup('<p style="margin:0 0 .5em">{}</p>').format(
             Markup("<br>").join(escape(line) for line in p.splitlines())
@@ -62,7 +64,7 @@ def notification_text(name: str, item: Item, idea_title: str | None) -> str:
     if item.quote is not None:
         lines += [*_quote_text(item.quote), ""]
     if idea_title is not None:
-        lines.append(f"Idée\u00a0: {idea_title}")
+        lines.append(f"Idée\u00a0: {typeset(idea_title)}")
     lines += [f"Voir\u00a0: {item.url}", ""]
     return "\n".join(lines)
 
@@ -76,7 +78,7 @@ def notification_html(name: str, item: Item, idea_title: str | None) -> str:
     if item.quote is not None:
         parts.append(_quote_html(item.quote))
     if idea_title is not None:
-        parts.append(Markup("<p>Idée\u00a0: <strong>{}</strong></p>").format(idea_title))
+        parts.append(Markup("<p>Idée\u00a0: <strong>{}</strong></p>").format(typeset(idea_title)))
     parts.append(Markup('<p><a href="{}">Voir sur Les démineurs</a></p>').format(item.url))
     return str(Markup("\n").join(parts))
 
