@@ -238,3 +238,26 @@ def test_a_published_idea_is_never_deleted(
     assert soup(client.get(f"/ideas/{idea.id}")).find(id="delete-title") is None
     assert client.post_form(f"/ideas/{idea.id}/delete", {}).status_code == 409
     assert client.get(f"/ideas/{idea.id}").status_code == 200
+
+
+def test_what_an_agent_typed_reads_typeset_and_the_form_keeps_it_as_typed(
+    make_client: MakeClient, db: Session
+) -> None:
+    author = make_user(db)
+    db.commit()
+    client = make_client(author)
+    typed = {
+        **FICHE,
+        "title": "L'accueil sans attente: enfin ?",
+        "problem": "L'usager attend; parfois une heure ! Voir https://ex.fr/a?b=1: la file.",
+    }
+    url = client.post_form("/ideas", typed).headers["location"]
+    page = soup(client.get(url))
+    assert one(page, "h1").get_text() == "L’accueil sans attente\u00a0: enfin\u202f?"
+    assert (
+        "L’usager attend\u202f; parfois une heure\u202f! Voir https://ex.fr/a?b=1\u00a0: la file."
+        in (page.get_text())
+    )
+    form = soup(client.get(url + "/edit"))
+    assert attr(one(form, "input[name=title]"), "value") == typed["title"]
+    assert one(form, "textarea[name=problem]").get_text() == typed["problem"]
