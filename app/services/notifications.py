@@ -431,8 +431,9 @@ def _about(session: Session, notification: Notification) -> About | None:
 
 def toggle(session: Session, model: type[Follow] | type[Support], user: User, idea: Idea) -> bool:
     """Follow / support, or stop; returns whether it is now on."""
-    raise_if(check_follow(user, idea) if model is Follow else check_support(user, idea))
     existing = session.get(model, (idea.id, user.id))
+    supporting = existing is not None
+    raise_if(check_follow(user, idea) if model is Follow else check_support(user, idea, supporting))
     if existing is None:
         session.add(model(idea_id=pk(idea), user_id=pk(user)))
         return True

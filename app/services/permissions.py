@@ -141,10 +141,17 @@ def check_follow(user: User, idea: Idea) -> DomainError | None:
     return None
 
 
-def check_support(user: User, idea: Idea) -> DomainError | None:
-    """« Je soutiens » a published idea (its author may too); a draft has no supporters."""
+def check_support(user: User, idea: Idea, supporting: bool = False) -> DomainError | None:
+    """« Je soutiens » an idea in déminage or a project (its author may too); a draft has no
+    supporters, and a closed idea gets no new ones, though a supporter may still withdraw
+    (`supporting`: the asker supports it already)."""
     if idea.status == IdeaStatus.draft:
         return Conflict("Un brouillon ne se soutient pas\u00a0: publiez d’abord l’idée.")
+    if idea.status == IdeaStatus.abandoned and not supporting:
+        return Conflict(
+            "Cette idée est close\u00a0: elle ne reçoit plus de soutien. Suivez-la pour savoir "
+            "si elle est relancée."
+        )
     return None
 
 
@@ -755,6 +762,7 @@ def can_follow(user: User | None, idea: Idea) -> bool:
 
 
 def can_support(user: User | None, idea: Idea) -> bool:
+    """Whether the user may start supporting the idea (a supporter may always withdraw)."""
     return user is not None and _allowed(check_support(user, idea))
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from app import mail
 from app.config import Settings
 from app.main import create_app
-from app.models import Notification, OutboxMessage, Role, User
+from app.models import IdeaStatus, Notification, OutboxMessage, Role, User
 from app.models.base import pk
 from app.services import calls, notifications
 from tests.conftest import ApiClient, Clock, MakeClient, WebClient, soup, text_of
@@ -667,3 +667,25 @@ def test_the_registration_e_mail_comes_in_plain_text_and_in_html(
     assert "ignorez ce message" in page.get_text() and "ignorez ce message" in text
     assert message["List-Unsubscribe"] is None and "désabonner" not in text.lower()
     assert "Ne plus recevoir" not in text and "Ne plus recevoir" not in html
+
+
+def test_a_closed_idea_takes_no_new_support_but_a_supporter_may_withdraw(
+    make_client: MakeClient, db: Session, clock: Clock
+) -> None:
+    author = make_user(db)
+    fan, late = make_user(db, name="Fanny Soutien"), make_user(db)
+    idea = make_idea(db, author, clock.now)
+    db.commit()
+    assert make_client(fan).post_form(f"/ideas/{idea.id}/support").status_code == 303
+    idea.status = IdeaStatus.abandoned
+    db.add(idea)
+    db.commit()
+    late_client = make_client(late)
+    assert not soup(late_client.get(f"/ideas/{idea.id}")).select("form[action$='/support']")
+    refused = late_client.post_form(f"/ideas/{idea.id}/support")
+    assert refused.status_code == 409 and "ne reçoit plus de soutien" in refused.text
+    fan_client = make_client(fan)
+    button = one(soup(fan_client.get(f"/ideas/{idea.id}")), "form[action$='/support'] button")
+    assert button["aria-pressed"] == "true"
+    assert fan_client.post_form(f"/ideas/{idea.id}/support").status_code == 303
+    assert "Soutenue par" not in soup(fan_client.get(f"/ideas/{idea.id}")).get_text()

@@ -403,7 +403,7 @@ TABLE: dict[str, tuple[Situations, dict[str, str]]] = {
             "draft": "✗ CCC CCC CCC CCC CCC CCC",
             "open": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
             "project": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
-            "abandoned": "✗ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓ ✓✓✓",
+            "abandoned": "✗ CCC CCC CCC CCC CCC CCC",
         },
     ),
     "can_lay_mine": (
