@@ -37,6 +37,12 @@ def _users_page(
     return render(request, "admin/users.html", context, status=status)
 
 
+@router.get("", name="admin_home")
+def home(request: Request, admin: AdminUser) -> Response:
+    """/admin, typed by hand: the administration opens on its first page, the accounts."""
+    return redirect(request, request.url_for("admin_users").path)
+
+
 @router.get("/users", name="admin_users")
 def list_accounts(request: Request, session: SessionDep, admin: AdminUser) -> Response:
     return _users_page(request, session)

@@ -430,6 +430,7 @@ CALLS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "POST /profile/asking": ("/profile/asking", {}),
     "GET /profile/export.json": ("/profile/export.json", None),
     "POST /profile/close": ("/profile/close", {"confirm": "FERMER"}),
+    "GET /admin": ("/admin", None),
     "GET /admin/users": ("/admin/users", None),
     "POST /admin/users": (
         "/admin/users",

@@ -31,6 +31,14 @@ def test_only_admins_reach_the_admin_pages(make_client: MakeClient, db: Session)
         == 403
     )
     assert users.get_by_email(db, "x@y.fr") is None
+    assert client.get("/admin", follow_redirects=False).status_code == 403
+
+
+def test_admin_typed_by_hand_opens_the_accounts_page(make_client: MakeClient, db: Session) -> None:
+    admin = make_user(db, role=Role.admin)
+    db.commit()
+    response = make_client(admin).get("/admin", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/admin/users"
 
 
 def test_admin_creates_an_account_and_errors_keep_the_input(
