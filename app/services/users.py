@@ -1,11 +1,11 @@
 """Accounts and units: create, find and list them; change a role, a unit, a password."""
 
-import re
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.addresses import parse_email
 from app.db import read_rows
 from app.errors import InvalidInput, NotFound
 from app.models import Role, Unit, User
@@ -21,25 +21,6 @@ ROLES = tuple(r.value for r in Role)
 def normalise_email(email: str) -> str:
     """The address as accounts store it: trimmed, lower case."""
     return email.strip().lower()
-
-
-# One plain mailbox, nothing else: no list (`a@x.fr,b@y.fr`), no second `@`, no display name,
-# quotes, comment or route; ASCII (RFC 5321 dot-atom) so that the domain compared is the
-# domain the mail goes to.
-_MAILBOX = re.compile(
-    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})",
-    re.ASCII,
-)
-
-
-def parse_email(email: str) -> tuple[str, str] | None:
-    """The normalised address and its domain, when `email` is exactly one plain mailbox."""
-    address = normalise_email(email)
-    found = _MAILBOX.fullmatch(address)
-    if found is None or len(address) > 254 or len(address.partition("@")[0]) > 64:
-        return None
-    return address, found.group(1)
 
 
 def _looks_like_email(email: str) -> bool:

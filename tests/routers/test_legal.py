@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from app.accessibility import KNOWN_NONCONFORMITIES
+from app.addresses import parse_email
 from app.config import PROJECT_ROOT, Settings, describe_invalid
 from app.mail import where_to_write
 from app.main import create_app
@@ -543,6 +544,27 @@ def test_a_contact_that_is_no_plain_address_nor_web_address_is_refused_at_start(
             Settings(**_named(name, bad))
     for good in ("demineurs@ville.fr", "mailto:demineurs@ville.fr", "https://ville.fr/avis?x=1"):
         assert getattr(Settings(**_named(name, good)), name) == good
+
+
+@pytest.mark.parametrize(
+    "name", ["contact_email", "security_contact", "accessibility_contact", "feedback_url"]
+)
+def test_a_contact_address_is_an_address_by_the_accounts_own_rule(name: str) -> None:
+    """One rule for an e-mail address: what an account could not be opened with is no contact
+    address either, and never becomes a « mailto:Contact:si@ville.fr » link."""
+    for bad in ("Contact:si@ville.fr", "mailto:Contact:si@ville.fr", "élu@ville.fr", "si@ville.f"):
+        assert parse_email(bad.removeprefix("mailto:")) is None
+        with pytest.raises(ValidationError, match=f"DEMINEURS_{name.upper()}"):
+            Settings(**_named(name, bad))
+        found = legal.read_contact(bad)
+        assert found is not None and found.href is None
+    for good, href in (
+        ("O'Brien@Ville.fr", "mailto:O'Brien@Ville.fr"),
+        ("MAILTO:si@ville.fr", "mailto:si@ville.fr"),
+    ):
+        assert parse_email(good.removeprefix("MAILTO:")) is not None
+        assert getattr(Settings(**_named(name, good)), name) == good
+        assert legal.contact_link(good) == href
 
 
 def test_free_text_is_a_contact_but_for_the_feedback_link() -> None:
