@@ -516,6 +516,35 @@ def test_a_legal_setting_with_a_line_break_or_a_link_that_is_no_web_address_is_r
     Settings(accessibility_plan_url="https://ville.fr/schema-pluriannuel", publisher_name="Mairie")
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "base_url",
+        "accessibility_plan_url",
+        "proconnect_issuer",
+        "feedback_url",
+        "contact_email",
+        "security_contact",
+    ],
+)
+def test_a_web_address_setting_with_a_bidi_override_or_an_impossible_port_is_refused_at_start(
+    name: str,
+) -> None:
+    for bad, said in (
+        ("https://ville.fr/\u202efdp.sivA", "(U+202E)"),
+        ("https://ville.fr\u2066/avis", "(U+2066)"),
+        ("https://ville.fr:99999/", "nombre de 1 à 65535"),
+        ("https://ville.fr:0/", "nombre de 1 à 65535"),
+        ("https://ville.fr:http/", "nombre de 1 à 65535"),
+    ):
+        with pytest.raises(ValidationError, match=f"DEMINEURS_{name.upper()}") as refused:
+            Settings(**_named(name, bad))
+        assert said in describe_invalid(refused.value), bad
+    assert getattr(Settings(**_named(name, "https://ville.fr:8443/avis")), name) == (
+        "https://ville.fr:8443/avis"
+    )
+
+
 def _named(name: str, value: object) -> dict[str, Any]:
     """A setting chosen by name, as in the environment."""
     return {name: value}
