@@ -603,6 +603,21 @@ def test_free_text_is_a_contact_but_for_the_feedback_link() -> None:
         Settings(feedback_url=text)
 
 
+@pytest.mark.parametrize("name", ["contact_email", "security_contact", "accessibility_contact"])
+def test_a_word_then_a_colon_is_text_and_only_a_real_scheme_starts_a_link(name: str) -> None:
+    for text in (
+        "Accueil : 01 23 45 67 89",
+        "Accueil: 01 23 45 67 89",
+        "Accueil\u00a0: 01 23 45 67 89",
+        "Horaires:9h-12h, bureau 3",
+    ):
+        assert getattr(Settings(**_named(name, text)), name) == text
+        assert legal.read_contact(text) == legal.Contact(text, None)
+    for link in ("tel:0123456789", "TEL:+33123456789", "javascript:alert(1)", "http:ville.fr"):
+        with pytest.raises(ValidationError, match="commence comme un lien"):
+            Settings(**_named(name, link))
+
+
 def test_a_conformity_level_cannot_be_declared_without_the_audit_that_measured_it() -> None:
     with pytest.raises(ValidationError, match="DEMINEURS_ACCESSIBILITY_AUDIT"):
         Settings(accessibility_status="partiellement conforme")
