@@ -404,7 +404,7 @@ def summaries(session: Session, calls: list[CallForIdeas], now: datetime) -> lis
             tuple(
                 sorted(
                     (UnitName(u, names[u]) for u in reach[pk(call)]),
-                    key=lambda u: u.name,
+                    key=lambda u: formatting.french_order(u.name),
                 )
             ),
             counts.get(call.id, 0),

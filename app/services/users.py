@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app import formatting
 from app.addresses import parse_email
 from app.db import read_rows
 from app.errors import InvalidInput, NotFound
@@ -43,12 +44,14 @@ def get_or_create_unit(session: Session, name: str) -> Unit:
     return unit
 
 
-_UNITS = select(Unit.id, Unit.name).order_by(Unit.name)
+_UNITS = select(Unit.id, Unit.name)
 
 
 def list_units(session: Session) -> list[Any]:
-    """Every unit, by name (rows with its id and name, for a page's filters)."""
-    return list(read_rows(session, _UNITS))
+    """Every unit, by name in French dictionary order (« archives », « Éducation », « Voirie »:
+    the database's order is by code point, É after Z), as rows with its id and name, for a
+    page's filters and choices."""
+    return sorted(read_rows(session, _UNITS), key=lambda row: formatting.french_order(row.name))
 
 
 def unit_of(session: Session, user: User) -> Unit | None:
@@ -169,13 +172,9 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 
 def list_users(session: Session) -> list[tuple[User, Unit | None]]:
-    """Every account with its unit, by name."""
-    rows = session.exec(
-        select(User, Unit)
-        .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
-        .order_by(User.name)
-    )
-    return list(rows.all())
+    """Every account with its unit, by name in French dictionary order."""
+    rows = session.exec(select(User, Unit).join(Unit, col(User.unit_id) == Unit.id, isouter=True))
+    return sorted(rows.all(), key=lambda row: formatting.french_order(row[0].name))
 
 
 def set_asking(session: Session, user: User, subjects: list[str], *, opt_out: bool) -> None:
