@@ -130,7 +130,7 @@ def test_lists_of_services_and_people_follow_the_french_dictionary_not_the_code_
         options = soup(web.get(path)).select(f"{select} option")
         assert [o.get_text() for o in options[1:]] == order, path
     form = soup(web.get("/calls/new"))
-    boxes = [b.parent.get_text(strip=True) for b in form.select("input[name='units']")]
+    boxes = [label.get_text(strip=True) for label in form.select("label:has(> input[name=units])")]
     assert boxes == order
     rows = soup(make_client(admin).get("/admin/users")).select("tbody tr")
     names = [row.get_text(" ", strip=True) for row in rows]
