@@ -91,6 +91,12 @@ def web_address_problem(value: str) -> str | None:
     return None
 
 
+def is_link(value: str) -> bool:
+    """Whether a page may link to `value`: a web address with nothing wrong with it (a text
+    stored before the rule, such as a port past 65535, stays text)."""
+    return is_web(value) and web_address_problem(value) is None
+
+
 def looks_like_a_link(text: str) -> bool:
     """Whether free text starts as a link would (a real scheme, then no space)."""
     return _LINK.match(text.strip()) is not None

@@ -100,6 +100,10 @@ def test_an_unsaid_kind_shows_nothing_and_a_reference_that_is_no_link_stays_text
     author = make_user(db)
     plain = make_idea(db, author, clock.now)
     noted = make_idea(db, author, clock.now, rule_reference="javascript:alert(1)")
+    # Stored before the rule refused it: a link to nowhere stays text.
+    portless = make_idea(db, author, clock.now)
+    portless.rule_reference = "https://legifrance.gouv.fr:99999/"
+    db.add(portless)
     viewer = make_user(db)
     db.commit()
     client = make_client(viewer)
@@ -109,6 +113,9 @@ def test_an_unsaid_kind_shows_nothing_and_a_reference_that_is_no_link_stays_text
     reference = soup(client.get(f"/ideas/{noted.id}")).select_one(".rule-kind")
     assert reference is not None and reference.find("a") is None
     assert "javascript:alert(1)" in reference.get_text()
+    reference = soup(client.get(f"/ideas/{portless.id}")).select_one(".rule-kind")
+    assert reference is not None and reference.find("a") is None
+    assert "https://legifrance.gouv.fr:99999/" in reference.get_text()
 
 
 def test_the_kind_reaches_the_fiche_the_api_and_the_open_data(
