@@ -64,10 +64,9 @@ def contact_problem(name: str, value: str) -> str | None:
     if value[:7].lower() == "mailto:" or ("@" in value and not any(c.isspace() for c in value)):
         if addresses.contact_address(value) is None:
             return (
-                f"{setting} doit être une seule adresse électronique (agent@exemple.fr)\u00a0: un "
-                "seul @, un point dans le domaine, des lettres sans accent, des chiffres et "
-                "des points avant et après lui, sans espace, virgule, deux-points, chevron ni "
-                "guillemet."
+                f"{setting} doit être une seule adresse électronique (agent@exemple.fr), celle "
+                "qu’un compte pourrait avoir\u00a0: un seul @, un point dans le domaine, sans "
+                "accent, espace, virgule, deux-points, chevron ni guillemet."
             )
         return None
     if name not in _FREE_TEXT_CONTACTS:
