@@ -1,16 +1,15 @@
 """Settings read from the environment (DEMINEURS_* and DATABASE_URL)."""
 
-import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app import addresses
 from app.accessibility import KNOWN_NONCONFORMITIES
 
 # Development only: Settings refuses it in production.
@@ -49,49 +48,43 @@ _LEGAL_TEXTS = (
 # the feedback link) free text, shown as text.
 _CONTACTS = ("contact_email", "security_contact", "accessibility_contact", "feedback_url")
 _FREE_TEXT_CONTACTS = ("contact_email", "security_contact", "accessibility_contact")
-# One plain address: one @, a dot in the domain, nothing a mailto: link or a header would read
-# as more (a list, a query, a display name, quotes).
-_PLAIN_ADDRESS = re.compile(
-    r"[^@\s,;?<>\"'`()\[\]\\]+@[^@\s,;?<>\"'`()\[\]\\.]+(?:\.[^@\s,;?<>\"'`()\[\]\\.]+)+"
-)
-_UNSAFE_IN_URL = frozenset(" \"'`<>\\")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def contact_problem(name: str, value: str) -> str | None:
     """Why a contact setting cannot be used as it is (its variable named, in French), or None.
-    An e-mail address is one plain address; a web address is http(s), with a host, and no
-    quote, space or angle bracket; free text, where allowed, starts with no scheme."""
+    An e-mail address is one plain address (`addresses.parse_email`, the accounts' rule); a web
+    address is http(s), with a host and a valid port, and nothing invisible, no quote, space or
+    angle bracket; free text, where allowed, does not start as a link."""
     value = value.strip()
     setting = f"DEMINEURS_{name.upper()}"
     if not value:
         return None
-    if value.lower().startswith(("http://", "https://")):
-        if any(c in _UNSAFE_IN_URL or c.isspace() for c in value) or not urlsplit(value).hostname:
+    if addresses.is_web(value):
+        return web_address_problem(setting, value)
+    if value[:7].lower() == "mailto:" or ("@" in value and not any(c.isspace() for c in value)):
+        if addresses.contact_address(value) is None:
             return (
-                f"{setting} doit être une adresse web complète (https://exemple.fr/…), sans "
-                "espace, guillemet ni chevron."
-            )
-        return None
-    address = value.removeprefix("mailto:") if value.lower().startswith("mailto:") else value
-    if value.lower().startswith("mailto:") or (
-        "@" in value and not any(c.isspace() for c in value)
-    ):
-        if not _PLAIN_ADDRESS.fullmatch(address):
-            return (
-                f"{setting} doit être une seule adresse électronique (agent@exemple.fr)\u00a0: un "
-                "seul @, un point dans le domaine, sans espace, virgule, point "
-                "d’interrogation, chevron ni guillemet."
+                f"{setting} doit être une seule adresse électronique (agent@exemple.fr), celle "
+                "qu’un compte pourrait avoir\u00a0: un seul @, un point dans le domaine, sans "
+                "accent, espace, virgule, deux-points, chevron ni guillemet."
             )
         return None
     if name not in _FREE_TEXT_CONTACTS:
         return f"{setting} doit être une adresse web (https://…) ou une adresse électronique."
-    if _SCHEME.match(value):
+    if addresses.looks_like_a_link(value):
         return (
             f"{setting} commence comme un lien ({value.split(':', 1)[0]}:) sans en être un "
             "valable\u00a0: donnez une adresse électronique, une adresse https://… ou un texte."
         )
     return None
+
+
+def web_address_problem(setting: str, value: str) -> str | None:
+    """Why a setting cannot be used as a web address (its variable named, in French), or None."""
+    problem = addresses.web_address_problem(value)
+    if problem is None:
+        return None
+    return f"{setting} doit être une adresse web complète (https://exemple.fr/…)\u00a0: {problem}."
 
 
 class Settings(BaseSettings):
@@ -262,12 +255,11 @@ class Settings(BaseSettings):
             problem = contact_problem(name, getattr(self, name))
             if problem:
                 raise ValueError(problem)
-        for name in ("accessibility_plan_url", "proconnect_issuer"):
+        for name in ("base_url", "accessibility_plan_url", "proconnect_issuer"):
             value = getattr(self, name).strip()
-            if value and not (value.startswith(("https://", "http://")) and " " not in value):
-                raise ValueError(
-                    f"DEMINEURS_{name.upper()} doit être une adresse web complète (https://…)."
-                )
+            problem = value and web_address_problem(f"DEMINEURS_{name.upper()}", value)
+            if problem:
+                raise ValueError(problem)
         return self
 
     @model_validator(mode="after")

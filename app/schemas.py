@@ -16,7 +16,7 @@ from pydantic import (
     ValidationError,
 )
 
-from app import formatting
+from app import addresses, formatting
 from app.models.idea import RULE_REFERENCE_MAX, RuleKind
 from app.models.mine import (
     BASIS_REFERENCE_MAX,
@@ -139,8 +139,19 @@ def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
+def web_link(value: str) -> str:
+    """A text written as a web address (the page links it) must be one: refused, not quietly
+    mended, when it hides a bidi or invisible character or names an impossible port."""
+    if addresses.is_web(value):
+        problem = addresses.web_address_problem(value)
+        if problem:
+            raise ValueError(f"Cette adresse web n’est pas valable\u00a0: {problem}.")
+    return value
+
+
 RuleReference = Annotated[
     str,
+    AfterValidator(web_link),
     AfterValidator(clean_text),
     AfterValidator(one_line),
     StringConstraints(max_length=RULE_REFERENCE_MAX),

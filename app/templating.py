@@ -19,7 +19,7 @@ from starlette.datastructures import URL
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount
 
-from app import formatting
+from app import addresses, formatting
 from app.config import PROJECT_ROOT, Settings
 from app.markdown import render_markdown
 from app.models.call import PHASE_LABELS
@@ -215,6 +215,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         RULE_KIND_LABELS={kind.value: label for kind, label in RULE_KIND_LABELS.items()},
         rule_paths=rule_paths.paths_for,
         read_contact=legal.read_contact,
+        is_link=addresses.is_link,
     )
     install_fragment_cache(templates, FragmentCache(settings.fragment_cache_mb * 1024 * 1024))
     return templates

@@ -162,3 +162,19 @@ def test_the_suite_runs_in_a_virtualenv_that_sees_nothing_of_the_machines() -> N
     assert sys.prefix != sys.base_prefix, "run the tests with `python3 dev.py test`"
     config = (Path(sys.prefix) / "pyvenv.cfg").read_text()
     assert re.search(r"^include-system-site-packages\s*=\s*false", config, re.M)
+
+
+def test_mypy_reads_the_hints_of_every_library_that_publishes_some() -> None:
+    """An override ignoring a library's missing hints hides every misuse of it from mypy: only
+    the libraries that publish none are ignored; PyYAML's come from types-PyYAML, a test extra
+    pinned like the rest."""
+    mypy = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    ignored = {
+        module
+        for override in mypy["overrides"]
+        if override.get("ignore_missing_imports")
+        for module in override["module"]
+    }
+    assert ignored == {"snowballstemmer", "weasyprint"}
+    extra = {canonical(Requirement(r).name) for r in PYPROJECT["optional-dependencies"]["test"]}
+    assert "types-pyyaml" in extra and "types-pyyaml" in locked()

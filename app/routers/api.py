@@ -2,10 +2,10 @@
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
 from app.models import CallForIdeas, Follow, Idea, Mine, MineCategory, Support, Unit, User
@@ -88,6 +88,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         429: "Trop de requêtes\u00a0: réessayez après `Retry-After` secondes",
     }.items()
 }
+
+
+def _empty_is(default: Any) -> BeforeValidator:
+    """An optional query parameter sent empty (`?unit=`, as a form's empty choice sends it)
+    means no filter, its default: not a refusal."""
+    return BeforeValidator(lambda value: default if value == "" else value)
+
+
+# The optional filters and the page of the lists, empty meaning unset (as on the pages' board).
+OptionalFilterId = Annotated[Annotated[int, Field(ge=1, le=2**31 - 1)] | None, _empty_is(None)]
+PageNumber = Annotated[int, Field(ge=1, le=1_000_000), _empty_is(1)]
 
 
 def _user_out(user: User | Person, unit: Unit | UnitName | None) -> UserOut:
@@ -330,7 +341,7 @@ async def create_idea(data: IdeaCreate, call: ApiCallDep) -> IdeaOut:
 
 
 @router.get("/ideas", response_model=IdeaPage, responses=ERRORS)
-async def list_ideas(call: ApiCallDep, page: int = Query(1, ge=1, le=1_000_000)) -> IdeaPage:
+async def list_ideas(call: ApiCallDep, page: Annotated[PageNumber, Query()] = 1) -> IdeaPage:
     """Published ideas still alive (open ones and projects), newest first, paginated; closed
     ideas are listed apart, by `/api/v1/sleeping`."""
 
@@ -643,18 +654,22 @@ class BoardOut(BaseModel):
 @router.get("/board", response_model=BoardOut, responses=ERRORS)
 async def read_board(
     call: ApiCallDep,
-    ripe: bool = False,
+    ripe: Annotated[bool, _empty_is(False)] = False,
     theme: str = Query("", max_length=40),
-    unit: int | None = Query(None, ge=1, le=2**31 - 1),
-    for_call: int | None = Query(
-        None, alias="call", ge=1, le=2**31 - 1, description="Only the ideas answering this call."
-    ),
-    category: MineCategory | None = Query(
-        None, description="Only the ideas with an open mine of this category."
-    ),
-    status: Literal["open", "ripe", "project", "abandoned", "all"] = "open",
-    sort: Literal["score", "activity", "reviewers"] = "score",
-    page: int = Query(1, ge=1, le=1_000_000),
+    unit: Annotated[OptionalFilterId, Query()] = None,
+    for_call: Annotated[
+        OptionalFilterId, Query(alias="call", description="Only the ideas answering this call.")
+    ] = None,
+    category: Annotated[
+        MineCategory | None,
+        _empty_is(None),
+        Query(description="Only the ideas with an open mine of this category."),
+    ] = None,
+    status: Annotated[
+        Literal["open", "ripe", "project", "abandoned", "all"], _empty_is("open")
+    ] = "open",
+    sort: Annotated[Literal["score", "activity", "reviewers"], _empty_is("score")] = "score",
+    page: Annotated[PageNumber, Query()] = 1,
 ) -> BoardOut:
     """The board: ripe ideas first, then the closest to ripe; filters combine."""
     query = board.BoardQuery.parse(
@@ -771,7 +786,7 @@ async def merge_idea(idea_id: ObjectId, data: MergeInput, call: ApiCallDep) -> I
 async def list_sleeping(
     call: ApiCallDep,
     q: str = Query("", max_length=200),
-    page: int = Query(1, ge=1, le=1_000_000),
+    page: Annotated[PageNumber, Query()] = 1,
 ) -> SleepingPage:
     """« Idées en sommeil »: closed ideas with their lesson, last closed first, or those the
     search finds for `q`."""
@@ -1111,7 +1126,7 @@ async def list_notifications(call: ApiCallDep) -> list[NotificationOut]:
 async def search_api(
     call: ApiCallDep,
     q: str = Query(..., min_length=1, max_length=200),
-    page: int = Query(1, ge=1, le=1000),
+    page: Annotated[int, Field(ge=1, le=1000), _empty_is(1), Query()] = 1,
 ) -> list[SearchResultOut]:
     """French full-text search over published ideas, mines and déminages, best first."""
 

@@ -9,6 +9,7 @@ from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, lite
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from app import formatting
 from app.db import read_rows, wide_select
 from app.models import BlockerTally, Deminage, Idea, IdeaBlocker, IdeaStatus, Mine, MineEcho, Unit
 from app.models.base import pk, table_of
@@ -331,7 +332,7 @@ def _rows(tallies: dict[TallyKey, int], dimension: str, labels: dict[str, str]) 
         if d == dimension and n > 0:
             counts.setdefault(key, dict.fromkeys(SEVERITIES, 0))[severity] = n
     rows = [Row(key, labels.get(key, key), c) for key, c in counts.items()]
-    return sorted(rows, key=lambda r: (-r.total, r.label))
+    return sorted(rows, key=lambda r: (-r.total, formatting.french_order(r.label)))
 
 
 def blocker_map(session: Session, recurring: int = 8) -> BlockerMap:

@@ -196,12 +196,16 @@ def rule_errors(
         and ideas_until < today
     ):
         errors["ideas_until"] = "Cette date est passée\u00a0: choisissez aujourd’hui ou plus tard."
+    # Every order the dates given can judge, each beside its later field: the decision before
+    # the ideas' deadline is a mistake whether or not the déminage's end between them is valid.
     if deminage_until is not None and ideas_until is not None and deminage_until < ideas_until:
         errors["deminage_until"] = (
             "Le déminage finit le jour de la date limite des idées, ou après."
         )
     if decision_by is not None and deminage_until is not None and decision_by < deminage_until:
         errors["decision_by"] = "La décision vient le jour de la fin du déminage, ou après."
+    elif decision_by is not None and ideas_until is not None and decision_by < ideas_until:
+        errors["decision_by"] = "La décision vient le jour de la date limite des idées, ou après."
     horizon = today + timedelta(days=CALL_HORIZON_DAYS)
     for name in ("ideas_until", "deminage_until", "decision_by"):
         if values.get(name) is not None and values[name] > horizon:
@@ -400,7 +404,7 @@ def summaries(session: Session, calls: list[CallForIdeas], now: datetime) -> lis
             tuple(
                 sorted(
                     (UnitName(u, names[u]) for u in reach[pk(call)]),
-                    key=lambda u: u.name,
+                    key=lambda u: formatting.french_order(u.name),
                 )
             ),
             counts.get(call.id, 0),

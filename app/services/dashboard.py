@@ -8,6 +8,7 @@ from statistics import median
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app import formatting
 from app.models import Deminage, Idea, IdeaEvent, IdeaStatus, Mine, MineStatus, Unit, User
 from app.models.mine import CATEGORY_LABELS
 from app.services import visibility
@@ -67,7 +68,7 @@ def build(session: Session, now: datetime) -> Dashboard:
             per_category[category][1] += n
     categories = sorted(
         ((CATEGORY_LABELS[c], total, still) for c, (total, still) in per_category.items()),
-        key=lambda row: (-row[1], row[0]),
+        key=lambda row: (-row[1], formatting.french_order(row[0])),
     )
 
     durations = list(ripening_days(session, now).values())
@@ -92,7 +93,7 @@ def build(session: Session, now: datetime) -> Dashboard:
             contributions[name][key] = n
     units = sorted(
         ((name, c["ideas"], c["mines"], c["deminages"]) for name, c in contributions.items()),
-        key=lambda row: (-(row[1] + row[2] + row[3]), row[0]),
+        key=lambda row: (-(row[1] + row[2] + row[3]), formatting.french_order(row[0])),
     )
     return Dashboard(
         weeks=week_ends,

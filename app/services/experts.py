@@ -90,5 +90,5 @@ def rank(
             )
         score = evidence + (1.0 if outside else 0.0)
         suggestions.append(Suggestion(c.user_id, c.name, c.unit_name, score, tuple(reasons)))
-    suggestions.sort(key=lambda s: (-s.score, s.name))
+    suggestions.sort(key=lambda s: (-s.score, formatting.french_order(s.name)))
     return tuple(suggestions[:limit])

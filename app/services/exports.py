@@ -156,7 +156,10 @@ def product_sheet(
         status="Mûre" if sheet.ripe else STATUS_LABELS[idea.status],
         readiness=sheet.readiness,
         mines=sheet_mines,
-        reviewers=sorted(reviewers.values()),
+        reviewers=sorted(
+            reviewers.values(),
+            key=lambda r: (formatting.french_order(r[0]), formatting.french_order(r[1])),
+        ),
         score_history=history,
         generalisation=later,
         outcomes=sheet.outcomes,

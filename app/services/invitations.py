@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from app import formatting
 from app.db import read_rows
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
 from app.models import (
@@ -293,7 +294,10 @@ def demineurs(session: Session) -> Demineurs:
         by_theme[theme].add(author_id)
 
     def names(ids: set[int]) -> list[Named]:
-        return sorted((people[i] for i in ids if i in people), key=lambda p: p[0].name)
+        return sorted(
+            (people[i] for i in ids if i in people),
+            key=lambda p: formatting.french_order(p[0].name),
+        )
 
     categories: list[tuple[str, str, list[Named], list[Named]]] = [
         (
@@ -304,5 +308,8 @@ def demineurs(session: Session) -> Demineurs:
         )
         for key, label in CATEGORY_LABELS.items()
     ]
-    themes = sorted((theme, names(ids)) for theme, ids in by_theme.items())
+    themes = sorted(
+        ((theme, names(ids)) for theme, ids in by_theme.items()),
+        key=lambda row: formatting.french_order(row[0]),
+    )
     return Demineurs(categories, themes)

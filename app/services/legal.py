@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.metadata import version
 
-from app import formatting
+from app import addresses, formatting
 from app.accessibility import KNOWN_NONCONFORMITIES
 from app.config import Settings
 
@@ -56,18 +56,14 @@ def filled(value: str, what: str, setting: str) -> Filled:
 def web_address(contact: str) -> str | None:
     """The web address a contact setting names (a form, a page), or None."""
     contact = contact.strip()
-    return contact if contact.startswith(("https://", "http://")) else None
+    return contact if addresses.is_web(contact) else None
 
 
 def email_address(contact: str) -> str | None:
     """The e-mail address a contact setting names (`x@y.fr`, `mailto:x@y.fr`), or None when it
     is a web address (a form, a page), free text (« Service informatique ») or empty: only an
-    address can take a reply."""
-    contact = contact.strip()
-    if "@" not in contact or web_address(contact):
-        return None
-    address = contact.removeprefix("mailto:")
-    return None if any(c.isspace() for c in address) else address
+    address can take a reply. One rule with the accounts' (`addresses.parse_email`)."""
+    return addresses.contact_address(contact)
 
 
 @dataclass(frozen=True)
@@ -100,7 +96,7 @@ def read_contact(value: str) -> Contact | None:
         return Contact(shown, page)
     address = email_address(value)
     if address:
-        return Contact(address, f"mailto:{address}")
+        return Contact(address, addresses.mailto(address))
     return Contact(value, None)
 
 

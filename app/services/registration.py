@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.addresses import parse_email
 from app.config import Settings
 from app.errors import InvalidInput, NotFound
 from app.models import EmailConfirmation, LoginAttempt, Role, User
@@ -68,7 +69,7 @@ def register(
     without a password, until the owner of the address follows the single-use link sent there
     and chooses one (whoever asked for the account never holds its password). Returns the
     account and the link's secret."""
-    parsed = users.parse_email(email)
+    parsed = parse_email(email)
     if parsed is None:
         raise InvalidInput(
             {

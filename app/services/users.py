@@ -1,11 +1,12 @@
 """Accounts and units: create, find and list them; change a role, a unit, a password."""
 
-import re
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app import formatting
+from app.addresses import parse_email
 from app.db import read_rows
 from app.errors import InvalidInput, NotFound
 from app.models import Role, Unit, User
@@ -21,25 +22,6 @@ ROLES = tuple(r.value for r in Role)
 def normalise_email(email: str) -> str:
     """The address as accounts store it: trimmed, lower case."""
     return email.strip().lower()
-
-
-# One plain mailbox, nothing else: no list (`a@x.fr,b@y.fr`), no second `@`, no display name,
-# quotes, comment or route; ASCII (RFC 5321 dot-atom) so that the domain compared is the
-# domain the mail goes to.
-_MAILBOX = re.compile(
-    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})",
-    re.ASCII,
-)
-
-
-def parse_email(email: str) -> tuple[str, str] | None:
-    """The normalised address and its domain, when `email` is exactly one plain mailbox."""
-    address = normalise_email(email)
-    found = _MAILBOX.fullmatch(address)
-    if found is None or len(address) > 254 or len(address.partition("@")[0]) > 64:
-        return None
-    return address, found.group(1)
 
 
 def _looks_like_email(email: str) -> bool:
@@ -62,12 +44,14 @@ def get_or_create_unit(session: Session, name: str) -> Unit:
     return unit
 
 
-_UNITS = select(Unit.id, Unit.name).order_by(Unit.name)
+_UNITS = select(Unit.id, Unit.name)
 
 
 def list_units(session: Session) -> list[Any]:
-    """Every unit, by name (rows with its id and name, for a page's filters)."""
-    return list(read_rows(session, _UNITS))
+    """Every unit, by name in French dictionary order (« archives », « Éducation », « Voirie »:
+    the database's order is by code point, É after Z), as rows with its id and name, for a
+    page's filters and choices."""
+    return sorted(read_rows(session, _UNITS), key=lambda row: formatting.french_order(row.name))
 
 
 def unit_of(session: Session, user: User) -> Unit | None:
@@ -188,13 +172,9 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 
 def list_users(session: Session) -> list[tuple[User, Unit | None]]:
-    """Every account with its unit, by name."""
-    rows = session.exec(
-        select(User, Unit)
-        .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
-        .order_by(User.name)
-    )
-    return list(rows.all())
+    """Every account with its unit, by name in French dictionary order."""
+    rows = session.exec(select(User, Unit).join(Unit, col(User.unit_id) == Unit.id, isouter=True))
+    return sorted(rows.all(), key=lambda row: formatting.french_order(row[0].name))
 
 
 def set_asking(session: Session, user: User, subjects: list[str], *, opt_out: bool) -> None:

@@ -59,12 +59,51 @@ def test_a_wrong_kind_or_a_long_reference_is_refused_beside_its_field(
     assert one(page, "#field-problem").get_text() == FICHE["problem"]
 
 
+def test_a_reference_link_with_a_bidi_override_or_an_impossible_port_is_refused_beside_it(
+    make_client: MakeClient, api_client: ApiClient, db: Session
+) -> None:
+    """A port past 65535 leads nowhere, U+202E would make the link read backwards (« Trojan
+    source »; a form drops it from every field before it is read, the API refuses it): the
+    author is told, beside the field, with what they typed kept to correct."""
+    user = make_user(db)
+    db.commit()
+    client = make_client(user)
+    typed = "https://www.legifrance.gouv.fr:99999/loda"
+    response = client.post_form("/ideas", {**FICHE, "rule_reference": typed})
+    assert response.status_code == 422
+    page = soup(response)
+    assert field_error(page, "field-rule_reference") == (
+        "Cette adresse web n’est pas valable\u00a0: son port, après le deux-points qui suit le "
+        "nom du site, est un nombre de 1 à 65535."
+    )
+    assert attr(one(page, "#field-rule_reference"), "value") == typed
+    assert one(page, "#field-problem").get_text() == FICHE["problem"]
+    api = api_client(user)
+    for sent, said in (
+        (typed, "nombre de 1 à 65535"),
+        ("https://www.legifrance.gouv.fr/\u202egp.eliforp", "(U+202E)"),
+    ):
+        refused = api.post(
+            "/api/v1/ideas",
+            json={"title": "Un guichet", "problem": "Trop de guichets.", "rule_reference": sent},
+        )
+        assert refused.status_code == 422, sent
+        assert "rule_reference" in refused.text and said in refused.text, sent
+    # A valid port, or a reference that is no link, is taken as it is.
+    for kept in ("https://www.legifrance.gouv.fr:443/loda", "Note DGFiP n° 2024-12 : point 3"):
+        assert client.post_form("/ideas", {**FICHE, "rule_reference": kept}).status_code == 303
+
+
 def test_an_unsaid_kind_shows_nothing_and_a_reference_that_is_no_link_stays_text(
     make_client: MakeClient, db: Session, clock: Clock
 ) -> None:
     author = make_user(db)
     plain = make_idea(db, author, clock.now)
     noted = make_idea(db, author, clock.now, rule_reference="javascript:alert(1)")
+    # Stored before the rule refused it: a link to nowhere stays text.
+    portless = make_idea(db, author, clock.now)
+    portless.rule_reference = "https://legifrance.gouv.fr:99999/"
+    db.add(portless)
     viewer = make_user(db)
     db.commit()
     client = make_client(viewer)
@@ -74,6 +113,9 @@ def test_an_unsaid_kind_shows_nothing_and_a_reference_that_is_no_link_stays_text
     reference = soup(client.get(f"/ideas/{noted.id}")).select_one(".rule-kind")
     assert reference is not None and reference.find("a") is None
     assert "javascript:alert(1)" in reference.get_text()
+    reference = soup(client.get(f"/ideas/{portless.id}")).select_one(".rule-kind")
+    assert reference is not None and reference.find("a") is None
+    assert "https://legifrance.gouv.fr:99999/" in reference.get_text()
 
 
 def test_the_kind_reaches_the_fiche_the_api_and_the_open_data(

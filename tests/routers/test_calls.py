@@ -374,6 +374,38 @@ def test_every_mistake_of_the_call_form_is_shown_at_once(
     assert attr(find_tag(page, id="field-sponsor_email"), "value") == "personne@ville.fr"
 
 
+@pytest.mark.parametrize(
+    ("deminage_until", "deminage_said"),
+    [
+        ("", "obligatoire"),  # not given: the other two dates are still judged
+        ("2026-11-31", "Date attendue"),  # no such day
+        ("2026-11-10", "Le déminage finit le jour de la date limite des idées, ou après."),
+    ],
+)
+def test_a_decision_dated_before_the_ideas_deadline_is_shown_whatever_the_date_between(
+    db: Session, make_client: MakeClient, deminage_until: str, deminage_said: str
+) -> None:
+    manager = make_user(db, role=Role.manager, unit="DGS")
+    db.commit()
+    wrong = {
+        **FORM,
+        "sponsor_email": manager.email,
+        "ideas_until": "2026-11-20",
+        "deminage_until": deminage_until,
+        "decision_by": "2026-11-15",
+    }
+    refused = make_client(manager).post_form("/calls", wrong)
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert field_error(page, "field-decision_by") == (
+        "La décision vient le jour de la date limite des idées, ou après."
+    )
+    assert deminage_said in (field_error(page, "field-deminage_until") or "")
+    assert field_error(page, "field-ideas_until") is None
+    for name in ("ideas_until", "deminage_until", "decision_by"):
+        assert attr(find_tag(page, id=f"field-{name}"), "value") == wrong[name], name
+
+
 def test_a_sponsor_who_is_not_a_manager_is_refused_in_plain_french(
     db: Session, make_client
 ) -> None:

@@ -113,3 +113,26 @@ def test_counts_agree_with_their_noun_the_french_way(
     make_deminage(db, first, author, clock.now, body="Le consentement suffit.")
     db.commit()
     assert record(author)[1] == "1 déminage apporté"
+
+
+def test_lists_of_services_and_people_follow_the_french_dictionary_not_the_code_points(
+    db: Session, make_client: MakeClient
+) -> None:
+    """« Éducation » between « archives » and « Voirie », not after Z nor a capital's rank."""
+    manager = make_user(db, role=Role.manager, unit="Voirie", name="Zoé Zéphyr")
+    make_user(db, unit="Éducation", name="Élodie Étienne")
+    make_user(db, unit="archives", name="alain Aubert")
+    admin = make_user(db, role=Role.admin, unit="Voirie", name="Bruno Blanc")
+    db.commit()
+    web = make_client(manager)
+    order = ["archives", "Éducation", "Voirie"]
+    for path, select in (("/board", "#f-unit"), ("/search", "#s-unit")):
+        options = soup(web.get(path)).select(f"{select} option")
+        assert [o.get_text() for o in options[1:]] == order, path
+    form = soup(web.get("/calls/new"))
+    boxes = [label.get_text(strip=True) for label in form.select("label:has(> input[name=units])")]
+    assert boxes == order
+    rows = soup(make_client(admin).get("/admin/users")).select("tbody tr")
+    names = [row.get_text(" ", strip=True) for row in rows]
+    firsts = [next(n for n in ("alain", "Bruno", "Élodie", "Zoé") if n in row) for row in names]
+    assert firsts == ["alain", "Bruno", "Élodie", "Zoé"]

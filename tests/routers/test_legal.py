@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from app.accessibility import KNOWN_NONCONFORMITIES
+from app.addresses import parse_email
 from app.config import PROJECT_ROOT, Settings, describe_invalid
 from app.mail import where_to_write
 from app.main import create_app
@@ -515,6 +516,35 @@ def test_a_legal_setting_with_a_line_break_or_a_link_that_is_no_web_address_is_r
     Settings(accessibility_plan_url="https://ville.fr/schema-pluriannuel", publisher_name="Mairie")
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "base_url",
+        "accessibility_plan_url",
+        "proconnect_issuer",
+        "feedback_url",
+        "contact_email",
+        "security_contact",
+    ],
+)
+def test_a_web_address_setting_with_a_bidi_override_or_an_impossible_port_is_refused_at_start(
+    name: str,
+) -> None:
+    for bad, said in (
+        ("https://ville.fr/\u202efdp.sivA", "(U+202E)"),
+        ("https://ville.fr\u2066/avis", "(U+2066)"),
+        ("https://ville.fr:99999/", "nombre de 1 à 65535"),
+        ("https://ville.fr:0/", "nombre de 1 à 65535"),
+        ("https://ville.fr:http/", "nombre de 1 à 65535"),
+    ):
+        with pytest.raises(ValidationError, match=f"DEMINEURS_{name.upper()}") as refused:
+            Settings(**_named(name, bad))
+        assert said in describe_invalid(refused.value), bad
+    assert getattr(Settings(**_named(name, "https://ville.fr:8443/avis")), name) == (
+        "https://ville.fr:8443/avis"
+    )
+
+
 def _named(name: str, value: object) -> dict[str, Any]:
     """A setting chosen by name, as in the environment."""
     return {name: value}
@@ -545,11 +575,47 @@ def test_a_contact_that_is_no_plain_address_nor_web_address_is_refused_at_start(
         assert getattr(Settings(**_named(name, good)), name) == good
 
 
+@pytest.mark.parametrize(
+    "name", ["contact_email", "security_contact", "accessibility_contact", "feedback_url"]
+)
+def test_a_contact_address_is_an_address_by_the_accounts_own_rule(name: str) -> None:
+    """One rule for an e-mail address: what an account could not be opened with is no contact
+    address either, and never becomes a « mailto:Contact:si@ville.fr » link."""
+    for bad in ("Contact:si@ville.fr", "mailto:Contact:si@ville.fr", "élu@ville.fr", "si@ville.f"):
+        assert parse_email(bad.removeprefix("mailto:")) is None
+        with pytest.raises(ValidationError, match=f"DEMINEURS_{name.upper()}"):
+            Settings(**_named(name, bad))
+        found = legal.read_contact(bad)
+        assert found is not None and found.href is None
+    for good, href in (
+        ("O'Brien@Ville.fr", "mailto:O'Brien@Ville.fr"),
+        ("MAILTO:si@ville.fr", "mailto:si@ville.fr"),
+    ):
+        assert parse_email(good.removeprefix("MAILTO:")) is not None
+        assert getattr(Settings(**_named(name, good)), name) == good
+        assert legal.contact_link(good) == href
+
+
 def test_free_text_is_a_contact_but_for_the_feedback_link() -> None:
     text = "Service informatique, bureau 12 (si@ville.fr)"
     assert Settings(security_contact=text).security_contact == text
     with pytest.raises(ValidationError, match="DEMINEURS_FEEDBACK_URL"):
         Settings(feedback_url=text)
+
+
+@pytest.mark.parametrize("name", ["contact_email", "security_contact", "accessibility_contact"])
+def test_a_word_then_a_colon_is_text_and_only_a_real_scheme_starts_a_link(name: str) -> None:
+    for text in (
+        "Accueil : 01 23 45 67 89",
+        "Accueil: 01 23 45 67 89",
+        "Accueil\u00a0: 01 23 45 67 89",
+        "Horaires:9h-12h, bureau 3",
+    ):
+        assert getattr(Settings(**_named(name, text)), name) == text
+        assert legal.read_contact(text) == legal.Contact(text, None)
+    for link in ("tel:0123456789", "TEL:+33123456789", "javascript:alert(1)", "http:ville.fr"):
+        with pytest.raises(ValidationError, match="commence comme un lien"):
+            Settings(**_named(name, link))
 
 
 def test_a_conformity_level_cannot_be_declared_without_the_audit_that_measured_it() -> None:

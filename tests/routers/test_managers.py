@@ -365,6 +365,26 @@ def test_dashboard_is_for_managers_with_svg_and_text(make_client: MakeClient, fi
     assert page.find("script", src=re.compile("chart")) is None
 
 
+def test_an_empty_optional_query_parameter_of_the_api_means_no_filter(
+    api_client: ApiClient, field: Field
+) -> None:
+    """As on the pages' board, `?unit=&call=` (a form's empty choices) filters nothing: no
+    « Ce champ est obligatoire » for a parameter nobody must give."""
+    agent = api_client(field["reviewers"][0])
+    everything = agent.get("/api/v1/board").json()
+    assert everything["total"] == 2
+    for query in ("unit=", "call=", "unit=&call=&category=&theme=&status=&sort=&ripe=&page="):
+        empty = agent.get(f"/api/v1/board?{query}")
+        assert empty.status_code == 200, (query, empty.text)
+        assert empty.json() == everything, query
+    for path in ("/api/v1/ideas?page=", "/api/v1/sleeping?q=&page=", "/api/v1/search?q=rdv&page="):
+        assert agent.get(path).status_code == 200, path
+    # What is given is still checked, and the answer names it.
+    for name, value in (("unit", "abc"), ("call", "0"), ("page", "0")):
+        refused = agent.get(f"/api/v1/board?{name}={value}")
+        assert refused.status_code == 422 and refused.json()["field"] == name, name
+
+
 def test_api_board_promote_and_send_back(api_client: ApiClient, field: Field) -> None:
     agent = api_client(field["reviewers"][0])
     board = agent.get("/api/v1/board").json()
