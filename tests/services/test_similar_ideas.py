@@ -1,11 +1,13 @@
 """The similar-idea hints of the idea form, measured on French near-duplicates.
 
-Two sets of pairs (each pair: the same need written by two agents, their own words) and of
-unrelated ideas: similar_ideas.toml, on which the weights and bars were tuned, and
-similar_ideas_heldout.toml, written afterwards and never used to choose anything. The base
-holds every idea of both files, all published. Each idea is then typed again, as the form sends
-it while an agent writes (the title alone, then the title and the problem), the idea itself left
-out as when it is edited, and each set is measured apart:
+Three sets of pairs (each pair: the same need written by two agents, their own words) and of
+unrelated ideas: similar_ideas.toml, on which the weights and bars were tuned, and two held-out
+sets written afterwards and never used to choose anything: similar_ideas_heldout.toml (20 pairs,
+10 unrelated) and similar_ideas_heldout2.toml (30 pairs, 30 unrelated, written before the
+models of meaning of docs/decisions.md were measured on it). The base holds every idea of the
+three files, all published. Each idea is then typed again, as the form sends it while an
+agent writes (the title alone, then the title and the problem), the idea itself left out as
+when it is edited, and each set is measured apart:
 
 - **found**: its twin is among the first three suggestions;
 - **false alarm**: the suggestions shown (three at most) hold an idea other than its twin.
@@ -16,10 +18,13 @@ are printed with the test's output and recorded in docs/decisions.md.
 Issue 20 asked for the twin in 90 % of cases with at most 10 % of false alarms. Matching words
 cannot get there: many pairs share no rare word at all (« courriers » and « lettres », « suivre
 son dossier » and « l'état de sa demande »), and a general thesaurus (LibreOffice's French one)
-did not help either (docs/decisions.md). The held-out set shows how much of the tuned set's rate
-is tuning: 12 % found once the problem is typed, against 47 %. The floors below are what the
-search reaches on both engines, a little under the measured rates, so that a change that loses
-ground fails.
+did not help either (docs/decisions.md). The held-out sets show how much of the tuned set's
+rate is tuning: 12 % and 5 % found once the problem is typed, against 42 %. Small models of
+meaning that install offline (multilingual E5, the Universal Sentence Encoder; an English
+MiniLM did worse than words) found a fifth to a third of the held-out twins, still far from
+90 %, and are not used (docs/decisions.md). The
+floors below are what the search reaches on both engines, a little under the measured rates,
+so that a change that loses ground fails.
 """
 
 import tomllib
@@ -37,14 +42,17 @@ from tests.factories import IdeaFields, make_idea, make_user
 HERE = Path(__file__).parent
 DATA = tomllib.loads((HERE / "similar_ideas.toml").read_text(encoding="utf-8"))
 HELD_OUT = tomllib.loads((HERE / "similar_ideas_heldout.toml").read_text(encoding="utf-8"))
-SETS = {"tuned": DATA, "held-out": HELD_OUT}
-# measured on SQLite and PostgreSQL alike, both sets in the base (title / title + problem):
-# tuned 19 % / 47 %, held-out 2 % / 12 %
+HELD_OUT_2 = tomllib.loads((HERE / "similar_ideas_heldout2.toml").read_text(encoding="utf-8"))
+SETS = {"tuned": DATA, "held-out": HELD_OUT, "held-out 2": HELD_OUT_2}
+# measured on SQLite and PostgreSQL, the three sets in the base (title / title + problem):
+# tuned 14 % / 42 %, held-out 2 % / 12 %, the second held-out set 2 % / 5 % (7 % on PostgreSQL)
 FOUND_AT_LEAST = {
-    ("tuned", False): 0.17,
-    ("tuned", True): 0.45,
+    ("tuned", False): 0.12,
+    ("tuned", True): 0.40,
     ("held-out", False): 0.02,
     ("held-out", True): 0.10,
+    ("held-out 2", False): 0.01,
+    ("held-out 2", True): 0.03,
 }
 FALSE_ALARMS_AT_MOST = 0.10
 
@@ -55,7 +63,7 @@ class Typed:
     title: str
     problem: str
     twin: int | None  # None: an unrelated idea, nothing should be suggested
-    set_name: str  # "tuned" (similar_ideas.toml) or "held-out" (similar_ideas_heldout.toml)
+    set_name: str  # "tuned", "held-out" or "held-out 2": a key of SETS
 
 
 @pytest.fixture
@@ -114,6 +122,7 @@ def test_similar_ideas_find_the_twin_and_little_else(
 ) -> None:
     assert len(DATA["pair"]) >= 30 and len(DATA["unrelated"]) >= 30
     assert len(HELD_OUT["pair"]) >= 20 and len(HELD_OUT["unrelated"]) >= 10
+    assert len(HELD_OUT_2["pair"]) >= 30 and len(HELD_OUT_2["unrelated"]) >= 30
     mine = [t for t in typed if t.set_name == set_name]
     found, alarms, misses = measure(engine_session, mine, with_problem)
     engine = engine_session.get_bind().dialect.name
