@@ -304,6 +304,7 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
                 result.score,
                 result.reviewers,
                 ripe_from,
+                category_mask(open_categories),
                 1,
                 _iso(published),
                 _iso(published),
@@ -314,8 +315,7 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
                 "",
             )
         )
-        open_mask = category_mask(open_categories)
-        themes.extend((idea_id, t, open_mask) for t in idea_themes)
+        themes.extend((idea_id, t) for t in idea_themes)  # the triggers copy the idea's values
         revisions.append(
             (
                 idea_id,
@@ -359,13 +359,12 @@ def build(path: Path, n_ideas: int, seed: int = 7, log=print) -> Base:  # type: 
     )
     db.executemany(
         "INSERT INTO idea (id, author_id, unit_id, title, problem, solution, broken_rule, first_ground, "
-        "status, score, reviewer_count, ripe_from, revision_count, created_at, updated_at, published_at, "
-        "last_activity_at, lesson, sponsor, next_step) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "status, score, reviewer_count, ripe_from, open_categories, revision_count, created_at, "
+        "updated_at, published_at, last_activity_at, lesson, sponsor, next_step) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         ideas,
     )
-    db.executemany(
-        "INSERT INTO idea_theme (idea_id, theme, open_categories) VALUES (?, ?, ?)", themes
-    )
+    db.executemany("INSERT INTO idea_theme (idea_id, theme) VALUES (?, ?)", themes)
     db.executemany(
         "INSERT INTO idea_revision (idea_id, number, author_id, created_at, snapshot) "
         "VALUES (?,?,?,?,?)",

@@ -88,6 +88,26 @@ BOARD_GROUP_SQL = (
 )
 
 
+# The board's sort indexes (migration 0026 added `open_categories`).
+BOARD_SCORE_INDEX = ("board_group", "score", "id", "ripe_from", "open_categories")
+BOARD_ACTIVITY_INDEX = (
+    "board_group",
+    "last_activity_at",
+    "score",
+    "id",
+    "ripe_from",
+    "open_categories",
+)
+BOARD_REVIEWERS_INDEX = (
+    "board_group",
+    "reviewer_count",
+    "score",
+    "id",
+    "ripe_from",
+    "open_categories",
+)
+
+
 class Idea(SQLModel, table=True):
     """A proposal by one agent, its author, who stays responsible for it."""
 
@@ -96,14 +116,11 @@ class Idea(SQLModel, table=True):
         Index("ix_idea_status_published", "status", "published_at"),
         Index("ix_idea_published", "published_at", "id"),
         # One index per sort of the board, each walked in order within a group (see below);
-        # `ripe_from` last, so that counting the ripe ideas never reads a row.
-        Index("ix_idea_board_score", "board_group", "score", "id", "ripe_from"),
-        Index(
-            "ix_idea_board_activity", "board_group", "last_activity_at", "score", "id", "ripe_from"
-        ),
-        Index(
-            "ix_idea_board_reviewers", "board_group", "reviewer_count", "score", "id", "ripe_from"
-        ),
+        # `ripe_from` and `open_categories` last, so that counting the ripe ideas, or those
+        # with open mines of a category, never reads a row.
+        Index("ix_idea_board_score", *BOARD_SCORE_INDEX),
+        Index("ix_idea_board_activity", *BOARD_ACTIVITY_INDEX),
+        Index("ix_idea_board_reviewers", *BOARD_REVIEWERS_INDEX),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -127,6 +144,10 @@ class Idea(SQLModel, table=True):
     # From when the idea is ripe if nothing changes (the quiet period may still run);
     # None while a gate other than the quiet period fails. Ripe now ⇔ ripe_from <= now.
     ripe_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The categories of its open mines (`mine.category_mask`), so that a category filters the
+    # board within the sort indexes: kept by `scoring.refresh` (`board.keep_open_categories`),
+    # which every change to a mine goes through, and copied to its themes by triggers.
+    open_categories: int = 0
     # When its author and the people who helped were told it is ripe: once per ripening
     # (cleared when the idea stops being ripe; see services/ripening.py).
     ripe_announced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -207,11 +228,10 @@ class IdeaTheme(SQLModel, table=True):
 
     idea_id: int = Field(foreign_key="idea.id", primary_key=True)
     theme: str = Field(max_length=40, primary_key=True)
-    # The categories of the idea's open mines (`mine.category_mask`), the same on each of its
-    # themes: kept by `scoring.refresh`, which every change to a mine goes through.
+    # The idea's open categories, board group, score and ripe_from, copied by the database
+    # itself (triggers on `idea` and on this table, migrations 0024 and 0026): never written by
+    # the app.
     open_categories: int = 0
-    # The idea's board group, score and ripe_from, copied by the database itself (triggers on
-    # `idea` and on this table, migration 0024): never written by the app.
     board_group: int = BoardGroup.off_board
     score: int = 0
     ripe_from: datetime | None = Field(default=None, sa_type=UTCDateTime)

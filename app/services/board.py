@@ -16,7 +16,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    exists,
     func,
     or_,
     text,
@@ -37,7 +36,7 @@ from app.models import (
     Unit,
     User,
 )
-from app.models.base import parse_id, pk
+from app.models.base import parse_id
 from app.models.mine import CATEGORY_BITS, MineCategory, category_mask
 from app.services import visibility
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
@@ -147,7 +146,7 @@ def _group_condition(group: str) -> ColumnElement[bool]:
 LARGE_THEME = 2000
 # Up to this size, a theme's groups are counted in one walk of its ideas.
 COUNTED_THEME = 20_000
-# A theme's idea with open mines of the chosen category (`keep_open_categories`).
+# A theme's idea with open mines of the chosen category (`keep_open_categories`, copied).
 _has_category = col(IdeaTheme.open_categories).op("&")(bindparam("category_bit")) != 0
 
 
@@ -174,14 +173,8 @@ def _statements(
         filters.append(col(Idea.unit_id) == bindparam("unit"))
     if call:
         filters.append(col(Idea.call_id) == bindparam("call"))
-    if category and not theme:
-        filters.append(
-            exists().where(
-                col(Mine.idea_id) == col(Idea.id),
-                col(Mine.category) == bindparam("category"),
-                visibility.open_mine_sql,
-            )
-        )
+    if category and not theme:  # read within the sort index, as ripe_from is
+        filters.append(col(Idea.open_categories).op("&")(bindparam("category_bit")) != 0)
     sort_key = {
         "score": col(Idea.score),
         "activity": col(Idea.last_activity_at),
@@ -303,19 +296,14 @@ def _theme_size(session: Session, theme: str, category: str) -> int:
     return int(found[0][0])
 
 
-_KEEP_OPEN_CATEGORIES = text(
-    "UPDATE idea_theme SET open_categories = :mask"
-    " WHERE idea_id = :idea AND open_categories != :mask"
-)
-
-
-def keep_open_categories(session: Session, idea: Idea, facts: IdeaFacts) -> None:
-    """Stamp the idea's themes with the categories of its open mines (what is open: the facts'
-    counted status, `visibility`'s rule), so that a theme and a category filter the board
-    from one index range. `scoring.refresh` calls it on every change to the idea's mines."""
+def keep_open_categories(idea: Idea, facts: IdeaFacts) -> None:
+    """Stamp the idea with the categories of its open mines (what is open: the facts' counted
+    status, `visibility`'s rule), so that a category filters the board within its sort indexes
+    (and, copied to its themes by the database's triggers, a theme and a category from one
+    index range). `scoring.refresh` calls it on every change to the idea's mines."""
     mask = category_mask(m.category for m in facts.mines if m.status == MineStatus.open)
-    session.flush()  # the idea's new themes, if it has just been edited
-    session.execute(_KEEP_OPEN_CATEGORIES, {"idea": pk(idea), "mask": mask})
+    if idea.open_categories != mask:
+        idea.open_categories = mask
 
 
 def board(

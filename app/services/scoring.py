@@ -318,7 +318,7 @@ def refresh(
         idea.ripe_announced_at = None  # the next ripening will be told
     if not map_unchanged:
         blockers.refresh(session, idea)
-        board.keep_open_categories(session, idea, facts)
+        board.keep_open_categories(idea, facts)
     return result
 
 

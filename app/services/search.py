@@ -388,9 +388,18 @@ _FTS_NEWEST = text(
     "SELECT rowid, doc, idea_id, title, body FROM search_index "
     "WHERE search_index MATCH :q ORDER BY rowid DESC LIMIT :limit"
 )
+_FTS_NEWEST_OF_KIND = text(
+    "SELECT rowid, doc, idea_id, title, body FROM search_index "
+    "WHERE search_index MATCH :q AND rowid % 4 = :kind ORDER BY rowid DESC LIMIT :limit"
+)
 _FTS_COUNT = text("SELECT count(*) FROM search_index WHERE search_index MATCH :q")
+_FTS_CAPPED = text(
+    "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH :q LIMIT :cap)"
+)
 _FTS_TOTALS = text("SELECT block FROM search_index_data WHERE id = 1")
-_counts: dict[tuple[str, str], tuple[float, int]] = {}
+_Counts = dict[tuple[str, str], tuple[float, int]]  # (database, expression) → (when, count)
+_counts: _Counts = {}
+_term_counts: _Counts = {}
 
 
 def _expression(stems: list[str], any_term: bool, prefix: bool = True) -> str:
@@ -416,16 +425,18 @@ def _varints(blob: bytes) -> list[int]:
     return values
 
 
-def _count(session: Session, expression: str, now: float) -> int:
+def _count(session: Session, expression: str, now: float, counts: _Counts = _counts) -> int:
     """How many documents match `expression`, remembered per database until the index
-    changes here (`_forget_counts`) or _COUNTS_TTL passes (another process wrote)."""
+    changes here (`_forget_counts`) or _COUNTS_TTL passes (another process wrote).
+    `_term_counts` (each word's count, for bm25's weights) is not forgotten on a write:
+    every mine laid writes the index, then ranks its echoes with these weights."""
     key = (str(session.get_bind().engine.url), expression)
-    known = _counts.get(key)
+    known = counts.get(key)
     if known is None or now - known[0] > _COUNTS_TTL:
-        if len(_counts) > 10_000:
-            _counts.clear()
+        if len(counts) > 10_000:
+            counts.clear()
         known = (now, int(session.execute(_FTS_COUNT, {"q": expression}).scalar_one()))
-        _counts[key] = known
+        counts[key] = known
     return known[1]
 
 
@@ -439,13 +450,33 @@ def _rank_newest(
     # Few enough matches (as real text mostly gives): the index ranks them all, exactly.
     if _count(session, _expression(stems, any_term), time.monotonic()) <= FULL_RANKING_MAX:
         return _match(session, stems, any_term, "%", limit, offset, checked)
+    return _rank_candidates(session, stems, any_term, limit, offset, checked)
+
+
+def _few_matches(session: Session, expression: str) -> bool:
+    """Whether at most FULL_RANKING_MAX documents match: counted up to one more, no further."""
+    found = session.execute(_FTS_CAPPED, {"q": expression, "cap": FULL_RANKING_MAX + 1})
+    return int(found.scalar_one()) <= FULL_RANKING_MAX
+
+
+def _rank_candidates(
+    session: Session,
+    stems: list[str],
+    any_term: bool,
+    limit: int,
+    offset: int,
+    checked: bool,
+    kind: str = "",
+) -> list[Hit]:
+    """The SEARCH_CANDIDATES newest matches (of one kind of document, if given) ranked by
+    FTS5's bm25, computed here from their text (see above)."""
     wanted = max(SEARCH_CANDIDATES, offset + limit)
     candidates: dict[int, tuple[str, int, str, str]] = {}
+    statement = _FTS_NEWEST_OF_KIND if kind else _FTS_NEWEST
     for prefix in (False, True):
         expression = _expression(stems, any_term, prefix)
-        for rowid, doc, idea_id, title, body in session.execute(
-            _FTS_NEWEST, {"q": expression, "limit": wanted}
-        ).all():
+        values = {"q": expression, "limit": wanted, "kind": DOC_KINDS.get(kind, 0)}
+        for rowid, doc, idea_id, title, body in session.execute(statement, values).all():
             candidates[int(rowid)] = (doc, int(idea_id), title, body)
         if len(candidates) >= wanted:
             break
@@ -458,7 +489,7 @@ def _rank_newest(
     star = "*" if prefix else ""
     idf = {}
     for s in stems:
-        holding = min(rows, _count(session, f'"{s}"{star}', now))
+        holding = min(rows, _count(session, f'"{s}"{star}', now, _term_counts))
         idf[s] = max(1e-6, math.log((rows - holding + 0.5) / (holding + 0.5)))
 
     title_weight, body_weight = _WEIGHTS["title"], _WEIGHTS["body"]
@@ -671,11 +702,21 @@ def neighbours(session: Session, idea: Idea, limit: int = SIMILAR_SHOWN) -> list
 def find_similar_mines(
     session: Session, text_: str, exclude: int | None = None, limit: int = 20
 ) -> list[Hit]:
-    """Mines that share words with a mine's title and text, closest first."""
+    """Mines that share words with a mine's title and text, closest first: all the matches
+    ranked by the index while there are at most FULL_RANKING_MAX (of any kind of document),
+    else the SEARCH_CANDIDATES newest mines among them (as a search ranks). The whole words
+    are counted first: when they alone match too many, the prefixes (whose lists cost far
+    more to merge) are not counted at all."""
     words = sorted(set(_safe_stems(text_, limit=40)), key=len, reverse=True)[:12]
     if not words:
         return []
-    hits = _match(session, words, any_term=True, docs_like="mine:%", limit=limit + 1, offset=0)
+    if not _is_sqlite(session) or (
+        _few_matches(session, _expression(words, True, prefix=False))
+        and _few_matches(session, _expression(words, True))
+    ):
+        hits = _match(session, words, any_term=True, docs_like="mine:%", limit=limit + 1, offset=0)
+    else:
+        hits = _rank_candidates(session, words, True, limit + 1, 0, checked=True, kind="mine")
     return [h for h in hits if h.doc != f"mine:{exclude}"][:limit]
 
 

@@ -505,6 +505,8 @@ def test_stored_score_always_equals_recomputed(
             idea = self.idea
             copied = (idea.board_group, idea.score, idea.ripe_from)
             assert stamped and set(stamped) == {(category_mask(open_now), *copied)}
+            # The idea's own copy, which the board's category filter reads without a theme.
+            assert idea.open_categories == category_mask(open_now)
 
     done: list[str] = []
     run_state_machine_as_test(
