@@ -16,6 +16,7 @@ from collections import namedtuple
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from sqlalchemy import and_, bindparam, case, or_
 from sqlmodel import Session, col, select
@@ -196,26 +197,74 @@ _INVISIBLE = dict.fromkeys(
 )
 
 
+# Letters of other scripts a reader takes for Latin ones (the confusables of Unicode's UTS #39,
+# cut down to the Cyrillic and Greek letters drawn like a Latin letter, and two Latin
+# variants): a quotation spelt with a Cyrillic « е » reads as the mine to everyone. Only base
+# letters are listed: accents are split off first and put back after (`_as_seen`), so « ё »
+# reads « ë » and « ά » reads « á », while French letters, accented or not, stay themselves.
+_SKELETON = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "с": "c", "ԁ": "d", "е": "e", "һ": "h", "і": "i", "ј": "j",
+        "ӏ": "l", "о": "o", "р": "p", "ԛ": "q", "ѕ": "s", "у": "y", "ԝ": "w", "х": "x",
+        "А": "A", "В": "B", "С": "C", "Е": "E", "Н": "H", "І": "I", "Ј": "J", "К": "K",
+        "М": "M", "О": "O", "Р": "P", "Ԛ": "Q", "Ѕ": "S", "Т": "T", "Ԝ": "W", "Х": "X",
+        "У": "Y", "Ӏ": "I",
+        # Greek
+        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+        "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "α": "a", "ι": "i",
+        "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "υ": "u", "χ": "x", "ϲ": "c", "ϳ": "j",
+        "Ϲ": "C",
+        # Latin variants: the dotless i, the Latin alpha
+        "ı": "i", "ɑ": "a",
+    }
+)  # fmt: skip
+
+
 def _as_seen(text: str) -> str:
     """The text as a reader sees it: compatibility forms folded (full-width letters,
-    ligatures), invisible characters gone."""
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    ligatures), invisible characters gone, look-alike letters of other scripts read as the
+    Latin ones they are drawn like (`_SKELETON`)."""
+    apart = unicodedata.normalize("NFKD", text).translate(_INVISIBLE).translate(_SKELETON)
+    return unicodedata.normalize("NFC", apart)
 
 
 def _normalised(text: str) -> str:
     """Lower case, one space for any run of spaces (no-break ones, line breaks), the same
-    apostrophe, nothing invisible: how a quotation is compared, whatever its writer's
-    keyboard."""
+    apostrophe, nothing invisible, no look-alike letter: how a quotation is compared, whatever
+    its writer's keyboard."""
     return " ".join(_as_seen(text).translate(_FOLD).casefold().split())
+
+
+# What separates words in a web address: a slug's hyphens and underscores, a query's plus
+# signs, the path's slashes and the query's marks.
+_URL_SEPARATORS = re.compile(r"[-_+/=&?#~]")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _as_url_words(text: str) -> str:
+    """The text with its web addresses read as words: percent-escapes decoded (twice encoded
+    too) and their separators read as spaces, as a reader reads « le-logiciel-ne-gere » or
+    « le%20logiciel ». Elsewhere it changes only hyphens and slashes, on both sides of the
+    comparison alike."""
+    for _ in range(3):
+        if not _PERCENT.search(text):
+            break
+        text = unquote(text)
+    return _as_seen(_URL_SEPARATORS.sub(" ", text))
 
 
 @lru_cache(maxsize=2048)
 def _readings(text: str) -> tuple[str, ...]:
     """The ways a text is read: as written (the API, the e-mails, the open data give it so),
-    and as the pages show its Markdown (`markdown.plain_text`: emphasis, links, entities and
-    blockquote marks gone), which a quotation may hide behind."""
+    as the pages show its Markdown (`markdown.plain_text`: emphasis, links, entities and
+    blockquote marks gone), which a quotation may hide behind, and with its web addresses read
+    as words (`_as_url_words`), which a quotation may be spelt in."""
     shown = plain_text(text)
-    return tuple(dict.fromkeys((text, shown, _as_seen(text), _as_seen(shown))))
+    seen: tuple[str, ...] = (text, shown, _as_seen(text), _as_seen(shown))
+    if _URL_SEPARATORS.search(text) or _PERCENT.search(text):
+        seen += (_as_url_words(text), _as_url_words(shown))
+    return tuple(dict.fromkeys(seen))
 
 
 @lru_cache(maxsize=512)
@@ -461,8 +510,9 @@ def redact_text(text: str, hidden: Sequence[HiddenMine | _Quotations | str]) -> 
 
 @cache
 def _quoted(title: str) -> re.Pattern[str]:
-    """A title between guillemets, whatever the case and the spaces."""
-    words = title.strip().removeprefix("«").removesuffix("»").split()
+    """A title between guillemets, whatever the case and the spaces, as a reader sees it
+    (`_as_seen`: the readings of a text are compared to it)."""
+    words = _as_seen(title).strip().removeprefix("«").removesuffix("»").split()
     return re.compile(r"«\s*" + r"\s+".join(map(re.escape, words)) + r"\s*»", re.IGNORECASE)
 
 
