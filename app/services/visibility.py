@@ -23,7 +23,17 @@ from sqlmodel import Session, col, select
 
 from app.db import read_rows, wide_select
 from app.markdown import plain_text
-from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, NotificationKind, User
+from app.models import (
+    Decision,
+    Deminage,
+    Idea,
+    IdeaStatus,
+    Mine,
+    MineStatus,
+    NotificationKind,
+    Outcome,
+    User,
+)
 from app.models.base import pk
 from app.services.permissions import can_read_hidden, can_view_idea
 
@@ -548,22 +558,198 @@ def hidden_kept(session: Session, idea: Idea, viewer: User | None) -> list[str]:
     return [f"«\u00a0{kept.title}\u00a0»"]
 
 
-def lesson(session: Session, idea: Idea, viewer: User | None) -> str:
-    """A closed idea's lesson as the viewer may read it: masked whole when it quotes one of its
-    hidden mines, or, merged, the idea it joined once that one is hidden."""
-    if not idea.lesson:
+MASKED_PASSAGE = "[Passage masqué par la modération.]"
+
+# A lesson's passages: its sentences (a final mark, a closing guillemet or parenthesis, then
+# spaces) and its paragraphs; the separators are kept, so that the rest reads as written.
+_PASSAGES = re.compile(r"((?<=[.!?…])[\u00a0\u202f ]*[»)]?\s+|\n\s*\n)")
+
+
+class Passages(NamedTuple):
+    """A text with the passages that quote hidden content masked (`redact_passages`)."""
+
+    text: str
+    masked: int  # how many passages are masked; 0 when none is
+    whole: bool = False  # masked whole: no passage could be kept apart from the quotation
+
+
+def redact_passages(text: str, hidden: Sequence[HiddenMine | _Quotations | str]) -> Passages:
+    """A lesson (a closed idea's, a stopped project's) that quotes hidden content: only its
+    sentences (or paragraphs) that quote it are masked, as `redact_text` says they quote it;
+    the rest is what the idea taught, and is read. A quotation over two sentences masks both;
+    one that no split isolates masks the lesson whole."""
+
+    def quoting(piece: str) -> bool:
+        return redact_text(piece, hidden) != piece
+
+    if not text or not hidden or not quoting(text):
+        return Passages(text, 0)
+    parts = _PASSAGES.split(text)
+    pieces, separators = parts[0::2], [*parts[1::2], ""]
+    masked = [bool(piece.strip()) and quoting(piece) for piece in pieces]
+    for i in range(len(pieces) - 1):
+        if not (masked[i] or masked[i + 1]) and quoting(pieces[i] + separators[i] + pieces[i + 1]):
+            masked[i] = masked[i + 1] = True
+    # What is kept may still quote, a sentence beside a masked one carrying the quotation on:
+    # mask, of the sentences beside the masked ones, the one that ends it, else all of them.
+    while quoting(_kept(pieces, separators, masked)[0]):
+        beside = [
+            i
+            for i, mask in enumerate(masked)
+            if not mask
+            and pieces[i].strip()
+            and any(masked[j] for j in (i - 1, i + 1) if 0 <= j < len(masked))
+        ]
+        if not beside:
+            return Passages(MASKED_PASSAGE, 1, whole=True)
+        ending = [i for i in beside if not quoting(_kept(pieces, separators, _with(masked, i))[0])]
+        for i in ending[:1] or beside:
+            masked[i] = True
+    kept, count = _kept(pieces, separators, masked)
+    if not any(not mask and piece.strip() for piece, mask in zip(pieces, masked, strict=True)):
+        return Passages(MASKED_PASSAGE, 1, whole=True)
+    return Passages(kept, count)
+
+
+def _with(masked: list[bool], i: int) -> list[bool]:
+    return [*masked[:i], True, *masked[i + 1 :]]
+
+
+def _kept(pieces: list[str], separators: list[str], masked: list[bool]) -> tuple[str, int]:
+    """The text with its masked passages replaced, two in a row by one; and how many."""
+    out: list[str] = []
+    count, previous = 0, False
+    for piece, separator, mask in zip(pieces, separators, masked, strict=True):
+        if mask and previous:
+            continue  # two masked sentences in a row are one masked passage
+        if mask:
+            out += [MASKED_PASSAGE, separator]
+            count += 1
+        else:
+            out += [piece, separator]
+        previous = mask
+    return "".join(out).strip(), count
+
+
+class Lesson(NamedTuple):
+    """A lesson as a viewer reads it, and, for its writer and the moderators, why part of it
+    is hidden (as a hidden mine's author reads why, `_reason_for`)."""
+
+    text: str
+    notice: str = ""
+
+
+def _lesson_notice(passages: Passages, moderator: bool) -> str:
+    if not passages.masked:
         return ""
-    kept = hidden_kept(session, idea, viewer)
-    if kept and redact_text(idea.lesson, kept) != idea.lesson:
-        return MASKED_MERGED_INTO
-    return redact_messages(session, viewer, [(idea.id, idea.lesson)])[0]
+    if moderator:
+        if passages.whole:
+            return (
+                "Cette leçon cite une mine masquée par la modération\u00a0: elle est masquée "
+                "pour les personnes qui ne lisent pas les contenus masqués."
+            )
+        if passages.masked == 1:
+            return (
+                "Un passage de cette leçon cite une mine masquée par la modération\u00a0: il "
+                "est masqué pour les personnes qui ne lisent pas les contenus masqués."
+            )
+        return (
+            f"{passages.masked}\u00a0passages de cette leçon citent une mine masquée par la "
+            "modération\u00a0: ils sont masqués pour les personnes qui ne lisent pas les "
+            "contenus masqués."
+        )
+    if passages.whole:
+        return (
+            "Votre leçon cite une mine masquée par la modération\u00a0: elle est masquée pour "
+            "vos collègues comme pour vous. Le reste de l’idée reste lisible."
+        )
+    if passages.masked == 1:
+        return (
+            "Un passage de votre leçon cite une mine masquée par la modération\u00a0: il est "
+            "masqué pour vos collègues comme pour vous\u202f; le reste de la leçon se lit."
+        )
+    return (
+        f"{passages.masked}\u00a0passages de votre leçon citent une mine masquée par la "
+        "modération\u00a0: ils sont masqués pour vos collègues comme pour vous\u202f; le reste "
+        "de la leçon se lit."
+    )
+
+
+def read_lesson(
+    viewer: User | None,
+    text: str,
+    hidden_for_others: Sequence[HiddenMine | _Quotations | str],
+    writer_id: int | None,
+) -> Lesson:
+    """A lesson as the viewer reads it (`redact_passages`), the hidden content it may not quote
+    given as anyone but the moderators may not (`hidden_titles` with no viewer); its writer and
+    the moderators are told why part of it is hidden."""
+    passages = redact_passages(text, hidden_for_others)
+    if reads_hidden(viewer):
+        return Lesson(text, _lesson_notice(passages, moderator=True))
+    writer = viewer is not None and writer_id is not None and viewer.id == writer_id
+    return Lesson(passages.text, _lesson_notice(passages, moderator=False) if writer else "")
+
+
+_LESSON_WRITER = (
+    select(col(Outcome.author_id))
+    .where(Outcome.idea_id == bindparam("idea"), Outcome.decision == Decision.closed)
+    .order_by(col(Outcome.created_at).desc(), col(Outcome.id).desc())
+    .limit(1)
+)
+
+
+def lessons(
+    session: Session, viewer: User | None, ideas: Sequence[Idea], writers: bool = True
+) -> list[Lesson]:
+    """Closed ideas' lessons as the viewer may read them: masked whole once they name an idea
+    hidden since (`redact_messages`), or, merged, the idea it joined; else only their passages
+    that quote a hidden mine of the idea, or of another idea by its long title or a run of its
+    text (`redact_passages`). Who wrote the lesson (who closed the idea) and the moderators
+    read why."""
+    wanted = [i for i in ideas if i.lesson]
+    if not wanted:
+        return [Lesson("") for _ in ideas]
+    unseen = _unseen_idea_titles(session, viewer, {pk(i) for i in wanted})
+    hidden = _hidden_mines_by_idea(session, {pk(i) for i in wanted})
+    anywhere = hidden_anywhere(session)
+    out = []
+    for idea in ideas:
+        if not idea.lesson:
+            out.append(Lesson(""))
+            continue
+        kept = hidden_kept(session, idea, viewer)
+        if kept and redact_text(idea.lesson, kept) != idea.lesson:
+            out.append(Lesson(MASKED_MERGED_INTO))
+            continue
+        if redact_text(idea.lesson, unseen.get(pk(idea), [])) != idea.lesson:
+            out.append(Lesson(MASKED_IDEA_MESSAGE))
+            continue
+        quotable: list[HiddenMine | _Quotations] = [*hidden.get(pk(idea), [])]
+        if anywhere.runs or anywhere.titles:
+            quotable.append(anywhere)
+        writer = None
+        if writers and viewer is not None and quotable:
+            writer = session.exec(_LESSON_WRITER.params(idea=idea.id)).first() or idea.author_id
+        out.append(read_lesson(viewer, idea.lesson, quotable, writer))
+    return out
+
+
+def lesson(session: Session, idea: Idea, viewer: User | None) -> Lesson:
+    """A closed idea's lesson as the viewer may read it (`lessons`)."""
+    return lessons(session, viewer, [idea])[0]
 
 
 def public_lesson(session: Session, idea: Idea) -> str:
-    """The lesson as anyone may read it (the search index's), or nothing when it is masked."""
+    """The lesson as anyone may read it (the search index's): without its masked passages."""
     if not idea.lesson:
         return ""
-    return idea.lesson if lesson(session, idea, None) == idea.lesson else ""
+    text = lessons(session, None, [idea], writers=False)[0].text
+    return (
+        ""
+        if text in (MASKED_MERGED_INTO, MASKED_IDEA_MESSAGE)
+        else text.replace(MASKED_PASSAGE, "")
+    )
 
 
 def history(

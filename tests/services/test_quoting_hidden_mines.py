@@ -1,7 +1,16 @@
 """When a text quotes a hidden mine (`visibility.quotes`): its title in « », its long title bare,
 a sentence of its text, whatever the case, the spaces and the apostrophes."""
 
-from app.services.visibility import MASKED_EVENT, HiddenMine, quotes, quotes_elsewhere, redact_text
+from app.services.visibility import (
+    MASKED_EVENT,
+    MASKED_PASSAGE,
+    HiddenMine,
+    Passages,
+    quotes,
+    quotes_elsewhere,
+    redact_passages,
+    redact_text,
+)
 
 MINE = HiddenMine(
     "Le stationnement des agents",
@@ -149,3 +158,31 @@ def test_an_ordinary_link_or_hyphenated_words_are_no_quotation() -> None:
     untitled = HiddenMine("", SOFTWARE.body)
     assert not quotes("Voir https://x.fr/le-logiciel-des-agents pour le détail.", untitled)
     assert not quotes("Peut-être : le logiciel-maison gère bien les congés.", untitled)
+
+
+def test_a_lesson_loses_only_its_sentences_that_quote_a_hidden_mine() -> None:
+    lesson = (
+        "Le terrain a manqué de bras.\n\n"
+        "Comme l’a dit quelqu’un, le parking du personnel n’a que quarante places ! "
+        "Nous recommencerons au printemps avec la DSI."
+    )
+    read = redact_passages(lesson, [HiddenMine("", MINE.body)])
+    assert read.text == (
+        f"Le terrain a manqué de bras.\n\n{MASKED_PASSAGE} "
+        "Nous recommencerons au printemps avec la DSI."
+    )
+    assert (read.masked, read.whole) == (1, False)
+    assert redact_passages(lesson, [HiddenMine("Autre", "Rien de commun ici.")]).text == lesson
+
+
+def test_a_quotation_over_two_sentences_masks_both_and_nothing_else() -> None:
+    body = "Le parking du personnel. N’a que quarante places, et la mairie en loue déjà vingt."
+    lesson = f"Bilan. {body} Merci à tous."
+    read = redact_passages(lesson, [HiddenMine("", body)])
+    assert read.text == f"Bilan. {MASKED_PASSAGE} Merci à tous."
+    assert "parking" not in read.text and "quarante" not in read.text
+
+
+def test_a_lesson_that_is_all_quotation_is_masked_whole() -> None:
+    read = redact_passages(f"Leçon : {MINE.body}", [HiddenMine("", MINE.body)])
+    assert read == Passages(MASKED_PASSAGE, 1, whole=True)
