@@ -277,20 +277,48 @@ def _readings(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(seen))
 
 
+# A web address, as a reader meets one in a text or behind a link.
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\[\]]+", re.IGNORECASE)
+
+
+def _unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+@lru_cache(maxsize=2048)
+def _address_readings(text: str) -> tuple[str, ...]:
+    """The text's web addresses read as words, normalised and without accents: a slug drops
+    them (« /le-logiciel-ne-gere »), so an address is compared to a mine's text without its
+    accents too (`_fragments(…, unaccented=True)`); the rest of a text keeps its accents."""
+    return tuple(
+        dict.fromkeys(
+            _unaccented(_normalised(_as_url_words(address.group())))
+            for address in _ADDRESS.finditer(_as_seen(text))
+        )
+    )
+
+
 @lru_cache(maxsize=512)
-def _fragments(body: str, size: int = QUOTED_FRAGMENT) -> frozenset[str]:
-    """Every `size`-long run of a hidden mine's normalised text, as written and as shown."""
+def _fragments(body: str, size: int = QUOTED_FRAGMENT, unaccented: bool = False) -> frozenset[str]:
+    """Every `size`-long run of a hidden mine's normalised text, as written and as shown (and,
+    to compare web addresses to, without its accents)."""
     runs: set[str] = set()
     for reading in _readings(body):
         text = _normalised(reading)
+        text = _unaccented(text) if unaccented else text
         runs.update(text[i : i + size] for i in range(len(text) - size + 1))
     return frozenset(runs)
 
 
 @lru_cache(maxsize=512)
-def _bare_title(title: str) -> re.Pattern[str] | None:
-    """A long enough title, as a whole phrase of a normalised text."""
+def _bare_title(title: str, unaccented: bool = False) -> re.Pattern[str] | None:
+    """A long enough title, as a whole phrase of a normalised text (or of a web address's
+    words, without accents)."""
     title = _normalised(plain_text(title) or title)
+    title = _unaccented(title) if unaccented else title
     if len(title) < BARE_TITLE_MIN:
         return None
     return re.compile(r"(?<!\w)" + re.escape(title) + r"(?!\w)")
@@ -299,8 +327,23 @@ def _bare_title(title: str) -> re.Pattern[str] | None:
 def quotes(text: str, mine: HiddenMine) -> bool:
     """Whether a text quotes a hidden mine: its title in « » (any spaces inside), its title
     bare when long enough, or a sentence-long run of its text, whatever the case and spaces,
-    in the text as written or as its Markdown is shown (`_readings`)."""
-    return any(_quotes(reading, mine) for reading in _readings(text))
+    in the text as written or as its Markdown is shown (`_readings`), or in its web addresses
+    read as words (`_address_readings`)."""
+    return any(_quotes(reading, mine) for reading in _readings(text)) or any(
+        _in_address(address, mine) for address in _address_readings(text)
+    )
+
+
+def _in_address(words: str, mine: HiddenMine) -> bool:
+    """Whether a web address's words (`_address_readings`) spell the mine's long title or a
+    run of its text, accents aside."""
+    bare = _bare_title(mine.title, unaccented=True) if mine.title else None
+    if bare is not None and bare.search(words):
+        return True
+    fragments = _fragments(mine.body, unaccented=True)
+    return any(
+        words[i : i + QUOTED_FRAGMENT] in fragments for i in range(len(words) - QUOTED_FRAGMENT + 1)
+    )
 
 
 def _quotes(text: str, mine: HiddenMine) -> bool:
@@ -329,36 +372,56 @@ class _Quotations(NamedTuple):
 
     runs: frozenset[str]  # each ELSEWHERE_FRAGMENT long
     titles: dict[str, tuple[str, ...]]
+    # The same without accents, for the words of web addresses (`_address_readings`).
+    address_runs: frozenset[str]
+    address_titles: dict[str, tuple[str, ...]]
 
 
 @lru_cache(maxsize=8)
 def _quotations(mines: tuple[HiddenMine, ...]) -> _Quotations:
     runs: set[str] = set()
+    address_runs: set[str] = set()
     titles: dict[str, set[str]] = {}
+    address_titles: dict[str, set[str]] = {}
     for mine in mines:
         runs.update(_fragments(mine.body, ELSEWHERE_FRAGMENT))
+        address_runs.update(_fragments(mine.body, ELSEWHERE_FRAGMENT, unaccented=True))
         title = _normalised(plain_text(mine.title) or mine.title) if mine.title else ""
         if len(title) >= BARE_TITLE_MIN:
             titles.setdefault(title[:BARE_TITLE_MIN], set()).add(title)
-    return _Quotations(frozenset(runs), {k: tuple(v) for k, v in titles.items()})
+            bare = _unaccented(title)
+            address_titles.setdefault(bare[:BARE_TITLE_MIN], set()).add(bare)
+    return _Quotations(
+        frozenset(runs),
+        {k: tuple(v) for k, v in titles.items()},
+        frozenset(address_runs),
+        {k: tuple(v) for k, v in address_titles.items()},
+    )
 
 
 def _quotes_any(text: str, found: _Quotations) -> bool:
     """Whether a text quotes one of the mines: a long title bare (so in « » too), or a run of
-    a text; the cost of one pass over the text, however many mines."""
-    for reading in _readings(text):
-        normalised = _normalised(reading)
-        for i in range(len(normalised)):
-            if normalised[i : i + ELSEWHERE_FRAGMENT] in found.runs:
+    a text, in the text or in its web addresses' words (accents aside there); the cost of one
+    pass over each reading, however many mines."""
+    return any(
+        _scan(_normalised(reading), found.runs, found.titles) for reading in _readings(text)
+    ) or any(
+        _scan(words, found.address_runs, found.address_titles) for words in _address_readings(text)
+    )
+
+
+def _scan(normalised: str, runs: frozenset[str], titles: dict[str, tuple[str, ...]]) -> bool:
+    for i in range(len(normalised)):
+        if normalised[i : i + ELSEWHERE_FRAGMENT] in runs:
+            return True
+        for title in titles.get(normalised[i : i + BARE_TITLE_MIN], ()):
+            end = i + len(title)
+            if (
+                normalised.startswith(title, i)
+                and not _word(normalised[i - 1 : i])
+                and not _word(normalised[end : end + 1])
+            ):
                 return True
-            for title in found.titles.get(normalised[i : i + BARE_TITLE_MIN], ()):
-                end = i + len(title)
-                if (
-                    normalised.startswith(title, i)
-                    and not _word(normalised[i - 1 : i])
-                    and not _word(normalised[end : end + 1])
-                ):
-                    return True
     return False
 
 

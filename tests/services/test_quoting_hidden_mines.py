@@ -186,3 +186,19 @@ def test_a_quotation_over_two_sentences_masks_both_and_nothing_else() -> None:
 def test_a_lesson_that_is_all_quotation_is_masked_whole() -> None:
     read = redact_passages(f"Leçon : {MINE.body}", [HiddenMine("", MINE.body)])
     assert read == Passages(MASKED_PASSAGE, 1, whole=True)
+
+
+def test_a_slug_without_accents_spells_a_mine_with_accents() -> None:
+    """A web address drops accents (« /le-logiciel-ne-gere ») : its words are compared to the
+    mine's text without them; the text around it keeps its accents."""
+    accented = HiddenMine(
+        "Logiciel défaillant des congés",
+        "Le logiciel ne gère pas les congés des agents à temps partiel, ni les récupérations.",
+    )
+    slug = "https://x.fr/le-logiciel-ne-gere-pas-les-conges-des-agents-a-temps-partiel"
+    assert quotes(f"Voir {slug}.", HiddenMine("", accented.body))
+    assert quotes_elsewhere(f"Voir [ce billet]({slug}).", accented)
+    assert quotes("Voir www.x.fr/logiciel-defaillant-des-conges", accented)
+    assert not quotes(
+        "le logiciel ne gere pas les conges des agents", HiddenMine("", accented.body)
+    )
