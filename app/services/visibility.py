@@ -13,8 +13,8 @@ counted (`counted_status` and `counts`, and their SQL twins `counted_status_sql`
 import re
 import unicodedata
 from collections import namedtuple
-from collections.abc import Sequence
-from functools import cache, lru_cache
+from collections.abc import Callable, Sequence
+from functools import cache, lru_cache, partial
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
@@ -742,16 +742,20 @@ def read_lesson(
     viewer: User | None,
     text: str,
     hidden_for_others: Sequence[HiddenMine | _Quotations | str],
-    writer_id: int | None,
+    writer_id: int | None | Callable[[], int | None],
 ) -> Lesson:
     """A lesson as the viewer reads it (`redact_passages`), the hidden content it may not quote
-    given as anyone but the moderators may not (`hidden_titles` with no viewer); its writer and
-    the moderators are told why part of it is hidden."""
+    given as anyone but the moderators may not (`hidden_titles` with no viewer); its writer
+    (an id, or how to look it up once a passage is masked) and the moderators are told why
+    part of it is hidden."""
     passages = redact_passages(text, hidden_for_others)
     if reads_hidden(viewer):
         return Lesson(text, _lesson_notice(passages, moderator=True))
-    writer = viewer is not None and writer_id is not None and viewer.id == writer_id
-    return Lesson(passages.text, _lesson_notice(passages, moderator=False) if writer else "")
+    if not passages.masked or viewer is None:
+        return Lesson(passages.text)
+    writer = writer_id() if callable(writer_id) else writer_id
+    told = writer is not None and viewer.id == writer
+    return Lesson(passages.text, _lesson_notice(passages, moderator=False) if told else "")
 
 
 _LESSON_WRITER = (
@@ -762,9 +766,12 @@ _LESSON_WRITER = (
 )
 
 
-def lessons(
-    session: Session, viewer: User | None, ideas: Sequence[Idea], writers: bool = True
-) -> list[Lesson]:
+def _lesson_writer(session: Session, idea: Idea) -> int | None:
+    """Who wrote a closed idea's lesson: who closed it, or else its author."""
+    return session.exec(_LESSON_WRITER.params(idea=idea.id)).first() or idea.author_id
+
+
+def lessons(session: Session, viewer: User | None, ideas: Sequence[Idea]) -> list[Lesson]:
     """Closed ideas' lessons as the viewer may read them: masked whole once they name an idea
     hidden since (`redact_messages`), or, merged, the idea it joined; else only their passages
     that quote a hidden mine of the idea, or of another idea by its long title or a run of its
@@ -791,10 +798,9 @@ def lessons(
         quotable: list[HiddenMine | _Quotations] = [*hidden.get(pk(idea), [])]
         if anywhere.runs or anywhere.titles:
             quotable.append(anywhere)
-        writer = None
-        if writers and viewer is not None and quotable:
-            writer = session.exec(_LESSON_WRITER.params(idea=idea.id)).first() or idea.author_id
-        out.append(read_lesson(viewer, idea.lesson, quotable, writer))
+        out.append(
+            read_lesson(viewer, idea.lesson, quotable, partial(_lesson_writer, session, idea))
+        )
     return out
 
 
@@ -807,7 +813,7 @@ def public_lesson(session: Session, idea: Idea) -> str:
     """The lesson as anyone may read it (the search index's): without its masked passages."""
     if not idea.lesson:
         return ""
-    text = lessons(session, None, [idea], writers=False)[0].text
+    text = lessons(session, None, [idea])[0].text
     return (
         ""
         if text in (MASKED_MERGED_INTO, MASKED_IDEA_MESSAGE)
