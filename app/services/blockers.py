@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, literal, update
+from sqlalchemy import String, and_, bindparam, cast, delete, func, insert, literal, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -205,6 +205,27 @@ def remember_echoes(session: Session, mine: Mine) -> None:
             .values(echo_count=Mine.echo_count + 1)
         )
         session.add(mine)
+
+
+_ECHOED_BY = select(MineEcho.echo_id).where(MineEcho.mine_id == bindparam("mine"))
+
+
+def forget_echoes(session: Session, mine: Mine) -> None:
+    """A mine hidden by moderation says nothing any more: its links to the mines that said the
+    same go, and each of those counts one echo less (« Les objections qui reviennent » ranks
+    by the count, and would rank them on words nobody reads)."""
+    others = [row[0] for row in read_rows(session, _ECHOED_BY, {"mine": mine.id})]
+    session.execute(
+        delete(MineEcho).where(
+            or_(col(MineEcho.mine_id) == mine.id, col(MineEcho.echo_id) == mine.id)
+        )
+    )
+    if others:
+        session.execute(
+            update(Mine).where(col(Mine.id).in_(others)).values(echo_count=Mine.echo_count - 1)
+        )
+    mine.echo_count = 0
+    session.add(mine)
 
 
 class Answer(NamedTuple):

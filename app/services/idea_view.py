@@ -61,9 +61,10 @@ class IdeaView:
     # viewer may read them (every output).
     outcomes: tuple[OutcomeLine, ...] = ()
     milestones: tuple[MilestoneLine, ...] = ()
-    # A closed idea's lesson, masked whole if it quotes one of its hidden mines (or, merged, the
-    # idea it joined, once hidden).
+    # A closed idea's lesson, its passages quoting a hidden mine masked (masked whole once it
+    # names a hidden idea); to its writer and the moderators, why part of it is hidden.
     lesson: str = ""
+    lesson_notice: str = ""
     # The history, newest first, as the viewer may read it (page and fiche).
     events: tuple[tuple[Any, Person | None], ...] = ()
     # The call for ideas it answers, if any (page and fiche; the API gives its id).
@@ -123,6 +124,7 @@ def idea_view(
     wanted = idea.co_carrier_ids or output != "sheet"
     carriers = co_carriers.lines_of(session, idea) if wanted else []
     invitations_seen = tuple(visibility.carrier_invitations_for(viewer, idea, carriers))
+    lesson = visibility.lesson(session, idea, viewer)
     common: dict[str, Any] = {
         "idea": idea,
         "viewer": viewer,
@@ -136,7 +138,8 @@ def idea_view(
         "mine_views": mine_views,
         "outcomes": tuple(outcomes.outcomes_of(session, idea, viewer)),
         "milestones": tuple(outcomes.milestones_of(session, idea, viewer)),
-        "lesson": visibility.lesson(session, idea, viewer),
+        "lesson": lesson.text,
+        "lesson_notice": lesson.notice,
     }
     if output == "api":
         return IdeaView(**common, carrier_invitations=invitations_seen)

@@ -145,11 +145,19 @@ def _tell_author(
 
 def _reindex(session: Session, item: Mine | Deminage, idea: Idea) -> None:
     """The search index follows: a hidden mine takes its déminages out with it, and the words
-    of the lesson that quotes it, and back."""
+    of the lesson that quotes it, and back; so do the neighbours stored by the ideas that found
+    an idea by that lesson (`search.refresh_neighbours_of`), and the objections it echoes
+    (`blockers.forget_echoes`)."""
     if isinstance(item, Mine):
         search.index_mine_with_deminages(session, item)
+        # The objections it echoes: none while hidden, found again once restored.
+        blockers.forget_echoes(session, item)
+        if item.hidden_at is None:
+            blockers.remember_echoes(session, item)
+        reindexed: list[int] = []
         if idea.lesson:  # the one text of an idea's document that may quote its mines
             search.index_idea(session, idea, themes_of(session, [pk(idea)])[pk(idea)])
+            reindexed.append(pk(idea))
         # Another idea's lesson may quote it too (`visibility.quotes_elsewhere`): hiding is
         # rare, reading every lesson then is cheap.
         mine = visibility.HiddenMine(item.title, item.body)
@@ -161,6 +169,7 @@ def _reindex(session: Session, item: Mine | Deminage, idea: Idea) -> None:
         themes = themes_of(session, [pk(other) for other in quoting])
         for other in quoting:
             search.index_idea(session, other, themes[pk(other)])
+        search.refresh_neighbours_of(session, [*reindexed, *(pk(other) for other in quoting)])
     else:
         search.index_deminage(session, item, session.get_one(Mine, item.mine_id))
 

@@ -241,6 +241,9 @@ class OutcomeLine(NamedTuple):
     author: Person | None
     unit: UnitName | None
     created_at: datetime
+    # A closing's outcome is its lesson: to who wrote it and the moderators, why part of it is
+    # hidden (`visibility.read_lesson`), or "".
+    notice: str = ""
 
 
 class MilestoneLine(NamedTuple):
@@ -254,6 +257,8 @@ class MilestoneLine(NamedTuple):
     author: Person | None
     unit: UnitName | None
     created_at: datetime
+    # To who wrote the lesson of « Arrêté » and the moderators, why part of it is hidden.
+    notice: str = ""
 
 
 def _lines_query(
@@ -288,34 +293,38 @@ def _read_lines(
     session: Session, query: Executable, idea: Idea, viewer: User | None
 ) -> list[tuple[Any, ...]]:
     """Plain rows, newest first, with texts quoting one of the idea's hidden mines masked whole
-    for a viewer who may not read it (`visibility.redact_text`, as the history does)."""
+    for a viewer who may not read it (`visibility.redact_text`, as the history does); a lesson
+    (a closing's outcome, the lesson of « Arrêté ») only in its passages that quote one, with
+    why to who wrote it and the moderators (`visibility.read_lesson`)."""
     rows = read_rows(session, query, {"idea": idea.id})
     if not rows:
         return []
     titles = visibility.hidden_titles(session, pk(idea), viewer)
+    # What a lesson may not quote, as anyone but the moderators reads it (they are told).
+    moderator = visibility.reads_hidden(viewer)
+    for_others = visibility.hidden_titles(session, pk(idea), None) if moderator else titles
     lines = []
     for row_id, kind, text, lesson, created_at, uid, name, unit_id, active, ukey, uname in rows:
         author = Person(uid, name, unit_id, active) if uid is not None else None
         unit = UnitName(ukey, uname) if ukey is not None else None
-        lines.append(
-            (
-                row_id,
-                kind,
-                visibility.redact_text(text, titles),
-                visibility.redact_text(lesson, titles),
-                author,
-                unit,
-                created_at,
-            )
-        )
+        notice = ""
+        if kind == Decision.closed:
+            text, notice = visibility.read_lesson(viewer, text, for_others, uid)
+        else:
+            text = visibility.redact_text(text, titles)
+        if lesson:
+            lesson, notice = visibility.read_lesson(viewer, lesson, for_others, uid)
+        lines.append((row_id, kind, text, lesson, author, unit, created_at, notice))
     return lines
 
 
 def outcomes_of(session: Session, idea: Idea, viewer: User | None) -> list[OutcomeLine]:
     """The idea's outcomes, newest first, as the viewer may read them."""
     return [
-        OutcomeLine(i, kind, DECISION_LABELS[Decision(kind)], text, author, unit, at)
-        for i, kind, text, _, author, unit, at in _read_lines(session, _OUTCOMES, idea, viewer)
+        OutcomeLine(i, kind, DECISION_LABELS[Decision(kind)], text, author, unit, at, notice)
+        for i, kind, text, _, author, unit, at, notice in _read_lines(
+            session, _OUTCOMES, idea, viewer
+        )
     ]
 
 
@@ -323,9 +332,9 @@ def milestones_of(session: Session, idea: Idea, viewer: User | None) -> list[Mil
     """The project's milestones, newest first, as the viewer may read them."""
     return [
         MilestoneLine(
-            i, kind, MILESTONE_LABELS[MilestoneKind(kind)], text, lesson, author, unit, at
+            i, kind, MILESTONE_LABELS[MilestoneKind(kind)], text, lesson, author, unit, at, notice
         )
-        for i, kind, text, lesson, author, unit, at in _read_lines(
+        for i, kind, text, lesson, author, unit, at, notice in _read_lines(
             session, _MILESTONES, idea, viewer
         )
     ]

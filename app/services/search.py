@@ -8,6 +8,7 @@ import math
 import re
 import time
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -675,6 +676,24 @@ def remember_neighbours(session: Session, idea: Idea, limit: int = SIMILAR_SHOWN
     scored, ceiling = _scored_ideas(session, idea.title, idea.problem, exclude=idea.id)
     for rank, neighbour in enumerate(_close_enough(scored, ceiling, limit)):
         session.add(IdeaNeighbour(idea_id=pk(idea), neighbour_id=neighbour, rank=rank))
+
+
+_FOUND_BY = (
+    select(IdeaNeighbour.idea_id)
+    .where(col(IdeaNeighbour.neighbour_id).in_(bindparam("ids", expanding=True)))
+    .distinct()
+)
+
+
+def refresh_neighbours_of(session: Session, changed: Sequence[int]) -> None:
+    """The ideas that found one of these ideas among their neighbours look again, now that
+    their indexed words changed (moderation hid a mine their lesson quoted): a link that
+    rested on hidden words does not stay until the idea that found it is written again."""
+    if not changed:
+        return
+    finders = sorted(row[0] for row in read_rows(session, _FOUND_BY, {"ids": sorted(changed)}))
+    for idea in session.exec(select(Idea).where(col(Idea.id).in_(finders))):
+        remember_neighbours(session, idea)
 
 
 # Only the ideas this one found: the bar is measured from its own words, so an older idea

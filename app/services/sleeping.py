@@ -30,10 +30,12 @@ class SleepingIdea:
     author: Person
     unit: UnitName | None
     themes: tuple[str, ...]
-    # Its lesson as the viewer may read it (masked whole if it quotes a hidden mine).
+    # Its lesson as the viewer may read it (its passages quoting a hidden mine masked).
     lesson: str
     # Its relaunch still alive that the viewer can see, if any: then it is not relaunched again.
     relaunch: Idea | None = None
+    # To who wrote the lesson and the moderators: why part of it is hidden, or "".
+    lesson_notice: str = ""
 
 
 def _asleep() -> tuple[ColumnElement[bool], ...]:
@@ -81,11 +83,13 @@ def list_sleeping(
         )
     people = ideas.users_by_id(session, {i.author_id for i in items})
     themes = ideas.themes_of(session, [pk(i) for i in items])
-    lessons = visibility.redact_messages(session, viewer, [(i.id, i.lesson) for i in items])
+    lessons = visibility.lessons(session, viewer, items)
     alive = live_relaunches(session, viewer, [pk(i) for i in items])
     rows = [
-        SleepingIdea(i, *people[i.author_id], tuple(themes[pk(i)]), lesson, alive.get(pk(i)))
-        for i, lesson in zip(items, lessons, strict=True)
+        SleepingIdea(
+            i, *people[i.author_id], tuple(themes[pk(i)]), read.text, alive.get(pk(i)), read.notice
+        )
+        for i, read in zip(items, lessons, strict=True)
     ]
     return Page.counted(rows, page, pages, counted)
 
@@ -132,14 +136,14 @@ def old_mines(session: Session, idea: Idea, viewer: User) -> tuple[Idea | None, 
 
 def old_lesson(session: Session, old: Idea | None, viewer: User) -> str:
     """For a relaunched idea: what the closed idea it takes up taught (its lesson, why it
-    stopped), as the viewer may read it (masked whole if it quotes a hidden mine); nothing if
+    stopped), as the viewer may read it (its passages quoting a hidden mine masked); nothing if
     that idea is out of the lists (hidden by moderation, merged away) or not the viewer's to
     see."""
     if old is None or not old.lesson or not visibility.listed(old):
         return ""
     if not can_view_idea(viewer, old):
         return ""
-    return visibility.redact_messages(session, viewer, [(old.id, old.lesson)])[0]
+    return visibility.lesson(session, old, viewer).text
 
 
 _RELAUNCHES = (

@@ -13,16 +13,27 @@ counted (`counted_status` and `counts`, and their SQL twins `counted_status_sql`
 import re
 import unicodedata
 from collections import namedtuple
-from collections.abc import Sequence
-from functools import cache, lru_cache
+from collections.abc import Callable, Sequence
+from functools import cache, lru_cache, partial
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from sqlalchemy import and_, bindparam, case, or_
 from sqlmodel import Session, col, select
 
 from app.db import read_rows, wide_select
 from app.markdown import plain_text
-from app.models import Deminage, Idea, IdeaStatus, Mine, MineStatus, NotificationKind, User
+from app.models import (
+    Decision,
+    Deminage,
+    Idea,
+    IdeaStatus,
+    Mine,
+    MineStatus,
+    NotificationKind,
+    Outcome,
+    User,
+)
 from app.models.base import pk
 from app.services.permissions import can_read_hidden, can_view_idea
 
@@ -196,42 +207,118 @@ _INVISIBLE = dict.fromkeys(
 )
 
 
+# Letters of other scripts a reader takes for Latin ones (the confusables of Unicode's UTS #39,
+# cut down to the Cyrillic and Greek letters drawn like a Latin letter, and two Latin
+# variants): a quotation spelt with a Cyrillic « е » reads as the mine to everyone. Only base
+# letters are listed: accents are split off first and put back after (`_as_seen`), so « ё »
+# reads « ë » and « ά » reads « á », while French letters, accented or not, stay themselves.
+_SKELETON = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "с": "c", "ԁ": "d", "е": "e", "һ": "h", "і": "i", "ј": "j",
+        "ӏ": "l", "о": "o", "р": "p", "ԛ": "q", "ѕ": "s", "у": "y", "ԝ": "w", "х": "x",
+        "А": "A", "В": "B", "С": "C", "Е": "E", "Н": "H", "І": "I", "Ј": "J", "К": "K",
+        "М": "M", "О": "O", "Р": "P", "Ԛ": "Q", "Ѕ": "S", "Т": "T", "Ԝ": "W", "Х": "X",
+        "У": "Y", "Ӏ": "I",
+        # Greek
+        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+        "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "α": "a", "ι": "i",
+        "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "υ": "u", "χ": "x", "ϲ": "c", "ϳ": "j",
+        "Ϲ": "C",
+        # Latin variants: the dotless i, the Latin alpha
+        "ı": "i", "ɑ": "a",
+    }
+)  # fmt: skip
+
+
 def _as_seen(text: str) -> str:
     """The text as a reader sees it: compatibility forms folded (full-width letters,
-    ligatures), invisible characters gone."""
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    ligatures), invisible characters gone, look-alike letters of other scripts read as the
+    Latin ones they are drawn like (`_SKELETON`)."""
+    apart = unicodedata.normalize("NFKD", text).translate(_INVISIBLE).translate(_SKELETON)
+    return unicodedata.normalize("NFC", apart)
 
 
 def _normalised(text: str) -> str:
     """Lower case, one space for any run of spaces (no-break ones, line breaks), the same
-    apostrophe, nothing invisible: how a quotation is compared, whatever its writer's
-    keyboard."""
+    apostrophe, nothing invisible, no look-alike letter: how a quotation is compared, whatever
+    its writer's keyboard."""
     return " ".join(_as_seen(text).translate(_FOLD).casefold().split())
+
+
+# What separates words in a web address: a slug's hyphens and underscores, a query's plus
+# signs, the path's slashes and the query's marks.
+_URL_SEPARATORS = re.compile(r"[-_+/=&?#~]")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _as_url_words(text: str) -> str:
+    """The text with its web addresses read as words: percent-escapes decoded (twice encoded
+    too) and their separators read as spaces, as a reader reads « le-logiciel-ne-gere » or
+    « le%20logiciel ». Elsewhere it changes only hyphens and slashes, on both sides of the
+    comparison alike."""
+    for _ in range(3):
+        if not _PERCENT.search(text):
+            break
+        text = unquote(text)
+    return _as_seen(_URL_SEPARATORS.sub(" ", text))
 
 
 @lru_cache(maxsize=2048)
 def _readings(text: str) -> tuple[str, ...]:
     """The ways a text is read: as written (the API, the e-mails, the open data give it so),
-    and as the pages show its Markdown (`markdown.plain_text`: emphasis, links, entities and
-    blockquote marks gone), which a quotation may hide behind."""
+    as the pages show its Markdown (`markdown.plain_text`: emphasis, links, entities and
+    blockquote marks gone), which a quotation may hide behind, and with its web addresses read
+    as words (`_as_url_words`), which a quotation may be spelt in."""
     shown = plain_text(text)
-    return tuple(dict.fromkeys((text, shown, _as_seen(text), _as_seen(shown))))
+    seen: tuple[str, ...] = (text, shown, _as_seen(text), _as_seen(shown))
+    if _URL_SEPARATORS.search(text) or _PERCENT.search(text):
+        seen += (_as_url_words(text), _as_url_words(shown))
+    return tuple(dict.fromkeys(seen))
+
+
+# A web address, as a reader meets one in a text or behind a link.
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\[\]]+", re.IGNORECASE)
+
+
+def _unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+@lru_cache(maxsize=2048)
+def _address_readings(text: str) -> tuple[str, ...]:
+    """The text's web addresses read as words, normalised and without accents: a slug drops
+    them (« /le-logiciel-ne-gere »), so an address is compared to a mine's text without its
+    accents too (`_fragments(…, unaccented=True)`); the rest of a text keeps its accents."""
+    return tuple(
+        dict.fromkeys(
+            _unaccented(_normalised(_as_url_words(address.group())))
+            for address in _ADDRESS.finditer(_as_seen(text))
+        )
+    )
 
 
 @lru_cache(maxsize=512)
-def _fragments(body: str, size: int = QUOTED_FRAGMENT) -> frozenset[str]:
-    """Every `size`-long run of a hidden mine's normalised text, as written and as shown."""
+def _fragments(body: str, size: int = QUOTED_FRAGMENT, unaccented: bool = False) -> frozenset[str]:
+    """Every `size`-long run of a hidden mine's normalised text, as written and as shown (and,
+    to compare web addresses to, without its accents)."""
     runs: set[str] = set()
     for reading in _readings(body):
         text = _normalised(reading)
+        text = _unaccented(text) if unaccented else text
         runs.update(text[i : i + size] for i in range(len(text) - size + 1))
     return frozenset(runs)
 
 
 @lru_cache(maxsize=512)
-def _bare_title(title: str) -> re.Pattern[str] | None:
-    """A long enough title, as a whole phrase of a normalised text."""
+def _bare_title(title: str, unaccented: bool = False) -> re.Pattern[str] | None:
+    """A long enough title, as a whole phrase of a normalised text (or of a web address's
+    words, without accents)."""
     title = _normalised(plain_text(title) or title)
+    title = _unaccented(title) if unaccented else title
     if len(title) < BARE_TITLE_MIN:
         return None
     return re.compile(r"(?<!\w)" + re.escape(title) + r"(?!\w)")
@@ -240,8 +327,23 @@ def _bare_title(title: str) -> re.Pattern[str] | None:
 def quotes(text: str, mine: HiddenMine) -> bool:
     """Whether a text quotes a hidden mine: its title in « » (any spaces inside), its title
     bare when long enough, or a sentence-long run of its text, whatever the case and spaces,
-    in the text as written or as its Markdown is shown (`_readings`)."""
-    return any(_quotes(reading, mine) for reading in _readings(text))
+    in the text as written or as its Markdown is shown (`_readings`), or in its web addresses
+    read as words (`_address_readings`)."""
+    return any(_quotes(reading, mine) for reading in _readings(text)) or any(
+        _in_address(address, mine) for address in _address_readings(text)
+    )
+
+
+def _in_address(words: str, mine: HiddenMine) -> bool:
+    """Whether a web address's words (`_address_readings`) spell the mine's long title or a
+    run of its text, accents aside."""
+    bare = _bare_title(mine.title, unaccented=True) if mine.title else None
+    if bare is not None and bare.search(words):
+        return True
+    fragments = _fragments(mine.body, unaccented=True)
+    return any(
+        words[i : i + QUOTED_FRAGMENT] in fragments for i in range(len(words) - QUOTED_FRAGMENT + 1)
+    )
 
 
 def _quotes(text: str, mine: HiddenMine) -> bool:
@@ -270,36 +372,56 @@ class _Quotations(NamedTuple):
 
     runs: frozenset[str]  # each ELSEWHERE_FRAGMENT long
     titles: dict[str, tuple[str, ...]]
+    # The same without accents, for the words of web addresses (`_address_readings`).
+    address_runs: frozenset[str]
+    address_titles: dict[str, tuple[str, ...]]
 
 
 @lru_cache(maxsize=8)
 def _quotations(mines: tuple[HiddenMine, ...]) -> _Quotations:
     runs: set[str] = set()
+    address_runs: set[str] = set()
     titles: dict[str, set[str]] = {}
+    address_titles: dict[str, set[str]] = {}
     for mine in mines:
         runs.update(_fragments(mine.body, ELSEWHERE_FRAGMENT))
+        address_runs.update(_fragments(mine.body, ELSEWHERE_FRAGMENT, unaccented=True))
         title = _normalised(plain_text(mine.title) or mine.title) if mine.title else ""
         if len(title) >= BARE_TITLE_MIN:
             titles.setdefault(title[:BARE_TITLE_MIN], set()).add(title)
-    return _Quotations(frozenset(runs), {k: tuple(v) for k, v in titles.items()})
+            bare = _unaccented(title)
+            address_titles.setdefault(bare[:BARE_TITLE_MIN], set()).add(bare)
+    return _Quotations(
+        frozenset(runs),
+        {k: tuple(v) for k, v in titles.items()},
+        frozenset(address_runs),
+        {k: tuple(v) for k, v in address_titles.items()},
+    )
 
 
 def _quotes_any(text: str, found: _Quotations) -> bool:
     """Whether a text quotes one of the mines: a long title bare (so in « » too), or a run of
-    a text; the cost of one pass over the text, however many mines."""
-    for reading in _readings(text):
-        normalised = _normalised(reading)
-        for i in range(len(normalised)):
-            if normalised[i : i + ELSEWHERE_FRAGMENT] in found.runs:
+    a text, in the text or in its web addresses' words (accents aside there); the cost of one
+    pass over each reading, however many mines."""
+    return any(
+        _scan(_normalised(reading), found.runs, found.titles) for reading in _readings(text)
+    ) or any(
+        _scan(words, found.address_runs, found.address_titles) for words in _address_readings(text)
+    )
+
+
+def _scan(normalised: str, runs: frozenset[str], titles: dict[str, tuple[str, ...]]) -> bool:
+    for i in range(len(normalised)):
+        if normalised[i : i + ELSEWHERE_FRAGMENT] in runs:
+            return True
+        for title in titles.get(normalised[i : i + BARE_TITLE_MIN], ()):
+            end = i + len(title)
+            if (
+                normalised.startswith(title, i)
+                and not _word(normalised[i - 1 : i])
+                and not _word(normalised[end : end + 1])
+            ):
                 return True
-            for title in found.titles.get(normalised[i : i + BARE_TITLE_MIN], ()):
-                end = i + len(title)
-                if (
-                    normalised.startswith(title, i)
-                    and not _word(normalised[i - 1 : i])
-                    and not _word(normalised[end : end + 1])
-                ):
-                    return True
     return False
 
 
@@ -461,8 +583,9 @@ def redact_text(text: str, hidden: Sequence[HiddenMine | _Quotations | str]) -> 
 
 @cache
 def _quoted(title: str) -> re.Pattern[str]:
-    """A title between guillemets, whatever the case and the spaces."""
-    words = title.strip().removeprefix("«").removesuffix("»").split()
+    """A title between guillemets, whatever the case and the spaces, as a reader sees it
+    (`_as_seen`: the readings of a text are compared to it)."""
+    words = _as_seen(title).strip().removeprefix("«").removesuffix("»").split()
     return re.compile(r"«\s*" + r"\s+".join(map(re.escape, words)) + r"\s*»", re.IGNORECASE)
 
 
@@ -498,22 +621,204 @@ def hidden_kept(session: Session, idea: Idea, viewer: User | None) -> list[str]:
     return [f"«\u00a0{kept.title}\u00a0»"]
 
 
-def lesson(session: Session, idea: Idea, viewer: User | None) -> str:
-    """A closed idea's lesson as the viewer may read it: masked whole when it quotes one of its
-    hidden mines, or, merged, the idea it joined once that one is hidden."""
-    if not idea.lesson:
+MASKED_PASSAGE = "[Passage masqué par la modération.]"
+
+# A lesson's passages: its sentences (a final mark, a closing guillemet or parenthesis, then
+# spaces) and its paragraphs; the separators are kept, so that the rest reads as written.
+_PASSAGES = re.compile(r"((?<=[.!?…])[\u00a0\u202f ]*[»)]?\s+|\n\s*\n)")
+
+
+class Passages(NamedTuple):
+    """A text with the passages that quote hidden content masked (`redact_passages`)."""
+
+    text: str
+    masked: int  # how many passages are masked; 0 when none is
+    whole: bool = False  # masked whole: no passage could be kept apart from the quotation
+
+
+def redact_passages(text: str, hidden: Sequence[HiddenMine | _Quotations | str]) -> Passages:
+    """A lesson (a closed idea's, a stopped project's) that quotes hidden content: only its
+    sentences (or paragraphs) that quote it are masked, as `redact_text` says they quote it;
+    the rest is what the idea taught, and is read. A quotation over two sentences masks both;
+    one that no split isolates masks the lesson whole."""
+
+    def quoting(piece: str) -> bool:
+        return redact_text(piece, hidden) != piece
+
+    if not text or not hidden or not quoting(text):
+        return Passages(text, 0)
+    parts = _PASSAGES.split(text)
+    pieces, separators = parts[0::2], [*parts[1::2], ""]
+    masked = [bool(piece.strip()) and quoting(piece) for piece in pieces]
+    for i in range(len(pieces) - 1):
+        if not (masked[i] or masked[i + 1]) and quoting(pieces[i] + separators[i] + pieces[i + 1]):
+            masked[i] = masked[i + 1] = True
+    # What is kept may still quote, a sentence beside a masked one carrying the quotation on:
+    # mask, of the sentences beside the masked ones, the one that ends it, else all of them.
+    while quoting(_kept(pieces, separators, masked)[0]):
+        beside = [
+            i
+            for i, mask in enumerate(masked)
+            if not mask
+            and pieces[i].strip()
+            and any(masked[j] for j in (i - 1, i + 1) if 0 <= j < len(masked))
+        ]
+        if not beside:
+            return Passages(MASKED_PASSAGE, 1, whole=True)
+        ending = [i for i in beside if not quoting(_kept(pieces, separators, _with(masked, i))[0])]
+        for i in ending[:1] or beside:
+            masked[i] = True
+    kept, count = _kept(pieces, separators, masked)
+    if not any(not mask and piece.strip() for piece, mask in zip(pieces, masked, strict=True)):
+        return Passages(MASKED_PASSAGE, 1, whole=True)
+    return Passages(kept, count)
+
+
+def _with(masked: list[bool], i: int) -> list[bool]:
+    return [*masked[:i], True, *masked[i + 1 :]]
+
+
+def _kept(pieces: list[str], separators: list[str], masked: list[bool]) -> tuple[str, int]:
+    """The text with its masked passages replaced, two in a row by one; and how many."""
+    out: list[str] = []
+    count, previous = 0, False
+    for piece, separator, mask in zip(pieces, separators, masked, strict=True):
+        if mask and previous:
+            continue  # two masked sentences in a row are one masked passage
+        if mask:
+            out += [MASKED_PASSAGE, separator]
+            count += 1
+        else:
+            out += [piece, separator]
+        previous = mask
+    return "".join(out).strip(), count
+
+
+class Lesson(NamedTuple):
+    """A lesson as a viewer reads it, and, for its writer and the moderators, why part of it
+    is hidden (as a hidden mine's author reads why, `_reason_for`)."""
+
+    text: str
+    notice: str = ""
+
+
+def _lesson_notice(passages: Passages, moderator: bool) -> str:
+    if not passages.masked:
         return ""
-    kept = hidden_kept(session, idea, viewer)
-    if kept and redact_text(idea.lesson, kept) != idea.lesson:
-        return MASKED_MERGED_INTO
-    return redact_messages(session, viewer, [(idea.id, idea.lesson)])[0]
+    if moderator:
+        if passages.whole:
+            return (
+                "Cette leçon cite une mine masquée par la modération\u00a0: elle est masquée "
+                "pour les personnes qui ne lisent pas les contenus masqués."
+            )
+        if passages.masked == 1:
+            return (
+                "Un passage de cette leçon cite une mine masquée par la modération\u00a0: il "
+                "est masqué pour les personnes qui ne lisent pas les contenus masqués."
+            )
+        return (
+            f"{passages.masked}\u00a0passages de cette leçon citent une mine masquée par la "
+            "modération\u00a0: ils sont masqués pour les personnes qui ne lisent pas les "
+            "contenus masqués."
+        )
+    if passages.whole:
+        return (
+            "Votre leçon cite une mine masquée par la modération\u00a0: elle est masquée pour "
+            "vos collègues comme pour vous. Le reste de l’idée reste lisible."
+        )
+    if passages.masked == 1:
+        return (
+            "Un passage de votre leçon cite une mine masquée par la modération\u00a0: il est "
+            "masqué pour vos collègues comme pour vous\u202f; le reste de la leçon se lit."
+        )
+    return (
+        f"{passages.masked}\u00a0passages de votre leçon citent une mine masquée par la "
+        "modération\u00a0: ils sont masqués pour vos collègues comme pour vous\u202f; le reste "
+        "de la leçon se lit."
+    )
+
+
+def read_lesson(
+    viewer: User | None,
+    text: str,
+    hidden_for_others: Sequence[HiddenMine | _Quotations | str],
+    writer_id: int | None | Callable[[], int | None],
+) -> Lesson:
+    """A lesson as the viewer reads it (`redact_passages`), the hidden content it may not quote
+    given as anyone but the moderators may not (`hidden_titles` with no viewer); its writer
+    (an id, or how to look it up once a passage is masked) and the moderators are told why
+    part of it is hidden."""
+    passages = redact_passages(text, hidden_for_others)
+    if reads_hidden(viewer):
+        return Lesson(text, _lesson_notice(passages, moderator=True))
+    if not passages.masked or viewer is None:
+        return Lesson(passages.text)
+    writer = writer_id() if callable(writer_id) else writer_id
+    told = writer is not None and viewer.id == writer
+    return Lesson(passages.text, _lesson_notice(passages, moderator=False) if told else "")
+
+
+_LESSON_WRITER = (
+    select(col(Outcome.author_id))
+    .where(Outcome.idea_id == bindparam("idea"), Outcome.decision == Decision.closed)
+    .order_by(col(Outcome.created_at).desc(), col(Outcome.id).desc())
+    .limit(1)
+)
+
+
+def _lesson_writer(session: Session, idea: Idea) -> int | None:
+    """Who wrote a closed idea's lesson: who closed it, or else its author."""
+    return session.exec(_LESSON_WRITER.params(idea=idea.id)).first() or idea.author_id
+
+
+def lessons(session: Session, viewer: User | None, ideas: Sequence[Idea]) -> list[Lesson]:
+    """Closed ideas' lessons as the viewer may read them: masked whole once they name an idea
+    hidden since (`redact_messages`), or, merged, the idea it joined; else only their passages
+    that quote a hidden mine of the idea, or of another idea by its long title or a run of its
+    text (`redact_passages`). Who wrote the lesson (who closed the idea) and the moderators
+    read why."""
+    wanted = [i for i in ideas if i.lesson]
+    if not wanted:
+        return [Lesson("") for _ in ideas]
+    unseen = _unseen_idea_titles(session, viewer, {pk(i) for i in wanted})
+    hidden = _hidden_mines_by_idea(session, {pk(i) for i in wanted})
+    anywhere = hidden_anywhere(session)
+    out = []
+    for idea in ideas:
+        if not idea.lesson:
+            out.append(Lesson(""))
+            continue
+        kept = hidden_kept(session, idea, viewer)
+        if kept and redact_text(idea.lesson, kept) != idea.lesson:
+            out.append(Lesson(MASKED_MERGED_INTO))
+            continue
+        if redact_text(idea.lesson, unseen.get(pk(idea), [])) != idea.lesson:
+            out.append(Lesson(MASKED_IDEA_MESSAGE))
+            continue
+        quotable: list[HiddenMine | _Quotations] = [*hidden.get(pk(idea), [])]
+        if anywhere.runs or anywhere.titles:
+            quotable.append(anywhere)
+        out.append(
+            read_lesson(viewer, idea.lesson, quotable, partial(_lesson_writer, session, idea))
+        )
+    return out
+
+
+def lesson(session: Session, idea: Idea, viewer: User | None) -> Lesson:
+    """A closed idea's lesson as the viewer may read it (`lessons`)."""
+    return lessons(session, viewer, [idea])[0]
 
 
 def public_lesson(session: Session, idea: Idea) -> str:
-    """The lesson as anyone may read it (the search index's), or nothing when it is masked."""
+    """The lesson as anyone may read it (the search index's): without its masked passages."""
     if not idea.lesson:
         return ""
-    return idea.lesson if lesson(session, idea, None) == idea.lesson else ""
+    text = lessons(session, None, [idea])[0].text
+    return (
+        ""
+        if text in (MASKED_MERGED_INTO, MASKED_IDEA_MESSAGE)
+        else text.replace(MASKED_PASSAGE, "")
+    )
 
 
 def history(

@@ -393,6 +393,47 @@ def test_a_lesson_quoting_a_hidden_mine_no_longer_makes_its_idea_findable(
     assert finds_the_idea() == EVERYWHERE
 
 
+def test_a_lesson_loses_only_its_sentence_quoting_a_hidden_mine_and_its_writer_is_told_why(
+    make_client: MakeClient, api_client: ApiClient, db: Session, clock: Clock
+) -> None:
+    author = make_user(db, name="Amina Diallo", unit="Accueil")
+    layer = make_user(db, name="Rémi Rude", unit="DSI")
+    moderator = make_user(db, name="Ada Admin", unit="DGS", role=Role.admin)
+    colleague = make_user(db, name="Olga Autre", unit="RH")
+    idea = make_idea(db, author, clock.now, title="Ouverture tardive", problem="Horaires courts.")
+    mine = make_mine(db, idea, layer, clock.now, title=QUOTED_TITLE, body="Horaires ?")
+    kept = ("Le terrain a manqué de bras.", "Nous recommencerons avec la régie Tramontane.")
+    quoting = f"Le {QUOTED_TITLE.lower()} nous a arrêtés !"
+    ideas.abandon(db, ScoringParams(), author, idea, f"{kept[0]} {quoting} {kept[1]}", clock.now)
+    db.commit()
+    admin = make_client(moderator)
+    assert admin.post_form(f"/mines/{mine.id}/hide", {"reason": "Hors sujet"}).status_code == 303
+    page = f"/ideas/{idea.id}"
+
+    def lesson_on(client: Any, path: str = page, where: str = "#issue") -> str:
+        return text_of(soup(client.get(path)), where)
+
+    web = make_client(colleague)
+    for read in (lesson_on(web), lesson_on(web, "/sommeil", f"#sleeping-idea-{idea.id}")):
+        assert kept[0] in read and kept[1] in read and "[Passage masqué" in read, read
+        assert QUOTED_TITLE.lower() not in read.lower() and "arrêtés" not in read
+        assert "leçon cite" not in read  # a colleague is not told there was more
+    asleep = api_client(colleague).get("/api/v1/sleeping").json()["items"]
+    assert [r["lesson"] for r in asleep if r["id"] == idea.id] == [
+        f"{kept[0]} [Passage masqué par la modération.] {kept[1]}"
+    ]
+    # The words it keeps still find it; the quoted ones do not.
+    found = soup(web.get("/search", params={"q": "Tramontane", "status": "abandoned"}))
+    assert _links_to(found, idea)
+    assert not _links_to(soup(web.get("/sommeil", params={"q": QUOTED_TITLE})), idea)
+    # Who wrote it is told why part of it is hidden; a moderator reads it whole, told too.
+    writer = lesson_on(make_client(author))
+    assert "Un passage de votre leçon cite une mine masquée par la modération" in writer
+    assert kept[1] in writer and QUOTED_TITLE.lower() not in writer.lower()
+    moderating = lesson_on(admin)
+    assert quoting in moderating and "Un passage de cette leçon cite une mine masquée" in moderating
+
+
 def _notices(client: Any) -> list[str]:
     """The texts of the person's notifications, as their list shows them."""
     return [

@@ -783,7 +783,7 @@ def test_a_relaunched_draft_keeps_a_hidden_lesson_out_of_sight(
     quoted = agent.post_form(f"/ideas/{other.id}/relaunch", {}).headers["location"]
     assert "Trop tôt pour le RGPD." in text_of(soup(author.get(relaunch)), "#relance-lecon")
     masked = text_of(soup(agent.get(quoted)), "#relance-lecon")
-    assert "hors sujet" not in masked and "masquée par la modération" in masked
+    assert "hors sujet" not in masked and "[Passage masqué par la modération.]" in masked
 
     moderation.hide_idea(db, scene["admin"], idea, "Propos injurieux", clock.now)
     db.commit()

@@ -3,7 +3,7 @@ objections that come back are found with the answers that defused them elsewhere
 
 from sqlmodel import Session
 
-from app.models import IdeaStatus, Role
+from app.models import Idea, IdeaStatus, Role
 from app.models.base import pk
 from app.schemas import IdeaUpdate
 from app.services import blockers, ideas, mines, moderation
@@ -131,3 +131,37 @@ def test_a_mine_said_again_on_another_idea_finds_the_answer_that_defused_it(
     moderation.hide(db, PARAMS, admin, answer, first, "injurieux", clock.now)
     db.flush()
     assert blockers.defused_elsewhere(db, [pk(again)]) == {}
+
+
+def test_a_hidden_mine_no_longer_makes_the_mines_it_echoed_recur(db: Session, clock: Clock) -> None:
+    """« Les objections qui reviennent » ranks by echoes: a hidden mine's echoes no longer
+    count, so the mines it echoed do not crowd out an objection that does come back."""
+    carrier, layer, other_layer, admin = (
+        make_user(db),
+        make_user(db),
+        make_user(db),
+        make_user(db, role=Role.admin),
+    )
+    said = "Le parking des agents manque de places le lundi matin, la mairie loue ailleurs"
+    pair = [
+        make_mine(db, make_idea(db, carrier, clock.now, title=title), layer, clock.now, body=said)
+        for title in ("Covoiturage du lundi", "Navette du lundi")
+    ]
+    echoed = "Les imprimantes du troisième étage tombent en panne et le prestataire tarde"
+    shared = make_idea(db, carrier, clock.now, title="Imprimantes partagées")
+    for who in (layer, other_layer):
+        make_mine(db, shared, who, clock.now, body=echoed)
+    hidden = make_mine(
+        db, make_idea(db, carrier, clock.now, title="Panne"), layer, clock.now, body=echoed
+    )
+    db.flush()
+    assert hidden.echo_count == 2
+    moderation.hide(db, PARAMS, admin, hidden, db.get_one(Idea, hidden.idea_id), "Abus", clock.now)
+    db.flush()
+    [item] = blockers.blocker_map(db, recurring=1).recurring
+    assert {item.mine[0], *(e[0] for e in item.echoes)} == {pk(m) for m in pair}
+    # Restored, it echoes them again.
+    moderation.restore(db, PARAMS, admin, hidden, db.get_one(Idea, hidden.idea_id), clock.now)
+    db.flush()
+    [item] = blockers.blocker_map(db, recurring=1).recurring
+    assert item.mine[0] == hidden.id and len(item.echoes) == 2

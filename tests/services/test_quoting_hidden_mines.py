@@ -1,7 +1,16 @@
 """When a text quotes a hidden mine (`visibility.quotes`): its title in « », its long title bare,
 a sentence of its text, whatever the case, the spaces and the apostrophes."""
 
-from app.services.visibility import MASKED_EVENT, HiddenMine, quotes, quotes_elsewhere, redact_text
+from app.services.visibility import (
+    MASKED_EVENT,
+    MASKED_PASSAGE,
+    HiddenMine,
+    Passages,
+    quotes,
+    quotes_elsewhere,
+    redact_passages,
+    redact_text,
+)
 
 MINE = HiddenMine(
     "Le stationnement des agents",
@@ -87,3 +96,109 @@ def test_invisible_or_compatibility_characters_hide_no_quotation() -> None:
     ):
         assert quotes(f"Rappel : {hidden_in}", HiddenMine("", body)), hidden_in
     assert quotes("«\u00a0Le station\u200bnement des agents\u00a0»", MINE)
+
+
+def test_look_alike_letters_of_other_scripts_hide_no_quotation() -> None:
+    """A Cyrillic « е » or a Greek « Ο » reads as the Latin letter: the comparison reads it so
+    too, in the candidate text and in the mine's (UTS #39's skeleton, `_SKELETON`)."""
+    body = MINE.body
+    untitled = HiddenMine("", body)
+    for spoofed in (
+        body.replace("e", "\u0435"),  # Cyrillic е
+        body.replace("a", "\u0430").replace("o", "\u043e").replace("p", "\u0440"),
+        body.replace("c", "\u0441").replace("i", "\u0456").replace("s", "\u0455"),
+        body.replace("L", "\u039b").replace("P", "\u03a1").replace("o", "\u03bf"),  # Greek
+        body.replace("à", "\u0430\u0300").replace("é", "\u0435\u0301"),  # accents on Cyrillic
+    ):
+        assert quotes(f"Rappel : {spoofed}", untitled), spoofed
+        assert quotes_elsewhere(f"Vu ailleurs : {spoofed}", MINE), spoofed
+    assert quotes("«\u00a0C\u043e\u00fbt\u00a0» nous arrête.", HiddenMine("Coût", ""))
+    assert quotes("L\u0415 STATI\u039fNNEMENT des agents", MINE)
+    # A mine written with look-alikes is quoted by a text in Latin letters.
+    assert quotes(f"Rappel : {body}", HiddenMine("", body.replace("e", "\u0435")))
+
+
+def test_french_accents_compare_as_before_look_alikes_aside() -> None:
+    untitled = HiddenMine("", "Le trésorier écrit « déjà » à côté, où l’élève s’arrête là.")
+    assert quotes("Le trésorier écrit « déjà » à côté, où l’élève", untitled)
+    # An accent is still a different letter: the skeleton folds scripts, not accents.
+    assert not quotes("Le tresorier ecrit « deja » a cote, ou l’eleve", untitled)
+    assert not quotes("Le coût reste à chiffrer.", HiddenMine("Coût", ""))
+
+
+SOFTWARE = HiddenMine(
+    "Logiciel défaillant", "Le logiciel ne gere pas les conges des agents a temps partiel."
+)
+
+
+def test_a_quotation_spelt_in_a_web_address_is_masked() -> None:
+    """A link's address reads as words: percent-escapes, and hyphens, underscores, plus signs
+    and slashes between them, hide no quotation from a reader who reads the address."""
+    untitled = HiddenMine("", SOFTWARE.body)
+    for link in (
+        "https://x.fr/Le%20logiciel%20ne%20gere%20pas%20les%20conges%20des%20agents",
+        "https://x.fr/recherche?q=le+logiciel+ne+gere+pas+les+conges+des+agents",
+        "https://x.fr/le-logiciel-ne-gere-pas-les-conges-des-agents",
+        "https://x.fr/le_logiciel_ne_gere_pas_les_conges/des_agents",
+        "[voir ici](https://x.fr/le-logiciel-ne-gere-pas-les-conges-des-agents)",
+        "https://x.fr/?q=le%2Blogiciel%2Bne%2Bgere%2Bpas%2Bles%2Bconges%2Bdes",
+        "https://x.fr/le%2520logiciel%2520ne%2520gere%2520pas%2520les%2520conges",
+    ):
+        assert quotes(f"Voir {link} pour le détail.", untitled), link
+        assert redact_text(f"Voir {link}", [untitled]) == MASKED_EVENT, link
+    assert quotes_elsewhere(
+        "Voir https://x.fr/le-logiciel-ne-gere-pas-les-conges-des-agents-a-temps-partiel", SOFTWARE
+    )
+    # Accents percent-encoded are the mine's accents.
+    accented = HiddenMine("", "Le logiciel ne gère pas les congés des agents à temps partiel.")
+    assert quotes("https://x.fr/le%20logiciel%20ne%20g%C3%A8re%20pas%20les%20cong%C3%A9s", accented)
+
+
+def test_an_ordinary_link_or_hyphenated_words_are_no_quotation() -> None:
+    untitled = HiddenMine("", SOFTWARE.body)
+    assert not quotes("Voir https://x.fr/le-logiciel-des-agents pour le détail.", untitled)
+    assert not quotes("Peut-être : le logiciel-maison gère bien les congés.", untitled)
+
+
+def test_a_lesson_loses_only_its_sentences_that_quote_a_hidden_mine() -> None:
+    lesson = (
+        "Le terrain a manqué de bras.\n\n"
+        "Comme l’a dit quelqu’un, le parking du personnel n’a que quarante places ! "
+        "Nous recommencerons au printemps avec la DSI."
+    )
+    read = redact_passages(lesson, [HiddenMine("", MINE.body)])
+    assert read.text == (
+        f"Le terrain a manqué de bras.\n\n{MASKED_PASSAGE} "
+        "Nous recommencerons au printemps avec la DSI."
+    )
+    assert (read.masked, read.whole) == (1, False)
+    assert redact_passages(lesson, [HiddenMine("Autre", "Rien de commun ici.")]).text == lesson
+
+
+def test_a_quotation_over_two_sentences_masks_both_and_nothing_else() -> None:
+    body = "Le parking du personnel. N’a que quarante places, et la mairie en loue déjà vingt."
+    lesson = f"Bilan. {body} Merci à tous."
+    read = redact_passages(lesson, [HiddenMine("", body)])
+    assert read.text == f"Bilan. {MASKED_PASSAGE} Merci à tous."
+    assert "parking" not in read.text and "quarante" not in read.text
+
+
+def test_a_lesson_that_is_all_quotation_is_masked_whole() -> None:
+    read = redact_passages(f"Leçon : {MINE.body}", [HiddenMine("", MINE.body)])
+    assert read == Passages(MASKED_PASSAGE, 1, whole=True)
+
+
+def test_a_slug_without_accents_spells_a_mine_with_accents() -> None:
+    """A web address drops accents (« /le-logiciel-ne-gere ») : its words are compared to the
+    mine's text without them; the text around it keeps its accents."""
+    accented = HiddenMine(
+        "Logiciel défaillant des congés",
+        "Le logiciel ne gère pas les congés des agents à temps partiel, ni les récupérations.",
+    )
+    slug = "https://x.fr/le-logiciel-ne-gere-pas-les-conges-des-agents-a-temps-partiel"
+    assert quotes(f"Voir {slug}.", HiddenMine("", accented.body))
+    assert quotes_elsewhere(f"Voir [ce billet]({slug}).", accented)
+    assert quotes("Voir www.x.fr/logiciel-defaillant-des-conges", accented)
+    assert not quotes(
+        "le logiciel ne gere pas les conges des agents", HiddenMine("", accented.body)
+    )

@@ -4,10 +4,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.models import Idea, User
+from app.models import Idea, Role, User
 from app.models.base import pk
 from app.schemas import IdeaUpdate
-from app.services import ideas, search
+from app.services import ideas, moderation, search
 from app.services.readiness import ScoringParams
 from tests.conftest import ON_POSTGRES, Clock
 from tests.factories import make_deminage, make_idea, make_mine, make_user
@@ -279,3 +279,37 @@ def test_a_query_matching_more_than_the_candidates_pages_its_newest_best(
     # Beyond the first page the candidates widen to what the page needs.
     deeper = search.find(engine_session, "accueil usagers", limit=3, offset=3)
     assert [h.idea_id for h in deeper] == [same[-3], same[-4], same[-5]]
+
+
+# A closed idea's lesson quotes a mine by its rare words; a later idea found the closed one by them.
+P = ScoringParams()
+COPIER = (
+    "La photocopieuse Xerographia du troisième étage tombe en panne chaque lundi matin, "
+    "et le prestataire Reprotech refuse d’intervenir."
+)
+
+
+@pytest.mark.parametrize("whose", ["its own", "another idea's"])
+def test_hiding_a_mine_drops_the_neighbours_found_by_a_lesson_quoting_it(
+    engine_session: Session, clock: Clock, whose: str
+) -> None:
+    s = engine_session
+    author, layer, admin = make_user(s), make_user(s), make_user(s, role=Role.admin)
+    closed = make_idea(s, author, clock.now, title="Horaires du standard", problem="Midi.")
+    holder = closed if whose == "its own" else make_idea(s, author, clock.now, title="Accueil")
+    mine = make_mine(s, holder, layer, clock.now, title="Panne", body=COPIER)
+    ideas.abandon(s, P, author, closed, f"Leçon : {COPIER}", clock.now)
+    finder = make_idea(
+        s,
+        author,
+        clock.now,
+        title="Photocopieuse Xerographia en panne",
+        problem="Le prestataire Reprotech tarde ; la photocopieuse Xerographia attend.",
+    )
+    s.commit()
+    assert search.neighbours(s, finder) == [pk(closed)]
+    moderation.hide(s, P, admin, mine, holder, "Propos déplacés.", clock.now)
+    s.commit()
+    # The closed idea is no longer found by words its readers no longer read.
+    assert search.neighbours(s, finder) == []
+    assert search.similar_ideas(s, finder.title, finder.problem, exclude=finder.id) == []
