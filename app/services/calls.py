@@ -5,10 +5,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import ceil
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy import bindparam, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app import formatting
@@ -531,6 +532,17 @@ class CallIdea:
     outcome: CallOutcome | None = None
 
 
+class MergedCallIdea(NamedTuple):
+    """An idea that answered the call and was merged into another (`kept_answers`: the idea
+    kept answers this call too)."""
+
+    id: int
+    title: str
+    kept_id: int
+    kept_title: str
+    kept_answers: bool
+
+
 @dataclass(frozen=True)
 class CallPage:
     summary: CallSummary
@@ -538,6 +550,8 @@ class CallPage:
     # The viewer's own drafts that answer the call: theirs alone, never counted.
     drafts: list[CallIdea]
     by_status: dict[str, int]
+    # The ideas that answered it and were merged into another, oldest merge first.
+    merged: list[MergedCallIdea] = field(default_factory=list)
 
 
 IDEA_COLUMNS: tuple[Any, ...] = (
@@ -583,6 +597,34 @@ _OUTCOMES = (
     .where(col(Outcome.idea_id).in_(bindparam("ids", expanding=True)))
     .order_by(col(Outcome.id))
 )
+
+
+_KEPT = aliased(Idea)
+_CALL_MERGED = (
+    wide_select(
+        Idea.id,
+        Idea.title,
+        col(_KEPT.id).label("kept_id"),
+        col(_KEPT.title).label("kept_title"),
+        (col(_KEPT.call_id) == col(Idea.call_id)).label("kept_answers"),
+    )
+    .join(_KEPT, col(Idea.merged_into_id) == col(_KEPT.id))
+    .where(
+        Idea.call_id == bindparam("call"),
+        # Neither hidden by moderation: a hidden idea leaves every list (`visibility`).
+        visibility.unhidden_idea_sql,
+        col(_KEPT.hidden_at).is_(None),
+    )
+    .order_by(col(Idea.closed_at), col(Idea.id))
+)
+
+
+def merged_ideas(session: Session, call: CallForIdeas) -> list[MergedCallIdea]:
+    """The ideas that answered the call and were merged into another, each with the idea kept."""
+    return [
+        MergedCallIdea(r.id, r.title, r.kept_id, r.kept_title, bool(r.kept_answers))
+        for r in read_rows(session, _CALL_MERGED, {"call": call.id})
+    ]
 
 
 def outcomes_of(
@@ -640,6 +682,7 @@ def call_page(session: Session, call: CallForIdeas, viewer: User, now: datetime)
         published,
         [i for i in found if i.idea.status == IdeaStatus.draft],
         dict(by_status),
+        merged_ideas(session, call),
     )
 
 

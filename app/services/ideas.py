@@ -487,7 +487,15 @@ def merge(
     # Those who carry the idea kept are told apart, as its carriers: once, not also as the
     # duplicate's participants.
     carriers = {keep.author_id, *keep.co_carrier_ids}
-    people = [p for p in outcomes.participants(session, merged) if p.id not in carriers]
+    call = session.get(CallForIdeas, merged.call_id) if merged.call_id is not None else None
+    # The call's sponsor is told once, as its sponsor (with the outcome), not also as a
+    # participant of the duplicate.
+    sponsor_id = call.sponsor_id if call is not None else None
+    people = [
+        p
+        for p in outcomes.participants(session, merged)
+        if p.id not in carriers and p.id != sponsor_id
+    ]
     moved: dict[str, Any] = {"idea_id": keep.id}
     if not keep.is_ripe(now):
         # For an idea not yet ripe these mines are laid now: its quiet period counts from the
@@ -503,6 +511,7 @@ def merge(
     merged.closed_at = now
     merged.lesson = f"Fusionnée avec l’idée «\u00a0{keep.title}\u00a0»."
     keep.last_activity_at = now
+    took_call = call is not None and _take_call(session, admin, keep, merged, call, now)
     session.flush()
     search.move_idea_documents(session, pk(merged), pk(keep))
     for idea in (keep, merged):
@@ -535,6 +544,69 @@ def merge(
         now,
         "#" + outcomes.merged_anchor(pk(merged)),
         session.exec(select(User).where(col(User.id).in_(carriers)).order_by(col(User.id))).all(),
+    )
+    if call is not None:
+        _tell_call_sponsor(session, admin, keep, merged, call, outcome, took_call, now)
+
+
+def _take_call(
+    session: Session, admin: User, keep: Idea, merged: Idea, call: CallForIdeas, now: datetime
+) -> bool:
+    """The idea kept answers the duplicate's call in its place when it answers none, is still
+    en déminage and the call still takes its author's ideas (`check_answer_call`); otherwise
+    the call's page lists the duplicate as merged, with a link to the idea kept."""
+    if keep.call_id is not None or keep.status != IdeaStatus.open:
+        return False
+    author = session.get_one(User, keep.author_id)
+    if check_answer_call(author, call, calls.audience_of(session, call), now) is not None:
+        return False
+    keep.call_id = pk(call)
+    add_event(
+        session,
+        keep,
+        admin,
+        "call",
+        f"Répond à l’appel à idées «\u00a0{call.question}\u00a0» à la place de l’idée "
+        f"«\u00a0{merged.title}\u00a0», qui y a été fusionnée.",
+        now,
+    )
+    return True
+
+
+def _tell_call_sponsor(
+    session: Session,
+    admin: User,
+    keep: Idea,
+    merged: Idea,
+    call: CallForIdeas,
+    outcome: str,
+    took_call: bool,
+    now: datetime,
+) -> None:
+    """The sponsor of the duplicate's call learns what became of its idea there, with the
+    merge's outcome (in the app and by e-mail as they chose)."""
+    sponsor = session.get(User, call.sponsor_id)
+    if sponsor is None:
+        return
+    if took_call:
+        where = "qui y répond désormais à sa place"
+    elif keep.call_id == call.id:
+        where = "qui répond aussi à cet appel"
+    else:
+        where = "qui ne répond pas à cet appel\u00a0: la page de l’appel la montre comme fusionnée"
+    outcomes.tell_participants(
+        session,
+        merged,
+        admin,
+        NotificationKind.call_idea_merged,
+        f"L’idée «\u00a0{merged.title}\u00a0», qui répondait à votre appel à idées "
+        f"«\u00a0{call.question}\u00a0», a été fusionnée dans l’idée «\u00a0{keep.title}\u00a0», "
+        f"{where}. Issue\u00a0: {outcome}",
+        f"Une idée de votre appel à idées «\u00a0{call.question}\u00a0» a été fusionnée",
+        now,
+        "#" + outcomes.merged_anchor(pk(merged)),
+        [sponsor],
+        keep,
     )
 
 
