@@ -315,13 +315,38 @@ def update_call(
         # The people it now speaks to are told it opened, by the next daily command (those
         # already told are not told again: `send_notices`).
         call.announced_at = None
-    named = sponsor.id != call.sponsor_id
+    previous = session.get(User, call.sponsor_id) if sponsor.id != call.sponsor_id else None
     _apply(call, data, sponsor)
     call.updated_at = now
     _set_audience(session, call, units)
-    if named:
+    if previous is not None:
         _tell_sponsor(session, manager, call, sponsor, now)
+        _tell_previous_sponsor(session, manager, call, previous, sponsor, now)
     return widened
+
+
+def _tell_previous_sponsor(
+    session: Session,
+    manager: User,
+    call: CallForIdeas,
+    previous: User,
+    sponsor: User,
+    now: datetime,
+) -> None:
+    """The sponsor replaced learns who decides the call's ideas now; not when they replaced
+    themselves (`notify_page`)."""
+    notifications.notify_page(
+        session,
+        notifications.mailer_of(session),
+        previous,
+        NotificationKind.call_sponsor,
+        manager,
+        f"{manager.name} nomme {sponsor.name} sponsor de l’appel à idées "
+        f"«\u00a0{call.question}\u00a0» à votre place\u00a0: c’est désormais cette personne "
+        "qui décidera de ses idées.",
+        f"/calls/{call.id}",
+        now,
+    )
 
 
 def edit_call(

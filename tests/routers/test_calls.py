@@ -345,7 +345,21 @@ def test_a_newly_named_sponsor_is_told_and_led_to_the_call(
     assert swap.is_success, swap.text
     (named,) = told(nadia.id)
     assert named.url == call_url and "Karim Benali vous nomme sponsor" in named.message
-    assert len(told(sophie.id)) == 1
+    # The sponsor replaced is told too, in their own words, in the app and by e-mail.
+    (replaced,) = [n for n in told(sophie.id) if "à votre place" in n.message]
+    assert len(told(sophie.id)) == 2
+    assert replaced.url == call_url
+    assert replaced.message == (
+        "Karim Benali nomme Nadia Relais sponsor de l’appel à idées «\u00a0Comment raccourcir "
+        "l’attente à l’accueil\u202f?\u00a0» à votre place\u00a0: c’est désormais cette "
+        "personne qui décidera de ses idées."
+    )
+    assert len(mails(sophie.email)) == 2
+    # A manager who hands their own call to someone else is not told of their own act.
+    nadia_api = api_client(nadia).patch(
+        f"/api/v1/calls/{call_id}", json={"sponsor_email": manager.email}
+    )
+    assert nadia_api.is_success and len(told(nadia.id)) == 1
 
 
 def test_every_mistake_of_the_call_form_is_shown_at_once(
