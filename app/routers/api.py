@@ -629,7 +629,12 @@ async def state_basis(mine_id: ObjectId, data: BasisInput, call: ApiCallDep) -> 
 class BoardRowOut(IdeaSummaryOut):
     reviewer_count: int
     reviewer_units: list[str]
-    open_mines: dict[str, int]
+    open_mines: dict[str, int] = Field(
+        description="Open first-ground mines by severity (those the ripeness counts)."
+    )
+    open_generalisation_mines: int = Field(
+        description="Open mines for the generalisation only, outside the ripeness."
+    )
 
 
 class BoardOut(BaseModel):
@@ -685,6 +690,7 @@ async def read_board(
                 reviewer_count=r.idea.reviewer_count,
                 reviewer_units=r.reviewer_units,
                 open_mines=r.open_mines,
+                open_generalisation_mines=r.open_later,
             )
             for r in result.items
         ]
@@ -933,7 +939,12 @@ class CallIdeaOut(BaseModel):
     score: int
     reviewer_count: int
     author: UserOut
-    open_mines: dict[str, int] = Field(description="Open mines by severity.")
+    open_mines: dict[str, int] = Field(
+        description="Open first-ground mines by severity (those the ripeness counts)."
+    )
+    open_generalisation_mines: int = Field(
+        description="Open mines for the generalisation only, outside the ripeness."
+    )
     mines: dict[str, int] = Field(description="Mines by status (a hidden one: withdrawn).")
     outcome: CallOutcomeOut | None
 
@@ -988,6 +999,7 @@ def _call_detail(c: ApiContext, found: CallForIdeas) -> CallDetailOut:
                     id=i.author.id, name=i.author.name, unit=i.unit.name if i.unit else None
                 ),
                 open_mines=i.open_mines,
+                open_generalisation_mines=i.open_later,
                 mines=i.mines,
                 outcome=CallOutcomeOut(
                     decision=i.outcome.decision,

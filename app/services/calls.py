@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.models.base import pk
 from app.models.call import end_of_day, paris_today
+from app.models.mine import MineScope
 from app.models.outcome import DECISION_LABELS, Decision
 from app.schemas import CallInput, CallUpdate, french_errors
 from app.services import notifications, visibility
@@ -553,7 +554,10 @@ class CallIdea:
     # Mines by counted status (a mine hidden by moderation counts as withdrawn), and the
     # open ones by severity.
     mines: dict[str, int] = field(default_factory=dict)
+    # The open first-ground mines by severity (those the ripeness counts), and the open
+    # generalisation mines, shown apart.
     open_mines: dict[str, int] = field(default_factory=dict)
+    open_later: int = 0
     outcome: CallOutcome | None = None
 
 
@@ -608,14 +612,15 @@ _CALL_IDEAS = (
     .order_by(col(Idea.score).desc(), col(Idea.id))
 )
 _MINES = (
-    select(
+    wide_select(
         Mine.idea_id,
         visibility.counted_status_sql.label("counted"),
         Mine.severity,
+        Mine.scope,
         func.count(),
     )
     .where(col(Mine.idea_id).in_(bindparam("ids", expanding=True)))
-    .group_by(col(Mine.idea_id), visibility.counted_status_sql, col(Mine.severity))
+    .group_by(col(Mine.idea_id), visibility.counted_status_sql, col(Mine.severity), col(Mine.scope))
 )
 _OUTCOMES = (
     select(Outcome.idea_id, Outcome.decision, Outcome.text, Outcome.created_at)
@@ -684,10 +689,12 @@ def call_ideas(session: Session, call: CallForIdeas, viewer: User, now: datetime
     }
     ids = list(ideas)
     if ids:
-        for idea_id, counted, severity, n in read_rows(session, _MINES, {"ids": ids}):
+        for idea_id, counted, severity, scope, n in read_rows(session, _MINES, {"ids": ids}):
             item = ideas[idea_id]
             item.mines[counted] = item.mines.get(counted, 0) + n
-            if counted == "open":
+            if counted == "open" and scope == MineScope.generalisation:
+                item.open_later += n
+            elif counted == "open":
                 item.open_mines[severity] = item.open_mines.get(severity, 0) + n
         for idea_id, outcome in outcomes_of(session, ids, viewer).items():
             ideas[idea_id].outcome = outcome
