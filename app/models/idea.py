@@ -17,11 +17,16 @@ class IdeaStatus(StrEnum):
     abandoned = "abandoned"
 
 
+# One state, one name (PRODUCT.md's lifecycle): a closed idea is « abandonnée » in every label,
+# message and e-mail, worded from these two; « Idées en sommeil » names their list, not the state.
+ABANDONED = "abandonnée"
+ABANDONED_MANY = "abandonnées"
+
 STATUS_LABELS: dict[str, str] = {
     IdeaStatus.draft: "Brouillon",
     IdeaStatus.open: "En déminage",
     IdeaStatus.project: "Projet",
-    IdeaStatus.abandoned: "Abandonnée",
+    IdeaStatus.abandoned: ABANDONED.capitalize(),
 }
 
 

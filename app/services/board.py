@@ -38,6 +38,7 @@ from app.models import (
     User,
 )
 from app.models.base import parse_id, pk
+from app.models.idea import ABANDONED_MANY
 from app.models.mine import CATEGORY_BITS, MineCategory, MineScope, category_mask
 from app.services import visibility
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
@@ -48,8 +49,8 @@ STATUSES = {
     "open": "En déminage (et mûres)",
     "ripe": "Mûres seulement",
     "project": "Projets",
-    "abandoned": "En sommeil (closes)",
-    "all": "Toutes, sauf en sommeil",
+    "abandoned": f"{ABANDONED_MANY.capitalize()} (idées en sommeil)",
+    "all": f"Toutes, sauf les {ABANDONED_MANY}",
 }
 
 

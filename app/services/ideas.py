@@ -26,7 +26,7 @@ from app.models import (
     User,
 )
 from app.models.base import pk
-from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
+from app.models.idea import ABANDONED, FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
 from app.models.outcome import Decision
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
 from app.services import audit, calls, outcomes, retention, scoring, search
@@ -313,7 +313,9 @@ def abandon(
 ) -> None:
     """Close the idea with the lesson learned; it stays readable."""
     raise_if(check_abandon(user, idea))
-    _close(session, params, user, idea, lesson, f"Abandonnée. Leçon\u00a0: {lesson}", now)
+    _close(
+        session, params, user, idea, lesson, f"{ABANDONED.capitalize()}. Leçon\u00a0: {lesson}", now
+    )
 
 
 def _close(
@@ -437,7 +439,15 @@ def decide_for_call(
     elif decision == Decision.sent_back:
         _send_back(session, sponsor, idea, text, f"Renvoyée à son auteur {by}\u00a0: {text}", now)
     elif decision == Decision.closed:
-        _close(session, params, sponsor, idea, text, f"Close {by}. Leçon\u00a0: {text}", now)
+        _close(
+            session,
+            params,
+            sponsor,
+            idea,
+            text,
+            f"{ABANDONED.capitalize()} {by}. Leçon\u00a0: {text}",
+            now,
+        )
     else:
         raise InvalidInput({"decision": "Choisissez une valeur de la liste."})
 
