@@ -25,6 +25,7 @@ from app.models import (
     Notification,
     NotificationKind,
     Outcome,
+    Role,
     Unit,
     User,
 )
@@ -239,6 +240,25 @@ def _sponsor(
             "choisissez un manager qui puisse décider de chacune."
         )
     return sponsor, ""
+
+
+class SponsorChoice(NamedTuple):
+    email: str
+    name: str
+    unit_name: str | None
+
+
+_POSSIBLE_SPONSORS = (
+    wide_select(User.email, User.name, col(Unit.name).label("unit_name"))
+    .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+    .where(col(User.is_active), col(User.role).in_([Role.manager, Role.admin]))
+    .order_by(col(User.name), col(User.id))
+)
+
+
+def possible_sponsors(session: Session) -> list[SponsorChoice]:
+    """Who may sponsor a call (`_sponsor`'s rule: an active manager), for the form's list."""
+    return [SponsorChoice(*row) for row in read_rows(session, _POSSIBLE_SPONSORS)]
 
 
 def _set_audience(session: Session, call: CallForIdeas, units: list[int]) -> None:

@@ -362,6 +362,35 @@ def test_a_newly_named_sponsor_is_told_and_led_to_the_call(
     assert nadia_api.is_success and len(told(nadia.id)) == 1
 
 
+def test_the_sponsor_field_offers_the_managers_to_pick_from_without_javascript(
+    db: Session, make_client: MakeClient
+) -> None:
+    """The field is tied to a list of the active managers (a <datalist>, which a browser
+    offers without JavaScript): no one has to know an address by heart; a typed one that is
+    no manager's is still refused beside the field, with what was typed kept."""
+    manager = make_user(db, name="Karim Benali", role=Role.manager, unit="DGS")
+    make_user(db, name="Sophie Sponsor", email="sophie@ville.fr", role=Role.manager)
+    make_user(db, name="Agnès Agent", email="agnes@ville.fr")
+    make_user(db, name="Marc Parti", email="marc@ville.fr", role=Role.manager, active=False)
+    db.commit()
+    web = make_client(manager)
+    form = soup(web.get("/calls/new"))
+    field = find_tag(form, id="field-sponsor_email")
+    choices = one(form, f"datalist#{attr(field, 'list')}")
+    offered = {attr(o, "value"): o.get_text(strip=True) for o in choices.select("option")}
+    assert offered["sophie@ville.fr"] == "Sophie Sponsor (Service A)"
+    assert offered[manager.email] == "Karim Benali (DGS)"
+    assert "agnes@ville.fr" not in offered and "marc@ville.fr" not in offered
+    assert "choisissez-la dans la liste" in text_of(form, "#field-sponsor_email-hint")
+
+    refused = web.post_form("/calls", {**FORM, "sponsor_email": "agnes@ville.fr"})
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert "manager" in (field_error(page, "field-sponsor_email") or "")
+    assert attr(find_tag(page, id="field-sponsor_email"), "value") == "agnes@ville.fr"
+    assert one(page, "datalist#sponsor-choices option[value='sophie@ville.fr']")
+
+
 def test_every_mistake_of_the_call_form_is_shown_at_once(
     db: Session, make_client: MakeClient
 ) -> None:
