@@ -949,8 +949,19 @@ class CallIdeaOut(BaseModel):
     outcome: CallOutcomeOut | None
 
 
+class MergedCallIdeaOut(BaseModel):
+    id: int
+    title: str
+    merged_into_id: int = Field(description="The idea it was merged into.")
+    merged_into_title: str
+    merged_into_answers_call: bool = Field(description="Whether the idea kept answers this call.")
+
+
 class CallDetailOut(CallOut):
     ideas: list[CallIdeaOut] = Field(description="Its published ideas, best score first.")
+    merged_ideas: list[MergedCallIdeaOut] = Field(
+        description="The ideas that answered it and were merged into another, oldest merge first."
+    )
 
 
 def _call_out(s: calls.CallSummary) -> dict[str, Any]:
@@ -1011,6 +1022,16 @@ def _call_detail(c: ApiContext, found: CallForIdeas) -> CallDetailOut:
                 else None,
             )
             for i in page.ideas
+        ],
+        merged_ideas=[
+            MergedCallIdeaOut(
+                id=m.id,
+                title=m.title,
+                merged_into_id=m.kept_id,
+                merged_into_title=m.kept_title,
+                merged_into_answers_call=m.kept_answers,
+            )
+            for m in page.merged
         ],
     )
 

@@ -605,7 +605,7 @@ def test_a_merged_idea_of_a_call_hands_the_call_to_the_idea_kept_and_its_sponsor
 
 
 def test_a_merged_idea_stays_on_its_closed_call_as_merged_with_a_link_to_the_idea_kept(
-    db: Session, make_client: MakeClient, clock: Clock
+    db: Session, make_client: MakeClient, clock: Clock, api_client: ApiClient
 ) -> None:
     """Once the call takes no more ideas, the idea kept does not answer it: the call's page
     still names the duplicate, « fusionnée avec » the idea kept, with a link there."""
@@ -633,3 +633,11 @@ def test_a_merged_idea_stays_on_its_closed_call_as_merged_with_a_link_to_the_ide
         )
     )
     assert "qui ne répond pas à cet appel" in note.message
+    (merged,) = api_client(author).get(f"/api/v1/calls/{call.id}").json()["merged_ideas"]
+    assert merged == {
+        "id": duplicate.id,
+        "title": "Accueil sans file",
+        "merged_into_id": keep.id,
+        "merged_into_title": "Un accueil sur rendez-vous",
+        "merged_into_answers_call": False,
+    }
