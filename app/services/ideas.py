@@ -487,8 +487,10 @@ def merge(
 ) -> None:
     """An admin merges a duplicate into the idea kept: mines (with their déminages), supporters
     and followers move; the duplicate closes and its page redirects to the one kept. The
-    written outcome is kept on the duplicate and told to everyone who took part in it. A
-    refusal about the duplicate names `merged_field`."""
+    written outcome is kept on the duplicate and told to everyone who took part in it. A call
+    the duplicate answered passes to the idea kept or lists the duplicate as merged
+    (`_take_call`), and its sponsor is told. A refusal about the duplicate names
+    `merged_field`."""
     raise_if(check_merge(admin, keep, merged, merged_field))
     if not outcome.strip():
         raise InvalidInput(
