@@ -23,7 +23,13 @@ from app import addresses, formatting
 from app.config import PROJECT_ROOT, Settings
 from app.markdown import render_markdown
 from app.models.call import PHASE_LABELS
-from app.models.idea import FICHE_LABELS, RULE_KIND_LABELS, STATUS_LABELS
+from app.models.idea import (
+    ABANDONED,
+    ABANDONED_MANY,
+    FICHE_LABELS,
+    RULE_KIND_LABELS,
+    STATUS_LABELS,
+)
 from app.models.mine import (
     BASIS_HINTS,
     BASIS_LABELS,
@@ -201,6 +207,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         is_carrier=is_carrier,
         static_url=static_url,
         STATUS_LABELS=STATUS_LABELS,
+        ABANDONED=ABANDONED,
+        ABANDONED_MANY=ABANDONED_MANY,
         FICHE_LABELS=FICHE_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
         SEVERITY_LABELS=SEVERITY_LABELS,

@@ -17,11 +17,16 @@ class IdeaStatus(StrEnum):
     abandoned = "abandoned"
 
 
+# One state, one name (PRODUCT.md's lifecycle): a closed idea is « abandonnée » in every label,
+# message and e-mail, worded from these two; « Idées en sommeil » names their list, not the state.
+ABANDONED = "abandonnée"
+ABANDONED_MANY = "abandonnées"
+
 STATUS_LABELS: dict[str, str] = {
     IdeaStatus.draft: "Brouillon",
     IdeaStatus.open: "En déminage",
     IdeaStatus.project: "Projet",
-    IdeaStatus.abandoned: "Abandonnée",
+    IdeaStatus.abandoned: ABANDONED.capitalize(),
 }
 
 
@@ -31,6 +36,9 @@ class RuleKind(StrEnum):
     habit = "habit"
     internal_procedure = "internal_procedure"
     circular = "circular"
+    # A commune's, département's or région's own act: a mayor's or president's arrêté, a
+    # council's délibération. The collectivité changes it itself: no one's derogation.
+    local_act = "local_act"
     decree = "decree"
     law = "law"
     european_law = "european_law"
@@ -40,7 +48,8 @@ RULE_KIND_LABELS = {
     RuleKind.habit: "Une habitude",
     RuleKind.internal_procedure: "Une procédure interne",
     RuleKind.circular: "Une note de service ou une circulaire",
-    RuleKind.decree: "Un décret ou un arrêté",
+    RuleKind.local_act: "Une délibération ou un arrêté de la collectivité",
+    RuleKind.decree: "Un décret ou un arrêté de l’État",
     RuleKind.law: "Une loi",
     RuleKind.european_law: "Le droit européen",
 }

@@ -24,6 +24,7 @@ class NotificationKind(StrEnum):
     call_opened = "call_opened"
     call_closing = "call_closing"
     call_sponsor = "call_sponsor"
+    call_idea_merged = "call_idea_merged"
     question_on_my_mine = "question_on_my_mine"
     mine_scope_settled = "mine_scope_settled"
     decision_outcome = "decision_outcome"
@@ -51,7 +52,12 @@ KIND_LABELS: dict[str, str] = {
     NotificationKind.draft_expiring: "Un de mes brouillons va être supprimé faute d’activité",
     NotificationKind.call_opened: "Un appel à idées s’ouvre pour moi",
     NotificationKind.call_closing: "Un appel à idées qui me concerne va se clore",
-    NotificationKind.call_sponsor: "On me nomme sponsor d’un appel à idées",
+    NotificationKind.call_sponsor: (
+        "On me nomme sponsor d’un appel à idées, ou l’on confie l’un des miens à quelqu’un d’autre"
+    ),
+    NotificationKind.call_idea_merged: (
+        "Une idée d’un appel à idées dont je suis sponsor est fusionnée dans une autre"
+    ),
     NotificationKind.question_on_my_mine: (
         "On m’interroge sur une de mes mines\u00a0: sa portée, ce sur quoi elle s’appuie"
     ),
@@ -103,6 +109,7 @@ DEFAULT_CHANNELS = {
     NotificationKind.call_closing: Channel.digest,
     # The sponsor decides every idea of the call: told at once.
     NotificationKind.call_sponsor: Channel.email,
+    NotificationKind.call_idea_merged: Channel.email,
     NotificationKind.question_on_my_mine: Channel.email,
     NotificationKind.mine_scope_settled: Channel.digest,
     NotificationKind.decision_outcome: Channel.email,

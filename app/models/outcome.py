@@ -8,6 +8,7 @@ from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, utcnow
+from app.models.idea import ABANDONED
 
 
 class Decision(StrEnum):
@@ -22,7 +23,7 @@ class Decision(StrEnum):
 DECISION_LABELS = {
     Decision.promoted: "Promue en projet",
     Decision.sent_back: "Renvoyée à son auteur pour être reprise",
-    Decision.closed: "Close",
+    Decision.closed: ABANDONED.capitalize(),
     Decision.merged: "Fusionnée avec une autre idée",
 }
 

@@ -640,7 +640,12 @@ async def state_basis(mine_id: ObjectId, data: BasisInput, call: ApiCallDep) -> 
 class BoardRowOut(IdeaSummaryOut):
     reviewer_count: int
     reviewer_units: list[str]
-    open_mines: dict[str, int]
+    open_mines: dict[str, int] = Field(
+        description="Open first-ground mines by severity (those the ripeness counts)."
+    )
+    open_generalisation_mines: int = Field(
+        description="Open mines for the generalisation only, outside the ripeness."
+    )
 
 
 class BoardOut(BaseModel):
@@ -700,6 +705,7 @@ async def read_board(
                 reviewer_count=r.idea.reviewer_count,
                 reviewer_units=r.reviewer_units,
                 open_mines=r.open_mines,
+                open_generalisation_mines=r.open_later,
             )
             for r in result.items
         ]
@@ -948,13 +954,29 @@ class CallIdeaOut(BaseModel):
     score: int
     reviewer_count: int
     author: UserOut
-    open_mines: dict[str, int] = Field(description="Open mines by severity.")
+    open_mines: dict[str, int] = Field(
+        description="Open first-ground mines by severity (those the ripeness counts)."
+    )
+    open_generalisation_mines: int = Field(
+        description="Open mines for the generalisation only, outside the ripeness."
+    )
     mines: dict[str, int] = Field(description="Mines by status (a hidden one: withdrawn).")
     outcome: CallOutcomeOut | None
 
 
+class MergedCallIdeaOut(BaseModel):
+    id: int
+    title: str
+    merged_into_id: int = Field(description="The idea it was merged into.")
+    merged_into_title: str
+    merged_into_answers_call: bool = Field(description="Whether the idea kept answers this call.")
+
+
 class CallDetailOut(CallOut):
     ideas: list[CallIdeaOut] = Field(description="Its published ideas, best score first.")
+    merged_ideas: list[MergedCallIdeaOut] = Field(
+        description="The ideas that answered it and were merged into another, oldest merge first."
+    )
 
 
 def _call_out(s: calls.CallSummary) -> dict[str, Any]:
@@ -1003,6 +1025,7 @@ def _call_detail(c: ApiContext, found: CallForIdeas) -> CallDetailOut:
                     id=i.author.id, name=i.author.name, unit=i.unit.name if i.unit else None
                 ),
                 open_mines=i.open_mines,
+                open_generalisation_mines=i.open_later,
                 mines=i.mines,
                 outcome=CallOutcomeOut(
                     decision=i.outcome.decision,
@@ -1014,6 +1037,16 @@ def _call_detail(c: ApiContext, found: CallForIdeas) -> CallDetailOut:
                 else None,
             )
             for i in page.ideas
+        ],
+        merged_ideas=[
+            MergedCallIdeaOut(
+                id=m.id,
+                title=m.title,
+                merged_into_id=m.kept_id,
+                merged_into_title=m.kept_title,
+                merged_into_answers_call=m.kept_answers,
+            )
+            for m in page.merged
         ],
     )
 

@@ -78,6 +78,7 @@ def _form_page(
         "values": values,
         "errors": errors,
         "units": users.list_units(session),
+        "sponsors": calls.possible_sponsors(session),
         "locked": calls.locked_fields(call, request.app.state.clock()),
     }
     return render(request, "calls/form.html", context, status=status)

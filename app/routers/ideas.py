@@ -9,7 +9,7 @@ from app.errors import DomainError, InvalidInput
 from app.idea_page import form_rejected, render_idea
 from app.models import Follow, Idea, Support
 from app.models.base import parse_id, pk
-from app.models.idea import FICHE_FIELDS
+from app.models.idea import ABANDONED, FICHE_FIELDS
 from app.schemas import (
     AbandonInput,
     IdeaCreate,
@@ -263,7 +263,7 @@ def abandon_idea(
     return redirect(
         request,
         request.url_for("idea", idea_id=idea_id).path,
-        flash="Idée close. Sa leçon reste lisible par tous.",
+        flash=f"Idée {ABANDONED}. Sa leçon reste lisible par tous.",
     )
 
 

@@ -37,7 +37,8 @@ from app.models import (
     User,
 )
 from app.models.base import parse_id
-from app.models.mine import CATEGORY_BITS, MineCategory, category_mask
+from app.models.idea import ABANDONED_MANY
+from app.models.mine import CATEGORY_BITS, MineCategory, MineScope, category_mask
 from app.services import visibility
 from app.services.pages import COUNT_CAP, Page, Person, UnitName
 from app.services.readiness import IdeaFacts
@@ -47,8 +48,8 @@ STATUSES = {
     "open": "En déminage (et mûres)",
     "ripe": "Mûres seulement",
     "project": "Projets",
-    "abandoned": "En sommeil (closes)",
-    "all": "Toutes, sauf en sommeil",
+    "abandoned": f"{ABANDONED_MANY.capitalize()} (idées en sommeil)",
+    "all": f"Toutes, sauf les {ABANDONED_MANY}",
 }
 
 
@@ -107,7 +108,10 @@ class BoardRow:
     idea: Any  # the ROW_COLUMNS of an idea (a row, or an Idea)
     ripe: bool
     themes: list[str] = field(default_factory=list)
+    # The first-ground mines still open, by severity (those the ripeness counts), and the
+    # generalisation mines still open, shown apart.
     open_mines: dict[str, int] = field(default_factory=dict)
+    open_later: int = 0
     reviewer_units: list[str] = field(default_factory=list)
     author: Person | None = None
     unit: UnitName | None = None
@@ -379,10 +383,10 @@ def _row_statements() -> tuple[Executable, Executable, Executable, Executable]:
         select(IdeaTheme.idea_id, IdeaTheme.theme)
         .where(col(IdeaTheme.idea_id).in_(ids))
         .order_by(IdeaTheme.theme),
-        select(Mine.idea_id, Mine.severity, func.count())
+        select(Mine.idea_id, Mine.scope, Mine.severity, func.count())
         # A mine hidden by moderation counts as withdrawn (the score's rule): not open.
         .where(col(Mine.idea_id).in_(ids), visibility.open_mine_sql)
-        .group_by(col(Mine.idea_id), col(Mine.severity)),
+        .group_by(col(Mine.idea_id), col(Mine.scope), col(Mine.severity)),
         select(reviewers.c.idea_id, reviewers.c.person, Unit.name)
         .join(User, col(User.id) == reviewers.c.person)
         .join(Unit, col(User.unit_id) == Unit.id, isouter=True),
@@ -406,8 +410,11 @@ def _rows(session: Session, ideas: list[tuple[Row[Any], bool]]) -> list[BoardRow
     rows = {idea.id: BoardRow(idea, ripe) for idea, ripe in ideas}
     for idea_id, theme in read_rows(session, THEMES, {"ids": ids}):
         rows[idea_id].themes.append(theme)
-    for idea_id, severity, count in read_rows(session, OPEN_MINES, {"ids": ids}):
-        rows[idea_id].open_mines[severity] = count
+    for idea_id, scope, severity, count in read_rows(session, OPEN_MINES, {"ids": ids}):
+        if scope == MineScope.generalisation:
+            rows[idea_id].open_later += count
+        else:
+            rows[idea_id].open_mines[severity] = count
     for idea_id, person, unit_name in read_rows(session, REVIEWERS, {"ids": ids}):
         row = rows[idea_id]
         # Those who carry the idea (author, co-porteurs) are no reviewers of it: the score's rule.

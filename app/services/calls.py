@@ -5,10 +5,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import ceil
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy import bindparam, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app import formatting
@@ -24,11 +25,13 @@ from app.models import (
     Notification,
     NotificationKind,
     Outcome,
+    Role,
     Unit,
     User,
 )
 from app.models.base import pk
 from app.models.call import end_of_day, paris_today
+from app.models.mine import MineScope
 from app.models.outcome import DECISION_LABELS, Decision
 from app.schemas import CallInput, CallUpdate, french_errors
 from app.services import notifications, visibility
@@ -243,6 +246,25 @@ def _sponsor(
     return sponsor, ""
 
 
+class SponsorChoice(NamedTuple):
+    email: str
+    name: str
+    unit_name: str | None
+
+
+_POSSIBLE_SPONSORS = (
+    wide_select(User.email, User.name, col(Unit.name).label("unit_name"))
+    .join(Unit, col(User.unit_id) == Unit.id, isouter=True)
+    .where(col(User.is_active), col(User.role).in_([Role.manager, Role.admin]))
+    .order_by(col(User.name), col(User.id))
+)
+
+
+def possible_sponsors(session: Session) -> list[SponsorChoice]:
+    """Who may sponsor a call (`_sponsor`'s rule: an active manager), for the form's list."""
+    return [SponsorChoice(*row) for row in read_rows(session, _POSSIBLE_SPONSORS)]
+
+
 def _set_audience(session: Session, call: CallForIdeas, units: list[int]) -> None:
     for row in session.exec(select(CallUnit).where(CallUnit.call_id == call.id)):
         session.delete(row)
@@ -318,13 +340,38 @@ def update_call(
         # The people it now speaks to are told it opened, by the next daily command (those
         # already told are not told again: `send_notices`).
         call.announced_at = None
-    named = sponsor.id != call.sponsor_id
+    previous = session.get(User, call.sponsor_id) if sponsor.id != call.sponsor_id else None
     _apply(call, data, sponsor)
     call.updated_at = now
     _set_audience(session, call, units)
-    if named:
+    if previous is not None:
         _tell_sponsor(session, manager, call, sponsor, now)
+        _tell_previous_sponsor(session, manager, call, previous, sponsor, now)
     return widened
+
+
+def _tell_previous_sponsor(
+    session: Session,
+    manager: User,
+    call: CallForIdeas,
+    previous: User,
+    sponsor: User,
+    now: datetime,
+) -> None:
+    """The sponsor replaced learns who decides the call's ideas now; not when they replaced
+    themselves (`notify_page`)."""
+    notifications.notify_page(
+        session,
+        notifications.mailer_of(session),
+        previous,
+        NotificationKind.call_sponsor,
+        manager,
+        f"{manager.name} nomme {sponsor.name} sponsor de l’appel à idées "
+        f"«\u00a0{call.question}\u00a0» à votre place\u00a0: c’est désormais cette personne "
+        "qui décidera de ses idées.",
+        f"/calls/{call.id}",
+        now,
+    )
 
 
 def edit_call(
@@ -531,8 +578,22 @@ class CallIdea:
     # Mines by counted status (a mine hidden by moderation counts as withdrawn), and the
     # open ones by severity.
     mines: dict[str, int] = field(default_factory=dict)
+    # The open first-ground mines by severity (those the ripeness counts), and the open
+    # generalisation mines, shown apart.
     open_mines: dict[str, int] = field(default_factory=dict)
+    open_later: int = 0
     outcome: CallOutcome | None = None
+
+
+class MergedCallIdea(NamedTuple):
+    """An idea that answered the call and was merged into another (`kept_answers`: the idea
+    kept answers this call too)."""
+
+    id: int
+    title: str
+    kept_id: int
+    kept_title: str
+    kept_answers: bool
 
 
 @dataclass(frozen=True)
@@ -542,6 +603,8 @@ class CallPage:
     # The viewer's own drafts that answer the call: theirs alone, never counted.
     drafts: list[CallIdea]
     by_status: dict[str, int]
+    # The ideas that answered it and were merged into another, oldest merge first.
+    merged: list[MergedCallIdea] = field(default_factory=list)
 
 
 IDEA_COLUMNS: tuple[Any, ...] = (
@@ -573,20 +636,49 @@ _CALL_IDEAS = (
     .order_by(col(Idea.score).desc(), col(Idea.id))
 )
 _MINES = (
-    select(
+    wide_select(
         Mine.idea_id,
         visibility.counted_status_sql.label("counted"),
         Mine.severity,
+        Mine.scope,
         func.count(),
     )
     .where(col(Mine.idea_id).in_(bindparam("ids", expanding=True)))
-    .group_by(col(Mine.idea_id), visibility.counted_status_sql, col(Mine.severity))
+    .group_by(col(Mine.idea_id), visibility.counted_status_sql, col(Mine.severity), col(Mine.scope))
 )
 _OUTCOMES = (
     select(Outcome.idea_id, Outcome.decision, Outcome.text, Outcome.created_at)
     .where(col(Outcome.idea_id).in_(bindparam("ids", expanding=True)))
     .order_by(col(Outcome.id))
 )
+
+
+_KEPT = aliased(Idea)
+_CALL_MERGED = (
+    wide_select(
+        Idea.id,
+        Idea.title,
+        col(_KEPT.id).label("kept_id"),
+        col(_KEPT.title).label("kept_title"),
+        (col(_KEPT.call_id) == col(Idea.call_id)).label("kept_answers"),
+    )
+    .join(_KEPT, col(Idea.merged_into_id) == col(_KEPT.id))
+    .where(
+        Idea.call_id == bindparam("call"),
+        # Neither hidden by moderation: a hidden idea leaves every list (`visibility`).
+        visibility.unhidden_idea_sql,
+        col(_KEPT.hidden_at).is_(None),
+    )
+    .order_by(col(Idea.closed_at), col(Idea.id))
+)
+
+
+def merged_ideas(session: Session, call: CallForIdeas) -> list[MergedCallIdea]:
+    """The ideas that answered the call and were merged into another, each with the idea kept."""
+    return [
+        MergedCallIdea(r.id, r.title, r.kept_id, r.kept_title, bool(r.kept_answers))
+        for r in read_rows(session, _CALL_MERGED, {"call": call.id})
+    ]
 
 
 def outcomes_of(
@@ -621,10 +713,12 @@ def call_ideas(session: Session, call: CallForIdeas, viewer: User, now: datetime
     }
     ids = list(ideas)
     if ids:
-        for idea_id, counted, severity, n in read_rows(session, _MINES, {"ids": ids}):
+        for idea_id, counted, severity, scope, n in read_rows(session, _MINES, {"ids": ids}):
             item = ideas[idea_id]
             item.mines[counted] = item.mines.get(counted, 0) + n
-            if counted == "open":
+            if counted == "open" and scope == MineScope.generalisation:
+                item.open_later += n
+            elif counted == "open":
                 item.open_mines[severity] = item.open_mines.get(severity, 0) + n
         for idea_id, outcome in outcomes_of(session, ids, viewer).items():
             ideas[idea_id].outcome = outcome
@@ -644,6 +738,7 @@ def call_page(session: Session, call: CallForIdeas, viewer: User, now: datetime)
         published,
         [i for i in found if i.idea.status == IdeaStatus.draft],
         dict(by_status),
+        merged_ideas(session, call),
     )
 
 

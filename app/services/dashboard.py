@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app import formatting
 from app.models import Deminage, Idea, IdeaEvent, IdeaStatus, Mine, MineStatus, Unit, User
+from app.models.idea import ABANDONED_MANY
 from app.models.mine import CATEGORY_LABELS
 from app.services import visibility
 
@@ -54,7 +55,7 @@ def build(session: Session, now: datetime) -> Dashboard:
     stages = [
         Series("En déminage", open_),
         Series("Projets", project),
-        Series("Abandonnées", abandoned),
+        Series(ABANDONED_MANY.capitalize(), abandoned),
     ]
 
     per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])

@@ -26,7 +26,7 @@ from app.models import (
     User,
 )
 from app.models.base import pk
-from app.models.idea import FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
+from app.models.idea import ABANDONED, FICHE_FIELDS, FICHE_LABELS, RULE_KIND_LABELS
 from app.models.outcome import Decision
 from app.schemas import IdeaCreate, IdeaUpdate, PromoteInput
 from app.services import audit, calls, outcomes, retention, scoring, search
@@ -313,7 +313,9 @@ def abandon(
 ) -> None:
     """Close the idea with the lesson learned; it stays readable."""
     raise_if(check_abandon(user, idea))
-    _close(session, params, user, idea, lesson, f"Abandonnée. Leçon\u00a0: {lesson}", now)
+    _close(
+        session, params, user, idea, lesson, f"{ABANDONED.capitalize()}. Leçon\u00a0: {lesson}", now
+    )
 
 
 def _close(
@@ -437,7 +439,15 @@ def decide_for_call(
     elif decision == Decision.sent_back:
         _send_back(session, sponsor, idea, text, f"Renvoyée à son auteur {by}\u00a0: {text}", now)
     elif decision == Decision.closed:
-        _close(session, params, sponsor, idea, text, f"Close {by}. Leçon\u00a0: {text}", now)
+        _close(
+            session,
+            params,
+            sponsor,
+            idea,
+            text,
+            f"{ABANDONED.capitalize()} {by}. Leçon\u00a0: {text}",
+            now,
+        )
     else:
         raise InvalidInput({"decision": "Choisissez une valeur de la liste."})
 
@@ -477,8 +487,10 @@ def merge(
 ) -> None:
     """An admin merges a duplicate into the idea kept: mines (with their déminages), supporters
     and followers move; the duplicate closes and its page redirects to the one kept. The
-    written outcome is kept on the duplicate and told to everyone who took part in it. A
-    refusal about the duplicate names `merged_field`."""
+    written outcome is kept on the duplicate and told to everyone who took part in it. A call
+    the duplicate answered passes to the idea kept or lists the duplicate as merged
+    (`_take_call`), and its sponsor is told. A refusal about the duplicate names
+    `merged_field`."""
     raise_if(check_merge(admin, keep, merged, merged_field))
     if not outcome.strip():
         raise InvalidInput(
@@ -487,7 +499,15 @@ def merge(
     # Those who carry the idea kept are told apart, as its carriers: once, not also as the
     # duplicate's participants.
     carriers = {keep.author_id, *keep.co_carrier_ids}
-    people = [p for p in outcomes.participants(session, merged) if p.id not in carriers]
+    call = session.get(CallForIdeas, merged.call_id) if merged.call_id is not None else None
+    # The call's sponsor is told once, as its sponsor (with the outcome), not also as a
+    # participant of the duplicate.
+    sponsor_id = call.sponsor_id if call is not None else None
+    people = [
+        p
+        for p in outcomes.participants(session, merged)
+        if p.id not in carriers and p.id != sponsor_id
+    ]
     moved: dict[str, Any] = {"idea_id": keep.id}
     if not keep.is_ripe(now):
         # For an idea not yet ripe these mines are laid now: its quiet period counts from the
@@ -503,6 +523,7 @@ def merge(
     merged.closed_at = now
     merged.lesson = f"Fusionnée avec l’idée «\u00a0{keep.title}\u00a0»."
     keep.last_activity_at = now
+    took_call = call is not None and _take_call(session, admin, keep, merged, call, now)
     session.flush()
     search.move_idea_documents(session, pk(merged), pk(keep))
     for idea in (keep, merged):
@@ -535,6 +556,69 @@ def merge(
         now,
         "#" + outcomes.merged_anchor(pk(merged)),
         session.exec(select(User).where(col(User.id).in_(carriers)).order_by(col(User.id))).all(),
+    )
+    if call is not None:
+        _tell_call_sponsor(session, admin, keep, merged, call, outcome, took_call, now)
+
+
+def _take_call(
+    session: Session, admin: User, keep: Idea, merged: Idea, call: CallForIdeas, now: datetime
+) -> bool:
+    """The idea kept answers the duplicate's call in its place when it answers none, is still
+    en déminage and the call still takes its author's ideas (`check_answer_call`); otherwise
+    the call's page lists the duplicate as merged, with a link to the idea kept."""
+    if keep.call_id is not None or keep.status != IdeaStatus.open:
+        return False
+    author = session.get_one(User, keep.author_id)
+    if check_answer_call(author, call, calls.audience_of(session, call), now) is not None:
+        return False
+    keep.call_id = pk(call)
+    add_event(
+        session,
+        keep,
+        admin,
+        "call",
+        f"Répond à l’appel à idées «\u00a0{call.question}\u00a0» à la place de l’idée "
+        f"«\u00a0{merged.title}\u00a0», qui y a été fusionnée.",
+        now,
+    )
+    return True
+
+
+def _tell_call_sponsor(
+    session: Session,
+    admin: User,
+    keep: Idea,
+    merged: Idea,
+    call: CallForIdeas,
+    outcome: str,
+    took_call: bool,
+    now: datetime,
+) -> None:
+    """The sponsor of the duplicate's call learns what became of its idea there, with the
+    merge's outcome (in the app and by e-mail as they chose)."""
+    sponsor = session.get(User, call.sponsor_id)
+    if sponsor is None:
+        return
+    if took_call:
+        where = "qui y répond désormais à sa place"
+    elif keep.call_id == call.id:
+        where = "qui répond aussi à cet appel"
+    else:
+        where = "qui ne répond pas à cet appel\u00a0: la page de l’appel la montre comme fusionnée"
+    outcomes.tell_participants(
+        session,
+        merged,
+        admin,
+        NotificationKind.call_idea_merged,
+        f"L’idée «\u00a0{merged.title}\u00a0», qui répondait à votre appel à idées "
+        f"«\u00a0{call.question}\u00a0», a été fusionnée dans l’idée «\u00a0{keep.title}\u00a0», "
+        f"{where}. Issue\u00a0: {outcome}",
+        f"Une idée de votre appel à idées «\u00a0{call.question}\u00a0» a été fusionnée",
+        now,
+        "#" + outcomes.merged_anchor(pk(merged)),
+        [sponsor],
+        keep,
     )
 
 

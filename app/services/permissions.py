@@ -37,6 +37,7 @@ from app.models import (
     Severity,
     User,
 )
+from app.models.idea import ABANDONED
 
 LIVE_STATUSES = (IdeaStatus.open, IdeaStatus.project)
 
@@ -102,7 +103,7 @@ def check_publish(user: User, idea: Idea, rival: Idea | None = None) -> DomainEr
             "L’idée en sommeil que ce brouillon reprend est déjà relancée dans "
             f"«\u00a0{rival.title}\u00a0» (n°\u00a0{rival.id}), publiée entre-temps. "
             "Rejoignez cette relance et posez-y vos mines plutôt que d’en publier une seconde. "
-            "Ce brouillon pourra être publié si celle-ci est close.",
+            f"Ce brouillon pourra être publié si celle-ci est {ABANDONED}.",
             field="relaunched_from_id",
         )
     return None
@@ -212,7 +213,8 @@ def check_merge(
         return Conflict("L’idée conservée doit être publiée et non fusionnée.", field="keep")
     if keep.status == IdeaStatus.abandoned:
         return Conflict(
-            "L’idée conservée est close\u00a0: choisissez une idée en déminage ou un projet.",
+            f"L’idée conservée est {ABANDONED}\u00a0: choisissez une idée en déminage ou un "
+            "projet.",
             field="keep",
         )
     if keep.hidden_at is not None:
@@ -224,7 +226,7 @@ def check_merge(
         return Conflict("Ces deux idées ne peuvent pas être fusionnées.", field=merged_field)
     if merged.status == IdeaStatus.abandoned:
         return Conflict(
-            "Ce doublon est déjà clos\u00a0: il reste en sommeil avec sa leçon, qu’une fusion "
+            "Ce doublon est déjà abandonné\u00a0: il reste en sommeil avec sa leçon, qu’une fusion "
             "effacerait. Choisissez un doublon en déminage.",
             field=merged_field,
         )
@@ -283,7 +285,7 @@ def check_relaunch(user: User, idea: Idea, relaunch: Idea | None) -> DomainError
     hidden by moderation is not (its copy would bring back what was hidden), even by those who
     still read it."""
     if idea.status != IdeaStatus.abandoned or idea.merged_into_id is not None:
-        return Conflict("Seule une idée close (en sommeil) se relance.")
+        return Conflict(f"Seule une idée {ABANDONED} (en sommeil) se relance.")
     if idea.hidden_at is not None:
         return Conflict(
             "Cette idée est masquée par la modération\u00a0: elle ne peut pas être relancée "
@@ -301,7 +303,8 @@ def check_relaunch(user: User, idea: Idea, relaunch: Idea | None) -> DomainError
         )
     return Conflict(
         f"Cette idée est déjà relancée dans {named}\u00a0: rejoignez cette relance plutôt que "
-        "d’en ouvrir une autre. L’idée pourra être relancée de nouveau si celle-ci est close.",
+        "d’en ouvrir une autre. L’idée pourra être relancée de nouveau si celle-ci est "
+        f"{ABANDONED}.",
         field="idea_id",
     )
 

@@ -36,9 +36,30 @@ CONSTANT_LAW = LegalPath(
     "Le service juridique de votre administration peut le dire par écrit.",
     "Code des relations entre le public et l’administration, articles L. 312-2 et suivants",
 )
+LOCAL_ACT = LegalPath(
+    "La collectivité change son propre acte",
+    "Un arrêté du maire ou du président, ou une délibération du conseil, est un acte de la "
+    "collectivité\u00a0: elle peut le changer elle-même, sans demander de dérogation à "
+    "personne. Un arrêté se modifie par un nouvel arrêté de l’élu qui l’a pris\u202f; une "
+    "délibération, par une nouvelle délibération de l’assemblée, à inscrire à l’ordre du jour "
+    "d’une séance. Elle peut limiter l’essai au premier terrain et fixer la date de son bilan.",
+    "Code général des collectivités territoriales, articles L. 2121-29, L. 3211-1 et L. 4221-1 "
+    "(le conseil règle par ses délibérations les affaires de la commune, du département, de la "
+    "région)",
+)
+LOCAL_EXPERIMENTATION = LegalPath(
+    "L’expérimentation par les collectivités",
+    "Quand l’acte de la collectivité ne fait qu’appliquer une loi ou un décret qui bloque "
+    "l’idée, c’est ce texte national qui est à changer\u00a0: la loi ou le règlement peut "
+    "autoriser les collectivités qui le demandent à y déroger, à titre expérimental, pour un "
+    "objet et une durée limités. La collectivité le demande par une délibération motivée.",
+    "Constitution du 4 octobre 1958, article 72, alinéa 4\u202f; code général des collectivités "
+    "territoriales, articles LO 1113-1 et suivants",
+)
 PREFECT_DEROGATION = LegalPath(
     "La dérogation du préfet",
-    "Le préfet peut déroger à une règle fixée par décret ou par arrêté pour prendre une décision "
+    "Le préfet peut déroger à une règle de l’État fixée par décret ou par arrêté (non à un acte "
+    "de la collectivité, qui se change elle-même) pour prendre une décision "
     "individuelle, dans certaines matières (aides publiques, aménagement du territoire, "
     "environnement, agriculture, construction et urbanisme, emploi, patrimoine, activités "
     "sportives et associatives)\u00a0: pour un motif d’intérêt général et des circonstances "
@@ -77,6 +98,7 @@ PATHS_BY_KIND: dict[RuleKind, tuple[LegalPath, ...]] = {
     RuleKind.habit: (NO_LEAVE,),
     RuleKind.internal_procedure: (ITS_AUTHOR, CONSTANT_LAW),
     RuleKind.circular: (ITS_AUTHOR, CONSTANT_LAW),
+    RuleKind.local_act: (LOCAL_ACT, CONSTANT_LAW, LOCAL_EXPERIMENTATION),
     RuleKind.decree: (CONSTANT_LAW, PREFECT_DEROGATION, EXPERIMENTATION, FRANCE_EXPERIMENTATION),
     RuleKind.law: (CONSTANT_LAW, EXPERIMENTATION, FRANCE_EXPERIMENTATION),
     RuleKind.european_law: (EUROPEAN_LAW, CONSTANT_LAW),

@@ -158,7 +158,8 @@ def test_the_help_page_gives_the_paths_for_every_kind(make_client: MakeClient, d
     user = make_user(db)
     db.commit()
     page = soup(make_client(user).get("/aide"))
-    for kind in ("habit", "internal_procedure", "circular", "decree", "law", "european_law"):
+    kinds = ("habit", "internal_procedure", "circular", "local_act", "decree", "law")
+    for kind in (*kinds, "european_law"):
         heading = one(page, f"#regle-{kind}")
         assert next_sibling(heading, "ul").select("li"), kind
     assert "Constitution du 4 octobre 1958, article 37-1" in text_of(page, "main")
@@ -198,3 +199,35 @@ def test_a_kind_without_text_nor_reference_reads_as_the_rules_label_not_a_bare_h
     pdf = PdfReader(io.BytesIO(client.get(f"/ideas/{idea.id}/fiche.pdf").content))
     printed = " ".join(" ".join((page.extract_text() or "").split()) for page in pdf.pages)
     assert "La règle brisée Non renseignée. Nature : Une habitude Premier terrain" in printed
+
+
+def test_a_local_authoritys_own_act_has_its_own_path_and_no_prefects_derogation(
+    make_client: MakeClient, api_client: ApiClient, db: Session
+) -> None:
+    """A mayor's arrêté or a council's délibération is the collectivité's to change: the idea
+    says so, without the prefect's derogation (for the State's rules), and so do the fiche,
+    the API and the open data."""
+    author = make_user(db)
+    db.commit()
+    client = make_client(author)
+    reference = "Arrêté du maire n° 2025-118 sur les horaires de l’accueil"
+    response = client.post_form(
+        "/ideas", {**FICHE, "rule_kind": "local_act", "rule_reference": reference}
+    )
+    assert response.status_code == 303
+    url = response.headers["location"]
+    assert client.post_form(url + "/publish", {}).status_code == 303
+    page = soup(client.get(url))
+    kind = text_of(page, ".fiche .rule-kind")
+    assert "Une délibération ou un arrêté de la collectivité" in kind
+    paths = text_of(page, ".rule-paths")
+    assert "La collectivité change son propre acte" in paths
+    assert "article 72, alinéa 4" in paths
+    assert "préfet" not in paths and "2020-412" not in paths
+
+    idea_id = int(url.rsplit("/", 1)[1])
+    sheet = client.get(f"/ideas/{idea_id}/fiche.md").text
+    assert "- Nature\u00a0: Une délibération ou un arrêté de la collectivité" in sheet
+    assert api_client(author).get(f"/api/v1/ideas/{idea_id}").json()["rule_kind"] == "local_act"
+    rows = client.get("/open-data/ideas.json").json()["ideas"]
+    assert [r["rule_kind"] for r in rows if r["id"] == idea_id] == ["local_act"]

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app import cli
 from app.config import Settings, get_settings
-from app.models import CallForIdeas, Notification, NotificationKind, OutboxMessage, Role
+from app.models import CallForIdeas, Idea, Notification, NotificationKind, OutboxMessage, Role
 from app.models.base import pk
 from app.services import calls, moderation
 from tests.conftest import ApiClient, Clock, MakeClient, field_error, soup, text_of
@@ -345,7 +345,50 @@ def test_a_newly_named_sponsor_is_told_and_led_to_the_call(
     assert swap.is_success, swap.text
     (named,) = told(nadia.id)
     assert named.url == call_url and "Karim Benali vous nomme sponsor" in named.message
-    assert len(told(sophie.id)) == 1
+    # The sponsor replaced is told too, in their own words, in the app and by e-mail.
+    (replaced,) = [n for n in told(sophie.id) if "à votre place" in n.message]
+    assert len(told(sophie.id)) == 2
+    assert replaced.url == call_url
+    assert replaced.message == (
+        "Karim Benali nomme Nadia Relais sponsor de l’appel à idées «\u00a0Comment raccourcir "
+        "l’attente à l’accueil\u202f?\u00a0» à votre place\u00a0: c’est désormais cette "
+        "personne qui décidera de ses idées."
+    )
+    assert len(mails(sophie.email)) == 2
+    # A manager who hands their own call to someone else is not told of their own act.
+    nadia_api = api_client(nadia).patch(
+        f"/api/v1/calls/{call_id}", json={"sponsor_email": manager.email}
+    )
+    assert nadia_api.is_success and len(told(nadia.id)) == 1
+
+
+def test_the_sponsor_field_offers_the_managers_to_pick_from_without_javascript(
+    db: Session, make_client: MakeClient
+) -> None:
+    """The field is tied to a list of the active managers (a <datalist>, which a browser
+    offers without JavaScript): no one has to know an address by heart; a typed one that is
+    no manager's is still refused beside the field, with what was typed kept."""
+    manager = make_user(db, name="Karim Benali", role=Role.manager, unit="DGS")
+    make_user(db, name="Sophie Sponsor", email="sophie@ville.fr", role=Role.manager)
+    make_user(db, name="Agnès Agent", email="agnes@ville.fr")
+    make_user(db, name="Marc Parti", email="marc@ville.fr", role=Role.manager, active=False)
+    db.commit()
+    web = make_client(manager)
+    form = soup(web.get("/calls/new"))
+    field = find_tag(form, id="field-sponsor_email")
+    choices = one(form, f"datalist#{attr(field, 'list')}")
+    offered = {attr(o, "value"): o.get_text(strip=True) for o in choices.select("option")}
+    assert offered["sophie@ville.fr"] == "Sophie Sponsor (Service A)"
+    assert offered[manager.email] == "Karim Benali (DGS)"
+    assert "agnes@ville.fr" not in offered and "marc@ville.fr" not in offered
+    assert "choisissez-la dans la liste" in text_of(form, "#field-sponsor_email-hint")
+
+    refused = web.post_form("/calls", {**FORM, "sponsor_email": "agnes@ville.fr"})
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert "manager" in (field_error(page, "field-sponsor_email") or "")
+    assert attr(find_tag(page, id="field-sponsor_email"), "value") == "agnes@ville.fr"
+    assert one(page, "datalist#sponsor-choices option[value='sophie@ville.fr']")
 
 
 def test_every_mistake_of_the_call_form_is_shown_at_once(
@@ -553,3 +596,80 @@ def test_a_call_past_its_ideas_deadline_keeps_what_its_ideas_answered(
         f"/calls/{call.id}/edit", {"sponsor_email": "paul@ville.fr", "context": "Précisé."}
     )
     assert page.status_code == 422 and "WWW" not in page.text
+
+
+def test_a_merged_idea_of_a_call_hands_the_call_to_the_idea_kept_and_its_sponsor_is_told(
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
+    """Merged while the call takes ideas into an idea that answers none, the duplicate's place
+    in the call goes to the idea kept; the sponsor learns it, in the app and by e-mail."""
+    admin = make_user(db, role=Role.admin)
+    sponsor = make_user(db, name="Sophie Sponsor", role=Role.manager)
+    call = make_call(db, sponsor, clock.now)
+    author = make_user(db)
+    duplicate = make_idea(db, author, clock.now, title="Accueil sans file", call_id=call.id)
+    keep = make_idea(db, author, clock.now, title="Un accueil sur rendez-vous")
+    db.commit()
+    form = {"keep": str(keep.id), "merged": str(duplicate.id), "outcome": "Même terrain."}
+    assert make_client(admin).post_form("/admin/merge", form).status_code == 303
+
+    page = soup(make_client(sponsor).get(f"/calls/{call.id}"))
+    assert "Un accueil sur rendez-vous" in text_of(page, f"#call-idea-{keep.id}")
+    assert text_of(page, "#call-merged-title") == "1 idée fusionnée dans une autre"
+    assert one(page, f"#call-merged-{duplicate.id}").get_text() == (
+        "«\u00a0Accueil sans file\u00a0», fusionnée avec "
+        "«\u00a0Un accueil sur rendez-vous\u00a0», qui répond aussi à cet appel."
+    )
+    (note,) = db.exec(
+        select(Notification).where(
+            Notification.user_id == sponsor.id,
+            Notification.kind == NotificationKind.call_idea_merged,
+        )
+    )
+    assert note.message == (
+        f"L’idée «\u00a0Accueil sans file\u00a0», qui répondait à votre appel à idées "
+        f"«\u00a0{call.question}\u00a0», a été fusionnée dans l’idée «\u00a0Un accueil sur "
+        "rendez-vous\u00a0», qui y répond désormais à sa place. Issue\u00a0: Même terrain."
+    )
+    assert note.url == f"/ideas/{keep.id}#fusion-{duplicate.id}"
+    (mail,) = [m for m in db.exec(select(OutboxMessage)) if m.to_email == sponsor.email]
+    assert "Une idée de votre appel à idées" in mail.subject
+
+
+def test_a_merged_idea_stays_on_its_closed_call_as_merged_with_a_link_to_the_idea_kept(
+    db: Session, make_client: MakeClient, clock: Clock, api_client: ApiClient
+) -> None:
+    """Once the call takes no more ideas, the idea kept does not answer it: the call's page
+    still names the duplicate, « fusionnée avec » the idea kept, with a link there."""
+    admin = make_user(db, role=Role.admin)
+    sponsor = make_user(db, role=Role.manager)
+    call = make_call(db, sponsor, clock.now)
+    author = make_user(db)
+    duplicate = make_idea(db, author, clock.now, title="Accueil sans file", call_id=call.id)
+    keep = make_idea(db, author, clock.now, title="Un accueil sur rendez-vous")
+    calls.close_call(db, sponsor, call, clock.now)
+    db.commit()
+    form = {"keep": str(keep.id), "merged": str(duplicate.id), "outcome": "Même terrain."}
+    assert make_client(admin).post_form("/admin/merge", form).status_code == 303
+
+    db.expire_all()
+    assert db.get_one(Idea, keep.id).call_id is None
+    page = soup(make_client(author).get(f"/calls/{call.id}"))
+    line = one(page, f"#call-merged-{duplicate.id}")
+    assert "fusionnée avec" in line.get_text() and "ne répond pas à cet appel" in line.get_text()
+    assert attr(one(line, "a"), "href") == f"/ideas/{keep.id}#fusion-{duplicate.id}"
+    (note,) = db.exec(
+        select(Notification).where(
+            Notification.user_id == sponsor.id,
+            Notification.kind == NotificationKind.call_idea_merged,
+        )
+    )
+    assert "qui ne répond pas à cet appel" in note.message
+    (merged,) = api_client(author).get(f"/api/v1/calls/{call.id}").json()["merged_ideas"]
+    assert merged == {
+        "id": duplicate.id,
+        "title": "Accueil sans file",
+        "merged_into_id": keep.id,
+        "merged_into_title": "Un accueil sur rendez-vous",
+        "merged_into_answers_call": False,
+    }

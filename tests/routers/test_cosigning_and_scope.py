@@ -117,7 +117,7 @@ def test_a_cosign_without_an_estimate_is_shown_again_with_its_error(
 
 
 def test_a_mine_laid_for_the_generalisation_on_a_text_stays_out_of_ripeness(
-    make_client: MakeClient, db: Session, clock: Clock
+    make_client: MakeClient, db: Session, clock: Clock, api_client: ApiClient
 ) -> None:
     _, _, colleague, idea = _cast(db, clock)
     client = make_client(colleague)
@@ -145,6 +145,11 @@ def test_a_mine_laid_for_the_generalisation_on_a_text_stays_out_of_ripeness(
         for li in page.select(f"#idea-{idea.id}-readiness .gates li")
     }
     assert gates["Aucune bombe active"] is True
+    # The board's card counts active mines as the ripeness does, and the later one apart.
+    card = text_of(soup(client.get("/board")), f"#board-idea-{idea.id} .meta")
+    assert "mines actives : aucune · 1 mine active pour la généralisation ·" in card
+    (row,) = [r for r in api_client(colleague).get("/api/v1/board").json()["items"]]
+    assert (row["open_mines"], row["open_generalisation_mines"]) == ({}, 1)
 
 
 def test_a_bad_portee_or_basis_is_refused_beside_its_field(

@@ -131,7 +131,14 @@ def test_send_back_and_close_keep_their_text_as_outcome(
     author.post_form(f"/ideas/{idea_id}/abandon", {"lesson": "Le budget 2027 ne suit pas."})
     closed_page = soup(author.get(f"/ideas/{idea_id}"))
     issue = text_of(closed_page, "#issue")
-    assert "close" in issue and "Le budget 2027 ne suit pas." in issue
+    assert "abandonnée" in issue and "Le budget 2027 ne suit pas." in issue
+    # One state, one name: the badge, the issue, the board's filter and the notice all say it.
+    assert text_of(closed_page, "article header .badge") == "Abandonnée"
+    board = soup(manager.get("/board"))
+    options = [o.get_text(strip=True) for o in board.select("select[name=status] option")]
+    assert "Abandonnées (idées en sommeil)" in options
+    assert "Toutes, sauf les abandonnées" in options
+    assert not [o for o in options if "close" in o or "Fermée" in o]
     # A closed idea no longer ripens: no list of what would raise its score.
     assert "Pour progresser" not in text_of(closed_page, ".readiness")
 
@@ -386,7 +393,7 @@ def test_an_admin_merges_over_the_api_as_from_the_page(
         refused({"keep": lax, "outcome": why}, 422, "keep")
     assert "/ideas/42" in refused({"keep": 999_999, "outcome": why}, 422, "keep")
     assert "elle-même" in refused({"keep": duplicate.id, "outcome": why}, 409, "keep")
-    assert "close" in refused({"keep": closed.id, "outcome": why}, 409, "keep")
+    assert "abandonnée" in refused({"keep": closed.id, "outcome": why}, 409, "keep")
     assert "masquée" in refused({"keep": hidden.id, "outcome": why}, 409, "keep")
     for who in ("manager", "author"):
         answer = api_client(scene[who]).post(url, json={"keep": keep.id, "outcome": why})
@@ -427,7 +434,7 @@ def test_the_merge_page_says_why_beside_the_idea_kept(
     db.commit()
     form = {"keep": str(closed.id), "merged": str(duplicate.id), "outcome": "Doublon."}
     page = soup(make_client(scene["admin"]).post_form("/admin/merge", form))
-    assert "close" in (field_error(page, "field-keep") or "")
+    assert "abandonnée" in (field_error(page, "field-keep") or "")
     assert field_error(page, "field-merged") is None
     # Digits of another script, or Python's separators, are no idea's number: nothing merges.
     keep = scene["idea"]
@@ -455,13 +462,13 @@ def test_a_closed_duplicate_is_not_merged_and_keeps_its_lesson(
     form = {"keep": str(keep.id), "merged": str(closed.id), "outcome": "Doublon."}
     page = make_client(scene["admin"]).post_form("/admin/merge", form)
     assert page.status_code == 422
-    assert "déjà clos" in (field_error(soup(page), "field-merged") or "")
+    assert "déjà abandonné" in (field_error(soup(page), "field-merged") or "")
     assert field_error(soup(page), "field-keep") is None
     answer = api_client(scene["admin"]).post(
         f"/api/v1/ideas/{closed.id}/merge", json={"keep": keep.id, "outcome": "Doublon."}
     )
     assert answer.status_code == 409 and answer.json()["field"] == "idea_id"
-    assert "déjà clos" in answer.json()["detail"]
+    assert "déjà abandonné" in answer.json()["detail"]
     db.expire_all()
     still = db.get_one(Idea, closed.id)
     assert still.merged_into_id is None and still.lesson == lesson

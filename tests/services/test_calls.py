@@ -19,8 +19,16 @@ from app.models import (
     User,
 )
 from app.models.base import pk
-from app.schemas import CallInput, IdeaCreate, IdeaUpdate
-from app.services import call_outcomes, calls, ideas, moderation, notifications, outcomes
+from app.schemas import CallInput, IdeaCreate, IdeaUpdate, MineCreate
+from app.services import (
+    call_outcomes,
+    calls,
+    ideas,
+    mines,
+    moderation,
+    notifications,
+    outcomes,
+)
 from app.services.readiness import ScoringParams
 from tests.conftest import Clock
 from tests.factories import make_call, make_idea, make_mine, make_user
@@ -296,6 +304,24 @@ def test_the_call_page_counts_neither_drafts_nor_hidden_mines(
     own = calls.call_page(s, call, author, clock.now)
     assert [i.idea.title for i in own.drafts] == ["Brouillon"]
     assert own.summary.idea_count == 1
+
+
+def test_the_call_page_counts_a_generalisation_mine_apart_from_the_active_ones(
+    engine_session: Session, clock: Clock
+) -> None:
+    """As the ripeness does: a mine « pour la généralisation » is no active mine of the card."""
+    s = engine_session
+    manager = make_user(s, role=Role.manager)
+    author, colleague = make_user(s), make_user(s)
+    call = make_call(s, manager, clock.now)
+    idea = make_idea(s, author, clock.now, call_id=call.id)
+    make_mine(s, idea, colleague, clock.now, severity="minor")
+    later = {"category": "legal", "severity": "blocking", "body": "Au national, un décret."}
+    data = MineCreate.model_validate({**later, "scope": "generalisation"})
+    mines.lay_mine(s, P, colleague, idea, data, clock.now)
+
+    (seen,) = calls.call_page(s, call, colleague, clock.now).ideas
+    assert (seen.open_mines, seen.open_later) == ({"minor": 1}, 1)
 
 
 def test_the_sponsor_decides_every_idea_once_the_deminage_is_over(

@@ -467,12 +467,13 @@ def test_stored_score_always_equals_recomputed(
             rows = read_rows(self.session, board.REVIEWERS, {"ids": [self.idea.id]})
             assert {person for _, person, _ in rows} == looked
             statuses = [m.status for m in counted_mines]
-            open_by_severity: dict[str, int] = {}
+            open_by_severity: dict[tuple[str, str], int] = {}
             for m in counted_mines:
                 if m.status == "open":
-                    open_by_severity[m.severity] = open_by_severity.get(m.severity, 0) + 1
+                    key = (m.scope, m.severity)
+                    open_by_severity[key] = open_by_severity.get(key, 0) + 1
             rows = read_rows(self.session, board.OPEN_MINES, {"ids": [self.idea.id]})
-            assert {severity: n for _, severity, n in rows} == open_by_severity
+            assert {(scope, severity): n for _, scope, severity, n in rows} == open_by_severity
             (row,) = [
                 r for r in exports.open_data(self.session, self.now) if r["id"] == self.idea.id
             ]
