@@ -233,7 +233,7 @@ def publish_idea(
 
 @router.post("/ideas/{idea_id}/delete", name="idea_delete")
 def delete_draft(
-    request: Request, session: SessionDep, user: CurrentUser, idea_id: ObjectId
+    request: Request, session: SessionDep, user: CurrentUser, idea_id: ObjectId, form: FormDep
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     ideas.delete_draft(session, user, idea)

@@ -132,7 +132,12 @@ def hide_idea(
 
 @router.post("/ideas/{idea_id}/restore", name="idea_restore")
 def restore_idea(
-    request: Request, session: SessionDep, user: ModeratorUser, now: NowDep, idea_id: ObjectId
+    request: Request,
+    session: SessionDep,
+    user: ModeratorUser,
+    now: NowDep,
+    idea_id: ObjectId,
+    form: FormDep,
 ) -> Response:
     idea = ideas.get_idea(session, idea_id, user)
     moderation.restore_idea(session, user, idea, now)

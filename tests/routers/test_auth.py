@@ -1,17 +1,23 @@
 """Signing in and out, sessions, rate limits, account invitations and CSRF protection."""
 
+from collections.abc import Iterator
+from typing import Any
+
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app import web
 from app.config import Settings
+from app.main import create_app
 from app.models import Idea, Role, UserSession
 from app.services import api_tokens, users
 from app.services.readiness import ScoringParams
-from tests.conftest import Clock, MakeClient, error_of, field_error, soup
+from tests.conftest import SECRET, Clock, MakeClient, error_of, field_error, soup
 from tests.factories import make_deminage, make_idea, make_mine, make_user
 from tests.html import attr, find_tag, one
+from tests.routers.test_ids import api_routes
 
 
 def test_pages_need_a_signed_in_agent(make_client: MakeClient) -> None:
@@ -554,3 +560,28 @@ def test_options_on_a_page_is_refused_with_the_methods_it_answers(make_client: M
         answer = client.options(path)
         assert (answer.status_code, answer.headers.get("allow")) == (405, allowed), path
     assert client.options("/nulle-part").status_code == 404
+
+
+def _dependencies(dependant: Any) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _dependencies(sub)
+
+
+def test_every_form_post_checks_its_csrf_token() -> None:
+    """Every state-changing page route reads its form through the CSRF check (`web.FormDep`
+    or `web.LongFormDep`): a handler that needs no field still takes the form, so that a POST
+    without the page's token is refused. The API's routes answer tokens, not cookies."""
+    app = create_app(Settings(database_url="sqlite://", secret_key=SECRET))
+    routes = api_routes(app)
+    assert any(route.path == "/ideas/{idea_id}/delete" for route in routes)
+    unchecked = [
+        f"{sorted(route.methods)} {route.path}"
+        for route in routes
+        if route.methods & {"POST", "PUT", "PATCH", "DELETE"}
+        and not route.path.startswith("/api/")
+        # RFC 8058's one-click unsubscribe: the mail client posts it, the signed token is the proof
+        and route.path != "/unsubscribe/{token}"
+        and not {web.checked_form, web.checked_long_form} & set(_dependencies(route.dependant))
+    ]
+    assert unchecked == []
