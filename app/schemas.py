@@ -87,6 +87,37 @@ def normalise_themes(themes: list[str]) -> list[str]:
     return list(seen)
 
 
+
+# A day typed in a form: « 20/12/2026 » as an agent writes it (or « 2/1/2027 »), or
+# « 2026-12-20 » as a browser's date picker and the API send it; nothing else (no time).
+_FRENCH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+DAY_EXPECTED = "Date attendue au format JJ/MM/AAAA."
+
+
+def parse_day(value: str) -> date:
+    """A typed day, French or ISO; ValueError (in French) for anything else."""
+    text = value.strip()
+    if found := _FRENCH_DAY.fullmatch(text):
+        day, month, year = map(int, found.groups())
+    elif found := _ISO_DAY.fullmatch(text):
+        year, month, day = map(int, found.groups())
+    else:
+        raise ValueError(DAY_EXPECTED)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"Cette date n’existe pas\u00a0: {text}.") from None
+
+
+def _typed_day(value: Any) -> Any:
+    if isinstance(value, str) and value.strip():
+        return parse_day(value)
+    return value  # empty: « obligatoire » where required; a date object as it is
+
+
+Day = Annotated[date, BeforeValidator(_typed_day)]
+
 class Documented:
     """Says in the OpenAPI document what the validators do beyond the types' own constraints
     (the document must never call valid what the server refuses)."""
@@ -282,7 +313,7 @@ class PromoteInput(Strict):
         Documented(pattern=VISIBLE),
     ]
     next_step: RequiredText
-    target_date: date
+    target_date: Day
     reason: Text = ""
     # The written outcome, told to everyone who took part.
     outcome: RequiredText
@@ -308,9 +339,9 @@ class CallInput(Strict):
     ]
     audience: Literal["everyone", "units"] = "everyone"
     units: Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Field(max_length=500)] = []
-    ideas_until: date
-    deminage_until: date
-    decision_by: date
+    ideas_until: Day
+    deminage_until: Day
+    decision_by: Day
 
 
 class CallUpdate(Strict):
@@ -333,9 +364,9 @@ class CallUpdate(Strict):
     units: (
         Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Field(max_length=500)] | None
     ) = None
-    ideas_until: date | None = None
-    deminage_until: date | None = None
-    decision_by: date | None = None
+    ideas_until: Day | None = None
+    deminage_until: Day | None = None
+    decision_by: Day | None = None
 
 
 class CallDecisionItem(Strict):
@@ -449,7 +480,7 @@ def french_message(err: Mapping[str, Any]) -> str:
     if kind in ("enum", "literal_error"):
         return "Choisissez une valeur de la liste."
     if kind.startswith("date"):
-        return "Date attendue au format JJ/MM/AAAA."
+        return DAY_EXPECTED
     if kind.startswith("int"):
         return "Nombre entier attendu."
     if kind in ("greater_than_equal", "greater_than"):

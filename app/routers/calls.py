@@ -11,7 +11,7 @@ from starlette.responses import Response
 from app.deps import CurrentUser, NowDep, ObjectId, ParamsDep, SessionDep, SettingsDep
 from app.errors import InvalidInput
 from app.models import CallForIdeas
-from app.schemas import CallInput, clean_text, french_errors
+from app.schemas import CallInput, clean_text, french_errors, parse_day
 from app.services import call_outcomes, calls, users
 from app.services.permissions import (
     check_close_call,
@@ -121,8 +121,8 @@ def _rule_errors(
             values[name] = clean_text(str(data.get(name, "")))
     for name in ("ideas_until", "deminage_until", "decision_by"):
         if name not in refused:
-            with suppress(ValueError):  # refused already, or no ISO date: no rule to check
-                values[name] = date.fromisoformat(str(data.get(name, "")).strip())
+            with suppress(ValueError):  # refused already, or no date: no rule to check
+                values[name] = parse_day(str(data.get(name, "")))
     return calls.rule_errors(session, values, now, before)[0]
 
 

@@ -150,8 +150,8 @@ def check_support(user: User, idea: Idea, supporting: bool = False) -> DomainErr
         return Conflict("Un brouillon ne se soutient pas\u00a0: publiez d’abord l’idée.")
     if idea.status == IdeaStatus.abandoned and not supporting:
         return Conflict(
-            "Cette idée est abandonnée\u00a0: elle ne reçoit plus de soutien. Suivez-la pour savoir "
-            "si elle est relancée."
+            "Cette idée est abandonnée\u00a0: elle ne reçoit plus de soutien. Suivez-la pour "
+            "savoir si elle est relancée."
         )
     return None
 

@@ -201,10 +201,18 @@ class HiddenMine(NamedTuple):
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "*": None, "`": None})
 # Characters a reader does not see (soft hyphen, zero-width ones, the word joiner, the BOM):
 # slipped inside words, they would hide a quotation from any comparison.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\u00ad\u034f\u061c\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff"),
-    None,
+# What a reader does not see: format characters (Unicode's category Cf: soft hyphen, zero-width
+# ones, direction marks and overrides, tag characters…), variation selectors, and the blank
+# fillers that draw nothing (Hangul fillers, the braille blank, Khmer and Mongolian ones).
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
+    "\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164"
+    "\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001-\U000e007f\U000e0100-\U000e01ef]"
 )
+# Between words, a reader sees no difference between « (de paie) », « de paie » and « de…
+# paie »: quotations are compared on their letters and digits.
+_NOT_A_LETTER = re.compile(r"[\W_]+")
 
 
 # Letters of other scripts a reader takes for Latin ones (the confusables of Unicode's UTS #39,
@@ -223,7 +231,7 @@ _SKELETON = str.maketrans(
         # Greek
         "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
         "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "α": "a", "ι": "i",
-        "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "υ": "u", "χ": "x", "ϲ": "c", "ϳ": "j",
+        "ε": "e", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "υ": "u", "χ": "x", "ϲ": "c", "ϳ": "j",
         "Ϲ": "C",
         # Latin variants: the dotless i, the Latin alpha
         "ı": "i", "ɑ": "a",
@@ -235,15 +243,15 @@ def _as_seen(text: str) -> str:
     """The text as a reader sees it: compatibility forms folded (full-width letters,
     ligatures), invisible characters gone, look-alike letters of other scripts read as the
     Latin ones they are drawn like (`_SKELETON`)."""
-    apart = unicodedata.normalize("NFKD", text).translate(_INVISIBLE).translate(_SKELETON)
+    apart = _INVISIBLE.sub("", unicodedata.normalize("NFKD", text)).translate(_SKELETON)
     return unicodedata.normalize("NFC", apart)
 
 
 def _normalised(text: str) -> str:
-    """Lower case, one space for any run of spaces (no-break ones, line breaks), the same
-    apostrophe, nothing invisible, no look-alike letter: how a quotation is compared, whatever
-    its writer's keyboard."""
-    return " ".join(_as_seen(text).translate(_FOLD).casefold().split())
+    """Lower case, letters and digits only, one space between words (for any run of spaces,
+    punctuation, apostrophes, line breaks), nothing invisible, no look-alike letter: how a
+    quotation is compared, whatever its writer's keyboard or punctuation."""
+    return " ".join(_NOT_A_LETTER.sub(" ", _as_seen(text).translate(_FOLD).casefold()).split())
 
 
 # What separates words in a web address: a slug's hyphens and underscores, a query's plus

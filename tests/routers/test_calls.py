@@ -421,7 +421,7 @@ def test_every_mistake_of_the_call_form_is_shown_at_once(
     ("deminage_until", "deminage_said"),
     [
         ("", "obligatoire"),  # not given: the other two dates are still judged
-        ("2026-11-31", "Date attendue"),  # no such day
+        ("2026-11-31", "n’existe pas"),  # no such day
         ("2026-11-10", "Le déminage finit le jour de la date limite des idées, ou après."),
     ],
 )
@@ -673,3 +673,36 @@ def test_a_merged_idea_stays_on_its_closed_call_as_merged_with_a_link_to_the_ide
         "merged_into_title": "Un accueil sur rendez-vous",
         "merged_into_answers_call": False,
     }
+
+
+def test_a_call_s_dates_are_typed_as_the_message_asks_or_as_a_date_picker_sends_them(
+    db: Session, make_client: MakeClient, clock: Clock
+) -> None:
+    """A browser without a date picker sends what the agent typed: « JJ/MM/AAAA », the format
+    the error message asks for, is taken; a time or an impossible day is refused beside its
+    field, what was typed kept."""
+    manager = make_user(db, role=Role.manager)
+    db.commit()
+    web = make_client(manager)
+    typed = {
+        **FORM,
+        "sponsor_email": manager.email,
+        "ideas_until": "10/11/2026",
+        "deminage_until": "2026-11-20T00:00:00",
+        "decision_by": "31/11/2026",
+    }
+    page = soup(web.post_form("/calls", typed))
+    assert field_error(page, "field-ideas_until") is None
+    assert field_error(page, "field-deminage_until") == "Date attendue au format JJ/MM/AAAA."
+    assert "n’existe pas" in (field_error(page, "field-decision_by") or "")
+    assert attr(find_tag(page, id="field-decision_by"), "value") == "31/11/2026"
+    created = web.post_form(
+        "/calls", {**typed, "deminage_until": "20/11/2026", "decision_by": "30/11/2026"}
+    )
+    assert created.status_code == 303
+    call = db.exec(select(CallForIdeas).where(CallForIdeas.question == FORM["question"])).one()
+    assert (call.ideas_until, call.deminage_until, call.decision_by) == (
+        date(2026, 11, 10),
+        date(2026, 11, 20),
+        date(2026, 11, 30),
+    )

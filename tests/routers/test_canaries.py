@@ -570,6 +570,7 @@ OUTPUTS: dict[str, Read] = {
 # GET routes that cannot show an idea's content nor a person's name, and why.
 EXCLUDED = {
     "GET /": "a redirect to /ideas",
+    "GET /admin": "a redirect to /admin/users",
     "GET /aide": "static help text",
     "GET /healthz": "liveness, no data",
     "GET /readyz": "readiness, no data",

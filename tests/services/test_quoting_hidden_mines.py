@@ -98,6 +98,29 @@ def test_invisible_or_compatibility_characters_hide_no_quotation() -> None:
     assert quotes("«\u00a0Le station\u200bnement des agents\u00a0»", MINE)
 
 
+def test_direction_marks_tags_and_variation_selectors_hide_no_quotation() -> None:
+    """Every character a reader does not see (Unicode's format characters, variation
+    selectors, blank fillers), even one every few letters, hides nothing (attacker review)."""
+    body = MINE.body
+    for mark in ("\u200e", "\u200f", "\ufe0f", "\U000e0041", "\u3164", "\u17b4", "\u180b"):
+        spread = "".join(c + (mark if i % 6 == 5 else "") for i, c in enumerate(body))
+        assert quotes(f"Rappel : {spread}", HiddenMine("", body)), repr(mark)
+
+
+def test_punctuation_between_the_words_hides_no_quotation() -> None:
+    """Brackets, ellipses or full stops put between a sentence's words leave its words as a
+    reader reads them: the comparison is on letters and digits (attacker review)."""
+    untitled = HiddenMine("", MINE.body)
+    for cut in (
+        "Le parking (du personnel) n’a que (quarante places), et la mairie (en loue) déjà vingt.",
+        "Le parking… du personnel… n’a que quarante… places, et la mairie… en loue déjà vingt.",
+        "Le parking. Du personnel. N’a que quarante places. Et la mairie. En loue déjà vingt.",
+    ):
+        assert quotes(cut, untitled), cut
+        assert redact_passages(f"Bilan du terrain. {cut}", [untitled]).masked >= 1, cut
+    assert not quotes("Le parking est loin ; la mairie loue des places au personnel.", untitled)
+
+
 def test_look_alike_letters_of_other_scripts_hide_no_quotation() -> None:
     """A Cyrillic « е » or a Greek « Ο » reads as the Latin letter: the comparison reads it so
     too, in the candidate text and in the mine's (UTS #39's skeleton, `_SKELETON`)."""
@@ -176,7 +199,10 @@ def test_a_lesson_loses_only_its_sentences_that_quote_a_hidden_mine() -> None:
 
 
 def test_a_quotation_over_two_sentences_masks_both_and_nothing_else() -> None:
-    body = "Le parking du personnel. N’a que quarante places, et la mairie en loue déjà vingt."
+    body = (
+        "Le parking du personnel des services techniques. N’a que quarante places, et la mairie "
+        "en loue déjà vingt."
+    )
     lesson = f"Bilan. {body} Merci à tous."
     read = redact_passages(lesson, [HiddenMine("", body)])
     assert read.text == f"Bilan. {MASKED_PASSAGE} Merci à tous."
