@@ -145,8 +145,8 @@ _VERBATIM = re.compile(
 )
 _KEPT = "\ue000"  # where an address was, while the prose around it is typeset
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
-_BEFORE_COLON = re.compile(r"(?<=[\w)»\]*\ue000])[ \t\u00a0\u202f]*:(?=\s|$)")
-_BEFORE_MARK = re.compile(r"(?<=[\w)»\]*\ue000])[ \t\u00a0\u202f]*([;!?])(?=[\s!?]|$)")
+_BEFORE_COLON = re.compile(r"(?<=[\w)»\]*€%\ue000])[ \t\u00a0\u202f]*:(?=\s|$)")
+_BEFORE_MARK = re.compile(r"(?<=[\w)»\]*€%\ue000])[ \t\u00a0\u202f]*([;!?])(?=[\s!?]|$)")
 _SPACED_MARK = re.compile(r"[ \t]+([;!?:])(?=[\s!?]|$)")
 _OPENING_GUILLEMET = re.compile(r"«[ \t\u00a0\u202f]*")
 _CLOSING_GUILLEMET = re.compile(r"[ \t\u00a0\u202f]*»")

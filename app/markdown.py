@@ -1,5 +1,6 @@
 """Simple Markdown for long text fields, rendered then sanitised."""
 
+import re
 from functools import lru_cache
 from html.parser import HTMLParser
 
@@ -8,19 +9,32 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
-from app.formatting import typeset
+from app.formatting import NBSP, NNBSP, typeset
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).disable(
     ["image", "html_block", "html_inline"]
 )
 
 
+# Where a text token follows a word of its own (bold, italics, code, a link), so that the mark
+# it opens with (« **Note**: ») ends that word.
+_AFTER_A_WORD = frozenset({"strong_close", "em_close", "code_inline", "link_close"})
+_OPENING_MARK = re.compile(r"^[ \t]*([:;!?])(?=\s|$)")
+
+
 def _typeset_text(state: StateCore) -> None:
     """French typography on the words an agent typed (never on code, nor on a link's address)."""
     for token in state.tokens:
+        previous = None
         for child in token.children or ():
             if child.type == "text":
-                child.content = typeset(child.content)
+                text = typeset(child.content)
+                if previous is not None and previous.type in _AFTER_A_WORD:
+                    text = _OPENING_MARK.sub(
+                        lambda m: (NBSP if m.group(1) == ":" else NNBSP) + m.group(1), text
+                    )
+                child.content = text
+            previous = child
 
 
 _md.core.ruler.push("typeset", _typeset_text)

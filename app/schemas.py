@@ -87,7 +87,6 @@ def normalise_themes(themes: list[str]) -> list[str]:
     return list(seen)
 
 
-
 # A day typed in a form: « 20/12/2026 » as an agent writes it (or « 2/1/2027 »), or
 # « 2026-12-20 » as a browser's date picker and the API send it; nothing else (no time).
 _FRENCH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -117,6 +116,7 @@ def _typed_day(value: Any) -> Any:
 
 
 Day = Annotated[date, BeforeValidator(_typed_day)]
+
 
 class Documented:
     """Says in the OpenAPI document what the validators do beyond the types' own constraints

@@ -123,3 +123,11 @@ def test_markdown_typesets_its_words_but_not_its_code_nor_its_links() -> None:
     assert "<code>a:b</code>" in html
     assert 'href="https://ex.fr/?q=l\'aide"' in html
     assert ">l’aide</a>" in html
+
+
+def test_a_mark_after_bold_code_a_link_or_a_currency_is_spaced_too() -> None:
+    from app.markdown import render_markdown
+
+    html = str(render_markdown("**Note**: voir `x`; puis [l’aide](https://ex.fr) ! Coût : 10 €!"))
+    assert html.replace("&nbsp;", NBSP).count(f"{NBSP}:") == 2
+    assert f"</code>{NNBSP};" in html and f"</a>{NNBSP}!" in html and f"€{NNBSP}!" in html

@@ -60,7 +60,7 @@ def _quote_html(quote: Quote) -> Markup:
 
 def notification_text(name: str, item: Item, idea_title: str | None) -> str:
     """One notification in plain text (about an idea, or about no idea: a call for ideas)."""
-    lines = [f"Bonjour {name},", "", item.message, ""]
+    lines = [f"Bonjour {name},", "", typeset(item.message), ""]
     if item.quote is not None:
         lines += [*_quote_text(item.quote), ""]
     if idea_title is not None:
@@ -73,7 +73,7 @@ def notification_html(name: str, item: Item, idea_title: str | None) -> str:
     """The same notification in HTML (the body's content; `mail.build` wraps it)."""
     parts = [
         Markup("<p>Bonjour {},</p>").format(name),
-        Markup("<p>{}</p>").format(item.message),
+        Markup("<p>{}</p>").format(typeset(item.message)),
     ]
     if item.quote is not None:
         parts.append(_quote_html(item.quote))
@@ -111,7 +111,7 @@ def digest_text(name: str, items: Sequence[Item]) -> str:
     """The daily digest in plain text."""
     lines = [f"Bonjour {name},", "", "Voici ce qui s’est passé depuis le dernier résumé\u00a0:", ""]
     for item in items:
-        lines.append(f"- {item.message}")
+        lines.append(f"- {typeset(item.message)}")
         if item.quote is not None:
             lines += [f"  {line}" for line in _quote_text(item.quote)]
         lines.append(f"  {item.url}")
@@ -122,7 +122,7 @@ def digest_html(name: str, items: Sequence[Item]) -> str:
     """The daily digest in HTML."""
     entries = Markup("").join(
         Markup('<li style="margin-bottom:1em"><a href="{}">{}</a>{}</li>').format(
-            item.url, item.message, _quote_html(item.quote) if item.quote else ""
+            item.url, typeset(item.message), _quote_html(item.quote) if item.quote else ""
         )
         for item in items
     )

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings, get_settings
 from app.db import read_rows
 from app.errors import NotFound
+from app.formatting import typeset
 from app.models import (
     Channel,
     Deminage,
@@ -159,7 +160,7 @@ def notify(
             mailer,
             recipient,
             key=f"notification:{notification.id}",
-            subject=f"Les démineurs — {subject or message}",
+            subject=f"Les démineurs — {typeset(subject or message)}",
             body=emails.notification_text(recipient.name, item, idea.title),
             html=emails.notification_html(recipient.name, item, idea.title),
             kind=kind,
