@@ -40,12 +40,13 @@ LOCAL_ACT = LegalPath(
     "La collectivité change son propre acte",
     "Un arrêté du maire ou du président, ou une délibération du conseil, est un acte de la "
     "collectivité\u00a0: elle peut le changer elle-même, sans demander de dérogation à "
-    "personne. Un arrêté se modifie par un nouvel arrêté de l’élu qui l’a pris\u202f; une "
+    "personne. Un arrêté se modifie par un nouvel arrêté du maire ou du président en "
+    "fonction\u202f; une "
     "délibération, par une nouvelle délibération de l’assemblée, à inscrire à l’ordre du jour "
     "d’une séance. Elle peut limiter l’essai au premier terrain et fixer la date de son bilan.",
-    "Code général des collectivités territoriales, articles L. 2121-29, L. 3211-1 et L. 4221-1 "
-    "(le conseil règle par ses délibérations les affaires de la commune, du département, de la "
-    "région)",
+    "Code général des collectivités territoriales, articles L. 2121-29, L. 3211-1 et L. 4221-1"
+    "\u00a0: le conseil règle par ses délibérations les affaires de la commune, du département, "
+    "de la région",
 )
 LOCAL_EXPERIMENTATION = LegalPath(
     "L’expérimentation par les collectivités",
