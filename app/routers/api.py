@@ -5,12 +5,13 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
 from app.deps import ApiCall, ApiCallDep, ApiContext, ObjectId
 from app.models import CallForIdeas, Follow, Idea, Mine, MineCategory, Support, Unit, User
 from app.models.base import pk
 from app.schemas import (
+    VISIBLE,
     AbandonInput,
     BasisInput,
     CallDecisionInput,
@@ -22,6 +23,7 @@ from app.schemas import (
     DeminageCreate,
     DeminageOut,
     DismissInput,
+    Documented,
     ErrorOut,
     GateOut,
     GeneralisationOut,
@@ -1158,7 +1160,14 @@ async def list_notifications(call: ApiCallDep) -> list[NotificationOut]:
 @router.get("/search", response_model=list[SearchResultOut], responses=ERRORS, tags=["search"])
 async def search_api(
     call: ApiCallDep,
-    q: str = Query(..., min_length=1, max_length=200),
+    # Spaces alone are no query: refused as empty, like the page's search.
+    q: Annotated[
+        str,
+        AfterValidator(clean_text),
+        StringConstraints(min_length=1, max_length=200),
+        Documented(pattern=VISIBLE),
+        Query(),
+    ],
     page: Annotated[int, Field(ge=1, le=1000), _empty_is(1), Query()] = 1,
 ) -> list[SearchResultOut]:
     """French full-text search over published ideas, mines and déminages, best first."""

@@ -366,9 +366,14 @@ def _tell_previous_sponsor(
         previous,
         NotificationKind.call_sponsor,
         manager,
-        f"{manager.name} nomme {sponsor.name} sponsor de l’appel à idées "
-        f"«\u00a0{call.question}\u00a0» à votre place\u00a0: c’est désormais cette personne "
-        "qui décidera de ses idées.",
+        (
+            f"{manager.name} se nomme sponsor de l’appel à idées «\u00a0{call.question}\u00a0» à "
+            "votre place\u00a0: c’est désormais cette personne qui décidera de ses idées."
+            if sponsor.id == manager.id
+            else f"{manager.name} nomme {sponsor.name} sponsor de l’appel à idées "
+            f"«\u00a0{call.question}\u00a0» à votre place\u00a0: c’est désormais cette "
+            "personne qui décidera de ses idées."
+        ),
         f"/calls/{call.id}",
         now,
     )

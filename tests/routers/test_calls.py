@@ -360,6 +360,11 @@ def test_a_newly_named_sponsor_is_told_and_led_to_the_call(
         f"/api/v1/calls/{call_id}", json={"sponsor_email": manager.email}
     )
     assert nadia_api.is_success and len(told(nadia.id)) == 1
+    # A manager who names themselves in someone's place says so in those words.
+    taken = api_client(nadia).patch(f"/api/v1/calls/{call_id}", json={"sponsor_email": nadia.email})
+    assert taken.is_success
+    (back,) = [n for n in told(manager.id) if "à votre place" in n.message]
+    assert back.message.startswith("Nadia Relais se nomme sponsor de l’appel à idées «\u00a0")
 
 
 def test_the_sponsor_field_offers_the_managers_to_pick_from_without_javascript(

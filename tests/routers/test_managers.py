@@ -383,6 +383,10 @@ def test_an_empty_optional_query_parameter_of_the_api_means_no_filter(
     for name, value in (("unit", "abc"), ("call", "0"), ("page", "0")):
         refused = agent.get(f"/api/v1/board?{name}={value}")
         assert refused.status_code == 422 and refused.json()["field"] == name, name
+    # A search of spaces alone is no search: refused, naming its field.
+    blank = agent.get("/api/v1/search?q=%20%20")
+    assert blank.status_code == 422 and blank.json()["field"] == "q"
+    assert "obligatoire" in blank.text
 
 
 def test_api_board_promote_and_send_back(api_client: ApiClient, field: Field) -> None:
