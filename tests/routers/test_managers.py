@@ -483,3 +483,14 @@ def test_the_theme_filters_list_themes_in_french_dictionary_order(
         page = soup(client.get(path, params={"q": "x"} if path == "/search" else None))
         shown = [o.get_text() for o in page.select(f"{menu} option") if o.get("value")]
         assert shown == ["accueil", "écoles", "espaces verts", "état civil", "rh", "voirie"], path
+
+
+def test_an_empty_board_suggests_what_widens_it(make_client: MakeClient, field: Field) -> None:
+    """No abandoned idea matches: the board does not suggest « all but the abandoned ones »,
+    which would hide what was asked for, but the other filters and the sleeping ideas."""
+    client = make_client(field["reviewers"][0])
+    empty = text_of(soup(client.get("/board?status=abandoned")), ".empty")
+    assert "Élargissez les autres filtres" in empty and "sauf" not in empty
+    assert "idées en sommeil" in empty
+    none_open = text_of(soup(client.get("/board?status=project&theme=aucun")), ".empty")
+    assert "Toutes, sauf les abandonnées" in none_open
