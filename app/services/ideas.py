@@ -551,7 +551,8 @@ def merge(
         admin,
         NotificationKind.merged_into_my_idea,
         f"L’idée «\u00a0{merged.title}\u00a0» a été fusionnée dans votre idée "
-        f"«\u00a0{keep.title}\u00a0». Issue\u00a0: {outcome}",
+        f"«\u00a0{keep.title}\u00a0». Issue\u00a0: {outcome}"
+        + _call_taken(session, call, took_call),
         f"Une idée a été fusionnée dans votre idée «\u00a0{keep.title}\u00a0»",
         now,
         "#" + outcomes.merged_anchor(pk(merged)),
@@ -583,6 +584,18 @@ def _take_call(
         now,
     )
     return True
+
+
+def _call_taken(session: Session, call: CallForIdeas | None, took_call: bool) -> str:
+    """What the carriers of the idea kept learn when it now answers the duplicate's call."""
+    if call is None or not took_call:
+        return ""
+    sponsor = session.get(User, call.sponsor_id)
+    decides = f"\u00a0: son sponsor, {sponsor.name}, en décidera" if sponsor is not None else ""
+    return (
+        f" Votre idée répond désormais à l’appel à idées «\u00a0{call.question}\u00a0» à sa "
+        f"place{decides}."
+    )
 
 
 def _tell_call_sponsor(

@@ -639,6 +639,17 @@ def test_a_merged_idea_of_a_call_hands_the_call_to_the_idea_kept_and_its_sponsor
     assert note.url == f"/ideas/{keep.id}#fusion-{duplicate.id}"
     (mail,) = [m for m in db.exec(select(OutboxMessage)) if m.to_email == sponsor.email]
     assert "Une idée de votre appel à idées" in mail.subject
+    # The idea kept's author learns that their idea now answers the call, and who decides.
+    (told,) = db.exec(
+        select(Notification).where(
+            Notification.user_id == author.id,
+            Notification.kind == NotificationKind.merged_into_my_idea,
+        )
+    )
+    assert told.message.endswith(
+        f" Votre idée répond désormais à l’appel à idées «\u00a0{call.question}\u00a0» à sa "
+        "place\u00a0: son sponsor, Sophie Sponsor, en décidera."
+    )
 
 
 def test_a_merged_idea_stays_on_its_closed_call_as_merged_with_a_link_to_the_idea_kept(
