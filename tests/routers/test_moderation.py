@@ -491,7 +491,8 @@ def test_a_hidden_deminage_s_author_is_told_but_not_a_moderator_of_their_own(
     )
     [notice] = [n for n in _notices(make_client(scene["other"])) if "Votre déminage" in n]
     assert "Votre déminage sur l’idée «\u00a0Guichet unique\u00a0» a été masqué" in notice
-    assert "Hors sujet\u00a0! Pour contester" in notice  # its own final mark, no full stop after
+    # Its own final mark, no full stop after; typeset as the page shows it (narrow no-break space).
+    assert "Hors sujet\u202f! Pour contester" in notice
     # An admin who hides their own déminage is not told of their own act.
     own = make_deminage(db, scene["mine"], scene["admin"], clock.now, body="Le mien.")
     db.commit()
